@@ -1,0 +1,43 @@
+# Fascia: `make run` to try it, `make test` to check it. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FASCIA := $(BIN)/fascia
+
+.PHONY: run test lint bench chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	mkdir -p var
+	FASCIA_DEBUG=True $(FASCIA) migrate --no-input
+	FASCIA_DEBUG=True $(FASCIA) demo
+	FASCIA_DEBUG=True $(FASCIA) runserver 127.0.0.1:8000
+
+test: $(VENV)/.installed-test chromium
+	$(BIN)/ruff check .
+	FASCIA_DEBUG=False $(FASCIA) makemigrations --check --dry-run
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+chromium:
+	@scripts/ensure-chromium
+
+bench: $(VENV)/.installed-test
+	bench/run
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,110 @@
+"""The JSON API under /api/v1/: authentication, one error shape, and the routers of each app.
+
+Every error answers {"errors": [{"field": ..., "message": ...}, ...]}; "field" is omitted when
+the error is not about one field.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from fascia.core.models import ApiToken, User
+from fascia.core.two_factor import pending_step
+from fascia.patients.api import router as patients_router
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>` for integrations (see `fascia create_api_token`)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        api_token = (
+            ApiToken.objects.select_related("user", "user__organization")
+            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if api_token is None:
+            return None
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        request.user = api_token.user
+        return api_token.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser session, with Django's CSRF check on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No session cookie means no credentials (401), not a failed CSRF check (403).
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = request.user
+        if user.is_authenticated and user.is_active and pending_step(user) is None:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="Fascia API",
+    version="1",
+    description="Clinic data for integrations. Authenticate with a bearer token or a signed-in session.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def _errors(request: HttpRequest, status: int, errors: list[dict[str, str]]) -> HttpResponse:
+    return api.create_response(request, {"errors": errors}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _errors(request, 401, [{"message": "Authentication required: send a bearer token or sign in."}])
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _errors(request, 403, [{"message": str(exc) or "Your role does not allow this."}])
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _errors(request, 404, [{"message": str(exc) or "Not found."}])
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _errors(request, exc.status_code, [{"message": str(exc)}])
+
+
+@api.exception_handler(SchemaValidationError)
+def schema_invalid(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        errors.append({"field": ".".join(location), "message": error.get("msg", "Invalid value.")})
+    return _errors(request, 422, errors)
+
+
+@api.exception_handler(ValidationError)
+def domain_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": field, "message": message}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+            if field != "__all__"
+        ] + [{"message": m} for m in exc.message_dict.get("__all__", [])]
+    else:
+        errors = [{"message": message} for message in exc.messages]
+    return _errors(request, 422, errors)
+
+
+api.add_router("/patients", patients_router)

@@ -1,0 +1,26 @@
+"""The audit trail. `record()` is the only way to write an entry."""
+
+from contextvars import ContextVar
+from typing import Any
+
+# The client address of the request being served, set by AuditContextMiddleware, so services
+# can record it without passing the request around. None outside a request (commands).
+current_ip: ContextVar[str | None] = ContextVar("current_ip", default=None)
+
+
+def record(*, actor: Any, action: str, target: Any, patient: Any = None, detail: dict | None = None) -> None:
+    """Write one audit entry for `actor` doing `action` on `target` (a model instance)."""
+    from fascia.audit.models import AuditEvent
+
+    if patient is None and target.__class__.__name__ == "Patient":
+        patient = target
+    AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(getattr(target, "public_id", None) or target.pk or ""),
+        target_label=str(target)[:200],
+        patient=patient,
+        ip_address=current_ip.get(),
+        detail=detail or {},
+    )

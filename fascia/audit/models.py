@@ -1,0 +1,51 @@
+from django.conf import settings
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    PATIENT_SEARCHED = "patients.patient.searched", "Searched patients"
+    PATIENT_VIEWED = "patients.patient.viewed", "Viewed patient"
+    PATIENT_CREATED = "patients.patient.created", "Created patient"
+    PATIENT_UPDATED = "patients.patient.updated", "Updated patient"
+    HISTORY_ADDED = "patients.history.added", "Added medical history entry"
+    HISTORY_STATUS_CHANGED = "patients.history.status_changed", "Changed medical history entry status"
+    CONSENT_RECORDED = "patients.consent.recorded", "Recorded consent"
+    STAFF_CREATED = "core.staff.created", "Created staff account"
+    STAFF_UPDATED = "core.staff.updated", "Updated staff account"
+    LOCATION_SAVED = "core.location.saved", "Saved location"
+    ROOM_SAVED = "core.room.saved", "Saved room"
+    ORGANIZATION_UPDATED = "core.organization.updated", "Updated organization"
+    TWO_FACTOR_ENABLED = "core.two_factor.enabled", "Enabled two-factor login"
+    API_TOKEN_CREATED = "core.api_token.created", "Created API token"
+    AUDIT_SEARCHED = "audit.searched", "Searched the audit trail"
+
+
+class AuditEvent(models.Model):
+    """One read or change of a record: who, what, which record, when, from where.
+
+    Rows are only ever inserted, through fascia.audit.record(); no page or endpoint changes them.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-at"], name="audit_patient_at"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.target_type}:{self.target_id}"

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CoreConfig(AppConfig):
+    name = "fascia.core"
+    label = "core"
+    verbose_name = "Organization and staff"
+
+    def ready(self) -> None:
+        from fascia.core.roles import sync_role_groups
+
+        post_migrate.connect(sync_role_groups, dispatch_uid="fascia.core.sync_role_groups")

@@ -1,0 +1,43 @@
+"""Who may open a page: one decorator that every staff view uses."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from fascia.core.models import Organization, User
+
+
+class ClinicRequest(HttpRequest):
+    """A request from a signed-in staff member of an organization."""
+
+    user: User
+    organization: Organization
+
+
+def staff_view(*perms: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Require a signed-in user of an organization holding every permission in `perms`.
+
+    Anonymous users are sent to the login page; signed-in users without the permission get 403.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if user.organization_id is None:
+                if user.is_superuser:
+                    return redirect("core:setup")
+                raise PermissionDenied("This account belongs to no organization.")
+            if not user.has_perms(perms):
+                raise PermissionDenied
+            request.organization = user.organization
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator

@@ -1,0 +1,19 @@
+from django.http import HttpRequest
+
+from fascia.core import roles
+
+# (label, url name, permission needed)
+NAVIGATION = [
+    ("Patients", "patients:list", roles.VIEW_PATIENT),
+    ("Staff", "core:staff_list", roles.MANAGE_STAFF),
+    ("Locations", "core:location_list", roles.MANAGE_LOCATIONS),
+    ("Audit trail", "audit:search", roles.VIEW_AUDIT),
+]
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The menu entries this user may open, so templates never check permissions."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.organization_id is None:
+        return {"nav_items": []}
+    return {"nav_items": [(label, name) for label, name, perm in NAVIGATION if user.has_perm(perm)]}

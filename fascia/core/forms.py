@@ -1,0 +1,126 @@
+"""Form rendering shared by every page: Bootstrap classes and accessible error wiring."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.forms.boundfield import BoundField
+from django.forms.renderers import TemplatesSetting
+
+from fascia.core.models import Location, Organization, Room, User
+from fascia.core.roles import Role
+from fascia.practitioners.models import Practitioner
+
+
+class FasciaBoundField(BoundField):
+    """Adds Bootstrap classes, and ties an invalid input to its error text for screen readers."""
+
+    def build_widget_attrs(self, attrs: dict[str, Any], widget: forms.Widget | None = None) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        if self.form.is_bound and self.errors:
+            css += " is-invalid"
+            attrs["aria-invalid"] = "true"
+            described = [f"{self.auto_id}_error"]
+            if self.help_text:
+                described.append(f"{self.auto_id}_helptext")
+            attrs["aria-describedby"] = " ".join(described)
+        attrs["class"] = f"{attrs.get('class', '')} {css}".strip()
+        return attrs
+
+
+class FasciaFormRenderer(TemplatesSetting):
+    form_template_name = "forms/form.html"
+    field_template_name = "forms/field.html"
+
+
+class StyledForm(forms.Form):
+    bound_field_class = FasciaBoundField
+
+
+class StyledModelForm(forms.ModelForm):
+    bound_field_class = FasciaBoundField
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+
+class OrganizationForm(StyledModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            "legal_name", "tax_id", "group_npi", "phone",
+            "address_line1", "address_line2", "city", "state", "postal_code",
+        ]
+
+
+class LocationForm(StyledModelForm):
+    class Meta:
+        model = Location
+        fields = [
+            "name", "kind", "place_of_service", "phone", "hours",
+            "address_line1", "address_line2", "city", "state", "postal_code", "is_active",
+        ]
+
+
+class RoomForm(StyledModelForm):
+    class Meta:
+        model = Room
+        fields = ["name", "kind", "is_active"]
+
+
+class StaffForm(StyledModelForm):
+    role = forms.ChoiceField(choices=Role.choices)
+    password = forms.CharField(
+        label="Initial password",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters. The staff member can change it after signing in.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role", "is_active"]
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        if editing:
+            del self.fields["password"]
+
+
+class PractitionerForm(StyledModelForm):
+    use_required_attribute = False  # required only when the role is practitioner; checked in the view
+
+    class Meta:
+        model = Practitioner
+        fields = ["credential_suffix", "npi", "taxonomy_code", "license_number", "license_state", "locations"]
+        widgets = {"locations": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["locations"].queryset = organization.locations.filter(is_active=True)
+
+
+class TokenForm(StyledForm):
+    token = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class LoginForm(AuthenticationForm):
+    bound_field_class = FasciaBoundField

@@ -1,0 +1,56 @@
+"""The four staff roles, each a Django group holding a fixed set of permissions.
+
+The groups are rewritten from ROLE_PERMISSIONS after every migrate, so this table is the one
+place that says who may do what. Views and API endpoints check the permissions, never role names.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    PRACTITIONER = "practitioner", "Practitioner"
+    FRONT_DESK = "front-desk", "Front desk"
+    BILLING = "billing", "Billing"
+
+
+VIEW_PATIENT = "patients.view_patient"
+ADD_PATIENT = "patients.add_patient"
+CHANGE_PATIENT = "patients.change_patient"
+VIEW_HISTORY = "patients.view_medical_history"
+CHANGE_HISTORY = "patients.change_medical_history"
+RECORD_CONSENT = "patients.record_consent"
+MANAGE_STAFF = "core.manage_staff"
+MANAGE_LOCATIONS = "core.manage_locations"
+VIEW_AUDIT = "audit.view_auditevent"
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.ADMIN: {
+        VIEW_PATIENT, ADD_PATIENT, CHANGE_PATIENT, VIEW_HISTORY, CHANGE_HISTORY, RECORD_CONSENT,
+        MANAGE_STAFF, MANAGE_LOCATIONS, VIEW_AUDIT,
+    },
+    # Practitioners treat, so they read and write the medical history.
+    Role.PRACTITIONER: {VIEW_PATIENT, ADD_PATIENT, CHANGE_PATIENT, VIEW_HISTORY, CHANGE_HISTORY, RECORD_CONSENT},
+    # The front desk registers patients and takes consents; it sees the history (allergies and
+    # medications matter when booking), but clinical entries are the practitioner's.
+    Role.FRONT_DESK: {VIEW_PATIENT, ADD_PATIENT, CHANGE_PATIENT, VIEW_HISTORY, RECORD_CONSENT},
+    # Billing needs demographics for claims, not the medical history (minimum necessary).
+    Role.BILLING: {VIEW_PATIENT},
+}
+
+
+def sync_role_groups(**kwargs: object) -> None:
+    """Create or update one group per role with exactly the permissions in ROLE_PERMISSIONS."""
+    from django.contrib.auth.models import Group, Permission
+
+    wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    by_name = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+        if f"{p.content_type.app_label}.{p.codename}" in wanted
+    }
+    if len(by_name) < len(wanted):
+        return  # some app's permissions are not created yet; the last post_migrate completes it
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set([by_name[p] for p in perms])

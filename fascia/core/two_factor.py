@@ -1,0 +1,23 @@
+"""When a signed-in user still owes a second factor."""
+
+from django.contrib.auth.models import AnonymousUser
+from django_otp import user_has_device
+
+from fascia.core.models import User
+from fascia.core.roles import Role
+
+
+def is_admin(user: User) -> bool:
+    return user.is_superuser or any(g.name == Role.ADMIN for g in user.groups.all())
+
+
+def pending_step(user: User | AnonymousUser) -> str | None:
+    """'verify' when the user has an authenticator but has not used it in this session;
+    'setup' when the user is an admin without one (demo accounts excepted); else None."""
+    if not user.is_authenticated or user.is_verified():
+        return None
+    if user_has_device(user, confirmed=True):
+        return "verify"
+    if is_admin(user) and not user.is_demo_account:
+        return "setup"
+    return None

@@ -1,0 +1,253 @@
+"""The synthetic demo clinic: every name, number and history here is invented.
+
+Phone numbers use the 555-01xx range kept for fiction, emails the reserved example.* domains,
+NPIs are random stems completed with a valid check digit. Loading goes through the same
+services as the pages, so demo data passes the same validation and leaves the same audit trail.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from fascia.core.models import Location, Organization, Room, User
+from fascia.core.npi import with_check_digit
+from fascia.core.roles import Role
+from fascia.core.services import create_staff
+from fascia.patients import services as patient_services
+from fascia.patients.models import Allergy, BodyRegion, Consent, Patient
+
+DEMO_PASSWORD = "fascia-demo"
+DEMO_LOGINS = [
+    ("admin", "admin"),
+    ("therapist", "practitioner"),
+    ("frontdesk", "front desk"),
+    ("billing", "billing"),
+]
+
+
+class DemoRefused(Exception):
+    pass
+
+
+@dataclass
+class Scenario:
+    """One kind of demo patient: conditions with ICD-10-CM codes, and what else they bring."""
+
+    conditions: list[tuple[str, str]]
+    medications: list[tuple[str, str, set[str]]] = field(default_factory=list)
+    surgeries: list[tuple[str, str, int]] = field(default_factory=list)  # procedure, region, days ago
+    implants: list[tuple[str, str]] = field(default_factory=list)
+    allergies: list[tuple[str, str, str]] = field(default_factory=list)  # substance, category, reaction
+    pregnant: bool = False
+    sex: str | None = None
+
+
+IBUPROFEN = ("Ibuprofen", "400 mg as needed", {"is_analgesic"})
+CYCLOBENZAPRINE = ("Cyclobenzaprine", "10 mg at night", {"is_muscle_relaxant"})
+APIXABAN = ("Apixaban", "5 mg twice daily", {"is_anticoagulant"})
+WARFARIN = ("Warfarin", "5 mg daily", {"is_anticoagulant"})
+RIVAROXABAN = ("Rivaroxaban", "20 mg daily", {"is_anticoagulant"})
+PREDNISONE = ("Prednisone", "10 mg daily", {"is_corticosteroid"})
+DULOXETINE = ("Duloxetine", "60 mg daily", set())
+
+SCENARIOS = [
+    Scenario([("Chronic low back pain", "M54.50")], [IBUPROFEN]),
+    Scenario([("Neck pain", "M54.2"), ("Tension-type headache", "G44.209")]),
+    Scenario([("Sciatica, right side", "M54.31")], [IBUPROFEN, CYCLOBENZAPRINE]),
+    Scenario([("Lumbago with sciatica, right side", "M54.41")]),
+    Scenario([("Right knee pain", "M25.561")]),
+    Scenario([("Left shoulder pain", "M25.512")]),
+    Scenario([("Hamstring strain (soccer), right thigh", "S76.311A")]),
+    Scenario([("Lumbar strain lifting at work", "S39.012A"), ("Muscle spasm of back", "M62.830")], [CYCLOBENZAPRINE]),
+    Scenario([("Whiplash after car accident", "S13.4XXA"), ("Neck muscle strain", "S16.1XXA")], [IBUPROFEN]),
+    Scenario(
+        [("Aftercare after right knee replacement", "Z47.1"), ("Right knee arthroplasty", "Z96.651")],
+        [APIXABAN],
+        surgeries=[("Total knee arthroplasty", BodyRegion.LEG_RIGHT, 24)],
+        implants=[("Right knee prosthesis", BodyRegion.LEG_RIGHT)],
+    ),
+    Scenario(
+        [("Aftercare after rotator cuff repair", "Z47.89"), ("Right rotator cuff tear", "M75.121")],
+        surgeries=[("Arthroscopic rotator cuff repair", BodyRegion.SHOULDER_RIGHT, 30)],
+    ),
+    Scenario([("Fibromyalgia", "M79.7")], [DULOXETINE]),
+    Scenario([("Primary osteoarthritis, right knee", "M17.11")], [IBUPROFEN]),
+    Scenario([("Bilateral hip osteoarthritis", "M16.0")], [PREDNISONE]),
+    Scenario([("Chronic fatigue", "R53.82")]),
+    Scenario([("Myalgic encephalomyelitis / chronic fatigue syndrome", "G93.32")]),
+    Scenario([("Plantar fasciitis", "M72.2")]),
+    Scenario([("Carpal tunnel syndrome, right", "G56.01")]),
+    Scenario([("Thoracic spine pain", "M54.6"), ("Lateral epicondylitis, right elbow", "M77.11")]),
+    Scenario(
+        [("Postmastectomy lymphedema", "I97.2"), ("History of breast cancer", "Z85.3")],
+        surgeries=[("Left mastectomy with lymph node dissection", BodyRegion.CHEST, 700)],
+        sex=Patient.Sex.FEMALE,
+    ),
+    Scenario(
+        [("History of deep vein thrombosis", "Z86.718"), ("Low back pain", "M54.50")],
+        [WARFARIN],
+    ),
+    Scenario(
+        [("History of deep vein thrombosis", "Z86.718"), ("Right leg pain", "M79.604")],
+        [RIVAROXABAN],
+    ),
+    Scenario([("Pregnancy-related low back pain", "M54.50")], pregnant=True, sex=Patient.Sex.FEMALE),
+    Scenario([("Right temporomandibular joint disorder", "M26.601")]),
+    Scenario([("Trochanteric bursitis, right hip", "M70.61")], implants=[("Pacemaker", BodyRegion.CHEST)]),
+    Scenario([("Lumbar radiculopathy", "M54.16")], [PREDNISONE, IBUPROFEN]),
+]
+
+ALLERGIES = [
+    ("Latex", Allergy.Category.LATEX, "Hives"),
+    ("Sweet almond oil", Allergy.Category.NUT, "Skin rash"),
+    ("Lavender essential oil", Allergy.Category.FRAGRANCE, "Headache and nausea"),
+    ("Penicillin", Allergy.Category.MEDICATION, "Hives"),
+    ("Unscented lotion with lanolin", Allergy.Category.OIL_LOTION, "Itching"),
+]
+
+GIVEN_F = ["Maya", "Olivia", "Grace", "Hannah", "Lucia", "Nora", "Amara", "Ivy", "Elena", "Zoe", "Ruth", "Keiko",
+           "Fatima", "Chloe", "Isabel", "Leah", "Naomi", "Priya", "Sara", "Tamar"]
+GIVEN_M = ["Liam", "Noah", "Mateo", "Ethan", "Omar", "Lucas", "Daniel", "Hiro", "Samuel", "Andre", "Victor",
+           "Felix", "Jonah", "Ravi", "Tomas", "Caleb", "Elias", "Marco", "Owen", "Isaac"]
+FAMILY = ["Abernathy", "Bellweather", "Castellan", "Dunmore", "Everhart", "Fairbanks", "Galloway", "Hartwell",
+          "Ingram", "Jessup", "Kettering", "Lindqvist", "Marlowe", "Northcott", "Okafor", "Pemberton", "Quayle",
+          "Rosales", "Sandoval", "Thackeray", "Underhill", "Vasquez", "Whitlock", "Yarrow", "Zeller", "Ashdown",
+          "Brightwater", "Coldwell", "Delacroix", "Emberly"]
+STREETS = ["Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Juniper", "Maple", "Spruce", "Willow"]
+
+
+def _npi(rng: random.Random) -> str:
+    return with_check_digit("1" + "".join(str(rng.randint(0, 9)) for _ in range(8)))
+
+
+def _refuse_if_not_demo() -> bool:
+    """True when the demo is already loaded; raise DemoRefused when the database holds other data."""
+    if Organization.objects.filter(is_demo=True).exists():
+        return True
+    if (
+        Organization.objects.exists()
+        or Patient.objects.exists()
+        or User.objects.filter(is_demo_account=False).exists()
+    ):
+        raise DemoRefused(
+            "This database holds data that is not the demo clinic's; the demo is loaded only into an "
+            "empty database. Point FASCIA_DATABASE_URL at a new database to try the demo."
+        )
+    return False
+
+
+@transaction.atomic
+def load_demo(seed: int = 2026) -> bool:
+    """Load the demo clinic into an empty database. Returns False when it was already there."""
+    if _refuse_if_not_demo():
+        return False
+    rng = random.Random(seed)
+    today = timezone.localdate()
+
+    organization = Organization(
+        legal_name="Harbor Medical Massage, PLLC", tax_id="87-1234567", group_npi=_npi(rng),
+        phone="206-555-0100", address_line1="100 Harbor Way", city="Seattle", state="WA", postal_code="98101",
+        is_demo=True,
+    )
+    organization.full_clean()
+    organization.save()
+    main_street = Location.objects.create(
+        organization=organization, name="Harbor Clinic — Main Street", kind=Location.Kind.CLINIC,
+        place_of_service=Location.PlaceOfService.OFFICE, phone="206-555-0101",
+        hours="Mon–Fri 8:00–19:00, Sat 9:00–14:00", address_line1="100 Harbor Way", address_line2="Suite 200",
+        city="Seattle", state="WA", postal_code="98101",
+    )
+    riverside = Location.objects.create(
+        organization=organization, name="Riverside Rehabilitation Center", kind=Location.Kind.REHABILITATION_CENTER,
+        place_of_service=Location.PlaceOfService.COMPREHENSIVE_OUTPATIENT_REHAB, phone="206-555-0102",
+        hours="Mon–Thu 7:00–17:00", address_line1="2400 River Road", city="Renton", state="WA", postal_code="98057",
+    )
+    for name in ("Room 1", "Room 2", "Room 3"):
+        Room.objects.create(location=main_street, name=name, kind=Room.Kind.ROOM)
+    for name in ("Table A", "Table B"):
+        Room.objects.create(location=riverside, name=name, kind=Room.Kind.TABLE)
+
+    def staff(username: str, first: str, last: str, role: str, profile: dict | None = None) -> User:
+        user = create_staff(
+            actor=None, organization=organization, role=role, password=DEMO_PASSWORD,
+            practitioner_profile=profile, username=username, first_name=first, last_name=last,
+            email=f"{username}@harbor.example.org", is_active=True,
+        )
+        User.objects.filter(pk=user.pk).update(is_demo_account=True)
+        return user
+
+    admin = staff("admin", "Dana", "Whitfield", Role.ADMIN)
+    practitioners = []
+    for username, first, last, suffix, locations in [
+        ("therapist", "Tessa", "Morgan", "LMT, CMMP", [main_street, riverside]),
+        ("mlee", "Marcus", "Lee", "LMT", [main_street]),
+        ("praman", "Priya", "Raman", "LMT, CLT", [riverside]),
+        ("salvarez", "Sofia", "Alvarez", "LMT", [main_street, riverside]),
+    ]:
+        profile = {
+            "credential_suffix": suffix, "npi": _npi(rng), "taxonomy_code": "225700000X",
+            "license_number": f"MA{rng.randint(60000000, 60999999)}", "license_state": "WA", "locations": locations,
+        }
+        practitioners.append(staff(username, first, last, Role.PRACTITIONER, profile).practitioner)
+    staff("frontdesk", "Frank", "Ortiz", Role.FRONT_DESK)
+    staff("billing", "Bill", "Nguyen", Role.BILLING)
+    User.objects.filter(organization=organization).update(is_demo_account=True)
+    admin.refresh_from_db()
+
+    used_names: set[tuple[str, str]] = set()
+    for number in range(60):
+        scenario = SCENARIOS[number % len(SCENARIOS)]
+        sex = scenario.sex or rng.choice([Patient.Sex.FEMALE, Patient.Sex.MALE])
+        while True:
+            given = rng.choice(GIVEN_F if sex == Patient.Sex.FEMALE else GIVEN_M)
+            family = rng.choice(FAMILY)
+            if (given, family) not in used_names:
+                used_names.add((given, family))
+                break
+        age = rng.randint(24, 34) if scenario.pregnant else rng.randint(19, 84)
+        birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
+        location = rng.choice([main_street, riverside])
+        patient = patient_services.create_patient(
+            actor=admin, organization=organization,
+            family_name=family, given_name=given, birth_date=birth, sex=sex,
+            gender_identity=Patient.GenderIdentity.WOMAN if sex == Patient.Sex.FEMALE else Patient.GenderIdentity.MAN,
+            phone=f"206-555-01{number + 10:02d}", email=f"{given}.{family}@example.com".lower(),
+            address_line1=f"{rng.randint(100, 9999)} {rng.choice(STREETS)} Street", city="Seattle", state="WA",
+            postal_code=f"981{rng.randint(1, 99):02d}",
+            emergency_contact_name=f"{rng.choice(GIVEN_F + GIVEN_M)} {family}",
+            emergency_contact_relationship=rng.choice(["Spouse", "Parent", "Sibling", "Partner", "Friend"]),
+            emergency_contact_phone=f"206-555-01{(number + 50) % 90 + 10:02d}",
+            preferred_location=location,
+            preferred_practitioner=rng.choice([p for p in practitioners if location in p.locations.all()]),
+            is_pregnant=scenario.pregnant,
+            pregnancy_due_date=today + timedelta(days=rng.randint(30, 150)) if scenario.pregnant else None,
+        )
+        _load_history(patient, scenario, admin, rng, today)
+    return True
+
+
+def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random.Random, today: date) -> None:
+    add = patient_services.add_history_entry
+    for description, code in scenario.conditions:
+        add(actor=actor, patient=patient, kind="condition", description=description, icd10_code=code,
+            onset_date=today - timedelta(days=rng.randint(20, 900)))
+    for name, dose, flags in scenario.medications:
+        add(actor=actor, patient=patient, kind="medication", name=name, dose=dose, **dict.fromkeys(flags, True))
+    for procedure, region, days_ago in scenario.surgeries:
+        add(actor=actor, patient=patient, kind="surgery", procedure=procedure, body_region=region,
+            performed_on=today - timedelta(days=days_ago))
+    for description, region in scenario.implants:
+        add(actor=actor, patient=patient, kind="implant", description=description, body_region=region,
+            implanted_on=today - timedelta(days=rng.randint(30, 2000)))
+    if rng.random() < 0.25:
+        substance, category, reaction = rng.choice(ALLERGIES)
+        add(actor=actor, patient=patient, kind="allergy", substance=substance, category=category, reaction=reaction)
+    first_visit = today - timedelta(days=rng.randint(1, 120))
+    record = patient_services.record_consent
+    record(actor=actor, patient=patient, kind=Consent.Kind.TREATMENT, date=first_visit)
+    record(actor=actor, patient=patient, kind=Consent.Kind.PRIVACY_NOTICE, date=first_visit)
+    record(actor=actor, patient=patient, kind=Consent.Kind.CONTACT, date=first_visit,
+           allow_email=rng.random() < 0.85, allow_sms=rng.random() < 0.6, allow_voicemail=rng.random() < 0.5)

@@ -1,0 +1,169 @@
+from datetime import date, datetime
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core import roles
+from fascia.core.models import Location, User
+from fascia.patients import queries, services
+from fascia.patients.models import Patient
+from fascia.practitioners.models import Practitioner
+
+router = Router(tags=["patients"])
+
+
+def _user(request: HttpRequest, *perms: str) -> User:
+    user = request.auth
+    if user.organization_id is None or not user.has_perms(perms):
+        raise PermissionDenied("Your role does not allow this.")
+    return user
+
+
+class PatientOut(Schema):
+    id: UUID
+    mrn: str
+    family_name: str
+    given_name: str
+    middle_name: str
+    preferred_name: str
+    birth_date: date
+    sex: Patient.Sex
+    gender_identity: str
+    pronouns: str
+    phone: str
+    email: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    postal_code: str
+    emergency_contact_name: str
+    emergency_contact_relationship: str
+    emergency_contact_phone: str
+    preferred_location_id: UUID | None
+    preferred_practitioner_id: UUID | None
+    is_active: bool
+    is_pregnant: bool
+    pregnancy_due_date: date | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_id(patient: Patient) -> UUID:
+        return patient.public_id
+
+    @staticmethod
+    def resolve_preferred_location_id(patient: Patient) -> UUID | None:
+        return patient.preferred_location.public_id if patient.preferred_location else None
+
+    @staticmethod
+    def resolve_preferred_practitioner_id(patient: Patient) -> UUID | None:
+        return patient.preferred_practitioner.public_id if patient.preferred_practitioner else None
+
+
+class PatientPatch(Schema):
+    family_name: str | None = Field(None, max_length=80)
+    given_name: str | None = Field(None, max_length=80)
+    middle_name: str | None = Field(None, max_length=80)
+    preferred_name: str | None = Field(None, max_length=80)
+    birth_date: date | None = None
+    sex: Patient.Sex | None = None
+    gender_identity: Patient.GenderIdentity | None = None
+    pronouns: str | None = Field(None, max_length=30)
+    phone: str | None = Field(None, max_length=30)
+    email: str | None = Field(None, max_length=254)
+    address_line1: str | None = Field(None, max_length=100)
+    address_line2: str | None = Field(None, max_length=100)
+    city: str | None = Field(None, max_length=60)
+    state: str | None = Field(None, max_length=2)
+    postal_code: str | None = Field(None, max_length=10)
+    emergency_contact_name: str | None = Field(None, max_length=120)
+    emergency_contact_relationship: str | None = Field(None, max_length=40)
+    emergency_contact_phone: str | None = Field(None, max_length=30)
+    preferred_location_id: UUID | None = None
+    preferred_practitioner_id: UUID | None = None
+    is_active: bool | None = None
+    is_pregnant: bool | None = None
+    pregnancy_due_date: date | None = None
+
+
+class PatientIn(PatientPatch):
+    family_name: str = Field(..., min_length=1, max_length=80)
+    given_name: str = Field(..., min_length=1, max_length=80)
+    birth_date: date
+    sex: Patient.Sex
+
+
+class PatientFilter(Schema):
+    q: str = Field("", max_length=100, description="Name fragment, date of birth, phone or MRN")
+    include_inactive: bool = False
+
+
+def _model_fields(user: User, data: dict) -> dict:
+    """Turn API field values into model field values, resolving ids within the organization."""
+    fields = {k: v for k, v in data.items() if k not in ("preferred_location_id", "preferred_practitioner_id")}
+    for key in ("sex", "gender_identity"):
+        if key in fields and fields[key] is not None:
+            fields[key] = fields[key].value if hasattr(fields[key], "value") else fields[key]
+    nullable = {"preferred_location_id", "preferred_practitioner_id", "pregnancy_due_date"}
+    for key, value in list(fields.items()):
+        if value is None and key not in nullable:
+            raise ValidationError({key: "This field cannot be null."})
+    if "preferred_location_id" in data:
+        fields["preferred_location"] = _resolve(
+            Location.objects.filter(organization_id=user.organization_id), data["preferred_location_id"],
+            "preferred_location_id", "No such location in your organization.",
+        )
+    if "preferred_practitioner_id" in data:
+        fields["preferred_practitioner"] = _resolve(
+            Practitioner.objects.filter(user__organization_id=user.organization_id),
+            data["preferred_practitioner_id"], "preferred_practitioner_id", "No such practitioner in your organization.",
+        )
+    return fields
+
+
+def _resolve(queryset, public_id: UUID | None, field: str, message: str):  # noqa: ANN001, ANN202
+    if public_id is None:
+        return None
+    found = queryset.filter(public_id=public_id).first()
+    if found is None:
+        raise ValidationError({field: message})
+    return found
+
+
+@router.get("", response=list[PatientOut], summary="Search patients")
+@paginate(PageNumberPagination, page_size=25)
+def list_patients(request: HttpRequest, filters: Query[PatientFilter]):  # noqa: ANN201 - paginated
+    user = _user(request, roles.VIEW_PATIENT)
+    patients = queries.search_patients(user, filters.q, include_inactive=filters.include_inactive)
+    audit.record(actor=user, action=AuditAction.PATIENT_SEARCHED, target=user.organization,
+                 detail={"query": filters.q, "via": "api"})
+    return patients.select_related("preferred_practitioner")
+
+
+@router.post("", response={201: PatientOut}, summary="Register a patient")
+def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, Patient]:
+    user = _user(request, roles.ADD_PATIENT)
+    fields = _model_fields(user, payload.dict(exclude_unset=True))
+    return 201, services.create_patient(actor=user, organization=user.organization, **fields)
+
+
+@router.get("/{patient_id}", response=PatientOut, summary="Read a patient")
+def get_patient(request: HttpRequest, patient_id: UUID) -> Patient:
+    user = _user(request, roles.VIEW_PATIENT)
+    patient = queries.get_patient_for_user(user, patient_id)
+    audit.record(actor=user, action=AuditAction.PATIENT_VIEWED, target=patient, detail={"via": "api"})
+    return patient
+
+
+@router.patch("/{patient_id}", response=PatientOut, summary="Change a patient's details")
+def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch) -> Patient:
+    user = _user(request, roles.CHANGE_PATIENT)
+    patient = queries.get_patient_for_user(user, patient_id)
+    fields = _model_fields(user, payload.dict(exclude_unset=True))
+    return services.update_patient(actor=user, patient=patient, **fields)

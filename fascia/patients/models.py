@@ -1,0 +1,295 @@
+from datetime import date
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from fascia.core.fields import AddressFields, PhoneField
+from fascia.core.models import Location, Organization, TimestampedModel
+from fascia.lib.contact import digits_only
+from fascia.patients import icd10
+from fascia.practitioners.models import Practitioner
+
+
+def validate_plausible_birth_date(value: date) -> None:
+    if value > timezone.localdate():
+        raise ValidationError("The date of birth cannot be in the future.", code="future_date")
+    if value.year < 1900:
+        raise ValidationError("The date of birth must be in 1900 or later.", code="too_old")
+
+
+def validate_past_date(value: date) -> None:
+    if value > timezone.localdate():
+        raise ValidationError("This date cannot be in the future.", code="future_date")
+
+
+class Patient(TimestampedModel, AddressFields):
+    class Sex(models.TextChoices):
+        # FHIR AdministrativeGender
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+        UNKNOWN = "unknown", "Unknown"
+
+    class GenderIdentity(models.TextChoices):
+        # FHIR gender-identity value set (http://hl7.org/fhir/gender-identity)
+        BLANK = "", "Not recorded"
+        WOMAN = "woman", "Woman"
+        MAN = "man", "Man"
+        NON_BINARY = "non-binary", "Non-binary"
+        TRANSGENDER_FEMALE = "transgender-female", "Transgender woman"
+        TRANSGENDER_MALE = "transgender-male", "Transgender man"
+        OTHER = "other", "Other"
+        NON_DISCLOSE = "non-disclose", "Prefers not to say"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="patients")
+    mrn = models.CharField("MRN", max_length=12, editable=False)
+    family_name = models.CharField("last name", max_length=80)
+    given_name = models.CharField("first name", max_length=80)
+    middle_name = models.CharField(max_length=80, blank=True)
+    preferred_name = models.CharField(max_length=80, blank=True, help_text="What the patient likes to be called")
+    birth_date = models.DateField("date of birth", validators=[validate_plausible_birth_date])
+    sex = models.CharField("sex (administrative)", max_length=8, choices=Sex.choices)
+    gender_identity = models.CharField(max_length=20, choices=GenderIdentity.choices, blank=True)
+    pronouns = models.CharField(max_length=30, blank=True)
+    phone = PhoneField(blank=True)
+    email = models.EmailField(blank=True)
+    emergency_contact_name = models.CharField(max_length=120, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=40, blank=True)
+    emergency_contact_phone = PhoneField(blank=True)
+    preferred_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    preferred_practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    is_active = models.BooleanField("active", default=True)
+    # Pregnancy changes which positions and techniques are safe (contraindication screening).
+    is_pregnant = models.BooleanField("currently pregnant", default=False)
+    pregnancy_due_date = models.DateField("estimated due date", null=True, blank=True)
+    # Lower-cased names, MRN and phone digits, so one indexed column answers the search box.
+    search_text = models.CharField(max_length=400, editable=False, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "mrn"], name="patient_mrn_unique_in_org"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "family_name", "given_name", "id"], name="patient_name_order"),
+            models.Index(fields=["organization", "birth_date"], name="patient_birth_date"),
+        ]
+        permissions = [
+            ("view_medical_history", "View a patient's medical history"),
+            ("change_medical_history", "Add to and correct a patient's medical history"),
+            ("record_consent", "Record a patient's consents"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    @property
+    def display_name(self) -> str:
+        given = self.given_name
+        if self.preferred_name and self.preferred_name != self.given_name:
+            given = f"{self.given_name} “{self.preferred_name}”"
+        return f"{self.family_name}, {given}"
+
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        born = self.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def get_chart_url(self) -> str:
+        return reverse("patients:chart", args=[self.public_id])
+
+    def clean(self) -> None:
+        if self.pregnancy_due_date and not self.is_pregnant:
+            raise ValidationError({"pregnancy_due_date": "A due date is recorded only during a pregnancy."})
+
+    def refresh_search_text(self) -> None:
+        parts = [self.family_name, self.given_name, self.middle_name, self.preferred_name, self.mrn]
+        parts += [digits_only(self.phone)]
+        self.search_text = " ".join(p.lower() for p in parts if p)
+
+
+class HistoryStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Resolved / stopped"
+    ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+
+
+class HistoryEntry(TimestampedModel):
+    """An item of the medical history. Never deleted: a wrong entry is marked entered-in-error."""
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=20, choices=HistoryStatus.choices, default=HistoryStatus.ACTIVE)
+    notes = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class BodyRegion(models.TextChoices):
+    HEAD = "head", "Head and face"
+    NECK = "neck", "Neck"
+    UPPER_BACK = "upper-back", "Upper back"
+    LOWER_BACK = "lower-back", "Lower back"
+    CHEST = "chest", "Chest"
+    ABDOMEN = "abdomen", "Abdomen"
+    PELVIS = "pelvis", "Pelvis and hips"
+    SHOULDER_LEFT = "shoulder-left", "Left shoulder"
+    SHOULDER_RIGHT = "shoulder-right", "Right shoulder"
+    ARM_LEFT = "arm-left", "Left arm and elbow"
+    ARM_RIGHT = "arm-right", "Right arm and elbow"
+    HAND_LEFT = "hand-left", "Left wrist and hand"
+    HAND_RIGHT = "hand-right", "Right wrist and hand"
+    LEG_LEFT = "leg-left", "Left thigh and knee"
+    LEG_RIGHT = "leg-right", "Right thigh and knee"
+    LOWER_LEG_LEFT = "lower-leg-left", "Left lower leg"
+    LOWER_LEG_RIGHT = "lower-leg-right", "Right lower leg"
+    FOOT_LEFT = "foot-left", "Left ankle and foot"
+    FOOT_RIGHT = "foot-right", "Right ankle and foot"
+    OTHER = "other", "Other"
+
+
+class Condition(HistoryEntry):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="conditions")
+    description = models.CharField(max_length=200)
+    icd10_code = models.CharField("ICD-10-CM code", max_length=8, blank=True)
+    onset_date = models.DateField(null=True, blank=True, validators=[validate_past_date])
+
+    class Meta:
+        ordering = ["-onset_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.icd10_code})" if self.icd10_code else self.description
+
+    def clean(self) -> None:
+        if self.icd10_code:
+            self.icd10_code = icd10.normalize_code(self.icd10_code)
+            if not icd10.is_known_code(self.icd10_code):
+                raise ValidationError({"icd10_code": f"{self.icd10_code} is not an ICD-10-CM code."})
+
+
+class Surgery(HistoryEntry):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="surgeries")
+    procedure = models.CharField(max_length=200)
+    body_region = models.CharField(max_length=20, choices=BodyRegion.choices)
+    performed_on = models.DateField("date", validators=[validate_past_date])
+
+    class Meta:
+        ordering = ["-performed_on", "id"]
+        verbose_name_plural = "surgeries"
+
+    def __str__(self) -> str:
+        return f"{self.procedure} ({self.performed_on:%Y-%m-%d})"
+
+
+class Medication(HistoryEntry):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    name = models.CharField(max_length=120)
+    dose = models.CharField("dose and frequency", max_length=120, blank=True)
+    # The flags that change how a therapist works (bruising, tissue fragility, masked pain).
+    is_anticoagulant = models.BooleanField("anticoagulant / blood thinner", default=False)
+    is_corticosteroid = models.BooleanField("corticosteroid", default=False)
+    is_analgesic = models.BooleanField("analgesic / pain reliever", default=False)
+    is_muscle_relaxant = models.BooleanField("muscle relaxant", default=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def flags(self) -> list[str]:
+        names = [("is_anticoagulant", "anticoagulant"), ("is_corticosteroid", "corticosteroid"),
+                 ("is_analgesic", "analgesic"), ("is_muscle_relaxant", "muscle relaxant")]
+        return [label for field, label in names if getattr(self, field)]
+
+
+class Allergy(HistoryEntry):
+    class Category(models.TextChoices):
+        MEDICATION = "medication", "Medication"
+        OIL_LOTION = "oil-lotion", "Massage oil, lotion or cream"
+        LATEX = "latex", "Latex"
+        NUT = "nut", "Nut (including nut oils)"
+        FRAGRANCE = "fragrance", "Fragrance / essential oil"
+        FOOD = "food", "Food"
+        ENVIRONMENT = "environment", "Environment"
+        OTHER = "other", "Other"
+
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    substance = models.CharField(max_length=120)
+    category = models.CharField(max_length=12, choices=Category.choices)
+    reaction = models.CharField(max_length=120, blank=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MODERATE)
+
+    class Meta:
+        ordering = ["substance", "id"]
+        verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.substance
+
+
+class Implant(HistoryEntry):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="implants")
+    description = models.CharField("implant or device", max_length=200)
+    body_region = models.CharField(max_length=20, choices=BodyRegion.choices)
+    implanted_on = models.DateField("date", null=True, blank=True, validators=[validate_past_date])
+
+    class Meta:
+        ordering = ["description", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Consent(TimestampedModel):
+    """A consent as given on a date. Append-only: a newer record of the same kind supersedes it."""
+
+    class Kind(models.TextChoices):
+        TREATMENT = "treatment", "Consent to treatment"
+        PRIVACY_NOTICE = "privacy-notice", "Notice of privacy practices acknowledged"
+        CONTACT = "contact-preferences", "Contact preferences"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    granted = models.BooleanField(default=True, help_text="Untick when the patient declined")
+    date = models.DateField(validators=[validate_past_date])
+    allow_email = models.BooleanField("email reminders", default=False)
+    allow_sms = models.BooleanField("text messages", default=False)
+    allow_voicemail = models.BooleanField("voicemail", default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {'given' if self.granted else 'declined'} {self.date:%Y-%m-%d}"

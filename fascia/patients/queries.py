@@ -1,0 +1,88 @@
+"""Reads of patient data that pages and the API share. Each takes the viewer."""
+
+import re
+from datetime import date, datetime
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from fascia.core.models import User
+from fascia.lib.contact import digits_only
+from fascia.patients.models import Consent, HistoryStatus, Patient
+
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
+
+
+def _as_date(term: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(term, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def patients_for_user(user: User) -> QuerySet[Patient]:
+    return Patient.objects.filter(organization_id=user.organization_id)
+
+
+def search_patients(user: User, query: str = "", *, include_inactive: bool = False) -> QuerySet[Patient]:
+    """Patients matching every term of `query`.
+
+    A term that reads as a date matches the date of birth; a term with digits and dashes
+    (a phone number or MRN) matches the digits; anything else is a fragment of a name.
+    All but dates look in `search_text`, one column that PostgreSQL indexes with trigrams.
+    """
+    patients = patients_for_user(user).select_related("preferred_location")
+    if not include_inactive:
+        patients = patients.filter(is_active=True)
+    for term in query.split():
+        born = _as_date(term)
+        if born:
+            patients = patients.filter(birth_date=born)
+        elif re.fullmatch(r"[\d()\-.+]+", term) and digits_only(term):
+            patients = patients.filter(search_text__contains=digits_only(term))
+        else:
+            patients = patients.filter(search_text__contains=term.lower())
+    return patients.order_by("family_name", "given_name", "id")
+
+
+def get_patient_for_user(user: User, public_id: UUID | str) -> Patient:
+    """The patient with this id in the user's organization, or 404 (never another clinic's)."""
+    try:
+        return patients_for_user(user).select_related(
+            "preferred_location", "preferred_practitioner__user", "created_by", "updated_by"
+        ).get(public_id=public_id)
+    except (Patient.DoesNotExist, ValueError) as e:
+        raise Http404("No such patient.") from e
+
+
+def possible_duplicates(user: User, *, family_name: str, given_name: str, birth_date: date) -> list[Patient]:
+    """Patients with the same name and date of birth, for the 'already registered?' warning."""
+    matches = patients_for_user(user).filter(
+        Q(family_name__iexact=family_name.strip()) & Q(given_name__iexact=given_name.strip()),
+        birth_date=birth_date,
+    )
+    return list(matches[:5])
+
+
+def chart_history(patient: Patient) -> dict[str, list]:
+    """The medical history shown on the chart: one query per section, however long each is."""
+    shown = ~Q(status=HistoryStatus.ENTERED_IN_ERROR)
+    return {
+        "conditions": list(patient.conditions.filter(shown)),
+        "surgeries": list(patient.surgeries.filter(shown)),
+        "medications": list(patient.medications.filter(shown)),
+        "allergies": list(patient.allergies.filter(shown)),
+        "implants": list(patient.implants.filter(shown)),
+    }
+
+
+def current_consents(patient: Patient) -> list[Consent]:
+    """The latest consent of each kind (older ones stay on record, superseded)."""
+    latest: dict[str, Consent] = {}
+    for consent in patient.consents.select_related("recorded_by"):
+        latest.setdefault(consent.kind, consent)
+    return [latest[kind] for kind in Consent.Kind.values if kind in latest]
+

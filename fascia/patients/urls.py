@@ -1,0 +1,16 @@
+from django.urls import path
+
+from fascia.patients import views
+
+app_name = "patients"
+
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("new/", views.patient_create, name="create"),
+    path("<uuid:patient_id>/", views.patient_chart, name="chart"),
+    path("<uuid:patient_id>/edit/", views.patient_edit, name="edit"),
+    path("<uuid:patient_id>/consents/new/", views.consent_add, name="consent_add"),
+    path("<uuid:patient_id>/history/<slug:kind>/new/", views.history_add, name="history_add"),
+    path("<uuid:patient_id>/history/<slug:kind>/<uuid:entry_id>/status/", views.history_status,
+         name="history_status"),
+]

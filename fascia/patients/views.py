@@ -1,0 +1,175 @@
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core import roles
+from fascia.core.auth import ClinicRequest, staff_view
+from fascia.patients import queries, services
+from fascia.patients.forms import HISTORY_FORMS, PATIENT_FIELDS, ConsentForm, PatientForm, SearchForm
+from fascia.patients.models import HistoryStatus, Patient
+
+PAGE_SIZE = 25
+
+
+@staff_view(roles.VIEW_PATIENT)
+def patient_list(request: ClinicRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    form.is_valid()
+    query = form.cleaned_data.get("q", "")
+    patients = queries.search_patients(
+        request.user, query, include_inactive=form.cleaned_data.get("inactive", False)
+    )
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    if query:
+        audit.record(actor=request.user, action=AuditAction.PATIENT_SEARCHED, target=request.organization,
+                     detail={"query": query, "results": page.paginator.count})
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "can_add_patient": request.user.has_perm(roles.ADD_PATIENT),
+    }
+    template = "patients/patient_list.html#results" if request.htmx else "patients/patient_list.html"
+    return render(request, template, context)
+
+
+def _duplicates_warning(request: ClinicRequest, form: PatientForm) -> list[Patient]:
+    data = form.cleaned_data
+    if not all(data.get(k) for k in ("family_name", "given_name", "birth_date")):
+        return []
+    return queries.possible_duplicates(
+        request.user, family_name=data["family_name"], given_name=data["given_name"],
+        birth_date=data["birth_date"],
+    )
+
+
+@staff_view(roles.ADD_PATIENT)
+@require_http_methods(["GET", "POST"])
+def patient_create(request: ClinicRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None, organization=request.organization)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        duplicates = _duplicates_warning(request, form)
+        # Same name and birth date is a warning, not a block: twins and namesakes exist.
+        if not duplicates or request.POST.get("confirm_duplicate"):
+            fields = {name: form.cleaned_data[name] for name in PATIENT_FIELDS}
+            try:
+                patient = services.create_patient(actor=request.user, organization=request.organization, **fields)
+            except ValidationError as e:
+                form.add_error(None, e)
+            else:
+                messages.success(request, f"{patient.display_name} registered with MRN {patient.mrn}.")
+                return redirect("patients:chart", patient_id=patient.public_id)
+    return render(request, "patients/patient_form.html", {"form": form, "duplicates": duplicates, "patient": None})
+
+
+@staff_view(roles.CHANGE_PATIENT)
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    # The form cleans into its own copy; the service compares against the stored record.
+    form = PatientForm(request.POST or None, instance=queries.get_patient_for_user(request.user, patient_id),
+                       organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in PATIENT_FIELDS}
+        try:
+            services.update_patient(actor=request.user, patient=patient, **fields)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, "Patient details saved.")
+            return redirect("patients:chart", patient_id=patient.public_id)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient, "duplicates": []})
+
+
+@staff_view(roles.VIEW_PATIENT)
+def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    audit.record(actor=request.user, action=AuditAction.PATIENT_VIEWED, target=patient)
+    user = request.user
+    can_view_history = user.has_perm(roles.VIEW_HISTORY)
+    context = {
+        "patient": patient,
+        "history": queries.chart_history(patient) if can_view_history else None,
+        "consents": queries.current_consents(patient),
+        "can_edit": user.has_perm(roles.CHANGE_PATIENT),
+        "can_view_history": can_view_history,
+        "can_change_history": user.has_perm(roles.CHANGE_HISTORY),
+        "can_record_consent": user.has_perm(roles.RECORD_CONSENT),
+        "history_forms": {kind: form(prefix=kind) for kind, form in HISTORY_FORMS.items()}
+        if user.has_perm(roles.CHANGE_HISTORY)
+        else {},
+        "consent_form": ConsentForm(prefix="consent") if user.has_perm(roles.RECORD_CONSENT) else None,
+        "statuses": HistoryStatus.choices,
+        # Filled in as evaluations, plans, visits and claims are built.
+        "placeholder_sections": ["Evaluations", "Treatment plans", "Visits", "Claims"],
+    }
+    return render(request, "patients/patient_chart.html", context)
+
+
+@staff_view(roles.CHANGE_HISTORY)
+@require_http_methods(["GET", "POST"])
+def history_add(request: ClinicRequest, patient_id: UUID, kind: str) -> HttpResponse:
+    if kind not in HISTORY_FORMS:
+        raise Http404("No such history section.")
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    form = HISTORY_FORMS[kind](request.POST or None, prefix=kind)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.add_history_entry(actor=request.user, patient=patient, kind=kind, **fields)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"{form.Meta.model._meta.verbose_name.capitalize()} added.")
+            return redirect(f"{patient.get_chart_url()}#history")
+    return render(request, "patients/history_form.html", {"form": form, "patient": patient, "kind": kind,
+                                                            "title": form.Meta.model._meta.verbose_name})
+
+
+@staff_view(roles.CHANGE_HISTORY)
+@require_POST
+def history_status(request: ClinicRequest, patient_id: UUID, kind: str, entry_id: UUID) -> HttpResponse:
+    if kind not in services.HISTORY_MODELS:
+        raise Http404("No such history section.")
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    model = services.HISTORY_MODELS[kind]
+    entry = model.objects.filter(patient=patient, public_id=entry_id).first()
+    status = request.POST.get("status", "")
+    if entry is None:
+        raise Http404("No such entry.")
+    if status not in HistoryStatus.values:
+        messages.error(request, "Choose a status.")
+    else:
+        try:
+            services.change_history_status(actor=request.user, entry=entry, status=status)
+        except services.PatientError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, f"“{entry}” marked {HistoryStatus(status).label.lower()}.")
+    return redirect(f"{patient.get_chart_url()}#history")
+
+
+@staff_view(roles.RECORD_CONSENT)
+@require_http_methods(["GET", "POST"])
+def consent_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    form = ConsentForm(request.POST or None, prefix="consent")
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.record_consent(actor=request.user, patient=patient, **fields)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, "Consent recorded.")
+            return redirect(f"{patient.get_chart_url()}#consents")
+    return render(request, "patients/history_form.html",
+                  {"form": form, "patient": patient, "kind": "consent", "title": "consent"})
