@@ -27,11 +27,14 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
-	FASCIA_DEBUG=False $(FASCIA) makemigrations --check --dry-run
+	$(BIN)/ruff format --check .
+	FASCIA_DEBUG=True $(FASCIA) makemigrations --check --dry-run
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 chromium:
 	@scripts/ensure-chromium

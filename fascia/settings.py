@@ -147,12 +147,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = DEBUG or TESTING  # serve from static/ without collectstatic
 MEDIA_ROOT = Path(env_str("FASCIA_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 EMAIL_BACKEND = (
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend"
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )
 EMAIL_HOST = env_str("FASCIA_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("FASCIA_EMAIL_PORT", "25")

@@ -2,6 +2,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from fascia import audit
 from fascia.audit.models import AuditAction, AuditEvent
@@ -19,6 +20,7 @@ class AuditSearchForm(StyledForm):
 
 
 @staff_view(roles.VIEW_AUDIT)
+@require_GET
 def search(request: ClinicRequest) -> HttpResponse:
     """Who read or changed what: filter by patient, user, action and dates. Read-only."""
     form = AuditSearchForm(request.GET or None)
@@ -35,8 +37,12 @@ def search(request: ClinicRequest) -> HttpResponse:
             events = events.filter(at__date__gte=data["since"])
         if data["until"]:
             events = events.filter(at__date__lte=data["until"])
-        audit.record(actor=request.user, action=AuditAction.AUDIT_SEARCHED, target=request.organization,
-                     detail={k: str(v) for k, v in data.items() if v})
+        audit.record(
+            actor=request.user,
+            action=AuditAction.AUDIT_SEARCHED,
+            target=request.organization,
+            detail={k: str(v) for k, v in data.items() if v},
+        )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

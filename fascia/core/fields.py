@@ -14,9 +14,14 @@ from fascia.lib.contact import normalize_phone, normalize_postal_code
 
 
 class PhoneField(models.CharField):
+    """Stored as 555-555-0123; typed any common way, such as +1 (555) 555 0123."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 12)
         super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"max_length": 20, **kwargs})
 
     def to_python(self, value: Any) -> str:
         value = super().to_python(value)
@@ -47,9 +52,7 @@ def validate_npi(value: str) -> None:
     if not is_valid_npi(value):
         if len(value) != 10 or not value.isdigit():
             raise ValidationError("An NPI is exactly 10 digits.", code="invalid_npi")
-        raise ValidationError(
-            "This NPI fails its check digit; check it for a typing error.", code="invalid_npi"
-        )
+        raise ValidationError("This NPI fails its check digit; check it for a typing error.", code="invalid_npi")
 
 
 class NPIField(models.CharField):
@@ -66,13 +69,11 @@ class NPIField(models.CharField):
         return (value or "").strip()
 
 
-US_STATES = [
-    (code, code)
-    for code in (
-        "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
-        "NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI"
-    ).split()
-]
+_STATE_CODES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI"
+)
+US_STATES = [(code, code) for code in _STATE_CODES.split()]
 
 
 class AddressFields(models.Model):

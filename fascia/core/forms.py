@@ -55,13 +55,19 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-
 class OrganizationForm(StyledModelForm):
     class Meta:
         model = Organization
         fields = [
-            "legal_name", "tax_id", "group_npi", "phone",
-            "address_line1", "address_line2", "city", "state", "postal_code",
+            "legal_name",
+            "tax_id",
+            "group_npi",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
         ]
 
 
@@ -69,8 +75,17 @@ class LocationForm(StyledModelForm):
     class Meta:
         model = Location
         fields = [
-            "name", "kind", "place_of_service", "phone", "hours",
-            "address_line1", "address_line2", "city", "state", "postal_code", "is_active",
+            "name",
+            "kind",
+            "place_of_service",
+            "phone",
+            "hours",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "is_active",
         ]
 
 

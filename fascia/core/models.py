@@ -78,9 +78,7 @@ class Location(TimestampedModel, AddressFields):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="location_name_unique_in_org")
-        ]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="location_name_unique_in_org")]
 
     def __str__(self) -> str:
         return self.name
@@ -130,6 +128,9 @@ class ApiToken(TimestampedModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user.username})"
+
     @staticmethod
     def digest_of(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
@@ -137,6 +138,3 @@ class ApiToken(TimestampedModel):
     @staticmethod
     def new_secret() -> str:
         return "fascia_" + secrets.token_urlsafe(32)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.user.username})"

@@ -26,8 +26,15 @@ VIEW_AUDIT = "audit.view_auditevent"
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {
-        VIEW_PATIENT, ADD_PATIENT, CHANGE_PATIENT, VIEW_HISTORY, CHANGE_HISTORY, RECORD_CONSENT,
-        MANAGE_STAFF, MANAGE_LOCATIONS, VIEW_AUDIT,
+        VIEW_PATIENT,
+        ADD_PATIENT,
+        CHANGE_PATIENT,
+        VIEW_HISTORY,
+        CHANGE_HISTORY,
+        RECORD_CONSENT,
+        MANAGE_STAFF,
+        MANAGE_LOCATIONS,
+        VIEW_AUDIT,
     },
     # Practitioners treat, so they read and write the medical history.
     Role.PRACTITIONER: {VIEW_PATIENT, ADD_PATIENT, CHANGE_PATIENT, VIEW_HISTORY, CHANGE_HISTORY, RECORD_CONSENT},

@@ -74,8 +74,13 @@ def _save_practitioner_profile(user: User, profile: dict[str, Any] | None) -> No
 
 @transaction.atomic
 def create_staff(
-    *, actor: User, organization: Organization, role: str, password: str,
-    practitioner_profile: dict[str, Any] | None = None, **fields: Any,
+    *,
+    actor: User,
+    organization: Organization,
+    role: str,
+    password: str,
+    practitioner_profile: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> User:
     """Create a staff account with one role; practitioners also get their clinical profile."""
     if role == Role.PRACTITIONER and practitioner_profile is None:
@@ -93,7 +98,12 @@ def create_staff(
 
 @transaction.atomic
 def update_staff(
-    *, actor: User, user: User, role: str, practitioner_profile: dict[str, Any] | None = None, **fields: Any,
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    practitioner_profile: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> User:
     if user == actor and (role != Role.ADMIN or not fields.get("is_active", True)):
         raise CoreError("You cannot remove your own admin role or deactivate your own account.")

@@ -8,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
-from django_otp import match_token, login as otp_login
+from django_otp import login as otp_login
+from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fascia.core import roles, services
@@ -199,12 +200,17 @@ def staff_edit(request: ClinicRequest, user_id: UUID | None = None) -> HttpRespo
             fields = {n: form.cleaned_data[n] for n in ("username", "first_name", "last_name", "email", "is_active")}
             try:
                 if editing:
-                    services.update_staff(actor=request.user, user=staff, role=role,
-                                          practitioner_profile=profile, **fields)
+                    services.update_staff(
+                        actor=request.user, user=staff, role=role, practitioner_profile=profile, **fields
+                    )
                 else:
                     staff = services.create_staff(
-                        actor=request.user, organization=request.organization, role=role,
-                        password=form.cleaned_data["password"], practitioner_profile=profile, **fields,
+                        actor=request.user,
+                        organization=request.organization,
+                        role=role,
+                        password=form.cleaned_data["password"],
+                        practitioner_profile=profile,
+                        **fields,
                     )
             except ValidationError as e:
                 form.add_error("password" if not editing and not hasattr(e, "error_dict") else None, e)

@@ -108,14 +108,82 @@ ALLERGIES = [
     ("Unscented lotion with lanolin", Allergy.Category.OIL_LOTION, "Itching"),
 ]
 
-GIVEN_F = ["Maya", "Olivia", "Grace", "Hannah", "Lucia", "Nora", "Amara", "Ivy", "Elena", "Zoe", "Ruth", "Keiko",
-           "Fatima", "Chloe", "Isabel", "Leah", "Naomi", "Priya", "Sara", "Tamar"]
-GIVEN_M = ["Liam", "Noah", "Mateo", "Ethan", "Omar", "Lucas", "Daniel", "Hiro", "Samuel", "Andre", "Victor",
-           "Felix", "Jonah", "Ravi", "Tomas", "Caleb", "Elias", "Marco", "Owen", "Isaac"]
-FAMILY = ["Abernathy", "Bellweather", "Castellan", "Dunmore", "Everhart", "Fairbanks", "Galloway", "Hartwell",
-          "Ingram", "Jessup", "Kettering", "Lindqvist", "Marlowe", "Northcott", "Okafor", "Pemberton", "Quayle",
-          "Rosales", "Sandoval", "Thackeray", "Underhill", "Vasquez", "Whitlock", "Yarrow", "Zeller", "Ashdown",
-          "Brightwater", "Coldwell", "Delacroix", "Emberly"]
+GIVEN_F = [
+    "Maya",
+    "Olivia",
+    "Grace",
+    "Hannah",
+    "Lucia",
+    "Nora",
+    "Amara",
+    "Ivy",
+    "Elena",
+    "Zoe",
+    "Ruth",
+    "Keiko",
+    "Fatima",
+    "Chloe",
+    "Isabel",
+    "Leah",
+    "Naomi",
+    "Priya",
+    "Sara",
+    "Tamar",
+]
+GIVEN_M = [
+    "Liam",
+    "Noah",
+    "Mateo",
+    "Ethan",
+    "Omar",
+    "Lucas",
+    "Daniel",
+    "Hiro",
+    "Samuel",
+    "Andre",
+    "Victor",
+    "Felix",
+    "Jonah",
+    "Ravi",
+    "Tomas",
+    "Caleb",
+    "Elias",
+    "Marco",
+    "Owen",
+    "Isaac",
+]
+FAMILY = [
+    "Abernathy",
+    "Bellweather",
+    "Castellan",
+    "Dunmore",
+    "Everhart",
+    "Fairbanks",
+    "Galloway",
+    "Hartwell",
+    "Ingram",
+    "Jessup",
+    "Kettering",
+    "Lindqvist",
+    "Marlowe",
+    "Northcott",
+    "Okafor",
+    "Pemberton",
+    "Quayle",
+    "Rosales",
+    "Sandoval",
+    "Thackeray",
+    "Underhill",
+    "Vasquez",
+    "Whitlock",
+    "Yarrow",
+    "Zeller",
+    "Ashdown",
+    "Brightwater",
+    "Coldwell",
+    "Delacroix",
+    "Emberly",
+]
 STREETS = ["Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Juniper", "Maple", "Spruce", "Willow"]
 
 
@@ -127,11 +195,7 @@ def _refuse_if_not_demo() -> bool:
     """True when the demo is already loaded; raise DemoRefused when the database holds other data."""
     if Organization.objects.filter(is_demo=True).exists():
         return True
-    if (
-        Organization.objects.exists()
-        or Patient.objects.exists()
-        or User.objects.filter(is_demo_account=False).exists()
-    ):
+    if Organization.objects.exists() or Patient.objects.exists() or User.objects.filter(is_demo_account=False).exists():
         raise DemoRefused(
             "This database holds data that is not the demo clinic's; the demo is loaded only into an "
             "empty database. Point FASCIA_DATABASE_URL at a new database to try the demo."
@@ -148,22 +212,42 @@ def load_demo(seed: int = 2026) -> bool:
     today = timezone.localdate()
 
     organization = Organization(
-        legal_name="Harbor Medical Massage, PLLC", tax_id="87-1234567", group_npi=_npi(rng),
-        phone="206-555-0100", address_line1="100 Harbor Way", city="Seattle", state="WA", postal_code="98101",
+        legal_name="Harbor Medical Massage, PLLC",
+        tax_id="87-1234567",
+        group_npi=_npi(rng),
+        phone="206-555-0100",
+        address_line1="100 Harbor Way",
+        city="Seattle",
+        state="WA",
+        postal_code="98101",
         is_demo=True,
     )
     organization.full_clean()
     organization.save()
     main_street = Location.objects.create(
-        organization=organization, name="Harbor Clinic — Main Street", kind=Location.Kind.CLINIC,
-        place_of_service=Location.PlaceOfService.OFFICE, phone="206-555-0101",
-        hours="Mon–Fri 8:00–19:00, Sat 9:00–14:00", address_line1="100 Harbor Way", address_line2="Suite 200",
-        city="Seattle", state="WA", postal_code="98101",
+        organization=organization,
+        name="Harbor Clinic — Main Street",
+        kind=Location.Kind.CLINIC,
+        place_of_service=Location.PlaceOfService.OFFICE,
+        phone="206-555-0101",
+        hours="Mon–Fri 8:00–19:00, Sat 9:00–14:00",
+        address_line1="100 Harbor Way",
+        address_line2="Suite 200",
+        city="Seattle",
+        state="WA",
+        postal_code="98101",
     )
     riverside = Location.objects.create(
-        organization=organization, name="Riverside Rehabilitation Center", kind=Location.Kind.REHABILITATION_CENTER,
-        place_of_service=Location.PlaceOfService.COMPREHENSIVE_OUTPATIENT_REHAB, phone="206-555-0102",
-        hours="Mon–Thu 7:00–17:00", address_line1="2400 River Road", city="Renton", state="WA", postal_code="98057",
+        organization=organization,
+        name="Riverside Rehabilitation Center",
+        kind=Location.Kind.REHABILITATION_CENTER,
+        place_of_service=Location.PlaceOfService.COMPREHENSIVE_OUTPATIENT_REHAB,
+        phone="206-555-0102",
+        hours="Mon–Thu 7:00–17:00",
+        address_line1="2400 River Road",
+        city="Renton",
+        state="WA",
+        postal_code="98057",
     )
     for name in ("Room 1", "Room 2", "Room 3"):
         Room.objects.create(location=main_street, name=name, kind=Room.Kind.ROOM)
@@ -172,9 +256,16 @@ def load_demo(seed: int = 2026) -> bool:
 
     def staff(username: str, first: str, last: str, role: str, profile: dict | None = None) -> User:
         user = create_staff(
-            actor=None, organization=organization, role=role, password=DEMO_PASSWORD,
-            practitioner_profile=profile, username=username, first_name=first, last_name=last,
-            email=f"{username}@harbor.example.org", is_active=True,
+            actor=None,
+            organization=organization,
+            role=role,
+            password=DEMO_PASSWORD,
+            practitioner_profile=profile,
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@harbor.example.org",
+            is_active=True,
         )
         User.objects.filter(pk=user.pk).update(is_demo_account=True)
         return user
@@ -188,8 +279,12 @@ def load_demo(seed: int = 2026) -> bool:
         ("salvarez", "Sofia", "Alvarez", "LMT", [main_street, riverside]),
     ]:
         profile = {
-            "credential_suffix": suffix, "npi": _npi(rng), "taxonomy_code": "225700000X",
-            "license_number": f"MA{rng.randint(60000000, 60999999)}", "license_state": "WA", "locations": locations,
+            "credential_suffix": suffix,
+            "npi": _npi(rng),
+            "taxonomy_code": "225700000X",
+            "license_number": f"MA{rng.randint(60000000, 60999999)}",
+            "license_state": "WA",
+            "locations": locations,
         }
         practitioners.append(staff(username, first, last, Role.PRACTITIONER, profile).practitioner)
     staff("frontdesk", "Frank", "Ortiz", Role.FRONT_DESK)
@@ -211,11 +306,18 @@ def load_demo(seed: int = 2026) -> bool:
         birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
         location = rng.choice([main_street, riverside])
         patient = patient_services.create_patient(
-            actor=admin, organization=organization,
-            family_name=family, given_name=given, birth_date=birth, sex=sex,
+            actor=admin,
+            organization=organization,
+            family_name=family,
+            given_name=given,
+            birth_date=birth,
+            sex=sex,
             gender_identity=Patient.GenderIdentity.WOMAN if sex == Patient.Sex.FEMALE else Patient.GenderIdentity.MAN,
-            phone=f"206-555-01{number + 10:02d}", email=f"{given}.{family}@example.com".lower(),
-            address_line1=f"{rng.randint(100, 9999)} {rng.choice(STREETS)} Street", city="Seattle", state="WA",
+            phone=f"206-555-01{number + 10:02d}",
+            email=f"{given}.{family}@example.com".lower(),
+            address_line1=f"{rng.randint(100, 9999)} {rng.choice(STREETS)} Street",
+            city="Seattle",
+            state="WA",
             postal_code=f"981{rng.randint(1, 99):02d}",
             emergency_contact_name=f"{rng.choice(GIVEN_F + GIVEN_M)} {family}",
             emergency_contact_relationship=rng.choice(["Spouse", "Parent", "Sibling", "Partner", "Friend"]),
@@ -232,16 +334,34 @@ def load_demo(seed: int = 2026) -> bool:
 def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random.Random, today: date) -> None:
     add = patient_services.add_history_entry
     for description, code in scenario.conditions:
-        add(actor=actor, patient=patient, kind="condition", description=description, icd10_code=code,
-            onset_date=today - timedelta(days=rng.randint(20, 900)))
+        add(
+            actor=actor,
+            patient=patient,
+            kind="condition",
+            description=description,
+            icd10_code=code,
+            onset_date=today - timedelta(days=rng.randint(20, 900)),
+        )
     for name, dose, flags in scenario.medications:
         add(actor=actor, patient=patient, kind="medication", name=name, dose=dose, **dict.fromkeys(flags, True))
     for procedure, region, days_ago in scenario.surgeries:
-        add(actor=actor, patient=patient, kind="surgery", procedure=procedure, body_region=region,
-            performed_on=today - timedelta(days=days_ago))
+        add(
+            actor=actor,
+            patient=patient,
+            kind="surgery",
+            procedure=procedure,
+            body_region=region,
+            performed_on=today - timedelta(days=days_ago),
+        )
     for description, region in scenario.implants:
-        add(actor=actor, patient=patient, kind="implant", description=description, body_region=region,
-            implanted_on=today - timedelta(days=rng.randint(30, 2000)))
+        add(
+            actor=actor,
+            patient=patient,
+            kind="implant",
+            description=description,
+            body_region=region,
+            implanted_on=today - timedelta(days=rng.randint(30, 2000)),
+        )
     if rng.random() < 0.25:
         substance, category, reaction = rng.choice(ALLERGIES)
         add(actor=actor, patient=patient, kind="allergy", substance=substance, category=category, reaction=reaction)
@@ -249,5 +369,12 @@ def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random
     record = patient_services.record_consent
     record(actor=actor, patient=patient, kind=Consent.Kind.TREATMENT, date=first_visit)
     record(actor=actor, patient=patient, kind=Consent.Kind.PRIVACY_NOTICE, date=first_visit)
-    record(actor=actor, patient=patient, kind=Consent.Kind.CONTACT, date=first_visit,
-           allow_email=rng.random() < 0.85, allow_sms=rng.random() < 0.6, allow_voicemail=rng.random() < 0.5)
+    record(
+        actor=actor,
+        patient=patient,
+        kind=Consent.Kind.CONTACT,
+        date=first_visit,
+        allow_email=rng.random() < 0.85,
+        allow_sms=rng.random() < 0.6,
+        allow_voicemail=rng.random() < 0.5,
+    )

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from fascia import audit
@@ -116,13 +116,17 @@ def _model_fields(user: User, data: dict) -> dict:
             raise ValidationError({key: "This field cannot be null."})
     if "preferred_location_id" in data:
         fields["preferred_location"] = _resolve(
-            Location.objects.filter(organization_id=user.organization_id), data["preferred_location_id"],
-            "preferred_location_id", "No such location in your organization.",
+            Location.objects.filter(organization_id=user.organization_id),
+            data["preferred_location_id"],
+            "preferred_location_id",
+            "No such location in your organization.",
         )
     if "preferred_practitioner_id" in data:
         fields["preferred_practitioner"] = _resolve(
             Practitioner.objects.filter(user__organization_id=user.organization_id),
-            data["preferred_practitioner_id"], "preferred_practitioner_id", "No such practitioner in your organization.",
+            data["preferred_practitioner_id"],
+            "preferred_practitioner_id",
+            "No such practitioner in your organization.",
         )
     return fields
 
@@ -141,16 +145,20 @@ def _resolve(queryset, public_id: UUID | None, field: str, message: str):  # noq
 def list_patients(request: HttpRequest, filters: Query[PatientFilter]):  # noqa: ANN201 - paginated
     user = _user(request, roles.VIEW_PATIENT)
     patients = queries.search_patients(user, filters.q, include_inactive=filters.include_inactive)
-    audit.record(actor=user, action=AuditAction.PATIENT_SEARCHED, target=user.organization,
-                 detail={"query": filters.q, "via": "api"})
+    audit.record(
+        actor=user,
+        action=AuditAction.PATIENT_SEARCHED,
+        target=user.organization,
+        detail={"query": filters.q, "via": "api"},
+    )
     return patients.select_related("preferred_practitioner")
 
 
 @router.post("", response={201: PatientOut}, summary="Register a patient")
-def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, Patient]:
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
     user = _user(request, roles.ADD_PATIENT)
     fields = _model_fields(user, payload.dict(exclude_unset=True))
-    return 201, services.create_patient(actor=user, organization=user.organization, **fields)
+    return Status(201, services.create_patient(actor=user, organization=user.organization, **fields))
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="Read a patient")

@@ -8,10 +8,29 @@ from fascia.patients.models import Allergy, Condition, Consent, Implant, Medicat
 from fascia.practitioners.models import Practitioner
 
 PATIENT_FIELDS = [
-    "family_name", "given_name", "middle_name", "preferred_name", "birth_date", "sex", "gender_identity",
-    "pronouns", "phone", "email", "address_line1", "address_line2", "city", "state", "postal_code",
-    "emergency_contact_name", "emergency_contact_relationship", "emergency_contact_phone",
-    "preferred_location", "preferred_practitioner", "is_active", "is_pregnant", "pregnancy_due_date",
+    "family_name",
+    "given_name",
+    "middle_name",
+    "preferred_name",
+    "birth_date",
+    "sex",
+    "gender_identity",
+    "pronouns",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "preferred_location",
+    "preferred_practitioner",
+    "is_active",
+    "is_pregnant",
+    "pregnancy_due_date",
 ]
 
 
@@ -57,8 +76,16 @@ class SurgeryForm(HistoryForm):
 class MedicationForm(HistoryForm):
     class Meta:
         model = Medication
-        fields = ["name", "dose", "is_anticoagulant", "is_corticosteroid", "is_analgesic",
-                  "is_muscle_relaxant", "status", "notes"]
+        fields = [
+            "name",
+            "dose",
+            "is_anticoagulant",
+            "is_corticosteroid",
+            "is_analgesic",
+            "is_muscle_relaxant",
+            "status",
+            "notes",
+        ]
 
 
 class AllergyForm(HistoryForm):

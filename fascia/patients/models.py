@@ -61,9 +61,7 @@ class Patient(TimestampedModel, AddressFields):
     emergency_contact_name = models.CharField(max_length=120, blank=True)
     emergency_contact_relationship = models.CharField(max_length=40, blank=True)
     emergency_contact_phone = PhoneField(blank=True)
-    preferred_location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    preferred_location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     preferred_practitioner = models.ForeignKey(
         Practitioner, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -221,8 +219,12 @@ class Medication(HistoryEntry):
 
     @property
     def flags(self) -> list[str]:
-        names = [("is_anticoagulant", "anticoagulant"), ("is_corticosteroid", "corticosteroid"),
-                 ("is_analgesic", "analgesic"), ("is_muscle_relaxant", "muscle relaxant")]
+        names = [
+            ("is_anticoagulant", "anticoagulant"),
+            ("is_corticosteroid", "corticosteroid"),
+            ("is_analgesic", "analgesic"),
+            ("is_muscle_relaxant", "muscle relaxant"),
+        ]
         return [label for field, label in names if getattr(self, field)]
 
 

@@ -51,9 +51,11 @@ def search_patients(user: User, query: str = "", *, include_inactive: bool = Fal
 def get_patient_for_user(user: User, public_id: UUID | str) -> Patient:
     """The patient with this id in the user's organization, or 404 (never another clinic's)."""
     try:
-        return patients_for_user(user).select_related(
-            "preferred_location", "preferred_practitioner__user", "created_by", "updated_by"
-        ).get(public_id=public_id)
+        return (
+            patients_for_user(user)
+            .select_related("preferred_location", "preferred_practitioner__user", "created_by", "updated_by")
+            .get(public_id=public_id)
+        )
     except (Patient.DoesNotExist, ValueError) as e:
         raise Http404("No such patient.") from e
 
@@ -85,4 +87,3 @@ def current_consents(patient: Patient) -> list[Consent]:
     for consent in patient.consents.select_related("recorded_by"):
         latest.setdefault(consent.kind, consent)
     return [latest[kind] for kind in Consent.Kind.values if kind in latest]
-

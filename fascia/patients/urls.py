@@ -11,6 +11,5 @@ urlpatterns = [
     path("<uuid:patient_id>/edit/", views.patient_edit, name="edit"),
     path("<uuid:patient_id>/consents/new/", views.consent_add, name="consent_add"),
     path("<uuid:patient_id>/history/<slug:kind>/new/", views.history_add, name="history_add"),
-    path("<uuid:patient_id>/history/<slug:kind>/<uuid:entry_id>/status/", views.history_status,
-         name="history_status"),
+    path("<uuid:patient_id>/history/<slug:kind>/<uuid:entry_id>/status/", views.history_status, name="history_status"),
 ]

@@ -23,13 +23,15 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     form.is_valid()
     query = form.cleaned_data.get("q", "")
-    patients = queries.search_patients(
-        request.user, query, include_inactive=form.cleaned_data.get("inactive", False)
-    )
+    patients = queries.search_patients(request.user, query, include_inactive=form.cleaned_data.get("inactive", False))
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     if query:
-        audit.record(actor=request.user, action=AuditAction.PATIENT_SEARCHED, target=request.organization,
-                     detail={"query": query, "results": page.paginator.count})
+        audit.record(
+            actor=request.user,
+            action=AuditAction.PATIENT_SEARCHED,
+            target=request.organization,
+            detail={"query": query, "results": page.paginator.count},
+        )
     context = {
         "form": form,
         "page": page,
@@ -45,7 +47,9 @@ def _duplicates_warning(request: ClinicRequest, form: PatientForm) -> list[Patie
     if not all(data.get(k) for k in ("family_name", "given_name", "birth_date")):
         return []
     return queries.possible_duplicates(
-        request.user, family_name=data["family_name"], given_name=data["given_name"],
+        request.user,
+        family_name=data["family_name"],
+        given_name=data["given_name"],
         birth_date=data["birth_date"],
     )
 
@@ -75,8 +79,11 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
 def patient_edit(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     patient = queries.get_patient_for_user(request.user, patient_id)
     # The form cleans into its own copy; the service compares against the stored record.
-    form = PatientForm(request.POST or None, instance=queries.get_patient_for_user(request.user, patient_id),
-                       organization=request.organization)
+    form = PatientForm(
+        request.POST or None,
+        instance=queries.get_patient_for_user(request.user, patient_id),
+        organization=request.organization,
+    )
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in PATIENT_FIELDS}
         try:
@@ -130,8 +137,11 @@ def history_add(request: ClinicRequest, patient_id: UUID, kind: str) -> HttpResp
         else:
             messages.success(request, f"{form.Meta.model._meta.verbose_name.capitalize()} added.")
             return redirect(f"{patient.get_chart_url()}#history")
-    return render(request, "patients/history_form.html", {"form": form, "patient": patient, "kind": kind,
-                                                            "title": form.Meta.model._meta.verbose_name})
+    return render(
+        request,
+        "patients/history_form.html",
+        {"form": form, "patient": patient, "kind": kind, "title": form.Meta.model._meta.verbose_name},
+    )
 
 
 @staff_view(roles.CHANGE_HISTORY)
@@ -171,5 +181,6 @@ def consent_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Consent recorded.")
             return redirect(f"{patient.get_chart_url()}#consents")
-    return render(request, "patients/history_form.html",
-                  {"form": form, "patient": patient, "kind": "consent", "title": "consent"})
+    return render(
+        request, "patients/history_form.html", {"form": form, "patient": patient, "kind": "consent", "title": "consent"}
+    )

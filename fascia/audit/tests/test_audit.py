@@ -1,0 +1,52 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from fascia.audit.models import AuditAction, AuditEvent
+from fascia.conftest import login
+from fascia.core.models import Organization, User
+from fascia.patients import services
+from fascia.patients.tests.factories import PatientFactory
+
+
+@pytest.fixture
+def trail(tess: User, frank: User, organization: Organization) -> dict:
+    ivy = PatientFactory(organization=organization, family_name="Marlowe")
+    owen = PatientFactory(organization=organization, family_name="Okafor")
+    client_tess = Client()
+    login(client_tess, tess)
+    client_tess.get(ivy.get_chart_url())
+    client_frank = Client()
+    login(client_frank, frank)
+    client_frank.get(owen.get_chart_url())
+    services.update_patient(actor=frank, patient=owen, phone="206-555-0111")
+    return {"ivy": ivy, "owen": owen}
+
+
+def test_reads_and_writes_record_user_action_record_time_and_address(trail: dict, tess: User) -> None:
+    event = AuditEvent.objects.get(action=AuditAction.PATIENT_VIEWED, patient=trail["ivy"])
+    assert event.actor == tess
+    assert event.target_id == str(trail["ivy"].public_id)
+    assert event.ip_address == "127.0.0.1"
+    assert event.at is not None
+
+
+def test_admins_search_by_patient(client: Client, ada: User, trail: dict) -> None:
+    login(client, ada)
+    r = client.get(reverse("audit:search"), {"patient": trail["owen"].mrn})
+    actions = {(e.actor.username, e.action) for e in r.context["page"]}
+    assert actions == {("frank", AuditAction.PATIENT_VIEWED), ("frank", AuditAction.PATIENT_UPDATED)}
+
+
+def test_admins_search_by_user(client: Client, ada: User, trail: dict) -> None:
+    login(client, ada)
+    r = client.get(reverse("audit:search"), {"user": "tess"})
+    assert {e.patient for e in r.context["page"]} == {trail["ivy"]}
+
+
+def test_no_page_changes_or_deletes_an_entry(client: Client, ada: User, trail: dict) -> None:
+    login(client, ada)
+    before = list(AuditEvent.objects.values_list("id", "action", "actor_id"))
+    for method in ("post", "put", "patch", "delete"):
+        assert getattr(client, method)(reverse("audit:search")).status_code == 405
+    assert list(AuditEvent.objects.values_list("id", "action", "actor_id"))[: len(before)] == before

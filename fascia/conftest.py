@@ -1,0 +1,107 @@
+"""Shared test set-up: one organization and a persona per role.
+
+tess (practitioner), frank (front desk), bill (billing), ada (admin), and olga, a practitioner
+whose account is inactive.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from fascia.core.models import Location, Organization, User
+from fascia.core.npi import with_check_digit
+from fascia.core.roles import Role
+from fascia.practitioners.models import Practitioner
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # noqa: ANN001, PT004
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def organization(db) -> Organization:  # noqa: ANN001
+    return Organization.objects.create(
+        legal_name="Test Massage Clinic, LLC",
+        tax_id="12-3456789",
+        group_npi="1234567893",
+        address_line1="1 Test Street",
+        city="Seattle",
+        state="WA",
+        postal_code="98101",
+    )
+
+
+@pytest.fixture
+def location(organization: Organization) -> Location:
+    return Location.objects.create(organization=organization, name="Main Street Clinic")
+
+
+def make_user(organization: Organization, username: str, role: str, *, active: bool = True) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        first_name=username.title(),
+        last_name="Test",
+        organization=organization,
+        is_active=active,
+    )
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def tess(organization: Organization, location: Location) -> User:
+    user = make_user(organization, "tess", Role.PRACTITIONER)
+    practitioner = Practitioner.objects.create(
+        user=user,
+        credential_suffix="LMT",
+        npi=with_check_digit("123456780"),
+        license_number="MA60000001",
+        license_state="WA",
+    )
+    practitioner.locations.add(location)
+    return user
+
+
+@pytest.fixture
+def frank(organization: Organization) -> User:
+    return make_user(organization, "frank", Role.FRONT_DESK)
+
+
+@pytest.fixture
+def bill(organization: Organization) -> User:
+    return make_user(organization, "bill", Role.BILLING)
+
+
+@pytest.fixture
+def ada(organization: Organization) -> User:
+    # Admins must use two-factor login; tests that are not about it act as a verified session.
+    return make_user(organization, "ada", Role.ADMIN)
+
+
+@pytest.fixture
+def olga(organization: Organization) -> User:
+    return make_user(organization, "olga", Role.PRACTITIONER, active=False)
+
+
+@pytest.fixture
+def personas(tess: User, frank: User, bill: User, ada: User) -> dict[str, User]:
+    return {Role.PRACTITIONER: tess, Role.FRONT_DESK: frank, Role.BILLING: bill, Role.ADMIN: ada}
+
+
+def login(client, user: User) -> None:  # noqa: ANN001
+    """Sign in as `user`, with the second factor done when the user needs one."""
+    client.force_login(user)
+    if user.groups.filter(name=Role.ADMIN).exists():
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+from fascia.browser import browser, page  # noqa: E402, F401  (fixtures for browser tests)

@@ -1,0 +1,119 @@
+"""Signing in: Argon2 hashes, lock-out, idle expiry, two-factor login."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from fascia.conftest import PASSWORD, login
+from fascia.core.models import User
+
+
+def sign_in(client: Client, username: str, password: str = PASSWORD):  # noqa: ANN201
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def current_code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def test_passwords_are_hashed_with_argon2(settings) -> None:  # noqa: ANN001
+    from fascia import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS  # tests otherwise use a fast hasher
+    encoded = make_password("a long passphrase")
+    assert encoded.startswith("argon2$argon2id$")
+    assert check_password("a long passphrase", encoded)
+
+
+def test_it_signs_in_with_the_right_password(client: Client, frank: User) -> None:
+    r = sign_in(client, "frank")
+    assert r.status_code == 302 and r["Location"] == "/"
+
+
+def test_it_locks_the_account_after_five_failures(client: Client, frank: User) -> None:
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert sign_in(client, "frank", "wrong").status_code == 200
+    assert sign_in(client, "frank", "wrong").status_code == 429
+    r = sign_in(client, "frank")  # now even the right password is refused
+    assert r.status_code == 429
+    assert "Too many failed sign-in attempts" in r.content.decode()
+    assert not Client().get("/").wsgi_request.user.is_authenticated
+
+
+def test_the_session_expires_after_the_idle_time(client: Client, frank: User) -> None:
+    sign_in(client, "frank")
+    assert settings.SESSION_SAVE_EVERY_REQUEST  # every request renews the idle timer
+    assert client.session.get_expiry_age() == settings.SESSION_IDLE_MINUTES * 60 == 15 * 60
+
+
+class TestTwoFactor:
+    def test_an_admin_without_an_authenticator_must_set_one_up(self, client: Client, ada: User) -> None:
+        sign_in(client, "ada")
+        r = client.get(reverse("core:staff_list"))
+        assert r.status_code == 302 and r["Location"].startswith(reverse("core:two_factor_setup"))
+        assert api_status(client) == 401
+
+    def test_setting_up_an_authenticator_then_signing_in_with_it(self, client: Client, ada: User) -> None:
+        sign_in(client, "ada")
+        r = client.get(reverse("core:two_factor_setup"))
+        assert "<svg" in r.content.decode()
+        device = TOTPDevice.objects.get(user=ada, confirmed=False)
+        r = client.post(
+            reverse("core:two_factor_setup"), {"token": "000000" if current_code(device) != "000000" else "111111"}
+        )
+        assert r.status_code == 200 and r.context["form"].errors["token"]
+        device.refresh_from_db()
+        device.throttle_reset()  # django-otp slows down guessing after a wrong code
+        r = client.post(reverse("core:two_factor_setup"), {"token": current_code(device)})
+        assert r.status_code == 302
+        assert client.get(reverse("core:staff_list")).status_code == 200
+
+        fresh = Client()
+        sign_in(fresh, "ada")
+        r = fresh.get(reverse("core:staff_list"))
+        assert r["Location"].startswith(reverse("core:two_factor_verify"))
+        device.refresh_from_db()
+        device.last_t = -1  # allow the same time step again in this test
+        device.save(update_fields=["last_t"])
+        r = fresh.post(reverse("core:two_factor_verify") + "?next=/staff/", {"token": current_code(device)})
+        assert r.status_code == 302 and r["Location"] == "/staff/"
+        assert fresh.get(reverse("core:staff_list")).status_code == 200
+
+    def test_any_staff_member_may_turn_it_on(self, client: Client, frank: User) -> None:
+        login(client, frank)
+        assert client.get(reverse("core:home")).status_code == 200  # not required of front desk
+        assert client.get(reverse("core:two_factor_setup")).status_code == 200
+
+    def test_demo_admins_are_not_asked(self, client: Client, ada: User) -> None:
+        User.objects.filter(pk=ada.pk).update(is_demo_account=True)
+        sign_in(client, "ada")
+        assert client.get(reverse("core:staff_list")).status_code == 200
+
+
+def api_status(client: Client) -> int:
+    return client.get("/api/v1/patients").status_code
+
+
+def _settings_with(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FASCIA_")}
+    code = "import fascia.settings as s; print(s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT)"
+    return subprocess.run(
+        [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True, cwd=settings.BASE_DIR
+    )
+
+
+def test_production_settings_need_a_secret_key() -> None:
+    r = _settings_with({"FASCIA_DEBUG": "False"})
+    assert r.returncode != 0 and "FASCIA_SECRET_KEY" in r.stderr
+
+
+def test_production_settings_are_secure_by_default() -> None:
+    r = _settings_with({"FASCIA_DEBUG": "False", "FASCIA_SECRET_KEY": "x" * 50})
+    assert r.stdout.split() == ["True", "31536000", "True"], r.stderr

@@ -1,0 +1,138 @@
+"""Every page and endpoint, tried by every role: allowed or refused, as fascia.core.roles says.
+
+A new page or endpoint must be added to PAGES or ENDPOINTS; test_every_url_is_covered fails otherwise.
+"""
+
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from fascia.conftest import login
+from fascia.core.models import Location, Organization, Room, User
+from fascia.core.roles import Role
+from fascia.patients.models import Patient
+from fascia.patients.tests.factories import PatientFactory
+
+ALL = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK, Role.BILLING}
+CLINICAL = {Role.ADMIN, Role.PRACTITIONER}
+REGISTRATION = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK}
+ADMIN = {Role.ADMIN}
+
+# url name -> (roles allowed, how to build the args from the fixtures)
+PAGES = {
+    "core:home": (ALL, lambda f: []),
+    "core:organization_edit": (ADMIN, lambda f: []),
+    "core:location_list": (ADMIN, lambda f: []),
+    "core:location_create": (ADMIN, lambda f: []),
+    "core:location_edit": (ADMIN, lambda f: [f["location"].public_id]),
+    "core:room_create": (ADMIN, lambda f: [f["location"].public_id]),
+    "core:room_edit": (ADMIN, lambda f: [f["location"].public_id, f["room"].public_id]),
+    "core:staff_list": (ADMIN, lambda f: []),
+    "core:staff_create": (ADMIN, lambda f: []),
+    "core:staff_edit": (ADMIN, lambda f: [f["frank"].public_id]),
+    "patients:list": (ALL, lambda f: []),
+    "patients:create": (REGISTRATION, lambda f: []),
+    "patients:chart": (ALL, lambda f: [f["patient"].public_id]),
+    "patients:edit": (REGISTRATION, lambda f: [f["patient"].public_id]),
+    "patients:consent_add": (REGISTRATION, lambda f: [f["patient"].public_id]),
+    "patients:history_add": (CLINICAL, lambda f: [f["patient"].public_id, "condition"]),
+    "audit:search": (ADMIN, lambda f: []),
+}
+# Reached only by POST, with the same rule.
+POST_ONLY = {
+    "patients:history_status": (CLINICAL, lambda f: [f["patient"].public_id, "condition", f["condition"].public_id]),
+}
+# Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
+NOT_ROLE_BASED = {"login", "logout", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
+
+ENDPOINTS = {
+    ("GET", "/api/v1/patients"): ALL,
+    ("POST", "/api/v1/patients"): REGISTRATION,
+    ("GET", "/api/v1/patients/{patient}"): ALL,
+    ("PATCH", "/api/v1/patients/{patient}"): REGISTRATION,
+}
+
+
+@pytest.fixture
+def fixtures(personas: dict[str, User], location: Location, organization: Organization) -> dict:
+    from fascia.patients import services
+
+    patient = PatientFactory(organization=organization)
+    condition = services.add_history_entry(
+        actor=personas[Role.PRACTITIONER], patient=patient, kind="condition", description="Neck pain"
+    )
+    return {
+        "location": location,
+        "room": Room.objects.create(location=location, name="Room 1"),
+        "frank": personas[Role.FRONT_DESK],
+        "patient": patient,
+        "condition": condition,
+    }
+
+
+def _named_urls(resolver: URLResolver = None, namespace: str = "") -> set[str]:  # type: ignore[assignment]
+    names = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "api":
+                continue
+            names |= _named_urls(entry, f"{namespace}{entry.namespace}:" if entry.namespace else namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{namespace}{entry.name}")
+    return names
+
+
+def test_every_url_is_covered() -> None:
+    assert _named_urls() == set(PAGES) | set(POST_ONLY) | NOT_ROLE_BASED
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_pages_allow_exactly_their_roles(client, personas, fixtures, name: str, role: str) -> None:  # noqa: ANN001
+    allowed, args = PAGES[name]
+    login(client, personas[role])
+    status = client.get(reverse(name, args=args(fixtures))).status_code
+    assert (status == 200) == (role in allowed), f"{role} got {status} for {name}"
+    assert status in (200, 403)
+
+
+@pytest.mark.parametrize("name", sorted(POST_ONLY))
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_post_only_urls_refuse_other_roles(client, personas, fixtures, name: str, role: str) -> None:  # noqa: ANN001
+    allowed, args = POST_ONLY[name]
+    login(client, personas[role])
+    status = client.post(reverse(name, args=args(fixtures)), {"status": "inactive"}).status_code
+    assert status == (302 if role in allowed else 403)
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_anonymous_users_are_sent_to_sign_in(client, fixtures, name: str) -> None:  # noqa: ANN001
+    r = client.get(reverse(name, args=PAGES[name][1](fixtures)))
+    assert r.status_code == 302 and r["Location"].startswith(reverse("login"))
+
+
+def test_an_inactive_account_cannot_sign_in(client, olga: User) -> None:  # noqa: ANN001
+    from fascia.conftest import PASSWORD
+
+    r = client.post(reverse("login"), {"username": "olga", "password": PASSWORD})
+    assert r.status_code == 200 and not r.wsgi_request.user.is_authenticated
+
+
+PATIENT_BODY = {"family_name": "Quayle", "given_name": "Nora", "birth_date": "1990-01-01", "sex": "female"}
+
+
+@pytest.mark.parametrize("method, path", sorted(ENDPOINTS))
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method: str, path: str, role: str) -> None:  # noqa: ANN001
+    login(client, personas[role])
+    url = path.format(patient=fixtures["patient"].public_id)
+    body = PATIENT_BODY if method == "POST" else {"pronouns": "she/her"}
+    if method == "GET":
+        r = client.get(url)
+    else:
+        r = client.generic(method, url, data=json.dumps(body), content_type="application/json")
+    expected = {"GET": 200, "POST": 201, "PATCH": 200}[method] if role in ENDPOINTS[(method, path)] else 403
+    assert r.status_code == expected, r.content
+    if expected == 403:
+        assert Patient.objects.count() == 1

@@ -1,0 +1,28 @@
+from datetime import date
+
+import factory
+
+from fascia.core.models import Organization
+from fascia.patients.models import Patient
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    """A registered patient, built as the registration service would (MRN and search text)."""
+
+    class Meta:
+        model = Patient
+        skip_postgeneration_save = True
+
+    organization: Organization = factory.SubFactory("fascia.core.tests.factories.OrganizationFactory")
+    family_name = factory.Sequence(lambda n: f"Family{n:04d}")
+    given_name = factory.Faker("first_name")
+    birth_date = factory.Sequence(lambda n: date(1950 + n % 50, 1 + n % 12, 1 + n % 28))
+    sex = Patient.Sex.FEMALE
+    phone = factory.Sequence(lambda n: f"206-555-{n % 10000:04d}")
+    mrn = factory.Sequence(lambda n: f"{n + 1:07d}")
+
+    @factory.post_generation
+    def search_text(obj: Patient, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+        obj.refresh_search_text()
+        if create:
+            obj.save(update_fields=["search_text"])
