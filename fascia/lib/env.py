@@ -11,7 +11,7 @@ def env_str(name: str, default: str = "") -> str:
     file_name = os.getenv(f"{name}_FILE")
     if file_name:
         return Path(file_name).read_text().strip()
-    return os.getenv(name, default)
+    return os.getenv(name) or default  # set-but-empty means "use the default"
 
 
 def env_bool(name: str, default: str) -> bool:

@@ -93,6 +93,8 @@ def patient_edit(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Patient details saved.")
             return redirect("patients:chart", patient_id=patient.public_id)
+    if request.method == "GET":
+        audit.record(actor=request.user, action=AuditAction.PATIENT_VIEWED, target=patient, detail={"page": "edit"})
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient, "duplicates": []})
 
 
