@@ -21,7 +21,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	mkdir -p var
-	FASCIA_DEBUG=True $(FASCIA) migrate --no-input
+	FASCIA_DEBUG=True $(FASCIA) migrate --no-input -v 0
 	FASCIA_DEBUG=True $(FASCIA) demo
 	FASCIA_DEBUG=True $(FASCIA) runserver 127.0.0.1:8000
 

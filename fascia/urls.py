@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from fascia.api import api
-from fascia.core.forms import LoginForm
+from fascia.core.forms import LoginForm, PasswordChangeForm
 
 urlpatterns = [
     path(
@@ -11,6 +11,11 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm, success_url="/"),
+        name="password_change",
+    ),
     path("patients/", include("fascia.patients.urls")),
     path("audit/", include("fascia.audit.urls")),
     path("api/v1/", api.urls),

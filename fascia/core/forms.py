@@ -3,7 +3,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import forms as auth_forms
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
@@ -137,5 +137,9 @@ class TokenForm(StyledForm):
     )
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(auth_forms.AuthenticationForm):
+    bound_field_class = FasciaBoundField
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
     bound_field_class = FasciaBoundField

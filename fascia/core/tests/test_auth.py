@@ -117,3 +117,14 @@ def test_production_settings_need_a_secret_key() -> None:
 def test_production_settings_are_secure_by_default() -> None:
     r = _settings_with({"FASCIA_DEBUG": "False", "FASCIA_SECRET_KEY": "x" * 50})
     assert r.stdout.split() == ["True", "31536000", "True"], r.stderr
+
+
+def test_staff_change_their_own_password(client: Client, frank: User) -> None:
+    login(client, frank)
+    r = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "a-new-long-passphrase", "new_password2": "a-new-long-passphrase"},
+    )
+    assert r.status_code == 302
+    frank.refresh_from_db()
+    assert frank.check_password("a-new-long-passphrase")

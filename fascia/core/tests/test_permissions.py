@@ -44,7 +44,7 @@ POST_ONLY = {
     "patients:history_status": (CLINICAL, lambda f: [f["patient"].public_id, "condition", f["condition"].public_id]),
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
-NOT_ROLE_BASED = {"login", "logout", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
+NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
 
 ENDPOINTS = {
     ("GET", "/api/v1/patients"): ALL,
