@@ -12,16 +12,18 @@ from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.practitioners.models import Practitioner
 
+pytest_plugins = ["fascia.browser"]  # the browser and page fixtures
+
 PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # noqa: ANN001, PT004
+def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
-def organization(db) -> Organization:  # noqa: ANN001
+def organization(db) -> Organization:
     return Organization.objects.create(
         legal_name="Test Massage Clinic, LLC",
         tax_id="12-3456789",
@@ -91,7 +93,7 @@ def personas(tess: User, frank: User, bill: User, ada: User) -> dict[str, User]:
     return {Role.PRACTITIONER: tess, Role.FRONT_DESK: frank, Role.BILLING: bill, Role.ADMIN: ada}
 
 
-def login(client, user: User) -> None:  # noqa: ANN001
+def login(client, user: User) -> None:
     """Sign in as `user`, with the second factor done when the user needs one."""
     client.force_login(user)
     if user.groups.filter(name=Role.ADMIN).exists():
@@ -102,6 +104,3 @@ def login(client, user: User) -> None:  # noqa: ANN001
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
-
-
-from fascia.browser import browser, page  # noqa: E402, F401  (fixtures for browser tests)

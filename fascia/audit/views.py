@@ -1,5 +1,6 @@
 from django import forms
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -24,11 +25,14 @@ class AuditSearchForm(StyledForm):
 def search(request: ClinicRequest) -> HttpResponse:
     """Who read or changed what: filter by patient, user, action and dates. Read-only."""
     form = AuditSearchForm(request.GET or None)
-    events = AuditEvent.objects.filter(actor__organization=request.organization).select_related("actor", "patient")
+    organization = request.organization
+    events = AuditEvent.objects.filter(
+        Q(actor__organization=organization) | Q(patient__organization=organization)
+    ).select_related("actor", "patient")
     if form.is_valid():
         data = form.cleaned_data
         if data["patient"]:
-            events = events.filter(patient__mrn=data["patient"].strip(), patient__organization=request.organization)
+            events = events.filter(patient__mrn=data["patient"].strip(), patient__organization=organization)
         if data["user"]:
             events = events.filter(actor__username=data["user"].strip())
         if data["action"]:

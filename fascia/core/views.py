@@ -1,3 +1,4 @@
+from base64 import b32encode
 from uuid import UUID
 
 import segno
@@ -83,8 +84,6 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 def _base32_secret(device: TOTPDevice) -> str:
-    from base64 import b32encode
-
     return b32encode(device.bin_key).decode()
 
 

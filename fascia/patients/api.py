@@ -1,7 +1,9 @@
 from datetime import date, datetime
+from typing import TypeVar
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
@@ -15,6 +17,7 @@ from fascia.patients.models import Patient
 from fascia.practitioners.models import Practitioner
 
 router = Router(tags=["patients"])
+M = TypeVar("M", bound=Model)
 
 
 def _user(request: HttpRequest, *perms: str) -> User:
@@ -131,7 +134,7 @@ def _model_fields(user: User, data: dict) -> dict:
     return fields
 
 
-def _resolve(queryset, public_id: UUID | None, field: str, message: str):  # noqa: ANN001, ANN202
+def _resolve(queryset: QuerySet[M], public_id: UUID | None, field: str, message: str) -> M | None:
     if public_id is None:
         return None
     found = queryset.filter(public_id=public_id).first()
@@ -142,7 +145,7 @@ def _resolve(queryset, public_id: UUID | None, field: str, message: str):  # noq
 
 @router.get("", response=list[PatientOut], summary="Search patients")
 @paginate(PageNumberPagination, page_size=25)
-def list_patients(request: HttpRequest, filters: Query[PatientFilter]):  # noqa: ANN201 - paginated
+def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> QuerySet[Patient]:
     user = _user(request, roles.VIEW_PATIENT)
     patients = queries.search_patients(user, filters.q, include_inactive=filters.include_inactive)
     audit.record(

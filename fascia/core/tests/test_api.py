@@ -20,7 +20,7 @@ def token(frank: User) -> str:
     return services.create_api_token(actor=frank, user=frank, name="intake tablet")[1]
 
 
-def api(client: Client, method: str, url: str, body: dict | None = None, token: str | None = None):  # noqa: ANN201
+def api(client: Client, method: str, url: str, body: dict | None = None, token: str | None = None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return client.generic(
         method, url, data=json.dumps(body) if body is not None else "", content_type="application/json", headers=headers

@@ -15,7 +15,7 @@ from fascia.conftest import PASSWORD, login
 from fascia.core.models import User
 
 
-def sign_in(client: Client, username: str, password: str = PASSWORD):  # noqa: ANN201
+def sign_in(client: Client, username: str, password: str = PASSWORD):
     return client.post(reverse("login"), {"username": username, "password": password})
 
 
@@ -23,7 +23,7 @@ def current_code(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
-def test_passwords_are_hashed_with_argon2(settings) -> None:  # noqa: ANN001
+def test_passwords_are_hashed_with_argon2(settings) -> None:
     from fascia import settings as production
 
     settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS  # tests otherwise use a fast hasher

@@ -16,6 +16,6 @@ def test_create_api_token_prints_a_working_token(frank: User) -> None:
     assert frank.api_tokens.get().name == "intake tablet"
 
 
-def test_create_api_token_refuses_an_unknown_user(db) -> None:  # noqa: ANN001
+def test_create_api_token_refuses_an_unknown_user(db) -> None:
     with pytest.raises(CommandError, match="No active user"):
         call_command("create_api_token", "nobody", name="x")

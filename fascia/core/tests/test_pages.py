@@ -121,7 +121,7 @@ def test_the_organization_group_npi_is_checked(admin_client: Client, organizatio
     assert organization.legal_name != "Renamed"
 
 
-def test_a_new_installation_starts_with_organization_setup(client: Client, db) -> None:  # noqa: ANN001
+def test_a_new_installation_starts_with_organization_setup(client: Client, db) -> None:
     User.objects.create_superuser("owner", "owner@example.org", "a-long-passphrase")
     client.post(reverse("login"), {"username": "owner", "password": "a-long-passphrase"})
     # Superusers are admins: two-factor login first.

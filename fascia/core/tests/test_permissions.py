@@ -89,7 +89,7 @@ def test_every_url_is_covered() -> None:
 
 @pytest.mark.parametrize("name", sorted(PAGES))
 @pytest.mark.parametrize("role", sorted(ALL))
-def test_pages_allow_exactly_their_roles(client, personas, fixtures, name: str, role: str) -> None:  # noqa: ANN001
+def test_pages_allow_exactly_their_roles(client, personas, fixtures, name: str, role: str) -> None:
     allowed, args = PAGES[name]
     login(client, personas[role])
     status = client.get(reverse(name, args=args(fixtures))).status_code
@@ -99,7 +99,7 @@ def test_pages_allow_exactly_their_roles(client, personas, fixtures, name: str, 
 
 @pytest.mark.parametrize("name", sorted(POST_ONLY))
 @pytest.mark.parametrize("role", sorted(ALL))
-def test_post_only_urls_refuse_other_roles(client, personas, fixtures, name: str, role: str) -> None:  # noqa: ANN001
+def test_post_only_urls_refuse_other_roles(client, personas, fixtures, name: str, role: str) -> None:
     allowed, args = POST_ONLY[name]
     login(client, personas[role])
     status = client.post(reverse(name, args=args(fixtures)), {"status": "inactive"}).status_code
@@ -107,12 +107,12 @@ def test_post_only_urls_refuse_other_roles(client, personas, fixtures, name: str
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_anonymous_users_are_sent_to_sign_in(client, fixtures, name: str) -> None:  # noqa: ANN001
+def test_anonymous_users_are_sent_to_sign_in(client, fixtures, name: str) -> None:
     r = client.get(reverse(name, args=PAGES[name][1](fixtures)))
     assert r.status_code == 302 and r["Location"].startswith(reverse("login"))
 
 
-def test_an_inactive_account_cannot_sign_in(client, olga: User) -> None:  # noqa: ANN001
+def test_an_inactive_account_cannot_sign_in(client, olga: User) -> None:
     from fascia.conftest import PASSWORD
 
     r = client.post(reverse("login"), {"username": "olga", "password": PASSWORD})
@@ -124,7 +124,7 @@ PATIENT_BODY = {"family_name": "Quayle", "given_name": "Nora", "birth_date": "19
 
 @pytest.mark.parametrize("method, path", sorted(ENDPOINTS))
 @pytest.mark.parametrize("role", sorted(ALL))
-def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method: str, path: str, role: str) -> None:  # noqa: ANN001
+def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method: str, path: str, role: str) -> None:
     login(client, personas[role])
     url = path.format(patient=fixtures["patient"].public_id)
     body = PATIENT_BODY if method == "POST" else {"pronouns": "she/her"}

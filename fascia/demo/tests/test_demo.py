@@ -13,7 +13,7 @@ from fascia.practitioners.models import Practitioner
 
 
 @pytest.fixture
-def demo(db) -> None:  # noqa: ANN001
+def demo(db) -> None:
     call_command("demo", quiet_logins=True)
 
 

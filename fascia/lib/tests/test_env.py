@@ -22,7 +22,7 @@ def test_env_int_refuses_text_and_small_numbers(monkeypatch: pytest.MonkeyPatch)
         env_int("FASCIA_X", "1", minimum=1)
 
 
-def test_env_str_reads_a_secret_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+def test_env_str_reads_a_secret_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     secret = tmp_path / "key"
     secret.write_text("s3cret\n")
     monkeypatch.setenv("FASCIA_KEY_FILE", str(secret))

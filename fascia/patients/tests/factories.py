@@ -22,7 +22,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
     mrn = factory.Sequence(lambda n: f"{n + 1:07d}")
 
     @factory.post_generation
-    def search_text(obj: Patient, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+    def search_text(obj: Patient, create: bool, extracted: object, **kwargs: object) -> None:
         obj.refresh_search_text()
         if create:
             obj.save(update_fields=["search_text"])

@@ -12,7 +12,7 @@ from fascia.patients.models import Patient
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_front_desk_registers_a_patient_and_finds_them(live_server, page, frank: User) -> None:  # noqa: ANN001
+def test_front_desk_registers_a_patient_and_finds_them(live_server, page, frank: User) -> None:
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("frank")
     page.get_by_label("Password").fill(PASSWORD)

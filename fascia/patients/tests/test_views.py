@@ -61,44 +61,44 @@ class TestSearch:
         frank: User,
         patients: list[Patient],
         query: str,
-        expected: list[str],  # noqa: ANN001
+        expected: list[str],
     ) -> None:
         login(client, frank)
         r = client.get(reverse("patients:list"), {"q": query})
         assert [p.family_name for p in r.context["page"]] == expected
 
-    def test_it_finds_by_mrn(self, client, frank: User, patients: list[Patient]) -> None:  # noqa: ANN001
+    def test_it_finds_by_mrn(self, client, frank: User, patients: list[Patient]) -> None:
         login(client, frank)
         r = client.get(reverse("patients:list"), {"q": patients[1].mrn})
         assert [p.pk for p in r.context["page"]] == [patients[1].pk]
 
-    def test_it_never_shows_another_clinics_patients(self, client, frank: User, patients: list[Patient]) -> None:  # noqa: ANN001
+    def test_it_never_shows_another_clinics_patients(self, client, frank: User, patients: list[Patient]) -> None:
         PatientFactory(family_name="Marlowe")  # another organization
         login(client, frank)
         r = client.get(reverse("patients:list"), {"q": "marlowe"})
         assert r.context["page"].paginator.count == 1
 
-    def test_htmx_gets_only_the_results(self, client, frank: User, patients: list[Patient]) -> None:  # noqa: ANN001
+    def test_htmx_gets_only_the_results(self, client, frank: User, patients: list[Patient]) -> None:
         login(client, frank)
         r = client.get(reverse("patients:list"), {"q": "arlo"}, HTTP_HX_REQUEST="true")
         body = r.content.decode()
         assert 'id="patient-results"' in body and "<nav" not in body and "Marlowe" in body
 
-    def test_a_search_is_audited(self, client, frank: User, patients: list[Patient]) -> None:  # noqa: ANN001
+    def test_a_search_is_audited(self, client, frank: User, patients: list[Patient]) -> None:
         login(client, frank)
         client.get(reverse("patients:list"), {"q": "arlo"})
         event = AuditEvent.objects.get(action=AuditAction.PATIENT_SEARCHED)
         assert event.detail == {"query": "arlo", "results": 1}
         assert event.ip_address == "127.0.0.1"
 
-    def test_it_pages_through_results(self, client, frank: User, organization: Organization) -> None:  # noqa: ANN001
+    def test_it_pages_through_results(self, client, frank: User, organization: Organization) -> None:
         PatientFactory.create_batch(30, organization=organization)
         login(client, frank)
         r = client.get(reverse("patients:list"), {"page": 2})
         assert len(r.context["page"]) == 5
 
 
-def _queries(client, url: str) -> int:  # noqa: ANN001
+def _queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
@@ -109,7 +109,7 @@ class TestQueryCounts:
         self,
         client,
         frank: User,
-        organization: Organization,  # noqa: ANN001
+        organization: Organization,
     ) -> None:
         login(client, frank)
         PatientFactory.create_batch(3, organization=organization)
@@ -122,7 +122,7 @@ class TestQueryCounts:
         self,
         client,
         tess: User,
-        organization: Organization,  # noqa: ANN001
+        organization: Organization,
     ) -> None:
         from fascia.patients import services
 
@@ -140,7 +140,7 @@ class TestQueryCounts:
 
 
 class TestRegisterPage:
-    def test_it_registers_and_opens_the_chart(self, client, frank: User) -> None:  # noqa: ANN001
+    def test_it_registers_and_opens_the_chart(self, client, frank: User) -> None:
         login(client, frank)
         r = client.post(reverse("patients:create"), FORM)
         patient = Patient.objects.get()
@@ -148,7 +148,7 @@ class TestRegisterPage:
         assert patient.phone == "206-555-0177"
         assert patient.created_by == frank
 
-    def test_a_future_birth_date_is_a_field_error(self, client, frank: User) -> None:  # noqa: ANN001
+    def test_a_future_birth_date_is_a_field_error(self, client, frank: User) -> None:
         login(client, frank)
         r = client.post(reverse("patients:create"), {**FORM, "birth_date": "2999-01-01"})
         assert r.status_code == 200
@@ -161,7 +161,7 @@ class TestRegisterPage:
         self,
         client,
         frank: User,
-        organization: Organization,  # noqa: ANN001
+        organization: Organization,
     ) -> None:
         existing = PatientFactory(
             organization=organization, family_name="Okafor", given_name="Amara", birth_date=date(1975, 3, 14)
@@ -173,7 +173,7 @@ class TestRegisterPage:
         r = client.post(reverse("patients:create"), {**FORM, "confirm_duplicate": "1"})
         assert r.status_code == 302 and Patient.objects.count() == 2
 
-    def test_edit_saves_changes(self, client, frank: User, organization: Organization) -> None:  # noqa: ANN001
+    def test_edit_saves_changes(self, client, frank: User, organization: Organization) -> None:
         patient = PatientFactory(
             organization=organization, family_name="Okafor", given_name="Amara", birth_date=date(1975, 3, 14)
         )
@@ -185,7 +185,7 @@ class TestRegisterPage:
 
 
 class TestChart:
-    def test_viewing_the_chart_is_audited(self, client, tess: User, organization: Organization) -> None:  # noqa: ANN001
+    def test_viewing_the_chart_is_audited(self, client, tess: User, organization: Organization) -> None:
         patient = PatientFactory(organization=organization)
         login(client, tess)
         client.get(patient.get_chart_url())
@@ -196,7 +196,7 @@ class TestChart:
         client,
         bill: User,
         tess: User,
-        organization: Organization,  # noqa: ANN001
+        organization: Organization,
     ) -> None:
         from fascia.patients import services
 
@@ -206,12 +206,12 @@ class TestChart:
         body = client.get(patient.get_chart_url()).content.decode()
         assert patient.mrn in body and "Warfarin" not in body
 
-    def test_another_clinics_patient_is_not_found(self, client, tess: User) -> None:  # noqa: ANN001
+    def test_another_clinics_patient_is_not_found(self, client, tess: User) -> None:
         other = PatientFactory()
         login(client, tess)
         assert client.get(other.get_chart_url()).status_code == 404
 
-    def test_a_history_entry_added_from_the_chart(self, client, tess: User, organization: Organization) -> None:  # noqa: ANN001
+    def test_a_history_entry_added_from_the_chart(self, client, tess: User, organization: Organization) -> None:
         patient = PatientFactory(organization=organization)
         login(client, tess)
         url = reverse("patients:history_add", args=[patient.public_id, "condition"])
