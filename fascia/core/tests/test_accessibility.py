@@ -1,0 +1,51 @@
+"""axe-core finds no accessibility violation (labels, contrast, landmarks, ARIA) on the pages."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+
+from fascia.conftest import PASSWORD
+from fascia.core.models import Location, User
+from fascia.patients import services
+from fascia.patients.tests.factories import PatientFactory
+
+
+def violations(page) -> list[str]:
+    result = Axe().run(page)
+    return [f"{v['id']}: {v['nodes'][0]['target']}" for v in result.response["violations"]]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: User, location: Location) -> None:
+    User.objects.filter(pk=ada.pk).update(is_demo_account=True)  # no second factor in this test
+    patient = PatientFactory(organization=ada.organization)
+    services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Warfarin", is_anticoagulant=True)
+    page.goto(f"{live_server.url}/login/")
+    assert violations(page) == []
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    urls = [
+        reverse("core:home"),
+        reverse("patients:list"),
+        reverse("patients:create"),
+        patient.get_chart_url(),
+        reverse("patients:edit", args=[patient.public_id]),
+        reverse("core:staff_list"),
+        reverse("core:staff_create"),
+        reverse("core:location_list"),
+        reverse("core:location_edit", args=[location.public_id]),
+        reverse("core:organization_edit"),
+        reverse("audit:search"),
+        reverse("password_change"),
+        reverse("core:two_factor_setup"),
+    ]
+    found = {}
+    for url in urls:
+        page.goto(live_server.url + url)
+        found[url] = violations(page)
+    page.goto(live_server.url + reverse("patients:create"))
+    page.get_by_role("button", name="Register patient").click()  # every required field missing
+    found["register with errors"] = violations(page)
+    assert {url: v for url, v in found.items() if v} == {}
