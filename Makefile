@@ -28,7 +28,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	FASCIA_DEBUG=True $(FASCIA) makemigrations --check --dry-run
+	FASCIA_DEBUG=True FASCIA_DATABASE_URL=sqlite://:memory: $(FASCIA) makemigrations --check --dry-run
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test

@@ -119,11 +119,6 @@ def update_staff(
     return user
 
 
-def role_of(user: User) -> str | None:
-    names = [g.name for g in user.groups.all()]
-    return next((r for r in Role.values if r in names), None)
-
-
 @transaction.atomic
 def confirm_totp_device(*, user: User, device: TOTPDevice, token: str) -> bool:
     """Confirm a newly enrolled authenticator app with a code it shows."""

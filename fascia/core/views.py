@@ -17,6 +17,7 @@ from fascia.core import roles, services
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import LocationForm, OrganizationForm, PractitionerForm, RoomForm, StaffForm, TokenForm
 from fascia.core.models import Location, Organization, Room, User
+from fascia.core.queries import role_of
 from fascia.core.roles import Role
 from fascia.patients.queries import patients_for_user
 
@@ -32,7 +33,7 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
 def home(request: ClinicRequest) -> HttpResponse:
     user = request.user
     context = {
-        "role": services.role_of(user),
+        "role": role_of(user),
         "can_view_patients": user.has_perm(roles.VIEW_PATIENT),
         "can_add_patient": user.has_perm(roles.ADD_PATIENT),
         "active_patients": patients_for_user(user).filter(is_active=True).count()
@@ -169,7 +170,7 @@ def staff_list(request: ClinicRequest) -> HttpResponse:
         .prefetch_related("groups")
         .order_by("-is_active", "last_name", "first_name")
     )
-    rows = [(user, dict(Role.choices).get(services.role_of(user), "—")) for user in staff]
+    rows = [(user, dict(Role.choices).get(role_of(user), "—")) for user in staff]
     return render(request, "core/staff_list.html", {"rows": rows})
 
 
@@ -182,7 +183,7 @@ def staff_edit(request: ClinicRequest, user_id: UUID | None = None) -> HttpRespo
         if editing
         else User(organization=request.organization)
     )
-    initial = {"role": services.role_of(staff)} if editing else {"role": Role.PRACTITIONER}
+    initial = {"role": role_of(staff)} if editing else {"role": Role.PRACTITIONER}
     form = StaffForm(request.POST or None, instance=staff, initial=initial, editing=editing)
     profile_form = PractitionerForm(
         request.POST or None,
