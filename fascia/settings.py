@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "fascia.audit",
     "fascia.practitioners",
     "fascia.patients",
+    "fascia.measures",
     "fascia.demo",
 ]
 

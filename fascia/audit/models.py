@@ -10,6 +10,7 @@ class AuditAction(models.TextChoices):
     HISTORY_ADDED = "patients.history.added", "Added medical history entry"
     HISTORY_STATUS_CHANGED = "patients.history.status_changed", "Changed medical history entry status"
     CONSENT_RECORDED = "patients.consent.recorded", "Recorded consent"
+    MEASURE_RECORDED = "measures.result.recorded", "Recorded outcome measure"
     STAFF_CREATED = "core.staff.created", "Created staff account"
     STAFF_UPDATED = "core.staff.updated", "Updated staff account"
     LOCATION_SAVED = "core.location.saved", "Saved location"
@@ -30,7 +31,8 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    # Not a choices field: adding an action must not need a migration. See action_label.
+    action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=64)
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=200, blank=True)
@@ -47,3 +49,7 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.target_type}:{self.target_id}"
+
+    @property
+    def action_label(self) -> str:
+        return AuditAction(self.action).label if self.action in AuditAction.values else self.action

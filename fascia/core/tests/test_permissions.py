@@ -49,8 +49,11 @@ NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_
 ENDPOINTS = {
     ("GET", "/api/v1/patients"): ALL,
     ("POST", "/api/v1/patients"): REGISTRATION,
-    ("GET", "/api/v1/patients/{patient}"): ALL,
-    ("PATCH", "/api/v1/patients/{patient}"): REGISTRATION,
+    ("GET", "/api/v1/patients/{patient_id}"): ALL,
+    ("PATCH", "/api/v1/patients/{patient_id}"): REGISTRATION,
+    # Instrument definitions and scoring hold no patient data: every role.
+    ("GET", "/api/v1/measures"): ALL,
+    ("POST", "/api/v1/measures/score"): ALL,
 }
 
 
@@ -85,6 +88,14 @@ def _named_urls(resolver: URLResolver = None, namespace: str = "") -> set[str]: 
 
 def test_every_url_is_covered() -> None:
     assert _named_urls() == set(PAGES) | set(POST_ONLY) | NOT_ROLE_BASED
+
+
+def test_every_endpoint_is_covered() -> None:
+    from fascia.api import api
+
+    paths = api.get_openapi_schema()["paths"]
+    operations = {(method.upper(), path) for path, methods in paths.items() for method in methods}
+    assert operations == set(ENDPOINTS)
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
@@ -126,13 +137,16 @@ PATIENT_BODY = {"family_name": "Quayle", "given_name": "Nora", "birth_date": "19
 @pytest.mark.parametrize("role", sorted(ALL))
 def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method: str, path: str, role: str) -> None:
     login(client, personas[role])
-    url = path.format(patient=fixtures["patient"].public_id)
-    body = PATIENT_BODY if method == "POST" else {"pronouns": "she/her"}
+    url = path.format(patient_id=fixtures["patient"].public_id)
+    body = {"pronouns": "she/her"}
+    if method == "POST":
+        body = {"instrument": "NPRS", "responses": [4]} if "measures" in path else PATIENT_BODY
     if method == "GET":
         r = client.get(url)
     else:
         r = client.generic(method, url, data=json.dumps(body), content_type="application/json")
-    expected = {"GET": 200, "POST": 201, "PATCH": 200}[method] if role in ENDPOINTS[(method, path)] else 403
+    created = 201 if path == "/api/v1/patients" else 200
+    expected = {"GET": 200, "POST": created, "PATCH": 200}[method] if role in ENDPOINTS[(method, path)] else 403
     assert r.status_code == expected, r.content
     if expected == 403:
         assert Patient.objects.count() == 1

@@ -1,0 +1,29 @@
+from uuid import uuid4
+
+from django.conf import settings
+from django.db import models
+
+from fascia.core.models import TimestampedModel
+from fascia.measures.instruments import INSTRUMENTS
+from fascia.patients.models import Patient
+
+
+class MeasureResult(TimestampedModel):
+    """One administration of an outcome instrument: the responses as given and the score they make."""
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="measure_results")
+    instrument = models.CharField(max_length=12, choices=[(code, i.name) for code, i in INSTRUMENTS.items()])
+    administered_on = models.DateField()
+    responses = models.JSONField(help_text="One response per item in item order; null = unanswered")
+    activities = models.JSONField(default=list, blank=True, help_text="PSFS: the activities the patient named")
+    value = models.FloatField()
+    band = models.CharField(max_length=40, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-administered_on", "-id"]
+        indexes = [models.Index(fields=["patient", "instrument", "administered_on"], name="measure_patient_instr")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.value:g} on {self.administered_on:%Y-%m-%d}"
