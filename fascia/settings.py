@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "fascia.practitioners",
     "fascia.patients",
     "fascia.measures",
+    "fascia.evaluations",
     "fascia.demo",
 ]
 

@@ -23,6 +23,10 @@ RECORD_CONSENT = "patients.record_consent"
 MANAGE_STAFF = "core.manage_staff"
 MANAGE_LOCATIONS = "core.manage_locations"
 VIEW_AUDIT = "audit.view_auditevent"
+VIEW_EVALUATION = "evaluations.view_evaluation"
+ADD_EVALUATION = "evaluations.add_evaluation"  # start and edit drafts, record measures at them
+SIGN_EVALUATION = "evaluations.sign_evaluation"
+ADD_ADDENDUM = "evaluations.add_addendum"
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {
@@ -37,7 +41,18 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_AUDIT,
     },
     # Practitioners treat, so they read and write the medical history.
-    Role.PRACTITIONER: {VIEW_PATIENT, ADD_PATIENT, CHANGE_PATIENT, VIEW_HISTORY, CHANGE_HISTORY, RECORD_CONSENT},
+    Role.PRACTITIONER: {
+        VIEW_PATIENT,
+        ADD_PATIENT,
+        CHANGE_PATIENT,
+        VIEW_HISTORY,
+        CHANGE_HISTORY,
+        RECORD_CONSENT,
+        VIEW_EVALUATION,
+        ADD_EVALUATION,
+        SIGN_EVALUATION,
+        ADD_ADDENDUM,
+    },
     # The front desk registers patients and takes consents; it sees the history (allergies and
     # medications matter when booking), but clinical entries are the practitioner's.
     Role.FRONT_DESK: {VIEW_PATIENT, ADD_PATIENT, CHANGE_PATIENT, VIEW_HISTORY, RECORD_CONSENT},

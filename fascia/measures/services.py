@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +21,7 @@ def record_measure(
     responses: list[int | None],
     administered_on: date,
     activities: list[str] | None = None,
+    evaluation: Any = None,
 ) -> MeasureResult:
     """Score and store one administration. Bad responses are a ValidationError on `responses`."""
     try:
@@ -35,6 +37,7 @@ def record_measure(
         value=result.value,
         band=result.band or "",
         entered_by=actor,
+        evaluation=evaluation,
     )
     measure.full_clean()
     measure.save()

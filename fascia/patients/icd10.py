@@ -22,3 +22,10 @@ def is_billable(code: str) -> bool:
 
 def describe(code: str) -> str:
     return icd.get_description(code) if icd.is_valid_item(code) else ""
+
+
+def billable_children(code: str) -> list[str]:
+    """The billable codes under a category, for 'use a more specific code' hints."""
+    if not icd.is_valid_item(code):
+        return []
+    return [c for c in icd.get_descendants(code) if icd.is_leaf(c)]

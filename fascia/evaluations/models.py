@@ -1,0 +1,159 @@
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from fascia.core.models import TimestampedModel
+from fascia.evaluations import structure
+from fascia.evaluations.catalog import RED_FLAGS
+from fascia.patients.models import Patient
+from fascia.practitioners.models import Practitioner
+
+PAIN_SCALE = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+class Evaluation(TimestampedModel):
+    """A full evaluation: the baseline the plan, every visit and every claim are measured against.
+
+    Drafts are edited freely; once signed it is locked and changes only through addenda.
+    """
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "Initial evaluation"
+        RE_EVALUATION = "re-evaluation", "Re-evaluation"
+        DISCHARGE = "discharge", "Discharge evaluation"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed"
+
+    class Onset(models.TextChoices):
+        BLANK = "", "Not recorded"
+        SPORTS = "sports-injury", "Sports injury"
+        WORK = "work-injury", "Work injury"
+        MOTOR_VEHICLE = "motor-vehicle-accident", "Motor-vehicle accident"
+        POST_SURGICAL = "post-surgical", "Post-surgical"
+        INSIDIOUS = "insidious", "Gradual, no clear cause"
+        OTHER = "other", "Other"
+
+    class Prognosis(models.TextChoices):
+        BLANK = "", "Not recorded"
+        EXCELLENT = "excellent", "Excellent"
+        GOOD = "good", "Good"
+        FAIR = "fair", "Fair"
+        GUARDED = "guarded", "Guarded"
+        POOR = "poor", "Poor"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="evaluations")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="evaluations")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INITIAL)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT, editable=False)
+    evaluated_on = models.DateField()
+    # Subjective
+    chief_complaint = models.CharField(max_length=200, blank=True)
+    history = models.TextField("history of the present condition", blank=True)
+    onset = models.CharField("onset and mechanism", max_length=24, choices=Onset.choices, blank=True)
+    injury_date = models.DateField("date of injury or onset", null=True, blank=True)
+    aggravating = models.CharField("aggravating factors", max_length=300, blank=True)
+    easing = models.CharField("easing factors", max_length=300, blank=True)
+    prior_treatment = models.CharField(max_length=300, blank=True)
+    patient_goals = models.TextField("the patient's own goals", blank=True)
+    red_flags = models.JSONField(default=list, blank=True, help_text="Codes of the red flags answered yes")
+    red_flag_notes = models.CharField(max_length=300, blank=True)
+    # Pain
+    nprs_now = models.PositiveSmallIntegerField("pain now (0-10)", null=True, blank=True, validators=PAIN_SCALE)
+    nprs_best = models.PositiveSmallIntegerField("pain at best (0-10)", null=True, blank=True, validators=PAIN_SCALE)
+    nprs_worst = models.PositiveSmallIntegerField("pain at worst (0-10)", null=True, blank=True, validators=PAIN_SCALE)
+    body_marks = models.JSONField(default=list, blank=True)
+    # Objective
+    posture = models.TextField("posture observations", blank=True)
+    palpation = models.JSONField(default=list, blank=True)
+    rom = models.JSONField("range of motion", default=list, blank=True)
+    special_tests = models.JSONField(default=list, blank=True)
+    # Assessment
+    impression = models.TextField("clinical impression", blank=True)
+    prognosis = models.CharField(max_length=10, choices=Prognosis.choices, blank=True)
+    prognosis_notes = models.CharField(max_length=300, blank=True)
+    precautions = models.TextField("contraindications and precautions found", blank=True)
+    # Signature
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["-evaluated_on", "-id"]
+        permissions = [("sign_evaluation", "Sign evaluations")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.evaluated_on:%Y-%m-%d}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == self.Status.SIGNED
+
+    @property
+    def positive_red_flags(self) -> list[str]:
+        return [RED_FLAGS[code] for code in self.red_flags if code in RED_FLAGS]
+
+    def clean(self) -> None:
+        errors = {}
+        checks = {
+            "body_marks": structure.body_marks,
+            "palpation": structure.palpation,
+            "rom": structure.range_of_motion,
+            "special_tests": structure.special_tests,
+        }
+        for field, check in checks.items():
+            try:
+                setattr(self, field, check(getattr(self, field)))
+            except ValueError as e:
+                errors[field] = str(e)
+        unknown = [code for code in self.red_flags if code not in RED_FLAGS]
+        if unknown:
+            errors["red_flags"] = f"Unknown red flag(s): {', '.join(map(str, unknown))}."
+        if self.nprs_best is not None and self.nprs_worst is not None and self.nprs_best > self.nprs_worst:
+            errors["nprs_best"] = "Pain at best cannot be higher than pain at worst."
+        if self.injury_date and self.evaluated_on and self.injury_date > self.evaluated_on:
+            errors["injury_date"] = "The date of injury cannot be after the evaluation."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Diagnosis(models.Model):
+    """An ICD-10-CM diagnosis of an evaluation; rank 1 is the primary."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="diagnoses")
+    rank = models.PositiveSmallIntegerField()
+    code = models.CharField("ICD-10-CM code", max_length=8)
+    description = models.CharField(max_length=250)
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "rank"], name="diagnosis_rank_unique"),
+            models.UniqueConstraint(fields=["evaluation", "code"], name="diagnosis_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+
+class Addendum(TimestampedModel):
+    """A dated correction or addition to a signed evaluation, by its signer or an admin."""
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="addenda")
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "addenda"
+
+    def __str__(self) -> str:
+        return f"Addendum {self.created_at:%Y-%m-%d %H:%M}"

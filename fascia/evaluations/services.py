@@ -1,0 +1,161 @@
+"""Every write to an evaluation: drafts, signing, addenda. Each is one transaction and audited."""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core.models import User
+from fascia.core.two_factor import is_admin
+from fascia.evaluations.models import Addendum, Diagnosis, Evaluation
+from fascia.measures.models import MeasureResult
+from fascia.measures.services import record_measure
+from fascia.patients import icd10
+from fascia.patients.models import Patient
+
+
+class EvaluationError(Exception):
+    pass
+
+
+class EvaluationLocked(EvaluationError):
+    def __init__(self) -> None:
+        super().__init__("This evaluation is signed and locked; add an addendum instead.")
+
+
+class EvaluationIncomplete(EvaluationError):
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__("Cannot sign yet. Missing: " + "; ".join(missing) + ".")
+
+
+@transaction.atomic
+def start_evaluation(
+    *, actor: User, patient: Patient, kind: str = Evaluation.Kind.INITIAL, evaluated_on: date | None = None
+) -> Evaluation:
+    practitioner = getattr(actor, "practitioner", None)
+    if practitioner is None:
+        raise EvaluationError("Only a practitioner can start an evaluation.")
+    evaluation = Evaluation(
+        patient=patient,
+        practitioner=practitioner,
+        kind=kind,
+        created_by=actor,
+        evaluated_on=evaluated_on or timezone.localdate(),
+    )
+    evaluation.full_clean()
+    evaluation.save()
+    audit.record(actor=actor, action=AuditAction.EVALUATION_STARTED, target=evaluation, patient=patient)
+    return evaluation
+
+
+def clean_diagnoses(codes: list[str]) -> list[tuple[str, str]]:
+    """Normalize and check ICD-10-CM codes in order (primary first): billable leaves only."""
+    clean: list[tuple[str, str]] = []
+    for typed in codes:
+        if not typed or not typed.strip():
+            continue
+        code = icd10.normalize_code(typed)
+        if not icd10.is_known_code(code):
+            raise ValidationError({"diagnoses": f"{code} is not an ICD-10-CM code."})
+        if not icd10.is_billable(code):
+            examples = ", ".join(icd10.billable_children(code)[:3])
+            raise ValidationError(
+                {"diagnoses": f"{code} is a category, not a billable code; use a more specific one such as {examples}."}
+            )
+        if code in (c for c, _ in clean):
+            raise ValidationError({"diagnoses": f"{code} is listed twice."})
+        clean.append((code, icd10.describe(code)))
+    if len(clean) > 12:
+        raise ValidationError({"diagnoses": "At most 12 diagnoses (the claim form holds 12)."})
+    return clean
+
+
+@transaction.atomic
+def save_evaluation(
+    *, actor: User, evaluation: Evaluation, diagnoses: list[str] | None = None, **fields: Any
+) -> Evaluation:
+    """Save a draft's fields and, when given, its diagnoses in order. Signed evaluations are refused."""
+    locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if locked.is_signed:
+        raise EvaluationLocked
+    for name, value in fields.items():
+        setattr(evaluation, name, value)
+    evaluation.full_clean()
+    clean = clean_diagnoses(diagnoses) if diagnoses is not None else None
+    evaluation.save()
+    if clean is not None:
+        evaluation.diagnoses.all().delete()
+        Diagnosis.objects.bulk_create(
+            Diagnosis(evaluation=evaluation, rank=rank, code=code, description=description)
+            for rank, (code, description) in enumerate(clean, start=1)
+        )
+    audit.record(actor=actor, action=AuditAction.EVALUATION_SAVED, target=evaluation, patient=evaluation.patient)
+    return evaluation
+
+
+def missing_for_signature(evaluation: Evaluation) -> list[str]:
+    missing = []
+    if not evaluation.chief_complaint.strip():
+        missing.append("a chief complaint")
+    if not evaluation.diagnoses.exists():
+        missing.append("a diagnosis")
+    if evaluation.nprs_now is None:
+        missing.append("a pain rating (pain now)")
+    return missing
+
+
+@transaction.atomic
+def sign_evaluation(*, actor: User, evaluation: Evaluation) -> Evaluation:
+    """Sign and lock. Only the evaluating practitioner signs; what is missing is listed."""
+    evaluation = Evaluation.objects.select_for_update().select_related("practitioner").get(pk=evaluation.pk)
+    if evaluation.is_signed:
+        raise EvaluationLocked
+    if evaluation.practitioner.user_id != actor.pk:
+        raise EvaluationError("Only the practitioner who evaluated the patient can sign.")
+    missing = missing_for_signature(evaluation)
+    if missing:
+        raise EvaluationIncomplete(missing)
+    evaluation.status, evaluation.signed_by, evaluation.signed_at = (Evaluation.Status.SIGNED, actor, timezone.now())
+    evaluation.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+    audit.record(actor=actor, action=AuditAction.EVALUATION_SIGNED, target=evaluation, patient=evaluation.patient)
+    return evaluation
+
+
+@transaction.atomic
+def add_addendum(*, actor: User, evaluation: Evaluation, text: str) -> Addendum:
+    if not evaluation.is_signed:
+        raise EvaluationError("A draft is edited directly; addenda are for signed evaluations.")
+    if actor.pk != evaluation.signed_by_id and not is_admin(actor):
+        raise EvaluationError("Only the signer or an admin can add an addendum.")
+    addendum = Addendum(evaluation=evaluation, text=text.strip(), author=actor)
+    addendum.full_clean()
+    addendum.save()
+    audit.record(actor=actor, action=AuditAction.ADDENDUM_ADDED, target=addendum, patient=evaluation.patient)
+    return addendum
+
+
+def record_evaluation_measure(
+    *,
+    actor: User,
+    evaluation: Evaluation,
+    instrument: str,
+    responses: list[int | None],
+    activities: list[str] | None = None,
+) -> MeasureResult:
+    """An outcome measure taken at this evaluation (allowed while it is a draft)."""
+    if evaluation.is_signed:
+        raise EvaluationLocked
+    return record_measure(
+        actor=actor,
+        patient=evaluation.patient,
+        instrument=instrument,
+        responses=responses,
+        administered_on=evaluation.evaluated_on,
+        activities=activities,
+        evaluation=evaluation,
+    )
