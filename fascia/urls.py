@@ -17,6 +17,7 @@ urlpatterns = [
         name="password_change",
     ),
     path("patients/", include("fascia.patients.urls")),
+    path("evaluations/", include("fascia.evaluations.urls")),
     path("audit/", include("fascia.audit.urls")),
     path("api/v1/", api.urls),
     path("", include("fascia.core.urls")),

@@ -39,6 +39,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         MANAGE_STAFF,
         MANAGE_LOCATIONS,
         VIEW_AUDIT,
+        VIEW_EVALUATION,
+        ADD_ADDENDUM,
     },
     # Practitioners treat, so they read and write the medical history.
     Role.PRACTITIONER: {

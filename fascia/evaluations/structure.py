@@ -63,7 +63,9 @@ def palpation(value: Any) -> list[dict]:
                 "region": _choice(row, "region", REGIONS, where),
                 "tone": _choice(row, "tone", TONES, where),
                 "tenderness": _int_in(row, "tenderness", 0, 4, where),
-                "trigger_points": _choice(row, "trigger_points", TRIGGER_POINTS, where),
+                "trigger_points": _choice(
+                    {"trigger_points": row.get("trigger_points") or "none"}, "trigger_points", TRIGGER_POINTS, where
+                ),
                 "adhesions": bool(row.get("adhesions")),
                 "edema": bool(row.get("edema")),
                 "notes": str(row.get("notes", ""))[:200],

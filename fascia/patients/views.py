@@ -11,7 +11,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
-from fascia.patients import queries, services
+from fascia.patients import chart, queries, services
 from fascia.patients.forms import HISTORY_FORMS, PATIENT_FIELDS, ConsentForm, PatientForm, SearchForm
 from fascia.patients.models import HistoryStatus, Patient
 
@@ -117,8 +117,9 @@ def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         else {},
         "consent_form": ConsentForm(prefix="consent") if user.has_perm(roles.RECORD_CONSENT) else None,
         "statuses": HistoryStatus.choices,
-        # Filled in as evaluations, plans, visits and claims are built.
-        "placeholder_sections": ["Evaluations", "Treatment plans", "Visits", "Claims"],
+        "sections": [(section, section.context(patient, user)) for section in chart.sections_for(user)],
+        # Filled in as plans, visits and claims are built.
+        "placeholder_sections": ["Treatment plans", "Visits", "Claims"],
     }
     return render(request, "patients/patient_chart.html", context)
 

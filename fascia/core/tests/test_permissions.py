@@ -18,6 +18,7 @@ ALL = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK, Role.BILLING}
 CLINICAL = {Role.ADMIN, Role.PRACTITIONER}
 REGISTRATION = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK}
 ADMIN = {Role.ADMIN}
+PRACTITIONER = {Role.PRACTITIONER}
 
 # url name -> (roles allowed, how to build the args from the fixtures)
 PAGES = {
@@ -38,10 +39,24 @@ PAGES = {
     "patients:consent_add": (REGISTRATION, lambda f: [f["patient"].public_id]),
     "patients:history_add": (CLINICAL, lambda f: [f["patient"].public_id, "condition"]),
     "audit:search": (ADMIN, lambda f: []),
+    "evaluations:detail": (CLINICAL, lambda f: [f["evaluation"].public_id]),
+    "evaluations:edit": (PRACTITIONER, lambda f: [f["evaluation"].public_id]),
+    "evaluations:icd10": (PRACTITIONER, lambda f: []),
 }
-# Reached only by POST, with the same rule.
+# Reached by POST: (roles allowed, args, data posted, status for an allowed role).
+NPRS_4 = {"instrument": "NPRS", "item-0": "4"}
 POST_ONLY = {
-    "patients:history_status": (CLINICAL, lambda f: [f["patient"].public_id, "condition", f["condition"].public_id]),
+    "patients:history_status": (
+        CLINICAL,
+        lambda f: [f["patient"].public_id, "condition", f["condition"].public_id],
+        {"status": "inactive"},
+        302,
+    ),
+    "evaluations:start": (PRACTITIONER, lambda f: [f["patient"].public_id], {}, 302),
+    "evaluations:sign": (PRACTITIONER, lambda f: [f["evaluation"].public_id], {}, 302),
+    "evaluations:addendum": (CLINICAL, lambda f: [f["evaluation"].public_id], {"text": "x"}, 302),
+    "evaluations:measure": (PRACTITIONER, lambda f: [f["evaluation"].public_id], NPRS_4, 302),
+    "evaluations:measure_preview": (PRACTITIONER, lambda f: [], NPRS_4, 200),
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
@@ -65,7 +80,10 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
     condition = services.add_history_entry(
         actor=personas[Role.PRACTITIONER], patient=patient, kind="condition", description="Neck pain"
     )
+    from fascia.evaluations.services import start_evaluation
+
     return {
+        "evaluation": start_evaluation(actor=personas[Role.PRACTITIONER], patient=patient),
         "location": location,
         "room": Room.objects.create(location=location, name="Room 1"),
         "frank": personas[Role.FRONT_DESK],
@@ -111,10 +129,10 @@ def test_pages_allow_exactly_their_roles(client, personas, fixtures, name: str, 
 @pytest.mark.parametrize("name", sorted(POST_ONLY))
 @pytest.mark.parametrize("role", sorted(ALL))
 def test_post_only_urls_refuse_other_roles(client, personas, fixtures, name: str, role: str) -> None:
-    allowed, args = POST_ONLY[name]
+    allowed, args, data, success = POST_ONLY[name]
     login(client, personas[role])
-    status = client.post(reverse(name, args=args(fixtures)), {"status": "inactive"}).status_code
-    assert status == (302 if role in allowed else 403)
+    status = client.post(reverse(name, args=args(fixtures)), data).status_code
+    assert status == (success if role in allowed else 403)
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))

@@ -1,0 +1,131 @@
+from typing import Any
+
+from django import forms
+
+from fascia.core.forms import DateInput, StyledForm, StyledModelForm
+from fascia.evaluations import structure
+from fascia.evaluations.catalog import MOTIONS, RED_FLAGS, REGIONS, SPECIAL_TESTS
+from fascia.evaluations.models import Evaluation
+from fascia.measures.instruments import INSTRUMENTS
+
+BLANK = [("", "—")]
+REGION_CHOICES = BLANK + [(r.code, f"{r.label} ({r.view})") for r in REGIONS.values()]
+
+
+class EvaluationForm(StyledModelForm):
+    red_flags = forms.MultipleChoiceField(
+        label="Red flags the patient reports",
+        choices=list(RED_FLAGS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    body_marks = forms.JSONField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "kind",
+            "evaluated_on",
+            "chief_complaint",
+            "history",
+            "onset",
+            "injury_date",
+            "aggravating",
+            "easing",
+            "prior_treatment",
+            "patient_goals",
+            "red_flags",
+            "red_flag_notes",
+            "nprs_now",
+            "nprs_best",
+            "nprs_worst",
+            "body_marks",
+            "posture",
+            "impression",
+            "prognosis",
+            "prognosis_notes",
+            "precautions",
+        ]
+        widgets = {
+            "evaluated_on": DateInput(),
+            "injury_date": DateInput(),
+            "history": forms.Textarea(attrs={"rows": 3}),
+            "patient_goals": forms.Textarea(attrs={"rows": 2}),
+            "posture": forms.Textarea(attrs={"rows": 2}),
+            "impression": forms.Textarea(attrs={"rows": 3}),
+            "precautions": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("nprs_now", "nprs_best", "nprs_worst"):
+            self.fields[name].widget.attrs.update({"min": 0, "max": 10})
+
+    def clean_body_marks(self) -> list:
+        marks = self.cleaned_data.get("body_marks") or []
+        try:
+            return structure.body_marks(marks)
+        except ValueError as e:
+            raise forms.ValidationError(str(e)) from None
+
+
+class RowForm(StyledForm):
+    """One row of a repeated section; a row left blank is ignored."""
+
+    def row(self) -> dict | None:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
+        return data if any(v not in ("", None, False) for v in data.values()) else None
+
+
+class PalpationRow(RowForm):
+    region = forms.ChoiceField(choices=REGION_CHOICES, required=False)
+    tone = forms.ChoiceField(choices=BLANK + [(t, t.title()) for t in structure.TONES], required=False)
+    tenderness = forms.IntegerField(label="Tenderness (0-4)", required=False, min_value=0, max_value=4)
+    trigger_points = forms.ChoiceField(
+        label="Trigger points", choices=BLANK + [(t, t.title()) for t in structure.TRIGGER_POINTS], required=False
+    )
+    adhesions = forms.BooleanField(required=False)
+    edema = forms.BooleanField(required=False)
+    notes = forms.CharField(required=False, max_length=200)
+
+
+class RomRow(RowForm):
+    motion = forms.ChoiceField(
+        choices=BLANK + [(m.code, f"{m.joint} {m.motion.lower()} (normal {m.normal}°)") for m in MOTIONS.values()],
+        required=False,
+    )
+    side = forms.ChoiceField(choices=[("", "—"), ("left", "Left"), ("right", "Right")], required=False)
+    degrees = forms.IntegerField(required=False, min_value=0, max_value=200)
+
+
+class SpecialTestRow(RowForm):
+    test = forms.ChoiceField(choices=BLANK + list(SPECIAL_TESTS.items()), required=False)
+    side = forms.ChoiceField(choices=[("", "—")] + [(s, s.title()) for s in structure.SIDES], required=False)
+    result = forms.ChoiceField(choices=BLANK + [(r, r.title()) for r in structure.RESULTS], required=False)
+    notes = forms.CharField(required=False, max_length=200)
+
+
+class DiagnosisRow(RowForm):
+    code = forms.CharField(
+        label="ICD-10-CM code",
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"list": "icd-suggestions", "autocomplete": "off"}),
+    )
+
+
+def row_formset(form: type[RowForm], rows: list[dict], data: Any = None, prefix: str = "") -> Any:
+    factory = forms.formset_factory(form, extra=2 if rows else 3, max_num=20, absolute_max=20)
+    return factory(data, initial=rows, prefix=prefix)
+
+
+def formset_rows(formset: Any) -> list[dict]:
+    return [row for f in formset.forms if (row := f.row()) is not None]
+
+
+class MeasureForm(StyledForm):
+    instrument = forms.ChoiceField(choices=[(code, i.name) for code, i in INSTRUMENTS.items()])
+
+
+class AddendumForm(StyledForm):
+    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)

@@ -1,0 +1,52 @@
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from fascia.core.models import User
+from fascia.evaluations.models import Evaluation
+from fascia.measures.models import MeasureResult
+from fascia.patients.models import Patient
+
+
+def evaluations_for_user(user: User) -> QuerySet[Evaluation]:
+    return Evaluation.objects.filter(patient__organization_id=user.organization_id)
+
+
+def get_evaluation_for_user(user: User, public_id: UUID) -> Evaluation:
+    try:
+        return (
+            evaluations_for_user(user)
+            .select_related("patient", "practitioner__user", "signed_by", "patient__preferred_location")
+            .get(public_id=public_id)
+        )
+    except Evaluation.DoesNotExist as e:
+        raise Http404("No such evaluation.") from e
+
+
+def evaluations_of(patient: Patient) -> list[Evaluation]:
+    """The patient's evaluations, newest first, with diagnoses and scores: three queries in all."""
+    return list(
+        patient.evaluations.select_related("practitioner__user").prefetch_related(
+            "diagnoses", Prefetch("measures", queryset=MeasureResult.objects.order_by("instrument"))
+        )
+    )
+
+
+def score_table(evaluations: list[Evaluation]) -> tuple[list[str], list[tuple[Evaluation, list[float | None]]]]:
+    """Outcome scores side by side: the instruments used, and each evaluation's scores in that order."""
+    scores = [(e, {m.instrument: m.value for m in e.measures.all()}) for e in reversed(evaluations)]
+    instruments = sorted({code for _, by_code in scores for code in by_code})
+    return instruments, [(e, [by_code.get(code) for code in instruments]) for e, by_code in scores]
+
+
+def chart_context(patient: Patient, user: User) -> dict:
+    evaluations = evaluations_of(patient)
+    instruments, rows = score_table(evaluations)
+    return {
+        "evaluations": evaluations,
+        "instruments": instruments,
+        "score_rows": rows,
+        "can_start": user.has_perm("evaluations.add_evaluation") and hasattr(user, "practitioner"),
+        "kinds": Evaluation.Kind.choices,
+    }

@@ -1,0 +1,255 @@
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core import roles
+from fascia.core.auth import ClinicRequest, staff_view
+from fascia.evaluations import queries, services
+from fascia.evaluations.catalog import MARK_KINDS, MOTIONS, REGIONS, SPECIAL_TESTS, rom_deficit
+from fascia.evaluations.forms import (
+    AddendumForm,
+    DiagnosisRow,
+    EvaluationForm,
+    MeasureForm,
+    PalpationRow,
+    RomRow,
+    SpecialTestRow,
+    formset_rows,
+    row_formset,
+)
+from fascia.evaluations.models import Evaluation
+from fascia.measures import instrument as get_instrument
+from fascia.measures import score
+from fascia.patients.icd10 import search as search_icd10
+from fascia.patients.queries import get_patient_for_user
+
+SECTIONS = {  # formset prefix -> (row form, evaluation field)
+    "palpation": (PalpationRow, "palpation"),
+    "rom": (RomRow, "rom"),
+    "tests": (SpecialTestRow, "special_tests"),
+}
+
+
+@staff_view(roles.ADD_EVALUATION)
+@require_POST
+def start(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
+    patient = get_patient_for_user(request.user, patient_id)
+    try:
+        evaluation = services.start_evaluation(
+            actor=request.user, patient=patient, kind=request.POST.get("kind") or Evaluation.Kind.INITIAL
+        )
+    except (services.EvaluationError, ValidationError) as e:
+        messages.error(request, str(e.messages[0] if isinstance(e, ValidationError) else e))
+        return redirect(patient.get_chart_url())
+    return redirect("evaluations:edit", evaluation_id=evaluation.public_id)
+
+
+def _formsets(evaluation: Evaluation, data: object = None) -> dict:
+    sets = {
+        prefix: row_formset(form, getattr(evaluation, field), data, prefix)
+        for prefix, (form, field) in SECTIONS.items()
+    }
+    diagnoses = [{"code": d.code} for d in evaluation.diagnoses.all()]
+    sets["diagnoses"] = row_formset(DiagnosisRow, diagnoses, data, "diagnoses")
+    return sets
+
+
+@staff_view(roles.ADD_EVALUATION)
+@require_http_methods(["GET", "POST"])
+def edit(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
+    evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
+    if evaluation.is_signed:
+        messages.info(request, "This evaluation is signed; changes go in an addendum.")
+        return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
+    form = EvaluationForm(request.POST or None, instance=queries.get_evaluation_for_user(request.user, evaluation_id))
+    formsets = _formsets(evaluation, request.POST or None)
+    section_errors: dict[str, str] = {}
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        for prefix, (_, field) in SECTIONS.items():
+            fields[field] = formset_rows(formsets[prefix])
+        codes = [row["code"] for row in formset_rows(formsets["diagnoses"])]
+        try:
+            services.save_evaluation(actor=request.user, evaluation=evaluation, diagnoses=codes, **fields)
+        except ValidationError as e:
+            for field, errors in e.message_dict.items():
+                if field in form.fields:
+                    form.add_error(field, errors)
+                else:
+                    section_errors[field] = " ".join(errors)
+        except services.EvaluationLocked as e:
+            messages.error(request, str(e))
+            return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
+        else:
+            messages.success(request, "Draft saved.")
+            if request.POST.get("then") == "review":
+                return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
+            return redirect("evaluations:edit", evaluation_id=evaluation.public_id)
+    context = {
+        "evaluation": evaluation,
+        "patient": evaluation.patient,
+        "form": form,
+        "formsets": formsets,
+        "section_errors": section_errors,
+        "regions": list(REGIONS.values()),
+        "mark_kinds": MARK_KINDS,
+        "measures": evaluation.measures.order_by("instrument"),
+        "measure_form": MeasureForm(),
+        "history_url": evaluation.patient.get_chart_url(),
+    }
+    return render(request, "evaluations/evaluation_form.html", context)
+
+
+def _detail_context(request: ClinicRequest, evaluation: Evaluation) -> dict:
+    user = request.user
+    marks = [
+        {**m, "label": REGIONS[m["region"]].label, "kind_label": MARK_KINDS[m["kind"]]} for m in evaluation.body_marks
+    ]
+    rom = [
+        {
+            **r,
+            "label": f"{MOTIONS[r['motion']].joint} {MOTIONS[r['motion']].motion.lower()}",
+            "normal": MOTIONS[r["motion"]].normal,
+            "deficit": rom_deficit(r["motion"], r["degrees"]),
+        }
+        for r in evaluation.rom
+    ]
+    palpation = [{**p, "label": REGIONS[p["region"]].label} for p in evaluation.palpation]
+    tests = [{**t, "label": SPECIAL_TESTS[t["test"]]} for t in evaluation.special_tests]
+    is_signer = evaluation.practitioner.user_id == user.pk
+    return {
+        "evaluation": evaluation,
+        "patient": evaluation.patient,
+        "marks": marks,
+        "marked_regions": {m["region"] for m in evaluation.body_marks},
+        "regions": list(REGIONS.values()),
+        "rom": rom,
+        "palpation": palpation,
+        "tests": tests,
+        "diagnoses": list(evaluation.diagnoses.all()),
+        "measures": list(evaluation.measures.order_by("instrument")),
+        "addenda": list(evaluation.addenda.select_related("author")),
+        "missing": services.missing_for_signature(evaluation) if not evaluation.is_signed else [],
+        "can_edit": not evaluation.is_signed and user.has_perm(roles.ADD_EVALUATION),
+        "can_sign": not evaluation.is_signed and is_signer and user.has_perm(roles.SIGN_EVALUATION),
+        "can_add_addendum": evaluation.is_signed
+        and user.has_perm(roles.ADD_ADDENDUM)
+        and (is_signer or user.has_perm(roles.MANAGE_STAFF)),
+        "addendum_form": AddendumForm(),
+    }
+
+
+@staff_view(roles.VIEW_EVALUATION)
+@require_GET
+def detail(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
+    evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
+    audit.record(
+        actor=request.user, action=AuditAction.EVALUATION_VIEWED, target=evaluation, patient=evaluation.patient
+    )
+    return render(request, "evaluations/evaluation_detail.html", _detail_context(request, evaluation))
+
+
+@staff_view(roles.SIGN_EVALUATION)
+@require_POST
+def sign(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
+    evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
+    try:
+        services.sign_evaluation(actor=request.user, evaluation=evaluation)
+    except services.EvaluationError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "Evaluation signed. It is now locked; corrections go in addenda.")
+    return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
+
+
+@staff_view(roles.ADD_ADDENDUM)
+@require_POST
+def addendum(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
+    evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_addendum(actor=request.user, evaluation=evaluation, text=form.cleaned_data["text"])
+        except (services.EvaluationError, ValidationError) as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "Addendum added.")
+    else:
+        messages.error(request, "Write the addendum before saving it.")
+    return redirect(reverse("evaluations:detail", args=[evaluation.public_id]) + "#addenda")
+
+
+def _responses(request: ClinicRequest, item_count: int) -> list[int | None]:
+    responses: list[int | None] = []
+    for number in range(item_count):
+        value = request.POST.get(f"item-{number}", "").strip()
+        responses.append(int(value) if value.lstrip("-").isdigit() else None)
+    return responses
+
+
+@staff_view(roles.ADD_EVALUATION)
+@require_http_methods(["GET", "POST"])
+def measure(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
+    """GET: the item inputs of an instrument (htmx). POST: record it at this evaluation."""
+    evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
+    code = request.GET.get("instrument") or request.POST.get("instrument", "")
+    try:
+        inst = get_instrument(code)
+    except ValueError as e:
+        return HttpResponse(str(e), status=400)
+    if request.method == "GET":
+        return render(
+            request,
+            "evaluations/evaluation_form.html#measure-items",
+            {"inst": inst, "evaluation": evaluation, "choices": range(inst.low, inst.high + 1)},
+        )
+    responses = _responses(request, inst.item_count)
+    if inst.min_items is not None:  # PSFS: only the activities filled in count
+        responses = [r for r in responses if r is not None]
+    activities = [request.POST.get(f"activity-{n}", "").strip() for n in range(inst.item_count)]
+    try:
+        services.record_evaluation_measure(
+            actor=request.user,
+            evaluation=evaluation,
+            instrument=inst.code,
+            responses=responses,
+            activities=[a for a in activities if a],
+        )
+    except ValidationError as e:
+        messages.error(request, f"{inst.name} not recorded: {' '.join(e.messages)}")
+    except services.EvaluationLocked as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"{inst.name} recorded.")
+    return redirect(reverse("evaluations:edit", args=[evaluation.public_id]) + "#measures")
+
+
+@staff_view(roles.ADD_EVALUATION)
+@require_POST
+def measure_preview(request: ClinicRequest) -> HttpResponse:
+    """The score of the responses so far, as the practitioner enters them (htmx)."""
+    context: dict = {}
+    try:
+        inst = get_instrument(request.POST.get("instrument", ""))
+        responses = _responses(request, inst.item_count)
+        if inst.min_items is not None:
+            responses = [r for r in responses if r is not None]
+        context["result"] = score(inst.code, responses)
+    except ValueError as e:
+        context["problem"] = str(e)
+    return render(request, "evaluations/evaluation_form.html#measure-score", context)
+
+
+@staff_view(roles.ADD_EVALUATION)
+@require_GET
+def icd10_suggestions(request: ClinicRequest) -> HttpResponse:
+    """Billable ICD-10-CM codes matching a code prefix or words, as <option>s for a datalist (htmx)."""
+    matches = search_icd10(request.GET.get("q", ""), limit=20)
+    return render(request, "evaluations/evaluation_form.html#icd-options", {"matches": matches})
