@@ -14,6 +14,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from fascia.core.models import ApiToken, User
 from fascia.core.two_factor import pending_step
+from fascia.evaluations.api import router as evaluations_router
 from fascia.measures.api import router as measures_router
 from fascia.patients.api import router as patients_router
 
@@ -110,3 +111,4 @@ def domain_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 api.add_router("/patients", patients_router)
 api.add_router("/measures", measures_router)
+api.add_router("", evaluations_router)

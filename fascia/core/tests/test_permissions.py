@@ -61,6 +61,7 @@ POST_ONLY = {
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
 
+PATIENT_BODY = {"family_name": "Quayle", "given_name": "Nora", "birth_date": "1990-01-01", "sex": "female"}
 ENDPOINTS = {
     ("GET", "/api/v1/patients"): ALL,
     ("POST", "/api/v1/patients"): REGISTRATION,
@@ -69,6 +70,23 @@ ENDPOINTS = {
     # Instrument definitions and scoring hold no patient data: every role.
     ("GET", "/api/v1/measures"): ALL,
     ("POST", "/api/v1/measures/score"): ALL,
+    ("GET", "/api/v1/patients/{patient_id}/evaluations"): CLINICAL,
+    ("POST", "/api/v1/patients/{patient_id}/evaluations"): PRACTITIONER,
+    ("GET", "/api/v1/evaluations/{evaluation_id}"): CLINICAL,
+    ("PATCH", "/api/v1/evaluations/{evaluation_id}"): PRACTITIONER,
+    ("POST", "/api/v1/evaluations/{evaluation_id}/sign"): PRACTITIONER,
+}
+ENDPOINT_BODIES = {
+    "/api/v1/patients": PATIENT_BODY,
+    "/api/v1/measures/score": {"instrument": "NPRS", "responses": [4]},
+    "/api/v1/patients/{patient_id}/evaluations": {"chief_complaint": "Neck pain"},
+    "/api/v1/evaluations/{evaluation_id}/sign": {},
+}
+# An allowed call's status where it is not 200.
+ENDPOINT_SUCCESS = {
+    ("POST", "/api/v1/patients"): 201,
+    ("POST", "/api/v1/patients/{patient_id}/evaluations"): 201,
+    ("POST", "/api/v1/evaluations/{evaluation_id}/sign"): 422,  # the draft is incomplete: still allowed
 }
 
 
@@ -148,23 +166,17 @@ def test_an_inactive_account_cannot_sign_in(client, olga: User) -> None:
     assert r.status_code == 200 and not r.wsgi_request.user.is_authenticated
 
 
-PATIENT_BODY = {"family_name": "Quayle", "given_name": "Nora", "birth_date": "1990-01-01", "sex": "female"}
-
-
 @pytest.mark.parametrize("method, path", sorted(ENDPOINTS))
 @pytest.mark.parametrize("role", sorted(ALL))
 def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method: str, path: str, role: str) -> None:
     login(client, personas[role])
-    url = path.format(patient_id=fixtures["patient"].public_id)
-    body = {"pronouns": "she/her"}
-    if method == "POST":
-        body = {"instrument": "NPRS", "responses": [4]} if "measures" in path else PATIENT_BODY
+    url = path.format(patient_id=fixtures["patient"].public_id, evaluation_id=fixtures["evaluation"].public_id)
+    body = ENDPOINT_BODIES.get(path, {"pronouns": "she/her"} if "patients" in path else {"posture": "Forward head"})
     if method == "GET":
         r = client.get(url)
     else:
         r = client.generic(method, url, data=json.dumps(body), content_type="application/json")
-    created = 201 if path == "/api/v1/patients" else 200
-    expected = {"GET": 200, "POST": created, "PATCH": 200}[method] if role in ENDPOINTS[(method, path)] else 403
+    expected = ENDPOINT_SUCCESS.get((method, path), 200) if role in ENDPOINTS[(method, path)] else 403
     assert r.status_code == expected, r.content
     if expected == 403:
         assert Patient.objects.count() == 1

@@ -1,0 +1,189 @@
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core import roles
+from fascia.core.models import User
+from fascia.evaluations import queries, services
+from fascia.evaluations.models import Evaluation
+from fascia.patients.queries import get_patient_for_user
+
+router = Router(tags=["evaluations"])
+
+
+def _user(request: HttpRequest, perm: str) -> User:
+    user = request.auth
+    if user.organization_id is None or not user.has_perm(perm):
+        raise PermissionDenied("Your role does not allow this.")
+    return user
+
+
+class DiagnosisOut(Schema):
+    rank: int
+    code: str
+    description: str
+
+
+class MeasureOut(Schema):
+    instrument: str
+    value: float
+    band: str
+    responses: list[int | None]
+
+
+class EvaluationFields(Schema):
+    kind: Evaluation.Kind | None = None
+    evaluated_on: date | None = None
+    chief_complaint: str | None = Field(None, max_length=200)
+    history: str | None = None
+    onset: Evaluation.Onset | None = None
+    injury_date: date | None = None
+    aggravating: str | None = Field(None, max_length=300)
+    easing: str | None = Field(None, max_length=300)
+    prior_treatment: str | None = Field(None, max_length=300)
+    patient_goals: str | None = None
+    red_flags: list[str] | None = None
+    red_flag_notes: str | None = Field(None, max_length=300)
+    nprs_now: int | None = None
+    nprs_best: int | None = None
+    nprs_worst: int | None = None
+    body_marks: list[dict[str, Any]] | None = None
+    posture: str | None = None
+    palpation: list[dict[str, Any]] | None = None
+    rom: list[dict[str, Any]] | None = None
+    special_tests: list[dict[str, Any]] | None = None
+    impression: str | None = None
+    prognosis: Evaluation.Prognosis | None = None
+    prognosis_notes: str | None = Field(None, max_length=300)
+    precautions: str | None = None
+    diagnoses: list[str] | None = Field(None, description="ICD-10-CM codes, primary first; billable only")
+
+
+class EvaluationOut(Schema):
+    id: UUID
+    patient_id: UUID
+    practitioner: str
+    kind: str
+    status: str
+    evaluated_on: date
+    chief_complaint: str
+    history: str
+    onset: str
+    injury_date: date | None
+    aggravating: str
+    easing: str
+    prior_treatment: str
+    patient_goals: str
+    red_flags: list[str]
+    red_flag_notes: str
+    nprs_now: int | None
+    nprs_best: int | None
+    nprs_worst: int | None
+    body_marks: list[dict[str, Any]]
+    posture: str
+    palpation: list[dict[str, Any]]
+    rom: list[dict[str, Any]]
+    special_tests: list[dict[str, Any]]
+    impression: str
+    prognosis: str
+    prognosis_notes: str
+    precautions: str
+    diagnoses: list[DiagnosisOut]
+    measures: list[MeasureOut]
+    signed_at: datetime | None
+
+    @staticmethod
+    def resolve_id(e: Evaluation) -> UUID:
+        return e.public_id
+
+    @staticmethod
+    def resolve_patient_id(e: Evaluation) -> UUID:
+        return e.patient.public_id
+
+    @staticmethod
+    def resolve_practitioner(e: Evaluation) -> str:
+        return str(e.practitioner)
+
+    @staticmethod
+    def resolve_diagnoses(e: Evaluation) -> list:
+        return list(e.diagnoses.all())
+
+    @staticmethod
+    def resolve_measures(e: Evaluation) -> list:
+        return list(e.measures.all())
+
+
+def _save(user: User, evaluation: Evaluation, payload: EvaluationFields) -> Evaluation:
+    data = payload.dict(exclude_unset=True)
+    diagnoses = data.pop("diagnoses", None)
+    fields = {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
+    try:
+        return services.save_evaluation(actor=user, evaluation=evaluation, diagnoses=diagnoses, **fields)
+    except services.EvaluationLocked as e:
+        raise PermissionDenied(str(e)) from None
+
+
+@router.get("/patients/{patient_id}/evaluations", response=list[EvaluationOut], summary="A patient's evaluations")
+def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[Evaluation]:
+    user = _user(request, roles.VIEW_EVALUATION)
+    patient = get_patient_for_user(user, patient_id)
+    audit.record(actor=user, action=AuditAction.EVALUATION_VIEWED, target=patient, detail={"via": "api"})
+    return list(
+        patient.evaluations.select_related("patient", "practitioner__user").prefetch_related("diagnoses", "measures")
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/evaluations",
+    response={201: EvaluationOut},
+    summary="Start an evaluation (a draft), optionally with its first fields",
+)
+def create_evaluation(request: HttpRequest, patient_id: UUID, payload: EvaluationFields) -> Status:
+    user = _user(request, roles.ADD_EVALUATION)
+    patient = get_patient_for_user(user, patient_id)
+    try:
+        evaluation = services.start_evaluation(actor=user, patient=patient)
+    except services.EvaluationError as e:
+        raise PermissionDenied(str(e)) from None
+    return Status(201, _save(user, evaluation, payload))
+
+
+@router.get("/evaluations/{evaluation_id}", response=EvaluationOut, summary="Read an evaluation")
+def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
+    user = _user(request, roles.VIEW_EVALUATION)
+    evaluation = queries.get_evaluation_for_user(user, evaluation_id)
+    audit.record(
+        actor=user,
+        action=AuditAction.EVALUATION_VIEWED,
+        target=evaluation,
+        patient=evaluation.patient,
+        detail={"via": "api"},
+    )
+    return evaluation
+
+
+@router.patch(
+    "/evaluations/{evaluation_id}", response=EvaluationOut, summary="Change a draft evaluation (403 once signed)"
+)
+def update_evaluation(request: HttpRequest, evaluation_id: UUID, payload: EvaluationFields) -> Evaluation:
+    user = _user(request, roles.ADD_EVALUATION)
+    return _save(user, queries.get_evaluation_for_user(user, evaluation_id), payload)
+
+
+@router.post("/evaluations/{evaluation_id}/sign", response=EvaluationOut, summary="Sign and lock an evaluation")
+def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
+    user = _user(request, roles.SIGN_EVALUATION)
+    evaluation = queries.get_evaluation_for_user(user, evaluation_id)
+    try:
+        return services.sign_evaluation(actor=user, evaluation=evaluation)
+    except services.EvaluationIncomplete as e:
+        raise HttpError(422, str(e)) from None
+    except services.EvaluationError as e:
+        raise PermissionDenied(str(e)) from None
