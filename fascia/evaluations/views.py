@@ -12,7 +12,7 @@ from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations import queries, services
-from fascia.evaluations.catalog import MARK_KINDS, MOTIONS, REGIONS, SPECIAL_TESTS, rom_deficit
+from fascia.evaluations.catalog import MARK_KINDS, REGIONS
 from fascia.evaluations.forms import (
     AddendumForm,
     DiagnosisRow,
@@ -25,6 +25,8 @@ from fascia.evaluations.forms import (
     row_formset,
 )
 from fascia.evaluations.models import Evaluation
+from fascia.evaluations.pdf import evaluation_context
+from fascia.lib.pdf import render_pdf
 from fascia.measures import instrument as get_instrument
 from fascia.measures import score
 from fascia.patients.icd10 import search as search_icd10
@@ -109,33 +111,9 @@ def edit(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
 
 def _detail_context(request: ClinicRequest, evaluation: Evaluation) -> dict:
     user = request.user
-    marks = [
-        {**m, "label": REGIONS[m["region"]].label, "kind_label": MARK_KINDS[m["kind"]]} for m in evaluation.body_marks
-    ]
-    rom = [
-        {
-            **r,
-            "label": f"{MOTIONS[r['motion']].joint} {MOTIONS[r['motion']].motion.lower()}",
-            "normal": MOTIONS[r["motion"]].normal,
-            "deficit": rom_deficit(r["motion"], r["degrees"]),
-        }
-        for r in evaluation.rom
-    ]
-    palpation = [{**p, "label": REGIONS[p["region"]].label} for p in evaluation.palpation]
-    tests = [{**t, "label": SPECIAL_TESTS[t["test"]]} for t in evaluation.special_tests]
     is_signer = evaluation.practitioner.user_id == user.pk
     return {
-        "evaluation": evaluation,
-        "patient": evaluation.patient,
-        "marks": marks,
-        "marked_regions": {m["region"] for m in evaluation.body_marks},
-        "regions": list(REGIONS.values()),
-        "rom": rom,
-        "palpation": palpation,
-        "tests": tests,
-        "diagnoses": list(evaluation.diagnoses.all()),
-        "measures": list(evaluation.measures.order_by("instrument")),
-        "addenda": list(evaluation.addenda.select_related("author")),
+        **evaluation_context(evaluation),
         "missing": services.missing_for_signature(evaluation) if not evaluation.is_signed else [],
         "can_edit": not evaluation.is_signed and user.has_perm(roles.ADD_EVALUATION),
         "can_sign": not evaluation.is_signed and is_signer and user.has_perm(roles.SIGN_EVALUATION),
@@ -154,6 +132,25 @@ def detail(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
         actor=request.user, action=AuditAction.EVALUATION_VIEWED, target=evaluation, patient=evaluation.patient
     )
     return render(request, "evaluations/evaluation_detail.html", _detail_context(request, evaluation))
+
+
+@staff_view(roles.VIEW_EVALUATION)
+@require_GET
+def report_pdf(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
+    """The printable evaluation report."""
+    evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
+    audit.record(
+        actor=request.user,
+        action=AuditAction.EVALUATION_VIEWED,
+        target=evaluation,
+        patient=evaluation.patient,
+        detail={"format": "pdf"},
+    )
+    context = {**evaluation_context(evaluation), "organization": request.organization}
+    response = HttpResponse(render_pdf("evaluations/report.html", context), content_type="application/pdf")
+    filename = f"evaluation-{evaluation.patient.mrn}-{evaluation.evaluated_on:%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @staff_view(roles.SIGN_EVALUATION)

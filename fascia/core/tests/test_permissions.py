@@ -41,6 +41,7 @@ PAGES = {
     "audit:search": (ADMIN, lambda f: []),
     "evaluations:detail": (CLINICAL, lambda f: [f["evaluation"].public_id]),
     "evaluations:edit": (PRACTITIONER, lambda f: [f["evaluation"].public_id]),
+    "evaluations:pdf": (CLINICAL, lambda f: [f["evaluation"].public_id]),
     "evaluations:icd10": (PRACTITIONER, lambda f: []),
 }
 # Reached by POST: (roles allowed, args, data posted, status for an allowed role).
