@@ -16,6 +16,9 @@ from fascia.core.models import Location, Organization, Room, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.core.services import create_staff
+from fascia.evaluations import services as evaluation_services
+from fascia.evaluations.models import Evaluation
+from fascia.measures import instrument
 from fascia.patients import services as patient_services
 from fascia.patients.models import Allergy, BodyRegion, Consent, Patient
 
@@ -43,6 +46,8 @@ class Scenario:
     allergies: list[tuple[str, str, str]] = field(default_factory=list)  # substance, category, reaction
     pregnant: bool = False
     sex: str | None = None
+    measure: str = "PSFS"  # the outcome instrument suited to the complaint, besides NPRS
+    regions: tuple[str, ...] = ("back-lower-back",)  # where the body chart is marked
 
 
 IBUPROFEN = ("Ibuprofen", "400 mg as needed", {"is_analgesic"})
@@ -54,50 +59,118 @@ PREDNISONE = ("Prednisone", "10 mg daily", {"is_corticosteroid"})
 DULOXETINE = ("Duloxetine", "60 mg daily", set())
 
 SCENARIOS = [
-    Scenario([("Chronic low back pain", "M54.50")], [IBUPROFEN]),
-    Scenario([("Neck pain", "M54.2"), ("Tension-type headache", "G44.209")]),
-    Scenario([("Sciatica, right side", "M54.31")], [IBUPROFEN, CYCLOBENZAPRINE]),
-    Scenario([("Lumbago with sciatica, right side", "M54.41")]),
-    Scenario([("Right knee pain", "M25.561")]),
-    Scenario([("Left shoulder pain", "M25.512")]),
-    Scenario([("Hamstring strain (soccer), right thigh", "S76.311A")]),
-    Scenario([("Lumbar strain lifting at work", "S39.012A"), ("Muscle spasm of back", "M62.830")], [CYCLOBENZAPRINE]),
-    Scenario([("Whiplash after car accident", "S13.4XXA"), ("Neck muscle strain", "S16.1XXA")], [IBUPROFEN]),
+    Scenario([("Chronic low back pain", "M54.50")], [IBUPROFEN], measure="ODI", regions=("back-lower-back",)),
+    Scenario(
+        [("Neck pain", "M54.2"), ("Tension-type headache", "G44.209")],
+        measure="NDI",
+        regions=("back-neck", "back-head"),
+    ),
+    Scenario(
+        [("Sciatica, right side", "M54.31")],
+        [IBUPROFEN, CYCLOBENZAPRINE],
+        measure="ODI",
+        regions=("back-lower-back", "back-thigh-right"),
+    ),
+    Scenario(
+        [("Lumbago with sciatica, right side", "M54.41")],
+        measure="ODI",
+        regions=("back-lower-back", "back-thigh-right"),
+    ),
+    Scenario([("Right knee pain", "M25.561")], measure="LEFS", regions=("front-knee-right",)),
+    Scenario([("Left shoulder pain", "M25.512")], measure="QUICKDASH", regions=("front-shoulder-left",)),
+    Scenario([("Hamstring strain (soccer), right thigh", "S76.311A")], measure="LEFS", regions=("back-thigh-right",)),
+    Scenario(
+        [("Lumbar strain lifting at work", "S39.012A"), ("Muscle spasm of back", "M62.830")],
+        [CYCLOBENZAPRINE],
+        measure="ODI",
+        regions=("back-lower-back",),
+    ),
+    Scenario(
+        [("Whiplash after car accident", "S13.4XXA"), ("Neck muscle strain", "S16.1XXA")],
+        [IBUPROFEN],
+        measure="NDI",
+        regions=("back-neck", "back-shoulder-left", "back-shoulder-right"),
+    ),
     Scenario(
         [("Aftercare after right knee replacement", "Z47.1"), ("Right knee arthroplasty", "Z96.651")],
         [APIXABAN],
         surgeries=[("Total knee arthroplasty", BodyRegion.LEG_RIGHT, 24)],
         implants=[("Right knee prosthesis", BodyRegion.LEG_RIGHT)],
+        measure="LEFS",
+        regions=("front-knee-right",),
     ),
     Scenario(
         [("Aftercare after rotator cuff repair", "Z47.89"), ("Right rotator cuff tear", "M75.121")],
         surgeries=[("Arthroscopic rotator cuff repair", BodyRegion.SHOULDER_RIGHT, 30)],
+        measure="QUICKDASH",
+        regions=("front-shoulder-right",),
     ),
-    Scenario([("Fibromyalgia", "M79.7")], [DULOXETINE]),
-    Scenario([("Primary osteoarthritis, right knee", "M17.11")], [IBUPROFEN]),
-    Scenario([("Bilateral hip osteoarthritis", "M16.0")], [PREDNISONE]),
-    Scenario([("Chronic fatigue", "R53.82")]),
-    Scenario([("Myalgic encephalomyelitis / chronic fatigue syndrome", "G93.32")]),
-    Scenario([("Plantar fasciitis", "M72.2")]),
-    Scenario([("Carpal tunnel syndrome, right", "G56.01")]),
-    Scenario([("Thoracic spine pain", "M54.6"), ("Lateral epicondylitis, right elbow", "M77.11")]),
+    Scenario(
+        [("Fibromyalgia", "M79.7")],
+        [DULOXETINE],
+        measure="PSFS",
+        regions=("back-upper-back", "back-lower-back", "back-neck"),
+    ),
+    Scenario(
+        [("Primary osteoarthritis, right knee", "M17.11")], [IBUPROFEN], measure="LEFS", regions=("front-knee-right",)
+    ),
+    Scenario([("Bilateral hip osteoarthritis", "M16.0")], [PREDNISONE], measure="LEFS", regions=("back-buttocks",)),
+    Scenario([("Chronic fatigue", "R53.82")], measure="PSFS", regions=("back-upper-back",)),
+    Scenario(
+        [("Myalgic encephalomyelitis / chronic fatigue syndrome", "G93.32")],
+        measure="PSFS",
+        regions=("back-upper-back", "back-neck"),
+    ),
+    Scenario([("Plantar fasciitis", "M72.2")], measure="LEFS", regions=("back-foot-right",)),
+    Scenario(
+        [("Carpal tunnel syndrome, right", "G56.01")],
+        measure="QUICKDASH",
+        regions=("front-hand-right", "front-forearm-right"),
+    ),
+    Scenario(
+        [("Thoracic spine pain", "M54.6"), ("Lateral epicondylitis, right elbow", "M77.11")],
+        measure="QUICKDASH",
+        regions=("back-upper-back", "front-forearm-right"),
+    ),
     Scenario(
         [("Postmastectomy lymphedema", "I97.2"), ("History of breast cancer", "Z85.3")],
         surgeries=[("Left mastectomy with lymph node dissection", BodyRegion.CHEST, 700)],
         sex=Patient.Sex.FEMALE,
+        measure="QUICKDASH",
+        regions=("front-upper-arm-left", "front-forearm-left"),
     ),
     Scenario(
         [("History of deep vein thrombosis", "Z86.718"), ("Low back pain", "M54.50")],
         [WARFARIN],
+        measure="ODI",
+        regions=("back-lower-back",),
     ),
     Scenario(
         [("History of deep vein thrombosis", "Z86.718"), ("Right leg pain", "M79.604")],
         [RIVAROXABAN],
+        measure="LEFS",
+        regions=("back-lower-leg-right",),
     ),
-    Scenario([("Pregnancy-related low back pain", "M54.50")], pregnant=True, sex=Patient.Sex.FEMALE),
-    Scenario([("Right temporomandibular joint disorder", "M26.601")]),
-    Scenario([("Trochanteric bursitis, right hip", "M70.61")], implants=[("Pacemaker", BodyRegion.CHEST)]),
-    Scenario([("Lumbar radiculopathy", "M54.16")], [PREDNISONE, IBUPROFEN]),
+    Scenario(
+        [("Pregnancy-related low back pain", "M54.50")],
+        pregnant=True,
+        sex=Patient.Sex.FEMALE,
+        measure="ODI",
+        regions=("back-lower-back",),
+    ),
+    Scenario([("Right temporomandibular joint disorder", "M26.601")], measure="PSFS", regions=("front-head",)),
+    Scenario(
+        [("Trochanteric bursitis, right hip", "M70.61")],
+        implants=[("Pacemaker", BodyRegion.CHEST)],
+        measure="LEFS",
+        regions=("back-buttocks",),
+    ),
+    Scenario(
+        [("Lumbar radiculopathy", "M54.16")],
+        [PREDNISONE, IBUPROFEN],
+        measure="ODI",
+        regions=("back-lower-back", "back-thigh-left"),
+    ),
 ]
 
 ALLERGIES = [
@@ -327,11 +400,12 @@ def load_demo(seed: int = 2026) -> bool:
             is_pregnant=scenario.pregnant,
             pregnancy_due_date=today + timedelta(days=rng.randint(30, 150)) if scenario.pregnant else None,
         )
-        _load_history(patient, scenario, admin, rng, today)
+        first_visit = _load_history(patient, scenario, admin, rng, today)
+        _load_evaluation(patient, scenario, rng, first_visit)
     return True
 
 
-def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random.Random, today: date) -> None:
+def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random.Random, today: date) -> date:
     add = patient_services.add_history_entry
     for description, code in scenario.conditions:
         add(
@@ -378,3 +452,68 @@ def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random
         allow_sms=rng.random() < 0.6,
         allow_voicemail=rng.random() < 0.5,
     )
+    return first_visit
+
+
+# Typical answers per item for a patient with moderate limitation, by instrument.
+DEMO_ANSWERS = {"ODI": (1, 3), "NDI": (1, 3), "LEFS": (1, 3), "QUICKDASH": (2, 4), "PSFS": (2, 6)}
+ONSETS = {"S": Evaluation.Onset.SPORTS, "Z4": Evaluation.Onset.POST_SURGICAL}
+
+
+def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, evaluated_on: date) -> None:
+    """A signed initial evaluation by the patient's practitioner, with NPRS and the suited instrument."""
+    practitioner = patient.preferred_practitioner.user
+    evaluation = evaluation_services.start_evaluation(actor=practitioner, patient=patient, evaluated_on=evaluated_on)
+    complaints = [(text, code) for text, code in scenario.conditions if not code.startswith("Z")] or scenario.conditions
+    codes = [code for _, code in complaints] + [c for _, c in scenario.conditions if c not in dict(complaints).values()]
+    now = rng.randint(4, 8)
+    evaluation_services.save_evaluation(
+        actor=practitioner,
+        evaluation=evaluation,
+        diagnoses=codes,
+        chief_complaint=complaints[0][0],
+        onset=_onset(scenario),
+        history=f"{complaints[0][0]} for about {rng.randint(2, 30)} weeks; worse with prolonged positions.",
+        patient_goals=rng.choice(
+            [
+                "Sleep through the night",
+                "Return to work without pain",
+                "Garden again",
+                "Lift my grandchildren",
+                "Run 5 km",
+                "Sit through a workday",
+            ]
+        ),
+        nprs_now=now,
+        nprs_best=max(0, now - rng.randint(2, 4)),
+        nprs_worst=min(10, now + rng.randint(1, 2)),
+        body_marks=[{"region": region, "kind": "pain", "intensity": now} for region in scenario.regions],
+        impression=f"Findings consistent with {complaints[0][0].lower()}; suitable for medical massage.",
+        prognosis=Evaluation.Prognosis.GOOD,
+    )
+    evaluation_services.record_evaluation_measure(
+        actor=practitioner, evaluation=evaluation, instrument="NPRS", responses=[now]
+    )
+    low, high = DEMO_ANSWERS[scenario.measure]
+    items = 3 if scenario.measure == "PSFS" else len(instrument(scenario.measure).items)
+    activities = ["Sitting at work", "Carrying groceries", "Sleeping"] if scenario.measure == "PSFS" else None
+    evaluation_services.record_evaluation_measure(
+        actor=practitioner,
+        evaluation=evaluation,
+        instrument=scenario.measure,
+        responses=[rng.randint(low, high) for _ in range(items)],
+        activities=activities,
+    )
+    evaluation_services.sign_evaluation(actor=practitioner, evaluation=evaluation)
+
+
+def _onset(scenario: Scenario) -> str:
+    first = scenario.conditions[0][1]
+    if first.startswith("S13"):
+        return Evaluation.Onset.MOTOR_VEHICLE
+    if "work" in scenario.conditions[0][0].lower():
+        return Evaluation.Onset.WORK
+    for prefix, onset in ONSETS.items():
+        if first.startswith(prefix):
+            return onset
+    return Evaluation.Onset.INSIDIOUS

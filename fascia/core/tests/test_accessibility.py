@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from fascia.conftest import PASSWORD
 from fascia.core.models import Location, User
+from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory
 
@@ -21,6 +22,7 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     User.objects.filter(pk=ada.pk).update(is_demo_account=True)  # no second factor in this test
     patient = PatientFactory(organization=ada.organization)
     services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Warfarin", is_anticoagulant=True)
+    evaluation = complete_draft(tess, patient, body_marks=[{"region": "back-neck", "kind": "pain", "intensity": 4}])
     page.goto(f"{live_server.url}/login/")
     assert violations(page) == []
     page.get_by_label("Username").fill("ada")
@@ -48,4 +50,18 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     page.goto(live_server.url + reverse("patients:create"))
     page.get_by_role("button", name="Register patient").click()  # every required field missing
     found["register with errors"] = violations(page)
+    page.goto(live_server.url + reverse("evaluations:detail", args=[evaluation.public_id]))
+    found["evaluation (admin)"] = violations(page)
+
+    page.context.clear_cookies()  # the practitioner's pages
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("tess")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + reverse("evaluations:edit", args=[evaluation.public_id]))
+    page.get_by_label("Instrument").select_option("ODI")
+    page.locator("#item-9").wait_for()
+    found["evaluation form"] = violations(page)
+    page.goto(live_server.url + reverse("evaluations:detail", args=[evaluation.public_id]))
+    found["evaluation review"] = violations(page)
     assert {url: v for url, v in found.items() if v} == {}

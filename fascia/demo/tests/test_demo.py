@@ -57,3 +57,18 @@ def test_every_demo_login_works(demo: None, username: str, role: str) -> None:
     r = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
     assert r.status_code == 302
     assert client.get("/patients/").status_code == 200
+
+
+def test_every_patient_has_a_signed_evaluation_with_suited_measures(demo: None) -> None:
+    from fascia.evaluations.models import Evaluation
+
+    evaluations = Evaluation.objects.prefetch_related("measures", "diagnoses").select_related("patient")
+    assert evaluations.count() == Patient.objects.count()
+    suited = {"M54.50": "ODI", "M54.2": "NDI", "M25.561": "LEFS", "M25.512": "QUICKDASH", "M79.7": "PSFS"}
+    for evaluation in evaluations:
+        assert evaluation.is_signed and evaluation.kind == Evaluation.Kind.INITIAL
+        instruments = {m.instrument for m in evaluation.measures.all()}
+        assert "NPRS" in instruments and len(instruments) == 2
+        primary = evaluation.diagnoses.all()[0].code
+        if primary in suited:
+            assert suited[primary] in instruments, (primary, instruments)
