@@ -29,6 +29,7 @@ from fascia.evaluations.pdf import evaluation_context
 from fascia.lib.pdf import render_pdf
 from fascia.measures import instrument as get_instrument
 from fascia.measures import score
+from fascia.measures.models import InstrumentWording
 from fascia.patients.icd10 import search as search_icd10
 from fascia.patients.queries import get_patient_for_user
 
@@ -94,6 +95,14 @@ def edit(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
             if request.POST.get("then") == "review":
                 return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
             return redirect("evaluations:edit", evaluation_id=evaluation.public_id)
+    if request.method == "GET":
+        audit.record(
+            actor=request.user,
+            action=AuditAction.EVALUATION_VIEWED,
+            target=evaluation,
+            patient=evaluation.patient,
+            detail={"page": "edit"},
+        )
     context = {
         "evaluation": evaluation,
         "patient": evaluation.patient,
@@ -202,11 +211,16 @@ def measure(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     except ValueError as e:
         return HttpResponse(str(e), status=400)
     if request.method == "GET":
-        return render(
-            request,
-            "evaluations/evaluation_form.html#measure-items",
-            {"inst": inst, "evaluation": evaluation, "choices": range(inst.low, inst.high + 1)},
-        )
+        wording = InstrumentWording.objects.filter(instrument=inst.code).first()
+        full_texts = wording.items if wording else [""] * inst.item_count
+        context = {
+            "inst": inst,
+            "items": list(zip(inst.items, full_texts, strict=True)),
+            "licence": wording.licence if wording else "",
+            "evaluation": evaluation,
+            "choices": range(inst.low, inst.high + 1),
+        }
+        return render(request, "evaluations/evaluation_form.html#measure-items", context)
     responses = _responses(request, inst.item_count)
     if inst.min_items is not None:  # PSFS: only the activities filled in count
         responses = [r for r in responses if r is not None]

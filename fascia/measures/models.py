@@ -30,3 +30,17 @@ class MeasureResult(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.value:g} on {self.administered_on:%Y-%m-%d}"
+
+
+class InstrumentWording(TimestampedModel):
+    """The full item wording of an instrument, loaded by a clinic that holds the licence to use it.
+
+    Fascia ships only its own short labels; see `fascia load_instrument_wording`.
+    """
+
+    instrument = models.CharField(max_length=12, unique=True, choices=[(c, i.name) for c, i in INSTRUMENTS.items()])
+    items = models.JSONField(help_text="One text per item, in item order")
+    licence = models.CharField(max_length=300, help_text="Who licensed the wording to the clinic, and how")
+
+    def __str__(self) -> str:
+        return f"{self.instrument} wording ({self.licence})"

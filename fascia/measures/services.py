@@ -7,8 +7,9 @@ from django.db import transaction
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
+from fascia.measures import instrument as get_instrument
 from fascia.measures import score
-from fascia.measures.models import MeasureResult
+from fascia.measures.models import InstrumentWording, MeasureResult
 from fascia.patients.models import Patient
 
 
@@ -43,3 +44,21 @@ def record_measure(
     measure.save()
     audit.record(actor=actor, action=AuditAction.MEASURE_RECORDED, target=measure, patient=patient)
     return measure
+
+
+@transaction.atomic
+def load_wording(*, instrument: str, items: list[str], licence: str) -> InstrumentWording:
+    """Store (or replace) a licensed instrument's item wording; ValueError when it does not fit."""
+    inst = get_instrument(instrument)
+    if (
+        not isinstance(items, list)
+        or len(items) != inst.item_count
+        or not all(isinstance(text, str) and text.strip() for text in items)
+    ):
+        raise ValueError(f"{inst.code} has {inst.item_count} items; give one non-empty text for each.")
+    if not licence.strip():
+        raise ValueError("Say who licensed the wording (the licence field).")
+    wording, _ = InstrumentWording.objects.update_or_create(
+        instrument=inst.code, defaults={"items": [t.strip() for t in items], "licence": licence.strip()}
+    )
+    return wording

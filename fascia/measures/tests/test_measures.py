@@ -69,3 +69,29 @@ class TestScoreEndpoint:
         instruments = {i["code"]: i for i in client.get("/api/v1/measures").json()}
         assert set(instruments) == {"NPRS", "ODI", "NDI", "LEFS", "QUICKDASH", "PSFS"}
         assert len(instruments["LEFS"]["items"]) == 20 and instruments["LEFS"]["higher_is_better"]
+
+
+class TestLicensedWording:
+    def test_a_clinic_loads_the_full_wording_and_sees_it_when_entering(
+        self, client: Client, tess: User, organization: Organization, tmp_path
+    ) -> None:
+        from django.core.management import call_command
+
+        from fascia.evaluations.services import start_evaluation
+
+        wording = {"instrument": "NPRS", "licence": "Test licence 2026", "items": ["Full licensed item text"]}
+        file = tmp_path / "nprs.json"
+        file.write_text(json.dumps(wording))
+        call_command("load_instrument_wording", str(file))
+        evaluation = start_evaluation(actor=tess, patient=PatientFactory(organization=organization))
+        login(client, tess)
+        body = client.get(f"/evaluations/{evaluation.public_id}/measures/", {"instrument": "NPRS"}).content.decode()
+        assert "Full licensed item text" in body and "Test licence 2026" in body
+
+    def test_wording_that_does_not_fit_is_refused(self, db, tmp_path) -> None:
+        from django.core.management import CommandError, call_command
+
+        file = tmp_path / "odi.json"
+        file.write_text(json.dumps({"instrument": "ODI", "licence": "x", "items": ["only one"]}))
+        with pytest.raises(CommandError, match="ODI has 10 items"):
+            call_command("load_instrument_wording", str(file))
