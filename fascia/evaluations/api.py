@@ -10,19 +10,13 @@ from ninja.errors import HttpError
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
+from fascia.core.api import api_user
 from fascia.core.models import User
 from fascia.evaluations import queries, services
 from fascia.evaluations.models import Evaluation
 from fascia.patients.queries import get_patient_for_user
 
 router = Router(tags=["evaluations"])
-
-
-def _user(request: HttpRequest, perm: str) -> User:
-    user = request.auth
-    if user.organization_id is None or not user.has_perm(perm):
-        raise PermissionDenied("Your role does not allow this.")
-    return user
 
 
 class DiagnosisOut(Schema):
@@ -132,7 +126,7 @@ def _save(user: User, evaluation: Evaluation, payload: EvaluationFields) -> Eval
 
 @router.get("/patients/{patient_id}/evaluations", response=list[EvaluationOut], summary="A patient's evaluations")
 def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[Evaluation]:
-    user = _user(request, roles.VIEW_EVALUATION)
+    user = api_user(request, roles.VIEW_EVALUATION)
     patient = get_patient_for_user(user, patient_id)
     audit.record(actor=user, action=AuditAction.EVALUATION_VIEWED, target=patient, detail={"via": "api"})
     return list(
@@ -146,7 +140,7 @@ def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[Evaluation]
     summary="Start an evaluation (a draft), optionally with its first fields",
 )
 def create_evaluation(request: HttpRequest, patient_id: UUID, payload: EvaluationFields) -> Status:
-    user = _user(request, roles.ADD_EVALUATION)
+    user = api_user(request, roles.ADD_EVALUATION)
     patient = get_patient_for_user(user, patient_id)
     try:
         evaluation = services.start_evaluation(actor=user, patient=patient)
@@ -157,7 +151,7 @@ def create_evaluation(request: HttpRequest, patient_id: UUID, payload: Evaluatio
 
 @router.get("/evaluations/{evaluation_id}", response=EvaluationOut, summary="Read an evaluation")
 def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
-    user = _user(request, roles.VIEW_EVALUATION)
+    user = api_user(request, roles.VIEW_EVALUATION)
     evaluation = queries.get_evaluation_for_user(user, evaluation_id)
     audit.record(
         actor=user,
@@ -173,13 +167,13 @@ def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
     "/evaluations/{evaluation_id}", response=EvaluationOut, summary="Change a draft evaluation (403 once signed)"
 )
 def update_evaluation(request: HttpRequest, evaluation_id: UUID, payload: EvaluationFields) -> Evaluation:
-    user = _user(request, roles.ADD_EVALUATION)
+    user = api_user(request, roles.ADD_EVALUATION)
     return _save(user, queries.get_evaluation_for_user(user, evaluation_id), payload)
 
 
 @router.post("/evaluations/{evaluation_id}/sign", response=EvaluationOut, summary="Sign and lock an evaluation")
 def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
-    user = _user(request, roles.SIGN_EVALUATION)
+    user = api_user(request, roles.SIGN_EVALUATION)
     evaluation = queries.get_evaluation_for_user(user, evaluation_id)
     try:
         return services.sign_evaluation(actor=user, evaluation=evaluation)

@@ -73,6 +73,7 @@ def _regions() -> list[Region]:
 
 
 REGIONS: dict[str, Region] = {r.code: r for r in _regions()}
+CHART_VIEWS = [(view, view.title(), [r for r in REGIONS.values() if r.view == view]) for view in ("front", "back")]
 
 
 @dataclass(frozen=True)

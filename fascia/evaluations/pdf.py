@@ -1,6 +1,6 @@
 """What an evaluation shows, on its page and in its printed report: one context builder for both."""
 
-from fascia.evaluations.catalog import MARK_KINDS, MOTIONS, REGIONS, SPECIAL_TESTS, rom_deficit
+from fascia.evaluations.catalog import CHART_VIEWS, MARK_KINDS, MOTIONS, REGIONS, SPECIAL_TESTS, rom_deficit
 from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
 
@@ -29,7 +29,7 @@ def evaluation_context(evaluation: Evaluation) -> dict:
         "patient": evaluation.patient,
         "marks": marks,
         "marked_regions": {m["region"] for m in evaluation.body_marks},
-        "regions": list(REGIONS.values()),
+        "chart_views": CHART_VIEWS,
         "rom": rom,
         "palpation": [{**p, "label": REGIONS[p["region"]].label} for p in evaluation.palpation],
         "tests": [{**t, "label": SPECIAL_TESTS[t["test"]]} for t in evaluation.special_tests],

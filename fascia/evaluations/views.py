@@ -12,7 +12,7 @@ from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations import queries, services
-from fascia.evaluations.catalog import MARK_KINDS, REGIONS
+from fascia.evaluations.catalog import CHART_VIEWS, MARK_KINDS, REGIONS
 from fascia.evaluations.forms import (
     AddendumForm,
     DiagnosisRow,
@@ -110,6 +110,7 @@ def edit(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
         "formsets": formsets,
         "section_errors": section_errors,
         "regions": list(REGIONS.values()),
+        "chart_views": CHART_VIEWS,
         "mark_kinds": MARK_KINDS,
         "measures": evaluation.measures.order_by("instrument"),
         "measure_form": MeasureForm(),

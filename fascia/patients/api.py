@@ -2,7 +2,7 @@ from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -11,6 +11,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
+from fascia.core.api import api_user
 from fascia.core.models import Location, User
 from fascia.patients import queries, services
 from fascia.patients.models import Patient
@@ -18,13 +19,6 @@ from fascia.practitioners.models import Practitioner
 
 router = Router(tags=["patients"])
 M = TypeVar("M", bound=Model)
-
-
-def _user(request: HttpRequest, *perms: str) -> User:
-    user = request.auth
-    if user.organization_id is None or not user.has_perms(perms):
-        raise PermissionDenied("Your role does not allow this.")
-    return user
 
 
 class PatientOut(Schema):
@@ -146,7 +140,7 @@ def _resolve(queryset: QuerySet[M], public_id: UUID | None, field: str, message:
 @router.get("", response=list[PatientOut], summary="Search patients")
 @paginate(PageNumberPagination, page_size=25)
 def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> QuerySet[Patient]:
-    user = _user(request, roles.VIEW_PATIENT)
+    user = api_user(request, roles.VIEW_PATIENT)
     patients = queries.search_patients(user, filters.q, include_inactive=filters.include_inactive)
     audit.record(
         actor=user,
@@ -159,14 +153,14 @@ def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> QueryS
 
 @router.post("", response={201: PatientOut}, summary="Register a patient")
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
-    user = _user(request, roles.ADD_PATIENT)
+    user = api_user(request, roles.ADD_PATIENT)
     fields = _model_fields(user, payload.dict(exclude_unset=True))
     return Status(201, services.create_patient(actor=user, organization=user.organization, **fields))
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="Read a patient")
 def get_patient(request: HttpRequest, patient_id: UUID) -> Patient:
-    user = _user(request, roles.VIEW_PATIENT)
+    user = api_user(request, roles.VIEW_PATIENT)
     patient = queries.get_patient_for_user(user, patient_id)
     audit.record(actor=user, action=AuditAction.PATIENT_VIEWED, target=patient, detail={"via": "api"})
     return patient
@@ -174,7 +168,7 @@ def get_patient(request: HttpRequest, patient_id: UUID) -> Patient:
 
 @router.patch("/{patient_id}", response=PatientOut, summary="Change a patient's details")
 def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch) -> Patient:
-    user = _user(request, roles.CHANGE_PATIENT)
+    user = api_user(request, roles.CHANGE_PATIENT)
     patient = queries.get_patient_for_user(user, patient_id)
     fields = _model_fields(user, payload.dict(exclude_unset=True))
     return services.update_patient(actor=user, patient=patient, **fields)
