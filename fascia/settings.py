@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "fascia.patients",
     "fascia.measures",
     "fascia.evaluations",
+    "fascia.techniques",
     "fascia.demo",
 ]
 

@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     EVALUATION_SIGNED = "evaluations.evaluation.signed", "Signed evaluation"
     EVALUATION_VIEWED = "evaluations.evaluation.viewed", "Viewed evaluation"
     ADDENDUM_ADDED = "evaluations.addendum.added", "Added addendum"
+    PATIENT_SCREENED = "techniques.patient.screened", "Screened a technique against contraindications"
     STAFF_CREATED = "core.staff.created", "Created staff account"
     STAFF_UPDATED = "core.staff.updated", "Updated staff account"
     LOCATION_SAVED = "core.location.saved", "Saved location"

@@ -27,6 +27,7 @@ VIEW_EVALUATION = "evaluations.view_evaluation"
 ADD_EVALUATION = "evaluations.add_evaluation"  # start and edit drafts, record measures at them
 SIGN_EVALUATION = "evaluations.sign_evaluation"
 ADD_ADDENDUM = "evaluations.add_addendum"
+VIEW_TECHNIQUE = "techniques.view_technique"
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_AUDIT,
         VIEW_EVALUATION,
         ADD_ADDENDUM,
+        VIEW_TECHNIQUE,
     },
     # Practitioners treat, so they read and write the medical history.
     Role.PRACTITIONER: {
@@ -54,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         ADD_EVALUATION,
         SIGN_EVALUATION,
         ADD_ADDENDUM,
+        VIEW_TECHNIQUE,
     },
     # The front desk registers patients and takes consents; it sees the history (allergies and
     # medications matter when booking), but clinical entries are the practitioner's.

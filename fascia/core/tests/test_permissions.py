@@ -43,6 +43,7 @@ PAGES = {
     "evaluations:edit": (PRACTITIONER, lambda f: [f["evaluation"].public_id]),
     "evaluations:pdf": (CLINICAL, lambda f: [f["evaluation"].public_id]),
     "evaluations:icd10": (PRACTITIONER, lambda f: []),
+    "techniques:catalog": (CLINICAL, lambda f: []),
 }
 # Reached by POST: (roles allowed, args, data posted, status for an allowed role).
 NPRS_4 = {"instrument": "NPRS", "item-0": "4"}
@@ -76,12 +77,15 @@ ENDPOINTS = {
     ("GET", "/api/v1/evaluations/{evaluation_id}"): CLINICAL,
     ("PATCH", "/api/v1/evaluations/{evaluation_id}"): PRACTITIONER,
     ("POST", "/api/v1/evaluations/{evaluation_id}/sign"): PRACTITIONER,
+    ("GET", "/api/v1/techniques"): CLINICAL,
+    ("POST", "/api/v1/patients/{patient_id}/screen"): CLINICAL,
 }
 ENDPOINT_BODIES = {
     "/api/v1/patients": PATIENT_BODY,
     "/api/v1/measures/score": {"instrument": "NPRS", "responses": [4]},
     "/api/v1/patients/{patient_id}/evaluations": {"chief_complaint": "Neck pain"},
     "/api/v1/evaluations/{evaluation_id}/sign": {},
+    "/api/v1/patients/{patient_id}/screen": {"technique": "deep-tissue", "region": "lower-back"},
 }
 # An allowed call's status where it is not 200.
 ENDPOINT_SUCCESS = {

@@ -1,0 +1,73 @@
+import json
+from datetime import timedelta
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from fascia.audit.models import AuditAction, AuditEvent
+from fascia.conftest import login
+from fascia.core.models import User
+from fascia.patients import services
+from fascia.patients.tests.factories import PatientFactory
+from fascia.techniques.models import Technique
+from fascia.techniques.queries import facts_for
+
+
+def screen(client: Client, patient_id: object, **body: object):
+    return client.post(f"/api/v1/patients/{patient_id}/screen", json.dumps(body), content_type="application/json")
+
+
+def test_the_catalog_is_seeded_after_migrate(db) -> None:
+    assert {"deep-tissue", "manual-lymphatic-drainage", "myofascial-release"} <= set(
+        Technique.objects.values_list("code", flat=True)
+    )
+    assert Technique.objects.get(code="swedish").cpt_code == "97124"
+
+
+def test_facts_come_from_the_active_history(tess: User) -> None:
+    patient = PatientFactory(
+        organization=tess.organization, is_pregnant=True, pregnancy_due_date=timezone.localdate() + timedelta(weeks=10)
+    )
+    services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Warfarin", is_anticoagulant=True)
+    stopped = services.add_history_entry(
+        actor=tess, patient=patient, kind="medication", name="Prednisone", is_corticosteroid=True
+    )
+    services.change_history_status(actor=tess, entry=stopped, status="inactive")
+    services.add_history_entry(actor=tess, patient=patient, kind="condition", description="DVT", icd10_code="I82.401")
+    facts = facts_for(patient)
+    assert facts.medication_flags == {"anticoagulant"}
+    assert [c.icd10_code for c in facts.conditions] == ["I82.401"]
+    assert facts.pregnancy_weeks == 30
+
+
+def test_screening_a_patient_on_anticoagulants(client: Client, tess: User) -> None:
+    patient = PatientFactory(organization=tess.organization)
+    services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Apixaban", is_anticoagulant=True)
+    login(client, tess)
+    r = screen(client, patient.public_id, technique="deep-tissue", region="lower-back")
+    assert r.status_code == 200
+    assert r.json()["level"] == "caution"
+    assert "Anticoagulant therapy" in r.json()["findings"][0]["reason"]
+    assert screen(client, patient.public_id, technique="swedish", region="lower-back").json()["level"] is None
+    assert (
+        screen(client, patient.public_id, technique="swedish", region="neck", symptoms=["fever"]).json()["level"]
+        == "absolute"
+    )
+    assert AuditEvent.objects.filter(action=AuditAction.PATIENT_SCREENED, patient=patient).count() == 3
+
+
+def test_bad_screening_input_is_422(client: Client, tess: User) -> None:
+    patient = PatientFactory(organization=tess.organization)
+    login(client, tess)
+    assert screen(client, patient.public_id, technique="reiki", region="neck").status_code == 422
+    assert screen(client, patient.public_id, technique="swedish", region="elbow").status_code == 422
+    assert (
+        screen(client, patient.public_id, technique="swedish", region="neck", symptoms=["sneezing"]).status_code == 422
+    )
+
+
+def test_the_review_page_lists_techniques_and_rules(client: Client, tess: User) -> None:
+    login(client, tess)
+    body = client.get(reverse("techniques:catalog")).content.decode()
+    assert "Manual lymphatic drainage" in body and "Heart failure" in body and "Földi" in body
