@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "fascia.measures",
     "fascia.evaluations",
     "fascia.techniques",
+    "fascia.plans",
     "fascia.demo",
 ]
 

@@ -28,6 +28,9 @@ ADD_EVALUATION = "evaluations.add_evaluation"  # start and edit drafts, record m
 SIGN_EVALUATION = "evaluations.sign_evaluation"
 ADD_ADDENDUM = "evaluations.add_addendum"
 VIEW_TECHNIQUE = "techniques.view_technique"
+VIEW_PLAN = "plans.view_treatmentplan"
+ADD_PLAN = "plans.add_treatmentplan"  # write drafts: goals, screened techniques
+ACTIVATE_PLAN = "plans.activate_treatmentplan"
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {
@@ -43,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_EVALUATION,
         ADD_ADDENDUM,
         VIEW_TECHNIQUE,
+        VIEW_PLAN,
     },
     # Practitioners treat, so they read and write the medical history.
     Role.PRACTITIONER: {
@@ -57,6 +61,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         SIGN_EVALUATION,
         ADD_ADDENDUM,
         VIEW_TECHNIQUE,
+        VIEW_PLAN,
+        ADD_PLAN,
+        ACTIVATE_PLAN,
     },
     # The front desk registers patients and takes consents; it sees the history (allergies and
     # medications matter when booking), but clinical entries are the practitioner's.

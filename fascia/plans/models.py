@@ -1,0 +1,129 @@
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from fascia.core.models import TimestampedModel
+from fascia.evaluations.catalog import MOTIONS
+from fascia.evaluations.models import Evaluation
+from fascia.measures.instruments import INSTRUMENTS
+from fascia.patients.models import BodyRegion, Patient
+from fascia.practitioners.models import Practitioner
+from fascia.techniques.models import Technique
+
+
+class TreatmentPlan(TimestampedModel):
+    """A plan of care. Drafts change in place; an active plan changes by a new version (revise),
+    and the version it replaces is kept as superseded."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        DISCONTINUED = "discontinued", "Discontinued"
+        SUPERSEDED = "superseded", "Superseded by a newer version"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="plans")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="plans")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False)
+    version = models.PositiveSmallIntegerField(default=1, editable=False)
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version", editable=False
+    )
+    start_date = models.DateField()
+    visits_per_week = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(7)])
+    duration_weeks = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(52)])
+    planned_visits = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(200)])
+    re_evaluation_due = models.DateField("re-evaluation due", null=True, blank=True)
+    home_care = models.TextField("home care instructions", blank=True)
+    # Certification of the plan by the referring provider, when the payer requires it.
+    certified_by = models.CharField("certified by (referring provider)", max_length=120, blank=True)
+    certified_on = models.DateField("certification date", null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    end_reason = models.CharField(max_length=300, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["-start_date", "-version", "-id"]
+        permissions = [("activate_treatmentplan", "Activate, revise and end treatment plans")]
+
+    def __str__(self) -> str:
+        return f"Plan of care v{self.version} from {self.start_date:%Y-%m-%d}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def clean(self) -> None:
+        errors = {}
+        if self.re_evaluation_due and self.start_date and self.re_evaluation_due < self.start_date:
+            errors["re_evaluation_due"] = "The re-evaluation cannot be due before the plan starts."
+        if self.certified_on and not self.certified_by.strip():
+            errors["certified_by"] = "Say who certified the plan."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Goal(models.Model):
+    """A measurable goal: what is measured, from what baseline, to what target, by when."""
+
+    class Term(models.TextChoices):
+        SHORT = "short", "Short-term"
+        LONG = "long", "Long-term"
+
+    class Measure(models.TextChoices):
+        INSTRUMENT = "instrument", "Outcome instrument"
+        ROM = "rom", "Range of motion"
+        FUNCTION = "function", "Functional goal"
+
+    class Status(models.TextChoices):
+        PROGRESSING = "progressing", "Progressing"
+        MET = "met", "Met"
+        NOT_PROGRESSING = "not-progressing", "Not progressing"
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="goals")
+    term = models.CharField(max_length=5, choices=Term.choices)
+    measure = models.CharField(max_length=10, choices=Measure.choices)
+    instrument = models.CharField(max_length=12, blank=True, choices=[(c, i.name) for c, i in INSTRUMENTS.items()])
+    rom_motion = models.CharField(
+        "motion",
+        max_length=40,
+        blank=True,
+        choices=[(m.code, f"{m.joint} {m.motion.lower()}") for m in MOTIONS.values()],
+    )
+    rom_side = models.CharField("side", max_length=5, blank=True, choices=[("left", "Left"), ("right", "Right")])
+    description = models.CharField(max_length=200, help_text="The goal in words, e.g. sit through a workday")
+    baseline = models.FloatField(null=True, blank=True)
+    target = models.FloatField(null=True, blank=True)
+    unit = models.CharField(max_length=30, blank=True, help_text="For functional goals: minutes, blocks, kg …")
+    target_date = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROGRESSING)
+
+    class Meta:
+        ordering = ["term", "target_date", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PlannedTechnique(models.Model):
+    """A technique on a body region, as screened when it was added to the plan."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="techniques")
+    technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
+    region = models.CharField(max_length=20, choices=BodyRegion.choices)
+    screening_level = models.CharField(max_length=10, blank=True, help_text="The worst finding; blank when none")
+    findings = models.JSONField(default=list, blank=True)
+    override_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "technique", "region"], name="planned_technique_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.technique} — {self.get_region_display()}"

@@ -1,0 +1,295 @@
+"""Every write to a treatment plan: drafts, goals, screened techniques, activation, versions."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core.models import User
+from fascia.evaluations.catalog import MOTIONS
+from fascia.evaluations.models import Evaluation
+from fascia.measures import instrument as get_instrument
+from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
+from fascia.techniques.models import Technique
+from fascia.techniques.queries import screen_patient
+from fascia.techniques.screening import Level, worst_level
+
+
+class PlanError(Exception):
+    pass
+
+
+class PlanLocked(PlanError):
+    def __init__(self) -> None:
+        super().__init__("Only a draft plan changes; revise the active plan to make a new version.")
+
+
+class TechniqueRefused(PlanError):
+    pass
+
+
+def _draft(plan: TreatmentPlan) -> TreatmentPlan:
+    locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if not locked.is_editable:
+        raise PlanLocked
+    return locked
+
+
+@transaction.atomic
+def create_plan(*, actor: User, evaluation: Evaluation, **fields: Any) -> TreatmentPlan:
+    """Start a draft plan from a signed evaluation."""
+    practitioner = getattr(actor, "practitioner", None)
+    if practitioner is None:
+        raise PlanError("Only a practitioner can write a treatment plan.")
+    if not evaluation.is_signed:
+        raise PlanError("Sign the evaluation before writing a plan from it.")
+    plan = TreatmentPlan(
+        patient=evaluation.patient, evaluation=evaluation, practitioner=practitioner, created_by=actor, **fields
+    )
+    plan.full_clean()
+    plan.save()
+    audit.record(actor=actor, action=AuditAction.PLAN_CREATED, target=plan, patient=plan.patient)
+    return plan
+
+
+@transaction.atomic
+def update_plan(*, actor: User, plan: TreatmentPlan, **fields: Any) -> TreatmentPlan:
+    _draft(plan)
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.full_clean()
+    if plan.goals.filter(target_date__lt=plan.start_date).exists():
+        raise ValidationError({"start_date": "A goal's target date would fall before the plan starts."})
+    plan.save()
+    audit.record(actor=actor, action=AuditAction.PLAN_UPDATED, target=plan, patient=plan.patient)
+    return plan
+
+
+def baseline_for(
+    evaluation: Evaluation, *, measure: str, instrument: str = "", rom_motion: str = "", rom_side: str = ""
+) -> float | None:
+    """The goal's starting value, as the evaluation measured it."""
+    if measure == Goal.Measure.INSTRUMENT:
+        found = evaluation.measures.filter(instrument=instrument).order_by("-id").first()
+        if found is not None:
+            return found.value
+        return float(evaluation.nprs_now) if instrument == "NPRS" and evaluation.nprs_now is not None else None
+    if measure == Goal.Measure.ROM:
+        side = rom_side if MOTIONS[rom_motion].sided else ""
+        return next(
+            (float(r["degrees"]) for r in evaluation.rom if r["motion"] == rom_motion and r["side"] == side), None
+        )
+    return None
+
+
+def _check_goal(goal: Goal, plan: TreatmentPlan) -> None:
+    errors: dict[str, str] = {}
+    if goal.target is None:
+        errors["target"] = "A goal needs a measurable target."
+    if goal.measure == Goal.Measure.INSTRUMENT:
+        if not goal.instrument:
+            errors["instrument"] = "Choose the outcome instrument."
+        elif goal.target is not None:
+            inst = get_instrument(goal.instrument)
+            if not inst.score_min <= goal.target <= inst.score_max:
+                errors["target"] = f"{inst.code} scores run {inst.score_min:g}-{inst.score_max:g}."
+            elif goal.baseline is not None:
+                better = goal.target > goal.baseline if inst.higher_is_better else goal.target < goal.baseline
+                if not better:
+                    errors["target"] = f"The target must be better than the baseline {goal.baseline:g} ({inst.code})."
+    elif goal.measure == Goal.Measure.ROM:
+        if not goal.rom_motion:
+            errors["rom_motion"] = "Choose the motion."
+        elif MOTIONS[goal.rom_motion].sided and not goal.rom_side:
+            errors["rom_side"] = "Say which side."
+        if goal.target is not None and not 0 <= goal.target <= 200:
+            errors["target"] = "Degrees run 0-200."
+    elif goal.measure == Goal.Measure.FUNCTION and not goal.unit.strip():
+        errors["unit"] = "Say what the target counts (minutes, blocks, kg …)."
+    if goal.target_date and goal.target_date < plan.start_date:
+        errors["target_date"] = "The target date cannot be before the plan starts."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def add_goal(*, actor: User, plan: TreatmentPlan, **fields: Any) -> Goal:
+    """Add a goal; its baseline is taken from the evaluation unless given."""
+    plan = _draft(plan)
+    goal = Goal(plan=plan, **fields)
+    if goal.baseline is None and goal.measure != Goal.Measure.FUNCTION:
+        goal.baseline = baseline_for(
+            plan.evaluation,
+            measure=goal.measure,
+            instrument=goal.instrument,
+            rom_motion=goal.rom_motion,
+            rom_side=goal.rom_side,
+        )
+    goal.full_clean(exclude=["plan"])
+    _check_goal(goal, plan)
+    goal.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.PLAN_UPDATED,
+        target=plan,
+        patient=plan.patient,
+        detail={"goal_added": goal.description},
+    )
+    return goal
+
+
+@transaction.atomic
+def remove_goal(*, actor: User, goal: Goal) -> None:
+    plan = _draft(goal.plan)
+    goal.delete()
+    audit.record(
+        actor=actor,
+        action=AuditAction.PLAN_UPDATED,
+        target=plan,
+        patient=plan.patient,
+        detail={"goal_removed": goal.description},
+    )
+
+
+def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str) -> list:
+    return screen_patient(plan.patient, technique, region)
+
+
+@transaction.atomic
+def add_technique(
+    *, actor: User, plan: TreatmentPlan, technique: Technique, region: str, override_reason: str = ""
+) -> PlannedTechnique:
+    """Add a technique on a region after screening it: absolute or local findings refuse it,
+    cautions need a written reason, which is kept with the findings."""
+    plan = _draft(plan)
+    findings = screen_for_plan(plan, technique, region)
+    level = worst_level(findings)
+    if level in (Level.ABSOLUTE, Level.LOCAL):
+        blocking = next(f for f in findings if f.level == level)
+        raise TechniqueRefused(f"{technique.name} on this region is contraindicated ({level.value}): {blocking.reason}")
+    if level == Level.CAUTION and not override_reason.strip():
+        raise TechniqueRefused(
+            f"{technique.name} needs a written reason to go ahead despite: " + " ".join(f.reason for f in findings)
+        )
+    planned = PlannedTechnique(
+        plan=plan,
+        technique=technique,
+        region=region,
+        screening_level=level.value if level else "",
+        findings=[{"rule": f.rule, "level": f.level.value, "reason": f.reason, "source": f.source} for f in findings],
+        override_reason=override_reason.strip() if level else "",
+    )
+    planned.full_clean(exclude=["plan"])
+    if plan.techniques.filter(technique=technique, region=region).exists():
+        raise ValidationError({"technique": "This technique is already planned on this region."})
+    planned.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.PLAN_UPDATED,
+        target=plan,
+        patient=plan.patient,
+        detail={
+            "technique_added": technique.code,
+            "region": region,
+            "level": planned.screening_level,
+            "override_reason": planned.override_reason,
+        },
+    )
+    return planned
+
+
+@transaction.atomic
+def remove_technique(*, actor: User, planned: PlannedTechnique) -> None:
+    plan = _draft(planned.plan)
+    planned.delete()
+    audit.record(
+        actor=actor,
+        action=AuditAction.PLAN_UPDATED,
+        target=plan,
+        patient=plan.patient,
+        detail={"technique_removed": planned.technique.code, "region": planned.region},
+    )
+
+
+@transaction.atomic
+def activate_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
+    """Make a draft the patient's active plan; the version it revises becomes superseded."""
+    plan = _draft(plan)
+    missing = []
+    if not plan.goals.exists():
+        missing.append("a measurable goal")
+    if not plan.techniques.exists():
+        missing.append("a technique")
+    if missing:
+        raise PlanError("Cannot activate yet. Missing: " + "; ".join(missing) + ".")
+    if plan.previous is not None:
+        TreatmentPlan.objects.filter(pk=plan.previous_id).update(
+            status=TreatmentPlan.Status.SUPERSEDED, ended_at=timezone.now()
+        )
+    plan.status, plan.activated_at = TreatmentPlan.Status.ACTIVE, timezone.now()
+    plan.save(update_fields=["status", "activated_at", "updated_at"])
+    audit.record(actor=actor, action=AuditAction.PLAN_ACTIVATED, target=plan, patient=plan.patient)
+    return plan
+
+
+def _copy(obj: Any, model: type, *, skip: tuple[str, ...]) -> dict[str, Any]:
+    """The field values of a row, without its identity and the fields named in `skip`."""
+    identity = ("id", "public_id", "created_at", "updated_at")
+    return {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields if f.name not in identity + skip}
+
+
+@transaction.atomic
+def revise_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
+    """A new draft version of an active plan, with its goals and techniques; the active one stays
+    in force until the new version is activated."""
+    plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != TreatmentPlan.Status.ACTIVE:
+        raise PlanError("Only the active plan is revised.")
+    if hasattr(plan, "next_version"):
+        raise PlanError("This plan already has a newer draft version.")
+    revision = TreatmentPlan.objects.create(
+        **_copy(
+            plan,
+            TreatmentPlan,
+            skip=("status", "version", "previous", "activated_at", "ended_at", "end_reason", "created_by"),
+        ),
+        version=plan.version + 1,
+        previous=plan,
+        created_by=actor,
+    )
+    Goal.objects.bulk_create(Goal(**_copy(g, Goal, skip=("plan",)), plan=revision) for g in plan.goals.all())
+    PlannedTechnique.objects.bulk_create(
+        PlannedTechnique(**_copy(t, PlannedTechnique, skip=("plan",)), plan=revision) for t in plan.techniques.all()
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.PLAN_CREATED,
+        target=revision,
+        patient=plan.patient,
+        detail={"revises_version": plan.version},
+    )
+    return revision
+
+
+@transaction.atomic
+def end_plan(*, actor: User, plan: TreatmentPlan, status: str, reason: str = "") -> TreatmentPlan:
+    plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != TreatmentPlan.Status.ACTIVE:
+        raise PlanError("Only an active plan is completed or discontinued.")
+    if status not in (TreatmentPlan.Status.COMPLETED, TreatmentPlan.Status.DISCONTINUED):
+        raise PlanError("A plan ends as completed or discontinued.")
+    if status == TreatmentPlan.Status.DISCONTINUED and not reason.strip():
+        raise PlanError("Say why the plan is discontinued.")
+    plan.status, plan.ended_at, plan.end_reason = status, timezone.now(), reason.strip()
+    plan.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.PLAN_ENDED,
+        target=plan,
+        patient=plan.patient,
+        detail={"status": status, "reason": plan.end_reason},
+    )
+    return plan
