@@ -19,6 +19,7 @@ urlpatterns = [
     path("patients/", include("fascia.patients.urls")),
     path("evaluations/", include("fascia.evaluations.urls")),
     path("techniques/", include("fascia.techniques.urls")),
+    path("plans/", include("fascia.plans.urls")),
     path("audit/", include("fascia.audit.urls")),
     path("api/v1/", api.urls),
     path("", include("fascia.core.urls")),

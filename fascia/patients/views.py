@@ -118,8 +118,8 @@ def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         "consent_form": ConsentForm(prefix="consent") if user.has_perm(roles.RECORD_CONSENT) else None,
         "statuses": HistoryStatus.choices,
         "sections": [(section, section.context(patient, user)) for section in chart.sections_for(user)],
-        # Filled in as plans, visits and claims are built.
-        "placeholder_sections": ["Treatment plans", "Visits", "Claims"],
+        # Filled in as visits and claims are built.
+        "placeholder_sections": ["Visits", "Claims"],
     }
     return render(request, "patients/patient_chart.html", context)
 

@@ -5,3 +5,18 @@ class PlansConfig(AppConfig):
     name = "fascia.plans"
     label = "plans"
     verbose_name = "Treatment plans"
+
+    def ready(self) -> None:
+        from fascia.core import roles
+        from fascia.patients import chart
+        from fascia.plans.queries import chart_context
+
+        chart.register(
+            chart.ChartSection(
+                order=20,
+                title="Treatment plans",
+                template="plans/_chart_section.html",
+                permission=roles.VIEW_PLAN,
+                context=chart_context,
+            )
+        )

@@ -44,9 +44,12 @@ PAGES = {
     "evaluations:pdf": (CLINICAL, lambda f: [f["evaluation"].public_id]),
     "evaluations:icd10": (PRACTITIONER, lambda f: []),
     "techniques:catalog": (CLINICAL, lambda f: []),
+    "plans:detail": (CLINICAL, lambda f: [f["plan"].public_id]),
+    "plans:home_care": (CLINICAL, lambda f: [f["plan"].public_id]),
 }
 # Reached by POST: (roles allowed, args, data posted, status for an allowed role).
 NPRS_4 = {"instrument": "NPRS", "item-0": "4"}
+TECHNIQUE = {"technique-technique": "swedish", "technique-region": "neck"}
 POST_ONLY = {
     "patients:history_status": (
         CLINICAL,
@@ -59,6 +62,16 @@ POST_ONLY = {
     "evaluations:addendum": (CLINICAL, lambda f: [f["evaluation"].public_id], {"text": "x"}, 302),
     "evaluations:measure": (PRACTITIONER, lambda f: [f["evaluation"].public_id], NPRS_4, 302),
     "evaluations:measure_preview": (PRACTITIONER, lambda f: [], NPRS_4, 200),
+    "plans:create": (PRACTITIONER, lambda f: [f["signed_evaluation"].public_id], {}, 302),
+    "plans:edit": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
+    "plans:add_goal": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
+    "plans:remove_goal": (PRACTITIONER, lambda f: [f["plan"].public_id, 999], {}, 302),
+    "plans:screen": (PRACTITIONER, lambda f: [f["plan"].public_id], TECHNIQUE, 200),
+    "plans:add_technique": (PRACTITIONER, lambda f: [f["plan"].public_id], TECHNIQUE, 302),
+    "plans:remove_technique": (PRACTITIONER, lambda f: [f["plan"].public_id, 999], {}, 302),
+    "plans:activate": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
+    "plans:revise": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
+    "plans:end": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
@@ -103,10 +116,26 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
     condition = services.add_history_entry(
         actor=personas[Role.PRACTITIONER], patient=patient, kind="condition", description="Neck pain"
     )
-    from fascia.evaluations.services import start_evaluation
+    from datetime import date
 
+    from fascia.evaluations.services import sign_evaluation, start_evaluation
+    from fascia.evaluations.tests.factories import complete_draft
+    from fascia.plans.services import create_plan
+
+    tess = personas[Role.PRACTITIONER]
+    signed = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
+    plan = create_plan(
+        actor=tess,
+        evaluation=signed,
+        start_date=date(2026, 11, 3),
+        visits_per_week=2,
+        duration_weeks=6,
+        planned_visits=12,
+    )
     return {
-        "evaluation": start_evaluation(actor=personas[Role.PRACTITIONER], patient=patient),
+        "evaluation": start_evaluation(actor=tess, patient=patient),
+        "signed_evaluation": signed,
+        "plan": plan,
         "location": location,
         "room": Room.objects.create(location=location, name="Room 1"),
         "frank": personas[Role.FRONT_DESK],

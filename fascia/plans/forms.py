@@ -1,0 +1,63 @@
+from django import forms
+
+from fascia.core.forms import DateInput, StyledForm, StyledModelForm
+from fascia.patients.models import BodyRegion
+from fascia.plans.models import Goal, TreatmentPlan
+from fascia.techniques.models import Technique
+
+
+class PlanForm(StyledModelForm):
+    class Meta:
+        model = TreatmentPlan
+        fields = [
+            "start_date",
+            "visits_per_week",
+            "duration_weeks",
+            "planned_visits",
+            "re_evaluation_due",
+            "home_care",
+            "certified_by",
+            "certified_on",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "re_evaluation_due": DateInput(),
+            "certified_on": DateInput(),
+            "home_care": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class GoalForm(StyledModelForm):
+    class Meta:
+        model = Goal
+        fields = [
+            "term",
+            "measure",
+            "instrument",
+            "rom_motion",
+            "rom_side",
+            "description",
+            "target",
+            "unit",
+            "target_date",
+        ]
+        widgets = {"target_date": DateInput()}
+        help_texts = {"target": "The number to reach: a score, degrees, or minutes/blocks/kg for a functional goal"}
+
+
+class TechniqueForm(StyledForm):
+    technique = forms.ModelChoiceField(queryset=Technique.objects.filter(is_active=True), to_field_name="code")
+    region = forms.ChoiceField(choices=BodyRegion.choices)
+    override_reason = forms.CharField(
+        label="Reason to go ahead despite a caution",
+        required=False,
+        max_length=300,
+        help_text="Needed only when the screen shows a caution",
+    )
+
+
+class EndForm(StyledForm):
+    status = forms.ChoiceField(
+        choices=[(TreatmentPlan.Status.COMPLETED, "Completed"), (TreatmentPlan.Status.DISCONTINUED, "Discontinued")]
+    )
+    reason = forms.CharField(required=False, max_length=300)

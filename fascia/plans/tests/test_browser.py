@@ -1,0 +1,62 @@
+"""A practitioner builds a plan for a patient on an anticoagulant in a real browser: the screen
+shows a caution for deep tissue, and it is added only with a written reason."""
+
+import pytest
+
+from fascia.conftest import PASSWORD
+from fascia.core.models import User
+from fascia.evaluations.services import record_evaluation_measure, sign_evaluation
+from fascia.evaluations.tests.factories import complete_draft
+from fascia.patients import services as patient_services
+from fascia.patients.tests.factories import PatientFactory
+from fascia.plans.models import PlannedTechnique, TreatmentPlan
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_plan_with_a_screened_technique(live_server, page, tess: User) -> None:
+    patient = PatientFactory(organization=tess.organization, family_name="Okafor", given_name="Amara")
+    patient_services.add_history_entry(
+        actor=tess, patient=patient, kind="medication", name="Apixaban", is_anticoagulant=True
+    )
+    evaluation = complete_draft(tess, patient)
+    record_evaluation_measure(actor=tess, evaluation=evaluation, instrument="ODI", responses=[3] * 10)
+    sign_evaluation(actor=tess, evaluation=evaluation)
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("tess")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + patient.get_chart_url())
+    page.get_by_role("button", name="Write a plan from the initial evaluation").click()
+
+    page.get_by_text("Add a goal").click()
+    page.get_by_label("Term").select_option("long")
+    page.get_by_label("Measure").select_option("instrument")
+    page.get_by_label("Instrument").select_option("ODI")
+    page.get_by_label("Description").fill("Sit through a workday")
+    page.get_by_label("Target", exact=True).fill("30")
+    page.get_by_label("Target date").fill("2027-01-15")
+    page.get_by_role("button", name="Add goal").click()
+    page.get_by_text("Goal added.").wait_for()
+    assert "60" in page.locator("#goals tbody tr").first.inner_text()  # the baseline from the evaluation
+
+    page.get_by_label("Region").select_option("lower-back")
+    page.locator("#id_technique-technique").select_option("deep-tissue")
+    caution = page.locator("#screening .alert-warning")
+    caution.wait_for()
+    assert "Anticoagulant therapy (anticoagulant medication)" in caution.inner_text()
+    page.get_by_role("button", name="Add technique").click()
+    page.get_by_text("needs a written reason").wait_for()
+    assert not PlannedTechnique.objects.exists()
+
+    page.get_by_label("Region").select_option("lower-back")
+    page.locator("#id_technique-technique").select_option("deep-tissue")
+    page.get_by_label("Reason to go ahead despite a caution").fill("Light-to-moderate pressure; INR stable")
+    page.get_by_role("button", name="Add technique").click()
+    page.get_by_text("Technique added.").wait_for()
+    page.get_by_role("button", name="Activate plan").click()
+    page.get_by_text("The plan is active.").wait_for()
+    planned = PlannedTechnique.objects.get()
+    assert planned.screening_level == "caution" and planned.override_reason.startswith("Light-to-moderate")
+    assert TreatmentPlan.objects.get().status == "active"

@@ -1,0 +1,242 @@
+from datetime import timedelta
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core import roles
+from fascia.core.auth import ClinicRequest, staff_view
+from fascia.evaluations.queries import get_evaluation_for_user
+from fascia.plans import services
+from fascia.plans.forms import EndForm, GoalForm, PlanForm, TechniqueForm
+from fascia.plans.queries import get_plan_for_user
+from fascia.techniques.screening import worst_level
+
+
+def _back(plan: object, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("plans:detail", args=[plan.public_id]) + anchor)
+
+
+def _error(request: ClinicRequest, e: Exception) -> None:
+    messages.error(request, " ".join(e.messages) if isinstance(e, ValidationError) else str(e))
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def create(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
+    evaluation = get_evaluation_for_user(request.user, evaluation_id)
+    today = timezone.localdate()
+    try:
+        plan = services.create_plan(
+            actor=request.user,
+            evaluation=evaluation,
+            start_date=today,
+            visits_per_week=2,
+            duration_weeks=6,
+            planned_visits=12,
+            re_evaluation_due=today + timedelta(weeks=6),
+        )
+    except (services.PlanError, ValidationError) as e:
+        _error(request, e)
+        return redirect(evaluation.patient.get_chart_url())
+    return _back(plan)
+
+
+@staff_view(roles.VIEW_PLAN)
+@require_GET
+def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    audit.record(actor=request.user, action=AuditAction.PLAN_VIEWED, target=plan, patient=plan.patient)
+    editable = plan.is_editable and request.user.has_perm(roles.ADD_PLAN)
+    context = {
+        "plan": plan,
+        "patient": plan.patient,
+        "diagnoses": list(plan.evaluation.diagnoses.all()),
+        "goals": list(plan.goals.all()),
+        "techniques": list(plan.techniques.select_related("technique")),
+        "editable": editable,
+        "can_activate": plan.is_editable and request.user.has_perm(roles.ACTIVATE_PLAN),
+        "can_revise": plan.status == plan.Status.ACTIVE and request.user.has_perm(roles.ACTIVATE_PLAN),
+        "plan_form": PlanForm(instance=plan) if editable else None,
+        "goal_form": GoalForm(prefix="goal") if editable else None,
+        "technique_form": TechniqueForm(prefix="technique") if editable else None,
+        "end_form": EndForm(prefix="end"),
+    }
+    return render(request, "plans/plan_detail.html", context)
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def edit(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    form = PlanForm(request.POST, instance=get_plan_for_user(request.user, plan_id))
+    if form.is_valid():
+        try:
+            services.update_plan(
+                actor=request.user, plan=plan, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+            )
+        except (services.PlanError, ValidationError) as e:
+            _error(request, e)
+        else:
+            messages.success(request, "Plan saved.")
+    else:
+        messages.error(
+            request,
+            "Plan not saved: " + "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()),
+        )
+    return _back(plan)
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def add_goal(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    form = GoalForm(request.POST, prefix="goal")
+    if form.is_valid():
+        try:
+            services.add_goal(
+                actor=request.user, plan=plan, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+            )
+        except (services.PlanError, ValidationError) as e:
+            _error(request, e)
+        else:
+            messages.success(request, "Goal added.")
+    else:
+        messages.error(
+            request,
+            "Goal not added: " + "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()),
+        )
+    return _back(plan, "#goals")
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def remove_goal(request: ClinicRequest, plan_id: UUID, goal_id: int) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    goal = plan.goals.filter(pk=goal_id).first()
+    if goal is not None:
+        try:
+            services.remove_goal(actor=request.user, goal=goal)
+        except services.PlanError as e:
+            _error(request, e)
+    return _back(plan, "#goals")
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def screen(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    """The screening findings for the technique and region being chosen (htmx)."""
+    plan = get_plan_for_user(request.user, plan_id)
+    form = TechniqueForm(request.POST, prefix="technique")
+    findings = []
+    if form.is_valid():
+        findings = services.screen_for_plan(plan, form.cleaned_data["technique"], form.cleaned_data["region"])
+    level = worst_level(findings)
+    return render(
+        request,
+        "plans/plan_detail.html#screening",
+        {"findings": findings, "level": level.value if level else "", "screened": form.is_valid()},
+    )
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def add_technique(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    form = TechniqueForm(request.POST, prefix="technique")
+    if form.is_valid():
+        try:
+            services.add_technique(
+                actor=request.user,
+                plan=plan,
+                technique=form.cleaned_data["technique"],
+                region=form.cleaned_data["region"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
+        except (services.PlanError, ValidationError) as e:
+            _error(request, e)
+        else:
+            messages.success(request, "Technique added.")
+    else:
+        messages.error(request, "Choose a technique and a region.")
+    return _back(plan, "#techniques")
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def remove_technique(request: ClinicRequest, plan_id: UUID, planned_id: int) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    planned = plan.techniques.filter(pk=planned_id).select_related("technique").first()
+    if planned is not None:
+        try:
+            services.remove_technique(actor=request.user, planned=planned)
+        except services.PlanError as e:
+            _error(request, e)
+    return _back(plan, "#techniques")
+
+
+@staff_view(roles.ACTIVATE_PLAN)
+@require_POST
+def activate(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    try:
+        services.activate_plan(actor=request.user, plan=plan)
+    except services.PlanError as e:
+        _error(request, e)
+    else:
+        messages.success(request, "The plan is active.")
+    return _back(plan)
+
+
+@staff_view(roles.ACTIVATE_PLAN)
+@require_POST
+def revise(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    try:
+        revision = services.revise_plan(actor=request.user, plan=plan)
+    except services.PlanError as e:
+        _error(request, e)
+        return _back(plan)
+    messages.success(
+        request, f"Version {revision.version} drafted; version {plan.version} stays active until you activate this one."
+    )
+    return _back(revision)
+
+
+@staff_view(roles.ACTIVATE_PLAN)
+@require_POST
+def end(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    form = EndForm(request.POST, prefix="end")
+    if form.is_valid():
+        try:
+            services.end_plan(
+                actor=request.user, plan=plan, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
+            )
+        except services.PlanError as e:
+            _error(request, e)
+    return _back(plan)
+
+
+@staff_view(roles.VIEW_PLAN)
+@require_GET
+def home_care(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    """The home-care sheet to print for the patient."""
+    plan = get_plan_for_user(request.user, plan_id)
+    audit.record(
+        actor=request.user,
+        action=AuditAction.PLAN_VIEWED,
+        target=plan,
+        patient=plan.patient,
+        detail={"page": "home care"},
+    )
+    return render(
+        request, "plans/home_care.html", {"plan": plan, "patient": plan.patient, "organization": request.organization}
+    )
