@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "fascia.measures",
     "fascia.evaluations",
     "fascia.techniques",
+    "fascia.referrals",
     "fascia.plans",
     "fascia.demo",
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("evaluations/", include("fascia.evaluations.urls")),
     path("techniques/", include("fascia.techniques.urls")),
     path("plans/", include("fascia.plans.urls")),
+    path("referrals/", include("fascia.referrals.urls")),
     path("audit/", include("fascia.audit.urls")),
     path("api/v1/", api.urls),
     path("", include("fascia.core.urls")),

@@ -5,6 +5,7 @@ from fascia.core import roles
 # (label, url name, permission needed)
 NAVIGATION = [
     ("Patients", "patients:list", roles.VIEW_PATIENT),
+    ("Referring providers", "referrals:provider_list", roles.VIEW_PROVIDER),
     ("Techniques", "techniques:catalog", roles.VIEW_TECHNIQUE),
     ("Staff", "core:staff_list", roles.MANAGE_STAFF),
     ("Locations", "core:location_list", roles.MANAGE_LOCATIONS),

@@ -31,6 +31,11 @@ VIEW_TECHNIQUE = "techniques.view_technique"
 VIEW_PLAN = "plans.view_treatmentplan"
 ADD_PLAN = "plans.add_treatmentplan"  # write drafts: goals, screened techniques
 ACTIVATE_PLAN = "plans.activate_treatmentplan"
+VIEW_PROVIDER = "referrals.view_referringprovider"
+CHANGE_PROVIDER = "referrals.change_referringprovider"
+VIEW_REFERRAL = "referrals.view_referral"  # and the correspondence log and stored documents
+ADD_REFERRAL = "referrals.add_referral"
+ADD_CORRESPONDENCE = "referrals.add_correspondence"
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {
@@ -47,6 +52,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         ADD_ADDENDUM,
         VIEW_TECHNIQUE,
         VIEW_PLAN,
+        VIEW_PROVIDER,
+        CHANGE_PROVIDER,
+        VIEW_REFERRAL,
+        ADD_REFERRAL,
+        ADD_CORRESPONDENCE,
     },
     # Practitioners treat, so they read and write the medical history.
     Role.PRACTITIONER: {
@@ -64,10 +74,27 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_PLAN,
         ADD_PLAN,
         ACTIVATE_PLAN,
+        VIEW_PROVIDER,
+        CHANGE_PROVIDER,
+        VIEW_REFERRAL,
+        ADD_REFERRAL,
+        ADD_CORRESPONDENCE,
     },
     # The front desk registers patients and takes consents; it sees the history (allergies and
     # medications matter when booking), but clinical entries are the practitioner's.
-    Role.FRONT_DESK: {VIEW_PATIENT, ADD_PATIENT, CHANGE_PATIENT, VIEW_HISTORY, RECORD_CONSENT},
+    # It also takes referrals in and keeps the provider directory and the correspondence log.
+    Role.FRONT_DESK: {
+        VIEW_PATIENT,
+        ADD_PATIENT,
+        CHANGE_PATIENT,
+        VIEW_HISTORY,
+        RECORD_CONSENT,
+        VIEW_PROVIDER,
+        CHANGE_PROVIDER,
+        VIEW_REFERRAL,
+        ADD_REFERRAL,
+        ADD_CORRESPONDENCE,
+    },
     # Billing needs demographics for claims, not the medical history (minimum necessary).
     Role.BILLING: {VIEW_PATIENT},
 }

@@ -1,8 +1,12 @@
+from typing import Any
+
 from django import forms
 
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm
 from fascia.patients.models import BodyRegion
+from fascia.plans.letters import KINDS
 from fascia.plans.models import Goal, TreatmentPlan
+from fascia.referrals.models import Correspondence
 from fascia.techniques.models import Technique
 
 
@@ -10,6 +14,7 @@ class PlanForm(StyledModelForm):
     class Meta:
         model = TreatmentPlan
         fields = [
+            "referral",
             "start_date",
             "visits_per_week",
             "duration_weeks",
@@ -25,6 +30,10 @@ class PlanForm(StyledModelForm):
             "certified_on": DateInput(),
             "home_care": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].queryset = self.instance.patient.referrals.select_related("provider")
 
 
 class GoalForm(StyledModelForm):
@@ -54,6 +63,12 @@ class TechniqueForm(StyledForm):
         max_length=300,
         help_text="Needed only when the screen shows a caution",
     )
+
+
+class LetterForm(StyledForm):
+    kind = forms.ChoiceField(label="Letter", choices=list(KINDS.items()))
+    method = forms.ChoiceField(label="Sent by", choices=Correspondence.Method.choices)
+    recommendation = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class EndForm(StyledForm):

@@ -40,6 +40,14 @@ class TreatmentPlan(TimestampedModel):
     planned_visits = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(200)])
     re_evaluation_due = models.DateField("re-evaluation due", null=True, blank=True)
     home_care = models.TextField("home care instructions", blank=True)
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+        help_text="The referral or prescription this plan answers",
+    )
     # Certification of the plan by the referring provider, when the payer requires it.
     certified_by = models.CharField("certified by (referring provider)", max_length=120, blank=True)
     certified_on = models.DateField("certification date", null=True, blank=True)

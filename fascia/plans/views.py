@@ -15,8 +15,10 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations.queries import get_evaluation_for_user
 from fascia.plans import services
-from fascia.plans.forms import EndForm, GoalForm, PlanForm, TechniqueForm
+from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, TechniqueForm
+from fascia.plans.letters import send_letter
 from fascia.plans.queries import get_plan_for_user
+from fascia.referrals.services import referral_warnings
 from fascia.techniques.screening import worst_level
 
 
@@ -68,6 +70,8 @@ def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
         "goal_form": GoalForm(prefix="goal") if editable else None,
         "technique_form": TechniqueForm(prefix="technique") if editable else None,
         "end_form": EndForm(prefix="end"),
+        "letter_form": LetterForm(prefix="letter") if request.user.has_perm(roles.ADD_CORRESPONDENCE) else None,
+        "referral_warnings": referral_warnings(plan.referral, on=timezone.localdate()) if plan.referral else [],
     }
     return render(request, "plans/plan_detail.html", context)
 
@@ -223,6 +227,33 @@ def end(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
         except services.PlanError as e:
             _error(request, e)
     return _back(plan)
+
+
+@staff_view(roles.ADD_CORRESPONDENCE, roles.VIEW_PLAN)
+@require_POST
+def letter(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    """Generate the plan-of-care letter or progress report and log it as sent."""
+    plan = get_plan_for_user(request.user, plan_id)
+    form = LetterForm(request.POST, prefix="letter")
+    if not form.is_valid():
+        messages.error(request, "Choose the letter and how it is sent.")
+        return _back(plan)
+    try:
+        sent = send_letter(
+            actor=request.user,
+            organization=request.organization,
+            plan=plan,
+            kind=form.cleaned_data["kind"],
+            method=form.cleaned_data["method"],
+            recommendation=form.cleaned_data["recommendation"],
+        )
+    except services.PlanError as e:
+        _error(request, e)
+        return _back(plan)
+    messages.success(
+        request, f"{sent.get_kind_display()} generated and logged as sent by {sent.get_method_display().lower()}."
+    )
+    return redirect("referrals:document", kind="correspondence", public_id=sent.public_id)
 
 
 @staff_view(roles.VIEW_PLAN)

@@ -4,15 +4,23 @@ A new page or endpoint must be added to PAGES or ENDPOINTS; test_every_url_is_co
 """
 
 import json
+from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.roles import Role
+from fascia.evaluations.services import sign_evaluation, start_evaluation
+from fascia.evaluations.tests.factories import complete_draft
+from fascia.patients import services
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
+from fascia.plans.services import create_plan
+from fascia.referrals.models import ReferringProvider
+from fascia.referrals.services import record_referral
 
 ALL = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK, Role.BILLING}
 CLINICAL = {Role.ADMIN, Role.PRACTITIONER}
@@ -46,6 +54,12 @@ PAGES = {
     "techniques:catalog": (CLINICAL, lambda f: []),
     "plans:detail": (CLINICAL, lambda f: [f["plan"].public_id]),
     "plans:home_care": (CLINICAL, lambda f: [f["plan"].public_id]),
+    "referrals:provider_list": (REGISTRATION, lambda f: []),
+    "referrals:provider_create": (REGISTRATION, lambda f: []),
+    "referrals:provider_edit": (REGISTRATION, lambda f: [f["provider"].public_id]),
+    "referrals:referral_add": (REGISTRATION, lambda f: [f["patient"].public_id]),
+    "referrals:correspondence_add": (REGISTRATION, lambda f: [f["patient"].public_id]),
+    "referrals:document": (REGISTRATION, lambda f: ["referral", f["referral"].public_id]),
 }
 # Reached by POST: (roles allowed, args, data posted, status for an allowed role).
 NPRS_4 = {"instrument": "NPRS", "item-0": "4"}
@@ -72,6 +86,7 @@ POST_ONLY = {
     "plans:activate": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:revise": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:end": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
+    "plans:letter": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
@@ -110,19 +125,24 @@ ENDPOINT_SUCCESS = {
 
 @pytest.fixture
 def fixtures(personas: dict[str, User], location: Location, organization: Organization) -> dict:
-    from fascia.patients import services
-
     patient = PatientFactory(organization=organization)
     condition = services.add_history_entry(
         actor=personas[Role.PRACTITIONER], patient=patient, kind="condition", description="Neck pain"
     )
-    from datetime import date
-
-    from fascia.evaluations.services import sign_evaluation, start_evaluation
-    from fascia.evaluations.tests.factories import complete_draft
-    from fascia.plans.services import create_plan
-
     tess = personas[Role.PRACTITIONER]
+    provider = ReferringProvider.objects.create(
+        organization=organization, kind="physician", name="Dr. Test", npi="1558598797"
+    )
+    referral = record_referral(
+        actor=tess,
+        patient=patient,
+        provider=provider,
+        referral_date=date(2026, 11, 1),
+        order="Massage 2x/week",
+        visits_authorized=12,
+        expires_on=date(2027, 2, 1),
+        upload=SimpleUploadedFile("r.pdf", b"%PDF-1.4 test", content_type="application/pdf"),
+    )
     signed = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
     plan = create_plan(
         actor=tess,
@@ -136,6 +156,8 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         "evaluation": start_evaluation(actor=tess, patient=patient),
         "signed_evaluation": signed,
         "plan": plan,
+        "provider": provider,
+        "referral": referral,
         "location": location,
         "room": Room.objects.create(location=location, name="Room 1"),
         "frank": personas[Role.FRONT_DESK],

@@ -1,0 +1,76 @@
+"""The plan-of-care and progress-report letters to the referring provider: one context builder."""
+
+from fascia.evaluations.catalog import MOTIONS
+from fascia.measures import change, instrument
+from fascia.measures.models import MeasureResult
+from fascia.plans.models import Goal, TreatmentPlan
+
+BAR_WIDTH = 240  # width of a full-scale bar in the score chart
+ROW_HEIGHT = 12
+
+
+def _latest_scores(plan: TreatmentPlan) -> dict[str, float]:
+    """The most recent score of each instrument for the patient (one query)."""
+    latest: dict[str, float] = {}
+    for result in MeasureResult.objects.filter(patient=plan.patient).order_by("-administered_on", "-id"):
+        latest.setdefault(result.instrument, result.value)
+    return latest
+
+
+def _latest_rom(plan: TreatmentPlan) -> dict[tuple[str, str], float]:
+    latest: dict[tuple[str, str], float] = {}
+    for evaluation in plan.patient.evaluations.filter(status="signed").order_by("-evaluated_on", "-id"):
+        for row in evaluation.rom:
+            latest.setdefault((row["motion"], row["side"]), float(row["degrees"]))
+    return latest
+
+
+def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "") -> dict:
+    latest, rom = _latest_scores(plan), _latest_rom(plan)
+    goals = []
+    for goal in plan.goals.all():
+        if goal.measure == Goal.Measure.INSTRUMENT:
+            current = latest.get(goal.instrument)
+        elif goal.measure == Goal.Measure.ROM:
+            side = goal.rom_side if MOTIONS[goal.rom_motion].sided else ""
+            current = rom.get((goal.rom_motion, side))
+        else:
+            current = None
+        goals.append({"goal": goal, "current": current})
+    baseline = {m.instrument: m.value for m in plan.evaluation.measures.all()}
+    scores = []
+    for row, (code, before) in enumerate(sorted(baseline.items())):
+        inst = instrument(code)
+        after = latest.get(code, before)
+        result = change(code, before=before, after=after)
+        span = inst.score_max - inst.score_min
+        scores.append(
+            {
+                "code": code,
+                "name": inst.name,
+                "before": before,
+                "after": after,
+                "delta": result.delta,
+                "important": result.clinically_important,
+                "mcid": inst.mcid,
+                "mcid_source": inst.mcid_source,
+                "higher_is_better": inst.higher_is_better,
+                "before_width": round((before - inst.score_min) / span * BAR_WIDTH, 1),
+                "after_width": round((after - inst.score_min) / span * BAR_WIDTH, 1),
+                "y": row * ROW_HEIGHT,
+            }
+        )
+    return {
+        "plan": plan,
+        "patient": plan.patient,
+        "kind": kind,
+        "title": "Plan of care" if kind == "plan-of-care" else "Progress report",
+        "provider": plan.referral.provider if plan.referral else None,
+        "diagnoses": list(plan.evaluation.diagnoses.all()),
+        "goals": goals,
+        "scores": scores,
+        "chart_width": BAR_WIDTH + 70,
+        "chart_height": len(scores) * ROW_HEIGHT + 4,
+        "techniques": list(plan.techniques.select_related("technique")),
+        "recommendation": recommendation,
+    }

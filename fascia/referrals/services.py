@@ -1,0 +1,90 @@
+"""Writes for referring providers, referrals and correspondence: validated, atomic, audited."""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core.models import Organization, User
+from fascia.lib.uploads import check_document
+from fascia.patients import icd10
+from fascia.patients.models import Patient
+from fascia.referrals.models import Correspondence, Referral, ReferringProvider
+
+
+@transaction.atomic
+def save_provider(*, actor: User, provider: ReferringProvider) -> ReferringProvider:
+    provider.full_clean()
+    provider.save()
+    audit.record(actor=actor, action=AuditAction.PROVIDER_SAVED, target=provider)
+    return provider
+
+
+def _checked_upload(upload: File) -> tuple[File, str]:
+    head = upload.read(16)
+    upload.seek(0)
+    try:
+        return upload, check_document(head, upload.size)
+    except ValueError as e:
+        raise ValidationError({"document": str(e)}) from None
+
+
+def _clean_codes(text: str) -> str:
+    codes = [icd10.normalize_code(c) for c in text.replace(";", ",").split(",") if c.strip()]
+    unknown = [c for c in codes if not icd10.is_known_code(c)]
+    if unknown:
+        raise ValidationError({"diagnoses": f"Not ICD-10-CM code(s): {', '.join(unknown)}."})
+    return ", ".join(codes)
+
+
+@transaction.atomic
+def record_referral(
+    *, actor: User, patient: Patient, provider: ReferringProvider, upload: File | None = None, **fields: Any
+) -> Referral:
+    if provider.organization_id != patient.organization_id:
+        raise ValidationError({"provider": "Choose a provider from your own directory."})
+    referral = Referral(patient=patient, provider=provider, created_by=actor, **fields)
+    referral.diagnoses = _clean_codes(referral.diagnoses)
+    if upload is not None:
+        upload, referral.document_type = _checked_upload(upload)
+        referral.document = upload
+    referral.full_clean(exclude=["document"])
+    referral.save()
+    audit.record(actor=actor, action=AuditAction.REFERRAL_RECORDED, target=referral, patient=patient)
+    return referral
+
+
+def referral_warnings(referral: Referral, *, on: date, visits_used: int = 0) -> list[str]:
+    """What the plan page warns about: an expired referral, or its visits used up."""
+    warnings = []
+    if referral.expires_on < on:
+        warnings.append(f"The referral from {referral.provider} expired on {referral.expires_on:%Y-%m-%d}.")
+    if visits_used >= referral.visits_authorized:
+        warnings.append(f"All {referral.visits_authorized} referred visits are used.")
+    return warnings
+
+
+@transaction.atomic
+def record_correspondence(
+    *, actor: User, patient: Patient, upload: File | None = None, pdf: tuple[str, bytes] | None = None, **fields: Any
+) -> Correspondence:
+    """Log a letter sent or received; `pdf` is a generated (name, bytes), `upload` a received file."""
+    entry = Correspondence(patient=patient, recorded_by=actor, **fields)
+    if entry.provider is not None and entry.provider.organization_id != patient.organization_id:
+        raise ValidationError({"provider": "Choose a provider from your own directory."})
+    if upload is not None:
+        entry.document, _ = _checked_upload(upload)
+    elif pdf is not None:
+        entry.document = ContentFile(pdf[1], name=pdf[0])
+    entry.full_clean(exclude=["document"])
+    entry.save()
+    audit.record(actor=actor, action=AuditAction.CORRESPONDENCE_RECORDED, target=entry, patient=patient)
+    return entry
+
+
+def providers_of(organization: Organization) -> Any:
+    return ReferringProvider.objects.filter(organization=organization)

@@ -1,0 +1,202 @@
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from fascia.audit.models import AuditAction, AuditEvent
+from fascia.conftest import login
+from fascia.core.models import Organization, User
+from fascia.evaluations.services import record_evaluation_measure, sign_evaluation
+from fascia.evaluations.tests.factories import complete_draft
+from fascia.lib.uploads import MAX_UPLOAD_BYTES
+from fascia.patients.models import Patient
+from fascia.patients.tests.factories import PatientFactory
+from fascia.plans import services as plan_services
+from fascia.plans.letters import send_letter
+from fascia.referrals.models import Correspondence, Referral, ReferringProvider
+from fascia.referrals.services import record_referral, referral_warnings
+from fascia.techniques.models import Technique
+
+PDF = b"%PDF-1.4\n% a tiny test file\n"
+
+
+@pytest.fixture
+def patient(organization: Organization) -> Patient:
+    return PatientFactory(organization=organization, family_name="Okafor", given_name="Amara")
+
+
+@pytest.fixture
+def provider(organization: Organization) -> ReferringProvider:
+    return ReferringProvider.objects.create(
+        organization=organization,
+        kind="physician",
+        name="Dr. Rosa Quayle",
+        credentials="MD",
+        npi="1558598797",
+        fax="206-555-0188",
+    )
+
+
+def referral_fields(**overrides: object) -> dict:
+    return {
+        "referral_date": date(2026, 11, 1),
+        "order": "Medical massage 2x/week for 6 weeks",
+        "visits_authorized": 12,
+        "expires_on": date(2027, 2, 1),
+        "diagnoses": "m5450, M62.830",
+        **overrides,
+    }
+
+
+class TestProviders:
+    def test_an_npi_failing_its_check_digit_is_a_field_error(self, client: Client, frank: User) -> None:
+        login(client, frank)
+        r = client.post(
+            reverse("referrals:provider_create"), {"kind": "chiropractor", "name": "Dr. X", "npi": "1558598798"}
+        )
+        assert "check digit" in str(r.context["form"].errors["npi"])
+        assert not ReferringProvider.objects.exists()
+
+
+class TestReferrals:
+    def test_front_desk_records_a_referral_with_its_document(
+        self, client: Client, frank: User, patient: Patient, provider: ReferringProvider
+    ) -> None:
+        login(client, frank)
+        data = {
+            **referral_fields(),
+            "provider": provider.pk,
+            "referral_date": "2026-11-01",
+            "expires_on": "2027-02-01",
+            "document": SimpleUploadedFile("scan.pdf", PDF),
+        }
+        r = client.post(reverse("referrals:referral_add", args=[patient.public_id]), data)
+        assert r.status_code == 302
+        referral = Referral.objects.get()
+        assert referral.diagnoses == "M54.50, M62.830" and referral.document_type == "application/pdf"
+        assert "scan" not in referral.document.name  # stored under a random name
+        r = client.get(reverse("referrals:document", args=["referral", referral.public_id]))
+        assert r["Content-Type"] == "application/pdf" and b"".join(r.streaming_content) == PDF
+        assert AuditEvent.objects.filter(action=AuditAction.DOCUMENT_VIEWED, patient=patient).exists()
+
+    @pytest.mark.parametrize(
+        "upload, message",
+        [
+            (SimpleUploadedFile("notes.pdf", b"just text pretending"), "Upload a PDF, PNG or JPEG"),
+            (SimpleUploadedFile("huge.pdf", PDF + b"0" * MAX_UPLOAD_BYTES), "the limit is 10 MB"),
+        ],
+    )
+    def test_uploads_are_checked_by_content_and_size(
+        self, frank: User, patient: Patient, provider: ReferringProvider, upload: SimpleUploadedFile, message: str
+    ) -> None:
+        from django.core.exceptions import ValidationError
+
+        with pytest.raises(ValidationError, match=message):
+            record_referral(actor=frank, patient=patient, provider=provider, upload=upload, **referral_fields())
+        assert not Referral.objects.exists()
+
+    def test_unknown_diagnosis_codes_are_refused(
+        self, frank: User, patient: Patient, provider: ReferringProvider
+    ) -> None:
+        from django.core.exceptions import ValidationError
+
+        with pytest.raises(ValidationError, match="Not ICD-10-CM code"):
+            record_referral(actor=frank, patient=patient, provider=provider, **referral_fields(diagnoses="XX1"))
+
+    def test_expired_referrals_are_flagged(self, frank: User, patient: Patient, provider: ReferringProvider) -> None:
+        referral = record_referral(
+            actor=frank, patient=patient, provider=provider, **referral_fields(expires_on=date(2026, 11, 20))
+        )
+        assert referral_warnings(referral, on=date(2026, 11, 26)) == [
+            "The referral from Dr. Rosa Quayle, MD expired on 2026-11-20."
+        ]
+        assert "All 12 referred visits are used." in referral_warnings(referral, on=date(2026, 11, 2), visits_used=12)
+
+    def test_another_clinics_document_is_not_found(self, client: Client, frank: User, provider) -> None:
+        other = PatientFactory()
+        other_provider = ReferringProvider.objects.create(
+            organization=other.organization, kind="physician", name="Dr. Other", npi="1234567893"
+        )
+        referral = record_referral(
+            actor=frank,
+            patient=other,
+            provider=other_provider,
+            upload=SimpleUploadedFile("a.pdf", PDF),
+            **referral_fields(),
+        )
+        login(client, frank)
+        assert client.get(reverse("referrals:document", args=["referral", referral.public_id])).status_code == 404
+
+
+class TestLetters:
+    def test_the_plan_of_care_letter_is_a_pdf_sent_and_logged(
+        self, client: Client, tess: User, patient: Patient, provider: ReferringProvider
+    ) -> None:
+        evaluation = complete_draft(tess, patient)
+        record_evaluation_measure(actor=tess, evaluation=evaluation, instrument="ODI", responses=[3] * 10)
+        evaluation = sign_evaluation(actor=tess, evaluation=evaluation)
+        referral = record_referral(actor=tess, patient=patient, provider=provider, **referral_fields())
+        plan = plan_services.create_plan(
+            actor=tess,
+            evaluation=evaluation,
+            start_date=timezone.localdate(),
+            visits_per_week=2,
+            duration_weeks=6,
+            planned_visits=12,
+            referral=referral,
+        )
+        plan_services.add_goal(
+            actor=tess,
+            plan=plan,
+            term="long",
+            measure="instrument",
+            instrument="ODI",
+            description="Sit through a workday",
+            target=30,
+            target_date=timezone.localdate() + timedelta(weeks=6),
+        )
+        plan_services.add_technique(
+            actor=tess, plan=plan, technique=Technique.objects.get(code="swedish"), region="lower-back"
+        )
+        login(client, tess)
+        r = client.post(
+            reverse("plans:letter", args=[plan.public_id]),
+            {"letter-kind": "plan-of-care", "letter-method": "fax"},
+            follow=True,
+        )
+        assert r["Content-Type"] == "application/pdf"
+        text = " ".join(
+            " ".join(p.extract_text().split()) for p in PdfReader(BytesIO(b"".join(r.streaming_content))).pages
+        )
+        for expected in (
+            "Plan of care: Okafor, Amara",
+            "Dr. Rosa Quayle",
+            "M54.50",
+            "Sit through a workday",
+            "60",
+            "30",
+            "Oswestry Disability Index",
+            "Therapeutic (Swedish) massage",
+            "Please sign",
+        ):
+            assert expected in text, expected
+        sent = Correspondence.objects.get()
+        assert (sent.kind, sent.method, sent.provider, sent.plan) == ("plan-of-care", "fax", provider, plan)
+
+    def test_a_letter_needs_the_referral(self, tess: User, patient: Patient, organization: Organization) -> None:
+        evaluation = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
+        plan = plan_services.create_plan(
+            actor=tess,
+            evaluation=evaluation,
+            start_date=timezone.localdate(),
+            visits_per_week=2,
+            duration_weeks=6,
+            planned_visits=12,
+        )
+        with pytest.raises(plan_services.PlanError, match="Record the referral"):
+            send_letter(actor=tess, organization=organization, plan=plan, kind="plan-of-care", method="fax")
