@@ -16,6 +16,7 @@ from fascia.core.models import Location, Organization, Room, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.core.services import create_staff
+from fascia.demo.plans import load_plan, load_providers
 from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
@@ -170,6 +171,18 @@ SCENARIOS = [
         [PREDNISONE, IBUPROFEN],
         measure="ODI",
         regions=("back-lower-back", "back-thigh-left"),
+    ),
+    # Two patients whose facts make the screen refuse techniques outright.
+    Scenario(
+        [("Low back pain", "M54.50"), ("Congestive heart failure with leg swelling", "I50.9")],
+        measure="ODI",
+        regions=("back-lower-back",),
+    ),
+    Scenario(
+        [("Right calf pain", "M79.661"), ("Acute deep vein thrombosis, right calf", "I82.441")],
+        [RIVAROXABAN],
+        measure="LEFS",
+        regions=("back-lower-leg-right",),
     ),
 ]
 
@@ -365,6 +378,7 @@ def load_demo(seed: int = 2026) -> bool:
     User.objects.filter(organization=organization).update(is_demo_account=True)
     admin.refresh_from_db()
 
+    providers = load_providers(organization, rng)
     used_names: set[tuple[str, str]] = set()
     for number in range(60):
         scenario = SCENARIOS[number % len(SCENARIOS)]
@@ -401,7 +415,8 @@ def load_demo(seed: int = 2026) -> bool:
             pregnancy_due_date=today + timedelta(days=rng.randint(30, 150)) if scenario.pregnant else None,
         )
         first_visit = _load_history(patient, scenario, admin, rng, today)
-        _load_evaluation(patient, scenario, rng, first_visit)
+        evaluation = _load_evaluation(patient, scenario, rng, first_visit)
+        load_plan(evaluation, regions=scenario.regions, measure=scenario.measure, providers=providers, rng=rng)
     return True
 
 
@@ -460,7 +475,7 @@ DEMO_ANSWERS = {"ODI": (1, 3), "NDI": (1, 3), "LEFS": (1, 3), "QUICKDASH": (2, 4
 ONSETS = {"S": Evaluation.Onset.SPORTS, "Z4": Evaluation.Onset.POST_SURGICAL}
 
 
-def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, evaluated_on: date) -> None:
+def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, evaluated_on: date) -> Evaluation:
     """A signed initial evaluation by the patient's practitioner, with NPRS and the suited instrument."""
     practitioner = patient.preferred_practitioner.user
     evaluation = evaluation_services.start_evaluation(actor=practitioner, patient=patient, evaluated_on=evaluated_on)
@@ -504,7 +519,7 @@ def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, e
         responses=[rng.randint(low, high) for _ in range(items)],
         activities=activities,
     )
-    evaluation_services.sign_evaluation(actor=practitioner, evaluation=evaluation)
+    return evaluation_services.sign_evaluation(actor=practitioner, evaluation=evaluation)
 
 
 def _onset(scenario: Scenario) -> str:

@@ -72,3 +72,20 @@ def test_every_patient_has_a_signed_evaluation_with_suited_measures(demo: None) 
         primary = evaluation.diagnoses.all()[0].code
         if primary in suited:
             assert suited[primary] in instruments, (primary, instruments)
+
+
+def test_every_patient_has_an_active_plan_and_facts_trigger_each_level(demo: None) -> None:
+    from fascia.plans.models import PlannedTechnique, TreatmentPlan
+    from fascia.techniques.models import Technique
+    from fascia.techniques.queries import screen_patient
+    from fascia.techniques.screening import worst_level
+
+    assert TreatmentPlan.objects.filter(status="active").count() == Patient.objects.count()
+    assert PlannedTechnique.objects.filter(screening_level="caution").exclude(override_reason="").exists()
+    swedish, deep = Technique.objects.get(code="swedish"), Technique.objects.get(code="deep-tissue")
+    dvt = Patient.objects.filter(conditions__icd10_code="I82.441").first()
+    knee = Patient.objects.filter(surgeries__procedure="Total knee arthroplasty").first()
+    anticoagulated = Patient.objects.filter(medications__name="Apixaban").first()
+    assert worst_level(screen_patient(dvt, swedish, "lower-leg-right")) == "absolute"
+    assert worst_level(screen_patient(knee, swedish, "leg-right")) == "local"
+    assert worst_level(screen_patient(anticoagulated, deep, "lower-back")) == "caution"

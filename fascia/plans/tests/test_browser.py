@@ -1,5 +1,8 @@
 """A practitioner builds a plan for a patient on an anticoagulant in a real browser: the screen
-shows a caution for deep tissue, and it is added only with a written reason."""
+shows a caution for deep tissue, it is added only with a written reason, and the plan-of-care
+letter goes to the referring provider."""
+
+from datetime import date
 
 import pytest
 
@@ -10,6 +13,8 @@ from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients import services as patient_services
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans.models import PlannedTechnique, TreatmentPlan
+from fascia.referrals.models import Correspondence, ReferringProvider
+from fascia.referrals.services import record_referral
 
 
 @pytest.mark.browser
@@ -22,6 +27,18 @@ def test_plan_with_a_screened_technique(live_server, page, tess: User) -> None:
     evaluation = complete_draft(tess, patient)
     record_evaluation_measure(actor=tess, evaluation=evaluation, instrument="ODI", responses=[3] * 10)
     sign_evaluation(actor=tess, evaluation=evaluation)
+    provider = ReferringProvider.objects.create(
+        organization=tess.organization, kind="physician", name="Dr. Helena Marsh", credentials="MD", npi="1558598797"
+    )
+    record_referral(
+        actor=tess,
+        patient=patient,
+        provider=provider,
+        referral_date=date(2026, 11, 1),
+        order="Medical massage 2x/week for 6 weeks",
+        visits_authorized=12,
+        expires_on=date(2027, 3, 1),
+    )
 
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("tess")
@@ -29,6 +46,9 @@ def test_plan_with_a_screened_technique(live_server, page, tess: User) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.goto(live_server.url + patient.get_chart_url())
     page.get_by_role("button", name="Write a plan from the initial evaluation").click()
+    page.get_by_label("Referral").select_option(label="Referral from Dr. Helena Marsh, MD (2026-11-01)")
+    page.get_by_role("button", name="Save plan").click()
+    page.get_by_text("Plan saved.").wait_for()
 
     page.get_by_text("Add a goal").click()
     page.get_by_label("Term").select_option("long")
@@ -57,6 +77,13 @@ def test_plan_with_a_screened_technique(live_server, page, tess: User) -> None:
     page.get_by_text("Technique added.").wait_for()
     page.get_by_role("button", name="Activate plan").click()
     page.get_by_text("The plan is active.").wait_for()
+    page.locator("#id_letter-kind").select_option("plan-of-care")
+    page.get_by_label("Sent by").select_option("fax")
+    with page.expect_response(lambda r: "/documents/correspondence/" in r.url) as letter:
+        page.get_by_role("button", name="Generate PDF and log as sent").click()
+    assert letter.value.headers["content-type"] == "application/pdf"
+    sent = Correspondence.objects.get()
+    assert (sent.kind, sent.method, sent.provider) == ("plan-of-care", "fax", provider)
     planned = PlannedTechnique.objects.get()
     assert planned.screening_level == "caution" and planned.override_reason.startswith("Light-to-moderate")
     assert TreatmentPlan.objects.get().status == "active"

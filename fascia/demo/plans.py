@@ -1,0 +1,168 @@
+"""Demo referring providers, referrals and active treatment plans, built through the services."""
+
+import random
+from datetime import timedelta
+
+from fascia.core.models import Organization
+from fascia.core.npi import with_check_digit
+from fascia.evaluations.models import Evaluation
+from fascia.measures import instrument
+from fascia.plans import services as plan_services
+from fascia.referrals.models import ReferringProvider
+from fascia.referrals.services import record_referral, save_provider
+from fascia.techniques.models import Technique
+from fascia.techniques.screening import Level, worst_level
+
+PROVIDERS = [
+    ("physician", "Dr. Helena Marsh", "MD", "Eastlake Family Medicine"),
+    ("physical-therapist", "Jonas Whitaker", "DPT", "Harborview Physical Therapy"),
+    ("chiropractor", "Dr. Mina Castillo", "DC", "Castillo Chiropractic"),
+    ("nurse-practitioner", "Grace Oyelaran", "NP", "Rainier Orthopedic Associates"),
+]
+
+# Body-chart regions (front/back) to the regions a plan names.
+CHART_TO_BODY = {
+    "head": "head",
+    "neck": "neck",
+    "upper-back": "upper-back",
+    "lower-back": "lower-back",
+    "chest": "chest",
+    "abdomen": "abdomen",
+    "pelvis": "pelvis",
+    "buttocks": "pelvis",
+    "shoulder": "shoulder",
+    "upper-arm": "arm",
+    "forearm": "arm",
+    "hand": "hand",
+    "thigh": "leg",
+    "knee": "leg",
+    "lower-leg": "lower-leg",
+    "foot": "foot",
+}
+OVERRIDE = "Light-to-moderate pressure, shorter strokes; patient informed and agrees."
+HOME_CARE = {
+    "ODI": "Walk 10 minutes twice a day. Pelvic tilts, 10 twice daily. Heat 15 minutes before bed.",
+    "NDI": "Chin tucks 10 times every hour at work. Screen at eye level. Heat 15 minutes in the evening.",
+    "LEFS": "Self-massage of the calf and thigh with light strokes, 5 minutes daily. Ice after activity.",
+    "QUICKDASH": "Wrist and forearm stretches 3 times a day. Take a 2-minute break every 30 minutes of typing.",
+    "PSFS": "Gentle full-body stretching each morning. Pace activities; rest before you are exhausted.",
+}
+
+
+def body_region(chart_region: str) -> str:
+    """back-thigh-left -> leg-left; back-lower-back -> lower-back."""
+    name = chart_region.split("-", 1)[1]
+    side = name.rsplit("-", 1)[1] if name.endswith(("-left", "-right")) else ""
+    base = CHART_TO_BODY[name.removesuffix(f"-{side}")] if side else CHART_TO_BODY[name]
+    return f"{base}-{side}" if side else base
+
+
+def load_providers(organization: Organization, rng: random.Random) -> list[ReferringProvider]:
+    providers = []
+    for number, (kind, name, credentials, practice) in enumerate(PROVIDERS):
+        provider = ReferringProvider(
+            organization=organization,
+            kind=kind,
+            name=name,
+            credentials=credentials,
+            practice=practice,
+            npi=with_check_digit("1" + "".join(str(rng.randint(0, 9)) for _ in range(8))),
+            phone=f"206-555-01{60 + number}",
+            fax=f"206-555-01{70 + number}",
+            secure_email=f"referrals{number}@example.org",
+            city="Seattle",
+            state="WA",
+        )
+        providers.append(save_provider(actor=None, provider=provider))
+    return providers
+
+
+def _add_technique(plan: object, actor: object, code: str, region: str) -> bool:
+    """Add a technique as a practitioner would: skip it where the screen forbids it, give a reason
+    where it cautions."""
+    technique = Technique.objects.get(code=code)
+    level = worst_level(plan_services.screen_for_plan(plan, technique, region))
+    if level in (Level.ABSOLUTE, Level.LOCAL):
+        return False
+    if plan.techniques.filter(technique=technique, region=region).exists():
+        return True
+    plan_services.add_technique(
+        actor=actor,
+        plan=plan,
+        technique=technique,
+        region=region,
+        override_reason=OVERRIDE if level == Level.CAUTION else "",
+    )
+    return True
+
+
+def load_plan(
+    evaluation: Evaluation,
+    *,
+    regions: tuple[str, ...],
+    measure: str,
+    providers: list[ReferringProvider],
+    rng: random.Random,
+) -> None:
+    """A referral and an active plan with measurable goals and screened techniques."""
+    actor = evaluation.practitioner.user
+    start = evaluation.evaluated_on
+    expired = rng.random() < 0.1
+    referral = record_referral(
+        actor=actor,
+        patient=evaluation.patient,
+        provider=rng.choice(providers),
+        referral_date=start - timedelta(days=rng.randint(3, 20)),
+        diagnoses=", ".join(d.code for d in evaluation.diagnoses.all()[:2]),
+        order="Medical massage 2x/week for 6 weeks",
+        visits_authorized=12,
+        expires_on=start + timedelta(days=20 if expired else 120),
+    )
+    certified = rng.random() < 0.5
+    plan = plan_services.create_plan(
+        actor=actor,
+        evaluation=evaluation,
+        referral=referral,
+        start_date=start,
+        visits_per_week=2,
+        duration_weeks=6,
+        planned_visits=12,
+        re_evaluation_due=start + timedelta(weeks=6),
+        home_care=HOME_CARE[measure],
+        certified_by=str(referral.provider) if certified else "",
+        certified_on=start + timedelta(days=5) if certified else None,
+    )
+    inst = instrument(measure)
+    baseline = evaluation.measures.get(instrument=measure).value
+    step = inst.mcid * 1.5
+    target = min(inst.score_max, baseline + step) if inst.higher_is_better else max(inst.score_min, baseline - step)
+    if target != baseline:
+        plan_services.add_goal(
+            actor=actor,
+            plan=plan,
+            term="long",
+            measure="instrument",
+            instrument=measure,
+            description=f"Reach {target:g} on the {inst.name}",
+            target=target,
+            target_date=start + timedelta(weeks=6),
+        )
+    pain = evaluation.nprs_now
+    plan_services.add_goal(
+        actor=actor,
+        plan=plan,
+        term="short",
+        measure="instrument",
+        instrument="NPRS",
+        description="Pain down to a level that allows normal sleep",
+        target=max(0, pain - 3),
+        target_date=start + timedelta(weeks=3),
+    )
+    body = [body_region(r) for r in regions]
+    added = _add_technique(plan, actor, "swedish", body[0])
+    for region in body:
+        added |= _add_technique(plan, actor, rng.choice(["deep-tissue", "myofascial-release", "trigger-point"]), region)
+    if not added:
+        added = _add_technique(plan, actor, "swedish", "upper-back")
+    if added:
+        plan_services.activate_plan(actor=actor, plan=plan)
