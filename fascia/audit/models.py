@@ -25,6 +25,7 @@ class AuditAction(models.TextChoices):
     REFERRAL_RECORDED = "referrals.referral.recorded", "Recorded referral"
     CORRESPONDENCE_RECORDED = "referrals.correspondence.recorded", "Logged correspondence"
     DOCUMENT_VIEWED = "referrals.document.viewed", "Opened a stored document"
+    TECHNIQUE_SAVED = "techniques.technique.saved", "Saved technique"
     PATIENT_SCREENED = "techniques.patient.screened", "Screened a technique against contraindications"
     STAFF_CREATED = "core.staff.created", "Created staff account"
     STAFF_UPDATED = "core.staff.updated", "Updated staff account"

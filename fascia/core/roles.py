@@ -28,6 +28,7 @@ ADD_EVALUATION = "evaluations.add_evaluation"  # start and edit drafts, record m
 SIGN_EVALUATION = "evaluations.sign_evaluation"
 ADD_ADDENDUM = "evaluations.add_addendum"
 VIEW_TECHNIQUE = "techniques.view_technique"
+CHANGE_TECHNIQUE = "techniques.change_technique"  # edit the catalog (admins)
 VIEW_PLAN = "plans.view_treatmentplan"
 ADD_PLAN = "plans.add_treatmentplan"  # write drafts: goals, screened techniques
 ACTIVATE_PLAN = "plans.activate_treatmentplan"
@@ -51,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_EVALUATION,
         ADD_ADDENDUM,
         VIEW_TECHNIQUE,
+        CHANGE_TECHNIQUE,
         VIEW_PLAN,
         VIEW_PROVIDER,
         CHANGE_PROVIDER,

@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from django.db import models
 
 from fascia.core.models import TimestampedModel
@@ -9,7 +10,11 @@ class Technique(TimestampedModel):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)
     description = models.TextField()
-    cpt_code = models.CharField("CPT code", max_length=5)
+    cpt_code = models.CharField(
+        "CPT code",
+        max_length=5,
+        validators=[RegexValidator(r"^\d{5}$", "A CPT code is five digits, for example 97140.")],
+    )
     timed = models.BooleanField(help_text="Billed in 15-minute units (REFERENCE.md §1)")
     tags = models.JSONField(default=list, blank=True, help_text="deep, vigorous, lymphatic, myofascial, stretching")
     indications = models.CharField(max_length=300, blank=True)

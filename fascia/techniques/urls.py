@@ -4,4 +4,8 @@ from fascia.techniques import views
 
 app_name = "techniques"
 
-urlpatterns = [path("", views.catalog, name="catalog")]
+urlpatterns = [
+    path("", views.catalog, name="catalog"),
+    path("new/", views.technique_edit, name="create"),
+    path("<slug:code>/", views.technique_edit, name="edit"),
+]

@@ -1,11 +1,15 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.techniques.forms import TechniqueForm
 from fascia.techniques.models import Technique
 from fascia.techniques.rules import RULES
+from fascia.techniques.services import save_technique
 
 
 @staff_view(roles.VIEW_TECHNIQUE)
@@ -20,4 +24,29 @@ def catalog(request: ClinicRequest) -> HttpResponse:
         }
         for rule in RULES
     ]
-    return render(request, "techniques/catalog.html", {"techniques": Technique.objects.all(), "rules": rules})
+    return render(
+        request,
+        "techniques/catalog.html",
+        {
+            "techniques": Technique.objects.all(),
+            "rules": rules,
+            "can_edit": request.user.has_perm(roles.CHANGE_TECHNIQUE),
+        },
+    )
+
+
+@staff_view(roles.CHANGE_TECHNIQUE)
+@require_http_methods(["GET", "POST"])
+def technique_edit(request: ClinicRequest, code: str | None = None) -> HttpResponse:
+    """Admins add techniques to the catalog or change them (CPT code, screening tags, wording)."""
+    technique = get_object_or_404(Technique, code=code) if code else Technique()
+    form = TechniqueForm(request.POST or None, instance=technique)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_technique(actor=request.user, technique=form.instance)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"{technique.name} saved.")
+            return redirect("techniques:catalog")
+    return render(request, "techniques/technique_form.html", {"form": form, "technique": technique})

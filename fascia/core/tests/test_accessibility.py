@@ -1,14 +1,18 @@
 """axe-core finds no accessibility violation (labels, contrast, landmarks, ARIA) on the pages."""
 
+from datetime import date
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from fascia.conftest import PASSWORD
 from fascia.core.models import Location, User
+from fascia.evaluations.services import sign_evaluation
 from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory
+from fascia.plans.services import create_plan
 
 
 def violations(page) -> list[str]:
@@ -23,6 +27,15 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     patient = PatientFactory(organization=ada.organization)
     services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Warfarin", is_anticoagulant=True)
     evaluation = complete_draft(tess, patient, body_marks=[{"region": "back-neck", "kind": "pain", "intensity": 4}])
+    signed = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
+    plan = create_plan(
+        actor=tess,
+        evaluation=signed,
+        start_date=date(2026, 11, 3),
+        visits_per_week=2,
+        duration_weeks=6,
+        planned_visits=12,
+    )
     page.goto(f"{live_server.url}/login/")
     assert violations(page) == []
     page.get_by_label("Username").fill("ada")
@@ -42,6 +55,13 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         reverse("audit:search"),
         reverse("password_change"),
         reverse("core:two_factor_setup"),
+        reverse("techniques:catalog"),
+        reverse("techniques:edit", args=["swedish"]),
+        reverse("referrals:provider_list"),
+        reverse("referrals:provider_create"),
+        reverse("referrals:referral_add", args=[patient.public_id]),
+        reverse("referrals:correspondence_add", args=[patient.public_id]),
+        reverse("plans:detail", args=[plan.public_id]),
     ]
     found = {}
     for url in urls:
@@ -64,4 +84,7 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     found["evaluation form"] = violations(page)
     page.goto(live_server.url + reverse("evaluations:detail", args=[evaluation.public_id]))
     found["evaluation review"] = violations(page)
+    page.goto(live_server.url + reverse("plans:detail", args=[plan.public_id]))
+    page.locator("#id_technique-technique").select_option("deep-tissue")
+    found["plan draft"] = violations(page)
     assert {url: v for url, v in found.items() if v} == {}

@@ -52,6 +52,8 @@ PAGES = {
     "evaluations:pdf": (CLINICAL, lambda f: [f["evaluation"].public_id]),
     "evaluations:icd10": (PRACTITIONER, lambda f: []),
     "techniques:catalog": (CLINICAL, lambda f: []),
+    "techniques:create": (ADMIN, lambda f: []),
+    "techniques:edit": (ADMIN, lambda f: ["swedish"]),
     "plans:detail": (CLINICAL, lambda f: [f["plan"].public_id]),
     "plans:home_care": (CLINICAL, lambda f: [f["plan"].public_id]),
     "referrals:provider_list": (REGISTRATION, lambda f: []),

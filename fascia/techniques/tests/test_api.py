@@ -71,3 +71,20 @@ def test_the_review_page_lists_techniques_and_rules(client: Client, tess: User) 
     login(client, tess)
     body = client.get(reverse("techniques:catalog")).content.decode()
     assert "Manual lymphatic drainage" in body and "Heart failure" in body and "Földi" in body
+
+
+def test_admins_add_a_technique_to_the_catalog(client: Client, ada: User) -> None:
+    login(client, ada)
+    data = {
+        "code": "cupping",
+        "name": "Cupping",
+        "description": "Suction cups lift the tissue.",
+        "cpt_code": "97140",
+        "timed": "on",
+        "tags": ["vigorous"],
+        "is_active": "on",
+    }
+    assert client.post(reverse("techniques:create"), data).status_code == 302
+    assert Technique.objects.get(code="cupping").tags == ["vigorous"]
+    r = client.post(reverse("techniques:create"), {**data, "code": "cupping2", "cpt_code": "9714"})
+    assert "five digits" in str(r.context["form"].errors) and not Technique.objects.filter(code="cupping2").exists()

@@ -1,0 +1,27 @@
+from django import forms
+
+from fascia.core.forms import StyledModelForm
+from fascia.techniques.models import Technique
+
+TAGS = [
+    ("deep", "Deep or sustained pressure"),
+    ("vigorous", "Vigorous or forceful"),
+    ("lymphatic", "Lymphatic"),
+    ("myofascial", "Myofascial"),
+    ("stretching", "Stretching"),
+]
+
+
+class TechniqueForm(StyledModelForm):
+    tags = forms.MultipleChoiceField(
+        choices=TAGS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The contraindication rules match techniques by these tags; choose every one that applies.",
+    )
+
+    class Meta:
+        model = Technique
+        fields = ["code", "name", "description", "cpt_code", "timed", "tags", "indications", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"code": "A short lower-case name used by the rules and the API, e.g. cupping"}
