@@ -1,6 +1,8 @@
+from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -76,25 +78,38 @@ def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     return render(request, "plans/plan_detail.html", context)
 
 
+def _submit(
+    request: ClinicRequest, form: forms.Form, write: Callable[[dict], object], *, done: str, failed: str
+) -> None:
+    """Run a plan service with a valid form's data; report success, or what was wrong."""
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[f].label if f in form.fields else 'Form'}: {' '.join(e)}" for f, e in form.errors.items()
+        )
+        messages.error(request, f"{failed}: {problems}")
+        return
+    try:
+        write(form.cleaned_data)
+    except (services.PlanError, ValidationError) as e:
+        _error(request, e)
+    else:
+        messages.success(request, done)
+
+
 @staff_view(roles.ADD_PLAN)
 @require_POST
 def edit(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     plan = get_plan_for_user(request.user, plan_id)
     form = PlanForm(request.POST, instance=get_plan_for_user(request.user, plan_id))
-    if form.is_valid():
-        try:
-            services.update_plan(
-                actor=request.user, plan=plan, **{name: form.cleaned_data[name] for name in form.Meta.fields}
-            )
-        except (services.PlanError, ValidationError) as e:
-            _error(request, e)
-        else:
-            messages.success(request, "Plan saved.")
-    else:
-        messages.error(
-            request,
-            "Plan not saved: " + "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()),
-        )
+    _submit(
+        request,
+        form,
+        lambda data: services.update_plan(
+            actor=request.user, plan=plan, **{name: data[name] for name in form.Meta.fields}
+        ),
+        done="Plan saved.",
+        failed="Plan not saved",
+    )
     return _back(plan)
 
 
@@ -103,20 +118,15 @@ def edit(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 def add_goal(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     plan = get_plan_for_user(request.user, plan_id)
     form = GoalForm(request.POST, prefix="goal")
-    if form.is_valid():
-        try:
-            services.add_goal(
-                actor=request.user, plan=plan, **{name: form.cleaned_data[name] for name in form.Meta.fields}
-            )
-        except (services.PlanError, ValidationError) as e:
-            _error(request, e)
-        else:
-            messages.success(request, "Goal added.")
-    else:
-        messages.error(
-            request,
-            "Goal not added: " + "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()),
-        )
+    _submit(
+        request,
+        form,
+        lambda data: services.add_goal(
+            actor=request.user, plan=plan, **{name: data[name] for name in form.Meta.fields}
+        ),
+        done="Goal added.",
+        failed="Goal not added",
+    )
     return _back(plan, "#goals")
 
 
@@ -155,21 +165,19 @@ def screen(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 def add_technique(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     plan = get_plan_for_user(request.user, plan_id)
     form = TechniqueForm(request.POST, prefix="technique")
-    if form.is_valid():
-        try:
-            services.add_technique(
-                actor=request.user,
-                plan=plan,
-                technique=form.cleaned_data["technique"],
-                region=form.cleaned_data["region"],
-                override_reason=form.cleaned_data["override_reason"],
-            )
-        except (services.PlanError, ValidationError) as e:
-            _error(request, e)
-        else:
-            messages.success(request, "Technique added.")
-    else:
-        messages.error(request, "Choose a technique and a region.")
+    _submit(
+        request,
+        form,
+        lambda data: services.add_technique(
+            actor=request.user,
+            plan=plan,
+            technique=data["technique"],
+            region=data["region"],
+            override_reason=data["override_reason"],
+        ),
+        done="Technique added.",
+        failed="Technique not added",
+    )
     return _back(plan, "#techniques")
 
 
