@@ -26,6 +26,7 @@ run: $(VENV)/.installed
 	FASCIA_DEBUG=True $(FASCIA) runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed-test chromium
+	mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	FASCIA_DEBUG=True FASCIA_DATABASE_URL=sqlite://:memory: $(FASCIA) makemigrations --check --dry-run

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "fascia.techniques",
     "fascia.referrals",
     "fascia.plans",
+    "fascia.scheduling",
     "fascia.demo",
 ]
 
@@ -99,6 +100,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a database file like production does: an in-memory database shared between
+    # threads locks whole tables at once and ignores the busy timeout, unlike a real file.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -26,6 +26,8 @@ class AuditAction(models.TextChoices):
     CORRESPONDENCE_RECORDED = "referrals.correspondence.recorded", "Logged correspondence"
     DOCUMENT_VIEWED = "referrals.document.viewed", "Opened a stored document"
     TECHNIQUE_SAVED = "techniques.technique.saved", "Saved technique"
+    APPOINTMENT_BOOKED = "scheduling.appointment.booked", "Booked appointment"
+    APPOINTMENT_CANCELLED = "scheduling.appointment.cancelled", "Cancelled appointment"
     PATIENT_SCREENED = "techniques.patient.screened", "Screened a technique against contraindications"
     STAFF_CREATED = "core.staff.created", "Created staff account"
     STAFF_UPDATED = "core.staff.updated", "Updated staff account"

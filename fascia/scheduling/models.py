@@ -1,0 +1,118 @@
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from fascia.core.models import Location, Room, TimestampedModel
+from fascia.patients.models import Patient
+from fascia.practitioners.models import Practitioner
+
+
+class AppointmentType(TimestampedModel):
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=60)
+    minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(5), MaxValueValidator(240)])
+    is_evaluation = models.BooleanField(default=False)
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["minutes", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.minutes} min)"
+
+
+class WorkingHours(models.Model):
+    """When a practitioner works at a location on a weekday (0 = Monday), in the clinic's time zone."""
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="working_hours")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)])
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+        constraints = [models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="working_hours_order")]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} {self.weekday} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class TimeOff(models.Model):
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="time_off_order")]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} off {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class Appointment(TimestampedModel):
+    class Status(models.TextChoices):
+        # FHIR Appointment.status
+        BOOKED = "booked", "Booked"
+        ARRIVED = "arrived", "Checked in"
+        FULFILLED = "fulfilled", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "noshow", "No-show"
+        ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+
+    # The statuses that hold their time slot.
+    HOLDING = (Status.BOOKED, Status.ARRIVED, Status.FULFILLED)
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="appointments")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(
+        "plans.TreatmentPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED)
+    notes = models.CharField(max_length=300, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    late_cancellation = models.BooleanField(default=False)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["start_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(end_at__gt=F("start_at")), name="appointment_order")]
+        indexes = [
+            models.Index(fields=["practitioner", "start_at"], name="appointment_practitioner_day"),
+            models.Index(fields=["location", "start_at"], name="appointment_location_day"),
+            models.Index(fields=["patient", "start_at"], name="appointment_patient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} with {self.practitioner} at {self.start_at:%Y-%m-%d %H:%M}"
+
+
+DEFAULT_TYPES = [
+    ("initial-evaluation", "Initial evaluation", 60, True),
+    ("re-evaluation", "Re-evaluation", 45, True),
+    ("follow-up-30", "Follow-up, 30 minutes", 30, False),
+    ("follow-up-45", "Follow-up, 45 minutes", 45, False),
+    ("follow-up-60", "Follow-up, 60 minutes", 60, False),
+]
+
+
+def ensure_default_types(**kwargs: object) -> None:
+    """Add the appointment types a clinic starts with (post_migrate); never overwrites edits."""
+    existing = set(AppointmentType.objects.values_list("code", flat=True))
+    AppointmentType.objects.bulk_create(
+        AppointmentType(code=code, name=name, minutes=minutes, is_evaluation=is_evaluation)
+        for code, name, minutes, is_evaluation in DEFAULT_TYPES
+        if code not in existing
+    )

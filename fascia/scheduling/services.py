@@ -1,0 +1,144 @@
+"""Booking: no practitioner, room or patient is ever in two appointments at once."""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core.models import Location, Room, User
+from fascia.patients.models import Patient
+from fascia.practitioners.models import Practitioner
+from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, WorkingHours
+
+LATE_CANCELLATION = timedelta(hours=24)
+
+
+class SchedulingError(Exception):
+    pass
+
+
+class Clash(SchedulingError):
+    pass
+
+
+class NeedsOverride(SchedulingError):
+    """Booking outside the practitioner's hours or locations: a warning only an admin may override."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.warnings = warnings
+        super().__init__(" ".join(warnings))
+
+
+def _local(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _clash(appointments: list[Appointment], who: str) -> Clash:
+    other = appointments[0]
+    return Clash(
+        f"{who} is already booked {_local(other.start_at)}–{_local(other.end_at)} "
+        f"({other.patient.display_name} with {other.practitioner})."
+    )
+
+
+def warnings_for(practitioner: Practitioner, location: Location, start_at: datetime, end_at: datetime) -> list[str]:
+    """What is unusual about this booking: another location, outside working hours, time off."""
+    warnings = []
+    if not practitioner.locations.filter(pk=location.pk).exists():
+        warnings.append(f"{practitioner} does not work at {location.name}.")
+    start, end = timezone.localtime(start_at), timezone.localtime(end_at)
+    covered = WorkingHours.objects.filter(
+        practitioner=practitioner,
+        location=location,
+        weekday=start.weekday(),
+        starts__lte=start.time(),
+        ends__gte=end.time(),
+    ).exists()
+    if not covered or start.date() != end.date():
+        warnings.append(f"{start:%a %H:%M}–{end:%H:%M} is outside {practitioner}'s working hours at {location.name}.")
+    if TimeOff.objects.filter(practitioner=practitioner, starts_at__lt=end_at, ends_at__gt=start_at).exists():
+        warnings.append(f"{practitioner} has time off then.")
+    return warnings
+
+
+@transaction.atomic
+def book_appointment(
+    *,
+    actor: User,
+    patient: Patient,
+    practitioner: Practitioner,
+    location: Location,
+    appointment_type: AppointmentType,
+    start_at: datetime,
+    room: Room | None = None,
+    notes: str = "",
+    override: bool = False,
+) -> Appointment:
+    """Book one appointment, or raise Clash (the slot is taken) or NeedsOverride (unusual time or place).
+
+    The overlap check and the insert run in one transaction: on SQLite it holds the write lock from
+    its start, so two bookings queue; on PostgreSQL an exclusion constraint settles a race the check
+    cannot see, and its error becomes the same Clash.
+    """
+    end_at = start_at + timedelta(minutes=appointment_type.minutes)
+    overlapping = Appointment.objects.filter(
+        status__in=Appointment.HOLDING, start_at__lt=end_at, end_at__gt=start_at
+    ).select_related("patient", "practitioner__user")
+    if taken := list(overlapping.filter(practitioner=practitioner)[:1]):
+        raise _clash(taken, str(practitioner))
+    if room is not None and (taken := list(overlapping.filter(room=room)[:1])):
+        raise _clash(taken, room.name)
+    if taken := list(overlapping.filter(patient=patient)[:1]):
+        raise _clash(taken, patient.display_name)
+    warnings = warnings_for(practitioner, location, start_at, end_at)
+    if warnings and not override:
+        raise NeedsOverride(warnings)
+    appointment = Appointment(
+        patient=patient,
+        practitioner=practitioner,
+        location=location,
+        room=room,
+        appointment_type=appointment_type,
+        start_at=start_at,
+        end_at=end_at,
+        notes=notes,
+        created_by=actor,
+    )
+    appointment.full_clean()
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as e:
+        if "no_overlap" in str(e):
+            raise Clash(f"{practitioner} or the room was booked for this time a moment ago.") from None
+        raise
+    audit.record(
+        actor=actor,
+        action=AuditAction.APPOINTMENT_BOOKED,
+        target=appointment,
+        patient=patient,
+        detail={"warnings_overridden": warnings} if warnings else {},
+    )
+    return appointment
+
+
+@transaction.atomic
+def cancel_appointment(*, actor: User, appointment: Appointment, reason: str) -> Appointment:
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise SchedulingError(f"A {appointment.get_status_display().lower()} appointment cannot be cancelled.")
+    if not reason.strip():
+        raise SchedulingError("Say why the appointment is cancelled.")
+    appointment.status, appointment.cancel_reason = Appointment.Status.CANCELLED, reason.strip()
+    appointment.late_cancellation = appointment.start_at - timezone.now() < LATE_CANCELLATION
+    appointment.save(update_fields=["status", "cancel_reason", "late_cancellation", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.APPOINTMENT_CANCELLED,
+        target=appointment,
+        patient=appointment.patient,
+        detail={"reason": appointment.cancel_reason, "late": appointment.late_cancellation},
+    )
+    return appointment

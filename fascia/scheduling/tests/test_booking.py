@@ -1,0 +1,186 @@
+import threading
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from fascia.core.models import Location, Room, User
+from fascia.patients.models import Patient
+from fascia.patients.tests.factories import PatientFactory
+from fascia.scheduling import services
+from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, WorkingHours
+
+CLINIC = ZoneInfo("America/New_York")
+MONDAY_10 = datetime(2030, 1, 7, 10, 0, tzinfo=CLINIC)
+
+
+@pytest.fixture
+def hours(tess: User, location: Location) -> None:
+    for weekday in range(5):
+        WorkingHours.objects.create(
+            practitioner=tess.practitioner, location=location, weekday=weekday, starts=time(8), ends=time(18)
+        )
+
+
+@pytest.fixture
+def follow_up(db) -> AppointmentType:
+    return AppointmentType.objects.get(code="follow-up-30")
+
+
+def book(
+    actor: User, patient: Patient, location: Location, kind: AppointmentType, start: datetime, **kwargs: object
+) -> Appointment:
+    return services.book_appointment(
+        actor=actor,
+        patient=patient,
+        practitioner=kwargs.pop("practitioner", None) or User.objects.get(username="tess").practitioner,
+        location=location,
+        appointment_type=kind,
+        start_at=start,
+        **kwargs,
+    )
+
+
+class TestBooking:
+    def test_it_books_for_the_types_length(
+        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+    ) -> None:
+        appointment = book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+        assert appointment.end_at - appointment.start_at == timedelta(minutes=30)
+
+    def test_an_overlap_is_a_clash_in_plain_words(
+        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+    ) -> None:
+        first = PatientFactory(organization=location.organization, family_name="Marlowe", given_name="Ivy")
+        book(frank, first, location, follow_up, MONDAY_10)
+        with pytest.raises(services.Clash, match=r"Tess Test, LMT is already booked 10:00–10:30 \(Marlowe, Ivy"):
+            book(
+                frank,
+                PatientFactory(organization=location.organization),
+                location,
+                follow_up,
+                MONDAY_10 + timedelta(minutes=15),
+            )
+        book(
+            frank,
+            PatientFactory(organization=location.organization),
+            location,
+            follow_up,
+            MONDAY_10 + timedelta(minutes=30),
+        )  # back to back is fine
+        assert Appointment.objects.count() == 2
+
+    def test_a_room_and_a_patient_cannot_be_double_booked(
+        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+    ) -> None:
+        from fascia.conftest import make_user
+        from fascia.practitioners.models import Practitioner
+
+        other = Practitioner.objects.create(
+            user=make_user(location.organization, "pat", "practitioner"),
+            npi="1295723567",
+            license_number="1",
+            license_state="WA",
+        )
+        other.locations.add(location)
+        WorkingHours.objects.create(practitioner=other, location=location, weekday=0, starts=time(8), ends=time(18))
+        room = Room.objects.create(location=location, name="Room 1")
+        patient = PatientFactory(organization=location.organization)
+        book(frank, patient, location, follow_up, MONDAY_10, room=room)
+        with pytest.raises(services.Clash, match="Room 1 is already booked"):
+            book(
+                frank,
+                PatientFactory(organization=location.organization),
+                location,
+                follow_up,
+                MONDAY_10,
+                practitioner=other,
+                room=room,
+            )
+        with pytest.raises(services.Clash, match="is already booked"):
+            book(frank, patient, location, follow_up, MONDAY_10, practitioner=other)
+
+    def test_a_cancelled_slot_is_free_again(
+        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+    ) -> None:
+        first = book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+        services.cancel_appointment(actor=frank, appointment=first, reason="Patient ill")
+        book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+
+    @pytest.mark.parametrize(
+        "start, message",
+        [
+            (MONDAY_10.replace(hour=19), "outside Tess Test, LMT's working hours"),
+            (MONDAY_10 + timedelta(days=5), "outside"),  # Saturday
+        ],
+    )
+    def test_unusual_times_need_an_override(
+        self,
+        frank: User,
+        tess: User,
+        location: Location,
+        hours: None,
+        follow_up: AppointmentType,
+        start: datetime,
+        message: str,
+    ) -> None:
+        patient = PatientFactory(organization=location.organization)
+        with pytest.raises(services.NeedsOverride, match=message):
+            book(frank, patient, location, follow_up, start)
+        assert not Appointment.objects.exists()
+        book(frank, patient, location, follow_up, start, override=True)
+
+    def test_time_off_and_other_locations_are_warnings(
+        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+    ) -> None:
+        TimeOff.objects.create(
+            practitioner=tess.practitioner, starts_at=MONDAY_10, ends_at=MONDAY_10 + timedelta(hours=8)
+        )
+        other = Location.objects.create(organization=location.organization, name="Riverside")
+        with pytest.raises(services.NeedsOverride) as caught:
+            book(frank, PatientFactory(organization=location.organization), other, follow_up, MONDAY_10)
+        assert any("does not work at Riverside" in w for w in caught.value.warnings)
+        assert any("time off" in w for w in caught.value.warnings)
+
+
+def test_late_cancellations_are_flagged(
+    frank: User, tess: User, location: Location, follow_up: AppointmentType
+) -> None:
+    soon = timezone.now() + timedelta(hours=3)
+    appointment = book(
+        frank, PatientFactory(organization=location.organization), location, follow_up, soon, override=True
+    )
+    cancelled = services.cancel_appointment(actor=frank, appointment=appointment, reason="Car trouble")
+    assert cancelled.late_cancellation is True and cancelled.status == "cancelled"
+    with pytest.raises(services.SchedulingError):
+        services.cancel_appointment(actor=frank, appointment=cancelled, reason="again")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_one_of_many_simultaneous_bookings_wins(
+    frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+) -> None:
+    """Eight people book the same practitioner slot at the same instant: exactly one succeeds."""
+    patients = [PatientFactory(organization=location.organization) for _ in range(8)]
+    barrier = threading.Barrier(len(patients))
+    outcomes: list[str] = []
+
+    def attempt(patient: Patient) -> None:
+        try:
+            barrier.wait()
+            book(frank, patient, location, follow_up, MONDAY_10)
+            outcomes.append("booked")
+        except services.Clash:
+            outcomes.append("clash")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(p,)) for p in patients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["booked"] + ["clash"] * 7
+    assert Appointment.objects.filter(status="booked").count() == 1
