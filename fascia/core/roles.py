@@ -32,6 +32,10 @@ CHANGE_TECHNIQUE = "techniques.change_technique"  # edit the catalog (admins)
 VIEW_PLAN = "plans.view_treatmentplan"
 ADD_PLAN = "plans.add_treatmentplan"  # write drafts: goals, screened techniques
 ACTIVATE_PLAN = "plans.activate_treatmentplan"
+VIEW_APPOINTMENT = "scheduling.view_appointment"
+BOOK_APPOINTMENT = "scheduling.add_appointment"
+CHANGE_APPOINTMENT = "scheduling.change_appointment"  # cancel, check in and out
+OVERRIDE_APPOINTMENT = "scheduling.override_appointment"
 VIEW_PROVIDER = "referrals.view_referringprovider"
 CHANGE_PROVIDER = "referrals.change_referringprovider"
 VIEW_REFERRAL = "referrals.view_referral"  # and the correspondence log and stored documents
@@ -53,12 +57,16 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         ADD_ADDENDUM,
         VIEW_TECHNIQUE,
         CHANGE_TECHNIQUE,
+        OVERRIDE_APPOINTMENT,
         VIEW_PLAN,
         VIEW_PROVIDER,
         CHANGE_PROVIDER,
         VIEW_REFERRAL,
         ADD_REFERRAL,
         ADD_CORRESPONDENCE,
+        VIEW_APPOINTMENT,
+        BOOK_APPOINTMENT,
+        CHANGE_APPOINTMENT,
     },
     # Practitioners treat, so they read and write the medical history.
     Role.PRACTITIONER: {
@@ -81,6 +89,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_REFERRAL,
         ADD_REFERRAL,
         ADD_CORRESPONDENCE,
+        VIEW_APPOINTMENT,
+        BOOK_APPOINTMENT,
+        CHANGE_APPOINTMENT,
     },
     # The front desk registers patients and takes consents; it sees the history (allergies and
     # medications matter when booking), but clinical entries are the practitioner's.
@@ -96,9 +107,12 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_REFERRAL,
         ADD_REFERRAL,
         ADD_CORRESPONDENCE,
+        VIEW_APPOINTMENT,
+        BOOK_APPOINTMENT,
+        CHANGE_APPOINTMENT,
     },
     # Billing needs demographics for claims, not the medical history (minimum necessary).
-    Role.BILLING: {VIEW_PATIENT},
+    Role.BILLING: {VIEW_PATIENT, VIEW_APPOINTMENT},
 }
 
 

@@ -89,6 +89,7 @@ class Appointment(TimestampedModel):
     class Meta:
         ordering = ["start_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(end_at__gt=F("start_at")), name="appointment_order")]
+        permissions = [("override_appointment", "Book outside working hours or locations")]
         indexes = [
             models.Index(fields=["practitioner", "start_at"], name="appointment_practitioner_day"),
             models.Index(fields=["location", "start_at"], name="appointment_location_day"),

@@ -4,7 +4,8 @@ A new page or endpoint must be added to PAGES or ENDPOINTS; test_every_url_is_co
 """
 
 import json
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +22,8 @@ from fascia.patients.tests.factories import PatientFactory
 from fascia.plans.services import create_plan
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral
+from fascia.scheduling.models import AppointmentType, WorkingHours
+from fascia.scheduling.services import book_appointment
 
 ALL = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK, Role.BILLING}
 CLINICAL = {Role.ADMIN, Role.PRACTITIONER}
@@ -109,6 +112,9 @@ ENDPOINTS = {
     ("POST", "/api/v1/evaluations/{evaluation_id}/sign"): PRACTITIONER,
     ("GET", "/api/v1/techniques"): CLINICAL,
     ("POST", "/api/v1/patients/{patient_id}/screen"): CLINICAL,
+    ("GET", "/api/v1/appointments"): ALL,
+    ("POST", "/api/v1/appointments"): REGISTRATION,
+    ("POST", "/api/v1/appointments/{appointment_id}/cancel"): REGISTRATION,
 }
 ENDPOINT_BODIES = {
     "/api/v1/patients": PATIENT_BODY,
@@ -116,13 +122,26 @@ ENDPOINT_BODIES = {
     "/api/v1/patients/{patient_id}/evaluations": {"chief_complaint": "Neck pain"},
     "/api/v1/evaluations/{evaluation_id}/sign": {},
     "/api/v1/patients/{patient_id}/screen": {"technique": "deep-tissue", "region": "lower-back"},
+    "/api/v1/appointments/{appointment_id}/cancel": {"reason": "Ill"},
 }
 # An allowed call's status where it is not 200.
 ENDPOINT_SUCCESS = {
     ("POST", "/api/v1/patients"): 201,
     ("POST", "/api/v1/patients/{patient_id}/evaluations"): 201,
     ("POST", "/api/v1/evaluations/{evaluation_id}/sign"): 422,  # the draft is incomplete: still allowed
+    ("POST", "/api/v1/appointments"): 201,
 }
+# Bodies and queries that need the fixtures.
+ENDPOINT_BODY_BUILDERS = {
+    "/api/v1/appointments": lambda f: {
+        "patient_id": str(f["patient"].public_id),
+        "practitioner_id": str(f["appointment"].practitioner.public_id),
+        "location_id": str(f["location"].public_id),
+        "type": "follow-up-30",
+        "start_at": "2030-01-07T11:00:00-05:00",
+    },
+}
+ENDPOINT_QUERIES = {("GET", "/api/v1/appointments"): "?date=2030-01-07"}
 
 
 @pytest.fixture
@@ -154,7 +173,21 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         duration_weeks=6,
         planned_visits=12,
     )
+    tess.practitioner.locations.add(location)
+    WorkingHours.objects.create(
+        practitioner=tess.practitioner, location=location, weekday=0, starts=time(8), ends=time(18)
+    )
+    appointment = book_appointment(
+        actor=tess,
+        patient=PatientFactory(organization=organization),
+        practitioner=tess.practitioner,
+        location=location,
+        appointment_type=AppointmentType.objects.get(code="follow-up-30"),
+        start_at=datetime(2030, 1, 7, 10, tzinfo=ZoneInfo("America/New_York")),
+        override=True,
+    )
     return {
+        "appointment": appointment,
         "evaluation": start_evaluation(actor=tess, patient=patient),
         "signed_evaluation": signed,
         "plan": plan,
@@ -228,8 +261,15 @@ def test_an_inactive_account_cannot_sign_in(client, olga: User) -> None:
 @pytest.mark.parametrize("role", sorted(ALL))
 def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method: str, path: str, role: str) -> None:
     login(client, personas[role])
-    url = path.format(patient_id=fixtures["patient"].public_id, evaluation_id=fixtures["evaluation"].public_id)
+    url = path.format(
+        patient_id=fixtures["patient"].public_id,
+        evaluation_id=fixtures["evaluation"].public_id,
+        appointment_id=fixtures["appointment"].public_id,
+    ) + ENDPOINT_QUERIES.get((method, path), "")
     body = ENDPOINT_BODIES.get(path, {"pronouns": "she/her"} if "patients" in path else {"posture": "Forward head"})
+    if path in ENDPOINT_BODY_BUILDERS and method == "POST":
+        body = ENDPOINT_BODY_BUILDERS[path](fixtures)
+    patients = Patient.objects.count()
     if method == "GET":
         r = client.get(url)
     else:
@@ -237,4 +277,4 @@ def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method:
     expected = ENDPOINT_SUCCESS.get((method, path), 200) if role in ENDPOINTS[(method, path)] else 403
     assert r.status_code == expected, r.content
     if expected == 403:
-        assert Patient.objects.count() == 1
+        assert Patient.objects.count() == patients

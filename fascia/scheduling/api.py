@@ -1,0 +1,153 @@
+from datetime import date, datetime
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from fascia.core import roles
+from fascia.core.api import api_user
+from fascia.core.models import Location, Room
+from fascia.patients.queries import get_patient_for_user
+from fascia.practitioners.models import Practitioner
+from fascia.scheduling import services
+from fascia.scheduling.models import Appointment, AppointmentType
+from fascia.scheduling.queries import appointments_on
+
+router = Router(tags=["appointments"])
+
+
+class AppointmentOut(Schema):
+    id: UUID
+    patient_id: UUID
+    patient: str
+    practitioner_id: UUID
+    practitioner: str
+    location_id: UUID
+    room_id: UUID | None
+    type: str
+    start_at: datetime
+    end_at: datetime
+    status: str
+    late_cancellation: bool
+    cancel_reason: str
+
+    @staticmethod
+    def resolve_id(a: Appointment) -> UUID:
+        return a.public_id
+
+    @staticmethod
+    def resolve_patient_id(a: Appointment) -> UUID:
+        return a.patient.public_id
+
+    @staticmethod
+    def resolve_patient(a: Appointment) -> str:
+        return a.patient.display_name
+
+    @staticmethod
+    def resolve_practitioner_id(a: Appointment) -> UUID:
+        return a.practitioner.public_id
+
+    @staticmethod
+    def resolve_practitioner(a: Appointment) -> str:
+        return str(a.practitioner)
+
+    @staticmethod
+    def resolve_location_id(a: Appointment) -> UUID:
+        return a.location.public_id
+
+    @staticmethod
+    def resolve_room_id(a: Appointment) -> UUID | None:
+        return a.room.public_id if a.room else None
+
+    @staticmethod
+    def resolve_type(a: Appointment) -> str:
+        return a.appointment_type.code
+
+
+class DayFilter(Schema):
+    date: date
+    practitioner_id: UUID | None = None
+    location_id: UUID | None = None
+
+
+class BookIn(Schema):
+    patient_id: UUID
+    practitioner_id: UUID
+    location_id: UUID
+    type: str = Field(..., description="Appointment type code, e.g. follow-up-30")
+    start_at: datetime
+    room_id: UUID | None = None
+    notes: str = Field("", max_length=300)
+    override: bool = Field(False, description="Admins only: book despite working-hours or location warnings")
+
+
+class CancelIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+@router.get("/appointments", response=list[AppointmentOut], summary="Appointments on a day")
+def list_appointments(request: HttpRequest, filters: Query[DayFilter]) -> list[Appointment]:
+    user = api_user(request, roles.VIEW_APPOINTMENT)
+    appointments = appointments_on(user, filters.date)
+    if filters.practitioner_id:
+        appointments = appointments.filter(practitioner__public_id=filters.practitioner_id)
+    if filters.location_id:
+        appointments = appointments.filter(location__public_id=filters.location_id)
+    return list(appointments)
+
+
+@router.post("/appointments", response={201: AppointmentOut}, summary="Book an appointment (409 on a clash)")
+def book(request: HttpRequest, payload: BookIn) -> Status:
+    user = api_user(request, roles.BOOK_APPOINTMENT)
+    if payload.start_at.tzinfo is None:
+        raise ValidationError({"start_at": "Give the time with its UTC offset, e.g. 2030-01-07T10:00:00-05:00."})
+    organization = user.organization
+    patient = get_patient_for_user(user, payload.patient_id)
+    practitioner = Practitioner.objects.filter(
+        public_id=payload.practitioner_id, user__organization=organization
+    ).first()
+    location = Location.objects.filter(public_id=payload.location_id, organization=organization).first()
+    kind = AppointmentType.objects.filter(code=payload.type, is_active=True).first()
+    room = Room.objects.filter(public_id=payload.room_id, location=location).first() if payload.room_id else None
+    errors = {
+        name: message
+        for name, value, message in (
+            ("practitioner_id", practitioner, "No such practitioner in your organization."),
+            ("location_id", location, "No such location in your organization."),
+            ("type", kind, "No such appointment type."),
+            ("room_id", room if payload.room_id else True, "No such room at that location."),
+        )
+        if value is None
+    }
+    if errors:
+        raise ValidationError(errors)
+    if payload.override and not user.has_perm(roles.OVERRIDE_APPOINTMENT):
+        raise HttpError(403, "Only an admin can book outside working hours or locations.")
+    try:
+        appointment = services.book_appointment(
+            actor=user,
+            patient=patient,
+            practitioner=practitioner,
+            location=location,
+            appointment_type=kind,
+            start_at=payload.start_at,
+            room=room,
+            notes=payload.notes,
+            override=payload.override,
+        )
+    except services.SchedulingError as e:
+        raise HttpError(409, str(e)) from None
+    return Status(201, appointment)
+
+
+@router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut, summary="Cancel an appointment")
+def cancel(request: HttpRequest, appointment_id: UUID, payload: CancelIn) -> Appointment:
+    user = api_user(request, roles.CHANGE_APPOINTMENT)
+    appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=user.organization)
+    try:
+        return services.cancel_appointment(actor=user, appointment=appointment, reason=payload.reason)
+    except services.SchedulingError as e:
+        raise HttpError(409, str(e)) from None
