@@ -21,6 +21,7 @@ urlpatterns = [
     path("techniques/", include("fascia.techniques.urls")),
     path("plans/", include("fascia.plans.urls")),
     path("referrals/", include("fascia.referrals.urls")),
+    path("schedule/", include("fascia.scheduling.urls")),
     path("audit/", include("fascia.audit.urls")),
     path("api/v1/", api.urls),
     path("", include("fascia.core.urls")),

@@ -4,6 +4,7 @@ from fascia.core import roles
 
 # (label, url name, permission needed)
 NAVIGATION = [
+    ("Schedule", "scheduling:day", roles.VIEW_APPOINTMENT),
     ("Patients", "patients:list", roles.VIEW_PATIENT),
     ("Referring providers", "referrals:provider_list", roles.VIEW_PROVIDER),
     ("Techniques", "techniques:catalog", roles.VIEW_TECHNIQUE),

@@ -62,6 +62,8 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         reverse("referrals:referral_add", args=[patient.public_id]),
         reverse("referrals:correspondence_add", args=[patient.public_id]),
         reverse("plans:detail", args=[plan.public_id]),
+        reverse("scheduling:day"),
+        reverse("scheduling:book"),
     ]
     found = {}
     for url in urls:

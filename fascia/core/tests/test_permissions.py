@@ -55,6 +55,9 @@ PAGES = {
     "evaluations:pdf": (CLINICAL, lambda f: [f["evaluation"].public_id]),
     "evaluations:icd10": (PRACTITIONER, lambda f: []),
     "techniques:catalog": (CLINICAL, lambda f: []),
+    "scheduling:day": (ALL, lambda f: []),
+    "scheduling:book": (REGISTRATION, lambda f: []),
+    "scheduling:patient_picker": (REGISTRATION, lambda f: []),
     "techniques:create": (ADMIN, lambda f: []),
     "techniques:edit": (ADMIN, lambda f: ["swedish"]),
     "plans:detail": (CLINICAL, lambda f: [f["plan"].public_id]),
@@ -92,6 +95,7 @@ POST_ONLY = {
     "plans:revise": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:end": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:letter": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
+    "scheduling:cancel": (REGISTRATION, lambda f: [f["appointment"].public_id], {"reason": "Ill"}, 302),
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}

@@ -1,0 +1,32 @@
+from typing import Any
+
+from django import forms
+
+from fascia.core.forms import DateInput, StyledForm
+from fascia.core.models import Location, Organization, Room
+from fascia.practitioners.models import Practitioner
+from fascia.scheduling.models import AppointmentType
+
+
+class BookingForm(StyledForm):
+    patient = forms.UUIDField(widget=forms.HiddenInput, error_messages={"required": "Choose the patient."})
+    practitioner = forms.ModelChoiceField(queryset=Practitioner.objects.none(), to_field_name="public_id")
+    location = forms.ModelChoiceField(queryset=Location.objects.none(), to_field_name="public_id")
+    appointment_type = forms.ModelChoiceField(label="Type", queryset=AppointmentType.objects.filter(is_active=True))
+    day = forms.DateField(label="Date", widget=DateInput())
+    start = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, to_field_name="public_id")
+    notes = forms.CharField(required=False, max_length=300)
+    override = forms.BooleanField(label="Book anyway (admins: outside hours or locations)", required=False)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = Practitioner.objects.filter(
+            user__organization=organization, user__is_active=True
+        ).select_related("user")
+        self.fields["location"].queryset = organization.locations.filter(is_active=True)
+        self.fields["room"].queryset = Room.objects.filter(location__organization=organization, is_active=True)
+
+
+class CancelForm(StyledForm):
+    reason = forms.CharField(max_length=200)

@@ -1,0 +1,75 @@
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from fascia.conftest import PASSWORD, login
+from fascia.core.models import Location, User
+from fascia.patients.tests.factories import PatientFactory
+from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
+from fascia.scheduling.services import book_appointment
+
+MONDAY = date(2030, 1, 7)
+
+
+@pytest.fixture
+def hours(tess: User, location: Location) -> None:
+    tess.practitioner.locations.add(location)
+    WorkingHours.objects.create(
+        practitioner=tess.practitioner, location=location, weekday=0, starts=time(8), ends=time(18)
+    )
+
+
+def test_the_day_costs_the_same_queries_for_1_or_10_appointments(
+    client: Client, frank: User, tess: User, location: Location, hours: None
+) -> None:
+    kind = AppointmentType.objects.get(code="follow-up-30")
+
+    def book_at(hour: int, minute: int) -> None:
+        book_appointment(
+            actor=frank,
+            patient=PatientFactory(organization=location.organization),
+            practitioner=tess.practitioner,
+            location=location,
+            appointment_type=kind,
+            start_at=datetime(2030, 1, 7, hour, minute, tzinfo=ZoneInfo("America/New_York")),
+        )
+
+    login(client, frank)
+    url = f"{reverse('scheduling:day')}?date=2030-01-07&location={location.public_id}"
+    book_at(8, 0)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in range(9):
+        book_at(9 + n // 2, 30 * (n % 2))
+    with CaptureQueriesContext(connection) as ten:
+        r = client.get(url)
+    assert len(one) == len(ten)
+    assert r.content.decode().count('class="booked"') == 10
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_front_desk_books_a_follow_up_from_the_day_view(
+    live_server, page, frank: User, tess: User, location: Location, hours: None
+) -> None:
+    PatientFactory(organization=location.organization, family_name="Yarrow", given_name="Ruth")
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("frank")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}{reverse('scheduling:day')}?date={MONDAY}&location={location.public_id}")
+    page.get_by_role("link", name="Book Tess Test, LMT at 10:00").click()
+    page.get_by_label("Find the patient").fill("yarr")
+    page.get_by_label("Yarrow, Ruth", exact=False).check()
+    page.locator("#id_appointment_type").select_option(label="Follow-up, 45 minutes (45 min)")
+    page.get_by_role("button", name="Book").click()
+    page.get_by_text("Booked Yarrow, Ruth").wait_for()
+    cell = page.locator("td.booked")
+    assert "10:00–10:45" in cell.inner_text()
+    appointment = Appointment.objects.get()
+    assert appointment.start_at == datetime(2030, 1, 7, 10, tzinfo=ZoneInfo("America/New_York"))

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from fascia.scheduling import views
+
+app_name = "scheduling"
+
+urlpatterns = [
+    path("", views.day, name="day"),
+    path("book/", views.book, name="book"),
+    path("book/patients/", views.patient_picker, name="patient_picker"),
+    path("<uuid:appointment_id>/cancel/", views.cancel, name="cancel"),
+]

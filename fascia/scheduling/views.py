@@ -1,0 +1,112 @@
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fascia.core import roles
+from fascia.core.auth import ClinicRequest, staff_view
+from fascia.patients.queries import get_patient_for_user, search_patients
+from fascia.scheduling import services
+from fascia.scheduling.forms import BookingForm, CancelForm
+from fascia.scheduling.models import Appointment
+from fascia.scheduling.queries import appointments_on, day_grid
+
+SLOT_MINUTES = 15
+
+
+@staff_view(roles.VIEW_APPOINTMENT)
+@require_GET
+def day(request: ClinicRequest) -> HttpResponse:
+    """One location's day: a column per practitioner, a row per quarter hour; free slots book."""
+    day = parse_date(request.GET.get("date", "")) or timezone.localdate()
+    locations = list(request.organization.locations.filter(is_active=True))
+    location = next(
+        (loc for loc in locations if str(loc.public_id) == request.GET.get("location")),
+        locations[0] if locations else None,
+    )
+    appointments = list(appointments_on(request.user, day).filter(location=location)) if location else []
+    context = {
+        "day": day,
+        "previous": day - timedelta(days=1),
+        "next": day + timedelta(days=1),
+        "locations": locations,
+        "location": location,
+        "can_book": request.user.has_perm(roles.BOOK_APPOINTMENT),
+        **(day_grid(location, day, appointments, SLOT_MINUTES) if location else {"columns": [], "rows": []}),
+    }
+    return render(request, "scheduling/day.html", context)
+
+
+@staff_view(roles.BOOK_APPOINTMENT)
+@require_http_methods(["GET", "POST"])
+def book(request: ClinicRequest) -> HttpResponse:
+    initial = {
+        key: request.GET.get(key)
+        for key in ("practitioner", "location", "day", "start", "patient")
+        if request.GET.get(key)
+    }
+    form = BookingForm(request.POST or None, initial=initial, organization=request.organization)
+    patient_id = request.POST.get("patient") or request.GET.get("patient")
+    patient = get_patient_for_user(request.user, patient_id) if patient_id else None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["override"] and not request.user.has_perm(roles.OVERRIDE_APPOINTMENT):
+            form.add_error("override", "Only an admin can book outside working hours or locations.")
+        else:
+            start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
+            try:
+                appointment = services.book_appointment(
+                    actor=request.user,
+                    patient=patient,
+                    practitioner=data["practitioner"],
+                    location=data["location"],
+                    appointment_type=data["appointment_type"],
+                    start_at=start_at,
+                    room=data["room"],
+                    notes=data["notes"],
+                    override=data["override"],
+                )
+            except services.SchedulingError as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(
+                    request,
+                    f"Booked {appointment.patient.display_name} "
+                    f"{timezone.localtime(appointment.start_at):%a %b %d %H:%M}.",
+                )
+                return redirect(
+                    f"{reverse('scheduling:day')}?date={data['day']:%Y-%m-%d}&location={data['location'].public_id}"
+                )
+    return render(request, "scheduling/book.html", {"form": form, "patient": patient})
+
+
+@staff_view(roles.BOOK_APPOINTMENT)
+@require_GET
+def patient_picker(request: ClinicRequest) -> HttpResponse:
+    """Patients matching the search box of the booking form (htmx)."""
+    query = request.GET.get("q", "").strip()
+    patients = list(search_patients(request.user, query)[:8]) if len(query) >= 2 else []
+    return render(request, "scheduling/book.html#picker", {"patients": patients, "query": query})
+
+
+@staff_view(roles.CHANGE_APPOINTMENT)
+@require_POST
+def cancel(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
+    appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=request.organization)
+    form = CancelForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.SchedulingError("Say why the appointment is cancelled.")
+        services.cancel_appointment(actor=request.user, appointment=appointment, reason=form.cleaned_data["reason"])
+    except services.SchedulingError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "Appointment cancelled.")
+    day = timezone.localtime(appointment.start_at).date()
+    return redirect(f"{reverse('scheduling:day')}?date={day:%Y-%m-%d}&location={appointment.location.public_id}")
