@@ -22,6 +22,13 @@ def appointments_on(user: User, day: date) -> QuerySet[Appointment]:
     ).select_related("patient", "practitioner__user", "location", "room", "appointment_type")
 
 
+# What the front desk can do next with an appointment, by its status.
+STEPS = {
+    Appointment.Status.BOOKED: [("check-in", "Check in"), ("no-show", "No-show")],
+    Appointment.Status.ARRIVED: [("check-out", "Check out")],
+}
+
+
 def day_grid(location: Location, day: date, appointments: list[Appointment], slot_minutes: int) -> dict:
     """Columns (the practitioners of the location and anyone booked there) and rows of time slots,
     each cell either an appointment starting then, 'busy' (inside one), or free."""
@@ -46,7 +53,15 @@ def day_grid(location: Location, day: date, appointments: list[Appointment], slo
             busy = starting is None and any(
                 a.practitioner_id == practitioner.pk and a.start_at < slot < a.end_at for a in holding
             )
-            cells.append({"practitioner": practitioner, "appointment": starting, "busy": busy})
+            cells.append(
+                {
+                    "practitioner": practitioner,
+                    "appointment": starting,
+                    "busy": busy,
+                    "steps": STEPS.get(starting.status, []) if starting else [],
+                    "can_cancel": bool(starting) and starting.status == Appointment.Status.BOOKED,
+                }
+            )
         rows.append({"time": slot, "cells": cells})
     cancelled = [a for a in appointments if a.status not in Appointment.HOLDING]
     return {"columns": practitioners, "rows": rows, "cancelled": cancelled}

@@ -142,3 +142,39 @@ def cancel_appointment(*, actor: User, appointment: Appointment, reason: str) ->
         detail={"reason": appointment.cancel_reason, "late": appointment.late_cancellation},
     )
     return appointment
+
+
+# The moves an appointment can make at the front desk: from -> (to, time field to stamp).
+MOVES = {
+    "check_in": (Appointment.Status.BOOKED, Appointment.Status.ARRIVED, "checked_in_at"),
+    "check_out": (Appointment.Status.ARRIVED, Appointment.Status.FULFILLED, "checked_out_at"),
+    "no_show": (Appointment.Status.BOOKED, Appointment.Status.NO_SHOW, None),
+}
+
+
+@transaction.atomic
+def move_appointment(*, actor: User, appointment: Appointment, move: str, at: datetime | None = None) -> Appointment:
+    """Check a patient in or out, or record a no-show."""
+    if move not in MOVES:
+        raise SchedulingError(f"Unknown step {move!r}.")
+    source, target, stamp = MOVES[move]
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != source:
+        raise SchedulingError(
+            f"The appointment is {appointment.get_status_display().lower()}; "
+            f"it cannot be marked {target.label.lower()}."
+        )
+    appointment.status = target
+    fields = ["status", "updated_at"]
+    if stamp:
+        setattr(appointment, stamp, at or timezone.now())
+        fields.append(stamp)
+    appointment.save(update_fields=fields)
+    audit.record(
+        actor=actor,
+        action=AuditAction.APPOINTMENT_MOVED,
+        target=appointment,
+        patient=appointment.patient,
+        detail={"to": target.value},
+    )
+    return appointment

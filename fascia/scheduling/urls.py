@@ -9,4 +9,5 @@ urlpatterns = [
     path("book/", views.book, name="book"),
     path("book/patients/", views.patient_picker, name="patient_picker"),
     path("<uuid:appointment_id>/cancel/", views.cancel, name="cancel"),
+    path("<uuid:appointment_id>/<slug:step>/", views.move, name="move"),
 ]

@@ -97,6 +97,19 @@ def patient_picker(request: ClinicRequest) -> HttpResponse:
 
 @staff_view(roles.CHANGE_APPOINTMENT)
 @require_POST
+def move(request: ClinicRequest, appointment_id: UUID, step: str) -> HttpResponse:
+    """Check in, check out, or no-show, from the day view."""
+    appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=request.organization)
+    try:
+        services.move_appointment(actor=request.user, appointment=appointment, move=step.replace("-", "_"))
+    except services.SchedulingError as e:
+        messages.error(request, str(e))
+    day = timezone.localtime(appointment.start_at).date()
+    return redirect(f"{reverse('scheduling:day')}?date={day:%Y-%m-%d}&location={appointment.location.public_id}")
+
+
+@staff_view(roles.CHANGE_APPOINTMENT)
+@require_POST
 def cancel(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
     appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=request.organization)
     form = CancelForm(request.POST)

@@ -96,6 +96,7 @@ POST_ONLY = {
     "plans:end": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:letter": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
     "scheduling:cancel": (REGISTRATION, lambda f: [f["appointment"].public_id], {"reason": "Ill"}, 302),
+    "scheduling:move": (REGISTRATION, lambda f: [f["appointment"].public_id, "check-in"], {}, 302),
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}

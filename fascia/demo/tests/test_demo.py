@@ -89,3 +89,13 @@ def test_every_patient_has_an_active_plan_and_facts_trigger_each_level(demo: Non
     assert worst_level(screen_patient(dvt, swedish, "lower-leg-right")) == "absolute"
     assert worst_level(screen_patient(knee, swedish, "leg-right")) == "local"
     assert worst_level(screen_patient(anticoagulated, deep, "lower-back")) == "caution"
+
+
+def test_this_week_has_a_schedule_without_overlaps(demo: None) -> None:
+    from fascia.scheduling.models import Appointment
+
+    appointments = list(Appointment.objects.order_by("practitioner_id", "start_at"))
+    assert len(appointments) > 40
+    for earlier, later in zip(appointments, appointments[1:], strict=False):
+        if earlier.practitioner_id == later.practitioner_id:
+            assert earlier.end_at <= later.start_at

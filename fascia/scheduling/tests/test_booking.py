@@ -184,3 +184,14 @@ def test_only_one_of_many_simultaneous_bookings_wins(
         thread.join()
     assert sorted(outcomes) == ["booked"] + ["clash"] * 7
     assert Appointment.objects.filter(status="booked").count() == 1
+
+
+def test_check_in_then_out(
+    frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+) -> None:
+    appointment = book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+    with pytest.raises(services.SchedulingError, match="cannot be marked completed"):
+        services.move_appointment(actor=frank, appointment=appointment, move="check_out")
+    arrived = services.move_appointment(actor=frank, appointment=appointment, move="check_in")
+    done = services.move_appointment(actor=frank, appointment=arrived, move="check_out")
+    assert done.status == "fulfilled" and done.checked_in_at and done.checked_out_at
