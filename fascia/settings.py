@@ -193,4 +193,7 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 25
 
+# `fascia send_reminders` emails patients this many hours before their appointment.
+REMINDER_HOURS = env_int("FASCIA_REMINDER_HOURS", "24", minimum=1)
+
 FORM_RENDERER = "fascia.core.forms.FasciaFormRenderer"

@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     TECHNIQUE_SAVED = "techniques.technique.saved", "Saved technique"
     APPOINTMENT_BOOKED = "scheduling.appointment.booked", "Booked appointment"
     APPOINTMENT_CANCELLED = "scheduling.appointment.cancelled", "Cancelled appointment"
+    REMINDER_SENT = "scheduling.reminder.sent", "Sent appointment reminder"
     APPOINTMENT_MOVED = "scheduling.appointment.moved", "Checked in, checked out or marked no-show"
     PATIENT_SCREENED = "techniques.patient.screened", "Screened a technique against contraindications"
     STAFF_CREATED = "core.staff.created", "Created staff account"
