@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     DOCUMENT_VIEWED = "referrals.document.viewed", "Opened a stored document"
     TECHNIQUE_SAVED = "techniques.technique.saved", "Saved technique"
     APPOINTMENT_BOOKED = "scheduling.appointment.booked", "Booked appointment"
+    APPOINTMENT_RESCHEDULED = "scheduling.appointment.rescheduled", "Rescheduled appointment"
     APPOINTMENT_CANCELLED = "scheduling.appointment.cancelled", "Cancelled appointment"
     REMINDER_SENT = "scheduling.reminder.sent", "Sent appointment reminder"
     APPOINTMENT_MOVED = "scheduling.appointment.moved", "Checked in, checked out or marked no-show"

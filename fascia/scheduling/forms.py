@@ -30,3 +30,20 @@ class BookingForm(StyledForm):
 
 class CancelForm(StyledForm):
     reason = forms.CharField(max_length=200)
+
+
+class RescheduleForm(StyledForm):
+    practitioner = forms.ModelChoiceField(queryset=Practitioner.objects.none(), to_field_name="public_id")
+    location = forms.ModelChoiceField(queryset=Location.objects.none(), to_field_name="public_id")
+    day = forms.DateField(label="New date", widget=DateInput())
+    start = forms.TimeField(label="New time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, to_field_name="public_id")
+    override = forms.BooleanField(label="Move anyway (admins: outside hours or locations)", required=False)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = Practitioner.objects.filter(
+            user__organization=organization, user__is_active=True
+        ).select_related("user")
+        self.fields["location"].queryset = organization.locations.filter(is_active=True)
+        self.fields["room"].queryset = Room.objects.filter(location__organization=organization, is_active=True)

@@ -63,6 +63,47 @@ def warnings_for(practitioner: Practitioner, location: Location, start_at: datet
     return warnings
 
 
+def _check_slot(
+    *,
+    patient: Patient,
+    practitioner: Practitioner,
+    location: Location,
+    room: Room | None,
+    start_at: datetime,
+    end_at: datetime,
+    override: bool,
+    moving: Appointment | None = None,
+) -> list[str]:
+    """Raise Clash when the practitioner, room or patient is taken then, NeedsOverride for an unusual
+    time or place (unless overridden); return the overridden warnings."""
+    overlapping = Appointment.objects.filter(
+        status__in=Appointment.HOLDING, start_at__lt=end_at, end_at__gt=start_at
+    ).select_related("patient", "practitioner__user")
+    if moving is not None:
+        overlapping = overlapping.exclude(pk=moving.pk)
+    if taken := list(overlapping.filter(practitioner=practitioner)[:1]):
+        raise _clash(taken, str(practitioner))
+    if room is not None and (taken := list(overlapping.filter(room=room)[:1])):
+        raise _clash(taken, room.name)
+    if taken := list(overlapping.filter(patient=patient)[:1]):
+        raise _clash(taken, patient.display_name)
+    warnings = warnings_for(practitioner, location, start_at, end_at)
+    if warnings and not override:
+        raise NeedsOverride(warnings)
+    return warnings
+
+
+def _save_guarded(appointment: Appointment, practitioner: Practitioner, **kwargs: object) -> None:
+    """Save, turning PostgreSQL's exclusion-constraint error into the same Clash as the check."""
+    try:
+        with transaction.atomic():
+            appointment.save(**kwargs)
+    except IntegrityError as e:
+        if "no_overlap" in str(e):
+            raise Clash(f"{practitioner} or the room was booked for this time a moment ago.") from None
+        raise
+
+
 @transaction.atomic
 def book_appointment(
     *,
@@ -83,18 +124,15 @@ def book_appointment(
     cannot see, and its error becomes the same Clash.
     """
     end_at = start_at + timedelta(minutes=appointment_type.minutes)
-    overlapping = Appointment.objects.filter(
-        status__in=Appointment.HOLDING, start_at__lt=end_at, end_at__gt=start_at
-    ).select_related("patient", "practitioner__user")
-    if taken := list(overlapping.filter(practitioner=practitioner)[:1]):
-        raise _clash(taken, str(practitioner))
-    if room is not None and (taken := list(overlapping.filter(room=room)[:1])):
-        raise _clash(taken, room.name)
-    if taken := list(overlapping.filter(patient=patient)[:1]):
-        raise _clash(taken, patient.display_name)
-    warnings = warnings_for(practitioner, location, start_at, end_at)
-    if warnings and not override:
-        raise NeedsOverride(warnings)
+    warnings = _check_slot(
+        patient=patient,
+        practitioner=practitioner,
+        location=location,
+        room=room,
+        start_at=start_at,
+        end_at=end_at,
+        override=override,
+    )
     appointment = Appointment(
         patient=patient,
         practitioner=practitioner,
@@ -120,6 +158,52 @@ def book_appointment(
         target=appointment,
         patient=patient,
         detail={"warnings_overridden": warnings} if warnings else {},
+    )
+    return appointment
+
+
+@transaction.atomic
+def reschedule_appointment(
+    *,
+    actor: User,
+    appointment: Appointment,
+    start_at: datetime,
+    practitioner: Practitioner | None = None,
+    location: Location | None = None,
+    room: Room | None = None,
+    override: bool = False,
+) -> Appointment:
+    """Move a booked appointment to another time (and practitioner, location or room) it fits."""
+    appointment = (
+        Appointment.objects.select_for_update().select_related("appointment_type", "patient").get(pk=appointment.pk)
+    )
+    if appointment.status != Appointment.Status.BOOKED:
+        raise SchedulingError(f"A {appointment.get_status_display().lower()} appointment cannot be moved.")
+    practitioner = practitioner or appointment.practitioner
+    location = location or appointment.location
+    end_at = start_at + (appointment.end_at - appointment.start_at)
+    _check_slot(
+        patient=appointment.patient,
+        practitioner=practitioner,
+        location=location,
+        room=room,
+        start_at=start_at,
+        end_at=end_at,
+        override=override,
+        moving=appointment,
+    )
+    before = timezone.localtime(appointment.start_at)
+    appointment.start_at, appointment.end_at = start_at, end_at
+    appointment.practitioner, appointment.location, appointment.room = practitioner, location, room
+    appointment.reminder_sent_at = None  # the patient needs a reminder of the new time
+    appointment.full_clean()
+    _save_guarded(appointment, practitioner)
+    audit.record(
+        actor=actor,
+        action=AuditAction.APPOINTMENT_RESCHEDULED,
+        target=appointment,
+        patient=appointment.patient,
+        detail={"from": before.isoformat()},
     )
     return appointment
 

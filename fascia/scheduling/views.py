@@ -13,7 +13,7 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.scheduling import services
-from fascia.scheduling.forms import BookingForm, CancelForm
+from fascia.scheduling.forms import BookingForm, CancelForm, RescheduleForm
 from fascia.scheduling.models import Appointment
 from fascia.scheduling.queries import appointments_on, day_grid
 
@@ -93,6 +93,49 @@ def patient_picker(request: ClinicRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     patients = list(search_patients(request.user, query)[:8]) if len(query) >= 2 else []
     return render(request, "scheduling/book.html#picker", {"patients": patients, "query": query})
+
+
+@staff_view(roles.CHANGE_APPOINTMENT)
+@require_http_methods(["GET", "POST"])
+def reschedule(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "practitioner__user", "location", "room"),
+        public_id=appointment_id,
+        location__organization=request.organization,
+    )
+    start = timezone.localtime(appointment.start_at)
+    initial = {
+        "practitioner": appointment.practitioner.public_id,
+        "location": appointment.location.public_id,
+        "room": appointment.room.public_id if appointment.room else None,
+        "day": start.date(),
+        "start": start.time(),
+    }
+    form = RescheduleForm(request.POST or None, initial=initial, organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["override"] and not request.user.has_perm(roles.OVERRIDE_APPOINTMENT):
+            form.add_error("override", "Only an admin can book outside working hours or locations.")
+        else:
+            start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
+            try:
+                services.reschedule_appointment(
+                    actor=request.user,
+                    appointment=appointment,
+                    start_at=start_at,
+                    practitioner=data["practitioner"],
+                    location=data["location"],
+                    room=data["room"],
+                    override=data["override"],
+                )
+            except services.SchedulingError as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(request, f"Moved to {data['day']:%a %b %d} {data['start']:%H:%M}.")
+                return redirect(
+                    f"{reverse('scheduling:day')}?date={data['day']:%Y-%m-%d}&location={data['location'].public_id}"
+                )
+    return render(request, "scheduling/reschedule.html", {"form": form, "appointment": appointment})
 
 
 @staff_view(roles.CHANGE_APPOINTMENT)

@@ -1,6 +1,7 @@
 """axe-core finds no accessibility violation (labels, contrast, landmarks, ARIA) on the pages."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -13,6 +14,8 @@ from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans.services import create_plan
+from fascia.scheduling.models import AppointmentType
+from fascia.scheduling.services import book_appointment
 
 
 def violations(page) -> list[str]:
@@ -28,6 +31,16 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Warfarin", is_anticoagulant=True)
     evaluation = complete_draft(tess, patient, body_marks=[{"region": "back-neck", "kind": "pain", "intensity": 4}])
     signed = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
+    tess.practitioner.locations.add(location)
+    appointment = book_appointment(
+        actor=tess,
+        patient=patient,
+        practitioner=tess.practitioner,
+        location=location,
+        appointment_type=AppointmentType.objects.get(code="follow-up-30"),
+        start_at=datetime(2030, 1, 7, 10, tzinfo=ZoneInfo("America/New_York")),
+        override=True,
+    )
     plan = create_plan(
         actor=tess,
         evaluation=signed,
@@ -64,6 +77,7 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         reverse("plans:detail", args=[plan.public_id]),
         reverse("scheduling:day"),
         reverse("scheduling:book"),
+        reverse("scheduling:reschedule", args=[appointment.public_id]),
     ]
     found = {}
     for url in urls:

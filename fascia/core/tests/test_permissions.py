@@ -58,6 +58,7 @@ PAGES = {
     "scheduling:day": (ALL, lambda f: []),
     "scheduling:book": (REGISTRATION, lambda f: []),
     "scheduling:patient_picker": (REGISTRATION, lambda f: []),
+    "scheduling:reschedule": (REGISTRATION, lambda f: [f["appointment"].public_id]),
     "techniques:create": (ADMIN, lambda f: []),
     "techniques:edit": (ADMIN, lambda f: ["swedish"]),
     "plans:detail": (CLINICAL, lambda f: [f["plan"].public_id]),

@@ -195,3 +195,18 @@ def test_check_in_then_out(
     arrived = services.move_appointment(actor=frank, appointment=appointment, move="check_in")
     done = services.move_appointment(actor=frank, appointment=arrived, move="check_out")
     assert done.status == "fulfilled" and done.checked_in_at and done.checked_out_at
+
+
+def test_rescheduling_moves_within_free_time(
+    frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+) -> None:
+    first = book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+    second = book(
+        frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10 + timedelta(hours=1)
+    )
+    moved = services.reschedule_appointment(actor=frank, appointment=first, start_at=MONDAY_10 + timedelta(minutes=15))
+    assert moved.start_at == MONDAY_10 + timedelta(minutes=15) and moved.end_at == MONDAY_10 + timedelta(minutes=45)
+    with pytest.raises(services.Clash):
+        services.reschedule_appointment(actor=frank, appointment=moved, start_at=MONDAY_10 + timedelta(minutes=45))
+    second.refresh_from_db()
+    assert second.start_at == MONDAY_10 + timedelta(hours=1)
