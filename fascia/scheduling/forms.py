@@ -47,3 +47,20 @@ class RescheduleForm(StyledForm):
         ).select_related("user")
         self.fields["location"].queryset = organization.locations.filter(is_active=True)
         self.fields["room"].queryset = Room.objects.filter(location__organization=organization, is_active=True)
+
+
+class FreeSlotForm(StyledForm):
+    appointment_type = forms.ModelChoiceField(label="Type", queryset=AppointmentType.objects.filter(is_active=True))
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.none(), to_field_name="public_id", required=False, empty_label="Any practitioner"
+    )
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.none(), to_field_name="public_id", required=False, empty_label="Any location"
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = Practitioner.objects.filter(
+            user__organization=organization, user__is_active=True
+        ).select_related("user")
+        self.fields["location"].queryset = organization.locations.filter(is_active=True)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.day, name="day"),
     path("book/", views.book, name="book"),
     path("book/patients/", views.patient_picker, name="patient_picker"),
+    path("free/", views.free_slots, name="free"),
     path("<uuid:appointment_id>/cancel/", views.cancel, name="cancel"),
     path("<uuid:appointment_id>/reschedule/", views.reschedule, name="reschedule"),
     path("<uuid:appointment_id>/<slug:step>/", views.move, name="move"),

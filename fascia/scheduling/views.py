@@ -13,9 +13,9 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.scheduling import services
-from fascia.scheduling.forms import BookingForm, CancelForm, RescheduleForm
+from fascia.scheduling.forms import BookingForm, CancelForm, FreeSlotForm, RescheduleForm
 from fascia.scheduling.models import Appointment
-from fascia.scheduling.queries import appointments_on, day_grid
+from fascia.scheduling.queries import appointments_on, day_grid, next_free_slots
 
 SLOT_MINUTES = 15
 
@@ -84,6 +84,33 @@ def book(request: ClinicRequest) -> HttpResponse:
                     f"{reverse('scheduling:day')}?date={data['day']:%Y-%m-%d}&location={data['location'].public_id}"
                 )
     return render(request, "scheduling/book.html", {"form": form, "patient": patient})
+
+
+@staff_view(roles.BOOK_APPOINTMENT)
+@require_GET
+def free_slots(request: ClinicRequest) -> HttpResponse:
+    """The next free times for a practitioner, or for anyone, with a link to book each."""
+    form = FreeSlotForm(request.GET or None, organization=request.organization)
+    slots = []
+    if form.is_valid():
+        data = form.cleaned_data
+        slots = next_free_slots(
+            request.user,
+            minutes=data["appointment_type"].minutes,
+            after=timezone.now(),
+            practitioner=data["practitioner"],
+            location=data["location"],
+            limit=10,
+        )
+    return render(
+        request,
+        "scheduling/free_slots.html",
+        {
+            "form": form,
+            "slots": [(timezone.localtime(start), practitioner, location) for start, practitioner, location in slots],
+            "searched": form.is_bound,
+        },
+    )
 
 
 @staff_view(roles.BOOK_APPOINTMENT)

@@ -77,6 +77,7 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         reverse("plans:detail", args=[plan.public_id]),
         reverse("scheduling:day"),
         reverse("scheduling:book"),
+        reverse("scheduling:free"),
         reverse("scheduling:reschedule", args=[appointment.public_id]),
     ]
     found = {}

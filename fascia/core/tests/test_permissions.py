@@ -59,6 +59,7 @@ PAGES = {
     "scheduling:book": (REGISTRATION, lambda f: []),
     "scheduling:patient_picker": (REGISTRATION, lambda f: []),
     "scheduling:reschedule": (REGISTRATION, lambda f: [f["appointment"].public_id]),
+    "scheduling:free": (REGISTRATION, lambda f: []),
     "techniques:create": (ADMIN, lambda f: []),
     "techniques:edit": (ADMIN, lambda f: ["swedish"]),
     "plans:detail": (CLINICAL, lambda f: [f["plan"].public_id]),

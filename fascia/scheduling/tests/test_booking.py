@@ -210,3 +210,21 @@ def test_rescheduling_moves_within_free_time(
         services.reschedule_appointment(actor=frank, appointment=moved, start_at=MONDAY_10 + timedelta(minutes=45))
     second.refresh_from_db()
     assert second.start_at == MONDAY_10 + timedelta(hours=1)
+
+
+def test_the_next_free_slots_skip_bookings_and_time_off(
+    frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+) -> None:
+    from fascia.scheduling.queries import next_free_slots
+
+    monday_8 = MONDAY_10.replace(hour=8)
+    book(frank, PatientFactory(organization=location.organization), location, follow_up, monday_8)
+    TimeOff.objects.create(
+        practitioner=tess.practitioner,
+        starts_at=monday_8 + timedelta(minutes=30),
+        ends_at=monday_8 + timedelta(hours=1),
+    )
+    slots = next_free_slots(frank, minutes=45, after=monday_8 - timedelta(hours=2), limit=3)
+    assert [timezone.localtime(s[0]).strftime("%a %H:%M") for s in slots] == ["Mon 09:00", "Mon 09:15", "Mon 09:30"]
+    evening = next_free_slots(frank, minutes=45, after=MONDAY_10.replace(hour=17, minute=20), limit=1)
+    assert timezone.localtime(evening[0][0]).strftime("%a %H:%M") == "Tue 08:00"  # today is full

@@ -73,3 +73,17 @@ def test_front_desk_books_a_follow_up_from_the_day_view(
     assert "10:00–10:45" in cell.inner_text()
     appointment = Appointment.objects.get()
     assert appointment.start_at == datetime(2030, 1, 7, 10, tzinfo=ZoneInfo("America/New_York"))
+
+
+def test_the_next_free_slot_page_links_to_booking(
+    client: Client, frank: User, tess: User, location: Location, hours: None
+) -> None:
+    login(client, frank)
+    kind = AppointmentType.objects.get(code="follow-up-60")
+    r = client.get(
+        reverse("scheduling:free"), {"appointment_type": kind.pk, "practitioner": tess.practitioner.public_id}
+    )
+    assert len(r.context["slots"]) == 10
+    start, practitioner, _ = r.context["slots"][0]
+    assert practitioner == tess.practitioner and start.weekday() == 0 and start.hour >= 8
+    assert f"practitioner={tess.practitioner.public_id}" in r.content.decode()
