@@ -17,6 +17,14 @@ class BookingForm(StyledForm):
     start = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, to_field_name="public_id")
     notes = forms.CharField(required=False, max_length=300)
+    repeat_weekdays = forms.MultipleChoiceField(
+        label="Repeat every week on",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(str(n), name) for n, name in enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])],
+        help_text="For a series, e.g. Tuesday and Thursday as the plan of care says",
+    )
+    repeat_weeks = forms.IntegerField(label="For how many weeks", required=False, min_value=1, max_value=26)
     override = forms.BooleanField(label="Book anyway (admins: outside hours or locations)", required=False)
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
@@ -26,6 +34,12 @@ class BookingForm(StyledForm):
         ).select_related("user")
         self.fields["location"].queryset = organization.locations.filter(is_active=True)
         self.fields["room"].queryset = Room.objects.filter(location__organization=organization, is_active=True)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if bool(data.get("repeat_weekdays")) != bool(data.get("repeat_weeks")):
+            raise forms.ValidationError("For a series, choose the weekdays and the number of weeks.")
+        return data
 
 
 class CancelForm(StyledForm):

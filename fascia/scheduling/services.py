@@ -1,6 +1,6 @@
 """Booking: no practitioner, room or patient is ever in two appointments at once."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -262,3 +262,59 @@ def move_appointment(*, actor: User, appointment: Appointment, move: str, at: da
         detail={"to": target.value},
     )
     return appointment
+
+
+class SeriesClash(SchedulingError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("The series was not booked. " + " ".join(problems))
+
+
+def series_starts(first_day: date, start: time, weekdays: list[int], weeks: int) -> list[datetime]:
+    """Every start of a weekly series from `first_day`: the given weekdays (0 = Monday) for `weeks`
+    weeks, each at the same wall-clock time in the clinic's zone, across month ends and DST changes."""
+    zone = timezone.get_current_timezone()
+    last = first_day + timedelta(weeks=weeks)
+    days = (first_day + timedelta(days=n) for n in range((last - first_day).days))
+    return [datetime.combine(day, start, tzinfo=zone) for day in days if day.weekday() in weekdays]
+
+
+@transaction.atomic
+def book_series(
+    *,
+    actor: User,
+    patient: Patient,
+    practitioner: Practitioner,
+    location: Location,
+    appointment_type: AppointmentType,
+    starts: list[datetime],
+    room: Room | None = None,
+    notes: str = "",
+    override: bool = False,
+) -> list[Appointment]:
+    """Book every start of a series, or none: a clash or warning on any date refuses the whole
+    series with the list of dates at fault."""
+    if not starts:
+        raise SchedulingError("The series has no dates: choose weekdays and a number of weeks.")
+    booked, problems = [], []
+    for start_at in starts:
+        try:
+            with transaction.atomic():
+                booked.append(
+                    book_appointment(
+                        actor=actor,
+                        patient=patient,
+                        practitioner=practitioner,
+                        location=location,
+                        appointment_type=appointment_type,
+                        start_at=start_at,
+                        room=room,
+                        notes=notes,
+                        override=override,
+                    )
+                )
+        except SchedulingError as e:
+            problems.append(f"{timezone.localtime(start_at):%a %Y-%m-%d %H:%M}: {e}")
+    if problems:
+        raise SeriesClash(problems)
+    return booked

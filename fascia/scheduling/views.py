@@ -60,14 +60,21 @@ def book(request: ClinicRequest) -> HttpResponse:
             form.add_error("override", "Only an admin can book outside working hours or locations.")
         else:
             start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
+            starts = (
+                services.series_starts(
+                    data["day"], data["start"], [int(d) for d in data["repeat_weekdays"]], data["repeat_weeks"]
+                )
+                if data["repeat_weeks"]
+                else [start_at]
+            )
             try:
-                appointment = services.book_appointment(
+                booked = services.book_series(
                     actor=request.user,
                     patient=patient,
                     practitioner=data["practitioner"],
                     location=data["location"],
                     appointment_type=data["appointment_type"],
-                    start_at=start_at,
+                    starts=starts,
                     room=data["room"],
                     notes=data["notes"],
                     override=data["override"],
@@ -75,13 +82,11 @@ def book(request: ClinicRequest) -> HttpResponse:
             except services.SchedulingError as e:
                 form.add_error(None, str(e))
             else:
-                messages.success(
-                    request,
-                    f"Booked {appointment.patient.display_name} "
-                    f"{timezone.localtime(appointment.start_at):%a %b %d %H:%M}.",
-                )
+                first = timezone.localtime(booked[0].start_at)
+                more = f" and {len(booked) - 1} more" if len(booked) > 1 else ""
+                messages.success(request, f"Booked {patient.display_name} {first:%a %b %d %H:%M}{more}.")
                 return redirect(
-                    f"{reverse('scheduling:day')}?date={data['day']:%Y-%m-%d}&location={data['location'].public_id}"
+                    f"{reverse('scheduling:day')}?date={first:%Y-%m-%d}&location={data['location'].public_id}"
                 )
     return render(request, "scheduling/book.html", {"form": form, "patient": patient})
 

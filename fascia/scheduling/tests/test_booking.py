@@ -1,5 +1,5 @@
 import threading
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -228,3 +228,43 @@ def test_the_next_free_slots_skip_bookings_and_time_off(
     assert [timezone.localtime(s[0]).strftime("%a %H:%M") for s in slots] == ["Mon 09:00", "Mon 09:15", "Mon 09:30"]
     evening = next_free_slots(frank, minutes=45, after=MONDAY_10.replace(hour=17, minute=20), limit=1)
     assert timezone.localtime(evening[0][0]).strftime("%a %H:%M") == "Tue 08:00"  # today is full
+
+
+class TestSeries:
+    def test_weekly_series_keep_the_wall_clock_time_across_dst_and_month_ends(self) -> None:
+        # US daylight saving time ends on Sunday 2026-11-01: the Tuesday after is UTC-5, the one before UTC-4.
+        starts = services.series_starts(date(2026, 10, 27), time(10), weekdays=[1, 3], weeks=2)
+        local = [timezone.localtime(s).strftime("%a %m-%d %H:%M") for s in starts]
+        assert local == ["Tue 10-27 10:00", "Thu 10-29 10:00", "Tue 11-03 10:00", "Thu 11-05 10:00"]
+        assert [s.utcoffset().total_seconds() / 3600 for s in starts] == [-4, -4, -5, -5]
+
+    def test_month_end(self) -> None:
+        starts = services.series_starts(date(2027, 1, 29), time(9, 30), weekdays=[0, 4], weeks=1)
+        assert [s.date().isoformat() for s in starts] == ["2027-01-29", "2027-02-01"]
+
+    def test_a_series_is_booked_whole_or_not_at_all(
+        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+    ) -> None:
+        patient = PatientFactory(organization=location.organization)
+        starts = services.series_starts(MONDAY_10.date(), time(10), weekdays=[0, 2], weeks=3)
+        book(frank, PatientFactory(organization=location.organization), location, follow_up, starts[3])
+        with pytest.raises(services.SeriesClash) as caught:
+            services.book_series(
+                actor=frank,
+                patient=patient,
+                practitioner=tess.practitioner,
+                location=location,
+                appointment_type=follow_up,
+                starts=starts,
+            )
+        assert len(caught.value.problems) == 1 and "Wed 2030-01-16 10:00" in caught.value.problems[0]
+        assert not Appointment.objects.filter(patient=patient).exists()
+        booked = services.book_series(
+            actor=frank,
+            patient=patient,
+            practitioner=tess.practitioner,
+            location=location,
+            appointment_type=follow_up,
+            starts=[s for i, s in enumerate(starts) if i != 3],
+        )
+        assert len(booked) == 5

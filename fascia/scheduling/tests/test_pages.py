@@ -87,3 +87,27 @@ def test_the_next_free_slot_page_links_to_booking(
     start, practitioner, _ = r.context["slots"][0]
     assert practitioner == tess.practitioner and start.weekday() == 0 and start.hour >= 8
     assert f"practitioner={tess.practitioner.public_id}" in r.content.decode()
+
+
+def test_a_series_from_the_booking_form(
+    client: Client, frank: User, tess: User, location: Location, hours: None
+) -> None:
+    WorkingHours.objects.create(
+        practitioner=tess.practitioner, location=location, weekday=2, starts=time(8), ends=time(18)
+    )
+    patient = PatientFactory(organization=location.organization)
+    login(client, frank)
+    form = {
+        "patient": patient.public_id,
+        "practitioner": tess.practitioner.public_id,
+        "location": location.public_id,
+        "appointment_type": AppointmentType.objects.get(code="follow-up-30").pk,
+        "day": "2030-01-07",
+        "start": "09:00",
+        "notes": "Plan: 2x/week",
+    }
+    r = client.post(reverse("scheduling:book"), {**form, "repeat_weekdays": ["0", "2"]})
+    assert "choose the weekdays and the number of weeks" in r.content.decode()
+    r = client.post(reverse("scheduling:book"), {**form, "repeat_weekdays": ["0", "2"], "repeat_weeks": "3"})
+    assert r.status_code == 302
+    assert Appointment.objects.filter(patient=patient, notes="Plan: 2x/week").count() == 6
