@@ -29,6 +29,7 @@ class AuditAction(models.TextChoices):
     APPOINTMENT_BOOKED = "scheduling.appointment.booked", "Booked appointment"
     APPOINTMENT_RESCHEDULED = "scheduling.appointment.rescheduled", "Rescheduled appointment"
     APPOINTMENT_CANCELLED = "scheduling.appointment.cancelled", "Cancelled appointment"
+    WAITLIST_CHANGED = "scheduling.waitlist.changed", "Changed the waitlist"
     REMINDER_SENT = "scheduling.reminder.sent", "Sent appointment reminder"
     APPOINTMENT_MOVED = "scheduling.appointment.moved", "Checked in, checked out or marked no-show"
     PATIENT_SCREENED = "techniques.patient.screened", "Screened a technique against contraindications"

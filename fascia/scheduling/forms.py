@@ -2,10 +2,10 @@ from typing import Any
 
 from django import forms
 
-from fascia.core.forms import DateInput, StyledForm
+from fascia.core.forms import DateInput, StyledForm, StyledModelForm
 from fascia.core.models import Location, Organization, Room
 from fascia.practitioners.models import Practitioner
-from fascia.scheduling.models import AppointmentType
+from fascia.scheduling.models import AppointmentType, WaitlistEntry
 
 
 class BookingForm(StyledForm):
@@ -78,3 +78,20 @@ class FreeSlotForm(StyledForm):
             user__organization=organization, user__is_active=True
         ).select_related("user")
         self.fields["location"].queryset = organization.locations.filter(is_active=True)
+
+
+class WaitlistForm(StyledModelForm):
+    patient = forms.UUIDField(widget=forms.HiddenInput, error_messages={"required": "Choose the patient."})
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["practitioner", "location", "appointment_type", "earliest", "latest", "notes"]
+        widgets = {"earliest": DateInput(), "latest": DateInput()}
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = Practitioner.objects.filter(
+            user__organization=organization, user__is_active=True
+        ).select_related("user")
+        self.fields["location"].queryset = organization.locations.filter(is_active=True)
+        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(is_active=True)

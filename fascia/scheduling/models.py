@@ -118,3 +118,46 @@ def ensure_default_types(**kwargs: object) -> None:
         for code, name, minutes, is_evaluation in DEFAULT_TYPES
         if code not in existing
     )
+
+
+class WaitlistEntry(TimestampedModel):
+    """A patient who wants an earlier or a specific slot; the day view lists those a free slot fits."""
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist_entries")
+    practitioner = models.ForeignKey(
+        Practitioner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Leave empty for any practitioner",
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Leave empty for any location",
+    )
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="+")
+    earliest = models.DateField("from")
+    latest = models.DateField("until")
+    notes = models.CharField(max_length=200, blank=True, help_text="For example: mornings only")
+    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latest__gte=F("earliest")),
+                name="waitlist_window",
+                violation_error_message="The window must end on or after its start.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} waiting {self.earliest:%Y-%m-%d}–{self.latest:%Y-%m-%d}"

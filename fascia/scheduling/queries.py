@@ -1,12 +1,12 @@
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from fascia.core.models import Location, User
 from fascia.patients.models import Patient
 from fascia.practitioners.models import Practitioner
-from fascia.scheduling.models import Appointment, TimeOff, WorkingHours
+from fascia.scheduling.models import Appointment, TimeOff, WaitlistEntry, WorkingHours
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -128,3 +128,13 @@ def next_free_slots(
         found += sorted(candidates, key=lambda c: (c[0], str(c[1])))[: limit - len(found)]
         day += timedelta(days=1)
     return found
+
+
+def waitlist_for(user: User, day: date, location: Location | None) -> list[WaitlistEntry]:
+    """Open waitlist entries whose window includes `day` and that this location can serve."""
+    entries = WaitlistEntry.objects.filter(
+        patient__organization_id=user.organization_id, resolved_at__isnull=True, earliest__lte=day, latest__gte=day
+    ).select_related("patient", "practitioner__user", "appointment_type", "location")
+    if location is not None:
+        entries = entries.filter(Q(location__isnull=True) | Q(location=location))
+    return list(entries)

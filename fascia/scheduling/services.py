@@ -10,7 +10,7 @@ from fascia.audit.models import AuditAction
 from fascia.core.models import Location, Room, User
 from fascia.patients.models import Patient
 from fascia.practitioners.models import Practitioner
-from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, WorkingHours
+from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, WaitlistEntry, WorkingHours
 
 LATE_CANCELLATION = timedelta(hours=24)
 
@@ -318,3 +318,24 @@ def book_series(
     if problems:
         raise SeriesClash(problems)
     return booked
+
+
+@transaction.atomic
+def add_to_waitlist(*, actor: User, entry: WaitlistEntry) -> WaitlistEntry:
+    entry.created_by = actor
+    entry.full_clean()
+    entry.save()
+    audit.record(
+        actor=actor, action=AuditAction.WAITLIST_CHANGED, target=entry, patient=entry.patient, detail={"added": True}
+    )
+    return entry
+
+
+@transaction.atomic
+def resolve_waitlist_entry(*, actor: User, entry: WaitlistEntry) -> WaitlistEntry:
+    entry.resolved_at = timezone.now()
+    entry.save(update_fields=["resolved_at", "updated_at"])
+    audit.record(
+        actor=actor, action=AuditAction.WAITLIST_CHANGED, target=entry, patient=entry.patient, detail={"resolved": True}
+    )
+    return entry

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,9 +14,9 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.scheduling import services
-from fascia.scheduling.forms import BookingForm, CancelForm, FreeSlotForm, RescheduleForm
-from fascia.scheduling.models import Appointment
-from fascia.scheduling.queries import appointments_on, day_grid, next_free_slots
+from fascia.scheduling.forms import BookingForm, CancelForm, FreeSlotForm, RescheduleForm, WaitlistForm
+from fascia.scheduling.models import Appointment, WaitlistEntry
+from fascia.scheduling.queries import appointments_on, day_grid, next_free_slots, waitlist_for
 
 SLOT_MINUTES = 15
 
@@ -38,6 +39,7 @@ def day(request: ClinicRequest) -> HttpResponse:
         "locations": locations,
         "location": location,
         "can_book": request.user.has_perm(roles.BOOK_APPOINTMENT),
+        "waitlist": waitlist_for(request.user, day, location) if request.user.has_perm(roles.BOOK_APPOINTMENT) else [],
         **(day_grid(location, day, appointments, SLOT_MINUTES) if location else {"columns": [], "rows": []}),
     }
     return render(request, "scheduling/day.html", context)
@@ -116,6 +118,37 @@ def free_slots(request: ClinicRequest) -> HttpResponse:
             "searched": form.is_bound,
         },
     )
+
+
+@staff_view(roles.BOOK_APPOINTMENT)
+@require_http_methods(["GET", "POST"])
+def waitlist(request: ClinicRequest) -> HttpResponse:
+    """Patients waiting for an earlier or a specific slot: add them, and strike them off once booked."""
+    form = WaitlistForm(request.POST or None, organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        patient = get_patient_for_user(request.user, form.cleaned_data["patient"])
+        entry = form.instance
+        entry.patient = patient
+        try:
+            services.add_to_waitlist(actor=request.user, entry=entry)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"{patient.display_name} is on the waitlist.")
+            return redirect("scheduling:waitlist")
+    entries = WaitlistEntry.objects.filter(
+        patient__organization=request.organization, resolved_at__isnull=True
+    ).select_related("patient", "practitioner__user", "location", "appointment_type")
+    return render(request, "scheduling/waitlist.html", {"form": form, "entries": entries})
+
+
+@staff_view(roles.BOOK_APPOINTMENT)
+@require_POST
+def waitlist_resolve(request: ClinicRequest, entry_id: UUID) -> HttpResponse:
+    entry = get_object_or_404(WaitlistEntry, public_id=entry_id, patient__organization=request.organization)
+    services.resolve_waitlist_entry(actor=request.user, entry=entry)
+    messages.success(request, f"{entry.patient.display_name} is off the waitlist.")
+    return redirect(request.POST.get("next") or reverse("scheduling:waitlist"))
 
 
 @staff_view(roles.BOOK_APPOINTMENT)

@@ -22,8 +22,8 @@ from fascia.patients.tests.factories import PatientFactory
 from fascia.plans.services import create_plan
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral
-from fascia.scheduling.models import AppointmentType, WorkingHours
-from fascia.scheduling.services import book_appointment
+from fascia.scheduling.models import AppointmentType, WaitlistEntry, WorkingHours
+from fascia.scheduling.services import add_to_waitlist, book_appointment
 
 ALL = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK, Role.BILLING}
 CLINICAL = {Role.ADMIN, Role.PRACTITIONER}
@@ -60,6 +60,7 @@ PAGES = {
     "scheduling:patient_picker": (REGISTRATION, lambda f: []),
     "scheduling:reschedule": (REGISTRATION, lambda f: [f["appointment"].public_id]),
     "scheduling:free": (REGISTRATION, lambda f: []),
+    "scheduling:waitlist": (REGISTRATION, lambda f: []),
     "techniques:create": (ADMIN, lambda f: []),
     "techniques:edit": (ADMIN, lambda f: ["swedish"]),
     "plans:detail": (CLINICAL, lambda f: [f["plan"].public_id]),
@@ -99,6 +100,7 @@ POST_ONLY = {
     "plans:letter": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
     "scheduling:cancel": (REGISTRATION, lambda f: [f["appointment"].public_id], {"reason": "Ill"}, 302),
     "scheduling:move": (REGISTRATION, lambda f: [f["appointment"].public_id, "check-in"], {}, 302),
+    "scheduling:waitlist_resolve": (REGISTRATION, lambda f: [f["waitlist"].public_id], {}, 302),
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
@@ -193,7 +195,17 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         start_at=datetime(2030, 1, 7, 10, tzinfo=ZoneInfo("America/New_York")),
         override=True,
     )
+    waitlist = add_to_waitlist(
+        actor=tess,
+        entry=WaitlistEntry(
+            patient=patient,
+            appointment_type=AppointmentType.objects.get(code="follow-up-30"),
+            earliest=date(2030, 1, 1),
+            latest=date(2030, 2, 1),
+        ),
+    )
     return {
+        "waitlist": waitlist,
         "appointment": appointment,
         "evaluation": start_evaluation(actor=tess, patient=patient),
         "signed_evaluation": signed,

@@ -111,3 +111,30 @@ def test_a_series_from_the_booking_form(
     r = client.post(reverse("scheduling:book"), {**form, "repeat_weekdays": ["0", "2"], "repeat_weeks": "3"})
     assert r.status_code == 302
     assert Appointment.objects.filter(patient=patient, notes="Plan: 2x/week").count() == 6
+
+
+def test_the_waitlist_shows_on_the_days_it_fits(
+    client: Client, frank: User, tess: User, location: Location, hours: None
+) -> None:
+    patient = PatientFactory(organization=location.organization, family_name="Quayle", given_name="Nora")
+    login(client, frank)
+    kind = AppointmentType.objects.get(code="follow-up-30")
+    r = client.post(
+        reverse("scheduling:waitlist"),
+        {"patient": patient.public_id, "appointment_type": kind.pk, "earliest": "2030-01-10", "latest": "2030-01-05"},
+    )
+    assert "must end on or after its start" in r.content.decode()
+    r = client.post(
+        reverse("scheduling:waitlist"),
+        {
+            "patient": patient.public_id,
+            "appointment_type": kind.pk,
+            "earliest": "2030-01-05",
+            "latest": "2030-01-10",
+            "notes": "Mornings only",
+        },
+    )
+    assert r.status_code == 302
+    day = f"{reverse('scheduling:day')}?location={location.public_id}&date="
+    assert "Quayle, Nora" in client.get(day + "2030-01-07").content.decode()
+    assert "Quayle, Nora" not in client.get(day + "2030-01-14").content.decode()
