@@ -6,6 +6,7 @@ app_name = "scheduling"
 
 urlpatterns = [
     path("", views.day, name="day"),
+    path("week/", views.week, name="week"),
     path("book/", views.book, name="book"),
     path("book/patients/", views.patient_picker, name="patient_picker"),
     path("free/", views.free_slots, name="free"),

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.patients.queries import get_patient_for_user, search_patients
+from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
 from fascia.scheduling.forms import BookingForm, CancelForm, FreeSlotForm, RescheduleForm, WaitlistForm
 from fascia.scheduling.models import Appointment, WaitlistEntry
-from fascia.scheduling.queries import appointments_on, day_grid, next_free_slots, waitlist_for
+from fascia.scheduling.queries import appointments_on, day_bounds, day_grid, next_free_slots, waitlist_for
 
 SLOT_MINUTES = 15
 
@@ -43,6 +44,49 @@ def day(request: ClinicRequest) -> HttpResponse:
         **(day_grid(location, day, appointments, SLOT_MINUTES) if location else {"columns": [], "rows": []}),
     }
     return render(request, "scheduling/day.html", context)
+
+
+@staff_view(roles.VIEW_APPOINTMENT)
+@require_GET
+def week(request: ClinicRequest) -> HttpResponse:
+    """One practitioner's week, Monday to Sunday, every location."""
+    day = parse_date(request.GET.get("date", "")) or timezone.localdate()
+    monday = day - timedelta(days=day.weekday())
+    practitioners = list(
+        Practitioner.objects.filter(user__organization=request.organization, user__is_active=True).select_related(
+            "user"
+        )
+    )
+    practitioner = next(
+        (p for p in practitioners if str(p.public_id) == request.GET.get("practitioner")),
+        getattr(request.user, "practitioner", None) or (practitioners[0] if practitioners else None),
+    )
+    start, _ = day_bounds(monday)
+    _, end = day_bounds(monday + timedelta(days=6))
+    appointments = list(
+        Appointment.objects.filter(practitioner=practitioner, start_at__gte=start, start_at__lt=end)
+        .select_related("patient", "location", "appointment_type")
+        .order_by("start_at")
+    )
+    days = [
+        (
+            monday + timedelta(days=n),
+            [a for a in appointments if timezone.localtime(a.start_at).date() == monday + timedelta(days=n)],
+        )
+        for n in range(7)
+    ]
+    return render(
+        request,
+        "scheduling/week.html",
+        {
+            "days": days,
+            "practitioner": practitioner,
+            "practitioners": practitioners,
+            "monday": monday,
+            "previous": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7),
+        },
+    )
 
 
 @staff_view(roles.BOOK_APPOINTMENT)

@@ -78,6 +78,7 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         reverse("scheduling:day"),
         reverse("scheduling:book"),
         reverse("scheduling:free"),
+        reverse("scheduling:week"),
         reverse("scheduling:waitlist"),
         reverse("scheduling:reschedule", args=[appointment.public_id]),
     ]

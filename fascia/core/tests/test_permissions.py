@@ -56,6 +56,7 @@ PAGES = {
     "evaluations:icd10": (PRACTITIONER, lambda f: []),
     "techniques:catalog": (CLINICAL, lambda f: []),
     "scheduling:day": (ALL, lambda f: []),
+    "scheduling:week": (ALL, lambda f: []),
     "scheduling:book": (REGISTRATION, lambda f: []),
     "scheduling:patient_picker": (REGISTRATION, lambda f: []),
     "scheduling:reschedule": (REGISTRATION, lambda f: [f["appointment"].public_id]),
