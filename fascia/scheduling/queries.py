@@ -43,6 +43,7 @@ def day_grid(location: Location, day: date, appointments: list[Appointment], slo
         slots.append(moment)
         moment += timedelta(minutes=slot_minutes)
     holding = [a for a in appointments if a.status in Appointment.HOLDING]
+    now = timezone.now()
     rows = []
     for slot in slots:
         slot_end = slot + timedelta(minutes=slot_minutes)
@@ -63,7 +64,7 @@ def day_grid(location: Location, day: date, appointments: list[Appointment], slo
                     "can_cancel": bool(starting) and starting.status == Appointment.Status.BOOKED,
                 }
             )
-        rows.append({"time": slot, "cells": cells})
+        rows.append({"time": slot, "cells": cells, "past": slot_end <= now})
     cancelled = [a for a in appointments if a.status not in Appointment.HOLDING]
     return {"columns": practitioners, "rows": rows, "cancelled": cancelled}
 

@@ -138,3 +138,11 @@ def test_the_waitlist_shows_on_the_days_it_fits(
     day = f"{reverse('scheduling:day')}?location={location.public_id}&date="
     assert "Quayle, Nora" in client.get(day + "2030-01-07").content.decode()
     assert "Quayle, Nora" not in client.get(day + "2030-01-14").content.decode()
+
+
+def test_past_slots_offer_no_booking(client: Client, frank: User, tess: User, location: Location, hours: None) -> None:
+    login(client, frank)
+    r = client.get(reverse("scheduling:day"), {"date": "2020-01-06", "location": location.public_id})
+    assert "Book " not in r.content.decode().split("<tbody>")[1]
+    r = client.get(reverse("scheduling:day"), {"date": "2030-01-07", "location": location.public_id})
+    assert 'aria-label="Book Tess Test, LMT at 10:00"' in r.content.decode()
