@@ -4,6 +4,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -14,7 +15,7 @@ from fascia.patients.queries import get_patient_for_user
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
 from fascia.scheduling.models import Appointment, AppointmentType
-from fascia.scheduling.queries import appointments_on
+from fascia.scheduling.queries import appointments_on, next_free_slots
 
 router = Router(tags=["appointments"])
 
@@ -84,6 +85,28 @@ class BookIn(Schema):
     override: bool = Field(False, description="Admins only: book despite working-hours or location warnings")
 
 
+class RescheduleIn(Schema):
+    start_at: datetime
+    practitioner_id: UUID | None = None
+    location_id: UUID | None = None
+    room_id: UUID | None = None
+    override: bool = False
+
+
+class FreeSlotFilter(Schema):
+    type: str = Field(..., description="Appointment type code")
+    practitioner_id: UUID | None = None
+    location_id: UUID | None = None
+    limit: int = Field(5, ge=1, le=20)
+
+
+class FreeSlotOut(Schema):
+    start_at: datetime
+    practitioner_id: UUID
+    practitioner: str
+    location_id: UUID
+
+
 class CancelIn(Schema):
     reason: str = Field(..., min_length=1, max_length=200)
 
@@ -149,5 +172,83 @@ def cancel(request: HttpRequest, appointment_id: UUID, payload: CancelIn) -> App
     appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=user.organization)
     try:
         return services.cancel_appointment(actor=user, appointment=appointment, reason=payload.reason)
+    except services.SchedulingError as e:
+        raise HttpError(409, str(e)) from None
+
+
+@router.get("/appointments/free-slots", response=list[FreeSlotOut], summary="The next free times to book")
+def free_slots(request: HttpRequest, filters: Query[FreeSlotFilter]) -> list[FreeSlotOut]:
+    user = api_user(request, roles.BOOK_APPOINTMENT)
+    kind = AppointmentType.objects.filter(code=filters.type, is_active=True).first()
+    if kind is None:
+        raise ValidationError({"type": "No such appointment type."})
+    practitioner = location = None
+    if filters.practitioner_id:
+        practitioner = Practitioner.objects.filter(
+            public_id=filters.practitioner_id, user__organization=user.organization
+        ).first()
+        if practitioner is None:
+            raise ValidationError({"practitioner_id": "No such practitioner in your organization."})
+    if filters.location_id:
+        location = Location.objects.filter(public_id=filters.location_id, organization=user.organization).first()
+        if location is None:
+            raise ValidationError({"location_id": "No such location in your organization."})
+    slots = next_free_slots(
+        user,
+        minutes=kind.minutes,
+        after=timezone.now(),
+        practitioner=practitioner,
+        location=location,
+        limit=filters.limit,
+    )
+    return [
+        FreeSlotOut(start_at=start, practitioner_id=p.public_id, practitioner=str(p), location_id=loc.public_id)
+        for start, p, loc in slots
+    ]
+
+
+@router.post(
+    "/appointments/{appointment_id}/reschedule", response=AppointmentOut, summary="Move an appointment (409 on a clash)"
+)
+def reschedule(request: HttpRequest, appointment_id: UUID, payload: RescheduleIn) -> Appointment:
+    user = api_user(request, roles.CHANGE_APPOINTMENT)
+    appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=user.organization)
+    if payload.start_at.tzinfo is None:
+        raise ValidationError({"start_at": "Give the time with its UTC offset, e.g. 2030-01-07T10:00:00-05:00."})
+    if payload.override and not user.has_perm(roles.OVERRIDE_APPOINTMENT):
+        raise HttpError(403, "Only an admin can book outside working hours or locations.")
+    organization = user.organization
+    practitioner = (
+        Practitioner.objects.filter(public_id=payload.practitioner_id, user__organization=organization).first()
+        if payload.practitioner_id
+        else appointment.practitioner
+    )
+    location = (
+        Location.objects.filter(public_id=payload.location_id, organization=organization).first()
+        if payload.location_id
+        else appointment.location
+    )
+    room = Room.objects.filter(public_id=payload.room_id, location=location).first() if payload.room_id else None
+    errors = {
+        name: message
+        for name, missing, message in (
+            ("practitioner_id", practitioner is None, "No such practitioner in your organization."),
+            ("location_id", location is None, "No such location in your organization."),
+            ("room_id", bool(payload.room_id) and room is None, "No such room at that location."),
+        )
+        if missing
+    }
+    if errors:
+        raise ValidationError(errors)
+    try:
+        return services.reschedule_appointment(
+            actor=user,
+            appointment=appointment,
+            start_at=payload.start_at,
+            practitioner=practitioner,
+            location=location,
+            room=room,
+            override=payload.override,
+        )
     except services.SchedulingError as e:
         raise HttpError(409, str(e)) from None

@@ -125,6 +125,8 @@ ENDPOINTS = {
     ("GET", "/api/v1/appointments"): ALL,
     ("POST", "/api/v1/appointments"): REGISTRATION,
     ("POST", "/api/v1/appointments/{appointment_id}/cancel"): REGISTRATION,
+    ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): REGISTRATION,
+    ("GET", "/api/v1/appointments/free-slots"): REGISTRATION,
 }
 ENDPOINT_BODIES = {
     "/api/v1/patients": PATIENT_BODY,
@@ -133,6 +135,7 @@ ENDPOINT_BODIES = {
     "/api/v1/evaluations/{evaluation_id}/sign": {},
     "/api/v1/patients/{patient_id}/screen": {"technique": "deep-tissue", "region": "lower-back"},
     "/api/v1/appointments/{appointment_id}/cancel": {"reason": "Ill"},
+    "/api/v1/appointments/{appointment_id}/reschedule": {"start_at": "2030-01-07T12:00:00-05:00"},
 }
 # An allowed call's status where it is not 200.
 ENDPOINT_SUCCESS = {
@@ -151,7 +154,10 @@ ENDPOINT_BODY_BUILDERS = {
         "start_at": "2030-01-07T11:00:00-05:00",
     },
 }
-ENDPOINT_QUERIES = {("GET", "/api/v1/appointments"): "?date=2030-01-07"}
+ENDPOINT_QUERIES = {
+    ("GET", "/api/v1/appointments"): "?date=2030-01-07",
+    ("GET", "/api/v1/appointments/free-slots"): "?type=follow-up-30",
+}
 
 
 @pytest.fixture

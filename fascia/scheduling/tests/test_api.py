@@ -85,3 +85,25 @@ def test_only_admins_override_warnings(client: Client, frank: User, location: Lo
     assert post(client, "/api/v1/appointments", body).status_code == 409
     assert post(client, "/api/v1/appointments", {**body, "override": True}).status_code == 403
     assert not Appointment.objects.exists()
+
+
+def test_rescheduling_and_free_slots(client: Client, frank: User, location: Location, setup: dict) -> None:
+    login(client, frank)
+    first, second = (PatientFactory(organization=location.organization) for _ in range(2))
+    a = post(
+        client,
+        "/api/v1/appointments",
+        {**setup, "patient_id": str(first.public_id), "start_at": "2030-01-07T09:00:00-05:00"},
+    ).json()
+    post(
+        client,
+        "/api/v1/appointments",
+        {**setup, "patient_id": str(second.public_id), "start_at": "2030-01-07T11:00:00-05:00"},
+    )
+    clash = post(client, f"/api/v1/appointments/{a['id']}/reschedule", {"start_at": "2030-01-07T10:30:00-05:00"})
+    assert clash.status_code == 409 and "already booked 11:00–11:45" in clash.json()["errors"][0]["message"]
+    moved = post(client, f"/api/v1/appointments/{a['id']}/reschedule", {"start_at": "2030-01-07T13:00:00-05:00"})
+    assert moved.status_code == 200 and moved.json()["start_at"] == "2030-01-07T13:00:00-05:00"
+    slots = client.get("/api/v1/appointments/free-slots?type=follow-up-45&limit=2").json()
+    assert len(slots) == 2 and all(s["practitioner_id"] == setup["practitioner_id"] for s in slots)
+    assert client.get("/api/v1/appointments/free-slots?type=nope").status_code == 422
