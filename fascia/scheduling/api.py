@@ -147,8 +147,6 @@ def book(request: HttpRequest, payload: BookIn) -> Status:
     }
     if errors:
         raise ValidationError(errors)
-    if payload.override and not user.has_perm(roles.OVERRIDE_APPOINTMENT):
-        raise HttpError(403, "Only an admin can book outside working hours or locations.")
     try:
         appointment = services.book_appointment(
             actor=user,
@@ -161,6 +159,8 @@ def book(request: HttpRequest, payload: BookIn) -> Status:
             notes=payload.notes,
             override=payload.override,
         )
+    except services.OverrideRefused as e:
+        raise HttpError(403, str(e)) from None
     except services.SchedulingError as e:
         raise HttpError(409, str(e)) from None
     return Status(201, appointment)
@@ -172,6 +172,8 @@ def cancel(request: HttpRequest, appointment_id: UUID, payload: CancelIn) -> App
     appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=user.organization)
     try:
         return services.cancel_appointment(actor=user, appointment=appointment, reason=payload.reason)
+    except services.OverrideRefused as e:
+        raise HttpError(403, str(e)) from None
     except services.SchedulingError as e:
         raise HttpError(409, str(e)) from None
 
@@ -215,8 +217,6 @@ def reschedule(request: HttpRequest, appointment_id: UUID, payload: RescheduleIn
     appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=user.organization)
     if payload.start_at.tzinfo is None:
         raise ValidationError({"start_at": "Give the time with its UTC offset, e.g. 2030-01-07T10:00:00-05:00."})
-    if payload.override and not user.has_perm(roles.OVERRIDE_APPOINTMENT):
-        raise HttpError(403, "Only an admin can book outside working hours or locations.")
     organization = user.organization
     practitioner = (
         Practitioner.objects.filter(public_id=payload.practitioner_id, user__organization=organization).first()
@@ -250,5 +250,7 @@ def reschedule(request: HttpRequest, appointment_id: UUID, payload: RescheduleIn
             room=room,
             override=payload.override,
         )
+    except services.OverrideRefused as e:
+        raise HttpError(403, str(e)) from None
     except services.SchedulingError as e:
         raise HttpError(409, str(e)) from None

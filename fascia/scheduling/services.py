@@ -23,6 +23,11 @@ class Clash(SchedulingError):
     pass
 
 
+class OverrideRefused(SchedulingError):
+    def __init__(self) -> None:
+        super().__init__("Only an admin can book outside working hours or locations.")
+
+
 class NeedsOverride(SchedulingError):
     """Booking outside the practitioner's hours or locations: a warning only an admin may override."""
 
@@ -65,6 +70,7 @@ def warnings_for(practitioner: Practitioner, location: Location, start_at: datet
 
 def _check_slot(
     *,
+    actor: User,
     patient: Patient,
     practitioner: Practitioner,
     location: Location,
@@ -75,7 +81,9 @@ def _check_slot(
     moving: Appointment | None = None,
 ) -> list[str]:
     """Raise Clash when the practitioner, room or patient is taken then, NeedsOverride for an unusual
-    time or place (unless overridden); return the overridden warnings."""
+    time or place (unless an admin overrides it); return the overridden warnings."""
+    if override and not actor.has_perm("scheduling.override_appointment"):
+        raise OverrideRefused
     overlapping = Appointment.objects.filter(
         status__in=Appointment.HOLDING, start_at__lt=end_at, end_at__gt=start_at
     ).select_related("patient", "practitioner__user")
@@ -125,6 +133,7 @@ def book_appointment(
     """
     end_at = start_at + timedelta(minutes=appointment_type.minutes)
     warnings = _check_slot(
+        actor=actor,
         patient=patient,
         practitioner=practitioner,
         location=location,
@@ -183,6 +192,7 @@ def reschedule_appointment(
     location = location or appointment.location
     end_at = start_at + (appointment.end_at - appointment.start_at)
     _check_slot(
+        actor=actor,
         patient=appointment.patient,
         practitioner=practitioner,
         location=location,
@@ -296,6 +306,8 @@ def book_series(
     series with the list of dates at fault."""
     if not starts:
         raise SchedulingError("The series has no dates: choose weekdays and a number of weeks.")
+    if override and not actor.has_perm("scheduling.override_appointment"):
+        raise OverrideRefused
     booked, problems = [], []
     for start_at in starts:
         try:

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.contrib import messages
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.core.models import Location
 from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
@@ -20,6 +21,10 @@ from fascia.scheduling.models import Appointment, WaitlistEntry
 from fascia.scheduling.queries import appointments_on, day_bounds, day_grid, next_free_slots, waitlist_for
 
 SLOT_MINUTES = 15
+
+
+def day_url(day: date, location: Location) -> str:
+    return f"{reverse('scheduling:day')}?date={day:%Y-%m-%d}&location={location.public_id}"
 
 
 @staff_view(roles.VIEW_APPOINTMENT)
@@ -102,38 +107,33 @@ def book(request: ClinicRequest) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id) if patient_id else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if data["override"] and not request.user.has_perm(roles.OVERRIDE_APPOINTMENT):
-            form.add_error("override", "Only an admin can book outside working hours or locations.")
-        else:
-            start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
-            starts = (
-                services.series_starts(
-                    data["day"], data["start"], [int(d) for d in data["repeat_weekdays"]], data["repeat_weeks"]
-                )
-                if data["repeat_weeks"]
-                else [start_at]
+        start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
+        starts = (
+            services.series_starts(
+                data["day"], data["start"], [int(d) for d in data["repeat_weekdays"]], data["repeat_weeks"]
             )
-            try:
-                booked = services.book_series(
-                    actor=request.user,
-                    patient=patient,
-                    practitioner=data["practitioner"],
-                    location=data["location"],
-                    appointment_type=data["appointment_type"],
-                    starts=starts,
-                    room=data["room"],
-                    notes=data["notes"],
-                    override=data["override"],
-                )
-            except services.SchedulingError as e:
-                form.add_error(None, str(e))
-            else:
-                first = timezone.localtime(booked[0].start_at)
-                more = f" and {len(booked) - 1} more" if len(booked) > 1 else ""
-                messages.success(request, f"Booked {patient.display_name} {first:%a %b %d %H:%M}{more}.")
-                return redirect(
-                    f"{reverse('scheduling:day')}?date={first:%Y-%m-%d}&location={data['location'].public_id}"
-                )
+            if data["repeat_weeks"]
+            else [start_at]
+        )
+        try:
+            booked = services.book_series(
+                actor=request.user,
+                patient=patient,
+                practitioner=data["practitioner"],
+                location=data["location"],
+                appointment_type=data["appointment_type"],
+                starts=starts,
+                room=data["room"],
+                notes=data["notes"],
+                override=data["override"],
+            )
+        except services.SchedulingError as e:
+            form.add_error(None, str(e))
+        else:
+            first = timezone.localtime(booked[0].start_at)
+            more = f" and {len(booked) - 1} more" if len(booked) > 1 else ""
+            messages.success(request, f"Booked {patient.display_name} {first:%a %b %d %H:%M}{more}.")
+            return redirect(day_url(first.date(), data["location"]))
     return render(request, "scheduling/book.html", {"form": form, "patient": patient})
 
 
@@ -223,27 +223,22 @@ def reschedule(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
     form = RescheduleForm(request.POST or None, initial=initial, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if data["override"] and not request.user.has_perm(roles.OVERRIDE_APPOINTMENT):
-            form.add_error("override", "Only an admin can book outside working hours or locations.")
+        start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
+        try:
+            services.reschedule_appointment(
+                actor=request.user,
+                appointment=appointment,
+                start_at=start_at,
+                practitioner=data["practitioner"],
+                location=data["location"],
+                room=data["room"],
+                override=data["override"],
+            )
+        except services.SchedulingError as e:
+            form.add_error(None, str(e))
         else:
-            start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
-            try:
-                services.reschedule_appointment(
-                    actor=request.user,
-                    appointment=appointment,
-                    start_at=start_at,
-                    practitioner=data["practitioner"],
-                    location=data["location"],
-                    room=data["room"],
-                    override=data["override"],
-                )
-            except services.SchedulingError as e:
-                form.add_error(None, str(e))
-            else:
-                messages.success(request, f"Moved to {data['day']:%a %b %d} {data['start']:%H:%M}.")
-                return redirect(
-                    f"{reverse('scheduling:day')}?date={data['day']:%Y-%m-%d}&location={data['location'].public_id}"
-                )
+            messages.success(request, f"Moved to {data['day']:%a %b %d} {data['start']:%H:%M}.")
+            return redirect(day_url(data["day"], data["location"]))
     return render(request, "scheduling/reschedule.html", {"form": form, "appointment": appointment})
 
 
@@ -256,8 +251,7 @@ def move(request: ClinicRequest, appointment_id: UUID, step: str) -> HttpRespons
         services.move_appointment(actor=request.user, appointment=appointment, move=step.replace("-", "_"))
     except services.SchedulingError as e:
         messages.error(request, str(e))
-    day = timezone.localtime(appointment.start_at).date()
-    return redirect(f"{reverse('scheduling:day')}?date={day:%Y-%m-%d}&location={appointment.location.public_id}")
+    return redirect(day_url(timezone.localtime(appointment.start_at).date(), appointment.location))
 
 
 @staff_view(roles.CHANGE_APPOINTMENT)
@@ -273,5 +267,4 @@ def cancel(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
         messages.error(request, str(e))
     else:
         messages.success(request, "Appointment cancelled.")
-    day = timezone.localtime(appointment.start_at).date()
-    return redirect(f"{reverse('scheduling:day')}?date={day:%Y-%m-%d}&location={appointment.location.public_id}")
+    return redirect(day_url(timezone.localtime(appointment.start_at).date(), appointment.location))

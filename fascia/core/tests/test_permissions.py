@@ -200,7 +200,6 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         location=location,
         appointment_type=AppointmentType.objects.get(code="follow-up-30"),
         start_at=datetime(2030, 1, 7, 10, tzinfo=ZoneInfo("America/New_York")),
-        override=True,
     )
     waitlist = add_to_waitlist(
         actor=tess,

@@ -119,6 +119,7 @@ class TestBooking:
     def test_unusual_times_need_an_override(
         self,
         frank: User,
+        ada: User,
         tess: User,
         location: Location,
         hours: None,
@@ -130,7 +131,9 @@ class TestBooking:
         with pytest.raises(services.NeedsOverride, match=message):
             book(frank, patient, location, follow_up, start)
         assert not Appointment.objects.exists()
-        book(frank, patient, location, follow_up, start, override=True)
+        with pytest.raises(services.OverrideRefused):
+            book(frank, patient, location, follow_up, start, override=True)  # only admins override
+        book(ada, patient, location, follow_up, start, override=True)
 
     def test_time_off_and_other_locations_are_warnings(
         self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
@@ -146,11 +149,11 @@ class TestBooking:
 
 
 def test_late_cancellations_are_flagged(
-    frank: User, tess: User, location: Location, follow_up: AppointmentType
+    frank: User, ada: User, tess: User, location: Location, follow_up: AppointmentType
 ) -> None:
     soon = timezone.now() + timedelta(hours=3)
     appointment = book(
-        frank, PatientFactory(organization=location.organization), location, follow_up, soon, override=True
+        ada, PatientFactory(organization=location.organization), location, follow_up, soon, override=True
     )
     cancelled = services.cancel_appointment(actor=frank, appointment=appointment, reason="Car trouble")
     assert cancelled.late_cancellation is True and cancelled.status == "cancelled"

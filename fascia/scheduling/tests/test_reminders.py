@@ -15,12 +15,12 @@ from fascia.scheduling.services import book_appointment
 
 
 @pytest.fixture
-def booked(frank: User, tess: User, location: Location) -> callable:
+def booked(ada: User, tess: User, location: Location) -> callable:
     kind = AppointmentType.objects.get(code="follow-up-30")
 
     def make(patient: Patient, hours_ahead: float) -> object:
         return book_appointment(
-            actor=frank,
+            actor=ada,  # an admin may book outside working hours
             patient=patient,
             practitioner=tess.practitioner,
             location=location,
