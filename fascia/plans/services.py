@@ -31,6 +31,10 @@ class TechniqueRefused(PlanError):
     pass
 
 
+def _record_change(actor: User, plan: TreatmentPlan, detail: dict | None = None) -> None:
+    audit.record(actor=actor, action=AuditAction.PLAN_UPDATED, target=plan, patient=plan.patient, detail=detail)
+
+
 def _draft(plan: TreatmentPlan) -> TreatmentPlan:
     locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
     if not locked.is_editable:
@@ -64,7 +68,7 @@ def update_plan(*, actor: User, plan: TreatmentPlan, **fields: Any) -> Treatment
     if plan.goals.filter(target_date__lt=plan.start_date).exists():
         raise ValidationError({"start_date": "A goal's target date would fall before the plan starts."})
     plan.save()
-    audit.record(actor=actor, action=AuditAction.PLAN_UPDATED, target=plan, patient=plan.patient)
+    _record_change(actor, plan)
     return plan
 
 
@@ -131,13 +135,7 @@ def add_goal(*, actor: User, plan: TreatmentPlan, **fields: Any) -> Goal:
     goal.full_clean(exclude=["plan"])
     _check_goal(goal, plan)
     goal.save()
-    audit.record(
-        actor=actor,
-        action=AuditAction.PLAN_UPDATED,
-        target=plan,
-        patient=plan.patient,
-        detail={"goal_added": goal.description},
-    )
+    _record_change(actor, plan, {"goal_added": goal.description})
     return goal
 
 
@@ -145,13 +143,7 @@ def add_goal(*, actor: User, plan: TreatmentPlan, **fields: Any) -> Goal:
 def remove_goal(*, actor: User, goal: Goal) -> None:
     plan = _draft(goal.plan)
     goal.delete()
-    audit.record(
-        actor=actor,
-        action=AuditAction.PLAN_UPDATED,
-        target=plan,
-        patient=plan.patient,
-        detail={"goal_removed": goal.description},
-    )
+    _record_change(actor, plan, {"goal_removed": goal.description})
 
 
 def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str) -> list:
@@ -186,12 +178,10 @@ def add_technique(
     if plan.techniques.filter(technique=technique, region=region).exists():
         raise ValidationError({"technique": "This technique is already planned on this region."})
     planned.save()
-    audit.record(
-        actor=actor,
-        action=AuditAction.PLAN_UPDATED,
-        target=plan,
-        patient=plan.patient,
-        detail={
+    _record_change(
+        actor,
+        plan,
+        {
             "technique_added": technique.code,
             "region": region,
             "level": planned.screening_level,
@@ -205,13 +195,7 @@ def add_technique(
 def remove_technique(*, actor: User, planned: PlannedTechnique) -> None:
     plan = _draft(planned.plan)
     planned.delete()
-    audit.record(
-        actor=actor,
-        action=AuditAction.PLAN_UPDATED,
-        target=plan,
-        patient=plan.patient,
-        detail={"technique_removed": planned.technique.code, "region": planned.region},
-    )
+    _record_change(actor, plan, {"technique_removed": planned.technique.code, "region": planned.region})
 
 
 @transaction.atomic
