@@ -20,13 +20,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
-	mkdir -p var
+	mkdir -p var && rm -f var/test.sqlite3*  # a run cut short leaves WAL files behind
 	FASCIA_DEBUG=True $(FASCIA) migrate --no-input -v 0
 	FASCIA_DEBUG=True $(FASCIA) demo
 	FASCIA_DEBUG=True $(FASCIA) runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed-test chromium
-	mkdir -p var
+	mkdir -p var && rm -f var/test.sqlite3*  # a run cut short leaves WAL files behind
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	FASCIA_DEBUG=True FASCIA_DATABASE_URL=sqlite://:memory: $(FASCIA) makemigrations --check --dry-run
