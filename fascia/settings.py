@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "fascia.referrals",
     "fascia.plans",
     "fascia.scheduling",
+    "fascia.records",
+    "fascia.visits",
     "fascia.demo",
 ]
 
@@ -195,5 +197,7 @@ NINJA_PAGINATION_PER_PAGE = 25
 
 # `fascia send_reminders` emails patients this many hours before their appointment.
 REMINDER_HOURS = env_int("FASCIA_REMINDER_HOURS", "24", minimum=1)
+# A visit note still unsigned this many days after the visit is flagged on the practitioner's dashboard.
+UNSIGNED_NOTE_DAYS = env_int("FASCIA_UNSIGNED_NOTE_DAYS", "2", minimum=0)
 
 FORM_RENDERER = "fascia.core.forms.FasciaFormRenderer"

@@ -22,6 +22,8 @@ urlpatterns = [
     path("plans/", include("fascia.plans.urls")),
     path("referrals/", include("fascia.referrals.urls")),
     path("schedule/", include("fascia.scheduling.urls")),
+    path("notes/", include("fascia.visits.urls")),
+    path("records/", include("fascia.records.urls")),
     path("audit/", include("fascia.audit.urls")),
     path("api/v1/", api.urls),
     path("", include("fascia.core.urls")),

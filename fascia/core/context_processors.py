@@ -4,6 +4,7 @@ from fascia.core import roles
 
 # (label, url name, permission needed)
 NAVIGATION = [
+    ("My day", "visits:dashboard", roles.ADD_NOTE),
     ("Schedule", "scheduling:day", roles.VIEW_APPOINTMENT),
     ("Patients", "patients:list", roles.VIEW_PATIENT),
     ("Referring providers", "referrals:provider_list", roles.VIEW_PROVIDER),
@@ -11,6 +12,7 @@ NAVIGATION = [
     ("Staff", "core:staff_list", roles.MANAGE_STAFF),
     ("Locations", "core:location_list", roles.MANAGE_LOCATIONS),
     ("Audit trail", "audit:search", roles.VIEW_AUDIT),
+    ("Signed records", "records:verify", roles.VERIFY_RECORDS),
 ]
 
 

@@ -41,6 +41,11 @@ CHANGE_PROVIDER = "referrals.change_referringprovider"
 VIEW_REFERRAL = "referrals.view_referral"  # and the correspondence log and stored documents
 ADD_REFERRAL = "referrals.add_referral"
 ADD_CORRESPONDENCE = "referrals.add_correspondence"
+VIEW_NOTE = "visits.view_visitnote"
+ADD_NOTE = "visits.add_visitnote"  # start and edit drafts, record measures at them
+SIGN_NOTE = "visits.sign_visitnote"
+ADD_NOTE_ADDENDUM = "visits.add_noteaddendum"
+VERIFY_RECORDS = "records.view_seal"  # check the tamper-evident chain of signed records
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {
@@ -67,6 +72,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_APPOINTMENT,
         BOOK_APPOINTMENT,
         CHANGE_APPOINTMENT,
+        VIEW_NOTE,
+        ADD_NOTE_ADDENDUM,
+        VERIFY_RECORDS,
     },
     # Practitioners treat, so they read and write the medical history.
     Role.PRACTITIONER: {
@@ -92,6 +100,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_APPOINTMENT,
         BOOK_APPOINTMENT,
         CHANGE_APPOINTMENT,
+        VIEW_NOTE,
+        ADD_NOTE,
+        SIGN_NOTE,
+        ADD_NOTE_ADDENDUM,
     },
     # The front desk registers patients and takes consents; it sees the history (allergies and
     # medications matter when booking), but clinical entries are the practitioner's.
@@ -111,8 +123,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         BOOK_APPOINTMENT,
         CHANGE_APPOINTMENT,
     },
-    # Billing needs demographics for claims, not the medical history (minimum necessary).
-    Role.BILLING: {VIEW_PATIENT, VIEW_APPOINTMENT},
+    # Billing needs demographics for claims, not the medical history (minimum necessary), and the
+    # visit notes that support a claim: payers ask for them.
+    Role.BILLING: {VIEW_PATIENT, VIEW_APPOINTMENT, VIEW_NOTE},
 }
 
 

@@ -7,8 +7,13 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self) -> None:
         from fascia.core import roles
-        from fascia.evaluations.queries import chart_context
+        from fascia.evaluations.models import Addendum, Evaluation
+        from fascia.evaluations.queries import chart_context, evaluation_content
         from fascia.patients import chart
+        from fascia.records import chain
+
+        chain.register("evaluation", Evaluation, evaluation_content)
+        chain.register("evaluation-addendum", Addendum, chain.fields_of)
 
         chart.register(
             chart.ChartSection(

@@ -114,9 +114,9 @@ class DiagnosisRow(RowForm):
     )
 
 
-def row_formset(form: type[RowForm], rows: list[dict], data: Any = None, prefix: str = "") -> Any:
+def row_formset(form: type[RowForm], rows: list[dict], data: Any = None, prefix: str = "", **form_kwargs: Any) -> Any:
     factory = forms.formset_factory(form, extra=2 if rows else 3, max_num=20, absolute_max=20)
-    return factory(data, initial=rows, prefix=prefix)
+    return factory(data, initial=rows, prefix=prefix, form_kwargs=form_kwargs)
 
 
 def formset_rows(formset: Any) -> list[dict]:

@@ -5,14 +5,12 @@ from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
 
 
-def evaluation_context(evaluation: Evaluation) -> dict:
-    marks = [
-        {**m, "label": REGIONS[m["region"]].label, "kind_label": MARK_KINDS[m["kind"]]} for m in evaluation.body_marks
-    ]
-    rom = []
-    for row in evaluation.rom:
+def rom_rows(rows: list[dict]) -> list[dict]:
+    """Range-of-motion rows as shown: the motion's name, its normal range and the deficit."""
+    shown = []
+    for row in rows:
         motion = MOTIONS[row["motion"]]
-        rom.append(
+        shown.append(
             {
                 **row,
                 "label": f"{motion.joint} {motion.motion.lower()}",
@@ -20,6 +18,17 @@ def evaluation_context(evaluation: Evaluation) -> dict:
                 "deficit": rom_deficit(row["motion"], row["degrees"]),
             }
         )
+    return shown
+
+
+def palpation_rows(rows: list[dict]) -> list[dict]:
+    return [{**p, "label": REGIONS[p["region"]].label} for p in rows]
+
+
+def evaluation_context(evaluation: Evaluation) -> dict:
+    marks = [
+        {**m, "label": REGIONS[m["region"]].label, "kind_label": MARK_KINDS[m["kind"]]} for m in evaluation.body_marks
+    ]
     measures = [
         {"result": m, "name": instrument(m.instrument).name, "source": instrument(m.instrument).scoring_source}
         for m in evaluation.measures.order_by("instrument")
@@ -30,8 +39,8 @@ def evaluation_context(evaluation: Evaluation) -> dict:
         "marks": marks,
         "marked_regions": {m["region"] for m in evaluation.body_marks},
         "chart_views": CHART_VIEWS,
-        "rom": rom,
-        "palpation": [{**p, "label": REGIONS[p["region"]].label} for p in evaluation.palpation],
+        "rom": rom_rows(evaluation.rom),
+        "palpation": palpation_rows(evaluation.palpation),
         "tests": [{**t, "label": SPECIAL_TESTS[t["test"]]} for t in evaluation.special_tests],
         "diagnoses": list(evaluation.diagnoses.all()),
         "measures": measures,

@@ -7,6 +7,7 @@ from fascia.core.models import User
 from fascia.evaluations.models import Evaluation
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
+from fascia.records.chain import fields_of
 
 
 def evaluations_for_user(user: User) -> QuerySet[Evaluation]:
@@ -49,4 +50,13 @@ def chart_context(patient: Patient, user: User) -> dict:
         "score_rows": rows,
         "can_start": user.has_perm("evaluations.add_evaluation") and hasattr(user, "practitioner"),
         "kinds": Evaluation.Kind.choices,
+    }
+
+
+def evaluation_content(evaluation: Evaluation) -> dict:
+    """What a signature on an evaluation vouches for: its fields, diagnoses and measures."""
+    return {
+        **fields_of(evaluation),
+        "diagnoses": [fields_of(d, exclude=("evaluation",)) for d in evaluation.diagnoses.order_by("rank")],
+        "measures": [fields_of(m) for m in evaluation.measures.order_by("id")],
     }

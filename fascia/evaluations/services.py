@@ -16,6 +16,7 @@ from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients import icd10
 from fascia.patients.models import Patient
+from fascia.records.chain import seal
 
 
 class EvaluationError(Exception):
@@ -122,6 +123,7 @@ def sign_evaluation(*, actor: User, evaluation: Evaluation) -> Evaluation:
         raise EvaluationIncomplete(missing)
     evaluation.status, evaluation.signed_by, evaluation.signed_at = (Evaluation.Status.SIGNED, actor, timezone.now())
     evaluation.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+    seal(actor=actor, patient=evaluation.patient, record=evaluation)
     audit.record(actor=actor, action=AuditAction.EVALUATION_SIGNED, target=evaluation, patient=evaluation.patient)
     return evaluation
 
@@ -135,6 +137,7 @@ def add_addendum(*, actor: User, evaluation: Evaluation, text: str) -> Addendum:
     addendum = Addendum(evaluation=evaluation, text=text.strip(), author=actor)
     addendum.full_clean()
     addendum.save()
+    seal(actor=actor, patient=evaluation.patient, record=addendum)
     audit.record(actor=actor, action=AuditAction.ADDENDUM_ADDED, target=addendum, patient=evaluation.patient)
     return addendum
 

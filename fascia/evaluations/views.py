@@ -29,7 +29,7 @@ from fascia.evaluations.pdf import evaluation_context
 from fascia.lib.pdf import render_pdf
 from fascia.measures import instrument as get_instrument
 from fascia.measures import score
-from fascia.measures.models import InstrumentWording
+from fascia.measures import views as measure_views
 from fascia.patients.icd10 import search as search_icd10
 from fascia.patients.queries import get_patient_for_user
 
@@ -193,14 +193,6 @@ def addendum(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     return redirect(reverse("evaluations:detail", args=[evaluation.public_id]) + "#addenda")
 
 
-def _responses(request: ClinicRequest, item_count: int) -> list[int | None]:
-    responses: list[int | None] = []
-    for number in range(item_count):
-        value = request.POST.get(f"item-{number}", "").strip()
-        responses.append(int(value) if value.lstrip("-").isdigit() else None)
-    return responses
-
-
 @staff_view(roles.ADD_EVALUATION)
 @require_http_methods(["GET", "POST"])
 def measure(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
@@ -212,27 +204,14 @@ def measure(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     except ValueError as e:
         return HttpResponse(str(e), status=400)
     if request.method == "GET":
-        wording = InstrumentWording.objects.filter(instrument=inst.code).first()
-        full_texts = wording.items if wording else [""] * inst.item_count
-        context = {
-            "inst": inst,
-            "items": list(zip(inst.items, full_texts, strict=True)),
-            "licence": wording.licence if wording else "",
-            "evaluation": evaluation,
-            "choices": range(inst.low, inst.high + 1),
-        }
-        return render(request, "evaluations/evaluation_form.html#measure-items", context)
-    responses = _responses(request, inst.item_count)
-    if inst.min_items is not None:  # PSFS: only the activities filled in count
-        responses = [r for r in responses if r is not None]
-    activities = [request.POST.get(f"activity-{n}", "").strip() for n in range(inst.item_count)]
+        return measure_views.items(request, inst)
     try:
         services.record_evaluation_measure(
             actor=request.user,
             evaluation=evaluation,
             instrument=inst.code,
-            responses=responses,
-            activities=[a for a in activities if a],
+            responses=measure_views.responses(request, inst),
+            activities=measure_views.activities(request, inst),
         )
     except ValidationError as e:
         messages.error(request, f"{inst.name} not recorded: {' '.join(e.messages)}")
@@ -250,13 +229,10 @@ def measure_preview(request: ClinicRequest) -> HttpResponse:
     context: dict = {}
     try:
         inst = get_instrument(request.POST.get("instrument", ""))
-        responses = _responses(request, inst.item_count)
-        if inst.min_items is not None:
-            responses = [r for r in responses if r is not None]
-        context["result"] = score(inst.code, responses)
+        context["result"] = score(inst.code, measure_views.responses(request, inst))
     except ValueError as e:
         context["problem"] = str(e)
-    return render(request, "evaluations/evaluation_form.html#measure-score", context)
+    return render(request, "measures/_score.html", context)
 
 
 @staff_view(roles.ADD_EVALUATION)

@@ -23,6 +23,9 @@ class MeasureResult(TimestampedModel):
     evaluation = models.ForeignKey(
         "evaluations.Evaluation", on_delete=models.PROTECT, null=True, blank=True, related_name="measures"
     )
+    visit_note = models.ForeignKey(
+        "visits.VisitNote", on_delete=models.PROTECT, null=True, blank=True, related_name="measures"
+    )
 
     class Meta:
         ordering = ["-administered_on", "-id"]

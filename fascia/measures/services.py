@@ -23,6 +23,7 @@ def record_measure(
     administered_on: date,
     activities: list[str] | None = None,
     evaluation: Any = None,
+    visit_note: Any = None,
 ) -> MeasureResult:
     """Score and store one administration. Bad responses are a ValidationError on `responses`."""
     try:
@@ -39,6 +40,7 @@ def record_measure(
         band=result.band or "",
         entered_by=actor,
         evaluation=evaluation,
+        visit_note=visit_note,
     )
     measure.full_clean()
     measure.save()

@@ -1,10 +1,14 @@
 """The plan-of-care and progress-report letters to the referring provider: one context builder."""
 
+from django.db.models import Count
+from django.utils import timezone
+
 from fascia.evaluations.catalog import MOTIONS
 from fascia.measures import change, instrument
 from fascia.measures.models import MeasureResult
 from fascia.plans.models import Goal, TreatmentPlan
 
+TITLES = {"plan-of-care": "Plan of care", "discharge": "Discharge summary"}
 BAR_WIDTH = 240  # width of a full-scale bar in the score chart
 ROW_HEIGHT = 12
 
@@ -23,6 +27,17 @@ def _latest_rom(plan: TreatmentPlan) -> dict[tuple[str, str], float]:
         for row in evaluation.rom:
             latest.setdefault((row["motion"], row["side"]), float(row["degrees"]))
     return latest
+
+
+def attendance(plan: TreatmentPlan) -> dict[str, int]:
+    """Visits documented (signed notes) since the plan started, and the appointments missed."""
+    missed = plan.patient.appointments.filter(start_at__date__gte=plan.start_date, start_at__lt=timezone.now())
+    counts = dict(missed.values_list("status").annotate(n=Count("id")))
+    return {
+        "attended": plan.patient.visit_notes.filter(status="signed", visited_on__gte=plan.start_date).count(),
+        "no_shows": counts.get("noshow", 0),
+        "cancelled": counts.get("cancelled", 0),
+    }
 
 
 def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "") -> dict:
@@ -64,7 +79,7 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "") 
         "plan": plan,
         "patient": plan.patient,
         "kind": kind,
-        "title": "Plan of care" if kind == "plan-of-care" else "Progress report",
+        "title": TITLES.get(kind, "Progress report"),
         "provider": plan.referral.provider if plan.referral else None,
         "diagnoses": list(plan.evaluation.diagnoses.all()),
         "goals": goals,
@@ -73,4 +88,5 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "") 
         "chart_height": len(scores) * ROW_HEIGHT + 4,
         "techniques": list(plan.techniques.select_related("technique")),
         "recommendation": recommendation,
+        "attendance": attendance(plan),
     }

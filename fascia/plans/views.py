@@ -19,8 +19,10 @@ from fascia.evaluations.queries import get_evaluation_for_user
 from fascia.plans import services
 from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, TechniqueForm
 from fascia.plans.letters import send_letter
+from fascia.plans.models import TreatmentPlan
 from fascia.plans.queries import get_plan_for_user
-from fascia.referrals.services import referral_warnings
+from fascia.referrals.models import Referral
+from fascia.referrals.services import referral_warnings, with_visits_used
 from fascia.techniques.screening import worst_level
 
 
@@ -53,6 +55,13 @@ def create(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     return _back(plan)
 
 
+def _referral_warnings(plan: TreatmentPlan) -> list[str]:
+    if plan.referral_id is None:
+        return []
+    referral = with_visits_used(Referral.objects.filter(pk=plan.referral_id)).get()
+    return referral_warnings(referral, on=timezone.localdate(), visits_used=referral.visits_used)
+
+
 @staff_view(roles.VIEW_PLAN)
 @require_GET
 def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
@@ -73,7 +82,7 @@ def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
         "technique_form": TechniqueForm(prefix="technique") if editable else None,
         "end_form": EndForm(prefix="end"),
         "letter_form": LetterForm(prefix="letter") if request.user.has_perm(roles.ADD_CORRESPONDENCE) else None,
-        "referral_warnings": referral_warnings(plan.referral, on=timezone.localdate()) if plan.referral else [],
+        "referral_warnings": _referral_warnings(plan),
     }
     return render(request, "plans/plan_detail.html", context)
 

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models import Count, Q, QuerySet
 
 from fascia import audit
 from fascia.audit.models import AuditAction
@@ -58,8 +59,14 @@ def record_referral(
     return referral
 
 
+def with_visits_used(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Annotate `visits_used`: the signed visit notes under the plans that answer each referral."""
+    signed = Q(plans__visit_notes__status="signed")
+    return referrals.annotate(visits_used=Count("plans__visit_notes", filter=signed, distinct=True))
+
+
 def referral_warnings(referral: Referral, *, on: date, visits_used: int = 0) -> list[str]:
-    """What the plan page warns about: an expired referral, or its visits used up."""
+    """What the chart and plan pages warn about: an expired referral, or its visits used up."""
     warnings = []
     if referral.expires_on < on:
         warnings.append(f"The referral from {referral.provider} expired on {referral.expires_on:%Y-%m-%d}.")

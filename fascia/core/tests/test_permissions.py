@@ -24,12 +24,14 @@ from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral
 from fascia.scheduling.models import AppointmentType, WaitlistEntry, WorkingHours
 from fascia.scheduling.services import add_to_waitlist, book_appointment
+from fascia.visits.services import start_note
 
 ALL = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK, Role.BILLING}
 CLINICAL = {Role.ADMIN, Role.PRACTITIONER}
 REGISTRATION = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK}
 ADMIN = {Role.ADMIN}
 PRACTITIONER = {Role.PRACTITIONER}
+NOTES = {Role.ADMIN, Role.PRACTITIONER, Role.BILLING}  # billing reads the notes that support a claim
 
 # url name -> (roles allowed, how to build the args from the fixtures)
 PAGES = {
@@ -72,6 +74,10 @@ PAGES = {
     "referrals:referral_add": (REGISTRATION, lambda f: [f["patient"].public_id]),
     "referrals:correspondence_add": (REGISTRATION, lambda f: [f["patient"].public_id]),
     "referrals:document": (REGISTRATION, lambda f: ["referral", f["referral"].public_id]),
+    "visits:dashboard": (PRACTITIONER, lambda f: []),
+    "visits:detail": (NOTES, lambda f: [f["note"].public_id]),
+    "visits:edit": (PRACTITIONER, lambda f: [f["note"].public_id]),
+    "records:verify": (ADMIN, lambda f: []),
 }
 # Reached by POST: (roles allowed, args, data posted, status for an allowed role).
 NPRS_4 = {"instrument": "NPRS", "item-0": "4"}
@@ -102,6 +108,13 @@ POST_ONLY = {
     "scheduling:cancel": (REGISTRATION, lambda f: [f["appointment"].public_id], {"reason": "Ill"}, 302),
     "scheduling:move": (REGISTRATION, lambda f: [f["appointment"].public_id, "check-in"], {}, 302),
     "scheduling:waitlist_resolve": (REGISTRATION, lambda f: [f["waitlist"].public_id], {}, 302),
+    "visits:start": (PRACTITIONER, lambda f: [f["patient"].public_id], {}, 302),
+    "visits:for_appointment": (PRACTITIONER, lambda f: [f["appointment"].public_id], {}, 302),
+    "visits:minutes": (PRACTITIONER, lambda f: [f["note"].public_id], {}, 200),
+    "visits:template": (PRACTITIONER, lambda f: [f["note"].public_id], {"template": "neck-pain"}, 302),
+    "visits:sign": (PRACTITIONER, lambda f: [f["note"].public_id], {}, 302),
+    "visits:addendum": (CLINICAL, lambda f: [f["note"].public_id], {"text": "x"}, 302),
+    "visits:measure": (PRACTITIONER, lambda f: [f["note"].public_id], NPRS_4, 302),
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
@@ -214,6 +227,7 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         "waitlist": waitlist,
         "appointment": appointment,
         "evaluation": start_evaluation(actor=tess, patient=patient),
+        "note": start_note(actor=tess, patient=patient),
         "signed_evaluation": signed,
         "plan": plan,
         "provider": provider,

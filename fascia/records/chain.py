@@ -1,0 +1,101 @@
+"""Tamper evidence for signed clinical records (issue 5).
+
+Signing an evaluation or a visit note, or adding an addendum, seals it: the SHA-256 of its
+content, as canonical JSON, is chained to the patient's previous seal. `verify` recomputes each
+record's content from the database and reports any record that no longer matches its seal, and
+any broken link. The apps that own signed records register how to read them (`register`), so this
+module imports none of them.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from fascia.core.models import User
+from fascia.patients.models import Patient
+from fascia.records.models import Seal
+
+
+@dataclass(frozen=True)
+class Sealable:
+    model: type
+    content: Callable[[Any], dict]  # the record -> everything its signature vouches for
+
+
+_KINDS: dict[str, Sealable] = {}
+
+
+def register(kind: str, model: type, content: Callable[[Any], dict]) -> None:
+    _KINDS[kind] = Sealable(model, content)
+
+
+def fields_of(record: Any, *, exclude: tuple[str, ...] = ()) -> dict:
+    """A record's stored values by column, minus its row id and last-change time (which saving an
+    unrelated flag may move) and any `exclude`d."""
+    skip = {"id", "updated_at", *exclude}
+    return {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields if f.name not in skip}
+
+
+def kind_of(record: Any) -> str:
+    return next(kind for kind, s in _KINDS.items() if isinstance(record, s.model))
+
+
+def canonical(content: dict) -> str:
+    return json.dumps(content, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def link_hash(previous_hash: str, content: dict) -> str:
+    return hashlib.sha256(f"{previous_hash}\n{canonical(content)}".encode()).hexdigest()
+
+
+def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
+    """Append the record to the patient's chain. Call inside the signing transaction.
+
+    The patient row is locked first, so two signatures for one patient queue up instead of
+    both claiming the same place in the chain (on SQLite the write transaction already does).
+    """
+    Patient.objects.select_for_update().filter(pk=patient.pk).exists()
+    kind = kind_of(record)
+    fresh = _KINDS[kind].model.objects.get(pk=record.pk)  # hash what was stored, not what is in memory
+    last = Seal.objects.filter(patient=patient).order_by("-sequence").first()
+    previous_hash = last.content_hash if last else ""
+    return Seal.objects.create(
+        patient=patient,
+        sequence=(last.sequence + 1) if last else 1,
+        kind=kind,
+        record_id=record.public_id,
+        record_label=str(record)[:200],
+        previous_hash=previous_hash,
+        content_hash=link_hash(previous_hash, _KINDS[kind].content(fresh)),
+        sealed_by=actor,
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    seal: Seal
+    message: str
+
+
+def verify(seals: Iterable[Seal]) -> list[Problem]:
+    """Check seals (ordered by patient, then sequence): each record against its hash, each link
+    against the seal before it. Reads each record once."""
+    problems: list[Problem] = []
+    previous: Seal | None = None
+    for s in seals:
+        expected_previous = previous.content_hash if previous and previous.patient_id == s.patient_id else ""
+        expected_sequence = previous.sequence + 1 if previous and previous.patient_id == s.patient_id else 1
+        if s.previous_hash != expected_previous or s.sequence != expected_sequence:
+            problems.append(Problem(s, "The chain is broken here: a seal before it was changed or removed."))
+        sealable = _KINDS.get(s.kind)
+        record = sealable.model.objects.filter(public_id=s.record_id).first() if sealable else None
+        if record is None:
+            problems.append(Problem(s, "The signed record is missing."))
+        elif link_hash(s.previous_hash, sealable.content(record)) != s.content_hash:
+            problems.append(Problem(s, "The record's content no longer matches the hash taken when it was signed."))
+        previous = s
+    return problems

@@ -1,0 +1,68 @@
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from fascia.core.models import Organization, User
+from fascia.evaluations import services as evaluation_services
+from fascia.evaluations.models import Diagnosis
+from fascia.evaluations.tests.factories import complete_draft
+from fascia.patients.tests.factories import PatientFactory
+from fascia.records.chain import verify
+from fascia.records.models import Seal
+from fascia.visits import services as visit_services
+from fascia.visits.models import VisitNote, VisitTechnique
+from fascia.visits.tests.factories import signed_note
+
+
+@pytest.fixture
+def records(tess: User, organization: Organization) -> dict:
+    """One patient's chain: an evaluation, its addendum, a visit note and the note's addendum."""
+    patient = PatientFactory(organization=organization)
+    evaluation = evaluation_services.sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
+    evaluation_services.add_addendum(actor=tess, evaluation=evaluation, text="Onset was in March.")
+    note = signed_note(tess, patient, date(2026, 11, 5))
+    visit_services.add_addendum(actor=tess, note=note, text="Soreness settled the next day.")
+    return {"patient": patient, "evaluation": evaluation, "note": note}
+
+
+def all_seals() -> list[Seal]:
+    return list(Seal.objects.order_by("patient_id", "sequence"))
+
+
+def test_each_signature_is_chained_to_the_one_before(records: dict) -> None:
+    seals = all_seals()
+    assert [s.kind for s in seals] == ["evaluation", "evaluation-addendum", "visit-note", "visit-addendum"]
+    assert seals[0].previous_hash == ""
+    assert all(later.previous_hash == earlier.content_hash for earlier, later in zip(seals, seals[1:], strict=False))
+    assert verify(seals) == []
+    call_command("verify_records")
+
+
+def test_a_changed_note_is_reported(records: dict) -> None:
+    VisitTechnique.objects.filter(note=records["note"]).update(minutes=50)  # behind the application's back
+    problems = verify(all_seals())
+    assert [(p.seal.kind, p.message) for p in problems] == [
+        ("visit-note", "The record's content no longer matches the hash taken when it was signed.")
+    ]
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("verify_records")
+
+
+def test_a_changed_diagnosis_is_reported(records: dict) -> None:
+    Diagnosis.objects.filter(evaluation=records["evaluation"]).update(code="M54.16")
+    assert [p.seal.kind for p in verify(all_seals())] == ["evaluation"]
+
+
+def test_a_removed_seal_breaks_the_chain(records: dict) -> None:
+    Seal.objects.filter(kind="evaluation-addendum").delete()
+    problems = verify(all_seals())
+    assert [(p.seal.kind, p.message.startswith("The chain is broken")) for p in problems] == [("visit-note", True)]
+
+
+def test_a_forged_hash_shows_as_a_broken_link(records: dict) -> None:
+    """Re-hashing a changed record hides it from its own seal, but not from the next one."""
+    VisitNote.objects.filter(pk=records["note"].pk).update(subjective="rewritten")
+    Seal.objects.filter(kind="visit-note").update(content_hash="0" * 64)
+    problems = verify(all_seals())
+    assert {p.seal.kind for p in problems} == {"visit-note", "visit-addendum"}

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class VisitsConfig(AppConfig):
+    name = "fascia.visits"
+    label = "visits"
+
+    def ready(self) -> None:
+        from fascia.core import roles
+        from fascia.patients import chart
+        from fascia.records import chain
+        from fascia.visits.models import NoteAddendum, VisitNote
+        from fascia.visits.queries import chart_context, note_content
+
+        chain.register("visit-note", VisitNote, note_content)
+        chain.register("visit-addendum", NoteAddendum, chain.fields_of)
+        chart.register(
+            chart.ChartSection(
+                order=40,
+                title="Visit notes",
+                template="visits/_chart_section.html",
+                permission=roles.VIEW_NOTE,
+                context=chart_context,
+            )
+        )

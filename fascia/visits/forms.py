@@ -1,0 +1,90 @@
+from typing import Any
+
+from django import forms
+
+from fascia.core.forms import DateInput, StyledForm, StyledModelForm
+from fascia.evaluations.forms import BLANK, RowForm, formset_rows, row_formset
+from fascia.patients.models import BodyRegion
+from fascia.techniques.models import Technique
+from fascia.techniques.queries import SYMPTOMS
+from fascia.visits.models import MAX_MINUTES, VisitNote, VisitTechnique
+from fascia.visits.note_templates import TEMPLATES
+
+
+class NoteForm(StyledModelForm):
+    symptoms = forms.MultipleChoiceField(
+        label="Today the patient has",
+        choices=list(SYMPTOMS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Screened against every technique below",
+    )
+
+    class Meta:
+        model = VisitNote
+        fields = [
+            "kind",
+            "visited_on",
+            "subjective",
+            "nprs_before",
+            "health_changes",
+            "symptoms",
+            "objective",
+            "response",
+            "nprs_after",
+            "assessment",
+            "next_visit",
+            "plan_changes",
+            "home_care",
+            "recommendations",
+        ]
+        widgets = {
+            "visited_on": DateInput(),
+            "subjective": forms.Textarea(attrs={"rows": 2}),
+            "health_changes": forms.Textarea(attrs={"rows": 1}),
+            "objective": forms.Textarea(attrs={"rows": 2}),
+            "response": forms.Textarea(attrs={"rows": 2}),
+            "assessment": forms.Textarea(attrs={"rows": 2}),
+            "plan_changes": forms.Textarea(attrs={"rows": 1}),
+            "home_care": forms.Textarea(attrs={"rows": 2}),
+            "recommendations": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("nprs_before", "nprs_after"):
+            self.fields[name].widget.attrs.update({"min": 0, "max": 10})
+        self.fields["subjective"].widget.attrs["autofocus"] = True
+
+
+class TechniqueRow(RowForm):
+    technique = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    region = forms.ChoiceField(choices=BLANK + BodyRegion.choices, required=False)
+    minutes = forms.IntegerField(required=False, min_value=1, max_value=MAX_MINUTES)
+    pressure = forms.ChoiceField(choices=BLANK + VisitTechnique.Pressure.choices, required=False)
+    position = forms.ChoiceField(choices=BLANK + VisitTechnique.Position.choices, required=False)
+    response = forms.CharField(label="Response", required=False, max_length=200)
+    override_reason = forms.CharField(label="Reason to go ahead (cautions)", required=False, max_length=300)
+
+    def __init__(self, *args: Any, techniques: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["technique"].choices = BLANK + techniques
+        self.fields["minutes"].widget.attrs.update({"inputmode": "numeric"})
+
+
+def technique_choices() -> list[tuple[int, str]]:
+    """The active techniques with their CPT code, read once for all rows."""
+    return [(t.pk, f"{t.name} ({t.cpt_code})") for t in Technique.objects.filter(is_active=True)]
+
+
+def technique_formset(rows: list[dict], data: Any = None) -> Any:
+    return row_formset(TechniqueRow, rows, data, "techniques", techniques=technique_choices())
+
+
+def technique_rows(formset: Any) -> list[dict]:
+    """The filled rows of a valid formset as the service takes them (technique_id, region, minutes …)."""
+    return [{**row, "technique_id": row.pop("technique")} for row in formset_rows(formset)]
+
+
+class TemplateForm(StyledForm):
+    template = forms.ChoiceField(label="Note template", choices=[(t.code, t.name) for t in TEMPLATES.values()])

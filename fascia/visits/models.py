@@ -1,0 +1,153 @@
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from fascia.core.models import TimestampedModel
+from fascia.evaluations import structure
+from fascia.patients.models import BodyRegion, Patient
+from fascia.practitioners.models import Practitioner
+from fascia.techniques.models import Technique
+from fascia.techniques.queries import SYMPTOMS
+
+PAIN_SCALE = [MinValueValidator(0), MaxValueValidator(10)]
+MAX_MINUTES = 240  # no single visit runs longer than the longest appointment type
+
+
+class VisitNote(TimestampedModel):
+    """The SOAP note of one visit. Drafts change freely; signing locks it, after which only
+    dated addenda are added."""
+
+    class Kind(models.TextChoices):
+        FOLLOW_UP = "follow-up", "Treatment note"
+        PROGRESS = "progress", "Progress note"
+        DISCHARGE = "discharge", "Discharge summary"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visit_notes")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="visit_notes")
+    appointment = models.OneToOneField(
+        "scheduling.Appointment", on_delete=models.PROTECT, null=True, blank=True, related_name="note"
+    )
+    plan = models.ForeignKey(
+        "plans.TreatmentPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="visit_notes"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOW_UP)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT, editable=False)
+    visited_on = models.DateField("date of visit")
+    # S
+    subjective = models.TextField("patient report since the last visit", blank=True)
+    nprs_before = models.PositiveSmallIntegerField(
+        "pain before treatment (0-10)", null=True, blank=True, validators=PAIN_SCALE
+    )
+    health_changes = models.TextField("changes in medication or health", blank=True)
+    symptoms = models.JSONField("today's symptoms", default=list, blank=True, help_text="Screened against techniques")
+    # O
+    findings = models.JSONField("findings by region", default=list, blank=True)
+    rom = models.JSONField("range of motion re-measured", default=list, blank=True)
+    objective = models.TextField("other findings", blank=True)
+    # A
+    response = models.TextField("response to treatment", blank=True)
+    nprs_after = models.PositiveSmallIntegerField(
+        "pain after treatment (0-10)", null=True, blank=True, validators=PAIN_SCALE
+    )
+    goal_progress = models.JSONField(default=list, blank=True, help_text="[{goal, status, note}] for the plan's goals")
+    assessment = models.TextField("assessment", blank=True)
+    # P
+    next_visit = models.CharField("next visit", max_length=200, blank=True)
+    plan_changes = models.TextField("changes to the plan", blank=True)
+    home_care = models.TextField("home care given", blank=True)
+    recommendations = models.TextField("recommendations (discharge)", blank=True)
+    # Where the prefilled parts came from, so the form can mark them until the practitioner edits them.
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    copied_fields = models.JSONField(default=list, blank=True, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        permissions = [("sign_visitnote", "Sign visit notes")]
+        indexes = [models.Index(fields=["patient", "visited_on"], name="visitnote_patient_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.visited_on:%Y-%m-%d}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == self.Status.SIGNED
+
+    def clean(self) -> None:
+        errors = {}
+        for field, check in {"findings": structure.palpation, "rom": structure.range_of_motion}.items():
+            try:
+                setattr(self, field, check(getattr(self, field)))
+            except ValueError as e:
+                errors[field] = str(e)
+        unknown = [s for s in self.symptoms if s not in SYMPTOMS]
+        if unknown:
+            errors["symptoms"] = f"Unknown symptom(s): {', '.join(map(str, unknown))}."
+        if errors:
+            raise ValidationError(errors)
+
+
+class VisitTechnique(models.Model):
+    """A technique performed at the visit, with the minutes that billing turns into units."""
+
+    class Pressure(models.TextChoices):
+        LIGHT = "light", "Light"
+        MODERATE = "moderate", "Moderate"
+        FIRM = "firm", "Firm"
+        DEEP = "deep", "Deep"
+
+    class Position(models.TextChoices):
+        PRONE = "prone", "Prone"
+        SUPINE = "supine", "Supine"
+        SIDE_LYING = "side-lying", "Side-lying"
+        SEATED = "seated", "Seated"
+        SEMI_RECLINED = "semi-reclined", "Semi-reclined"
+
+    note = models.ForeignKey(VisitNote, on_delete=models.CASCADE, related_name="techniques")
+    technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
+    region = models.CharField(max_length=20, choices=BodyRegion.choices)
+    minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_MINUTES)]
+    )
+    pressure = models.CharField(max_length=10, choices=Pressure.choices, blank=True)
+    position = models.CharField(max_length=14, choices=Position.choices, blank=True)
+    response = models.CharField("patient's response", max_length=200, blank=True)
+    screening_level = models.CharField(max_length=10, blank=True, help_text="The worst finding; blank when none")
+    findings = models.JSONField(default=list, blank=True)
+    override_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.technique} — {self.get_region_display()}"
+
+
+class NoteAddendum(TimestampedModel):
+    """A dated correction or addition to a signed note, by its signer or an admin."""
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    note = models.ForeignKey(VisitNote, on_delete=models.PROTECT, related_name="addenda")
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "note addenda"
+
+    def __str__(self) -> str:
+        return f"Note addendum {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,171 @@
+from dataclasses import dataclass
+from datetime import date, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from fascia.core.models import User
+from fascia.measures.models import MeasureResult
+from fascia.patients.models import Patient
+from fascia.plans.models import TreatmentPlan
+from fascia.practitioners.models import Practitioner
+from fascia.records.chain import fields_of
+from fascia.scheduling.models import Appointment
+from fascia.scheduling.queries import day_bounds
+from fascia.visits.minutes import MinuteSummary, summarize
+from fascia.visits.models import VisitNote, VisitTechnique
+from fascia.visits.progress import ProgressDue, progress_due
+
+REPORT_KINDS = (VisitNote.Kind.PROGRESS, VisitNote.Kind.DISCHARGE)
+
+
+def notes_for_user(user: User) -> QuerySet[VisitNote]:
+    return VisitNote.objects.filter(patient__organization_id=user.organization_id)
+
+
+def get_note_for_user(user: User, public_id: UUID) -> VisitNote:
+    try:
+        return (
+            notes_for_user(user)
+            .select_related("patient", "practitioner__user", "signed_by", "plan", "appointment", "copied_from")
+            .get(public_id=public_id)
+        )
+    except VisitNote.DoesNotExist as e:
+        raise Http404("No such visit note.") from e
+
+
+def active_plan(patient: Patient) -> TreatmentPlan | None:
+    return patient.plans.filter(status=TreatmentPlan.Status.ACTIVE).order_by("-version").first()
+
+
+def last_signed_note(patient: Patient) -> VisitNote | None:
+    return patient.visit_notes.filter(status=VisitNote.Status.SIGNED).order_by("-visited_on", "-id").first()
+
+
+def plan_end(plan: TreatmentPlan) -> date:
+    return plan.start_date + timedelta(weeks=plan.duration_weeks)
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    visits_used: int  # signed visits since the plan started (a revised plan keeps its start date)
+    progress_due: ProgressDue | None
+    discharge_due: bool
+    re_evaluation_due: bool
+    ends_on: date
+
+
+def status_from(plan: TreatmentPlan, signed: list[tuple[date, str]], today: date) -> PlanStatus:
+    """Where the plan stands for a visit documented today, given the patient's signed notes as
+    (date, kind), oldest first."""
+    counted = [(day, kind) for day, kind in signed if day >= plan.start_date]
+    reports = [day for day, kind in counted if kind in REPORT_KINDS]
+    since = reports[-1] if reports else plan.start_date
+    visits_since = sum(1 for day, _ in counted if day > since) if reports else len(counted)
+    return PlanStatus(
+        visits_used=len(counted),
+        progress_due=progress_due(visits_since=visits_since, since=since, today=today),
+        discharge_due=len(counted) + 1 >= plan.planned_visits or today >= plan_end(plan),
+        re_evaluation_due=plan.re_evaluation_due is not None and plan.re_evaluation_due <= today,
+        ends_on=plan_end(plan),
+    )
+
+
+def signed_visits(patient_ids: list[int]) -> dict[int, list[tuple[date, str]]]:
+    """Each patient's signed notes as (date, kind), oldest first: one query for all of them."""
+    by_patient: dict[int, list[tuple[date, str]]] = {pk: [] for pk in patient_ids}
+    rows = VisitNote.objects.filter(patient_id__in=patient_ids, status=VisitNote.Status.SIGNED).order_by(
+        "visited_on", "id"
+    )
+    for patient_id, day, kind in rows.values_list("patient_id", "visited_on", "kind"):
+        by_patient[patient_id].append((day, kind))
+    return by_patient
+
+
+def plan_status(plan: TreatmentPlan, today: date) -> PlanStatus:
+    return status_from(plan, signed_visits([plan.patient_id])[plan.patient_id], today)
+
+
+def minute_summary(techniques: list[VisitTechnique]) -> MinuteSummary:
+    return summarize([(t.technique.cpt_code, t.technique.timed, t.minutes) for t in techniques])
+
+
+def note_content(note: VisitNote) -> dict:
+    """What a signature on a note vouches for: its fields, techniques and measures."""
+    return {
+        **fields_of(note),
+        "techniques": [fields_of(t, exclude=("note",)) for t in note.techniques.order_by("id")],
+        "measures": [fields_of(m) for m in note.measures.order_by("id")],
+    }
+
+
+def notes_of(patient: Patient) -> list[VisitNote]:
+    """The patient's notes, newest first, with what the chart shows of them: two queries."""
+    return list(
+        patient.visit_notes.select_related("practitioner__user").prefetch_related(
+            Prefetch("techniques", queryset=VisitTechnique.objects.select_related("technique"))
+        )
+    )
+
+
+def chart_context(patient: Patient, user: User) -> dict:
+    return {
+        "notes": notes_of(patient),
+        "can_start": user.has_perm("visits.add_visitnote") and hasattr(user, "practitioner"),
+    }
+
+
+def measures_of(note: VisitNote) -> list[MeasureResult]:
+    return list(note.measures.order_by("instrument"))
+
+
+# A referral is "running out" with this few visits left, or this close to its expiry.
+REFERRAL_VISITS_LEFT = 2
+REFERRAL_DAYS_LEFT = 14
+PLAN_ENDING_DAYS = 14
+
+
+def dashboard(practitioner: Practitioner, today: date) -> dict:
+    """What the practitioner's day needs: a fixed number of queries however many patients."""
+    start, end = day_bounds(today)
+    schedule = list(
+        practitioner.appointments.filter(start_at__gte=start, start_at__lt=end)
+        .exclude(status=Appointment.Status.ENTERED_IN_ERROR)
+        .select_related("patient", "location", "appointment_type", "note")
+        .order_by("start_at")
+    )
+    drafts = list(
+        practitioner.visit_notes.filter(status=VisitNote.Status.DRAFT)
+        .select_related("patient")
+        .order_by("visited_on", "id")
+    )
+    overdue_before = today - timedelta(days=settings.UNSIGNED_NOTE_DAYS)
+    plans = list(
+        practitioner.plans.filter(status=TreatmentPlan.Status.ACTIVE)
+        .select_related("patient", "referral__provider")
+        .order_by("start_date", "id")
+    )
+    visits = signed_visits([p.patient_id for p in plans])
+    reports, ending, referrals = [], [], []
+    for plan in plans:
+        status = status_from(plan, visits[plan.patient_id], today)
+        if status.progress_due or status.re_evaluation_due:
+            reports.append({"plan": plan, "status": status})
+        if status.ends_on <= today + timedelta(days=PLAN_ENDING_DAYS) or status.discharge_due:
+            ending.append({"plan": plan, "status": status})
+        referral = plan.referral
+        if referral is not None:
+            left = referral.visits_authorized - status.visits_used
+            if left <= REFERRAL_VISITS_LEFT or referral.expires_on <= today + timedelta(days=REFERRAL_DAYS_LEFT):
+                referrals.append({"plan": plan, "referral": referral, "left": max(left, 0)})
+    return {
+        "schedule": schedule,
+        "drafts": [{"note": n, "overdue": n.visited_on < overdue_before} for n in drafts],
+        "overdue_count": sum(1 for n in drafts if n.visited_on < overdue_before),
+        "unsigned_days": settings.UNSIGNED_NOTE_DAYS,
+        "reports": reports,
+        "ending": ending,
+        "referrals": referrals,
+    }

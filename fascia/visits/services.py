@@ -1,0 +1,321 @@
+"""Every write to a visit note: starting it (prefilled), saving drafts, signing, addenda.
+Each is one transaction and audited; signing and addenda seal the record (fascia.records)."""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core.models import User
+from fascia.core.two_factor import is_admin
+from fascia.measures.models import MeasureResult
+from fascia.measures.services import record_measure
+from fascia.patients.models import BodyRegion, Patient
+from fascia.plans.models import Goal, TreatmentPlan
+from fascia.plans.services import end_plan
+from fascia.records.chain import seal
+from fascia.scheduling.models import Appointment
+from fascia.techniques.models import Technique
+from fascia.techniques.queries import screen_patient
+from fascia.techniques.screening import Level, worst_level
+from fascia.visits import queries
+from fascia.visits.models import MAX_MINUTES, NoteAddendum, VisitNote, VisitTechnique
+from fascia.visits.note_templates import TEMPLATES
+
+
+class NoteError(Exception):
+    pass
+
+
+class NoteLocked(NoteError):
+    def __init__(self) -> None:
+        super().__init__("This note is signed and locked; add an addendum instead.")
+
+
+class NoteIncomplete(NoteError):
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__("Cannot sign yet. Missing: " + "; ".join(missing) + ".")
+
+
+# What copy-forward carries from the last signed note: what tends to stay the same from one
+# follow-up to the next. The patient's report, pain ratings and response are always new.
+COPIED_FIELDS = ("findings", "home_care", "next_visit")
+TECHNIQUE_FIELDS = ("technique_id", "region", "minutes", "pressure", "position")
+
+
+@transaction.atomic
+def start_note(
+    *, actor: User, patient: Patient, appointment: Appointment | None = None, visited_on: date | None = None
+) -> VisitNote:
+    """A draft for a visit, prefilled from the patient's last signed note, or else from the active
+    plan (copy-forward; the copied parts are listed in `copied_fields` so the form can mark them).
+    A progress note when one is due, a discharge summary when the plan has run its course."""
+    practitioner = getattr(actor, "practitioner", None)
+    if practitioner is None:
+        raise NoteError("Only a practitioner can write a visit note.")
+    if appointment is not None:
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.patient_id != patient.pk:
+            raise NoteError("That appointment is another patient's.")
+        if hasattr(appointment, "note"):
+            raise NoteError("This appointment already has a note.")
+        if appointment.status not in Appointment.HOLDING:
+            raise NoteError(f"This appointment is {appointment.get_status_display().lower()}; there is no visit.")
+    today = visited_on or (timezone.localtime(appointment.start_at).date() if appointment else timezone.localdate())
+    plan = queries.active_plan(patient)
+    last = queries.last_signed_note(patient)
+    note = VisitNote(
+        patient=patient,
+        practitioner=practitioner,
+        appointment=appointment,
+        plan=plan,
+        visited_on=today,
+        created_by=actor,
+    )
+    if plan is not None:
+        status = queries.plan_status(plan, today)
+        if status.discharge_due:
+            note.kind = VisitNote.Kind.DISCHARGE
+        elif status.progress_due:
+            note.kind = VisitNote.Kind.PROGRESS
+    rows: list[dict] = []
+    if last is not None:
+        for field in COPIED_FIELDS:
+            setattr(note, field, getattr(last, field))
+        note.copied_from = last
+        note.copied_fields = [f for f in COPIED_FIELDS if getattr(last, f)]
+        rows = [{f: getattr(t, f) for f in TECHNIQUE_FIELDS} for t in last.techniques.all()]
+    elif plan is not None:
+        note.home_care = plan.home_care
+        note.copied_fields = ["home_care"] if plan.home_care else []
+        rows = [{"technique_id": t.technique_id, "region": t.region} for t in plan.techniques.all()]
+    if rows:
+        note.copied_fields.append("techniques")
+    note.full_clean()
+    note.save()
+    VisitTechnique.objects.bulk_create(VisitTechnique(note=note, **row) for row in rows)
+    audit.record(
+        actor=actor,
+        action=AuditAction.NOTE_STARTED,
+        target=note,
+        patient=patient,
+        detail={"copied_from": str(last.public_id) if last else "plan" if rows else ""},
+    )
+    return note
+
+
+def _locked_draft(note: VisitNote) -> VisitNote:
+    locked = VisitNote.objects.select_for_update().get(pk=note.pk)
+    if locked.is_signed:
+        raise NoteLocked
+    return locked
+
+
+def minutes_allowed(note: VisitNote) -> int:
+    """The most minutes the techniques may add up to: the appointment's length when there is one."""
+    if note.appointment_id is None:
+        return MAX_MINUTES
+    appointment = note.appointment
+    return int((appointment.end_at - appointment.start_at).total_seconds() // 60)
+
+
+def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
+    """Turn submitted rows into techniques, screened against the patient's facts and today's
+    symptoms. Absolute or local findings refuse the row; a caution needs a written reason."""
+    techniques = Technique.objects.in_bulk({row.get("technique_id") for row in rows} - {None})
+    built: list[VisitTechnique] = []
+    problems: list[str] = []
+    for number, row in enumerate(rows, start=1):
+        technique = techniques.get(row.get("technique_id"))
+        if technique is None:
+            problems.append(f"Technique {number}: choose a technique from the catalog.")
+            continue
+        where = f"{technique.name} (row {number})"
+        region = row.get("region") or ""
+        if region not in BodyRegion.values:
+            problems.append(f"{where}: choose the body region.")
+            continue
+        minutes = row.get("minutes")
+        if minutes is not None and not 1 <= minutes <= MAX_MINUTES:
+            problems.append(f"{where}: minutes must be between 1 and {MAX_MINUTES}.")
+            continue
+        findings = screen_patient(note.patient, technique, region, symptoms=frozenset(note.symptoms))
+        level = worst_level(findings)
+        reason = (row.get("override_reason") or "").strip()
+        if level in (Level.ABSOLUTE, Level.LOCAL):
+            blocking = next(f for f in findings if f.level == level)
+            problems.append(f"{where} is contraindicated today ({level.value}): {blocking.reason}")
+            continue
+        if level == Level.CAUTION and not reason:
+            problems.append(f"{where} needs a written reason to go ahead despite: {findings[0].reason}")
+            continue
+        item = VisitTechnique(
+            note=note,
+            technique=technique,
+            region=region,
+            minutes=minutes,
+            pressure=row.get("pressure") or "",
+            position=row.get("position") or "",
+            response=(row.get("response") or "").strip(),
+            screening_level=level.value if level else "",
+            findings=[
+                {"rule": f.rule, "level": f.level.value, "reason": f.reason, "source": f.source} for f in findings
+            ],
+            override_reason=reason if level else "",
+        )
+        try:
+            item.full_clean(exclude=["note", "technique"])
+        except ValidationError as e:
+            problems += [f"{where}: {m}" for m in e.messages]
+            continue
+        built.append(item)
+    total = sum(t.minutes or 0 for t in built)
+    allowed = minutes_allowed(note)
+    if total > allowed:
+        problems.append(f"The techniques add up to {total} minutes, more than the {allowed}-minute visit.")
+    if problems:
+        raise ValidationError({"techniques": problems})
+    return built
+
+
+def _check_goal_progress(note: VisitNote) -> None:
+    goals = set(note.plan.goals.values_list("pk", flat=True)) if note.plan_id else set()
+    clean = []
+    for item in note.goal_progress:
+        if not isinstance(item, dict) or item.get("goal") not in goals:
+            raise ValidationError({"goal_progress": "Progress can be given only on the goals of this note's plan."})
+        if item.get("status") not in Goal.Status.values:
+            raise ValidationError({"goal_progress": f"A goal is {', '.join(Goal.Status.values)}."})
+        clean.append({"goal": item["goal"], "status": item["status"], "note": str(item.get("note") or "")[:200]})
+    note.goal_progress = clean
+
+
+@transaction.atomic
+def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = None, **fields: Any) -> VisitNote:
+    """Save a draft's fields and, when given, its techniques (rows of technique_id, region, minutes,
+    pressure, position, response, override_reason). Signed notes are refused; nothing is saved
+    when anything is wrong."""
+    _locked_draft(note)
+    for name, value in fields.items():
+        setattr(note, name, value)
+    note.full_clean()
+    _check_goal_progress(note)
+    built = check_techniques(note, techniques) if techniques is not None else None
+    edited = {f for f in note.copied_fields if f in fields and fields[f] != getattr(note.copied_from, f, None)}
+    if built is not None:
+        edited.add("techniques")
+    note.copied_fields = [f for f in note.copied_fields if f not in edited]
+    note.save()
+    if built is not None:
+        note.techniques.all().delete()
+        VisitTechnique.objects.bulk_create(built)
+    audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
+    return note
+
+
+@transaction.atomic
+def apply_template(*, actor: User, note: VisitNote, code: str) -> VisitNote:
+    """Fill the note from a condition template: its techniques replace the note's, its home care
+    fills an empty home-care field."""
+    _locked_draft(note)
+    template = TEMPLATES.get(code)
+    if template is None:
+        raise NoteError("Choose one of the note templates.")
+    ids = dict(Technique.objects.filter(code__in=[t.technique for t in template.techniques]).values_list("code", "pk"))
+    rows = [
+        {
+            "technique_id": ids.get(t.technique),
+            "region": t.region,
+            "minutes": t.minutes,
+            "pressure": t.pressure,
+            "position": t.position,
+        }
+        for t in template.techniques
+    ]
+    fields = {"home_care": note.home_care or template.home_care}
+    return save_note(actor=actor, note=note, techniques=rows, **fields)
+
+
+def missing_for_signature(note: VisitNote) -> list[str]:
+    techniques = list(note.techniques.all())
+    missing = []
+    if not techniques:
+        missing.append("a technique performed")
+    elif any(not t.minutes for t in techniques):
+        missing.append("the minutes of every technique")
+    if note.nprs_before is None:
+        missing.append("pain before treatment")
+    if note.kind in (VisitNote.Kind.PROGRESS, VisitNote.Kind.DISCHARGE):
+        if not note.measures.exists():
+            missing.append("an outcome measure re-taken at this visit")
+        if note.plan_id is not None:
+            judged = {p.get("goal") for p in note.goal_progress}
+            if any(goal.pk not in judged for goal in note.plan.goals.all()):
+                missing.append("progress on every goal of the plan")
+    return missing
+
+
+@transaction.atomic
+def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
+    """Sign, lock and seal. Only the treating practitioner signs; the techniques are screened
+    once more against the record as it is now. A progress or discharge note also sets the plan's
+    goal statuses; signing a discharge summary completes the plan."""
+    note = _locked_draft(note)
+    if note.practitioner.user_id != actor.pk:
+        raise NoteError("Only the practitioner who treated the patient can sign this note.")
+    missing = missing_for_signature(note)
+    if missing:
+        raise NoteIncomplete(missing)
+    rows = [
+        {f: getattr(t, f) for f in (*TECHNIQUE_FIELDS, "response", "override_reason")} for t in note.techniques.all()
+    ]
+    try:
+        check_techniques(note, rows)
+    except ValidationError as e:
+        raise NoteError(" ".join(e.messages)) from None
+    note.status, note.signed_by, note.signed_at = VisitNote.Status.SIGNED, actor, timezone.now()
+    note.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+    if note.plan_id is not None and note.kind != VisitNote.Kind.FOLLOW_UP:
+        for progress in note.goal_progress:
+            Goal.objects.filter(plan=note.plan_id, pk=progress["goal"]).update(status=progress["status"])
+        if note.kind == VisitNote.Kind.DISCHARGE and note.plan.status == TreatmentPlan.Status.ACTIVE:
+            end_plan(actor=actor, plan=note.plan, status=TreatmentPlan.Status.COMPLETED, reason="Discharge summary")
+    seal(actor=actor, patient=note.patient, record=note)
+    audit.record(actor=actor, action=AuditAction.NOTE_SIGNED, target=note, patient=note.patient)
+    return note
+
+
+@transaction.atomic
+def add_addendum(*, actor: User, note: VisitNote, text: str) -> NoteAddendum:
+    if not note.is_signed:
+        raise NoteError("A draft is edited directly; addenda are for signed notes.")
+    if actor.pk != note.signed_by_id and not is_admin(actor):
+        raise NoteError("Only the signer or an admin can add an addendum.")
+    addendum = NoteAddendum(note=note, text=text.strip(), author=actor)
+    addendum.full_clean()
+    addendum.save()
+    seal(actor=actor, patient=note.patient, record=addendum)
+    audit.record(actor=actor, action=AuditAction.NOTE_ADDENDUM_ADDED, target=addendum, patient=note.patient)
+    return addendum
+
+
+def record_note_measure(
+    *, actor: User, note: VisitNote, instrument: str, responses: list[int | None], activities: list[str] | None = None
+) -> MeasureResult:
+    """An outcome measure re-taken at this visit (while the note is a draft)."""
+    if note.is_signed:
+        raise NoteLocked
+    return record_measure(
+        actor=actor,
+        patient=note.patient,
+        instrument=instrument,
+        responses=responses,
+        administered_on=note.visited_on,
+        activities=activities,
+        visit_note=note,
+    )

@@ -1,0 +1,293 @@
+from collections.abc import Callable
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core import roles
+from fascia.core.auth import ClinicRequest, staff_view
+from fascia.evaluations.forms import AddendumForm, MeasureForm, PalpationRow, RomRow, formset_rows, row_formset
+from fascia.evaluations.pdf import palpation_rows, rom_rows
+from fascia.measures import instrument as get_instrument
+from fascia.measures import views as measure_views
+from fascia.patients.queries import get_patient_for_user
+from fascia.plans.models import Goal
+from fascia.plans.pdf import letter_context
+from fascia.scheduling.models import Appointment
+from fascia.techniques.models import Technique
+from fascia.visits import queries, services
+from fascia.visits.forms import NoteForm, TemplateForm, technique_formset, technique_rows
+from fascia.visits.minutes import summarize
+from fascia.visits.models import VisitNote
+
+FORMSETS = {"findings": PalpationRow, "rom": RomRow}  # prefix (and note field) -> row form
+
+
+def _started(request: ClinicRequest, start: Callable[[], VisitNote], back: str) -> HttpResponse:
+    """Run a start_note call: open the new draft, or say why not on the page the user came from."""
+    try:
+        note = start()
+    except (services.NoteError, ValidationError) as e:
+        messages.error(request, str(e.messages[0] if isinstance(e, ValidationError) else e))
+        return redirect(back)
+    return redirect("visits:edit", note_id=note.public_id)
+
+
+@staff_view(roles.ADD_NOTE)
+@require_POST
+def start(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
+    patient = get_patient_for_user(request.user, patient_id)
+    return _started(request, lambda: services.start_note(actor=request.user, patient=patient), patient.get_chart_url())
+
+
+@staff_view(roles.ADD_NOTE)
+@require_POST
+def for_appointment(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
+    """The appointment's note: opened when it exists, started when it does not."""
+    appointment = (
+        Appointment.objects.filter(location__organization_id=request.user.organization_id, public_id=appointment_id)
+        .select_related("patient", "note")
+        .first()
+    )
+    if appointment is None:
+        messages.error(request, "No such appointment.")
+        return redirect("scheduling:day")
+    if hasattr(appointment, "note"):
+        return redirect("visits:edit", note_id=appointment.note.public_id)
+    return _started(
+        request,
+        lambda: services.start_note(actor=request.user, patient=appointment.patient, appointment=appointment),
+        reverse("scheduling:day"),
+    )
+
+
+def _technique_initial(note: VisitNote) -> list[dict]:
+    fields = ("region", "minutes", "pressure", "position", "response", "override_reason")
+    return [{"technique": t.technique_id, **{f: getattr(t, f) for f in fields}} for t in note.techniques.all()]
+
+
+def _goals(note: VisitNote, data: dict | None) -> list[dict]:
+    """The plan's goals with the progress given on this note (or just posted)."""
+    given = {p["goal"]: p for p in note.goal_progress}
+    rows = []
+    for goal in note.plan.goals.all() if note.plan_id else []:
+        if data is not None:
+            status, text = data.get(f"goal-{goal.pk}-status", ""), data.get(f"goal-{goal.pk}-note", "")
+        else:
+            status, text = given.get(goal.pk, {}).get("status", ""), given.get(goal.pk, {}).get("note", "")
+        rows.append({"goal": goal, "status": status, "note": text.strip()})
+    return rows
+
+
+@staff_view(roles.ADD_NOTE)
+@require_http_methods(["GET", "POST"])
+def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
+    note = queries.get_note_for_user(request.user, note_id)
+    if note.is_signed:
+        messages.info(request, "This note is signed; changes go in an addendum.")
+        return redirect("visits:detail", note_id=note.public_id)
+    data = request.POST if request.method == "POST" else None
+    form = NoteForm(data, instance=queries.get_note_for_user(request.user, note_id))
+    techniques = technique_formset(_technique_initial(note), data)
+    formsets = {prefix: row_formset(row, getattr(note, prefix), data, prefix) for prefix, row in FORMSETS.items()}
+    goals = _goals(note, data)
+    problems: list[str] = []
+    if data is not None and form.is_valid() and techniques.is_valid() and all(f.is_valid() for f in formsets.values()):
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        fields.update({prefix: formset_rows(formset) for prefix, formset in formsets.items()})
+        fields["goal_progress"] = [
+            {"goal": g["goal"].pk, "status": g["status"], "note": g["note"]} for g in goals if g["status"]
+        ]
+        try:
+            services.save_note(actor=request.user, note=note, techniques=technique_rows(techniques), **fields)
+        except ValidationError as e:
+            for field, errors in e.message_dict.items():
+                if field in form.fields:
+                    form.add_error(field, errors)
+                else:
+                    problems += errors
+        except services.NoteLocked as e:
+            messages.error(request, str(e))
+            return redirect("visits:detail", note_id=note.public_id)
+        else:
+            if request.POST.get("then") == "sign":
+                return _sign(request, note)
+            messages.success(request, "Draft saved.")
+            return redirect("visits:edit", note_id=note.public_id)
+    if request.method == "GET":
+        audit.record(
+            actor=request.user,
+            action=AuditAction.NOTE_VIEWED,
+            target=note,
+            patient=note.patient,
+            detail={"page": "edit"},
+        )
+    status = queries.plan_status(note.plan, note.visited_on) if note.plan_id else None
+    context = {
+        "note": note,
+        "patient": note.patient,
+        "form": form,
+        "techniques": techniques,
+        "formsets": formsets,
+        "goals": goals,
+        "goal_statuses": Goal.Status.choices,
+        "problems": problems,
+        "plan_status": status,
+        "summary": queries.minute_summary(list(note.techniques.select_related("technique"))),
+        "allowed_minutes": services.minutes_allowed(note),
+        "template_form": TemplateForm(),
+        "measures": queries.measures_of(note),
+        "measure_form": MeasureForm(),
+        "can_sign": note.practitioner.user_id == request.user.pk and request.user.has_perm(roles.SIGN_NOTE),
+    }
+    return render(request, "visits/note_form.html", context)
+
+
+@staff_view(roles.ADD_NOTE)
+@require_POST
+def minutes(request: ClinicRequest, note_id: UUID) -> HttpResponse:
+    """The CPT codes and minutes the treatment rows add up to, as they are typed (htmx)."""
+    note = queries.get_note_for_user(request.user, note_id)
+    techniques = technique_formset([], request.POST)
+    rows = [form.cleaned_data for form in techniques if form.is_valid() and form.cleaned_data.get("technique")]
+    by_id = Technique.objects.in_bulk({row["technique"] for row in rows})
+    summary = summarize(
+        [
+            (by_id[r["technique"]].cpt_code, by_id[r["technique"]].timed, r.get("minutes"))
+            for r in rows
+            if r["technique"] in by_id
+        ]
+    )
+    context = {"summary": summary, "allowed_minutes": services.minutes_allowed(note)}
+    return render(request, "visits/_minutes.html", context)
+
+
+@staff_view(roles.ADD_NOTE)
+@require_POST
+def template(request: ClinicRequest, note_id: UUID) -> HttpResponse:
+    note = queries.get_note_for_user(request.user, note_id)
+    form = TemplateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.apply_template(actor=request.user, note=note, code=form.cleaned_data["template"])
+        except (services.NoteError, ValidationError) as e:
+            messages.error(request, " ".join(e.messages) if isinstance(e, ValidationError) else str(e))
+        else:
+            messages.success(request, "Template applied: check the techniques and minutes.")
+    return redirect("visits:edit", note_id=note.public_id)
+
+
+def detail_context(note: VisitNote) -> dict:
+    techniques = list(note.techniques.select_related("technique"))
+    context = {
+        "note": note,
+        "patient": note.patient,
+        "techniques": techniques,
+        "summary": queries.minute_summary(techniques),
+        "palpation": palpation_rows(note.findings),
+        "rom": rom_rows(note.rom),
+        "measures": queries.measures_of(note),
+        "goals": _goals(note, None),
+        "addenda": list(note.addenda.select_related("author")),
+    }
+    if note.plan_id and note.kind != VisitNote.Kind.FOLLOW_UP:
+        context["report"] = letter_context(note.plan, kind=note.kind)
+    return context
+
+
+@staff_view(roles.VIEW_NOTE)
+@require_GET
+def detail(request: ClinicRequest, note_id: UUID) -> HttpResponse:
+    note = queries.get_note_for_user(request.user, note_id)
+    audit.record(actor=request.user, action=AuditAction.NOTE_VIEWED, target=note, patient=note.patient)
+    user = request.user
+    is_signer = note.practitioner.user_id == user.pk
+    context = {
+        **detail_context(note),
+        "missing": services.missing_for_signature(note) if not note.is_signed else [],
+        "can_edit": not note.is_signed and user.has_perm(roles.ADD_NOTE),
+        "can_sign": not note.is_signed and is_signer and user.has_perm(roles.SIGN_NOTE),
+        "can_add_addendum": note.is_signed
+        and user.has_perm(roles.ADD_NOTE_ADDENDUM)
+        and (is_signer or user.has_perm(roles.MANAGE_STAFF)),
+        "addendum_form": AddendumForm(),
+    }
+    return render(request, "visits/note_detail.html", context)
+
+
+def _sign(request: ClinicRequest, note: VisitNote) -> HttpResponse:
+    try:
+        services.sign_note(actor=request.user, note=note)
+    except services.NoteError as e:
+        messages.error(request, str(e))
+        return redirect("visits:edit", note_id=note.public_id)
+    messages.success(request, "Note signed. It is now locked; corrections go in addenda.")
+    return redirect("visits:detail", note_id=note.public_id)
+
+
+@staff_view(roles.SIGN_NOTE)
+@require_POST
+def sign(request: ClinicRequest, note_id: UUID) -> HttpResponse:
+    return _sign(request, queries.get_note_for_user(request.user, note_id))
+
+
+@staff_view(roles.ADD_NOTE_ADDENDUM)
+@require_POST
+def addendum(request: ClinicRequest, note_id: UUID) -> HttpResponse:
+    note = queries.get_note_for_user(request.user, note_id)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_addendum(actor=request.user, note=note, text=form.cleaned_data["text"])
+        except (services.NoteError, ValidationError) as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "Addendum added.")
+    else:
+        messages.error(request, "Write the addendum before saving it.")
+    return redirect(reverse("visits:detail", args=[note.public_id]) + "#addenda")
+
+
+@staff_view(roles.ADD_NOTE)
+@require_http_methods(["GET", "POST"])
+def measure(request: ClinicRequest, note_id: UUID) -> HttpResponse:
+    """GET: the item inputs of an instrument (htmx). POST: record it at this visit."""
+    note = queries.get_note_for_user(request.user, note_id)
+    try:
+        inst = get_instrument(request.GET.get("instrument") or request.POST.get("instrument", ""))
+    except ValueError as e:
+        return HttpResponse(str(e), status=400)
+    if request.method == "GET":
+        return measure_views.items(request, inst)
+    try:
+        services.record_note_measure(
+            actor=request.user,
+            note=note,
+            instrument=inst.code,
+            responses=measure_views.responses(request, inst),
+            activities=measure_views.activities(request, inst),
+        )
+    except ValidationError as e:
+        messages.error(request, f"{inst.name} not recorded: {' '.join(e.messages)}")
+    except services.NoteLocked as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"{inst.name} recorded.")
+    return redirect(reverse("visits:edit", args=[note.public_id]) + "#measures")
+
+
+@staff_view(roles.ADD_NOTE)
+@require_GET
+def dashboard(request: ClinicRequest) -> HttpResponse:
+    """The practitioner's day: schedule, notes to sign, reports due, plans ending, referrals running out."""
+    practitioner = getattr(request.user, "practitioner", None)
+    today = timezone.localdate()
+    context = {"today": today, **(queries.dashboard(practitioner, today) if practitioner else {"schedule": None})}
+    return render(request, "visits/dashboard.html", context)
