@@ -19,6 +19,7 @@ from fascia.measures.api import router as measures_router
 from fascia.patients.api import router as patients_router
 from fascia.scheduling.api import router as scheduling_router
 from fascia.techniques.api import router as techniques_router
+from fascia.visits.api import router as visits_router
 
 
 class TokenAuth(HttpBearer):
@@ -116,3 +117,4 @@ api.add_router("/measures", measures_router)
 api.add_router("", evaluations_router)
 api.add_router("", techniques_router)
 api.add_router("", scheduling_router)
+api.add_router("", visits_router)

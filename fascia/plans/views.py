@@ -83,6 +83,7 @@ def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
         "end_form": EndForm(prefix="end"),
         "letter_form": LetterForm(prefix="letter") if request.user.has_perm(roles.ADD_CORRESPONDENCE) else None,
         "referral_warnings": _referral_warnings(plan),
+        "can_book": request.user.has_perm(roles.BOOK_APPOINTMENT),
     }
     return render(request, "plans/plan_detail.html", context)
 

@@ -20,7 +20,7 @@ def appointments_on(user: User, day: date) -> QuerySet[Appointment]:
     start, end = day_bounds(day)
     return Appointment.objects.filter(
         location__organization_id=user.organization_id, start_at__gte=start, start_at__lt=end
-    ).select_related("patient", "practitioner__user", "location", "room", "appointment_type")
+    ).select_related("patient", "practitioner__user", "location", "room", "appointment_type", "note")
 
 
 # What the front desk can do next with an appointment, by its status.
@@ -139,3 +139,24 @@ def waitlist_for(user: User, day: date, location: Location | None) -> list[Waitl
     if location is not None:
         entries = entries.filter(Q(location__isnull=True) | Q(location=location))
     return list(entries)
+
+
+# The weekdays a plan's weekly frequency is spread over by default (0 = Monday): the front desk
+# changes them to suit the patient.
+SPREAD = {1: [], 2: [1, 3], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4], 6: [0, 1, 2, 3, 4, 5]}
+
+
+def series_from_plan(patient: Patient, first_day: date) -> dict:
+    """Booking-form values for a series that follows the patient's active plan of care: its
+    frequency spread over the week, for the weeks it still runs from `first_day`. Empty without a plan."""
+    plan = patient.plans.filter(status="active").order_by("-version").first()
+    if plan is None:
+        return {}
+    ends = plan.start_date + timedelta(weeks=plan.duration_weeks)
+    weeks = max(1, -(-(ends - first_day).days // 7))
+    weekdays = SPREAD.get(plan.visits_per_week) or [first_day.weekday()]
+    return {
+        "repeat_weekdays": [str(d) for d in weekdays],
+        "repeat_weeks": weeks,
+        "notes": f"Plan of care: {plan.visits_per_week}× a week for {plan.duration_weeks} weeks",
+    }

@@ -18,7 +18,14 @@ from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
 from fascia.scheduling.forms import BookingForm, CancelForm, FreeSlotForm, RescheduleForm, WaitlistForm
 from fascia.scheduling.models import Appointment, WaitlistEntry
-from fascia.scheduling.queries import appointments_on, day_bounds, day_grid, next_free_slots, waitlist_for
+from fascia.scheduling.queries import (
+    appointments_on,
+    day_bounds,
+    day_grid,
+    next_free_slots,
+    series_from_plan,
+    waitlist_for,
+)
 
 SLOT_MINUTES = 15
 
@@ -45,6 +52,7 @@ def day(request: ClinicRequest) -> HttpResponse:
         "locations": locations,
         "location": location,
         "can_book": request.user.has_perm(roles.BOOK_APPOINTMENT),
+        "can_write_notes": request.user.has_perm(roles.ADD_NOTE),
         "waitlist": waitlist_for(request.user, day, location) if request.user.has_perm(roles.BOOK_APPOINTMENT) else [],
         **(day_grid(location, day, appointments, SLOT_MINUTES) if location else {"columns": [], "rows": []}),
     }
@@ -102,9 +110,11 @@ def book(request: ClinicRequest) -> HttpResponse:
         for key in ("practitioner", "location", "day", "start", "patient")
         if request.GET.get(key)
     }
-    form = BookingForm(request.POST or None, initial=initial, organization=request.organization)
     patient_id = request.POST.get("patient") or request.GET.get("patient")
     patient = get_patient_for_user(request.user, patient_id) if patient_id else None
+    if patient is not None and request.GET.get("series") == "plan":
+        initial.update(series_from_plan(patient, parse_date(initial.get("day", "")) or timezone.localdate()))
+    form = BookingForm(request.POST or None, initial=initial, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())

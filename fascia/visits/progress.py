@@ -20,20 +20,22 @@ class ProgressDue:
 def progress_due(
     *,
     visits_since: int,
-    since: date,
+    last_report: date | None,
+    plan_start: date,
     today: date,
     every_visits: int = EVERY_VISITS,
     every_days: int = EVERY_DAYS,
 ) -> ProgressDue | None:
     """Whether the visit documented today needs a progress report.
 
-    `visits_since` counts the signed visits after the last progress report (or since the plan
-    started), so today's is visit `visits_since + 1`; `since` is that report's (or the start's) date.
+    `visits_since` counts the signed visits after the last progress report (or, before the first,
+    since the plan started), so today's is visit `visits_since + 1`.
     """
+    since = "the last progress report" if last_report else "the plan of care started"
     this_visit = visits_since + 1
     if this_visit >= every_visits:
-        return ProgressDue(f"this is visit {this_visit} since the last progress report (due every {every_visits})")
-    days = (today - since).days
+        return ProgressDue(f"this is visit {this_visit} since {since} (a report is due every {every_visits})")
+    days = (today - (last_report or plan_start)).days
     if days >= every_days:
-        return ProgressDue(f"{days} days since the last progress report (due every {every_days})")
+        return ProgressDue(f"{days} days since {since} (a report is due every {every_days} days)")
     return None

@@ -62,11 +62,13 @@ def status_from(plan: TreatmentPlan, signed: list[tuple[date, str]], today: date
     (date, kind), oldest first."""
     counted = [(day, kind) for day, kind in signed if day >= plan.start_date]
     reports = [day for day, kind in counted if kind in REPORT_KINDS]
-    since = reports[-1] if reports else plan.start_date
-    visits_since = sum(1 for day, _ in counted if day > since) if reports else len(counted)
+    last_report = reports[-1] if reports else None
+    visits_since = sum(1 for day, _ in counted if day > last_report) if last_report else len(counted)
     return PlanStatus(
         visits_used=len(counted),
-        progress_due=progress_due(visits_since=visits_since, since=since, today=today),
+        progress_due=progress_due(
+            visits_since=visits_since, last_report=last_report, plan_start=plan.start_date, today=today
+        ),
         discharge_due=len(counted) + 1 >= plan.planned_visits or today >= plan_end(plan),
         re_evaluation_due=plan.re_evaluation_due is not None and plan.re_evaluation_due <= today,
         ends_on=plan_end(plan),

@@ -195,19 +195,24 @@ def _check_goal_progress(note: VisitNote) -> None:
     note.goal_progress = clean
 
 
+def _technique_keys(techniques: Any) -> list[tuple]:
+    return [tuple(getattr(t, f) for f in TECHNIQUE_FIELDS) for t in techniques]
+
+
 @transaction.atomic
 def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = None, **fields: Any) -> VisitNote:
     """Save a draft's fields and, when given, its techniques (rows of technique_id, region, minutes,
     pressure, position, response, override_reason). Signed notes are refused; nothing is saved
     when anything is wrong."""
-    _locked_draft(note)
+    stored = _locked_draft(note)
     for name, value in fields.items():
         setattr(note, name, value)
     note.full_clean()
     _check_goal_progress(note)
     built = check_techniques(note, techniques) if techniques is not None else None
-    edited = {f for f in note.copied_fields if f in fields and fields[f] != getattr(note.copied_from, f, None)}
-    if built is not None:
+    # A copied part stays marked until the practitioner changes it.
+    edited = {f for f in fields if getattr(note, f) != getattr(stored, f)}
+    if built is not None and _technique_keys(built) != _technique_keys(stored.techniques.all()):
         edited.add("techniques")
     note.copied_fields = [f for f in note.copied_fields if f not in edited]
     note.save()

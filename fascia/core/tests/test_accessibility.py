@@ -16,6 +16,7 @@ from fascia.patients.tests.factories import PatientFactory
 from fascia.plans.services import create_plan
 from fascia.scheduling.models import AppointmentType
 from fascia.scheduling.services import book_appointment
+from fascia.visits.services import start_note
 
 
 def violations(page) -> list[str]:
@@ -81,6 +82,7 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         reverse("scheduling:week"),
         reverse("scheduling:waitlist"),
         reverse("scheduling:reschedule", args=[appointment.public_id]),
+        reverse("records:verify"),
     ]
     found = {}
     for url in urls:
@@ -106,4 +108,14 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     page.goto(live_server.url + reverse("plans:detail", args=[plan.public_id]))
     page.locator("#id_technique-technique").select_option("deep-tissue")
     found["plan draft"] = violations(page)
+    note = start_note(actor=tess, patient=patient, appointment=appointment)
+    page.goto(live_server.url + reverse("visits:edit", args=[note.public_id]))
+    page.get_by_label("Technique, row 1").select_option(index=1)
+    page.get_by_label("Minutes, row 1").fill("20")
+    page.get_by_text("Timed minutes").wait_for()
+    found["note form"] = violations(page)
+    page.goto(live_server.url + reverse("visits:detail", args=[note.public_id]))
+    found["note review"] = violations(page)
+    page.goto(live_server.url + reverse("visits:dashboard"))
+    found["dashboard"] = violations(page)
     assert {url: v for url, v in found.items() if v} == {}

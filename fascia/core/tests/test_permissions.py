@@ -140,6 +140,11 @@ ENDPOINTS = {
     ("POST", "/api/v1/appointments/{appointment_id}/cancel"): REGISTRATION,
     ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): REGISTRATION,
     ("GET", "/api/v1/appointments/free-slots"): REGISTRATION,
+    ("GET", "/api/v1/patients/{patient_id}/notes"): NOTES,
+    ("POST", "/api/v1/patients/{patient_id}/notes"): PRACTITIONER,
+    ("GET", "/api/v1/notes/{note_id}"): NOTES,
+    ("PATCH", "/api/v1/notes/{note_id}"): PRACTITIONER,
+    ("POST", "/api/v1/notes/{note_id}/sign"): PRACTITIONER,
 }
 ENDPOINT_BODIES = {
     "/api/v1/patients": PATIENT_BODY,
@@ -149,6 +154,9 @@ ENDPOINT_BODIES = {
     "/api/v1/patients/{patient_id}/screen": {"technique": "deep-tissue", "region": "lower-back"},
     "/api/v1/appointments/{appointment_id}/cancel": {"reason": "Ill"},
     "/api/v1/appointments/{appointment_id}/reschedule": {"start_at": "2030-01-07T12:00:00-05:00"},
+    "/api/v1/patients/{patient_id}/notes": {"subjective": "Less stiff this week"},
+    "/api/v1/notes/{note_id}": {"subjective": "Less stiff this week"},
+    "/api/v1/notes/{note_id}/sign": {},
 }
 # An allowed call's status where it is not 200.
 ENDPOINT_SUCCESS = {
@@ -156,6 +164,8 @@ ENDPOINT_SUCCESS = {
     ("POST", "/api/v1/patients/{patient_id}/evaluations"): 201,
     ("POST", "/api/v1/evaluations/{evaluation_id}/sign"): 422,  # the draft is incomplete: still allowed
     ("POST", "/api/v1/appointments"): 201,
+    ("POST", "/api/v1/patients/{patient_id}/notes"): 201,
+    ("POST", "/api/v1/notes/{note_id}/sign"): 422,  # the draft is incomplete: still allowed
 }
 # Bodies and queries that need the fixtures.
 ENDPOINT_BODY_BUILDERS = {
@@ -304,6 +314,7 @@ def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method:
         patient_id=fixtures["patient"].public_id,
         evaluation_id=fixtures["evaluation"].public_id,
         appointment_id=fixtures["appointment"].public_id,
+        note_id=fixtures["note"].public_id,
     ) + ENDPOINT_QUERIES.get((method, path), "")
     body = ENDPOINT_BODIES.get(path, {"pronouns": "she/her"} if "patients" in path else {"posture": "Forward head"})
     if path in ENDPOINT_BODY_BUILDERS and method == "POST":

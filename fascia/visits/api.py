@@ -1,0 +1,318 @@
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core import roles
+from fascia.core.api import api_user
+from fascia.core.models import User
+from fascia.patients.models import BodyRegion
+from fascia.patients.queries import get_patient_for_user
+from fascia.scheduling.models import Appointment
+from fascia.techniques.models import Technique
+from fascia.techniques.queries import SYMPTOMS
+from fascia.visits import queries, services
+from fascia.visits.minutes import MinuteSummary
+from fascia.visits.models import MAX_MINUTES, NoteAddendum, VisitNote, VisitTechnique
+
+router = Router(tags=["visit notes"])
+
+# What every note answer shows besides the note row itself: two more queries however many notes.
+ROWS = (
+    Prefetch("techniques", queryset=VisitTechnique.objects.select_related("technique")),
+    Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
+)
+NULLABLE = {"nprs_before", "nprs_after"}
+
+
+class NoteTechniqueOut(Schema):
+    technique: str = Field(..., description="Catalog code")
+    name: str
+    cpt_code: str
+    timed: bool
+    region: str
+    minutes: int | None
+    pressure: str
+    position: str
+    response: str
+    screening_level: str
+    override_reason: str
+
+    @staticmethod
+    def resolve_technique(t: VisitTechnique) -> str:
+        return t.technique.code
+
+    @staticmethod
+    def resolve_name(t: VisitTechnique) -> str:
+        return t.technique.name
+
+    @staticmethod
+    def resolve_cpt_code(t: VisitTechnique) -> str:
+        return t.technique.cpt_code
+
+    @staticmethod
+    def resolve_timed(t: VisitTechnique) -> bool:
+        return t.technique.timed
+
+
+class CodeMinutesOut(Schema):
+    cpt_code: str
+    timed: bool
+    minutes: int
+
+
+class NoteMinutesOut(Schema):
+    codes: list[CodeMinutesOut]
+    timed_total: int = Field(..., description="The minutes of timed codes, which billing turns into units")
+    total: int
+
+
+class NoteAddendumOut(Schema):
+    created_at: datetime
+    author: str
+    text: str
+
+    @staticmethod
+    def resolve_author(a: NoteAddendum) -> str:
+        return a.author.display_name
+
+
+class NoteOut(Schema):
+    id: UUID
+    patient_id: UUID
+    practitioner: str
+    appointment_id: UUID | None
+    plan_id: UUID | None
+    kind: str
+    status: str
+    visited_on: date
+    subjective: str
+    nprs_before: int | None
+    health_changes: str
+    symptoms: list[str]
+    findings: list[dict[str, Any]]
+    rom: list[dict[str, Any]]
+    objective: str
+    response: str
+    nprs_after: int | None
+    goal_progress: list[dict[str, Any]]
+    assessment: str
+    next_visit: str
+    plan_changes: str
+    home_care: str
+    recommendations: str
+    copied_fields: list[str] = Field(..., description="Parts prefilled from the last note or the plan, not yet edited")
+    techniques: list[NoteTechniqueOut]
+    minutes: NoteMinutesOut
+    signed_at: datetime | None
+    signed_by: str | None
+    addenda: list[NoteAddendumOut]
+
+    @staticmethod
+    def resolve_id(n: VisitNote) -> UUID:
+        return n.public_id
+
+    @staticmethod
+    def resolve_patient_id(n: VisitNote) -> UUID:
+        return n.patient.public_id
+
+    @staticmethod
+    def resolve_practitioner(n: VisitNote) -> str:
+        return str(n.practitioner)
+
+    @staticmethod
+    def resolve_appointment_id(n: VisitNote) -> UUID | None:
+        return n.appointment.public_id if n.appointment_id else None
+
+    @staticmethod
+    def resolve_plan_id(n: VisitNote) -> UUID | None:
+        return n.plan.public_id if n.plan_id else None
+
+    @staticmethod
+    def resolve_techniques(n: VisitNote) -> list:
+        return list(n.techniques.all())
+
+    @staticmethod
+    def resolve_minutes(n: VisitNote) -> MinuteSummary:
+        return queries.minute_summary(list(n.techniques.all()))
+
+    @staticmethod
+    def resolve_signed_by(n: VisitNote) -> str | None:
+        return n.signed_by.display_name if n.signed_by_id else None
+
+    @staticmethod
+    def resolve_addenda(n: VisitNote) -> list:
+        return list(n.addenda.all())
+
+
+class NoteTechniqueIn(Schema):
+    technique: str = Field(..., description="Catalog code, e.g. deep-tissue (see GET /techniques)")
+    region: BodyRegion
+    minutes: int | None = Field(None, description=f"1-{MAX_MINUTES}; all rows together fit in the appointment")
+    pressure: VisitTechnique.Pressure | None = None
+    position: VisitTechnique.Position | None = None
+    response: str = Field("", max_length=200)
+    override_reason: str = Field("", max_length=300, description="Required to go ahead despite a caution")
+
+
+class NoteFields(Schema):
+    kind: VisitNote.Kind | None = None
+    visited_on: date | None = None
+    subjective: str | None = None
+    nprs_before: int | None = Field(None, description="0-10")
+    health_changes: str | None = None
+    symptoms: list[str] | None = Field(None, description=f"Today's: {', '.join(SYMPTOMS)}")
+    findings: list[dict[str, Any]] | None = None
+    rom: list[dict[str, Any]] | None = None
+    objective: str | None = None
+    response: str | None = None
+    nprs_after: int | None = Field(None, description="0-10")
+    goal_progress: list[dict[str, Any]] | None = Field(None, description="[{goal, status, note}] for the plan's goals")
+    assessment: str | None = None
+    next_visit: str | None = Field(None, max_length=200)
+    plan_changes: str | None = None
+    home_care: str | None = None
+    recommendations: str | None = None
+    techniques: list[NoteTechniqueIn] | None = Field(None, description="When given, replaces the note's techniques")
+
+
+class NoteCreate(NoteFields):
+    appointment_id: UUID | None = Field(None, description="The visit's appointment, in your organization")
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _technique_rows(rows: list[NoteTechniqueIn]) -> list[dict]:
+    """The rows as save_note takes them: catalog codes turned into technique ids."""
+    ids = dict(Technique.objects.filter(code__in={r.technique for r in rows}, is_active=True).values_list("code", "pk"))
+    unknown = [
+        f"Technique {number}: no technique {row.technique!r} in the catalog."
+        for number, row in enumerate(rows, start=1)
+        if row.technique not in ids
+    ]
+    if unknown:
+        raise ValidationError({"techniques": unknown})
+    return [
+        {
+            "technique_id": ids[row.technique],
+            "region": row.region.value,
+            "minutes": row.minutes,
+            "pressure": _plain(row.pressure) or "",
+            "position": _plain(row.position) or "",
+            "response": row.response,
+            "override_reason": row.override_reason,
+        }
+        for row in rows
+    ]
+
+
+def _changes(payload: NoteFields, *, exclude: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[dict] | None]:
+    """The fields the payload sets, and its technique rows (None: leave the techniques alone)."""
+    data = payload.dict(exclude_unset=True, exclude={"techniques", *exclude})
+    nulls = {
+        name: "This field cannot be null." for name, value in data.items() if value is None and name not in NULLABLE
+    }
+    if nulls:
+        raise ValidationError(nulls)
+    fields = {name: _plain(value) for name, value in data.items()}
+    techniques = _technique_rows(payload.techniques) if payload.techniques is not None else None
+    return fields, techniques
+
+
+def _read(user: User, note_id: UUID) -> VisitNote:
+    note = queries.get_note_for_user(user, note_id)
+    prefetch_related_objects([note], *ROWS)
+    return note
+
+
+@router.get("/patients/{patient_id}/notes", response=list[NoteOut], summary="A patient's visit notes, newest first")
+def list_notes(request: HttpRequest, patient_id: UUID) -> list[VisitNote]:
+    user = api_user(request, roles.VIEW_NOTE)
+    patient = get_patient_for_user(user, patient_id)
+    audit.record(actor=user, action=AuditAction.NOTE_VIEWED, target=patient, detail={"via": "api"})
+    return list(
+        queries.notes_for_user(user)
+        .filter(patient=patient)
+        .select_related("patient", "practitioner__user", "signed_by", "plan", "appointment")
+        .prefetch_related(*ROWS)
+        .order_by("-visited_on", "-id")
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/notes",
+    response={201: NoteOut},
+    summary="Start a visit note (a draft, copied forward from the last note or the plan), optionally with its fields",
+)
+def create_note(request: HttpRequest, patient_id: UUID, payload: NoteCreate) -> Status:
+    user = api_user(request, roles.ADD_NOTE)
+    patient = get_patient_for_user(user, patient_id)
+    appointment = None
+    if payload.appointment_id is not None:
+        appointment = Appointment.objects.filter(
+            public_id=payload.appointment_id, location__organization_id=user.organization_id
+        ).first()
+        if appointment is None:
+            raise ValidationError({"appointment_id": "No such appointment in your organization."})
+    fields, techniques = _changes(payload, exclude=("appointment_id", "visited_on"))
+    # One transaction: when the fields or techniques are refused, no half-made draft is left behind.
+    with transaction.atomic():
+        try:
+            note = services.start_note(
+                actor=user, patient=patient, appointment=appointment, visited_on=payload.visited_on
+            )
+        except services.NoteError as e:
+            # Past the practitioner check, what start_note refuses is the appointment.
+            about_appointment = appointment is not None and hasattr(user, "practitioner")
+            raise ValidationError({"appointment_id" if about_appointment else NON_FIELD_ERRORS: str(e)}) from None
+        if fields or techniques is not None:
+            services.save_note(actor=user, note=note, techniques=techniques, **fields)
+    return Status(201, _read(user, note.public_id))
+
+
+@router.get("/notes/{note_id}", response=NoteOut, summary="Read a visit note")
+def get_note(request: HttpRequest, note_id: UUID) -> VisitNote:
+    user = api_user(request, roles.VIEW_NOTE)
+    note = _read(user, note_id)
+    audit.record(actor=user, action=AuditAction.NOTE_VIEWED, target=note, patient=note.patient, detail={"via": "api"})
+    return note
+
+
+@router.patch("/notes/{note_id}", response=NoteOut, summary="Change a draft visit note (409 once signed)")
+def update_note(request: HttpRequest, note_id: UUID, payload: NoteFields) -> VisitNote:
+    user = api_user(request, roles.ADD_NOTE)
+    note = queries.get_note_for_user(user, note_id)
+    fields, techniques = _changes(payload)
+    try:
+        services.save_note(actor=user, note=note, techniques=techniques, **fields)
+    except services.NoteLocked as e:
+        raise HttpError(409, str(e)) from None
+    return _read(user, note_id)
+
+
+@router.post("/notes/{note_id}/sign", response=NoteOut, summary="Sign and lock a visit note (409 once signed)")
+def sign_note(request: HttpRequest, note_id: UUID) -> VisitNote:
+    user = api_user(request, roles.SIGN_NOTE)
+    note = queries.get_note_for_user(user, note_id)
+    try:
+        services.sign_note(actor=user, note=note)
+    except services.NoteLocked as e:
+        raise HttpError(409, str(e)) from None
+    except services.NoteIncomplete as e:
+        raise HttpError(422, str(e)) from None
+    except services.NoteError as e:
+        if note.practitioner.user_id != user.pk:
+            raise PermissionDenied(str(e)) from None
+        raise HttpError(422, str(e)) from None  # e.g. a technique is contraindicated as the record stands now
+    return _read(user, note_id)

@@ -1,0 +1,181 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from fascia.conftest import login
+from fascia.core.models import Location, Organization, User
+from fascia.patients.models import Patient
+from fascia.patients.tests.factories import PatientFactory
+from fascia.records.models import Seal
+from fascia.referrals.models import ReferringProvider
+from fascia.referrals.services import record_referral
+from fascia.scheduling.models import AppointmentType
+from fascia.techniques.models import Technique
+from fascia.visits import services
+from fascia.visits.models import VisitNote, VisitTechnique
+from fascia.visits.tests.factories import active_plan, appointment, signed_note
+
+
+@pytest.fixture
+def patient(organization: Organization) -> Patient:
+    return PatientFactory(organization=organization)
+
+
+def technique_rows(*rows: tuple[str, str, int | str]) -> dict:
+    """The edit form's treatment rows: (technique code, region, minutes)."""
+    data = {"techniques-TOTAL_FORMS": str(len(rows)), "techniques-INITIAL_FORMS": "0"}
+    for n, (code, region, minutes) in enumerate(rows):
+        data |= {
+            f"techniques-{n}-technique": str(Technique.objects.get(code=code).pk),
+            f"techniques-{n}-region": region,
+            f"techniques-{n}-minutes": str(minutes),
+        }
+    return data
+
+
+def note_form(note: VisitNote, **fields: str) -> dict:
+    empty = {f"{p}-TOTAL_FORMS": "0" for p in ("findings", "rom")} | {
+        f"{p}-INITIAL_FORMS": "0" for p in ("findings", "rom")
+    }
+    return {"kind": note.kind, "visited_on": note.visited_on.isoformat(), **empty, **fields}
+
+
+def test_write_and_sign_a_note_in_one_go(client: Client, tess: User, patient: Patient) -> None:
+    note = services.start_note(actor=tess, patient=patient)
+    login(client, tess)
+    url = reverse("visits:edit", args=[note.public_id])
+    data = note_form(note, subjective="Better after last visit.", nprs_before="4", nprs_after="2", then="sign")
+    r = client.post(url, data | technique_rows(("deep-tissue", "lower-back", 20), ("trigger-point", "pelvis", 10)))
+    assert r.status_code == 302 and r.url == reverse("visits:detail", args=[note.public_id])
+    note.refresh_from_db()
+    assert note.is_signed and note.nprs_after == 2
+    assert sorted(note.techniques.values_list("minutes", flat=True)) == [10, 20]
+    assert Seal.objects.filter(record_id=note.public_id).exists()
+    assert client.get(url).url == reverse("visits:detail", args=[note.public_id])  # locked: no edit form
+
+
+def test_a_refused_save_keeps_what_was_typed_and_saves_nothing(
+    client: Client, tess: User, patient: Patient, location: Location
+) -> None:
+    visit = appointment(tess, patient, location, timezone.localdate() + timedelta(days=1))
+    note = services.start_note(actor=tess, patient=patient, appointment=visit)
+    login(client, tess)
+    data = note_form(note, subjective="Typed words") | technique_rows(("deep-tissue", "lower-back", 40))
+    r = client.post(reverse("visits:edit", args=[note.public_id]), data)
+    assert r.status_code == 200
+    assert "more than the 30-minute visit" in r.content.decode()
+    assert "Typed words" in r.content.decode()
+    assert VisitTechnique.objects.count() == 0
+    r = client.post(
+        reverse("visits:edit", args=[note.public_id]), data | technique_rows(("deep-tissue", "lower-back", -5))
+    )
+    assert "Ensure this value is greater than or equal to 1" in r.content.decode()
+    assert VisitNote.objects.get(pk=note.pk).subjective == ""
+
+
+def test_minutes_add_up_by_cpt_code_as_typed(client: Client, tess: User, patient: Patient) -> None:
+    note = services.start_note(actor=tess, patient=patient)
+    login(client, tess)
+    rows = technique_rows(("deep-tissue", "lower-back", 20), ("trigger-point", "pelvis", 10), ("swedish", "neck", 8))
+    r = client.post(reverse("visits:minutes", args=[note.public_id]), rows)
+    summary = r.context["summary"]
+    assert [(c.cpt_code, c.minutes) for c in summary.codes] == [("97124", 8), ("97140", 30)]
+    assert summary.timed_total == 38
+    assert "97140" in r.content.decode()
+
+
+def test_edit_and_detail_pages_cost_the_same_queries_for_1_or_4_techniques(
+    client: Client, tess: User, patient: Patient
+) -> None:
+    active_plan(tess, patient, start=timezone.localdate())
+    note = services.start_note(actor=tess, patient=patient)
+    login(client, tess)
+    pages = [reverse("visits:edit", args=[note.public_id]), reverse("visits:detail", args=[note.public_id])]
+    with CaptureQueriesContext(connection) as one:
+        for url in pages:
+            assert client.get(url).status_code == 200
+    rows = [
+        {"technique_id": Technique.objects.get(code=c).pk, "region": "neck", "minutes": 5}
+        for c in ("deep-tissue", "trigger-point", "swedish", "myofascial-release")
+    ]
+    services.save_note(actor=tess, note=note, techniques=rows)
+    with CaptureQueriesContext(connection) as four:
+        for url in pages:
+            client.get(url)
+    assert len(one) == len(four)
+
+
+def test_the_dashboard_lists_the_day_and_what_is_due(
+    client: Client, tess: User, organization: Organization, location: Location
+) -> None:
+    today = timezone.localdate()
+    patient = PatientFactory(organization=organization, family_name="Quill")
+    plan = active_plan(tess, patient, start=today - timedelta(days=31), planned_visits=12)
+    provider = ReferringProvider.objects.create(organization=organization, kind="physician", name="Dr. Rowe")
+    plan.referral = record_referral(
+        actor=tess,
+        patient=patient,
+        provider=provider,
+        referral_date=today - timedelta(days=35),
+        order="Massage 2x/week",
+        visits_authorized=2,
+        expires_on=today + timedelta(days=60),
+    )
+    plan.save()
+    signed_note(tess, patient, today - timedelta(days=20))
+    stale = services.start_note(actor=tess, patient=patient, visited_on=today - timedelta(days=5))
+    appointment(tess, patient, location, today)
+    login(client, tess)
+    with CaptureQueriesContext(connection) as one_patient:
+        r = client.get(reverse("visits:dashboard"))
+    context = r.context
+    assert [a.patient for a in context["schedule"]] == [patient]
+    assert [(d["note"], d["overdue"]) for d in context["drafts"]] == [(stale, True)]
+    assert context["reports"][0]["status"].progress_due.reason.startswith("31 days since the plan of care started")
+    assert context["referrals"][0]["left"] == 1
+    for n in range(3):
+        other = PatientFactory(organization=organization)
+        active_plan(tess, other, start=today - timedelta(days=n))
+        signed_note(tess, other, today)
+    with CaptureQueriesContext(connection) as four_patients:
+        client.get(reverse("visits:dashboard"))
+    assert len(one_patient) == len(four_patients)
+
+
+def test_the_day_view_opens_the_appointments_note(
+    client: Client, tess: User, patient: Patient, location: Location
+) -> None:
+    visit = appointment(tess, patient, location, timezone.localdate())
+    login(client, tess)
+    day = client.get(reverse("scheduling:day"), {"location": location.public_id})
+    assert reverse("visits:for_appointment", args=[visit.public_id]) in day.content.decode()
+    opened = client.post(reverse("visits:for_appointment", args=[visit.public_id]))
+    note = VisitNote.objects.get(appointment=visit)
+    assert opened.url == reverse("visits:edit", args=[note.public_id])
+    again = client.post(reverse("visits:for_appointment", args=[visit.public_id]))
+    assert again.url == opened.url and VisitNote.objects.count() == 1
+
+
+def test_tampering_shows_on_the_signed_records_page(client: Client, tess: User, ada: User, patient: Patient) -> None:
+    note = signed_note(tess, patient, timezone.localdate())
+    login(client, ada)
+    assert "All 1 signed record match" in client.get(reverse("records:verify")).content.decode()
+    VisitNote.objects.filter(pk=note.pk).update(nprs_before=1)
+    page = client.get(reverse("records:verify")).content.decode()
+    assert "1 problem" in page and "no longer matches" in page
+
+
+def test_a_plan_prefills_a_series_on_the_booking_form(client: Client, frank: User, tess: User, patient) -> None:
+    today = timezone.localdate()
+    active_plan(tess, patient, start=today)  # 2x a week for 6 weeks
+    login(client, frank)
+    r = client.get(reverse("scheduling:book"), {"patient": patient.public_id, "series": "plan", "day": today})
+    form = r.context["form"]
+    assert form["repeat_weekdays"].value() == ["1", "3"]
+    assert form["repeat_weeks"].value() == 6
+    assert AppointmentType.objects.exists()
