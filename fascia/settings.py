@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "fascia.scheduling",
     "fascia.records",
     "fascia.visits",
+    "fascia.billing",
     "fascia.demo",
 ]
 

@@ -1,0 +1,81 @@
+"""Service lines from a signed visit note: codes and units by the payer's method, modifiers,
+diagnosis pointers, place of service and fee. Reads the database; writes nothing."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from fascia.billing.models import Fee, Payer
+from fascia.billing.units import bill_units
+from fascia.visits.models import VisitNote
+
+GP = "GP"  # services under an outpatient therapy plan of care (REFERENCE.md §2), when the payer asks for it
+DISTINCT = "59"  # separate procedure or region (REFERENCE.md §2; the X modifiers XS/XU are the payer's choice)
+# NCCI procedure-to-procedure pairs a massage practice meets: (column 1, column 2). Both bill on the
+# same day only in separate regions, with the modifier on the column-2 code. Check the pair against
+# the current quarter's CMS NCCI practitioner table before relying on which code takes it.
+NCCI_PAIRS = [("97140", "97124")]
+
+
+@dataclass
+class Line:
+    cpt_code: str
+    units: int
+    minutes: int
+    regions: set[str] = field(default_factory=set)
+    modifiers: list[str] = field(default_factory=list)
+    fee: Decimal = Decimal("0")
+
+    @property
+    def amount(self) -> Decimal:
+        return self.fee * self.units
+
+
+def minutes_by_code(note: VisitNote) -> tuple[dict[str, int], dict[str, set[str]]]:
+    """The note's minutes per CPT code and the regions each code was performed on."""
+    minutes: dict[str, int] = {}
+    regions: dict[str, set[str]] = {}
+    for t in note.techniques.all():
+        code = t.technique.cpt_code
+        minutes[code] = minutes.get(code, 0) + (t.minutes or 0)
+        regions.setdefault(code, set()).add(t.region)
+    return minutes, regions
+
+
+def fees_for(payer: Payer) -> dict[str, Decimal]:
+    """The payer's fee schedule over the clinic's standard fees: one query."""
+    fees: dict[str, Decimal] = {}
+    for fee in (
+        Fee.objects.filter(organization_id=payer.organization_id)
+        .filter(payer__in=[payer.pk, None])
+        .order_by("-payer_id")
+    ):
+        fees.setdefault(fee.cpt_code, fee.amount)
+    return fees
+
+
+def lines_for(note: VisitNote, payer: Payer, fees: dict[str, Decimal]) -> list[Line]:
+    """The billable lines of one visit. Same-region NCCI pairs keep both codes without the modifier:
+    the scrubber reports them, since only one may be billed."""
+    minutes, regions = minutes_by_code(note)
+    units = bill_units(minutes, method=payer.units_method)
+    lines = [
+        Line(cpt_code=code, units=n, minutes=minutes[code], regions=regions[code], fee=fees.get(code, Decimal("0")))
+        for code, n in sorted(units.items())
+    ]
+    by_code = {line.cpt_code: line for line in lines}
+    for first, second in NCCI_PAIRS:
+        if first in by_code and second in by_code and not by_code[first].regions & by_code[second].regions:
+            by_code[second].modifiers.append(DISTINCT)
+    if payer.requires_gp_modifier:
+        for line in lines:
+            line.modifiers.append(GP)
+    return lines
+
+
+def same_region_pairs(codes_regions: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """NCCI pairs performed on a shared region the same day: only one of each may be billed."""
+    return [
+        (first, second)
+        for first, second in NCCI_PAIRS
+        if first in codes_regions and second in codes_regions and codes_regions[first] & codes_regions[second]
+    ]

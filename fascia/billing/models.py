@@ -1,0 +1,321 @@
+from decimal import Decimal
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from fascia.core.fields import US_STATES, AddressFields, PhoneField
+from fascia.core.models import Organization, TimestampedModel
+from fascia.patients.models import Patient
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+CPT = RegexValidator(r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$", "A CPT or HCPCS code is five characters, e.g. 97140.")
+
+
+class Payer(TimestampedModel, AddressFields):
+    """Who pays: a health plan, a workers' compensation or auto insurer, or the patient (self-pay)."""
+
+    class Kind(models.TextChoices):
+        COMMERCIAL = "commercial", "Commercial health plan"
+        MEDICARE = "medicare", "Medicare"
+        MEDICAID = "medicaid", "Medicaid"
+        WORKERS_COMP = "workers-comp", "Workers' compensation"
+        AUTO = "auto", "Auto insurance (PIP / MedPay)"
+        SELF_PAY = "self-pay", "Self-pay"
+
+    class ClaimMethod(models.TextChoices):
+        ELECTRONIC = "837p", "Electronic (X12 837P)"
+        PAPER = "cms1500", "Paper (CMS-1500)"
+        SUPERBILL = "superbill", "Superbill to the patient"
+
+    class UnitsMethod(models.TextChoices):
+        CMS = "cms", "CMS total time (8-minute rule)"
+        PER_CODE = "per_code", "Per code (substantial portion)"
+
+    # SBR09 claim filing indicator by payer kind (REFERENCE.md §5).
+    FILING_INDICATOR = {
+        Kind.COMMERCIAL: "CI",
+        Kind.MEDICARE: "MB",
+        Kind.MEDICAID: "MC",
+        Kind.WORKERS_COMP: "WC",
+        Kind.AUTO: "AM",
+        Kind.SELF_PAY: "ZZ",
+    }
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payers")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    payer_id = models.CharField(
+        "payer ID", max_length=20, blank=True, help_text="The electronic payer ID from the payer or clearinghouse"
+    )
+    phone = PhoneField(blank=True)
+    claim_method = models.CharField(max_length=10, choices=ClaimMethod.choices, default=ClaimMethod.ELECTRONIC)
+    units_method = models.CharField(max_length=10, choices=UnitsMethod.choices, default=UnitsMethod.PER_CODE)
+    timely_filing_days = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(1), MaxValueValidator(730)], help_text="Days from the visit"
+    )
+    requires_referral = models.BooleanField(default=False, help_text="A physician's referral or prescription")
+    requires_certification = models.BooleanField(default=False, help_text="The referring provider signs the plan")
+    requires_authorization = models.BooleanField(default=False, help_text="Prior authorization of visits")
+    requires_gp_modifier = models.BooleanField("requires the GP modifier", default=False)
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def filing_indicator(self) -> str:
+        return self.FILING_INDICATOR[self.kind]
+
+    def clean(self) -> None:
+        if self.claim_method == self.ClaimMethod.ELECTRONIC and not self.payer_id.strip():
+            raise ValidationError({"payer_id": "Electronic claims need the payer ID."})
+
+
+class InjuryCase(TimestampedModel):
+    """A work or auto injury: the facts its claims must carry (CMS-1500 boxes 10 and 14; 837P CLM11, DTP*439)."""
+
+    class Kind(models.TextChoices):
+        WORK = "work", "Work injury"
+        AUTO = "auto", "Auto accident"
+        OTHER = "other", "Other accident"
+
+    # CLM11 related-causes code (REFERENCE.md §5).
+    RELATED_CAUSE = {Kind.WORK: "EM", Kind.AUTO: "AA", Kind.OTHER: "OA"}
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="injury_cases")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    injury_date = models.DateField("date of injury")
+    accident_state = models.CharField(max_length=2, choices=US_STATES, blank=True)
+    claim_number = models.CharField("insurer's claim number", max_length=40, blank=True)
+    employer_or_insurer = models.CharField(max_length=120, blank=True)
+    adjuster_name = models.CharField(max_length=120, blank=True)
+    adjuster_phone = PhoneField(blank=True)
+    attorney = models.CharField(max_length=120, blank=True)
+    letter_of_protection = models.BooleanField(default=False)
+    mmi_date = models.DateField("maximum medical improvement", null=True, blank=True)
+    plan = models.ForeignKey(
+        "plans.TreatmentPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="injury_cases"
+    )
+
+    class Meta:
+        ordering = ["-injury_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.injury_date:%Y-%m-%d}"
+
+    @property
+    def related_cause(self) -> str:
+        return self.RELATED_CAUSE[self.kind]
+
+
+class Coverage(TimestampedModel):
+    """A patient's insurance with one payer, primary (1) or secondary (2)."""
+
+    class Relationship(models.TextChoices):
+        # 837P SBR02/PAT01 individual relationship codes.
+        SELF = "18", "Self"
+        SPOUSE = "01", "Spouse"
+        CHILD = "19", "Child"
+        OTHER = "G8", "Other"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="coverages")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="coverages")
+    rank = models.PositiveSmallIntegerField(choices=[(1, "Primary"), (2, "Secondary")], default=1)
+    member_id = models.CharField("member ID", max_length=40)
+    group_number = models.CharField(max_length=40, blank=True)
+    relationship = models.CharField(
+        "patient's relationship to the subscriber", max_length=2, choices=Relationship.choices, default="18"
+    )
+    subscriber_family_name = models.CharField(max_length=80, blank=True, help_text="When the patient is not")
+    subscriber_given_name = models.CharField(max_length=80, blank=True)
+    subscriber_birth_date = models.DateField(null=True, blank=True)
+    subscriber_sex = models.CharField(
+        max_length=1, choices=[("F", "Female"), ("M", "Male"), ("U", "Unknown")], blank=True
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    injury_case = models.ForeignKey(
+        InjuryCase, on_delete=models.PROTECT, null=True, blank=True, related_name="coverages"
+    )
+
+    class Meta:
+        ordering = ["rank", "-starts_on"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="coverage_dates")]
+
+    def __str__(self) -> str:
+        return f"{self.payer} ({self.get_rank_display().lower()}) {self.member_id}"
+
+    @property
+    def patient_is_subscriber(self) -> bool:
+        return self.relationship == self.Relationship.SELF
+
+    def is_active_on(self, day) -> bool:  # noqa: ANN001
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+    def clean(self) -> None:
+        if not self.patient_is_subscriber and not (self.subscriber_family_name and self.subscriber_given_name):
+            raise ValidationError({"subscriber_family_name": "Name the subscriber when the patient is not."})
+
+
+class Authorization(TimestampedModel):
+    """Visits a payer authorized in advance; used is counted from billed visits."""
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, related_name="authorizations")
+    number = models.CharField(max_length=40)
+    visits_allowed = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="authorization_dates")]
+
+    def __str__(self) -> str:
+        return f"Authorization {self.number}"
+
+
+class Fee(models.Model):
+    """The fee per unit of a code: a payer's schedule, or the clinic's standard fee (no payer)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="fees")
+    payer = models.ForeignKey(Payer, on_delete=models.CASCADE, null=True, blank=True, related_name="fees")
+    cpt_code = models.CharField("CPT code", max_length=5, validators=[CPT])
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+
+    class Meta:
+        ordering = ["cpt_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "payer", "cpt_code"], name="fee_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "cpt_code"], condition=Q(payer=None), name="standard_fee_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cpt_code} {self.amount}"
+
+
+class Batch(TimestampedModel):
+    """One 837P interchange as written: its control number is unique and increasing."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="claim_batches")
+    control_number = models.PositiveIntegerField(unique=True)
+    content = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-control_number"]
+
+    def __str__(self) -> str:
+        return f"837P batch {self.control_number:09d}"
+
+
+class Claim(TimestampedModel):
+    """A claim to one payer for one patient's visits; every change of status is recorded."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        READY = "ready", "Ready"
+        SUBMITTED = "submitted", "Submitted"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        PAID = "paid", "Paid"
+        PARTIALLY_PAID = "partially-paid", "Partially paid"
+        DENIED = "denied", "Denied"
+        APPEALED = "appealed", "Appealed"
+        CLOSED = "closed", "Closed"
+
+    class Frequency(models.TextChoices):
+        ORIGINAL = "1", "Original"
+        REPLACEMENT = "7", "Replacement"
+        VOID = "8", "Void"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="claims")
+    number = models.CharField(
+        "claim number", max_length=20, unique=True, help_text="The patient account number sent to the payer"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="claims")
+    coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="claims")
+    plan = models.ForeignKey("plans.TreatmentPlan", on_delete=models.PROTECT, null=True, related_name="claims")
+    authorization = models.ForeignKey(
+        Authorization, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    injury_case = models.ForeignKey(InjuryCase, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.DRAFT, editable=False)
+    frequency = models.CharField(max_length=1, choices=Frequency.choices, default=Frequency.ORIGINAL)
+    payer_claim_number = models.CharField(max_length=50, blank=True, help_text="The payer's number for this claim")
+    diagnoses = models.JSONField(default=list, help_text="ICD-10-CM codes with the dot, primary first (box 21)")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paid = models.DecimalField(**MONEY, default=Decimal("0"))
+    patient_responsibility = models.DecimalField(**MONEY, default=Decimal("0"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("submit_claim", "Mark claims ready, export and post payments")]
+
+    def __str__(self) -> str:
+        return f"Claim {self.number}"
+
+    @property
+    def total_charge(self) -> Decimal:
+        return sum((line.amount for line in self.lines.all()), Decimal("0"))
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total_charge - self.paid
+
+
+class ClaimLine(models.Model):
+    """One service line (CMS-1500 box 24, 837P loop 2400): a code, its units and its fee."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    note = models.ForeignKey("visits.VisitNote", on_delete=models.PROTECT, related_name="claim_lines")
+    service_date = models.DateField()
+    cpt_code = models.CharField("CPT code", max_length=5, validators=[CPT])
+    modifiers = models.JSONField(default=list, blank=True)
+    units = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    minutes = models.PositiveSmallIntegerField(default=0, help_text="The note's minutes for this code")
+    diagnosis_pointers = models.JSONField(default=list, help_text="1-based positions in the claim's diagnoses")
+    place_of_service = models.CharField(max_length=2)
+    rendering = models.ForeignKey("practitioners.Practitioner", on_delete=models.PROTECT, related_name="+")
+    fee = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+    paid = models.DecimalField(**MONEY, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["service_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.service_date:%Y-%m-%d} {self.cpt_code} x{self.units}"
+
+
+class ClaimEvent(models.Model):
+    """One change of a claim's status, with who and why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=14, blank=True)
+    to_status = models.CharField(max_length=14)
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} → {self.to_status}"

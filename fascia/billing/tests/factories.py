@@ -1,0 +1,95 @@
+"""A billable patient: an active plan from a signed evaluation, coverage with a payer that has a
+fee schedule, and signed visit notes."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from fascia.billing.models import Coverage, Fee, InjuryCase, Payer
+from fascia.core.models import Organization, User
+from fascia.patients.models import Patient
+from fascia.patients.tests.factories import PatientFactory
+from fascia.referrals.models import ReferringProvider
+from fascia.referrals.services import record_referral
+from fascia.techniques.models import Technique
+from fascia.visits import services as visit_services
+from fascia.visits.models import VisitNote
+from fascia.visits.tests.factories import active_plan
+
+FEES = {"97140": Decimal("32.50"), "97124": Decimal("28.00"), "97112": Decimal("35.00")}
+
+
+def payer(organization: Organization, kind: str = Payer.Kind.COMMERCIAL, **fields: object) -> Payer:
+    defaults = {
+        "name": f"{kind.title()} Health Plan",
+        "payer_id": "60054",
+        "address_line1": "PO Box 14079",
+        "city": "Lexington",
+        "state": "KY",
+        "postal_code": "40512",
+    }
+    result = Payer.objects.create(organization=organization, kind=kind, **{**defaults, **fields})
+    Fee.objects.bulk_create(Fee(organization=organization, payer=result, cpt_code=c, amount=a) for c, a in FEES.items())
+    return result
+
+
+def note(actor: User, patient: Patient, day: date, rows: list[tuple[str, str, int]]) -> VisitNote:
+    """A signed note with techniques as (code, region, minutes)."""
+    draft = visit_services.start_note(actor=actor, patient=patient, visited_on=day)
+    techniques = [
+        {"technique_id": Technique.objects.get(code=code).pk, "region": region, "minutes": minutes}
+        for code, region, minutes in rows
+    ]
+    visit_services.save_note(actor=actor, note=draft, techniques=techniques, nprs_before=5)
+    return visit_services.sign_note(actor=actor, note=draft)
+
+
+def billable_patient(
+    actor: User,
+    organization: Organization,
+    *,
+    start: date,
+    kind: str = Payer.Kind.COMMERCIAL,
+    visits: int = 2,
+    payer_fields: dict | None = None,
+) -> Coverage:
+    """A patient with a plan (referral from Dr. Rowe), a coverage with `kind` of payer, and `visits`
+    signed notes from `start` on, each deep tissue 25 min on the low back + Swedish 10 min on the neck."""
+    patient = PatientFactory(organization=organization)
+    plan = active_plan(actor, patient, start=start)
+    provider = ReferringProvider.objects.create(
+        organization=organization, kind="physician", name="Dr. Ada Rowe", npi="1234567893"
+    )
+    plan.referral = record_referral(
+        actor=actor,
+        patient=patient,
+        provider=provider,
+        referral_date=start - timedelta(days=3),
+        order="Medical massage 2x/week for 6 weeks",
+        visits_authorized=12,
+        expires_on=start + timedelta(days=90),
+    )
+    plan.save(update_fields=["referral"])
+    case = None
+    if kind in (Payer.Kind.WORKERS_COMP, Payer.Kind.AUTO):
+        case = InjuryCase.objects.create(
+            patient=patient,
+            kind="work" if kind == Payer.Kind.WORKERS_COMP else "auto",
+            injury_date=start - timedelta(days=10),
+            accident_state="NY",
+            claim_number="WC-2026-0042",
+            employer_or_insurer="Harbor Freight Lines",
+            plan=plan,
+        )
+    coverage = Coverage.objects.create(
+        patient=patient,
+        payer=payer(organization, kind, **(payer_fields or {})),
+        member_id="XYZ123456789",
+        group_number="G-100",
+        starts_on=start - timedelta(days=30),
+        injury_case=case,
+    )
+    for n in range(visits):
+        note(
+            actor, patient, start + timedelta(days=2 * n), [("deep-tissue", "lower-back", 25), ("swedish", "neck", 10)]
+        )
+    return coverage

@@ -1,0 +1,149 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from fascia.billing import services
+from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Payer
+from fascia.billing.scrubber import scrub
+from fascia.billing.tests.factories import billable_patient, note
+from fascia.core.models import Organization, User
+from fascia.visits import services as visit_services
+from fascia.visits.models import VisitNote
+
+START = date(2026, 11, 2)
+TODAY = date(2026, 11, 20)
+
+
+def claim_for(tess: User, coverage: Coverage) -> Claim:
+    return services.create_claim(
+        actor=tess, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+    )
+
+
+class TestCharges:
+    def test_a_claim_has_a_line_per_code_and_visit(self, tess: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        claim = claim_for(tess, coverage)
+        lines = [
+            (line.service_date, line.cpt_code, line.units, line.modifiers, line.amount) for line in claim.lines.all()
+        ]
+        # 25 min of 97140 on the low back and 10 min of 97124 on the neck: per code, 2 + 1 units;
+        # separate regions, so 97124 carries modifier 59.
+        assert lines == [
+            (START, "97124", 1, ["59"], Decimal("28.00")),
+            (START, "97140", 2, [], Decimal("65.00")),
+            (START + timedelta(days=2), "97124", 1, ["59"], Decimal("28.00")),
+            (START + timedelta(days=2), "97140", 2, [], Decimal("65.00")),
+        ]
+        assert claim.total_charge == Decimal("186.00")
+        assert claim.diagnoses == ["M54.50"]
+        assert all(line.diagnosis_pointers == [1] for line in claim.lines.all())
+        assert services.unbilled_notes(coverage.patient, coverage) == []  # billed once only
+
+    def test_the_payers_units_method_and_gp_modifier(self, tess: User, organization: Organization) -> None:
+        coverage = billable_patient(
+            tess,
+            organization,
+            start=START,
+            visits=0,
+            payer_fields={"units_method": "cms", "requires_gp_modifier": True},
+        )
+        note(tess, coverage.patient, START, [("deep-tissue", "lower-back", 33), ("swedish", "neck", 7)])
+        claim = claim_for(tess, coverage)
+        assert [(line.cpt_code, line.units, line.modifiers) for line in claim.lines.all()] == [
+            ("97124", 1, ["59", "GP"]),
+            ("97140", 2, ["GP"]),
+        ]
+
+    def test_nothing_billable_is_refused(self, tess: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START, visits=0)
+        note(tess, coverage.patient, START, [("deep-tissue", "lower-back", 5)])
+        with pytest.raises(services.BillingError, match="no billable unit"):
+            claim_for(tess, coverage)
+        assert not Claim.objects.exists()
+
+
+def require_referral() -> int:
+    return Payer.objects.update(requires_referral=True)
+
+
+def expire_referral(claim: Claim) -> None:
+    require_referral()
+    claim.plan.referral.__class__.objects.update(expires_on=date(2026, 11, 3))
+
+
+class TestScrubber:
+    def test_a_clean_claim_becomes_ready(self, tess: User, bill: User, organization: Organization) -> None:
+        claim = claim_for(tess, billable_patient(tess, organization, start=START))
+        assert scrub(claim, today=TODAY) == []
+        services.mark_ready(actor=bill, claim=claim, today=TODAY)
+        assert [(e.from_status, e.to_status) for e in claim.events.all()] == [("", "draft"), ("draft", "ready")]
+
+    def test_problems_block_ready(self, tess: User, bill: User, organization: Organization) -> None:
+        claim = claim_for(tess, billable_patient(tess, organization, start=START))
+        Claim.objects.filter(pk=claim.pk).update(diagnoses=["M54.5"])
+        with pytest.raises(services.ScrubFailed, match="M54.5 is not a billable ICD-10-CM code"):
+            services.mark_ready(actor=bill, claim=claim, today=TODAY)
+        assert Claim.objects.get(pk=claim.pk).status == Claim.Status.DRAFT
+
+    @pytest.mark.parametrize(
+        ("breaks", "problem"),
+        [
+            (lambda c: Organization.objects.update(group_npi="1234567890"), "billing provider's NPI"),
+            (lambda c: c.lines.first().rendering.__class__.objects.update(npi="1234567890"), "rendering provider"),
+            (lambda c: ClaimLine.objects.filter(claim=c).update(units=4), "minutes support"),
+            (lambda c: Coverage.objects.update(starts_on=date(2026, 11, 3)), "not active on 2026-11-02"),
+            (lambda c: Payer.objects.update(timely_filing_days=10), "timely-filing limit"),
+            (lambda c: Payer.objects.update(requires_authorization=True), "requires a prior authorization"),
+            (lambda c: Payer.objects.update(requires_certification=True), "certified by the referring provider"),
+            (lambda c: expire_referral(c), "referral expired"),
+            (lambda c: c.plan.__class__.objects.update(referral=None) + require_referral(), "requires a referral"),
+            (lambda c: ClaimLine.objects.filter(claim=c).update(fee=0), "No fee for 97124, 97140"),
+            (lambda c: Coverage.objects.update(member_id=""), "no member ID"),
+            (lambda c: ClaimLine.objects.filter(claim=c).update(diagnosis_pointers=[3]), "points to no diagnosis"),
+        ],
+    )
+    def test_each_rule(self, tess: User, organization: Organization, breaks, problem: str) -> None:
+        claim = claim_for(tess, billable_patient(tess, organization, start=START))
+        assert scrub(claim, today=TODAY) == []
+        breaks(claim)
+        claim = Claim.objects.get(pk=claim.pk)
+        assert any(problem in p for p in scrub(claim, today=TODAY)), scrub(claim, today=TODAY)
+
+    def test_an_unsigned_note(self, tess: User, organization: Organization) -> None:
+        claim = claim_for(tess, billable_patient(tess, organization, start=START))
+        VisitNote.objects.filter(pk=claim.lines.first().note_id).update(status="draft")
+        assert any("is not signed" in p for p in scrub(Claim.objects.get(pk=claim.pk), today=TODAY))
+
+    def test_authorizations_cover_dates_and_count_visits(self, tess: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START, payer_fields={"requires_authorization": True})
+        Authorization.objects.create(
+            coverage=coverage, number="AUTH-9", visits_allowed=1, starts_on=START, ends_on=START + timedelta(days=30)
+        )
+        problems = scrub(claim_for(tess, coverage), today=TODAY)
+        assert problems == ["Authorization AUTH-9 allows 1 visits; 2 are billed under it."]
+
+    def test_injury_claims_need_their_case(self, tess: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START, kind=Payer.Kind.AUTO)
+        claim = claim_for(tess, coverage)
+        assert scrub(claim, today=TODAY) == []
+        coverage.injury_case.__class__.objects.update(accident_state="", claim_number="")
+        problems = scrub(Claim.objects.get(pk=claim.pk), today=TODAY)
+        assert any("state is missing" in p for p in problems) and any("claim number" in p for p in problems)
+        Claim.objects.filter(pk=claim.pk).update(injury_case=None)
+        assert any("needs the injury case" in p for p in scrub(Claim.objects.get(pk=claim.pk), today=TODAY))
+
+    def test_ncci_pair_on_one_region(self, tess: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START, visits=0)
+        note(tess, coverage.patient, START, [("deep-tissue", "lower-back", 15), ("swedish", "lower-back", 15)])
+        claim = claim_for(tess, coverage)
+        assert [line.modifiers for line in claim.lines.all()] == [[], []]
+        assert any("same region" in p for p in scrub(claim, today=TODAY))
+
+
+def test_signing_a_note_keeps_it_unbilled_until_claimed(tess: User, organization: Organization) -> None:
+    coverage = billable_patient(tess, organization, start=START, visits=1)
+    draft = visit_services.start_note(actor=tess, patient=coverage.patient, visited_on=START + timedelta(days=5))
+    assert [n.visited_on for n in services.unbilled_notes(coverage.patient, coverage)] == [START]
+    assert draft.status == VisitNote.Status.DRAFT
