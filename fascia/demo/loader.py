@@ -17,7 +17,7 @@ from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.core.services import create_staff
 from fascia.demo.plans import load_plan, load_providers
-from fascia.demo.schedule import load_week, load_working_hours
+from fascia.demo.schedule import load_notes, load_week, load_working_hours
 from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
@@ -419,7 +419,10 @@ def load_demo(seed: int = 2026) -> bool:
         evaluation = _load_evaluation(patient, scenario, rng, first_visit)
         load_plan(evaluation, regions=scenario.regions, measure=scenario.measure, providers=providers, rng=rng)
     load_working_hours(practitioners)
-    load_week(practitioners, rng, today)
+    monday = today - timedelta(days=today.weekday())
+    for week in (monday - timedelta(weeks=1), monday):
+        load_week(practitioners, rng, week)
+    load_notes(rng)
     return True
 
 
