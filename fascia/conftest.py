@@ -37,6 +37,7 @@ def organization(db) -> Organization:
         city="Seattle",
         state="WA",
         postal_code="98101",
+        phone="206-555-0100",
     )
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("schedule/", include("fascia.scheduling.urls")),
     path("notes/", include("fascia.visits.urls")),
     path("records/", include("fascia.records.urls")),
+    path("billing/", include("fascia.billing.urls")),
     path("audit/", include("fascia.audit.urls")),
     path("api/v1/", api.urls),
     path("", include("fascia.core.urls")),

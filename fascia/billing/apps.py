@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "fascia.billing"
     label = "billing"
+
+    def ready(self) -> None:
+        from fascia.billing.queries import chart_context
+        from fascia.core import roles
+        from fascia.patients import chart
+
+        chart.register(
+            chart.ChartSection(
+                order=50,
+                title="Insurance and billing",
+                template="billing/_chart_section.html",
+                permission=roles.VIEW_COVERAGE,
+                context=chart_context,
+            )
+        )

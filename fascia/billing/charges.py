@@ -4,6 +4,8 @@ diagnosis pointers, place of service and fee. Reads the database; writes nothing
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
+
 from fascia.billing.models import Fee, Payer
 from fascia.billing.units import bill_units
 from fascia.visits.models import VisitNote
@@ -11,8 +13,9 @@ from fascia.visits.models import VisitNote
 GP = "GP"  # services under an outpatient therapy plan of care (REFERENCE.md §2), when the payer asks for it
 DISTINCT = "59"  # separate procedure or region (REFERENCE.md §2; the X modifiers XS/XU are the payer's choice)
 # NCCI procedure-to-procedure pairs a massage practice meets: (column 1, column 2). Both bill on the
-# same day only in separate regions, with the modifier on the column-2 code. Check the pair against
-# the current quarter's CMS NCCI practitioner table before relying on which code takes it.
+# same day only in separate regions, with the modifier on the column-2 code; on a shared region the
+# column-2 service is bundled into the column-1 code, its minutes with it. Check the pair against
+# the current quarter's CMS NCCI practitioner table before relying on which code is which.
 NCCI_PAIRS = [("97140", "97124")]
 
 
@@ -31,31 +34,32 @@ class Line:
 
 
 def minutes_by_code(note: VisitNote) -> tuple[dict[str, int], dict[str, set[str]]]:
-    """The note's minutes per CPT code and the regions each code was performed on."""
+    """The note's billable minutes per CPT code and the regions each code was performed on, with
+    same-region NCCI pairs bundled into their column-1 code."""
     minutes: dict[str, int] = {}
     regions: dict[str, set[str]] = {}
     for t in note.techniques.all():
         code = t.technique.cpt_code
         minutes[code] = minutes.get(code, 0) + (t.minutes or 0)
         regions.setdefault(code, set()).add(t.region)
+    for first, second in same_region_pairs(regions):
+        minutes[first] += minutes.pop(second)
+        regions[first] |= regions.pop(second)
     return minutes, regions
 
 
 def fees_for(payer: Payer) -> dict[str, Decimal]:
     """The payer's fee schedule over the clinic's standard fees: one query."""
     fees: dict[str, Decimal] = {}
-    for fee in (
-        Fee.objects.filter(organization_id=payer.organization_id)
-        .filter(payer__in=[payer.pk, None])
-        .order_by("-payer_id")
-    ):
-        fees.setdefault(fee.cpt_code, fee.amount)
+    for fee in Fee.objects.filter(Q(payer=payer) | Q(payer__isnull=True), organization_id=payer.organization_id):
+        if fee.payer_id is not None or fee.cpt_code not in fees:
+            fees[fee.cpt_code] = fee.amount
     return fees
 
 
 def lines_for(note: VisitNote, payer: Payer, fees: dict[str, Decimal]) -> list[Line]:
-    """The billable lines of one visit. Same-region NCCI pairs keep both codes without the modifier:
-    the scrubber reports them, since only one may be billed."""
+    """The billable lines of one visit: codes and units by the payer's method, the distinct-region
+    modifier on NCCI pairs done in separate regions, GP when the payer asks for it."""
     minutes, regions = minutes_by_code(note)
     units = bill_units(minutes, method=payer.units_method)
     lines = [

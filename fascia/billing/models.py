@@ -258,6 +258,7 @@ class Claim(TimestampedModel):
     frequency = models.CharField(max_length=1, choices=Frequency.choices, default=Frequency.ORIGINAL)
     payer_claim_number = models.CharField(max_length=50, blank=True, help_text="The payer's number for this claim")
     diagnoses = models.JSONField(default=list, help_text="ICD-10-CM codes with the dot, primary first (box 21)")
+    problems = models.JSONField(default=list, blank=True, editable=False, help_text="The scrubber's last findings")
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     paid = models.DecimalField(**MONEY, default=Decimal("0"))
@@ -319,3 +320,45 @@ class ClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status}"
+
+
+class Remittance(TimestampedModel):
+    """One imported 835 file: the payers' payments and what they say about each claim.
+    The file's SHA-256 makes a second import of the same file post nothing."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="remittances")
+    digest = models.CharField(max_length=64)
+    filename = models.CharField(max_length=200, blank=True)
+    payer_name = models.CharField(max_length=100, blank=True)
+    trace_number = models.CharField("check or EFT trace number", max_length=50, blank=True)
+    payment_date = models.DateField(null=True, blank=True)
+    total_paid = models.DecimalField(**MONEY)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "digest"], name="remittance_file_once")]
+
+    def __str__(self) -> str:
+        return f"835 from {self.payer_name or 'payer'} {self.trace_number}"
+
+
+class Posting(models.Model):
+    """What a remittance says about one claim (835 CLP): matched to the claim, or listed as unmatched."""
+
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="postings")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="postings")
+    claim_number = models.CharField(max_length=40, help_text="CLP01 as the payer sent it")
+    status_code = models.CharField(max_length=3)
+    charged = models.DecimalField(**MONEY)
+    paid = models.DecimalField(**MONEY)
+    patient_responsibility = models.DecimalField(**MONEY)
+    payer_claim_number = models.CharField(max_length=50, blank=True)
+    adjustments = models.JSONField(default=list, help_text="[{group, reason, amount, text, code}] claim and lines")
+    unmatched_lines = models.JSONField(default=list, help_text="Service lines that matched no line of the claim")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Posting for {self.claim_number}: paid {self.paid}"

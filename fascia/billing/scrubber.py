@@ -4,7 +4,7 @@ it is sent, in words the billing staff can act on. A claim with any problem cann
 from collections import defaultdict
 from datetime import date
 
-from fascia.billing.charges import minutes_by_code, same_region_pairs
+from fascia.billing.charges import DISTINCT, NCCI_PAIRS, minutes_by_code
 from fascia.billing.models import Claim, ClaimLine, Payer
 from fascia.billing.units import bill_units
 from fascia.core.npi import is_valid_npi
@@ -102,7 +102,7 @@ def _notes(claim: Claim, lines: list[ClaimLine]) -> list[str]:
         if not note.is_signed:
             problems.append(f"The note of {note.visited_on:%Y-%m-%d} is not signed.")
             continue
-        minutes, regions = minutes_by_code(note)
+        minutes, _ = minutes_by_code(note)
         supported = bill_units(minutes, method=claim.payer.units_method)
         for line in note_lines:
             if line.units > supported.get(line.cpt_code, 0):
@@ -110,11 +110,13 @@ def _notes(claim: Claim, lines: list[ClaimLine]) -> list[str]:
                     f"{line.service_date:%Y-%m-%d} {line.cpt_code}: {line.units} unit(s) billed but the note's "
                     f"{minutes.get(line.cpt_code, 0)} minutes support {supported.get(line.cpt_code, 0)}."
                 )
-        for first, second in same_region_pairs(regions):
-            problems.append(
-                f"{note.visited_on:%Y-%m-%d}: {first} and {second} were done on the same region; "
-                "only one may be billed (NCCI)."
-            )
+        billed = {line.cpt_code: line for line in note_lines}
+        for first, second in NCCI_PAIRS:
+            if first in billed and second in billed and DISTINCT not in billed[second].modifiers:
+                problems.append(
+                    f"{note.visited_on:%Y-%m-%d}: {first} and {second} on the same day need modifier {DISTINCT} "
+                    f"on {second} for separate regions, or one code (NCCI)."
+                )
     return problems
 
 

@@ -1,18 +1,20 @@
 """Claims: built from signed visit notes, checked by the scrubber, moved through their lifecycle.
 Every write is one transaction; every change of status is a ClaimEvent and an audit entry."""
 
-from datetime import date
+from datetime import date, datetime
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Model, Q
 from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
+from fascia.billing import x12
 from fascia.billing.charges import fees_for, lines_for
-from fascia.billing.models import Authorization, Claim, ClaimEvent, ClaimLine, Coverage
+from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer
 from fascia.billing.scrubber import scrub
 from fascia.core.models import User
+from fascia.lib.contact import digits_only
 from fascia.patients.models import Patient
 from fascia.visits.models import VisitNote
 
@@ -127,19 +129,19 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
     ClaimLine.objects.bulk_create(rows)
     ClaimEvent.objects.create(claim=claim, to_status=S.DRAFT, actor=actor, note=f"{len(notes)} visit(s)")
     audit.record(actor=actor, action=AuditAction.CLAIM_CREATED, target=claim, patient=patient)
+    check(claim)
     return claim
 
 
 @transaction.atomic
 def build_claims(*, actor: User, patients: list[Patient], through: date) -> list[Claim]:
     """One draft claim per patient for the signed notes through `through` not yet billed to the
-    primary coverage's payer. Self-pay coverages get no claim (a superbill instead)."""
+    primary coverage's payer (for self-pay, the claim prints as the patient's superbill)."""
     claims = []
     for patient in patients:
         coverage = (
             patient.coverages.filter(rank=1, starts_on__lte=through)
             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=through))
-            .exclude(payer__kind="self-pay")
             .select_related("payer", "patient", "injury_case")
             .first()
         )
@@ -151,11 +153,155 @@ def build_claims(*, actor: User, patients: list[Patient], through: date) -> list
     return claims
 
 
-@transaction.atomic
+def check(claim: Claim, *, today: date | None = None) -> list[str]:
+    """Run the scrubber and keep its findings on the claim, for the work queue."""
+    claim.problems = scrub(claim, today=today or timezone.localdate())
+    claim.save(update_fields=["problems", "updated_at"])
+    return claim.problems
+
+
 def mark_ready(*, actor: User, claim: Claim, today: date | None = None) -> Claim:
-    """Run the scrubber; a claim with any problem stays a draft and the problems are raised."""
+    """Run the scrubber and keep what it finds; a claim with any problem stays a draft and the
+    problems are raised, else it becomes ready."""
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=claim.pk)
+        problems = check(claim, today=today)
+        if not problems:
+            return move(claim, S.READY, actor=actor)
+    raise ScrubFailed(problems)
+
+
+@transaction.atomic
+def change_status(*, actor: User, claim: Claim, to: str, note: str = "") -> Claim:
+    """A status change made by billing staff (back to draft, appealed, closed …); ready only via mark_ready."""
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
-    problems = scrub(claim, today=today or timezone.localdate())
+    if to == S.READY:
+        raise BillingError("Check the claim to mark it ready.")
+    if to in (S.APPEALED, S.CLOSED) and not note.strip():
+        raise BillingError("Say why (the note) when appealing or closing a claim.")
+    return move(claim, to, actor=actor, note=note)
+
+
+@transaction.atomic
+def save_record(*, actor: User, record: Model, patient: Patient | None = None) -> Model:
+    """Save a payer, fee, coverage, injury case or authorization after checking it; audited."""
+    record.full_clean()
+    record.save()
+    audit.record(actor=actor, action=AuditAction.COVERAGE_SAVED, target=record, patient=patient)
+    return record
+
+
+RESENDABLE = {S.SUBMITTED, S.REJECTED, S.DENIED}  # may go again as a replacement (frequency 7)
+
+
+@transaction.atomic
+def export_claims(
+    *, actor: User | None, claims: list[Claim], resubmit: bool = False, now: datetime | None = None
+) -> Batch:
+    """Write the claims into one 837P file checked by pyx12, and mark them submitted.
+
+    Ready claims go as they are. With resubmit, claims already sent (submitted, rejected or denied) go
+    again as replacements (frequency 7) of the payer's claim number. Any refusal or pyx12 finding
+    raises BillingError and marks nothing.
+    """
+    now = now or timezone.now()
+    if not claims:
+        raise BillingError("There are no claims to export.")
+    pks = sorted({claim.pk for claim in claims})
+    # Lock first (in pk order, so two exports cannot deadlock), then read the rows as they are now.
+    list(Claim.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
+    rows = list(
+        Claim.objects.filter(pk__in=pks)
+        .select_related(
+            "organization",
+            "patient",
+            "coverage__payer",
+            "payer",
+            "plan__referral__provider",
+            "authorization",
+            "injury_case",
+        )
+        .prefetch_related("lines__rendering__user")
+        .order_by("number")
+    )
+    problems, replaced = [], set()
+    for claim in rows:
+        status = claim.get_status_display().lower()
+        if claim.payer.claim_method != Payer.ClaimMethod.ELECTRONIC:
+            method = claim.payer.get_claim_method_display()
+            problems.append(f"Claim {claim.number} goes to {claim.payer} by {method}, not in an 837P.")
+        elif claim.status == S.READY:
+            pass
+        elif claim.status in RESENDABLE and resubmit:
+            claim.frequency = Claim.Frequency.REPLACEMENT
+            replaced.add(claim.pk)
+        elif claim.status in RESENDABLE:
+            problems.append(f"Claim {claim.number} was already sent ({status}); resubmit it to send a replacement.")
+        else:
+            problems.append(f"Claim {claim.number} is {status}, not ready.")
+        if claim.frequency != Claim.Frequency.ORIGINAL and not claim.payer_claim_number.strip():
+            problems.append(f"Claim {claim.number} has no payer claim number to replace.")
+    if len({claim.organization_id for claim in rows}) > 1:
+        problems.append("The claims belong to more than one practice; export each practice's claims on their own.")
     if problems:
-        raise ScrubFailed(problems)
-    return move(claim, S.READY, actor=actor)
+        raise BillingError("Nothing was exported. " + " ".join(problems))
+
+    organization = rows[0].organization
+    control_number = (Batch.objects.aggregate(n=Max("control_number"))["n"] or 0) + 1
+    try:
+        content = x12.build_837(
+            rows,
+            control_number=control_number,
+            now=timezone.localtime(now),
+            sender_id=digits_only(organization.tax_id),
+            receiver_id=x12.RECEIVER_ID,
+        )
+    except ValueError as e:
+        raise BillingError(f"Nothing was exported. {e}") from None
+    findings = x12.validate_837(content)
+    if findings:
+        more = f" … and {len(findings) - 10} more." if len(findings) > 10 else ""
+        raise BillingError("The 837P file failed validation; nothing was exported. " + " ".join(findings[:10]) + more)
+    try:
+        with transaction.atomic():  # a savepoint, so a clash leaves the outer transaction usable
+            batch = Batch.objects.create(
+                organization=organization, control_number=control_number, content=content, created_by=actor
+            )
+    except IntegrityError:
+        raise BillingError("Another export took the same control number at the same moment; export again.") from None
+
+    note = f"837P batch {control_number}"
+    for claim in rows:
+        claim.batch, claim.submitted_at = batch, now
+        claim.save(update_fields=["batch", "submitted_at", "frequency", "updated_at"])
+        if claim.pk not in replaced:
+            move(claim, S.SUBMITTED, actor=actor, note=note)
+            continue
+        # TRANSITIONS has no way from submitted, rejected or denied back to submitted: a replacement is
+        # that way. Recorded like move() does, so the claim waits for the payer's answer again.
+        ClaimEvent.objects.create(
+            claim=claim,
+            from_status=claim.status,
+            to_status=S.SUBMITTED,
+            actor=actor,
+            note=f"{note}: resubmitted as a replacement",
+        )
+        claim.status = S.SUBMITTED
+        claim.save(update_fields=["status", "updated_at"])
+        audit.record(
+            actor=actor,
+            action=AuditAction.CLAIM_STATUS_CHANGED,
+            target=claim,
+            patient=claim.patient,
+            detail={"to": S.SUBMITTED, "replacement": True},
+        )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CLAIMS_EXPORTED,
+        target=batch,
+        detail={
+            "claims": [claim.number for claim in rows],
+            "replacements": sorted(c.number for c in rows if c.pk in replaced),
+        },
+    )
+    return batch

@@ -8,6 +8,7 @@ NAVIGATION = [
     ("Schedule", "scheduling:day", roles.VIEW_APPOINTMENT),
     ("Patients", "patients:list", roles.VIEW_PATIENT),
     ("Referring providers", "referrals:provider_list", roles.VIEW_PROVIDER),
+    ("Billing", "billing:queue", roles.VIEW_CLAIM),
     ("Techniques", "techniques:catalog", roles.VIEW_TECHNIQUE),
     ("Staff", "core:staff_list", roles.MANAGE_STAFF),
     ("Locations", "core:location_list", roles.MANAGE_LOCATIONS),

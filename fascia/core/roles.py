@@ -46,6 +46,11 @@ ADD_NOTE = "visits.add_visitnote"  # start and edit drafts, record measures at t
 SIGN_NOTE = "visits.sign_visitnote"
 ADD_NOTE_ADDENDUM = "visits.add_noteaddendum"
 VERIFY_RECORDS = "records.view_seal"  # check the tamper-evident chain of signed records
+VIEW_COVERAGE = "billing.view_coverage"
+CHANGE_COVERAGE = "billing.change_coverage"  # a patient's insurance, injury cases, authorizations
+CHANGE_PAYER = "billing.change_payer"  # payers and fee schedules
+VIEW_CLAIM = "billing.view_claim"  # the billing queue, claims, ledgers and reports
+SUBMIT_CLAIM = "billing.submit_claim"  # build claims, mark them ready, export, post payments
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {
@@ -75,6 +80,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_NOTE,
         ADD_NOTE_ADDENDUM,
         VERIFY_RECORDS,
+        VIEW_COVERAGE,
+        CHANGE_COVERAGE,
+        CHANGE_PAYER,
+        VIEW_CLAIM,
     },
     # Practitioners treat, so they read and write the medical history.
     Role.PRACTITIONER: {
@@ -122,10 +131,21 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_APPOINTMENT,
         BOOK_APPOINTMENT,
         CHANGE_APPOINTMENT,
+        VIEW_COVERAGE,
+        CHANGE_COVERAGE,
     },
     # Billing needs demographics for claims, not the medical history (minimum necessary), and the
     # visit notes that support a claim: payers ask for them.
-    Role.BILLING: {VIEW_PATIENT, VIEW_APPOINTMENT, VIEW_NOTE},
+    Role.BILLING: {
+        VIEW_PATIENT,
+        VIEW_APPOINTMENT,
+        VIEW_NOTE,
+        VIEW_COVERAGE,
+        CHANGE_COVERAGE,
+        CHANGE_PAYER,
+        VIEW_CLAIM,
+        SUBMIT_CLAIM,
+    },
 }
 
 

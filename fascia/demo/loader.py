@@ -16,6 +16,7 @@ from fascia.core.models import Location, Organization, Room, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.core.services import create_staff
+from fascia.demo.billing import load_claims, load_coverages, load_payers
 from fascia.demo.plans import load_plan, load_providers
 from fascia.demo.schedule import load_notes, load_week, load_working_hours
 from fascia.evaluations import services as evaluation_services
@@ -375,7 +376,7 @@ def load_demo(seed: int = 2026) -> bool:
         }
         practitioners.append(staff(username, first, last, Role.PRACTITIONER, profile).practitioner)
     staff("frontdesk", "Frank", "Ortiz", Role.FRONT_DESK)
-    staff("billing", "Bill", "Nguyen", Role.BILLING)
+    biller = staff("billing", "Bill", "Nguyen", Role.BILLING)
     User.objects.filter(organization=organization).update(is_demo_account=True)
     admin.refresh_from_db()
 
@@ -423,6 +424,9 @@ def load_demo(seed: int = 2026) -> bool:
     for week in (monday - timedelta(weeks=1), monday):
         load_week(practitioners, rng, week)
     load_notes(rng)
+    patients = list(Patient.objects.filter(organization=organization).order_by("mrn"))
+    load_coverages(patients, load_payers(organization), rng, today)
+    load_claims(biller, patients, today)
     return True
 
 

@@ -119,7 +119,6 @@ def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         "statuses": HistoryStatus.choices,
         "sections": [(section, section.context(patient, user)) for section in chart.sections_for(user)],
         # Filled in as visits and claims are built.
-        "placeholder_sections": ["Claims"],
     }
     return render(request, "patients/patient_chart.html", context)
 

@@ -56,8 +56,8 @@ def billable_patient(
     signed notes from `start` on, each deep tissue 25 min on the low back + Swedish 10 min on the neck."""
     patient = PatientFactory(organization=organization)
     plan = active_plan(actor, patient, start=start)
-    provider = ReferringProvider.objects.create(
-        organization=organization, kind="physician", name="Dr. Ada Rowe", npi="1234567893"
+    provider, _ = ReferringProvider.objects.get_or_create(
+        organization=organization, npi="1234567893", defaults={"kind": "physician", "name": "Dr. Ada Rowe"}
     )
     plan.referral = record_referral(
         actor=actor,

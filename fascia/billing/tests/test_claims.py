@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from fascia.billing import services
-from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Payer
+from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Fee, Payer
 from fascia.billing.scrubber import scrub
 from fascia.billing.tests.factories import billable_patient, note
 from fascia.core.models import Organization, User
@@ -62,6 +62,10 @@ class TestCharges:
         with pytest.raises(services.BillingError, match="no billable unit"):
             claim_for(tess, coverage)
         assert not Claim.objects.exists()
+
+
+def _fields(line: ClaimLine) -> dict:
+    return {f.attname: getattr(line, f.attname) for f in ClaimLine._meta.concrete_fields if f.name != "id"}
 
 
 def require_referral() -> int:
@@ -134,12 +138,28 @@ class TestScrubber:
         Claim.objects.filter(pk=claim.pk).update(injury_case=None)
         assert any("needs the injury case" in p for p in scrub(Claim.objects.get(pk=claim.pk), today=TODAY))
 
-    def test_ncci_pair_on_one_region(self, tess: User, organization: Organization) -> None:
+    def test_an_ncci_pair_on_one_region_bills_as_one_code(self, tess: User, organization: Organization) -> None:
         coverage = billable_patient(tess, organization, start=START, visits=0)
         note(tess, coverage.patient, START, [("deep-tissue", "lower-back", 15), ("swedish", "lower-back", 15)])
         claim = claim_for(tess, coverage)
-        assert [line.modifiers for line in claim.lines.all()] == [[], []]
-        assert any("same region" in p for p in scrub(claim, today=TODAY))
+        assert [(line.cpt_code, line.minutes, line.units, line.modifiers) for line in claim.lines.all()] == [
+            ("97140", 30, 2, [])
+        ]
+        assert scrub(claim, today=TODAY) == []
+        line = claim.lines.get()
+        ClaimLine.objects.create(**{**_fields(line), "cpt_code": "97124", "units": 1})  # added by hand
+        assert any("need modifier 59" in p for p in scrub(Claim.objects.get(pk=claim.pk), today=TODAY))
+
+    def test_standard_fees_fill_in_for_the_payers(self, tess: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START, visits=1)
+        Fee.objects.filter(payer=coverage.payer, cpt_code="97124").delete()
+        Fee.objects.create(organization=organization, cpt_code="97124", amount=Decimal("30.00"))
+        Fee.objects.create(organization=organization, cpt_code="97140", amount=Decimal("99.00"))
+        claim = claim_for(tess, coverage)
+        assert {line.cpt_code: line.fee for line in claim.lines.all()} == {
+            "97124": Decimal("30.00"),  # the standard fee, the payer has none
+            "97140": Decimal("32.50"),  # the payer's own
+        }
 
 
 def test_signing_a_note_keeps_it_unbilled_until_claimed(tess: User, organization: Organization) -> None:

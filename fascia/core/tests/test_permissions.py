@@ -11,6 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from fascia.billing.models import Batch
+from fascia.billing.services import create_claim, unbilled_notes
+from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.roles import Role
@@ -32,6 +35,9 @@ REGISTRATION = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK}
 ADMIN = {Role.ADMIN}
 PRACTITIONER = {Role.PRACTITIONER}
 NOTES = {Role.ADMIN, Role.PRACTITIONER, Role.BILLING}  # billing reads the notes that support a claim
+CLAIMS = {Role.ADMIN, Role.BILLING}
+BILLING = {Role.BILLING}
+INSURANCE = {Role.ADMIN, Role.FRONT_DESK, Role.BILLING}  # a patient's coverage
 
 # url name -> (roles allowed, how to build the args from the fixtures)
 PAGES = {
@@ -78,6 +84,22 @@ PAGES = {
     "visits:detail": (NOTES, lambda f: [f["note"].public_id]),
     "visits:edit": (PRACTITIONER, lambda f: [f["note"].public_id]),
     "records:verify": (ADMIN, lambda f: []),
+    "billing:queue": (CLAIMS, lambda f: []),
+    "billing:claim": (CLAIMS, lambda f: [f["claim"].public_id]),
+    "billing:claim_pdf": (CLAIMS, lambda f: [f["claim"].public_id]),
+    "billing:reports": (CLAIMS, lambda f: []),
+    "billing:payers": (CLAIMS, lambda f: []),
+    "billing:payer_create": (CLAIMS, lambda f: []),
+    "billing:payer_edit": (CLAIMS, lambda f: [f["claim"].payer.public_id]),
+    "billing:fee_add": (CLAIMS, lambda f: [f["claim"].payer.public_id]),
+    "billing:statement": (CLAIMS, lambda f: [f["claim"].patient.public_id]),
+    "billing:remittances": (BILLING, lambda f: []),
+    "billing:batch": (BILLING, lambda f: [f["batch"].control_number]),
+    "billing:patient_record": (INSURANCE, lambda f: [f["patient"].public_id, "coverage"]),
+    "billing:patient_record_edit": (
+        INSURANCE,
+        lambda f: [f["claim"].patient.public_id, "coverage", f["claim"].coverage.public_id],
+    ),
 }
 # Reached by POST: (roles allowed, args, data posted, status for an allowed role).
 NPRS_4 = {"instrument": "NPRS", "item-0": "4"}
@@ -115,6 +137,10 @@ POST_ONLY = {
     "visits:sign": (PRACTITIONER, lambda f: [f["note"].public_id], {}, 302),
     "visits:addendum": (CLINICAL, lambda f: [f["note"].public_id], {"text": "x"}, 302),
     "visits:measure": (PRACTITIONER, lambda f: [f["note"].public_id], NPRS_4, 302),
+    "billing:build": (BILLING, lambda f: [], {}, 302),
+    "billing:export": (BILLING, lambda f: [], {}, 302),
+    "billing:check": (BILLING, lambda f: [f["claim"].public_id], {}, 302),
+    "billing:status": (BILLING, lambda f: [f["claim"].public_id], {"status": "closed", "note": "x"}, 302),
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
@@ -233,11 +259,15 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
             latest=date(2030, 2, 1),
         ),
     )
+    coverage = billable_patient(tess, organization, start=date(2026, 11, 2))
+    claim = create_claim(actor=tess, coverage=coverage, notes=unbilled_notes(coverage.patient, coverage))
     return {
         "waitlist": waitlist,
         "appointment": appointment,
         "evaluation": start_evaluation(actor=tess, patient=patient),
         "note": start_note(actor=tess, patient=patient),
+        "claim": claim,
+        "batch": Batch.objects.create(organization=organization, control_number=1, content="ISA*"),
         "signed_evaluation": signed,
         "plan": plan,
         "provider": provider,

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from fascia.billing.models import Claim, Coverage, InjuryCase, Payer
+from fascia.billing.scrubber import scrub
 from fascia.core.models import Location, Organization, User
 from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from fascia.patients import icd10
@@ -166,3 +168,17 @@ def test_a_few_notes_of_the_last_day_wait_on_the_dashboard(demo: None) -> None:
     last_visit = Appointment.objects.filter(status=Appointment.Status.FULFILLED).latest("start_at")
     assert timezone.localtime(last_visit.start_at).date() in {d["note"].visited_on for d in drafts}
     assert VisitNote.objects.filter(status=VisitNote.Status.SIGNED).count() > 10 * len(drafts)
+
+
+def test_the_billing_queue_has_ready_claims_and_a_few_failing_ones(demo: None) -> None:
+    patients = Patient.objects.count()
+    assert Coverage.objects.filter(rank=1).count() >= patients * 0.8
+    assert {"work", "auto"} <= set(InjuryCase.objects.values_list("kind", flat=True))
+    # Every kind of payer but Medicare, which seldom enrolls massage therapists (REFERENCE.md §2).
+    assert set(Payer.objects.values_list("kind", flat=True)) == set(Payer.Kind.values) - {"medicare"}
+    ready = list(Claim.objects.filter(status=Claim.Status.READY))
+    assert len(ready) >= 5
+    assert all(scrub(claim, today=timezone.localdate()) == [] for claim in ready)
+    failing = Claim.objects.filter(status=Claim.Status.DRAFT)
+    reasons = {problem for claim in failing for problem in claim.problems}
+    assert len(failing) >= 3 and len(reasons) >= 3

@@ -1,0 +1,105 @@
+from typing import Any
+
+from django import forms
+
+from fascia.billing.models import Authorization, Coverage, Fee, InjuryCase, Payer
+from fascia.core.forms import DateInput, StyledForm, StyledModelForm
+
+
+class PayerForm(StyledModelForm):
+    class Meta:
+        model = Payer
+        fields = [
+            "name",
+            "kind",
+            "payer_id",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "phone",
+            "claim_method",
+            "units_method",
+            "timely_filing_days",
+            "requires_referral",
+            "requires_certification",
+            "requires_authorization",
+            "requires_gp_modifier",
+            "is_active",
+        ]
+
+
+class FeeForm(StyledModelForm):
+    class Meta:
+        model = Fee
+        fields = ["cpt_code", "amount"]
+
+
+class CoverageForm(StyledModelForm):
+    class Meta:
+        model = Coverage
+        fields = [
+            "payer",
+            "rank",
+            "member_id",
+            "group_number",
+            "relationship",
+            "subscriber_family_name",
+            "subscriber_given_name",
+            "subscriber_birth_date",
+            "subscriber_sex",
+            "starts_on",
+            "ends_on",
+            "injury_case",
+        ]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput(), "subscriber_birth_date": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        patient = self.instance.patient
+        self.fields["payer"].queryset = Payer.objects.filter(organization_id=patient.organization_id, is_active=True)
+        self.fields["injury_case"].queryset = patient.injury_cases.all()
+
+
+class InjuryCaseForm(StyledModelForm):
+    class Meta:
+        model = InjuryCase
+        fields = [
+            "kind",
+            "injury_date",
+            "accident_state",
+            "claim_number",
+            "employer_or_insurer",
+            "adjuster_name",
+            "adjuster_phone",
+            "attorney",
+            "letter_of_protection",
+            "mmi_date",
+            "plan",
+        ]
+        widgets = {"injury_date": DateInput(), "mmi_date": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = self.instance.patient.plans.exclude(status="superseded")
+
+
+class AuthorizationForm(StyledModelForm):
+    class Meta:
+        model = Authorization
+        fields = ["coverage", "number", "visits_allowed", "starts_on", "ends_on"]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+    def __init__(self, *args: Any, patient: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["coverage"].queryset = patient.coverages.select_related("payer")
+
+
+class StatusForm(StyledForm):
+    status = forms.ChoiceField(label="Move to")
+    note = forms.CharField(required=False, max_length=300)
+
+
+class RemittanceForm(StyledForm):
+    file = forms.FileField(label="835 remittance file", help_text="The ERA file from the payer or clearinghouse")

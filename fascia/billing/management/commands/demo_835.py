@@ -1,0 +1,31 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from fascia.billing.era import write_835
+from fascia.billing.models import Claim
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the 835 a payer might send for the submitted claims (80% allowed, a 10.00 copay), "
+        "to try payment posting on a demo or test clinic. Never for real claims."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--out", type=Path, required=True)
+        parser.add_argument("--deny", action="append", default=[], help="A claim number to deny (repeatable)")
+
+    def handle(self, *args: object, out: Path, deny: list[str], **options: object) -> None:
+        claims = list(
+            Claim.objects.filter(status=Claim.Status.SUBMITTED, organization__is_demo=True)
+            .select_related("organization", "payer", "patient")
+            .prefetch_related("lines")
+            .order_by("number")
+        )
+        if not claims:
+            raise CommandError("No submitted claims in a demo clinic: export some first (fascia export_837).")
+        today = timezone.localdate()
+        out.write_text(write_835(claims, paid_on=today, trace=f"DEMO{today:%Y%m%d}{len(claims)}", deny=tuple(deny)))
+        self.stdout.write(f"Wrote an 835 answering {len(claims)} claim(s) to {out}.")

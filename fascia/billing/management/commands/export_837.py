@@ -1,0 +1,64 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from fascia.billing import x12
+from fascia.billing.models import Claim, Payer
+from fascia.billing.services import BillingError, export_claims
+
+
+class Command(BaseCommand):
+    help = (
+        "Write ready claims (or the --claim numbers) to one 837P file and mark them submitted. "
+        "A claim already sent goes again only with --resubmit, as a replacement."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--out", type=Path, required=True, help="The 837P file to write; must not exist yet")
+        parser.add_argument("--claim", action="append", default=[], metavar="NUMBER", help="Only this claim")
+        parser.add_argument("--resubmit", action="store_true", help="Send claims already sent as replacements")
+
+    def handle(self, *args: object, out: Path, claim: list[str], resubmit: bool, **options: object) -> None:
+        if out.exists():
+            raise CommandError(f"{out} already exists; name a new file. Nothing was exported.")
+        if not out.parent.is_dir():
+            raise CommandError(f"There is no folder {out.parent}. Nothing was exported.")
+        left = 0
+        if claim:
+            numbers = list(dict.fromkeys(claim))
+            claims = list(Claim.objects.filter(number__in=numbers).order_by("number"))
+            missing = sorted(set(numbers) - {c.number for c in claims})
+            if missing:
+                raise CommandError(f"No claim numbered {', '.join(missing)}. Nothing was exported.")
+        else:
+            claims = list(
+                Claim.objects.filter(status=Claim.Status.READY, payer__claim_method=Payer.ClaimMethod.ELECTRONIC)
+                .select_related("organization")
+                .order_by("number")
+            )
+            if not claims:
+                raise CommandError("No ready electronic claims to export; no file was written.")
+            practices = sorted({str(c.organization) for c in claims})
+            if len(practices) > 1:
+                raise CommandError(
+                    f"Ready claims belong to {len(practices)} practices ({'; '.join(practices)}); "
+                    "export one practice's with --claim. Nothing was exported."
+                )
+            claims, left = claims[: x12.MAX_CLAIMS], max(len(claims) - x12.MAX_CLAIMS, 0)
+        try:
+            # The file is written inside the transaction: if it cannot be, no claim is marked sent.
+            with transaction.atomic():
+                batch = export_claims(actor=None, claims=claims, resubmit=resubmit)
+                with out.open("x", encoding="ascii", newline="") as f:  # "x": never overwrite another batch
+                    f.write(batch.content)
+        except BillingError as e:
+            raise CommandError(f"{e} No file was written.") from None
+        except FileExistsError:
+            raise CommandError(f"{out} appeared meanwhile; name a new file. Nothing was exported.") from None
+        except OSError as e:
+            out.unlink(missing_ok=True)
+            raise CommandError(f"Cannot write {out}: {e}. Nothing was exported.") from None
+        self.stdout.write(f"Wrote {len(claims)} claim(s) to {out}: 837P control number {batch.control_number:09d}.")
+        if left:
+            self.stdout.write(f"{left} more ready claim(s) did not fit in one file; run the command again.")

@@ -1,0 +1,133 @@
+"""Posting an 835 remittance: each claim payment matched to its claim and lines, the claim moved to
+paid, partially paid or denied, the patient's share left as their balance. One transaction per
+file; unmatched payments are kept and listed, never dropped; the same file never posts twice."""
+
+import hashlib
+from decimal import Decimal
+
+from django.db import transaction
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.billing.codes import describe_adjustment
+from fascia.billing.models import Claim, Posting, Remittance
+from fascia.billing.remittance import ClaimPayment, parse_835
+from fascia.billing.services import TRANSITIONS, BillingError, move
+from fascia.core.models import Organization, User
+
+S = Claim.Status
+DENIED = {"4"}  # CLP02: denied
+REVERSED = {"22"}  # CLP02: reversal of a previous payment
+
+
+class AlreadyImported(BillingError):
+    pass
+
+
+def _adjustments(payment: ClaimPayment) -> list[dict]:
+    rows = []
+    for where, adjustments in [("claim", payment.adjustments)] + [
+        (f"{s.procedure} {s.service_date or ''}".strip(), s.adjustments) for s in payment.services
+    ]:
+        for a in adjustments:
+            rows.append(
+                {
+                    "where": where,
+                    "group": a.group,
+                    "reason": a.reason,
+                    "amount": str(a.amount),
+                    "text": describe_adjustment(a.group, a.reason),
+                }
+            )
+    return rows
+
+
+def _new_status(claim: Claim, payment: ClaimPayment) -> str:
+    if payment.status_code in DENIED or (payment.paid <= 0 and payment.status_code not in REVERSED):
+        return S.DENIED
+    contractual = sum((a.amount for a in payment.adjustments if a.group == "CO"), Decimal("0")) + sum(
+        (a.amount for s in payment.services for a in s.adjustments if a.group == "CO"), Decimal("0")
+    )
+    settled = claim.paid + claim.patient_responsibility + contractual
+    return S.PAID if settled >= claim.total_charge else S.PARTIALLY_PAID
+
+
+def _post(claim: Claim, payment: ClaimPayment, posting: Posting, actor: User | None) -> None:
+    lines = list(claim.lines.all())
+    for service in payment.services:
+        line = next(
+            (
+                li
+                for li in lines
+                if li.cpt_code == service.procedure and (service.service_date in (None, li.service_date))
+            ),
+            None,
+        )
+        if line is None:
+            posting.unmatched_lines.append(
+                {"procedure": service.procedure, "date": str(service.service_date or ""), "paid": str(service.paid)}
+            )
+            continue
+        line.paid += service.paid
+        line.save(update_fields=["paid"])
+        lines.remove(line)
+    claim.paid += payment.paid
+    claim.patient_responsibility += payment.patient_responsibility
+    if payment.payer_claim_number:
+        claim.payer_claim_number = payment.payer_claim_number
+    claim.save(update_fields=["paid", "patient_responsibility", "payer_claim_number", "updated_at"])
+    to = _new_status(claim, payment)
+    note = f"835 {posting.remittance.trace_number}: paid {payment.paid}, patient owes {payment.patient_responsibility}"
+    if to != claim.status and to in TRANSITIONS[claim.status]:
+        move(claim, to, actor=actor, note=note)
+
+
+@transaction.atomic
+def import_835(*, actor: User | None, organization: Organization, text: str, filename: str = "") -> Remittance:
+    """Parse and post a whole file, or nothing (the parser's RemittanceError names the segment)."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    earlier = Remittance.objects.filter(organization=organization, digest=digest).first()
+    if earlier is not None:
+        raise AlreadyImported(f"This file was already posted on {earlier.created_at:%Y-%m-%d %H:%M}; nothing posted.")
+    parsed = parse_835(text)
+    payments = [payment for transaction_set in parsed for payment in transaction_set.claims]
+    remittance = Remittance.objects.create(
+        organization=organization,
+        digest=digest,
+        filename=filename[:200],
+        payer_name=", ".join(sorted({t.payer_name for t in parsed}))[:100],
+        trace_number=", ".join(t.trace_number for t in parsed)[:50],
+        payment_date=max((t.payment_date for t in parsed if t.payment_date), default=None),
+        total_paid=sum((t.total_paid for t in parsed), Decimal("0")),
+        imported_by=actor,
+    )
+    numbers = [p.patient_control_number for p in payments]
+    claims = {
+        c.number: c
+        for c in Claim.objects.select_for_update()
+        .filter(organization=organization, number__in=numbers)
+        .prefetch_related("lines")
+    }
+    for payment in payments:
+        claim = claims.get(payment.patient_control_number)
+        posting = Posting(
+            remittance=remittance,
+            claim=claim,
+            claim_number=payment.patient_control_number[:40],
+            status_code=payment.status_code,
+            charged=payment.charge,
+            paid=payment.paid,
+            patient_responsibility=payment.patient_responsibility,
+            payer_claim_number=payment.payer_claim_number[:50],
+            adjustments=_adjustments(payment),
+        )
+        if claim is not None:
+            _post(claim, payment, posting, actor)
+        posting.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.REMITTANCE_POSTED,
+        target=remittance,
+        detail={"claims": numbers, "unmatched": [n for n in numbers if n not in claims]},
+    )
+    return remittance

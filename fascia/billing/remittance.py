@@ -1,0 +1,497 @@
+"""Read X12 835 (005010X221A1) health care claim payment/advice files.
+
+Plain Python, no Django: a posting service turns the Remittance objects into payments.
+parse_835() checks the envelope (ISA/GS/ST … SE/GE/IEA, segment counts, control numbers) and
+every element it reads, and stops at the first problem with a message naming the segment and
+its position in the file: a truncated or garbled remittance must never be half posted.
+Segments the clinic does not need (addresses, TS3/TS2 totals, MIA/MOA, AMT, PLB) are skipped.
+Text the file leaves out reads as "", like a blank CharField; a missing date or quantity is None.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from fascia.billing.codes import describe_claim_status
+
+_AMOUNT = re.compile(r"-?(\d+\.?\d*|\.\d+)")  # X12 "R" type: no exponent, no thousands separator
+_DATE = re.compile(r"\d{8}")
+# The product/service qualifiers SVC01-1 may hold, followed by a separator that is not ISA16.
+# The LinuxForHealth/x12 samples (taken from the implementation guide's examples) declare ':'
+# in ISA16 but write "HC>55669". A qualifier, one punctuation character and a code can only mean
+# that composite, so we read it; anything else without the declared separator stays one value.
+_STRAY_COMPOSITE = re.compile(r"(?:AD|ER|HC|HP|IV|N4|NU|WK)([^\w\s])\w.*")
+_ISA_LENGTH = 106  # 16 fixed-width elements and the segment terminator
+
+
+class RemittanceError(ValueError):
+    """The text is not a usable 835; the message names the segment and its position."""
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One reason/amount/quantity triplet of a CAS segment."""
+
+    group: str
+    reason: str
+    amount: Decimal
+    quantity: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ServicePayment:
+    procedure: str
+    qualifier: str
+    modifiers: tuple[str, ...]
+    charge: Decimal
+    paid: Decimal
+    units: Decimal
+    service_date: date | None
+    line_control_number: str
+    adjustments: list[Adjustment]
+    remarks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClaimPayment:
+    patient_control_number: str
+    status_code: str
+    charge: Decimal
+    paid: Decimal
+    patient_responsibility: Decimal
+    filing_indicator: str
+    payer_claim_number: str
+    patient_name: str
+    adjustments: list[Adjustment]
+    services: list[ServicePayment]
+
+    @property
+    def status(self) -> str:
+        return describe_claim_status(self.status_code)
+
+
+@dataclass(frozen=True)
+class Remittance:
+    control_number: str
+    transaction: str
+    payer_name: str
+    payer_id: str
+    payee_name: str
+    payee_npi: str
+    payment_method: str
+    total_paid: Decimal
+    payment_date: date | None
+    trace_number: str
+    claims: list[ClaimPayment]
+
+
+def parse_835(text: str) -> list[Remittance]:
+    """Parse an 835 file into one Remittance per ST/SE transaction set.
+
+    Raises RemittanceError for anything malformed or truncated; see the module docstring.
+    """
+    segments, component = _split(text)
+    return _Reader(component).read(segments)
+
+
+def unbalanced(remittance: Remittance) -> list[str]:
+    """Claims that break the 835 balancing rule, as messages for a person to review.
+
+    The rule: charge (CLP03) - paid (CLP04) = the CAS amounts of the claim and of its service
+    lines. A payer's arithmetic slip is a reason to look, not to refuse the whole file, so
+    this reports instead of raising.
+    """
+    problems = []
+    for claim in remittance.claims:
+        adjusted = sum((a.amount for a in claim.adjustments), Decimal(0))
+        adjusted += sum((a.amount for s in claim.services for a in s.adjustments), Decimal(0))
+        if claim.charge - claim.paid != adjusted:
+            problems.append(
+                f"Claim {claim.patient_control_number}: charge {claim.charge} - paid {claim.paid} = "
+                f"{claim.charge - claim.paid}, but the adjustments add up to {adjusted}."
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class _Segment:
+    position: int  # 1-based, counted over the whole file
+    elements: list[str]
+
+    @property
+    def id(self) -> str:
+        return self.elements[0]
+
+    def __getitem__(self, index: int) -> str:
+        return self.elements[index].strip() if index < len(self.elements) else ""
+
+    def error(self, message: str) -> RemittanceError:
+        return RemittanceError(f"Segment {self.position} ({self.id}): {message}")
+
+    def required(self, index: int, label: str) -> str:
+        if not self[index]:
+            raise self.error(f"{self.id}{index:02d} {label} is missing.")
+        return self[index]
+
+    def decimal(self, index: int, label: str, *, noun: str = "an amount") -> Decimal | None:
+        value = self[index]
+        if not value:
+            return None
+        if not _AMOUNT.fullmatch(value):
+            raise self.error(f"{self.id}{index:02d} {label} '{value}' is not {noun}.")
+        return Decimal(value)
+
+    def amount(self, index: int, label: str) -> Decimal:
+        self.required(index, label)
+        value = self.decimal(index, label)
+        assert value is not None  # required() refused an empty element
+        return value
+
+    def day(self, index: int, label: str) -> date:
+        self.required(index, label)
+        value = self.optional_day(index, label)
+        assert value is not None  # required() refused an empty element
+        return value
+
+    def optional_day(self, index: int, label: str) -> date | None:
+        value = self[index]
+        if not value:
+            return None
+        if _DATE.fullmatch(value):
+            try:
+                return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+            except ValueError:
+                pass
+        raise self.error(f"{self.id}{index:02d} {label} '{value}' is not a date (CCYYMMDD).")
+
+
+def _split(text: str) -> tuple[list[_Segment], str]:
+    """Cut the text into segments with the delimiters the ISA segment declares."""
+    text = text.lstrip("\ufeff \t\r\n")
+    if not text.startswith("ISA"):
+        found = "the text is empty" if not text else f"the text starts with '{text[:3]}'"
+        raise RemittanceError(f"Segment 1 (ISA): an 835 file starts with an ISA segment, but {found}.")
+    if len(text) < _ISA_LENGTH:
+        raise RemittanceError(
+            f"Segment 1 (ISA): the ISA segment is cut short ({len(text)} characters, {_ISA_LENGTH} expected)."
+        )
+    separator, component, terminator = text[3], text[104], text[105]
+    if text[:105].count(separator) != 16 or terminator.isalnum() or terminator in (separator, component):
+        raise RemittanceError(
+            f"Segment 1 (ISA): the ISA segment is not {_ISA_LENGTH} characters of fixed-width elements "
+            "followed by the segment terminator."
+        )
+    *pieces, tail = text.split(terminator)
+    segments = [
+        _Segment(position, piece.split(separator))
+        for position, piece in enumerate((p.strip() for p in pieces if p.strip()), start=1)
+    ]
+    if tail.strip():
+        last = _Segment(len(segments) + 1, tail.strip().split(separator))
+        if last.id != "IEA":  # a missing terminator after the final IEA is harmless
+            raise last.error(f"the file ends inside this segment (no '{terminator}' after it); it looks truncated.")
+        segments.append(last)
+    return segments, component
+
+
+@dataclass
+class _ServiceDraft:
+    procedure: str
+    qualifier: str
+    modifiers: tuple[str, ...]
+    charge: Decimal
+    paid: Decimal
+    units: Decimal
+    dates: dict[str, date] = field(default_factory=dict)
+    line_control_number: str = ""
+    adjustments: list[Adjustment] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
+
+    def build(self) -> ServicePayment:
+        return ServicePayment(
+            procedure=self.procedure,
+            qualifier=self.qualifier,
+            modifiers=self.modifiers,
+            charge=self.charge,
+            paid=self.paid,
+            units=self.units,
+            # 472 is the service date; payers that give a range send 150 (start) and 151 (end).
+            service_date=self.dates.get("472", self.dates.get("150")),
+            line_control_number=self.line_control_number,
+            adjustments=self.adjustments,
+            remarks=tuple(self.remarks),
+        )
+
+
+@dataclass
+class _ClaimDraft:
+    patient_control_number: str
+    status_code: str
+    charge: Decimal
+    paid: Decimal
+    patient_responsibility: Decimal
+    filing_indicator: str
+    payer_claim_number: str
+    patient_name: str = ""
+    adjustments: list[Adjustment] = field(default_factory=list)
+    services: list[ServicePayment] = field(default_factory=list)
+
+    def build(self) -> ClaimPayment:
+        return ClaimPayment(
+            patient_control_number=self.patient_control_number,
+            status_code=self.status_code,
+            charge=self.charge,
+            paid=self.paid,
+            patient_responsibility=self.patient_responsibility,
+            filing_indicator=self.filing_indicator,
+            payer_claim_number=self.payer_claim_number,
+            patient_name=self.patient_name,
+            adjustments=self.adjustments,
+            services=self.services,
+        )
+
+
+class _Transaction:
+    """One ST … SE transaction set, filled segment by segment."""
+
+    def __init__(self, st: _Segment, *, control_number: str, component: str) -> None:
+        self.st, self.control_number, self.component = st, control_number, component
+        self.number = st.required(2, "control number")
+        self.bpr: _Segment | None = None
+        self.total_paid, self.payment_method = Decimal(0), ""
+        self.payment_date: date | None = None
+        self.trace_number = self.payer_id = self.payee_npi = ""
+        self.payer_name: str | None = None
+        self.payee_name: str | None = None
+        self.entity = ""  # N101 of the last N1, which the REF segments after it describe
+        self.claims: list[ClaimPayment] = []
+        self.claim: _ClaimDraft | None = None
+        self.service: _ServiceDraft | None = None
+
+    def add(self, segment: _Segment) -> None:
+        handlers = {
+            "BPR": self._bpr,
+            "TRN": self._trn,
+            "N1": self._n1,
+            "REF": self._ref,
+            "DTM": self._dtm,
+            "CLP": self._clp,
+            "NM1": self._nm1,
+            "CAS": self._cas,
+            "SVC": self._svc,
+            "LQ": self._lq,
+        }
+        if segment.id in handlers:
+            handlers[segment.id](segment)
+
+    def finish(self, se: _Segment) -> Remittance:
+        self._close_claim()
+        counted = se.position - self.st.position + 1
+        declared = se.required(1, "segment count")
+        if declared != str(counted):
+            raise se.error(f"SE01 says {declared} segments, but ST to SE holds {counted}.")
+        if se[2] != self.number:
+            raise se.error(f"SE02 control number '{se[2]}' does not match ST02 '{self.number}'.")
+        if self.bpr is None:
+            raise se.error(f"transaction {self.number} has no BPR segment (BPR02 is the total paid).")
+        if self.payer_name is None or self.payee_name is None:
+            missing = "payer (N1*PR)" if self.payer_name is None else "payee (N1*PE)"
+            raise se.error(f"transaction {self.number} names no {missing}.")
+        return Remittance(
+            control_number=self.control_number,
+            transaction=self.number,
+            payer_name=self.payer_name,
+            payer_id=self.payer_id,
+            payee_name=self.payee_name,
+            payee_npi=self.payee_npi,
+            payment_method=self.payment_method,
+            total_paid=self.total_paid,
+            payment_date=self.payment_date,
+            trace_number=self.trace_number,
+            claims=self.claims,
+        )
+
+    def _close_service(self) -> None:
+        if self.service is not None:
+            assert self.claim is not None  # _svc() opens a service only inside a claim
+            self.claim.services.append(self.service.build())
+            self.service = None
+
+    def _close_claim(self) -> None:
+        self._close_service()
+        if self.claim is not None:
+            self.claims.append(self.claim.build())
+            self.claim = None
+
+    def _bpr(self, s: _Segment) -> None:
+        self.bpr = s
+        self.total_paid = s.amount(2, "total paid")
+        self.payment_method = s.required(4, "payment method")
+        self.payment_date = s.optional_day(16, "payment date")
+
+    def _trn(self, s: _Segment) -> None:
+        self.trace_number = s[2]
+
+    def _n1(self, s: _Segment) -> None:
+        self.entity = s[1]
+        if s[1] == "PR":
+            self.payer_name, self.payer_id = s[2], s[4]
+        elif s[1] == "PE":
+            self.payee_name, self.payee_npi = s[2], s[4] if s[3] == "XX" else ""
+
+    def _ref(self, s: _Segment) -> None:
+        if self.service is not None:
+            if s[1] == "6R":
+                self.service.line_control_number = s[2]
+        elif self.claim is None and self.entity == "PR" and s[1] == "2U":
+            self.payer_id = s[2] or self.payer_id
+
+    def _dtm(self, s: _Segment) -> None:
+        day = s.day(2, "date")
+        if self.service is not None:
+            self.service.dates.setdefault(s[1], day)
+
+    def _clp(self, s: _Segment) -> None:
+        self._close_claim()
+        self.claim = _ClaimDraft(
+            patient_control_number=s.required(1, "patient control number"),
+            status_code=s.required(2, "claim status"),
+            charge=s.amount(3, "charge"),
+            paid=s.amount(4, "payment"),
+            patient_responsibility=s.decimal(5, "patient responsibility") or Decimal(0),
+            filing_indicator=s[6],
+            payer_claim_number=s[7],
+        )
+
+    def _nm1(self, s: _Segment) -> None:
+        if self.claim is not None and s[1] == "QC":
+            last, first, middle = s[3], s[4], s[5]
+            self.claim.patient_name = f"{last}, {first} {middle}".strip() if first else last
+
+    def _cas(self, s: _Segment) -> None:
+        if len(s.elements) > 20:
+            raise s.error("a CAS segment holds at most six reason/amount/quantity triplets.")
+        group = s.required(1, "group code")
+        adjustments = []
+        for index in range(2, 20, 3):
+            if not (s[index] or s[index + 1] or s[index + 2]):
+                continue
+            adjustments.append(
+                Adjustment(
+                    group=group,
+                    reason=s.required(index, "reason code"),
+                    amount=s.amount(index + 1, "amount"),
+                    quantity=s.decimal(index + 2, "quantity", noun="a number"),
+                )
+            )
+        if not adjustments:
+            s.required(2, "reason code")
+        if self.service is not None:
+            self.service.adjustments += adjustments
+        elif self.claim is not None:
+            self.claim.adjustments += adjustments
+        else:
+            raise s.error("CAS comes before any claim (CLP).")
+
+    def _svc(self, s: _Segment) -> None:
+        if self.claim is None:
+            raise s.error("SVC comes before any claim (CLP).")
+        self._close_service()
+        composite = s.required(1, "procedure")
+        parts = self._components(composite)
+        if len(parts) < 2 or not parts[0] or not parts[1]:
+            raise s.error(
+                f"SVC01 procedure '{composite}' is not a qualifier and a code (e.g. HC{self.component}97140)."
+            )
+        units = s.decimal(5, "units", noun="a number")
+        self.service = _ServiceDraft(
+            procedure=parts[1],
+            qualifier=parts[0],
+            modifiers=tuple(p for p in parts[2:6] if p),
+            charge=s.amount(2, "charge"),
+            paid=s.amount(3, "payment"),
+            units=Decimal(1) if units is None else units,
+        )
+
+    def _lq(self, s: _Segment) -> None:
+        if self.service is not None and s[1] == "HE":
+            self.service.remarks.append(s.required(2, "remark code"))
+
+    def _components(self, value: str) -> list[str]:
+        if self.component not in value and (stray := _STRAY_COMPOSITE.fullmatch(value)):
+            return value.split(stray.group(1))
+        return value.split(self.component)
+
+
+class _Reader:
+    """Walks the envelope: ISA (GS (ST … SE)* GE)* IEA, possibly several interchanges."""
+
+    def __init__(self, component: str) -> None:
+        self.component = component
+
+    def read(self, segments: list[_Segment]) -> list[Remittance]:
+        remittances: list[Remittance] = []
+        interchange: _Segment | None = None
+        group: _Segment | None = None
+        transaction: _Transaction | None = None
+        groups = transactions = 0
+        for segment in segments:
+            if segment.id in ("ISA", "GS", "GE", "IEA", "ST") and transaction is not None:
+                raise segment.error(f"transaction {transaction.number} has no SE before this segment.")
+            match segment.id:
+                case "ISA":
+                    if interchange is not None:
+                        raise segment.error(f"interchange {interchange[13]} has no IEA before this ISA.")
+                    interchange, groups = segment, 0
+                case "GS":
+                    if interchange is None:
+                        raise segment.error("GS comes after the IEA that closed the interchange.")
+                    if group is not None:
+                        raise segment.error(f"group {group[6]} has no GE before this GS.")
+                    group, groups, transactions = segment, groups + 1, 0
+                case "ST":
+                    if group is None:
+                        raise segment.error("ST comes outside a functional group (no GS before it).")
+                    if segment[1] != "835":
+                        raise segment.error(f"ST01 transaction set '{segment[1]}' is not an 835.")
+                    assert interchange is not None  # a group opens only inside an interchange
+                    transaction = _Transaction(segment, control_number=interchange[13], component=self.component)
+                    transactions += 1
+                case "SE":
+                    if transaction is None:
+                        raise segment.error("SE without an ST before it.")
+                    remittances.append(transaction.finish(segment))
+                    transaction = None
+                case "GE":
+                    if group is None:
+                        raise segment.error("GE without a GS before it.")
+                    if segment[1] != str(transactions):
+                        raise segment.error(f"GE01 says {segment[1]} transactions, but the group holds {transactions}.")
+                    if segment[2] != group[6]:
+                        raise segment.error(f"GE02 control number '{segment[2]}' does not match GS06 '{group[6]}'.")
+                    group = None
+                case "IEA":
+                    if interchange is None:
+                        raise segment.error("IEA without an ISA before it.")
+                    if group is not None:
+                        raise segment.error(f"group {group[6]} has no GE before the IEA.")
+                    if segment[1] != str(groups):
+                        raise segment.error(f"IEA01 says {segment[1]} groups, but the interchange holds {groups}.")
+                    if segment[2] != interchange[13]:
+                        raise segment.error(
+                            f"IEA02 control number '{segment[2]}' does not match ISA13 '{interchange[13]}'."
+                        )
+                    interchange = None
+                case _:
+                    if transaction is None:
+                        raise segment.error(f"{segment.id} is outside a transaction set (no ST*835 before it).")
+                    transaction.add(segment)
+        last = segments[-1]
+        if transaction is not None:
+            raise last.error(f"the file ends inside transaction {transaction.number} (no SE); it looks truncated.")
+        if interchange is not None:
+            raise last.error("the file ends without an IEA segment; it looks truncated.")
+        if not remittances:
+            raise last.error("the file holds no 835 transaction (ST*835).")
+        return remittances

@@ -1,0 +1,190 @@
+from datetime import date, timedelta
+from io import BytesIO
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from fascia.billing import services
+from fascia.billing.era import write_835
+from fascia.billing.models import Claim, Coverage, Payer
+from fascia.billing.tests.factories import billable_patient
+from fascia.conftest import login
+from fascia.core.models import Organization, User
+
+
+def recent() -> date:
+    return timezone.localdate() - timedelta(days=10)
+
+
+def test_the_queue_drafts_claims_and_shows_what_fails(
+    client: Client, tess: User, bill: User, organization: Organization
+) -> None:
+    clean = billable_patient(tess, organization, start=recent())
+    failing = billable_patient(tess, organization, start=recent())
+    Coverage.objects.filter(pk=failing.pk).update(member_id="")
+    login(client, bill)
+    page = client.get(reverse("billing:queue"))
+    assert {row["patient"] for row in page.context["to_bill"]} == {clean.patient, failing.patient}
+    client.post(reverse("billing:build"))
+    page = client.get(reverse("billing:queue"))
+    assert [c.patient for c in page.context["failing"]] == [failing.patient]
+    assert "The coverage has no member ID." in page.content.decode()
+    assert [c.patient for c in page.context["clean_drafts"]] == [clean.patient]
+    assert page.context["to_bill"] == []
+
+
+def test_the_queue_costs_the_same_queries_for_1_or_4_claims(
+    client: Client, tess: User, bill: User, organization: Organization
+) -> None:
+    def claim() -> None:
+        coverage = billable_patient(tess, organization, start=recent())
+        services.create_claim(actor=bill, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage))
+
+    claim()
+    login(client, bill)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("billing:queue"))
+    for _ in range(3):
+        claim()
+    with CaptureQueriesContext(connection) as four:
+        client.get(reverse("billing:queue"))
+    assert len(one) == len(four)
+
+
+def test_fixing_a_claim_then_marking_it_ready(
+    client: Client, tess: User, bill: User, organization: Organization
+) -> None:
+    coverage = billable_patient(tess, organization, start=recent())
+    Coverage.objects.filter(pk=coverage.pk).update(member_id="")
+    claim = services.create_claim(
+        actor=bill, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+    )
+    login(client, bill)
+    client.post(reverse("billing:check", args=[claim.public_id]))
+    assert Claim.objects.get(pk=claim.pk).status == "draft"
+    Coverage.objects.filter(pk=coverage.pk).update(member_id="ABC987")
+    client.post(reverse("billing:check", args=[claim.public_id]))
+    claim.refresh_from_db()
+    assert claim.status == "ready" and claim.problems == []
+    detail = client.get(reverse("billing:claim", args=[claim.public_id])).content.decode()
+    assert "draft → ready" in detail
+
+
+def test_closing_a_claim_needs_a_reason(client: Client, tess: User, bill: User, organization: Organization) -> None:
+    coverage = billable_patient(tess, organization, start=recent())
+    claim = services.create_claim(
+        actor=bill, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+    )
+    login(client, bill)
+    client.post(reverse("billing:status", args=[claim.public_id]), {"status": "closed"})
+    assert Claim.objects.get(pk=claim.pk).status == "draft"
+    client.post(reverse("billing:status", args=[claim.public_id]), {"status": "closed", "note": "Billed in error"})
+    assert Claim.objects.get(pk=claim.pk).status == "closed"
+    assert [n.visited_on for n in services.unbilled_notes(coverage.patient, coverage)] != []  # billable again
+
+
+def test_posting_an_835_from_the_page(client: Client, tess: User, bill: User, organization: Organization) -> None:
+    coverage = billable_patient(tess, organization, start=recent())
+    claim = services.create_claim(
+        actor=bill, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+    )
+    claim = services.mark_ready(actor=bill, claim=claim)
+    services.move(claim, Claim.Status.SUBMITTED, actor=bill)
+    text = write_835([claim], paid_on=timezone.localdate(), trace="EFT77")
+    login(client, bill)
+    upload = SimpleUploadedFile("era.835", text.encode(), content_type="text/plain")
+    r = client.post(reverse("billing:remittances"), {"file": upload})
+    assert r.status_code == 302
+    assert Claim.objects.get(pk=claim.pk).status == "paid"
+    again = client.post(reverse("billing:remittances"), {"file": SimpleUploadedFile("era.835", text.encode())})
+    assert "already posted" in again.content.decode()
+    reports = client.get(reverse("billing:reports"))
+    assert reports.status_code == 200
+
+
+def test_front_desk_adds_coverage_from_the_chart(client: Client, frank: User, tess: User, organization) -> None:
+    coverage = billable_patient(tess, organization, start=recent())
+    patient = coverage.patient
+    login(client, frank)
+    url = reverse("billing:patient_record", args=[patient.public_id, "coverage"])
+    r = client.post(
+        url, {"payer": coverage.payer.pk, "rank": "2", "member_id": "", "relationship": "18", "starts_on": "2026-01-01"}
+    )
+    assert r.status_code == 200 and Coverage.objects.filter(patient=patient).count() == 1
+    r = client.post(
+        url,
+        {
+            "payer": coverage.payer.pk,
+            "rank": "2",
+            "member_id": "SEC-1",
+            "relationship": "01",
+            "starts_on": "2026-01-01",
+        },
+    )
+    assert "Name the subscriber" in r.content.decode()
+    r = client.post(
+        url,
+        {
+            "payer": coverage.payer.pk,
+            "rank": "2",
+            "member_id": "SEC-1",
+            "relationship": "01",
+            "subscriber_family_name": "Doe",
+            "subscriber_given_name": "Jan",
+            "starts_on": "2026-01-01",
+        },
+    )
+    assert r.status_code == 302
+    chart = client.get(patient.get_chart_url()).content.decode()
+    assert "SEC-1" in chart
+
+
+def test_payers_and_fees_are_edited_by_billing(client: Client, bill: User, organization: Organization) -> None:
+    login(client, bill)
+    r = client.post(
+        reverse("billing:payer_create"),
+        {
+            "name": "Lakeside WC",
+            "kind": "workers-comp",
+            "payer_id": "",
+            "claim_method": "837p",
+            "units_method": "per_code",
+            "timely_filing_days": "365",
+            "is_active": "on",
+        },
+    )
+    assert "Electronic claims need the payer ID." in r.content.decode()
+    r = client.post(
+        reverse("billing:payer_create"),
+        {
+            "name": "Lakeside WC",
+            "kind": "workers-comp",
+            "payer_id": "WC001",
+            "claim_method": "837p",
+            "units_method": "per_code",
+            "timely_filing_days": "365",
+            "is_active": "on",
+        },
+    )
+    payer = Payer.objects.get(name="Lakeside WC")
+    client.post(reverse("billing:fee_add", args=[payer.public_id]), {"cpt_code": "97140", "amount": "41.00"})
+    assert str(payer.fees.get().amount) == "41.00"
+
+
+def test_the_patient_statement_shows_what_is_owed(client: Client, tess: User, bill: User, organization) -> None:
+    coverage = billable_patient(tess, organization, start=recent())
+    claim = services.create_claim(
+        actor=bill, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+    )
+    Claim.objects.filter(pk=claim.pk).update(paid="138.80", patient_responsibility="10.00")
+    login(client, bill)
+    pdf = client.get(reverse("billing:statement", args=[coverage.patient.public_id]))
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
+    assert claim.number in text and "186.00" in text and "138.80" in text
+    assert "Amount due: 10.00" in text

@@ -1,0 +1,559 @@
+"""The 837P: what the file says, pyx12's verdict on it, and what exporting does to the claims."""
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import pyx12.params
+import pyx12.x12n_document
+from django.core.management import CommandError, call_command
+
+from fascia.audit.models import AuditAction, AuditEvent
+from fascia.billing import services
+from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer
+from fascia.billing.tests.factories import billable_patient, payer
+from fascia.billing.x12 import build_837, validate_837
+from fascia.conftest import make_user
+from fascia.core.models import Organization, User
+from fascia.core.npi import with_check_digit
+from fascia.core.roles import Role
+from fascia.patients.models import Patient
+from fascia.practitioners.models import Practitioner
+
+START = date(2026, 11, 2)  # visits on START and START + 2 days
+TODAY = date(2026, 11, 20)
+NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
+INJURY = "20261023"  # the factory's injury date, START - 10 days
+S = Claim.Status
+
+
+def ready(tess: User, bill: User, coverage: Coverage) -> Claim:
+    claim = services.create_claim(
+        actor=tess, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+    )
+    return services.mark_ready(actor=bill, claim=claim, today=TODAY)
+
+
+def ready_claim(tess: User, bill: User, organization: Organization, **kwargs: object) -> Claim:
+    return ready(tess, bill, billable_patient(tess, organization, start=START, **kwargs))
+
+
+def export(bill: User, claims: list[Claim], **kwargs: object) -> Batch:
+    return services.export_claims(actor=bill, claims=claims, now=NOW, **kwargs)
+
+
+def segments(content: str) -> list[str]:
+    assert content.endswith("~")
+    return content.split("~")[:-1]
+
+
+def claim_loop(content: str, number: str) -> list[str]:
+    """One claim's segments: its subscriber HL (2000B) through its last service line."""
+    segs = segments(content)
+    starts = [i for i, s in enumerate(segs) if s.startswith("HL*") and s.split("*")[3] == "22"]
+    end = next(i for i, s in enumerate(segs) if s.startswith("SE*"))
+    for first, after in zip(starts, starts[1:] + [end], strict=True):
+        if any(s.startswith(f"CLM*{number}*") for s in segs[first:after]):
+            return segs[first:after]
+    raise AssertionError(f"Claim {number} is not in the file")
+
+
+def pyx12_accepts(content: str) -> bool:
+    """pyx12's own verdict, independent of how validate_837 reads its findings."""
+    return pyx12.x12n_document.x12n_document(
+        param=pyx12.params.params(), src_file=io.StringIO(content), fd_997=None, fd_html=None
+    )
+
+
+def rename(patient: Patient, family: str, given: str, **fields: object) -> None:
+    Patient.objects.filter(pk=patient.pk).update(family_name=family, given_name=given, **fields)
+
+
+SERVICE_LINES = [
+    "LX*1",
+    "SV1*HC:97124:59*28*UN*1*11**1",
+    "DTP*472*D8*20261102",
+    "LX*2",
+    "SV1*HC:97140*65*UN*2*11**1",
+    "DTP*472*D8*20261102",
+    "LX*3",
+    "SV1*HC:97124:59*28*UN*1*11**1",
+    "DTP*472*D8*20261104",
+    "LX*4",
+    "SV1*HC:97140*65*UN*2*11**1",
+    "DTP*472*D8*20261104",
+]
+
+
+def rendering(tess: User) -> list[str]:
+    return [f"NM1*82*1*TEST*TESS****XX*{tess.practitioner.npi}", "PRV*PE*PXC*225700000X"]
+
+
+class TestFile:
+    def test_every_kind_of_claim_in_one_valid_file(self, tess: User, bill: User, organization: Organization) -> None:
+        claims = {
+            kind: ready_claim(tess, bill, organization, kind=kind)
+            for kind in ("commercial", "medicare", "medicaid", "workers-comp", "auto")
+        }
+        dependent = billable_patient(tess, organization, start=START)
+        Coverage.objects.filter(pk=dependent.pk).update(
+            relationship="19", subscriber_family_name="Parent", subscriber_given_name="Pat"
+        )
+        Patient.objects.filter(pk=dependent.patient_id).update(
+            address_line1="5 Elm St", city="Seattle", state="WA", postal_code="98101"
+        )
+        claims["dependent"] = ready(tess, bill, Coverage.objects.get(pk=dependent.pk))
+        secondary = Coverage.objects.create(
+            patient=dependent.patient,
+            payer=payer(organization, Payer.Kind.MEDICARE, name="Medicare Part B", payer_id="MCRB1"),
+            rank=2,
+            member_id="1EG4TE5MK73",
+            starts_on=dependent.starts_on,
+        )
+        claims["secondary"] = ready(tess, bill, secondary)
+
+        batch = export(bill, list(claims.values()))
+
+        assert validate_837(batch.content) == []
+        assert pyx12_accepts(batch.content) is True
+        indicators = {kind: claim_loop(batch.content, c.number)[1].rsplit("*", 1)[1] for kind, c in claims.items()}
+        assert indicators == {
+            "commercial": "CI",
+            "medicare": "MB",
+            "medicaid": "MC",
+            "workers-comp": "WC",
+            "auto": "AM",
+            "dependent": "CI",
+            "secondary": "MB",
+        }
+        segs = segments(batch.content)
+        assert [s for s in segs if s.startswith("HL*")] == [
+            "HL*1**20*1",
+            "HL*2*1*22*0",
+            "HL*3*1*22*0",
+            "HL*4*1*22*0",
+            "HL*5*1*22*0",
+            "HL*6*1*22*0",
+            "HL*7*1*22*1",
+            "HL*8*7*23*0",
+            "HL*9*1*22*0",
+        ]
+        assert {c.status for c in Claim.objects.all()} == {S.SUBMITTED}
+
+    def test_the_envelope_and_billing_provider(self, tess: User, bill: User, organization: Organization) -> None:
+        claim = ready_claim(tess, bill, organization)
+        segs = segments(export(bill, [claim]).content)
+        isa = segs[0].split("*")
+        assert len(segs[0]) == 105  # 106 with the terminator: ISA is fixed width
+        assert isa[5:9] == ["ZZ", "123456789      ", "ZZ", "CLEARINGHOUSE  "]
+        assert isa[11:] == ["^", "00501", "000000001", "0", "P", ":"]
+        assert segs[1].split("*")[6:] == ["1", "X", "005010X222A1"]
+        assert segs[2] == "ST*837*0001*005010X222A1"
+        assert segs[3].split("*")[:3] == ["BHT", "0019", "00"] and segs[3].endswith("*CH")
+        assert segs[4:12] == [
+            "NM1*41*2*TEST MASSAGE CLINIC, LLC*****46*123456789",
+            "PER*IC*TEST MASSAGE CLINIC, LLC*TE*2065550100",
+            "NM1*40*2*CLEARINGHOUSE*****46*CLEARINGHOUSE",
+            "HL*1**20*1",
+            "NM1*85*2*TEST MASSAGE CLINIC, LLC*****XX*1234567893",
+            "N3*1 TEST STREET",
+            "N4*SEATTLE*WA*98101",
+            "REF*EI*123456789",
+        ]
+        se = segs.index(next(s for s in segs if s.startswith("SE*")))
+        assert segs[se] == f"SE*{se - 2 + 1}*0001"  # ST through SE
+        assert segs[se + 1 :] == ["GE*1*1", "IEA*1*000000001"]
+
+    def test_a_commercial_claim(self, tess: User, bill: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        rename(coverage.patient, "O'Neil-Smith", "Zoë", birth_date=date(1980, 4, 1))
+        claim = ready(tess, bill, coverage)
+        content = export(bill, [claim]).content
+        assert claim_loop(content, claim.number) == [
+            "HL*2*1*22*0",
+            "SBR*P*18*G-100******CI",
+            "NM1*IL*1*O'NEIL-SMITH*ZOE****MI*XYZ123456789",
+            "DMG*D8*19800401*F",
+            "NM1*PR*2*COMMERCIAL HEALTH PLAN*****PI*60054",
+            "N3*PO BOX 14079",
+            "N4*LEXINGTON*KY*40512",
+            f"CLM*{claim.number}*186***11:B:1*Y*A*Y*Y",
+            "HI*ABK:M5450",
+            "NM1*DN*1*ROWE*ADA****XX*1234567893",
+            *rendering(tess),
+            *SERVICE_LINES,
+        ]
+        assert "~HI*ABK:M5450~" in content and "~SV1*HC:97124:59*28*UN*1*11**1~" in content
+
+    @pytest.mark.parametrize(
+        ("kind", "cause", "indicator"),
+        [(Payer.Kind.WORKERS_COMP, "EM", "WC"), (Payer.Kind.AUTO, "AA:::NY", "AM")],
+    )
+    def test_injury_claims(
+        self, tess: User, bill: User, organization: Organization, kind: str, cause: str, indicator: str
+    ) -> None:
+        claim = ready_claim(tess, bill, organization, kind=kind)
+        content = export(bill, [claim]).content
+        loop = claim_loop(content, claim.number)
+        assert loop[1] == f"SBR*P*18*G-100******{indicator}"
+        assert loop[4] == "REF*Y4*WC-2026-0042"  # in 2010BA, after NM1*IL and DMG
+        clm = loop.index(next(s for s in loop if s.startswith("CLM*")))
+        assert loop[clm : clm + 4] == [
+            f"CLM*{claim.number}*186***11:B:1*Y*A*Y*Y**{cause}",
+            f"DTP*431*D8*{INJURY}",
+            f"DTP*439*D8*{INJURY}",
+            "HI*ABK:M5450",
+        ]
+        assert validate_837(content) == []
+
+    def test_a_claim_without_injury_has_no_accident_date(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        content = export(bill, [ready_claim(tess, bill, organization)]).content
+        assert "DTP*439*" not in content and "DTP*431*" not in content and "REF*Y4*" not in content
+
+    def test_a_patient_who_is_not_the_subscriber(self, tess: User, bill: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        Coverage.objects.filter(pk=coverage.pk).update(
+            relationship="01", subscriber_family_name="Nguyen", subscriber_given_name="Bao"
+        )
+        rename(
+            coverage.patient,
+            "Nguyen",
+            "Linh",
+            birth_date=date(1985, 6, 7),
+            address_line1="12 Pine St #4",
+            city="Seattle",
+            state="WA",
+            postal_code="98101-1234",
+        )
+        claim = ready(tess, bill, Coverage.objects.get(pk=coverage.pk))
+        content = export(bill, [claim]).content
+        assert validate_837(content) == []
+        assert claim_loop(content, claim.number)[:15] == [
+            "HL*2*1*22*1",
+            "SBR*P**G-100******CI",
+            "NM1*IL*1*NGUYEN*BAO****MI*XYZ123456789",
+            "NM1*PR*2*COMMERCIAL HEALTH PLAN*****PI*60054",
+            "N3*PO BOX 14079",
+            "N4*LEXINGTON*KY*40512",
+            "HL*3*2*23*0",
+            "PAT*01",
+            "NM1*QC*1*NGUYEN*LINH",
+            "N3*12 PINE ST 4",
+            "N4*SEATTLE*WA*981011234",
+            "DMG*D8*19850607*F",
+            f"CLM*{claim.number}*186***11:B:1*Y*A*Y*Y",
+            "HI*ABK:M5450",
+            "NM1*DN*1*ROWE*ADA****XX*1234567893",
+        ]
+
+    def test_a_secondary_claim_names_the_primary_payer(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        primary = billable_patient(tess, organization, start=START)
+        secondary = Coverage.objects.create(
+            patient=primary.patient,
+            payer=payer(organization, Payer.Kind.MEDICAID, name="State Medicaid", payer_id="SMCD1"),
+            rank=2,
+            member_id="MCD-55",
+            starts_on=primary.starts_on,
+        )
+        claim = ready(tess, bill, secondary)
+        content = export(bill, [claim]).content
+        assert validate_837(content) == [] and pyx12_accepts(content)
+        loop = claim_loop(content, claim.number)
+        assert loop[1] == "SBR*S*18*******MC"
+        other = loop.index("PRV*PE*PXC*225700000X") + 1
+        patient = primary.patient
+        assert loop[other : other + 5] == [
+            "SBR*P*18*G-100******CI",  # 2320: the primary coverage
+            "OI***Y***Y",
+            f"NM1*IL*1*{patient.family_name.upper()}*{patient.given_name.upper()}****MI*XYZ123456789",
+            "NM1*PR*2*COMMERCIAL HEALTH PLAN*****PI*60054",
+            "LX*1",
+        ]
+
+    def test_authorization_diagnoses_and_a_second_practitioner(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        Authorization.objects.create(
+            coverage=coverage, number="AUTH-9", visits_allowed=12, starts_on=START, ends_on=START + timedelta(days=60)
+        )
+        claim = ready(tess, bill, coverage)
+        Claim.objects.filter(pk=claim.pk).update(diagnoses=["M54.50", "M62.830"])
+        other = Practitioner.objects.create(
+            user=make_user(organization, "rita", Role.PRACTITIONER), npi=with_check_digit("123456781")
+        )
+        last = claim.lines.last()
+        ClaimLine.objects.filter(pk=last.pk).update(rendering=other, diagnosis_pointers=[1, 2], amount=Decimal("32.50"))
+        content = export(bill, [claim]).content
+        assert validate_837(content) == []
+        loop = claim_loop(content, claim.number)
+        assert f"CLM*{claim.number}*153.5***11:B:1*Y*A*Y*Y" in loop  # 28 + 65 + 28 + 32.50
+        assert "REF*G1*AUTH-9" in loop
+        assert "HI*ABK:M5450*ABF:M62830" in loop
+        assert loop[-5:] == [
+            "LX*4",
+            "SV1*HC:97140*32.5*UN*2*11**1:2",
+            "DTP*472*D8*20261104",
+            f"NM1*82*1*TEST*RITA****XX*{other.npi}",  # 2420A: not the claim's rendering provider
+            "PRV*PE*PXC*225700000X",
+        ]
+
+    def test_text_is_sanitized(self, tess: User, bill: User, organization: Organization) -> None:
+        Organization.objects.filter(pk=organization.pk).update(legal_name="Café Ñandú* Massage: ~Clinic^ #2")
+        content = export(bill, [ready_claim(tess, bill, organization)]).content
+        assert "~NM1*85*2*CAFE NANDU MASSAGE CLINIC 2*****XX*1234567893~" in content
+        assert validate_837(content) == []
+
+
+class TestExport:
+    def test_it_marks_the_claims_submitted(self, tess: User, bill: User, organization: Organization) -> None:
+        claim = ready_claim(tess, bill, organization)
+        batch = export(bill, [claim])
+        claim.refresh_from_db()
+        assert (claim.status, claim.batch, claim.submitted_at) == (S.SUBMITTED, batch, NOW)
+        assert (batch.organization, batch.created_by, batch.control_number) == (organization, bill, 1)
+        event = claim.events.last()
+        assert (event.from_status, event.to_status, event.note) == ("ready", "submitted", "837P batch 1")
+        audit = AuditEvent.objects.get(action=AuditAction.CLAIMS_EXPORTED)
+        assert audit.detail == {"claims": [claim.number], "replacements": []}
+
+    def test_control_numbers_are_unique_and_increasing(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        Batch.objects.create(organization=organization, control_number=41, content="")
+        first = export(bill, [ready_claim(tess, bill, organization)])
+        second = export(bill, [ready_claim(tess, bill, organization)])
+        assert (first.control_number, second.control_number) == (42, 43)
+        for batch, number in ((first, "42"), (second, "43")):
+            segs = segments(batch.content)
+            assert segs[0].split("*")[13] == f"{int(number):09d}"
+            assert segs[1].split("*")[6] == number
+            assert segs[2] == f"ST*837*00{number}*005010X222A1"
+            assert segs[-2:] == [f"GE*1*{number}", f"IEA*1*{int(number):09d}"]
+
+    def test_a_second_export_refuses_claims_already_sent(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        sent = ready_claim(tess, bill, organization)
+        waiting = ready_claim(tess, bill, organization)
+        batch = export(bill, [sent])
+        events = ClaimEvent.objects.count()
+        with pytest.raises(services.BillingError, match=f"Claim {sent.number} was already sent"):
+            export(bill, [sent, waiting])
+        assert list(Batch.objects.all()) == [batch]
+        assert ClaimEvent.objects.count() == events
+        waiting.refresh_from_db()
+        assert (waiting.status, waiting.batch, waiting.submitted_at) == (S.READY, None, None)
+
+    def test_resubmit_sends_a_replacement(self, tess: User, bill: User, organization: Organization) -> None:
+        claim = ready_claim(tess, bill, organization)
+        export(bill, [claim])
+        Claim.objects.filter(pk=claim.pk).update(payer_claim_number="PCN-778")
+        batch = export(bill, [claim], resubmit=True)
+        assert validate_837(batch.content) == []
+        loop = claim_loop(batch.content, claim.number)
+        assert loop[7:10] == [f"CLM*{claim.number}*186***11:B:7*Y*A*Y*Y", "REF*F8*PCN-778", "HI*ABK:M5450"]
+        claim.refresh_from_db()
+        assert (claim.status, claim.frequency, claim.batch, batch.control_number) == (S.SUBMITTED, "7", batch, 2)
+        event = claim.events.last()
+        assert (event.from_status, event.to_status) == ("submitted", "submitted")
+        assert event.note == "837P batch 2: resubmitted as a replacement"
+        audit = AuditEvent.objects.filter(action=AuditAction.CLAIMS_EXPORTED).order_by("id").last()
+        assert audit.detail == {"claims": [claim.number], "replacements": [claim.number]}
+
+    def test_a_denied_claim_resubmitted_waits_for_the_payer_again(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        claim = ready_claim(tess, bill, organization)
+        export(bill, [claim])
+        services.change_status(actor=bill, claim=claim, to=S.DENIED)
+        Claim.objects.filter(pk=claim.pk).update(payer_claim_number="PCN-9")
+        export(bill, [claim], resubmit=True)
+        claim.refresh_from_db()
+        assert claim.status == S.SUBMITTED
+        assert [(e.from_status, e.to_status) for e in claim.events.all()][-2:] == [
+            ("submitted", "denied"),
+            ("denied", "submitted"),
+        ]
+
+    def test_a_replacement_needs_the_payers_claim_number(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        claim = ready_claim(tess, bill, organization)
+        export(bill, [claim])
+        with pytest.raises(services.BillingError, match=f"Claim {claim.number} has no payer claim number to replace"):
+            export(bill, [claim], resubmit=True)
+        claim.refresh_from_db()
+        assert (claim.frequency, claim.batch.control_number, Batch.objects.count()) == ("1", 1, 1)
+
+    def test_a_draft_is_refused_even_with_resubmit(self, tess: User, bill: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        draft = services.create_claim(
+            actor=tess, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+        )
+        with pytest.raises(services.BillingError, match=f"Claim {draft.number} is draft, not ready"):
+            export(bill, [draft], resubmit=True)
+        assert not Batch.objects.exists()
+
+    def test_a_paper_payer_is_refused(self, tess: User, bill: User, organization: Organization) -> None:
+        claim = ready_claim(tess, bill, organization)
+        Payer.objects.update(claim_method=Payer.ClaimMethod.PAPER)
+        with pytest.raises(services.BillingError, match="by Paper \\(CMS-1500\\), not in an 837P"):
+            export(bill, [claim])
+        assert Claim.objects.get(pk=claim.pk).status == S.READY
+
+    def test_a_claim_with_51_lines_is_refused(self, tess: User, bill: User, organization: Organization) -> None:
+        claim = ready_claim(tess, bill, organization)
+        first = claim.lines.first()
+        ClaimLine.objects.bulk_create(
+            ClaimLine(
+                claim=claim,
+                note=first.note,
+                service_date=first.service_date,
+                cpt_code="97140",
+                units=1,
+                diagnosis_pointers=[1],
+                place_of_service="11",
+                rendering=first.rendering,
+                fee=Decimal("32.50"),
+                amount=Decimal("32.50"),
+            )
+            for _ in range(47)
+        )
+        assert claim.lines.count() == 51
+        with pytest.raises(ValueError, match="51 lines; an 837P claim holds at most 50"):
+            build_837([claim], control_number=1, now=NOW, sender_id="123456789", receiver_id="CLEARINGHOUSE")
+        with pytest.raises(services.BillingError, match="at most 50"):
+            export(bill, [claim])
+        claim.refresh_from_db()
+        assert (claim.status, claim.batch, Batch.objects.count()) == (S.READY, None, 0)
+
+    def test_more_than_100_claims_is_refused(self, tess: User, bill: User, organization: Organization) -> None:
+        claim = ready_claim(tess, bill, organization)
+        with pytest.raises(ValueError, match="101 claims is more than the 100"):
+            build_837([claim] * 101, control_number=1, now=NOW, sender_id="123456789", receiver_id="CLEARINGHOUSE")
+        assert build_837([claim] * 100, control_number=1, now=NOW, sender_id="123456789", receiver_id="CH01")
+
+    def test_a_broken_claim_fails_validation_and_nothing_is_marked(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        good = ready_claim(tess, bill, organization)
+        broken = ready_claim(tess, bill, organization)
+        Coverage.objects.filter(pk=broken.coverage_id).update(member_id="")  # after the scrubber passed it
+        content = build_837(
+            [good, Claim.objects.get(pk=broken.pk)],
+            control_number=1,
+            now=NOW,
+            sender_id="123456789",
+            receiver_id="CLEARINGHOUSE",
+        )
+        findings = validate_837(content)
+        assert any(f.startswith(f"Claim {broken.number}, segment ") and "(NM109) is missing" in f for f in findings)
+        assert not any(good.number in f for f in findings)
+        assert pyx12_accepts(content) is False
+        with pytest.raises(services.BillingError, match=f"failed validation.*Claim {broken.number}.*NM109"):
+            export(bill, [good, broken])
+        assert not Batch.objects.exists()
+        assert set(Claim.objects.values_list("status", "batch", "submitted_at")) == {(S.READY, None, None)}
+        assert not AuditEvent.objects.filter(action=AuditAction.CLAIMS_EXPORTED).exists()
+
+    def test_the_submitter_needs_a_phone(self, tess: User, bill: User, organization: Organization) -> None:
+        claim = ready_claim(tess, bill, organization)
+        Organization.objects.filter(pk=organization.pk).update(phone="")
+        with pytest.raises(services.BillingError, match="has no phone number"):
+            export(bill, [claim])
+        assert Claim.objects.get(pk=claim.pk).status == S.READY
+
+
+class TestValidate:
+    def test_it_reports_pyx12_findings(self, tess: User, bill: User, organization: Organization) -> None:
+        content = export(bill, [ready_claim(tess, bill, organization)]).content
+        se = next(s for s in segments(content) if s.startswith("SE*"))
+        count = int(se.split("*")[1])
+        broken = content.replace(f"~{se}~", f"~SE*{count + 1}*0001~")
+        assert validate_837(broken) == [
+            f"Transaction set: SE count of {count + 1} for SE02=0001 is wrong. I count {count}"
+        ]
+
+    def test_text_that_is_not_x12(self) -> None:
+        assert validate_837("Dear payer, please pay.") != []
+
+    def test_the_guides_example_is_valid(self) -> None:
+        sample = Path(__file__).resolve().parents[4] / "shared" / "domain" / "samples" / "x12"
+        assert validate_837((sample / "sample_837P_A1_guide_example.txt").read_text()) == []
+
+
+class TestCommand:
+    def test_it_writes_the_file_and_marks_claims_submitted(
+        self, tess: User, bill: User, organization: Organization, tmp_path: Path
+    ) -> None:
+        claims = [ready_claim(tess, bill, organization), ready_claim(tess, bill, organization)]
+        out, path = io.StringIO(), tmp_path / "claims.837"
+        call_command("export_837", "--out", str(path), stdout=out)
+        batch = Batch.objects.get()
+        assert path.read_text(encoding="ascii") == batch.content
+        assert validate_837(path.read_text(encoding="ascii")) == []
+        assert out.getvalue() == f"Wrote 2 claim(s) to {path}: 837P control number 000000001.\n"
+        assert [(c.status, c.batch) for c in Claim.objects.filter(pk__in=[c.pk for c in claims])] == [
+            (S.SUBMITTED, batch),
+            (S.SUBMITTED, batch),
+        ]
+
+    def test_nothing_to_export(self, organization: Organization, tmp_path: Path) -> None:
+        path = tmp_path / "claims.837"
+        with pytest.raises(CommandError, match="No ready electronic claims"):
+            call_command("export_837", "--out", str(path))
+        assert not path.exists()
+
+    def test_it_never_sends_a_claim_twice_unless_resubmitted(
+        self, tess: User, bill: User, organization: Organization, tmp_path: Path
+    ) -> None:
+        claim = ready_claim(tess, bill, organization)
+        call_command("export_837", "--out", str(tmp_path / "first.837"), stdout=io.StringIO())
+        with pytest.raises(CommandError, match="No ready electronic claims"):
+            call_command("export_837", "--out", str(tmp_path / "again.837"))
+        with pytest.raises(CommandError, match=f"Claim {claim.number} was already sent.*No file was written"):
+            call_command("export_837", "--out", str(tmp_path / "again.837"), "--claim", claim.number)
+        assert not (tmp_path / "again.837").exists()
+        assert Batch.objects.count() == 1
+        Claim.objects.filter(pk=claim.pk).update(payer_claim_number="PCN-1")
+        path = tmp_path / "replacement.837"
+        call_command("export_837", "--out", str(path), "--claim", claim.number, "--resubmit", stdout=io.StringIO())
+        assert f"~CLM*{claim.number}*186***11:B:7*Y*A*Y*Y~REF*F8*PCN-1~" in path.read_text(encoding="ascii")
+
+    def test_it_does_not_overwrite_a_file(
+        self, tess: User, bill: User, organization: Organization, tmp_path: Path
+    ) -> None:
+        claim = ready_claim(tess, bill, organization)
+        path = tmp_path / "claims.837"
+        path.write_text("an earlier batch")
+        with pytest.raises(CommandError, match="already exists"):
+            call_command("export_837", "--out", str(path))
+        assert path.read_text() == "an earlier batch"
+        assert Claim.objects.get(pk=claim.pk).status == S.READY
+
+    def test_an_unknown_claim_number(self, organization: Organization, tmp_path: Path) -> None:
+        with pytest.raises(CommandError, match="No claim numbered 99999999"):
+            call_command("export_837", "--out", str(tmp_path / "x.837"), "--claim", "99999999")
+        assert not (tmp_path / "x.837").exists()
+
+    def test_claims_of_several_practices_are_not_mixed(
+        self, tess: User, bill: User, organization: Organization, tmp_path: Path
+    ) -> None:
+        ours = ready_claim(tess, bill, organization)
+        theirs = ready_claim(tess, bill, organization)
+        other = Organization.objects.create(legal_name="Other Clinic", tax_id="98-7654321", group_npi="1234567893")
+        Claim.objects.filter(pk=theirs.pk).update(organization=other)
+        path = tmp_path / "claims.837"
+        with pytest.raises(CommandError, match="belong to 2 practices"):
+            call_command("export_837", "--out", str(path))
+        with pytest.raises(CommandError, match="more than one practice"):
+            call_command("export_837", "--out", str(path), "--claim", ours.number, "--claim", theirs.number)
+        assert not path.exists()
+        assert set(Claim.objects.values_list("status", flat=True)) == {S.READY}

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from fascia.billing import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("build/", views.build, name="build"),
+    path("export/", views.export, name="export"),
+    path("batches/<int:control_number>/", views.batch_file, name="batch"),
+    path("claims/<uuid:claim_id>/", views.claim_detail, name="claim"),
+    path("claims/<uuid:claim_id>/check/", views.check, name="check"),
+    path("claims/<uuid:claim_id>/status/", views.change_status, name="status"),
+    path("claims/<uuid:claim_id>/form.pdf", views.claim_pdf, name="claim_pdf"),
+    path("remittances/", views.remittances, name="remittances"),
+    path("reports/", views.reports, name="reports"),
+    path("payers/", views.payer_list, name="payers"),
+    path("payers/new/", views.payer_edit, name="payer_create"),
+    path("payers/<uuid:payer_id>/", views.payer_edit, name="payer_edit"),
+    path("payers/<uuid:payer_id>/fees/new/", views.fee_add, name="fee_add"),
+    path("patients/<uuid:patient_id>/statement.pdf", views.statement, name="statement"),
+    path("patients/<uuid:patient_id>/<slug:kind>/new/", views.patient_record, name="patient_record"),
+    path("patients/<uuid:patient_id>/<slug:kind>/<uuid:record_id>/", views.patient_record, name="patient_record_edit"),
+]

@@ -1,0 +1,283 @@
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.billing import cms1500, queries, services
+from fascia.billing.forms import (
+    AuthorizationForm,
+    CoverageForm,
+    FeeForm,
+    InjuryCaseForm,
+    PayerForm,
+    RemittanceForm,
+    StatusForm,
+)
+from fascia.billing.models import Authorization, Batch, Claim, Coverage, Fee, InjuryCase, Payer, Remittance
+from fascia.billing.posting import import_835
+from fascia.billing.remittance import RemittanceError
+from fascia.billing.statement import render_statement
+from fascia.core import roles
+from fascia.core.auth import ClinicRequest, staff_view
+from fascia.patients.queries import get_patient_for_user
+
+
+@staff_view(roles.VIEW_CLAIM)
+@require_GET
+def queue(request: ClinicRequest) -> HttpResponse:
+    context = {**queries.queue(request.organization), "can_submit": request.user.has_perm(roles.SUBMIT_CLAIM)}
+    return render(request, "billing/queue.html", context)
+
+
+@staff_view(roles.SUBMIT_CLAIM)
+@require_POST
+def build(request: ClinicRequest) -> HttpResponse:
+    """Draft claims for every patient with signed notes not yet billed, checked by the scrubber."""
+    patients = [row["patient"] for row in queries.notes_to_bill(request.organization) if row["coverage"]]
+    claims = services.build_claims(actor=request.user, patients=patients, through=timezone.localdate())
+    messages.success(request, f"{len(claims)} claim(s) drafted and checked.")
+    return redirect("billing:queue")
+
+
+@staff_view(roles.VIEW_CLAIM)
+@require_GET
+def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
+    claim = queries.get_claim(request.organization, claim_id)
+    audit.record(actor=request.user, action=AuditAction.CLAIM_VIEWED, target=claim, patient=claim.patient)
+    choices = [
+        (s, Claim.Status(s).label) for s in sorted(services.TRANSITIONS[claim.status]) if s != Claim.Status.READY
+    ]
+    status_form = StatusForm()
+    status_form.fields["status"].choices = choices
+    context = {
+        "claim": claim,
+        "lines": list(claim.lines.select_related("rendering__user")),
+        "events": list(claim.events.select_related("actor")),
+        "postings": list(claim.postings.select_related("remittance")),
+        "can_submit": request.user.has_perm(roles.SUBMIT_CLAIM),
+        "status_form": status_form if choices else None,
+    }
+    return render(request, "billing/claim_detail.html", context)
+
+
+def _claim_action(request: ClinicRequest, claim_id: UUID) -> tuple[Claim, str]:
+    claim = queries.get_claim(request.organization, claim_id)
+    return claim, reverse("billing:claim", args=[claim.public_id])
+
+
+@staff_view(roles.SUBMIT_CLAIM)
+@require_POST
+def check(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
+    """Run the scrubber again and, when nothing is wrong, mark the claim ready."""
+    claim, back = _claim_action(request, claim_id)
+    try:
+        services.mark_ready(actor=request.user, claim=claim)
+    except services.ScrubFailed as e:
+        messages.error(request, f"{len(e.problems)} problem(s) to fix before the claim can be sent.")
+    except services.BillingError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"{claim} is ready to send.")
+    return redirect(back)
+
+
+@staff_view(roles.SUBMIT_CLAIM)
+@require_POST
+def change_status(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
+    claim, back = _claim_action(request, claim_id)
+    form = StatusForm(request.POST)
+    form.fields["status"].choices = Claim.Status.choices
+    if form.is_valid():
+        try:
+            services.change_status(
+                actor=request.user, claim=claim, to=form.cleaned_data["status"], note=form.cleaned_data["note"]
+            )
+        except services.BillingError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, f"{claim} is now {claim.get_status_display().lower()}.")
+    return redirect(back)
+
+
+@staff_view(roles.VIEW_CLAIM)
+@require_GET
+def claim_pdf(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
+    """CMS-1500 drawn on plain paper, or the data alone for pre-printed forms (?form=data); a
+    superbill for self-pay."""
+    claim = queries.get_claim(request.organization, claim_id)
+    kind = "superbill" if claim.payer.kind == Payer.Kind.SELF_PAY else request.GET.get("form", "drawn")
+    audit.record(
+        actor=request.user, action=AuditAction.CLAIM_VIEWED, target=claim, patient=claim.patient, detail={"pdf": kind}
+    )
+    pdf = cms1500.render_superbill(claim) if kind == "superbill" else cms1500.render(claim, drawn=kind != "data")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{kind}-{claim.number}.pdf"'
+    return response
+
+
+@staff_view(roles.SUBMIT_CLAIM)
+@require_POST
+def export(request: ClinicRequest) -> HttpResponse:
+    """Every ready claim to electronic payers into one 837P file, marked submitted."""
+    claims = list(
+        queries.claims_of(request.organization).filter(
+            status=Claim.Status.READY, payer__claim_method=Payer.ClaimMethod.ELECTRONIC
+        )
+    )
+    if not claims:
+        messages.error(request, "No ready electronic claims to send.")
+        return redirect("billing:queue")
+    try:
+        batch = services.export_claims(actor=request.user, claims=claims)
+    except services.BillingError as e:
+        messages.error(request, str(e))
+        return redirect("billing:queue")
+    messages.success(request, f"{len(claims)} claim(s) written to 837P file {batch.control_number:09d}.")
+    return redirect(reverse("billing:queue") + f"?batch={batch.control_number}")
+
+
+@staff_view(roles.SUBMIT_CLAIM)
+@require_GET
+def batch_file(request: ClinicRequest, control_number: int) -> HttpResponse:
+    batch = get_object_or_404(Batch, organization=request.organization, control_number=control_number)
+    response = HttpResponse(batch.content, content_type="application/edi-x12")
+    response["Content-Disposition"] = f'attachment; filename="fascia-837p-{batch.control_number:09d}.txt"'
+    return response
+
+
+@staff_view(roles.SUBMIT_CLAIM)
+@require_http_methods(["GET", "POST"])
+def remittances(request: ClinicRequest) -> HttpResponse:
+    """Upload an 835 and post it; the list of what earlier files posted, unmatched items first."""
+    form = RemittanceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            text = upload.read().decode("ascii")
+            remittance = import_835(
+                actor=request.user, organization=request.organization, text=text, filename=upload.name
+            )
+        except UnicodeDecodeError:
+            form.add_error("file", "This is not an X12 text file.")
+        except (RemittanceError, services.BillingError) as e:
+            form.add_error("file", str(e))
+        else:
+            messages.success(request, f"Posted {remittance.postings.count()} claim payment(s) from {upload.name}.")
+            return redirect("billing:remittances")
+    recent = list(Remittance.objects.filter(organization=request.organization).prefetch_related("postings__claim")[:20])
+    return render(request, "billing/remittances.html", {"form": form, "remittances": recent})
+
+
+@staff_view(roles.VIEW_CLAIM)
+@require_GET
+def reports(request: ClinicRequest) -> HttpResponse:
+    context = {
+        "aging": queries.aging(request.organization, timezone.localdate()),
+        "denials": queries.denials(request.organization),
+    }
+    return render(request, "billing/reports.html", context)
+
+
+@staff_view(roles.VIEW_CLAIM)
+@require_GET
+def statement(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
+    patient = get_patient_for_user(request.user, patient_id)
+    audit.record(actor=request.user, action=AuditAction.CLAIM_VIEWED, target=patient, detail={"pdf": "statement"})
+    pdf = render_statement(patient, organization=request.organization)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{patient.mrn}.pdf"'
+    return response
+
+
+@staff_view(roles.VIEW_CLAIM)
+@require_GET
+def payer_list(request: ClinicRequest) -> HttpResponse:
+    payers = Payer.objects.filter(organization=request.organization).prefetch_related("fees")
+    return render(
+        request, "billing/payer_list.html", {"payers": payers, "can_edit": request.user.has_perm(roles.CHANGE_PAYER)}
+    )
+
+
+def _form_page(request: ClinicRequest, form: object, title: str, back: str) -> HttpResponse:
+    return render(request, "billing/form.html", {"form": form, "title": title, "back": back})
+
+
+def _saved(request: ClinicRequest, form: object, back: str, *, patient: object = None) -> HttpResponse | None:
+    """Save a valid form through the service; None when it must be shown again."""
+    try:
+        services.save_record(actor=request.user, record=form.instance, patient=patient)
+    except ValidationError as e:
+        form.add_error(None, e)
+        return None
+    messages.success(request, f"{form.instance} saved.")
+    return redirect(back)
+
+
+@staff_view(roles.CHANGE_PAYER)
+@require_http_methods(["GET", "POST"])
+def payer_edit(request: ClinicRequest, payer_id: UUID | None = None) -> HttpResponse:
+    payer = (
+        get_object_or_404(Payer, public_id=payer_id, organization=request.organization)
+        if payer_id
+        else Payer(organization=request.organization)
+    )
+    form = PayerForm(request.POST or None, instance=payer)
+    back = reverse("billing:payers")
+    if request.method == "POST" and form.is_valid() and (done := _saved(request, form, back)):
+        return done
+    return _form_page(request, form, str(payer) if payer.pk else "New payer", back)
+
+
+@staff_view(roles.CHANGE_PAYER)
+@require_http_methods(["GET", "POST"])
+def fee_add(request: ClinicRequest, payer_id: UUID) -> HttpResponse:
+    payer = get_object_or_404(Payer, public_id=payer_id, organization=request.organization)
+    form = FeeForm(request.POST or None, instance=Fee(organization=request.organization, payer=payer))
+    back = reverse("billing:payers")
+    if request.method == "POST" and form.is_valid() and (done := _saved(request, form, back)):
+        return done
+    return _form_page(request, form, f"Fee for {payer}", back)
+
+
+PATIENT_FORMS: dict[str, tuple[type[Model], type]] = {
+    "coverage": (Coverage, CoverageForm),
+    "injury-case": (InjuryCase, InjuryCaseForm),
+    "authorization": (Authorization, AuthorizationForm),
+}
+
+
+@staff_view(roles.CHANGE_COVERAGE)
+@require_http_methods(["GET", "POST"])
+def patient_record(request: ClinicRequest, patient_id: UUID, kind: str, record_id: UUID | None = None) -> HttpResponse:
+    """Add or change a patient's coverage, injury case or authorization."""
+    patient = get_patient_for_user(request.user, patient_id)
+    if kind not in PATIENT_FORMS:
+        return HttpResponse(status=404)
+    model, form_class = PATIENT_FORMS[kind]
+    mine = (
+        Authorization.objects.filter(coverage__patient=patient)
+        if model is Authorization
+        else model.objects.filter(patient=patient)
+    )
+    if record_id is not None:
+        instance = get_object_or_404(mine, public_id=record_id)
+    else:
+        instance = model() if model is Authorization else model(patient=patient)
+    extra = {"patient": patient} if form_class is AuthorizationForm else {}
+    form = form_class(request.POST or None, instance=instance, **extra)
+    back = request.GET.get("next") or patient.get_chart_url()
+    if not back.startswith("/"):
+        back = patient.get_chart_url()
+    if request.method == "POST" and form.is_valid() and (done := _saved(request, form, back, patient=patient)):
+        return done
+    name = model._meta.verbose_name
+    title = f"{'Change' if record_id else 'New'} {name} for {patient.display_name}"
+    return render(request, "billing/form.html", {"form": form, "title": title, "back": back, "patient": patient})
