@@ -3,10 +3,11 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from fascia.billing.models import Claim, ClaimLine, Coverage, Posting
+from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting
 from fascia.core.models import Organization, User
 from fascia.patients.models import Patient
 from fascia.visits.models import VisitNote
@@ -117,9 +118,23 @@ def ledger(patient: Patient) -> dict:
     }
 
 
+AUTHORIZATION_VISITS_LEFT = 2  # warn when this few authorized visits remain
+
+
+def with_visits_used(authorizations: QuerySet[Authorization]) -> QuerySet[Authorization]:
+    """Annotate `used`: the visits billed under each authorization (drafts closed unsent aside)."""
+    billed = ~Q(claims__status=S.CLOSED, claims__submitted_at__isnull=True)
+    return authorizations.annotate(used=Count("claims__lines__note", filter=billed, distinct=True))
+
+
 def chart_context(patient: Patient, user: User) -> dict:
     return {
-        "coverages": list(patient.coverages.select_related("payer", "injury_case").prefetch_related("authorizations")),
+        "coverages": list(
+            patient.coverages.select_related("payer", "injury_case").prefetch_related(
+                Prefetch("authorizations", queryset=with_visits_used(Authorization.objects.all()))
+            )
+        ),
+        "today": timezone.localdate(),
         "injury_cases": list(patient.injury_cases.all()),
         "can_edit": user.has_perm("billing.change_coverage"),
         "can_view_claims": user.has_perm("billing.view_claim"),

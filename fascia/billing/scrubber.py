@@ -5,7 +5,8 @@ from collections import defaultdict
 from datetime import date
 
 from fascia.billing.charges import DISTINCT, NCCI_PAIRS, minutes_by_code
-from fascia.billing.models import Claim, ClaimLine, Payer
+from fascia.billing.models import Authorization, Claim, ClaimLine, Payer
+from fascia.billing.queries import with_visits_used
 from fascia.billing.units import bill_units
 from fascia.core.npi import is_valid_npi
 from fascia.patients import icd10
@@ -133,13 +134,7 @@ def _authorization(claim: Claim, days: list[date]) -> list[str]:
             f"Authorization {authorization.number} ({authorization.starts_on:%Y-%m-%d} to "
             f"{authorization.ends_on:%Y-%m-%d}) does not cover {_dates(outside)}."
         )
-    visits = (
-        ClaimLine.objects.filter(claim__authorization=authorization)
-        .exclude(claim__status=Claim.Status.CLOSED, claim__submitted_at__isnull=True)
-        .values("note_id")
-        .distinct()
-        .count()
-    )
+    visits = with_visits_used(Authorization.objects.filter(pk=authorization.pk)).get().used
     if visits > authorization.visits_allowed:
         problems.append(
             f"Authorization {authorization.number} allows {authorization.visits_allowed} visits; "

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from fascia.billing import services
 from fascia.billing.era import write_835
-from fascia.billing.models import Claim, Coverage, Payer
+from fascia.billing.models import Authorization, Claim, Coverage, Payer
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Organization, User
@@ -188,3 +188,15 @@ def test_the_patient_statement_shows_what_is_owed(client: Client, tess: User, bi
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
     assert claim.number in text and "186.00" in text and "138.80" in text
     assert "Amount due: 10.00" in text
+
+
+def test_the_chart_warns_as_an_authorization_runs_out(client: Client, tess: User, bill: User, organization) -> None:
+    coverage = billable_patient(tess, organization, start=recent())
+    Authorization.objects.create(
+        coverage=coverage, number="AUTH-3", visits_allowed=3, starts_on=recent(), ends_on=recent() + timedelta(days=60)
+    )
+    services.create_claim(actor=bill, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage))
+    login(client, bill)
+    chart = client.get(coverage.patient.get_chart_url()).content.decode()
+    assert "Authorization AUTH-3: 2 of 3 visits billed" in chart
+    assert "running out" in chart

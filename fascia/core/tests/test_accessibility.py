@@ -7,6 +7,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
+from fascia.billing.models import Coverage
+from fascia.billing.services import create_claim, unbilled_notes
+from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import PASSWORD
 from fascia.core.models import Location, User
 from fascia.evaluations.services import sign_evaluation
@@ -50,6 +53,10 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         duration_weeks=6,
         planned_visits=12,
     )
+    coverage = billable_patient(tess, ada.organization, start=date(2026, 11, 2))
+    Coverage.objects.filter(pk=coverage.pk).update(member_id="")  # a claim with problems to show
+    coverage.refresh_from_db()
+    claim = create_claim(actor=ada, coverage=coverage, notes=unbilled_notes(coverage.patient, coverage))
     page.goto(f"{live_server.url}/login/")
     assert violations(page) == []
     page.get_by_label("Username").fill("ada")
@@ -83,6 +90,12 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         reverse("scheduling:waitlist"),
         reverse("scheduling:reschedule", args=[appointment.public_id]),
         reverse("records:verify"),
+        reverse("billing:queue"),
+        reverse("billing:claim", args=[claim.public_id]),
+        reverse("billing:reports"),
+        reverse("billing:payers"),
+        reverse("billing:payer_edit", args=[claim.payer.public_id]),
+        reverse("billing:patient_record", args=[claim.patient.public_id, "coverage"]),
     ]
     found = {}
     for url in urls:
