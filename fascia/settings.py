@@ -198,6 +198,8 @@ NINJA_PAGINATION_PER_PAGE = 25
 
 # `fascia send_reminders` emails patients this many hours before their appointment.
 REMINDER_HOURS = env_int("FASCIA_REMINDER_HOURS", "24", minimum=1)
+# An expired massage license blocks new appointments and note signing; False makes it a warning.
+EXPIRED_LICENSE_BLOCKS = env_bool("FASCIA_EXPIRED_LICENSE_BLOCKS", "True")
 # A visit note still unsigned this many days after the visit is flagged on the practitioner's dashboard.
 UNSIGNED_NOTE_DAYS = env_int("FASCIA_UNSIGNED_NOTE_DAYS", "2", minimum=0)
 

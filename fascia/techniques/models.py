@@ -2,6 +2,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from fascia.core.models import TimestampedModel
+from fascia.practitioners.models import Specialty
 
 
 class Technique(TimestampedModel):
@@ -18,6 +19,13 @@ class Technique(TimestampedModel):
     timed = models.BooleanField(help_text="Billed in 15-minute units (REFERENCE.md §1)")
     tags = models.JSONField(default=list, blank=True, help_text="deep, vigorous, lymphatic, myofascial, stretching")
     indications = models.CharField(max_length=300, blank=True)
+    required_specialty = models.CharField(
+        "requires the certification",
+        max_length=20,
+        choices=Specialty.choices,
+        blank=True,
+        help_text="Practitioners without it current cannot plan, book or document this technique",
+    )
     is_active = models.BooleanField("active", default=True)
 
     class Meta:
