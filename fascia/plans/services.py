@@ -13,6 +13,7 @@ from fascia.evaluations.catalog import MOTIONS
 from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument as get_instrument
 from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
+from fascia.practitioners.credentials import missing_privilege
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import screen_patient
 from fascia.techniques.screening import Level, worst_level
@@ -157,6 +158,9 @@ def add_technique(
     """Add a technique on a region after screening it: absolute or local findings refuse it,
     cautions need a written reason, which is kept with the findings."""
     plan = _draft(plan)
+    problem = missing_privilege(plan.practitioner, technique.required_specialty, technique.name, timezone.localdate())
+    if problem:
+        raise TechniqueRefused(problem)
     findings = screen_for_plan(plan, technique, region)
     level = worst_level(findings)
     if level in (Level.ABSOLUTE, Level.LOCAL):

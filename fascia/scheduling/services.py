@@ -9,6 +9,8 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import Location, Room, User
 from fascia.patients.models import Patient
+from fascia.plans.models import PlannedTechnique
+from fascia.practitioners.credentials import NotCredentialed, check_license, missing_privilege
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, WaitlistEntry, WorkingHours
 
@@ -68,6 +70,26 @@ def warnings_for(practitioner: Practitioner, location: Location, start_at: datet
     return warnings
 
 
+class NotCredentialedToBook(SchedulingError):
+    pass
+
+
+def _check_credentials(practitioner: Practitioner, patient: Patient, day: date) -> None:
+    """An expired license, or a planned technique the practitioner holds no certification for,
+    keeps the booking out (a clinic may turn the license block into a warning)."""
+    try:
+        check_license(practitioner, day)
+    except NotCredentialed as e:
+        raise NotCredentialedToBook(f"{e} New appointments are blocked until it is renewed.") from None
+    planned = PlannedTechnique.objects.filter(
+        plan__patient=patient, plan__status="active", technique__required_specialty__gt=""
+    ).select_related("technique")
+    for item in planned:
+        problem = missing_privilege(practitioner, item.technique.required_specialty, item.technique.name, day)
+        if problem:
+            raise NotCredentialedToBook(f"{problem} The patient's plan of care includes it.")
+
+
 def _check_slot(
     *,
     actor: User,
@@ -84,6 +106,7 @@ def _check_slot(
     time or place (unless an admin overrides it); return the overridden warnings."""
     if override and not actor.has_perm("scheduling.override_appointment"):
         raise OverrideRefused
+    _check_credentials(practitioner, patient, timezone.localtime(start_at).date())
     overlapping = Appointment.objects.filter(
         status__in=Appointment.HOLDING, start_at__lt=end_at, end_at__gt=start_at
     ).select_related("patient", "practitioner__user")

@@ -17,6 +17,7 @@ from fascia.measures.services import record_measure
 from fascia.patients.models import BodyRegion, Patient
 from fascia.plans.models import Goal, TreatmentPlan
 from fascia.plans.services import end_plan
+from fascia.practitioners.credentials import NotCredentialed, check_license, missing_privilege
 from fascia.records.chain import seal
 from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
@@ -143,6 +144,10 @@ def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
         minutes = row.get("minutes")
         if minutes is not None and not 1 <= minutes <= MAX_MINUTES:
             problems.append(f"{where}: minutes must be between 1 and {MAX_MINUTES}.")
+            continue
+        privilege = missing_privilege(note.practitioner, technique.required_specialty, technique.name, note.visited_on)
+        if privilege:
+            problems.append(f"{where}: {privilege}")
             continue
         findings = screen_patient(note.patient, technique, region, symptoms=frozenset(note.symptoms))
         level = worst_level(findings)
@@ -273,6 +278,10 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
     note = _locked_draft(note)
     if note.practitioner.user_id != actor.pk:
         raise NoteError("Only the practitioner who treated the patient can sign this note.")
+    try:
+        check_license(note.practitioner, note.visited_on)
+    except NotCredentialed as e:
+        raise NoteError(f"{e} Notes cannot be signed until it is renewed.") from None
     missing = missing_for_signature(note)
     if missing:
         raise NoteIncomplete(missing)

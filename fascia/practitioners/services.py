@@ -1,0 +1,65 @@
+"""Writes to credentials and CE records: checked, with their uploads checked, one transaction, audited."""
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core.models import User
+from fascia.core.two_factor import is_admin
+from fascia.lib.uploads import check_document
+from fascia.practitioners.models import CourseRecord, Credential, Practitioner
+
+
+def may_edit(actor: User, practitioner: Practitioner) -> bool:
+    """Admins keep every practitioner's record; a practitioner keeps their own."""
+    return is_admin(actor) or practitioner.user_id == actor.pk
+
+
+def _checked(upload: File | None, field: str) -> str:
+    if upload is None:
+        return ""
+    head = upload.read(16)
+    upload.seek(0)
+    try:
+        return check_document(head, upload.size)
+    except ValueError as e:
+        raise ValidationError({field: str(e)}) from None
+
+
+@transaction.atomic
+def save_credential(*, actor: User, credential: Credential, upload: File | None = None) -> Credential:
+    if not is_admin(actor) and credential.practitioner.user_id != actor.pk:
+        raise PermissionError("Only an admin or the practitioner keeps these credentials.")
+    kind = _checked(upload, "document")
+    credential.full_clean(exclude=["document"])
+    if upload is not None:
+        credential.document, credential.document_type = upload, kind
+    credential.save()
+    audit.record(actor=actor, action=AuditAction.CREDENTIAL_SAVED, target=credential)
+    return credential
+
+
+@transaction.atomic
+def add_course(*, actor: User, course: CourseRecord, upload: File | None = None) -> CourseRecord:
+    """Record a CE course. It must be over, and fall inside the practitioner's credentials' time
+    (no later than today, no earlier than the first credential's issue date)."""
+    if not may_edit(actor, course.practitioner):
+        raise PermissionError("Only an admin or the practitioner records these courses.")
+    kind = _checked(upload, "certificate")
+    course.full_clean(exclude=["certificate"])
+    if course.completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": "Record a course once it is completed."})
+    first = course.practitioner.credentials.order_by("issued_on").first()
+    if first is not None and course.completed_on < first.issued_on:
+        since = f"{first.issued_on:%Y-%m-%d}"
+        raise ValidationError(
+            {"completed_on": f"It falls outside every renewal cycle: the first credential is from {since}."}
+        )
+    if upload is not None:
+        course.certificate, course.certificate_type = upload, kind
+    course.save()
+    audit.record(actor=actor, action=AuditAction.COURSE_RECORDED, target=course)
+    return course
