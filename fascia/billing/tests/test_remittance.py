@@ -13,7 +13,7 @@ from fascia.billing.codes import CARC, CLAIM_STATUS, RARC, describe_adjustment
 from fascia.billing.remittance import Adjustment, RemittanceError, parse_835, unbalanced
 
 # /work/main/fascia/billing/tests/ -> /work/shared/domain/samples/x12/835 (no skip if it moves: tests fail)
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "domain" / "samples" / "x12" / "835"
+SAMPLES = Path(__file__).parent / "samples" / "835"
 
 # An interchange header of exactly 106 characters: ':' components, '~' terminator.
 ISA = "ISA*00*          *00*          *ZZ*ACMEHEALTH     *ZZ*FASCIA         *250110*0930*^*00501*000000042*0*T*:~"

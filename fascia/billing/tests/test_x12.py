@@ -485,7 +485,7 @@ class TestValidate:
         assert validate_837("Dear payer, please pay.") != []
 
     def test_the_guides_example_is_valid(self) -> None:
-        sample = Path(__file__).resolve().parents[4] / "shared" / "domain" / "samples" / "x12"
+        sample = Path(__file__).parent / "samples"
         assert validate_837((sample / "sample_837P_A1_guide_example.txt").read_text()) == []
 
 
