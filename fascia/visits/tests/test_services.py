@@ -224,3 +224,33 @@ class TestFromAppointment:
 def test_front_desk_cannot_write_notes(frank: User, patient: Patient) -> None:
     with pytest.raises(services.NoteError, match="Only a practitioner"):
         services.start_note(actor=frank, patient=patient)
+
+
+def test_letters_and_referral_warnings_count_the_visits(tess: User, frank: User, patient: Patient, location) -> None:
+    from fascia.plans.pdf import letter_context
+    from fascia.referrals.models import Referral, ReferringProvider
+    from fascia.referrals.services import record_referral, referral_warnings, with_visits_used
+    from fascia.scheduling import services as scheduling_services
+
+    plan = active_plan(tess, patient, start=START)
+    provider = ReferringProvider.objects.create(organization=patient.organization, kind="physician", name="Dr. Rowe")
+    plan.referral = record_referral(
+        actor=tess,
+        patient=patient,
+        provider=provider,
+        referral_date=START,
+        order="Massage 2x/week",
+        visits_authorized=2,
+        expires_on=START + timedelta(days=90),
+    )
+    plan.save(update_fields=["referral"])
+    signed_note(tess, patient, START)
+    signed_note(tess, patient, START + timedelta(days=2))
+    missed = appointment(tess, patient, location, START + timedelta(days=4))
+    scheduling_services.move_appointment(actor=frank, appointment=missed, move="no_show")
+    attendance = letter_context(plan, kind="progress-report")["attendance"]
+    assert attendance == {"attended": 2, "no_shows": 1, "cancelled": 0}
+    referral = with_visits_used(Referral.objects.filter(pk=plan.referral_id)).get()
+    assert referral_warnings(referral, on=START, visits_used=referral.visits_used) == [
+        "All 2 referred visits are used."
+    ]
