@@ -33,7 +33,6 @@ test: $(VENV)/.installed-test chromium
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

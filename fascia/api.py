@@ -17,6 +17,7 @@ from fascia.core.two_factor import pending_step
 from fascia.evaluations.api import router as evaluations_router
 from fascia.measures.api import router as measures_router
 from fascia.patients.api import router as patients_router
+from fascia.practitioners.api import router as practitioners_router
 from fascia.scheduling.api import router as scheduling_router
 from fascia.techniques.api import router as techniques_router
 from fascia.visits.api import router as visits_router
@@ -118,3 +119,4 @@ api.add_router("", evaluations_router)
 api.add_router("", techniques_router)
 api.add_router("", scheduling_router)
 api.add_router("", visits_router)
+api.add_router("", practitioners_router)

@@ -10,7 +10,10 @@ NAVIGATION = [
     ("Referring providers", "referrals:provider_list", roles.VIEW_PROVIDER),
     ("Billing", "billing:queue", roles.VIEW_CLAIM),
     ("Techniques", "techniques:catalog", roles.VIEW_TECHNIQUE),
+    # Only practitioners write notes, so this keeps "Credentials" (one's own) off an admin's menu.
+    ("Credentials", "practitioners:mine", roles.ADD_NOTE),
     ("Staff", "core:staff_list", roles.MANAGE_STAFF),
+    ("Compliance", "practitioners:compliance", roles.MANAGE_STAFF),
     ("Locations", "core:location_list", roles.MANAGE_LOCATIONS),
     ("Audit trail", "audit:search", roles.VIEW_AUDIT),
     ("Signed records", "records:verify", roles.VERIFY_RECORDS),

@@ -51,6 +51,8 @@ CHANGE_COVERAGE = "billing.change_coverage"  # a patient's insurance, injury cas
 CHANGE_PAYER = "billing.change_payer"  # payers and fee schedules
 VIEW_CLAIM = "billing.view_claim"  # the billing queue, claims, ledgers and reports
 SUBMIT_CLAIM = "billing.submit_claim"  # build claims, mark them ready, export, post payments
+VIEW_CREDENTIALS = "practitioners.view_credential"  # admins: everyone's; a practitioner: their own
+CHANGE_CREDENTIALS = "practitioners.change_credential"  # credentials and CE courses, with the same ownership rule
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {
@@ -84,6 +86,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         CHANGE_COVERAGE,
         CHANGE_PAYER,
         VIEW_CLAIM,
+        VIEW_CREDENTIALS,
+        CHANGE_CREDENTIALS,
     },
     # Practitioners treat, so they read and write the medical history.
     Role.PRACTITIONER: {
@@ -113,6 +117,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         ADD_NOTE,
         SIGN_NOTE,
         ADD_NOTE_ADDENDUM,
+        VIEW_CREDENTIALS,
+        CHANGE_CREDENTIALS,
     },
     # The front desk registers patients and takes consents; it sees the history (allergies and
     # medications matter when booking), but clinical entries are the practitioner's.

@@ -17,6 +17,7 @@ from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.core.services import create_staff
 from fascia.demo.billing import load_claims, load_coverages, load_payers
+from fascia.demo.credentials import load_credentials
 from fascia.demo.plans import load_plan, load_providers
 from fascia.demo.schedule import load_notes, load_week, load_working_hours
 from fascia.evaluations import services as evaluation_services
@@ -375,6 +376,7 @@ def load_demo(seed: int = 2026) -> bool:
             "locations": locations,
         }
         practitioners.append(staff(username, first, last, Role.PRACTITIONER, profile).practitioner)
+    load_credentials(admin, practitioners, rng, today)  # before any plan, booking or note checks them
     staff("frontdesk", "Frank", "Ortiz", Role.FRONT_DESK)
     biller = staff("billing", "Bill", "Nguyen", Role.BILLING)
     User.objects.filter(organization=organization).update(is_demo_account=True)

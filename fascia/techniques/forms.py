@@ -22,6 +22,16 @@ class TechniqueForm(StyledModelForm):
 
     class Meta:
         model = Technique
-        fields = ["code", "name", "description", "cpt_code", "timed", "tags", "indications", "is_active"]
+        fields = [
+            "code",
+            "name",
+            "description",
+            "cpt_code",
+            "timed",
+            "required_specialty",
+            "tags",
+            "indications",
+            "is_active",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"code": "A short lower-case name used by the rules and the API, e.g. cupping"}

@@ -11,6 +11,7 @@ from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.plans.models import TreatmentPlan
 from fascia.practitioners.models import Practitioner
+from fascia.practitioners.queries import alerts as credential_alerts
 from fascia.records.chain import fields_of
 from fascia.scheduling.models import Appointment
 from fascia.scheduling.queries import day_bounds
@@ -170,4 +171,5 @@ def dashboard(practitioner: Practitioner, today: date) -> dict:
         "reports": reports,
         "ending": ending,
         "referrals": referrals,
+        "credential_alerts": credential_alerts(practitioner, today),  # three queries
     }

@@ -17,6 +17,7 @@ from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans.services import create_plan
+from fascia.practitioners.tests.factories import course, wa_license, wa_requirement
 from fascia.scheduling.models import AppointmentType
 from fascia.scheduling.services import book_appointment
 from fascia.visits.services import start_note
@@ -57,6 +58,9 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     Coverage.objects.filter(pk=coverage.pk).update(member_id="")  # a claim with problems to show
     coverage.refresh_from_db()
     claim = create_claim(actor=ada, coverage=coverage, notes=unbilled_notes(coverage.patient, coverage))
+    wa_requirement()  # a CE progress bar on tess's credentials page
+    wa_license(tess.practitioner)
+    course(tess.practitioner, 6, "ethics", date.today())
     page.goto(f"{live_server.url}/login/")
     assert violations(page) == []
     page.get_by_label("Username").fill("ada")
@@ -96,6 +100,8 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         reverse("billing:payers"),
         reverse("billing:payer_edit", args=[claim.payer.public_id]),
         reverse("billing:patient_record", args=[claim.patient.public_id, "coverage"]),
+        reverse("practitioners:detail", args=[tess.practitioner.public_id]),
+        reverse("practitioners:compliance"),
     ]
     found = {}
     for url in urls:

@@ -23,6 +23,8 @@ from fascia.patients import services
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans.services import create_plan
+from fascia.practitioners.models import Credential
+from fascia.practitioners.tests.factories import pdf_upload
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral
 from fascia.scheduling.models import AppointmentType, WaitlistEntry, WorkingHours
@@ -100,6 +102,12 @@ PAGES = {
         INSURANCE,
         lambda f: [f["claim"].patient.public_id, "coverage", f["claim"].coverage.public_id],
     ),
+    # A practitioner's own credential pages (tess's here); admins see everyone's.
+    "practitioners:mine": (PRACTITIONER, lambda f: []),  # an admin without a practitioner profile: 403
+    "practitioners:detail": (CLINICAL, lambda f: [f["appointment"].practitioner.public_id]),
+    "practitioners:transcript": (CLINICAL, lambda f: [f["appointment"].practitioner.public_id]),
+    "practitioners:document": (CLINICAL, lambda f: [f["credential"].public_id, "credential"]),
+    "practitioners:compliance": (ADMIN, lambda f: []),
 }
 # Reached by POST: (roles allowed, args, data posted, status for an allowed role).
 NPRS_4 = {"instrument": "NPRS", "item-0": "4"}
@@ -141,6 +149,9 @@ POST_ONLY = {
     "billing:export": (BILLING, lambda f: [], {}, 302),
     "billing:check": (BILLING, lambda f: [f["claim"].public_id], {}, 302),
     "billing:status": (BILLING, lambda f: [f["claim"].public_id], {"status": "closed", "note": "x"}, 302),
+    # An empty form comes back with its field errors (200).
+    "practitioners:credential_add": (ADMIN, lambda f: [f["appointment"].practitioner.public_id], {}, 200),
+    "practitioners:course_add": (CLINICAL, lambda f: [f["appointment"].practitioner.public_id], {}, 200),
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
@@ -171,6 +182,12 @@ ENDPOINTS = {
     ("GET", "/api/v1/notes/{note_id}"): NOTES,
     ("PATCH", "/api/v1/notes/{note_id}"): PRACTITIONER,
     ("POST", "/api/v1/notes/{note_id}/sign"): PRACTITIONER,
+    # Credentials and courses: admins and the practitioner themself (the fixture's practitioner is
+    # tess, the practitioner persona); only admins record credentials.
+    ("GET", "/api/v1/practitioners/{practitioner_id}/credentials"): CLINICAL,
+    ("POST", "/api/v1/practitioners/{practitioner_id}/credentials"): ADMIN,
+    ("GET", "/api/v1/practitioners/{practitioner_id}/courses"): CLINICAL,
+    ("POST", "/api/v1/practitioners/{practitioner_id}/courses"): CLINICAL,
 }
 ENDPOINT_BODIES = {
     "/api/v1/patients": PATIENT_BODY,
@@ -183,6 +200,21 @@ ENDPOINT_BODIES = {
     "/api/v1/patients/{patient_id}/notes": {"subjective": "Less stiff this week"},
     "/api/v1/notes/{note_id}": {"subjective": "Less stiff this week"},
     "/api/v1/notes/{note_id}/sign": {},
+    "/api/v1/practitioners/{practitioner_id}/credentials": {
+        "kind": "cpr",
+        "name": "CPR and first aid",
+        "issuing_body": "American Red Cross",
+        "issued_on": "2025-01-01",
+        "expires_on": "2027-01-01",
+    },
+    "/api/v1/practitioners/{practitioner_id}/courses": {
+        "title": "Ethics in medical massage",
+        "provider": "NW Institute",
+        "category": "ethics",
+        "hours": "3",
+        "started_on": "2025-01-10",
+        "completed_on": "2025-01-10",
+    },
 }
 # An allowed call's status where it is not 200.
 ENDPOINT_SUCCESS = {
@@ -192,6 +224,8 @@ ENDPOINT_SUCCESS = {
     ("POST", "/api/v1/appointments"): 201,
     ("POST", "/api/v1/patients/{patient_id}/notes"): 201,
     ("POST", "/api/v1/notes/{note_id}/sign"): 422,  # the draft is incomplete: still allowed
+    ("POST", "/api/v1/practitioners/{practitioner_id}/credentials"): 201,
+    ("POST", "/api/v1/practitioners/{practitioner_id}/courses"): 201,
 }
 # Bodies and queries that need the fixtures.
 ENDPOINT_BODY_BUILDERS = {
@@ -261,6 +295,16 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
     )
     coverage = billable_patient(tess, organization, start=date(2026, 11, 2))
     claim = create_claim(actor=tess, coverage=coverage, notes=unbilled_notes(coverage.patient, coverage))
+    cpr = Credential.objects.create(
+        practitioner=tess.practitioner,
+        kind=Credential.Kind.CPR,
+        name="CPR and first aid",
+        issuing_body="American Red Cross",
+        issued_on=date(2024, 6, 1),
+        expires_on=date(2031, 6, 1),
+        document=pdf_upload(),
+        document_type="application/pdf",
+    )
     return {
         "waitlist": waitlist,
         "appointment": appointment,
@@ -277,6 +321,8 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         "frank": personas[Role.FRONT_DESK],
         "patient": patient,
         "condition": condition,
+        "credential": cpr,
+        "practitioner": tess.practitioner,
     }
 
 
@@ -345,6 +391,7 @@ def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method:
         evaluation_id=fixtures["evaluation"].public_id,
         appointment_id=fixtures["appointment"].public_id,
         note_id=fixtures["note"].public_id,
+        practitioner_id=fixtures["practitioner"].public_id,
     ) + ENDPOINT_QUERIES.get((method, path), "")
     body = ENDPOINT_BODIES.get(path, {"pronouns": "she/her"} if "patients" in path else {"posture": "Forward head"})
     if path in ENDPOINT_BODY_BUILDERS and method == "POST":

@@ -13,12 +13,14 @@ from fascia.core.models import Location, Organization, User
 from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from fascia.patients import icd10
 from fascia.patients.models import Condition, Medication, Patient, Surgery
-from fascia.practitioners.models import Practitioner
+from fascia.practitioners.credentials import expiring_within, missing_privilege, standing
+from fascia.practitioners.models import Credential, Practitioner, Specialty
 from fascia.records.chain import verify
 from fascia.records.models import Seal
 from fascia.scheduling.models import Appointment
+from fascia.techniques.models import Technique
 from fascia.visits import queries as visit_queries
-from fascia.visits.models import VisitNote
+from fascia.visits.models import VisitNote, VisitTechnique
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +184,54 @@ def test_the_billing_queue_has_ready_claims_and_a_few_failing_ones(demo: None) -
     failing = Claim.objects.filter(status=Claim.Status.DRAFT)
     reasons = {problem for claim in failing for problem in claim.problems}
     assert len(failing) >= 3 and len(reasons) >= 3
+
+
+def test_every_practitioner_holds_a_current_license(demo: None) -> None:
+    today = timezone.localdate()
+    for practitioner in Practitioner.objects.prefetch_related("credentials"):
+        licenses = [c for c in practitioner.credentials.all() if c.kind == Credential.Kind.LICENSE]
+        assert any(c.is_current_on(today) and c.state == "WA" for c in licenses), practitioner
+
+
+def test_manual_lymphatic_drainage_requires_its_certification(demo: None) -> None:
+    assert Technique.objects.get(code="manual-lymphatic-drainage").required_specialty == Specialty.MLD
+
+
+def test_the_one_practitioner_without_mld_never_meets_it(demo: None) -> None:
+    from fascia.plans.models import PlannedTechnique
+
+    today = timezone.localdate()
+    practitioners = list(Practitioner.objects.prefetch_related("credentials"))
+    without = [p for p in practitioners if missing_privilege(p, Specialty.MLD, "MLD", today)]
+    assert len(without) == 1
+    [practitioner] = without
+    mld = Technique.objects.get(code="manual-lymphatic-drainage")
+    assert not PlannedTechnique.objects.filter(
+        technique=mld, plan__practitioner=practitioner, plan__status="active"
+    ).exists()
+    patients_on_mld = PlannedTechnique.objects.filter(technique=mld, plan__status="active").values("plan__patient")
+    assert not Appointment.objects.filter(practitioner=practitioner, patient__in=patients_on_mld).exists()
+    assert not VisitTechnique.objects.filter(technique=mld, note__practitioner=practitioner).exists()
+
+
+def test_a_license_and_a_cpr_card_expire_within_90_days(demo: None) -> None:
+    today = timezone.localdate()
+    expiring = [c for p in Practitioner.objects.all() for c in expiring_within(p, today, 90)]
+    assert {Credential.Kind.LICENSE, Credential.Kind.CPR} <= {c.kind for c in expiring}
+    therapist = Practitioner.objects.get(user__username="therapist")  # the demo login sees it
+    assert any(s.state == "expiring" and s.credential.kind == "license" for s in standing(therapist, today))
+
+
+def test_one_practitioner_has_the_hours_but_is_short_of_ethics(demo: None) -> None:
+    today = timezone.localdate()
+    short = []
+    for practitioner in Practitioner.objects.prefetch_related("credentials", "courses"):
+        progress = [s.progress for s in standing(practitioner, today) if s.progress is not None]
+        assert progress, practitioner  # every license (and board certification) has CE to show
+        if any("ethics" in p.missing for p in progress):
+            short.append(practitioner)
+        for p in progress:
+            assert p.counted >= p.required - 4, (practitioner, p)  # the others complete or nearly
+    assert len(short) == 1
+    [wa] = [s for s in standing(short[0], today) if s.credential.kind == Credential.Kind.LICENSE]
+    assert set(wa.progress.missing) == {"ethics"}

@@ -1,0 +1,174 @@
+"""A practitioner's credentials and CE courses: read by admins and the practitioner themself.
+
+Admins keep the credentials; courses are recorded by admins or the practitioner. Uploads (copies,
+certificates) go through the pages, not this JSON API.
+"""
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from fascia.core.api import api_user
+from fascia.core.two_factor import is_admin
+from fascia.practitioners import services
+from fascia.practitioners.credentials import Standing, standing
+from fascia.practitioners.models import CECategory, CourseRecord, Credential
+from fascia.practitioners.queries import get_practitioner_for_user
+
+router = Router(tags=["credentials"])
+
+
+class CEProgressOut(Schema):
+    cycle_starts: date
+    cycle_ends: date
+    days_left: int
+    required: float = Field(..., description="CE hours the renewal takes")
+    counted: float = Field(..., description="Hours of courses completed inside the cycle")
+    by_category: dict[str, float] = Field(..., description="Hours counted per category that has a minimum")
+    missing: dict[str, float] = Field(..., description='Hours still needed per category, and "total"; empty when met')
+
+
+class CredentialOut(Schema):
+    id: UUID
+    kind: str
+    specialty: str
+    name: str
+    issuing_body: str
+    state: str
+    number: str
+    coverage_limits: str
+    issued_on: date
+    expires_on: date | None
+    status: str
+    has_copy: bool
+    standing: str = Field(..., description="current, expiring (within 90 days), expired or inactive")
+    days_left: int | None = Field(..., description="Days until it expires (negative once expired)")
+    ce: CEProgressOut | None = Field(..., description="Progress toward the renewal's CE, when one is required")
+
+
+class CredentialIn(Schema):
+    kind: Credential.Kind
+    specialty: str = Field("", description="Specialty certifications: e.g. mld, oncology")
+    name: str = Field(..., max_length=120)
+    issuing_body: str = Field(..., max_length=120)
+    state: str = Field("", description="Licenses: the two-letter state")
+    number: str = Field("", max_length=40)
+    coverage_limits: str = Field("", max_length=80)
+    issued_on: date
+    expires_on: date | None = Field(None, description="Leave out when it does not expire")
+    status: Credential.Status = Credential.Status.ACTIVE
+
+
+class CourseOut(Schema):
+    id: UUID
+    title: str
+    provider: str
+    approval_number: str
+    category: str
+    hours: float
+    live: bool
+    started_on: date
+    completed_on: date
+    has_certificate: bool
+
+    @staticmethod
+    def resolve_id(c: CourseRecord) -> UUID:
+        return c.public_id
+
+    @staticmethod
+    def resolve_has_certificate(c: CourseRecord) -> bool:
+        return bool(c.certificate)
+
+
+class CourseIn(Schema):
+    title: str = Field(..., max_length=200)
+    provider: str = Field(..., max_length=120)
+    approval_number: str = Field("", max_length=40)
+    category: CECategory
+    hours: Decimal = Field(..., description="0.5 to 100, in half hours")
+    live: bool = True
+    started_on: date
+    completed_on: date
+
+
+def _credential_row(s: Standing) -> dict:
+    c, progress = s.credential, s.progress
+    ce = None
+    if progress is not None:
+        ce = {
+            "cycle_starts": progress.cycle.starts,
+            "cycle_ends": progress.cycle.ends,
+            "days_left": progress.days_left,
+            "required": progress.required,
+            "counted": progress.counted,
+            "by_category": progress.by_category,
+            "missing": progress.missing,
+        }
+    return {
+        "id": c.public_id,
+        **{f: getattr(c, f) for f in ("kind", "specialty", "name", "issuing_body", "state", "number")},
+        **{f: getattr(c, f) for f in ("coverage_limits", "issued_on", "expires_on", "status")},
+        "has_copy": bool(c.document),
+        "standing": s.state,
+        "days_left": s.days_left,
+        "ce": ce,
+    }
+
+
+@router.get(
+    "/practitioners/{practitioner_id}/credentials",
+    response=list[CredentialOut],
+    summary="A practitioner's credentials, each current, expiring or expired, with its CE progress",
+)
+def list_credentials(request: HttpRequest, practitioner_id: UUID) -> list[dict]:
+    practitioner = get_practitioner_for_user(api_user(request), practitioner_id)
+    return [_credential_row(s) for s in standing(practitioner, timezone.localdate())]
+
+
+@router.post(
+    "/practitioners/{practitioner_id}/credentials",
+    response={201: CredentialOut},
+    summary="Record a credential (admins; the copy is uploaded on the page)",
+)
+def create_credential(request: HttpRequest, practitioner_id: UUID, payload: CredentialIn) -> Status:
+    user = api_user(request)
+    practitioner = get_practitioner_for_user(user, practitioner_id)
+    # The service lets practitioners keep their own too; through the API, credentials are the admins'.
+    if not is_admin(user):
+        raise PermissionDenied("Only admins record credentials.")
+    fields = {k: getattr(v, "value", v) for k, v in payload.dict().items()}
+    credential = services.save_credential(actor=user, credential=Credential(practitioner=practitioner, **fields))
+    practitioner = get_practitioner_for_user(user, practitioner_id)  # with the new credential
+    row = next(s for s in standing(practitioner, timezone.localdate()) if s.credential.pk == credential.pk)
+    return Status(201, _credential_row(row))
+
+
+@router.get(
+    "/practitioners/{practitioner_id}/courses",
+    response=list[CourseOut],
+    summary="A practitioner's CE courses, latest first",
+)
+def list_courses(request: HttpRequest, practitioner_id: UUID) -> list[CourseRecord]:
+    practitioner = get_practitioner_for_user(api_user(request), practitioner_id)
+    return list(practitioner.courses.all())
+
+
+@router.post(
+    "/practitioners/{practitioner_id}/courses",
+    response={201: CourseOut},
+    summary="Record a completed CE course (admins or the practitioner; the certificate is uploaded on the page)",
+)
+def create_course(request: HttpRequest, practitioner_id: UUID, payload: CourseIn) -> Status:
+    user = api_user(request)
+    practitioner = get_practitioner_for_user(user, practitioner_id)
+    fields = {k: getattr(v, "value", v) for k, v in payload.dict().items()}
+    try:
+        course = services.add_course(actor=user, course=CourseRecord(practitioner=practitioner, **fields))
+    except PermissionError as e:
+        raise PermissionDenied(str(e)) from None
+    return Status(201, course)

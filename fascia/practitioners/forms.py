@@ -1,0 +1,87 @@
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from fascia.core.forms import DateInput, StyledModelForm
+from fascia.lib.uploads import check_document
+from fascia.practitioners.models import CourseRecord, Credential
+
+ACCEPT = ".pdf,.png,.jpg,.jpeg"
+# More hours a day than this is a typo (minutes entered as hours, say), not a course.
+MAX_HOURS_PER_DAY = 12
+
+
+def _checked_upload(upload: UploadedFile | None) -> UploadedFile | None:
+    """The same check the services make, here too so the error shows with the other field errors."""
+    if upload is None:
+        return None
+    head = upload.read(16)
+    upload.seek(0)
+    try:
+        check_document(head, upload.size or 0)
+    except ValueError as e:
+        raise forms.ValidationError(str(e)) from None
+    return upload
+
+
+class CredentialForm(StyledModelForm):
+    document = forms.FileField(
+        label="Copy",
+        required=False,
+        help_text="A scan of the license, certificate or policy: PDF, PNG or JPEG, up to 10 MB",
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+    class Meta:
+        model = Credential
+        fields = [
+            "kind",
+            "specialty",
+            "name",
+            "issuing_body",
+            "state",
+            "number",
+            "coverage_limits",
+            "issued_on",
+            "expires_on",
+            "status",
+        ]
+        widgets = {"issued_on": DateInput(), "expires_on": DateInput()}
+
+    def clean_document(self) -> UploadedFile | None:
+        return _checked_upload(self.cleaned_data.get("document"))
+
+
+class CourseForm(StyledModelForm):
+    certificate = forms.FileField(
+        required=False,
+        help_text="The certificate of completion: PDF, PNG or JPEG, up to 10 MB",
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+    class Meta:
+        model = CourseRecord
+        fields = ["title", "provider", "approval_number", "category", "hours", "live", "started_on", "completed_on"]
+        widgets = {
+            "started_on": DateInput(),
+            "completed_on": DateInput(),
+            "hours": forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "max": "100"}),
+        }
+        help_texts = {"hours": "Contact hours as on the certificate, in half hours"}
+
+    def clean_certificate(self) -> UploadedFile | None:
+        return _checked_upload(self.cleaned_data.get("certificate"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        started, completed, hours = data.get("started_on"), data.get("completed_on"), data.get("hours")
+        if started and completed and hours and completed >= started:
+            days = (completed - started + timedelta(days=1)).days
+            if hours > MAX_HOURS_PER_DAY * days:
+                self.add_error(
+                    "hours",
+                    f"{hours} hours in {days} day{'s' if days > 1 else ''} is more than {MAX_HOURS_PER_DAY} a day.",
+                )
+        return data

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from fascia.practitioners import views
+
+app_name = "practitioners"
+
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("compliance/", views.compliance, name="compliance"),
+    path("<uuid:practitioner_id>/", views.detail, name="detail"),
+    path("<uuid:practitioner_id>/credentials/new/", views.credential_add, name="credential_add"),
+    path("<uuid:practitioner_id>/courses/new/", views.course_add, name="course_add"),
+    path("<uuid:practitioner_id>/transcript.pdf", views.transcript, name="transcript"),
+    path("documents/<uuid:public_id>/<slug:kind>/", views.document, name="document"),
+]

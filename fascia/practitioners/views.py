@@ -1,0 +1,139 @@
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+
+from fascia import audit
+from fascia.audit.models import AuditAction
+from fascia.core import roles
+from fascia.core.auth import ClinicRequest, staff_view
+from fascia.lib.pdf import render_pdf
+from fascia.lib.uploads import document_type
+from fascia.practitioners import queries, services
+from fascia.practitioners.credentials import EXPIRING_DAYS
+from fascia.practitioners.forms import CourseForm, CredentialForm
+from fascia.practitioners.models import CourseRecord, Credential, Practitioner
+from fascia.practitioners.pdf import transcript_context
+
+
+def _page(
+    request: ClinicRequest,
+    practitioner: Practitioner,
+    *,
+    credential_form: CredentialForm | None = None,
+    course_form: CourseForm | None = None,
+) -> HttpResponse:
+    """The credentials page, with either form bound when it came back with errors."""
+    can_edit = request.user.has_perm(roles.CHANGE_CREDENTIALS) and services.may_edit(request.user, practitioner)
+    context = {
+        "practitioner": practitioner,
+        "rows": queries.credential_rows(practitioner, timezone.localdate()),
+        "courses": list(practitioner.courses.all()),
+        "can_edit": can_edit,
+        "is_own": practitioner.user_id == request.user.pk,
+        "can_see_all": request.user.has_perm(roles.MANAGE_STAFF),
+        "expiring_days": EXPIRING_DAYS,
+        "credential_form": (credential_form or CredentialForm(prefix="credential"))
+        if request.user.has_perm(roles.MANAGE_STAFF)
+        else None,
+        "course_form": (course_form or CourseForm(prefix="course")) if can_edit else None,
+    }
+    return render(request, "practitioners/detail.html", context)
+
+
+@staff_view(roles.VIEW_CREDENTIALS)
+@require_GET
+def mine(request: ClinicRequest) -> HttpResponse:
+    """The signed-in practitioner's own credentials page (403 for an account without a profile)."""
+    return _page(request, queries.get_own_practitioner(request.user))
+
+
+@staff_view(roles.VIEW_CREDENTIALS)
+@require_GET
+def detail(request: ClinicRequest, practitioner_id: UUID) -> HttpResponse:
+    return _page(request, queries.get_practitioner_for_user(request.user, practitioner_id))
+
+
+@staff_view(roles.MANAGE_STAFF)
+@require_POST
+def credential_add(request: ClinicRequest, practitioner_id: UUID) -> HttpResponse:
+    practitioner = queries.get_practitioner_for_user(request.user, practitioner_id)
+    form = CredentialForm(request.POST, request.FILES, prefix="credential")
+    form.instance.practitioner = practitioner
+    if form.is_valid():
+        try:
+            services.save_credential(actor=request.user, credential=form.instance, upload=form.cleaned_data["document"])
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"{form.instance.name} saved.")
+            return redirect("practitioners:detail", practitioner.public_id)
+    return _page(request, practitioner, credential_form=form)
+
+
+@staff_view(roles.CHANGE_CREDENTIALS)
+@require_POST
+def course_add(request: ClinicRequest, practitioner_id: UUID) -> HttpResponse:
+    practitioner = queries.get_practitioner_for_user(request.user, practitioner_id)
+    form = CourseForm(request.POST, request.FILES, prefix="course")
+    form.instance.practitioner = practitioner
+    if form.is_valid():
+        try:
+            services.add_course(actor=request.user, course=form.instance, upload=form.cleaned_data["certificate"])
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"{form.instance.title} recorded: {form.instance.hours:g} hours.")
+            return redirect("practitioners:detail", practitioner.public_id)
+    return _page(request, practitioner, course_form=form)
+
+
+@staff_view(roles.VIEW_CREDENTIALS)
+@require_GET
+def document(request: ClinicRequest, public_id: UUID, kind: str) -> FileResponse:
+    """A credential's copy or a course certificate, to its practitioner or an admin, and audited."""
+    record: Credential | CourseRecord = queries.get_document_for_user(request.user, kind, public_id)
+    stored = record.document if isinstance(record, Credential) else record.certificate
+    if not stored:
+        raise Http404("No copy on file.")
+    audit.record(actor=request.user, action=AuditAction.DOCUMENT_VIEWED, target=record, detail={"kind": kind})
+    head = stored.open("rb").read(16)
+    stored.seek(0)
+    response = FileResponse(stored, content_type=document_type(head) or "application/octet-stream")
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@staff_view(roles.VIEW_CREDENTIALS, roles.MANAGE_STAFF)
+@require_GET
+def compliance(request: ClinicRequest) -> HttpResponse:
+    """Every practitioner: what is current, expiring, lapsed or missing, and CE toward renewal."""
+    rows = queries.compliance(request.user, timezone.localdate())
+    return render(
+        request,
+        "practitioners/compliance.html",
+        {
+            "rows": rows,
+            "expiring_days": EXPIRING_DAYS,
+            "fully_credentialed": sum(1 for r in rows if r.fully_credentialed),
+        },
+    )
+
+
+@staff_view(roles.VIEW_CREDENTIALS)
+@require_GET
+def transcript(request: ClinicRequest, practitioner_id: UUID) -> HttpResponse:
+    """The CE transcript PDF, for renewal applications."""
+    practitioner = queries.get_practitioner_for_user(request.user, practitioner_id)
+    today = timezone.localdate()
+    context = transcript_context(practitioner, queries.requirements(), request.organization, today)
+    response = HttpResponse(render_pdf("practitioners/transcript.html", context), content_type="application/pdf")
+    name = slugify(practitioner.user.last_name) or "practitioner"
+    response["Content-Disposition"] = f'inline; filename="ce-transcript-{name}-{today:%Y%m%d}.pdf"'
+    return response
