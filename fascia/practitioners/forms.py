@@ -2,11 +2,12 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files.uploadedfile import UploadedFile
 
 from fascia.core.forms import DateInput, StyledModelForm
 from fascia.lib.uploads import check_document
-from fascia.practitioners.models import CourseRecord, Credential
+from fascia.practitioners.models import CECategory, CourseRecord, Credential, RenewalRequirement
 
 ACCEPT = ".pdf,.png,.jpg,.jpeg"
 # More hours a day than this is a typo (minutes entered as hours, say), not a course.
@@ -84,4 +85,37 @@ class CourseForm(StyledModelForm):
                     "hours",
                     f"{hours} hours in {days} day{'s' if days > 1 else ''} is more than {MAX_HOURS_PER_DAY} a day.",
                 )
+        return data
+
+
+class RequirementForm(StyledModelForm):
+    """A renewal requirement, with one field per CE category for its minimum hours."""
+
+    class Meta:
+        model = RenewalRequirement
+        fields = ["kind", "state", "issuing_body", "cycle_months", "total_hours", "source"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in CECategory.choices:
+            self.fields[f"min_{value}"] = forms.DecimalField(
+                label=f"Minimum hours: {label.lower()}",
+                required=False,
+                min_value=0,
+                max_value=200,
+                decimal_places=1,
+                initial=self.instance.category_minimums.get(value),
+            )
+
+    def _update_errors(self, errors: forms.ValidationError) -> None:
+        # The minimums are several fields here and one on the model: show its errors above the form.
+        if hasattr(errors, "error_dict") and "category_minimums" in errors.error_dict:
+            errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop("category_minimums"))
+        super()._update_errors(errors)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.instance.category_minimums = {
+            value: float(data[f"min_{value}"]) for value, _ in CECategory.choices if data.get(f"min_{value}")
+        }
         return data

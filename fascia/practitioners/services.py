@@ -10,7 +10,7 @@ from fascia.audit.models import AuditAction
 from fascia.core.models import User
 from fascia.core.two_factor import is_admin
 from fascia.lib.uploads import check_document
-from fascia.practitioners.models import CourseRecord, Credential, Practitioner
+from fascia.practitioners.models import CourseRecord, Credential, Practitioner, RenewalRequirement
 
 
 def may_edit(actor: User, practitioner: Practitioner) -> bool:
@@ -65,3 +65,13 @@ def add_course(*, actor: User, course: CourseRecord, upload: File | None = None)
     course.save()
     audit.record(actor=actor, action=AuditAction.COURSE_RECORDED, target=course)
     return course
+
+
+@transaction.atomic
+def save_requirement(*, actor: User, requirement: RenewalRequirement) -> RenewalRequirement:
+    if not is_admin(actor):
+        raise PermissionError("Only an admin edits renewal requirements.")
+    requirement.full_clean()
+    requirement.save()
+    audit.record(actor=actor, action=AuditAction.CREDENTIAL_SAVED, target=requirement)
+    return requirement

@@ -3,10 +3,10 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fascia import audit
 from fascia.audit.models import AuditAction
@@ -16,8 +16,8 @@ from fascia.lib.pdf import render_pdf
 from fascia.lib.uploads import document_type
 from fascia.practitioners import queries, services
 from fascia.practitioners.credentials import EXPIRING_DAYS
-from fascia.practitioners.forms import CourseForm, CredentialForm
-from fascia.practitioners.models import CourseRecord, Credential, Practitioner
+from fascia.practitioners.forms import CourseForm, CredentialForm, RequirementForm
+from fascia.practitioners.models import CourseRecord, Credential, Practitioner, RenewalRequirement
 from fascia.practitioners.pdf import transcript_context
 
 
@@ -137,3 +137,27 @@ def transcript(request: ClinicRequest, practitioner_id: UUID) -> HttpResponse:
     name = slugify(practitioner.user.last_name) or "practitioner"
     response["Content-Disposition"] = f'inline; filename="ce-transcript-{name}-{today:%Y%m%d}.pdf"'
     return response
+
+
+@staff_view(roles.MANAGE_STAFF)
+@require_GET
+def requirements(request: ClinicRequest) -> HttpResponse:
+    """The CE renewal requirements the compliance figures use, with their sources."""
+    return render(request, "practitioners/requirements.html", {"requirements": queries.requirements()})
+
+
+@staff_view(roles.MANAGE_STAFF)
+@require_http_methods(["GET", "POST"])
+def requirement_edit(request: ClinicRequest, requirement_id: int | None = None) -> HttpResponse:
+    requirement = get_object_or_404(RenewalRequirement, pk=requirement_id) if requirement_id else RenewalRequirement()
+    form = RequirementForm(request.POST or None, instance=requirement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_requirement(actor=request.user, requirement=form.instance)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"{form.instance} saved.")
+            return redirect("practitioners:requirements")
+    title = str(requirement) if requirement.pk else "New renewal requirement"
+    return render(request, "practitioners/requirement_form.html", {"form": form, "title": title})

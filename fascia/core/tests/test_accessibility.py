@@ -94,6 +94,8 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         reverse("scheduling:waitlist"),
         reverse("scheduling:reschedule", args=[appointment.public_id]),
         reverse("records:verify"),
+        reverse("practitioners:requirements"),
+        reverse("practitioners:requirement_create"),
         reverse("billing:queue"),
         reverse("billing:claim", args=[claim.public_id]),
         reverse("billing:reports"),

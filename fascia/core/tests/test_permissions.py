@@ -23,7 +23,7 @@ from fascia.patients import services
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans.services import create_plan
-from fascia.practitioners.models import Credential
+from fascia.practitioners.models import Credential, RenewalRequirement
 from fascia.practitioners.tests.factories import pdf_upload
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral
@@ -86,6 +86,9 @@ PAGES = {
     "visits:detail": (NOTES, lambda f: [f["note"].public_id]),
     "visits:edit": (PRACTITIONER, lambda f: [f["note"].public_id]),
     "records:verify": (ADMIN, lambda f: []),
+    "practitioners:requirements": (ADMIN, lambda f: []),
+    "practitioners:requirement_create": (ADMIN, lambda f: []),
+    "practitioners:requirement_edit": (ADMIN, lambda f: [RenewalRequirement.objects.first().pk]),
     "billing:queue": (CLAIMS, lambda f: []),
     "billing:claim": (CLAIMS, lambda f: [f["claim"].public_id]),
     "billing:claim_pdf": (CLAIMS, lambda f: [f["claim"].public_id]),

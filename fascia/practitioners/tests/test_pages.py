@@ -414,3 +414,28 @@ def test_admins_set_the_certification_a_technique_requires(client: Client, ada: 
     assert client.post(reverse("techniques:edit", args=[mld.code]), data).status_code == 302
     mld.refresh_from_db()
     assert mld.required_specialty == "mld"
+
+
+class TestRequirements:
+    def test_an_admin_edits_a_requirement_by_category(self, client: Client, ada: User) -> None:
+        from fascia.practitioners.models import RenewalRequirement
+
+        login(client, ada)
+        data = {
+            "kind": "license",
+            "state": "OR",
+            "issuing_body": "",
+            "cycle_months": "24",
+            "total_hours": "25",
+            "source": "Oregon Board of Massage Therapists",
+            "min_ethics": "30",
+        }
+        r = client.post(reverse("practitioners:requirement_create"), data)
+        assert "add up to more than the total" in r.content.decode()
+        assert not RenewalRequirement.objects.filter(state="OR").exists()
+        r = client.post(reverse("practitioners:requirement_create"), {**data, "min_ethics": "6", "min_hands-on": "8"})
+        assert r.status_code == 302
+        saved = RenewalRequirement.objects.get(state="OR")
+        assert saved.category_minimums == {"hands-on": 8.0, "ethics": 6.0}
+        listing = client.get(reverse("practitioners:requirements")).content.decode()
+        assert "Oregon Board of Massage Therapists" in listing
