@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fascia.core.models import ApiToken, User
@@ -57,7 +58,44 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
-api = NinjaAPI(
+ERROR_RESPONSES = {
+    "400": "The request body is not valid JSON.",
+    "401": "No valid bearer token or signed-in session.",
+    "403": "The user's role does not allow this.",
+    "404": "Not found, or not in the user's organization.",
+    "409": "The record's state does not allow this, e.g. it is already signed.",
+    "422": "The input is not valid.",
+}
+ERRORS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["message"],
+            },
+        }
+    },
+    "required": ["errors"],
+}
+
+
+class FasciaAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> OpenAPISchema:
+        """Declare the shared error responses on every operation, so clients (and the fuzz test) know them."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Errors"] = ERRORS_SCHEMA
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, description in ERROR_RESPONSES.items():
+                    operation["responses"].setdefault(status, {"description": description, **error})
+        return schema
+
+
+api = FasciaAPI(
     title="Fascia API",
     version="1",
     description="Clinic data for integrations. Authenticate with a bearer token or a signed-in session.",

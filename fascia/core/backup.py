@@ -1,0 +1,198 @@
+"""Backup and restore of the whole practice: the database and the stored documents, in one file.
+
+The archive (tar.gz) holds `database` (a SQLite copy made with SQLite's online backup, or a
+PostgreSQL custom-format dump), `media/` (FASCIA_MEDIA_ROOT) and `manifest.json`: the row count
+and a SHA-256 checksum of every table, taken from the very snapshot that was saved. Both are
+consistent while the app runs: SQLite's backup copies one committed state; on PostgreSQL the
+checksums are computed in a repeatable-read transaction whose snapshot pg_dump is given.
+
+Restoring replaces the database and the documents, then recomputes every checksum and compares
+them with the manifest. Stop the app before restoring.
+"""
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
+
+FORMAT = 1
+
+
+class BackupError(Exception):
+    pass
+
+
+def _tables() -> list[str]:
+    return sorted({m._meta.db_table for m in apps.get_models(include_auto_created=True) if m._meta.managed})
+
+
+def checksums() -> dict[str, dict]:
+    """Row count and SHA-256 of each table, rows in primary-key order, as stored now."""
+    if _is_sqlite():  # read raw, without the type conversions Django's SQLite connection applies
+        db = sqlite3.connect(connection.settings_dict["NAME"])
+        try:
+            return _sqlite_checksums(db)
+        finally:
+            db.close()
+    result = {}
+    with connection.cursor() as cursor:
+        for table in _tables():
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT * FROM {quoted} ORDER BY 1")  # noqa: S608 - table names come from the models
+            digest, count = hashlib.sha256(), 0
+            for row in cursor.fetchall():
+                digest.update(repr(tuple(_plain(v) for v in row)).encode())
+                count += 1
+            result[table] = {"rows": count, "sha256": digest.hexdigest()}
+    return result
+
+
+def _plain(value: object) -> object:
+    """The same value whatever the driver hands back (memoryview, bytes, Decimal scale …)."""
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value
+
+
+def _pg_env() -> tuple[list[str], dict[str, str]]:
+    db = connection.settings_dict
+    args = ["--host", db.get("HOST") or "localhost", "--port", str(db.get("PORT") or 5432)]
+    if db.get("USER"):
+        args += ["--username", db["USER"]]
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    return args, env
+
+
+def _is_sqlite() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def _dump_database(target: Path) -> dict[str, dict]:
+    """Write the database to `target` and return the manifest of exactly what was written."""
+    if _is_sqlite():
+        connection.ensure_connection()
+        destination = sqlite3.connect(target)
+        with destination:
+            connection.connection.backup(destination)
+        destination.close()
+        copy = sqlite3.connect(target)
+        try:
+            return _sqlite_checksums(copy)
+        finally:
+            copy.close()
+    args, env = _pg_env()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        manifest = checksums()
+        done = subprocess.run(
+            [
+                "pg_dump",
+                *args,
+                "--format=custom",
+                f"--snapshot={snapshot}",
+                f"--file={target}",
+                connection.settings_dict["NAME"],
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    if done.returncode != 0:
+        raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+    return manifest
+
+
+def _sqlite_checksums(db: sqlite3.Connection) -> dict[str, dict]:
+    result = {}
+    for table in _tables():
+        digest, count = hashlib.sha256(), 0
+        for row in db.execute(f'SELECT * FROM "{table}" ORDER BY 1'):  # noqa: S608 - table names come from the models
+            digest.update(repr(tuple(_plain(v) for v in row)).encode())
+            count += 1
+        result[table] = {"rows": count, "sha256": digest.hexdigest()}
+    return result
+
+
+def backup(path: Path) -> dict[str, dict]:
+    """Write the archive to `path` (replaced only once complete); return the manifest."""
+    path = Path(path)
+    with tempfile.TemporaryDirectory() as scratch:
+        database = Path(scratch) / "database"
+        manifest = _dump_database(database)
+        partial = path.with_name(path.name + ".partial")
+        with tarfile.open(partial, "w:gz") as archive:
+            archive.add(database, arcname="database")
+            media = Path(settings.MEDIA_ROOT)
+            if media.exists():
+                archive.add(media, arcname="media")
+            body = json.dumps({"format": FORMAT, "vendor": connection.vendor, "tables": manifest}, indent=1).encode()
+            info = tarfile.TarInfo("manifest.json")
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+        partial.replace(path)
+    return manifest
+
+
+def read_manifest(path: Path) -> dict:
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            return json.load(archive.extractfile("manifest.json"))
+    except (OSError, tarfile.TarError, KeyError, json.JSONDecodeError) as e:
+        raise BackupError(f"{path} is not a Fascia backup: {e}") from None
+
+
+def restore(path: Path) -> list[str]:
+    """Replace the database and documents with the archive's; return the tables whose rows do not
+    match the manifest afterwards (empty when the restore is verified)."""
+    manifest = read_manifest(path)
+    if manifest.get("format") != FORMAT or manifest.get("vendor") != connection.vendor:
+        raise BackupError(
+            f"This backup is of a {manifest.get('vendor')} database; this installation uses {connection.vendor}."
+        )
+    with tempfile.TemporaryDirectory() as scratch, tarfile.open(path, "r:gz") as archive:
+        archive.extractall(scratch, filter="data")
+        database = Path(scratch) / "database"
+        if _is_sqlite():
+            connection.ensure_connection()
+            source = sqlite3.connect(database)
+            with source:
+                source.backup(connection.connection)
+            source.close()
+        else:
+            args, env = _pg_env()
+            done = subprocess.run(
+                [
+                    "pg_restore",
+                    *args,
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    f"--dbname={connection.settings_dict['NAME']}",
+                    str(database),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode != 0:
+                raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
+        media = Path(settings.MEDIA_ROOT)
+        if media.exists():
+            shutil.rmtree(media)
+        if (Path(scratch) / "media").exists():
+            shutil.copytree(Path(scratch) / "media", media)
+    connection.close()
+    now = checksums()
+    return [table for table, expected in manifest["tables"].items() if now.get(table) != expected]

@@ -1,0 +1,42 @@
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from fascia.core.backup import checksums, read_manifest
+from fascia.core.models import Organization, User
+from fascia.patients.models import Patient
+from fascia.patients.tests.factories import PatientFactory
+from fascia.visits.tests.factories import signed_note
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_restores_the_practice_as_it_was(tmp_path: Path, tess: User, organization: Organization) -> None:
+    media = tmp_path / "media"
+    with override_settings(MEDIA_ROOT=media):
+        kept = PatientFactory(organization=organization, family_name="Keeper")
+        signed_note(tess, kept, kept.created_at.date())
+        (media / "documents").mkdir(parents=True)
+        (media / "documents" / "letter.pdf").write_bytes(b"%PDF-1.4 kept")
+        before = checksums()
+        archive = tmp_path / "practice.tar.gz"
+        call_command("backup", str(archive))
+        assert read_manifest(archive)["tables"] == before
+
+        # Life goes on after the backup: a new patient, a changed name, a new document.
+        PatientFactory(organization=organization, family_name="Newcomer")
+        Patient.objects.filter(pk=kept.pk).update(family_name="Changed")
+        (media / "documents" / "later.pdf").write_bytes(b"%PDF-1.4 later")
+
+        call_command("restore", str(archive))
+        assert checksums() == before
+        assert list(Patient.objects.values_list("family_name", flat=True)) == ["Keeper"]
+        assert sorted(p.name for p in (media / "documents").iterdir()) == ["letter.pdf"]
+
+
+def test_a_file_that_is_not_a_backup_is_refused(tmp_path: Path, db: None) -> None:
+    bogus = tmp_path / "not-a-backup.tar.gz"
+    bogus.write_bytes(b"hello")
+    with pytest.raises(CommandError, match="is not a Fascia backup"):
+        call_command("restore", str(bogus))
