@@ -4,6 +4,7 @@ import factory
 
 from fascia.core.models import Organization
 from fascia.patients.models import Patient
+from fascia.patients.services import next_mrn
 
 
 class PatientFactory(factory.django.DjangoModelFactory):
@@ -19,7 +20,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
     birth_date = factory.Sequence(lambda n: date(1950 + n % 50, 1 + n % 12, 1 + n % 28))
     sex = Patient.Sex.FEMALE
     phone = factory.Sequence(lambda n: f"206-555-{n % 10000:04d}")
-    mrn = factory.Sequence(lambda n: f"{n + 1:07d}")
+    mrn = factory.LazyAttribute(lambda o: next_mrn(o.organization))  # from the clinic's counter, as registering does
 
     @factory.post_generation
     def search_text(obj: Patient, create: bool, extracted: object, **kwargs: object) -> None:
