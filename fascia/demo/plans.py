@@ -3,6 +3,8 @@
 import random
 from datetime import timedelta
 
+from django.utils import timezone
+
 from fascia.core.models import Organization
 from fascia.core.npi import with_check_digit
 from fascia.evaluations.models import Evaluation
@@ -108,13 +110,15 @@ def load_plan(
     actor = evaluation.practitioner.user
     start = evaluation.evaluated_on
     expired = rng.random() < 0.1
+    # Long enough to still be running today: 6 weeks, or 4 more weeks than have passed (at most 26).
+    weeks = min(26, max(6, (timezone.localdate() - start).days // 7 + 4))
     referral = record_referral(
         actor=actor,
         patient=evaluation.patient,
         provider=rng.choice(providers),
         referral_date=start - timedelta(days=rng.randint(3, 20)),
         diagnoses=", ".join(d.code for d in evaluation.diagnoses.all()[:2]),
-        order="Medical massage 2x/week for 6 weeks",
+        order=f"Medical massage 2x/week for {weeks} weeks",
         visits_authorized=12,
         expires_on=start + timedelta(days=20 if expired else 120),
     )
@@ -125,9 +129,9 @@ def load_plan(
         referral=referral,
         start_date=start,
         visits_per_week=2,
-        duration_weeks=6,
-        planned_visits=12,
-        re_evaluation_due=start + timedelta(weeks=6),
+        duration_weeks=weeks,
+        planned_visits=2 * weeks,
+        re_evaluation_due=start + timedelta(weeks=weeks),
         home_care=HOME_CARE[measure],
         certified_by=str(referral.provider) if certified else "",
         certified_on=start + timedelta(days=5) if certified else None,
