@@ -1,3 +1,4 @@
+from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
@@ -198,28 +199,12 @@ def addendum(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
 def measure(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     """GET: the item inputs of an instrument (htmx). POST: record it at this evaluation."""
     evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
-    code = request.GET.get("instrument") or request.POST.get("instrument", "")
-    try:
-        inst = get_instrument(code)
-    except ValueError as e:
-        return HttpResponse(str(e), status=400)
-    if request.method == "GET":
-        return measure_views.items(request, inst)
-    try:
-        services.record_evaluation_measure(
-            actor=request.user,
-            evaluation=evaluation,
-            instrument=inst.code,
-            responses=measure_views.responses(request, inst),
-            activities=measure_views.activities(request, inst),
-        )
-    except ValidationError as e:
-        messages.error(request, f"{inst.name} not recorded: {' '.join(e.messages)}")
-    except services.EvaluationLocked as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, f"{inst.name} recorded.")
-    return redirect(reverse("evaluations:edit", args=[evaluation.public_id]) + "#measures")
+    return measure_views.take(
+        request,
+        record=partial(services.record_evaluation_measure, actor=request.user, evaluation=evaluation),
+        back=reverse("evaluations:edit", args=[evaluation.public_id]) + "#measures",
+        refused=services.EvaluationLocked,
+    )
 
 
 @staff_view(roles.ADD_EVALUATION)

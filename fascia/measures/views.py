@@ -1,10 +1,14 @@
 """The parts of recording a measure that every page taking one shares (evaluations, visit notes)."""
 
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from fascia.measures.models import InstrumentWording
-from fascia.measures.scoring import Instrument
+from fascia.measures.scoring import Instrument, instrument
 
 
 def items(request: HttpRequest, inst: Instrument) -> HttpResponse:
@@ -34,3 +38,24 @@ def responses(request: HttpRequest, inst: Instrument) -> list[int | None]:
 def activities(request: HttpRequest, inst: Instrument) -> list[str]:
     named = (request.POST.get(f"activity-{n}", "").strip() for n in range(inst.item_count))
     return [a for a in named if a]
+
+
+def take(request: HttpRequest, *, record: Callable[..., object], back: str, refused: type[Exception]) -> HttpResponse:
+    """The measure endpoint of a record that takes measures (an evaluation, a visit note).
+    GET: the item inputs of the chosen instrument (htmx). POST: `record` the responses, then go
+    `back`; bad responses, or the record refusing (`refused`, e.g. it is signed), are messages."""
+    try:
+        inst = instrument(request.GET.get("instrument") or request.POST.get("instrument", ""))
+    except ValueError as e:
+        return HttpResponse(str(e), status=400)
+    if request.method == "GET":
+        return items(request, inst)
+    try:
+        record(instrument=inst.code, responses=responses(request, inst), activities=activities(request, inst))
+    except ValidationError as e:
+        messages.error(request, f"{inst.name} not recorded: {' '.join(e.messages)}")
+    except refused as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"{inst.name} recorded.")
+    return redirect(back)

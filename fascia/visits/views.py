@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
@@ -15,7 +16,6 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations.forms import AddendumForm, MeasureForm, PalpationRow, RomRow, formset_rows, row_formset
 from fascia.evaluations.pdf import palpation_rows, rom_rows
-from fascia.measures import instrument as get_instrument
 from fascia.measures import views as measure_views
 from fascia.patients.queries import get_patient_for_user
 from fascia.plans.models import Goal
@@ -260,27 +260,12 @@ def addendum(request: ClinicRequest, note_id: UUID) -> HttpResponse:
 def measure(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     """GET: the item inputs of an instrument (htmx). POST: record it at this visit."""
     note = queries.get_note_for_user(request.user, note_id)
-    try:
-        inst = get_instrument(request.GET.get("instrument") or request.POST.get("instrument", ""))
-    except ValueError as e:
-        return HttpResponse(str(e), status=400)
-    if request.method == "GET":
-        return measure_views.items(request, inst)
-    try:
-        services.record_note_measure(
-            actor=request.user,
-            note=note,
-            instrument=inst.code,
-            responses=measure_views.responses(request, inst),
-            activities=measure_views.activities(request, inst),
-        )
-    except ValidationError as e:
-        messages.error(request, f"{inst.name} not recorded: {' '.join(e.messages)}")
-    except services.NoteLocked as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, f"{inst.name} recorded.")
-    return redirect(reverse("visits:edit", args=[note.public_id]) + "#measures")
+    return measure_views.take(
+        request,
+        record=partial(services.record_note_measure, actor=request.user, note=note),
+        back=reverse("visits:edit", args=[note.public_id]) + "#measures",
+        refused=services.NoteLocked,
+    )
 
 
 @staff_view(roles.ADD_NOTE)

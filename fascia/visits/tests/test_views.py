@@ -179,3 +179,18 @@ def test_a_plan_prefills_a_series_on_the_booking_form(client: Client, frank: Use
     assert form["repeat_weekdays"].value() == ["1", "3"]
     assert form["repeat_weeks"].value() == 6
     assert AppointmentType.objects.exists()
+
+
+def test_a_measure_is_taken_at_the_visit_until_the_note_is_signed(client: Client, tess: User, patient: Patient) -> None:
+    note = services.start_note(actor=tess, patient=patient)
+    login(client, tess)
+    url = reverse("visits:measure", args=[note.public_id])
+    assert 'name="item-0"' in client.get(url, {"instrument": "NPRS"}).content.decode()
+    client.post(url, {"instrument": "NPRS", "item-0": "4"})
+    assert [(m.instrument, m.value) for m in note.measures.all()] == [("NPRS", 4.0)]
+    rows = [{"technique_id": Technique.objects.get(code="swedish").pk, "region": "neck", "minutes": 20}]
+    services.save_note(actor=tess, note=note, techniques=rows, nprs_before=4)
+    services.sign_note(actor=tess, note=note)
+    r = client.post(url, {"instrument": "NPRS", "item-0": "2"}, follow=True)
+    assert "signed and locked" in r.content.decode()
+    assert note.measures.count() == 1
