@@ -16,6 +16,9 @@ def register(actor: User, organization: Organization, **overrides: object) -> Pa
     return services.create_patient(actor=actor, organization=organization, **{**VALID, **overrides})
 
 
+TOMORROW = object()
+
+
 class TestCreatePatient:
     def test_it_hands_out_increasing_mrns(self, frank: User, organization: Organization) -> None:
         first = register(frank, organization)
@@ -35,7 +38,7 @@ class TestCreatePatient:
     @pytest.mark.parametrize(
         "field, value, message",
         [
-            ("birth_date", timezone.localdate() + timedelta(days=1), "cannot be in the future"),
+            ("birth_date", TOMORROW, "cannot be in the future"),
             ("birth_date", date(1850, 1, 1), "1900 or later"),
             ("phone", "555-0123", "10 digits"),
             ("email", "ivy@", "valid email"),
@@ -47,6 +50,8 @@ class TestCreatePatient:
     def test_bad_input_is_a_field_error_and_saves_nothing(
         self, frank: User, organization: Organization, field: str, value: object, message: str
     ) -> None:
+        if value is TOMORROW:  # reckoned when the test runs: a run may cross midnight after collection
+            value = timezone.localdate() + timedelta(days=1)
         with pytest.raises(ValidationError) as caught:
             register(frank, organization, **{field: value})
         assert message in " ".join(caught.value.message_dict[field])
