@@ -104,8 +104,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Tests use a database file like production does: an in-memory database shared between
-    # threads locks whole tables at once and ignores the busy timeout, unlike a real file.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    # threads locks whole tables at once and ignores the busy timeout, unlike a real file. It sits
+    # beside the configured one, so two checkouts (or two runs with their own files) never share it.
+    _db_file = DATABASES["default"]["NAME"]
+    _db_dir = Path(_db_file).parent if _db_file not in ("", ":memory:") else BASE_DIR / "var"
+    DATABASES["default"]["TEST"] = {"NAME": str(_db_dir / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
