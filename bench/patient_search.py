@@ -10,20 +10,14 @@ Exits 1 when the median page time is over the budget. Normally run by bench/run 
 """
 
 import argparse
-import json
 import os
-import platform
-import re
-import statistics
-import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from math import ceil
-from pathlib import Path
 from time import perf_counter
 
 import django
+import report
+from report import README, git_revision, load_average, machine, now_iso, summarize, update_readme, write_result
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fascia.settings")
 django.setup()
@@ -38,12 +32,6 @@ from seed_patients import FRONT_DESK_USERNAME  # noqa: E402
 from fascia.core.models import User  # noqa: E402
 from fascia.patients.models import Patient  # noqa: E402
 from fascia.patients.queries import search_patients  # noqa: E402
-
-BENCH_DIR = Path(__file__).resolve().parent
-RESULTS_FILE = BENCH_DIR / "results" / "patient_search.json"
-README = BENCH_DIR / "README.md"
-MARKER_START = "<!-- results:patient_search:start -->"
-MARKER_END = "<!-- results:patient_search:end -->"
 
 BUDGET_MS = 50.0  # median of the page request, at 50,000 patients on PostgreSQL
 PAGE_SIZE = 25  # as fascia.patients.views.PAGE_SIZE
@@ -108,17 +96,6 @@ def time_query(user: User, term: str) -> float:
     return (perf_counter() - started) * 1000
 
 
-def summarize(values: list[float]) -> dict[str, float | int]:
-    ordered = sorted(values)
-    p95 = ordered[ceil(0.95 * len(ordered)) - 1]  # nearest rank
-    return {
-        "n": len(ordered),
-        "median_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(p95, 2),
-        "max_ms": round(ordered[-1], 2),
-    }
-
-
 def measure(terms: list[Term], user: User, repeat: int, warmup: int) -> None:
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -148,40 +125,15 @@ def results_by_kind(terms: list[Term]) -> dict[str, dict[str, dict[str, float | 
     return grouped
 
 
-def git_revision() -> str:
-    try:
-        revision = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=BENCH_DIR, text=True, capture_output=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return revision
-
-
 def result_document(terms: list[Term], user: User, repeat: int, warmup: int, load_before: float) -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        server_version = cursor.fetchone()[0]
     by_kind = results_by_kind(terms)
     page_median = by_kind["overall"]["page"]["median_ms"]
     return {
         "benchmark": "patient_search",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "date": now_iso(),
         "revision": git_revision(),
-        "machine": {
-            "nproc": len(os.sched_getaffinity(0)),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            # Other work on the machine slows every figure; the 1-minute load average shows how much there was.
-            "load_average_before": round(load_before, 2),
-            "load_average_after": round(os.getloadavg()[0], 2),
-        },
-        "database": {
-            "vendor": connection.vendor,
-            "server_version": server_version,
-            "name": settings.DATABASES["default"]["NAME"],
-            "debug": settings.DEBUG,
-        },
+        "machine": machine(load_before),
+        "database": report.database(connection),
         "counts": {
             "patients": Patient.objects.count(),
             "organization_patients": Patient.objects.filter(organization=user.organization).count(),
@@ -241,14 +193,6 @@ def markdown_table(document: dict) -> str:
     return "\n".join(lines)
 
 
-def update_readme(table: str) -> None:
-    text = README.read_text()
-    pattern = re.compile(re.escape(MARKER_START) + r".*?" + re.escape(MARKER_END), re.DOTALL)
-    if not pattern.search(text):
-        raise SystemExit(f"patient_search: {README} lacks the markers {MARKER_START} … {MARKER_END}")
-    README.write_text(pattern.sub(lambda _: f"{MARKER_START}\n{table}\n{MARKER_END}", text))
-
-
 def print_report(terms: list[Term], table: str) -> None:
     print(f"{'kind':<15} {'term':<16} {'hits':>6} {'SQL':>4}  {'page med':>8} {'p95':>7}  {'query med':>9} {'p95':>7}")
     for t in terms:
@@ -270,7 +214,7 @@ def main() -> int:
     if connection.vendor != "postgresql":
         print("patient_search: FASCIA_DATABASE_URL must point at PostgreSQL", file=sys.stderr)
         return 2
-    load_before = os.getloadavg()[0]
+    load_before = load_average()
     if load_before > len(os.sched_getaffinity(0)) / 2:
         print(f"patient_search: load average {load_before:.1f}: other work will slow the figures", file=sys.stderr)
     user = User.objects.select_related("organization").get(username=FRONT_DESK_USERNAME)
@@ -281,10 +225,9 @@ def main() -> int:
     table = markdown_table(document)
     print_report(terms, table)
     if not args.no_write:
-        RESULTS_FILE.parent.mkdir(exist_ok=True)
-        RESULTS_FILE.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        update_readme(table)
-        print(f"\nwrote {RESULTS_FILE.relative_to(BENCH_DIR.parent)} and {README.relative_to(BENCH_DIR.parent)}")
+        path = write_result("patient_search", document)
+        update_readme("patient_search", table)
+        print(f"\nwrote {path.relative_to(README.parent.parent)} and {README.relative_to(README.parent.parent)}")
     return 0 if document["budget"]["ok"] else 1
 
 

@@ -1,0 +1,116 @@
+"""What every benchmark in bench/ shares: percentiles, the machine and database it ran on, the git
+revision, and writing bench/results/<name>.json and its table between markers in bench/README.md.
+
+Plain Python: the Django parts take a database connection as an argument, so the load generator
+(bench/locustfile.py) can use this module without setting Django up.
+"""
+
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+from datetime import UTC, datetime
+from math import ceil
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+README = BENCH_DIR / "README.md"
+RESULTS_DIR = BENCH_DIR / "results"
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """The q-th percentile of sorted values by nearest rank: a value that was measured, never interpolated."""
+    return ordered[max(ceil(q / 100 * len(ordered)), 1) - 1]
+
+
+def summarize(values: list[float]) -> dict[str, float | int]:
+    """Count, median, 95th percentile and maximum, in milliseconds rounded to 0.01."""
+    ordered = sorted(values)
+    return {
+        "n": len(ordered),
+        "median_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(percentile(ordered, 95), 2),
+        "max_ms": round(ordered[-1], 2),
+    }
+
+
+def latency(values: list[float]) -> dict[str, float | int]:
+    """p50, p95, p99 and maximum of response times in milliseconds (nearest rank)."""
+    ordered = sorted(values)
+    if not ordered:
+        return {"n": 0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
+    return {
+        "n": len(ordered),
+        "p50_ms": round(percentile(ordered, 50), 2),
+        "p95_ms": round(percentile(ordered, 95), 2),
+        "p99_ms": round(percentile(ordered, 99), 2),
+        "max_ms": round(ordered[-1], 2),
+    }
+
+
+def git_revision() -> str:
+    try:
+        revision = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=BENCH_DIR, text=True, capture_output=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return revision
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def cpus() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def load_average() -> float:
+    """The 1-minute load average: other work on the machine slows every figure, and this shows how much there was."""
+    return round(os.getloadavg()[0], 2)
+
+
+def machine(load_before: float) -> dict[str, Any]:
+    return {
+        "nproc": cpus(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average_before": round(load_before, 2),
+        "load_average_after": load_average(),
+    }
+
+
+def database(connection: Any) -> dict[str, Any]:
+    """Vendor, server version and name of a Django database connection."""
+    from django.conf import settings
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server_version = cursor.fetchone()[0]
+    return {
+        "vendor": connection.vendor,
+        "server_version": server_version,
+        "name": connection.settings_dict["NAME"],
+        "debug": settings.DEBUG,
+    }
+
+
+def write_result(name: str, document: dict) -> Path:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def update_readme(name: str, table: str) -> None:
+    """Replace the text between <!-- results:NAME:start --> and <!-- results:NAME:end --> in bench/README.md."""
+    start, end = f"<!-- results:{name}:start -->", f"<!-- results:{name}:end -->"
+    text = README.read_text()
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"{name}: {README} lacks the markers {start} … {end}")
+    README.write_text(pattern.sub(lambda _: f"{start}\n{table}\n{end}", text))
