@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,6 +27,16 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return default
+
+
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Plain "ok" for anyone: a load balancer's health check, and the floor bench/http_load.py measures.
+
+    It reads no database (a request without a session cookie makes no query), so it says only that
+    this process serves requests: a database outage shows on the pages, not here.
+    """
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @staff_view()

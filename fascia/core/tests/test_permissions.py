@@ -158,6 +158,8 @@ POST_ONLY = {
 }
 # Pages every signed-in user may open whatever the role (own account) or anyone (sign-in).
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
+# Public: anyone, signed in or not (a load balancer's health check).
+PUBLIC = {"core:healthz"}
 
 PATIENT_BODY = {"family_name": "Quayle", "given_name": "Nora", "birth_date": "1990-01-01", "sex": "female"}
 ENDPOINTS = {
@@ -342,7 +344,7 @@ def _named_urls(resolver: URLResolver = None, namespace: str = "") -> set[str]: 
 
 
 def test_every_url_is_covered() -> None:
-    assert _named_urls() == set(PAGES) | set(POST_ONLY) | NOT_ROLE_BASED
+    assert _named_urls() == set(PAGES) | set(POST_ONLY) | NOT_ROLE_BASED | PUBLIC
 
 
 def test_every_endpoint_is_covered() -> None:
@@ -376,6 +378,21 @@ def test_post_only_urls_refuse_other_roles(client, personas, fixtures, name: str
 def test_anonymous_users_are_sent_to_sign_in(client, fixtures, name: str) -> None:
     r = client.get(reverse(name, args=PAGES[name][1](fixtures)))
     assert r.status_code == 302 and r["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_public_pages_answer_anyone_without_the_database(client, name: str) -> None:
+    # No `db` fixture: pytest-django fails any query this request would make.
+    r = client.get(reverse(name))
+    assert r.status_code == 200 and r.content == b"ok"
+    assert r["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_public_pages_answer_every_role(client, personas, name: str, role: str) -> None:
+    login(client, personas[role])
+    assert client.get(reverse(name)).status_code == 200
 
 
 def test_an_inactive_account_cannot_sign_in(client, olga: User) -> None:
