@@ -1,6 +1,7 @@
 """Service lines from a signed visit note: codes and units by the payer's method, modifiers,
 diagnosis pointers, place of service and fee. Reads the database; writes nothing."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -36,12 +37,16 @@ class Line:
 def minutes_by_code(note: VisitNote) -> tuple[dict[str, int], dict[str, set[str]]]:
     """The note's billable minutes per CPT code and the regions each code was performed on, with
     same-region NCCI pairs bundled into their column-1 code."""
+    return code_minutes((t.technique.cpt_code, t.region, t.minutes) for t in note.techniques.all())
+
+
+def code_minutes(performed: Iterable[tuple[str, str, int | None]]) -> tuple[dict[str, int], dict[str, set[str]]]:
+    """`minutes_by_code` over (CPT code, region, minutes) of each technique performed."""
     minutes: dict[str, int] = {}
     regions: dict[str, set[str]] = {}
-    for t in note.techniques.all():
-        code = t.technique.cpt_code
-        minutes[code] = minutes.get(code, 0) + (t.minutes or 0)
-        regions.setdefault(code, set()).add(t.region)
+    for code, region, performed_minutes in performed:
+        minutes[code] = minutes.get(code, 0) + (performed_minutes or 0)
+        regions.setdefault(code, set()).add(region)
     for first, second in same_region_pairs(regions):
         minutes[first] += minutes.pop(second)
         regions[first] |= regions.pop(second)
@@ -60,7 +65,13 @@ def fees_for(payer: Payer) -> dict[str, Decimal]:
 def lines_for(note: VisitNote, payer: Payer, fees: dict[str, Decimal]) -> list[Line]:
     """The billable lines of one visit: codes and units by the payer's method, the distinct-region
     modifier on NCCI pairs done in separate regions, GP when the payer asks for it."""
-    minutes, regions = minutes_by_code(note)
+    return lines_from(*minutes_by_code(note), payer, fees)
+
+
+def lines_from(
+    minutes: dict[str, int], regions: dict[str, set[str]], payer: Payer, fees: dict[str, Decimal]
+) -> list[Line]:
+    """`lines_for` from the minutes and regions by code (`code_minutes`)."""
     units = bill_units(minutes, method=payer.units_method)
     lines = [
         Line(cpt_code=code, units=n, minutes=minutes[code], regions=regions[code], fee=fees.get(code, Decimal("0")))

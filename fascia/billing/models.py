@@ -354,8 +354,12 @@ class Posting(models.Model):
     paid = models.DecimalField(**MONEY)
     patient_responsibility = models.DecimalField(**MONEY)
     payer_claim_number = models.CharField(max_length=50, blank=True)
-    adjustments = models.JSONField(default=list, help_text="[{group, reason, amount, text, code}] claim and lines")
-    unmatched_lines = models.JSONField(default=list, help_text="Service lines that matched no line of the claim")
+    adjustments = models.JSONField(
+        default=list, blank=True, help_text="[{group, reason, amount, text, code}] claim and lines"
+    )
+    unmatched_lines = models.JSONField(
+        default=list, blank=True, help_text="Service lines that matched no line of the claim"
+    )
 
     class Meta:
         ordering = ["id"]

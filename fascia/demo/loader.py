@@ -491,15 +491,15 @@ def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, e
     """A signed initial evaluation by the patient's practitioner, with NPRS and the suited instrument."""
     practitioner = patient.preferred_practitioner.user
     evaluation = evaluation_services.start_evaluation(actor=practitioner, patient=patient, evaluated_on=evaluated_on)
-    complaints = [(text, code) for text, code in scenario.conditions if not code.startswith("Z")] or scenario.conditions
-    codes = [code for _, code in complaints] + [c for _, c in scenario.conditions if c not in dict(complaints).values()]
+    complaints = complaints_of(scenario)
+    codes = diagnosis_codes(scenario)
     now = rng.randint(4, 8)
     evaluation_services.save_evaluation(
         actor=practitioner,
         evaluation=evaluation,
         diagnoses=codes,
         chief_complaint=complaints[0][0],
-        onset=_onset(scenario),
+        onset=onset_for(scenario),
         history=f"{complaints[0][0]} for about {rng.randint(2, 30)} weeks; worse with prolonged positions.",
         patient_goals=rng.choice(
             [
@@ -534,7 +534,18 @@ def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, e
     return evaluation_services.sign_evaluation(actor=practitioner, evaluation=evaluation)
 
 
-def _onset(scenario: Scenario) -> str:
+def complaints_of(scenario: Scenario) -> list[tuple[str, str]]:
+    """The conditions that bring the patient (aftercare Z codes only when there is nothing else)."""
+    return [(text, code) for text, code in scenario.conditions if not code.startswith("Z")] or scenario.conditions
+
+
+def diagnosis_codes(scenario: Scenario) -> list[str]:
+    """The evaluation's diagnoses: the complaints first, then the other conditions."""
+    complaints = complaints_of(scenario)
+    return [code for _, code in complaints] + [c for _, c in scenario.conditions if c not in dict(complaints).values()]
+
+
+def onset_for(scenario: Scenario) -> str:
     first = scenario.conditions[0][1]
     if first.startswith("S13"):
         return Evaluation.Onset.MOTOR_VEHICLE

@@ -199,12 +199,12 @@ def _technique_rows(note: VisitNote, rng: random.Random) -> list[dict]:
     allowed = min(45, visit_services.minutes_allowed(note))
     total = rng.randrange(min(30, allowed), allowed + 1, 5)
     rows = rows[:total]
-    for row, minutes in zip(rows, _split(total, len(rows), rng), strict=True):
+    for row, minutes in zip(rows, split_minutes(total, len(rows), rng), strict=True):
         row["minutes"] = minutes
     return rows
 
 
-def _split(total: int, parts: int, rng: random.Random) -> list[int]:
+def split_minutes(total: int, parts: int, rng: random.Random) -> list[int]:
     """`total` minutes over `parts` techniques, in 5-minute blocks when they fit."""
     if parts == 0:
         return []

@@ -1,0 +1,63 @@
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from fascia.demo.loader import DEMO_PASSWORD
+from fascia.demo.seed import SeedRefused, Size, seed
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill an empty database with a synthetic clinic at scale: patients with years of evaluations, "
+        "plans, visits with signed notes, claims and payments (for benchmarks; never real data)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        defaults = Size()
+        parser.add_argument("--patients", type=_positive, default=defaults.patients)
+        parser.add_argument("--practitioners", type=_positive, default=defaults.practitioners)
+        parser.add_argument("--years", type=_positive, default=defaults.years, help="Years of history up to today")
+        parser.add_argument(
+            "--seed", type=int, default=1, help="The same seed gives the same clinic (dates follow today)"
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        size = Size(patients=options["patients"], practitioners=options["practitioners"], years=options["years"])
+        started = time.monotonic()
+        show = options["verbosity"] > 0
+
+        def progress(done: int, total: int) -> None:
+            if not show:
+                return
+            elapsed = time.monotonic() - started
+            left = elapsed / done * (total - done)
+            width = 30
+            bar = "#" * round(width * done / total)
+            line = f"patients [{bar:<{width}}] {done:,}/{total:,} {elapsed:4.0f} s, about {left:4.0f} s left"
+            end = "\r" if sys.stderr.isatty() and done < total else "\n"
+            if end == "\n" and done < total and done % (max(total // 10, 500) // 500 * 500 or 500):
+                return  # not a terminal: a line every tenth
+            sys.stderr.write(line + end)
+            sys.stderr.flush()
+
+        try:
+            counts = seed(size, seed=options["seed"], progress=progress)
+        except SeedRefused as e:
+            raise CommandError(str(e)) from None
+        elapsed = time.monotonic() - started
+        rows = sum(counts.values())
+        self.stdout.write(f"Seeded {rows:,} rows in {elapsed:.0f} s:")
+        for label, count in sorted(counts.items(), key=lambda item: -item[1]):
+            self.stdout.write(f"  {count:>10,}  {label}")
+        self.stdout.write(
+            f"Logins (password {DEMO_PASSWORD}): admin, frontdesk, billing, therapist, "
+            + (f"therapist02 … therapist{size.practitioners:02d}" if size.practitioners > 1 else "")
+        )

@@ -1,0 +1,1207 @@
+"""`fascia seed`: a synthetic clinic the size of a busy practice after years of work, for
+benchmarks and for trying Fascia at scale.
+
+The clinic itself (organization, locations, staff, credentials, working hours, payers and fees)
+is made through the services, as an admin would. The records of care are many, so they are
+written in bulk (`fascia.demo.bulk`), each built the way the services build it: patients with
+their history and consents; episodes of care, each an initial evaluation (signed, with NPRS and the
+outcome instrument suited to the complaint, scored by `fascia.measures.scoring`), a plan with
+measurable goals and techniques screened against the history (`fascia.techniques.screening`),
+visits twice a week on free slots of the practitioner's working hours, a signed note per visit
+(techniques screened again on the day, minutes within the appointment, progress notes every 10
+visits or 30 days with the measure re-taken, a discharge summary that completes the plan), each
+signature sealed in the patient's hash chain (`fascia.records.chain`); claims from the notes with
+lines by `fascia.billing.charges` and units by the payer's method, in every status the lifecycle
+allows for their age, with their events, and the payments posted from weekly remittances.
+
+Visits before now are done (a few cancelled or missed); those after now are booked. Everything is
+drawn from one random generator, so the same `seed` gives the same clinic (dates follow today).
+`fascia.demo.tests.test_seed` checks a small clinic against the rules the services enforce.
+"""
+
+import hashlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from fascia.billing.charges import code_minutes, fees_for, lines_from
+from fascia.billing.codes import describe_adjustment
+from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Fee, Payer, Posting, Remittance
+from fascia.core.models import Location, Organization, User
+from fascia.core.npi import with_check_digit
+from fascia.core.roles import Role
+from fascia.core.services import create_staff
+from fascia.demo.bulk import BulkWriter
+from fascia.demo.loader import (
+    ALLERGIES,
+    DEMO_ANSWERS,
+    DEMO_PASSWORD,
+    SCENARIOS,
+    Scenario,
+    complaints_of,
+    diagnosis_codes,
+    onset_for,
+)
+from fascia.demo.plans import HOME_CARE, body_region
+from fascia.demo.schedule import BETTER_BY, NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, split_minutes
+from fascia.evaluations.models import Diagnosis, Evaluation
+from fascia.evaluations.services import clean_diagnoses
+from fascia.measures.models import MeasureResult
+from fascia.measures.scoring import instrument, score
+from fascia.patients import icd10
+from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
+from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
+from fascia.practitioners.ce import add_months
+from fascia.practitioners.models import Credential, Practitioner, Specialty
+from fascia.practitioners.services import save_credential
+from fascia.records.chain import link_hash
+from fascia.records.models import Seal
+from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
+from fascia.techniques import screening
+from fascia.techniques.models import Technique
+from fascia.techniques.queries import MEDICATION_FLAGS
+from fascia.techniques.rules import RULES
+from fascia.visits.models import VisitNote, VisitTechnique
+
+S = Claim.Status
+ORGANIZATION = "Cedar Ridge Medical Massage, PLLC"
+OPENS, SLOTS = time(7), 26  # half-hour slots from 7:00 to 20:00, Monday to Saturday
+WORKDAYS = range(6)
+FOLLOW_UPS = [("follow-up-30", 0.6), ("follow-up-45", 0.3), ("follow-up-60", 0.1)]
+# The demo's scenarios that stay the same whenever they are screened: no pregnancy (weeks move),
+# and not the two whose facts refuse every technique.
+CARE_SCENARIOS = [s for s in SCENARIOS[:-2] if not s.pregnant]
+LIGHT = "Light pressure, shorter strokes; patient informed and agrees."
+STANDARD_FEES = {"97140": "38.00", "97124": "32.00", "97112": "40.00"}
+PAYERS = [  # name, kind, payer ID, units method, GP modifier, share of patients
+    ("Evergreen Health Plan", Payer.Kind.COMMERCIAL, "EVG01", "per_code", False, 0.45),
+    ("Puget Mutual", Payer.Kind.COMMERCIAL, "PGM22", "cms", False, 0.35),
+    ("Washington Apple Health (Medicaid)", Payer.Kind.MEDICAID, "WAMCD", "cms", True, 0.20),
+]
+ALLOWED, COINSURANCE = Decimal("0.80"), Decimal("0.20")  # of the charge; of the allowed amount
+# fmt: off
+GIVEN_F = ["Abigail", "Aisha", "Alice", "Amara", "Amelia", "Ana", "Anna", "Ava", "Beatriz", "Camila", "Caroline",
+    "Charlotte", "Chloe", "Claire", "Daniela", "Deborah", "Diana", "Eleanor", "Elena", "Elizabeth", "Ella", "Emily",
+    "Emma", "Esther", "Fatima", "Grace", "Hana", "Hannah", "Harper", "Isabel", "Ivy", "Jasmine", "Jennifer", "Julia",
+    "Katherine", "Keiko", "Laura", "Leah", "Linda", "Lucia", "Madison", "Margaret", "Maria", "Maya", "Mei", "Mia",
+    "Michelle", "Naomi", "Natalia", "Nora", "Olivia", "Patricia", "Priya", "Rachel", "Rebecca", "Rosa", "Ruth",
+    "Samantha", "Sara", "Sofia", "Susan", "Tamar", "Valentina", "Victoria", "Yuki", "Zoe"]
+GIVEN_M = ["Aaron", "Adam", "Ahmed", "Alexander", "Andre", "Andrew", "Anthony", "Benjamin", "Brian", "Caleb",
+    "Carlos", "Charles", "Christopher", "Daniel", "David", "Diego", "Dmitri", "Elias", "Ethan", "Felix", "Gabriel",
+    "George", "Henry", "Hiro", "Isaac", "Jacob", "James", "Javier", "John", "Jonah", "Joseph", "Joshua", "Kenji",
+    "Kevin", "Liam", "Lucas", "Luis", "Marco", "Mark", "Mateo", "Matthew", "Michael", "Mohammed", "Nathan", "Noah",
+    "Omar", "Owen", "Patrick", "Paul", "Peter", "Rafael", "Ravi", "Richard", "Robert", "Samuel", "Sean", "Thomas",
+    "Timothy", "Tomas", "Victor", "William", "Yusuf"]
+FAMILY = ["Abernathy", "Adams", "Adeyemi", "Aguilar", "Alexander", "Allen", "Alvarado", "Alvarez", "Anderson",
+    "Andrews", "Armstrong", "Arnold", "Ashdown", "Bailey", "Baker", "Barnes", "Bell", "Bellweather", "Bennett",
+    "Berry", "Bianchi", "Black", "Boyd", "Bradley", "Brightwater", "Brooks", "Brown", "Bryant", "Burns", "Butler",
+    "Campbell", "Carpenter", "Carroll", "Carter", "Castellan", "Castillo", "Castro", "Chavez", "Chen", "Clark",
+    "Coldwell", "Cole", "Coleman", "Collins", "Contreras", "Cook", "Cooper", "Cox", "Crawford", "Cruz", "Cunningham",
+    "Daniels", "Davis", "Delacroix", "Delgado", "Diaz", "Dixon", "Duncan", "Dunmore", "Dunn", "Edwards", "Elliott",
+    "Ellis", "Emberly", "Evans", "Everhart", "Fairbanks", "Ferguson", "Fernandez", "Fisher", "Flores", "Ford",
+    "Foster", "Fox", "Freeman", "Galloway", "Garcia", "Gardner", "Garza", "Gibson", "Gomez", "Gonzalez", "Gordon",
+    "Graham", "Grant", "Gray", "Green", "Griffin", "Gutierrez", "Guzman", "Haddad", "Hall", "Hamilton", "Hansen",
+    "Harris", "Harrison", "Hart", "Hartwell", "Hawkins", "Hayes", "Henderson", "Henry", "Hernandez", "Herrera",
+    "Hicks", "Hill", "Hoffman", "Holmes", "Howard", "Hudson", "Hughes", "Hunt", "Hunter", "Ingram", "Ivanova",
+    "Jackson", "James", "Jenkins", "Jessup", "Jimenez", "Johnson", "Johnston", "Jones", "Jordan", "Kaur", "Kelley",
+    "Kelly", "Kennedy", "Kettering", "Kim", "King", "Knight", "Kowalski", "Lane", "Lawrence", "Lee", "Lewis",
+    "Lindqvist", "Long", "Lopez", "Marlowe", "Marshall", "Martin", "Martinez", "Mason", "Matthews", "McDonald",
+    "Medina", "Mendez", "Mendoza", "Mensah", "Meyer", "Miller", "Mills", "Mitchell", "Moore", "Morales", "Moreno",
+    "Morgan", "Morris", "Munoz", "Murphy", "Murray", "Myers", "Nakamura", "Nelson", "Nguyen", "Nichols", "Northcott",
+    "Novak", "Okafor", "Okonkwo", "Olson", "Ortiz", "Owens", "Palmer", "Parker", "Patel", "Patterson", "Payne",
+    "Pemberton", "Pena", "Perez", "Perkins", "Perry", "Peters", "Peterson", "Petrov", "Pham", "Phillips", "Pierce",
+    "Porter", "Powell", "Price", "Quayle", "Ramirez", "Ramos", "Ray", "Reed", "Reyes", "Reynolds", "Rice", "Richards",
+    "Richardson", "Riley", "Rivera", "Roberts", "Robertson", "Robinson", "Rodriguez", "Rogers", "Romero", "Rosales",
+    "Rose", "Ross", "Rossi", "Ruiz", "Russell", "Ryan", "Salazar", "Sanchez", "Sanders", "Sandoval", "Santos",
+    "Schmidt", "Scott", "Shaw", "Silva", "Simmons", "Simpson", "Singh", "Smith", "Snyder", "Soto", "Spencer",
+    "Stephens", "Stevens", "Stewart", "Stone", "Sullivan", "Taylor", "Thackeray", "Thomas", "Thompson", "Torres",
+    "Tran", "Tucker", "Turner", "Underhill", "Vargas", "Vasquez", "Wagner", "Walker", "Wallace", "Ward", "Warren",
+    "Washington", "Watson", "Weaver", "Webb", "Wells", "West", "White", "Whitlock", "Williams", "Willis", "Wilson",
+    "Wood", "Woods", "Wright", "Yamamoto", "Yarrow", "Young", "Zeller"]
+NICKNAMES = {"Alexander": "Alex", "Benjamin": "Ben", "Christopher": "Chris", "Daniel": "Dan", "Elizabeth": "Liz",
+    "Jennifer": "Jen", "Joseph": "Joe", "Katherine": "Kate", "Margaret": "Maggie", "Matthew": "Matt",
+    "Michael": "Mike", "Patricia": "Pat", "Richard": "Rick", "Robert": "Bob", "Samantha": "Sam", "Thomas": "Tom",
+    "Victoria": "Tori", "William": "Bill"}
+AREA_CODES = ["206", "253", "360", "425", "509", "564", "503", "541", "971", "208", "406", "415", "510", "650",
+    "707", "916", "907", "808"]  # each with 555-0100..0199, all fictional
+STREETS = ["Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Hemlock", "Juniper", "Madrona", "Maple", "Oak",
+    "Pine", "Spruce", "Willow", "Harbor", "Lake", "Summit", "Union"]
+CITIES = [("Seattle", "981"), ("Tacoma", "984"), ("Bellevue", "980"), ("Everett", "982"), ("Renton", "980"),
+    ("Olympia", "985"), ("Spokane", "992")]
+# fmt: on
+RELATIONSHIPS = ["Spouse", "Parent", "Sibling", "Partner", "Friend", "Child"]
+
+
+class SeedRefused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Size:
+    patients: int = 50_000
+    practitioners: int = 20
+    years: int = 10
+
+
+@dataclass
+class Staff:
+    practitioner: Practitioner
+    user_id: int
+    location_by_weekday: dict[int, Location]
+    busy: dict[int, int] = field(default_factory=dict)  # day ordinal -> bit mask of taken half hours
+
+
+@dataclass
+class Clinic:
+    organization: Organization
+    admin: User
+    front_desk: User
+    biller: User
+    staff: list[Staff]
+    payers: list[tuple[Payer, dict[str, Decimal], float]]
+    techniques: dict[str, Technique]
+    types: dict[str, AppointmentType]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _fields(row: dict, *skip: str) -> dict:
+    """A row as `fascia.records.chain.fields_of` reads the stored record (no id, no updated_at)."""
+    return {k: v for k, v in row.items() if k not in ("id", "updated_at", *skip)}
+
+
+def _phone(rng: random.Random) -> str:
+    return f"{rng.choice(AREA_CODES)}-555-01{rng.randint(0, 99):02d}"
+
+
+def _npi(rng: random.Random) -> str:
+    return with_check_digit("1" + "".join(str(rng.randint(0, 9)) for _ in range(8)))
+
+
+def _refuse_unless_empty() -> None:
+    if Organization.objects.exists() or Patient.objects.exists():
+        raise SeedRefused(
+            "This database already holds a clinic; `fascia seed` fills an empty one. Point FASCIA_DATABASE_URL "
+            "at a new database (after `fascia migrate`)."
+        )
+
+
+def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
+    """The organization and everything an admin sets up before the first patient, via the services."""
+    organization = Organization(
+        legal_name=ORGANIZATION,
+        tax_id="91-7654321",
+        group_npi=_npi(rng),
+        phone="253-555-0100",
+        address_line1="1200 Cedar Ridge Road",
+        city="Tacoma",
+        state="WA",
+        postal_code="98402",
+    )
+    organization.full_clean()
+    organization.save()
+    locations = [
+        Location.objects.create(
+            organization=organization,
+            name=name,
+            kind=kind,
+            place_of_service=pos,
+            phone=phone,
+            hours="Mon–Sat 7:00–20:00",
+            address_line1=street,
+            city=city,
+            state="WA",
+            postal_code=postal,
+        )
+        for name, kind, pos, phone, street, city, postal in [
+            (
+                "Cedar Ridge — Downtown",
+                Location.Kind.CLINIC,
+                "11",
+                "253-555-0101",
+                "1200 Cedar Ridge Road",
+                "Tacoma",
+                "98402",
+            ),
+            (
+                "Cedar Ridge Rehabilitation Center",
+                Location.Kind.REHABILITATION_CENTER,
+                "62",
+                "253-555-0102",
+                "88 Mill Street",
+                "Puyallup",
+                "98371",
+            ),
+        ]
+    ]
+
+    def staff(username: str, first: str, last: str, role: str, profile: dict | None = None) -> User:
+        return create_staff(
+            actor=None,
+            organization=organization,
+            role=role,
+            password=DEMO_PASSWORD,
+            practitioner_profile=profile,
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@cedarridge.example.org",
+            is_active=True,
+        )
+
+    admin = staff("admin", "Avery", "Lindqvist", Role.ADMIN)
+    front_desk = staff("frontdesk", "Felix", "Moreno", Role.FRONT_DESK)
+    biller = staff("billing", "Beatriz", "Okafor", Role.BILLING)
+    team = []
+    for number in range(1, size.practitioners + 1):
+        username = "therapist" if number == 1 else f"therapist{number:02d}"
+        sex_names = GIVEN_F if number % 2 else GIVEN_M
+        at = locations if number % 3 == 0 else [locations[number % 3 - 1]]
+        user = staff(
+            username,
+            sex_names[(number * 7) % len(sex_names)],
+            FAMILY[(number * 13) % len(FAMILY)],
+            Role.PRACTITIONER,
+            {
+                "credential_suffix": "LMT",
+                "npi": _npi(rng),
+                "taxonomy_code": "225700000X",
+                "license_number": f"MA{rng.randint(60000000, 60999999)}",
+                "license_state": "WA",
+                "locations": at,
+            },
+        )
+        practitioner = user.practitioner
+        _credentials(admin, practitioner, rng, today, size.years)
+        by_weekday = {weekday: at[weekday % len(at)] for weekday in WORKDAYS}
+        for weekday, location in by_weekday.items():
+            WorkingHours.objects.create(
+                practitioner=practitioner,
+                location=location,
+                weekday=weekday,
+                starts=OPENS,
+                ends=time(OPENS.hour + SLOTS // 2),
+            )
+        team.append(Staff(practitioner, user.pk, by_weekday))
+    # Seeded logins work as the demo's do: the password above, no two-factor prompt.
+    User.objects.filter(organization=organization).update(is_demo_account=True)
+    admin.refresh_from_db()
+    return Clinic(
+        organization=organization,
+        admin=admin,
+        front_desk=front_desk,
+        biller=biller,
+        staff=team,
+        payers=_payers(organization),
+        techniques={t.code: t for t in Technique.objects.all()},
+        types={t.code: t for t in AppointmentType.objects.all()},
+    )
+
+
+def _credentials(admin: User, practitioner: Practitioner, rng: random.Random, today: date, years: int) -> None:
+    """Two-year licenses back to before the first visit (the last one current), CPR, insurance and
+    the medical massage certification."""
+    expires = today + timedelta(days=rng.randint(120, 700))
+    while True:
+        issued = add_months(expires, -24) + timedelta(days=1)
+        save_credential(
+            actor=admin,
+            credential=Credential(
+                practitioner=practitioner,
+                kind=Credential.Kind.LICENSE,
+                name="Washington Licensed Massage Therapist",
+                issuing_body="Washington State Department of Health",
+                state="WA",
+                number=practitioner.license_number,
+                issued_on=issued,
+                expires_on=expires,
+            ),
+        )
+        if issued <= today - timedelta(days=366 * years + 30):
+            break
+        expires = issued - timedelta(days=1)
+    for kind, name, body, months, extra in [
+        (Credential.Kind.CPR, "CPR and first aid", "American Red Cross", 24, {}),
+        (
+            Credential.Kind.INSURANCE,
+            "Professional and general liability insurance",
+            "Evergreen Allied Health Mutual",
+            12,
+            {"coverage_limits": "$2M / $3M"},
+        ),
+        (Credential.Kind.SPECIALTY, "Certified Medical Massage Practitioner", "Medical Massage Board", 36, {}),
+    ]:
+        issued = today - timedelta(days=rng.randint(30, 300))
+        save_credential(
+            actor=admin,
+            credential=Credential(
+                practitioner=practitioner,
+                kind=kind,
+                specialty=Specialty.MEDICAL_MASSAGE if kind == Credential.Kind.SPECIALTY else "",
+                name=name,
+                issuing_body=body,
+                issued_on=issued,
+                expires_on=add_months(issued, months),
+                **extra,
+            ),
+        )
+
+
+def _payers(organization: Organization) -> list[tuple[Payer, dict[str, Decimal], float]]:
+    Fee.objects.bulk_create(
+        Fee(organization=organization, cpt_code=code, amount=Decimal(amount)) for code, amount in STANDARD_FEES.items()
+    )
+    payers = []
+    for number, (name, kind, payer_id, units, gp, share) in enumerate(PAYERS):
+        payer = Payer(
+            organization=organization,
+            name=name,
+            kind=kind,
+            payer_id=payer_id,
+            units_method=units,
+            requires_gp_modifier=gp,
+            timely_filing_days=365 if kind == Payer.Kind.MEDICAID else 90,
+            address_line1=f"PO Box {4100 + number * 17}",
+            city="Seattle",
+            state="WA",
+            postal_code="98111",
+        )
+        payer.full_clean()
+        payer.save()
+        payers.append((payer, fees_for(payer), share))
+    return payers
+
+
+@dataclass
+class Chain:
+    """A patient's seal chain as it grows."""
+
+    sequence: int = 0
+    last_hash: str = ""
+
+
+class Seeder:
+    def __init__(self, clinic: Clinic, rng: random.Random, size: Size, now: datetime) -> None:
+        self.c, self.rng, self.size = clinic, rng, size
+        self.now = now
+        self.zone = timezone.get_current_timezone()
+        self.today = timezone.localtime(now).date()
+        self.first_day = self.today - timedelta(days=round(365.25 * size.years))
+        self.w = BulkWriter()
+        self.screened: dict[tuple, list[screening.Finding]] = {}
+        self.diagnoses = {id(s): clean_diagnoses(diagnosis_codes(s)) for s in CARE_SCENARIOS}
+        self.remittances: dict[tuple[int, date], dict] = {}
+        self.skipped_visits = 0
+
+    def uuid(self) -> UUID:
+        return UUID(int=self.rng.getrandbits(128), version=4)
+
+    def at(self, day: date, slot: int, minutes: int = 0) -> datetime:
+        """The UTC moment of a half-hour slot of a local day."""
+        start = datetime.combine(day, OPENS, tzinfo=self.zone) + timedelta(minutes=30 * slot + minutes)
+        return _utc(datetime.combine(day, start.time(), tzinfo=self.zone))
+
+    # --- patients -----------------------------------------------------------------------------
+
+    def patient(self, number: int) -> None:
+        rng = self.rng
+        scenario = rng.choice(CARE_SCENARIOS)
+        sex = scenario.sex or rng.choice([Patient.Sex.FEMALE, Patient.Sex.MALE])
+        names = GIVEN_F if sex == Patient.Sex.FEMALE else GIVEN_M
+        given, family = rng.choice(names), rng.choice(FAMILY)
+        span = (self.today - self.first_day).days
+        arrival = self.first_day + timedelta(days=int(span * rng.random() ** 0.8))  # the clinic grew
+        city, zip_prefix = rng.choice(CITIES)
+        has_contact = rng.random() < 0.6
+        home = rng.choice(self.c.staff)
+        entered = _utc(datetime.combine(arrival, time(8), tzinfo=self.zone)) - timedelta(days=rng.randint(1, 10))
+        patient = Patient(
+            mrn=f"{number:07d}",
+            family_name=family,
+            given_name=given,
+            middle_name=rng.choice(names) if rng.random() < 0.3 else "",
+            preferred_name=NICKNAMES[given] if given in NICKNAMES and rng.random() < 0.4 else "",
+            phone=_phone(rng) if rng.random() < 0.95 else "",
+        )
+        patient.refresh_search_text()
+        age = rng.randint(19, 84)
+        front_desk = self.c.front_desk.pk
+        row = self.w.add(
+            Patient,
+            public_id=self.uuid(),
+            organization_id=self.c.organization.pk,
+            mrn=patient.mrn,
+            family_name=family,
+            given_name=given,
+            middle_name=patient.middle_name,
+            preferred_name=patient.preferred_name,
+            birth_date=arrival - timedelta(days=age * 365 + rng.randint(0, 364)),
+            sex=sex,
+            gender_identity=Patient.GenderIdentity.WOMAN if sex == Patient.Sex.FEMALE else Patient.GenderIdentity.MAN,
+            phone=patient.phone,
+            email=f"{given}.{family}{number % 100}@example.com".lower() if rng.random() < 0.8 else "",
+            emergency_contact_name=f"{rng.choice(GIVEN_F + GIVEN_M)} {family}" if has_contact else "",
+            emergency_contact_relationship=rng.choice(RELATIONSHIPS) if has_contact else "",
+            emergency_contact_phone=_phone(rng) if has_contact else "",
+            address_line1=f"{rng.randint(100, 9999)} {rng.choice(STREETS)} Street",
+            city=city,
+            state="WA",
+            postal_code=f"{zip_prefix}{rng.randint(1, 99):02d}",
+            preferred_location_id=home.location_by_weekday[0].pk,
+            preferred_practitioner_id=home.practitioner.pk,
+            is_active=rng.random() < 0.97,
+            search_text=patient.search_text,
+            created_by_id=front_desk,
+            updated_by_id=front_desk,
+            created_at=entered,
+        )
+        payer, fees, _ = rng.choices(self.c.payers, weights=[share for _, _, share in self.c.payers])[0]
+        coverage = self.w.add(
+            Coverage,
+            public_id=self.uuid(),
+            patient_id=row["id"],
+            payer_id=payer.pk,
+            member_id=f"{payer.payer_id}{rng.randint(10**8, 10**9 - 1)}",
+            group_number=f"G{rng.randint(1000, 9999)}" if payer.kind == Payer.Kind.COMMERCIAL else "",
+            starts_on=arrival - timedelta(days=rng.randint(30, 900)),
+            created_at=entered,
+        )
+        p = Person(row["id"], scenario, arrival, rng.randrange(SLOTS), (payer, fees, coverage["id"]))
+        self.history(p, entered)
+        day = arrival
+        for _ in range(rng.choices([1, 2, 3, 4], weights=[45, 30, 15, 10])[0]):
+            if day > self.today + timedelta(days=14):
+                break
+            last = self.episode(p, home if rng.random() < 0.8 else rng.choice(self.c.staff), day)
+            if last is None:
+                break
+            day = last + timedelta(days=rng.randint(90, 900))
+
+    def history(self, p: "Person", entered: datetime) -> None:
+        rng, add, actor = self.rng, self.w.add, self.c.front_desk.pk
+        scenario, arrival = p.scenario, p.arrival
+        common = {"patient_id": p.id, "created_by_id": actor, "updated_by_id": actor, "created_at": entered}
+        for description, code in scenario.conditions:
+            add(
+                Condition,
+                public_id=self.uuid(),
+                description=description,
+                icd10_code=icd10.normalize_code(code),
+                onset_date=arrival - timedelta(days=rng.randint(20, 900)),
+                **common,
+            )
+        for name, dose, flags in scenario.medications:
+            add(Medication, public_id=self.uuid(), name=name, dose=dose, **dict.fromkeys(flags, True), **common)
+        for procedure, region, days_before in scenario.surgeries:
+            add(
+                Surgery,
+                public_id=self.uuid(),
+                procedure=procedure,
+                body_region=region,
+                performed_on=arrival - timedelta(days=days_before),
+                **common,
+            )
+        for description, region in scenario.implants:
+            add(
+                Implant,
+                public_id=self.uuid(),
+                description=description,
+                body_region=region,
+                implanted_on=arrival - timedelta(days=rng.randint(30, 2000)),
+                **common,
+            )
+        if rng.random() < 0.25:
+            substance, category, reaction = rng.choice(ALLERGIES)
+            add(Allergy, public_id=self.uuid(), substance=substance, category=category, reaction=reaction, **common)
+        for kind in (Consent.Kind.TREATMENT, Consent.Kind.PRIVACY_NOTICE, Consent.Kind.CONTACT):
+            contact = kind == Consent.Kind.CONTACT
+            add(
+                Consent,
+                public_id=self.uuid(),
+                patient_id=p.id,
+                kind=kind,
+                date=arrival,
+                allow_email=contact and rng.random() < 0.85,
+                allow_sms=contact and rng.random() < 0.6,
+                allow_voicemail=contact and rng.random() < 0.5,
+                recorded_by_id=actor,
+                created_at=entered,
+            )
+
+    # --- screening ----------------------------------------------------------------------------
+
+    def screen(self, scenario: Scenario, arrival: date, code: str, region: str, day: date) -> list:
+        """The findings `screen_patient` gives on `day` for a patient of this scenario (cached:
+        only surgeries make them depend on the day)."""
+        since = (day - arrival).days if scenario.surgeries else None
+        key = (id(scenario), code, region, since)
+        found = self.screened.get(key)
+        if found is None:
+            facts = screening.PatientFacts(
+                conditions=tuple(screening.Condition(d, icd10.normalize_code(c)) for d, c in scenario.conditions),
+                medication_flags=frozenset(MEDICATION_FLAGS[f] for _, _, flags in scenario.medications for f in flags),
+                surgeries=tuple(screening.Surgery(p, r, arrival - timedelta(days=d)) for p, r, d in scenario.surgeries),
+                implant_regions=frozenset(r for _, r in scenario.implants),
+                pregnant=False,
+                pregnancy_weeks=None,
+                symptoms=frozenset(),
+                today=day,
+            )
+            technique = self.c.techniques[code]
+            engine = screening.Technique(code=technique.code, name=technique.name, tags=frozenset(technique.tags))
+            found = self.screened[key] = screening.screen(facts, engine, region, RULES)
+        return found
+
+    # --- the appointment book ---------------------------------------------------------------
+
+    def slot(self, staff: Staff, day: date, need: int, prefer: int) -> tuple[date, int] | None:
+        """Take the first free run of `need` half hours on `day` or one of the ten days after,
+        trying the patient's preferred time first."""
+        run = (1 << need) - 1
+        starts = SLOTS - need + 1
+        for offset in range(11):
+            d = day + timedelta(days=offset)
+            if d.weekday() not in WORKDAYS:
+                continue
+            mask = staff.busy.get(d.toordinal(), 0)
+            for i in range(starts):
+                s = (prefer + i) % starts
+                if not mask & (run << s):
+                    staff.busy[d.toordinal()] = mask | (run << s)
+                    return d, s
+        return None
+
+    def need(self, kind: str) -> int:
+        return -(-self.c.types[kind].minutes // 30)  # half hours, rounded up
+
+    def appointment(self, p: "Person", staff: Staff, kind: str, day: date, slot: int, **values: object) -> dict:
+        minutes = self.c.types[kind].minutes
+        start = self.at(day, slot)
+        status = values.pop("status", None) or (
+            Appointment.Status.BOOKED if start >= self.now else Appointment.Status.FULFILLED
+        )
+        done = status == Appointment.Status.FULFILLED
+        return self.w.add(
+            Appointment,
+            public_id=self.uuid(),
+            patient_id=p.id,
+            practitioner_id=staff.practitioner.pk,
+            location_id=staff.location_by_weekday[day.weekday()].pk,
+            appointment_type_id=self.c.types[kind].pk,
+            start_at=start,
+            end_at=start + timedelta(minutes=minutes),
+            status=status,
+            checked_in_at=start if done else None,
+            checked_out_at=start + timedelta(minutes=minutes) if done else None,
+            reminder_sent_at=start - timedelta(days=1) if start - timedelta(days=1) < self.now else None,
+            created_by_id=self.c.front_desk.pk,
+            created_at=min(start, self.now) - timedelta(days=self.rng.randint(2, 10)),
+            **values,
+        )
+
+    # --- an episode of care -------------------------------------------------------------------
+
+    def episode(self, p: "Person", staff: Staff, day: date) -> date | None:
+        """Evaluation, plan and visits from `day`; the day of the last visit, or None when the
+        practitioner's book is full."""
+        rng = self.rng
+        found = self.slot(staff, day, 2, p.prefer)
+        if found is None:
+            self.skipped_visits += 1
+            return None
+        day, slot = found
+        appointment = self.appointment(p, staff, "initial-evaluation", day, slot)
+        if appointment["status"] == Appointment.Status.BOOKED:
+            return day  # a new episode's evaluation, still to come
+        signer = staff.user_id
+        signed_at = appointment["end_at"]
+        evaluation, baseline = self.evaluation(p, staff, day, appointment)
+        planned = self.planned_techniques(p, day)
+        if not planned:
+            return day
+        weeks = rng.choice([3, 4, 5, 6])
+        plan_id = self.w.reserve(TreatmentPlan)
+        goals = self.goals(p, day, baseline)
+        kind = rng.choices([k for k, _ in FOLLOW_UPS], weights=[w for _, w in FOLLOW_UPS])[0]
+        visits = 2 * weeks
+        report_day, since_report = day, 0
+        status = TreatmentPlan.Status.ACTIVE
+        ended_at = None
+        visit_day = day + timedelta(days=rng.randint(2, 4))
+        for number in range(1, visits + 1):
+            if rng.random() < 0.09:  # cancelled or missed, then booked again on a later day
+                found = self.slot(staff, visit_day, self.need(kind), p.prefer)
+                if found is None:
+                    break
+                missed = self.at(*found) < self.now and rng.random() < 0.35
+                self.appointment(
+                    p,
+                    staff,
+                    kind,
+                    *found,
+                    plan_id=plan_id,
+                    status=Appointment.Status.NO_SHOW if missed else Appointment.Status.CANCELLED,
+                    cancel_reason="" if missed else rng.choice(["Sick", "Work conflict", "Car trouble", "Weather"]),
+                    late_cancellation=not missed and rng.random() < 0.3,
+                )
+                visit_day = found[0] + timedelta(days=1)
+            found = self.slot(staff, visit_day, self.need(kind), p.prefer)
+            if found is None:
+                self.skipped_visits += visits - number + 1
+                break
+            appointment = self.appointment(p, staff, kind, *found, plan_id=plan_id)
+            visit_day = found[0]
+            if appointment["status"] == Appointment.Status.FULFILLED:
+                since_report += 1
+                if number == visits:
+                    note_kind = VisitNote.Kind.DISCHARGE
+                elif since_report >= 10 or (visit_day - report_day).days >= 30:
+                    note_kind = VisitNote.Kind.PROGRESS
+                else:
+                    note_kind = VisitNote.Kind.FOLLOW_UP
+                note = self.note(p, staff, appointment, plan_id, note_kind, goals, visit_day, planned)
+                if note is not None and note["status"] == VisitNote.Status.SIGNED and note_kind != "follow-up":
+                    report_day, since_report = visit_day, 0
+                    if note_kind == VisitNote.Kind.DISCHARGE:
+                        status, ended_at = TreatmentPlan.Status.COMPLETED, note["signed_at"]
+            visit_day += timedelta(days=rng.choice([3, 4]))
+        if status == TreatmentPlan.Status.ACTIVE and visit_day < self.today - timedelta(days=14):
+            # The visits ran out without a discharge summary (a full book, a refused technique).
+            status, ended_at = TreatmentPlan.Status.DISCONTINUED, self.at(visit_day, 0)
+        self.w.add(
+            TreatmentPlan,
+            id=plan_id,
+            public_id=self.uuid(),
+            patient_id=p.id,
+            evaluation_id=evaluation["id"],
+            practitioner_id=staff.practitioner.pk,
+            status=status,
+            start_date=day,
+            visits_per_week=2,
+            duration_weeks=weeks,
+            planned_visits=visits,
+            re_evaluation_due=day + timedelta(weeks=weeks),
+            home_care=HOME_CARE[p.scenario.measure],
+            activated_at=signed_at + timedelta(minutes=5),
+            ended_at=ended_at,
+            end_reason={
+                TreatmentPlan.Status.COMPLETED: "Discharge summary",
+                TreatmentPlan.Status.DISCONTINUED: "Stopped coming",
+            }.get(status, ""),
+            created_by_id=signer,
+            created_at=signed_at,
+        )
+        for goal in goals:
+            self.w.add(Goal, plan_id=plan_id, **goal)
+        for code, region, findings in planned:
+            self.w.add(
+                PlannedTechnique,
+                plan_id=plan_id,
+                technique_id=self.c.techniques[code].pk,
+                region=region,
+                **self.screening_fields(findings),
+            )
+        return visit_day
+
+    def evaluation(self, p: "Person", staff: Staff, day: date, appointment: dict) -> tuple[dict, dict[str, dict]]:
+        rng, scenario = self.rng, p.scenario
+        complaints = complaints_of(scenario)
+        pain = rng.randint(4, 8)
+        start, signed_at = appointment["start_at"], appointment["end_at"]
+        evaluation = self.w.add(
+            Evaluation,
+            public_id=self.uuid(),
+            patient_id=p.id,
+            practitioner_id=staff.practitioner.pk,
+            kind=Evaluation.Kind.INITIAL,
+            status=Evaluation.Status.SIGNED,
+            evaluated_on=day,
+            chief_complaint=complaints[0][0],
+            history=f"{complaints[0][0]} for about {rng.randint(2, 30)} weeks; worse with prolonged positions.",
+            onset=onset_for(scenario),
+            patient_goals=rng.choice(["Sleep through the night", "Return to work without pain", "Garden again"]),
+            nprs_now=pain,
+            nprs_best=max(0, pain - rng.randint(2, 4)),
+            nprs_worst=min(10, pain + rng.randint(1, 2)),
+            body_marks=[{"region": region, "kind": "pain", "intensity": pain} for region in scenario.regions],
+            impression=f"Findings consistent with {complaints[0][0].lower()}; suitable for medical massage.",
+            prognosis=Evaluation.Prognosis.GOOD,
+            signed_by_id=staff.user_id,
+            signed_at=signed_at,
+            created_by_id=staff.user_id,
+            created_at=start,
+        )
+        diagnoses = [
+            self.w.add(Diagnosis, evaluation_id=evaluation["id"], rank=rank, code=code, description=description)
+            for rank, (code, description) in enumerate(self.diagnoses[id(scenario)], start=1)
+        ]
+        p.diagnoses = [d["code"] for d in diagnoses]
+        low, high = DEMO_ANSWERS[scenario.measure]
+        items = 3 if scenario.measure == "PSFS" else instrument(scenario.measure).item_count
+        measures = {
+            "NPRS": self.measure(p, staff, "NPRS", [pain], day, start, evaluation_id=evaluation["id"]),
+            scenario.measure: self.measure(
+                p,
+                staff,
+                scenario.measure,
+                [rng.randint(low, high) for _ in range(items)],
+                day,
+                start,
+                evaluation_id=evaluation["id"],
+            ),
+        }
+        content = {
+            **_fields(evaluation),
+            "diagnoses": [_fields(d, "evaluation_id") for d in diagnoses],
+            "measures": [_fields(m) for m in measures.values()],
+        }
+        self.seal(p, "evaluation", evaluation, f"Initial evaluation {day:%Y-%m-%d}", content, staff.user_id, signed_at)
+        return evaluation, measures
+
+    def measure(
+        self, p: "Person", staff: Staff, code: str, responses: list, day: date, at: datetime, **record: int
+    ) -> dict:
+        result = score(code, responses)
+        p.last_responses[code] = responses
+        return self.w.add(
+            MeasureResult,
+            public_id=self.uuid(),
+            patient_id=p.id,
+            instrument=result.instrument,
+            administered_on=day,
+            responses=list(responses),
+            activities=["Sitting at work", "Carrying groceries", "Sleeping"] if code == "PSFS" else [],
+            value=result.value,
+            band=result.band or "",
+            entered_by_id=staff.user_id,
+            created_at=at,
+            **record,
+        )
+
+    def planned_techniques(self, p: "Person", day: date) -> list[tuple[str, str, list]]:
+        """As the demo plans them: Swedish on the first region, one deeper technique per region,
+        each screened on the day (refused ones left out, cautions kept with a reason)."""
+        body = list(dict.fromkeys(body_region(r) for r in p.scenario.regions))
+        wanted = [("swedish", body[0])] + [
+            (self.rng.choice(["deep-tissue", "myofascial-release", "trigger-point"]), region) for region in body
+        ]
+        planned = []
+        for code, region in dict.fromkeys(wanted):
+            findings = self.screen(p.scenario, p.arrival, code, region, day)
+            if screening.worst_level(findings) not in (screening.Level.ABSOLUTE, screening.Level.LOCAL):
+                planned.append((code, region, findings))
+        return planned
+
+    @staticmethod
+    def screening_fields(findings: list) -> dict:
+        """What `check_techniques` stores of a screen: the worst level, the findings, the reason."""
+        level = screening.worst_level(findings)
+        return {
+            "screening_level": level.value if level else "",
+            "findings": [
+                {"rule": f.rule, "level": f.level.value, "reason": f.reason, "source": f.source} for f in findings
+            ],
+            "override_reason": LIGHT if level else "",
+        }
+
+    def goals(self, p: "Person", day: date, baseline: dict[str, dict]) -> list[dict]:
+        """A long-term goal on the complaint's instrument (1.5 × its MCID better) and a short-term one on pain."""
+        code = p.scenario.measure
+        inst = instrument(code)
+        start = baseline[code]["value"]
+        step = inst.mcid * 1.5
+        target = min(inst.score_max, start + step) if inst.higher_is_better else max(inst.score_min, start - step)
+        goals = []
+        if target != start:
+            goals.append(
+                {
+                    "term": Goal.Term.LONG,
+                    "measure": Goal.Measure.INSTRUMENT,
+                    "instrument": code,
+                    "description": f"Reach {target:g} on the {inst.name}",
+                    "baseline": start,
+                    "target": target,
+                    "target_date": day + timedelta(weeks=6),
+                }
+            )
+        pain = baseline["NPRS"]["value"]
+        goals.append(
+            {
+                "term": Goal.Term.SHORT,
+                "measure": Goal.Measure.INSTRUMENT,
+                "instrument": "NPRS",
+                "description": "Pain down to a level that allows normal sleep",
+                "baseline": pain,
+                "target": max(0.0, pain - 3),
+                "target_date": day + timedelta(weeks=3),
+            }
+        )
+        for goal in goals:
+            goal["id"] = self.w.reserve(Goal)
+            goal["status"] = Goal.Status.PROGRESSING
+        return goals
+
+    # --- visit notes --------------------------------------------------------------------------
+
+    def note(
+        self,
+        p: "Person",
+        staff: Staff,
+        appointment: dict,
+        plan_id: int,
+        kind: str,
+        goals: list[dict],
+        day: date,
+        planned: list[tuple[str, str, list]],
+    ) -> dict | None:
+        """The visit's note, as `write_note` in the demo fills it: the plan's techniques screened
+        on the day, minutes within the appointment; signed and sealed, except some of the last
+        three days' which wait as drafts."""
+        rng = self.rng
+        rows = []
+        for code, region, _ in planned:
+            findings = self.screen(p.scenario, p.arrival, code, region, day)
+            level = screening.worst_level(findings)
+            if level in (screening.Level.ABSOLUTE, screening.Level.LOCAL):
+                continue
+            base = region.removesuffix("-left").removesuffix("-right")
+            rows.append(
+                {
+                    "technique_id": self.c.techniques[code].pk,
+                    "region": region,
+                    "pressure": VisitTechnique.Pressure.LIGHT
+                    if level
+                    else rng.choice(PRESSURES.get(code, [VisitTechnique.Pressure.MODERATE])),
+                    "position": POSITIONS.get(base, VisitTechnique.Position.PRONE),
+                    "response": "",
+                    **self.screening_fields(findings),
+                }
+            )
+        if not rows:
+            return None
+        allowed = int((appointment["end_at"] - appointment["start_at"]).total_seconds() // 60)
+        total = rng.randrange(allowed - 10, allowed + 1, 5)
+        for row, minutes in zip(rows, split_minutes(total, len(rows), rng), strict=True):
+            row["minutes"] = minutes
+        before = max(0, p.pain - rng.randint(0, 1))
+        p.pain = max(1, before - (1 if rng.random() < 0.3 else 0))
+        signed = day < self.today - timedelta(days=2) or rng.random() < 0.6
+        signed_at = appointment["end_at"] + timedelta(minutes=rng.randint(5, 90))
+        if signed_at > self.now:
+            signed = False
+        note = self.w.add(
+            VisitNote,
+            public_id=self.uuid(),
+            patient_id=p.id,
+            practitioner_id=staff.practitioner.pk,
+            appointment_id=appointment["id"],
+            plan_id=plan_id,
+            kind=kind,
+            status=VisitNote.Status.SIGNED if signed else VisitNote.Status.DRAFT,
+            visited_on=day,
+            subjective=" ".join(rng.sample(SUBJECTIVE, k=2)),
+            nprs_before=before,
+            nprs_after=max(0, before - rng.randint(1, 2)),
+            response=rng.choice(RESPONSES),
+            assessment="Responding to treatment as expected; continue the plan.",
+            next_visit="Discharged to the home program."
+            if kind == VisitNote.Kind.DISCHARGE
+            else rng.choice(NEXT_VISITS),
+            home_care=HOME_CARE[p.scenario.measure],
+            recommendations="Keep up the home program; return if symptoms recur."
+            if kind == VisitNote.Kind.DISCHARGE
+            else "",
+            copied_from_id=p.last_note,
+            signed_by_id=staff.user_id if signed else None,
+            signed_at=signed_at if signed else None,
+            created_by_id=staff.user_id,
+            created_at=appointment["start_at"],
+        )
+        techniques = [self.w.add(VisitTechnique, note_id=note["id"], **row) for row in rows]
+        measures = []
+        if kind != VisitNote.Kind.FOLLOW_UP:
+            measures = [self.retake(p, staff, note, goals, before)]
+        if not signed:
+            return note
+        p.last_note = note["id"]
+        content = {
+            **_fields(note),
+            "techniques": [_fields(t, "note_id") for t in techniques],
+            "measures": [_fields(m) for m in measures],
+        }
+        label = f"{VisitNote.Kind(kind).label} {day:%Y-%m-%d}"
+        self.seal(p, "visit-note", note, label, content, staff.user_id, signed_at)
+        self.claim(p, staff, appointment, note, techniques)
+        return note
+
+    def retake(self, p: "Person", staff: Staff, note: dict, goals: list[dict], pain: int) -> dict:
+        """The long-term goal's instrument again, a little better than last time, and each goal judged."""
+        code = next((g["instrument"] for g in goals if g["term"] == Goal.Term.LONG), "NPRS")
+        inst = instrument(code)
+        if code == "NPRS":
+            responses = [pain]
+        else:
+            sign = 1 if inst.higher_is_better else -1
+            responses = [
+                min(inst.high, max(inst.low, a + sign * self.rng.randint(0, BETTER_BY[code])))
+                for a in p.last_responses[code]
+            ]
+        measure = self.measure(
+            p, staff, code, responses, note["visited_on"], note["created_at"], visit_note_id=note["id"]
+        )
+        progress = []
+        for goal in goals:
+            value = pain if goal["instrument"] == "NPRS" else measure["value"]
+            higher = instrument(goal["instrument"]).higher_is_better
+            met = value >= goal["target"] if higher else value <= goal["target"]
+            goal["status"] = Goal.Status.MET if met else Goal.Status.PROGRESSING
+            progress.append(
+                {
+                    "goal": goal["id"],
+                    "status": goal["status"],
+                    "note": f"{goal['instrument']} now {value:g}; target {goal['target']:g}.",
+                }
+            )
+        note["goal_progress"] = progress
+        return measure
+
+    def seal(self, p: "Person", kind: str, record: dict, label: str, content: dict, by: int, at: datetime) -> None:
+        previous = p.chain.last_hash
+        p.chain.sequence += 1
+        p.chain.last_hash = link_hash(previous, content)
+        self.w.add(
+            Seal,
+            patient_id=p.id,
+            sequence=p.chain.sequence,
+            kind=kind,
+            record_id=record["public_id"],
+            record_label=label[:200],
+            previous_hash=previous,
+            content_hash=p.chain.last_hash,
+            sealed_at=at,
+            sealed_by_id=by,
+        )
+
+    # --- claims and payments ------------------------------------------------------------------
+
+    def claim(self, p: "Person", staff: Staff, appointment: dict, note: dict, techniques: list[dict]) -> None:
+        """One claim per visit to the patient's payer, as far along as its age allows."""
+        day = note["visited_on"]
+        age = (self.today - day).days
+        if age < 4:
+            return  # still waiting on the billing queue
+        rng = self.rng
+        payer, fees, coverage_id = p.billing
+        codes = {t.pk: t.cpt_code for t in self.c.techniques.values()}
+        lines = lines_from(
+            *code_minutes((codes[t["technique_id"]], t["region"], t["minutes"]) for t in techniques), payer, fees
+        )
+        if age <= 10:
+            status = S.READY if rng.random() < 0.85 else S.DRAFT
+        elif age <= 40:
+            status = rng.choices([S.SUBMITTED, S.ACCEPTED, S.REJECTED], weights=[88, 8, 4])[0]
+        else:
+            status = rng.choices([S.PAID, S.PARTIALLY_PAID, S.DENIED, S.APPEALED, S.CLOSED], weights=[80, 6, 5, 2, 7])[
+                0
+            ]
+        created = _utc(datetime.combine(day + timedelta(days=rng.randint(1, 3)), time(9), tzinfo=self.zone))
+        submitted = created + timedelta(days=rng.randint(0, 2), hours=2)
+        paid_on = (submitted + timedelta(days=rng.randint(14, 30))).date()
+        claim_id = self.w.reserve(Claim)
+        line_rows = []
+        pointers = list(range(1, min(len(p.diagnoses), 4) + 1))
+        location = staff.location_by_weekday[day.weekday()]
+        for line in lines:
+            line_rows.append(
+                {
+                    "claim_id": claim_id,
+                    "note_id": note["id"],
+                    "service_date": day,
+                    "cpt_code": line.cpt_code,
+                    "modifiers": line.modifiers,
+                    "units": line.units,
+                    "minutes": line.minutes,
+                    "diagnosis_pointers": pointers,
+                    "place_of_service": location.place_of_service,
+                    "rendering_id": staff.practitioner.pk,
+                    "fee": line.fee,
+                    "amount": line.amount,
+                }
+            )
+        charge = sum((r["amount"] for r in line_rows), Decimal("0"))
+        events = [("", S.DRAFT, created, "1 visit(s)")]
+        if status != S.DRAFT:
+            events.append((S.DRAFT, S.READY, created, ""))
+        if status not in (S.DRAFT, S.READY):
+            events.append((S.READY, S.SUBMITTED, submitted, ""))
+        paid = owed = Decimal("0")
+        if status in (S.ACCEPTED, S.REJECTED):
+            events.append((S.SUBMITTED, status, submitted + timedelta(days=2), ""))
+        elif status in (S.PAID, S.PARTIALLY_PAID, S.DENIED, S.APPEALED, S.CLOSED):
+            paid, owed, adjustments = self.pay(line_rows, status)
+            remittance = self.remittance(payer, paid_on)
+            answer = S.DENIED if status in (S.APPEALED, S.CLOSED) else status
+            events.append(
+                (
+                    S.SUBMITTED,
+                    answer,
+                    remittance["created_at"],
+                    f"835 {remittance['trace_number']}: paid {paid}, patient owes {owed}",
+                )
+            )
+            if status == S.APPEALED:
+                events.append(
+                    (
+                        S.DENIED,
+                        S.APPEALED,
+                        remittance["created_at"] + timedelta(days=3),
+                        "Appealed with the plan of care",
+                    )
+                )
+            elif status == S.CLOSED:
+                events.append(
+                    (S.DENIED, S.CLOSED, remittance["created_at"] + timedelta(days=3), "Written off: not covered")
+                )
+            self.w.add(
+                Posting,
+                remittance_id=remittance["id"],
+                claim_id=claim_id,
+                claim_number=f"{claim_id:08d}",
+                status_code="4" if answer == S.DENIED else "1",
+                charged=charge,
+                paid=paid,
+                patient_responsibility=owed,
+                payer_claim_number=f"{payer.payer_id}{claim_id:010d}",
+                adjustments=adjustments,
+            )
+            remittance["total_paid"] += paid
+        for row in line_rows:
+            self.w.add(ClaimLine, **row)
+        for from_status, to_status, at, text in events:
+            self.w.add(
+                ClaimEvent,
+                claim_id=claim_id,
+                from_status=from_status,
+                to_status=to_status,
+                at=at,
+                actor_id=self.c.biller.pk,
+                note=text,
+            )
+        self.w.add(
+            Claim,
+            id=claim_id,
+            public_id=self.uuid(),
+            organization_id=self.c.organization.pk,
+            number=f"{claim_id:08d}",
+            patient_id=p.id,
+            coverage_id=coverage_id,
+            payer_id=payer.pk,
+            plan_id=note["plan_id"],
+            status=status,
+            payer_claim_number=f"{payer.payer_id}{claim_id:010d}"
+            if status not in (S.DRAFT, S.READY, S.SUBMITTED, S.REJECTED)
+            else "",
+            diagnoses=p.diagnoses,
+            submitted_at=submitted if status not in (S.DRAFT, S.READY) else None,
+            paid=paid,
+            patient_responsibility=owed,
+            created_by_id=self.c.biller.pk,
+            created_at=created,
+        )
+
+    @staticmethod
+    def pay(lines: list[dict], status: str) -> tuple[Decimal, Decimal, list[dict]]:
+        """What the payer pays per line: 80 % of the charge allowed, 20 % of that the patient's
+        coinsurance; a partial payment covers the first line only; a denial pays nothing."""
+        cent = Decimal("0.01")
+        paid = owed = Decimal("0")
+        adjustments = []
+
+        def adjust(where: str, group: str, reason: str, amount: Decimal) -> None:
+            text = describe_adjustment(group, reason)
+            adjustments.append({"where": where, "group": group, "reason": reason, "amount": str(amount), "text": text})
+
+        if status in (S.DENIED, S.APPEALED, S.CLOSED):
+            adjust("claim", "CO", "50", sum((line["amount"] for line in lines), Decimal("0")))
+            return paid, owed, adjustments
+        for number, line in enumerate(lines):
+            if status == S.PARTIALLY_PAID and number > 0:
+                continue
+            allowed = (line["amount"] * ALLOWED).quantize(cent)
+            patient = (allowed * COINSURANCE).quantize(cent)
+            line["paid"] = allowed - patient
+            paid, owed = paid + line["paid"], owed + patient
+            where = f"{line['cpt_code']} {line['service_date']:%Y-%m-%d}"
+            adjust(where, "CO", "45", line["amount"] - allowed)
+            adjust(where, "PR", "2", patient)
+        return paid, owed, adjustments
+
+    def remittance(self, payer: Payer, paid_on: date) -> dict:
+        """The payer's weekly 835 (its Monday), written at the end with its total."""
+        monday = paid_on - timedelta(days=paid_on.weekday())
+        key = (payer.pk, monday)
+        found = self.remittances.get(key)
+        if found is None:
+            trace = f"{payer.payer_id}{monday:%Y%m%d}"
+            found = self.remittances[key] = {
+                "id": self.w.reserve(Remittance),
+                "organization_id": self.c.organization.pk,
+                "digest": hashlib.sha256(f"seed {trace}".encode()).hexdigest(),
+                "filename": f"{trace.lower()}.835",
+                "payer_name": payer.name,
+                "trace_number": trace,
+                "payment_date": monday,
+                "total_paid": Decimal("0"),
+                "imported_by_id": self.c.biller.pk,
+                "created_at": _utc(datetime.combine(monday, time(10), tzinfo=self.zone)),
+            }
+        return found
+
+    def finish(self) -> None:
+        for row in self.remittances.values():
+            self.w.add(Remittance, **row)
+        self.w.finish()
+
+
+@dataclass
+class Person:
+    """What the seeder keeps of a patient while writing their years of care."""
+
+    id: int
+    scenario: Scenario
+    arrival: date
+    prefer: int  # the half hour they like to come
+    billing: tuple[Payer, dict[str, Decimal], int]
+    pain: int = 6
+    diagnoses: list[str] = field(default_factory=list)
+    last_responses: dict[str, list] = field(default_factory=dict)
+    last_note: int | None = None
+    chain: Chain = field(default_factory=Chain)
+
+
+def seed(size: Size, *, seed: int = 1, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Fill an empty database with a clinic of `size`; returns the rows written per model."""
+    _refuse_unless_empty()
+    rng = random.Random(seed)
+    now = timezone.now().replace(microsecond=0)
+    with transaction.atomic():
+        clinic = _clinic(size, rng, timezone.localdate())
+        seeder = Seeder(clinic, rng, size, now)
+        for number in range(1, size.patients + 1):
+            seeder.patient(number)
+            if progress and (number % 500 == 0 or number == size.patients):
+                progress(number, size.patients)
+        seeder.finish()
+        Organization.objects.filter(pk=clinic.organization.pk).update(mrn_counter=size.patients)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return seeder.w.counts()
