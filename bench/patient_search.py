@@ -6,7 +6,7 @@ Two measurements for each search term, in milliseconds (time.perf_counter):
   query  the search alone: first page of 25 from fascia.patients.queries.search_patients() and its count.
 
 Prints a table, writes bench/results/patient_search.json and the results table in bench/README.md.
-Exits 1 when the median page time is over the budget. Normally run by bench/run (after seed_patients.py).
+Exits 1 when the median page time is over the budget. Normally run by bench/run (after `fascia seed`).
 """
 
 import argparse
@@ -27,7 +27,6 @@ from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
-from seed_patients import FRONT_DESK_USERNAME  # noqa: E402
 
 from fascia.core.models import User  # noqa: E402
 from fascia.patients.models import Patient  # noqa: E402
@@ -37,7 +36,7 @@ BUDGET_MS = 50.0  # median of the page request, at 50,000 patients on PostgreSQL
 PAGE_SIZE = 25  # as fascia.patients.views.PAGE_SIZE
 MODES = ("page", "query")
 
-# Fragments of the seeded names (bench/seed_patients.py), 3 to 6 letters, as people type them.
+# Fragments of the seeded names (`fascia seed`, fascia/demo/seed.py), 3 to 6 letters, as people type them.
 # "ngu", "hern" and "yarr" each match one family name only: slow when PostgreSQL walks the name-order index
 # down to it (whether it does depends on the ANALYZE sample).
 NAME_FRAGMENTS = ["ell", "ngu", "okaf", "hern", "marlo", "richar", "yarr"]
@@ -217,7 +216,7 @@ def main() -> int:
     load_before = load_average()
     if load_before > len(os.sched_getaffinity(0)) / 2:
         print(f"patient_search: load average {load_before:.1f}: other work will slow the figures", file=sys.stderr)
-    user = User.objects.select_related("organization").get(username=FRONT_DESK_USERNAME)
+    user = User.objects.select_related("organization").get(username="frontdesk")  # the front desk of `fascia seed`
     terms = choose_terms(user)
     with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
         measure(terms, user, args.repeat, args.warmup)

@@ -37,7 +37,7 @@ from fascia.core.models import Location, Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.core.services import create_staff
-from fascia.demo.bulk import BulkWriter
+from fascia.demo.bulk import BulkWriter, loading
 from fascia.demo.loader import (
     ALLERGIES,
     DEMO_ANSWERS,
@@ -136,6 +136,34 @@ CITIES = [("Seattle", "981"), ("Tacoma", "984"), ("Bellevue", "980"), ("Everett"
     ("Olympia", "985"), ("Spokane", "992")]
 # fmt: on
 RELATIONSHIPS = ["Spouse", "Parent", "Sibling", "Partner", "Friend", "Child"]
+
+
+# Every model the seeder writes in bulk.
+SEEDED = [
+    Patient,
+    Condition,
+    Medication,
+    Surgery,
+    Implant,
+    Allergy,
+    Consent,
+    Coverage,
+    Evaluation,
+    Diagnosis,
+    MeasureResult,
+    TreatmentPlan,
+    Goal,
+    PlannedTechnique,
+    Appointment,
+    VisitNote,
+    VisitTechnique,
+    Seal,
+    Claim,
+    ClaimLine,
+    ClaimEvent,
+    Remittance,
+    Posting,
+]
 
 
 class SeedRefused(Exception):
@@ -390,7 +418,7 @@ class Chain:
 
 class Seeder:
     def __init__(self, clinic: Clinic, rng: random.Random, size: Size, now: datetime) -> None:
-        self.c, self.rng, self.size = clinic, rng, size
+        self.c, self.rng = clinic, rng
         self.now = now
         self.zone = timezone.get_current_timezone()
         self.today = timezone.localtime(now).date()
@@ -399,15 +427,15 @@ class Seeder:
         self.screened: dict[tuple, list[screening.Finding]] = {}
         self.diagnoses = {id(s): clean_diagnoses(diagnosis_codes(s)) for s in CARE_SCENARIOS}
         self.remittances: dict[tuple[int, date], dict] = {}
-        self.skipped_visits = 0
+        self.unplaced_visits = 0  # planned visits no free slot within ten days could take
 
     def uuid(self) -> UUID:
         return UUID(int=self.rng.getrandbits(128), version=4)
 
-    def at(self, day: date, slot: int, minutes: int = 0) -> datetime:
-        """The UTC moment of a half-hour slot of a local day."""
-        start = datetime.combine(day, OPENS, tzinfo=self.zone) + timedelta(minutes=30 * slot + minutes)
-        return _utc(datetime.combine(day, start.time(), tzinfo=self.zone))
+    def at(self, day: date, slot: int) -> datetime:
+        """The UTC moment a half-hour slot of a local day starts."""
+        minutes = OPENS.hour * 60 + 30 * slot
+        return _utc(datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.zone))
 
     # --- patients -----------------------------------------------------------------------------
 
@@ -615,7 +643,7 @@ class Seeder:
         rng = self.rng
         found = self.slot(staff, day, 2, p.prefer)
         if found is None:
-            self.skipped_visits += 1
+            self.unplaced_visits += 1
             return None
         day, slot = found
         appointment = self.appointment(p, staff, "initial-evaluation", day, slot)
@@ -655,7 +683,7 @@ class Seeder:
                 visit_day = found[0] + timedelta(days=1)
             found = self.slot(staff, visit_day, self.need(kind), p.prefer)
             if found is None:
-                self.skipped_visits += visits - number + 1
+                self.unplaced_visits += visits - number + 1
                 break
             appointment = self.appointment(p, staff, kind, *found, plan_id=plan_id)
             visit_day = found[0]
@@ -1187,21 +1215,28 @@ class Person:
     chain: Chain = field(default_factory=Chain)
 
 
-def seed(size: Size, *, seed: int = 1, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-    """Fill an empty database with a clinic of `size`; returns the rows written per model."""
+@dataclass(frozen=True)
+class Seeded:
+    rows: dict[str, int]  # by model label
+    unplaced_visits: int
+
+
+def seed(size: Size, *, seed: int = 1, progress: Callable[[int, int], None] | None = None) -> Seeded:
+    """Fill an empty database with a clinic of `size`."""
     _refuse_unless_empty()
     rng = random.Random(seed)
     now = timezone.now().replace(microsecond=0)
     with transaction.atomic():
         clinic = _clinic(size, rng, timezone.localdate())
         seeder = Seeder(clinic, rng, size, now)
-        for number in range(1, size.patients + 1):
-            seeder.patient(number)
-            if progress and (number % 500 == 0 or number == size.patients):
-                progress(number, size.patients)
-        seeder.finish()
+        with loading(SEEDED):
+            for number in range(1, size.patients + 1):
+                seeder.patient(number)
+                if progress and (number % 500 == 0 or number == size.patients):
+                    progress(number, size.patients)
+            seeder.finish()
         Organization.objects.filter(pk=clinic.organization.pk).update(mrn_counter=size.patients)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return seeder.w.counts()
+    return Seeded(seeder.w.counts(), seeder.unplaced_visits)

@@ -43,7 +43,7 @@ def seeded_clinic(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]
     """A small seeded clinic, written once for the module and rolled back after it."""
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), transaction.atomic(), fast:
-        yield seed(SMALL, seed=7)
+        yield seed(SMALL, seed=7).rows
         transaction.set_rollback(True)
 
 

@@ -49,14 +49,15 @@ class Command(BaseCommand):
             sys.stderr.flush()
 
         try:
-            counts = seed(size, seed=options["seed"], progress=progress)
+            seeded = seed(size, seed=options["seed"], progress=progress)
         except SeedRefused as e:
             raise CommandError(str(e)) from None
         elapsed = time.monotonic() - started
-        rows = sum(counts.values())
-        self.stdout.write(f"Seeded {rows:,} rows in {elapsed:.0f} s:")
-        for label, count in sorted(counts.items(), key=lambda item: -item[1]):
+        self.stdout.write(f"Seeded {sum(seeded.rows.values()):,} rows in {elapsed:.0f} s:")
+        for label, count in sorted(seeded.rows.items(), key=lambda item: -item[1]):
             self.stdout.write(f"  {count:>10,}  {label}")
+        if seeded.unplaced_visits:
+            self.stdout.write(f"{seeded.unplaced_visits:,} planned visits found no free slot and were left out.")
         self.stdout.write(
             f"Logins (password {DEMO_PASSWORD}): admin, frontdesk, billing, therapist, "
             + (f"therapist02 … therapist{size.practitioners:02d}" if size.practitioners > 1 else "")
