@@ -12,7 +12,7 @@ from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.practitioners.models import Practitioner
 
-pytest_plugins = ["fascia.browser"]  # the browser and page fixtures
+pytest_plugins = ["fascia.browser", "fascia.core.tests.faults"]  # browser and page; app_server
 
 PASSWORD = "correct-horse-battery"
 
