@@ -6,6 +6,7 @@ from django.db import transaction
 from fascia.billing import x12
 from fascia.billing.models import Claim, Payer
 from fascia.billing.services import BillingError, export_claims
+from fascia.lib.files import publish, stage
 
 
 class Command(BaseCommand):
@@ -46,19 +47,31 @@ class Command(BaseCommand):
                     "export one practice's with --claim. Nothing was exported."
                 )
             claims, left = claims[: x12.MAX_CLAIMS], max(len(claims) - x12.MAX_CLAIMS, 0)
+        staged = None
         try:
-            # The file is written inside the transaction: if it cannot be, no claim is marked sent.
+            # The whole file is on disk, under a hidden name, before the claims are committed as
+            # submitted, and takes its name only after the commit: a crash at any moment leaves no
+            # file for claims still ready (they would be sent twice), and a committed batch always
+            # has its content in the database (the billing page serves it) and in a complete file.
             with transaction.atomic():
                 batch = export_claims(actor=None, claims=claims, resubmit=resubmit)
-                with out.open("x", encoding="ascii", newline="") as f:  # "x": never overwrite another batch
-                    f.write(batch.content)
+                staged = stage(out, batch.content, encoding="ascii")
         except BillingError as e:
             raise CommandError(f"{e} No file was written.") from None
-        except FileExistsError:
-            raise CommandError(f"{out} appeared meanwhile; name a new file. Nothing was exported.") from None
+        except Exception as e:
+            if staged is not None:  # written, but the commit failed
+                staged.unlink(missing_ok=True)
+            if isinstance(e, OSError):
+                raise CommandError(f"Cannot write {out}: {e}. Nothing was exported.") from None
+            raise
+        try:
+            publish(staged, out)
         except OSError as e:
-            out.unlink(missing_ok=True)
-            raise CommandError(f"Cannot write {out}: {e}. Nothing was exported.") from None
+            raise CommandError(
+                f"The claims were marked submitted in 837P batch {batch.control_number:09d}, but {out} could not "
+                f"be written ({'it appeared meanwhile' if isinstance(e, FileExistsError) else e}). "
+                f"The file is {staged}; the batch can also be downloaded from the billing page."
+            ) from None
         self.stdout.write(f"Wrote {len(claims)} claim(s) to {out}: 837P control number {batch.control_number:09d}.")
         if left:
             self.stdout.write(f"{left} more ready claim(s) did not fit in one file; run the command again.")
