@@ -12,7 +12,7 @@ class EvaluationsConfig(AppConfig):
         from fascia.patients import chart
         from fascia.records import chain
 
-        chain.register("evaluation", Evaluation, evaluation_content)
+        chain.register("evaluation", Evaluation, evaluation_content, prefetch=("diagnoses", "measures"))
         chain.register("evaluation-addendum", Addendum, chain.fields_of)
 
         chart.register(

@@ -12,7 +12,7 @@ class VisitsConfig(AppConfig):
         from fascia.visits.models import NoteAddendum, VisitNote
         from fascia.visits.queries import chart_context, note_content
 
-        chain.register("visit-note", VisitNote, note_content)
+        chain.register("visit-note", VisitNote, note_content, prefetch=("techniques", "measures"))
         chain.register("visit-addendum", NoteAddendum, chain.fields_of)
         chart.register(
             chart.ChartSection(

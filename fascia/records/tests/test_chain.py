@@ -7,7 +7,9 @@ from fascia.core.models import Organization, User
 from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.models import Diagnosis
 from fascia.evaluations.tests.factories import complete_draft
+from fascia.measures.models import MeasureResult
 from fascia.patients.tests.factories import PatientFactory
+from fascia.records import chain
 from fascia.records.chain import verify
 from fascia.records.models import Seal
 from fascia.visits import services as visit_services
@@ -66,3 +68,27 @@ def test_a_forged_hash_shows_as_a_broken_link(records: dict) -> None:
     Seal.objects.filter(kind="visit-note").update(content_hash="0" * 64)
     problems = verify(all_seals())
     assert {p.seal.kind for p in problems} == {"visit-note", "visit-addendum"}
+
+
+def test_a_changed_measure_is_reported(tess: User, organization: Organization) -> None:
+    patient = PatientFactory(organization=organization)
+    draft = complete_draft(tess, patient)
+    evaluation_services.record_evaluation_measure(actor=tess, evaluation=draft, instrument="NPRS", responses=[6])
+    evaluation_services.record_evaluation_measure(actor=tess, evaluation=draft, instrument="ODI", responses=[2] * 10)
+    evaluation_services.sign_evaluation(actor=tess, evaluation=draft)
+    assert verify(all_seals()) == []
+    MeasureResult.objects.filter(evaluation=draft, instrument="NPRS").update(value=2)
+    assert [p.seal.kind for p in verify(all_seals())] == ["evaluation"]
+
+
+def test_the_chain_holds_across_the_chunks_verify_reads(records: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records are read a chunk of seals at a time (here 3 and 1); the 4th seal, in the second
+    chunk, is still checked against the 3rd."""
+    monkeypatch.setattr(chain, "VERIFY_CHUNK", 3)
+    assert verify(all_seals()) == []
+    Seal.objects.filter(kind="visit-note").update(content_hash="0" * 64)
+    problems = verify(all_seals())
+    assert [(p.seal.kind, p.message[:24]) for p in problems] == [
+        ("visit-note", "The record's content no "),
+        ("visit-addendum", "The chain is broken here"),
+    ]
