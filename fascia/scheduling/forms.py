@@ -33,7 +33,10 @@ class BookingForm(StyledForm):
             user__organization=organization, user__is_active=True
         ).select_related("user")
         self.fields["location"].queryset = organization.locations.filter(is_active=True)
-        self.fields["room"].queryset = Room.objects.filter(location__organization=organization, is_active=True)
+        # A room's label names its location: read with it, not once per room.
+        self.fields["room"].queryset = Room.objects.filter(
+            location__organization=organization, is_active=True
+        ).select_related("location")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -60,7 +63,10 @@ class RescheduleForm(StyledForm):
             user__organization=organization, user__is_active=True
         ).select_related("user")
         self.fields["location"].queryset = organization.locations.filter(is_active=True)
-        self.fields["room"].queryset = Room.objects.filter(location__organization=organization, is_active=True)
+        # A room's label names its location: read with it, not once per room.
+        self.fields["room"].queryset = Room.objects.filter(
+            location__organization=organization, is_active=True
+        ).select_related("location")
 
 
 class FreeSlotForm(StyledForm):
