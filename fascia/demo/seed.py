@@ -505,7 +505,7 @@ class Seeder:
         p = Person(row["id"], scenario, arrival, rng.randrange(SLOTS), (payer, fees, coverage["id"]))
         self.history(p, entered)
         day = arrival
-        for _ in range(rng.choices([1, 2, 3, 4], weights=[45, 30, 15, 10])[0]):
+        for _ in range(rng.choices([1, 2, 3, 4], weights=[35, 30, 20, 15])[0]):
             if day > self.today + timedelta(days=14):
                 break
             last = self.episode(p, home if rng.random() < 0.8 else rng.choice(self.c.staff), day)
@@ -655,7 +655,7 @@ class Seeder:
         planned = self.planned_techniques(p, day)
         if not planned:
             return day
-        weeks = rng.choice([3, 4, 5, 6])
+        weeks = rng.choice([3, 4, 5, 6, 8])
         plan_id = self.w.reserve(TreatmentPlan)
         goals = self.goals(p, day, baseline)
         kind = rng.choices([k for k, _ in FOLLOW_UPS], weights=[w for _, w in FOLLOW_UPS])[0]
