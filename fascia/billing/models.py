@@ -268,6 +268,8 @@ class Claim(TimestampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         permissions = [("submit_claim", "Mark claims ready, export and post payments")]
+        # The work queue and the AR report read the claims of a few statuses out of years of paid ones.
+        indexes = [models.Index(fields=["organization", "status", "created_at"], name="claim_status")]
 
     def __str__(self) -> str:
         return f"Claim {self.number}"

@@ -1,9 +1,10 @@
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -56,39 +57,76 @@ def notes_to_bill(organization: Organization) -> list[dict]:
     return list(by_patient.values())
 
 
-def queue(organization: Organization) -> dict:
-    """The billing work queue: four queries however many claims."""
-    claims = list(
+# The parts of the work queue, in the order the page shows them: what each holds.
+QUEUE_PARTS = {
+    "failing": Q(status=S.DRAFT) & ~Q(problems=[]),
+    "clean_drafts": Q(status=S.DRAFT, problems=[]),
+    "ready": Q(status=S.READY),
+    "resubmit": Q(status__in=[S.REJECTED, S.DENIED]),
+    "waiting": Q(status__in=OPEN),
+}
+QUEUE_ROWS = 25  # claims shown in each part of the queue, oldest first; the rest a page at a time
+
+
+def queue_claims(organization: Organization, part: str) -> QuerySet[Claim]:
+    """One part of the work queue, oldest first."""
+    return (
         claims_of(organization)
-        .exclude(status__in=[S.PAID, S.CLOSED])
+        .filter(QUEUE_PARTS[part])
         .select_related("patient", "payer")
         .prefetch_related("lines")
-        .order_by("created_at")
+        .order_by("created_at", "pk")
     )
-    grouped: dict[str, list[Claim]] = defaultdict(list)
-    for claim in claims:
-        grouped[claim.status].append(claim)
-    return {
-        "to_bill": notes_to_bill(organization),
-        "failing": [c for c in grouped[S.DRAFT] if c.problems],
-        "clean_drafts": [c for c in grouped[S.DRAFT] if not c.problems],
-        "ready": grouped[S.READY],
-        "resubmit": grouped[S.REJECTED] + grouped[S.DENIED],
-        "waiting": [c for status in OPEN for c in grouped[status]],
-    }
+
+
+def queue(organization: Organization) -> dict:
+    """The billing work queue: the oldest QUEUE_ROWS claims of each part and how many it holds. A clinic
+    has thousands of claims waiting for payers; the page stays the same size however many there are."""
+    # Only the statuses the queue shows: the claim_status index skips the years of paid and closed claims.
+    counts = (
+        claims_of(organization)
+        .filter(status__in=[s for s in S.values if s not in (S.PAID, S.CLOSED)])
+        .aggregate(**{part: Count("pk", filter=condition) for part, condition in QUEUE_PARTS.items()})
+    )
+    parts = {part: list(queue_claims(organization, part)[:QUEUE_ROWS]) if counts[part] else [] for part in QUEUE_PARTS}
+    return {"to_bill": notes_to_bill(organization), **parts, "counts": counts, "rows": QUEUE_ROWS}
 
 
 AGING_BUCKETS = [(0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+")]
 
 
 def aging(organization: Organization, today: date) -> dict:
-    """Accounts receivable by payer and age of the claim (days since it was sent): one query."""
+    """Accounts receivable by payer and age of the claim (days since it was sent, or drafted when it was
+    never sent, in the clinic's calendar): summed by the database in two queries, however many claims."""
+    bucket = Case(
+        *[
+            When(sent__gte=today - timedelta(days=high), then=Value(label))
+            for low, high, label in AGING_BUCKETS
+            if high is not None
+        ],
+        default=Value(AGING_BUCKETS[-1][2]),
+        output_field=CharField(),
+    )
+    open_claims = claims_of(organization).filter(status__in=OPEN)
+    sent = TruncDate(Coalesce("submitted_at", "created_at"))
+    charged = (
+        ClaimLine.objects.filter(claim__in=open_claims)
+        .annotate(sent=TruncDate(Coalesce("claim__submitted_at", "claim__created_at")))
+        .annotate(bucket=bucket)
+        .values_list("claim__payer__name", "bucket")
+        .annotate(amount=Sum("amount"))
+    )
+    paid = (
+        open_claims.annotate(sent=sent)
+        .annotate(bucket=bucket)
+        .values_list("payer__name", "bucket")
+        .annotate(amount=Sum("paid"))
+    )
     rows: dict[str, dict[str, Decimal]] = defaultdict(lambda: {label: Decimal("0") for *_, label in AGING_BUCKETS})
-    claims = claims_of(organization).filter(status__in=OPEN).select_related("payer").prefetch_related("lines")
-    for claim in claims:
-        age = (today - (claim.submitted_at.date() if claim.submitted_at else claim.created_at.date())).days
-        label = next(label for low, high, label in AGING_BUCKETS if age >= low and (high is None or age <= high))
-        rows[claim.payer.name][label] += claim.balance
+    for payer, label, amount in charged.order_by():
+        rows[payer][label] += amount
+    for payer, label, amount in paid.order_by():
+        rows[payer][label] -= amount
     totals = {label: sum((r[label] for r in rows.values()), Decimal("0")) for *_, label in AGING_BUCKETS}
     return {"buckets": [label for *_, label in AGING_BUCKETS], "rows": sorted(rows.items()), "totals": totals}
 

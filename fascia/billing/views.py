@@ -2,6 +2,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,11 +30,29 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.patients.queries import get_patient_for_user
 
+PART_PAGE_SIZE = 50
+QUEUE_TITLES = {
+    "failing": "Claims failing the scrubber",
+    "clean_drafts": "Drafts that pass: mark them ready",
+    "ready": "Ready to send",
+    "resubmit": "Rejected or denied: fix and resubmit, appeal or close",
+    "waiting": "Waiting for the payer",
+}
+
 
 @staff_view(roles.VIEW_CLAIM)
 @require_GET
 def queue(request: ClinicRequest) -> HttpResponse:
-    context = {**queries.queue(request.organization), "can_submit": request.user.has_perm(roles.SUBMIT_CLAIM)}
+    """The work queue; ?part=waiting (or another part) lists all of that part, a page at a time."""
+    can_submit = request.user.has_perm(roles.SUBMIT_CLAIM)
+    part = request.GET.get("part", "")
+    if part in queries.QUEUE_PARTS:
+        page = Paginator(queries.queue_claims(request.organization, part), PART_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        context = {"part": part, "title": QUEUE_TITLES[part], "page": page, "show_problems": part == "failing"}
+        return render(request, "billing/queue_part.html", context)
+    context = {**queries.queue(request.organization), "titles": QUEUE_TITLES, "can_submit": can_submit}
     return render(request, "billing/queue.html", context)
 
 

@@ -1,4 +1,5 @@
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from fascia.billing import services
+from fascia.billing import queries, services
 from fascia.billing.era import write_835
 from fascia.billing.models import Authorization, Claim, Coverage, Payer
 from fascia.billing.tests.factories import billable_patient
@@ -200,3 +201,50 @@ def test_the_chart_warns_as_an_authorization_runs_out(client: Client, tess: User
     chart = client.get(coverage.patient.get_chart_url()).content.decode()
     assert "Authorization AUTH-3: 2 of 3 visits billed" in chart
     assert "running out" in chart
+
+
+def _submitted_claims(tess: User, bill: User, organization: Organization, n: int) -> list[Claim]:
+    claims = []
+    for _ in range(n):
+        coverage = billable_patient(tess, organization, start=recent(), visits=1)
+        notes = services.unbilled_notes(coverage.patient, coverage)
+        claims.append(services.create_claim(actor=bill, coverage=coverage, notes=notes))
+    Claim.objects.filter(pk__in=[c.pk for c in claims]).update(status=Claim.Status.SUBMITTED)
+    return claims
+
+
+def test_the_queue_shows_the_oldest_of_each_part_and_pages_through_the_rest(
+    client: Client, tess: User, bill: User, organization: Organization, monkeypatch
+) -> None:
+    monkeypatch.setattr(queries, "QUEUE_ROWS", 2)
+    claims = _submitted_claims(tess, bill, organization, 3)
+    login(client, bill)
+    page = client.get(reverse("billing:queue"))
+    assert page.context["waiting"] == claims[:2]  # the oldest first
+    assert page.context["counts"]["waiting"] == 3
+    assert "All 3, oldest first" in page.content.decode()
+    part = client.get(reverse("billing:queue"), {"part": "waiting"})
+    assert part.status_code == 200
+    assert list(part.context["page"]) == claims
+    assert claims[2].number in part.content.decode()
+
+
+def test_ar_aging_sums_what_each_claim_still_owes_by_days_since_it_was_sent(
+    tess: User, bill: User, organization: Organization
+) -> None:
+    today = timezone.localdate()
+    ages = [0, 30, 31, 90, 91, 400]
+    claims = _submitted_claims(tess, bill, organization, len(ages) + 1)
+    for claim, age in zip(claims, ages, strict=False):
+        sent = timezone.make_aware(datetime.combine(today - timedelta(days=age), time(23, 30)))
+        Claim.objects.filter(pk=claim.pk).update(submitted_at=sent, paid=Decimal("10.00"))
+    Claim.objects.filter(pk=claims[-1].pk).update(status=Claim.Status.PAID)  # paid claims are not receivable
+    owed = [claim.total_charge - Decimal("10.00") for claim in claims]
+    report = queries.aging(organization, today)
+    assert report["totals"] == {
+        "0-30": owed[0] + owed[1],
+        "31-60": owed[2],
+        "61-90": owed[3],
+        "90+": owed[4] + owed[5],
+    }
+    assert sum(sum(row.values()) for _, row in report["rows"]) == sum(owed[:-1])
