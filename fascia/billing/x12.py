@@ -25,7 +25,10 @@ from fascia.lib.contact import digits_only
 from fascia.practitioners.models import Practitioner
 
 VERSION = "005010X222A1"
-MAX_CLAIMS = 100  # per billing provider (2000A) loop
+# Claims (CLM segments) in one transaction set: the 837P guide (005010X222A1) sets 5000. Its
+# limit of 100 is on loop 2300 under one subscriber (2000B) or patient (2000C) loop; every claim here has
+# its own subscriber loop, so it never applies (pyx12 checks both).
+MAX_CLAIMS = 5000
 MAX_LINES = 50  # per claim (2400 loops)
 MAX_DIAGNOSES = 12  # HI01-HI12
 RECEIVER_ID = "CLEARINGHOUSE"  # ISA08/GS03/1000B until a clearinghouse assigns one
@@ -271,7 +274,7 @@ def build_837(
     if not claims:
         raise ValueError("An 837P needs at least one claim.")
     if len(claims) > MAX_CLAIMS:
-        raise ValueError(f"{len(claims)} claims is more than the {MAX_CLAIMS} one 837P billing provider may hold.")
+        raise ValueError(f"{len(claims)} claims is more than the {MAX_CLAIMS} one 837P transaction set may hold.")
     if len({claim.organization_id for claim in claims}) > 1:
         raise ValueError("The claims belong to more than one practice; write one 837P per practice.")
     if not 1 <= control_number <= 999_999_999:

@@ -52,15 +52,18 @@ def assert_all_sent(claims: list[Claim]) -> Batch:
     return batch
 
 
-# The export's writes in order: the batch, then per claim its batch link, its status and history.
+# The export's writes in order: the batch, then every claim's batch link and status (one statement),
+# their history (one statement) and their audit entries.
 BEFORE_COMMIT = [
     KillAt(sql=r'^INSERT INTO "billing_batch"', after=True),
-    KillAt(sql=r'^UPDATE "billing_claim" SET .*"status" = ', nth=2, after=True),  # the last claim's status
+    KillAt(sql=r'^UPDATE "billing_claim" SET .*"status" = ', after=True),
+    KillAt(sql=r'^INSERT INTO "billing_claimevent"', after=True),
 ]
+KILL_IDS = ["after-batch", "after-statuses", "after-history"]
 
 
 class TestExportPage:
-    @pytest.mark.parametrize("kill_at", BEFORE_COMMIT, ids=["after-batch", "after-last-status"])
+    @pytest.mark.parametrize("kill_at", BEFORE_COMMIT, ids=KILL_IDS)
     def test_cut_short_it_sends_nothing(
         self, app_server: AppServer, bill: User, claims: list[Claim], kill_at: KillAt
     ) -> None:
@@ -88,7 +91,7 @@ class TestExportCommand:
     def visible(self, folder: Path) -> list[str]:
         return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
-    @pytest.mark.parametrize("kill_at", BEFORE_COMMIT, ids=["after-batch", "after-last-status"])
+    @pytest.mark.parametrize("kill_at", BEFORE_COMMIT, ids=KILL_IDS)
     def test_cut_short_in_the_database_it_writes_and_sends_nothing(
         self, app_server: AppServer, claims: list[Claim], tmp_path: Path, kill_at: KillAt
     ) -> None:

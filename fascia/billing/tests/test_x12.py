@@ -434,11 +434,19 @@ class TestExport:
         claim.refresh_from_db()
         assert (claim.status, claim.batch, Batch.objects.count()) == (S.READY, None, 0)
 
-    def test_more_than_100_claims_is_refused(self, tess: User, bill: User, organization: Organization) -> None:
+    def test_more_than_5000_claims_is_refused(self, tess: User, bill: User, organization: Organization) -> None:
         claim = ready_claim(tess, bill, organization)
-        with pytest.raises(ValueError, match="101 claims is more than the 100"):
-            build_837([claim] * 101, control_number=1, now=NOW, sender_id="123456789", receiver_id="CLEARINGHOUSE")
-        assert build_837([claim] * 100, control_number=1, now=NOW, sender_id="123456789", receiver_id="CH01")
+        with pytest.raises(ValueError, match="5001 claims is more than the 5000"):
+            build_837([claim] * 5001, control_number=1, now=NOW, sender_id="123456789", receiver_id="CLEARINGHOUSE")
+
+    def test_more_than_100_claims_go_in_one_valid_file(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        # Loop 2300 repeats at most 100 times under one subscriber; each claim has its own subscriber loop.
+        claim = ready_claim(tess, bill, organization)
+        text = build_837([claim] * 101, control_number=1, now=NOW, sender_id="123456789", receiver_id="CH01")
+        assert text.count("~CLM*") == 101
+        assert validate_837(text) == []
 
     def test_a_broken_claim_fails_validation_and_nothing_is_marked(
         self, tess: User, bill: User, organization: Organization
