@@ -8,8 +8,9 @@ transaction. Callers run inside `transaction.atomic()`.
 """
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import Any
 
 from django.core.management.color import no_style
@@ -98,9 +99,10 @@ class BulkWriter:
             table = self._tables[model] = _Table(model)
         return table
 
-    def add(self, model: type[models.Model], **values: Any) -> dict:
-        """A new row with the model's defaults under `values` and the next id; returned so the
-        caller can refer to it (its id) and hash it (its values)."""
+    def add(self, model: type[models.Model], **values: Any) -> Mapping[str, Any]:
+        """A new row with the model's defaults under `values` and the next id (or `id=` reserved
+        earlier); returned read-only so the caller can refer to it (its id) and hash it (its values)
+        but not change it: it may already be written."""
         table = self._table(model)
         row = {**table.defaults, **values}
         for name, factory in table.factories.items():
@@ -114,7 +116,7 @@ class BulkWriter:
         table.rows.append(row)
         if len(table.rows) >= BATCH:
             self._write(table)
-        return row
+        return MappingProxyType(row)
 
     def reserve(self, model: type[models.Model]) -> int:
         """An id for a row added later (`add(model, id=…)`), so others can refer to it first."""

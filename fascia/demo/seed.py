@@ -925,8 +925,18 @@ class Seeder:
         signed_at = appointment["end_at"] + timedelta(minutes=rng.randint(5, 90))
         if signed_at > self.now:
             signed = False
+        note_id = self.w.reserve(VisitNote)
+        measures, progress = [], []
+        if kind != VisitNote.Kind.FOLLOW_UP:
+            measure, progress = self.retake(p, staff, note_id, day, appointment["start_at"], goals, before)
+            measures = [measure]
+            if signed:  # signing sets the goals' statuses
+                for goal, judged in zip(goals, progress, strict=True):
+                    goal["status"] = judged["status"]
         note = self.w.add(
             VisitNote,
+            id=note_id,
+            goal_progress=progress,
             public_id=self.uuid(),
             patient_id=p.id,
             practitioner_id=staff.practitioner.pk,
@@ -953,10 +963,7 @@ class Seeder:
             created_by_id=staff.user_id,
             created_at=appointment["start_at"],
         )
-        techniques = [self.w.add(VisitTechnique, note_id=note["id"], **row) for row in rows]
-        measures = []
-        if kind != VisitNote.Kind.FOLLOW_UP:
-            measures = [self.retake(p, staff, note, goals, before)]
+        techniques = [self.w.add(VisitTechnique, note_id=note_id, **row) for row in rows]
         if not signed:
             return note
         p.last_note = note["id"]
@@ -970,7 +977,9 @@ class Seeder:
         self.claim(p, staff, appointment, note, techniques)
         return note
 
-    def retake(self, p: "Person", staff: Staff, note: dict, goals: list[dict], pain: int) -> dict:
+    def retake(
+        self, p: "Person", staff: Staff, note_id: int, day: date, at: datetime, goals: list[dict], pain: int
+    ) -> tuple[dict, list[dict]]:
         """The long-term goal's instrument again, a little better than last time, and each goal judged."""
         code = next((g["instrument"] for g in goals if g["term"] == Goal.Term.LONG), "NPRS")
         inst = instrument(code)
@@ -982,24 +991,20 @@ class Seeder:
                 min(inst.high, max(inst.low, a + sign * self.rng.randint(0, BETTER_BY[code])))
                 for a in p.last_responses[code]
             ]
-        measure = self.measure(
-            p, staff, code, responses, note["visited_on"], note["created_at"], visit_note_id=note["id"]
-        )
+        measure = self.measure(p, staff, code, responses, day, at, visit_note_id=note_id)
         progress = []
         for goal in goals:
             value = pain if goal["instrument"] == "NPRS" else measure["value"]
             higher = instrument(goal["instrument"]).higher_is_better
             met = value >= goal["target"] if higher else value <= goal["target"]
-            goal["status"] = Goal.Status.MET if met else Goal.Status.PROGRESSING
             progress.append(
                 {
                     "goal": goal["id"],
-                    "status": goal["status"],
+                    "status": Goal.Status.MET if met else Goal.Status.PROGRESSING,
                     "note": f"{goal['instrument']} now {value:g}; target {goal['target']:g}.",
                 }
             )
-        note["goal_progress"] = progress
-        return measure
+        return measure, progress
 
     def seal(self, p: "Person", kind: str, record: dict, label: str, content: dict, by: int, at: datetime) -> None:
         previous = p.chain.last_hash

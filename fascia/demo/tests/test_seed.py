@@ -20,6 +20,7 @@ from fascia.billing.models import Claim, ClaimEvent, Posting
 from fascia.billing.scrubber import scrub
 from fascia.billing.services import TRANSITIONS
 from fascia.core.models import User
+from fascia.demo import bulk
 from fascia.demo.seed import SeedRefused, Size, seed
 from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.models import Evaluation
@@ -40,9 +41,12 @@ TECHNIQUE_FIELDS = ("technique_id", "region", "minutes", "pressure", "position",
 
 @pytest.fixture(scope="module")
 def seeded_clinic(django_db_setup, django_db_blocker) -> Iterator[dict[str, int]]:
-    """A small seeded clinic, written once for the module and rolled back after it."""
+    """A small seeded clinic, written once for the module and rolled back after it. Written in
+    batches of 50 rows, so that, as at full size, many rows are written before their record is
+    finished (and sealed)."""
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), transaction.atomic(), fast:
+    with django_db_blocker.unblock(), transaction.atomic(), fast, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bulk, "BATCH", 50)
         yield seed(SMALL, seed=7).rows
         transaction.set_rollback(True)
 
