@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting
+from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting, Remittance
 from fascia.core.models import Organization, User
 from fascia.patients.models import Patient
 from fascia.visits.models import VisitNote
@@ -131,12 +131,30 @@ def aging(organization: Organization, today: date) -> dict:
     return {"buckets": [label for *_, label in AGING_BUCKETS], "rows": sorted(rows.items()), "totals": totals}
 
 
-def denials(organization: Organization) -> list[tuple[str, int, Decimal]]:
-    """Adjustments by reason across posted remittances, most frequent first: (reason in words, count, amount)."""
+def recent_remittances(organization: Organization, count: int = 20) -> list[Remittance]:
+    """The latest posted files with how many claim payments each posted (`posted`) and only the
+    postings that need a look (`unmatched`: no claim, or lines that matched none): a weekly file
+    holds hundreds. Two queries."""
+    unmatched = Posting.objects.filter(Q(claim__isnull=True) | ~Q(unmatched_lines=[])).select_related("claim")
+    return list(
+        Remittance.objects.filter(organization=organization)
+        .annotate(posted=Count("postings"))
+        .prefetch_related(Prefetch("postings", queryset=unmatched, to_attr="unmatched"))[:count]
+    )
+
+
+DENIAL_PERIODS = (30, 90, 365)  # days the denials report looks back, the first the default
+
+
+def denials(organization: Organization, since: date) -> list[tuple[str, int, Decimal]]:
+    """Adjustments by reason in the remittances paid since `since`, most frequent first: (reason
+    in words, count, amount). A period, not all time: a clinic asks what payers deny now, and ten
+    years of postings are too many to read for a page."""
     counts: Counter[str] = Counter()
     amounts: dict[str, Decimal] = defaultdict(Decimal)
-    for posting in Posting.objects.filter(remittance__organization=organization).only("adjustments"):
-        for adjustment in posting.adjustments:
+    postings = Posting.objects.filter(remittance__organization=organization, remittance__payment_date__gte=since)
+    for adjustments in postings.values_list("adjustments", flat=True).iterator(chunk_size=2000):
+        for adjustment in adjustments:
             if adjustment["group"] == "PR":
                 continue  # the patient's share is not a denial
             key = f"{adjustment['group']}-{adjustment['reason']}: {adjustment['text']}"

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from uuid import UUID
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from fascia.billing.forms import (
     RemittanceForm,
     StatusForm,
 )
-from fascia.billing.models import Authorization, Batch, Claim, Coverage, Fee, InjuryCase, Payer, Remittance
+from fascia.billing.models import Authorization, Batch, Claim, Coverage, Fee, InjuryCase, Payer
 from fascia.billing.posting import import_835
 from fascia.billing.remittance import RemittanceError
 from fascia.billing.statement import render_statement
@@ -191,16 +192,21 @@ def remittances(request: ClinicRequest) -> HttpResponse:
         else:
             messages.success(request, f"Posted {remittance.postings.count()} claim payment(s) from {upload.name}.")
             return redirect("billing:remittances")
-    recent = list(Remittance.objects.filter(organization=request.organization).prefetch_related("postings__claim")[:20])
+    recent = queries.recent_remittances(request.organization)
     return render(request, "billing/remittances.html", {"form": form, "remittances": recent})
 
 
 @staff_view(roles.VIEW_CLAIM)
 @require_GET
 def reports(request: ClinicRequest) -> HttpResponse:
+    today = timezone.localdate()
+    days = request.GET.get("days", "")
+    days = int(days) if days.isdigit() and int(days) in queries.DENIAL_PERIODS else queries.DENIAL_PERIODS[0]
     context = {
-        "aging": queries.aging(request.organization, timezone.localdate()),
-        "denials": queries.denials(request.organization),
+        "aging": queries.aging(request.organization, today),
+        "denials": queries.denials(request.organization, today - timedelta(days=days)),
+        "days": days,
+        "periods": queries.DENIAL_PERIODS,
     }
     return render(request, "billing/reports.html", context)
 

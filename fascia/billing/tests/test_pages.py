@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from fascia.billing import queries, services
 from fascia.billing.era import write_835
-from fascia.billing.models import Authorization, Claim, Coverage, Payer
+from fascia.billing.models import Authorization, Claim, Coverage, Payer, Remittance
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Organization, User
@@ -104,8 +104,15 @@ def test_posting_an_835_from_the_page(client: Client, tess: User, bill: User, or
     assert Claim.objects.get(pk=claim.pk).status == "paid"
     again = client.post(reverse("billing:remittances"), {"file": SimpleUploadedFile("era.835", text.encode())})
     assert "already posted" in again.content.decode()
-    reports = client.get(reverse("billing:reports"))
-    assert reports.status_code == 200
+    page = client.get(reverse("billing:remittances")).content.decode()
+    assert "1 claim payment posted, all matched." in page
+    reason = next(a for a in claim.postings.get().adjustments if a["group"] != "PR")
+    shown = f"{reason['group']}-{reason['reason']}: {reason['text']}"
+    assert shown in client.get(reverse("billing:reports")).content.decode()
+    # The denials report looks back over a period: last 30 days unless asked for 90 or 365.
+    Remittance.objects.update(payment_date=timezone.localdate() - timedelta(days=100))
+    assert shown not in client.get(reverse("billing:reports"), {"days": "90"}).content.decode()
+    assert shown in client.get(reverse("billing:reports"), {"days": "365"}).content.decode()
 
 
 def test_front_desk_adds_coverage_from_the_chart(client: Client, frank: User, tess: User, organization) -> None:
