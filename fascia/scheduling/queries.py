@@ -42,29 +42,34 @@ def day_grid(location: Location, day: date, appointments: list[Appointment], slo
     while moment < start.replace(hour=20):
         slots.append(moment)
         moment += timedelta(minutes=slot_minutes)
-    holding = [a for a in appointments if a.status in Appointment.HOLDING]
+    # Each practitioner's own appointments: a day has 52 rows of a column per practitioner, so a cell
+    # looks through a few appointments, not the whole location's.
+    holding: dict[int, list[Appointment]] = {p.pk: [] for p in practitioners}
+    for a in appointments:
+        if a.status in Appointment.HOLDING:
+            holding[a.practitioner_id].append(a)
+    names = {p.pk: str(p) for p in practitioners}
     now = timezone.now()
     rows = []
     for slot in slots:
         slot_end = slot + timedelta(minutes=slot_minutes)
         cells = []
         for practitioner in practitioners:
-            starting = next(
-                (a for a in holding if a.practitioner_id == practitioner.pk and slot <= a.start_at < slot_end), None
-            )
-            busy = starting is None and any(
-                a.practitioner_id == practitioner.pk and a.start_at < slot < a.end_at for a in holding
-            )
+            theirs = holding[practitioner.pk]
+            starting = next((a for a in theirs if slot <= a.start_at < slot_end), None)
+            busy = starting is None and any(a.start_at < slot < a.end_at for a in theirs)
             cells.append(
                 {
                     "practitioner": practitioner,
+                    "name": names[practitioner.pk],
                     "appointment": starting,
                     "busy": busy,
                     "steps": STEPS.get(starting.status, []) if starting else [],
                     "can_cancel": bool(starting) and starting.status == Appointment.Status.BOOKED,
                 }
             )
-        rows.append({"time": slot, "cells": cells, "past": slot_end <= now})
+        label = f"{timezone.localtime(slot):%H:%M}"
+        rows.append({"time": slot, "label": label, "cells": cells, "past": slot_end <= now})
     cancelled = [a for a in appointments if a.status not in Appointment.HOLDING]
     return {"columns": practitioners, "rows": rows, "cancelled": cancelled}
 

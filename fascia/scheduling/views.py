@@ -45,16 +45,26 @@ def day(request: ClinicRequest) -> HttpResponse:
         locations[0] if locations else None,
     )
     appointments = list(appointments_on(request.user, day).filter(location=location)) if location else []
+    can_book = request.user.has_perm(roles.BOOK_APPOINTMENT)
+    grid = day_grid(location, day, appointments, SLOT_MINUTES) if location else {"columns": [], "rows": []}
+    if can_book and location:
+        # Every free slot to come links to the booking form: a thousand links on a busy day, made here
+        # once rather than reversed and formatted by the template cell by cell.
+        book = f"{reverse('scheduling:book')}?location={location.public_id}&day={day:%Y-%m-%d}"
+        for row in grid["rows"]:
+            for cell in row["cells"] if not row["past"] else []:
+                if not (cell["appointment"] or cell["busy"]):
+                    cell["book"] = f"{book}&practitioner={cell['practitioner'].public_id}&start={row['label']}"
     context = {
         "day": day,
         "previous": day - timedelta(days=1),
         "next": day + timedelta(days=1),
         "locations": locations,
         "location": location,
-        "can_book": request.user.has_perm(roles.BOOK_APPOINTMENT),
+        "can_book": can_book,
         "can_write_notes": request.user.has_perm(roles.ADD_NOTE),
-        "waitlist": waitlist_for(request.user, day, location) if request.user.has_perm(roles.BOOK_APPOINTMENT) else [],
-        **(day_grid(location, day, appointments, SLOT_MINUTES) if location else {"columns": [], "rows": []}),
+        "waitlist": waitlist_for(request.user, day, location) if can_book else [],
+        **grid,
     }
     return render(request, "scheduling/day.html", context)
 
