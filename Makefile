@@ -19,6 +19,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
 run: $(VENV)/.installed
 	mkdir -p var && rm -f var/test.sqlite3*  # a run cut short leaves WAL files behind
 	FASCIA_DEBUG=True $(FASCIA) migrate --no-input -v 0
@@ -39,7 +43,7 @@ lint: $(VENV)/.installed-test
 chromium:
 	@scripts/ensure-chromium
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-bench
 	bench/run
 
 clean:
