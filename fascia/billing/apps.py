@@ -7,8 +7,12 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from fascia.billing.queries import chart_context
+        from fascia.billing.services import note_signed
         from fascia.core import roles
         from fascia.patients import chart
+        from fascia.visits import signals
+
+        signals.note_signed.connect(note_signed, dispatch_uid="fascia.billing.note_signed")
 
         chart.register(
             chart.ChartSection(

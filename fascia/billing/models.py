@@ -345,6 +345,22 @@ class Remittance(TimestampedModel):
         return f"835 from {self.payer_name or 'payer'} {self.trace_number}"
 
 
+class UnbilledVisit(models.Model):
+    """A signed visit on no claim yet: the billing queue's "visits ready to bill", kept as notes
+    are signed and billed (`fascia.billing.services`), so the queue reads these few rows instead of
+    setting every note of the clinic's years against every claim line."""
+
+    note = models.OneToOneField("visits.VisitNote", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    visited_on = models.DateField()
+
+    class Meta:
+        ordering = ["visited_on"]
+
+    def __str__(self) -> str:
+        return f"Unbilled visit {self.visited_on:%Y-%m-%d}"
+
+
 class Posting(models.Model):
     """What a remittance says about one claim (835 CLP): matched to the claim, or listed as unmatched."""
 

@@ -3,15 +3,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting, Remittance
+from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting, Remittance, UnbilledVisit
 from fascia.core.models import Organization, User
 from fascia.patients.models import Patient
-from fascia.visits.models import VisitNote
 
 S = Claim.Status
 OPEN = (S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_PAID, S.APPEALED)  # waiting for the payer
@@ -35,24 +34,20 @@ def get_claim(organization: Organization, public_id: UUID) -> Claim:
 def notes_to_bill(organization: Organization) -> list[dict]:
     """Patients with signed visit notes on no claim yet, and whether they have insurance to bill:
     two queries."""
-    on_claim = ClaimLine.objects.filter(note=OuterRef("pk")).exclude(
-        claim__status=S.CLOSED, claim__submitted_at__isnull=True
-    )
-    notes = (
-        VisitNote.objects.filter(patient__organization=organization, status=VisitNote.Status.SIGNED)
-        .exclude(Exists(on_claim))
+    unbilled = (
+        UnbilledVisit.objects.filter(patient__organization=organization)
         .select_related("patient")
         .prefetch_related(Prefetch("patient__coverages", queryset=Coverage.objects.select_related("payer")))
         .order_by("patient__family_name", "patient_id", "visited_on")
     )
     by_patient: dict[int, dict] = {}
-    for note in notes:
+    for visit in unbilled:
         row = by_patient.setdefault(
-            note.patient_id, {"patient": note.patient, "visits": 0, "first": note.visited_on, "coverage": None}
+            visit.patient_id, {"patient": visit.patient, "visits": 0, "first": visit.visited_on, "coverage": None}
         )
         row["visits"] += 1
         row["coverage"] = row["coverage"] or next(
-            (c for c in note.patient.coverages.all() if c.rank == 1 and c.is_active_on(note.visited_on)), None
+            (c for c in visit.patient.coverages.all() if c.rank == 1 and c.is_active_on(visit.visited_on)), None
         )
     return list(by_patient.values())
 

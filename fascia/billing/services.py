@@ -11,7 +11,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.billing import x12
 from fascia.billing.charges import fees_for, lines_for
-from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer
+from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer, UnbilledVisit
 from fascia.billing.scrubber import scrub
 from fascia.core.models import User
 from fascia.lib.contact import digits_only
@@ -52,10 +52,24 @@ def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
     ClaimEvent.objects.create(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note[:300])
     claim.status = to
     claim.save(update_fields=["status", "updated_at"])
+    if to == S.CLOSED and claim.submitted_at is None:  # closed unsent: its visits are to bill again
+        billed = ClaimLine.objects.exclude(claim=claim).exclude(
+            claim__status=S.CLOSED, claim__submitted_at__isnull=True
+        )
+        notes = VisitNote.objects.filter(claim_lines__claim=claim).exclude(pk__in=billed.values("note_id")).distinct()
+        UnbilledVisit.objects.bulk_create(
+            [UnbilledVisit(note=n, patient_id=n.patient_id, visited_on=n.visited_on) for n in notes],
+            ignore_conflicts=True,
+        )
     audit.record(
         actor=actor, action=AuditAction.CLAIM_STATUS_CHANGED, target=claim, patient=claim.patient, detail={"to": to}
     )
     return claim
+
+
+def note_signed(sender: type, note: VisitNote, **kwargs: object) -> None:
+    """A signed visit waits in the billing queue until a claim holds it (connected in apps.py)."""
+    UnbilledVisit.objects.create(note=note, patient_id=note.patient_id, visited_on=note.visited_on)
 
 
 def unbilled_notes(patient: Patient, coverage: Coverage) -> list[VisitNote]:
@@ -127,6 +141,7 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
     if len(rows) > MAX_LINES:
         raise BillingError(f"{len(rows)} lines is more than the {MAX_LINES} a claim may hold; bill fewer visits.")
     ClaimLine.objects.bulk_create(rows)
+    UnbilledVisit.objects.filter(note__in=notes).delete()
     ClaimEvent.objects.create(claim=claim, to_status=S.DRAFT, actor=actor, note=f"{len(notes)} visit(s)")
     audit.record(actor=actor, action=AuditAction.CLAIM_CREATED, target=claim, patient=patient)
     check(claim)

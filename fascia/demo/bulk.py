@@ -71,6 +71,7 @@ class _Table:
         self.model = model
         self.fields = [f for f in model._meta.concrete_fields]
         self.columns = [f.attname for f in self.fields]
+        self.pk = model._meta.pk.attname
         self.defaults: dict[str, Any] = {}
         self.factories: dict[str, Callable[[], Any]] = {}
         for f in self.fields:
@@ -108,8 +109,8 @@ class BulkWriter:
         for name, factory in table.factories.items():
             if name not in values:
                 row[name] = factory()
-        if row["id"] is None:
-            row["id"] = table.next_id
+        if row[table.pk] is None:
+            row[table.pk] = table.next_id
             table.next_id += 1
         if "updated_at" in row and row["updated_at"] is None:
             row["updated_at"] = row.get("created_at")

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from fascia.billing.charges import code_minutes, fees_for, lines_from
 from fascia.billing.codes import describe_adjustment
-from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Fee, Payer, Posting, Remittance
+from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Fee, Payer, Posting, Remittance, UnbilledVisit
 from fascia.core.models import Location, Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
@@ -140,29 +140,9 @@ RELATIONSHIPS = ["Spouse", "Parent", "Sibling", "Partner", "Friend", "Child"]
 
 # Every model the seeder writes in bulk.
 SEEDED = [
-    Patient,
-    Condition,
-    Medication,
-    Surgery,
-    Implant,
-    Allergy,
-    Consent,
-    Coverage,
-    Evaluation,
-    Diagnosis,
-    MeasureResult,
-    TreatmentPlan,
-    Goal,
-    PlannedTechnique,
-    Appointment,
-    VisitNote,
-    VisitTechnique,
-    Seal,
-    Claim,
-    ClaimLine,
-    ClaimEvent,
-    Remittance,
-    Posting,
+    *(Patient, Condition, Medication, Surgery, Implant, Allergy, Consent, Coverage, Evaluation, Diagnosis),
+    *(MeasureResult, TreatmentPlan, Goal, PlannedTechnique, Appointment, VisitNote, VisitTechnique, Seal),
+    *(Claim, ClaimLine, ClaimEvent, Remittance, Posting, UnbilledVisit),
 ]
 
 
@@ -1029,8 +1009,9 @@ class Seeder:
         """One claim per visit to the patient's payer, as far along as its age allows."""
         day = note["visited_on"]
         age = (self.today - day).days
-        if age < 4:
-            return  # still waiting on the billing queue
+        if age < 4:  # still waiting on the billing queue
+            self.w.add(UnbilledVisit, note_id=note["id"], patient_id=p.id, visited_on=day)
+            return
         rng = self.rng
         payer, fees, coverage_id = p.billing
         codes = {t.pk: t.cpt_code for t in self.c.techniques.values()}

@@ -26,6 +26,7 @@ from fascia.techniques.screening import Level, worst_level
 from fascia.visits import queries
 from fascia.visits.models import MAX_MINUTES, NoteAddendum, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
+from fascia.visits.signals import note_signed
 
 
 class NoteError(Exception):
@@ -300,6 +301,7 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
         if note.kind == VisitNote.Kind.DISCHARGE and note.plan.status == TreatmentPlan.Status.ACTIVE:
             end_plan(actor=actor, plan=note.plan, status=TreatmentPlan.Status.COMPLETED, reason="Discharge summary")
     seal(actor=actor, patient=note.patient, record=note)
+    note_signed.send(sender=VisitNote, note=note)
     audit.record(actor=actor, action=AuditAction.NOTE_SIGNED, target=note, patient=note.patient)
     return note
 

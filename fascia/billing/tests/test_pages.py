@@ -37,6 +37,11 @@ def test_the_queue_drafts_claims_and_shows_what_fails(
     assert "The coverage has no member ID." in page.content.decode()
     assert [c.patient for c in page.context["clean_drafts"]] == [clean.patient]
     assert page.context["to_bill"] == []
+    # A draft closed unsent gives its visits back to the queue.
+    draft = page.context["clean_drafts"][0]
+    client.post(reverse("billing:status", args=[draft.public_id]), {"status": "closed", "note": "Billed in error"})
+    page = client.get(reverse("billing:queue"))
+    assert [(row["patient"], row["visits"]) for row in page.context["to_bill"]] == [(clean.patient, 2)]
 
 
 def test_the_queue_costs_the_same_queries_for_1_or_4_claims(

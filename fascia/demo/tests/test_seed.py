@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fascia.billing.charges import fees_for, lines_for
-from fascia.billing.models import Claim, ClaimEvent, Posting
+from fascia.billing.models import Claim, ClaimEvent, Posting, UnbilledVisit
 from fascia.billing.scrubber import scrub
 from fascia.billing.services import TRANSITIONS
 from fascia.core.models import User
@@ -159,6 +159,9 @@ def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> N
         if claim.status == Claim.Status.PAID:
             contractual = claim.total_charge - posted
             assert 0 < posted < claim.total_charge and contractual == claim.total_charge * Decimal("0.2")
+    unbilled = VisitNote.objects.filter(status=VisitNote.Status.SIGNED, claim_lines__isnull=True)
+    assert set(UnbilledVisit.objects.values_list("note_id", flat=True)) == set(unbilled.values_list("pk", flat=True))
+    assert UnbilledVisit.objects.exists()
     assert ClaimEvent.objects.filter(claim__status="paid").count() == 4 * Claim.objects.filter(status="paid").count()
     for posting in Posting.objects.select_related("claim", "remittance").order_by("?")[:100]:
         assert (posting.paid, posting.claim_number) == (posting.claim.paid, posting.claim.number)
