@@ -219,8 +219,9 @@ class Staff(FastHttpUser):
             self.page, self.html = url, html
         return html
 
-    def post(self, url: str, name: str, fields: list, *, expect_to: str = "") -> str | None:
-        """POST a form; it must redirect (302), to a path starting with expect_to. Returns the Location."""
+    def post(self, url: str, name: str, fields: list, *, expect_to: str = "", exactly: bool = False) -> str | None:
+        """POST a form; it must redirect (302), to a path starting with expect_to (or to expect_to itself,
+        exactly). Returns the Location."""
         headers = {"Content-Type": FORM, "Origin": self.origin, "Referer": self.origin + self.page}
         with self.client.post(
             url,
@@ -231,7 +232,7 @@ class Staff(FastHttpUser):
             allow_redirects=False,
         ) as r:
             location = r.headers.get("Location", "") if r.status_code == 302 else ""
-            if not location.startswith(expect_to or "/"):
+            if not location.startswith(expect_to or "/") or (exactly and location != expect_to):
                 r.failure(f"{r.status_code} {location or problems(r.text)}".strip())
                 return None
         return location
@@ -363,7 +364,9 @@ class Practitioner(Staff):
                     set_field(form, name, next(o for o in options if o))
         fill_note(form)
         form["fields"].append(["then", "sign"])
-        signed = self.post(edit, "note: save and sign", form["fields"], expect_to="/notes/")
+        # Signed, it shows the note; refused, it goes back to the form (with the reason in a message).
+        detail = edit.removesuffix("edit/")
+        signed = self.post(edit, "note: save and sign", form["fields"], expect_to=detail, exactly=True)
         if signed:
             self.get(signed, "note: signed")
 
