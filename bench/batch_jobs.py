@@ -188,8 +188,9 @@ def measure(organization: Organization, repeat: int) -> dict[str, dict]:
 
 def describe(name: str, row: dict) -> str:
     if name == "837P export":
+        files = f"{row['files']} file" + ("" if row["files"] == 1 else "s")
         return (
-            f"{row['claims']:,} ready claims in {row['files']} files of up to {x12.MAX_CLAIMS}; of which building "
+            f"{row['claims']:,} ready claims in {files} of up to {x12.MAX_CLAIMS:,}; of which building "
             f"{row['build_seconds']:.2f} s, pyx12 {row['pyx12_seconds']:.2f} s"
         )
     if name == "835 import":
