@@ -23,6 +23,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -670,6 +671,7 @@ def main() -> int:
         if not args.in_place:
             drop_database(database, served)
 
+    shutil.rmtree(work)  # the plan and the logs; kept when the run failed, for a look
     measured_s = max(raw["elapsed_s"] - args.warmup, 1.0)
     rows = figures(raw, measured_s)
     mem = memory(sampler.samples, args.warmup, raw["elapsed_s"])
