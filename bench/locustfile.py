@@ -193,8 +193,10 @@ class Staff(FastHttpUser):
 
     def on_start(self) -> None:
         logins = PLAN["logins"][self.role]
-        self.login = logins[next(_logins[self.role]) % len(logins)]
-        self.rng = random.Random(f"{self.role}-{self.login}-{id(self)}")
+        number = next(_logins[self.role])
+        self.login = logins[number % len(logins)]
+        # Each user's own choices, the same from run to run (a seed per role and user number).
+        self.rng = random.Random(f"{self.role}-{number}")
         self.client.cookiejar.set_policy(BehindTheProxy())
         self.origin = "https://" + urlsplit(self.host).netloc
         self.page = "/"
