@@ -4,7 +4,7 @@ Every write is one transaction; every change of status is a ClaimEvent and an au
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Model, Q
+from django.db.models import Exists, Max, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from fascia import audit
@@ -53,10 +53,8 @@ def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
     claim.status = to
     claim.save(update_fields=["status", "updated_at"])
     if to == S.CLOSED and claim.submitted_at is None:  # closed unsent: its visits are to bill again
-        billed = ClaimLine.objects.exclude(claim=claim).exclude(
-            claim__status=S.CLOSED, claim__submitted_at__isnull=True
-        )
-        notes = VisitNote.objects.filter(claim_lines__claim=claim).exclude(pk__in=billed.values("note_id")).distinct()
+        elsewhere = live_lines().filter(note=OuterRef("pk")).exclude(claim=claim)
+        notes = VisitNote.objects.filter(claim_lines__claim=claim).exclude(Exists(elsewhere)).distinct()
         UnbilledVisit.objects.bulk_create(
             [UnbilledVisit(note=n, patient_id=n.patient_id, visited_on=n.visited_on) for n in notes],
             ignore_conflicts=True,
@@ -67,6 +65,12 @@ def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
     return claim
 
 
+def live_lines() -> QuerySet[ClaimLine]:
+    """Claim lines that bill their visit: all but those of drafts closed unsent. (Used as
+    correlated EXISTS: PostgreSQL runs NOT IN over a large subquery row by row.)"""
+    return ClaimLine.objects.exclude(claim__status=S.CLOSED, claim__submitted_at__isnull=True)
+
+
 def note_signed(sender: type, note: VisitNote, **kwargs: object) -> None:
     """A signed visit waits in the billing queue until a claim holds it (connected in apps.py)."""
     UnbilledVisit.objects.create(note=note, patient_id=note.patient_id, visited_on=note.visited_on)
@@ -74,14 +78,12 @@ def note_signed(sender: type, note: VisitNote, **kwargs: object) -> None:
 
 def unbilled_notes(patient: Patient, coverage: Coverage) -> list[VisitNote]:
     """Signed notes in the coverage's dates not yet on a claim to its payer (drafts closed unsent aside)."""
-    billed = ClaimLine.objects.filter(claim__payer_id=coverage.payer_id).exclude(
-        claim__status=S.CLOSED, claim__submitted_at__isnull=True
-    )
+    billed = live_lines().filter(note=OuterRef("pk"), claim__payer_id=coverage.payer_id)
     notes = patient.visit_notes.filter(status=VisitNote.Status.SIGNED, visited_on__gte=coverage.starts_on)
     if coverage.ends_on:
         notes = notes.filter(visited_on__lte=coverage.ends_on)
     return list(
-        notes.exclude(pk__in=billed.values("note_id"))
+        notes.exclude(Exists(billed))
         .select_related("practitioner", "plan__evaluation", "appointment__location")
         .prefetch_related("techniques__technique")
         .order_by("visited_on", "id")

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import Exists, OuterRef
 
 
 def queue_unbilled(apps, schema_editor):
@@ -9,8 +10,8 @@ def queue_unbilled(apps, schema_editor):
     ClaimLine = apps.get_model("billing", "ClaimLine")
     UnbilledVisit = apps.get_model("billing", "UnbilledVisit")
     VisitNote = apps.get_model("visits", "VisitNote")
-    billed = ClaimLine.objects.exclude(claim__status="closed", claim__submitted_at__isnull=True)
-    notes = VisitNote.objects.filter(status="signed").exclude(pk__in=billed.values("note_id"))
+    billed = ClaimLine.objects.filter(note=OuterRef("pk")).exclude(claim__status="closed", claim__submitted_at__isnull=True)
+    notes = VisitNote.objects.filter(status="signed").exclude(Exists(billed))
     UnbilledVisit.objects.bulk_create(
         (
             UnbilledVisit(note_id=pk, patient_id=patient, visited_on=day)
