@@ -1018,14 +1018,18 @@ class Seeder:
         lines = lines_from(
             *code_minutes((codes[t["technique_id"]], t["region"], t["minutes"]) for t in techniques), payer, fees
         )
+        answer = follow_up = None  # the payer's answer, and what billing staff did about it
         if age <= 10:
             status = S.READY if rng.random() < 0.85 else S.DRAFT
         elif age <= 40:
             status = rng.choices([S.SUBMITTED, S.ACCEPTED, S.REJECTED], weights=[88, 8, 4])[0]
         else:
-            status = rng.choices([S.PAID, S.PARTIALLY_PAID, S.DENIED, S.APPEALED, S.CLOSED], weights=[80, 6, 5, 2, 7])[
-                0
-            ]
+            answer = rng.choices([S.PAID, S.PARTIALLY_PAID, S.DENIED], weights=[86, 7, 7])[0]
+            if answer == S.DENIED:  # appealed or written off; after four months never left open
+                follow_up = rng.choice([None, S.APPEALED, S.CLOSED]) if age <= 120 else S.CLOSED
+            elif answer == S.PARTIALLY_PAID and age > 120:
+                follow_up = S.CLOSED  # the balance written off
+            status = follow_up or answer
         created = _utc(datetime.combine(day + timedelta(days=rng.randint(1, 3)), time(9), tzinfo=self.zone))
         submitted = created + timedelta(days=rng.randint(0, 2), hours=2)
         paid_on = (submitted + timedelta(days=rng.randint(14, 30))).date()
@@ -1059,31 +1063,19 @@ class Seeder:
         paid = owed = Decimal("0")
         if status in (S.ACCEPTED, S.REJECTED):
             events.append((S.SUBMITTED, status, submitted + timedelta(days=2), ""))
-        elif status in (S.PAID, S.PARTIALLY_PAID, S.DENIED, S.APPEALED, S.CLOSED):
-            paid, owed, adjustments = self.pay(line_rows, status)
+        elif answer is not None:
+            paid, owed, adjustments = self.pay(line_rows, answer)
             remittance = self.remittance(payer, paid_on)
-            answer = S.DENIED if status in (S.APPEALED, S.CLOSED) else status
+            answered = remittance["created_at"]
             events.append(
-                (
-                    S.SUBMITTED,
-                    answer,
-                    remittance["created_at"],
-                    f"835 {remittance['trace_number']}: paid {paid}, patient owes {owed}",
-                )
+                (S.SUBMITTED, answer, answered, f"835 {remittance['trace_number']}: paid {paid}, patient owes {owed}")
             )
-            if status == S.APPEALED:
-                events.append(
-                    (
-                        S.DENIED,
-                        S.APPEALED,
-                        remittance["created_at"] + timedelta(days=3),
-                        "Appealed with the plan of care",
-                    )
-                )
-            elif status == S.CLOSED:
-                events.append(
-                    (S.DENIED, S.CLOSED, remittance["created_at"] + timedelta(days=3), "Written off: not covered")
-                )
+            if follow_up is not None:
+                why = {
+                    S.APPEALED: "Appealed with the plan of care",
+                    S.CLOSED: "Balance written off" if answer == S.PARTIALLY_PAID else "Written off: not covered",
+                }[follow_up]
+                events.append((answer, follow_up, answered + timedelta(days=3), why))
             self.w.add(
                 Posting,
                 remittance_id=remittance["id"],
@@ -1132,9 +1124,10 @@ class Seeder:
         )
 
     @staticmethod
-    def pay(lines: list[dict], status: str) -> tuple[Decimal, Decimal, list[dict]]:
+    def pay(lines: list[dict], answer: str) -> tuple[Decimal, Decimal, list[dict]]:
         """What the payer pays per line: 80 % of the charge allowed, 20 % of that the patient's
-        coinsurance; a partial payment covers the first line only; a denial pays nothing."""
+        coinsurance, the rest a contractual adjustment (none on a partial payment); a denial pays
+        nothing."""
         cent = Decimal("0.01")
         paid = owed = Decimal("0")
         adjustments = []
@@ -1143,18 +1136,17 @@ class Seeder:
             text = describe_adjustment(group, reason)
             adjustments.append({"where": where, "group": group, "reason": reason, "amount": str(amount), "text": text})
 
-        if status in (S.DENIED, S.APPEALED, S.CLOSED):
+        if answer == S.DENIED:
             adjust("claim", "CO", "50", sum((line["amount"] for line in lines), Decimal("0")))
             return paid, owed, adjustments
-        for number, line in enumerate(lines):
-            if status == S.PARTIALLY_PAID and number > 0:
-                continue
+        for line in lines:
             allowed = (line["amount"] * ALLOWED).quantize(cent)
             patient = (allowed * COINSURANCE).quantize(cent)
             line["paid"] = allowed - patient
             paid, owed = paid + line["paid"], owed + patient
             where = f"{line['cpt_code']} {line['service_date']:%Y-%m-%d}"
-            adjust(where, "CO", "45", line["amount"] - allowed)
+            if answer == S.PAID:  # a partial payment leaves the rest unexplained, for billing to chase
+                adjust(where, "CO", "45", line["amount"] - allowed)
             adjust(where, "PR", "2", patient)
         return paid, owed, adjustments
 

@@ -159,6 +159,11 @@ def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> N
         if claim.status == Claim.Status.PAID:
             contractual = claim.total_charge - posted
             assert 0 < posted < claim.total_charge and contractual == claim.total_charge * Decimal("0.2")
+        elif claim.status == Claim.Status.PARTIALLY_PAID:  # posting it left a balance no adjustment explains
+            adjusted = sum(
+                Decimal(a["amount"]) for p in claim.postings.all() for a in p.adjustments if a["group"] == "CO"
+            )
+            assert 0 < posted + adjusted < claim.total_charge
     unbilled = VisitNote.objects.filter(status=VisitNote.Status.SIGNED, claim_lines__isnull=True)
     assert set(UnbilledVisit.objects.values_list("note_id", flat=True)) == set(unbilled.values_list("pk", flat=True))
     assert UnbilledVisit.objects.exists()
