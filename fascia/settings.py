@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fascia.core.middleware.IdleSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "fascia.core.middleware.TwoFactorMiddleware",
     "fascia.audit.middleware.AuditContextMiddleware",
@@ -130,10 +131,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle expiry: the session cookie lives this long and every request renews it.
+# Idle expiry: a session lives this long after it was last renewed; requests renew it
+# (fascia.core.middleware.IdleSessionMiddleware, at most once a minute).
 SESSION_IDLE_MINUTES = env_int("FASCIA_SESSION_IDLE_MINUTES", "15", minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # django-axes: lock a username coming from one address after repeated failures.

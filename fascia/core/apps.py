@@ -8,6 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Organization and staff"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from fascia.core.middleware import start_idle_timer
         from fascia.core.roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="fascia.core.sync_role_groups")
+        user_logged_in.connect(start_idle_timer, dispatch_uid="fascia.core.start_idle_timer")

@@ -1,5 +1,7 @@
+import time
 from collections.abc import Callable
 
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -28,6 +30,33 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class IdleSessionMiddleware:
+    """Renew a signed-in session's idle timer at most once a minute (`RENEW_EVERY`): Django's
+    SESSION_SAVE_EVERY_REQUEST would write the session row on every page and every htmx request.
+    A session thus expires between SESSION_IDLE_MINUTES less a minute and SESSION_IDLE_MINUTES
+    after the last request."""
+
+    RENEW_EVERY = 60  # seconds
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = request.session
+        if session.get(SESSION_KEY) is not None and time.time() - session.get(RENEWED, 0) >= self.RENEW_EVERY:
+            start_idle_timer(request)  # modified: SessionMiddleware saves it with a new expiry
+        return response
+
+
+RENEWED = "renewed_at"
+
+
+def start_idle_timer(request: HttpRequest, **kwargs: object) -> None:
+    """Note when the session's expiry was last pushed back; also on signing in (user_logged_in)."""
+    request.session[RENEWED] = int(time.time())
 
 
 class TwoFactorMiddleware:
