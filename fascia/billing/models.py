@@ -351,6 +351,7 @@ class UnbilledVisit(models.Model):
     setting every note of the clinic's years against every claim line."""
 
     note = models.OneToOneField("visits.VisitNote", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
     visited_on = models.DateField()
 

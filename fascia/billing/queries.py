@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, Min, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -31,25 +31,27 @@ def get_claim(organization: Organization, public_id: UUID) -> Claim:
         raise Http404("No such claim.") from e
 
 
-def notes_to_bill(organization: Organization) -> list[dict]:
-    """Patients with signed visit notes on no claim yet, and whether they have insurance to bill:
-    two queries."""
-    unbilled = (
-        UnbilledVisit.objects.filter(patient__organization=organization)
-        .select_related("patient")
-        .prefetch_related(Prefetch("patient__coverages", queryset=Coverage.objects.select_related("payer")))
-        .order_by("patient__family_name", "patient_id", "visited_on")
+def notes_to_bill(organization: Organization, limit: int | None = None) -> tuple[list[dict], int]:
+    """Patients with signed visit notes on no claim yet, oldest visit first (up to `limit`), each
+    with whether a primary coverage is active on that visit; and how many patients there are in
+    all. Three queries."""
+    groups = (
+        UnbilledVisit.objects.filter(organization=organization)
+        .values("patient")
+        .annotate(visits=Count("pk"), first=Min("visited_on"))
+        .order_by("first", "patient")
     )
-    by_patient: dict[int, dict] = {}
-    for visit in unbilled:
-        row = by_patient.setdefault(
-            visit.patient_id, {"patient": visit.patient, "visits": 0, "first": visit.visited_on, "coverage": None}
+    shown = list(groups[:limit] if limit else groups)
+    coverages = Prefetch("coverages", queryset=Coverage.objects.filter(rank=1).select_related("payer"))
+    patients = Patient.objects.prefetch_related(coverages).in_bulk([g["patient"] for g in shown])
+    rows = []
+    for group in shown:
+        patient = patients[group["patient"]]
+        active = (c for c in patient.coverages.all() if c.is_active_on(group["first"]))
+        rows.append(
+            {"patient": patient, "visits": group["visits"], "first": group["first"], "coverage": next(active, None)}
         )
-        row["visits"] += 1
-        row["coverage"] = row["coverage"] or next(
-            (c for c in visit.patient.coverages.all() if c.rank == 1 and c.is_active_on(visit.visited_on)), None
-        )
-    return list(by_patient.values())
+    return rows, (groups.count() if limit and len(shown) == limit else len(shown))
 
 
 # The parts of the work queue, in the order the page shows them: what each holds.
@@ -84,7 +86,8 @@ def queue(organization: Organization) -> dict:
         .aggregate(**{part: Count("pk", filter=condition) for part, condition in QUEUE_PARTS.items()})
     )
     parts = {part: list(queue_claims(organization, part)[:QUEUE_ROWS]) if counts[part] else [] for part in QUEUE_PARTS}
-    return {"to_bill": notes_to_bill(organization), **parts, "counts": counts, "rows": QUEUE_ROWS}
+    to_bill, counts["to_bill"] = notes_to_bill(organization, limit=QUEUE_ROWS)
+    return {"to_bill": to_bill, **parts, "counts": counts, "rows": QUEUE_ROWS}
 
 
 AGING_BUCKETS = [(0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+")]

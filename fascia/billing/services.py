@@ -56,7 +56,12 @@ def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
         elsewhere = live_lines().filter(note=OuterRef("pk")).exclude(claim=claim)
         notes = VisitNote.objects.filter(claim_lines__claim=claim).exclude(Exists(elsewhere)).distinct()
         UnbilledVisit.objects.bulk_create(
-            [UnbilledVisit(note=n, patient_id=n.patient_id, visited_on=n.visited_on) for n in notes],
+            [
+                UnbilledVisit(
+                    note=n, organization_id=claim.organization_id, patient_id=n.patient_id, visited_on=n.visited_on
+                )
+                for n in notes
+            ],
             ignore_conflicts=True,
         )
     audit.record(
@@ -73,7 +78,9 @@ def live_lines() -> QuerySet[ClaimLine]:
 
 def note_signed(sender: type, note: VisitNote, **kwargs: object) -> None:
     """A signed visit waits in the billing queue until a claim holds it (connected in apps.py)."""
-    UnbilledVisit.objects.create(note=note, patient_id=note.patient_id, visited_on=note.visited_on)
+    UnbilledVisit.objects.create(
+        note=note, organization_id=note.patient.organization_id, patient_id=note.patient_id, visited_on=note.visited_on
+    )
 
 
 def unbilled_notes(patient: Patient, coverage: Coverage) -> list[VisitNote]:

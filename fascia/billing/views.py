@@ -61,7 +61,7 @@ def queue(request: ClinicRequest) -> HttpResponse:
 @require_POST
 def build(request: ClinicRequest) -> HttpResponse:
     """Draft claims for every patient with signed notes not yet billed, checked by the scrubber."""
-    patients = [row["patient"] for row in queries.notes_to_bill(request.organization) if row["coverage"]]
+    patients = [row["patient"] for row in queries.notes_to_bill(request.organization)[0] if row["coverage"]]
     claims = services.build_claims(actor=request.user, patients=patients, through=timezone.localdate())
     messages.success(request, f"{len(claims)} claim(s) drafted and checked.")
     return redirect("billing:queue")

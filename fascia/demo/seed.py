@@ -1010,7 +1010,13 @@ class Seeder:
         day = note["visited_on"]
         age = (self.today - day).days
         if age < 4:  # still waiting on the billing queue
-            self.w.add(UnbilledVisit, note_id=note["id"], patient_id=p.id, visited_on=day)
+            self.w.add(
+                UnbilledVisit,
+                note_id=note["id"],
+                organization_id=self.c.organization.pk,
+                patient_id=p.id,
+                visited_on=day,
+            )
             return
         rng = self.rng
         payer, fees, coverage_id = p.billing
