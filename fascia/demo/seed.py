@@ -168,7 +168,6 @@ class Staff:
 @dataclass
 class Clinic:
     organization: Organization
-    admin: User
     front_desk: User
     biller: User
     staff: list[Staff]
@@ -301,10 +300,8 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
         team.append(Staff(practitioner, user.pk, by_weekday))
     # Seeded logins work as the demo's do: the password above, no two-factor prompt.
     User.objects.filter(organization=organization).update(is_demo_account=True)
-    admin.refresh_from_db()
     return Clinic(
         organization=organization,
-        admin=admin,
         front_desk=front_desk,
         biller=biller,
         staff=team,
