@@ -280,6 +280,29 @@ def _npi(rng: random.Random) -> str:
     return with_check_digit("1" + "".join(str(rng.randint(0, 9)) for _ in range(8)))
 
 
+def synthetic_staff(
+    organization: Organization, username: str, first: str, last: str, role: str, profile: dict | None = None
+) -> User:
+    """A login of a synthetic clinic (the demo, `fascia seed`): the demo password, no two-factor
+    prompt, an address at the clinic's first word (harbor.example.org)."""
+    domain = organization.legal_name.split()[0].lower()
+    user = create_staff(
+        actor=None,
+        organization=organization,
+        role=role,
+        password=DEMO_PASSWORD,
+        practitioner_profile=profile,
+        username=username,
+        first_name=first,
+        last_name=last,
+        email=f"{username}@{domain}.example.org",
+        is_active=True,
+    )
+    User.objects.filter(pk=user.pk).update(is_demo_account=True)
+    user.is_demo_account = True
+    return user
+
+
 def _refuse_if_not_demo() -> bool:
     """True when the demo is already loaded; raise DemoRefused when the database holds other data."""
     if Organization.objects.filter(is_demo=True).exists():
@@ -344,20 +367,7 @@ def load_demo(seed: int = 2026) -> bool:
         Room.objects.create(location=riverside, name=name, kind=Room.Kind.TABLE)
 
     def staff(username: str, first: str, last: str, role: str, profile: dict | None = None) -> User:
-        user = create_staff(
-            actor=None,
-            organization=organization,
-            role=role,
-            password=DEMO_PASSWORD,
-            practitioner_profile=profile,
-            username=username,
-            first_name=first,
-            last_name=last,
-            email=f"{username}@harbor.example.org",
-            is_active=True,
-        )
-        User.objects.filter(pk=user.pk).update(is_demo_account=True)
-        return user
+        return synthetic_staff(organization, username, first, last, role, profile)
 
     admin = staff("admin", "Dana", "Whitfield", Role.ADMIN)
     practitioners = []
@@ -379,8 +389,6 @@ def load_demo(seed: int = 2026) -> bool:
     load_credentials(admin, practitioners, rng, today)  # before any plan, booking or note checks them
     staff("frontdesk", "Frank", "Ortiz", Role.FRONT_DESK)
     biller = staff("billing", "Bill", "Nguyen", Role.BILLING)
-    User.objects.filter(organization=organization).update(is_demo_account=True)
-    admin.refresh_from_db()
 
     providers = load_providers(organization, rng)
     used_names: set[tuple[str, str]] = set()

@@ -36,17 +36,16 @@ from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Fee, P
 from fascia.core.models import Location, Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
-from fascia.core.services import create_staff
 from fascia.demo.bulk import BulkWriter, loading
 from fascia.demo.loader import (
     ALLERGIES,
     DEMO_ANSWERS,
-    DEMO_PASSWORD,
     SCENARIOS,
     Scenario,
     complaints_of,
     diagnosis_codes,
     onset_for,
+    synthetic_staff,
 )
 from fascia.demo.plans import HOME_CARE, body_region
 from fascia.demo.schedule import BETTER_BY, NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, split_minutes
@@ -251,18 +250,7 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
     ]
 
     def staff(username: str, first: str, last: str, role: str, profile: dict | None = None) -> User:
-        return create_staff(
-            actor=None,
-            organization=organization,
-            role=role,
-            password=DEMO_PASSWORD,
-            practitioner_profile=profile,
-            username=username,
-            first_name=first,
-            last_name=last,
-            email=f"{username}@cedarridge.example.org",
-            is_active=True,
-        )
+        return synthetic_staff(organization, username, first, last, role, profile)
 
     admin = staff("admin", "Avery", "Lindqvist", Role.ADMIN)
     front_desk = staff("frontdesk", "Felix", "Moreno", Role.FRONT_DESK)
@@ -298,8 +286,6 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
                 ends=time(OPENS.hour + SLOTS // 2),
             )
         team.append(Staff(practitioner, user.pk, by_weekday))
-    # Seeded logins work as the demo's do: the password above, no two-factor prompt.
-    User.objects.filter(organization=organization).update(is_demo_account=True)
     return Clinic(
         organization=organization,
         front_desk=front_desk,
