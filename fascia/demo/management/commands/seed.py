@@ -32,24 +32,24 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         size = Size(patients=options["patients"], practitioners=options["practitioners"], years=options["years"])
         started = time.monotonic()
-        show = options["verbosity"] > 0
+        terminal = sys.stderr.isatty()
+        tenths_shown: set[int] = set()
 
         def progress(done: int, total: int) -> None:
-            if not show:
+            """A bar redrawn in place on a terminal; in a log, a line each tenth of the way."""
+            tenth = done * 10 // total
+            if not terminal and tenth in tenths_shown:
                 return
+            tenths_shown.add(tenth)
             elapsed = time.monotonic() - started
+            bar = "#" * round(30 * done / total)
             left = elapsed / done * (total - done)
-            width = 30
-            bar = "#" * round(width * done / total)
-            line = f"patients [{bar:<{width}}] {done:,}/{total:,} {elapsed:4.0f} s, about {left:4.0f} s left"
-            end = "\r" if sys.stderr.isatty() and done < total else "\n"
-            if end == "\n" and done < total and done % (max(total // 10, 500) // 500 * 500 or 500):
-                return  # not a terminal: a line every tenth
-            sys.stderr.write(line + end)
+            line = f"patients [{bar:<30}] {done:,}/{total:,} {elapsed:4.0f} s, about {left:4.0f} s left"
+            sys.stderr.write(line + ("\r" if terminal and done < total else "\n"))
             sys.stderr.flush()
 
         try:
-            seeded = seed(size, seed=options["seed"], progress=progress)
+            seeded = seed(size, seed=options["seed"], progress=progress if options["verbosity"] > 0 else None)
         except SeedRefused as e:
             raise CommandError(str(e)) from None
         elapsed = time.monotonic() - started
