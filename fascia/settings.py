@@ -115,7 +115,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # must come first: it refuses locked-out logins
-    "django.contrib.auth.backends.ModelBackend",
+    "fascia.core.backends.RoleBackend",  # ModelBackend with permissions from the role (fewer queries)
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
