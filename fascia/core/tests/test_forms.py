@@ -1,0 +1,75 @@
+"""The widgets FasciaFormRenderer writes in Python come out exactly as Django's templates write them."""
+
+from datetime import date
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fascia.core.forms import WIDGETS, FasciaFormRenderer
+
+TEXT = st.text(alphabet=st.sampled_from("ab <>&\"'é\n"), max_size=12)
+ATTRS = st.dictionaries(
+    st.sampled_from(["class", "id", "placeholder", "min", "autofocus", "required", "disabled", "aria-describedby"]),
+    st.one_of(TEXT, st.booleans(), st.integers(-5, 20)),
+    max_size=4,
+)
+
+
+def both(widget: forms.Widget, name: str, value: object, attrs: dict) -> tuple[str, str]:
+    """What the fast renderer and Django's templates make of one widget."""
+    return widget.render(name, value, attrs, FasciaFormRenderer()), widget.render(
+        name, value, attrs, TemplatesSetting()
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=TEXT, value=st.one_of(st.none(), TEXT, st.integers(), st.booleans()), attrs=ATTRS)
+def test_inputs_match_the_templates(name: str, value: object, attrs: dict) -> None:
+    for widget in (
+        forms.TextInput(),
+        forms.NumberInput(),
+        forms.EmailInput(),
+        forms.HiddenInput(),
+        forms.PasswordInput(render_value=True),
+        forms.DateInput(),
+        forms.TimeInput(),
+        forms.URLInput(),
+        forms.CheckboxInput(),
+        forms.Textarea(),
+    ):
+        fast, template = both(widget, name, value, attrs)
+        assert fast == template, type(widget).__name__
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=TEXT,
+    labels=st.lists(TEXT, max_size=5),
+    grouped=st.booleans(),
+    chosen=st.integers(0, 5),
+    attrs=ATTRS,
+    multiple=st.booleans(),
+)
+def test_selects_match_the_templates(
+    name: str, labels: list[str], grouped: bool, chosen: int, attrs: dict, multiple: bool
+) -> None:
+    choices: list = [("", "—"), *[(i, label) for i, label in enumerate(labels)]]
+    if grouped:
+        choices = [("Group <1>", choices[:2]), *choices[2:]]
+    widget = forms.SelectMultiple(choices=choices) if multiple else forms.Select(choices=choices)
+    fast, template = both(widget, name, [chosen] if multiple else chosen, attrs)
+    assert fast == template
+
+
+def test_a_date_value_is_formatted_as_the_template_does() -> None:
+    fast, template = both(forms.DateInput(attrs={"type": "date"}), "on", date(2026, 11, 27), {})
+    assert fast == template == '<input type="date" name="on" value="2026-11-27">'
+
+
+def test_every_widget_written_in_python_has_a_template_of_that_name() -> None:
+    """A renamed Django template would otherwise fall back silently; an override in templates/ would
+    be ignored, and the tests above compare against the template the project would load."""
+    for name in WIDGETS:
+        TemplatesSetting().get_template(name)
