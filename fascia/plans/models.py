@@ -59,6 +59,10 @@ class TreatmentPlan(TimestampedModel):
     class Meta:
         ordering = ["-start_date", "-version", "-id"]
         permissions = [("activate_treatmentplan", "Activate, revise and end treatment plans")]
+        # A practitioner's active plans ("My day") out of the thousands they wrote over the years.
+        indexes = [
+            models.Index(fields=["practitioner", "start_date"], condition=models.Q(status="active"), name="plan_active")
+        ]
 
     def __str__(self) -> str:
         return f"Plan of care v{self.version} from {self.start_date:%Y-%m-%d}"

@@ -78,7 +78,13 @@ class VisitNote(TimestampedModel):
     class Meta:
         ordering = ["-visited_on", "-id"]
         permissions = [("sign_visitnote", "Sign visit notes")]
-        indexes = [models.Index(fields=["patient", "visited_on"], name="visitnote_patient_day")]
+        indexes = [
+            models.Index(fields=["patient", "visited_on"], name="visitnote_patient_day"),
+            # A practitioner's drafts ("My day") out of the tens of thousands of notes they signed.
+            models.Index(
+                fields=["practitioner", "visited_on"], condition=models.Q(status="draft"), name="visitnote_draft"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.visited_on:%Y-%m-%d}"
