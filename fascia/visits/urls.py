@@ -7,6 +7,7 @@ app_name = "visits"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("start/<uuid:patient_id>/", views.start, name="start"),
+    path("patient/<uuid:patient_id>/", views.patient_notes, name="patient_notes"),
     path("appointment/<uuid:appointment_id>/", views.for_appointment, name="for_appointment"),
     path("<uuid:note_id>/", views.detail, name="detail"),
     path("<uuid:note_id>/edit/", views.edit, name="edit"),

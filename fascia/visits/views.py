@@ -1,9 +1,11 @@
 from collections.abc import Callable
+from copy import copy
 from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +30,7 @@ from fascia.visits.minutes import summarize
 from fascia.visits.models import VisitNote
 
 FORMSETS = {"findings": PalpationRow, "rom": RomRow}  # prefix (and note field) -> row form
+NOTES_PER_PAGE = 25
 
 
 def _started(request: ClinicRequest, start: Callable[[], VisitNote], back: str) -> HttpResponse:
@@ -94,7 +97,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         messages.info(request, "This note is signed; changes go in an addendum.")
         return redirect("visits:detail", note_id=note.public_id)
     data = request.POST if request.method == "POST" else None
-    form = NoteForm(data, instance=queries.get_note_for_user(request.user, note_id))
+    form = NoteForm(data, instance=copy(note))  # a form that fails to validate leaves `note` as saved
     techniques = technique_formset(_technique_initial(note), data)
     formsets = {prefix: row_formset(row, getattr(note, prefix), data, prefix) for prefix, row in FORMSETS.items()}
     goals = _goals(note, data)
@@ -276,3 +279,18 @@ def dashboard(request: ClinicRequest) -> HttpResponse:
     today = timezone.localdate()
     context = {"today": today, **(queries.dashboard(practitioner, today) if practitioner else {"schedule": None})}
     return render(request, "visits/dashboard.html", context)
+
+
+@staff_view(roles.VIEW_NOTE)
+@require_GET
+def patient_notes(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
+    """Every visit note of a patient, newest first, a page at a time (the chart shows the latest)."""
+    patient = get_patient_for_user(request.user, patient_id)
+    page = Paginator(queries.notes_of(patient), NOTES_PER_PAGE).get_page(request.GET.get("page"))
+    audit.record(
+        actor=request.user,
+        action=AuditAction.PATIENT_VIEWED,
+        target=patient,
+        detail={"page": "visit notes"},
+    )
+    return render(request, "visits/patient_notes.html", {"patient": patient, "page": page})

@@ -84,6 +84,7 @@ PAGES = {
     "referrals:document": (REGISTRATION, lambda f: ["referral", f["referral"].public_id]),
     "visits:dashboard": (PRACTITIONER, lambda f: []),
     "visits:detail": (NOTES, lambda f: [f["note"].public_id]),
+    "visits:patient_notes": (NOTES, lambda f: [f["patient"].public_id]),
     "visits:edit": (PRACTITIONER, lambda f: [f["note"].public_id]),
     "records:verify": (ADMIN, lambda f: []),
     "practitioners:requirements": (ADMIN, lambda f: []),

@@ -580,6 +580,17 @@ def _(w: World, n: int) -> str:
     return reverse("visits:edit", args=[note.public_id])
 
 
+def notes_linked(body: bytes) -> int:
+    return len(re.findall(rb'href="/notes/[0-9a-f-]{36}/"', body))
+
+
+@counts("visits:patient_notes", PRACTITIONER, ADMIN, BILLING, shown=notes_linked)
+def _(w: World, n: int) -> str:
+    patient = w.once("patient", lambda: w.patients(1)[0])
+    w.note_techniques([(note, 2) for note in w.notes(patient, n)])
+    return reverse("visits:patient_notes", args=[patient.public_id])
+
+
 @counts("GET /api/v1/notes/{note_id}", PRACTITIONER)
 def _(w: World, n: int) -> str:
     note = _note(w, signed=True)

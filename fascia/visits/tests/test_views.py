@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from fascia.audit.models import AuditEvent
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, User
 from fascia.patients.models import Patient
@@ -194,3 +195,22 @@ def test_a_measure_is_taken_at_the_visit_until_the_note_is_signed(client: Client
     r = client.post(url, {"instrument": "NPRS", "item-0": "2"}, follow=True)
     assert "signed and locked" in r.content.decode()
     assert note.measures.count() == 1
+
+
+def test_the_chart_shows_the_latest_notes_and_links_to_all_of_them(
+    client: Client, tess: User, patient: Patient
+) -> None:
+    first = timezone.localdate() - timedelta(days=60)
+    notes = [signed_note(tess, patient, first + timedelta(days=2 * i)) for i in range(12)]
+    login(client, tess)
+
+    chart = client.get(patient.get_chart_url()).content.decode()
+    all_notes = reverse("visits:patient_notes", args=[patient.public_id])
+    shown = [n for n in notes if reverse("visits:detail", args=[n.public_id]) in chart]
+    assert shown == notes[2:]  # the ten latest
+    assert all_notes in chart
+
+    page = client.get(all_notes).content.decode()
+    assert all(reverse("visits:detail", args=[n.public_id]) in page for n in notes)
+    assert page.index(notes[-1].visited_on.isoformat()) < page.index(notes[0].visited_on.isoformat())  # newest first
+    assert AuditEvent.objects.filter(actor=tess, patient=patient, detail__page="visit notes").count() == 1
