@@ -21,8 +21,9 @@ from fascia.practitioners.credentials import NotCredentialed, check_license, mis
 from fascia.records.chain import seal
 from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
-from fascia.techniques.queries import screen_patient
-from fascia.techniques.screening import Level, worst_level
+from fascia.techniques.queries import as_engine_technique, facts_for
+from fascia.techniques.rules import RULES
+from fascia.techniques.screening import Level, screen, worst_level
 from fascia.visits import queries
 from fascia.visits.models import MAX_MINUTES, NoteAddendum, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
@@ -130,6 +131,7 @@ def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
     """Turn submitted rows into techniques, screened against the patient's facts and today's
     symptoms. Absolute or local findings refuse the row; a caution needs a written reason."""
     techniques = Technique.objects.in_bulk({row.get("technique_id") for row in rows} - {None})
+    facts = facts_for(note.patient, symptoms=frozenset(note.symptoms)) if rows else None  # once for every row
     built: list[VisitTechnique] = []
     problems: list[str] = []
     for number, row in enumerate(rows, start=1):
@@ -150,7 +152,7 @@ def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
         if privilege:
             problems.append(f"{where}: {privilege}")
             continue
-        findings = screen_patient(note.patient, technique, region, symptoms=frozenset(note.symptoms))
+        findings = screen(facts, as_engine_technique(technique), region, RULES)
         level = worst_level(findings)
         reason = (row.get("override_reason") or "").strip()
         if level in (Level.ABSOLUTE, Level.LOCAL):
@@ -213,7 +215,9 @@ def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = N
     stored = _locked_draft(note)
     for name, value in fields.items():
         setattr(note, name, value)
-    note.full_clean()
+    # The note's links (patient, practitioner, appointment, plan …) are set when it is started, not
+    # here: validating that each still exists would cost a query apiece on every save.
+    note.full_clean(exclude=[f.name for f in note._meta.concrete_fields if f.is_relation and f.name not in fields])
     _check_goal_progress(note)
     built = check_techniques(note, techniques) if techniques is not None else None
     # A copied part stays marked until the practitioner changes it.
