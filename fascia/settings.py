@@ -94,7 +94,9 @@ TEMPLATES = [
 
 # SQLite under var/ by default, so `make run` needs nothing installed; postgres://… for a clinic.
 DATABASE_URL = env_str("FASCIA_DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'fascia.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+# A worker keeps its connection for ten minutes (checked before reuse): a new PostgreSQL session
+# starts with cold catalog caches, and planning its first queries costs several milliseconds each.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # Wait for a writer instead of failing at once; IMMEDIATE takes the write lock at BEGIN,
