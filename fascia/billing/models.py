@@ -268,8 +268,19 @@ class Claim(TimestampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         permissions = [("submit_claim", "Mark claims ready, export and post payments")]
-        # The work queue and the AR report read the claims of a few statuses out of years of paid ones.
-        indexes = [models.Index(fields=["organization", "status", "created_at"], name="claim_status")]
+        indexes = [
+            # The work queue and the AR report read the claims of a few statuses out of years of paid ones.
+            models.Index(fields=["organization", "status", "created_at"], name="claim_status"),
+            # The queue's parts of claims sent to the payers span several statuses (waiting: submitted, accepted,
+            # partially paid, appealed; resubmit: rejected, denied), which claim_status cannot give in one order:
+            # this index walks those claims oldest first and stops at a page. Drafts and ready claims, one
+            # status each, are read in order from claim_status.
+            models.Index(
+                fields=["organization", "created_at", "id"],
+                condition=Q(status__in=["submitted", "accepted", "partially-paid", "appealed", "rejected", "denied"]),
+                name="claim_queue",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Claim {self.number}"

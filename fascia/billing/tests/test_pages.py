@@ -241,6 +241,32 @@ def test_the_queue_shows_the_oldest_of_each_part_and_pages_through_the_rest(
     assert claims[2].number in part.content.decode()
 
 
+def test_the_queue_counts_each_part_and_shows_what_each_claim_charges(
+    client: Client, tess: User, bill: User, organization: Organization
+) -> None:
+    S = Claim.Status
+    statuses = [S.DRAFT, S.DRAFT, S.READY, S.REJECTED, S.DENIED, S.ACCEPTED, S.APPEALED, S.PAID, S.CLOSED]
+    claims = _submitted_claims(tess, bill, organization, len(statuses))
+    for claim, status in zip(claims, statuses, strict=True):
+        Claim.objects.filter(pk=claim.pk).update(status=status)
+    Claim.objects.filter(pk=claims[0].pk).update(problems=["The coverage has no member ID."])
+    login(client, bill)
+    page = client.get(reverse("billing:queue"))
+    counts = {part: page.context["counts"][part] for part in queries.QUEUE_PARTS}
+    assert counts == {"failing": 1, "clean_drafts": 1, "ready": 1, "resubmit": 2, "waiting": 2}
+    shown = {part: page.context[part] for part in queries.QUEUE_PARTS}
+    assert shown == {
+        "failing": claims[:1],
+        "clean_drafts": claims[1:2],
+        "ready": claims[2:3],
+        "resubmit": claims[3:5],
+        "waiting": claims[5:7],
+    }
+    charges = [(c.number, c.charge) for part in shown.values() for c in part]
+    assert charges == [(c.number, c.total_charge) for c in claims[:7]]
+    assert all(charge > 0 for _, charge in charges)
+
+
 def test_ar_aging_sums_what_each_claim_still_owes_by_days_since_it_was_sent(
     tess: User, bill: User, organization: Organization
 ) -> None:
