@@ -6,13 +6,14 @@ import hashlib
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.billing.codes import describe_adjustment
-from fascia.billing.models import Claim, Posting, Remittance
+from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Posting, Remittance
 from fascia.billing.remittance import ClaimPayment, parse_835
-from fascia.billing.services import TRANSITIONS, BillingError, move
+from fascia.billing.services import TRANSITIONS, BillingError
 from fascia.core.models import Organization, User
 
 S = Claim.Status
@@ -52,8 +53,10 @@ def _new_status(claim: Claim, payment: ClaimPayment) -> str:
     return S.PAID if settled >= claim.total_charge else S.PARTIALLY_PAID
 
 
-def _post(claim: Claim, payment: ClaimPayment, posting: Posting, actor: User | None) -> None:
-    lines = list(claim.lines.all())
+def _post(claim: Claim, payment: ClaimPayment, posting: Posting) -> tuple[list[ClaimLine], str | None]:
+    """Apply a payment to its claim and lines in memory; the lines it paid and the status the claim
+    moves to (None when it stays). import_835 writes them all at once."""
+    lines, paid = list(claim.lines.all()), []
     for service in payment.services:
         line = next(
             (
@@ -69,17 +72,14 @@ def _post(claim: Claim, payment: ClaimPayment, posting: Posting, actor: User | N
             )
             continue
         line.paid += service.paid
-        line.save(update_fields=["paid"])
+        paid.append(line)
         lines.remove(line)
     claim.paid += payment.paid
     claim.patient_responsibility += payment.patient_responsibility
     if payment.payer_claim_number:
         claim.payer_claim_number = payment.payer_claim_number
-    claim.save(update_fields=["paid", "patient_responsibility", "payer_claim_number", "updated_at"])
     to = _new_status(claim, payment)
-    note = f"835 {posting.remittance.trace_number}: paid {payment.paid}, patient owes {payment.patient_responsibility}"
-    if to != claim.status and to in TRANSITIONS[claim.status]:
-        move(claim, to, actor=actor, note=note)
+    return paid, (to if to != claim.status and to in TRANSITIONS[claim.status] else None)
 
 
 @transaction.atomic
@@ -104,10 +104,14 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
     numbers = [p.patient_control_number for p in payments]
     claims = {
         c.number: c
-        for c in Claim.objects.select_for_update()
+        for c in Claim.objects.select_for_update(of=("self",))
         .filter(organization=organization, number__in=numbers)
+        .select_related("patient")
         .prefetch_related("lines")
     }
+    # Applied in memory, then written in one statement per table, as a file holds thousands of claims.
+    # The status changes are recorded as move() records them: an event and an audit entry each.
+    postings, paid_lines, moves = [], {}, []
     for payment in payments:
         claim = claims.get(payment.patient_control_number)
         posting = Posting(
@@ -122,8 +126,30 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
             adjustments=_adjustments(payment),
         )
         if claim is not None:
-            _post(claim, payment, posting, actor)
-        posting.save()
+            lines, to = _post(claim, payment, posting)
+            paid_lines |= {line.pk: line for line in lines}
+            if to is not None:
+                note = (
+                    f"835 {remittance.trace_number}: paid {payment.paid}, patient owes {payment.patient_responsibility}"
+                )
+                moves.append(ClaimEvent(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note))
+                claim.status = to
+        postings.append(posting)
+    now = timezone.now()
+    posted = {claim.pk: claim for claim in (p.claim for p in postings) if claim is not None}
+    for claim in posted.values():
+        claim.updated_at = now
+    ClaimLine.objects.bulk_update(paid_lines.values(), ["paid"])
+    Claim.objects.bulk_update(
+        posted.values(), ["paid", "patient_responsibility", "payer_claim_number", "status", "updated_at"]
+    )
+    ClaimEvent.objects.bulk_create(moves)
+    audit.record_each(
+        actor=actor,
+        action=AuditAction.CLAIM_STATUS_CHANGED,
+        entries=[(event.claim, event.claim.patient, {"to": event.to_status}) for event in moves],
+    )
+    Posting.objects.bulk_create(postings)
     audit.record(
         actor=actor,
         action=AuditAction.REMITTANCE_POSTED,

@@ -240,6 +240,7 @@ def export_claims(
             "organization",
             "patient",
             "coverage__payer",
+            "coverage__patient",  # the subscriber, when the patient is
             "payer",
             "plan__referral__provider",
             "authorization",
