@@ -1,4 +1,4 @@
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,11 +7,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fascia.conftest import PASSWORD, login
+from fascia.conftest import PASSWORD, login, make_user
 from fascia.core.models import Location, User
+from fascia.core.npi import with_check_digit
+from fascia.core.roles import Role
 from fascia.patients.tests.factories import PatientFactory
+from fascia.practitioners.models import Practitioner
 from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
 from fascia.scheduling.services import book_appointment
+from fascia.visits.models import VisitNote
 
 MONDAY = date(2030, 1, 7)
 
@@ -146,3 +150,45 @@ def test_past_slots_offer_no_booking(client: Client, frank: User, tess: User, lo
     assert "Book " not in r.content.decode().split("<tbody>")[1]
     r = client.get(reverse("scheduling:day"), {"date": "2030-01-07", "location": location.public_id})
     assert 'aria-label="Book Tess Test, LMT at 10:00"' in r.content.decode()
+
+
+def test_the_day_shows_note_states_cancellations_and_visiting_practitioners(
+    client: Client, frank: User, tess: User, location: Location, hours: None
+) -> None:
+    kind = AppointmentType.objects.get(code="follow-up-30")
+    visitor = Practitioner.objects.create(  # works elsewhere, booked here twice
+        user=make_user(location.organization, "vera", Role.PRACTITIONER),
+        npi=with_check_digit("123456781"),
+        license_number="MA60000002",
+        license_state="WA",
+    )
+
+    def appointment(practitioner: Practitioner, hour: int, family_name: str, **fields: object) -> Appointment:
+        start = datetime(2030, 1, 7, hour, tzinfo=ZoneInfo("America/New_York"))
+        return Appointment.objects.create(
+            patient=PatientFactory(organization=location.organization, family_name=family_name, given_name="Ann"),
+            practitioner=practitioner,
+            location=location,
+            appointment_type=kind,
+            start_at=start,
+            end_at=start + timedelta(minutes=30),
+            created_by=frank,
+            **fields,
+        )
+
+    for hour, status in ((9, VisitNote.Status.DRAFT), (10, VisitNote.Status.SIGNED)):
+        a = appointment(tess.practitioner, hour, f"Noted{hour}")
+        VisitNote.objects.create(
+            patient=a.patient, practitioner=tess.practitioner, appointment=a, visited_on=MONDAY, created_by=tess
+        )
+        VisitNote.objects.filter(appointment=a).update(status=status)
+    appointment(visitor, 9, "Visiting")
+    appointment(visitor, 11, "Gone", status=Appointment.Status.CANCELLED, cancel_reason="Flu")
+    login(client, tess)
+    page = client.get(reverse("scheduling:day"), {"date": "2030-01-07", "location": location.public_id}).content
+    page = page.decode()
+    assert page.count('<th scope="col">') == 2  # tess, and the visitor once
+    assert 'aria-label="Note for Noted9, Ann at 09:00">Note (draft)</button>' in page
+    assert 'aria-label="Note for Noted10, Ann at 10:00">Note ✓</button>' in page
+    assert 'aria-label="Note for Visiting, Ann at 09:00">Note</button>' in page
+    assert "11:00 Gone, Ann with Vera Test — cancelled: Flu" in page
