@@ -1,6 +1,7 @@
 """Every write to a visit note: starting it (prefilled), saving drafts, signing, addenda.
 Each is one transaction and audited; signing and addenda seal the record (fascia.records)."""
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -99,7 +100,7 @@ def start_note(
         rows = [{"technique_id": t.technique_id, "region": t.region} for t in plan.techniques.all()]
     if rows:
         note.copied_fields.append("techniques")
-    note.full_clean()
+    _validate(note)
     note.save()
     VisitTechnique.objects.bulk_create(VisitTechnique(note=note, **row) for row in rows)
     audit.record(
@@ -112,10 +113,23 @@ def start_note(
     return note
 
 
+def _validate(note: VisitNote, links_given: Iterable[str] = ()) -> None:
+    """full_clean, but for the note's links (patient, practitioner, appointment, plan …) other than those
+    in links_given: they are rows read in this transaction when the note is started (the appointment
+    locked and checked for a note), and never changed after. Checking that each exists cost a query apiece."""
+    note.full_clean(exclude=[f.name for f in note._meta.concrete_fields if f.is_relation and f.name not in links_given])
+
+
 def _locked_draft(note: VisitNote) -> VisitNote:
+    """The note as stored, locked for this transaction; refused once signed. It keeps the rows the
+    caller read with `note` (patient, practitioner, plan, appointment) when it still links to them."""
     locked = VisitNote.objects.select_for_update().get(pk=note.pk)
     if locked.is_signed:
         raise NoteLocked
+    for name in ("patient", "practitioner", "plan", "appointment"):
+        field = VisitNote._meta.get_field(name)
+        if field.is_cached(note) and getattr(locked, field.attname) == getattr(note, field.attname):
+            field.set_cached_value(locked, field.get_cached_value(note))
     return locked
 
 
@@ -215,9 +229,7 @@ def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = N
     stored = _locked_draft(note)
     for name, value in fields.items():
         setattr(note, name, value)
-    # The note's links (patient, practitioner, appointment, plan …) are set when it is started, not
-    # here: validating that each still exists would cost a query apiece on every save.
-    note.full_clean(exclude=[f.name for f in note._meta.concrete_fields if f.is_relation and f.name not in fields])
+    _validate(note, links_given=fields)
     _check_goal_progress(note)
     built = check_techniques(note, techniques) if techniques is not None else None
     # A copied part stays marked until the practitioner changes it.
