@@ -63,14 +63,12 @@ def _select(widget: Mapping[str, Any]) -> str:
     for group_name, options, _ in widget["optgroups"]:
         if group_name:
             html.append(format_html('\n  <optgroup label="{}">', group_name))
-        for option in options:
-            html.append(format_html('\n  <option value="{}"', option["value"]))
-            html += [
-                _attrs(option["attrs"]),
-                ">",
-                conditional_escape(option["label"]),
-                "</option>\n",
-            ]  # the included file ends in a newline
+        # Joined as plain strings, escaped as the template escapes them: a long form has hundreds of options.
+        html += [
+            f'\n  <option value="{conditional_escape(o["value"])}"{_attrs(o["attrs"]) if o["attrs"] else ""}>'
+            f"{conditional_escape(o['label'])}</option>\n"  # the included file ends in a newline
+            for o in options
+        ]
         if group_name:
             html.append("\n  </optgroup>")
     html.append("\n</select>")
