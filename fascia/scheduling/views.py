@@ -4,7 +4,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.models import Location
-from fascia.patients.queries import get_patient_for_user, search_patients
+from fascia.patients.models import Patient
+from fascia.patients.queries import get_patient_for_user, patients_for_user, search_patients
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
 from fascia.scheduling.forms import BookingForm, CancelForm, FreeSlotForm, RescheduleForm, WaitlistForm
@@ -183,6 +184,15 @@ def week(request: ClinicRequest) -> HttpResponse:
     )
 
 
+def booking_patient(request: ClinicRequest, public_id: str) -> Patient:
+    """The patient being booked, or 404, as get_patient_for_user() finds them, without the four
+    tables it joins for the chart: booking shows only the name, MRN and date of birth."""
+    try:
+        return patients_for_user(request.user).get(public_id=public_id)
+    except (Patient.DoesNotExist, ValueError) as e:
+        raise Http404("No such patient.") from e
+
+
 @staff_view(roles.BOOK_APPOINTMENT)
 @require_http_methods(["GET", "POST"])
 def book(request: ClinicRequest) -> HttpResponse:
@@ -192,7 +202,7 @@ def book(request: ClinicRequest) -> HttpResponse:
         if request.GET.get(key)
     }
     patient_id = request.POST.get("patient") or request.GET.get("patient")
-    patient = get_patient_for_user(request.user, patient_id) if patient_id else None
+    patient = booking_patient(request, patient_id) if patient_id else None
     if patient is not None and request.GET.get("series") == "plan":
         initial.update(series_from_plan(patient, parse_date(initial.get("day", "")) or timezone.localdate()))
     form = BookingForm(request.POST or None, initial=initial, organization=request.organization)
@@ -291,7 +301,11 @@ def waitlist_resolve(request: ClinicRequest, entry_id: UUID) -> HttpResponse:
 def patient_picker(request: ClinicRequest) -> HttpResponse:
     """Patients matching the search box of the booking form (htmx)."""
     query = request.GET.get("q", "").strip()
-    patients = list(search_patients(request.user, query)[:8]) if len(query) >= 2 else []
+    # Only what the picker shows: not the preferred location search_patients() joins for the list page.
+    shown = ("public_id", "family_name", "given_name", "preferred_name", "birth_date", "mrn")
+    patients = (
+        list(search_patients(request.user, query).select_related(None).only(*shown)[:8]) if len(query) >= 2 else []
+    )
     return render(request, "scheduling/book.html#picker", {"patients": patients, "query": query})
 
 

@@ -72,6 +72,26 @@ class TestBooking:
         )  # back to back is fine
         assert Appointment.objects.count() == 2
 
+    @pytest.mark.parametrize("minutes", [-15, 0, 15])
+    def test_a_clash_is_found_however_the_times_overlap(
+        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType, minutes: int
+    ) -> None:
+        """Starting before, with or inside the booked appointment; a cancelled one in between holds nothing."""
+        cancelled = book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+        services.cancel_appointment(actor=frank, appointment=cancelled, reason="Patient ill")
+        cancelled.start_at, cancelled.end_at = MONDAY_10 + timedelta(minutes=5), MONDAY_10 + timedelta(minutes=35)
+        cancelled.save(update_fields=["start_at", "end_at"])
+        first = PatientFactory(organization=location.organization, family_name="Marlowe", given_name="Ivy")
+        book(frank, first, location, follow_up, MONDAY_10)
+        with pytest.raises(services.Clash, match=r"Tess Test, LMT is already booked 10:00–10:30 \(Marlowe, Ivy"):
+            book(
+                frank,
+                PatientFactory(organization=location.organization),
+                location,
+                follow_up,
+                MONDAY_10 + timedelta(minutes=minutes),
+            )
+
     def test_a_room_and_a_patient_cannot_be_double_booked(
         self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
     ) -> None:
