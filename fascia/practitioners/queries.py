@@ -95,9 +95,13 @@ class CategoryRow:
     missing: Decimal | None
 
 
+# Built once: CECategory.values makes a new list on every access.
+_CATEGORY_ORDER = {category: i for i, category in enumerate(CECategory.values)}
+
+
 def _in_order(category: str) -> int:
     """CECategory's order, "total" last (the JSON minimums come back in the database's key order)."""
-    return CECategory.values.index(category) if category in CECategory.values else len(CECategory.values)
+    return _CATEGORY_ORDER.get(category, len(_CATEGORY_ORDER))
 
 
 def category_rows(requirement: RenewalRequirement, progress: ce.Progress) -> list[CategoryRow]:
@@ -233,20 +237,23 @@ class Alert:
 
 def alerts(practitioner: Practitioner, today: date) -> list[Alert]:
     """What the practitioner's dashboard flags: credentials expired or expiring within 90 days,
-    and CE still short (urgent when the cycle ends within 90 days). Three queries."""
+    and CE still short (urgent when the cycle ends within 90 days). Three queries.
+
+    From standing() rather than credential_rows(): the dashboard shows none of the per-category rows
+    and bars those pages build."""
     result = []
-    for row in credential_rows(practitioner, today):
-        credential, state = row.credential, row.standing.state
+    for item in standing(practitioner, today, requirements=requirements()):
+        credential, state, progress = item.credential, item.state, item.progress
         if state == "expired":
             result.append(Alert(f"{credential.name} expired {credential.expires_on:%Y-%m-%d}", "danger"))
         elif state == "expiring":
-            days = row.standing.days_left
+            days = item.days_left
             result.append(Alert(f"{credential.name} expires in {days} day{'' if days == 1 else 's'}", "warning"))
-        if row.progress is not None and not row.progress.complete and state != "inactive":
-            level = "warning" if row.progress.days_left <= EXPIRING_DAYS else "secondary"
+        if progress is not None and not progress.complete and state != "inactive":
+            level = "warning" if progress.days_left <= EXPIRING_DAYS else "secondary"
             result.append(
                 Alert(
-                    f"{credential.name} CE short: {', '.join(row.short)} ({row.progress.days_left} days left)",
+                    f"{credential.name} CE short: {', '.join(shortfall(progress))} ({progress.days_left} days left)",
                     level,
                 )
             )

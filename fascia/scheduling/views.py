@@ -1,4 +1,3 @@
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.models import Location
+from fascia.lib.urls import url_for_each
 from fascia.patients.models import Patient
 from fascia.patients.queries import get_patient_for_user, patients_for_user, search_patients
 from fascia.practitioners.models import Practitioner
@@ -37,17 +37,6 @@ SLOT_MINUTES = 15
 
 def day_url(day: date, location: Location) -> str:
     return f"{reverse('scheduling:day')}?date={day:%Y-%m-%d}&location={location.public_id}"
-
-
-# reverse() and {% url %} cost tens of microseconds each, and a busy day shows a thousand links:
-# each kind is reversed once with this id, which every appointment's own then replaces.
-STAND_IN = str(UUID(int=0))
-
-
-def url_for_each(name: str, *args: str) -> Callable[[str], str]:
-    """reverse(name, args=[public_id, *args]) for any public_id, reversing only once."""
-    url = reverse(name, args=[STAND_IN, *args])
-    return lambda public_id: url.replace(STAND_IN, public_id)
 
 
 def hour_minute(moment: datetime) -> str:

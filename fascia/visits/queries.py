@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from fascia.core.models import User
+from fascia.lib.urls import url_for_each
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.plans.models import TreatmentPlan
@@ -78,12 +79,16 @@ def status_from(plan: TreatmentPlan, signed: list[tuple[date, str]], today: date
     )
 
 
-def signed_visits(patient_ids: list[int]) -> dict[int, list[tuple[date, str]]]:
-    """Each patient's signed notes as (date, kind), oldest first: one query for all of them."""
+def signed_visits(patient_ids: list[int], *, since: date | None = None) -> dict[int, list[tuple[date, str]]]:
+    """Each patient's signed notes as (date, kind), oldest first: one query for all of them.
+
+    With `since`, only the notes from that day on (status_from() counts none before a plan starts)."""
     by_patient: dict[int, list[tuple[date, str]]] = {pk: [] for pk in patient_ids}
     rows = VisitNote.objects.filter(patient_id__in=patient_ids, status=VisitNote.Status.SIGNED).order_by(
         "visited_on", "id"
     )
+    if since is not None:
+        rows = rows.filter(visited_on__gte=since)
     for patient_id, day, kind in rows.values_list("patient_id", "visited_on", "kind"):
         by_patient[patient_id].append((day, kind))
     return by_patient
@@ -138,42 +143,98 @@ REFERRAL_DAYS_LEFT = 14
 PLAN_ENDING_DAYS = 14
 
 
+# What the page shows of a patient: display_name and get_chart_url.
+PATIENT_SHOWN = ("public_id", "family_name", "given_name", "preferred_name")
+
+
+def _patient_shown(path: str) -> list[str]:
+    return [f"{path}__{field}" for field in PATIENT_SHOWN]
+
+
 def dashboard(practitioner: Practitioner, today: date) -> dict:
-    """What the practitioner's day needs: a fixed number of queries however many patients."""
+    """What the practitioner's day needs: a fixed number of queries however many patients.
+
+    Each query reads only the columns the page shows: the rows are wide (a patient has some thirty
+    columns) and building model instances from them cost more than the queries themselves. The
+    model managers, not practitioner.appointments and the like: a related manager reads each row's
+    practitioner_id to attach the practitioner, which only() defers.
+    """
     start, end = day_bounds(today)
     schedule = list(
-        practitioner.appointments.filter(start_at__gte=start, start_at__lt=end)
+        Appointment.objects.filter(practitioner=practitioner, start_at__gte=start, start_at__lt=end)
         .exclude(status=Appointment.Status.ENTERED_IN_ERROR)
         .select_related("patient", "location", "appointment_type", "note")
+        .only(
+            "public_id",
+            "start_at",
+            "status",
+            "location__name",
+            "appointment_type__name",
+            "note__status",
+            *_patient_shown("patient"),
+        )
         .order_by("start_at")
     )
     drafts = list(
-        practitioner.visit_notes.filter(status=VisitNote.Status.DRAFT)
+        VisitNote.objects.filter(practitioner=practitioner, status=VisitNote.Status.DRAFT)
         .select_related("patient")
+        .only("public_id", "visited_on", "kind", *_patient_shown("patient"))
         .order_by("visited_on", "id")
     )
     overdue_before = today - timedelta(days=settings.UNSIGNED_NOTE_DAYS)
     plans = list(
-        practitioner.plans.filter(status=TreatmentPlan.Status.ACTIVE)
+        TreatmentPlan.objects.filter(practitioner=practitioner, status=TreatmentPlan.Status.ACTIVE)
         .select_related("patient", "referral__provider")
+        .only(
+            # what status_from() reads, and what the page shows
+            "public_id",
+            "start_date",
+            "duration_weeks",
+            "planned_visits",
+            "re_evaluation_due",
+            "referral__visits_authorized",
+            "referral__expires_on",
+            "referral__provider__name",
+            "referral__provider__credentials",
+            *_patient_shown("patient"),
+        )
         .order_by("start_date", "id")
     )
-    visits = signed_visits([p.patient_id for p in plans])
+    visits = signed_visits([p.patient_id for p in plans], since=min((p.start_date for p in plans), default=None))
+    chart_url, plan_url = url_for_each("patients:chart"), url_for_each("plans:detail")
     reports, ending, referrals = [], [], []
     for plan in plans:
         status = status_from(plan, visits[plan.patient_id], today)
+        row = {"plan": plan, "status": status, "url": plan_url(plan.public_id)}
         if status.progress_due or status.re_evaluation_due:
-            reports.append({"plan": plan, "status": status})
+            reports.append(row)
         if status.ends_on <= today + timedelta(days=PLAN_ENDING_DAYS) or status.discharge_due:
-            ending.append({"plan": plan, "status": status})
+            ending.append(row)
         referral = plan.referral
         if referral is not None:
             left = referral.visits_authorized - status.visits_used
             if left <= REFERRAL_VISITS_LEFT or referral.expires_on <= today + timedelta(days=REFERRAL_DAYS_LEFT):
-                referrals.append({"plan": plan, "referral": referral, "left": max(left, 0)})
+                referrals.append(
+                    {
+                        "plan": plan,
+                        "referral": referral,
+                        "left": max(left, 0),
+                        "chart_url": chart_url(plan.patient.public_id),
+                    }
+                )
+    note_url, edit_url = url_for_each("visits:for_appointment"), url_for_each("visits:edit")
     return {
-        "schedule": schedule,
-        "drafts": [{"note": n, "overdue": n.visited_on < overdue_before} for n in drafts],
+        "schedule": [
+            {
+                "appointment": a,
+                "note": getattr(a, "note", None),  # saves the template a DoesNotExist for each visit not yet written
+                "chart_url": chart_url(a.patient.public_id),
+                "note_url": note_url(a.public_id),
+                "writes_note": a.status in Appointment.HOLDING,
+            }
+            for a in schedule
+        ],
+        "drafts": [{"note": n, "overdue": n.visited_on < overdue_before, "url": edit_url(n.public_id)} for n in drafts],
         "overdue_count": sum(1 for n in drafts if n.visited_on < overdue_before),
         "unsigned_days": settings.UNSIGNED_NOTE_DAYS,
         "reports": reports,

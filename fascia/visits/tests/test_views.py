@@ -135,10 +135,20 @@ def test_the_dashboard_lists_the_day_and_what_is_due(
     with CaptureQueriesContext(connection) as one_patient:
         r = client.get(reverse("visits:dashboard"))
     context = r.context
-    assert [a.patient for a in context["schedule"]] == [patient]
+    assert [row["appointment"].patient for row in context["schedule"]] == [patient]
     assert [(d["note"], d["overdue"]) for d in context["drafts"]] == [(stale, True)]
     assert context["reports"][0]["status"].progress_due.reason.startswith("31 days since the plan of care started")
     assert context["referrals"][0]["left"] == 1
+    body = r.content.decode()
+    chart = reverse("patients:chart", args=[patient.public_id])
+    assert f'<a href="{chart}">Quill, ' in body
+    assert (
+        f'action="{reverse("visits:for_appointment", args=[context["schedule"][0]["appointment"].public_id])}"' in body
+    )
+    assert "Write note" in body
+    assert f'href="{reverse("visits:edit", args=[stale.public_id])}"' in body
+    assert f'href="{reverse("plans:detail", args=[plan.public_id])}"' in body
+    assert f"1 visit left from Dr. Rowe, expires {today + timedelta(days=60):%Y-%m-%d}" in body
     for n in range(3):
         other = PatientFactory(organization=organization)
         active_plan(tess, other, start=today - timedelta(days=n))
@@ -146,6 +156,18 @@ def test_the_dashboard_lists_the_day_and_what_is_due(
     with CaptureQueriesContext(connection) as four_patients:
         client.get(reverse("visits:dashboard"))
     assert len(one_patient) == len(four_patients)
+
+
+def test_the_dashboard_offers_to_continue_a_note_started_from_the_schedule(
+    client: Client, tess: User, patient: Patient, location: Location
+) -> None:
+    today = timezone.localdate()
+    started = appointment(tess, patient, location, today)
+    services.start_note(actor=tess, patient=patient, appointment=started)
+    login(client, tess)
+    body = client.get(reverse("visits:dashboard")).content.decode()
+    assert 'btn-outline-secondary" type="submit">Continue note</button>' in body
+    assert "Write note" not in body
 
 
 def test_the_day_view_opens_the_appointments_note(
