@@ -11,5 +11,10 @@ from fascia.patients.models import Patient
 def render_statement(patient: Patient, *, organization: Organization) -> bytes:
     return render_pdf(
         "billing/statement.html",
-        {**ledger(patient), "patient": patient, "organization": organization, "today": timezone.localdate()},
+        {
+            **ledger(patient.claims.select_related("payer").prefetch_related("lines")),
+            "patient": patient,
+            "organization": organization,
+            "today": timezone.localdate(),
+        },
     )

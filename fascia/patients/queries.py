@@ -53,7 +53,7 @@ def get_patient_for_user(user: User, public_id: UUID | str) -> Patient:
     try:
         return (
             patients_for_user(user)
-            .select_related("preferred_location", "preferred_practitioner__user", "created_by", "updated_by")
+            .select_related("preferred_location", "preferred_practitioner__user", "created_by")
             .get(public_id=public_id)
         )
     except (Patient.DoesNotExist, ValueError) as e:
@@ -84,6 +84,18 @@ def chart_history(patient: Patient) -> dict[str, list]:
 def current_consents(patient: Patient) -> list[Consent]:
     """The latest consent of each kind (older ones stay on record, superseded)."""
     latest: dict[str, Consent] = {}
-    for consent in patient.consents.select_related("recorded_by"):
+    consents = patient.consents.select_related("recorded_by").only(
+        "patient",
+        "kind",
+        "granted",
+        "date",
+        "allow_email",
+        "allow_sms",
+        "allow_voicemail",
+        "recorded_by__first_name",
+        "recorded_by__last_name",
+        "recorded_by__username",
+    )
+    for consent in consents:
         latest.setdefault(consent.kind, consent)
     return [latest[kind] for kind in Consent.Kind.values if kind in latest]

@@ -1,5 +1,6 @@
 from uuid import UUID
 
+from django.db.models import Count
 from django.http import Http404
 
 from fascia.core.models import User
@@ -17,10 +18,26 @@ def get_plan_for_user(user: User, public_id: UUID) -> TreatmentPlan:
 
 
 def chart_context(patient: Patient, user: User) -> dict:
-    plans = list(patient.plans.select_related("practitioner__user").prefetch_related("goals"))
-    signed = patient.evaluations.filter(status="signed").order_by("-evaluated_on", "-id").first()
+    # One query for the plans with their goal counts, and one for the evaluation a new plan would
+    # answer, asked only of those who may write one.
+    plans = list(
+        patient.plans.only(
+            "patient", "public_id", "version", "start_date", "visits_per_week", "duration_weeks", "status"
+        )
+        .annotate(goal_count=Count("goals"))
+        .order_by(*TreatmentPlan._meta.ordering)  # a grouped query leaves Meta.ordering out
+    )
+    may_create = user.has_perm("plans.add_treatmentplan") and hasattr(user, "practitioner")
+    signed = (
+        patient.evaluations.filter(status="signed")
+        .only("patient", "public_id", "kind", "evaluated_on")
+        .order_by("-evaluated_on", "-id")
+        .first()
+        if may_create
+        else None
+    )
     return {
         "plans": plans,
-        "can_create": user.has_perm("plans.add_treatmentplan") and hasattr(user, "practitioner") and signed,
+        "can_create": may_create and signed,
         "latest_signed_evaluation": signed,
     }

@@ -7,10 +7,38 @@ from fascia.referrals.services import referral_warnings, with_visits_used
 
 def chart_context(patient: Patient, user: User) -> dict:
     today = timezone.localdate()
-    referrals = list(with_visits_used(patient.referrals.select_related("provider")))
+    referrals = list(
+        with_visits_used(
+            patient.referrals.select_related("provider").only(
+                "patient",
+                "public_id",
+                "referral_date",
+                "order",
+                "visits_authorized",
+                "expires_on",
+                "diagnoses",
+                "document",
+                "provider__name",
+                "provider__credentials",
+            )
+        )
+    )
+    correspondence = patient.correspondence.select_related("provider").only(
+        "patient",
+        "public_id",
+        "date",
+        "kind",
+        "direction",
+        "method",
+        "summary",
+        "document",
+        "response",
+        "provider__name",
+        "provider__credentials",
+    )
     return {
         "referrals": [(r, referral_warnings(r, on=today, visits_used=r.visits_used)) for r in referrals],
-        "correspondence": list(patient.correspondence.select_related("provider", "recorded_by")),
+        "correspondence": list(correspondence),
         "can_add_referral": user.has_perm("referrals.add_referral"),
         "can_add_correspondence": user.has_perm("referrals.add_correspondence"),
     }

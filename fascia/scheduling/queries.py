@@ -121,10 +121,23 @@ def day_grid(location: Location, day: date, appointments: list[Appointment], slo
 
 def chart_context(patient: Patient, user: User) -> dict:
     now = timezone.now()
+    # Only the columns the section shows: the joined rows are otherwise ~80 columns wide, and
+    # building them cost more than the query.
     appointments = list(
-        patient.appointments.select_related("practitioner__user", "location", "appointment_type").order_by("-start_at")[
-            :30
-        ]
+        patient.appointments.select_related("practitioner__user", "location", "appointment_type")
+        .only(
+            "patient",
+            "start_at",
+            "status",
+            "late_cancellation",
+            "practitioner__credential_suffix",
+            "practitioner__user__first_name",
+            "practitioner__user__last_name",
+            "practitioner__user__username",
+            "location__name",
+            "appointment_type__name",
+        )
+        .order_by("-start_at")[:30]
     )
     return {
         "upcoming": sorted((a for a in appointments if a.start_at >= now), key=lambda a: a.start_at),
