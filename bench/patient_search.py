@@ -97,7 +97,7 @@ def time_query(user: User, term: str) -> float:
 
 def measure(terms: list[Term], user: User, repeat: int, warmup: int) -> None:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="fascia.core.backends.RoleBackend")
     for term in terms:
         term.hits = run_query(user, term.text)
         if term.hits == 0:
