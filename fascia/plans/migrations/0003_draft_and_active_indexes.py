@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from fascia.lib.migrations import AddIndexConcurrentlyOnPostgreSQL
+
 
 class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
     dependencies = [
         ('evaluations', '0001_initial'),
@@ -16,7 +19,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgreSQL(
             model_name='treatmentplan',
             index=models.Index(condition=models.Q(('status', 'active')), fields=['practitioner', 'start_date'], name='plan_active'),
         ),

@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from fascia.lib.migrations import AddIndexConcurrentlyOnPostgreSQL
+
 
 class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
     dependencies = [
         ('patients', '0002_search_text_trigram_index'),
@@ -16,7 +19,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgreSQL(
             model_name='visitnote',
             index=models.Index(condition=models.Q(('status', 'draft')), fields=['practitioner', 'visited_on'], name='visitnote_draft'),
         ),
