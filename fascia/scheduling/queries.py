@@ -171,9 +171,7 @@ def next_free_slots(
     until = after + timedelta(days=days)
     practitioners = {h.practitioner_id for h in hours}
     busy: dict[int, list[tuple[datetime, datetime]]] = {pk: [] for pk in practitioners}
-    for a in Appointment.objects.filter(
-        practitioner_id__in=practitioners, status__in=Appointment.HOLDING, end_at__gt=after, start_at__lt=until
-    ):
+    for a in Appointment.objects.holding_between(after, until).filter(practitioner_id__in=practitioners):
         busy[a.practitioner_id].append((a.start_at, a.end_at))
     for off in TimeOff.objects.filter(practitioner_id__in=practitioners, ends_at__gt=after, starts_at__lt=until):
         busy[off.practitioner_id].append((off.starts_at, off.ends_at))

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
@@ -102,28 +102,6 @@ def _check_credentials(practitioner: Practitioner, patient: Patient, day: date) 
             raise NotCredentialedToBook(f"{problem} The patient's plan of care includes it.")
 
 
-def _first_booked(
-    practitioner: Practitioner, start_at: datetime, end_at: datetime, moving: Appointment | None
-) -> list[Appointment]:
-    """The practitioner's first holding appointment that overlaps start_at–end_at, in a list of one, or [].
-
-    "Starts before the end and ends after the start" gives the index on (practitioner, start_at) no
-    lower bound: PostgreSQL read all ten years of the practitioner's appointments (~45,000 rows,
-    30 ms) to find none. There the exclusion constraint keeps one practitioner's holding
-    appointments from overlapping each other, so of those starting before start_at only the last
-    can reach into the slot: two short index reads find the same appointment. SQLite has no such
-    constraint and keeps the plain search.
-    """
-    held = Appointment.objects.filter(practitioner=practitioner, status__in=Appointment.HOLDING)
-    if moving is not None:
-        held = held.exclude(pk=moving.pk)
-    if connection.vendor != "postgresql":
-        return list(held.filter(start_at__lt=end_at, end_at__gt=start_at)[:1])
-    if (before := list(held.filter(start_at__lt=start_at).order_by("-start_at")[:1])) and before[0].end_at > start_at:
-        return before
-    return list(held.filter(start_at__gte=start_at, start_at__lt=end_at)[:1])
-
-
 def _check_slot(
     *,
     actor: User,
@@ -143,10 +121,10 @@ def _check_slot(
     _check_credentials(practitioner, patient, timezone.localtime(start_at).date())
     # No select_related: a booking that fits finds nothing, and the joins would only add to the
     # planning of each search; a clash reads the other appointment's names for its message.
-    overlapping = Appointment.objects.filter(status__in=Appointment.HOLDING, start_at__lt=end_at, end_at__gt=start_at)
+    overlapping = Appointment.objects.holding_between(start_at, end_at)
     if moving is not None:
         overlapping = overlapping.exclude(pk=moving.pk)
-    if taken := _first_booked(practitioner, start_at, end_at, moving):
+    if taken := list(overlapping.filter(practitioner=practitioner)[:1]):
         raise _clash(taken, str(practitioner))
     if room is not None and (taken := list(overlapping.filter(room=room)[:1])):
         raise _clash(taken, room.name)

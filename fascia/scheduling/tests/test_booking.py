@@ -3,14 +3,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from fascia.core.models import Location, Room, User
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.scheduling import services
-from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, WorkingHours
+from fascia.scheduling.models import LONGEST_MINUTES, Appointment, AppointmentType, TimeOff, WorkingHours
 
 CLINIC = ZoneInfo("America/New_York")
 MONDAY_10 = datetime(2030, 1, 7, 10, 0, tzinfo=CLINIC)
@@ -91,6 +92,26 @@ class TestBooking:
                 follow_up,
                 MONDAY_10 + timedelta(minutes=minutes),
             )
+
+    def test_the_longest_appointment_clashes_to_its_last_minute(
+        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+    ) -> None:
+        """The clash search looks back only as far as the longest type lasts: 240 minutes."""
+        longest = AppointmentType.objects.create(code="intensive", name="Intensive", minutes=LONGEST_MINUTES)
+        room = Room.objects.create(location=location, name="Room 1")
+        eight = MONDAY_10.replace(hour=8)
+        book(frank, PatientFactory(organization=location.organization), location, longest, eight, room=room)
+        for start in (eight + timedelta(minutes=LONGEST_MINUTES - 15), eight - timedelta(minutes=15)):
+            with pytest.raises(services.Clash, match="Tess Test, LMT is already booked 08:00–12:00"):
+                book(frank, PatientFactory(organization=location.organization), location, follow_up, start, room=room)
+        book(frank, PatientFactory(organization=location.organization), location, follow_up, eight.replace(hour=12))
+        assert Appointment.objects.count() == 2
+
+    def test_no_appointment_or_type_is_longer_than_the_longest(self, location: Location) -> None:
+        with pytest.raises(ValidationError, match="at most 240 minutes"):
+            Appointment(start_at=MONDAY_10, end_at=MONDAY_10 + timedelta(minutes=LONGEST_MINUTES + 1)).clean()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            AppointmentType.objects.create(code="marathon", name="Marathon", minutes=LONGEST_MINUTES + 1)
 
     def test_a_room_and_a_patient_cannot_be_double_booked(
         self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
