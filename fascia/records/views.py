@@ -1,29 +1,74 @@
+from urllib.parse import urlencode
+
+from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.patients.models import Patient
 from fascia.records.chain import verify
 from fascia.records.models import Seal
+
+# Patients whose chains one request checks: about 850 seals and half a second on the ten-year seeded
+# clinic, where checking all 845,694 seals in one request took five minutes, past any server's timeout.
+VERIFY_PATIENTS = 50
+
+
+class Progress(forms.Form):
+    """How far the check has come, carried from one part to the next."""
+
+    after = forms.IntegerField(min_value=0)  # the last patient (row id) checked
+    checked = forms.IntegerField(min_value=0)
+    problems = forms.IntegerField(min_value=0)
+    total = forms.IntegerField(min_value=0)
 
 
 @staff_view(roles.VERIFY_RECORDS)
 @require_GET
 def verify_page(request: ClinicRequest) -> HttpResponse:
-    """Check the practice's signed records against their seals, as `fascia verify_records` does."""
+    """Check the practice's signed records against their seals, as `fascia verify_records` does:
+    VERIFY_PATIENTS patients a request, each part asking for the next (htmx; a link without script)
+    until every patient's chain is checked."""
+    organization_id = request.user.organization_id
+    progress = Progress(request.GET or None)
+    if progress.is_bound and not progress.is_valid():
+        return HttpResponse("The check's progress in the address is not valid: start it again.", status=400)
+    if progress.is_bound:
+        after, checked, found, total = (progress.cleaned_data[k] for k in ("after", "checked", "problems", "total"))
+    else:
+        after, checked, found = 0, 0, 0
+        total = Seal.objects.filter(patient__organization_id=organization_id).count()
+    patients = list(
+        Patient.objects.filter(organization_id=organization_id, pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:VERIFY_PATIENTS]
+    )
     seals = list(
-        Seal.objects.filter(patient__organization_id=request.user.organization_id)
-        .select_related("patient")
-        .order_by("patient_id", "sequence")
+        Seal.objects.filter(patient_id__in=patients).select_related("patient").order_by("patient_id", "sequence")
     )
     problems = verify(seals)
     audit.record(
         actor=request.user,
         action=AuditAction.RECORDS_VERIFIED,
         target=request.organization,
-        detail={"checked": len(seals), "problems": len(problems)},
+        detail={"after_patient": after, "checked": len(seals), "problems": len(problems)},
     )
-    return render(request, "records/verify.html", {"checked": len(seals), "problems": problems})
+    checked, found = checked + len(seals), found + len(problems)
+    next_url = ""
+    if len(patients) == VERIFY_PATIENTS:  # perhaps more
+        more = {"after": patients[-1], "checked": checked, "problems": found, "total": total}
+        next_url = f"{reverse('records:verify')}?{urlencode(more)}"
+    context = {
+        "problems": problems,
+        "checked": checked,
+        "found": found,
+        "total": max(total, checked),  # records signed during the check count too
+        "next_url": next_url,
+        "per_request": VERIFY_PATIENTS,
+    }
+    return render(request, "records/verify.html#part" if request.htmx else "records/verify.html", context)

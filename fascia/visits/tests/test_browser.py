@@ -9,7 +9,7 @@ from fascia.core.models import Location, User
 from fascia.patients.tests.factories import PatientFactory
 from fascia.scheduling.models import WorkingHours
 from fascia.visits.models import VisitNote
-from fascia.visits.tests.factories import active_plan
+from fascia.visits.tests.factories import active_plan, signed_note
 
 MONDAY = datetime(2030, 1, 7, tzinfo=ZoneInfo("America/New_York")).date()
 
@@ -58,3 +58,21 @@ def test_book_a_follow_up_then_document_and_sign_it_with_the_keyboard(
     assert (note.nprs_before, note.nprs_after) == (5, 3)
     assert [(t.technique.code, t.minutes) for t in note.techniques.all()] == [("deep-tissue", 25)]
     assert "97140" in page.locator("#minute-summary").inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_signed_records_check_goes_on_by_itself_to_the_end(
+    live_server, page, tess: User, ada: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("fascia.records.views.VERIFY_PATIENTS", 1)  # a request per patient
+    User.objects.filter(pk=ada.pk).update(is_demo_account=True)  # no second factor in this test
+    for name in ("Aspen", "Birch", "Cedar"):
+        signed_note(tess, PatientFactory(organization=ada.organization, family_name=name), MONDAY)
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + reverse("records:verify"))
+    page.get_by_text("All 3 signed records match their hashes.").wait_for()
+    assert page.locator("progress").count() == 0

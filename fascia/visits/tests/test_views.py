@@ -1,3 +1,5 @@
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -184,13 +186,47 @@ def test_the_day_view_opens_the_appointments_note(
     assert again.url == opened.url and VisitNote.objects.count() == 1
 
 
-def test_tampering_shows_on_the_signed_records_page(client: Client, tess: User, ada: User, patient: Patient) -> None:
-    note = signed_note(tess, patient, timezone.localdate())
+def test_tampering_shows_on_the_signed_records_page(
+    client: Client, tess: User, ada: User, organization: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page checks a few patients a request, each part linking to the next (htmx follows the link
+    itself), and sums up at the end; the problem shows in the part that found it."""
+    monkeypatch.setattr("fascia.records.views.VERIFY_PATIENTS", 2)
+    patients = [PatientFactory(organization=organization, family_name=f"Chain{i}") for i in range(5)]
+    notes = [signed_note(tess, p, timezone.localdate()) for p in patients]
     login(client, ada)
-    assert "All 1 signed record match" in client.get(reverse("records:verify")).content.decode()
-    VisitNote.objects.filter(pk=note.pk).update(nprs_before=1)
     page = client.get(reverse("records:verify")).content.decode()
-    assert "1 problem" in page and "no longer matches" in page
+    assert "Checked 2 of 5 signed records." in page and "no longer matches" not in page
+
+    VisitNote.objects.filter(pk=notes[3].pk).update(nprs_before=1)  # behind the application's back
+    url, parts = reverse("records:verify"), []
+    while url:
+        part = client.get(url, headers={"HX-Request": "true"})
+        assert part.status_code == 200 and "<h1" not in part.content.decode()  # a part, not the page
+        parts.append(part.content.decode())
+        following = re.search(r'hx-get="([^"]+)"', part.content.decode())
+        url = html.unescape(following[1]) if following else ""
+    assert len(parts) == 3  # patients 1-2, 3-4, 5
+    assert "Chain3" in parts[1] and "no longer matches" in parts[1]
+    assert "no longer matches" not in parts[0] + parts[2]
+    assert "1 problem</strong> in 5 signed records" in parts[2]
+    verified = AuditEvent.objects.filter(action="records.verified", actor=ada).order_by("pk")
+    assert [e.detail["checked"] for e in verified] == [2, 2, 2, 1]
+    assert [e.detail["problems"] for e in verified] == [0, 0, 1, 0]
+
+    # A link without script shows the page with the part and the same progress.
+    link = re.search(r'<a href="([^"]+)">Check the next patients', parts[0])
+    page = client.get(html.unescape(link[1])).content.decode()
+    assert "<h1" in page and "Chain3" in page and "Checked 4 of 5 signed records, 1 problem so far." in page
+
+
+@pytest.mark.parametrize("query", ["after=x&checked=0&problems=0&total=1", "after=1&checked=-1&problems=0&total=1"])
+def test_a_mangled_verification_address_is_refused(client: Client, ada: User, query: str) -> None:
+    login(client, ada)
+    before = AuditEvent.objects.count()
+    answer = client.get(f"{reverse('records:verify')}?{query}")
+    assert answer.status_code == 400 and "start it again" in answer.content.decode()
+    assert AuditEvent.objects.count() == before
 
 
 def test_a_plan_prefills_a_series_on_the_booking_form(client: Client, frank: User, tess: User, patient) -> None:
