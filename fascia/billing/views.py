@@ -82,6 +82,10 @@ def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
         "lines": list(claim.lines.select_related("rendering__user")),
         "events": list(claim.events.select_related("actor")),
         "postings": list(claim.postings.select_related("remittance")),
+        # The 837P file the claim last went in (not joined in get_claim: the file's text is large).
+        "batch_number": Batch.objects.filter(pk=claim.batch_id).values_list("control_number", flat=True).first()
+        if claim.batch_id
+        else None,
         "can_submit": request.user.has_perm(roles.SUBMIT_CLAIM),
         "status_form": status_form if choices else None,
     }

@@ -9,13 +9,15 @@ import pytest
 import pyx12.params
 import pyx12.x12n_document
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing import services
 from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer
 from fascia.billing.tests.factories import billable_patient, payer
 from fascia.billing.x12 import build_837, validate_837
-from fascia.conftest import make_user
+from fascia.conftest import login, make_user
 from fascia.core.models import Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
@@ -565,3 +567,17 @@ class TestCommand:
             call_command("export_837", "--out", str(path), "--claim", ours.number, "--claim", theirs.number)
         assert not path.exists()
         assert set(Claim.objects.values_list("status", flat=True)) == {S.READY}
+
+
+def test_the_claim_page_names_the_file_the_claim_went_in(
+    client: Client, tess: User, bill: User, organization: Organization
+) -> None:
+    claim = ready_claim(tess, bill, organization)
+    login(client, bill)
+    page = reverse("billing:claim", args=[claim.public_id])
+    assert "Last sent in 837P file" not in client.get(page).content.decode()
+    batch = export(bill, [claim])
+    shown = client.get(page).content.decode()
+    assert f"Last sent in 837P file {batch.control_number:09d}" in shown
+    download = reverse("billing:batch", args=[batch.control_number])
+    assert f'href="{download}"' in shown and client.get(download).content.decode() == batch.content
