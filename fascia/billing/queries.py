@@ -1,11 +1,9 @@
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     Min,
     OuterRef,
@@ -15,7 +13,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
@@ -150,36 +147,16 @@ AGING_BUCKETS = [(0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, Non
 
 def aging(organization: Organization, today: date) -> dict:
     """Accounts receivable by payer and age of the claim (days since it was sent, or drafted when it was
-    never sent, in the clinic's calendar): summed by the database in two queries, however many claims."""
-    bucket = Case(
-        *[
-            When(sent__gte=today - timedelta(days=high), then=Value(label))
-            for low, high, label in AGING_BUCKETS
-            if high is not None
-        ],
-        default=Value(AGING_BUCKETS[-1][2]),
-        output_field=CharField(),
-    )
-    open_claims = claims_of(organization).filter(status__in=OPEN)
-    sent = TruncDate(Coalesce("submitted_at", "created_at"))
-    charged = (
-        ClaimLine.objects.filter(claim__in=open_claims)
-        .annotate(sent=TruncDate(Coalesce("claim__submitted_at", "claim__created_at")))
-        .annotate(bucket=bucket)
-        .values_list("claim__payer__name", "bucket")
-        .annotate(amount=Sum("amount"))
-    )
-    paid = (
-        open_claims.annotate(sent=sent)
-        .annotate(bucket=bucket)
-        .values_list("payer__name", "bucket")
-        .annotate(amount=Sum("paid"))
-    )
+    never sent, in the clinic's calendar). One query: each open claim's payer, day and what it still owes
+    (its charge summed by the database from the line index); grouping lines and claims in the database
+    instead hashed all ten years of claim lines (0.19 s on the seeded clinic; 0.11 s this way)."""
     rows: dict[str, dict[str, Decimal]] = defaultdict(lambda: {label: Decimal("0") for *_, label in AGING_BUCKETS})
-    for payer, label, amount in charged.order_by():
-        rows[payer][label] += amount
-    for payer, label, amount in paid.order_by():
-        rows[payer][label] -= amount
+    open_claims = with_charge(claims_of(organization).filter(status__in=OPEN)).order_by()
+    sent = TruncDate(Coalesce("submitted_at", "created_at"))
+    for payer, day, charge, paid in open_claims.values_list("payer__name", sent, "charge", "paid"):
+        age = (today - day).days
+        label = next(label for _, high, label in AGING_BUCKETS if high is None or age <= high)
+        rows[payer][label] += charge - paid
     totals = {label: sum((r[label] for r in rows.values()), Decimal("0")) for *_, label in AGING_BUCKETS}
     return {"buckets": [label for *_, label in AGING_BUCKETS], "rows": sorted(rows.items()), "totals": totals}
 
@@ -205,15 +182,17 @@ def denials(organization: Organization, since: date) -> list[tuple[str, int, Dec
     years of postings are too many to read for a page."""
     counts: Counter[str] = Counter()
     amounts: dict[str, Decimal] = defaultdict(Decimal)
+    # Unordered: in the model's order (by id) PostgreSQL's cursor walked all ten years of postings to find
+    # a month's (0.57 s on the seeded clinic; 0.03 s without). Ties are ordered by reason below instead.
     postings = Posting.objects.filter(remittance__organization=organization, remittance__payment_date__gte=since)
-    for adjustments in postings.values_list("adjustments", flat=True).iterator(chunk_size=2000):
+    for adjustments in postings.order_by().values_list("adjustments", flat=True).iterator(chunk_size=2000):
         for adjustment in adjustments:
             if adjustment["group"] == "PR":
                 continue  # the patient's share is not a denial
             key = f"{adjustment['group']}-{adjustment['reason']}: {adjustment['text']}"
             counts[key] += 1
             amounts[key] += Decimal(adjustment["amount"])
-    return [(key, n, amounts[key]) for key, n in counts.most_common()]
+    return [(key, n, amounts[key]) for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def ledger(claims: QuerySet[Claim]) -> dict:
