@@ -158,11 +158,14 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
 
 
 @transaction.atomic
-def build_claims(*, actor: User, patients: list[Patient], through: date) -> list[Claim]:
+def build_claims(*, actor: User, patients: list[Patient], through: date, limit: int | None = None) -> list[Claim]:
     """One draft claim per patient for the signed notes through `through` not yet billed to the
-    primary coverage's payer (for self-pay, the claim prints as the patient's superbill)."""
-    claims = []
+    primary coverage's payer (for self-pay, the claim prints as the patient's superbill), in the
+    patients' order; no more than `limit` claims, the rest staying for the next call."""
+    claims: list[Claim] = []
     for patient in patients:
+        if limit is not None and len(claims) >= limit:
+            break
         coverage = (
             patient.coverages.filter(rank=1, starts_on__lte=through)
             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=through))

@@ -41,6 +41,11 @@ QUEUE_TITLES = {
 }
 
 
+# Claims one press of "Draft the claims" drafts, so it answers in seconds: 4.3 s on the ten-year seeded
+# clinic, where its 650 waiting at once took 28 s, against gunicorn's default timeout of 30 s.
+BUILD_CLAIMS = 100
+
+
 @staff_view(roles.VIEW_CLAIM)
 @require_GET
 def queue(request: ClinicRequest) -> HttpResponse:
@@ -60,10 +65,16 @@ def queue(request: ClinicRequest) -> HttpResponse:
 @staff_view(roles.SUBMIT_CLAIM)
 @require_POST
 def build(request: ClinicRequest) -> HttpResponse:
-    """Draft claims for every patient with signed notes not yet billed, checked by the scrubber."""
+    """Draft claims, checked by the scrubber, for the patients with signed notes not yet billed, oldest
+    visits first, up to BUILD_CLAIMS a press."""
     patients = [row["patient"] for row in queries.notes_to_bill(request.organization)[0] if row["coverage"]]
-    claims = services.build_claims(actor=request.user, patients=patients, through=timezone.localdate())
-    messages.success(request, f"{len(claims)} claim(s) drafted and checked.")
+    claims = services.build_claims(
+        actor=request.user, patients=patients, through=timezone.localdate(), limit=BUILD_CLAIMS
+    )
+    message = f"{len(claims)} claim(s) drafted and checked."
+    if len(claims) == BUILD_CLAIMS and (left := queries.notes_to_bill(request.organization, limit=1)[1]):
+        message += f" {left} patient(s) still have visits to bill: draft the claims again for the next {BUILD_CLAIMS}."
+    messages.success(request, message)
     return redirect("billing:queue")
 
 

@@ -2,6 +2,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -42,6 +43,20 @@ def test_the_queue_drafts_claims_and_shows_what_fails(
     client.post(reverse("billing:status", args=[draft.public_id]), {"status": "closed", "note": "Billed in error"})
     page = client.get(reverse("billing:queue"))
     assert [(row["patient"], row["visits"]) for row in page.context["to_bill"]] == [(clean.patient, 2)]
+
+
+def test_one_press_drafts_a_bounded_number_of_claims_oldest_visits_first(
+    client: Client, tess: User, bill: User, organization: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("fascia.billing.views.BUILD_CLAIMS", 2)
+    waiting = [billable_patient(tess, organization, start=recent() - timedelta(days=d)).patient for d in (2, 0, 1)]
+    login(client, bill)
+    page = client.post(reverse("billing:build"), follow=True)
+    assert "2 claim(s) drafted and checked. 1 patient(s) still have visits to bill" in page.content.decode()
+    assert {c.patient for c in page.context["clean_drafts"]} == {waiting[0], waiting[2]}  # the oldest visits
+    page = client.post(reverse("billing:build"), follow=True)
+    assert "1 claim(s) drafted and checked." in page.content.decode() and "still have" not in page.content.decode()
+    assert Claim.objects.count() == 3 and page.context["to_bill"] == []
 
 
 def test_the_queue_costs_the_same_queries_for_1_or_4_claims(
