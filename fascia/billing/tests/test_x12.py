@@ -581,3 +581,18 @@ def test_the_claim_page_names_the_file_the_claim_went_in(
     assert f"Last sent in 837P file {batch.control_number:09d}" in shown
     download = reverse("billing:batch", args=[batch.control_number])
     assert f'href="{download}"' in shown and client.get(download).content.decode() == batch.content
+
+
+def test_the_export_button_sends_a_bounded_file_lowest_numbers_first(
+    client: Client, tess: User, bill: User, organization: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("fascia.billing.views.EXPORT_CLAIMS", 2)
+    claims = [ready_claim(tess, bill, organization) for _ in range(3)]
+    login(client, bill)
+    page = client.post(reverse("billing:export"), follow=True).content.decode()
+    first = Batch.objects.get()
+    assert f"2 claim(s) written to 837P file {first.control_number:09d}. 1 ready claim(s) wait" in page
+    assert set(first.claims.all()) == set(claims[:2])
+    page = client.post(reverse("billing:export"), follow=True).content.decode()
+    assert "1 claim(s) written" in page and "wait for the next file" not in page
+    assert Batch.objects.count() == 2 and not Claim.objects.filter(status=S.READY).exists()
