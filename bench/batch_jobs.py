@@ -205,8 +205,7 @@ def markdown_table(document: dict) -> str:
         f"Measured {document['date']} at `{document['revision']}` on `{db['name']}`: {data['patients']:,} patients, "
         f"{data['claims']:,} claims ({data['claims_by_status'].get('ready', 0):,} ready, "
         f"{data['claims_by_status'].get('submitted', 0):,} submitted). PostgreSQL {db['server_version'].split()[0]}, "
-        f"{machine['nproc']} CPUs (load average {machine['load_average_before']:.1f} before, "
-        f"{machine['load_average_after']:.1f} after), {document['repeat']} runs of each job, each rolled back.",
+        f"{machine['nproc']} CPUs ({report.busy(machine)}), {document['repeat']} runs of each job, each rolled back.",
         "",
         "| job | what | median | max | budget |",
         "| --- | --- | ---: | ---: | ---: |",
@@ -233,7 +232,7 @@ def main() -> int:
     if connection.vendor != "postgresql":
         print("batch_jobs: FASCIA_DATABASE_URL must point at PostgreSQL", file=sys.stderr)
         return 2
-    load_before = report.load_average()
+    load_before, cpu_before = report.load_average(), report.cpu_times()
     organization = Organization.objects.annotate(n=Count("patients")).filter(n__gt=0).order_by("-n").first()
     if organization is None:
         print("batch_jobs: the database holds no patients; seed it first (bench/run)", file=sys.stderr)
@@ -247,7 +246,7 @@ def main() -> int:
         "benchmark": "batch_jobs",
         "date": report.now_iso(),
         "revision": report.git_revision(),
-        "machine": report.machine(load_before),
+        "machine": report.machine(load_before, cpu_before),
         "database": database,
         "dataset": {
             "patients": Patient.objects.filter(organization=organization).count(),

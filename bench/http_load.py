@@ -561,8 +561,7 @@ def markdown_table(document: dict) -> str:
         f"Measured {document['date']} at `{document['revision']}` on `{db['name']}`: {data['patients']:,} patients, "
         f"{data['practitioners']} practitioners, {data['appointments']:,} appointments, {data['claims']:,} claims "
         f"({claims.get('ready', 0):,} ready, {claims.get('submitted', 0):,} submitted). PostgreSQL "
-        f"{db['server_version'].split()[0]}, {machine['nproc']} CPUs (load average "
-        f"{machine['load_average_before']:.1f} before, {machine['load_average_after']:.1f} after), gunicorn with "
+        f"{db['server_version'].split()[0]}, {machine['nproc']} CPUs ({report.busy(machine)}), gunicorn with "
         f"{run['workers']} sync workers, "
         f"{run['users']} users ({', '.join(f'{n} {r}' for r, n in run['users_by_role'].items())}) thinking "
         f"{run['wait_s']} s between actions, {run['measured_s']:.0f} s measured after {run['warmup_s']:.0f} s of "
@@ -621,7 +620,7 @@ def main() -> int:
     if connection.vendor != "postgresql":
         print("http_load: FASCIA_DATABASE_URL must point at PostgreSQL", file=sys.stderr)
         return 2
-    load_before = report.load_average()
+    load_before, cpu_before = report.load_average(), report.cpu_times()
     wait_low = float(args.wait.split("-")[0])
 
     log("reading what the users will work on")
@@ -687,7 +686,7 @@ def main() -> int:
         "benchmark": name,
         "date": report.now_iso(),
         "revision": report.git_revision(),
-        "machine": report.machine(load_before),
+        "machine": report.machine(load_before, cpu_before),
         "database": {
             **{k: v for k, v in database_info.items() if k != "debug"},
             "served": served,

@@ -17,7 +17,18 @@ from time import perf_counter
 
 import django
 import report
-from report import README, git_revision, load_average, machine, now_iso, summarize, update_readme, write_result
+from report import (
+    README,
+    busy,
+    cpu_times,
+    git_revision,
+    load_average,
+    machine,
+    now_iso,
+    summarize,
+    update_readme,
+    write_result,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fascia.settings")
 django.setup()
@@ -124,14 +135,16 @@ def results_by_kind(terms: list[Term]) -> dict[str, dict[str, dict[str, float | 
     return grouped
 
 
-def result_document(terms: list[Term], user: User, repeat: int, warmup: int, load_before: float) -> dict:
+def result_document(
+    terms: list[Term], user: User, repeat: int, warmup: int, load_before: float, cpu_before: list[int]
+) -> dict:
     by_kind = results_by_kind(terms)
     page_median = by_kind["overall"]["page"]["median_ms"]
     return {
         "benchmark": "patient_search",
         "date": now_iso(),
         "revision": git_revision(),
-        "machine": machine(load_before),
+        "machine": machine(load_before, cpu_before),
         "database": report.database(connection),
         "counts": {
             "patients": Patient.objects.count(),
@@ -164,8 +177,7 @@ def markdown_table(document: dict) -> str:
         hits.setdefault(term["kind"], []).append(term["hits"])
     lines = [
         f"Measured {document['date']} at `{document['revision']}`: {counts['organization_patients']:,} patients, "
-        f"PostgreSQL {db['server_version']}, {machine['nproc']} CPUs (load average "
-        f"{machine['load_average_before']:.1f} before, {machine['load_average_after']:.1f} after), "
+        f"PostgreSQL {db['server_version']}, {machine['nproc']} CPUs ({busy(machine)}), "
         f"{counts['measurements']} measurements ({counts['repeat']} runs of each term after "
         f"{counts['warmup']} warm-up).",
         "",
@@ -213,14 +225,14 @@ def main() -> int:
     if connection.vendor != "postgresql":
         print("patient_search: FASCIA_DATABASE_URL must point at PostgreSQL", file=sys.stderr)
         return 2
-    load_before = load_average()
+    load_before, cpu_before = load_average(), cpu_times()
     if load_before > len(os.sched_getaffinity(0)) / 2:
         print(f"patient_search: load average {load_before:.1f}: other work will slow the figures", file=sys.stderr)
     user = User.objects.select_related("organization").get(username="frontdesk")  # the front desk of `fascia seed`
     terms = choose_terms(user)
     with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
         measure(terms, user, args.repeat, args.warmup)
-    document = result_document(terms, user, args.repeat, args.warmup, load_before)
+    document = result_document(terms, user, args.repeat, args.warmup, load_before, cpu_before)
     table = markdown_table(document)
     print_report(terms, table)
     if not args.no_write:
