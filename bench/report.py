@@ -11,6 +11,7 @@ import platform
 import re
 import statistics
 import subprocess
+import time
 from datetime import UTC, datetime
 from math import ceil
 from pathlib import Path
@@ -84,6 +85,20 @@ def cpu_times() -> list[int]:
         return []
 
 
+def python_speed() -> float:
+    """Milliseconds a fixed piece of pure Python takes here (best of 5): the same machine ran it up to
+    1.5 times slower from one hour to the next (other virtual machines on its host), so runs are
+    compared with it in mind."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(300_000):
+            total += i % 7 * (i & 15)
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def machine(load_before: float, cpu_before: list[int]) -> dict[str, Any]:
     """The machine, and how busy it was: the load average before and after, and the share of CPU time the
     hypervisor gave to other virtual machines meanwhile (steal), which slows every figure of a run."""
@@ -95,14 +110,16 @@ def machine(load_before: float, cpu_before: list[int]) -> dict[str, Any]:
         "load_average_before": round(load_before, 2),
         "load_average_after": load_average(),
         "cpu_stolen": round(spent[7] / sum(spent), 3) if len(spent) == 8 and sum(spent) else None,
+        "python_speed_ms": python_speed(),
     }
 
 
 def busy(machine: dict[str, Any]) -> str:
-    """How busy the machine was, for a table's heading: "load average 1.0 before, 2.1 after; 3% of CPU time stolen"."""
+    """How busy and how fast the machine was, for a table's heading."""
     text = f"load average {machine['load_average_before']:.1f} before, {machine['load_average_after']:.1f} after"
     stolen = machine.get("cpu_stolen")
-    return text + (f"; {stolen:.0%} of CPU time stolen by the host" if stolen is not None else "")
+    text += f"; {stolen:.0%} of CPU time stolen by the host" if stolen is not None else ""
+    return text + (f"; reference loop {machine['python_speed_ms']:.0f} ms" if "python_speed_ms" in machine else "")
 
 
 def database(connection: Any) -> dict[str, Any]:
