@@ -1,4 +1,5 @@
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting, Remittance, UnbilledVisit
 from fascia.core.models import Organization, User
+from fascia.lib.urls import url_for_each
 from fascia.patients.models import Patient
 
 S = Claim.Status
@@ -132,12 +134,23 @@ def queue_counts(organization: Organization) -> dict[str, int]:
     return counts | {part: sum(per_status[s] for s in statuses) for part, statuses in QUEUE_STATUSES.items()}
 
 
+def with_links(claims: Iterable[Claim]) -> list[Claim]:
+    """The claims, each with `url`, its page: reversed once for all rows (fascia.lib.urls.url_for_each)."""
+    claim_url = url_for_each("billing:claim")
+    claims = list(claims)
+    for claim in claims:
+        claim.url = claim_url(claim.public_id)
+    return claims
+
+
 def queue(organization: Organization) -> dict:
     """The billing work queue: the oldest QUEUE_ROWS claims of each part and how many it holds. A clinic
     has thousands of claims waiting for payers; the page stays the same size however many there are."""
     counts = queue_counts(organization)
     # Each part walks an index oldest first (claim_status or claim_queue) and stops at QUEUE_ROWS.
-    parts = {part: list(queue_claims(organization, part)[:QUEUE_ROWS]) if counts[part] else [] for part in QUEUE_PARTS}
+    parts = {
+        part: with_links(queue_claims(organization, part)[:QUEUE_ROWS]) if counts[part] else [] for part in QUEUE_PARTS
+    }
     to_bill, counts["to_bill"] = notes_to_bill(organization, limit=QUEUE_ROWS)
     return {"to_bill": to_bill, **parts, "counts": counts, "rows": QUEUE_ROWS}
 

@@ -59,9 +59,20 @@ def queue(request: ClinicRequest) -> HttpResponse:
         page = Paginator(queries.queue_claims(request.organization, part), PART_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        context = {"part": part, "title": QUEUE_TITLES[part], "page": page, "show_problems": part == "failing"}
+        context = {
+            "part": part,
+            "title": QUEUE_TITLES[part],
+            "page": page,
+            "claims": queries.with_links(page),
+            "show_problems": part == "failing",
+        }
         return render(request, "billing/queue_part.html", context)
-    context = {**queries.queue(request.organization), "titles": QUEUE_TITLES, "can_submit": can_submit}
+    context = {
+        **queries.queue(request.organization),
+        "titles": QUEUE_TITLES,
+        "can_submit": can_submit,
+        "build_claims": BUILD_CLAIMS,
+    }
     return render(request, "billing/queue.html", context)
 
 
