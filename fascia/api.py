@@ -14,6 +14,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fascia.core.models import ApiToken, User
+from fascia.core.queries import signed_in_users
 from fascia.core.two_factor import pending_step
 from fascia.evaluations.api import router as evaluations_router
 from fascia.measures.api import router as measures_router
@@ -28,16 +29,17 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer <token>` for integrations (see `fascia create_api_token`)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        api_token = (
-            ApiToken.objects.select_related("user", "user__organization")
-            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, user__is_active=True)
+        digest = ApiToken.digest_of(token)
+        user = (
+            signed_in_users()
+            .filter(is_active=True, api_tokens__digest=digest, api_tokens__revoked_at__isnull=True)
             .first()
         )
-        if api_token is None:
+        if user is None:
             return None
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
-        request.user = api_token.user
-        return api_token.user
+        ApiToken.objects.filter(digest=digest).update(last_used_at=timezone.now())
+        request.user = user
+        return user
 
 
 class SessionAuth(APIKeyCookie):

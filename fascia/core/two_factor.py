@@ -4,11 +4,19 @@ from django.contrib.auth.models import AnonymousUser
 from django_otp import user_has_device
 
 from fascia.core.models import User
+from fascia.core.queries import role_of
 from fascia.core.roles import Role
 
 
 def is_admin(user: User) -> bool:
-    return user.is_superuser or any(g.name == Role.ADMIN for g in user.groups.all())
+    return user.is_superuser or role_of(user) == Role.ADMIN
+
+
+def has_second_factor(user: User) -> bool:
+    """A confirmed two-factor device: as fascia.core.queries.signed_in_users() read it, else asked of django-otp."""
+    if hasattr(user, "has_second_factor"):
+        return user.has_second_factor
+    return user_has_device(user, confirmed=True)
 
 
 def pending_step(user: User | AnonymousUser) -> str | None:
@@ -16,7 +24,7 @@ def pending_step(user: User | AnonymousUser) -> str | None:
     'setup' when the user is an admin without one (demo accounts excepted); else None."""
     if not user.is_authenticated or user.is_verified():
         return None
-    if user_has_device(user, confirmed=True):
+    if has_second_factor(user):
         return "verify"
     if is_admin(user) and not user.is_demo_account:
         return "setup"

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fascia.conftest import PASSWORD, login
 from fascia.core.models import User
+from fascia.core.roles import Role
 
 
 def sign_in(client: Client, username: str, password: str = PASSWORD):
@@ -77,6 +78,20 @@ def test_the_idle_timer_is_written_at_most_once_a_minute(client: Client, frank: 
         return sum('UPDATE "django_session"' in q["sql"] for q in queries.captured_queries)
 
     assert (session_writes(renewed), session_writes(again)) == (1, 0)
+
+
+def test_a_signed_in_request_reads_its_session_and_its_user_in_two_queries(
+    client: Client, personas: dict[str, User]
+) -> None:
+    """The user comes with their organization, role and second factor (fascia.core.queries.signed_in_users):
+    every page pays for these. Admins are left out: their verified device is one more read."""
+    for role, user in personas.items():
+        if role == Role.ADMIN:
+            continue
+        login(client, user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("core:healthz")).status_code == 200
+        assert len(queries) == 2, role
 
 
 class TestTwoFactor:
