@@ -226,6 +226,28 @@ def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = N
     """Save a draft's fields and, when given, its techniques (rows of technique_id, region, minutes,
     pressure, position, response, override_reason). Signed notes are refused; nothing is saved
     when anything is wrong."""
+    _save(actor, note, techniques, fields)
+    return note
+
+
+def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict], **fields: Any) -> VisitNote:
+    """Save the draft as save_note() does, then sign it, as the note form's "Save and sign" does: in one
+    transaction, so the techniques screened for the save are those signed, against the same record,
+    and signing does not read and screen them again (seven queries). When signing is refused, the
+    draft stays saved and the NoteError is raised."""
+    with transaction.atomic():
+        saved = _save(actor, note, techniques, fields)
+        try:
+            with transaction.atomic():
+                return _sign(actor, note, saved)
+        except NoteError as e:
+            refused = e
+    raise refused
+
+
+def _save(actor: User, note: VisitNote, techniques: list[dict] | None, fields: dict[str, Any]) -> list | None:
+    """save_note() within the caller's transaction; the note's techniques as saved (screened), or None
+    when none were given."""
     stored = _locked_draft(note)
     for name, value in fields.items():
         setattr(note, name, value)
@@ -242,7 +264,7 @@ def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = N
         note.techniques.all().delete()
         VisitTechnique.objects.bulk_create(built)
     audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
-    return note
+    return built
 
 
 @transaction.atomic
@@ -268,8 +290,9 @@ def apply_template(*, actor: User, note: VisitNote, code: str) -> VisitNote:
     return save_note(actor=actor, note=note, techniques=rows, **fields)
 
 
-def missing_for_signature(note: VisitNote) -> list[str]:
-    techniques = list(note.techniques.all())
+def missing_for_signature(note: VisitNote, techniques: list[VisitTechnique] | None = None) -> list[str]:
+    """What the note still needs before it can be signed; `techniques` are its rows when the caller has them."""
+    techniques = list(note.techniques.all()) if techniques is None else techniques
     missing = []
     if not techniques:
         missing.append("a technique performed")
@@ -292,23 +315,28 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
     """Sign, lock and seal. Only the treating practitioner signs; the techniques are screened
     once more against the record as it is now. A progress or discharge note also sets the plan's
     goal statuses; signing a discharge summary completes the plan."""
-    note = _locked_draft(note)
+    return _sign(actor, _locked_draft(note), None)
+
+
+def _sign(actor: User, note: VisitNote, screened: list[VisitTechnique] | None) -> VisitNote:
+    """sign_note() of a draft locked in the caller's transaction. `screened`: its techniques as
+    save_and_sign() saved them in this transaction, checked against the record; None reads and checks them."""
     if note.practitioner.user_id != actor.pk:
         raise NoteError("Only the practitioner who treated the patient can sign this note.")
     try:
         check_license(note.practitioner, note.visited_on)
     except NotCredentialed as e:
         raise NoteError(f"{e} Notes cannot be signed until it is renewed.") from None
-    missing = missing_for_signature(note)
+    techniques = list(note.techniques.all()) if screened is None else screened
+    missing = missing_for_signature(note, techniques)
     if missing:
         raise NoteIncomplete(missing)
-    rows = [
-        {f: getattr(t, f) for f in (*TECHNIQUE_FIELDS, "response", "override_reason")} for t in note.techniques.all()
-    ]
-    try:
-        check_techniques(note, rows)
-    except ValidationError as e:
-        raise NoteError(" ".join(e.messages)) from None
+    if screened is None:
+        rows = [{f: getattr(t, f) for f in (*TECHNIQUE_FIELDS, "response", "override_reason")} for t in techniques]
+        try:
+            check_techniques(note, rows)
+        except ValidationError as e:
+            raise NoteError(" ".join(e.messages)) from None
     note.status, note.signed_by, note.signed_at = VisitNote.Status.SIGNED, actor, timezone.now()
     note.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
     if note.plan_id is not None and note.kind != VisitNote.Kind.FOLLOW_UP:

@@ -89,6 +89,9 @@ def _goals(note: VisitNote, data: dict | None) -> list[dict]:
     return rows
 
 
+SIGNED = "Note signed. It is now locked; corrections go in addenda."
+
+
 @staff_view(roles.ADD_NOTE)
 @require_http_methods(["GET", "POST"])
 def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
@@ -108,8 +111,10 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         fields["goal_progress"] = [
             {"goal": g["goal"].pk, "status": g["status"], "note": g["note"]} for g in goals if g["status"]
         ]
+        then_sign = request.POST.get("then") == "sign"
+        save = services.save_and_sign if then_sign else services.save_note
         try:
-            services.save_note(actor=request.user, note=note, techniques=technique_rows(techniques), **fields)
+            save(actor=request.user, note=note, techniques=technique_rows(techniques), **fields)
         except ValidationError as e:
             for field, errors in e.message_dict.items():
                 if field in form.fields:
@@ -119,9 +124,13 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         except services.NoteLocked as e:
             messages.error(request, str(e))
             return redirect("visits:detail", note_id=note.public_id)
+        except services.NoteError as e:  # signing refused: the draft is saved
+            messages.error(request, str(e))
+            return redirect("visits:edit", note_id=note.public_id)
         else:
-            if request.POST.get("then") == "sign":
-                return _sign(request, note)
+            if then_sign:
+                messages.success(request, SIGNED)
+                return redirect("visits:detail", note_id=note.public_id)
             messages.success(request, "Draft saved.")
             return redirect("visits:edit", note_id=note.public_id)
     if request.method == "GET":
@@ -225,20 +234,17 @@ def detail(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     return render(request, "visits/note_detail.html", context)
 
 
-def _sign(request: ClinicRequest, note: VisitNote) -> HttpResponse:
+@staff_view(roles.SIGN_NOTE)
+@require_POST
+def sign(request: ClinicRequest, note_id: UUID) -> HttpResponse:
+    note = queries.get_note_for_user(request.user, note_id)
     try:
         services.sign_note(actor=request.user, note=note)
     except services.NoteError as e:
         messages.error(request, str(e))
         return redirect("visits:edit", note_id=note.public_id)
-    messages.success(request, "Note signed. It is now locked; corrections go in addenda.")
+    messages.success(request, SIGNED)
     return redirect("visits:detail", note_id=note.public_id)
-
-
-@staff_view(roles.SIGN_NOTE)
-@require_POST
-def sign(request: ClinicRequest, note_id: UUID) -> HttpResponse:
-    return _sign(request, queries.get_note_for_user(request.user, note_id))
 
 
 @staff_view(roles.ADD_NOTE_ADDENDUM)

@@ -53,13 +53,30 @@ def test_write_and_sign_a_note_in_one_go(client: Client, tess: User, patient: Pa
     login(client, tess)
     url = reverse("visits:edit", args=[note.public_id])
     data = note_form(note, subjective="Better after last visit.", nprs_before="4", nprs_after="2", then="sign")
-    r = client.post(url, data | technique_rows(("deep-tissue", "lower-back", 20), ("trigger-point", "pelvis", 10)))
+    with CaptureQueriesContext(connection) as queries:
+        r = client.post(url, data | technique_rows(("deep-tissue", "lower-back", 20), ("trigger-point", "pelvis", 10)))
     assert r.status_code == 302 and r.url == reverse("visits:detail", args=[note.public_id])
+    # Saved and signed in one transaction: the techniques are screened against the history once.
+    assert sum('FROM "patients_medication"' in q["sql"] for q in queries.captured_queries) == 1
     note.refresh_from_db()
     assert note.is_signed and note.nprs_after == 2
     assert sorted(note.techniques.values_list("minutes", flat=True)) == [10, 20]
     assert Seal.objects.filter(record_id=note.public_id).exists()
     assert client.get(url).url == reverse("visits:detail", args=[note.public_id])  # locked: no edit form
+
+
+def test_a_refused_signature_keeps_the_draft_saved(client: Client, tess: User, patient: Patient) -> None:
+    note = services.start_note(actor=tess, patient=patient)
+    login(client, tess)
+    url = reverse("visits:edit", args=[note.public_id])
+    data = note_form(note, subjective="Typed before signing.", then="sign")  # no pain rating: signing needs one
+    r = client.post(url, data | technique_rows(("deep-tissue", "lower-back", 20)), follow=True)
+    assert r.redirect_chain == [(url, 302)]
+    assert "Missing: pain before treatment." in r.content.decode()
+    note.refresh_from_db()
+    assert not note.is_signed and note.subjective == "Typed before signing."
+    assert list(note.techniques.values_list("minutes", flat=True)) == [20]
+    assert not Seal.objects.filter(record_id=note.public_id).exists()
 
 
 def test_a_refused_save_keeps_what_was_typed_and_saves_nothing(
