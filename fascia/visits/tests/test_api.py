@@ -1,5 +1,5 @@
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -140,7 +140,7 @@ class TestCreating:
         assert VisitNote.objects.count() == 1
         assert client.get(f"/api/v1/notes/{note.public_id}").status_code == 200
         listed = client.get(f"/api/v1/patients/{patient.public_id}/notes")
-        assert [n["id"] for n in listed.json()] == [str(note.public_id)]
+        assert [n["id"] for n in listed.json()["items"]] == [str(note.public_id)]
 
     def test_it_refuses_a_user_without_a_practitioner_profile(
         self, client: Client, organization: Organization, patient: Patient
@@ -247,5 +247,18 @@ def test_the_list_takes_the_same_queries_however_many_notes(client: Client, tess
     services.add_addendum(actor=tess, note=signed, text="Also worked the glutes.")
     signed_note(tess, patient, date(2026, 11, 5))
     draft(tess, patient)
-    assert len(client.get(url).json()) == 3
+    assert client.get(url).json()["count"] == 3
     assert queries() == one
+
+
+def test_the_list_comes_25_notes_a_page_newest_first(client: Client, tess: User, patient: Patient) -> None:
+    days = [date(2026, 1, 5) + timedelta(days=3 * n) for n in range(27)]
+    for day in days:
+        signed_note(tess, patient, day)
+    login(client, tess)
+    url = f"/api/v1/patients/{patient.public_id}/notes"
+    first, second = client.get(url).json(), client.get(f"{url}?page=2").json()
+    assert first["count"] == second["count"] == 27
+    newest_first = [day.isoformat() for day in reversed(days)]
+    assert [n["visited_on"] for n in first["items"]] == newest_first[:25]
+    assert [n["visited_on"] for n in second["items"]] == newest_first[25:]
