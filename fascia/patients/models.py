@@ -26,6 +26,14 @@ def validate_past_date(value: date) -> None:
         raise ValidationError("This date cannot be in the future.", code="future_date")
 
 
+def display_name(family_name: str, given_name: str, preferred_name: str) -> str:
+    """ "Family, Given “Preferred”", as lists and schedules show a patient (Patient.display_name)."""
+    given = given_name
+    if preferred_name and preferred_name != given_name:
+        given = f"{given_name} “{preferred_name}”"
+    return f"{family_name}, {given}"
+
+
 class Patient(TimestampedModel, AddressFields):
     class Sex(models.TextChoices):
         # FHIR AdministrativeGender
@@ -98,10 +106,7 @@ class Patient(TimestampedModel, AddressFields):
 
     @property
     def display_name(self) -> str:
-        given = self.given_name
-        if self.preferred_name and self.preferred_name != self.given_name:
-            given = f"{self.given_name} “{self.preferred_name}”"
-        return f"{self.family_name}, {given}"
+        return display_name(self.family_name, self.given_name, self.preferred_name)
 
     @property
     def age(self) -> int:

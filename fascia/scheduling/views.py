@@ -24,6 +24,7 @@ from fascia.scheduling.forms import BookingForm, CancelForm, FreeSlotForm, Resch
 from fascia.scheduling.models import Appointment, WaitlistEntry
 from fascia.scheduling.queries import (
     STEPS,
+    DayAppointment,
     day_appointments,
     day_bounds,
     day_grid,
@@ -31,8 +32,11 @@ from fascia.scheduling.queries import (
     series_from_plan,
     waitlist_for,
 )
+from fascia.visits.models import VisitNote
 
 SLOT_MINUTES = 15
+# A booked cell's note link, by the status of the appointment's note (None: no note yet).
+NOTE_TEXT = {None: "Note", VisitNote.Status.DRAFT: "Note (draft)", VisitNote.Status.SIGNED: "Note ✓"}
 
 
 def day_url(day: date, location: Location) -> str:
@@ -58,22 +62,21 @@ def day_rows(grid: dict, *, location: Location, day: date, can_book: bool, can_w
         url_for_each(name) for name in ("visits:for_appointment", "scheduling:reschedule", "scheduling:cancel")
     )
 
-    def booked(a: Appointment) -> dict:
+    def booked(a: DayAppointment) -> dict:
         public_id = str(a.public_id)
         start = hour_minute(a.start_at.astimezone(zone))
-        room = f" · {a.room.name}" if a.room else ""
-        visit_note = getattr(a, "note", None)
+        room = f" · {a.room_name}" if a.room_name else ""
         cancellable = can_book and a.status == Appointment.Status.BOOKED
         return {
             "book": "",
             "busy": False,
-            "patient": a.patient.display_name,
-            "summary": f"{start}–{hour_minute(a.end_at.astimezone(zone))} · {a.appointment_type.name}{room}",
-            "status": Appointment.Status(a.status).label,
+            "patient": a.patient_name,
+            "summary": f"{start}–{hour_minute(a.end_at.astimezone(zone))} · {a.type_name}{room}",
+            "status": a.status_label,
             "steps": [(move[step](public_id), label) for step, label in STEPS.get(a.status, [])] if can_book else [],
             "note": note(public_id) if can_write_notes else "",
-            "note_label": f"Note for {a.patient.display_name} at {start}",
-            "note_text": ("Note ✓" if visit_note.is_signed else "Note (draft)") if visit_note else "Note",
+            "note_label": f"Note for {a.patient_name} at {start}",
+            "note_text": NOTE_TEXT[a.note_status],
             "reschedule": reschedule(public_id) if cancellable else "",
             "cancel": cancel(public_id) if cancellable else "",
             "reason_id": f"reason-{public_id}",
@@ -113,7 +116,7 @@ def day(request: ClinicRequest) -> HttpResponse:
     can_write_notes = request.user.has_perm(roles.ADD_NOTE)
     grid: dict = {"columns": [], "rows": [], "cancelled": []}
     if location:
-        grid = day_grid(location, day, list(day_appointments(request.user, day, location)), SLOT_MINUTES)
+        grid = day_grid(location, day, day_appointments(request.user, day, location), SLOT_MINUTES)
         grid["rows"] = day_rows(grid, location=location, day=day, can_book=can_book, can_write_notes=can_write_notes)
     context = {
         "day": day,

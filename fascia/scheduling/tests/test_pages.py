@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fascia.conftest import PASSWORD, login, make_user
-from fascia.core.models import Location, User
+from fascia.core.models import Location, Room, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.patients.tests.factories import PatientFactory
@@ -182,7 +182,7 @@ def test_the_day_shows_note_states_cancellations_and_visiting_practitioners(
             patient=a.patient, practitioner=tess.practitioner, appointment=a, visited_on=MONDAY, created_by=tess
         )
         VisitNote.objects.filter(appointment=a).update(status=status)
-    appointment(visitor, 9, "Visiting")
+    appointment(visitor, 9, "Visiting", room=Room.objects.create(location=location, name="Room 2"))
     appointment(visitor, 11, "Gone", status=Appointment.Status.CANCELLED, cancel_reason="Flu")
     login(client, tess)
     page = client.get(reverse("scheduling:day"), {"date": "2030-01-07", "location": location.public_id}).content
@@ -191,4 +191,5 @@ def test_the_day_shows_note_states_cancellations_and_visiting_practitioners(
     assert 'aria-label="Note for Noted9, Ann at 09:00">Note (draft)</button>' in page
     assert 'aria-label="Note for Noted10, Ann at 10:00">Note ✓</button>' in page
     assert 'aria-label="Note for Visiting, Ann at 09:00">Note</button>' in page
+    assert f"09:00–09:30 · {kind.name} · Room 2" in page
     assert "11:00 Gone, Ann with Vera Test — cancelled: Flu" in page
