@@ -17,6 +17,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fascia.conftest import PASSWORD, login
+from fascia.core import roles
 from fascia.core.models import User
 from fascia.core.roles import Role
 
@@ -83,14 +84,19 @@ def test_the_idle_timer_is_written_at_most_once_a_minute(client: Client, frank: 
 def test_a_signed_in_request_reads_its_session_and_its_user_in_two_queries(
     client: Client, personas: dict[str, User]
 ) -> None:
-    """The user comes with their organization, role and second factor (fascia.core.queries.signed_in_users):
-    every page pays for these. Admins are left out: their verified device is one more read."""
+    """The user comes with their organization, practitioner profile, role and second factor
+    (fascia.core.queries.signed_in_users): pages ask for these. Admins are left out: their verified
+    device is one more read."""
     for role, user in personas.items():
         if role == Role.ADMIN:
             continue
         login(client, user)
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("core:healthz")).status_code == 200
+            r = client.get(reverse("core:healthz"))
+            assert r.status_code == 200
+            signed_in = r.wsgi_request.user
+            assert signed_in.has_perm(roles.VIEW_PATIENT) and signed_in.organization == user.organization
+            assert hasattr(signed_in, "practitioner") == (role == Role.PRACTITIONER)
         assert len(queries) == 2, role
 
 
