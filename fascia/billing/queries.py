@@ -14,6 +14,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    Window,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
@@ -46,11 +47,11 @@ def get_claim(organization: Organization, public_id: UUID) -> Claim:
 def notes_to_bill(organization: Organization, limit: int | None = None) -> tuple[list[dict], int]:
     """Patients with signed visit notes on no claim yet, oldest visit first (up to `limit`), each
     with whether a primary coverage is active on that visit; and how many patients there are in
-    all. Three queries."""
+    all (counted over the groups by the same query). Three queries."""
     groups = (
         UnbilledVisit.objects.filter(organization=organization)
         .values("patient")
-        .annotate(visits=Count("pk"), first=Min("visited_on"))
+        .annotate(visits=Count("pk"), first=Min("visited_on"), patients=Window(Count("*")))
         .order_by("first", "patient")
     )
     shown = list(groups[:limit] if limit else groups)
@@ -63,7 +64,7 @@ def notes_to_bill(organization: Organization, limit: int | None = None) -> tuple
         rows.append(
             {"patient": patient, "visits": group["visits"], "first": group["first"], "coverage": next(active, None)}
         )
-    return rows, (groups.count() if limit and len(shown) == limit else len(shown))
+    return rows, (shown[0]["patients"] if shown else 0)
 
 
 # The parts of the work queue, in the order the page shows them: what each holds.
