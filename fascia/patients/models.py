@@ -26,8 +26,8 @@ def validate_past_date(value: date) -> None:
         raise ValidationError("This date cannot be in the future.", code="future_date")
 
 
-def display_name(family_name: str, given_name: str, preferred_name: str) -> str:
-    """ "Family, Given “Preferred”", as lists and schedules show a patient (Patient.display_name)."""
+def name_for_display(family_name: str, given_name: str, preferred_name: str) -> str:
+    """The name as lists and schedules show a patient, family name first (Patient.display_name)."""
     given = given_name
     if preferred_name and preferred_name != given_name:
         given = f"{given_name} “{preferred_name}”"
@@ -106,7 +106,7 @@ class Patient(TimestampedModel, AddressFields):
 
     @property
     def display_name(self) -> str:
-        return display_name(self.family_name, self.given_name, self.preferred_name)
+        return name_for_display(self.family_name, self.given_name, self.preferred_name)
 
     @property
     def age(self) -> int:

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from fascia.core.models import Location, User
-from fascia.patients.models import Patient, display_name
+from fascia.patients.models import Patient, name_for_display
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling.models import Appointment, TimeOff, WaitlistEntry, WorkingHours
 
@@ -77,7 +77,7 @@ def day_appointments(user: User, day: date, location: Location) -> list[DayAppoi
             "note__status",
         )
     )
-    return [DayAppointment(*row[:7], display_name(*row[7:10]), *row[10:]) for row in rows]
+    return [DayAppointment(*row[:7], name_for_display(*row[7:10]), *row[10:]) for row in rows]
 
 
 # What the front desk can do next with an appointment, by its status.
