@@ -14,10 +14,11 @@ class RoleBackend(ModelBackend):
     (sync_role_groups sets them after every migrate), no permission is given to a user directly, and
     each user holds one role (fascia.core.services sets it).
 
-    So the signed-in user is read in one query with their organization, role and whether they have a
-    second factor (signed_in_users), and their permissions come from ROLE_PERMISSIONS, instead of the
-    six more queries every page would otherwise make: the organization, the groups twice (role and
-    two-factor checks), the two-factor devices and the permissions of the user and of their groups.
+    So the signed-in user is read in one query with their organization, practitioner profile, role and
+    whether they have a second factor (signed_in_users), and their permissions come from
+    ROLE_PERMISSIONS, instead of the queries pages would otherwise make for each: the organization,
+    the profile, the groups (role and two-factor checks), the two-factor devices and the permissions
+    of the user and of their groups.
     """
 
     def get_user(self, user_id: Any) -> User | None:

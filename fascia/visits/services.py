@@ -233,7 +233,7 @@ def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = N
 def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict], **fields: Any) -> VisitNote:
     """Save the draft as save_note() does, then sign it, as the note form's "Save and sign" does: in one
     transaction, so the techniques screened for the save are those signed, against the same record,
-    and signing does not read and screen them again (seven queries). When signing is refused, the
+    and signing does not read and screen them again (eight queries). When signing is refused, the
     draft stays saved and the NoteError is raised."""
     with transaction.atomic():
         saved = _save(actor, note, techniques, fields)
@@ -245,7 +245,9 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict], **fie
     raise refused
 
 
-def _save(actor: User, note: VisitNote, techniques: list[dict] | None, fields: dict[str, Any]) -> list | None:
+def _save(
+    actor: User, note: VisitNote, techniques: list[dict] | None, fields: dict[str, Any]
+) -> list[VisitTechnique] | None:
     """save_note() within the caller's transaction; the note's techniques as saved (screened), or None
     when none were given."""
     stored = _locked_draft(note)
