@@ -7,6 +7,7 @@ from django_otp import device_classes
 
 from fascia.core.models import User
 from fascia.core.roles import Role
+from fascia.lib.prepared import PreparedQuery
 
 
 @cache
@@ -22,6 +23,10 @@ def signed_in_users() -> QuerySet[User]:
     return User._default_manager.select_related("organization", "practitioner").annotate(
         role=Subquery(role), has_second_factor=ExpressionWrapper(reduce(or_, devices), output_field=BooleanField())
     )
+
+
+# The session's user, as every signed-in page request reads it (RoleBackend.get_user).
+SIGNED_IN_USER = PreparedQuery(lambda pk: signed_in_users().filter(pk=pk))
 
 
 def role_of(user: User) -> str | None:

@@ -1,0 +1,86 @@
+"""A query compiled to SQL once and run again with another value: for the few queries every request makes.
+
+Django compiles a QuerySet to SQL each time it runs; for a query of many columns, joins and subqueries
+that costs several times what running it does (the signed-in user, read on every request: about 1.5 ms
+to compile, 0.3 ms to run, on SQLite as on PostgreSQL).
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.models.sql.compiler import SQLCompiler
+
+M = TypeVar("M", bound=Model)
+
+# A compiler is bound to a database connection, and Django gives each thread its own connections.
+_compiled = threading.local()
+
+
+@dataclass
+class _Compiled:
+    compiler: SQLCompiler
+    sql: str
+    params: tuple[Any, ...]
+    position: int  # of the value among the params
+    # How django.db.models.query.ModelIterable builds a row's instance, worked out once.
+    start: int
+    end: int
+    names: list[str]
+    populators: list[Any]
+
+
+class PreparedQuery(Generic[M]):
+    """`build(value)` is the QuerySet; `first(value)` runs it, compiled once per database connection, and
+    gives its first row's model instance (with what select_related and annotate add) or None.
+
+    The value must be one bound parameter of the query: a lookup's right-hand side, such as pk=value.
+    Fascia has one database, so the query runs on the default one."""
+
+    # A value no query is built with otherwise, so its place among the compiled parameters is found.
+    PLACEHOLDER = -7_250_913_466
+
+    def __init__(self, build: Callable[[Any], QuerySet[M]]) -> None:
+        self.build = build
+
+    def first(self, value: Any) -> M | None:
+        c = self._compiled()
+        params = list(c.params)
+        params[c.position] = value
+        with c.compiler.connection.cursor() as cursor:
+            cursor.execute(c.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        (row,) = c.compiler.results_iter([[row]])  # the fields' converters (SQLite's dates, UUIDs, booleans)
+        instance = c.compiler.klass_info["model"].from_db(DEFAULT_DB_ALIAS, c.names, row[c.start : c.end])
+        for populator in c.populators:
+            populator.populate(row, instance)
+        for name, index in c.compiler.annotation_col_map.items():
+            setattr(instance, name, row[index])
+        return instance
+
+    def _compiled(self) -> _Compiled:
+        connection = connections[DEFAULT_DB_ALIAS]
+        cache = _compiled.__dict__.setdefault("queries", {})
+        compiled = cache.get(id(self))
+        if compiled is None or compiled.compiler.connection is not connection:
+            compiler = self.build(self.PLACEHOLDER)[:1].query.get_compiler(DEFAULT_DB_ALIAS)
+            sql, params = compiler.as_sql()
+            select, klass_info = compiler.select, compiler.klass_info
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            compiled = cache[id(self)] = _Compiled(
+                compiler=compiler,
+                sql=sql,
+                params=tuple(params),
+                position=list(params).index(self.PLACEHOLDER),
+                start=start,
+                end=end,
+                names=[column[0].target.attname for column in select[start:end]],
+                populators=get_related_populators(klass_info, select, DEFAULT_DB_ALIAS),
+            )
+        return compiled
