@@ -19,7 +19,6 @@ from fascia.core.forms import LocationForm, OrganizationForm, PractitionerForm, 
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.queries import role_of
 from fascia.core.roles import Role
-from fascia.patients.queries import patients_for_user
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
@@ -46,9 +45,6 @@ def home(request: ClinicRequest) -> HttpResponse:
         "role": role_of(user),
         "can_view_patients": user.has_perm(roles.VIEW_PATIENT),
         "can_add_patient": user.has_perm(roles.ADD_PATIENT),
-        "active_patients": patients_for_user(user).filter(is_active=True).count()
-        if user.has_perm(roles.VIEW_PATIENT)
-        else None,
     }
     return render(request, "core/home.html", context)
 
