@@ -77,7 +77,7 @@ QUEUE_PARTS = {
 }
 # The statuses of the parts after the drafts, which are counted per status alone; the drafts split by problems.
 QUEUE_STATUSES = {"ready": [S.READY], "resubmit": [S.REJECTED, S.DENIED], "waiting": list(OPEN)}
-QUEUE_ROWS = 25  # claims shown in each part of the queue, oldest first; the rest a page at a time
+QUEUE_ROWS = 10  # claims shown in each part of the queue, oldest first; the rest a page at a time (PART_PAGE_SIZE)
 # What the queue's rows show (billing/_claim_rows.html), and created_at, which orders them: nothing more is read.
 QUEUE_COLUMNS = [
     "public_id",
