@@ -113,6 +113,17 @@ class StyledModelForm(forms.ModelForm):
     bound_field_class = FasciaBoundField
 
 
+class RowChoiceField(forms.ChoiceField):
+    """A choice field of a repeated row: each row's copy of the field shares its choices.
+
+    Django deep-copies a form's fields for every form, and a ChoiceField's choices with them: a visit
+    note's rows copied about 2,000 choice tuples a request. Fascia only ever replaces choices (the
+    setter makes a new list), never changes them in place, so sharing them is safe."""
+
+    def __deepcopy__(self, memo: dict) -> "RowChoiceField":
+        return forms.Field.__deepcopy__(self, memo)  # ChoiceField's own would deep-copy the choices
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

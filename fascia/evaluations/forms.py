@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from fascia.core.forms import DateInput, StyledForm, StyledModelForm
+from fascia.core.forms import DateInput, RowChoiceField, StyledForm, StyledModelForm
 from fascia.evaluations import structure
 from fascia.evaluations.catalog import MOTIONS, RED_FLAGS, REGIONS, SPECIAL_TESTS
 from fascia.evaluations.models import Evaluation
@@ -78,10 +78,10 @@ class RowForm(StyledForm):
 
 
 class PalpationRow(RowForm):
-    region = forms.ChoiceField(choices=REGION_CHOICES, required=False)
-    tone = forms.ChoiceField(choices=BLANK + [(t, t.title()) for t in structure.TONES], required=False)
+    region = RowChoiceField(choices=REGION_CHOICES, required=False)
+    tone = RowChoiceField(choices=BLANK + [(t, t.title()) for t in structure.TONES], required=False)
     tenderness = forms.IntegerField(label="Tenderness (0-4)", required=False, min_value=0, max_value=4)
-    trigger_points = forms.ChoiceField(
+    trigger_points = RowChoiceField(
         label="Trigger points", choices=BLANK + [(t, t.title()) for t in structure.TRIGGER_POINTS], required=False
     )
     adhesions = forms.BooleanField(required=False)
@@ -90,18 +90,18 @@ class PalpationRow(RowForm):
 
 
 class RomRow(RowForm):
-    motion = forms.ChoiceField(
+    motion = RowChoiceField(
         choices=BLANK + [(m.code, f"{m.joint} {m.motion.lower()} (normal {m.normal}°)") for m in MOTIONS.values()],
         required=False,
     )
-    side = forms.ChoiceField(choices=[("", "—"), ("left", "Left"), ("right", "Right")], required=False)
+    side = RowChoiceField(choices=[("", "—"), ("left", "Left"), ("right", "Right")], required=False)
     degrees = forms.IntegerField(required=False, min_value=0, max_value=200)
 
 
 class SpecialTestRow(RowForm):
-    test = forms.ChoiceField(choices=BLANK + list(SPECIAL_TESTS.items()), required=False)
-    side = forms.ChoiceField(choices=[("", "—")] + [(s, s.title()) for s in structure.SIDES], required=False)
-    result = forms.ChoiceField(choices=BLANK + [(r, r.title()) for r in structure.RESULTS], required=False)
+    test = RowChoiceField(choices=BLANK + list(SPECIAL_TESTS.items()), required=False)
+    side = RowChoiceField(choices=[("", "—")] + [(s, s.title()) for s in structure.SIDES], required=False)
+    result = RowChoiceField(choices=BLANK + [(r, r.title()) for r in structure.RESULTS], required=False)
     notes = forms.CharField(required=False, max_length=200)
 
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from fascia.core.forms import DateInput, StyledForm, StyledModelForm
+from fascia.core.forms import DateInput, RowChoiceField, StyledForm, StyledModelForm
 from fascia.evaluations.forms import BLANK, RowForm, formset_rows, row_formset
 from fascia.patients.models import BodyRegion
 from fascia.techniques.models import Technique
@@ -59,10 +59,10 @@ class NoteForm(StyledModelForm):
 
 class TechniqueRow(RowForm):
     technique = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    region = forms.ChoiceField(choices=BLANK + BodyRegion.choices, required=False)
+    region = RowChoiceField(choices=BLANK + BodyRegion.choices, required=False)
     minutes = forms.IntegerField(required=False, min_value=1, max_value=MAX_MINUTES)
-    pressure = forms.ChoiceField(choices=BLANK + VisitTechnique.Pressure.choices, required=False)
-    position = forms.ChoiceField(choices=BLANK + VisitTechnique.Position.choices, required=False)
+    pressure = RowChoiceField(choices=BLANK + VisitTechnique.Pressure.choices, required=False)
+    position = RowChoiceField(choices=BLANK + VisitTechnique.Position.choices, required=False)
     response = forms.CharField(label="Response", required=False, max_length=200)
     override_reason = forms.CharField(label="Reason to go ahead (cautions)", required=False, max_length=300)
 

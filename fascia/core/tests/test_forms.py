@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fascia.core.forms import WIDGETS, FasciaFormRenderer
+from fascia.visits.forms import TechniqueRow
 
 TEXT = st.text(alphabet=st.sampled_from("ab <>&\"'é\n"), max_size=12)
 ATTRS = st.dictionaries(
@@ -73,3 +74,15 @@ def test_every_widget_written_in_python_has_a_template_of_that_name() -> None:
     be ignored, and the tests above compare against the template the project would load."""
     for name in WIDGETS:
         TemplatesSetting().get_template(name)
+
+
+def test_rows_share_their_fields_choices_and_each_row_may_replace_its_own() -> None:
+    """RowChoiceField: the copies each form makes of a field share the choices list; replacing a
+    row's choices (as the technique rows do with the active catalog) leaves the other rows alone."""
+    first, second = TechniqueRow(techniques=[(1, "Deep tissue")]), TechniqueRow(techniques=[(2, "Lymphatic")])
+    assert first.fields["region"].choices is second.fields["region"].choices
+    assert first.fields["region"].widget.choices == first.fields["region"].choices
+    first.fields["region"].choices = [("", "—")]
+    assert second.fields["region"].choices == TechniqueRow.base_fields["region"].choices != [("", "—")]
+    assert [c for c, _ in second.fields["technique"].choices] == ["", 2]
+    assert '<option value="2">Lymphatic</option>' in str(second["technique"])
