@@ -1,7 +1,6 @@
 """Form rendering shared by every page: Bootstrap classes and accessible error wiring."""
 
 from collections.abc import Callable, Mapping
-from html import escape
 from typing import Any
 
 from django import forms
@@ -11,6 +10,7 @@ from django.forms.renderers import TemplatesSetting
 
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.roles import Role
+from fascia.lib.html import esc
 from fascia.practitioners.models import Practitioner
 
 
@@ -37,16 +37,10 @@ class FasciaBoundField(BoundField):
         return attrs
 
 
-def _e(value: Any) -> str:
-    """conditional_escape, without the check for lazy arguments Django wraps it in: a long form escapes
-    a couple of thousand values, and that check cost more than the escaping."""
-    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
-
-
 def _attrs(attrs: Mapping[str, Any]) -> str:
     """django/forms/widgets/attrs.html: False leaves an attribute out, True writes its bare name."""
     return "".join(
-        f" {_e(name)}" if value is True else f' {_e(name)}="{_e(value)}"'
+        f" {esc(name)}" if value is True else f' {esc(name)}="{esc(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -54,19 +48,19 @@ def _attrs(attrs: Mapping[str, Any]) -> str:
 
 def _input(widget: Mapping[str, Any]) -> str:
     """django/forms/widgets/input.html."""
-    value = "" if widget["value"] is None else f' value="{_e(widget["value"])}"'
-    return f'<input type="{_e(widget["type"])}" name="{_e(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+    value = "" if widget["value"] is None else f' value="{esc(widget["value"])}"'
+    return f'<input type="{esc(widget["type"])}" name="{esc(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
 
 
 def _select(widget: Mapping[str, Any]) -> str:
     """django/forms/widgets/select.html with its select_option.html."""
-    html = [f'<select name="{_e(widget["name"])}"', _attrs(widget["attrs"]), ">"]
+    html = [f'<select name="{esc(widget["name"])}"', _attrs(widget["attrs"]), ">"]
     for group_name, options, _ in widget["optgroups"]:
         if group_name:
-            html.append(f'\n  <optgroup label="{_e(group_name)}">')
+            html.append(f'\n  <optgroup label="{esc(group_name)}">')
         html += [
-            f'\n  <option value="{_e(o["value"])}"{_attrs(o["attrs"]) if o["attrs"] else ""}>'
-            f"{_e(o['label'])}</option>\n"  # the included file ends in a newline
+            f'\n  <option value="{esc(o["value"])}"{_attrs(o["attrs"]) if o["attrs"] else ""}>'
+            f"{esc(o['label'])}</option>\n"  # the included file ends in a newline
             for o in options
         ]
         if group_name:
@@ -77,8 +71,8 @@ def _select(widget: Mapping[str, Any]) -> str:
 
 def _textarea(widget: Mapping[str, Any]) -> str:
     """django/forms/widgets/textarea.html."""
-    value = _e(widget["value"]) if widget["value"] else ""
-    return f'<textarea name="{_e(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+    value = esc(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{esc(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
 
 
 _INPUTS = ("checkbox", "color", "date", "datetime", "email", "hidden", "input", "number", "password", "search")
