@@ -30,7 +30,8 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
 
 @require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Plain "ok" for anyone: a load balancer's health check, and the floor bench/http_load.py measures.
+    """Plain "ok" for anyone: a load balancer's health check; asked with a signed-in session, the floor
+    bench/http_load.py holds the pages to.
 
     It reads no database (a request without a session cookie makes no query), so it says only that
     this process serves requests: a database outage shows on the pages, not here.

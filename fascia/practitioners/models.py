@@ -35,8 +35,14 @@ class Practitioner(TimestampedModel):
         ordering = ["user__last_name", "user__first_name"]
 
     def __str__(self) -> str:
-        name = self.user.get_full_name() or self.user.username
-        return f"{name}, {self.credential_suffix}" if self.credential_suffix else name
+        user = self.user
+        return practitioner_name(user.first_name, user.last_name, user.username, self.credential_suffix)
+
+
+def practitioner_name(first_name: str, last_name: str, username: str, credential_suffix: str) -> str:
+    """How pages name a practitioner (str(practitioner)), from the columns alone, for lists read as values."""
+    name = f"{first_name} {last_name}".strip() or username  # User.get_full_name(), or the username
+    return f"{name}, {credential_suffix}" if credential_suffix else name
 
 
 def document_path(instance: models.Model, filename: str) -> str:
