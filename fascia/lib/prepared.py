@@ -36,10 +36,12 @@ class _Compiled:
 
 class PreparedQuery(Generic[M]):
     """`build(value)` is the QuerySet; `first(value)` runs it, compiled once per database connection, and
-    gives its first row's model instance (with what select_related and annotate add) or None.
+    gives its first row's model instance (with what select_related and annotate add) or None; `all(value)`
+    gives every row's (slice the QuerySet in `build` to bound them).
 
     The value must be one bound parameter of the query: a lookup's right-hand side, such as pk=value.
-    Fascia has one database, so the query runs on the default one."""
+    Fascia has one database, so the query runs on the default one. Neither prefetch_related nor values()
+    is applied: only what the compiled SQL itself reads."""
 
     # A value no query is built with otherwise, so its place among the compiled parameters is found.
     PLACEHOLDER = -7_250_913_466
@@ -48,32 +50,43 @@ class PreparedQuery(Generic[M]):
         self.build = build
 
     def first(self, value: Any) -> M | None:
-        c = self._compiled()
+        instances = self._run(value, first=True)
+        return instances[0] if instances else None
+
+    def all(self, value: Any) -> list[M]:
+        return self._run(value, first=False)
+
+    def _run(self, value: Any, *, first: bool) -> list[M]:
+        c = self._compiled(first)
         params = list(c.params)
         params[c.position] = value
         with c.compiler.connection.cursor() as cursor:
             cursor.execute(c.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        (row,) = c.compiler.results_iter([[row]])  # the fields' converters (SQLite's dates, UUIDs, booleans)
-        instance = c.compiler.klass_info["model"].from_db(DEFAULT_DB_ALIAS, c.names, row[c.start : c.end])
-        for populator in c.populators:
-            populator.populate(row, instance)
-        for name, index in c.compiler.annotation_col_map.items():
-            setattr(instance, name, row[index])
-        return instance
+            rows = [cursor.fetchone()] if first else cursor.fetchall()
+        if rows == [None]:
+            return []
+        model = c.compiler.klass_info["model"]
+        instances = []
+        for row in c.compiler.results_iter([rows]):  # the fields' converters (SQLite's dates, UUIDs, booleans)
+            instance = model.from_db(DEFAULT_DB_ALIAS, c.names, row[c.start : c.end])
+            for populator in c.populators:
+                populator.populate(row, instance)
+            for name, index in c.compiler.annotation_col_map.items():
+                setattr(instance, name, row[index])
+            instances.append(instance)
+        return instances
 
-    def _compiled(self) -> _Compiled:
+    def _compiled(self, first: bool) -> _Compiled:
         connection = connections[DEFAULT_DB_ALIAS]
         cache = _compiled.__dict__.setdefault("queries", {})
-        compiled = cache.get(id(self))
+        compiled = cache.get((id(self), first))
         if compiled is None or compiled.compiler.connection is not connection:
-            compiler = self.build(self.PLACEHOLDER)[:1].query.get_compiler(DEFAULT_DB_ALIAS)
+            queryset = self.build(self.PLACEHOLDER)
+            compiler = (queryset[:1] if first else queryset).query.get_compiler(DEFAULT_DB_ALIAS)
             sql, params = compiler.as_sql()
             select, klass_info = compiler.select, compiler.klass_info
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-            compiled = cache[id(self)] = _Compiled(
+            compiled = cache[(id(self), first)] = _Compiled(
                 compiler=compiler,
                 sql=sql,
                 params=tuple(params),

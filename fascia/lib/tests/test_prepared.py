@@ -1,10 +1,12 @@
 from django.db import connection
+from django.db.models.functions import Left
 from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fascia.core.models import User
 from fascia.core.queries import SIGNED_IN_USER, signed_in_users
 from fascia.core.roles import Role
+from fascia.lib.prepared import PreparedQuery
 
 
 def fields(instance: object) -> dict:
@@ -33,3 +35,28 @@ def test_each_run_reads_the_database_again(tess: User) -> None:
     again = SIGNED_IN_USER.first(tess.pk)
     assert (again.is_active, again.first_name) == (False, "Tessa")
     assert SIGNED_IN_USER.first(tess.pk + 1000) is None
+
+
+def test_all_reads_every_row_as_its_queryset_does(personas: dict[str, User]) -> None:
+    """Rows in the queryset's order and slice, with their annotation and select_related objects (a
+    practitioner's profile, or none); another value reads other rows, or none."""
+    organization_id = personas[Role.ADMIN].organization_id
+    query = PreparedQuery(
+        lambda organization_id: (
+            User.objects.filter(organization_id=organization_id)
+            .select_related("practitioner")
+            .annotate(initial=Left("username", 1))
+            .order_by("-username")[:3]
+        )
+    )
+    expected = list(query.build(organization_id))
+    with CaptureQueriesContext(connection) as queries:
+        read = query.all(organization_id)
+        assert [fields(user) for user in read] == [fields(user) for user in expected]
+        profiles = [getattr(user, "practitioner", None) for user in read]
+        assert [p and fields(p) for p in profiles] == [
+            getattr(u, "practitioner", None) and fields(u.practitioner) for u in expected
+        ]
+    assert len(queries) == 1
+    assert len(read) == 3 and read[0].initial == read[0].username[0]
+    assert query.all(organization_id + 1000) == []
