@@ -4,7 +4,8 @@ from datetime import date
 
 from django.utils import timezone
 
-from fascia.patients.models import HistoryStatus, Patient
+from fascia.lib.prepared import PreparedQuery
+from fascia.patients.models import Condition, HistoryStatus, Implant, Medication, Patient, Surgery
 from fascia.techniques import screening
 from fascia.techniques.models import Technique
 from fascia.techniques.rules import RULES
@@ -19,25 +20,31 @@ SYMPTOMS = {"fever": "Fever today", "acute-infection": "Acute infection today", 
 FULL_TERM_DAYS = 280  # 40 weeks from the last menstrual period, as due dates are reckoned
 
 
+# The active history entries screening reads, compiled once per connection: read for every note saved.
+ACTIVE_HISTORY = {
+    model: PreparedQuery(
+        lambda patient_id, model=model: model.objects.filter(patient_id=patient_id, status=HistoryStatus.ACTIVE)
+    )
+    for model in (Medication, Condition, Surgery, Implant)
+}
+
+
 def facts_for(
     patient: Patient, *, symptoms: frozenset[str] = frozenset(), today: date | None = None
 ) -> screening.PatientFacts:
     """The patient's screening facts from active history entries: four queries."""
     today = today or timezone.localdate()
-    active = {"status": HistoryStatus.ACTIVE}
-    medications = list(patient.medications.filter(**active))
+    medications, conditions, surgeries, implants = (query.all(patient.pk) for query in ACTIVE_HISTORY.values())
     weeks = None
     if patient.is_pregnant and patient.pregnancy_due_date:
         weeks = max(0, (FULL_TERM_DAYS - (patient.pregnancy_due_date - today).days) // 7)
     return screening.PatientFacts(
-        conditions=tuple(screening.Condition(c.description, c.icd10_code) for c in patient.conditions.filter(**active)),
+        conditions=tuple(screening.Condition(c.description, c.icd10_code) for c in conditions),
         medication_flags=frozenset(
             flag for m in medications for field, flag in MEDICATION_FLAGS.items() if getattr(m, field)
         ),
-        surgeries=tuple(
-            screening.Surgery(s.procedure, s.body_region, s.performed_on) for s in patient.surgeries.filter(**active)
-        ),
-        implant_regions=frozenset(patient.implants.filter(**active).values_list("body_region", flat=True)),
+        surgeries=tuple(screening.Surgery(s.procedure, s.body_region, s.performed_on) for s in surgeries),
+        implant_regions=frozenset(i.body_region for i in implants),
         pregnant=patient.is_pregnant,
         pregnancy_weeks=weeks,
         symptoms=symptoms,

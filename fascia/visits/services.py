@@ -116,8 +116,13 @@ def start_note(
 def _validate(note: VisitNote, links_given: Iterable[str] = ()) -> None:
     """full_clean, but for the note's links (patient, practitioner, appointment, plan …) other than those
     in links_given: they are rows read in this transaction when the note is started (the appointment
-    locked and checked for a note), and never changed after. Checking that each exists cost a query apiece."""
-    note.full_clean(exclude=[f.name for f in note._meta.concrete_fields if f.is_relation and f.name not in links_given])
+    locked and checked for a note), and never changed after. Checking that each exists cost a query apiece.
+    Nor is public_id looked up for uniqueness: it is a new random UUID4 that no form sets, and the
+    database's unique index stands behind it."""
+    note.full_clean(
+        exclude=[f.name for f in note._meta.concrete_fields if f.is_relation and f.name not in links_given],
+        validate_unique=False,
+    )
 
 
 def _locked_draft(note: VisitNote) -> VisitNote:
