@@ -4,12 +4,13 @@ import re
 from datetime import date, datetime
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 
 from fascia.core.models import User
 from fascia.lib.contact import digits_only
-from fascia.lib.prepared import PreparedQuery
+from fascia.lib.prepared import PreparedQuery, UnpreparedQuerySet
 from fascia.patients.models import Allergy, Condition, Consent, HistoryStatus, Implant, Medication, Patient, Surgery
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
@@ -46,7 +47,14 @@ def search_patients(user: User, query: str = "", *, include_inactive: bool = Fal
             patients = patients.filter(search_text__contains=digits_only(term))
         else:
             patients = patients.filter(search_text__contains=term.lower())
-    return patients.order_by("family_name", "given_name", "id")
+    # In name order. With a term of three characters or more, which the trigram index narrows, sorted by
+    # the name as an expression (the same order): else PostgreSQL may walk the name index testing each
+    # patient until a page is full, which for a name late in the alphabet ("yarr") reads nearly all of
+    # them (34 ms, against 1 ms through the trigram index). A shorter term matches too many for the
+    # index, and the walk stops soonest.
+    first = Concat("family_name", Value("")) if any(len(term) >= 3 for term in query.split()) else "family_name"
+    # Planned for its terms on each run, never as a prepared statement (see unprepared()).
+    return UnpreparedQuerySet(Patient, query=patients.order_by(first, "given_name", "id").query)
 
 
 def get_patient_for_user(user: User, public_id: UUID | str) -> Patient:

@@ -6,7 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from fascia.core.models import User
 from fascia.core.queries import SIGNED_IN_USER, signed_in_users
 from fascia.core.roles import Role
-from fascia.lib.prepared import PreparedQuery
+from fascia.lib.prepared import PreparedQuery, unprepared
 
 
 def fields(instance: object) -> dict:
@@ -60,3 +60,31 @@ def test_all_reads_every_row_as_its_queryset_does(personas: dict[str, User]) -> 
     assert len(queries) == 1
     assert len(read) == 3 and read[0].initial == read[0].username[0]
     assert query.all(organization_id + 1000) == []
+
+
+def test_unprepared_queries_are_planned_for_their_values(personas: dict[str, User]) -> None:
+    """psycopg prepares a statement run five times on a PostgreSQL connection (settings.py); inside
+    unprepared() it prepares none and uses none it prepared, and after it prepares again. SQLite has no
+    prepared statements: there the same queries simply run."""
+    organization_id = personas[Role.ADMIN].organization_id
+    usernames = sorted(user.username for user in personas.values())
+
+    def read() -> list[str]:
+        return list(
+            User.objects.filter(organization_id=organization_id).order_by("username").values_list("username", flat=True)
+        )
+
+    def prepared() -> int:
+        if connection.vendor != "postgresql":
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%"core_user"."username"%']
+            )
+            return cursor.fetchone()[0]
+
+    with unprepared():
+        assert all(read() == usernames for _ in range(8))
+    assert prepared() == 0
+    assert all(read() == usernames for _ in range(8))
+    assert prepared() == (1 if connection.vendor == "postgresql" else 0)

@@ -47,6 +47,7 @@ class TestSearch:
         [
             ("arlo", ["Marlowe"]),
             ("IV", ["Castellan", "Marlowe"]),
+            ("555", ["Castellan", "Marlowe"]),  # long enough for the trigram index: sorted by an expression
             ("1980-05-02", ["Marlowe"]),
             ("05/02/1980", ["Marlowe"]),
             ("555-0199", ["Castellan"]),
