@@ -141,3 +141,5 @@ def test_the_chart_shows_scores_side_by_side_in_constant_queries(client: Client,
     section = next(data for s, data in r.context["sections"] if s.title == "Evaluations")
     assert section["instruments"] == ["NPRS", "ODI"]
     assert [row[1] for row in section["score_rows"]] == [[7.0, None], [5.0, 20.0], [3.0, 20.0]]
+    assert [e.codes for e in section["evaluations"]] == [["M54.50"]] * 3
+    assert r.content.decode().count("<td>M54.50</td>") == 3
