@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
@@ -28,6 +29,7 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     position: int  # of the value among the params
+    uuid_as_text: bool  # the database takes a UUID as its hex digits (SQLite)
     # How django.db.models.query.ModelIterable builds a row's instance, worked out once.
     start: int
     end: int
@@ -40,15 +42,18 @@ class PreparedQuery(Generic[M]):
     gives its first row's model instance (with what select_related and annotate add) or None; `all(value)`
     gives every row's (slice the QuerySet in `build` to bound them).
 
-    The value must be one bound parameter of the query: a lookup's right-hand side, such as pk=value.
-    Fascia has one database, so the query runs on the default one. Neither prefetch_related nor values()
-    is applied: only what the compiled SQL itself reads."""
+    The value must be one bound parameter of the query: a lookup's right-hand side, such as pk=value, or
+    with `by_uuid` public_id=value (a UUID, or its text: malformed text raises ValueError). Fascia has one
+    database, so the query runs on the default one. Neither prefetch_related nor values() is applied: only
+    what the compiled SQL itself reads."""
 
-    # A value no query is built with otherwise, so its place among the compiled parameters is found.
+    # Values no query is built with otherwise, so their place among the compiled parameters is found.
     PLACEHOLDER = -7_250_913_466
+    UUID_PLACEHOLDER = UUID("7250913a-4660-4000-8000-7250913a4660")
 
-    def __init__(self, build: Callable[[Any], QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[[Any], QuerySet[M]], *, by_uuid: bool = False) -> None:
         self.build = build
+        self.by_uuid = by_uuid
 
     def first(self, value: Any) -> M | None:
         instances = self._run(value, first=True)
@@ -60,6 +65,9 @@ class PreparedQuery(Generic[M]):
     def _run(self, value: Any, *, first: bool) -> list[M]:
         c = self._compiled(first)
         params = list(c.params)
+        if self.by_uuid:
+            value = UUID(str(value))
+            value = value.hex if c.uuid_as_text else value  # as Django sends a UUID to SQLite
         params[c.position] = value
         with c.compiler.connection.cursor() as cursor:
             cursor.execute(c.sql, params)
@@ -82,16 +90,20 @@ class PreparedQuery(Generic[M]):
         cache = _compiled.__dict__.setdefault("queries", {})
         compiled = cache.get((id(self), first))
         if compiled is None or compiled.compiler.connection is not connection:
-            queryset = self.build(self.PLACEHOLDER)
+            placeholder = self.UUID_PLACEHOLDER if self.by_uuid else self.PLACEHOLDER
+            queryset = self.build(placeholder)
             compiler = (queryset[:1] if first else queryset).query.get_compiler(DEFAULT_DB_ALIAS)
             sql, params = compiler.as_sql()
+            given = [placeholder, self.UUID_PLACEHOLDER.hex] if self.by_uuid else [placeholder]
+            position = next(i for i, param in enumerate(params) if param in given)
             select, klass_info = compiler.select, compiler.klass_info
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
             compiled = cache[(id(self), first)] = _Compiled(
                 compiler=compiler,
                 sql=sql,
                 params=tuple(params),
-                position=list(params).index(self.PLACEHOLDER),
+                position=position,
+                uuid_as_text=isinstance(params[position], str),
                 start=start,
                 end=end,
                 names=[column[0].target.attname for column in select[start:end]],

@@ -57,16 +57,24 @@ def search_patients(user: User, query: str = "", *, include_inactive: bool = Fal
     return UnpreparedQuerySet(Patient, query=patients.order_by(first, "given_name", "id").query)
 
 
+# Read on every page of a patient: compiled once per connection (see fascia.lib.prepared).
+PATIENT = PreparedQuery(
+    lambda public_id: Patient.objects.select_related(
+        "preferred_location", "preferred_practitioner__user", "created_by"
+    ).filter(public_id=public_id),
+    by_uuid=True,
+)
+
+
 def get_patient_for_user(user: User, public_id: UUID | str) -> Patient:
     """The patient with this id in the user's organization, or 404 (never another clinic's)."""
     try:
-        return (
-            patients_for_user(user)
-            .select_related("preferred_location", "preferred_practitioner__user", "created_by")
-            .get(public_id=public_id)
-        )
-    except (Patient.DoesNotExist, ValueError) as e:
+        patient = PATIENT.first(public_id)
+    except ValueError as e:
         raise Http404("No such patient.") from e
+    if patient is None or patient.organization_id != user.organization_id:
+        raise Http404("No such patient.")
+    return patient
 
 
 def possible_duplicates(user: User, *, family_name: str, given_name: str, birth_date: date) -> list[Patient]:

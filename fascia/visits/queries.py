@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from fascia.core.models import User
+from fascia.lib.prepared import PreparedQuery
 from fascia.lib.urls import url_for_each
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
@@ -27,17 +28,22 @@ def notes_for_user(user: User) -> QuerySet[VisitNote]:
     return VisitNote.objects.filter(patient__organization_id=user.organization_id)
 
 
+# Read on every page of a note: compiled once per connection (see fascia.lib.prepared). Not signed_by and
+# copied_from: each joined table adds to PostgreSQL's planning (a join of nine tables took 5 ms to plan),
+# and those two are null or not shown on most pages.
+NOTE = PreparedQuery(
+    lambda public_id: VisitNote.objects.select_related("patient", "practitioner__user", "plan", "appointment").filter(
+        public_id=public_id
+    ),
+    by_uuid=True,
+)
+
+
 def get_note_for_user(user: User, public_id: UUID) -> VisitNote:
-    try:
-        return (
-            # Not signed_by and copied_from: each joined table adds to PostgreSQL's planning (a join of
-            # nine tables took 5 ms to plan), and those two are null or not shown on most pages.
-            notes_for_user(user)
-            .select_related("patient", "practitioner__user", "plan", "appointment")
-            .get(public_id=public_id)
-        )
-    except VisitNote.DoesNotExist as e:
-        raise Http404("No such visit note.") from e
+    note = NOTE.first(public_id)
+    if note is None or note.patient.organization_id != user.organization_id:
+        raise Http404("No such visit note.")
+    return note
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:

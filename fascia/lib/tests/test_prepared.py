@@ -1,3 +1,6 @@
+from uuid import uuid4
+
+import pytest
 from django.db import connection
 from django.db.models.functions import Left
 from django.test.utils import CaptureQueriesContext
@@ -88,3 +91,14 @@ def test_unprepared_queries_are_planned_for_their_values(personas: dict[str, Use
     assert prepared() == 0
     assert all(read() == usernames for _ in range(8))
     assert prepared() == (1 if connection.vendor == "postgresql" else 0)
+
+
+def test_by_uuid_takes_a_uuid_or_its_text(personas: dict[str, User]) -> None:
+    """As Django sends a UUID to each database (SQLite: its hex digits); malformed text is a ValueError."""
+    user = personas[Role.ADMIN]
+    query = PreparedQuery(lambda public_id: User.objects.filter(public_id=public_id), by_uuid=True)
+    assert query.first(user.public_id).pk == user.pk
+    assert query.first(str(user.public_id)).pk == user.pk
+    assert query.first(uuid4()) is None
+    with pytest.raises(ValueError):
+        query.first("not-a-uuid")
