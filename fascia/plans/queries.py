@@ -20,14 +20,15 @@ def get_plan_for_user(user: User, public_id: UUID) -> TreatmentPlan:
 
 
 # The chart's plans with their goal counts, and the latest signed evaluation a new plan would answer:
-# compiled once per connection (see fascia.lib.prepared), as the chart reads them on every view.
+# compiled once per connection (see fascia.lib.prepared), as the chart reads them on every view. The
+# plans are ordered explicitly: a grouped query leaves Meta.ordering out.
 CHART_PLANS = PreparedQuery(
     lambda patient_id: (
         TreatmentPlan.objects.filter(patient_id=patient_id)
         .only("patient", "public_id", "version", "start_date", "visits_per_week", "duration_weeks", "status")
         .annotate(goal_count=Count("goals"))
         .order_by(*TreatmentPlan._meta.ordering)
-    )  # a grouped query leaves Meta.ordering out
+    )
 )
 LATEST_SIGNED_EVALUATION = PreparedQuery(
     lambda patient_id: (

@@ -39,8 +39,11 @@ NOTE = PreparedQuery(
 )
 
 
-def get_note_for_user(user: User, public_id: UUID) -> VisitNote:
-    note = NOTE.first(public_id)
+def get_note_for_user(user: User, public_id: UUID | str) -> VisitNote:
+    try:
+        note = NOTE.first(public_id)
+    except ValueError as e:
+        raise Http404("No such visit note.") from e
     if note is None or note.patient.organization_id != user.organization_id:
         raise Http404("No such visit note.")
     return note
