@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,8 +18,7 @@ from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.models import Location
 from fascia.lib.html import esc
 from fascia.lib.urls import url_for_each
-from fascia.patients.models import Patient
-from fascia.patients.queries import get_patient_for_user, patients_for_user, search_patients
+from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
 from fascia.scheduling.forms import BookingForm, CancelForm, FreeSlotForm, RescheduleForm, WaitlistForm
@@ -199,15 +198,6 @@ def week(request: ClinicRequest) -> HttpResponse:
     )
 
 
-def booking_patient(request: ClinicRequest, public_id: str) -> Patient:
-    """The patient being booked, or 404, as get_patient_for_user() finds them, without the four
-    tables it joins for the chart: booking shows only the name, MRN and date of birth."""
-    try:
-        return patients_for_user(request.user).get(public_id=public_id)
-    except (Patient.DoesNotExist, ValueError) as e:
-        raise Http404("No such patient.") from e
-
-
 @staff_view(roles.BOOK_APPOINTMENT)
 @require_http_methods(["GET", "POST"])
 def book(request: ClinicRequest) -> HttpResponse:
@@ -217,7 +207,7 @@ def book(request: ClinicRequest) -> HttpResponse:
         if request.GET.get(key)
     }
     patient_id = request.POST.get("patient") or request.GET.get("patient")
-    patient = booking_patient(request, patient_id) if patient_id else None
+    patient = get_patient_for_user(request.user, patient_id) if patient_id else None
     if patient is not None and request.GET.get("series") == "plan":
         initial.update(series_from_plan(patient, parse_date(initial.get("day", "")) or timezone.localdate()))
     form = BookingForm(request.POST or None, initial=initial, organization=request.organization)
