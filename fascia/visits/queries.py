@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from fascia.core.models import User
@@ -11,7 +11,7 @@ from fascia.lib.prepared import PreparedQuery
 from fascia.lib.urls import url_for_each
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
-from fascia.plans.models import TreatmentPlan
+from fascia.plans.models import Goal, TreatmentPlan
 from fascia.practitioners.models import Practitioner
 from fascia.practitioners.queries import alerts as credential_alerts
 from fascia.records.chain import fields_of
@@ -47,6 +47,15 @@ def get_note_for_user(user: User, public_id: UUID | str) -> VisitNote:
     if note is None or note.patient.organization_id != user.organization_id:
         raise Http404("No such visit note.")
     return note
+
+
+def plan_goals(note: VisitNote) -> list[Goal]:
+    """The goals of the note's plan, read once for the note object: the form, the checks of a save and
+    those of a signature share them."""
+    if note.plan_id is None:
+        return []
+    prefetch_related_objects([note.plan], "goals")
+    return list(note.plan.goals.all())
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:

@@ -211,7 +211,7 @@ def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
 
 
 def _check_goal_progress(note: VisitNote) -> None:
-    goals = set(note.plan.goals.values_list("pk", flat=True)) if note.plan_id else set()
+    goals = {goal.pk for goal in queries.plan_goals(note)}
     clean = []
     for item in note.goal_progress:
         if not isinstance(item, dict) or item.get("goal") not in goals:
@@ -231,47 +231,58 @@ def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = N
     """Save a draft's fields and, when given, its techniques (rows of technique_id, region, minutes,
     pressure, position, response, override_reason). Signed notes are refused; nothing is saved
     when anything is wrong."""
-    _save(actor, note, techniques, fields)
+    built = _checked(note, _locked_draft(note), techniques, fields)
+    _write(actor, note, built)
     return note
 
 
 def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict], **fields: Any) -> VisitNote:
-    """Save the draft as save_note() does, then sign it, as the note form's "Save and sign" does: in one
-    transaction, so the techniques screened for the save are those signed, against the same record,
-    and signing does not read and screen them again (eight queries). When signing is refused, the
-    draft stays saved and the NoteError is raised."""
+    """Save the draft as save_note() does and sign it, as the note form's "Save and sign" does: in one
+    transaction, so the techniques screened for the save are those signed, against the same record, and
+    the note is written once, signed. When signing is refused, the draft is saved and the NoteError raised."""
     with transaction.atomic():
-        saved = _save(actor, note, techniques, fields)
+        built = _checked(note, _locked_draft(note), techniques, fields)
         try:
-            with transaction.atomic():
-                return _sign(actor, note, saved)
+            _check_signer(actor, note, built)
         except NoteError as e:
             refused = e
+        else:
+            note.status, note.signed_by, note.signed_at = VisitNote.Status.SIGNED, actor, timezone.now()
+        _write(actor, note, built)
+        if note.is_signed:
+            _seal_signature(actor, note)
+            return note
     raise refused
 
 
-def _save(
-    actor: User, note: VisitNote, techniques: list[dict] | None, fields: dict[str, Any]
+def _checked(
+    note: VisitNote, stored: VisitNote, techniques: list[dict] | None, fields: dict[str, Any]
 ) -> list[VisitTechnique] | None:
-    """save_note() within the caller's transaction; the note's techniques as saved (screened), or None
-    when none were given."""
-    stored = _locked_draft(note)
+    """Set the fields on the draft and check them and the techniques (screened); nothing is written. The
+    note's techniques as they are to be saved, or None when none were given."""
     for name, value in fields.items():
         setattr(note, name, value)
     _validate(note, links_given=fields)
     _check_goal_progress(note)
     built = check_techniques(note, techniques) if techniques is not None else None
     # A copied part stays marked until the practitioner changes it.
-    edited = {f for f in fields if getattr(note, f) != getattr(stored, f)}
-    if built is not None and _technique_keys(built) != _technique_keys(stored.techniques.all()):
+    edited = {f for f in fields if f in note.copied_fields and getattr(note, f) != getattr(stored, f)}
+    if (
+        built is not None
+        and "techniques" in note.copied_fields
+        and _technique_keys(built) != _technique_keys(stored.techniques.all())
+    ):
         edited.add("techniques")
     note.copied_fields = [f for f in note.copied_fields if f not in edited]
+    return built
+
+
+def _write(actor: User, note: VisitNote, built: list[VisitTechnique] | None) -> None:
     note.save()
     if built is not None:
         note.techniques.all().delete()
         VisitTechnique.objects.bulk_create(built)
     audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
-    return built
 
 
 @transaction.atomic
@@ -310,10 +321,9 @@ def missing_for_signature(note: VisitNote, techniques: list[VisitTechnique] | No
     if note.kind in (VisitNote.Kind.PROGRESS, VisitNote.Kind.DISCHARGE):
         if not note.measures.exists():
             missing.append("an outcome measure re-taken at this visit")
-        if note.plan_id is not None:
-            judged = {p.get("goal") for p in note.goal_progress}
-            if any(goal.pk not in judged for goal in note.plan.goals.all()):
-                missing.append("progress on every goal of the plan")
+        judged = {p.get("goal") for p in note.goal_progress}
+        if any(goal.pk not in judged for goal in queries.plan_goals(note)):
+            missing.append("progress on every goal of the plan")
     return missing
 
 
@@ -322,30 +332,36 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
     """Sign, lock and seal. Only the treating practitioner signs; the techniques are screened
     once more against the record as it is now. A progress or discharge note also sets the plan's
     goal statuses; signing a discharge summary completes the plan."""
-    return _sign(actor, _locked_draft(note), None)
+    note = _locked_draft(note)
+    techniques = list(note.techniques.all())
+    _check_signer(actor, note, techniques)
+    rows = [{f: getattr(t, f) for f in (*TECHNIQUE_FIELDS, "response", "override_reason")} for t in techniques]
+    try:
+        check_techniques(note, rows)
+    except ValidationError as e:
+        raise NoteError(" ".join(e.messages)) from None
+    note.status, note.signed_by, note.signed_at = VisitNote.Status.SIGNED, actor, timezone.now()
+    note.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+    _seal_signature(actor, note)
+    return note
 
 
-def _sign(actor: User, note: VisitNote, screened: list[VisitTechnique] | None) -> VisitNote:
-    """sign_note() of a draft locked in the caller's transaction. `screened`: its techniques as
-    save_and_sign() saved them in this transaction, checked against the record; None reads and checks them."""
+def _check_signer(actor: User, note: VisitNote, techniques: list[VisitTechnique]) -> None:
+    """Refuse (NoteError) a signature by anyone but the treating practitioner, with a current license,
+    on a note missing anything signing needs."""
     if note.practitioner.user_id != actor.pk:
         raise NoteError("Only the practitioner who treated the patient can sign this note.")
     try:
         check_license(note.practitioner, note.visited_on)
     except NotCredentialed as e:
         raise NoteError(f"{e} Notes cannot be signed until it is renewed.") from None
-    techniques = list(note.techniques.all()) if screened is None else screened
     missing = missing_for_signature(note, techniques)
     if missing:
         raise NoteIncomplete(missing)
-    if screened is None:
-        rows = [{f: getattr(t, f) for f in (*TECHNIQUE_FIELDS, "response", "override_reason")} for t in techniques]
-        try:
-            check_techniques(note, rows)
-        except ValidationError as e:
-            raise NoteError(" ".join(e.messages)) from None
-    note.status, note.signed_by, note.signed_at = VisitNote.Status.SIGNED, actor, timezone.now()
-    note.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+
+
+def _seal_signature(actor: User, note: VisitNote) -> None:
+    """What follows a signature stored on the note: the plan's goals and status, the seal, the billing queue."""
     if note.plan_id is not None and note.kind != VisitNote.Kind.FOLLOW_UP:
         for progress in note.goal_progress:
             Goal.objects.filter(plan=note.plan_id, pk=progress["goal"]).update(status=progress["status"])
@@ -354,7 +370,6 @@ def _sign(actor: User, note: VisitNote, screened: list[VisitTechnique] | None) -
     seal(actor=actor, patient=note.patient, record=note)
     note_signed.send(sender=VisitNote, note=note)
     audit.record(actor=actor, action=AuditAction.NOTE_SIGNED, target=note, patient=note.patient)
-    return note
 
 
 @transaction.atomic

@@ -80,7 +80,7 @@ def _goals(note: VisitNote, data: dict | None) -> list[dict]:
     """The plan's goals with the progress given on this note (or just posted)."""
     given = {p["goal"]: p for p in note.goal_progress}
     rows = []
-    for goal in note.plan.goals.all() if note.plan_id else []:
+    for goal in queries.plan_goals(note):
         if data is not None:
             status, text = data.get(f"goal-{goal.pk}-status", ""), data.get(f"goal-{goal.pk}-note", "")
         else:
@@ -101,7 +101,8 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         return redirect("visits:detail", note_id=note.public_id)
     data = request.POST if request.method == "POST" else None
     form = NoteForm(data, instance=copy(note))  # a form that fails to validate leaves `note` as saved
-    techniques = technique_formset(_technique_initial(note), data)
+    # A posted formset is its data: the stored rows are read only to fill an empty form.
+    techniques = technique_formset(_technique_initial(note) if data is None else [], data)
     formsets = {prefix: row_formset(row, getattr(note, prefix), data, prefix) for prefix, row in FORMSETS.items()}
     goals = _goals(note, data)
     problems: list[str] = []
