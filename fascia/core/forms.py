@@ -75,11 +75,32 @@ def _textarea(widget: Mapping[str, Any]) -> str:
     return f'<textarea name="{esc(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
 
 
+def _multiple_input(widget: Mapping[str, Any]) -> str:
+    """Checkboxes and radio buttons: templates/django/forms/widgets/multiple_input.html with Django's
+    input_option.html for each option (the included files end in newlines)."""
+    html = [f'<div id="{esc(widget["attrs"]["id"])}">' if widget["attrs"].get("id") else "<div>"]
+    for group_name, options, _ in widget["optgroups"]:
+        if group_name:
+            html.append(f"\n  <div><label>{esc(group_name)}</label>")
+        for o in options:
+            label, end = "", ""
+            if o["wrap_label"]:
+                label = f'<label for="{esc(o["attrs"]["id"])}">' if o["attrs"].get("id") else "<label>"
+                end = f" {esc(o['label'])}</label>"
+            html.append(f'<div class="form-check">\n    {label}{_input(o)}\n{end}\n\n</div>')
+        if group_name:
+            html.append("\n  </div>")
+    html.append("\n</div>")
+    return "".join(html)
+
+
 _INPUTS = ("checkbox", "color", "date", "datetime", "email", "hidden", "input", "number", "password", "search")
 WIDGETS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     **{f"django/forms/widgets/{name}.html": _input for name in (*_INPUTS, "tel", "text", "time", "url")},
     "django/forms/widgets/select.html": _select,
     "django/forms/widgets/textarea.html": _textarea,
+    "django/forms/widgets/checkbox_select.html": _multiple_input,
+    "django/forms/widgets/radio.html": _multiple_input,
 }
 
 

@@ -64,6 +64,26 @@ def test_selects_match_the_templates(
     assert fast == template
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    name=TEXT,
+    labels=st.lists(TEXT, max_size=4),
+    grouped=st.booleans(),
+    chosen=st.lists(st.integers(0, 4), max_size=3),
+    attrs=ATTRS,
+    radio=st.booleans(),
+)
+def test_checkboxes_and_radio_buttons_match_the_templates(
+    name: str, labels: list[str], grouped: bool, chosen: list[int], attrs: dict, radio: bool
+) -> None:
+    choices: list = [(i, label) for i, label in enumerate(labels)]
+    if grouped:
+        choices = [("Group <1>", choices[:2]), *choices[2:]]
+    widget = forms.RadioSelect(choices=choices) if radio else forms.CheckboxSelectMultiple(choices=choices)
+    fast, template = both(widget, name, chosen[:1] if radio else chosen, attrs)
+    assert fast == template
+
+
 def test_a_date_value_is_formatted_as_the_template_does() -> None:
     fast, template = both(forms.DateInput(attrs={"type": "date"}), "on", date(2026, 11, 27), {})
     assert fast == template == '<input type="date" name="on" value="2026-11-27">'
