@@ -19,6 +19,7 @@ from uuid import UUID
 from django.core.serializers.json import DjangoJSONEncoder
 
 from fascia.core.models import User
+from fascia.lib.prepared import PreparedQuery
 from fascia.patients.models import Patient
 from fascia.records.models import Seal
 
@@ -27,14 +28,18 @@ from fascia.records.models import Seal
 class Sealable:
     model: type
     content: Callable[[Any], dict]  # the record -> everything its signature vouches for
-    prefetch: tuple[str, ...] = ()  # the child rows `content` reads, so `verify` reads them in bulk
+    prefetch: tuple[str, ...]  # the child rows `content` reads, so `verify` reads them in bulk
+    stored: PreparedQuery  # the record by its row id, as a signature reads it back
 
 
 _KINDS: dict[str, Sealable] = {}
 
+# The end of a patient's chain, read at every signature: compiled once per connection (fascia.lib.prepared).
+LAST_SEAL = PreparedQuery(lambda patient_id: Seal.objects.filter(patient_id=patient_id).order_by("-sequence"))
+
 
 def register(kind: str, model: type, content: Callable[[Any], dict], *, prefetch: tuple[str, ...] = ()) -> None:
-    _KINDS[kind] = Sealable(model, content, prefetch)
+    _KINDS[kind] = Sealable(model, content, prefetch, PreparedQuery(lambda pk: model.objects.filter(pk=pk)))
 
 
 def fields_of(record: Any, *, exclude: tuple[str, ...] = ()) -> dict:
@@ -64,8 +69,8 @@ def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
     """
     Patient.objects.select_for_update().filter(pk=patient.pk).exists()
     kind = kind_of(record)
-    fresh = _KINDS[kind].model.objects.get(pk=record.pk)  # hash what was stored, not what is in memory
-    last = Seal.objects.filter(patient=patient).order_by("-sequence").first()
+    fresh = _KINDS[kind].stored.first(record.pk)  # hash what was stored, not what is in memory
+    last = LAST_SEAL.first(patient.pk)
     previous_hash = last.content_hash if last else ""
     return Seal.objects.create(
         patient=patient,
