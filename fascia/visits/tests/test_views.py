@@ -58,6 +58,8 @@ def test_write_and_sign_a_note_in_one_go(client: Client, tess: User, patient: Pa
     assert r.status_code == 302 and r.url == reverse("visits:detail", args=[note.public_id])
     # Saved and signed in one transaction: the techniques are screened against the history once.
     assert sum('FROM "patients_medication"' in q["sql"] for q in queries.captured_queries) == 1
+    # The note is written once, already signed.
+    assert sum(q["sql"].startswith('UPDATE "visits_visitnote"') for q in queries.captured_queries) == 1
     note.refresh_from_db()
     assert note.is_signed and note.nprs_after == 2
     assert sorted(note.techniques.values_list("minutes", flat=True)) == [10, 20]
