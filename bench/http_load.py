@@ -16,7 +16,7 @@
      bench/results/http_load.json (or soak.json) and its table in bench/README.md.
 
 Exits 1 when a budget is missed (each one named), and with a message when the run could not be done.
-Normally run by bench/run; `bench/run --soak` runs the 10-minute soak instead.
+Normally run by bench/run, which ends with the 10-minute soak (`--soak`); `bench/run --soak` runs the soak alone.
 """
 
 import argparse
