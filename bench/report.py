@@ -53,13 +53,20 @@ def latency(values: list[float]) -> dict[str, float | int]:
 
 
 def git_revision() -> str:
+    """The commit measured, "-dirty" when the code differs from it. The benchmarks' own results (this
+    file's tables, results/) are left out: bench/run writes them one benchmark after another."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=BENCH_DIR, text=True, capture_output=True, check=True).stdout
+
     try:
-        revision = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=BENCH_DIR, text=True, capture_output=True, check=True
-        ).stdout.strip()
+        revision = git("rev-parse", "--short", "HEAD").strip()
+        changed = git(
+            "status", "--porcelain", "--untracked-files=no", "--", ":/", ":!bench/results", ":!bench/README.md"
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return revision
+    return f"{revision}-dirty" if changed.strip() else revision
 
 
 def now_iso() -> str:
