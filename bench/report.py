@@ -53,8 +53,8 @@ def latency(values: list[float]) -> dict[str, float | int]:
 
 
 def git_revision() -> str:
-    """The commit measured, "-dirty" when the code differs from it. The benchmarks' own results (this
-    file's tables, results/) are left out: bench/run writes them one benchmark after another."""
+    """The commit measured, "-dirty" when the code differs from it. The benchmarks' own results
+    (bench/results/, the tables in bench/README.md) are left out: bench/run writes them one after another."""
 
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=BENCH_DIR, text=True, capture_output=True, check=True).stdout
@@ -62,7 +62,13 @@ def git_revision() -> str:
     try:
         revision = git("rev-parse", "--short", "HEAD").strip()
         changed = git(
-            "status", "--porcelain", "--untracked-files=no", "--", ":/", ":!bench/results", ":!bench/README.md"
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ":/",
+            ":(top,exclude)bench/results",
+            ":(top,exclude)bench/README.md",
         )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
