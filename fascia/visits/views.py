@@ -27,7 +27,7 @@ from fascia.techniques.models import Technique
 from fascia.visits import queries, services
 from fascia.visits.forms import NoteForm, TemplateForm, technique_formset, technique_rows
 from fascia.visits.minutes import summarize
-from fascia.visits.models import VisitNote
+from fascia.visits.models import VisitNote, VisitTechnique
 
 FORMSETS = {"findings": PalpationRow, "rom": RomRow}  # prefix (and note field) -> row form
 NOTES_PER_PAGE = 25
@@ -71,9 +71,9 @@ def for_appointment(request: ClinicRequest, appointment_id: UUID) -> HttpRespons
     )
 
 
-def _technique_initial(note: VisitNote) -> list[dict]:
+def _technique_initial(techniques: list[VisitTechnique]) -> list[dict]:
     fields = ("region", "minutes", "pressure", "position", "response", "override_reason")
-    return [{"technique": t.technique_id, **{f: getattr(t, f) for f in fields}} for t in note.techniques.all()]
+    return [{"technique": t.technique_id, **{f: getattr(t, f) for f in fields}} for t in techniques]
 
 
 def _goals(note: VisitNote, data: dict | None) -> list[dict]:
@@ -101,8 +101,10 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         return redirect("visits:detail", note_id=note.public_id)
     data = request.POST if request.method == "POST" else None
     form = NoteForm(data, instance=copy(note))  # a form that fails to validate leaves `note` as saved
-    # A posted formset is its data: the stored rows are read only to fill an empty form.
-    techniques = technique_formset(_technique_initial(note) if data is None else [], data)
+    # The stored rows fill the empty form and its minutes. A posted formset is its data: the stored rows
+    # are read only for the minutes shown when the form comes back with errors.
+    stored = list(note.techniques.select_related("technique")) if data is None else None
+    techniques = technique_formset(_technique_initial(stored or []), data)
     formsets = {prefix: row_formset(row, getattr(note, prefix), data, prefix) for prefix, row in FORMSETS.items()}
     goals = _goals(note, data)
     problems: list[str] = []
@@ -153,7 +155,9 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         "goal_statuses": Goal.Status.choices,
         "problems": problems,
         "plan_status": status,
-        "summary": queries.minute_summary(list(note.techniques.select_related("technique"))),
+        "summary": queries.minute_summary(
+            stored if stored is not None else list(note.techniques.select_related("technique"))
+        ),
         "allowed_minutes": services.minutes_allowed(note),
         "template_form": TemplateForm(),
         "measures": queries.measures_of(note),
