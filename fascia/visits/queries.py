@@ -188,6 +188,37 @@ def _patient_shown(path: str) -> list[str]:
     return [f"{path}__{field}" for field in PATIENT_SHOWN]
 
 
+# A practitioner's drafts and active plans, read at every view of My day: compiled once per connection.
+DRAFTS = PreparedQuery(
+    lambda practitioner_id: (
+        VisitNote.objects.filter(practitioner_id=practitioner_id, status=VisitNote.Status.DRAFT)
+        .select_related("patient")
+        .only("public_id", "visited_on", "kind", *_patient_shown("patient"))
+        .order_by("visited_on", "id")
+    )
+)
+ACTIVE_PLANS = PreparedQuery(
+    lambda practitioner_id: (
+        TreatmentPlan.objects.filter(practitioner_id=practitioner_id, status=TreatmentPlan.Status.ACTIVE)
+        .select_related("patient", "referral__provider")
+        .only(
+            # what status_from() reads, and what the page shows
+            "public_id",
+            "start_date",
+            "duration_weeks",
+            "planned_visits",
+            "re_evaluation_due",
+            "referral__visits_authorized",
+            "referral__expires_on",
+            "referral__provider__name",
+            "referral__provider__credentials",
+            *_patient_shown("patient"),
+        )
+        .order_by("start_date", "id")
+    )
+)
+
+
 def dashboard(practitioner: Practitioner, today: date) -> dict:
     """What the practitioner's day needs: a fixed number of queries however many patients.
 
@@ -212,31 +243,9 @@ def dashboard(practitioner: Practitioner, today: date) -> dict:
         )
         .order_by("start_at")
     )
-    drafts = list(
-        VisitNote.objects.filter(practitioner=practitioner, status=VisitNote.Status.DRAFT)
-        .select_related("patient")
-        .only("public_id", "visited_on", "kind", *_patient_shown("patient"))
-        .order_by("visited_on", "id")
-    )
+    drafts = DRAFTS.all(practitioner.pk)
     overdue_before = today - timedelta(days=settings.UNSIGNED_NOTE_DAYS)
-    plans = list(
-        TreatmentPlan.objects.filter(practitioner=practitioner, status=TreatmentPlan.Status.ACTIVE)
-        .select_related("patient", "referral__provider")
-        .only(
-            # what status_from() reads, and what the page shows
-            "public_id",
-            "start_date",
-            "duration_weeks",
-            "planned_visits",
-            "re_evaluation_due",
-            "referral__visits_authorized",
-            "referral__expires_on",
-            "referral__provider__name",
-            "referral__provider__credentials",
-            *_patient_shown("patient"),
-        )
-        .order_by("start_date", "id")
-    )
+    plans = ACTIVE_PLANS.all(practitioner.pk)
     visits = signed_visits([p.patient_id for p in plans], since=min((p.start_date for p in plans), default=None))
     chart_url, plan_url = url_for_each("patients:chart"), url_for_each("plans:detail")
     reports, ending, referrals = [], [], []
