@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -30,8 +31,7 @@ class _Compiled:
     compiler: SQLCompiler
     sql: str
     params: tuple[Any, ...]
-    position: int  # of the value among the params
-    uuid_as_text: bool  # the database takes a UUID as its hex digits (SQLite)
+    slots: list[tuple[int, int, Callable[[Any], Any]]]  # (place among the params, which value, how it is sent)
     # How django.db.models.query.ModelIterable builds a row's instance, worked out once.
     start: int
     end: int
@@ -40,37 +40,33 @@ class _Compiled:
 
 
 class PreparedQuery(Generic[M]):
-    """`build(value)` is the QuerySet; `first(value)` runs it, compiled once per database connection, and
-    gives its first row's model instance (with what select_related and annotate add) or None; `all(value)`
+    """`build(*values)` is the QuerySet; `first(*values)` runs it, compiled once per database connection, and
+    gives its first row's model instance (with what select_related and annotate add) or None; `all(*values)`
     gives every row's (slice the QuerySet in `build` to bound them).
 
-    The value must be one bound parameter of the query: a lookup's right-hand side, such as pk=value, or
-    with `by_uuid` public_id=value (a UUID, or its text: malformed text raises ValueError). Fascia has one
-    database, so the query runs on the default one. Neither prefetch_related nor values() is applied: only
-    what the compiled SQL itself reads."""
+    Each value must be bound parameters of the query (a lookup's right-hand side, such as pk=value; one
+    value may be used in several lookups), of the type `kinds` names for it: int (the default, one value),
+    date, datetime, or UUID (a public id: a UUID or its text, malformed text raising ValueError). Fascia
+    has one database, so the query runs on the default one. Neither prefetch_related nor values() is
+    applied: only what the compiled SQL itself reads."""
 
-    # Values no query is built with otherwise, so their place among the compiled parameters is found.
-    PLACEHOLDER = -7_250_913_466
-    UUID_PLACEHOLDER = UUID("7250913a-4660-4000-8000-7250913a4660")
-
-    def __init__(self, build: Callable[[Any], QuerySet[M]], *, by_uuid: bool = False) -> None:
+    def __init__(self, build: Callable[..., QuerySet[M]], *, kinds: tuple[type, ...] = (int,)) -> None:
         self.build = build
-        self.by_uuid = by_uuid
+        self.kinds = kinds
 
-    def first(self, value: Any) -> M | None:
-        instances = self._run(value, first=True)
+    def first(self, *values: Any) -> M | None:
+        instances = self._run(values, first=True)
         return instances[0] if instances else None
 
-    def all(self, value: Any) -> list[M]:
-        return self._run(value, first=False)
+    def all(self, *values: Any) -> list[M]:
+        return self._run(values, first=False)
 
-    def _run(self, value: Any, *, first: bool) -> list[M]:
+    def _run(self, values: tuple[Any, ...], *, first: bool) -> list[M]:
         c = self._compiled(first)
+        values = tuple(UUID(str(v)) if kind is UUID else v for kind, v in zip(self.kinds, values, strict=True))
         params = list(c.params)
-        if self.by_uuid:
-            value = UUID(str(value))
-            value = value.hex if c.uuid_as_text else value  # as Django sends a UUID to SQLite
-        params[c.position] = value
+        for place, which, send in c.slots:
+            params[place] = send(values[which])
         with c.compiler.connection.cursor() as cursor:
             cursor.execute(c.sql, params)
             rows = [cursor.fetchone()] if first else cursor.fetchall()
@@ -92,26 +88,51 @@ class PreparedQuery(Generic[M]):
         cache = _compiled.__dict__.setdefault("queries", {})
         compiled = cache.get((id(self), first))
         if compiled is None or compiled.compiler.connection is not connection:
-            placeholder = self.UUID_PLACEHOLDER if self.by_uuid else self.PLACEHOLDER
-            queryset = self.build(placeholder)
+            # Values no query is built with otherwise, so their places among the compiled parameters are found.
+            placeholders = [_PLACEHOLDERS[kind](i) for i, kind in enumerate(self.kinds)]
+            queryset = self.build(*placeholders)
             compiler = (queryset[:1] if first else queryset).query.get_compiler(DEFAULT_DB_ALIAS)
             sql, params = compiler.as_sql()
-            given = [placeholder, self.UUID_PLACEHOLDER.hex] if self.by_uuid else [placeholder]
-            position = next(i for i, param in enumerate(params) if param in given)
+            slots = []
+            for which, (kind, placeholder) in enumerate(zip(self.kinds, placeholders, strict=True)):
+                send = _sent_as(kind, compiler.connection)
+                places = [i for i, param in enumerate(params) if param == send(placeholder)]
+                if not places:
+                    raise ValueError(f"Value {which} ({kind.__name__}) is not a parameter of the query.")
+                slots += [(place, which, send) for place in places]
             select, klass_info = compiler.select, compiler.klass_info
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
             compiled = cache[(id(self), first)] = _Compiled(
                 compiler=compiler,
                 sql=sql,
                 params=tuple(params),
-                position=position,
-                uuid_as_text=isinstance(params[position], str),
+                slots=slots,
                 start=start,
                 end=end,
                 names=[column[0].target.attname for column in select[start:end]],
                 populators=get_related_populators(klass_info, select, DEFAULT_DB_ALIAS),
             )
         return compiled
+
+
+_PLACEHOLDERS: dict[type, Callable[[int], Any]] = {
+    int: lambda i: -7_250_913_466 - i,
+    date: lambda i: date(1111, 1, 1 + i),
+    datetime: lambda i: datetime(1111, 1, 1 + i, 7, 25, 9, tzinfo=UTC),
+    UUID: lambda i: UUID(int=0x7250913A46604000_8000_7250913A4660 + i),
+}
+
+
+def _sent_as(kind: type, connection: Any) -> Callable[[Any], Any]:
+    """How Django sends a value of this kind to the database: as it is, or adapted (SQLite takes dates and
+    times as text, and a UUID as its hex digits)."""
+    if kind is date:
+        return connection.ops.adapt_datefield_value
+    if kind is datetime:
+        return connection.ops.adapt_datetimefield_value
+    if kind is UUID and not connection.features.has_native_uuid_field:
+        return lambda value: value.hex
+    return lambda value: value
 
 
 @contextmanager

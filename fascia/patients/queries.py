@@ -62,7 +62,7 @@ PATIENT = PreparedQuery(
     lambda public_id: Patient.objects.select_related(
         "preferred_location", "preferred_practitioner__user", "created_by"
     ).filter(public_id=public_id),
-    by_uuid=True,
+    kinds=(UUID,),
 )
 
 

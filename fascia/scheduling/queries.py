@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from fascia.core.models import Location, User
+from fascia.lib.prepared import PreparedQuery
 from fascia.patients.models import Patient, name_for_display
 from fascia.practitioners.models import Practitioner, practitioner_name
 from fascia.scheduling.models import Appointment, TimeOff, WaitlistEntry, WorkingHours
@@ -233,14 +234,23 @@ def next_free_slots(
     return found
 
 
-def waitlist_for(user: User, day: date, location: Location | None) -> list[WaitlistEntry]:
+# Read at every view of a day, most often finding none: compiled once per connection (its joins took
+# longer to compile than the query takes to run).
+DAY_WAITLIST = PreparedQuery(
+    lambda organization_id, day, location_id: WaitlistEntry.objects.filter(
+        Q(location__isnull=True) | Q(location_id=location_id),
+        patient__organization_id=organization_id,
+        resolved_at__isnull=True,
+        earliest__lte=day,
+        latest__gte=day,
+    ).select_related("patient", "practitioner__user", "appointment_type", "location"),
+    kinds=(int, date, int),
+)
+
+
+def waitlist_for(user: User, day: date, location: Location) -> list[WaitlistEntry]:
     """Open waitlist entries whose window includes `day` and that this location can serve."""
-    entries = WaitlistEntry.objects.filter(
-        patient__organization_id=user.organization_id, resolved_at__isnull=True, earliest__lte=day, latest__gte=day
-    ).select_related("patient", "practitioner__user", "appointment_type", "location")
-    if location is not None:
-        entries = entries.filter(Q(location__isnull=True) | Q(location=location))
-    return list(entries)
+    return DAY_WAITLIST.all(user.organization_id, day, location.pk)
 
 
 # The weekdays a plan's weekly frequency is spread over by default (0 = Monday): the front desk

@@ -149,7 +149,7 @@ def day(request: ClinicRequest) -> HttpResponse:
         "locations": locations,
         "location": location,
         "can_book": can_book,
-        "waitlist": waitlist_for(request.user, day, location) if can_book else [],
+        "waitlist": waitlist_for(request.user, day, location) if can_book and location else [],
         **grid,
     }
     return render(request, "scheduling/day.html", context)

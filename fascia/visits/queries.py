@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -35,7 +35,7 @@ NOTE = PreparedQuery(
     lambda public_id: VisitNote.objects.select_related("patient", "practitioner__user", "plan", "appointment").filter(
         public_id=public_id
     ),
-    by_uuid=True,
+    kinds=(UUID,),
 )
 
 
@@ -188,7 +188,25 @@ def _patient_shown(path: str) -> list[str]:
     return [f"{path}__{field}" for field in PATIENT_SHOWN]
 
 
-# A practitioner's drafts and active plans, read at every view of My day: compiled once per connection.
+# A practitioner's day, drafts and active plans, read at every view of My day: compiled once per connection.
+DAY_SCHEDULE = PreparedQuery(
+    lambda practitioner_id, start, end: (
+        Appointment.objects.filter(practitioner_id=practitioner_id, start_at__gte=start, start_at__lt=end)
+        .exclude(status=Appointment.Status.ENTERED_IN_ERROR)
+        .select_related("patient", "location", "appointment_type", "note")
+        .only(
+            "public_id",
+            "start_at",
+            "status",
+            "location__name",
+            "appointment_type__name",
+            "note__status",
+            *_patient_shown("patient"),
+        )
+        .order_by("start_at")
+    ),
+    kinds=(int, datetime, datetime),
+)
 DRAFTS = PreparedQuery(
     lambda practitioner_id: (
         VisitNote.objects.filter(practitioner_id=practitioner_id, status=VisitNote.Status.DRAFT)
@@ -227,22 +245,7 @@ def dashboard(practitioner: Practitioner, today: date) -> dict:
     model managers, not practitioner.appointments and the like: a related manager reads each row's
     practitioner_id to attach the practitioner, which only() defers.
     """
-    start, end = day_bounds(today)
-    schedule = list(
-        Appointment.objects.filter(practitioner=practitioner, start_at__gte=start, start_at__lt=end)
-        .exclude(status=Appointment.Status.ENTERED_IN_ERROR)
-        .select_related("patient", "location", "appointment_type", "note")
-        .only(
-            "public_id",
-            "start_at",
-            "status",
-            "location__name",
-            "appointment_type__name",
-            "note__status",
-            *_patient_shown("patient"),
-        )
-        .order_by("start_at")
-    )
+    schedule = DAY_SCHEDULE.all(practitioner.pk, *day_bounds(today))
     drafts = DRAFTS.all(practitioner.pk)
     overdue_before = today - timedelta(days=settings.UNSIGNED_NOTE_DAYS)
     plans = ACTIVE_PLANS.all(practitioner.pk)

@@ -1,15 +1,19 @@
-from uuid import uuid4
+from datetime import date, datetime, timedelta
+from uuid import UUID, uuid4
 
 import pytest
 from django.db import connection
 from django.db.models.functions import Left
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fascia.core.models import User
+from fascia.core.models import Organization, User
 from fascia.core.queries import SIGNED_IN_USER, signed_in_users
 from fascia.core.roles import Role
 from fascia.lib.prepared import PreparedQuery, unprepared
+from fascia.patients.models import Patient
+from fascia.patients.tests.factories import PatientFactory
 
 
 def fields(instance: object) -> dict:
@@ -93,12 +97,32 @@ def test_unprepared_queries_are_planned_for_their_values(personas: dict[str, Use
     assert prepared() == (1 if connection.vendor == "postgresql" else 0)
 
 
-def test_by_uuid_takes_a_uuid_or_its_text(personas: dict[str, User]) -> None:
+def test_a_uuid_value_takes_a_uuid_or_its_text(personas: dict[str, User]) -> None:
     """As Django sends a UUID to each database (SQLite: its hex digits); malformed text is a ValueError."""
     user = personas[Role.ADMIN]
-    query = PreparedQuery(lambda public_id: User.objects.filter(public_id=public_id), by_uuid=True)
+    query = PreparedQuery(lambda public_id: User.objects.filter(public_id=public_id), kinds=(UUID,))
     assert query.first(user.public_id).pk == user.pk
     assert query.first(str(user.public_id)).pk == user.pk
     assert query.first(uuid4()) is None
     with pytest.raises(ValueError):
         query.first("not-a-uuid")
+
+
+def test_several_values_of_each_kind_each_in_its_place(organization: Organization) -> None:
+    """An id, a date and a moment, sent as each database takes them (SQLite: dates and times as text);
+    a value used in two lookups fills both."""
+    older = PatientFactory(organization=organization, birth_date=date(1970, 3, 1))
+    younger = PatientFactory(organization=organization, birth_date=date(1990, 7, 15))
+    query = PreparedQuery(
+        lambda organization_id, born, added: Patient.objects.filter(
+            organization_id=organization_id, birth_date__gte=born, created_at__lte=added
+        ).order_by("birth_date"),
+        kinds=(int, date, datetime),
+    )
+    now = timezone.now()
+    assert query.all(organization.pk, date(1960, 1, 1), now) == [older, younger]
+    assert query.all(organization.pk, date(1980, 1, 1), now) == [younger]
+    assert query.all(organization.pk, date(1960, 1, 1), older.created_at - timedelta(seconds=1)) == []
+    assert query.all(organization.pk + 1000, date(1960, 1, 1), now) == []
+    born_on = PreparedQuery(lambda day: Patient.objects.filter(birth_date__gte=day, birth_date__lte=day), kinds=(date,))
+    assert born_on.all(date(1990, 7, 15)) == [younger] and born_on.all(date(1990, 7, 16)) == []

@@ -13,7 +13,7 @@ from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.patients.tests.factories import PatientFactory
 from fascia.practitioners.models import Practitioner
-from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
+from fascia.scheduling.models import Appointment, AppointmentType, WaitlistEntry, WorkingHours
 from fascia.scheduling.services import book_appointment
 from fascia.visits.models import VisitNote
 
@@ -142,6 +142,21 @@ def test_the_waitlist_shows_on_the_days_it_fits(
     day = f"{reverse('scheduling:day')}?location={location.public_id}&date="
     assert "Quayle, Nora" in client.get(day + "2030-01-07").content.decode()
     assert "Quayle, Nora" not in client.get(day + "2030-01-14").content.decode()
+    # An entry for another location does not show here; one for this location does.
+    elsewhere = Location.objects.create(organization=location.organization, name="Uptown", place_of_service="11")
+    other = PatientFactory(organization=location.organization, family_name="Ortiz", given_name="Lena")
+    entry = WaitlistEntry.objects.create(
+        patient=other,
+        location=elsewhere,
+        appointment_type=kind,
+        earliest=date(2030, 1, 5),
+        latest=date(2030, 1, 10),
+        created_by=frank,
+    )
+    assert "Ortiz, Lena" not in client.get(day + "2030-01-07").content.decode()
+    entry.location = location
+    entry.save()
+    assert "Ortiz, Lena" in client.get(day + "2030-01-07").content.decode()
 
 
 def test_past_slots_offer_no_booking(client: Client, frank: User, tess: User, location: Location, hours: None) -> None:
