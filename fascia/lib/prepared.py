@@ -1,4 +1,4 @@
-"""A query compiled to SQL once and run again with another value: for the queries pages make on every view.
+"""A query compiled to SQL once and run again with other values: for the queries pages make on every view.
 
 Django builds and compiles a QuerySet to SQL each time it runs; for the small queries a page makes,
 that costs several times what running them does (the signed-in user, read on every request: about
@@ -44,11 +44,11 @@ class PreparedQuery(Generic[M]):
     gives its first row's model instance (with what select_related and annotate add) or None; `all(*values)`
     gives every row's (slice the QuerySet in `build` to bound them).
 
-    Each value must be bound parameters of the query (a lookup's right-hand side, such as pk=value; one
-    value may be used in several lookups), of the type `kinds` names for it: int (the default, one value),
-    date, datetime, or UUID (a public id: a UUID or its text, malformed text raising ValueError). Fascia
-    has one database, so the query runs on the default one. Neither prefetch_related nor values() is
-    applied: only what the compiled SQL itself reads."""
+    Each value must be a bound parameter of the query: a lookup's right-hand side, such as pk=value (one
+    value may fill several lookups). `kinds` names each value's type: int (the default: one id), date,
+    datetime, or UUID (a public id: a UUID or its text, malformed text raising ValueError). Fascia has one
+    database, so the query runs on the default one. Neither prefetch_related nor values() is applied: only
+    what the compiled SQL itself reads."""
 
     def __init__(self, build: Callable[..., QuerySet[M]], *, kinds: tuple[type, ...] = (int,)) -> None:
         self.build = build
