@@ -19,6 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
+from django.http import Http404
 
 M = TypeVar("M", bound=Model)
 
@@ -113,6 +114,25 @@ class PreparedQuery(Generic[M]):
                 populators=get_related_populators(klass_info, select, DEFAULT_DB_ALIAS),
             )
         return compiled
+
+
+def first_in_organization(
+    query: PreparedQuery[M],
+    public_id: UUID | str,
+    organization_id: int,
+    *,
+    organization_of: Callable[[M], int],
+    missing: str,
+) -> M:
+    """The record a public id names (`query`: one UUID value) if it belongs to the organization, else 404 with
+    `missing`: never another clinic's record, and a malformed id is no record either."""
+    try:
+        record = query.first(public_id)
+    except ValueError as e:
+        raise Http404(missing) from e
+    if record is None or organization_of(record) != organization_id:
+        raise Http404(missing)
+    return record
 
 
 _PLACEHOLDERS: dict[type, Callable[[int], Any]] = {

@@ -6,11 +6,10 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
-from django.http import Http404
 
 from fascia.core.models import User
 from fascia.lib.contact import digits_only
-from fascia.lib.prepared import PreparedQuery, UnpreparedQuerySet
+from fascia.lib.prepared import PreparedQuery, UnpreparedQuerySet, first_in_organization
 from fascia.patients.models import Allergy, Condition, Consent, HistoryStatus, Implant, Medication, Patient, Surgery
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
@@ -68,13 +67,13 @@ PATIENT = PreparedQuery(
 
 def get_patient_for_user(user: User, public_id: UUID | str) -> Patient:
     """The patient with this id in the user's organization, or 404 (never another clinic's)."""
-    try:
-        patient = PATIENT.first(public_id)
-    except ValueError as e:
-        raise Http404("No such patient.") from e
-    if patient is None or patient.organization_id != user.organization_id:
-        raise Http404("No such patient.")
-    return patient
+    return first_in_organization(
+        PATIENT,
+        public_id,
+        user.organization_id,
+        organization_of=lambda p: p.organization_id,
+        missing="No such patient.",
+    )
 
 
 def possible_duplicates(user: User, *, family_name: str, given_name: str, birth_date: date) -> list[Patient]:

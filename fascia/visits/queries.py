@@ -4,10 +4,9 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
-from django.http import Http404
 
 from fascia.core.models import User
-from fascia.lib.prepared import PreparedQuery
+from fascia.lib.prepared import PreparedQuery, first_in_organization
 from fascia.lib.urls import url_for_each
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
@@ -40,13 +39,13 @@ NOTE = PreparedQuery(
 
 
 def get_note_for_user(user: User, public_id: UUID | str) -> VisitNote:
-    try:
-        note = NOTE.first(public_id)
-    except ValueError as e:
-        raise Http404("No such visit note.") from e
-    if note is None or note.patient.organization_id != user.organization_id:
-        raise Http404("No such visit note.")
-    return note
+    return first_in_organization(
+        NOTE,
+        public_id,
+        user.organization_id,
+        organization_of=lambda note: note.patient.organization_id,
+        missing="No such visit note.",
+    )
 
 
 def plan_goals(note: VisitNote) -> list[Goal]:
