@@ -1,5 +1,4 @@
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
@@ -23,7 +22,6 @@ from django.utils import timezone
 from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting, Remittance, UnbilledVisit
 from fascia.core.models import Organization, User
 from fascia.lib.prepared import PreparedQuery
-from fascia.lib.urls import url_for_each
 from fascia.patients.models import Patient
 
 S = Claim.Status
@@ -45,27 +43,45 @@ def get_claim(organization: Organization, public_id: UUID) -> Claim:
         raise Http404("No such claim.") from e
 
 
-def notes_to_bill(organization: Organization, limit: int | None = None) -> tuple[list[dict], int]:
-    """Patients with signed visit notes on no claim yet, oldest visit first (up to `limit`), each
-    with whether a primary coverage is active on that visit; and how many patients there are in
-    all (counted over the groups by the same query). Three queries."""
-    groups = (
-        UnbilledVisit.objects.filter(organization=organization)
+def unbilled_patients(organization_id: int) -> QuerySet:
+    """Patients with signed visit notes on no claim yet, oldest visit first, as dicts: the patient's id, how
+    many such visits and the first one's day; and how many patients there are in all (`patients`, counted
+    over the groups by the same query)."""
+    return (
+        UnbilledVisit.objects.filter(organization_id=organization_id)
         .values("patient")
         .annotate(visits=Count("pk"), first=Min("visited_on"), patients=Window(Count("*")))
         .order_by("first", "patient")
     )
-    shown = list(groups[:limit] if limit else groups)
-    coverages = Prefetch("coverages", queryset=Coverage.objects.filter(rank=1).select_related("payer"))
-    patients = Patient.objects.prefetch_related(coverages).in_bulk([g["patient"] for g in shown])
+
+
+def notes_to_bill(organization: Organization, *, every: bool = False) -> tuple[list[dict], int]:
+    """The QUEUE_ROWS patients waiting longest to be billed (`every`: all of them), each with whether a
+    primary coverage is active on the first visit; and how many patients there are in all. Three queries."""
+    groups = list(unbilled_patients(organization.pk)) if every else QUEUE_TO_BILL.all(organization.pk)
+    ids = [g["patient"] for g in groups]
+    # What the queue shows of them: a link to the chart, the name. Not their coverages prefetched: the
+    # patients go on to build_claims(), whose reads of their coverages would be the prefetched ones.
+    patients = Patient.objects.only("public_id", "family_name", "given_name", "preferred_name").in_bulk(ids)
+    coverages = defaultdict(list)
+    for coverage in (
+        Coverage.objects.filter(patient_id__in=ids, rank=1)
+        .select_related("payer")
+        .only("patient", "starts_on", "ends_on", "payer__name")
+    ):
+        coverages[coverage.patient_id].append(coverage)  # latest first (Coverage.Meta.ordering)
     rows = []
-    for group in shown:
-        patient = patients[group["patient"]]
-        active = (c for c in patient.coverages.all() if c.is_active_on(group["first"]))
+    for group in groups:
+        active = (c for c in coverages[group["patient"]] if c.is_active_on(group["first"]))
         rows.append(
-            {"patient": patient, "visits": group["visits"], "first": group["first"], "coverage": next(active, None)}
+            {
+                "patient": patients[group["patient"]],
+                "visits": group["visits"],
+                "first": group["first"],
+                "coverage": next(active, None),
+            }
         )
-    return rows, (shown[0]["patients"] if shown else 0)
+    return rows, (groups[0]["patients"] if groups else 0)
 
 
 # The parts of the work queue, in the order the page shows them: what each holds.
@@ -79,7 +95,7 @@ QUEUE_PARTS = {
 # The statuses of the parts after the drafts, which are counted per status alone; the drafts split by problems.
 QUEUE_STATUSES = {"ready": [S.READY], "resubmit": [S.REJECTED, S.DENIED], "waiting": list(OPEN)}
 QUEUE_ROWS = 10  # claims shown in each part of the queue, oldest first; the rest a page at a time (PART_PAGE_SIZE)
-# What the queue's rows show (billing/_claim_rows.html), and created_at, which orders them: nothing more is read.
+# What the queue's rows show (billing.views.claim_table), and created_at, which orders them: nothing more is read.
 QUEUE_COLUMNS = [
     "public_id",
     "number",
@@ -116,41 +132,45 @@ def queue_counts(organization: Organization) -> dict[str, int]:
     """How many claims each part of the work queue holds: counted per status from the claim_status index
     alone (an index-only scan of the few thousand unsettled claims, not the table), then the drafts split
     by the scrubber's findings, which the index does not hold. Two queries, or one when there are no drafts."""
-    per_status = Counter(
-        dict(
-            claims_of(organization)
-            .filter(status__in=[s for s in S.values if s not in (S.PAID, S.CLOSED)])
-            .order_by()
-            .values_list("status")
-            .annotate(claims=Count("*"))
-        )
-    )
-    drafts = ("failing", "clean_drafts")
-    counts = dict.fromkeys(drafts, 0)
+    per_status = Counter({row["status"]: row["claims"] for row in UNSETTLED_PER_STATUS.all(organization.pk)})
+    counts = dict.fromkeys(DRAFT_PARTS, 0)
     if per_status[S.DRAFT]:
-        counts = (
-            claims_of(organization)
-            .filter(status=S.DRAFT)
-            .aggregate(**{part: Count("pk", filter=QUEUE_PARTS[part]) for part in drafts})
-        )
+        counts = DRAFTS_SPLIT.first(organization.pk)
     return counts | {part: sum(per_status[s] for s in statuses) for part, statuses in QUEUE_STATUSES.items()}
 
 
-def with_links(claims: Iterable[Claim]) -> list[Claim]:
-    """The claims, each with `url`, its page: reversed once for all rows (fascia.lib.urls.url_for_each)."""
-    claim_url = url_for_each("billing:claim")
-    claims = list(claims)
-    for claim in claims:
-        claim.url = claim_url(claim.public_id)
-    return claims
-
-
+# The counts, compiled once per connection (see QUEUE_HEADS).
+UNSETTLED_PER_STATUS = PreparedQuery(
+    lambda organization_id: (
+        claims_of(organization_id)
+        .filter(status__in=[s for s in S.values if s not in (S.PAID, S.CLOSED)])
+        .order_by()
+        .values("status")
+        .annotate(claims=Count("*"))
+    )
+)
+DRAFT_PARTS = ("failing", "clean_drafts")
+DRAFTS_SPLIT = PreparedQuery(
+    lambda organization_id: (
+        claims_of(organization_id)
+        .filter(status=S.DRAFT)
+        .order_by()
+        .values("organization")
+        .annotate(**{part: Count("pk", filter=QUEUE_PARTS[part]) for part in DRAFT_PARTS})
+        .values(*DRAFT_PARTS)
+    )
+)
 # The first rows of each part, compiled once per connection: building and compiling the five queries
 # (a join, an annotation with a subquery) cost three times what running them does.
 QUEUE_HEADS = {
     part: PreparedQuery(lambda organization_id, part=part: queue_claims(organization_id, part)[:QUEUE_ROWS])
     for part in QUEUE_PARTS
 }
+# And the patients waiting longest to be billed.
+QUEUE_TO_BILL = PreparedQuery(lambda organization_id: unbilled_patients(organization_id)[:QUEUE_ROWS])
+
+
+QUEUE_TO_BILL = PreparedQuery(lambda organization_id: unbilled_patients(organization_id)[:QUEUE_ROWS])
 
 
 def queue(organization: Organization) -> dict:
@@ -158,8 +178,8 @@ def queue(organization: Organization) -> dict:
     has thousands of claims waiting for payers; the page stays the same size however many there are."""
     counts = queue_counts(organization)
     # Each part walks an index oldest first (claim_status or claim_queue) and stops at QUEUE_ROWS.
-    parts = {part: with_links(QUEUE_HEADS[part].all(organization.pk)) if counts[part] else [] for part in QUEUE_PARTS}
-    to_bill, counts["to_bill"] = notes_to_bill(organization, limit=QUEUE_ROWS)
+    parts = {part: QUEUE_HEADS[part].all(organization.pk) if counts[part] else [] for part in QUEUE_PARTS}
+    to_bill, counts["to_bill"] = notes_to_bill(organization)
     return {"to_bill": to_bill, **parts, "counts": counts, "rows": QUEUE_ROWS}
 
 

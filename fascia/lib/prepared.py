@@ -17,7 +17,7 @@ from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 
@@ -33,23 +33,26 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: list[tuple[int, int, Callable[[Any], Any]]]  # (place among the params, which value, how it is sent)
-    # How django.db.models.query.ModelIterable builds a row's instance, worked out once.
+    # How django.db.models.query.ModelIterable builds a row's instance, worked out once; or, for a values()
+    # query, the names of its columns (ValuesIterable's).
     start: int
     end: int
     names: list[str]
     populators: list[Any]
+    columns: list[str] | None
 
 
 class PreparedQuery(Generic[M]):
     """`build(*values)` is the QuerySet; `first(*values)` runs it, compiled once per database connection, and
     gives its first row's model instance (with what select_related and annotate add) or None; `all(*values)`
-    gives every row's (slice the QuerySet in `build` to bound them).
+    gives every row's (slice the QuerySet in `build` to bound them). A values() QuerySet gives dicts, as it
+    does when iterated.
 
     Each value must be a bound parameter of the query: a lookup's right-hand side, such as pk=value (one
     value may fill several lookups). `kinds` names each value's type: int (the default: one id), date,
     datetime, or UUID (a public id: a UUID or its text, malformed text raising ValueError). Fascia has one
-    database, so the query runs on the default one. Neither prefetch_related nor values() is applied: only
-    what the compiled SQL itself reads."""
+    database, so the query runs on the default one. prefetch_related is not applied (only what the compiled
+    SQL itself reads), and values_list() is refused (a TypeError)."""
 
     def __init__(self, build: Callable[..., QuerySet[M]], *, kinds: tuple[type, ...] = (int,)) -> None:
         self.build = build
@@ -73,6 +76,8 @@ class PreparedQuery(Generic[M]):
             rows = [cursor.fetchone()] if first else cursor.fetchall()
         if rows == [None]:
             return []
+        if c.columns is not None:
+            return [dict(zip(c.columns, row, strict=True)) for row in c.compiler.results_iter([rows])]
         model = c.compiler.klass_info["model"]
         instances = []
         for row in c.compiler.results_iter([rows]):  # the fields' converters (SQLite's dates, UUIDs, booleans)
@@ -101,8 +106,17 @@ class PreparedQuery(Generic[M]):
                 if not places:
                     raise ValueError(f"Value {which} ({kind.__name__}) is not a parameter of the query.")
                 slots += [(place, which, send) for place in places]
-            select, klass_info = compiler.select, compiler.klass_info
-            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            select, klass_info, query = compiler.select, compiler.klass_info, compiler.query
+            if queryset._iterable_class is ValuesIterable:  # values(): the columns named as ValuesIterable does
+                columns = list(query.selected or [*query.extra_select, *query.values_select, *query.annotation_select])
+                start, end, names, populators = 0, 0, [], []
+            elif queryset._iterable_class is ModelIterable:
+                columns = None
+                start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+                names = [column[0].target.attname for column in select[start:end]]
+                populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
+            else:
+                raise TypeError("A prepared query gives model instances, or dicts (values()).")
             compiled = cache[(id(self), first)] = _Compiled(
                 compiler=compiler,
                 sql=sql,
@@ -110,8 +124,9 @@ class PreparedQuery(Generic[M]):
                 slots=slots,
                 start=start,
                 end=end,
-                names=[column[0].target.attname for column in select[start:end]],
-                populators=get_related_populators(klass_info, select, DEFAULT_DB_ALIAS),
+                names=names,
+                populators=populators,
+                columns=columns,
             )
         return compiled
 

@@ -17,6 +17,7 @@ from fascia.billing.models import Authorization, Claim, Coverage, Payer, Remitta
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Organization, User
+from fascia.lib.prepared import PreparedQuery
 
 
 def recent() -> date:
@@ -50,6 +51,8 @@ def test_one_press_drafts_a_bounded_number_of_claims_oldest_visits_first(
 ) -> None:
     monkeypatch.setattr("fascia.billing.views.BUILD_CLAIMS", 2)
     monkeypatch.setattr("fascia.billing.queries.QUEUE_ROWS", 2)
+    # The queue's query is compiled once per connection: a new one is compiled with the 2 rows.
+    monkeypatch.setattr("fascia.billing.queries.QUEUE_TO_BILL", PreparedQuery(queries.QUEUE_TO_BILL.build))
     waiting = [billable_patient(tess, organization, start=recent() - timedelta(days=d)).patient for d in (2, 0, 1)]
     login(client, bill)
     page = client.get(reverse("billing:queue"))  # the patients waiting longest, and how many wait in all
@@ -268,7 +271,7 @@ def test_the_queue_counts_each_part_and_shows_what_each_claim_charges(
     claims = _submitted_claims(tess, bill, organization, len(statuses))
     for claim, status in zip(claims, statuses, strict=True):
         Claim.objects.filter(pk=claim.pk).update(status=status)
-    Claim.objects.filter(pk=claims[0].pk).update(problems=["The coverage has no member ID."])
+    Claim.objects.filter(pk=claims[0].pk).update(problems=["The coverage has no member ID <NM109>."])
     login(client, bill)
     page = client.get(reverse("billing:queue"))
     counts = {part: page.context["counts"][part] for part in queries.QUEUE_PARTS}
@@ -284,6 +287,13 @@ def test_the_queue_counts_each_part_and_shows_what_each_claim_charges(
     charges = [(c.number, c.charge) for part in shown.values() for c in part]
     assert charges == [(c.number, c.total_charge) for c in claims[:7]]
     assert all(charge > 0 for _, charge in charges)
+    html = page.content.decode()
+    for claim, status in zip(claims[:7], statuses, strict=False):  # each row: its link, charge and status
+        link = f'<a href="{reverse("billing:claim", args=[claim.public_id])}">{claim.number}</a>'
+        assert link in html and f"<td>{claim.total_charge:.2f}</td><td>{S(status).label}</td>" in html
+    # The scrubber's findings, escaped, in the failing part alone.
+    assert html.count('<th scope="col">Problems</th>') == 1
+    assert "<li>The coverage has no member ID &lt;NM109&gt;.</li>" in html
 
 
 def test_ar_aging_sums_what_each_claim_still_owes_by_days_since_it_was_sent(

@@ -3,6 +3,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.db.models.functions import Left
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -126,3 +127,40 @@ def test_several_values_of_each_kind_each_in_its_place(organization: Organizatio
     assert query.all(organization.pk + 1000, date(1960, 1, 1), now) == []
     born_on = PreparedQuery(lambda day: Patient.objects.filter(birth_date__gte=day, birth_date__lte=day), kinds=(date,))
     assert born_on.all(date(1990, 7, 15)) == [younger] and born_on.all(date(1990, 7, 16)) == []
+
+
+def test_a_values_query_gives_the_dicts_its_queryset_gives(organization: Organization) -> None:
+    """Columns and annotations by name, through the fields' converters (SQLite's dates and UUIDs), grouped
+    as the queryset groups them; values_list() is refused rather than given as dicts."""
+    patients = [PatientFactory(organization=organization, birth_date=born) for born in (date(1970, 3, 1),) * 2]
+    PatientFactory(organization=organization, birth_date=date(1990, 7, 15))
+    each = PreparedQuery(
+        lambda organization_id: (
+            Patient.objects.filter(organization_id=organization_id)
+            .values("public_id", "birth_date")
+            .annotate(initial=Left("family_name", 1))
+            .order_by("birth_date", "pk")
+        )
+    )
+    rows = each.all(organization.pk)
+    assert rows == list(each.build(organization.pk)) and len(rows) == 3
+    assert rows[0] == {
+        "public_id": patients[0].public_id,
+        "birth_date": date(1970, 3, 1),
+        "initial": patients[0].family_name[0],
+    }
+    assert each.first(organization.pk) == rows[0] and each.all(organization.pk + 1000) == []
+    per_day = PreparedQuery(
+        lambda organization_id: (
+            Patient.objects.filter(organization_id=organization_id)
+            .values("birth_date")
+            .annotate(patients=Count("pk"))
+            .order_by("birth_date")
+        )
+    )
+    assert per_day.all(organization.pk) == [
+        {"birth_date": date(1970, 3, 1), "patients": 2},
+        {"birth_date": date(1990, 7, 15), "patients": 1},
+    ]
+    with pytest.raises(TypeError):
+        PreparedQuery(lambda pk: Patient.objects.filter(pk=pk).values_list("mrn")).all(1)
