@@ -1,5 +1,6 @@
 """Form rendering shared by every page: Bootstrap classes and accessible error wiring."""
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -129,13 +130,17 @@ class StyledModelForm(forms.ModelForm):
 
 
 class RowChoiceField(forms.ChoiceField):
-    """A choice field of a repeated row: each row's copy of the field shares its choices.
+    """A choice field of a repeated row: each row's copy of the field, and of its widget, shares its choices.
 
-    Django deep-copies a form's fields for every form, and a ChoiceField's choices with them: a visit
-    note's rows copied about 2,000 choice tuples a request. Fascia only ever replaces choices (the
-    setter makes a new list), never changes them in place, so sharing them is safe."""
+    Django deep-copies a form's fields for every form, and a ChoiceField's choices with them, and its
+    widget's copy checks the choices over again (Select's setter normalizes them): a visit note's rows
+    copied about 2,000 choice tuples a request, and checking them took 2-3 ms. Fascia only ever replaces
+    choices (the setter makes a new list), never changes them in place, so sharing them is safe."""
 
     def __deepcopy__(self, memo: dict) -> "RowChoiceField":
+        widget = copy.copy(self.widget)  # the widget's own deep copy would set its choices again
+        widget.attrs = self.widget.attrs.copy()
+        memo[id(self.widget)] = widget
         return forms.Field.__deepcopy__(self, memo)  # ChoiceField's own would deep-copy the choices
 
 

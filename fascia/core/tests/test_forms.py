@@ -97,12 +97,18 @@ def test_every_widget_written_in_python_has_a_template_of_that_name() -> None:
 
 
 def test_rows_share_their_fields_choices_and_each_row_may_replace_its_own() -> None:
-    """RowChoiceField: the copies each form makes of a field share the choices list; replacing a
-    row's choices (as the technique rows do with the active catalog) leaves the other rows alone."""
+    """RowChoiceField: the copies each form makes of a field, and of its widget, share the choices list;
+    replacing a row's choices (as the technique rows do with the active catalog), or its widget's
+    attributes, leaves the other rows alone."""
     first, second = TechniqueRow(techniques=[(1, "Deep tissue")]), TechniqueRow(techniques=[(2, "Lymphatic")])
     assert first.fields["region"].choices is second.fields["region"].choices
+    assert first.fields["region"].widget.choices is second.fields["region"].widget.choices
     assert first.fields["region"].widget.choices == first.fields["region"].choices
+    first.fields["region"].widget.attrs["disabled"] = True
+    assert first.fields["region"].widget is not second.fields["region"].widget
+    assert "disabled" not in second.fields["region"].widget.attrs | TechniqueRow.base_fields["region"].widget.attrs
     first.fields["region"].choices = [("", "—")]
+    assert first.fields["region"].widget.choices == [("", "—")]
     assert second.fields["region"].choices == TechniqueRow.base_fields["region"].choices != [("", "—")]
     assert [c for c, _ in second.fields["technique"].choices] == ["", 2]
     assert '<option value="2">Lymphatic</option>' in str(second["technique"])
