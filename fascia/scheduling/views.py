@@ -24,6 +24,7 @@ from fascia.scheduling import services
 from fascia.scheduling.forms import BookingForm, CancelForm, FreeSlotForm, RescheduleForm, WaitlistForm
 from fascia.scheduling.models import Appointment, WaitlistEntry
 from fascia.scheduling.queries import (
+    DAY_LOCATIONS,
     STEPS,
     DayAppointment,
     day_appointments,
@@ -127,7 +128,7 @@ def day_rows(
 def day(request: ClinicRequest) -> HttpResponse:
     """One location's day: a column per practitioner, a row per quarter hour; free slots book."""
     day = parse_date(request.GET.get("date", "")) or timezone.localdate()
-    locations = list(request.organization.locations.filter(is_active=True))
+    locations = DAY_LOCATIONS.all(request.organization.pk)
     location = next(
         (loc for loc in locations if str(loc.public_id) == request.GET.get("location")),
         locations[0] if locations else None,
