@@ -35,6 +35,7 @@ class Sealable:
 _KINDS: dict[str, Sealable] = {}
 
 # The end of a patient's chain, read at every signature: compiled once per connection (fascia.lib.prepared).
+LOCKED_PATIENT = PreparedQuery(lambda pk: Patient.objects.select_for_update().filter(pk=pk).order_by().values("pk"))
 LAST_SEAL = PreparedQuery(lambda patient_id: Seal.objects.filter(patient_id=patient_id).order_by("-sequence"))
 
 
@@ -67,7 +68,7 @@ def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
     The patient row is locked first, so two signatures for one patient queue up instead of
     both claiming the same place in the chain (on SQLite the write transaction already does).
     """
-    Patient.objects.select_for_update().filter(pk=patient.pk).exists()
+    LOCKED_PATIENT.first(patient.pk)
     kind = kind_of(record)
     fresh = _KINDS[kind].stored.first(record.pk)  # hash what was stored, not what is in memory
     last = LAST_SEAL.first(patient.pk)

@@ -20,6 +20,15 @@ SYMPTOMS = {"fever": "Fever today", "acute-infection": "Acute infection today", 
 FULL_TERM_DAYS = 280  # 40 weeks from the last menstrual period, as due dates are reckoned
 
 
+# The technique catalog, read by every note form and every save (a few dozen rows): compiled once per connection.
+CATALOG = PreparedQuery(lambda: Technique.objects.all(), kinds=())
+
+
+def catalog() -> dict[int, Technique]:
+    """Every technique by id, retired ones too (a stored row may name one), in the catalog's order."""
+    return {t.pk: t for t in CATALOG.all()}
+
+
 # The active history entries screening reads, compiled once per connection: read for every note saved.
 ACTIVE_HISTORY = {
     model: PreparedQuery(

@@ -5,8 +5,7 @@ from django import forms
 from fascia.core.forms import DateInput, RowChoiceField, StyledForm, StyledModelForm
 from fascia.evaluations.forms import BLANK, RowForm, formset_rows, row_formset
 from fascia.patients.models import BodyRegion
-from fascia.techniques.models import Technique
-from fascia.techniques.queries import SYMPTOMS
+from fascia.techniques.queries import SYMPTOMS, catalog
 from fascia.visits.models import MAX_MINUTES, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
 
@@ -74,7 +73,7 @@ class TechniqueRow(RowForm):
 
 def technique_choices() -> list[tuple[int, str]]:
     """The active techniques with their CPT code, read once for all rows."""
-    return [(t.pk, f"{t.name} ({t.cpt_code})") for t in Technique.objects.filter(is_active=True)]
+    return [(t.pk, f"{t.name} ({t.cpt_code})") for t in catalog().values() if t.is_active]
 
 
 def technique_formset(rows: list[dict], data: Any = None) -> Any:

@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet
 
 from fascia.core.models import User
 from fascia.lib.prepared import PreparedQuery, first_in_organization
@@ -48,13 +48,18 @@ def get_note_for_user(user: User, public_id: UUID | str) -> VisitNote:
     )
 
 
+PLAN_GOALS = PreparedQuery(lambda plan_id: Goal.objects.filter(plan_id=plan_id))
+
+
 def plan_goals(note: VisitNote) -> list[Goal]:
     """The goals of the note's plan, read once for the note object: the form, the checks of a save and
     those of a signature share them."""
     if note.plan_id is None:
         return []
-    prefetch_related_objects([note.plan], "goals")
-    return list(note.plan.goals.all())
+    read = getattr(note, "_plan_goals", None)
+    if read is None or read[0] != note.plan_id:
+        read = note._plan_goals = (note.plan_id, PLAN_GOALS.all(note.plan_id))
+    return read[1]
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:

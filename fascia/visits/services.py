@@ -13,6 +13,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
 from fascia.core.two_factor import is_admin
+from fascia.lib.prepared import PreparedQuery
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients.models import BodyRegion, Patient
@@ -22,7 +23,7 @@ from fascia.practitioners.credentials import NotCredentialed, check_license, mis
 from fascia.records.chain import seal
 from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
-from fascia.techniques.queries import as_engine_technique, facts_for
+from fascia.techniques.queries import as_engine_technique, catalog, facts_for
 from fascia.techniques.rules import RULES
 from fascia.techniques.screening import Level, screen, worst_level
 from fascia.visits import queries
@@ -125,10 +126,17 @@ def _validate(note: VisitNote, links_given: Iterable[str] = ()) -> None:
     )
 
 
+# Read at every save and signature: compiled once per connection (fascia.lib.prepared).
+LOCKED_NOTE = PreparedQuery(lambda pk: VisitNote.objects.select_for_update().filter(pk=pk))
+STORED_TECHNIQUES = PreparedQuery(lambda note_id: VisitTechnique.objects.filter(note_id=note_id))
+
+
 def _locked_draft(note: VisitNote) -> VisitNote:
     """The note as stored, locked for this transaction; refused once signed. It keeps the rows the
     caller read with `note` (patient, practitioner, plan, appointment) when it still links to them."""
-    locked = VisitNote.objects.select_for_update().get(pk=note.pk)
+    locked = LOCKED_NOTE.first(note.pk)
+    if locked is None:
+        raise VisitNote.DoesNotExist
     if locked.is_signed:
         raise NoteLocked
     for name in ("patient", "practitioner", "plan", "appointment"):
@@ -149,7 +157,7 @@ def minutes_allowed(note: VisitNote) -> int:
 def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
     """Turn submitted rows into techniques, screened against the patient's facts and today's
     symptoms. Absolute or local findings refuse the row; a caution needs a written reason."""
-    techniques = Technique.objects.in_bulk({row.get("technique_id") for row in rows} - {None})
+    techniques = catalog()
     facts = facts_for(note.patient, symptoms=frozenset(note.symptoms)) if rows else None  # once for every row
     built: list[VisitTechnique] = []
     problems: list[str] = []
@@ -270,7 +278,7 @@ def _checked(
     if (
         built is not None
         and "techniques" in note.copied_fields
-        and _technique_keys(built) != _technique_keys(stored.techniques.all())
+        and _technique_keys(built) != _technique_keys(STORED_TECHNIQUES.all(stored.pk))
     ):
         edited.add("techniques")
     note.copied_fields = [f for f in note.copied_fields if f not in edited]

@@ -23,7 +23,7 @@ from fascia.patients.queries import get_patient_for_user
 from fascia.plans.models import Goal
 from fascia.plans.pdf import letter_context
 from fascia.scheduling.models import Appointment
-from fascia.techniques.models import Technique
+from fascia.techniques.queries import catalog
 from fascia.visits import queries, services
 from fascia.visits.forms import NoteForm, TemplateForm, technique_formset, technique_rows
 from fascia.visits.minutes import summarize
@@ -174,7 +174,7 @@ def minutes(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     note = queries.get_note_for_user(request.user, note_id)
     techniques = technique_formset([], request.POST)
     rows = [form.cleaned_data for form in techniques if form.is_valid() and form.cleaned_data.get("technique")]
-    by_id = Technique.objects.in_bulk({row["technique"] for row in rows})
+    by_id = catalog()
     summary = summarize(
         [
             (by_id[r["technique"]].cpt_code, by_id[r["technique"]].timed, r.get("minutes"))

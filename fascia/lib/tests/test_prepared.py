@@ -164,3 +164,11 @@ def test_a_values_query_gives_the_dicts_its_queryset_gives(organization: Organiz
     ]
     with pytest.raises(TypeError):
         PreparedQuery(lambda pk: Patient.objects.filter(pk=pk).values_list("mrn")).all(1)
+
+
+def test_a_query_of_no_values_reads_the_same_rows_each_run(organization: Organization) -> None:
+    """kinds=(): a table read whole (the technique catalog), as its queryset reads it."""
+    query = PreparedQuery(lambda: Organization.objects.order_by("pk"), kinds=())
+    assert query.all() == list(Organization.objects.order_by("pk")) and organization in query.all()
+    Organization.objects.filter(pk=organization.pk).update(legal_name="Renamed clinic")
+    assert query.first().legal_name == Organization.objects.order_by("pk").first().legal_name
