@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from fascia.lib.prepared import PreparedQuery
 from fascia.practitioners import ce
 from fascia.practitioners.models import Credential, Practitioner, RenewalRequirement, Specialty
 
@@ -71,10 +72,16 @@ def standing(
     return result
 
 
+# Read at every booking and signature: compiled once per connection (fascia.lib.prepared).
+LICENSES = PreparedQuery(
+    lambda practitioner_id: Credential.objects.filter(practitioner_id=practitioner_id, kind=Credential.Kind.LICENSE)
+)
+
+
 def license_problem(practitioner: Practitioner, day: date) -> str | None:
     """Why the practitioner may not treat on `day` for want of a license: only when licenses are on
     record and none is current (no license on record shows as missing on the compliance page)."""
-    licenses = [c for c in practitioner.credentials.all() if c.kind == Credential.Kind.LICENSE]
+    licenses = LICENSES.all(practitioner.pk)
     if not licenses or any(c.is_current_on(day) for c in licenses):
         return None
     latest = max(licenses, key=lambda c: c.expires_on or day)
