@@ -7,6 +7,7 @@ for the page once most were compiled once). And unprepared(), for the few querie
 depends on their values.
 """
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ M = TypeVar("M", bound=Model)
 
 # A compiler is bound to a database connection, and Django gives each thread its own connections.
 _compiled = threading.local()
+_keys = itertools.count()
 
 
 @dataclass
@@ -57,6 +59,8 @@ class PreparedQuery(Generic[M]):
     def __init__(self, build: Callable[..., QuerySet[M]], *, kinds: tuple[type, ...] = (int,)) -> None:
         self.build = build
         self.kinds = kinds
+        # Its compiled SQL's key: not id(self), which a query made and dropped (in a test) hands on to the next.
+        self.key = next(_keys)
 
     def first(self, *values: Any) -> M | None:
         instances = self._run(values, first=True)
@@ -92,7 +96,7 @@ class PreparedQuery(Generic[M]):
     def _compiled(self, first: bool) -> _Compiled:
         connection = connections[DEFAULT_DB_ALIAS]
         cache = _compiled.__dict__.setdefault("queries", {})
-        compiled = cache.get((id(self), first))
+        compiled = cache.get((self.key, first))
         if compiled is None or compiled.compiler.connection is not connection:
             # Values no query is built with otherwise, so their places among the compiled parameters are found.
             placeholders = [_PLACEHOLDERS[kind](i) for i, kind in enumerate(self.kinds)]
@@ -117,7 +121,7 @@ class PreparedQuery(Generic[M]):
                 populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
             else:
                 raise TypeError("A prepared query gives model instances, or dicts (values()).")
-            compiled = cache[(id(self), first)] = _Compiled(
+            compiled = cache[(self.key, first)] = _Compiled(
                 compiler=compiler,
                 sql=sql,
                 params=tuple(params),
