@@ -91,15 +91,18 @@ def chart_context(patient: Patient, user: User) -> dict:
     }
 
 
-def evaluation_content(evaluation: Evaluation) -> dict:
-    """What a signature on an evaluation vouches for: its fields, diagnoses and measures.
+def evaluation_content(
+    evaluation: Evaluation, *, diagnoses: list[Diagnosis] | None = None, measures: list[MeasureResult] | None = None
+) -> dict:
+    """What a signature on an evaluation vouches for: its fields, diagnoses and measures (read through the
+    evaluation unless given).
 
     Sorted here rather than by the database, so rows prefetched for many evaluations serve too.
     """
+    diagnoses = evaluation.diagnoses.all() if diagnoses is None else diagnoses
+    measures = evaluation.measures.all() if measures is None else measures
     return {
         **fields_of(evaluation),
-        "diagnoses": [
-            fields_of(d, exclude=("evaluation",)) for d in sorted(evaluation.diagnoses.all(), key=lambda d: d.rank)
-        ],
-        "measures": [fields_of(m) for m in sorted(evaluation.measures.all(), key=lambda m: m.pk)],
+        "diagnoses": [fields_of(d, exclude=("evaluation",)) for d in sorted(diagnoses, key=lambda d: d.rank)],
+        "measures": [fields_of(m) for m in sorted(measures, key=lambda m: m.pk)],
     }

@@ -27,9 +27,12 @@ from fascia.records.models import Seal
 @dataclass(frozen=True)
 class Sealable:
     model: type
-    content: Callable[[Any], dict]  # the record -> everything its signature vouches for
+    content: Callable[
+        ..., dict
+    ]  # the record (and its child rows, when given by name) -> what its signature vouches for
     prefetch: tuple[str, ...]  # the child rows `content` reads, so `verify` reads them in bulk
     stored: PreparedQuery  # the record by its row id, as a signature reads it back
+    children: dict[str, PreparedQuery]  # each kind of child row by the record's row id, as a signature reads them
 
 
 _KINDS: dict[str, Sealable] = {}
@@ -39,8 +42,21 @@ LOCKED_PATIENT = PreparedQuery(lambda pk: Patient.objects.select_for_update().fi
 LAST_SEAL = PreparedQuery(lambda patient_id: Seal.objects.filter(patient_id=patient_id).order_by("-sequence"))
 
 
-def register(kind: str, model: type, content: Callable[[Any], dict], *, prefetch: tuple[str, ...] = ()) -> None:
-    _KINDS[kind] = Sealable(model, content, prefetch, PreparedQuery(lambda pk: model.objects.filter(pk=pk)))
+def register(kind: str, model: type, content: Callable[..., dict], *, prefetch: tuple[str, ...] = ()) -> None:
+    """`content(record)` reads the `prefetch` child rows through the record's related managers (which
+    verify() fills in bulk), or takes them given: content(record, name=rows, ...)."""
+    _KINDS[kind] = Sealable(
+        model,
+        content,
+        prefetch,
+        PreparedQuery(lambda pk: model.objects.filter(pk=pk)),
+        {name: _children(model._meta.get_field(name)) for name in prefetch},
+    )
+
+
+def _children(relation: Any) -> PreparedQuery:
+    """The rows of a one-to-many relation (a record's techniques, measures) by the record's row id."""
+    return PreparedQuery(lambda pk: relation.related_model.objects.filter(**{relation.field.attname: pk}))
 
 
 def fields_of(record: Any, *, exclude: tuple[str, ...] = ()) -> dict:
@@ -70,7 +86,9 @@ def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
     """
     LOCKED_PATIENT.first(patient.pk)
     kind = kind_of(record)
-    fresh = _KINDS[kind].stored.first(record.pk)  # hash what was stored, not what is in memory
+    sealable = _KINDS[kind]
+    fresh = sealable.stored.first(record.pk)  # hash what was stored, not what is in memory
+    children = {name: rows.all(record.pk) for name, rows in sealable.children.items()}
     last = LAST_SEAL.first(patient.pk)
     previous_hash = last.content_hash if last else ""
     return Seal.objects.create(
@@ -80,7 +98,7 @@ def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
         record_id=record.public_id,
         record_label=str(record)[:200],
         previous_hash=previous_hash,
-        content_hash=link_hash(previous_hash, _KINDS[kind].content(fresh)),
+        content_hash=link_hash(previous_hash, sealable.content(fresh, **children)),
         sealed_by=actor,
     )
 

@@ -124,15 +124,20 @@ def minute_summary(techniques: list[VisitTechnique]) -> MinuteSummary:
     return summarize([(t.technique.cpt_code, t.technique.timed, t.minutes) for t in techniques])
 
 
-def note_content(note: VisitNote) -> dict:
-    """What a signature on a note vouches for: its fields, techniques and measures.
+def note_content(
+    note: VisitNote, *, techniques: list[VisitTechnique] | None = None, measures: list[MeasureResult] | None = None
+) -> dict:
+    """What a signature on a note vouches for: its fields, techniques and measures (read through the note
+    unless given).
 
     Sorted here rather than by the database, so rows prefetched for many notes serve too.
     """
+    techniques = note.techniques.all() if techniques is None else techniques
+    measures = note.measures.all() if measures is None else measures
     return {
         **fields_of(note),
-        "techniques": [fields_of(t, exclude=("note",)) for t in sorted(note.techniques.all(), key=lambda t: t.pk)],
-        "measures": [fields_of(m) for m in sorted(note.measures.all(), key=lambda m: m.pk)],
+        "techniques": [fields_of(t, exclude=("note",)) for t in sorted(techniques, key=lambda t: t.pk)],
+        "measures": [fields_of(m) for m in sorted(measures, key=lambda m: m.pk)],
     }
 
 
