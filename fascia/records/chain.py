@@ -27,9 +27,8 @@ from fascia.records.models import Seal
 @dataclass(frozen=True)
 class Sealable:
     model: type
-    content: Callable[
-        ..., dict
-    ]  # the record (and its child rows, when given by name) -> what its signature vouches for
+    # The record (and its child rows, when given by name) -> everything its signature vouches for.
+    content: Callable[..., dict]
     prefetch: tuple[str, ...]  # the child rows `content` reads, so `verify` reads them in bulk
     stored: PreparedQuery  # the record by its row id, as a signature reads it back
     children: dict[str, PreparedQuery]  # each kind of child row by the record's row id, as a signature reads them

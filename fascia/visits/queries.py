@@ -144,7 +144,7 @@ def note_content(
 CHART_NOTES = 10  # the chart shows the latest notes; the patient's notes page has them all
 
 
-def notes_of(patient: Patient | int) -> QuerySet[VisitNote]:
+def notes_of(patient: Patient) -> QuerySet[VisitNote]:
     """The patient's notes, newest first, with what the lists show of them (_note_rows.html): two
     queries a page. Only those columns: a note with its practitioner and user is some sixty, and
     building the instances cost more than the queries (the chart's notes: 5 -> 2 ms)."""
