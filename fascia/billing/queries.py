@@ -170,9 +170,6 @@ QUEUE_HEADS = {
 QUEUE_TO_BILL = PreparedQuery(lambda organization_id: unbilled_patients(organization_id)[:QUEUE_ROWS])
 
 
-QUEUE_TO_BILL = PreparedQuery(lambda organization_id: unbilled_patients(organization_id)[:QUEUE_ROWS])
-
-
 def queue(organization: Organization) -> dict:
     """The billing work queue: the oldest QUEUE_ROWS claims of each part and how many it holds. A clinic
     has thousands of claims waiting for payers; the page stays the same size however many there are."""

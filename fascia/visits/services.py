@@ -286,11 +286,13 @@ def _checked(
 
 
 def _write(actor: User, note: VisitNote, built: list[VisitTechnique] | None) -> None:
+    """Store the note and its techniques; audited as saved, and as signed too when it was signed with the save."""
     note.save()
     if built is not None:
         note.techniques.all().delete()
         VisitTechnique.objects.bulk_create(built)
-    audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
+    saved = (AuditAction.NOTE_SAVED, AuditAction.NOTE_SIGNED) if note.is_signed else AuditAction.NOTE_SAVED
+    audit.record(actor=actor, action=saved, target=note, patient=note.patient)
 
 
 @transaction.atomic
@@ -351,6 +353,7 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
     note.status, note.signed_by, note.signed_at = VisitNote.Status.SIGNED, actor, timezone.now()
     note.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
     _seal_signature(actor, note)
+    audit.record(actor=actor, action=AuditAction.NOTE_SIGNED, target=note, patient=note.patient)
     return note
 
 
@@ -369,7 +372,8 @@ def _check_signer(actor: User, note: VisitNote, techniques: list[VisitTechnique]
 
 
 def _seal_signature(actor: User, note: VisitNote) -> None:
-    """What follows a signature stored on the note: the plan's goals and status, the seal, the billing queue."""
+    """What follows a signature stored on the note: the plan's goals and status, the seal, the billing queue
+    (the caller records the signature in the audit trail)."""
     if note.plan_id is not None and note.kind != VisitNote.Kind.FOLLOW_UP:
         for progress in note.goal_progress:
             Goal.objects.filter(plan=note.plan_id, pk=progress["goal"]).update(status=progress["status"])
@@ -377,7 +381,6 @@ def _seal_signature(actor: User, note: VisitNote) -> None:
             end_plan(actor=actor, plan=note.plan, status=TreatmentPlan.Status.COMPLETED, reason="Discharge summary")
     seal(actor=actor, patient=note.patient, record=note)
     note_signed.send(sender=VisitNote, note=note)
-    audit.record(actor=actor, action=AuditAction.NOTE_SIGNED, target=note, patient=note.patient)
 
 
 @transaction.atomic

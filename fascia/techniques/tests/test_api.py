@@ -35,9 +35,37 @@ def test_facts_come_from_the_active_history(tess: User) -> None:
     )
     services.change_history_status(actor=tess, entry=stopped, status="inactive")
     services.add_history_entry(actor=tess, patient=patient, kind="condition", description="DVT", icd10_code="I82.401")
+    today = timezone.localdate()
+    services.add_history_entry(
+        actor=tess, patient=patient, kind="condition", description="Low back pain", onset_date=today - timedelta(days=9)
+    )
+    for procedure, region, days_ago in (
+        ("Discectomy", "lower-back", 400),
+        ("Rotator cuff repair", "shoulder-left", 30),
+    ):
+        services.add_history_entry(
+            actor=tess,
+            patient=patient,
+            kind="surgery",
+            procedure=procedure,
+            body_region=region,
+            performed_on=today - timedelta(days=days_ago),
+        )
+    services.add_history_entry(actor=tess, patient=patient, kind="implant", description="Hip", body_region="pelvis")
+    other = PatientFactory(organization=tess.organization)
+    services.add_history_entry(actor=tess, patient=other, kind="implant", description="Knee", body_region="leg-left")
+    services.add_history_entry(actor=tess, patient=other, kind="medication", name="Ibuprofen", is_analgesic=True)
     facts = facts_for(patient)
     assert facts.medication_flags == {"anticoagulant"}
-    assert [c.icd10_code for c in facts.conditions] == ["I82.401"]
+    # Conditions and surgeries latest first, as the history lists them (an undated condition where the
+    # database puts no date: first on PostgreSQL, last on SQLite).
+    assert {c.icd10_code for c in facts.conditions} == {"I82.401", ""}
+    assert [(s.procedure, s.region) for s in facts.surgeries] == [
+        ("Rotator cuff repair", "shoulder-left"),
+        ("Discectomy", "lower-back"),
+    ]
+    assert facts.surgeries[0].performed_on == today - timedelta(days=30)
+    assert facts.implant_regions == {"pelvis"}
     assert facts.pregnancy_weeks == 30
 
 
