@@ -7,7 +7,7 @@ from django.forms.renderers import TemplatesSetting
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fascia.core.forms import WIDGETS, FasciaFormRenderer
+from fascia.core.forms import WIDGETS, FasciaFormRenderer, RowSelect
 from fascia.visits.forms import TechniqueRow
 
 TEXT = st.text(alphabet=st.sampled_from("ab <>&\"'é\n"), max_size=12)
@@ -49,19 +49,22 @@ def test_inputs_match_the_templates(name: str, value: object, attrs: dict) -> No
     name=TEXT,
     labels=st.lists(TEXT, max_size=5),
     grouped=st.booleans(),
-    chosen=st.integers(0, 5),
+    chosen=st.one_of(st.none(), st.integers(0, 5)),
     attrs=ATTRS,
     multiple=st.booleans(),
 )
 def test_selects_match_the_templates(
-    name: str, labels: list[str], grouped: bool, chosen: int, attrs: dict, multiple: bool
+    name: str, labels: list[str], grouped: bool, chosen: int | None, attrs: dict, multiple: bool
 ) -> None:
-    choices: list = [("", "—"), *[(i, label) for i, label in enumerate(labels)]]
+    # The first value again, and no value: a select marks only the first option of its value.
+    choices: list = [("", "—"), *[(i, label) for i, label in enumerate(labels)], (0, "Again"), (None, "None")]
     if grouped:
         choices = [("Group <1>", choices[:2]), *choices[2:]]
     widget = forms.SelectMultiple(choices=choices) if multiple else forms.Select(choices=choices)
     fast, template = both(widget, name, [chosen] if multiple else chosen, attrs)
     assert fast == template
+    if not multiple:  # a row's select, from options written once
+        assert RowSelect(choices=choices).render(name, chosen, attrs) == template
 
 
 @settings(max_examples=60, deadline=None)
