@@ -97,6 +97,28 @@ def _multiple_input(widget: Mapping[str, Any]) -> str:
     return "".join(html)
 
 
+def _field_group(field: BoundField) -> str:
+    """templates/forms/field.html, stripped as Django strips what a form template renders: a field with its
+    label, help text and errors (a checkbox labelled after its box, a group of choices in a fieldset)."""
+    for_id = esc(field.auto_id)
+    help_text = f'<div class="form-text" id="{for_id}_helptext">{esc(field.help_text)}</div>' if field.help_text else ""
+    errors = ""
+    if field.errors:
+        errors = (
+            f'<div class="invalid-feedback d-block" id="{for_id}_error">{" ".join(esc(e) for e in field.errors)}</div>'
+        )
+    end = f"\n  {help_text}\n  {errors}\n"
+    required = ' <span aria-hidden="true">*</span>' if field.field.required else ""
+    if field.widget_type == "checkbox":
+        label = f'<label class="form-check-label" for="{for_id}">{esc(field.label)}</label>'
+        return f'<div class="form-check mb-3">\n  {field}\n  {label}{end}</div>'
+    if field.use_fieldset:
+        legend = f'<legend class="form-label fs-6">{esc(field.label)}{required}</legend>'
+        return f'<fieldset class="mb-3">\n  {legend}\n  {field}{end}</fieldset>'
+    label = f'<label class="form-label" for="{for_id}">{esc(field.label)}{required}</label>'
+    return f'<div class="mb-3">\n  {label}\n  {field}{end}</div>'
+
+
 _INPUTS = ("checkbox", "color", "date", "datetime", "email", "hidden", "input", "number", "password", "search")
 WIDGETS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     **{f"django/forms/widgets/{name}.html": _input for name in (*_INPUTS, "tel", "text", "time", "url")},
@@ -108,17 +130,20 @@ WIDGETS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 
 class FasciaFormRenderer(TemplatesSetting):
-    """Forms and fields through the project's templates; the commonest widgets written in Python.
+    """Forms and fields through the project's templates; the commonest widgets, and a field's group,
+    written in Python.
 
-    The widgets in WIDGETS come out mark for mark as Django's templates write them (tested against
-    them), without a template render per widget and per option: a visit note has about 90 widgets
-    and 900 options, which took most of the time the page took.
+    The field group and the widgets in WIDGETS come out mark for mark as the templates write them (tested),
+    without a template render per field, widget and option: a visit note has about 90 widgets and
+    900 options, which took most of the time the page took.
     """
 
     form_template_name = "forms/form.html"
     field_template_name = "forms/field.html"
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        if template_name == self.field_template_name:
+            return _field_group(context["field"])
         write = WIDGETS.get(template_name)
         return write(context["widget"]) if write else super().render(template_name, context, request)
 

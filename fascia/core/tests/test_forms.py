@@ -7,7 +7,7 @@ from django.forms.renderers import TemplatesSetting
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fascia.core.forms import WIDGETS, FasciaFormRenderer, RowSelect
+from fascia.core.forms import WIDGETS, FasciaFormRenderer, RowSelect, StyledForm
 from fascia.visits.forms import TechniqueRow
 
 TEXT = st.text(alphabet=st.sampled_from("ab <>&\"'é\n"), max_size=12)
@@ -87,15 +87,42 @@ def test_checkboxes_and_radio_buttons_match_the_templates(
     assert fast == template
 
 
+class ProjectTemplates(TemplatesSetting):
+    """The project's form templates, every one rendered as a template."""
+
+    form_template_name = FasciaFormRenderer.form_template_name
+    field_template_name = FasciaFormRenderer.field_template_name
+
+
+@settings(max_examples=60, deadline=None)
+@given(label=TEXT, help_text=TEXT, required=st.booleans(), bound=st.booleans(), value=TEXT)
+def test_field_groups_match_the_template(label: str, help_text: str, required: bool, bound: bool, value: str) -> None:
+    """A field with its label, help text and errors: a text box, a checkbox, and choices in a fieldset."""
+    kinds = {
+        "text": forms.CharField(max_length=3),
+        "box": forms.BooleanField(),
+        "choices": forms.MultipleChoiceField(choices=[("a", "A <1>")], widget=forms.CheckboxSelectMultiple),
+        "number": forms.IntegerField(),
+    }
+    for field in kinds.values():
+        field.label, field.help_text, field.required = label or None, help_text, required
+    form_class = type("Each", (StyledForm,), dict(kinds))
+    data = {"text": value, "number": value, "choices": [value]} if bound else None
+    for name in kinds:
+        fast = form_class(data, renderer=FasciaFormRenderer())[name].as_field_group()
+        template = form_class(data, renderer=ProjectTemplates())[name].as_field_group()
+        assert fast == template, name
+
+
 def test_a_date_value_is_formatted_as_the_template_does() -> None:
     fast, template = both(forms.DateInput(attrs={"type": "date"}), "on", date(2026, 11, 27), {})
     assert fast == template == '<input type="date" name="on" value="2026-11-27">'
 
 
-def test_every_widget_written_in_python_has_a_template_of_that_name() -> None:
+def test_every_template_written_in_python_has_a_template_of_that_name() -> None:
     """A renamed Django template would otherwise fall back silently; an override in templates/ would
     be ignored, and the tests above compare against the template the project would load."""
-    for name in WIDGETS:
+    for name in [*WIDGETS, FasciaFormRenderer.field_template_name]:
         TemplatesSetting().get_template(name)
 
 

@@ -295,3 +295,16 @@ def test_the_chart_shows_the_latest_notes_and_links_to_all_of_them(
     assert all(reverse("visits:detail", args=[n.public_id]) in page for n in notes)
     assert page.index(notes[-1].visited_on.isoformat()) < page.index(notes[0].visited_on.isoformat())  # newest first
     assert AuditEvent.objects.filter(actor=tess, patient=patient, detail__page="visit notes").count() == 1
+
+
+def test_a_prefilled_note_says_where_its_parts_come_from(client: Client, tess: User, patient: Patient) -> None:
+    start = timezone.localdate() - timedelta(days=10)
+    active_plan(tess, patient, start=start)
+    login(client, tess)
+    first = services.start_note(actor=tess, patient=patient, visited_on=start)
+    page = client.get(reverse("visits:edit", args=[first.public_id])).content.decode()
+    assert "Prefilled from the plan of care" in page
+    signed = signed_note(tess, patient, start + timedelta(days=2))
+    later = services.start_note(actor=tess, patient=patient, visited_on=start + timedelta(days=5))
+    page = client.get(reverse("visits:edit", args=[later.public_id])).content.decode()
+    assert f"Prefilled from the note of {signed.visited_on.isoformat()}:" in page
