@@ -95,17 +95,17 @@ QUEUE_PARTS = {
     "waiting": Q(status__in=OPEN),
 }
 QUEUE_ROWS = 10  # claims shown in each part of the queue, oldest first; the rest a page at a time (PART_PAGE_SIZE)
-# What the queue's rows show (billing.views.claim_table), and created_at, which orders them: nothing more is read.
+# What the queue's rows show (billing.views.claim_table): nothing more is read.
 QUEUE_COLUMNS = [
     "public_id",
     "number",
     "status",
     "problems",
-    "created_at",
     "patient__family_name",
     "patient__given_name",
     "patient__preferred_name",
     "payer__name",
+    "charge",
 ]
 
 
@@ -117,15 +117,11 @@ def with_charge(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     return claims.annotate(charge=Coalesce(Subquery(lines.values("sum")), Value(Decimal("0"))))
 
 
-def queue_claims(organization: Organization | int, part: str) -> QuerySet[Claim]:
-    """One part of the work queue, oldest first, with only what its rows show."""
-    return with_charge(
-        claims_of(organization)
-        .filter(QUEUE_PARTS[part])
-        .select_related("patient", "payer")
-        .only(*QUEUE_COLUMNS)
-        .order_by("created_at", "pk")
-    )
+def queue_claims(organization: Organization | int, part: str) -> QuerySet[dict]:
+    """One part of the work queue, oldest first, as the rows its table shows (QUEUE_COLUMNS, dicts): ten
+    claims with their patient and payer took twice as long to read as model instances."""
+    claims = with_charge(claims_of(organization).filter(QUEUE_PARTS[part])).order_by("created_at", "pk")
+    return claims.values(*QUEUE_COLUMNS)
 
 
 def _part_count(part: str) -> Subquery:
