@@ -1,8 +1,13 @@
 import gc
 import os
+from pathlib import Path
 
+from django.apps import apps
 from django.core.wsgi import get_wsgi_application
+from django.template import engines
 from django.urls import get_resolver
+
+from fascia.lib.prepared import warm_up
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fascia.settings")
 application = get_wsgi_application()
@@ -13,3 +18,18 @@ application = get_wsgi_application()
 # request set one off.
 get_resolver().url_patterns  # noqa: B018
 gc.freeze()
+
+
+def warm_worker() -> None:
+    """Pay before a worker's first request what its first requests of each page paid otherwise (gunicorn
+    calls this once the worker has loaded the application: fascia/gunicorn_config.py): every URL pattern
+    and every template of the project compiled, and every prepared query compiled and planned on the
+    worker's own connection, which it keeps for its requests."""
+    get_resolver().reverse_dict  # noqa: B018 (every URL's pattern compiled, for reverse() and for resolving)
+    engine = engines["django"]
+    apps_ = [Path(app.path) for app in apps.get_app_configs() if app.name.startswith("fascia.")]
+    for folder in [*engine.dirs, *(path / "templates" for path in apps_)]:
+        for path in Path(folder).rglob("*.html"):
+            engine.get_template(str(path.relative_to(folder)))
+    warm_up()
+    gc.freeze()

@@ -9,6 +9,7 @@ depends on their values.
 
 import itertools
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
@@ -27,6 +28,8 @@ M = TypeVar("M", bound=Model)
 # A compiler is bound to a database connection, and Django gives each thread its own connections.
 _compiled = threading.local()
 _keys = itertools.count()
+# Every query made, for warm_up(): the application's are module constants, a test's are dropped with it.
+_made: "weakref.WeakSet[PreparedQuery]" = weakref.WeakSet()
 
 
 @dataclass
@@ -61,6 +64,7 @@ class PreparedQuery(Generic[M]):
         self.kinds = kinds
         # Its compiled SQL's key: not id(self), which a query made and dropped (in a test) hands on to the next.
         self.key = next(_keys)
+        _made.add(self)
 
     def first(self, *values: Any) -> M | None:
         instances = self._run(values, first=True)
@@ -133,6 +137,21 @@ class PreparedQuery(Generic[M]):
                 columns=columns,
             )
         return compiled
+
+
+def warm_up() -> None:
+    """Compile every prepared query, both ways (first and all), on this thread's connection, and have
+    PostgreSQL plan each (EXPLAIN: nothing is read or locked), so its session has read the tables'
+    catalog entries and statistics: what a worker's first request of each page paid otherwise."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    with transaction.atomic():  # a select_for_update query is compiled inside a transaction only
+        for query in list(_made):
+            for first in (True, False):
+                compiled = query._compiled(first)
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:  # the placeholders it was compiled with: no row matches
+                        cursor.execute("EXPLAIN " + compiled.sql, compiled.params)
+                        cursor.fetchall()
 
 
 def first_in_organization(

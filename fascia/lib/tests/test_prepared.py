@@ -1,3 +1,4 @@
+import gc
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -12,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from fascia.core.models import Organization, User
 from fascia.core.queries import SIGNED_IN_USER, signed_in_users
 from fascia.core.roles import Role
-from fascia.lib.prepared import PreparedQuery, unprepared
+from fascia.lib.prepared import PreparedQuery, unprepared, warm_up
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 
@@ -172,3 +173,25 @@ def test_a_query_of_no_values_reads_the_same_rows_each_run(organization: Organiz
     assert query.all() == list(Organization.objects.order_by("pk")) and organization in query.all()
     Organization.objects.filter(pk=organization.pk).update(legal_name="Renamed clinic")
     assert query.first().legal_name == Organization.objects.order_by("pk").first().legal_name
+
+
+def test_warm_up_compiles_every_query_both_ways_and_has_postgresql_plan_each(organization: Organization) -> None:
+    """What a worker does before its first request (fascia.wsgi.warm_worker): every query is compiled
+    for first() and for all(), the application's select_for_update queries among them, and PostgreSQL
+    plans each without running it (EXPLAIN): no row is read, no lock taken."""
+    gc.collect()  # queries other tests made and dropped, some of them built to be refused
+    patient = PatientFactory(organization=organization)
+    builds = []
+    query = PreparedQuery(lambda pk: builds.append(pk) or Patient.objects.filter(pk=pk))
+    with CaptureQueriesContext(connection) as queries:
+        warm_up()
+    assert len(builds) == 2
+    statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    if connection.vendor == "postgresql":
+        assert statements and all(sql.startswith(("EXPLAIN SELECT ", "EXPLAIN (SELECT ")) for sql in statements)
+        assert any('FROM "patients_patient"' in sql and sql.endswith("LIMIT 1") for sql in statements)
+        assert any('FROM "visits_visitnote"' in sql and "FOR UPDATE" in sql for sql in statements)  # LOCKED_NOTE
+    else:
+        assert statements == []
+    assert query.first(patient.pk) == patient and query.all(patient.pk) == [patient]
+    assert len(builds) == 2
