@@ -1,3 +1,4 @@
+import re
 import threading
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -140,8 +141,18 @@ class TestBooking:
                 practitioner=other,
                 room=room,
             )
-        with pytest.raises(services.Clash, match="is already booked"):
+        with pytest.raises(services.Clash, match=f"^{re.escape(patient.display_name)} is already booked 10:00–10:30"):
             book(frank, patient, location, follow_up, MONDAY_10, practitioner=other)
+        # Another practitioner and patient at the same time, neither in a room: no clash.
+        book(
+            frank,
+            PatientFactory(organization=location.organization),
+            location,
+            follow_up,
+            MONDAY_10,
+            practitioner=other,
+        )
+        assert Appointment.objects.filter(start_at=MONDAY_10).count() == 2
 
     def test_a_cancelled_slot_is_free_again(
         self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
