@@ -1,12 +1,42 @@
+from collections.abc import Callable
+from functools import partial
 from typing import Any
+from uuid import UUID
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.forms.models import ModelChoiceIterator
 
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm
 from fascia.core.models import Location, Organization, Room
+from fascia.lib.prepared import PreparedQuery
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling.models import AppointmentType, WaitlistEntry
+
+
+def practitioners_offered(organization_id: int) -> QuerySet[Practitioner]:
+    return Practitioner.objects.filter(user__organization_id=organization_id, user__is_active=True).select_related(
+        "user"
+    )
+
+
+def locations_offered(organization_id: int) -> QuerySet[Location]:
+    return Location.objects.filter(organization_id=organization_id, is_active=True)
+
+
+def rooms_offered(organization_id: int) -> QuerySet[Room]:
+    # A room's label names its location: read with it, not once per room.
+    return Room.objects.filter(location__organization_id=organization_id, is_active=True).select_related("location")
+
+
+# The row a booking or a move names, found among those offered: compiled once per connection.
+PRACTITIONER = PreparedQuery(
+    lambda org, public_id: practitioners_offered(org).filter(public_id=public_id), kinds=(int, UUID)
+)
+LOCATION = PreparedQuery(lambda org, public_id: locations_offered(org).filter(public_id=public_id), kinds=(int, UUID))
+ROOM = PreparedQuery(lambda org, public_id: rooms_offered(org).filter(public_id=public_id), kinds=(int, UUID))
+APPOINTMENT_TYPE = PreparedQuery(lambda pk: AppointmentType.objects.filter(is_active=True, pk=pk))
 
 
 class ReadAtOnce(ModelChoiceIterator):
@@ -28,14 +58,48 @@ class ReadAtOnceChoiceField(forms.ModelChoiceField):
     iterator = ReadAtOnce
 
 
+class BookingChoiceField(ReadAtOnceChoiceField):
+    """Offered from its queryset; when posted, found by `lookup` (the posted text: its row among those
+    offered, or None; malformed text raises ValueError), a prepared query where ModelChoiceField compiles
+    queryset.get() on every post. offer() sets both from one definition of the rows."""
+
+    lookup: Callable[[str], Model | None]
+
+    def to_python(self, value: Any) -> Model | None:
+        if value in self.empty_values:
+            return None
+        try:
+            found = self.lookup(str(value))
+        except ValueError:
+            found = None
+        if found is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found
+
+
+def offer(form: forms.Form, organization_id: int) -> None:
+    """The practitioners, locations and rooms a booking form offers, and finds when posted."""
+    for name, rows, lookup in (
+        ("practitioner", practitioners_offered, PRACTITIONER),
+        ("location", locations_offered, LOCATION),
+        ("room", rooms_offered, ROOM),
+    ):
+        form.fields[name].queryset = rows(organization_id)
+        form.fields[name].lookup = partial(lookup.first, organization_id)
+
+
+def active_type(pk: str) -> AppointmentType | None:
+    return APPOINTMENT_TYPE.first(int(pk))
+
+
 class BookingForm(StyledForm):
     patient = forms.UUIDField(widget=forms.HiddenInput, error_messages={"required": "Choose the patient."})
-    practitioner = ReadAtOnceChoiceField(queryset=Practitioner.objects.none(), to_field_name="public_id")
-    location = ReadAtOnceChoiceField(queryset=Location.objects.none(), to_field_name="public_id")
-    appointment_type = ReadAtOnceChoiceField(label="Type", queryset=AppointmentType.objects.filter(is_active=True))
+    practitioner = BookingChoiceField(queryset=Practitioner.objects.none(), to_field_name="public_id")
+    location = BookingChoiceField(queryset=Location.objects.none(), to_field_name="public_id")
+    appointment_type = BookingChoiceField(label="Type", queryset=AppointmentType.objects.filter(is_active=True))
     day = forms.DateField(label="Date", widget=DateInput())
     start = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
-    room = ReadAtOnceChoiceField(queryset=Room.objects.none(), required=False, to_field_name="public_id")
+    room = BookingChoiceField(queryset=Room.objects.none(), required=False, to_field_name="public_id")
     notes = forms.CharField(required=False, max_length=300)
     repeat_weekdays = forms.MultipleChoiceField(
         label="Repeat every week on",
@@ -49,14 +113,8 @@ class BookingForm(StyledForm):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = Practitioner.objects.filter(
-            user__organization=organization, user__is_active=True
-        ).select_related("user")
-        self.fields["location"].queryset = organization.locations.filter(is_active=True)
-        # A room's label names its location: read with it, not once per room.
-        self.fields["room"].queryset = Room.objects.filter(
-            location__organization=organization, is_active=True
-        ).select_related("location")
+        offer(self, organization.pk)
+        self.fields["appointment_type"].lookup = active_type
 
     def clean(self) -> dict:
         data = super().clean()
@@ -70,23 +128,16 @@ class CancelForm(StyledForm):
 
 
 class RescheduleForm(StyledForm):
-    practitioner = forms.ModelChoiceField(queryset=Practitioner.objects.none(), to_field_name="public_id")
-    location = forms.ModelChoiceField(queryset=Location.objects.none(), to_field_name="public_id")
+    practitioner = BookingChoiceField(queryset=Practitioner.objects.none(), to_field_name="public_id")
+    location = BookingChoiceField(queryset=Location.objects.none(), to_field_name="public_id")
     day = forms.DateField(label="New date", widget=DateInput())
     start = forms.TimeField(label="New time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
-    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, to_field_name="public_id")
+    room = BookingChoiceField(queryset=Room.objects.none(), required=False, to_field_name="public_id")
     override = forms.BooleanField(label="Move anyway (admins: outside hours or locations)", required=False)
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = Practitioner.objects.filter(
-            user__organization=organization, user__is_active=True
-        ).select_related("user")
-        self.fields["location"].queryset = organization.locations.filter(is_active=True)
-        # A room's label names its location: read with it, not once per room.
-        self.fields["room"].queryset = Room.objects.filter(
-            location__organization=organization, is_active=True
-        ).select_related("location")
+        offer(self, organization.pk)
 
 
 class FreeSlotForm(StyledForm):
@@ -100,10 +151,8 @@ class FreeSlotForm(StyledForm):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = Practitioner.objects.filter(
-            user__organization=organization, user__is_active=True
-        ).select_related("user")
-        self.fields["location"].queryset = organization.locations.filter(is_active=True)
+        self.fields["practitioner"].queryset = practitioners_offered(organization.pk)
+        self.fields["location"].queryset = locations_offered(organization.pk)
 
 
 class WaitlistForm(StyledModelForm):
@@ -116,8 +165,6 @@ class WaitlistForm(StyledModelForm):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = Practitioner.objects.filter(
-            user__organization=organization, user__is_active=True
-        ).select_related("user")
-        self.fields["location"].queryset = organization.locations.filter(is_active=True)
+        self.fields["practitioner"].queryset = practitioners_offered(organization.pk)
+        self.fields["location"].queryset = locations_offered(organization.pk)
         self.fields["appointment_type"].queryset = AppointmentType.objects.filter(is_active=True)
