@@ -18,12 +18,11 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.http import Http404
 from django.utils import timezone
 
 from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting, Remittance, UnbilledVisit
 from fascia.core.models import Organization, User
-from fascia.lib.prepared import PreparedQuery
+from fascia.lib.prepared import PreparedQuery, first_in_organization
 from fascia.patients.models import Patient
 
 S = Claim.Status
@@ -34,15 +33,19 @@ def claims_of(organization: Organization | int) -> QuerySet[Claim]:
     return Claim.objects.filter(organization=organization)
 
 
+# Not the plan's referral, the authorization or the injury case: often empty, and joining all of them (eight
+# tables) took PostgreSQL 4 ms to plan, against 0.6 ms for these. Compiled once per connection.
+CLAIM = PreparedQuery(
+    lambda public_id: Claim.objects.select_related("patient", "payer", "coverage").filter(public_id=public_id),
+    kinds=(UUID,),
+)
+
+
 def get_claim(organization: Organization, public_id: UUID) -> Claim:
-    try:
-        return (
-            # Not the plan's referral, the authorization or the injury case: often empty, and joining all
-            # of them (eight tables) took PostgreSQL 4 ms to plan, against 0.6 ms for these.
-            claims_of(organization).select_related("patient", "payer", "coverage").get(public_id=public_id)
-        )
-    except Claim.DoesNotExist as e:
-        raise Http404("No such claim.") from e
+    """The claim with this id in the organization, or 404 (never another clinic's)."""
+    return first_in_organization(
+        CLAIM, public_id, organization.pk, organization_of=lambda c: c.organization_id, missing="No such claim."
+    )
 
 
 def unbilled_patients(organization_id: int) -> QuerySet:

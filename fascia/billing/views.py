@@ -4,7 +4,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Model
+from django.db.models import Model, Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from fascia.billing.forms import (
     RemittanceForm,
     StatusForm,
 )
-from fascia.billing.models import Authorization, Batch, Claim, Coverage, Fee, InjuryCase, Payer
+from fascia.billing.models import Authorization, Batch, Claim, ClaimLine, Coverage, Fee, InjuryCase, Payer
 from fascia.billing.posting import import_835
 from fascia.billing.remittance import RemittanceError
 from fascia.billing.statement import render_statement
@@ -134,9 +134,11 @@ def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
     ]
     status_form = StatusForm()
     status_form.fields["status"].choices = choices
+    # The lines read once, for their table and for the claim's total and balance.
+    prefetch_related_objects([claim], Prefetch("lines", ClaimLine.objects.select_related("rendering__user")))
     context = {
         "claim": claim,
-        "lines": list(claim.lines.select_related("rendering__user")),
+        "lines": list(claim.lines.all()),
         "events": list(claim.events.select_related("actor")),
         "postings": list(claim.postings.select_related("remittance")),
         # The 837P file the claim last went in (not joined in get_claim: the file's text is large).

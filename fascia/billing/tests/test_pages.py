@@ -1,6 +1,7 @@
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
+from uuid import uuid4
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -101,8 +102,15 @@ def test_fixing_a_claim_then_marking_it_ready(
     client.post(reverse("billing:check", args=[claim.public_id]))
     claim.refresh_from_db()
     assert claim.status == "ready" and claim.problems == []
-    detail = client.get(reverse("billing:claim", args=[claim.public_id])).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        detail = client.get(reverse("billing:claim", args=[claim.public_id])).content.decode()
     assert "draft → ready" in detail
+    # Its lines are read once, for their table and for the claim's total and balance.
+    assert sum('FROM "billing_claimline"' in q["sql"] for q in queries) == 1
+    total = sum(line.amount for line in claim.lines.all())
+    assert f"<td>{total}</td>" in detail and f"balance {total - claim.paid}" in detail
+    # Another clinic's claim, or no claim, is not found.
+    assert client.get(reverse("billing:claim", args=[uuid4()])).status_code == 404
 
 
 def test_closing_a_claim_needs_a_reason(client: Client, tess: User, bill: User, organization: Organization) -> None:
