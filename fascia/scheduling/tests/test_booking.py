@@ -131,27 +131,15 @@ class TestBooking:
         room = Room.objects.create(location=location, name="Room 1")
         patient = PatientFactory(organization=location.organization)
         book(frank, patient, location, follow_up, MONDAY_10, room=room)
+
+        def with_other(who: Patient, **kwargs: object) -> Appointment:
+            return book(frank, who, location, follow_up, MONDAY_10, practitioner=other, **kwargs)
+
         with pytest.raises(services.Clash, match="Room 1 is already booked"):
-            book(
-                frank,
-                PatientFactory(organization=location.organization),
-                location,
-                follow_up,
-                MONDAY_10,
-                practitioner=other,
-                room=room,
-            )
+            with_other(PatientFactory(organization=location.organization), room=room)
         with pytest.raises(services.Clash, match=f"^{re.escape(patient.display_name)} is already booked 10:00–10:30"):
-            book(frank, patient, location, follow_up, MONDAY_10, practitioner=other)
-        # Another practitioner and patient at the same time, neither in a room: no clash.
-        book(
-            frank,
-            PatientFactory(organization=location.organization),
-            location,
-            follow_up,
-            MONDAY_10,
-            practitioner=other,
-        )
+            with_other(patient)
+        with_other(PatientFactory(organization=location.organization))  # neither in a room: no clash
         assert Appointment.objects.filter(start_at=MONDAY_10).count() == 2
 
     def test_a_cancelled_slot_is_free_again(
