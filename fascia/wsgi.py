@@ -16,19 +16,18 @@ application = get_wsgi_application()
 # objects: Django, the app, WeasyPrint, pyx12, fhir.resources) is left out of the garbage collector's
 # passes. It lives as long as the worker, and a full pass over it took 145 ms: a stall for whichever
 # request set one off.
-get_resolver().url_patterns  # noqa: B018
+get_resolver().reverse_dict  # noqa: B018 (its patterns too, for reverse() and for resolving)
 gc.freeze()
 
 
 def warm_worker() -> None:
     """Pay before a worker's first request what its first requests of each page paid otherwise (gunicorn
-    calls this once the worker has loaded the application: fascia/gunicorn_config.py): every URL pattern
-    and every template of the project compiled, and every prepared query compiled and planned on the
-    worker's own connection, which it keeps for its requests."""
-    get_resolver().reverse_dict  # noqa: B018 (every URL's pattern compiled, for reverse() and for resolving)
+    calls this once the worker has loaded the application: fascia/gunicorn_config.py): every template of the
+    project compiled, and every prepared query compiled and planned on the worker's own connection, which it
+    keeps for its requests."""
     engine = engines["django"]
-    apps_ = [Path(app.path) for app in apps.get_app_configs() if app.name.startswith("fascia.")]
-    for folder in [*engine.dirs, *(path / "templates" for path in apps_)]:
+    ours = [Path(app.path) / "templates" for app in apps.get_app_configs() if app.name.startswith("fascia.")]
+    for folder in [*engine.dirs, *ours]:
         for path in Path(folder).rglob("*.html"):
             engine.get_template(str(path.relative_to(folder)))
     warm_up()

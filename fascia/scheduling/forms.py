@@ -54,15 +54,12 @@ class ReadAtOnce(ModelChoiceIterator):
             yield self.choice(obj)
 
 
-class ReadAtOnceChoiceField(forms.ModelChoiceField):
+class BookingChoiceField(forms.ModelChoiceField):
+    """Offered from its queryset (read at once); when posted, found by `lookup` (the posted text: its row
+    among those offered, or None; malformed text raises ValueError), a prepared query where ModelChoiceField
+    compiles queryset.get() on every post. offer() sets both from one definition of the rows."""
+
     iterator = ReadAtOnce
-
-
-class BookingChoiceField(ReadAtOnceChoiceField):
-    """Offered from its queryset; when posted, found by `lookup` (the posted text: its row among those
-    offered, or None; malformed text raises ValueError), a prepared query where ModelChoiceField compiles
-    queryset.get() on every post. offer() sets both from one definition of the rows."""
-
     lookup: Callable[[str], Model | None]
 
     def to_python(self, value: Any) -> Model | None:
