@@ -66,17 +66,16 @@ from fascia.scheduling.services import SchedulingError, book_appointment  # noqa
 ROOT = report.BENCH_DIR.parent
 VENV_BIN = Path(sys.executable).parent
 USERS = 20
-# Budgets at the full dataset (50,000 patients, 10 years, 20 practitioners) with 20 users on this machine.
-PAGE_P95_MS = 150.0
-FLOOR_FACTOR = 5.0  # every page's p95 within 5 × the floor's p95 under the same load
-MEMORY_GROWTH = 0.10  # soak: workers' memory in the last minute at most 10 % above the first minute
+# Budgets at the full dataset (50,000 patients, 10 years, 20 practitioners) with 20 users on this machine
+# (issue 22: they replaced a 5 × budget that the code met only with a second layer under Django).
+FLOOR_FACTOR = 8.0  # every page's p95 within 8 × the floor's p95 under the same load
+MEMORY_GROWTH = 0.05  # soak: workers' memory in the last minute under 5 % above the first minute
 # The floor, "a minimal Django view on the same server": /healthz, which only answers "ok", asked as the
 # pages are, by a signed-in user through the same middleware (the session, the user, the second-factor
-# check). A page cannot answer without those, so each page is held to 5 × what they cost alone.
+# check). A page cannot answer without those, so each page is held to a multiple of what they cost alone.
 FLOOR = "healthz, signed in (floor)"
 # The same view as a load balancer asks it, without a session (so no database): reported beside the
-# floor, not a budget. Until 2026-12-04 this was the floor; no page that reads a record came within 5 ×
-# its 3-5 ms p95, less than the page's own queries take with no load at all.
+# floor, not a budget: it measures the server, not Django's per-request work that every page shares.
 NO_SESSION = "healthz, no session"
 # Checking a password costs about 150 ms of Argon2 by design (Django's parameters: 100 MiB, 2 passes,
 # 8 lanes), so the request that checks it is reported but held to no page budget.
@@ -541,8 +540,6 @@ def budgets(rows: dict[str, dict], mem: dict, *, soak: bool) -> list[str]:
     for name, row in sorted(rows.items()):
         if name in NOT_PAGES or soak:
             continue
-        if row["p95_ms"] >= PAGE_P95_MS:
-            missed.append(f"{name}: p95 {row['p95_ms']:.1f} ms, budget under {PAGE_P95_MS:.0f} ms")
         if floor and row["p95_ms"] > FLOOR_FACTOR * floor:
             missed.append(
                 f"{name}: p95 {row['p95_ms']:.1f} ms is {row['p95_ms'] / floor:.1f} × the floor's {floor:.1f} ms, "
@@ -722,7 +719,6 @@ def main() -> int:
             else None,
         },
         "budget": {
-            "page_p95_ms": PAGE_P95_MS,
             "floor_factor": FLOOR_FACTOR,
             "memory_growth": MEMORY_GROWTH if args.soak else None,
             "not_pages": sorted(NOT_PAGES),
