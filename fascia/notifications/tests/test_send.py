@@ -54,6 +54,16 @@ def send_reminders() -> str:
     return out.getvalue()
 
 
+def queue_reminder(booked: Appointment) -> Notification:
+    return send(
+        kind="appointment_reminder",
+        recipient=booked.patient,
+        about=booked,
+        action=AuditAction.REMINDER_SENT,
+        context={"appointment": booked, "patient": booked.patient, "where": "here"},
+    )
+
+
 class TestReminderThroughTheSeam:
     def test_it_sends_the_template_text_and_audits_the_send(self, frank: User, location: Location, appointment) -> None:
         ivy = patient(frank, location, allow_email=True)
@@ -133,25 +143,14 @@ class TestDelivery:
             pytest.raises(RuntimeError),
             transaction.atomic(),
         ):
-            send(
-                kind="appointment_reminder",
-                recipient=booked.patient,
-                about=booked,
-                action=AuditAction.REMINDER_SENT,
-                context={"appointment": booked, "patient": booked.patient, "where": "here"},
-            )
+            queue_reminder(booked)
             raise RuntimeError("the caller's change failed")
         assert callbacks == [] and mail.outbox == [] and not Notification.objects.exists()
 
     def test_a_notification_is_delivered_once(self, ada: User, frank: User, location: Location, appointment) -> None:
         booked = appointment(patient(frank, location, allow_email=True))
-        notification = send(
-            kind="appointment_reminder",
-            recipient=booked.patient,
-            about=booked,
-            action=AuditAction.REMINDER_SENT,
-            context={"appointment": booked, "patient": booked.patient, "where": "here"},
-        )  # queued; its on-commit delivery never runs inside the test's transaction
+        # Queued; its on-commit delivery never runs inside the test's transaction.
+        notification = queue_reminder(booked)
         assert deliver.call(notification.pk) is True
         assert deliver.call(notification.pk) is False
         assert len(mail.outbox) == 1
@@ -163,13 +162,7 @@ class TestDelivery:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
         booked = appointment(patient(frank, location, allow_email=True))
-        notification = send(
-            kind="appointment_reminder",
-            recipient=booked.patient,
-            about=booked,
-            action=AuditAction.REMINDER_SENT,
-            context={"appointment": booked, "patient": booked.patient, "where": "here"},
-        )
+        notification = queue_reminder(booked)
         with pytest.raises(OSError):
             deliver.call(notification.pk)
         notification.refresh_from_db()
