@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "fascia.visits",
     "fascia.billing",
     "fascia.demo",
+    "fascia.notifications",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +190,18 @@ EMAIL_BACKEND = (
 EMAIL_HOST = env_str("FASCIA_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("FASCIA_EMAIL_PORT", "25")
 DEFAULT_FROM_EMAIL = env_str("FASCIA_DEFAULT_FROM_EMAIL", "fascia@localhost")
+
+# Background work (sending messages) is queued in the database and run by `fascia db_worker`, so the
+# embedded SQLite default needs no broker. False runs each task at once in the process that queues it:
+# no worker to keep running, but whatever queued it waits for the mail server. Tests run them at once.
+TASK_WORKER = env_bool("FASCIA_TASK_WORKER", "True") and not TESTING
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASK_WORKER
+        else "django_tasks.backends.immediate.ImmediateBackend",
+    }
+}
 
 # Behind a reverse proxy that sets X-Forwarded-Proto and appends to X-Forwarded-For.
 BEHIND_PROXY = env_bool("FASCIA_BEHIND_PROXY", "False")

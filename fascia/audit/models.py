@@ -46,6 +46,8 @@ class AuditAction(models.TextChoices):
     APPOINTMENT_CANCELLED = "scheduling.appointment.cancelled", "Cancelled appointment"
     WAITLIST_CHANGED = "scheduling.waitlist.changed", "Changed the waitlist"
     REMINDER_SENT = "scheduling.reminder.sent", "Sent appointment reminder"
+    NOTIFICATION_SKIPPED = "notifications.skipped", "Withheld a message (no consent or address)"
+    NOTIFICATION_FAILED = "notifications.failed", "A message could not be sent"
     APPOINTMENT_MOVED = "scheduling.appointment.moved", "Checked in, checked out or marked no-show"
     PATIENT_SCREENED = "techniques.patient.screened", "Screened a technique against contraindications"
     STAFF_CREATED = "core.staff.created", "Created staff account"

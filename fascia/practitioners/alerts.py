@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
-from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
 from fascia.core.roles import Role
+from fascia.notifications.services import send
 from fascia.practitioners.credentials import Standing, standing
 from fascia.practitioners.models import CECategory, Credential, CredentialAlert, Practitioner, RenewalRequirement
 
@@ -26,37 +26,28 @@ THRESHOLDS = (30, 60, 90)
 
 @dataclass(frozen=True)
 class Item:
-    """One thing to tell the practitioner about, and the key that keeps it from being told twice."""
+    """One thing to tell the practitioner about, and the key that keeps it from being told twice.
+
+    The wording is the template's (notifications/credential_alert.txt); this holds what it needs.
+    """
 
     key: str
-    text: str
+    topic: str  # "expiry", "expired" or "ce"
+    credential: Credential
+    on: date  # the expiry date, or the end of the CE cycle
+    days_left: int
+    missing: tuple[tuple[str, str], ...] = ()  # CE hours still missing, as (hours, category)
+    missing_total: str = ""
+    counted: str = ""
+    required: str = ""
 
 
 def _threshold(days_left: int) -> int | None:
     return next((t for t in THRESHOLDS if days_left <= t), None)
 
 
-def _day(d: date) -> str:
-    return f"{d:%A}, {d:%B} {d.day}, {d.year}"
-
-
-def _in(days: int) -> str:
-    if days == 0:
-        return "today"
-    return "tomorrow" if days == 1 else f"in {days} days"
-
-
 def _number(h: Decimal) -> str:
     return format(h.normalize(), "f")  # 4.0 -> "4", 2.5 -> "2.5"
-
-
-def _hours(h: Decimal) -> str:
-    return "1 hour" if h == 1 else f"{_number(h)} hours"
-
-
-def _described(credential: Credential) -> str:
-    number = f" no. {credential.number}" if credential.number else ""
-    return f"{credential.name} ({credential.get_kind_display()}{number}, {credential.issuing_body})"
 
 
 def _expiry(s: Standing) -> Item | None:
@@ -64,17 +55,13 @@ def _expiry(s: Standing) -> Item | None:
     if credential.status != Credential.Status.ACTIVE or credential.expires_on is None or s.days_left is None:
         return None
     if s.days_left < 0:
-        return Item(
-            f"credential-{credential.pk}-{credential.expires_on}-expired",
-            f"{_described(credential)} expired on {_day(credential.expires_on)}. Renew it and give the clinic a copy.",
-        )
+        key = f"credential-{credential.pk}-{credential.expires_on}-expired"
+        return Item(key, "expired", credential, credential.expires_on, s.days_left)
     threshold = _threshold(s.days_left)
     if threshold is None:
         return None
-    return Item(
-        f"credential-{credential.pk}-{credential.expires_on}-{threshold}",
-        f"{_described(credential)} expires on {_day(credential.expires_on)}, {_in(s.days_left)}.",
-    )
+    key = f"credential-{credential.pk}-{credential.expires_on}-{threshold}"
+    return Item(key, "expiry", credential, credential.expires_on, s.days_left)
 
 
 def _shortfall(s: Standing) -> Item | None:
@@ -85,38 +72,27 @@ def _shortfall(s: Standing) -> Item | None:
     threshold = _threshold(progress.days_left) if progress.days_left >= 0 else None
     if threshold is None:
         return None
-    parts = [
-        f"{_hours(hours)} of {CECategory(category).label.lower()}"
-        for category, hours in progress.missing.items()
-        if category != "total"
-    ]
-    if "total" in progress.missing:
-        parts.append(f"{_hours(progress.missing['total'])} in total")
     ends = progress.cycle.ends
     return Item(
         f"ce-{credential.pk}-{ends}-{threshold}",
-        f"Renewing {credential.name} takes continuing education still missing by {_day(ends)} "
-        f"({_in(progress.days_left)}): {'; '.join(parts)}. So far {_number(progress.counted)} of "
-        f"{_hours(progress.required)} count toward this cycle.",
+        "ce",
+        credential,
+        ends,
+        progress.days_left,
+        missing=tuple(
+            (_number(hours), CECategory(category).label.lower())
+            for category, hours in progress.missing.items()
+            if category != "total"
+        ),
+        missing_total=_number(progress.missing["total"]) if "total" in progress.missing else "",
+        counted=_number(progress.counted),
+        required=_number(progress.required),
     )
 
 
 def items(s: Standing) -> list[Item]:
     """What to alert about one credential today: its expiry, and the CE its renewal still lacks."""
     return [item for item in (_expiry(s), _shortfall(s)) if item is not None]
-
-
-def _message(practitioner: Practitioner, sent: list[Item], cc: list[str]) -> EmailMessage:
-    user = practitioner.user
-    lines = "\n".join(f"- {item.text}" for item in sent)
-    body = (
-        f"Hello {user.first_name or user.get_full_name() or user.username},\n\n"
-        f"Fascia keeps track of your credentials and continuing education. These need your attention:\n\n"
-        f"{lines}\n\nWhen you have renewed a credential or completed a course, record it in Fascia "
-        "(or give the clinic a copy) so it counts.\n"
-    )
-    subject = "Credential expired" if any(i.key.endswith("-expired") for i in sent) else "Credentials to renew"
-    return EmailMessage(subject=f"{subject}: {practitioner}", body=body, to=[user.email], cc=cc)
 
 
 def _admin_emails(organization_id: int | None) -> list[str]:
@@ -126,15 +102,16 @@ def _admin_emails(organization_id: int | None) -> list[str]:
     return sorted(set(admins.exclude(email="").values_list("email", flat=True)))
 
 
-def send_credential_alerts(today: date | None = None) -> tuple[int, int]:
+@task()
+def send_credential_alerts() -> tuple[int, int]:
     """Email each active practitioner what is due, copying their organization's admins.
-    Returns (emails sent, items alerted).
+    Returns (emails queued, items alerted).
 
-    Each alert is claimed by inserting its CredentialAlert row before the email goes out, in one
-    transaction per practitioner: a run overlapping another waits on the unique key and then finds
-    the row, so nothing is sent twice; a failed send rolls the claims back for the next run.
+    Each alert is claimed by inserting its CredentialAlert row in the transaction that queues its
+    email: a run overlapping another waits on the unique key and then finds the row, so nothing is
+    sent twice. The email leaves once that transaction has committed (see fascia.notifications).
     """
-    today = today or timezone.localdate()
+    today = timezone.localdate()
     requirements = list(RenewalRequirement.objects.all())
     practitioners = (
         Practitioner.objects.filter(user__is_active=True)
@@ -160,12 +137,18 @@ def send_credential_alerts(today: date | None = None) -> tuple[int, int]:
             organization_id = practitioner.user.organization_id
             if organization_id not in admins:
                 admins[organization_id] = _admin_emails(organization_id)
-            cc = [e for e in admins[organization_id] if e != practitioner.user.email]
-            _message(practitioner, sent, cc).send()
-            audit.record(
-                actor=None,
+            send(
+                kind="credential_alert",
+                recipient=practitioner.user,
+                about=practitioner,
                 action=AuditAction.CREDENTIAL_ALERT_SENT,
-                target=practitioner,
+                context={
+                    "practitioner": practitioner,
+                    "user": practitioner.user,
+                    "items": sent,
+                    "expired": any(item.topic == "expired" for item in sent),
+                },
+                cc=[e for e in admins[organization_id] if e != practitioner.user.email],
                 detail={"keys": [item.key for item in sent]},
             )
         emails += 1

@@ -1,23 +1,17 @@
-"""Appointment reminders by email with a calendar attachment, honouring contact preferences."""
+"""Appointment reminders by email with a calendar attachment, through the notification seam."""
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
-from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.lib.ics import event
-from fascia.patients.models import Consent, Patient
+from fascia.notifications.models import Notification
+from fascia.notifications.services import send
 from fascia.scheduling.models import Appointment
-
-
-def may_email(patient: Patient) -> bool:
-    """The latest contact-preferences consent allows email, and there is an address."""
-    latest = patient.consents.filter(kind=Consent.Kind.CONTACT).order_by("-date", "-id").first()
-    return bool(patient.email) and latest is not None and latest.granted and latest.allow_email
 
 
 def due(now: datetime) -> list[Appointment]:
@@ -29,41 +23,35 @@ def due(now: datetime) -> list[Appointment]:
     )
 
 
-def _message(appointment: Appointment, now: datetime) -> EmailMessage:
-    start = timezone.localtime(appointment.start_at)
+def _remind(appointment: Appointment, now: datetime) -> Notification:
     location = appointment.location
     where = ", ".join([location.name, *location.address_lines])
-    body = (
-        f"Hello {appointment.patient.preferred_name or appointment.patient.given_name},\n\n"
-        f"This is a reminder of your appointment with {appointment.practitioner} on {start:%A, %B %d} at "
-        f"{start:%H:%M}, at {where}.\n\nIf you cannot come, please call us"
-        f"{f' at {location.phone}' if location.phone else ''} at least 24 hours before.\n"
+    calendar = event(
+        uid=f"{appointment.public_id}@fascia",
+        start=appointment.start_at,
+        end=appointment.end_at,
+        summary=f"Massage therapy with {appointment.practitioner}",
+        location=where,
+        stamp=now,
     )
-    message = EmailMessage(
-        subject=f"Appointment reminder: {start:%a %b %d, %H:%M}", body=body, to=[appointment.patient.email]
+    return send(
+        kind="appointment_reminder",
+        recipient=appointment.patient,
+        about=appointment,
+        action=AuditAction.REMINDER_SENT,
+        context={"appointment": appointment, "patient": appointment.patient, "where": where},
+        attachments=[{"name": "appointment.ics", "content": calendar, "mimetype": "text/calendar"}],
     )
-    message.attach(
-        "appointment.ics",
-        event(
-            uid=f"{appointment.public_id}@fascia",
-            start=appointment.start_at,
-            end=appointment.end_at,
-            summary=f"Massage therapy with {appointment.practitioner}",
-            location=where,
-            stamp=now,
-        ),
-        "text/calendar",
-    )
-    return message
 
 
-def send_due_reminders(now: datetime | None = None) -> tuple[int, int]:
-    """Send each due reminder once. Returns (sent, skipped because the patient declined email).
+@task()
+def send_due_reminders() -> tuple[int, int]:
+    """Queue each due reminder once. Returns (queued, skipped because the patient declined email).
 
-    Each reminder is claimed by a conditional UPDATE before it is sent, so two runs at once
-    (cron overlapping itself) never send the same reminder twice.
+    Each reminder is claimed by a conditional UPDATE in the transaction that queues it, so two runs
+    at once (cron overlapping itself) never queue the same reminder twice.
     """
-    now = now or timezone.now()
+    now = timezone.now()
     sent = skipped = 0
     for appointment in due(now):
         with transaction.atomic():
@@ -72,10 +60,9 @@ def send_due_reminders(now: datetime | None = None) -> tuple[int, int]:
             )
             if not claimed:
                 continue
-            if not may_email(appointment.patient):
-                skipped += 1
-                continue
-            _message(appointment, now).send()
-            audit.record(actor=None, action=AuditAction.REMINDER_SENT, target=appointment, patient=appointment.patient)
+            notification = _remind(appointment, now)
+        if notification.status == Notification.Status.SKIPPED:
+            skipped += 1
+        else:
             sent += 1
     return sent, skipped

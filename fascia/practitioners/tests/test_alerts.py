@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.test import TestCase
 
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.conftest import make_user
@@ -22,7 +23,10 @@ CPR_EXPIRES = date(2027, 3, 31)
 def run_on(day: date) -> str:
     """Run the daily command as cron would on `day` (mid-morning, the clinic's time); its output."""
     out = StringIO()
-    with time_machine.travel(datetime.combine(day, time(9), tzinfo=CLINIC), tick=False):
+    with (
+        time_machine.travel(datetime.combine(day, time(9), tzinfo=CLINIC), tick=False),
+        TestCase.captureOnCommitCallbacks(execute=True),  # the emails leave once the claims commit
+    ):
         call_command("credential_alerts", stdout=out)
     return out.getvalue()
 

@@ -1,0 +1,1 @@
+"""Every message a person receives goes out through `fascia.notifications.services.send()`."""
