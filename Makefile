@@ -33,12 +33,14 @@ test: $(VENV)/.installed-test chromium
 	mkdir -p var && rm -f var/test.sqlite3*  # a run cut short leaves WAL files behind
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	FASCIA_DEBUG=True FASCIA_DATABASE_URL=sqlite://:memory: $(FASCIA) makemigrations --check --dry-run
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 chromium:
 	@scripts/ensure-chromium

@@ -25,7 +25,6 @@ urlpatterns = [
     path("notes/", include("fascia.visits.urls")),
     path("records/", include("fascia.records.urls")),
     path("billing/", include("fascia.billing.urls")),
-    path("audit/", include("fascia.audit.urls")),
     path("practitioners/", include("fascia.practitioners.urls")),
     path("api/v1/", api.urls),
     path("", include("fascia.core.urls")),

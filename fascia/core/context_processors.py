@@ -15,10 +15,10 @@ NAVIGATION = [
     ("Techniques", "techniques:catalog", roles.VIEW_TECHNIQUE),
     # Only practitioners write notes, so this keeps "Credentials" (one's own) off an admin's menu.
     ("Credentials", "practitioners:mine", roles.ADD_NOTE),
-    ("Staff", "core:staff_list", roles.MANAGE_STAFF),
+    ("Staff", "practitioners:staff_list", roles.MANAGE_STAFF),
     ("Compliance", "practitioners:compliance", roles.MANAGE_STAFF),
     ("Locations", "core:location_list", roles.MANAGE_LOCATIONS),
-    ("Audit trail", "audit:search", roles.VIEW_AUDIT),
+    ("Audit trail", "core:audit_search", roles.VIEW_AUDIT),
     ("Signed records", "records:verify", roles.VERIFY_RECORDS),
 ]
 

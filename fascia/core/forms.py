@@ -11,10 +11,9 @@ from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.utils.safestring import SafeString, mark_safe
 
-from fascia.core.models import Location, Organization, Room, User
-from fascia.core.roles import Role
+from fascia.audit.models import AuditAction
+from fascia.core.models import Location, Organization, Room
 from fascia.lib.html import esc
-from fascia.practitioners.models import Practitioner
 
 
 class FasciaBoundField(BoundField):
@@ -254,37 +253,12 @@ class RoomForm(StyledModelForm):
         fields = ["name", "kind", "is_active"]
 
 
-class StaffForm(StyledModelForm):
-    role = forms.ChoiceField(choices=Role.choices)
-    password = forms.CharField(
-        label="Initial password",
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="At least 10 characters. The staff member can change it after signing in.",
-    )
-
-    class Meta:
-        model = User
-        fields = ["username", "first_name", "last_name", "email", "role", "is_active"]
-
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["first_name"].required = True
-        self.fields["last_name"].required = True
-        if editing:
-            del self.fields["password"]
-
-
-class PractitionerForm(StyledModelForm):
-    use_required_attribute = False  # required only when the role is practitioner; checked in the view
-
-    class Meta:
-        model = Practitioner
-        fields = ["credential_suffix", "npi", "taxonomy_code", "license_number", "license_state", "locations"]
-        widgets = {"locations": forms.CheckboxSelectMultiple}
-
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["locations"].queryset = organization.locations.filter(is_active=True)
+class AuditSearchForm(StyledForm):
+    patient = forms.CharField(label="Patient MRN", required=False, max_length=12)
+    user = forms.CharField(label="Username", required=False, max_length=150)
+    action = forms.ChoiceField(choices=[("", "Any action"), *AuditAction.choices], required=False)
+    since = forms.DateField(label="From", required=False, widget=DateInput())
+    until = forms.DateField(label="To", required=False, widget=DateInput())
 
 
 class TokenForm(StyledForm):

@@ -1,9 +1,8 @@
-"""Writes to the organization, its locations and its staff: validated, atomic, audited."""
+"""Writes to the organization, its locations, rooms and accounts: validated, atomic, audited."""
 
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -11,7 +10,6 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import ApiToken, Location, Organization, Room, User
 from fascia.core.roles import Role
-from fascia.practitioners.models import Practitioner
 
 
 class CoreError(Exception):
@@ -57,66 +55,6 @@ def save_room(*, actor: User, room: Room) -> Room:
     room.save()
     audit.record(actor=actor, action=AuditAction.ROOM_SAVED, target=room)
     return room
-
-
-def _save_practitioner_profile(user: User, profile: dict[str, Any] | None) -> None:
-    if profile is None:
-        return
-    locations = profile.pop("locations", None)
-    practitioner = getattr(user, "practitioner", None) or Practitioner(user=user)
-    for name, value in profile.items():
-        setattr(practitioner, name, value)
-    practitioner.full_clean()
-    practitioner.save()
-    if locations is not None:
-        practitioner.locations.set(locations)
-
-
-@transaction.atomic
-def create_staff(
-    *,
-    actor: User,
-    organization: Organization,
-    role: str,
-    password: str,
-    practitioner_profile: dict[str, Any] | None = None,
-    **fields: Any,
-) -> User:
-    """Create a staff account with one role; practitioners also get their clinical profile."""
-    if role == Role.PRACTITIONER and practitioner_profile is None:
-        raise CoreError("A practitioner needs a practitioner profile (NPI, license).")
-    user = User(organization=organization, **fields)
-    user.full_clean(exclude=["password"])
-    validate_password(password, user)
-    user.set_password(password)
-    user.save()
-    user.groups.set([Group.objects.get(name=role)])
-    _save_practitioner_profile(user, practitioner_profile if role == Role.PRACTITIONER else None)
-    audit.record(actor=actor, action=AuditAction.STAFF_CREATED, target=user, detail={"role": role})
-    return user
-
-
-@transaction.atomic
-def update_staff(
-    *,
-    actor: User,
-    user: User,
-    role: str,
-    practitioner_profile: dict[str, Any] | None = None,
-    **fields: Any,
-) -> User:
-    if user == actor and (role != Role.ADMIN or not fields.get("is_active", True)):
-        raise CoreError("You cannot remove your own admin role or deactivate your own account.")
-    if role == Role.PRACTITIONER and practitioner_profile is None and not hasattr(user, "practitioner"):
-        raise CoreError("A practitioner needs a practitioner profile (NPI, license).")
-    for name, value in fields.items():
-        setattr(user, name, value)
-    user.full_clean(exclude=["password"])
-    user.save()
-    user.groups.set([Group.objects.get(name=role)])
-    _save_practitioner_profile(user, practitioner_profile if role == Role.PRACTITIONER else None)
-    audit.record(actor=actor, action=AuditAction.STAFF_UPDATED, target=user, detail={"role": role})
-    return user
 
 
 @transaction.atomic

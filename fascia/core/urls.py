@@ -16,7 +16,5 @@ urlpatterns = [
     path("locations/<uuid:location_id>/", views.location_edit, name="location_edit"),
     path("locations/<uuid:location_id>/rooms/new/", views.room_edit, name="room_create"),
     path("locations/<uuid:location_id>/rooms/<uuid:room_id>/", views.room_edit, name="room_edit"),
-    path("staff/", views.staff_list, name="staff_list"),
-    path("staff/new/", views.staff_edit, name="staff_create"),
-    path("staff/<uuid:user_id>/", views.staff_edit, name="staff_edit"),
+    path("audit/", views.audit_search, name="audit_search"),
 ]

@@ -5,20 +5,23 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fascia import audit
+from fascia.audit.models import AuditAction, AuditEvent
 from fascia.core import roles, services
 from fascia.core.auth import ClinicRequest, staff_view
-from fascia.core.forms import LocationForm, OrganizationForm, PractitionerForm, RoomForm, StaffForm, TokenForm
-from fascia.core.models import Location, Organization, Room, User
+from fascia.core.forms import AuditSearchForm, LocationForm, OrganizationForm, RoomForm, TokenForm
+from fascia.core.models import Location, Organization, Room
 from fascia.core.queries import role_of
-from fascia.core.roles import Role
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
@@ -169,62 +172,34 @@ def room_edit(request: ClinicRequest, location_id: UUID, room_id: UUID | None = 
     return render(request, "core/room_form.html", {"form": form, "location": location, "room": room})
 
 
-@staff_view(roles.MANAGE_STAFF)
-def staff_list(request: ClinicRequest) -> HttpResponse:
-    staff = (
-        User.objects.filter(organization=request.organization)
-        .select_related("practitioner")
-        .prefetch_related("groups")
-        .order_by("-is_active", "last_name", "first_name")
-    )
-    rows = [(user, dict(Role.choices).get(role_of(user), "—")) for user in staff]
-    return render(request, "core/staff_list.html", {"rows": rows})
-
-
-@staff_view(roles.MANAGE_STAFF)
-@require_http_methods(["GET", "POST"])
-def staff_edit(request: ClinicRequest, user_id: UUID | None = None) -> HttpResponse:
-    editing = user_id is not None
-    staff = (
-        get_object_or_404(User, public_id=user_id, organization=request.organization)
-        if editing
-        else User(organization=request.organization)
-    )
-    initial = {"role": role_of(staff)} if editing else {"role": Role.PRACTITIONER}
-    form = StaffForm(request.POST or None, instance=staff, initial=initial, editing=editing)
-    profile_form = PractitionerForm(
-        request.POST or None,
-        instance=getattr(staff, "practitioner", None) if editing else None,
-        organization=request.organization,
-        prefix="practitioner",
-    )
-    if request.method == "POST" and form.is_valid():
-        role = form.cleaned_data["role"]
-        profile = None
-        if role == Role.PRACTITIONER:
-            profile = dict(profile_form.cleaned_data) if profile_form.is_valid() else None
-        if role != Role.PRACTITIONER or profile is not None:
-            fields = {n: form.cleaned_data[n] for n in ("username", "first_name", "last_name", "email", "is_active")}
-            try:
-                if editing:
-                    services.update_staff(
-                        actor=request.user, user=staff, role=role, practitioner_profile=profile, **fields
-                    )
-                else:
-                    staff = services.create_staff(
-                        actor=request.user,
-                        organization=request.organization,
-                        role=role,
-                        password=form.cleaned_data["password"],
-                        practitioner_profile=profile,
-                        **fields,
-                    )
-            except ValidationError as e:
-                form.add_error("password" if not editing and not hasattr(e, "error_dict") else None, e)
-            except services.CoreError as e:
-                form.add_error(None, str(e))
-            else:
-                messages.success(request, f"{staff.display_name} saved.")
-                return redirect("core:staff_list")
-    context = {"form": form, "profile_form": profile_form, "staff": staff if editing else None}
-    return render(request, "core/staff_form.html", context)
+@staff_view(roles.VIEW_AUDIT)
+@require_GET
+def audit_search(request: ClinicRequest) -> HttpResponse:
+    """Who read or changed what: filter by patient, user, action and dates. Read-only."""
+    form = AuditSearchForm(request.GET or None)
+    organization = request.organization
+    events = AuditEvent.objects.filter(
+        Q(actor__organization=organization) | Q(patient__organization=organization)
+    ).select_related("actor", "patient")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["patient"]:
+            events = events.filter(patient__mrn=data["patient"].strip(), patient__organization=organization)
+        if data["user"]:
+            events = events.filter(actor__username=data["user"].strip())
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        if data["since"]:
+            events = events.filter(at__date__gte=data["since"])
+        if data["until"]:
+            events = events.filter(at__date__lte=data["until"])
+        audit.record(
+            actor=request.user,
+            action=AuditAction.AUDIT_SEARCHED,
+            target=request.organization,
+            detail={k: str(v) for k, v in data.items() if v},
+        )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "core/audit_search.html", {"form": form, "page": page, "query": query.urlencode()})

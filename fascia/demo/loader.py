@@ -15,7 +15,6 @@ from django.utils import timezone
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
-from fascia.core.services import create_staff
 from fascia.demo.billing import load_claims, load_coverages, load_payers
 from fascia.demo.credentials import load_credentials
 from fascia.demo.plans import load_plan, load_providers
@@ -25,6 +24,7 @@ from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
 from fascia.patients import services as patient_services
 from fascia.patients.models import Allergy, BodyRegion, Consent, Patient
+from fascia.practitioners.services import create_staff
 
 DEMO_PASSWORD = "fascia-demo"
 DEMO_LOGINS = [

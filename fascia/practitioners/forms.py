@@ -6,8 +6,10 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files.uploadedfile import UploadedFile
 
 from fascia.core.forms import DateInput, StyledModelForm
+from fascia.core.models import Organization, User
+from fascia.core.roles import Role
 from fascia.lib.uploads import check_document
-from fascia.practitioners.models import CECategory, CourseRecord, Credential, RenewalRequirement
+from fascia.practitioners.models import CECategory, CourseRecord, Credential, Practitioner, RenewalRequirement
 
 ACCEPT = ".pdf,.png,.jpg,.jpeg"
 # More hours a day than this is a typo (minutes entered as hours, say), not a course.
@@ -119,3 +121,36 @@ class RequirementForm(StyledModelForm):
             value: float(data[f"min_{value}"]) for value, _ in CECategory.choices if data.get(f"min_{value}")
         }
         return data
+
+
+class StaffForm(StyledModelForm):
+    role = forms.ChoiceField(choices=Role.choices)
+    password = forms.CharField(
+        label="Initial password",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters. The staff member can change it after signing in.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role", "is_active"]
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        if editing:
+            del self.fields["password"]
+
+
+class PractitionerForm(StyledModelForm):
+    use_required_attribute = False  # required only when the role is practitioner; checked in the view
+
+    class Meta:
+        model = Practitioner
+        fields = ["credential_suffix", "npi", "taxonomy_code", "license_number", "license_state", "locations"]
+        widgets = {"locations": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["locations"].queryset = organization.locations.filter(is_active=True)

@@ -1,5 +1,10 @@
-"""Writes to credentials and CE records: checked, with their uploads checked, one transaction, audited."""
+"""Writes to staff accounts with their practitioner profiles, credentials and CE records: checked, with their
+uploads checked, one transaction, audited."""
 
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -7,10 +12,15 @@ from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.core.models import User
+from fascia.core.models import Organization, User
+from fascia.core.roles import Role
 from fascia.core.two_factor import is_admin
 from fascia.lib.uploads import check_document
 from fascia.practitioners.models import CourseRecord, Credential, Practitioner, RenewalRequirement
+
+
+class StaffError(Exception):
+    """A staff account change that the rules refuse (an admin removing their own role, say)."""
 
 
 def may_edit(actor: User, practitioner: Practitioner) -> bool:
@@ -75,3 +85,63 @@ def save_requirement(*, actor: User, requirement: RenewalRequirement) -> Renewal
     requirement.save()
     audit.record(actor=actor, action=AuditAction.CREDENTIAL_SAVED, target=requirement)
     return requirement
+
+
+def _save_practitioner_profile(user: User, profile: dict[str, Any] | None) -> None:
+    if profile is None:
+        return
+    locations = profile.pop("locations", None)
+    practitioner = getattr(user, "practitioner", None) or Practitioner(user=user)
+    for name, value in profile.items():
+        setattr(practitioner, name, value)
+    practitioner.full_clean()
+    practitioner.save()
+    if locations is not None:
+        practitioner.locations.set(locations)
+
+
+@transaction.atomic
+def create_staff(
+    *,
+    actor: User,
+    organization: Organization,
+    role: str,
+    password: str,
+    practitioner_profile: dict[str, Any] | None = None,
+    **fields: Any,
+) -> User:
+    """Create a staff account with one role; practitioners also get their clinical profile."""
+    if role == Role.PRACTITIONER and practitioner_profile is None:
+        raise StaffError("A practitioner needs a practitioner profile (NPI, license).")
+    user = User(organization=organization, **fields)
+    user.full_clean(exclude=["password"])
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    user.groups.set([Group.objects.get(name=role)])
+    _save_practitioner_profile(user, practitioner_profile if role == Role.PRACTITIONER else None)
+    audit.record(actor=actor, action=AuditAction.STAFF_CREATED, target=user, detail={"role": role})
+    return user
+
+
+@transaction.atomic
+def update_staff(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    practitioner_profile: dict[str, Any] | None = None,
+    **fields: Any,
+) -> User:
+    if user == actor and (role != Role.ADMIN or not fields.get("is_active", True)):
+        raise StaffError("You cannot remove your own admin role or deactivate your own account.")
+    if role == Role.PRACTITIONER and practitioner_profile is None and not hasattr(user, "practitioner"):
+        raise StaffError("A practitioner needs a practitioner profile (NPI, license).")
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.groups.set([Group.objects.get(name=role)])
+    _save_practitioner_profile(user, practitioner_profile if role == Role.PRACTITIONER else None)
+    audit.record(actor=actor, action=AuditAction.STAFF_UPDATED, target=user, detail={"role": role})
+    return user

@@ -12,11 +12,14 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.core.models import User
+from fascia.core.queries import role_of
+from fascia.core.roles import Role
 from fascia.lib.pdf import render_pdf
 from fascia.lib.uploads import document_type
 from fascia.practitioners import queries, services
 from fascia.practitioners.credentials import EXPIRING_DAYS
-from fascia.practitioners.forms import CourseForm, CredentialForm, RequirementForm
+from fascia.practitioners.forms import CourseForm, CredentialForm, PractitionerForm, RequirementForm, StaffForm
 from fascia.practitioners.models import CourseRecord, Credential, Practitioner, RenewalRequirement
 from fascia.practitioners.pdf import transcript_context
 
@@ -161,3 +164,64 @@ def requirement_edit(request: ClinicRequest, requirement_id: int | None = None) 
             return redirect("practitioners:requirements")
     title = str(requirement) if requirement.pk else "New renewal requirement"
     return render(request, "practitioners/requirement_form.html", {"form": form, "title": title})
+
+
+@staff_view(roles.MANAGE_STAFF)
+def staff_list(request: ClinicRequest) -> HttpResponse:
+    staff = (
+        User.objects.filter(organization=request.organization)
+        .select_related("practitioner")
+        .prefetch_related("groups")
+        .order_by("-is_active", "last_name", "first_name")
+    )
+    rows = [(user, dict(Role.choices).get(role_of(user), "—")) for user in staff]
+    return render(request, "practitioners/staff_list.html", {"rows": rows})
+
+
+@staff_view(roles.MANAGE_STAFF)
+@require_http_methods(["GET", "POST"])
+def staff_edit(request: ClinicRequest, user_id: UUID | None = None) -> HttpResponse:
+    editing = user_id is not None
+    staff = (
+        get_object_or_404(User, public_id=user_id, organization=request.organization)
+        if editing
+        else User(organization=request.organization)
+    )
+    initial = {"role": role_of(staff)} if editing else {"role": Role.PRACTITIONER}
+    form = StaffForm(request.POST or None, instance=staff, initial=initial, editing=editing)
+    profile_form = PractitionerForm(
+        request.POST or None,
+        instance=getattr(staff, "practitioner", None) if editing else None,
+        organization=request.organization,
+        prefix="practitioner",
+    )
+    if request.method == "POST" and form.is_valid():
+        role = form.cleaned_data["role"]
+        profile = None
+        if role == Role.PRACTITIONER:
+            profile = dict(profile_form.cleaned_data) if profile_form.is_valid() else None
+        if role != Role.PRACTITIONER or profile is not None:
+            fields = {n: form.cleaned_data[n] for n in ("username", "first_name", "last_name", "email", "is_active")}
+            try:
+                if editing:
+                    services.update_staff(
+                        actor=request.user, user=staff, role=role, practitioner_profile=profile, **fields
+                    )
+                else:
+                    staff = services.create_staff(
+                        actor=request.user,
+                        organization=request.organization,
+                        role=role,
+                        password=form.cleaned_data["password"],
+                        practitioner_profile=profile,
+                        **fields,
+                    )
+            except ValidationError as e:
+                form.add_error("password" if not editing and not hasattr(e, "error_dict") else None, e)
+            except services.StaffError as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(request, f"{staff.display_name} saved.")
+                return redirect("practitioners:staff_list")
+    context = {"form": form, "profile_form": profile_form, "staff": staff if editing else None}
+    return render(request, "practitioners/staff_form.html", context)

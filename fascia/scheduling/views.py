@@ -34,11 +34,11 @@ from fascia.scheduling.queries import (
     series_from_plan,
     waitlist_for,
 )
-from fascia.visits.models import VisitNote
 
 SLOT_MINUTES = 15
-# A booked cell's note link, by the status of the appointment's note (None: no note yet).
-NOTE_TEXT = {None: "Note", VisitNote.Status.DRAFT: "Note (draft)", VisitNote.Status.SIGNED: "Note ✓"}
+# A booked cell's note link, by the status of the appointment's note (None: no note yet). Visits sit above
+# scheduling (a note points at its appointment), so the status is read through that relation, by its stored values.
+NOTE_TEXT = {None: "Note", "draft": "Note (draft)", "signed": "Note ✓"}
 
 
 def day_url(day: date, location: Location) -> str:

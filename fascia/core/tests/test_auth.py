@@ -103,7 +103,7 @@ def test_a_signed_in_request_reads_its_session_and_its_user_in_two_queries(
 class TestTwoFactor:
     def test_an_admin_without_an_authenticator_must_set_one_up(self, client: Client, ada: User) -> None:
         sign_in(client, "ada")
-        r = client.get(reverse("core:staff_list"))
+        r = client.get(reverse("practitioners:staff_list"))
         assert r.status_code == 302 and r["Location"].startswith(reverse("core:two_factor_setup"))
         assert api_status(client) == 401
 
@@ -120,18 +120,18 @@ class TestTwoFactor:
         device.throttle_reset()  # django-otp slows down guessing after a wrong code
         r = client.post(reverse("core:two_factor_setup"), {"token": current_code(device)})
         assert r.status_code == 302
-        assert client.get(reverse("core:staff_list")).status_code == 200
+        assert client.get(reverse("practitioners:staff_list")).status_code == 200
 
         fresh = Client()
         sign_in(fresh, "ada")
-        r = fresh.get(reverse("core:staff_list"))
+        r = fresh.get(reverse("practitioners:staff_list"))
         assert r["Location"].startswith(reverse("core:two_factor_verify"))
         device.refresh_from_db()
         device.last_t = -1  # allow the same time step again in this test
         device.save(update_fields=["last_t"])
         r = fresh.post(reverse("core:two_factor_verify") + "?next=/staff/", {"token": current_code(device)})
         assert r.status_code == 302 and r["Location"] == "/staff/"
-        assert fresh.get(reverse("core:staff_list")).status_code == 200
+        assert fresh.get(reverse("practitioners:staff_list")).status_code == 200
 
     def test_any_staff_member_may_turn_it_on(self, client: Client, frank: User) -> None:
         login(client, frank)
@@ -141,7 +141,7 @@ class TestTwoFactor:
     def test_demo_admins_are_not_asked(self, client: Client, ada: User) -> None:
         User.objects.filter(pk=ada.pk).update(is_demo_account=True)
         sign_in(client, "ada")
-        assert client.get(reverse("core:staff_list")).status_code == 200
+        assert client.get(reverse("practitioners:staff_list")).status_code == 200
 
 
 def api_status(client: Client) -> int:

@@ -37,7 +37,9 @@ def admin_client(client: Client, ada: User) -> Client:
 
 
 def test_it_adds_a_practitioner_with_a_profile(admin_client: Client, location: Location) -> None:
-    r = admin_client.post(reverse("core:staff_create"), {**STAFF, **PROFILE, "practitioner-locations": [location.pk]})
+    r = admin_client.post(
+        reverse("practitioners:staff_create"), {**STAFF, **PROFILE, "practitioner-locations": [location.pk]}
+    )
     assert r.status_code == 302
     nina = User.objects.get(username="nina")
     assert nina.groups.get().name == Role.PRACTITIONER
@@ -46,27 +48,29 @@ def test_it_adds_a_practitioner_with_a_profile(admin_client: Client, location: L
 
 
 def test_an_npi_failing_its_check_digit_is_a_field_error(admin_client: Client) -> None:
-    r = admin_client.post(reverse("core:staff_create"), {**STAFF, **PROFILE, "practitioner-npi": "1295723568"})
+    r = admin_client.post(reverse("practitioners:staff_create"), {**STAFF, **PROFILE, "practitioner-npi": "1295723568"})
     assert r.status_code == 200
     assert r.context["profile_form"].errors["npi"] == ["This NPI fails its check digit; check it for a typing error."]
     assert not User.objects.filter(username="nina").exists()
 
 
 def test_a_weak_password_is_refused(admin_client: Client) -> None:
-    r = admin_client.post(reverse("core:staff_create"), {**STAFF, "role": Role.FRONT_DESK, "password": "short"})
+    r = admin_client.post(
+        reverse("practitioners:staff_create"), {**STAFF, "role": Role.FRONT_DESK, "password": "short"}
+    )
     assert r.status_code == 200 and "too short" in str(r.context["form"].errors["password"])
     assert not User.objects.filter(username="nina").exists()
 
 
 def test_front_desk_needs_no_practitioner_profile(admin_client: Client) -> None:
-    r = admin_client.post(reverse("core:staff_create"), {**STAFF, "role": Role.FRONT_DESK})
+    r = admin_client.post(reverse("practitioners:staff_create"), {**STAFF, "role": Role.FRONT_DESK})
     assert r.status_code == 302
     assert not Practitioner.objects.filter(user__username="nina").exists()
 
 
 def test_an_admin_cannot_demote_themselves(admin_client: Client, ada: User) -> None:
     r = admin_client.post(
-        reverse("core:staff_edit", args=[ada.public_id]), {**STAFF, "username": "ada", "role": Role.BILLING}
+        reverse("practitioners:staff_edit", args=[ada.public_id]), {**STAFF, "username": "ada", "role": Role.BILLING}
     )
     assert r.status_code == 200 and "own admin role" in str(r.context["form"].non_field_errors())
     assert ada.groups.get().name == Role.ADMIN

@@ -90,25 +90,25 @@ def _(w: World, n: int) -> str:
     return reverse("core:location_edit", args=[w.location.public_id])
 
 
-@counts("core:staff_list", ADMIN)
+@counts("practitioners:staff_list", ADMIN)
 def _(w: World, n: int) -> str:
     w.practitioners(n)
-    return reverse("core:staff_list")
+    return reverse("practitioners:staff_list")
 
 
 # Forms whose choice lists grow with the clinic: practitioners, locations, rooms, payers, providers …
 
 
-@counts("core:staff_create", ADMIN)
+@counts("practitioners:staff_create", ADMIN)
 def _(w: World, n: int) -> str:
     w.locations(n)  # the practitioner profile's locations
-    return reverse("core:staff_create")
+    return reverse("practitioners:staff_create")
 
 
-@counts("core:staff_edit", ADMIN)
+@counts("practitioners:staff_edit", ADMIN)
 def _(w: World, n: int) -> str:
     w.locations(n)
-    return reverse("core:staff_edit", args=[w.tess.public_id])
+    return reverse("practitioners:staff_edit", args=[w.tess.public_id])
 
 
 # patients
@@ -215,7 +215,7 @@ def _(w: World, n: int) -> str:
 # audit
 
 
-@counts("audit:search", ADMIN)
+@counts("core:audit_search", ADMIN)
 def _(w: World, n: int) -> str:
     patients = w.patients(n)
     AuditEvent.objects.bulk_create(
@@ -230,7 +230,7 @@ def _(w: World, n: int) -> str:
         )
         for p in patients
     )
-    return reverse("audit:search")
+    return reverse("core:audit_search")
 
 
 # evaluations

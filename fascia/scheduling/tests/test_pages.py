@@ -208,3 +208,9 @@ def test_the_day_shows_note_states_cancellations_and_visiting_practitioners(
     assert 'aria-label="Note for Visiting, Ann at 09:00">Note</button>' in page
     assert f"09:00–09:30 · {kind.name} · Room 2" in page
     assert "11:00 Gone, Ann with Vera Test — cancelled: Flu" in page
+
+
+def test_the_note_link_has_a_text_for_every_note_status() -> None:
+    from fascia.scheduling.views import NOTE_TEXT
+
+    assert set(NOTE_TEXT) == {None, *VisitNote.Status.values}
