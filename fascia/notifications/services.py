@@ -5,7 +5,7 @@ commits, so no message ever leaves for a change that was rolled back. Delivery c
 first, so a task run twice never sends it twice.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -19,14 +19,17 @@ from django_tasks import task
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.notifications.models import Notification
-from fascia.notifications.transports import TRANSPORTS, Transport
-from fascia.patients.models import Consent, Patient
+from fascia.notifications.transports import TRANSPORTS
+
+# How each kind of recipient whose messages need their consent says yes to a channel: (recipient, channel) ->
+# allowed. The patients app registers the patient's (`register_consent`), so this app imports no clinical app.
+# Such a recipient is the notification's patient.
+_CONSENT: dict[type[models.Model], Callable[[Any, str], bool]] = {}
 
 
-def consented(patient: Patient, transport: Transport) -> bool:
-    """The patient's latest contact-preferences consent was given and allows this channel."""
-    latest = patient.consents.filter(kind=Consent.Kind.CONTACT).order_by("-date", "-id").first()
-    return latest is not None and latest.granted and transport.allowed_by(latest)
+def register_consent(model: type[models.Model], allows: Callable[[Any, str], bool]) -> None:
+    """Messages to `model` rows (patients) leave only when `allows(recipient, channel)` says so."""
+    _CONSENT[model] = allows
 
 
 def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -59,7 +62,8 @@ def send(
     skipped, with the reason, and audited. `action` is the audit action recorded when it leaves.
     """
     transport = TRANSPORTS[channel]
-    patient = recipient if isinstance(recipient, Patient) else None
+    allows = _CONSENT.get(type(recipient))
+    patient = recipient if allows is not None else None
     address = transport.address(recipient)
     notification = Notification(
         organization_id=recipient.organization_id,
@@ -73,7 +77,7 @@ def send(
         audit_action=action,
         audit_detail=detail or {},
     )
-    if patient is not None and not consented(patient, transport):
+    if allows is not None and not allows(recipient, channel):
         reason = f"no consent to {notification.get_channel_display().lower()}"
     elif not address:
         reason = f"no {notification.get_channel_display().lower()} address"

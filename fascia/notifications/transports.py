@@ -1,4 +1,4 @@
-"""One transport per channel: how a person is addressed on it, which consent allows it, how a message leaves.
+"""One transport per channel: how a person is addressed on it and how a message leaves.
 
 SMS (or any other channel) is one more subclass and one more entry in TRANSPORTS.
 """
@@ -8,7 +8,6 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 
 from fascia.notifications.models import Notification
-from fascia.patients.models import Consent
 
 
 class Transport:
@@ -16,10 +15,6 @@ class Transport:
 
     def address(self, person: Any) -> str:
         """The person's address on this channel, or "" when they have none."""
-        raise NotImplementedError
-
-    def allowed_by(self, consent: Consent) -> bool:
-        """Whether a patient's contact-preferences consent allows messages on this channel."""
         raise NotImplementedError
 
     def deliver(self, notification: Notification) -> None:
@@ -32,9 +27,6 @@ class EmailTransport(Transport):
 
     def address(self, person: Any) -> str:
         return person.email
-
-    def allowed_by(self, consent: Consent) -> bool:
-        return consent.allow_email
 
     def deliver(self, notification: Notification) -> None:
         message = EmailMultiAlternatives(

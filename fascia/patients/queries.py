@@ -136,3 +136,15 @@ def current_consents(patient: Patient) -> list[Consent]:
     for consent in consents:
         latest.setdefault(consent.kind, consent)
     return [latest[kind] for kind in Consent.Kind.values if kind in latest]
+
+
+# The consent flag that allows messages on each notification channel; a channel without one is never allowed.
+CHANNEL_CONSENT = {"email": "allow_email", "sms": "allow_sms"}
+
+
+def allows_messages(patient: Patient, channel: str) -> bool:
+    """The patient's latest contact-preferences consent was given and allows this channel (the notification
+    seam asks this before every message to a patient)."""
+    latest = patient.consents.filter(kind=Consent.Kind.CONTACT).order_by("-date", "-id").first()
+    flag = CHANNEL_CONSENT.get(channel)
+    return latest is not None and latest.granted and flag is not None and getattr(latest, flag)
