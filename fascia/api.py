@@ -16,6 +16,7 @@ from ninja.errors import ValidationError as SchemaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyCookie, HttpBearer
 
+from fascia.chart_api import router as chart_router
 from fascia.core.models import ApiToken, User
 from fascia.core.queries import signed_in_users
 from fascia.core.two_factor import pending_step
@@ -181,3 +182,4 @@ api.add_router("", techniques_router)
 api.add_router("", scheduling_router)
 api.add_router("", visits_router)
 api.add_router("", practitioners_router)
+api.add_router("", chart_router)
