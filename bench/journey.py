@@ -73,7 +73,8 @@ DIAGNOSIS = "M54.50"  # low back pain, unspecified: a billable leaf
 
 
 def kind_of(sql: str) -> str:
-    word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+    # A UNION's first SELECT may stand in parentheses (the screening facts).
+    word = sql.lstrip(" \n(").split(None, 1)[0].upper() if sql.strip(" \n(") else ""
     if word == "RELEASE":
         return "RELEASE"
     return word if word in KINDS else "other"
