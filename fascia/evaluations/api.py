@@ -14,6 +14,7 @@ from fascia.core.api import api_user
 from fascia.core.models import User
 from fascia.evaluations import queries, services
 from fascia.evaluations.models import Evaluation
+from fascia.patients.models import Patient
 from fascia.patients.queries import get_patient_for_user
 
 router = Router(tags=["evaluations"])
@@ -129,6 +130,11 @@ def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[Evaluation]
     user = api_user(request, roles.VIEW_EVALUATION)
     patient = get_patient_for_user(user, patient_id)
     audit.record(actor=user, action=AuditAction.EVALUATION_VIEWED, target=patient, detail={"via": "api"})
+    return evaluations_of(patient)
+
+
+def evaluations_of(patient: Patient) -> list[Evaluation]:
+    """A patient's evaluations with what EvaluationOut shows (the chart's API reads them too)."""
     return list(
         patient.evaluations.select_related("patient", "practitioner__user").prefetch_related("diagnoses", "measures")
     )

@@ -42,7 +42,9 @@ def record_measure(
         evaluation=evaluation,
         visit_note=visit_note,
     )
-    measure.full_clean()
+    # Its links are rows the caller has read (the patient, the actor, the evaluation or note): checking that each
+    # exists would be a SELECT apiece, and the new random public_id needs no lookup; the database holds both.
+    measure.full_clean(exclude=["patient", "entered_by", "evaluation", "visit_note"], validate_unique=False)
     measure.save()
     audit.record(actor=actor, action=AuditAction.MEASURE_RECORDED, target=measure, patient=patient)
     return measure

@@ -218,6 +218,20 @@ def chart_context(patient: Patient, user: User) -> dict:
     }
 
 
+def latest_appointments(patient: Patient) -> tuple[list[Appointment], list[Appointment]]:
+    """What the chart's API shows as the chart's section does: the patient's latest 30 appointments, those to
+    come (soonest first) and the last 10 past (latest first), with what AppointmentOut shows."""
+    now = timezone.now()
+    latest = list(
+        Appointment.objects.filter(patient=patient)
+        .select_related("patient", "practitioner__user", "location", "room", "appointment_type")
+        .order_by("-start_at", "-pk")[:30]
+    )
+    return sorted((a for a in latest if a.start_at >= now), key=lambda a: a.start_at), [
+        a for a in latest if a.start_at < now
+    ][:10]
+
+
 def next_free_slots(
     user: User,
     *,

@@ -163,10 +163,13 @@ def _check_slot(
 
 
 def _save_guarded(appointment: Appointment, practitioner: Practitioner, **kwargs: object) -> None:
-    """Save, turning PostgreSQL's exclusion-constraint error into the same Clash as the check."""
+    """Save, turning PostgreSQL's exclusion-constraint error into the same Clash as the check.
+
+    No savepoint of its own: the Clash leaves the caller's atomic block, which rolls the whole booking back
+    (or, inside a series, to the savepoint of that date's book_appointment), and nothing is read or written
+    in between."""
     try:
-        with transaction.atomic():
-            appointment.save(**kwargs)
+        appointment.save(**kwargs)
     except IntegrityError as e:
         if "no_overlap" in str(e):
             raise Clash(f"{practitioner} or the room was booked for this time a moment ago.") from None
@@ -222,13 +225,7 @@ def book_appointment(
     # (three statements: its type lasts 5 minutes or more). The foreign keys, the unique index and the
     # check still hold in the database.
     appointment.full_clean(exclude=BOOKING_CHECKED, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            appointment.save()
-    except IntegrityError as e:
-        if "no_overlap" in str(e):
-            raise Clash(f"{practitioner} or the room was booked for this time a moment ago.") from None
-        raise
+    _save_guarded(appointment, practitioner)
     audit.record(
         actor=actor,
         action=AuditAction.APPOINTMENT_BOOKED,

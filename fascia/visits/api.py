@@ -16,7 +16,7 @@ from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.api import api_user
 from fascia.core.models import User
-from fascia.patients.models import BodyRegion
+from fascia.patients.models import BodyRegion, Patient
 from fascia.patients.queries import get_patient_for_user
 from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
@@ -247,6 +247,11 @@ def list_notes(request: HttpRequest, patient_id: UUID) -> QuerySet[VisitNote]:
     user = api_user(request, roles.VIEW_NOTE)
     patient = get_patient_for_user(user, patient_id)
     audit.record(actor=user, action=AuditAction.NOTE_VIEWED, target=patient, detail={"via": "api"})
+    return notes_of(user, patient)
+
+
+def notes_of(user: User, patient: Patient) -> QuerySet[VisitNote]:
+    """A patient's notes, newest first, with what NoteOut shows (the chart's API reads its latest too)."""
     return (
         queries.notes_for_user(user)
         .filter(patient=patient)

@@ -1,14 +1,17 @@
 """The JSON API's contract: authentication, the error shape and status codes, audit."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.conftest import login
 from fascia.core import services
-from fascia.core.models import Location, Organization, User
+from fascia.core.models import ApiToken, Location, Organization, User
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 
@@ -43,6 +46,22 @@ class TestAuthentication:
         r = api(client, "POST", "/api/v1/patients", BODY, token=token)
         assert r.status_code == 201
         assert frank.api_tokens.get().digest != token and token not in frank.api_tokens.get().digest
+
+    def test_the_last_use_is_written_at_most_once_a_minute(self, client: Client, token: str, frank: User) -> None:
+        stored = frank.api_tokens.get()
+        assert stored.last_used_at is None
+        assert api(client, "GET", "/api/v1/patients", token=token).status_code == 200
+        first = ApiToken.objects.get(pk=stored.pk).last_used_at
+        assert first is not None
+        # Used again within the minute: no UPDATE, the time stays.
+        with CaptureQueriesContext(connection) as queries:
+            assert api(client, "GET", "/api/v1/patients", token=token).status_code == 200
+        assert not [q for q in queries if "core_apitoken" in q["sql"] and q["sql"].startswith("UPDATE")]
+        assert ApiToken.objects.get(pk=stored.pk).last_used_at == first
+        # A use more than a minute after the last one is written.
+        ApiToken.objects.filter(pk=stored.pk).update(last_used_at=first - timedelta(minutes=2))
+        assert api(client, "GET", "/api/v1/patients", token=token).status_code == 200
+        assert ApiToken.objects.get(pk=stored.pk).last_used_at > first
 
     def test_a_token_of_an_inactive_user_is_refused(self, client: Client, token: str, frank: User) -> None:
         frank.is_active = False

@@ -172,6 +172,7 @@ ENDPOINTS = {
     ("GET", "/api/v1/measures"): ALL,
     ("POST", "/api/v1/measures/score"): ALL,
     ("GET", "/api/v1/patients/{patient_id}/evaluations"): CLINICAL,
+    ("GET", "/api/v1/patients/{patient_id}/chart"): ALL,  # each section for the roles that may read it
     ("POST", "/api/v1/patients/{patient_id}/evaluations"): PRACTITIONER,
     ("GET", "/api/v1/evaluations/{evaluation_id}"): CLINICAL,
     ("PATCH", "/api/v1/evaluations/{evaluation_id}"): PRACTITIONER,
