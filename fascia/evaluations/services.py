@@ -131,6 +131,7 @@ def add_addendum(*, actor: User, evaluation: Evaluation, text: str) -> Addendum:
     )
 
 
+@transaction.atomic
 def record_evaluation_measure(
     *,
     actor: User,
@@ -139,9 +140,9 @@ def record_evaluation_measure(
     responses: list[int | None],
     activities: list[str] | None = None,
 ) -> MeasureResult:
-    """An outcome measure taken at this evaluation (allowed while it is a draft)."""
-    if evaluation.is_signed:
-        raise EvaluationLocked
+    """An outcome measure taken at this evaluation (while it is a draft: locked, so that a signature at the
+    same time seals it with the measure or refuses it)."""
+    lifecycle.lock_draft(evaluation, refuse=EvaluationLocked)
     return record_measure(
         actor=actor,
         patient=evaluation.patient,

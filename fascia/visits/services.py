@@ -380,12 +380,13 @@ def add_addendum(*, actor: User, note: VisitNote, text: str) -> NoteAddendum:
     return lifecycle.add_addendum(note, actor=actor, text=text, action=AuditAction.NOTE_ADDENDUM_ADDED, error=NoteError)
 
 
+@transaction.atomic
 def record_note_measure(
     *, actor: User, note: VisitNote, instrument: str, responses: list[int | None], activities: list[str] | None = None
 ) -> MeasureResult:
-    """An outcome measure re-taken at this visit (while the note is a draft)."""
-    if note.is_signed:
-        raise NoteLocked
+    """An outcome measure re-taken at this visit (while the note is a draft: locked, so that a signature
+    at the same time seals it with the measure or refuses it)."""
+    lifecycle.lock_draft(note, refuse=NoteLocked)
     return record_measure(
         actor=actor,
         patient=note.patient,
