@@ -1,20 +1,18 @@
-from uuid import uuid4
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from fascia.core.models import TimestampedModel
 from fascia.evaluations import structure
 from fascia.evaluations.catalog import RED_FLAGS
 from fascia.patients.models import Patient
 from fascia.practitioners.models import Practitioner
+from fascia.records.models import RecordAddendum, SignedRecord
 
 PAIN_SCALE = [MinValueValidator(0), MaxValueValidator(10)]
 
 
-class Evaluation(TimestampedModel):
+class Evaluation(SignedRecord):
     """A full evaluation: the baseline the plan, every visit and every claim are measured against.
 
     Drafts are edited freely; once signed it is locked and changes only through addenda.
@@ -24,10 +22,6 @@ class Evaluation(TimestampedModel):
         INITIAL = "initial", "Initial evaluation"
         RE_EVALUATION = "re-evaluation", "Re-evaluation"
         DISCHARGE = "discharge", "Discharge evaluation"
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SIGNED = "signed", "Signed"
 
     class Onset(models.TextChoices):
         BLANK = "", "Not recorded"
@@ -46,11 +40,9 @@ class Evaluation(TimestampedModel):
         GUARDED = "guarded", "Guarded"
         POOR = "poor", "Poor"
 
-    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="evaluations")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="evaluations")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INITIAL)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT, editable=False)
     evaluated_on = models.DateField()
     # Subjective
     chief_complaint = models.CharField(max_length=200, blank=True)
@@ -78,11 +70,6 @@ class Evaluation(TimestampedModel):
     prognosis = models.CharField(max_length=10, choices=Prognosis.choices, blank=True)
     prognosis_notes = models.CharField(max_length=300, blank=True)
     precautions = models.TextField("contraindications and precautions found", blank=True)
-    # Signature
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
 
     class Meta:
@@ -91,10 +78,6 @@ class Evaluation(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.evaluated_on:%Y-%m-%d}"
-
-    @property
-    def is_signed(self) -> bool:
-        return self.status == self.Status.SIGNED
 
     @property
     def positive_red_flags(self) -> list[str]:
@@ -143,16 +126,13 @@ class Diagnosis(models.Model):
         return f"{self.code} {self.description}"
 
 
-class Addendum(TimestampedModel):
+class Addendum(RecordAddendum):
     """A dated correction or addition to a signed evaluation, by its signer or an admin."""
 
-    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    record_field = "evaluation"
     evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="addenda")
-    text = models.TextField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(RecordAddendum.Meta):
         verbose_name_plural = "addenda"
 
     def __str__(self) -> str:

@@ -10,13 +10,12 @@ from django.utils import timezone
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
-from fascia.core.two_factor import is_admin
 from fascia.evaluations.models import Addendum, Diagnosis, Evaluation
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients import icd10
 from fascia.patients.models import Patient
-from fascia.records.chain import seal
+from fascia.records import lifecycle
 
 
 class EvaluationError(Exception):
@@ -81,9 +80,7 @@ def save_evaluation(
     *, actor: User, evaluation: Evaluation, diagnoses: list[str] | None = None, **fields: Any
 ) -> Evaluation:
     """Save a draft's fields and, when given, its diagnoses in order. Signed evaluations are refused."""
-    locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if locked.is_signed:
-        raise EvaluationLocked
+    lifecycle.lock_draft(evaluation, refuse=EvaluationLocked)
     for name, value in fields.items():
         setattr(evaluation, name, value)
     evaluation.full_clean()
@@ -113,35 +110,28 @@ def missing_for_signature(evaluation: Evaluation) -> list[str]:
 @transaction.atomic
 def sign_evaluation(*, actor: User, evaluation: Evaluation) -> Evaluation:
     """Sign and lock. Only the evaluating practitioner signs; what is missing is listed."""
-    evaluation = Evaluation.objects.select_for_update().select_related("practitioner").get(pk=evaluation.pk)
-    if evaluation.is_signed:
-        raise EvaluationLocked
+    evaluation = lifecycle.lock_draft(evaluation, refuse=EvaluationLocked, related=("patient", "practitioner"))
+    return lifecycle.sign(
+        evaluation, actor=actor, action=AuditAction.EVALUATION_SIGNED, checks=[lambda e: _check_signer(actor, e)]
+    )
+
+
+def _check_signer(actor: User, evaluation: Evaluation) -> None:
     if evaluation.practitioner.user_id != actor.pk:
         raise EvaluationError("Only the practitioner who evaluated the patient can sign.")
     missing = missing_for_signature(evaluation)
     if missing:
         raise EvaluationIncomplete(missing)
-    evaluation.status, evaluation.signed_by, evaluation.signed_at = (Evaluation.Status.SIGNED, actor, timezone.now())
-    evaluation.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
-    seal(actor=actor, patient=evaluation.patient, record=evaluation)
-    audit.record(actor=actor, action=AuditAction.EVALUATION_SIGNED, target=evaluation, patient=evaluation.patient)
-    return evaluation
 
 
 @transaction.atomic
 def add_addendum(*, actor: User, evaluation: Evaluation, text: str) -> Addendum:
-    if not evaluation.is_signed:
-        raise EvaluationError("A draft is edited directly; addenda are for signed evaluations.")
-    if actor.pk != evaluation.signed_by_id and not is_admin(actor):
-        raise EvaluationError("Only the signer or an admin can add an addendum.")
-    addendum = Addendum(evaluation=evaluation, text=text.strip(), author=actor)
-    addendum.full_clean()
-    addendum.save()
-    seal(actor=actor, patient=evaluation.patient, record=addendum)
-    audit.record(actor=actor, action=AuditAction.ADDENDUM_ADDED, target=addendum, patient=evaluation.patient)
-    return addendum
+    return lifecycle.add_addendum(
+        evaluation, actor=actor, text=text, action=AuditAction.ADDENDUM_ADDED, error=EvaluationError
+    )
 
 
+@transaction.atomic
 def record_evaluation_measure(
     *,
     actor: User,
@@ -150,9 +140,9 @@ def record_evaluation_measure(
     responses: list[int | None],
     activities: list[str] | None = None,
 ) -> MeasureResult:
-    """An outcome measure taken at this evaluation (allowed while it is a draft)."""
-    if evaluation.is_signed:
-        raise EvaluationLocked
+    """An outcome measure taken at this evaluation (while it is a draft: locked, so that a signature at the
+    same time seals it with the measure or refuses it)."""
+    lifecycle.lock_draft(evaluation, refuse=EvaluationLocked)
     return record_measure(
         actor=actor,
         patient=evaluation.patient,

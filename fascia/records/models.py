@@ -1,7 +1,57 @@
+from typing import ClassVar
+from uuid import uuid4
+
 from django.conf import settings
 from django.db import models
 
+from fascia.core.models import TimestampedModel
 from fascia.patients.models import Patient
+
+
+class SignedRecord(TimestampedModel):
+    """A clinical record that is signed once and never edited again (evaluations, visit notes, progress
+    notes and discharge summaries): a draft changes freely; signing locks and seals it; corrections are
+    dated addenda (a `RecordAddendum` subclass whose link to the record is named `addenda`).
+
+    Every write to its lifecycle goes through `fascia.records.lifecycle`. A subclass also has a `patient`.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == self.Status.SIGNED
+
+    @property
+    def is_locked(self) -> bool:
+        """Anything but a draft is locked: it changes only through addenda."""
+        return self.status != self.Status.DRAFT
+
+
+class RecordAddendum(TimestampedModel):
+    """A dated correction or addition to a signed record, by its signer or an admin."""
+
+    record_field: ClassVar[str]  # the name of the subclass's link to its signed record
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
 
 
 class Seal(models.Model):

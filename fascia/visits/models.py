@@ -1,14 +1,12 @@
-from uuid import uuid4
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from fascia.core.models import TimestampedModel
 from fascia.evaluations import structure
 from fascia.patients.models import BodyRegion, Patient
 from fascia.practitioners.models import Practitioner
+from fascia.records.models import RecordAddendum, SignedRecord
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import SYMPTOMS
 
@@ -16,7 +14,7 @@ PAIN_SCALE = [MinValueValidator(0), MaxValueValidator(10)]
 MAX_MINUTES = 240  # no single visit runs longer than the longest appointment type
 
 
-class VisitNote(TimestampedModel):
+class VisitNote(SignedRecord):
     """The SOAP note of one visit. Drafts change freely; signing locks it, after which only
     dated addenda are added."""
 
@@ -25,11 +23,6 @@ class VisitNote(TimestampedModel):
         PROGRESS = "progress", "Progress note"
         DISCHARGE = "discharge", "Discharge summary"
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SIGNED = "signed", "Signed"
-
-    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visit_notes")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="visit_notes")
     appointment = models.OneToOneField(
@@ -39,7 +32,6 @@ class VisitNote(TimestampedModel):
         "plans.TreatmentPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="visit_notes"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOW_UP)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT, editable=False)
     visited_on = models.DateField("date of visit")
     # S
     subjective = models.TextField("patient report since the last visit", blank=True)
@@ -69,10 +61,6 @@ class VisitNote(TimestampedModel):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
     copied_fields = models.JSONField(default=list, blank=True, editable=False)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
 
     class Meta:
@@ -88,10 +76,6 @@ class VisitNote(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.visited_on:%Y-%m-%d}"
-
-    @property
-    def is_signed(self) -> bool:
-        return self.status == self.Status.SIGNED
 
     def clean(self) -> None:
         errors = {}
@@ -143,16 +127,13 @@ class VisitTechnique(models.Model):
         return f"{self.technique} — {self.get_region_display()}"
 
 
-class NoteAddendum(TimestampedModel):
+class NoteAddendum(RecordAddendum):
     """A dated correction or addition to a signed note, by its signer or an admin."""
 
-    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    record_field = "note"
     note = models.ForeignKey(VisitNote, on_delete=models.PROTECT, related_name="addenda")
-    text = models.TextField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(RecordAddendum.Meta):
         verbose_name_plural = "note addenda"
 
     def __str__(self) -> str:

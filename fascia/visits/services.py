@@ -12,7 +12,6 @@ from django.utils import timezone
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
-from fascia.core.two_factor import is_admin
 from fascia.lib.prepared import PreparedQuery
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
@@ -20,7 +19,7 @@ from fascia.patients.models import BodyRegion, Patient
 from fascia.plans.models import Goal, TreatmentPlan
 from fascia.plans.services import end_plan
 from fascia.practitioners.credentials import NotCredentialed, check_license, missing_privilege
-from fascia.records.chain import seal
+from fascia.records import lifecycle
 from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import as_engine_technique, catalog, facts_for
@@ -126,24 +125,8 @@ def _validate(note: VisitNote, links_given: Iterable[str] = ()) -> None:
     )
 
 
-# Read at every save and signature: compiled once per connection (fascia.lib.prepared).
-LOCKED_NOTE = PreparedQuery(lambda pk: VisitNote.objects.select_for_update().filter(pk=pk))
+# Read at every save: compiled once per connection (fascia.lib.prepared).
 STORED_TECHNIQUES = PreparedQuery(lambda note_id: VisitTechnique.objects.filter(note_id=note_id))
-
-
-def _locked_draft(note: VisitNote) -> VisitNote:
-    """The note as stored, locked for this transaction; refused once signed. It keeps the rows the
-    caller read with `note` (patient, practitioner, plan, appointment) when it still links to them."""
-    locked = LOCKED_NOTE.first(note.pk)
-    if locked is None:
-        raise VisitNote.DoesNotExist
-    if locked.is_signed:
-        raise NoteLocked
-    for name in ("patient", "practitioner", "plan", "appointment"):
-        field = VisitNote._meta.get_field(name)
-        if field.is_cached(note) and getattr(locked, field.attname) == getattr(note, field.attname):
-            field.set_cached_value(locked, field.get_cached_value(note))
-    return locked
 
 
 def minutes_allowed(note: VisitNote) -> int:
@@ -239,7 +222,7 @@ def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = N
     """Save a draft's fields and, when given, its techniques (rows of technique_id, region, minutes,
     pressure, position, response, override_reason). Signed notes are refused; nothing is saved
     when anything is wrong."""
-    built = _checked(note, _locked_draft(note), techniques, fields)
+    built = _checked(note, lifecycle.lock_draft(note, refuse=NoteLocked), techniques, fields)
     _write(actor, note, built)
     return note
 
@@ -249,16 +232,16 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict], **fie
     transaction, so the techniques screened for the save are those signed, against the same record, and
     the note is written once, signed. When signing is refused, the draft is saved and the NoteError raised."""
     with transaction.atomic():
-        built = _checked(note, _locked_draft(note), techniques, fields)
+        built = _checked(note, lifecycle.lock_draft(note, refuse=NoteLocked), techniques, fields)
         try:
             _check_signer(actor, note, built)
         except NoteError as e:
             refused = e
+            _write(actor, note, built)
         else:
-            note.status, note.signed_by, note.signed_at = VisitNote.Status.SIGNED, actor, timezone.now()
-        _write(actor, note, built)
-        if note.is_signed:
-            _seal_signature(actor, note)
+            saved_and_signed = (AuditAction.NOTE_SAVED, AuditAction.NOTE_SIGNED)
+            lifecycle.sign(note, actor=actor, action=saved_and_signed, write=lambda signed: _store(signed, built))
+            _after_signature(actor, note)
             return note
     raise refused
 
@@ -286,20 +269,24 @@ def _checked(
 
 
 def _write(actor: User, note: VisitNote, built: list[VisitTechnique] | None) -> None:
-    """Store the note and its techniques; audited as saved, and as signed too when it was signed with the save."""
+    """Store the draft and its techniques, audited as saved."""
+    _store(note, built)
+    audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
+
+
+def _store(note: VisitNote, built: list[VisitTechnique] | None) -> None:
+    """Write the note and, when given, its techniques in place of those stored."""
     note.save()
     if built is not None:
         note.techniques.all().delete()
         VisitTechnique.objects.bulk_create(built)
-    saved = (AuditAction.NOTE_SAVED, AuditAction.NOTE_SIGNED) if note.is_signed else AuditAction.NOTE_SAVED
-    audit.record(actor=actor, action=saved, target=note, patient=note.patient)
 
 
 @transaction.atomic
 def apply_template(*, actor: User, note: VisitNote, code: str) -> VisitNote:
     """Fill the note from a condition template: its techniques replace the note's, its home care
     fills an empty home-care field."""
-    _locked_draft(note)
+    lifecycle.lock_draft(note, refuse=NoteLocked)
     template = TEMPLATES.get(code)
     if template is None:
         raise NoteError("Choose one of the note templates.")
@@ -342,19 +329,25 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
     """Sign, lock and seal. Only the treating practitioner signs; the techniques are screened
     once more against the record as it is now. A progress or discharge note also sets the plan's
     goal statuses; signing a discharge summary completes the plan."""
-    note = _locked_draft(note)
+    note = lifecycle.lock_draft(note, refuse=NoteLocked, related=("patient", "practitioner", "plan", "appointment"))
     techniques = list(note.techniques.all())
-    _check_signer(actor, note, techniques)
+    lifecycle.sign(
+        note,
+        actor=actor,
+        action=AuditAction.NOTE_SIGNED,
+        checks=[lambda n: _check_signer(actor, n, techniques), lambda n: _rescreen(n, techniques)],
+    )
+    _after_signature(actor, note)
+    return note
+
+
+def _rescreen(note: VisitNote, techniques: list[VisitTechnique]) -> None:
+    """Screen the stored techniques again against the record as it is now (NoteError when one is refused)."""
     rows = [{f: getattr(t, f) for f in (*TECHNIQUE_FIELDS, "response", "override_reason")} for t in techniques]
     try:
         check_techniques(note, rows)
     except ValidationError as e:
         raise NoteError(" ".join(e.messages)) from None
-    note.status, note.signed_by, note.signed_at = VisitNote.Status.SIGNED, actor, timezone.now()
-    note.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
-    _seal_signature(actor, note)
-    audit.record(actor=actor, action=AuditAction.NOTE_SIGNED, target=note, patient=note.patient)
-    return note
 
 
 def _check_signer(actor: User, note: VisitNote, techniques: list[VisitTechnique]) -> None:
@@ -371,38 +364,29 @@ def _check_signer(actor: User, note: VisitNote, techniques: list[VisitTechnique]
         raise NoteIncomplete(missing)
 
 
-def _seal_signature(actor: User, note: VisitNote) -> None:
-    """What follows a signature stored on the note: the plan's goals and status, the seal, the billing queue
-    (the caller records the signature in the audit trail)."""
+def _after_signature(actor: User, note: VisitNote) -> None:
+    """What a signed, sealed note sets going: a progress or discharge note's goal statuses, a discharge summary
+    completing the plan, the billing queue."""
     if note.plan_id is not None and note.kind != VisitNote.Kind.FOLLOW_UP:
         for progress in note.goal_progress:
             Goal.objects.filter(plan=note.plan_id, pk=progress["goal"]).update(status=progress["status"])
         if note.kind == VisitNote.Kind.DISCHARGE and note.plan.status == TreatmentPlan.Status.ACTIVE:
             end_plan(actor=actor, plan=note.plan, status=TreatmentPlan.Status.COMPLETED, reason="Discharge summary")
-    seal(actor=actor, patient=note.patient, record=note)
     note_signed.send(sender=VisitNote, note=note)
 
 
 @transaction.atomic
 def add_addendum(*, actor: User, note: VisitNote, text: str) -> NoteAddendum:
-    if not note.is_signed:
-        raise NoteError("A draft is edited directly; addenda are for signed notes.")
-    if actor.pk != note.signed_by_id and not is_admin(actor):
-        raise NoteError("Only the signer or an admin can add an addendum.")
-    addendum = NoteAddendum(note=note, text=text.strip(), author=actor)
-    addendum.full_clean()
-    addendum.save()
-    seal(actor=actor, patient=note.patient, record=addendum)
-    audit.record(actor=actor, action=AuditAction.NOTE_ADDENDUM_ADDED, target=addendum, patient=note.patient)
-    return addendum
+    return lifecycle.add_addendum(note, actor=actor, text=text, action=AuditAction.NOTE_ADDENDUM_ADDED, error=NoteError)
 
 
+@transaction.atomic
 def record_note_measure(
     *, actor: User, note: VisitNote, instrument: str, responses: list[int | None], activities: list[str] | None = None
 ) -> MeasureResult:
-    """An outcome measure re-taken at this visit (while the note is a draft)."""
-    if note.is_signed:
-        raise NoteLocked
+    """An outcome measure re-taken at this visit (while the note is a draft: locked, so that a signature
+    at the same time seals it with the measure or refuses it)."""
+    lifecycle.lock_draft(note, refuse=NoteLocked)
     return record_measure(
         actor=actor,
         patient=note.patient,

@@ -1,0 +1,81 @@
+"""The one lifecycle of every signed record (evaluations, visit notes, progress notes, discharge summaries):
+a draft is changed under a lock, signed once, then sealed (fascia.records.chain); corrections are dated
+addenda, sealed too. Each step is audited.
+
+The apps keep what differs: who may sign and what a record needs first (the `checks` given to `sign`),
+their own exceptions (so their callers see the app's errors) and their audit actions. Call these inside
+the app's transaction.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.utils import timezone
+
+from fascia import audit
+from fascia.core.models import User
+from fascia.core.two_factor import is_admin
+from fascia.records import chain
+from fascia.records.models import RecordAddendum, SignedRecord
+
+R = TypeVar("R", bound=SignedRecord)
+
+# What a signature writes on the record (updated_at moves with it, as with any save).
+SIGNATURE_FIELDS = ["status", "signed_by", "signed_at", "updated_at"]
+
+
+def lock_draft(record: R, *, refuse: type[Exception], related: Iterable[str] = ()) -> R:
+    """The record as stored, locked until the transaction ends; `refuse()` is raised once it is signed.
+
+    Two writers of one draft queue up here, so the second sees what the first stored (a second signature
+    is refused). Only the record's own row is locked; the `related` rows are read with it in the same query.
+    """
+    locked = type(record).objects.select_for_update(of=("self",)).select_related(*related).get(pk=record.pk)
+    if locked.is_locked:
+        raise refuse()
+    return locked
+
+
+def sign(
+    record: R,
+    *,
+    actor: User,
+    action: str | tuple[str, ...],
+    checks: Iterable[Callable[[R], None]] = (),
+    write: Callable[[R], None] | None = None,
+) -> R:
+    """Sign a locked draft (lock_draft) as `actor`, seal it and audit `action` once.
+
+    Each of `checks` is called with the record first and raises the app's error to refuse the signature,
+    before anything is written. `write(record)` stores the signed record when the caller saves more with
+    the signature (a draft saved and signed at once is written once); otherwise the signature alone is.
+    """
+    for check in checks:
+        check(record)
+    record.status, record.signed_by, record.signed_at = SignedRecord.Status.SIGNED, actor, timezone.now()
+    if write is None:
+        record.save(update_fields=SIGNATURE_FIELDS)
+    else:
+        write(record)
+    chain.seal(actor=actor, patient=record.patient, record=record)  # hashes what was stored
+    audit.record(actor=actor, action=action, target=record, patient=record.patient)
+    return record
+
+
+def add_addendum(
+    record: SignedRecord, *, actor: User, text: str, action: str, error: type[Exception]
+) -> RecordAddendum:
+    """A dated addendum to a signed record, by its signer or an admin: validated, sealed and audited.
+
+    Refusals raise `error(message)`; a blank text raises ValidationError."""
+    if not record.is_signed:
+        raise error(f"A draft is edited directly; addenda are for signed {record._meta.verbose_name_plural}.")
+    if actor.pk != record.signed_by_id and not is_admin(actor):
+        raise error("Only the signer or an admin can add an addendum.")
+    model = record.addenda.model
+    addendum = model(**{model.record_field: record}, text=text.strip(), author=actor)
+    addendum.full_clean()
+    addendum.save()
+    chain.seal(actor=actor, patient=record.patient, record=addendum)
+    audit.record(actor=actor, action=action, target=addendum, patient=record.patient)
+    return addendum
