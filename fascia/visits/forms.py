@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from fascia.core.forms import DateInput, RowChoiceField, RowSelect, StyledForm, StyledModelForm
+from fascia.core.forms import DateInput, RowChoiceField, StyledForm, StyledModelForm
 from fascia.evaluations.forms import BLANK, RowForm, formset_rows, row_formset
 from fascia.patients.models import BodyRegion
 from fascia.techniques.queries import SYMPTOMS, catalog
@@ -57,7 +57,7 @@ class NoteForm(StyledModelForm):
 
 
 class TechniqueRow(RowForm):
-    technique = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=RowSelect)
+    technique = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     region = RowChoiceField(choices=BLANK + BodyRegion.choices, required=False)
     minutes = forms.IntegerField(required=False, min_value=1, max_value=MAX_MINUTES)
     pressure = RowChoiceField(choices=BLANK + VisitTechnique.Pressure.choices, required=False)
