@@ -88,7 +88,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fascia.core.context_processors.navigation",
             ],
-            "builtins": ["fascia.core.dates"],
         },
     },
 ]
