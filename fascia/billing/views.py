@@ -140,6 +140,9 @@ def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
         else None,
         "can_submit": request.user.has_perm(roles.SUBMIT_CLAIM),
         "status_form": status_form if choices else None,
+        "is_draft": claim.status == Claim.Status.DRAFT,
+        "is_self_pay": claim.payer.kind == Payer.Kind.SELF_PAY,
+        "replaces_a_claim": claim.frequency != Claim.Frequency.ORIGINAL,
     }
     return render(request, "billing/claim_detail.html", context)
 
