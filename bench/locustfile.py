@@ -372,7 +372,7 @@ class Practitioner(Staff):
             ):
                 return
             for name, options in form["options"].items():
-                if name.startswith("goal-") and name.endswith("-status"):
+                if name.startswith("goals-") and name.endswith("-status"):
                     set_field(form, name, next(o for o in options if o))
         fill_note(form)
         form["fields"].append(["then", "sign"])

@@ -91,7 +91,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fascia.core.context_processors.navigation",
             ],
-            "builtins": ["fascia.core.dates"],
         },
     },
 ]

@@ -1,14 +1,11 @@
 from typing import Any
 
 from django import forms
-from django.forms.utils import pretty_name
-from django.utils.safestring import SafeString, mark_safe
 
 from fascia.core.forms import DateInput, RowChoiceField, StyledForm, StyledModelForm
 from fascia.evaluations import structure
 from fascia.evaluations.catalog import MOTIONS, RED_FLAGS, REGIONS, SPECIAL_TESTS
 from fascia.evaluations.models import Evaluation
-from fascia.lib.html import esc
 from fascia.measures.instruments import INSTRUMENTS
 
 BLANK = [("", "—")]
@@ -118,33 +115,9 @@ class DiagnosisRow(RowForm):
 
 
 class RowFormSet(forms.BaseFormSet):
-    def as_rows(self) -> SafeString:
-        """The rows as a table, a column per field, each input labelled with its field and row number for
-        screen readers; with the management form. Written in Python: a note's three sets of rows are some
-        seventy cells, and a template looping over them took a quarter of the note form's time."""
-        visible = [(name, field) for name, field in self.form.base_fields.items() if not field.widget.is_hidden]
-        head = "".join(
-            f'<th scope="col">{esc(pretty_name(name) if field.label is None else field.label)}</th>'
-            for name, field in visible
-        )
-        rows = []
-        for number, row in enumerate(self, start=1):
-            cells = []
-            for field in row.visible_fields():
-                for_id = esc(field.auto_id)
-                label = f'<label class="visually-hidden" for="{for_id}">{esc(field.label)}, row {number}</label>'
-                error = ""
-                if field.errors:
-                    messages = " ".join(esc(e) for e in field.errors)
-                    error = f'<div class="invalid-feedback d-block" id="{for_id}_error">{messages}</div>'
-                cells.append(f"<td>\n    {label}\n    {field}{error}\n  </td>")
-            rows.append(f"\n  <tr>{''.join(cells)}</tr>")
-        table = '<table class="table table-sm align-middle rows">'
-        body = f"<thead><tr>{head}</tr></thead>\n  <tbody>{''.join(rows)}\n  </tbody>"
-        # Every value above is escaped; the management form and the fields are safe strings.
-        return mark_safe(
-            f'{self.management_form}\n<div class="table-responsive">\n{table}\n  {body}\n</table>\n</div>\n'
-        )
+    """The rows of a repeated section; `{{ formset }}` shows them as a table with the management form."""
+
+    template_name = "forms/rows.html"
 
 
 def row_formset(form: type[RowForm], rows: list[dict], data: Any = None, prefix: str = "", **form_kwargs: Any) -> Any:

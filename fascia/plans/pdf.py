@@ -79,6 +79,8 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "") 
         "plan": plan,
         "patient": plan.patient,
         "kind": kind,
+        # A plan of care goes out for the referring provider's signature until one is recorded.
+        "asks_for_certification": kind == "plan-of-care" and not plan.certified_by,
         "title": TITLES.get(kind, "Progress report"),
         "provider": plan.referral.provider if plan.referral else None,
         "diagnoses": list(plan.evaluation.diagnoses.all()),

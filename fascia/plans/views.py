@@ -23,7 +23,7 @@ from fascia.plans.models import TreatmentPlan
 from fascia.plans.queries import get_plan_for_user
 from fascia.referrals.models import Referral
 from fascia.referrals.services import referral_warnings, with_visits_used
-from fascia.techniques.screening import worst_level
+from fascia.techniques.screening import Level, worst_level
 
 
 def _back(plan: object, anchor: str = "") -> HttpResponse:
@@ -83,7 +83,7 @@ def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
         "end_form": EndForm(prefix="end"),
         "letter_form": LetterForm(prefix="letter") if request.user.has_perm(roles.ADD_CORRESPONDENCE) else None,
         "referral_warnings": _referral_warnings(plan),
-        "can_book": request.user.has_perm(roles.BOOK_APPOINTMENT),
+        "can_book_visits": plan.status == plan.Status.ACTIVE and request.user.has_perm(roles.BOOK_APPOINTMENT),
     }
     return render(request, "plans/plan_detail.html", context)
 
@@ -166,7 +166,7 @@ def screen(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     return render(
         request,
         "plans/plan_detail.html#screening",
-        {"findings": findings, "level": level.value if level else "", "screened": form.is_valid()},
+        {"findings": findings, "only_cautions": level == Level.CAUTION, "screened": form.is_valid()},
     )
 
 

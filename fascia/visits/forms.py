@@ -2,9 +2,10 @@ from typing import Any
 
 from django import forms
 
-from fascia.core.forms import DateInput, RowChoiceField, RowSelect, StyledForm, StyledModelForm
+from fascia.core.forms import DateInput, RowChoiceField, StyledForm, StyledModelForm
 from fascia.evaluations.forms import BLANK, RowForm, formset_rows, row_formset
 from fascia.patients.models import BodyRegion
+from fascia.plans.models import Goal
 from fascia.techniques.queries import SYMPTOMS, catalog
 from fascia.visits.models import MAX_MINUTES, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
@@ -57,7 +58,7 @@ class NoteForm(StyledModelForm):
 
 
 class TechniqueRow(RowForm):
-    technique = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=RowSelect)
+    technique = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     region = RowChoiceField(choices=BLANK + BodyRegion.choices, required=False)
     minutes = forms.IntegerField(required=False, min_value=1, max_value=MAX_MINUTES)
     pressure = RowChoiceField(choices=BLANK + VisitTechnique.Pressure.choices, required=False)
@@ -83,6 +84,47 @@ def technique_formset(rows: list[dict], data: Any = None) -> Any:
 def technique_rows(formset: Any) -> list[dict]:
     """The filled rows of a valid formset as the service takes them (technique_id, region, minutes …)."""
     return [{**row, "technique_id": row.pop("technique")} for row in formset_rows(formset)]
+
+
+class GoalProgressForm(StyledForm):
+    """Where one goal of the note's plan stands; the goal is the row's own (hidden), one of the plan's."""
+
+    goal = forms.TypedChoiceField(coerce=int, widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        choices=BLANK + Goal.Status.choices, required=False, widget=forms.Select(attrs={"class": "form-select-sm"})
+    )
+    note = forms.CharField(
+        label="Where it stands",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control-sm"}),
+    )
+
+    def __init__(self, *args: Any, goals: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].choices = goals
+
+
+def goal_formset(goals: list[Goal], progress: list[dict], data: Any = None) -> Any:
+    """A row per goal of the note's plan, filled from the note's progress (or what was just posted)."""
+    given = {p["goal"]: p for p in progress}
+    initial = [
+        {"goal": g.pk, "status": given.get(g.pk, {}).get("status", ""), "note": given.get(g.pk, {}).get("note", "")}
+        for g in goals
+    ]
+    factory = forms.formset_factory(
+        GoalProgressForm, extra=0, max_num=len(goals), absolute_max=len(goals), validate_max=True
+    )
+    return factory(data, initial=initial, prefix="goals", form_kwargs={"goals": [(g.pk, g.description) for g in goals]})
+
+
+def goal_progress(formset: Any) -> list[dict]:
+    """The goals of a valid formset given a status, as the service takes them."""
+    return [
+        {"goal": f.cleaned_data["goal"], "status": f.cleaned_data["status"], "note": f.cleaned_data["note"].strip()}
+        for f in formset
+        if f.cleaned_data.get("status")
+    ]
 
 
 class TemplateForm(StyledForm):

@@ -77,6 +77,15 @@ class VisitNote(SignedRecord):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.visited_on:%Y-%m-%d}"
 
+    @property
+    def is_report(self) -> bool:
+        """A progress note or a discharge summary: what the referring provider is sent."""
+        return self.kind != self.Kind.FOLLOW_UP
+
+    @property
+    def is_discharge(self) -> bool:
+        return self.kind == self.Kind.DISCHARGE
+
     def clean(self) -> None:
         errors = {}
         for field, check in {"findings": structure.palpation, "rom": structure.range_of_motion}.items():

@@ -20,12 +20,18 @@ from fascia.evaluations.forms import AddendumForm, MeasureForm, PalpationRow, Ro
 from fascia.evaluations.pdf import palpation_rows, rom_rows
 from fascia.measures import views as measure_views
 from fascia.patients.queries import get_patient_for_user
-from fascia.plans.models import Goal
 from fascia.plans.pdf import letter_context
 from fascia.scheduling.models import Appointment
 from fascia.techniques.queries import catalog
 from fascia.visits import queries, services
-from fascia.visits.forms import NoteForm, TemplateForm, technique_formset, technique_rows
+from fascia.visits.forms import (
+    NoteForm,
+    TemplateForm,
+    goal_formset,
+    goal_progress,
+    technique_formset,
+    technique_rows,
+)
 from fascia.visits.minutes import summarize
 from fascia.visits.models import VisitNote, VisitTechnique
 
@@ -76,17 +82,10 @@ def _technique_initial(techniques: list[VisitTechnique]) -> list[dict]:
     return [{"technique": t.technique_id, **{f: getattr(t, f) for f in fields}} for t in techniques]
 
 
-def _goals(note: VisitNote, data: dict | None) -> list[dict]:
-    """The plan's goals with the progress given on this note (or just posted)."""
+def _goals(note: VisitNote) -> list[dict]:
+    """The plan's goals with the progress given on this note."""
     given = {p["goal"]: p for p in note.goal_progress}
-    rows = []
-    for goal in queries.plan_goals(note):
-        if data is not None:
-            status, text = data.get(f"goal-{goal.pk}-status", ""), data.get(f"goal-{goal.pk}-note", "")
-        else:
-            status, text = given.get(goal.pk, {}).get("status", ""), given.get(goal.pk, {}).get("note", "")
-        rows.append({"goal": goal, "status": status, "note": text.strip()})
-    return rows
+    return [{"goal": goal, **given.get(goal.pk, {"status": "", "note": ""})} for goal in queries.plan_goals(note)]
 
 
 SIGNED = "Note signed. It is now locked; corrections go in addenda."
@@ -106,14 +105,15 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     stored = list(note.techniques.select_related("technique")) if data is None else None
     techniques = technique_formset(_technique_initial(stored or []), data)
     formsets = {prefix: row_formset(row, getattr(note, prefix), data, prefix) for prefix, row in FORMSETS.items()}
-    goals = _goals(note, data)
+    plan_goals = queries.plan_goals(note)
+    # Without goals the page has no goal rows, and posts no management form for them.
+    goals = goal_formset(plan_goals, note.goal_progress, data) if plan_goals else None
     problems: list[str] = []
-    if data is not None and form.is_valid() and techniques.is_valid() and all(f.is_valid() for f in formsets.values()):
+    sets = [techniques, *formsets.values(), *([goals] if goals else [])]
+    if data is not None and form.is_valid() and all(f.is_valid() for f in sets):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         fields.update({prefix: formset_rows(formset) for prefix, formset in formsets.items()})
-        fields["goal_progress"] = [
-            {"goal": g["goal"].pk, "status": g["status"], "note": g["note"]} for g in goals if g["status"]
-        ]
+        fields["goal_progress"] = goal_progress(goals) if goals else []
         then_sign = request.POST.get("then") == "sign"
         save = services.save_and_sign if then_sign else services.save_note
         try:
@@ -151,8 +151,9 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         "form": form,
         "techniques": techniques,
         "formsets": formsets,
+        # Each goal with its row of the formset: the rows are made from the goals, in their order.
         "goals": goals,
-        "goal_statuses": Goal.Status.choices,
+        "goal_rows": list(zip(plan_goals, goals, strict=False)) if goals else [],
         "problems": problems,
         "plan_status": status,
         "copied_from": queries.NOTE_DAY.first(note.copied_from_id)
@@ -214,7 +215,7 @@ def detail_context(note: VisitNote) -> dict:
         "palpation": palpation_rows(note.findings),
         "rom": rom_rows(note.rom),
         "measures": queries.measures_of(note),
-        "goals": _goals(note, None),
+        "goals": _goals(note),
         "addenda": list(note.addenda.select_related("author")),
     }
     if note.plan_id and note.kind != VisitNote.Kind.FOLLOW_UP:

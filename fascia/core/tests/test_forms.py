@@ -1,129 +1,48 @@
-"""The widgets FasciaFormRenderer writes in Python come out exactly as Django's templates write them."""
-
-from datetime import date
+"""Forms render through the project's templates: Bootstrap's markup, labels and errors tied to their inputs."""
 
 from django import forms
-from django.forms.renderers import TemplatesSetting
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from fascia.core.forms import WIDGETS, FasciaFormRenderer, RowSelect, StyledForm
+from fascia.core.forms import StyledForm
 from fascia.visits.forms import TechniqueRow
 
-TEXT = st.text(alphabet=st.sampled_from("ab <>&\"'é\n"), max_size=12)
-ATTRS = st.dictionaries(
-    st.sampled_from(["class", "id", "placeholder", "min", "autofocus", "required", "disabled", "aria-describedby"]),
-    st.one_of(TEXT, st.booleans(), st.integers(-5, 20)),
-    max_size=4,
-)
+
+class Each(StyledForm):
+    text = forms.CharField(label="Name <b>", max_length=3, help_text="At most 3 <letters>")
+    box = forms.BooleanField(label="Agrees")
+    choices = forms.MultipleChoiceField(choices=[("a", "A <1>")], widget=forms.CheckboxSelectMultiple)
 
 
-def both(widget: forms.Widget, name: str, value: object, attrs: dict) -> tuple[str, str]:
-    """What the fast renderer and Django's templates make of one widget."""
-    return widget.render(name, value, attrs, FasciaFormRenderer()), widget.render(
-        name, value, attrs, TemplatesSetting()
-    )
+def test_an_invalid_field_is_tied_to_its_error_and_help_text_and_everything_typed_is_escaped() -> None:
+    form = Each({"text": "<script>", "choices": ["z"]})
+    assert not form.is_valid()
+    html = form["text"].as_field_group()
+    assert '<label class="form-label" for="id_text">Name &lt;b&gt; <span aria-hidden="true">*</span></label>' in html
+    assert 'aria-describedby="id_text_error id_text_helptext"' in html and 'aria-invalid="true"' in html
+    assert 'class="form-control is-invalid"' in html and 'value="&lt;script&gt;"' in html
+    assert '<div class="form-text" id="id_text_helptext">At most 3 &lt;letters&gt;</div>' in html
+    assert '<div class="invalid-feedback d-block" id="id_text_error">' in html and "<script>" not in html
 
 
-@settings(max_examples=60, deadline=None)
-@given(name=TEXT, value=st.one_of(st.none(), TEXT, st.integers(), st.booleans()), attrs=ATTRS)
-def test_inputs_match_the_templates(name: str, value: object, attrs: dict) -> None:
-    for widget in (
-        forms.TextInput(),
-        forms.NumberInput(),
-        forms.EmailInput(),
-        forms.HiddenInput(),
-        forms.PasswordInput(render_value=True),
-        forms.DateInput(),
-        forms.TimeInput(),
-        forms.URLInput(),
-        forms.CheckboxInput(),
-        forms.Textarea(),
-    ):
-        fast, template = both(widget, name, value, attrs)
-        assert fast == template, type(widget).__name__
+def test_a_checkbox_is_labelled_after_its_box_and_a_group_of_choices_is_a_fieldset() -> None:
+    form = Each()
+    box = form["box"].as_field_group()
+    assert box.index('type="checkbox"') < box.index('<label class="form-check-label" for="id_box">Agrees</label>')
+    assert '<div class="form-check mb-3">' in box
+    group = form["choices"].as_field_group()
+    assert group.startswith('<fieldset class="mb-3">') and '<legend class="form-label fs-6">Choices' in group
+    assert 'class="form-check-input"' in group and "A &lt;1&gt;" in group
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    name=TEXT,
-    labels=st.lists(TEXT, max_size=5),
-    grouped=st.booleans(),
-    chosen=st.one_of(st.none(), st.integers(0, 5)),
-    attrs=ATTRS,
-    multiple=st.booleans(),
-)
-def test_selects_match_the_templates(
-    name: str, labels: list[str], grouped: bool, chosen: int | None, attrs: dict, multiple: bool
-) -> None:
-    # The first value again, and no value: a select marks only the first option of its value.
-    choices: list = [("", "—"), *[(i, label) for i, label in enumerate(labels)], (0, "Again"), (None, "None")]
-    if grouped:
-        choices = [("Group <1>", choices[:2]), *choices[2:]]
-    widget = forms.SelectMultiple(choices=choices) if multiple else forms.Select(choices=choices)
-    fast, template = both(widget, name, [chosen] if multiple else chosen, attrs)
-    assert fast == template
-    if not multiple:  # a row's select, from options written once
-        assert RowSelect(choices=choices).render(name, chosen, attrs) == template
+def test_a_form_shows_its_errors_and_hidden_fields() -> None:
+    class Hidden(Each):
+        token = forms.CharField(widget=forms.HiddenInput, initial="t")
 
+        def clean(self) -> dict:
+            raise forms.ValidationError("Not <today>")
 
-@settings(max_examples=60, deadline=None)
-@given(
-    name=TEXT,
-    labels=st.lists(TEXT, max_size=4),
-    grouped=st.booleans(),
-    chosen=st.lists(st.integers(0, 4), max_size=3),
-    attrs=ATTRS,
-    radio=st.booleans(),
-)
-def test_checkboxes_and_radio_buttons_match_the_templates(
-    name: str, labels: list[str], grouped: bool, chosen: list[int], attrs: dict, radio: bool
-) -> None:
-    choices: list = [(i, label) for i, label in enumerate(labels)]
-    if grouped:
-        choices = [("Group <1>", choices[:2]), *choices[2:]]
-    widget = forms.RadioSelect(choices=choices) if radio else forms.CheckboxSelectMultiple(choices=choices)
-    fast, template = both(widget, name, chosen[:1] if radio else chosen, attrs)
-    assert fast == template
-
-
-class ProjectTemplates(TemplatesSetting):
-    """The project's form templates, every one rendered as a template."""
-
-    form_template_name = FasciaFormRenderer.form_template_name
-    field_template_name = FasciaFormRenderer.field_template_name
-
-
-@settings(max_examples=60, deadline=None)
-@given(label=TEXT, help_text=TEXT, required=st.booleans(), bound=st.booleans(), value=TEXT)
-def test_field_groups_match_the_template(label: str, help_text: str, required: bool, bound: bool, value: str) -> None:
-    """A field with its label, help text and errors: a text box, a checkbox, and choices in a fieldset."""
-    kinds = {
-        "text": forms.CharField(max_length=3),
-        "box": forms.BooleanField(),
-        "choices": forms.MultipleChoiceField(choices=[("a", "A <1>")], widget=forms.CheckboxSelectMultiple),
-        "number": forms.IntegerField(),
-    }
-    for field in kinds.values():
-        field.label, field.help_text, field.required = label or None, help_text, required
-    form_class = type("Each", (StyledForm,), dict(kinds))
-    data = {"text": value, "number": value, "choices": [value]} if bound else None
-    for name in kinds:
-        fast = form_class(data, renderer=FasciaFormRenderer())[name].as_field_group()
-        template = form_class(data, renderer=ProjectTemplates())[name].as_field_group()
-        assert fast == template, name
-
-
-def test_a_date_value_is_formatted_as_the_template_does() -> None:
-    fast, template = both(forms.DateInput(attrs={"type": "date"}), "on", date(2026, 11, 27), {})
-    assert fast == template == '<input type="date" name="on" value="2026-11-27">'
-
-
-def test_every_template_written_in_python_has_a_template_of_that_name() -> None:
-    """A renamed Django template would otherwise fall back silently; an override in templates/ would
-    be ignored, and the tests above compare against the template the project would load."""
-    for name in [*WIDGETS, FasciaFormRenderer.field_template_name]:
-        TemplatesSetting().get_template(name)
+    html = str(Hidden({"text": "ab", "box": "on", "choices": ["a"], "token": "t"}))
+    assert '<div class="alert alert-danger" role="alert"><div>Not &lt;today&gt;</div></div>' in html
+    assert '<input type="hidden" name="token" value="t"' in html
 
 
 def test_rows_share_their_fields_choices_and_each_row_may_replace_its_own() -> None:

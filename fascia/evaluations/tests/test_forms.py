@@ -48,7 +48,7 @@ def cells(html: str) -> Cells:
 
 def test_each_input_is_labelled_with_its_column_and_row() -> None:
     formset = row_formset(PalpationRow, [{"region": "neck", "tenderness": 2}], None, "findings")
-    html = formset.as_rows()
+    html = str(formset)
     found = cells(html)
     assert found.headers == ["Region", "Tone", "Tenderness (0-4)", "Trigger points", "Adhesions", "Edema", "Notes"]
     assert found.labels["id_findings-0-tenderness"] == "Tenderness (0-4), row 1"
@@ -66,7 +66,7 @@ def test_a_row_error_is_shown_beside_its_input_and_what_was_typed_is_escaped() -
     }
     formset = row_formset(PalpationRow, [], data, "findings")
     assert not formset.is_valid()
-    html = formset.as_rows()
+    html = str(formset)
     errors = cells(html).errors
     assert set(errors) == {"id_findings-0-region", "id_findings-0-tenderness"}
     assert "<b>knee</b> is not one of the available choices" in errors["id_findings-0-region"]

@@ -308,3 +308,43 @@ def test_a_prefilled_note_says_where_its_parts_come_from(client: Client, tess: U
     later = services.start_note(actor=tess, patient=patient, visited_on=start + timedelta(days=5))
     page = client.get(reverse("visits:edit", args=[later.public_id])).content.decode()
     assert f"Prefilled from the note of {signed.visited_on.isoformat()}:" in page
+
+
+def goal_rows(note: VisitNote, *rows: tuple[int, str, str]) -> dict:
+    """The edit form's goal rows: (goal, status, where it stands)."""
+    data = {"goals-TOTAL_FORMS": str(len(rows)), "goals-INITIAL_FORMS": str(len(rows))}
+    for n, (goal, status, text) in enumerate(rows):
+        data |= {f"goals-{n}-goal": str(goal), f"goals-{n}-status": status, f"goals-{n}-note": text}
+    return data
+
+
+def test_progress_on_the_plans_goals_is_a_formset_with_errors_per_row(
+    client: Client, tess: User, patient: Patient
+) -> None:
+    plan = active_plan(tess, patient, start=timezone.localdate())
+    goal = plan.goals.get()
+    note = services.start_note(actor=tess, patient=patient)
+    login(client, tess)
+    url = reverse("visits:edit", args=[note.public_id])
+    treated = note_form(note) | technique_rows(("deep-tissue", "lower-back", 20))
+    page = client.get(url).content.decode()
+    assert 'name="goals-TOTAL_FORMS" value="1"' in page
+    assert f'<label class="visually-hidden" for="id_goals-0-status">Status of “{goal.description}”</label>' in page
+
+    r = client.post(url, treated | goal_rows(note, (goal.pk, "finished", "<b>ODI 30</b>")))
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert re.search(r'id="id_goals-0-status_error">Select a valid choice\. finished is not one', body)
+    assert 'value="&lt;b&gt;ODI 30&lt;/b&gt;"' in body and "<b>ODI 30" not in body
+    note.refresh_from_db()
+    assert note.goal_progress == []
+
+    r = client.post(url, treated | goal_rows(note, (999999, "met", "")))  # not a goal of this plan
+    assert r.status_code == 200 and 'id="id_goals-0-goal_error"' in r.content.decode()
+
+    r = client.post(url, treated | goal_rows(note, (goal.pk, "met", " ODI 18 ")))
+    assert r.status_code == 302
+    note.refresh_from_db()
+    assert note.goal_progress == [{"goal": goal.pk, "status": "met", "note": "ODI 18"}]
+    page = client.get(url).content.decode()
+    assert '<option value="met" selected>' in page and 'value="ODI 18"' in page
