@@ -141,12 +141,8 @@ def _(w: World, n: int) -> str:
     return reverse("patients:edit", args=[patient.public_id])
 
 
-@counts("patients:chart", ADMIN, PRACTITIONER)
-def _(w: World, n: int) -> str:
-    """Every section of the chart grows: history, consents, evaluations, plans, appointments,
-    visit notes, referrals, correspondence, coverages and authorizations, injury cases, claims."""
-    patient = w.once("patient", lambda: w.patients(1)[0])
-    numbers = list(w.numbers(n))
+def _history(w: World, patient: Patient, numbers: list[int]) -> None:
+    """A row of each kind of medical history per number, each marked."""
     history = {
         Condition: lambda i: {"description": mark(i)},
         Surgery: lambda i: {"procedure": mark(i), "body_region": "neck", "performed_on": date(2020, 1, 1)},
@@ -156,6 +152,15 @@ def _(w: World, n: int) -> str:
     }
     for model, fields in history.items():
         model.objects.bulk_create(model(patient=patient, created_by=w.tess, **fields(i)) for i in numbers)
+
+
+@counts("patients:chart", ADMIN, PRACTITIONER)
+def _(w: World, n: int) -> str:
+    """Every section of the chart grows: history, consents, evaluations, plans, appointments,
+    visit notes, referrals, correspondence, coverages and authorizations, injury cases, claims."""
+    patient = w.once("patient", lambda: w.patients(1)[0])
+    numbers = list(w.numbers(n))
+    _history(w, patient, numbers)
     kinds = Consent.Kind.values
     Consent.objects.bulk_create(
         Consent(patient=patient, kind=kinds[i % 3], date=date(2025, 1, 1), recorded_by=w.tess, notes=mark(i))
@@ -879,6 +884,19 @@ def _(w: World, n: int) -> str:
     patient = w.once("patient", lambda: w.patients(1)[0])
     w.evaluations(patient, n)
     return f"/api/v1/patients/{patient.public_id}/evaluations"
+
+
+@counts("GET /api/v1/patients/{patient_id}/chart", PRACTITIONER, FRONT_DESK)
+def _(w: World, n: int) -> str:
+    """Every section grows: history, appointments, evaluations, notes."""
+    patient = w.once("patient", lambda: w.patients(1)[0])
+    numbers = list(w.numbers(n))
+    _history(w, patient, numbers)
+    today = timezone.localdate()
+    w.appointments([patient] * n, [at(today + timedelta(days=(i if i % 2 else -i)), 10) for i in numbers])
+    w.evaluations(patient, n)
+    w.notes(patient, n)
+    return f"/api/v1/patients/{patient.public_id}/chart"
 
 
 @counts("GET /api/v1/evaluations/{evaluation_id}", PRACTITIONER, shown=None)
