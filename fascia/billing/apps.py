@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from fascia.billing.queries import chart_context
-        from fascia.billing.services import note_signed
+        from fascia.billing.claims.services import note_signed
         from fascia.core import roles
         from fascia.patients import chart
         from fascia.visits import signals

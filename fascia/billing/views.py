@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing import cms1500, queries, services
+from fascia.billing import queries, reports
+from fascia.billing.claims import services
+from fascia.billing.paper import cms1500
 from fascia.billing.forms import (
     AuthorizationForm,
     CoverageForm,
@@ -25,9 +27,9 @@ from fascia.billing.forms import (
     StatusForm,
 )
 from fascia.billing.models import Authorization, Batch, Claim, ClaimLine, Coverage, Fee, InjuryCase, Payer
-from fascia.billing.posting import import_835
-from fascia.billing.remittance import RemittanceError
-from fascia.billing.statement import render_statement
+from fascia.billing.remittance.posting import import_835
+from fascia.billing.remittance.parse import RemittanceError
+from fascia.billing.paper.statement import render_statement
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.lib.html import esc
@@ -267,12 +269,12 @@ def remittances(request: ClinicRequest) -> HttpResponse:
 def reports(request: ClinicRequest) -> HttpResponse:
     today = timezone.localdate()
     days = request.GET.get("days", "")
-    days = int(days) if days.isdigit() and int(days) in queries.DENIAL_PERIODS else queries.DENIAL_PERIODS[0]
+    days = int(days) if days.isdigit() and int(days) in reports.DENIAL_PERIODS else reports.DENIAL_PERIODS[0]
     context = {
-        "aging": queries.aging(request.organization, today),
-        "denials": queries.denials(request.organization, today - timedelta(days=days)),
+        "aging": reports.aging(request.organization, today),
+        "denials": reports.denials(request.organization, today - timedelta(days=days)),
         "days": days,
-        "periods": queries.DENIAL_PERIODS,
+        "periods": reports.DENIAL_PERIODS,
     }
     return render(request, "billing/reports.html", context)
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from fascia.billing import services
+from fascia.billing.claims import services
 from fascia.billing.models import Batch, Claim, Coverage
 from fascia.billing.tests.factories import billable_patient
 from fascia.billing.x12 import validate_837

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from fascia.billing import services
+from fascia.billing.claims import services
 from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Fee, Payer
 from fascia.billing.scrubber import scrub
 from fascia.billing.tests.factories import billable_patient, note

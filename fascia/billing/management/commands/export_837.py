@@ -5,7 +5,7 @@ from django.db import transaction
 
 from fascia.billing import x12
 from fascia.billing.models import Claim, Payer
-from fascia.billing.services import BillingError, export_claims
+from fascia.billing.claims.services import BillingError, export_claims
 from fascia.lib.files import publish, stage
 
 

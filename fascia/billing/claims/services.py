@@ -10,7 +10,7 @@ from django.utils import timezone
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.billing import x12
-from fascia.billing.charges import fees_for, lines_for
+from fascia.billing.claims.charges import fees_for, lines_for
 from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer, UnbilledVisit
 from fascia.billing.scrubber import scrub
 from fascia.core.models import User
