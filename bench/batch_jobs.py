@@ -36,11 +36,11 @@ from django.utils import timezone  # noqa: E402
 
 from fascia.billing import queries, reports  # noqa: E402
 from fascia.billing.claims import services  # noqa: E402
-from fascia.billing.remittance import posting  # noqa: E402
-from fascia.billing.x12 import edi837  # noqa: E402
-from fascia.demo.era import write_835  # noqa: E402
 from fascia.billing.models import Claim, Payer  # noqa: E402
+from fascia.billing.remittance import posting  # noqa: E402
+from fascia.billing.x12 import edi837, from_models, validate  # noqa: E402
 from fascia.core.models import Organization  # noqa: E402
+from fascia.demo.era import write_835  # noqa: E402
 from fascia.patients.models import Patient  # noqa: E402
 
 CLAIMS = 1000
@@ -103,7 +103,7 @@ def export(claims: list[Claim]) -> int:
 
 def run_export(organization: Organization) -> dict:
     spent: dict[str, float] = {}
-    with rolled_back(), timing(x12, "validate_837", spent), timing(x12, "build_837", spent):
+    with rolled_back(), timing(validate, "validate_837", spent), timing(from_models, "build_837", spent):
         started = perf_counter()
         claims = ready_claims(organization, CLAIMS)
         files = export(claims) if claims else 0

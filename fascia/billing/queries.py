@@ -1,5 +1,4 @@
-from collections import Counter, defaultdict
-from datetime import date
+from collections import defaultdict
 from decimal import Decimal
 from uuid import UUID
 
@@ -17,7 +16,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting, Remittance, UnbilledVisit

@@ -10,7 +10,6 @@ from fascia.billing.models import Posting
 from fascia.billing.queries import OPEN, claims_of, with_charge
 from fascia.core.models import Organization
 
-
 AGING_BUCKETS = [(0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+")]
 
 

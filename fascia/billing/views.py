@@ -14,9 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing import queries, reports
+from fascia.billing import queries
 from fascia.billing.claims import services
-from fascia.billing.paper import cms1500
 from fascia.billing.forms import (
     AuthorizationForm,
     CoverageForm,
@@ -27,9 +26,11 @@ from fascia.billing.forms import (
     StatusForm,
 )
 from fascia.billing.models import Authorization, Batch, Claim, ClaimLine, Coverage, Fee, InjuryCase, Payer
-from fascia.billing.remittance.posting import import_835
-from fascia.billing.remittance.parse import RemittanceError
+from fascia.billing.paper import cms1500
 from fascia.billing.paper.statement import render_statement
+from fascia.billing.remittance.parse import RemittanceError
+from fascia.billing.remittance.posting import import_835
+from fascia.billing.reports import DENIAL_PERIODS, aging, denials
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.lib.html import esc
@@ -269,12 +270,12 @@ def remittances(request: ClinicRequest) -> HttpResponse:
 def reports(request: ClinicRequest) -> HttpResponse:
     today = timezone.localdate()
     days = request.GET.get("days", "")
-    days = int(days) if days.isdigit() and int(days) in reports.DENIAL_PERIODS else reports.DENIAL_PERIODS[0]
+    days = int(days) if days.isdigit() and int(days) in DENIAL_PERIODS else DENIAL_PERIODS[0]
     context = {
-        "aging": reports.aging(request.organization, today),
-        "denials": reports.denials(request.organization, today - timedelta(days=days)),
+        "aging": aging(request.organization, today),
+        "denials": denials(request.organization, today - timedelta(days=days)),
         "days": days,
-        "periods": reports.DENIAL_PERIODS,
+        "periods": DENIAL_PERIODS,
     }
     return render(request, "billing/reports.html", context)
 

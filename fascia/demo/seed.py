@@ -31,8 +31,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from fascia.billing.claims.charges import code_minutes, fees_for, lines_from
-from fascia.billing.remittance.codes import describe_adjustment
 from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Fee, Payer, Posting, Remittance, UnbilledVisit
+from fascia.billing.remittance.codes import describe_adjustment
 from fascia.core.models import Location, Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing import x12
 from fascia.billing.claims.charges import fees_for, lines_for
 from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer, UnbilledVisit
 from fascia.billing.scrubber import scrub
+from fascia.billing.x12 import edi837, from_models, validate
 from fascia.core.models import User
 from fascia.lib.contact import digits_only
 from fascia.patients.models import Patient
@@ -277,16 +277,16 @@ def export_claims(
     organization = rows[0].organization
     control_number = (Batch.objects.aggregate(n=Max("control_number"))["n"] or 0) + 1
     try:
-        content = x12.build_837(
+        content = from_models.build_837(
             rows,
             control_number=control_number,
             now=timezone.localtime(now),
             sender_id=digits_only(organization.tax_id),
-            receiver_id=x12.RECEIVER_ID,
+            receiver_id=edi837.RECEIVER_ID,
         )
     except ValueError as e:
         raise BillingError(f"Nothing was exported. {e}") from None
-    findings = x12.validate_837(content)
+    findings = validate.validate_837(content)
     if findings:
         more = f" … and {len(findings) - 10} more." if len(findings) > 10 else ""
         raise BillingError("The 837P file failed validation; nothing was exported. " + " ".join(findings[:10]) + more)

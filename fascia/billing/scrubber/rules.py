@@ -258,9 +258,7 @@ def injury_case(review: Review) -> list[str]:
     payer, case = review.claim.payer, review.claim.injury_case
     if case is None:
         if payer.kind in (Payer.Kind.WORKERS_COMP, Payer.Kind.AUTO):
-            return [
-                f"A {payer.get_kind_display().lower()} claim needs the injury case (date of injury, claim number)."
-            ]
+            return [f"A {payer.get_kind_display().lower()} claim needs the injury case (date of injury, claim number)."]
         return []
     problems = []
     if not case.injury_date:

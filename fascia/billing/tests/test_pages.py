@@ -14,11 +14,11 @@ from pypdf import PdfReader
 
 from fascia.billing import queries, reports
 from fascia.billing.claims import services
-from fascia.demo.era import write_835
 from fascia.billing.models import Authorization, Claim, Coverage, Payer, Remittance
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Organization, User
+from fascia.demo.era import write_835
 from fascia.lib.prepared import PreparedQuery
 
 
