@@ -52,7 +52,7 @@ QUEUE_TITLES = {
 # clinic, where its 650 waiting at once took 28 s, against gunicorn's default timeout of 30 s.
 BUILD_CLAIMS = 100
 # Claims one press of the export button writes into one 837P file: 4-5 s with pyx12's check on the seeded
-# clinic, where all 1,504 of its ready claims took 7 s; past x12.MAX_CLAIMS none at all could go.
+# clinic, where all 1,504 of its ready claims took 7 s; past edi837.MAX_CLAIMS none at all could go.
 EXPORT_CLAIMS = 1000
 
 

@@ -32,7 +32,6 @@ TRANSITIONS = {
     S.APPEALED: {S.PAID, S.PARTIALLY_PAID, S.DENIED, S.CLOSED},
     S.CLOSED: set(),
 }
-MAX_LINES = 50  # per claim in an 837P (REFERENCE.md §5)
 
 
 class BillingError(Exception):
@@ -147,8 +146,10 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
             )
     if not rows:
         raise BillingError("There is nothing to bill: the notes' minutes add up to no billable unit.")
-    if len(rows) > MAX_LINES:
-        raise BillingError(f"{len(rows)} lines is more than the {MAX_LINES} a claim may hold; bill fewer visits.")
+    if len(rows) > edi837.MAX_LINES:  # per claim in an 837P (REFERENCE.md §5)
+        raise BillingError(
+            f"{len(rows)} lines is more than the {edi837.MAX_LINES} a claim may hold; bill fewer visits."
+        )
     ClaimLine.objects.bulk_create(rows)
     UnbilledVisit.objects.filter(note__in=notes).delete()
     ClaimEvent.objects.create(claim=claim, to_status=S.DRAFT, actor=actor, note=f"{len(notes)} visit(s)")

@@ -17,6 +17,7 @@ from fascia.billing.queries import with_visits_used
 from fascia.billing.units import bill_units
 from fascia.core.npi import is_valid_npi
 from fascia.patients import icd10
+from fascia.visits.models import VisitNote
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,15 @@ def signed_notes(review: Review) -> list[str]:
     ]
 
 
+def _signed_visits(review: Review) -> list[tuple[VisitNote, list[ClaimLine]]]:
+    """Each signed note with its lines: signed_notes names the others, whose minutes may still change."""
+    return [(lines[0].note, lines) for lines in _lines_by_note(review) if lines[0].note.is_signed]
+
+
 @rule(source="REFERENCE.md §1 (CMS Pub. 100-04 ch. 5 §20.2, 8-minute rule; CPT per-code method); §5a timed codes")
 def units_supported_by_minutes(review: Review) -> list[str]:
     problems = []
-    for note_lines in _lines_by_note(review):
-        note = note_lines[0].note
-        if not note.is_signed:
-            continue  # signed_notes says so; an unsigned note's minutes may still change
+    for note, note_lines in _signed_visits(review):
         minutes, _ = minutes_by_code(note)
         supported = bill_units(minutes, method=review.claim.payer.units_method)
         for line in note_lines:
@@ -144,10 +147,7 @@ def units_supported_by_minutes(review: Review) -> list[str]:
 @rule(source="REFERENCE.md §2 (CMS NCCI practitioner procedure-to-procedure edits, modifier 59)")
 def ncci_pairs(review: Review) -> list[str]:
     problems = []
-    for note_lines in _lines_by_note(review):
-        note = note_lines[0].note
-        if not note.is_signed:
-            continue
+    for note, note_lines in _signed_visits(review):
         billed = {line.cpt_code: line for line in note_lines}
         for first, second in NCCI_PAIRS:
             if first in billed and second in billed and DISTINCT not in billed[second].modifiers:
