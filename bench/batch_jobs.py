@@ -1,12 +1,12 @@
 """Billing's batch jobs, timed in-process on the benchmark database, which they leave as it was.
 
-  837P export   1,000 ready electronic claims through fascia.billing.services.export_claims, the service
-                `fascia export_837` runs, with its pyx12 check; in files of x12.MAX_CLAIMS claims, as the
+  837P export   1,000 ready electronic claims through fascia.billing.claims.services.export_claims, the service
+                `fascia export_837` runs, with its pyx12 check; in files of edi837.MAX_CLAIMS claims, as the
                 command writes them. Timed from reading the ready claims to the last file built and checked.
-  835 import    an 835 answering 1,000 submitted claims, written by fascia.billing.era.write_835 (the code
-                behind `fascia demo_835`; not timed), posted by fascia.billing.posting.import_835 (timed).
+  835 import    an 835 answering 1,000 submitted claims, written by fascia.demo.era.write_835 (the code
+                behind `fascia demo_835`; not timed), posted by fascia.billing.remittance.posting.import_835 (timed).
                 With fewer submitted claims, ready ones are exported first (not timed) to make up the 1,000.
-  AR aging      fascia.billing.queries.aging(), the report on the billing reports page.
+  AR aging      fascia.billing.reports.aging(), the report on the billing reports page.
 
 Each run of a job is one transaction that is rolled back: claims, batches, remittances, postings and audit
 entries are never kept (only sequences move on). Each job runs --repeat times; the budget is judged on the
@@ -34,10 +34,13 @@ from django.db.models import Count  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from fascia.billing import posting, queries, services, x12  # noqa: E402
-from fascia.billing.era import write_835  # noqa: E402
+from fascia.billing import queries, reports  # noqa: E402
+from fascia.billing.claims import services  # noqa: E402
 from fascia.billing.models import Claim, Payer  # noqa: E402
+from fascia.billing.remittance import posting  # noqa: E402
+from fascia.billing.x12 import edi837, from_models, validate  # noqa: E402
 from fascia.core.models import Organization  # noqa: E402
+from fascia.demo.era import write_835  # noqa: E402
 from fascia.patients.models import Patient  # noqa: E402
 
 CLAIMS = 1000
@@ -90,17 +93,17 @@ def ready_claims(organization: Organization, limit: int) -> list[Claim]:
 
 
 def export(claims: list[Claim]) -> int:
-    """Export in files of x12.MAX_CLAIMS, as the command does run after run; the number of files."""
+    """Export in files of edi837.MAX_CLAIMS, as the command does run after run; the number of files."""
     files = 0
-    for start in range(0, len(claims), x12.MAX_CLAIMS):
-        services.export_claims(actor=None, claims=claims[start : start + x12.MAX_CLAIMS])
+    for start in range(0, len(claims), edi837.MAX_CLAIMS):
+        services.export_claims(actor=None, claims=claims[start : start + edi837.MAX_CLAIMS])
         files += 1
     return files
 
 
 def run_export(organization: Organization) -> dict:
     spent: dict[str, float] = {}
-    with rolled_back(), timing(x12, "validate_837", spent), timing(x12, "build_837", spent):
+    with rolled_back(), timing(validate, "validate_837", spent), timing(from_models, "build_837", spent):
         started = perf_counter()
         claims = ready_claims(organization, CLAIMS)
         files = export(claims) if claims else 0
@@ -148,7 +151,7 @@ def run_import(organization: Organization) -> dict:
 
 def run_aging(organization: Organization) -> dict:
     started = perf_counter()
-    result = queries.aging(organization, timezone.localdate())
+    result = reports.aging(organization, timezone.localdate())
     seconds = perf_counter() - started
     open_claims = queries.claims_of(organization).filter(status__in=queries.OPEN).count()
     return {"seconds": seconds, "claims": open_claims, "payers": len(result["rows"])}
@@ -190,7 +193,7 @@ def describe(name: str, row: dict) -> str:
     if name == "837P export":
         files = f"{row['files']} file" + ("" if row["files"] == 1 else "s")
         return (
-            f"{row['claims']:,} ready claims in {files} of up to {x12.MAX_CLAIMS:,}; of which building "
+            f"{row['claims']:,} ready claims in {files} of up to {edi837.MAX_CLAIMS:,}; of which building "
             f"{row['build_seconds']:.2f} s, pyx12 {row['pyx12_seconds']:.2f} s"
         )
     if name == "835 import":
@@ -255,7 +258,7 @@ def main() -> int:
         },
         "repeat": args.repeat,
         "claims_per_job": CLAIMS,
-        "max_claims_per_file": x12.MAX_CLAIMS,
+        "max_claims_per_file": edi837.MAX_CLAIMS,
         "results": results,
     }
     missed = [

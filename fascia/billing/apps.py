@@ -6,8 +6,8 @@ class BillingConfig(AppConfig):
     label = "billing"
 
     def ready(self) -> None:
+        from fascia.billing.claims.services import note_signed
         from fascia.billing.queries import chart_context
-        from fascia.billing.services import note_signed
         from fascia.core import roles
         from fascia.patients import chart
         from fascia.visits import signals

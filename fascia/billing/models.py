@@ -358,7 +358,7 @@ class Remittance(TimestampedModel):
 
 class UnbilledVisit(models.Model):
     """A signed visit on no claim yet: the billing queue's "visits ready to bill", kept as notes
-    are signed and billed (`fascia.billing.services`), so the queue reads these few rows instead of
+    are signed and billed (`fascia.billing.claims.services`), so the queue reads these few rows instead of
     setting every note of the clinic's years against every claim line."""
 
     note = models.OneToOneField("visits.VisitNote", on_delete=models.CASCADE, primary_key=True, related_name="+")

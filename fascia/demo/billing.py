@@ -7,7 +7,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from fascia.billing import services
+from fascia.billing.claims import services
 from fascia.billing.models import Authorization, Claim, Coverage, Fee, InjuryCase, Payer
 from fascia.core.models import Organization, User
 from fascia.evaluations.models import Evaluation

@@ -11,7 +11,7 @@ visits twice a week on free slots of the practitioner's working hours, a signed 
 (techniques screened again on the day, minutes within the appointment, progress notes every 10
 visits or 30 days with the measure re-taken, a discharge summary that completes the plan), each
 signature sealed in the patient's hash chain (`fascia.records.chain`); claims from the notes with
-lines by `fascia.billing.charges` and units by the payer's method, in every status the lifecycle
+lines by `fascia.billing.claims.charges` and units by the payer's method, in every status the lifecycle
 allows for their age, with their events, and the payments posted from weekly remittances.
 
 Visits before now are done (a few cancelled or missed); those after now are booked. Everything is
@@ -30,9 +30,9 @@ from uuid import UUID
 from django.db import connection, transaction
 from django.utils import timezone
 
-from fascia.billing.charges import code_minutes, fees_for, lines_from
-from fascia.billing.codes import describe_adjustment
+from fascia.billing.claims.charges import code_minutes, fees_for, lines_from
 from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Fee, Payer, Posting, Remittance, UnbilledVisit
+from fascia.billing.remittance.codes import describe_adjustment
 from fascia.core.models import Location, Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role

@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from fascia.billing import services
+from fascia.billing.claims import services
 from fascia.billing.models import Batch, Claim, Coverage
 from fascia.billing.tests.factories import billable_patient
-from fascia.billing.x12 import validate_837
+from fascia.billing.x12.validate import validate_837
 from fascia.conftest import PASSWORD
 from fascia.core.models import Organization, User
 

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from fascia.billing import services
+from fascia.billing.claims import services
 from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Fee, Payer
-from fascia.billing.scrubber import scrub
+from fascia.billing.scrubber import rules, scrub
 from fascia.billing.tests.factories import billable_patient, note
 from fascia.core.models import Organization, User
 from fascia.visits import services as visit_services
@@ -114,6 +114,26 @@ class TestScrubber:
         breaks(claim)
         claim = Claim.objects.get(pk=claim.pk)
         assert any(problem in p for p in scrub(claim, today=TODAY)), scrub(claim, today=TODAY)
+
+    def test_every_rule_names_its_source(self) -> None:
+        names = [r.check.__name__ for r in rules.RULES]
+        assert len(names) == len(set(names)) > 10
+        assert [r.check.__name__ for r in rules.RULES if len(r.source) < 10] == []
+
+    def test_a_registered_rule_runs_with_the_others(self, tess: User, organization: Organization) -> None:
+        claim = claim_for(tess, billable_patient(tess, organization, start=START))
+        before = list(rules.RULES)
+        try:
+
+            @rules.rule(source="A payer's rule, for this test")
+            def weekdays_only(review: rules.Review) -> list[str]:
+                return [f"{d:%Y-%m-%d} is a {d:%A}." for d in review.days if d.weekday() >= 5]
+
+            assert scrub(claim, today=TODAY) == []
+            ClaimLine.objects.filter(claim=claim).update(service_date=date(2026, 11, 7))
+            assert scrub(Claim.objects.get(pk=claim.pk), today=TODAY)[-1] == "2026-11-07 is a Saturday."
+        finally:
+            rules.RULES[:] = before
 
     def test_an_unsigned_note(self, tess: User, organization: Organization) -> None:
         claim = claim_for(tess, billable_patient(tess, organization, start=START))

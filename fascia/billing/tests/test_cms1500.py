@@ -4,9 +4,9 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from fascia.billing import services
-from fascia.billing.cms1500 import form_fields, render, render_superbill
+from fascia.billing.claims import services
 from fascia.billing.models import Authorization, Claim, Coverage, Payer
+from fascia.billing.paper.cms1500 import form_fields, render, render_superbill
 from fascia.billing.tests.factories import billable_patient, payer
 from fascia.core.models import Organization, User
 

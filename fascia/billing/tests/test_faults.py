@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from fascia.billing import services
+from fascia.billing.claims import services
 from fascia.billing.models import Batch, Claim, ClaimEvent
 from fascia.billing.tests.factories import billable_patient
 from fascia.core.models import Organization, User

@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from fascia.billing import queries, services
-from fascia.billing.era import write_835
+from fascia.billing import queries, reports
+from fascia.billing.claims import services
 from fascia.billing.models import Authorization, Claim, Coverage, Payer, Remittance
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Organization, User
+from fascia.demo.era import write_835
 from fascia.lib.prepared import PreparedQuery
 
 
@@ -317,7 +318,7 @@ def test_ar_aging_sums_what_each_claim_still_owes_by_days_since_it_was_sent(
         Claim.objects.filter(pk=claim.pk).update(submitted_at=sent, paid=Decimal("10.00"))
     Claim.objects.filter(pk=claims[-1].pk).update(status=Claim.Status.PAID)  # paid claims are not receivable
     owed = [claim.total_charge - Decimal("10.00") for claim in claims]
-    report = queries.aging(organization, today)
+    report = reports.aging(organization, today)
     assert report["totals"] == {
         "0-30": owed[0] + owed[1],
         "31-60": owed[2],

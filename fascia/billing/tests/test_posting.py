@@ -3,13 +3,13 @@ from decimal import Decimal
 
 import pytest
 
-from fascia.billing import services
-from fascia.billing.era import write_835
+from fascia.billing.claims import services
 from fascia.billing.models import Claim, Posting, Remittance
-from fascia.billing.posting import AlreadyImported, import_835
-from fascia.billing.remittance import RemittanceError
+from fascia.billing.remittance.parse import RemittanceError
+from fascia.billing.remittance.posting import AlreadyImported, import_835
 from fascia.billing.tests.factories import billable_patient
 from fascia.core.models import Organization, User
+from fascia.demo.era import write_835
 
 START = date(2026, 11, 2)
 

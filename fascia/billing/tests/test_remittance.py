@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fascia.billing.codes import CARC, CLAIM_STATUS, RARC, describe_adjustment
-from fascia.billing.remittance import Adjustment, RemittanceError, parse_835, unbalanced
+from fascia.billing.remittance.codes import CARC, CLAIM_STATUS, RARC, describe_adjustment
+from fascia.billing.remittance.parse import Adjustment, RemittanceError, parse_835, unbalanced
 
 # /work/main/fascia/billing/tests/ -> /work/shared/domain/samples/x12/835 (no skip if it moves: tests fail)
 SAMPLES = Path(__file__).parent / "samples" / "835"

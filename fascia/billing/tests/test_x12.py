@@ -13,10 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from fascia.audit.models import AuditAction, AuditEvent
-from fascia.billing import services
+from fascia.billing.claims import services
 from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer
 from fascia.billing.tests.factories import billable_patient, payer
-from fascia.billing.x12 import build_837, validate_837
+from fascia.billing.x12.from_models import build_837
+from fascia.billing.x12.validate import validate_837
 from fascia.conftest import login, make_user
 from fascia.core.models import Organization, User
 from fascia.core.npi import with_check_digit

@@ -7,8 +7,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
+from fascia.billing.claims.services import create_claim, unbilled_notes
 from fascia.billing.models import Coverage
-from fascia.billing.services import create_claim, unbilled_notes
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import PASSWORD
 from fascia.core.models import Location, User

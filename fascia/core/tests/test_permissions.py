@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from fascia.billing.claims.services import create_claim, unbilled_notes
 from fascia.billing.models import Batch
-from fascia.billing.services import create_claim, unbilled_notes
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, Room, User

@@ -15,10 +15,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from fascia.billing.charges import fees_for, lines_for
+from fascia.billing.claims.charges import fees_for, lines_for
+from fascia.billing.claims.services import TRANSITIONS
 from fascia.billing.models import Claim, ClaimEvent, Posting, UnbilledVisit
 from fascia.billing.scrubber import scrub
-from fascia.billing.services import TRANSITIONS
 from fascia.core.models import User
 from fascia.demo import bulk
 from fascia.demo.seed import SeedRefused, Size, seed

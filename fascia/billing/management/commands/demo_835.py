@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from fascia.billing.era import write_835
 from fascia.billing.models import Claim
+from fascia.demo.era import write_835
 
 
 class Command(BaseCommand):

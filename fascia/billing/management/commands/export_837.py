@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from fascia.billing import x12
+from fascia.billing.claims.services import BillingError, export_claims
 from fascia.billing.models import Claim, Payer
-from fascia.billing.services import BillingError, export_claims
+from fascia.billing.x12.edi837 import MAX_CLAIMS
 from fascia.lib.files import publish, stage
 
 
@@ -46,7 +46,7 @@ class Command(BaseCommand):
                     f"Ready claims belong to {len(practices)} practices ({'; '.join(practices)}); "
                     "export one practice's with --claim. Nothing was exported."
                 )
-            claims, left = claims[: x12.MAX_CLAIMS], max(len(claims) - x12.MAX_CLAIMS, 0)
+            claims, left = claims[:MAX_CLAIMS], max(len(claims) - MAX_CLAIMS, 0)
         staged = None
         try:
             # The whole file is on disk, under a hidden name, before the claims are committed as

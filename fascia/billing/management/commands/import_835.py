@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fascia.billing.posting import AlreadyImported, import_835
-from fascia.billing.remittance import RemittanceError
+from fascia.billing.remittance.parse import RemittanceError
+from fascia.billing.remittance.posting import AlreadyImported, import_835
 from fascia.core.models import Organization
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from fascia.billing.codes import describe_claim_status
+from fascia.billing.remittance.codes import describe_claim_status
 
 _AMOUNT = re.compile(r"-?(\d+\.?\d*|\.\d+)")  # X12 "R" type: no exponent, no thousands separator
 _DATE = re.compile(r"\d{8}")

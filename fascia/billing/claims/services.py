@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing import x12
-from fascia.billing.charges import fees_for, lines_for
+from fascia.billing.claims.charges import fees_for, lines_for
 from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer, UnbilledVisit
 from fascia.billing.scrubber import scrub
+from fascia.billing.x12 import edi837, from_models, validate
 from fascia.core.models import User
 from fascia.lib.contact import digits_only
 from fascia.patients.models import Patient
@@ -32,7 +32,6 @@ TRANSITIONS = {
     S.APPEALED: {S.PAID, S.PARTIALLY_PAID, S.DENIED, S.CLOSED},
     S.CLOSED: set(),
 }
-MAX_LINES = 50  # per claim in an 837P (REFERENCE.md §5)
 
 
 class BillingError(Exception):
@@ -147,8 +146,10 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
             )
     if not rows:
         raise BillingError("There is nothing to bill: the notes' minutes add up to no billable unit.")
-    if len(rows) > MAX_LINES:
-        raise BillingError(f"{len(rows)} lines is more than the {MAX_LINES} a claim may hold; bill fewer visits.")
+    if len(rows) > edi837.MAX_LINES:  # per claim in an 837P (REFERENCE.md §5)
+        raise BillingError(
+            f"{len(rows)} lines is more than the {edi837.MAX_LINES} a claim may hold; bill fewer visits."
+        )
     ClaimLine.objects.bulk_create(rows)
     UnbilledVisit.objects.filter(note__in=notes).delete()
     ClaimEvent.objects.create(claim=claim, to_status=S.DRAFT, actor=actor, note=f"{len(notes)} visit(s)")
@@ -277,16 +278,16 @@ def export_claims(
     organization = rows[0].organization
     control_number = (Batch.objects.aggregate(n=Max("control_number"))["n"] or 0) + 1
     try:
-        content = x12.build_837(
+        content = from_models.build_837(
             rows,
             control_number=control_number,
             now=timezone.localtime(now),
             sender_id=digits_only(organization.tax_id),
-            receiver_id=x12.RECEIVER_ID,
+            receiver_id=edi837.RECEIVER_ID,
         )
     except ValueError as e:
         raise BillingError(f"Nothing was exported. {e}") from None
-    findings = x12.validate_837(content)
+    findings = validate.validate_837(content)
     if findings:
         more = f" … and {len(findings) - 10} more." if len(findings) > 10 else ""
         raise BillingError("The 837P file failed validation; nothing was exported. " + " ".join(findings[:10]) + more)

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing.codes import describe_adjustment
+from fascia.billing.claims.services import TRANSITIONS, BillingError
 from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Posting, Remittance
-from fascia.billing.remittance import ClaimPayment, parse_835
-from fascia.billing.services import TRANSITIONS, BillingError
+from fascia.billing.remittance.codes import describe_adjustment
+from fascia.billing.remittance.parse import ClaimPayment, parse_835
 from fascia.core.models import Organization, User
 
 S = Claim.Status

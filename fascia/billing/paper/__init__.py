@@ -1,0 +1,1 @@
+"""Paper: the CMS-1500 form, the superbill and the patient statement, as PDFs."""

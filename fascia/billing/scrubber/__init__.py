@@ -1,0 +1,24 @@
+"""The claim scrubber: every reason a claim would be rejected or denied that Fascia can see before
+it is sent, in words the billing staff can act on. A claim with any problem cannot become ready.
+
+The rules are functions in `rules.py`, each registered with its source; scrub() runs them all.
+"""
+
+from datetime import date
+
+from fascia.billing.models import Claim
+from fascia.billing.scrubber.rules import RULES, Review
+
+
+def scrub(claim: Claim, *, today: date) -> list[str]:
+    """The claim's problems, each a sentence; empty when it may be sent. A fixed number of queries
+    plus one per visit."""
+    lines = list(
+        claim.lines.select_related("note__plan__referral__provider", "rendering__user").prefetch_related(
+            "note__techniques__technique"
+        )
+    )
+    if not lines:
+        return ["The claim has no service lines: nothing billable."]
+    review = Review(claim=claim, lines=lines, days=sorted({line.service_date for line in lines}), today=today)
+    return [problem for rule in RULES for problem in rule.check(review)]

@@ -1,0 +1,276 @@
+"""The scrubber's rules: one function each, registered with `@rule(source=...)` naming where the rule
+comes from. A rule takes the claim under review and returns its problems, each a sentence the billing
+staff can act on, or nothing. They run in the order they are defined here, which is the order the
+work queue lists their problems in.
+
+A new payer rule is one function here, with its source, and one test.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from fascia.billing.claims.charges import DISTINCT, NCCI_PAIRS, minutes_by_code
+from fascia.billing.models import Authorization, Claim, ClaimLine, Payer
+from fascia.billing.queries import with_visits_used
+from fascia.billing.units import bill_units
+from fascia.core.npi import is_valid_npi
+from fascia.patients import icd10
+from fascia.visits.models import VisitNote
+
+
+@dataclass(frozen=True)
+class Review:
+    """What every rule looks at: the claim, its lines (with their notes and practitioners, read once
+    for all the rules), the days of service in order, and the day of the review."""
+
+    claim: Claim
+    lines: list[ClaimLine]
+    days: list[date]
+    today: date
+
+
+Check = Callable[[Review], list[str]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    check: Check
+    source: str
+
+
+RULES: list[Rule] = []
+
+
+def rule(*, source: str) -> Callable[[Check], Check]:
+    """Register a rule; `source` says where it comes from (REFERENCE.md section, CMS manual, NUCC guide, payer)."""
+
+    def register(check: Check) -> Check:
+        RULES.append(Rule(check=check, source=source))
+        return check
+
+    return register
+
+
+def _dates(days: list[date]) -> str:
+    return ", ".join(f"{d:%Y-%m-%d}" for d in days)
+
+
+@rule(source="REFERENCE.md §4 (CMS NPI standard, check digit); 837P 2010AA NM109; NUCC 1500 box 33a")
+def billing_provider_npi(review: Review) -> list[str]:
+    npi = review.claim.organization.group_npi
+    if is_valid_npi(npi or ""):
+        return []
+    return [f"The billing provider's NPI ({npi or 'none'}) is not a valid NPI."]
+
+
+@rule(source="REFERENCE.md §5 (2010AA tax id, REF*EI); NUCC 1500 box 25")
+def billing_provider_tax_id(review: Review) -> list[str]:
+    return [] if review.claim.organization.tax_id else ["The billing provider has no tax ID (EIN)."]
+
+
+@rule(source="REFERENCE.md §4 (CMS NPI standard, check digit); 837P 2310B/2420A NM109; NUCC 1500 box 24J")
+def rendering_provider_npi(review: Review) -> list[str]:
+    return [
+        f"The rendering provider {practitioner}'s NPI ({practitioner.npi}) is not valid."
+        for practitioner in {line.rendering for line in review.lines}
+        if not is_valid_npi(practitioner.npi or "")
+    ]
+
+
+@rule(source="REFERENCE.md §4 (CMS NPI standard, check digit); 837P 2310A NM109; NUCC 1500 box 17b")
+def referring_provider_npi(review: Review) -> list[str]:
+    plan = review.claim.plan
+    referral = plan.referral if plan else None
+    if referral is None or is_valid_npi(referral.provider.npi or ""):
+        return []
+    return [f"The referring provider {referral.provider}'s NPI is missing or not valid."]
+
+
+@rule(source="REFERENCE.md §7 (ICD-10-CM: only leaf codes are billable); NUCC 1500 box 21")
+def billable_diagnoses(review: Review) -> list[str]:
+    diagnoses = review.claim.diagnoses
+    if not diagnoses:
+        return ["The claim has no diagnosis: sign an evaluation with ICD-10-CM codes for the plan."]
+    return [f"{code} is not a billable ICD-10-CM code." for code in diagnoses if not icd10.is_billable(code)]
+
+
+@rule(source="REFERENCE.md §5a (Diagnoses: NUCC 24E pointers); 837P SV107")
+def diagnosis_pointers(review: Review) -> list[str]:
+    count = len(review.claim.diagnoses)
+    if not count:
+        return []  # billable_diagnoses says so
+    return [
+        f"{line} points to no diagnosis of the claim."
+        for line in review.lines
+        if not line.diagnosis_pointers or any(not 1 <= p <= count for p in line.diagnosis_pointers)
+    ]
+
+
+def _lines_by_note(review: Review) -> list[list[ClaimLine]]:
+    by_note: dict[int, list[ClaimLine]] = defaultdict(list)
+    for line in review.lines:
+        by_note[line.note_id].append(line)
+    return list(by_note.values())
+
+
+@rule(source="CMS Pub. 100-08 ch. 3 §3.3.2.4 (services are supported by signed records); DESIGN.md signed records")
+def signed_notes(review: Review) -> list[str]:
+    return [
+        f"The note of {note.visited_on:%Y-%m-%d} is not signed."
+        for note in (lines[0].note for lines in _lines_by_note(review))
+        if not note.is_signed
+    ]
+
+
+def _signed_visits(review: Review) -> list[tuple[VisitNote, list[ClaimLine]]]:
+    """Each signed note with its lines: signed_notes names the others, whose minutes may still change."""
+    return [(lines[0].note, lines) for lines in _lines_by_note(review) if lines[0].note.is_signed]
+
+
+@rule(source="REFERENCE.md §1 (CMS Pub. 100-04 ch. 5 §20.2, 8-minute rule; CPT per-code method); §5a timed codes")
+def units_supported_by_minutes(review: Review) -> list[str]:
+    problems = []
+    for note, note_lines in _signed_visits(review):
+        minutes, _ = minutes_by_code(note)
+        supported = bill_units(minutes, method=review.claim.payer.units_method)
+        for line in note_lines:
+            if line.units > supported.get(line.cpt_code, 0):
+                problems.append(
+                    f"{line.service_date:%Y-%m-%d} {line.cpt_code}: {line.units} unit(s) billed but the note's "
+                    f"{minutes.get(line.cpt_code, 0)} minutes support {supported.get(line.cpt_code, 0)}."
+                )
+    return problems
+
+
+@rule(source="REFERENCE.md §2 (CMS NCCI practitioner procedure-to-procedure edits, modifier 59)")
+def ncci_pairs(review: Review) -> list[str]:
+    problems = []
+    for note, note_lines in _signed_visits(review):
+        billed = {line.cpt_code: line for line in note_lines}
+        for first, second in NCCI_PAIRS:
+            if first in billed and second in billed and DISTINCT not in billed[second].modifiers:
+                problems.append(
+                    f"{note.visited_on:%Y-%m-%d}: {first} and {second} on the same day need modifier {DISTINCT} "
+                    f"on {second} for separate regions, or one code (NCCI)."
+                )
+    return problems
+
+
+@rule(source="REFERENCE.md §5 (2000B subscriber, SBR); NUCC 1500 boxes 1, 1a, 4, 11")
+def coverage_on_file(review: Review) -> list[str]:
+    return [] if review.claim.coverage else ["The claim has no coverage: add the patient's insurance."]
+
+
+@rule(source="REFERENCE.md §5 (2010BA NM109 member ID); NUCC 1500 box 1a")
+def member_id(review: Review) -> list[str]:
+    coverage = review.claim.coverage
+    return ["The coverage has no member ID."] if coverage and not coverage.member_id.strip() else []
+
+
+@rule(source="CARC 27 (expenses incurred after coverage terminated), REFERENCE.md §5b")
+def coverage_active(review: Review) -> list[str]:
+    coverage = review.claim.coverage
+    inactive = [d for d in review.days if coverage and not coverage.is_active_on(d)]
+    return [f"The coverage is not active on {_dates(inactive)}."] if inactive else []
+
+
+@rule(source="REFERENCE.md §5 (2010BB payer, NM109 payer ID); the clearinghouse's payer list")
+def electronic_payer_id(review: Review) -> list[str]:
+    payer = review.claim.payer
+    if payer.claim_method == Payer.ClaimMethod.ELECTRONIC and not payer.payer_id.strip():
+        return [f"{payer} has no payer ID for electronic claims."]
+    return []
+
+
+@rule(source="The payer's timely-filing limit (Payer.timely_filing_days); CARC 29")
+def timely_filing(review: Review) -> list[str]:
+    payer, first = review.claim.payer, review.days[0]
+    late = (review.today - first).days - payer.timely_filing_days
+    if late <= 0:
+        return []
+    return [f"The timely-filing limit ({payer.timely_filing_days} days) passed {late} day(s) ago for {first:%Y-%m-%d}."]
+
+
+@rule(source="The payer's prior-authorization requirement (Payer.requires_authorization); CARC 197; 837P REF*G1")
+def authorization_covers_the_visits(review: Review) -> list[str]:
+    claim, days = review.claim, review.days
+    if not claim.payer.requires_authorization:
+        return []
+    authorization = claim.authorization
+    if authorization is None:
+        return [f"{claim.payer} requires a prior authorization; none covers {days[0]:%Y-%m-%d}."]
+    outside = [d for d in days if not authorization.starts_on <= d <= authorization.ends_on]
+    if not outside:
+        return []
+    return [
+        f"Authorization {authorization.number} ({authorization.starts_on:%Y-%m-%d} to "
+        f"{authorization.ends_on:%Y-%m-%d}) does not cover {_dates(outside)}."
+    ]
+
+
+@rule(source="The payer's prior-authorization requirement (authorized visit count); CARC 119, RARC N362")
+def authorization_visits(review: Review) -> list[str]:
+    claim = review.claim
+    authorization = claim.authorization
+    if not claim.payer.requires_authorization or authorization is None:
+        return []
+    visits = with_visits_used(Authorization.objects.filter(pk=authorization.pk)).get().used
+    if visits <= authorization.visits_allowed:
+        return []
+    return [
+        f"Authorization {authorization.number} allows {authorization.visits_allowed} visits; "
+        f"{visits} are billed under it."
+    ]
+
+
+@rule(source="The payer's referral and certification requirements (Payer.requires_referral, requires_certification)")
+def plan_of_care(review: Review) -> list[str]:
+    payer = review.claim.payer
+    if (payer.requires_referral or payer.requires_certification) and review.claim.plan is None:
+        return [f"{payer} requires a plan of care; the visits have none."]
+    return []
+
+
+@rule(source="The payer's referral requirement (Payer.requires_referral); 837P 2310A; NUCC 1500 box 17")
+def referral(review: Review) -> list[str]:
+    payer, plan = review.claim.payer, review.claim.plan
+    if not payer.requires_referral or plan is None:
+        return []  # plan_of_care names a missing plan
+    if plan.referral is None:
+        return [f"{payer} requires a referral; the plan of care has none."]
+    if plan.referral.expires_on < review.days[-1]:
+        return [f"The referral expired on {plan.referral.expires_on:%Y-%m-%d}, before the last visit."]
+    return []
+
+
+@rule(source="REFERENCE.md §5a (plan-of-care certification, CMS Pub. 100-02 ch. 15 §220.1.3); the payer's requirement")
+def certified_plan_of_care(review: Review) -> list[str]:
+    payer, plan = review.claim.payer, review.claim.plan
+    if payer.requires_certification and plan is not None and not plan.certified_on:
+        return [f"{payer} requires the plan of care certified by the referring provider."]
+    return []
+
+
+@rule(source="REFERENCE.md §5 (CLM11 related causes, DTP*431/439, REF*Y4); NUCC 1500 boxes 10a-c, 14")
+def injury_case(review: Review) -> list[str]:
+    payer, case = review.claim.payer, review.claim.injury_case
+    if case is None:
+        if payer.kind in (Payer.Kind.WORKERS_COMP, Payer.Kind.AUTO):
+            return [f"A {payer.get_kind_display().lower()} claim needs the injury case (date of injury, claim number)."]
+        return []
+    problems = []
+    if not case.injury_date:
+        problems.append("The injury case has no date of injury.")
+    if case.kind == case.Kind.AUTO and not case.accident_state:
+        problems.append("The auto accident's state is missing (box 10b).")
+    if payer.kind in (Payer.Kind.WORKERS_COMP, Payer.Kind.AUTO) and not case.claim_number:
+        problems.append("The injury case has no insurer's claim number.")
+    return problems
+
+
+@rule(source="The clinic's fee schedule (Fee); NUCC 1500 box 24F")
+def priced_lines(review: Review) -> list[str]:
+    unpriced = sorted({line.cpt_code for line in review.lines if line.fee <= 0})
+    return [f"No fee for {', '.join(unpriced)}: add it to the fee schedule."] if unpriced else []

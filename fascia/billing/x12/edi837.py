@@ -1,0 +1,437 @@
+"""The X12 837P (005010X222A1) professional claim writer: claims written as one interchange.
+
+A pure core: it takes the plain, frozen dataclasses below (`from_models.py` fills them from the
+database) and imports no Django and no fascia model, so it is tested with tables of cases and
+`validate.py` checks what it writes with pyx12.
+
+Loops and segments follow pyx12's own map (the domain notes' 837P_outline.txt; REFERENCE.md §5
+has the key points). Values are uppercased and kept to the X12 basic character set, so no value can
+contain a separator.
+"""
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from fascia.lib.contact import digits_only
+
+VERSION = "005010X222A1"
+# Claims (CLM segments) in one transaction set: the 837P guide (005010X222A1) sets 5000. Its
+# limit of 100 is on loop 2300 under one subscriber (2000B) or patient (2000C) loop; every claim here has
+# its own subscriber loop, so it never applies (pyx12 checks both).
+MAX_CLAIMS = 5000
+MAX_LINES = 50  # per claim (2400 loops)
+MAX_DIAGNOSES = 12  # HI01-HI12
+RECEIVER_ID = "CLEARINGHOUSE"  # ISA08/GS03/1000B until a clearinghouse assigns one
+NO_CLAIMS = "An 837P needs at least one claim."
+
+ELEMENT, COMPONENT, SEGMENT, REPETITION = "*", ":", "~", "^"
+# The X12 basic character set, less the separators chosen above.
+_NOT_BASIC = re.compile(r"[^A-Z0-9 !\"&'()+,\-./;?=]")
+_TITLES = {"DR", "DR.", "MR", "MR.", "MRS", "MRS.", "MS", "MS."}
+_SEX = {"female": "F", "male": "M"}
+SELF = "18"  # the individual relationship code of a patient who is the subscriber
+# CLM05-3 claim frequency codes that replace or void a claim the payer already has (REF*F8 names it).
+REPLACEMENT, VOID = "7", "8"
+
+
+@dataclass(frozen=True)
+class Address:
+    """A street address; a party without line1 gets no N3/N4."""
+
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    family: str
+    given: str
+    middle: str = ""
+
+
+@dataclass(frozen=True)
+class BillingProvider:
+    """The practice: the submitter (1000A) and the billing provider (2000A/2010AA)."""
+
+    name: str  # its legal name
+    npi: str  # the group NPI
+    tax_id: str  # the EIN, REF*EI
+    phone: str  # the submitter contact, PER
+    address: Address = Address()
+
+
+@dataclass(frozen=True)
+class Payer:
+    name: str
+    payer_id: str
+    filing_indicator: str  # SBR09: CI commercial, MB Medicare B, MC Medicaid, WC workers' comp, AM auto
+    medicare: bool = False  # SBR05 then says why Medicare is not the primary payer
+    property_casualty: bool = False  # workers' comp or auto: REF*Y4 carries the insurer's claim number
+    address: Address = Address()
+
+
+@dataclass(frozen=True)
+class Coverage:
+    payer: Payer
+    member_id: str
+    group_number: str = ""
+    primary: bool = True  # SBR01 P, else S
+    relationship: str = SELF  # the patient's relationship to the subscriber (PAT01, SBR02 of 2320)
+    subscriber: Person = Person("", "")  # the subscriber, when the patient is not (relationship other than SELF)
+
+
+@dataclass(frozen=True)
+class Patient:
+    name: Person
+    birth_date: date | None = None
+    sex: str = ""  # "female" or "male"; anything else is written U
+    address: Address = Address()
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A rendering practitioner (2310B, 2420A)."""
+
+    name: Person  # NM1 of a rendering provider carries no middle name
+    npi: str
+    taxonomy_code: str
+
+
+@dataclass(frozen=True)
+class Referring:
+    """The referring provider (2310A), named in one field as the directory keeps it ('Dr. Ada B. Rowe, MD')."""
+
+    name: str
+    npi: str
+
+
+@dataclass(frozen=True)
+class Injury:
+    """A work or accident injury the claim is related to (CLM11, DTP*431/439, REF*Y4)."""
+
+    related_cause: str  # AA auto accident, EM employment, OA other accident
+    injury_date: date
+    accident_state: str = ""
+    claim_number: str = ""  # the property and casualty insurer's claim number
+
+
+@dataclass(frozen=True)
+class Line:
+    service_date: date
+    cpt_code: str
+    units: int
+    amount: Decimal
+    place_of_service: str
+    rendering: Provider
+    modifiers: tuple[str, ...] = ()
+    diagnosis_pointers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Claim:
+    number: str  # the patient control number, CLM01
+    patient: Patient
+    payer: Payer
+    coverage: Coverage
+    lines: tuple[Line, ...]
+    diagnoses: tuple[str, ...] = ()  # ICD-10-CM, with or without the dot, principal first
+    frequency: str = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
+    payer_claim_number: str = ""  # the claim a replacement or void replaces (REF*F8)
+    authorization_number: str | None = None  # REF*G1, when a prior authorization covers the claim
+    injury: Injury | None = None
+    referring: Referring | None = None
+    other_coverage: Coverage | None = None  # the primary coverage a secondary claim coordinates with (2320)
+
+
+def clean(value: object, max_length: int) -> str:
+    """A value as X12 allows it: ASCII, uppercase, basic characters only, no separators, single spaces."""
+    value = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode().upper()
+    return " ".join(_NOT_BASIC.sub(" ", value).split())[:max_length].strip()
+
+
+def amount(value: Decimal) -> str:
+    """A money amount the way X12 writes decimals: 93, 93.5, 93.25 (no trailing zeros)."""
+    digits = f"{value.quantize(Decimal('0.01')):f}"
+    return digits.rstrip("0").rstrip(".") if "." in digits else digits
+
+
+def _date(day: date) -> str:
+    return f"{day:%Y%m%d}"
+
+
+def _segment(*elements: object) -> str:
+    values = ["" if e is None else str(e) for e in elements]
+    while values and values[-1] == "":
+        values.pop()
+    return ELEMENT.join(values)
+
+
+def _composite(*components: object) -> str:
+    values = ["" if c is None else str(c) for c in components]
+    while values and values[-1] == "":
+        values.pop()
+    return COMPONENT.join(values)
+
+
+def _person(person: Person) -> tuple[str, str, str]:
+    return clean(person.family, 60), clean(person.given, 35), clean(person.middle, 25)
+
+
+def _split_name(name: str) -> tuple[str, str, str]:
+    """'Dr. Ada B. Rowe, MD' -> ('ROWE', 'ADA', 'B.'): a referring provider's name is one field."""
+    words = [w for w in name.split(",")[0].split() if w.upper() not in _TITLES]
+    if not words:
+        return clean(name, 60), "", ""
+    if len(words) == 1:
+        return _person(Person(words[0], ""))
+    return _person(Person(words[-1], words[0], " ".join(words[1:-1])))
+
+
+def _address(address: Address) -> list[str]:
+    """N3/N4 of an address; none when it has no street address."""
+    if not address.line1:
+        return []
+    return [
+        _segment("N3", clean(address.line1, 55), clean(address.line2, 55)),
+        _segment("N4", clean(address.city, 30), clean(address.state, 2), digits_only(address.postal_code)),
+    ]
+
+
+def _demographics(patient: Patient) -> list[str]:
+    if patient.birth_date is None:
+        return []
+    return [_segment("DMG", "D8", _date(patient.birth_date), _SEX.get(patient.sex, "U"))]
+
+
+def _property_casualty(claim: Claim) -> list[str]:
+    """REF*Y4: the insurer's claim number, on workers' comp and auto claims."""
+    injury = claim.injury
+    if injury is None or not injury.claim_number or not claim.payer.property_casualty:
+        return []
+    return [_segment("REF", "Y4", clean(injury.claim_number, 50))]
+
+
+def _sbr(coverage: Coverage, responsibility: str, *, relationship: str) -> str:
+    # SBR05 is required when Medicare is not the primary payer; 47 = "other" reason.
+    insurance_type = "47" if coverage.payer.medicare and responsibility != "P" else ""
+    return _segment(
+        "SBR",
+        responsibility,
+        relationship,
+        clean(coverage.group_number, 50),
+        "",
+        insurance_type,
+        "",
+        "",
+        "",
+        coverage.payer.filing_indicator,
+    )
+
+
+def _subscriber_name(coverage: Coverage, patient: Patient) -> tuple[str, str, str]:
+    return _person(patient.name if coverage.relationship == SELF else coverage.subscriber)
+
+
+def _provider(qualifier: str, provider: Provider) -> list[str]:
+    """NM1 + PRV of a rendering practitioner (2310B, 2420A)."""
+    family, given, _ = _person(provider.name)
+    return [
+        _segment("NM1", qualifier, "1", family, given, "", "", "", "XX", provider.npi),
+        _segment("PRV", "PE", "PXC", provider.taxonomy_code),
+    ]
+
+
+def _payer_name(payer: Payer) -> str:
+    return _segment("NM1", "PR", "2", clean(payer.name, 60), "", "", "", "", "PI", clean(payer.payer_id, 80))
+
+
+def _other_payer(primary: Coverage, patient: Patient) -> list[str]:
+    """2320/2330A/2330B: the primary coverage a secondary claim coordinates with."""
+    family, given, middle = _subscriber_name(primary, patient)
+    return [
+        _sbr(primary, "P", relationship=primary.relationship),
+        _segment("OI", "", "", "Y", "", "", "Y"),
+        _segment("NM1", "IL", "1", family, given, middle, "", "", "MI", clean(primary.member_id, 80)),
+        _payer_name(primary.payer),
+    ]
+
+
+def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
+    """2000B (and 2000C) through 2400 for one claim; returns the segments and the last HL number used."""
+    coverage, patient, lines = claim.coverage, claim.patient, claim.lines
+    self_ = coverage.relationship == SELF
+    subscriber_hl = hl + 1
+    family, given, middle = _subscriber_name(coverage, patient)
+    out = [
+        _segment("HL", subscriber_hl, "1", "22", "0" if self_ else "1"),
+        _sbr(coverage, "P" if coverage.primary else "S", relationship=SELF if self_ else ""),
+        _segment("NM1", "IL", "1", family, given, middle, "", "", "MI", clean(coverage.member_id, 80)),
+    ]
+    if self_:
+        out += _address(patient.address) + _demographics(patient) + _property_casualty(claim)
+    out += [_payer_name(claim.payer), *_address(claim.payer.address)]
+    last_hl = subscriber_hl
+    if not self_:
+        last_hl += 1
+        family, given, middle = _person(patient.name)
+        out += [
+            _segment("HL", last_hl, subscriber_hl, "23", "0"),
+            _segment("PAT", coverage.relationship),
+            _segment("NM1", "QC", "1", family, given, middle),
+            *_address(patient.address),
+            *_demographics(patient),
+            *_property_casualty(claim),
+        ]
+
+    injury = claim.injury
+    related = ""
+    if injury is not None:
+        state = injury.accident_state if injury.related_cause == "AA" else ""
+        related = _composite(injury.related_cause, "", "", state)
+    total = sum((line.amount for line in lines), Decimal("0"))
+    out.append(
+        _segment(
+            "CLM",
+            clean(claim.number, 38),
+            amount(total),
+            "",
+            "",
+            _composite(lines[0].place_of_service, "B", claim.frequency),
+            "Y",
+            "A",
+            "Y",
+            "Y",
+            "",
+            related,
+        )
+    )
+    if injury is not None:
+        out += [
+            _segment("DTP", "431", "D8", _date(injury.injury_date)),
+            _segment("DTP", "439", "D8", _date(injury.injury_date)),
+        ]
+    if claim.authorization_number is not None:
+        out.append(_segment("REF", "G1", clean(claim.authorization_number, 50)))
+    if claim.frequency in (REPLACEMENT, VOID):
+        out.append(_segment("REF", "F8", clean(claim.payer_claim_number, 50)))
+    codes = [code.replace(".", "").upper() for code in claim.diagnoses[:MAX_DIAGNOSES]]
+    out.append(_segment("HI", *(_composite("ABK" if i == 0 else "ABF", code) for i, code in enumerate(codes))))
+
+    if claim.referring is not None:
+        family, given, middle = _split_name(claim.referring.name)
+        out.append(_segment("NM1", "DN", "1", family, given, middle, "", "", "XX", claim.referring.npi))
+    rendering = lines[0].rendering
+    out += _provider("82", rendering)
+    if claim.other_coverage is not None:
+        out += _other_payer(claim.other_coverage, patient)
+
+    for number, line in enumerate(lines, start=1):
+        procedure = _composite("HC", clean(line.cpt_code, 48), *(clean(m, 2) for m in line.modifiers[:4]))
+        pointers = COMPONENT.join(str(p) for p in line.diagnosis_pointers[:4])
+        out += [
+            _segment("LX", number),
+            _segment("SV1", procedure, amount(line.amount), "UN", line.units, line.place_of_service, "", pointers),
+            _segment("DTP", "472", "D8", _date(line.service_date)),
+        ]
+        if line.rendering != rendering:
+            out += _provider("82", line.rendering)  # 2420A: this line's practitioner differs from the claim's
+    return out, last_hl
+
+
+def _interchange_id(value: str, what: str) -> str:
+    cleaned = clean(value, 99)
+    if not 2 <= len(cleaned) <= 15:
+        raise ValueError(f"The {what} ID {value!r} must be 2 to 15 characters.")
+    return cleaned
+
+
+def write_837(
+    provider: BillingProvider,
+    claims: Sequence[Claim],
+    *,
+    control_number: int,
+    now: datetime,
+    sender_id: str,
+    receiver_id: str,
+    usage: str = "P",
+) -> str:
+    """One interchange (ISA/GS/ST) with the claims of one billing provider, in the order given.
+
+    Raises ValueError when the claims cannot go in one 837P: none, too many, too many lines or none
+    on a claim, a control number out of range, or no phone for the submitter contact.
+    """
+    if not claims:
+        raise ValueError(NO_CLAIMS)
+    if len(claims) > MAX_CLAIMS:
+        raise ValueError(f"{len(claims)} claims is more than the {MAX_CLAIMS} one 837P transaction set may hold.")
+    if not 1 <= control_number <= 999_999_999:
+        raise ValueError(f"Control number {control_number} is outside 1-999999999.")
+    if usage not in ("P", "T"):
+        raise ValueError("Usage is P (production) or T (test).")
+    sender, receiver = _interchange_id(sender_id, "sender"), _interchange_id(receiver_id, "receiver")
+    phone = digits_only(provider.phone)
+    if not phone:
+        raise ValueError(f"{provider.name} has no phone number; the 837P gives it as the submitter's contact.")
+    for claim in claims:
+        if not claim.lines:
+            raise ValueError(f"Claim {claim.number} has no service lines.")
+        if len(claim.lines) > MAX_LINES:
+            raise ValueError(
+                f"Claim {claim.number} has {len(claim.lines)} lines; an 837P claim holds at most {MAX_LINES}."
+            )
+
+    name = clean(provider.name, 60)
+    transaction = f"{control_number:04d}"
+    body = [
+        _segment("ST", "837", transaction, VERSION),
+        _segment("BHT", "0019", "00", f"{control_number:09d}", _date(now), f"{now:%H%M}", "CH"),
+        _segment("NM1", "41", "2", name, "", "", "", "", "46", sender),
+        _segment("PER", "IC", name, "TE", phone),
+        _segment("NM1", "40", "2", receiver, "", "", "", "", "46", receiver),
+        _segment("HL", "1", "", "20", "1"),
+        _segment("NM1", "85", "2", name, "", "", "", "", "XX", provider.npi),
+        *_address(provider.address),
+        _segment("REF", "EI", digits_only(provider.tax_id)),
+    ]
+    hl = 1
+    for claim in claims:
+        claim_segments, hl = _claim(claim, hl)
+        body += claim_segments
+    body.append(_segment("SE", len(body) + 1, transaction))
+
+    isa = ELEMENT.join(
+        [
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            "ZZ",
+            sender.ljust(15),
+            "ZZ",
+            receiver.ljust(15),
+            f"{now:%y%m%d}",
+            f"{now:%H%M}",
+            REPETITION,
+            "00501",
+            f"{control_number:09d}",
+            "0",
+            usage,
+            COMPONENT,
+        ]
+    )
+    segments = [
+        isa,
+        _segment("GS", "HC", sender, receiver, _date(now), f"{now:%H%M}", control_number, "X", VERSION),
+        *body,
+        _segment("GE", "1", control_number),
+        _segment("IEA", "1", f"{control_number:09d}"),
+    ]
+    return "".join(s + SEGMENT for s in segments)

@@ -1,0 +1,154 @@
+"""Claims as the 837P writer takes them: Claim, ClaimLine, Coverage, Payer … rows turned into the plain
+dataclasses of `edi837`. The only part of the 837P that reads the database."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from fascia.billing import models
+from fascia.billing.x12 import edi837
+from fascia.core.fields import AddressFields
+from fascia.core.models import Organization
+from fascia.patients.models import Patient
+from fascia.practitioners.models import Practitioner
+
+
+def build_837(
+    claims: Iterable[models.Claim],
+    *,
+    control_number: int,
+    now: datetime,
+    sender_id: str,
+    receiver_id: str,
+    usage: str = "P",
+) -> str:
+    """The claims of one practice in one 837P (edi837.write_837), in the order given.
+
+    Raises ValueError as write_837 does, and when the claims belong to several practices or one has
+    no coverage. Reads each claim's lines (prefetch them, with their rendering practitioners' users,
+    when writing many), and the primary coverage of each secondary claim.
+    """
+    claims = list(claims)
+    if not claims:
+        raise ValueError(edi837.NO_CLAIMS)
+    if len({claim.organization_id for claim in claims}) > 1:
+        raise ValueError("The claims belong to more than one practice; write one 837P per practice.")
+    return edi837.write_837(
+        billing_provider(claims[0].organization),
+        [claim_837(claim) for claim in claims],
+        control_number=control_number,
+        now=now,
+        sender_id=sender_id,
+        receiver_id=receiver_id,
+        usage=usage,
+    )
+
+
+def address(owner: AddressFields) -> edi837.Address:
+    return edi837.Address(
+        line1=owner.address_line1,
+        line2=owner.address_line2,
+        city=owner.city,
+        state=owner.state,
+        postal_code=owner.postal_code,
+    )
+
+
+def billing_provider(organization: Organization) -> edi837.BillingProvider:
+    return edi837.BillingProvider(
+        name=organization.legal_name,
+        npi=organization.group_npi or "",
+        tax_id=organization.tax_id,
+        phone=organization.phone,
+        address=address(organization),
+    )
+
+
+def payer(row: models.Payer) -> edi837.Payer:
+    kind = models.Payer.Kind
+    return edi837.Payer(
+        name=row.name,
+        payer_id=row.payer_id,
+        filing_indicator=row.filing_indicator,
+        medicare=row.kind == kind.MEDICARE,
+        property_casualty=row.kind in (kind.WORKERS_COMP, kind.AUTO),
+        address=address(row),
+    )
+
+
+def coverage(row: models.Coverage) -> edi837.Coverage:
+    return edi837.Coverage(
+        payer=payer(row.payer),
+        member_id=row.member_id,
+        group_number=row.group_number,
+        primary=row.rank == 1,
+        relationship=row.relationship,
+        subscriber=edi837.Person(row.subscriber_family_name, row.subscriber_given_name),
+    )
+
+
+def patient(row: Patient) -> edi837.Patient:
+    return edi837.Patient(
+        name=edi837.Person(row.family_name, row.given_name, row.middle_name),
+        birth_date=row.birth_date,
+        sex=row.sex,
+        address=address(row),
+    )
+
+
+def provider(practitioner: Practitioner) -> edi837.Provider:
+    user = practitioner.user
+    return edi837.Provider(
+        name=edi837.Person(user.last_name, user.first_name),
+        npi=practitioner.npi or "",
+        taxonomy_code=practitioner.taxonomy_code,
+    )
+
+
+def _primary_for(claim: models.Claim, first_day: date) -> models.Coverage | None:
+    if claim.coverage is None or claim.coverage.rank == 1:
+        return None
+    candidates = claim.patient.coverages.filter(rank=1).select_related("payer", "patient")
+    return next((c for c in candidates if c.is_active_on(first_day)), None)
+
+
+def claim_837(claim: models.Claim) -> edi837.Claim:
+    """One claim with its lines, coverage, injury, referral and the primary coverage it coordinates with."""
+    if claim.coverage is None:
+        raise ValueError(f"Claim {claim.number} has no coverage.")
+    lines = list(claim.lines.all())
+    case = claim.injury_case
+    referral = claim.plan.referral if claim.plan is not None else None
+    primary = _primary_for(claim, lines[0].service_date) if lines else None
+    return edi837.Claim(
+        number=claim.number,
+        patient=patient(claim.patient),
+        payer=payer(claim.payer),
+        coverage=coverage(claim.coverage),
+        lines=tuple(
+            edi837.Line(
+                service_date=line.service_date,
+                cpt_code=line.cpt_code,
+                units=line.units,
+                amount=line.amount,
+                place_of_service=line.place_of_service,
+                rendering=provider(line.rendering),
+                modifiers=tuple(line.modifiers),
+                diagnosis_pointers=tuple(line.diagnosis_pointers),
+            )
+            for line in lines
+        ),
+        diagnoses=tuple(claim.diagnoses),
+        frequency=claim.frequency,
+        payer_claim_number=claim.payer_claim_number,
+        authorization_number=claim.authorization.number if claim.authorization is not None else None,
+        injury=None
+        if case is None
+        else edi837.Injury(
+            related_cause=case.related_cause,
+            injury_date=case.injury_date,
+            accident_state=case.accident_state,
+            claim_number=case.claim_number,
+        ),
+        referring=None if referral is None else edi837.Referring(referral.provider.name, referral.provider.npi or ""),
+        other_coverage=coverage(primary) if primary is not None else None,
+    )
