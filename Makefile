@@ -34,11 +34,13 @@ test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	FASCIA_DEBUG=True FASCIA_DATABASE_URL=sqlite://:memory: $(FASCIA) makemigrations --check --dry-run
+	FASCIA_DEBUG=True $(BIN)/mypy fascia
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	FASCIA_DEBUG=True $(BIN)/mypy fascia
 
 chromium:
 	@scripts/ensure-chromium
