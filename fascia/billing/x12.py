@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pyx12.errors
 import pyx12.params
@@ -363,7 +364,7 @@ def _claim_at(segments: list[str], line: int) -> str:
     return ""
 
 
-def _findings(report: dict, segments: list[str]) -> list[str]:
+def _findings(report: dict[str, Any], segments: list[str]) -> list[str]:
     messages = []
     for interchange in report.get("interchanges", []):
         messages += [f"Interchange: {e['err_str']}" for e in interchange["errors"]]
