@@ -162,11 +162,11 @@ def _check_slot(
     return warnings
 
 
-def _save_guarded(appointment: Appointment, practitioner: Practitioner, **kwargs: object) -> None:
+def _save_guarded(appointment: Appointment, practitioner: Practitioner) -> None:
     """Save, turning PostgreSQL's exclusion-constraint error into the same Clash as the check."""
     try:
         with transaction.atomic():
-            appointment.save(**kwargs)
+            appointment.save()
     except IntegrityError as e:
         if "no_overlap" in str(e):
             raise Clash(f"{practitioner} or the room was booked for this time a moment ago.") from None
