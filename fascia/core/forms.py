@@ -200,11 +200,11 @@ class RowChoiceField(forms.ChoiceField):
 
     widget = RowSelect
 
-    def __deepcopy__(self, memo: dict) -> "RowChoiceField":
+    def __deepcopy__(self, memo: dict[int, Any]) -> "RowChoiceField":
         widget = copy.copy(self.widget)  # the widget's own deep copy would set its choices again
         widget.attrs = self.widget.attrs.copy()
         memo[id(self.widget)] = widget
-        return forms.Field.__deepcopy__(self, memo)  # ChoiceField's own would deep-copy the choices
+        return forms.Field.__deepcopy__(self, memo)  # type: ignore[attr-defined]  # not in the stubs; ChoiceField's own would deep-copy the choices
 
 
 class DateInput(forms.DateInput):
@@ -284,7 +284,9 @@ class PractitionerForm(StyledModelForm):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["locations"].queryset = organization.locations.filter(is_active=True)
+        locations = self.fields["locations"]
+        assert isinstance(locations, forms.ModelMultipleChoiceField)  # the many-to-many field's form field
+        locations.queryset = organization.locations.filter(is_active=True)
 
 
 class TokenForm(StyledForm):

@@ -69,6 +69,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: show its QR code, confirm with one code."""
     user = request.user
+    assert isinstance(user, User)  # login_required
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         messages.info(request, "Two-factor login is already on for your account.")
         return redirect("core:home")
@@ -177,7 +178,7 @@ def staff_list(request: ClinicRequest) -> HttpResponse:
         .prefetch_related("groups")
         .order_by("-is_active", "last_name", "first_name")
     )
-    rows = [(user, dict(Role.choices).get(role_of(user), "—")) for user in staff]
+    rows = [(user, dict(Role.choices).get(role_of(user) or "", "—")) for user in staff]
     return render(request, "core/staff_list.html", {"rows": rows})
 
 
