@@ -67,7 +67,9 @@ class TechniqueRow(RowForm):
 
     def __init__(self, *args: Any, techniques: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["technique"].choices = BLANK + techniques
+        technique = self.fields["technique"]
+        assert isinstance(technique, forms.TypedChoiceField)  # declared above
+        technique.choices = [*BLANK, *techniques]
         self.fields["minutes"].widget.attrs.update({"inputmode": "numeric"})
 
 
