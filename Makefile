@@ -34,6 +34,7 @@ test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	FASCIA_DEBUG=True $(BIN)/mypy fascia
 	FASCIA_DEBUG=True FASCIA_DATABASE_URL=sqlite://:memory: $(FASCIA) makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -41,6 +42,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	FASCIA_DEBUG=True $(BIN)/mypy fascia
 
 chromium:
 	@scripts/ensure-chromium

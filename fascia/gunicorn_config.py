@@ -1,11 +1,12 @@
 """gunicorn's hooks for Fascia: `gunicorn fascia.wsgi --config python:fascia.gunicorn_config …`."""
 
 import time
+from typing import Any
 
 from django.db import DatabaseError
 
 
-def post_worker_init(worker) -> None:  # noqa: ANN001 (gunicorn's Worker)
+def post_worker_init(worker: Any) -> None:  # gunicorn's Worker; gunicorn ships no types
     """Each worker, once it has loaded the application and before its first request, compiles what its
     first requests would have (fascia.wsgi.warm_worker). A database that does not answer yet leaves the
     worker to compile and plan as requests come, not out of service."""

@@ -27,7 +27,8 @@ def warm_worker() -> None:
     keeps for its requests."""
     engine = engines["django"]
     ours = [Path(app.path) / "templates" for app in apps.get_app_configs() if app.name.startswith("fascia.")]
-    for folder in [*engine.dirs, *ours]:
+    folders: list[str | Path] = [*engine.dirs, *ours]
+    for folder in folders:
         for path in Path(folder).rglob("*.html"):
             engine.get_template(str(path.relative_to(folder)))
     warm_up()

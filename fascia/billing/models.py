@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 from uuid import uuid4
 
@@ -11,7 +12,6 @@ from fascia.core.fields import US_STATES, AddressFields, PhoneField
 from fascia.core.models import Organization, TimestampedModel
 from fascia.patients.models import Patient
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
 CPT = RegexValidator(r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$", "A CPT or HCPCS code is five characters, e.g. 97140.")
 
 
@@ -36,7 +36,7 @@ class Payer(TimestampedModel, AddressFields):
         PER_CODE = "per_code", "Per code (substantial portion)"
 
     # SBR09 claim filing indicator by payer kind (REFERENCE.md §5).
-    FILING_INDICATOR = {
+    FILING_INDICATOR: dict[str, str] = {  # read with the stored kind, a plain str
         Kind.COMMERCIAL: "CI",
         Kind.MEDICARE: "MB",
         Kind.MEDICAID: "MC",
@@ -88,7 +88,7 @@ class InjuryCase(TimestampedModel):
         OTHER = "other", "Other accident"
 
     # CLM11 related-causes code (REFERENCE.md §5).
-    RELATED_CAUSE = {Kind.WORK: "EM", Kind.AUTO: "AA", Kind.OTHER: "OA"}
+    RELATED_CAUSE: dict[str, str] = {Kind.WORK: "EM", Kind.AUTO: "AA", Kind.OTHER: "OA"}
 
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="injury_cases")
@@ -159,7 +159,7 @@ class Coverage(TimestampedModel):
     def patient_is_subscriber(self) -> bool:
         return self.relationship == self.Relationship.SELF
 
-    def is_active_on(self, day) -> bool:  # noqa: ANN001
+    def is_active_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
     def clean(self) -> None:
@@ -191,7 +191,7 @@ class Fee(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="fees")
     payer = models.ForeignKey(Payer, on_delete=models.CASCADE, null=True, blank=True, related_name="fees")
     cpt_code = models.CharField("CPT code", max_length=5, validators=[CPT])
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
 
     class Meta:
         ordering = ["cpt_code"]
@@ -261,8 +261,8 @@ class Claim(TimestampedModel):
     problems = models.JSONField(default=list, blank=True, editable=False, help_text="The scrubber's last findings")
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    paid = models.DecimalField(**MONEY, default=Decimal("0"))
-    patient_responsibility = models.DecimalField(**MONEY, default=Decimal("0"))
+    paid = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    patient_responsibility = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -307,9 +307,9 @@ class ClaimLine(models.Model):
     diagnosis_pointers = models.JSONField(default=list, help_text="1-based positions in the claim's diagnoses")
     place_of_service = models.CharField(max_length=2)
     rendering = models.ForeignKey("practitioners.Practitioner", on_delete=models.PROTECT, related_name="+")
-    fee = models.DecimalField(**MONEY)
-    amount = models.DecimalField(**MONEY)
-    paid = models.DecimalField(**MONEY, default=Decimal("0"))
+    fee = models.DecimalField(max_digits=10, decimal_places=2)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    paid = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
 
     class Meta:
         ordering = ["service_date", "id"]
@@ -345,7 +345,7 @@ class Remittance(TimestampedModel):
     payer_name = models.CharField(max_length=100, blank=True)
     trace_number = models.CharField("check or EFT trace number", max_length=50, blank=True)
     payment_date = models.DateField(null=True, blank=True)
-    total_paid = models.DecimalField(**MONEY)
+    total_paid = models.DecimalField(max_digits=10, decimal_places=2)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
@@ -380,9 +380,9 @@ class Posting(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="postings")
     claim_number = models.CharField(max_length=40, help_text="CLP01 as the payer sent it")
     status_code = models.CharField(max_length=3)
-    charged = models.DecimalField(**MONEY)
-    paid = models.DecimalField(**MONEY)
-    patient_responsibility = models.DecimalField(**MONEY)
+    charged = models.DecimalField(max_digits=10, decimal_places=2)
+    paid = models.DecimalField(max_digits=10, decimal_places=2)
+    patient_responsibility = models.DecimalField(max_digits=10, decimal_places=2)
     payer_claim_number = models.CharField(max_length=50, blank=True)
     adjustments = models.JSONField(
         default=list, blank=True, help_text="[{group, reason, amount, text, code}] claim and lines"

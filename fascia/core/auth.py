@@ -27,15 +27,16 @@ def staff_view(*perms: str) -> Callable[[Callable[..., HttpResponse]], Callable[
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: ClinicRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # signed in: login_required
             user = request.user
-            if user.organization_id is None:
+            organization = user.organization  # None, without a query, for a user of no organization
+            if organization is None:
                 if user.is_superuser:
                     return redirect("core:setup")
                 raise PermissionDenied("This account belongs to no organization.")
             if not user.has_perms(perms):
                 raise PermissionDenied
-            request.organization = user.organization
+            request.organization = organization
             return view(request, *args, **kwargs)
 
         return login_required(wrapped)

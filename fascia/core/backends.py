@@ -31,4 +31,5 @@ class RoleBackend(ModelBackend):
     def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        return set(ROLE_PERMISSIONS.get(role_of(user_obj), ()))
+        role = role_of(user_obj)
+        return set(ROLE_PERMISSIONS.get(role, ())) if role is not None else set()

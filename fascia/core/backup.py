@@ -20,6 +20,7 @@ import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -145,10 +146,13 @@ def backup(path: Path) -> dict[str, dict]:
     return manifest
 
 
-def read_manifest(path: Path) -> dict:
+def read_manifest(path: Path) -> dict[str, Any]:
     try:
         with tarfile.open(path, "r:gz") as archive:
-            return json.load(archive.extractfile("manifest.json"))
+            manifest = archive.extractfile("manifest.json")
+            if manifest is None:  # a directory of that name
+                raise KeyError("manifest.json")
+            return json.load(manifest)
     except (OSError, tarfile.TarError, KeyError, json.JSONDecodeError) as e:
         raise BackupError(f"{path} is not a Fascia backup: {e}") from None
 

@@ -20,7 +20,7 @@ class PhoneField(models.CharField):
         kwargs.setdefault("max_length", 12)
         super().__init__(*args, **kwargs)
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]  # CharField.formfield takes only **kwargs
         return super().formfield(**{"max_length": 20, **kwargs})
 
     def to_python(self, value: Any) -> str:

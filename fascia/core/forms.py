@@ -58,11 +58,11 @@ class RowChoiceField(forms.ChoiceField):
     copied about 2,000 choice tuples a request, and checking them took 2-3 ms. Fascia only ever replaces
     choices (the setter makes a new list), never changes them in place, so sharing them is safe."""
 
-    def __deepcopy__(self, memo: dict) -> "RowChoiceField":
+    def __deepcopy__(self, memo: dict[int, Any]) -> "RowChoiceField":
         widget = copy.copy(self.widget)  # the widget's own deep copy would set its choices again
         widget.attrs = self.widget.attrs.copy()
         memo[id(self.widget)] = widget
-        return forms.Field.__deepcopy__(self, memo)  # ChoiceField's own would deep-copy the choices
+        return forms.Field.__deepcopy__(self, memo)  # type: ignore[attr-defined]  # not in the stubs; ChoiceField's own would deep-copy the choices
 
 
 class DateInput(forms.DateInput):

@@ -70,8 +70,9 @@ def confirm_totp_device(*, user: User, device: TOTPDevice, token: str) -> bool:
 
 
 @transaction.atomic
-def create_api_token(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token for `user`; the secret is returned once and only its digest is kept."""
+def create_api_token(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for `user`; the secret is returned once and only its digest is kept. No actor when
+    created from the command line."""
     secret = ApiToken.new_secret()
     token = ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(secret))
     audit.record(actor=actor, action=AuditAction.API_TOKEN_CREATED, target=token)

@@ -22,7 +22,7 @@ def has_second_factor(user: User) -> bool:
 def pending_step(user: User | AnonymousUser) -> str | None:
     """'verify' when the user has an authenticator but has not used it in this session;
     'setup' when the user is an admin without one (demo accounts excepted); else None."""
-    if not user.is_authenticated or user.is_verified():
+    if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]  # added by OTPMiddleware
         return None
     if has_second_factor(user):
         return "verify"

@@ -20,7 +20,7 @@ from fascia.audit.models import AuditAction, AuditEvent
 from fascia.core import roles, services
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import AuditSearchForm, LocationForm, OrganizationForm, RoomForm, TokenForm
-from fascia.core.models import Location, Organization, Room
+from fascia.core.models import Location, Organization, Room, User
 from fascia.core.queries import role_of
 
 
@@ -72,6 +72,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: show its QR code, confirm with one code."""
     user = request.user
+    assert isinstance(user, User)  # login_required
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         messages.info(request, "Two-factor login is already on for your account.")
         return redirect("core:home")

@@ -127,7 +127,7 @@ def _check_signer(actor: User, evaluation: Evaluation) -> None:
 @transaction.atomic
 def add_addendum(*, actor: User, evaluation: Evaluation, text: str) -> Addendum:
     return lifecycle.add_addendum(
-        evaluation, actor=actor, text=text, action=AuditAction.ADDENDUM_ADDED, error=EvaluationError
+        evaluation, model=Addendum, actor=actor, text=text, action=AuditAction.ADDENDUM_ADDED, error=EvaluationError
     )
 
 

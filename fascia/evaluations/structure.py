@@ -4,6 +4,7 @@ Each function takes what a form or the API sent and returns the clean list, or r
 with a message saying which row is wrong and why. Plain Python, no Django.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from fascia.evaluations.catalog import MARK_KINDS, MAX_DEGREES, MOTIONS, REGIONS, SPECIAL_TESTS
@@ -14,13 +15,13 @@ TRIGGER_POINTS = ("none", "active", "latent")
 RESULTS = ("positive", "negative")
 
 
-def _rows(value: Any, what: str) -> list[dict]:
+def _rows(value: Any, what: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
         raise ValueError(f"{what} must be a list of entries.")
     return value
 
 
-def _int_in(row: dict, key: str, low: int, high: int, where: str) -> int:
+def _int_in(row: dict[str, Any], key: str, low: int, high: int, where: str) -> int:
     value = row.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
         try:
@@ -32,14 +33,14 @@ def _int_in(row: dict, key: str, low: int, high: int, where: str) -> int:
     return value
 
 
-def _choice(row: dict, key: str, options: tuple[str, ...] | dict, where: str) -> str:
+def _choice(row: dict[str, Any], key: str, options: tuple[str, ...] | Mapping[str, object], where: str) -> str:
     value = row.get(key)
     if value not in options:
         raise ValueError(f"{where}: unknown {key} {value!r}.")
-    return value
+    return str(value)  # one of the options' names, all of them strings
 
 
-def body_marks(value: Any) -> list[dict]:
+def body_marks(value: Any) -> list[dict[str, Any]]:
     clean = []
     for number, row in enumerate(_rows(value, "Body chart marks"), start=1):
         where = f"Mark {number}"
@@ -54,7 +55,7 @@ def body_marks(value: Any) -> list[dict]:
     return clean
 
 
-def palpation(value: Any) -> list[dict]:
+def palpation(value: Any) -> list[dict[str, Any]]:
     clean = []
     for number, row in enumerate(_rows(value, "Palpation findings"), start=1):
         where = f"Palpation row {number}"
@@ -74,7 +75,7 @@ def palpation(value: Any) -> list[dict]:
     return clean
 
 
-def range_of_motion(value: Any) -> list[dict]:
+def range_of_motion(value: Any) -> list[dict[str, Any]]:
     clean = []
     for number, row in enumerate(_rows(value, "Range of motion"), start=1):
         where = f"ROM row {number}"
@@ -96,7 +97,7 @@ def range_of_motion(value: Any) -> list[dict]:
     return clean
 
 
-def special_tests(value: Any) -> list[dict]:
+def special_tests(value: Any) -> list[dict[str, Any]]:
     clean = []
     for number, row in enumerate(_rows(value, "Special tests"), start=1):
         where = f"Special test {number}"

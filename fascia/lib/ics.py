@@ -12,7 +12,8 @@ def _fold(line: str) -> str:
     encoded = line.encode()
     if len(encoded) <= 75:
         return line
-    parts, start = [], 0
+    parts: list[str] = []
+    start = 0
     while start < len(encoded):
         end = start + (75 if not parts else 74)
         while end < len(encoded) and (encoded[end] & 0xC0) == 0x80:  # never split a UTF-8 character

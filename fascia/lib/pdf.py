@@ -10,4 +10,5 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     from weasyprint import HTML  # imported here: loading Pango is slow and only PDFs need it
 
     html = render_to_string(template, context)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()  # WeasyPrint ships no types
+    return pdf

@@ -29,7 +29,7 @@ def read_timestamps_in_c(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 @cache
 def _parsed_in_c(django_loader: type, compiled: type) -> type:
-    class Loader(django_loader):
+    class Loader(django_loader):  # type: ignore[misc]  # Django's loader class, known only at run time
         """Django's loader (its `timezone` is what Django checks before each cursor), parsing in C."""
 
         def __init__(self, oid: int, context: Any = None) -> None:

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from fascia.measures.instruments import Instrument
 from fascia.measures.models import InstrumentWording
-from fascia.measures.scoring import Instrument, instrument
+from fascia.measures.scoring import instrument
 
 
 def items(request: HttpRequest, inst: Instrument) -> HttpResponse:

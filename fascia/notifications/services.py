@@ -36,6 +36,7 @@ def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """The subject (one line), text body and HTML body ("" without a .html template) of a message."""
     subject = " ".join(render_to_string(f"notifications/{kind}.subject.txt", context).split())
     body = render_to_string(f"notifications/{kind}.txt", context)
+    html: str
     try:
         html = render_to_string(f"notifications/{kind}.html", context)
     except TemplateDoesNotExist:
@@ -54,7 +55,7 @@ def send(
     channel: str = Notification.Channel.EMAIL,
     cc: Sequence[str] = (),
     attachments: Sequence[dict[str, str]] = (),
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> Notification:
     """Queue the `kind` message to `recipient` (a Patient or a staff User) about the record `about`.
 

@@ -33,7 +33,9 @@ class PlanForm(StyledModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["referral"].queryset = self.instance.patient.referrals.select_related("provider")
+        referral = self.fields["referral"]
+        assert isinstance(referral, forms.ModelChoiceField)  # the referral foreign key's form field
+        referral.queryset = self.instance.patient.referrals.select_related("provider")
 
 
 class GoalForm(StyledModelForm):

@@ -10,7 +10,10 @@ from fascia.plans.services import PlanError
 from fascia.referrals.models import Correspondence
 from fascia.referrals.services import record_correspondence
 
-KINDS = {Correspondence.Kind.PLAN_OF_CARE: "Plan of care", Correspondence.Kind.PROGRESS_REPORT: "Progress report"}
+KINDS: dict[str, str] = {
+    Correspondence.Kind.PLAN_OF_CARE: "Plan of care",
+    Correspondence.Kind.PROGRESS_REPORT: "Progress report",
+}
 
 
 def send_letter(

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from fascia import audit
@@ -16,7 +17,7 @@ from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
 from fascia.practitioners.credentials import missing_privilege
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import screen_patient
-from fascia.techniques.screening import Level, worst_level
+from fascia.techniques.screening import Finding, Level, worst_level
 
 
 class PlanError(Exception):
@@ -32,7 +33,7 @@ class TechniqueRefused(PlanError):
     pass
 
 
-def _record_change(actor: User, plan: TreatmentPlan, detail: dict | None = None) -> None:
+def _record_change(actor: User, plan: TreatmentPlan, detail: dict[str, Any] | None = None) -> None:
     audit.record(actor=actor, action=AuditAction.PLAN_UPDATED, target=plan, patient=plan.patient, detail=detail)
 
 
@@ -147,7 +148,7 @@ def remove_goal(*, actor: User, goal: Goal) -> None:
     _record_change(actor, plan, {"goal_removed": goal.description})
 
 
-def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str) -> list:
+def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str) -> list[Finding]:
     return screen_patient(plan.patient, technique, region)
 
 
@@ -214,7 +215,7 @@ def activate_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
     if missing:
         raise PlanError("Cannot activate yet. Missing: " + "; ".join(missing) + ".")
     if plan.previous is not None:
-        TreatmentPlan.objects.filter(pk=plan.previous_id).update(
+        TreatmentPlan.objects.filter(pk=plan.previous.pk).update(
             status=TreatmentPlan.Status.SUPERSEDED, ended_at=timezone.now()
         )
     plan.status, plan.activated_at = TreatmentPlan.Status.ACTIVE, timezone.now()
@@ -223,7 +224,7 @@ def activate_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
     return plan
 
 
-def _copy(obj: Any, model: type, *, skip: tuple[str, ...]) -> dict[str, Any]:
+def _copy(obj: Any, model: type[Model], *, skip: tuple[str, ...]) -> dict[str, Any]:
     """The field values of a row, without its identity and the fields named in `skip`."""
     identity = ("id", "public_id", "created_at", "updated_at")
     return {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields if f.name not in identity + skip}

@@ -28,7 +28,7 @@ def may_edit(actor: User, practitioner: Practitioner) -> bool:
     return is_admin(actor) or practitioner.user_id == actor.pk
 
 
-def _checked(upload: File | None, field: str) -> str:
+def _checked(upload: "File[bytes] | None", field: str) -> str:
     if upload is None:
         return ""
     head = upload.read(16)
@@ -40,7 +40,7 @@ def _checked(upload: File | None, field: str) -> str:
 
 
 @transaction.atomic
-def save_credential(*, actor: User, credential: Credential, upload: File | None = None) -> Credential:
+def save_credential(*, actor: User, credential: Credential, upload: "File[bytes] | None" = None) -> Credential:
     # Credentials grant privileges (a certification lets a technique be planned and billed), so an
     # admin records them after seeing the document; practitioners record their own CE.
     if not is_admin(actor):
@@ -55,7 +55,7 @@ def save_credential(*, actor: User, credential: Credential, upload: File | None 
 
 
 @transaction.atomic
-def add_course(*, actor: User, course: CourseRecord, upload: File | None = None) -> CourseRecord:
+def add_course(*, actor: User, course: CourseRecord, upload: "File[bytes] | None" = None) -> CourseRecord:
     """Record a CE course. It must be over, and fall inside the practitioner's credentials' time
     (no later than today, no earlier than the first credential's issue date)."""
     if not may_edit(actor, course.practitioner):

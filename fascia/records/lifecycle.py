@@ -19,6 +19,7 @@ from fascia.records import chain
 from fascia.records.models import RecordAddendum, SignedRecord
 
 R = TypeVar("R", bound=SignedRecord)
+A = TypeVar("A", bound=RecordAddendum)
 
 # What a signature writes on the record (updated_at moves with it, as with any save).
 SIGNATURE_FIELDS = ["status", "signed_by", "signed_at", "updated_at"]
@@ -30,7 +31,7 @@ def lock_draft(record: R, *, refuse: type[Exception], related: Iterable[str] = (
     Two writers of one draft queue up here, so the second sees what the first stored (a second signature
     is refused). Only the record's own row is locked; the `related` rows are read with it in the same query.
     """
-    locked = type(record).objects.select_for_update(of=("self",)).select_related(*related).get(pk=record.pk)
+    locked = type(record)._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=record.pk)
     if locked.is_locked:
         raise refuse()
     return locked
@@ -63,16 +64,16 @@ def sign(
 
 
 def add_addendum(
-    record: SignedRecord, *, actor: User, text: str, action: str, error: type[Exception]
-) -> RecordAddendum:
-    """A dated addendum to a signed record, by its signer or an admin: validated, sealed and audited.
+    record: SignedRecord, *, model: type[A], actor: User, text: str, action: str, error: type[Exception]
+) -> A:
+    """A dated addendum (a `model` row) to a signed record, by its signer or an admin: validated, sealed and
+    audited.
 
     Refusals raise `error(message)`; a blank text raises ValidationError."""
     if not record.is_signed:
         raise error(f"A draft is edited directly; addenda are for signed {record._meta.verbose_name_plural}.")
     if actor.pk != record.signed_by_id and not is_admin(actor):
         raise error("Only the signer or an admin can add an addendum.")
-    model = record.addenda.model
     addendum = model(**{model.record_field: record}, text=text.strip(), author=actor)
     addendum.full_clean()
     addendum.save()

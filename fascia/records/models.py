@@ -13,8 +13,10 @@ class SignedRecord(TimestampedModel):
     notes and discharge summaries): a draft changes freely; signing locks and seals it; corrections are
     dated addenda (a `RecordAddendum` subclass whose link to the record is named `addenda`).
 
-    Every write to its lifecycle goes through `fascia.records.lifecycle`. A subclass also has a `patient`.
+    Every write to its lifecycle goes through `fascia.records.lifecycle`.
     """
+
+    patient: Patient  # each subclass's own link to the patient whose chain seals it
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

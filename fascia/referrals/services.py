@@ -26,7 +26,7 @@ def save_provider(*, actor: User, provider: ReferringProvider) -> ReferringProvi
     return provider
 
 
-def _checked_upload(upload: File) -> tuple[File, str]:
+def _checked_upload(upload: "File[bytes]") -> tuple["File[bytes]", str]:
     head = upload.read(16)
     upload.seek(0)
     try:
@@ -45,7 +45,7 @@ def _clean_codes(text: str) -> str:
 
 @transaction.atomic
 def record_referral(
-    *, actor: User, patient: Patient, provider: ReferringProvider, upload: File | None = None, **fields: Any
+    *, actor: User, patient: Patient, provider: ReferringProvider, upload: "File[bytes] | None" = None, **fields: Any
 ) -> Referral:
     if provider.organization_id != patient.organization_id:
         raise ValidationError({"provider": "Choose a provider from your own directory."})
@@ -89,7 +89,12 @@ def referral_warnings(referral: Referral, *, on: date, visits_used: int = 0) -> 
 
 @transaction.atomic
 def record_correspondence(
-    *, actor: User, patient: Patient, upload: File | None = None, pdf: tuple[str, bytes] | None = None, **fields: Any
+    *,
+    actor: User,
+    patient: Patient,
+    upload: "File[bytes] | None" = None,
+    pdf: tuple[str, bytes] | None = None,
+    **fields: Any,
 ) -> Correspondence:
     """Log a letter sent or received; `pdf` is a generated (name, bytes), `upload` a received file."""
     entry = Correspondence(patient=patient, recorded_by=actor, **fields)

@@ -162,14 +162,14 @@ def _check_slot(
     return warnings
 
 
-def _save_guarded(appointment: Appointment, practitioner: Practitioner, **kwargs: object) -> None:
+def _save_guarded(appointment: Appointment, practitioner: Practitioner) -> None:
     """Save, turning PostgreSQL's exclusion-constraint error into the same Clash as the check.
 
     No savepoint of its own: the Clash leaves the caller's atomic block, which rolls the whole booking back
     (or, inside a series, to the savepoint of that date's book_appointment), and nothing is read or written
     in between."""
     try:
-        appointment.save(**kwargs)
+        appointment.save()
     except IntegrityError as e:
         if "no_overlap" in str(e):
             raise Clash(f"{practitioner} or the room was booked for this time a moment ago.") from None

@@ -68,7 +68,9 @@ class TechniqueRow(RowForm):
 
     def __init__(self, *args: Any, techniques: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["technique"].choices = BLANK + techniques
+        technique = self.fields["technique"]
+        assert isinstance(technique, forms.TypedChoiceField)  # declared above
+        technique.choices = [*BLANK, *techniques]
         self.fields["minutes"].widget.attrs.update({"inputmode": "numeric"})
 
 
@@ -102,7 +104,9 @@ class GoalProgressForm(StyledForm):
 
     def __init__(self, *args: Any, goals: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["goal"].choices = goals
+        goal = self.fields["goal"]
+        assert isinstance(goal, forms.ChoiceField)  # declared above
+        goal.choices = goals
 
 
 def goal_formset(goals: list[Goal], progress: list[dict], data: Any = None) -> Any:

@@ -87,7 +87,7 @@ def start_note(
             note.kind = VisitNote.Kind.DISCHARGE
         elif status.progress_due:
             note.kind = VisitNote.Kind.PROGRESS
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     if last is not None:
         for field in COPIED_FIELDS:
             setattr(note, field, getattr(last, field))
@@ -131,13 +131,13 @@ STORED_TECHNIQUES = PreparedQuery(lambda note_id: VisitTechnique.objects.filter(
 
 def minutes_allowed(note: VisitNote) -> int:
     """The most minutes the techniques may add up to: the appointment's length when there is one."""
-    if note.appointment_id is None:
+    appointment = note.appointment  # None, without a query, when the note has no appointment
+    if appointment is None:
         return MAX_MINUTES
-    appointment = note.appointment
     return int((appointment.end_at - appointment.start_at).total_seconds() // 60)
 
 
-def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
+def check_techniques(note: VisitNote, rows: list[dict[str, Any]]) -> list[VisitTechnique]:
     """Turn submitted rows into techniques, screened against the patient's facts and today's
     symptoms. Absolute or local findings refuse the row; a caution needs a written reason."""
     techniques = catalog()
@@ -145,7 +145,8 @@ def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
     built: list[VisitTechnique] = []
     problems: list[str] = []
     for number, row in enumerate(rows, start=1):
-        technique = techniques.get(row.get("technique_id"))
+        technique_id = row.get("technique_id")
+        technique = techniques.get(technique_id) if technique_id is not None else None
         if technique is None:
             problems.append(f"Technique {number}: choose a technique from the catalog.")
             continue
@@ -162,6 +163,7 @@ def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
         if privilege:
             problems.append(f"{where}: {privilege}")
             continue
+        assert facts is not None  # read above whenever there are rows
         findings = screen(facts, as_engine_technique(technique), region, RULES)
         level = worst_level(findings)
         reason = (row.get("override_reason") or "").strip()
@@ -213,12 +215,14 @@ def _check_goal_progress(note: VisitNote) -> None:
     note.goal_progress = clean
 
 
-def _technique_keys(techniques: Any) -> list[tuple]:
+def _technique_keys(techniques: Any) -> list[tuple[Any, ...]]:
     return [tuple(getattr(t, f) for f in TECHNIQUE_FIELDS) for t in techniques]
 
 
 @transaction.atomic
-def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = None, **fields: Any) -> VisitNote:
+def save_note(
+    *, actor: User, note: VisitNote, techniques: list[dict[str, Any]] | None = None, **fields: Any
+) -> VisitNote:
     """Save a draft's fields and, when given, its techniques (rows of technique_id, region, minutes,
     pressure, position, response, override_reason). Signed notes are refused; nothing is saved
     when anything is wrong."""
@@ -227,12 +231,13 @@ def save_note(*, actor: User, note: VisitNote, techniques: list[dict] | None = N
     return note
 
 
-def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict], **fields: Any) -> VisitNote:
+def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, Any]], **fields: Any) -> VisitNote:
     """Save the draft as save_note() does and sign it, as the note form's "Save and sign" does: in one
     transaction, so the techniques screened for the save are those signed, against the same record, and
     the note is written once, signed. When signing is refused, the draft is saved and the NoteError raised."""
     with transaction.atomic():
         built = _checked(note, lifecycle.lock_draft(note, refuse=NoteLocked), techniques, fields)
+        assert built is not None  # techniques were given
         try:
             _check_signer(actor, note, built)
         except NoteError as e:
@@ -247,7 +252,7 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict], **fie
 
 
 def _checked(
-    note: VisitNote, stored: VisitNote, techniques: list[dict] | None, fields: dict[str, Any]
+    note: VisitNote, stored: VisitNote, techniques: list[dict[str, Any]] | None, fields: dict[str, Any]
 ) -> list[VisitTechnique] | None:
     """Set the fields on the draft and check them and the techniques (screened); nothing is written. The
     note's techniques as they are to be saved, or None when none were given."""
@@ -370,14 +375,17 @@ def _after_signature(actor: User, note: VisitNote) -> None:
     if note.plan_id is not None and note.kind != VisitNote.Kind.FOLLOW_UP:
         for progress in note.goal_progress:
             Goal.objects.filter(plan=note.plan_id, pk=progress["goal"]).update(status=progress["status"])
-        if note.kind == VisitNote.Kind.DISCHARGE and note.plan.status == TreatmentPlan.Status.ACTIVE:
-            end_plan(actor=actor, plan=note.plan, status=TreatmentPlan.Status.COMPLETED, reason="Discharge summary")
+        plan = note.plan if note.kind == VisitNote.Kind.DISCHARGE else None
+        if plan is not None and plan.status == TreatmentPlan.Status.ACTIVE:
+            end_plan(actor=actor, plan=plan, status=TreatmentPlan.Status.COMPLETED, reason="Discharge summary")
     note_signed.send(sender=VisitNote, note=note)
 
 
 @transaction.atomic
 def add_addendum(*, actor: User, note: VisitNote, text: str) -> NoteAddendum:
-    return lifecycle.add_addendum(note, actor=actor, text=text, action=AuditAction.NOTE_ADDENDUM_ADDED, error=NoteError)
+    return lifecycle.add_addendum(
+        note, model=NoteAddendum, actor=actor, text=text, action=AuditAction.NOTE_ADDENDUM_ADDED, error=NoteError
+    )
 
 
 @transaction.atomic

@@ -19,8 +19,8 @@ from fascia.patients.models import Patient
 from fascia.visits.models import VisitNote
 
 S = Claim.Status
-# Where a claim may go from each status.
-TRANSITIONS = {
+# Where a claim may go from each status (keyed by str: a claim's stored status is a plain str).
+TRANSITIONS: dict[str, set[str]] = {
     S.DRAFT: {S.READY, S.CLOSED},
     S.READY: {S.DRAFT, S.SUBMITTED},
     S.SUBMITTED: {S.ACCEPTED, S.REJECTED, S.PAID, S.PARTIALLY_PAID, S.DENIED},
@@ -126,7 +126,7 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
     pointers = list(range(1, min(len(diagnoses), 4) + 1))
     rows = []
     for note in notes:
-        location = note.appointment.location if note.appointment_id else note.practitioner.locations.first()
+        location = note.appointment.location if note.appointment is not None else note.practitioner.locations.first()
         for line in lines_for(note, payer, fees):
             rows.append(
                 ClaimLine(
@@ -183,9 +183,10 @@ def build_claims(*, actor: User, patients: list[Patient], through: date, limit: 
 
 def check(claim: Claim, *, today: date | None = None) -> list[str]:
     """Run the scrubber and keep its findings on the claim, for the work queue."""
-    claim.problems = scrub(claim, today=today or timezone.localdate())
+    problems = scrub(claim, today=today or timezone.localdate())
+    claim.problems = problems
     claim.save(update_fields=["problems", "updated_at"])
-    return claim.problems
+    return problems
 
 
 def mark_ready(*, actor: User, claim: Claim, today: date | None = None) -> Claim:

@@ -31,14 +31,14 @@ MAX_MODIFIERS = 4  # box 24D
 # Box 1. NUCC Item 1: "Other" covers HMOs, commercial insurance, automobile accident, liability and
 # workers' compensation; FECA is only the federal employees' programme (and Black Lung), so workers'
 # comp and auto claims mark Other. An employer plan (it has a group number) marks Group health plan.
-PAYER_TYPE = {
+PAYER_TYPE: dict[str, str] = {  # read with a payer's stored kind, a plain str
     Payer.Kind.MEDICARE: "Medicare",
     Payer.Kind.MEDICAID: "Medicaid",
     Payer.Kind.WORKERS_COMP: "Other",
     Payer.Kind.AUTO: "Other",
     Payer.Kind.SELF_PAY: "Other",
 }
-RELATIONSHIP = {
+RELATIONSHIP: dict[str, str] = {
     Coverage.Relationship.SELF: "Self",
     Coverage.Relationship.SPOUSE: "Spouse",
     Coverage.Relationship.CHILD: "Child",
@@ -96,7 +96,7 @@ def _address(prefix: str, owner: Any) -> Fields:
 def _facility(claim: Claim, lines: list[ClaimLine]) -> Location | None:
     """Where the services were given: the first visit's appointment location, else the practice's first."""
     note = lines[0].note if lines else None
-    if note is not None and note.appointment_id and note.appointment.location_id:
+    if note is not None and note.appointment is not None and note.appointment.location_id:
         return note.appointment.location
     return claim.organization.locations.first()
 
@@ -211,7 +211,7 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
     fields |= {
         "10a": "YES" if kind == "work" else "NO",
         "10b": "YES" if kind == "auto" else "NO",
-        "10b_state": case.accident_state if kind == "auto" else "",
+        "10b_state": case.accident_state if case is not None and kind == "auto" else "",
         "10c": "YES" if kind == "other" else "NO",
         "10d": "",
     }
@@ -220,11 +220,11 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
     fields |= {"12": "", "12_date": "", "13": ""}
 
     # Box 14: the injury date of the case, else the onset the evaluation recorded.
-    evaluation = claim.plan.evaluation if claim.plan_id else None
+    evaluation = claim.plan.evaluation if claim.plan is not None else None
     onset = case.injury_date if case else (evaluation.injury_date if evaluation else None)
     fields |= {"14": _day(onset), "14_qualifier": ONSET if onset else ""}
 
-    referral = claim.plan.referral if claim.plan_id else None
+    referral = claim.plan.referral if claim.plan is not None else None
     provider = referral.provider if referral else None
     fields |= {
         "17_qualifier": REFERRING if provider else "",
@@ -241,7 +241,7 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
     resubmitted = claim.frequency in (Claim.Frequency.REPLACEMENT, Claim.Frequency.VOID)
     fields["22"] = claim.frequency if resubmitted else ""
     fields["22_original"] = claim.payer_claim_number if resubmitted else ""
-    fields["23"] = claim.authorization.number if claim.authorization_id else ""
+    fields["23"] = claim.authorization.number if claim.authorization is not None else ""
 
     fields["24"] = [_line(line, letters) for line in lines]
 
@@ -548,13 +548,13 @@ def _page_marks(fields: Fields, lines: list[Fields], *, number: int, count: int)
         if fields.get(key) in options:
             x, line, _ = options[fields[key]]
             marks.append({"text": "X", "style": _at(x + 0.012, line)})
-    for row, line in enumerate(lines):
+    for row, service in enumerate(lines):
         data_line = SERVICE_LINE_1 + 2 * row + 1
-        marks += [{"text": line[k], "style": _at(X0 + x, data_line)} for k, x in LINE_SLOTS.items() if line[k]]
+        marks += [{"text": service[k], "style": _at(X0 + x, data_line)} for k, x in LINE_SLOTS.items() if service[k]]
         marks += [
-            {"text": m, "style": _at(X0 + MODIFIER_X + 0.3 * n, data_line)} for n, m in enumerate(line["modifiers"])
+            {"text": m, "style": _at(X0 + MODIFIER_X + 0.3 * n, data_line)} for n, m in enumerate(service["modifiers"])
         ]
-        marks += _amount_marks(line["F"], X0 + CHARGE_DIVIDER, data_line)
+        marks += _amount_marks(service["F"], X0 + CHARGE_DIVIDER, data_line)
     # Continuation pages (payer convention, e.g. HMSA and Texas Medicaid multi-page claims): the
     # total goes on the last page, the earlier pages say CONTINUED in box 28.
     if number < count:
@@ -583,7 +583,7 @@ def render_superbill(claim: Claim, *, today: date | None = None) -> bytes:
     lines = list(claim.lines.select_related("rendering__user").order_by("service_date", "id"))
     practitioners = list({line.rendering_id: line.rendering for line in lines}.values())
     places = dict(Location.PlaceOfService.choices)
-    referral = claim.plan.referral if claim.plan_id else None
+    referral = claim.plan.referral if claim.plan is not None else None
     total = sum((line.amount for line in lines), Decimal("0"))
     context = {
         "claim": claim,

@@ -111,7 +111,9 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
     }
     # Applied in memory, then written in one statement per table, as a file holds thousands of claims.
     # The status changes are recorded as move() records them: an event and an audit entry each.
-    postings, paid_lines, moves = [], {}, []
+    postings: list[Posting] = []
+    paid_lines: dict[int, ClaimLine] = {}
+    moves: list[ClaimEvent] = []
     for payment in payments:
         claim = claims.get(payment.patient_control_number)
         posting = Posting(
