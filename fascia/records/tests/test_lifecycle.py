@@ -112,7 +112,7 @@ def test_addenda_are_for_signed_records_by_their_signer_or_an_admin(
     def add(record: Evaluation, actor: User, text: str) -> Addendum:
         with transaction.atomic():
             return lifecycle.add_addendum(
-                record, actor=actor, text=text, action=AuditAction.ADDENDUM_ADDED, error=Refused
+                record, model=Addendum, actor=actor, text=text, action=AuditAction.ADDENDUM_ADDED, error=Refused
             )
 
     with pytest.raises(Refused, match="addenda are for signed evaluations"):
@@ -135,11 +135,16 @@ def test_addenda_are_for_signed_records_by_their_signer_or_an_admin(
     assert trail(by_signer) == trail(by_admin) == [AuditAction.ADDENDUM_ADDED]
 
 
-def test_a_visit_note_takes_its_own_kind_of_addendum(tess: User, organization: Organization) -> None:
+def test_a_visit_note_gets_a_visit_addendum(tess: User, organization: Organization) -> None:
     note = signed_note(tess, PatientFactory(organization=organization), date(2026, 11, 5))
     with transaction.atomic():
         addendum = lifecycle.add_addendum(
-            note, actor=tess, text="Soreness settled.", action=AuditAction.NOTE_ADDENDUM_ADDED, error=Refused
+            note,
+            model=NoteAddendum,
+            actor=tess,
+            text="Soreness settled.",
+            action=AuditAction.NOTE_ADDENDUM_ADDED,
+            error=Refused,
         )
     assert isinstance(addendum, NoteAddendum) and addendum.note == note
     assert [s.kind for s in Seal.objects.filter(patient=note.patient_id).order_by("sequence")] == [
