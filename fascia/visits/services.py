@@ -13,7 +13,6 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
 from fascia.core.two_factor import is_admin
-from fascia.lib.prepared import PreparedQuery
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients.models import BodyRegion, Patient
@@ -126,23 +125,16 @@ def _validate(note: VisitNote, links_given: Iterable[str] = ()) -> None:
     )
 
 
-# Read at every save and signature: compiled once per connection (fascia.lib.prepared).
-LOCKED_NOTE = PreparedQuery(lambda pk: VisitNote.objects.select_for_update().filter(pk=pk))
-STORED_TECHNIQUES = PreparedQuery(lambda note_id: VisitTechnique.objects.filter(note_id=note_id))
-
-
 def _locked_draft(note: VisitNote) -> VisitNote:
-    """The note as stored, locked for this transaction; refused once signed. It keeps the rows the
-    caller read with `note` (patient, practitioner, plan, appointment) when it still links to them."""
-    locked = LOCKED_NOTE.first(note.pk)
-    if locked is None:
-        raise VisitNote.DoesNotExist
+    """The note as stored, locked for this transaction (its row only), with the rows a signature checks
+    (patient, practitioner, plan, appointment); refused once signed."""
+    locked = (
+        VisitNote.objects.select_for_update(of=("self",))
+        .select_related("patient", "practitioner__user", "plan", "appointment")
+        .get(pk=note.pk)
+    )
     if locked.is_signed:
         raise NoteLocked
-    for name in ("patient", "practitioner", "plan", "appointment"):
-        field = VisitNote._meta.get_field(name)
-        if field.is_cached(note) and getattr(locked, field.attname) == getattr(note, field.attname):
-            field.set_cached_value(locked, field.get_cached_value(note))
     return locked
 
 
@@ -278,7 +270,7 @@ def _checked(
     if (
         built is not None
         and "techniques" in note.copied_fields
-        and _technique_keys(built) != _technique_keys(STORED_TECHNIQUES.all(stored.pk))
+        and _technique_keys(built) != _technique_keys(VisitTechnique.objects.filter(note=stored))
     ):
         edited.add("techniques")
     note.copied_fields = [f for f in note.copied_fields if f not in edited]
