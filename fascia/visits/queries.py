@@ -4,7 +4,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from fascia.core.models import User
@@ -48,14 +48,12 @@ def copied_from_day(note: VisitNote) -> dict | None:
 
 
 def plan_goals(note: VisitNote) -> list[Goal]:
-    """The goals of the note's plan, read once for the note object: the form, the checks of a save and
-    those of a signature share them."""
+    """The goals of the note's plan, prefetched on the plan once: the form, the checks of a save and those
+    of a signature share them."""
     if note.plan_id is None:
         return []
-    read = getattr(note, "_plan_goals", None)
-    if read is None or read[0] != note.plan_id:
-        read = note._plan_goals = (note.plan_id, list(Goal.objects.filter(plan_id=note.plan_id)))
-    return read[1]
+    prefetch_related_objects([note.plan], "goals")  # nothing read when the plan has them already
+    return list(note.plan.goals.all())
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:
