@@ -283,8 +283,9 @@ def _write(actor: User, note: VisitNote, built: list[VisitTechnique] | None) -> 
     if built is not None:
         note.techniques.all().delete()
         VisitTechnique.objects.bulk_create(built)
-    saved = (AuditAction.NOTE_SAVED, AuditAction.NOTE_SIGNED) if note.is_signed else AuditAction.NOTE_SAVED
-    audit.record(actor=actor, action=saved, target=note, patient=note.patient)
+    audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
+    if note.is_signed:
+        audit.record(actor=actor, action=AuditAction.NOTE_SIGNED, target=note, patient=note.patient)
 
 
 @transaction.atomic
