@@ -50,7 +50,7 @@ def search_patients(user: User, query: str = "", *, include_inactive: bool = Fal
     # In name order. With a term of three characters or more, which the trigram index narrows, sorted by
     # the name as an expression (the same order): else PostgreSQL may walk the name index testing each
     # patient until a page is full, which for a name late in the alphabet ("yarr") reads nearly all of
-    # them (34 ms, against 1 ms through the trigram index). A shorter term matches too many for the
+    # them, where the trigram index finds the few at once. A shorter term matches too many for the
     # index, and the walk stops soonest.
     first = Concat("family_name", Value("")) if any(len(term) >= 3 for term in query.split()) else "family_name"
     return patients.order_by(first, "given_name", "id")

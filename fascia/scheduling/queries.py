@@ -130,7 +130,7 @@ def day_grid(location: Location, day: date, appointments: list[DayAppointment], 
         moment += step
     # Each column top to bottom: the appointment starting in each slot, and whether one runs through
     # it. Bisecting the slots once per appointment, rather than scanning the appointments once per
-    # cell, keeps this to a few milliseconds on a busy day.
+    # cell, keeps this quick on a busy day.
     starting: dict[int, list[DayAppointment | None]] = {p.pk: [None] * len(slots) for p in practitioners}
     running: dict[int, list[bool]] = {p.pk: [False] * len(slots) for p in practitioners}
     for a in appointments:
