@@ -346,8 +346,6 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, logfile: Path) 
     command = [
         VENV_BIN / "gunicorn",
         "fascia.wsgi",
-        "--config",
-        "python:fascia.gunicorn_config",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

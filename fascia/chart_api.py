@@ -116,5 +116,6 @@ def get_chart(request: HttpRequest, patient_id: UUID) -> dict:
     if user.has_perm(roles.VIEW_NOTE):
         chart["notes"] = list(notes_of(user, patient)[:LATEST_NOTES])
         viewed.append(AuditAction.NOTE_VIEWED)
-    audit.record(actor=user, action=tuple(viewed), target=patient, detail={"via": "api", "view": "chart"})
+    for action in viewed:
+        audit.record(actor=user, action=action, target=patient, detail={"via": "api", "view": "chart"})
     return chart

@@ -115,18 +115,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _db_file = DATABASES["default"]["NAME"]
     _db_dir = Path(_db_file).parent if _db_file not in ("", ":memory:") else BASE_DIR / "var"
     DATABASES["default"]["TEST"] = {"NAME": str(_db_dir / "test.sqlite3")}
-else:
-    # PostgreSQL gets the values apart from the SQL (Django's default writes them into it, in Python),
-    # and a query a worker has run five times is prepared: PostgreSQL plans it once per connection, not
-    # on every run. A page makes a few dozen small queries, and planning was a third of their time
-    # (the chart on the ten-year clinic: 31 -> 20 ms of queries). A pooler between the app and
-    # PostgreSQL must keep prepared statements (PgBouncer 1.21+, max_prepared_statements). Options in
-    # the URL's query string (?sslmode=require) are kept.
-    DATABASES["default"]["OPTIONS"] = {
-        "server_side_binding": True,
-        "prepare_threshold": 5,
-        **DATABASES["default"].get("OPTIONS", {}),
-    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

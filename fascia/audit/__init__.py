@@ -9,19 +9,9 @@ from typing import Any
 current_ip: ContextVar[str | None] = ContextVar("current_ip", default=None)
 
 
-def record(
-    *, actor: Any, action: str | tuple[str, ...], target: Any, patient: Any = None, detail: dict | None = None
-) -> None:
-    """Write one audit entry for `actor` doing `action` on `target` (a model instance); for several actions
-    on it at once (a note saved and signed), an entry each, in their order, in one INSERT."""
-    if isinstance(action, str):
-        _event(actor=actor, action=action, target=target, patient=patient, detail=detail).save(force_insert=True)
-        return
-    from fascia.audit.models import AuditEvent
-
-    AuditEvent.objects.bulk_create(
-        _event(actor=actor, action=each, target=target, patient=patient, detail=detail) for each in action
-    )
+def record(*, actor: Any, action: str, target: Any, patient: Any = None, detail: dict | None = None) -> None:
+    """Write one audit entry for `actor` doing `action` on `target` (a model instance)."""
+    _event(actor=actor, action=action, target=target, patient=patient, detail=detail).save(force_insert=True)
 
 
 def record_each(*, actor: Any, action: str, entries: Iterable[tuple[Any, Any, dict | None]]) -> None:

@@ -2,6 +2,7 @@ from collections import defaultdict
 from decimal import Decimal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     Func,
@@ -17,11 +18,11 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting, Remittance, UnbilledVisit
 from fascia.core.models import Organization, User
-from fascia.lib.prepared import PreparedQuery, first_in_organization
 from fascia.patients.models import Patient
 
 S = Claim.Status
@@ -32,19 +33,14 @@ def claims_of(organization: Organization | int) -> QuerySet[Claim]:
     return Claim.objects.filter(organization=organization)
 
 
-# Not the plan's referral, the authorization or the injury case: often empty, and joining all of them (eight
-# tables) took PostgreSQL 4 ms to plan, against 0.6 ms for these. Compiled once per connection.
-CLAIM = PreparedQuery(
-    lambda public_id: Claim.objects.select_related("patient", "payer", "coverage").filter(public_id=public_id),
-    kinds=(UUID,),
-)
-
-
-def get_claim(organization: Organization, public_id: UUID) -> Claim:
-    """The claim with this id in the organization, or 404 (never another clinic's)."""
-    return first_in_organization(
-        CLAIM, public_id, organization.pk, organization_of=lambda c: c.organization_id, missing="No such claim."
-    )
+def get_claim(organization: Organization, public_id: UUID | str) -> Claim:
+    """The claim with this id in the organization, or 404 (never another clinic's; a malformed id is no claim
+    either). Not the plan's referral, the authorization or the injury case: often empty, and joining all of
+    them (eight tables) took PostgreSQL several times as long to plan as these."""
+    try:
+        return claims_of(organization).select_related("patient", "payer", "coverage").get(public_id=public_id)
+    except (Claim.DoesNotExist, ValidationError) as e:
+        raise Http404("No such claim.") from e
 
 
 def unbilled_patients(organization_id: int) -> QuerySet:
@@ -62,7 +58,8 @@ def unbilled_patients(organization_id: int) -> QuerySet:
 def notes_to_bill(organization: Organization, *, every: bool = False) -> tuple[list[dict], int]:
     """The QUEUE_ROWS patients waiting longest to be billed (`every`: all of them), each with whether a
     primary coverage is active on the first visit; and how many patients there are in all. Three queries."""
-    groups = list(unbilled_patients(organization.pk)) if every else QUEUE_TO_BILL.all(organization.pk)
+    groups = unbilled_patients(organization.pk)
+    groups = list(groups if every else groups[:QUEUE_ROWS])
     ids = [g["patient"] for g in groups]
     # What the queue shows of them: a link to the chart, the name. Not their coverages prefetched: the
     # patients go on to build_claims(), whose reads of their coverages would be the prefetched ones.
@@ -134,31 +131,14 @@ def _part_count(part: str) -> Subquery:
     return Subquery(claims.values(n=Func(template="COUNT(*)", output_field=IntegerField())))
 
 
-# How many claims each part holds, a count per part in one query, compiled once per connection: counted in
-# one pass, grouped by status, the few thousand unsettled claims were hashed, a third slower than these.
-QUEUE_COUNTS = PreparedQuery(
-    lambda organization_id: Organization.objects.filter(pk=organization_id).values(
-        **{part: _part_count(part) for part in QUEUE_PARTS}
-    )
-)
-
-
-# The first rows of each part, compiled once per connection: building and compiling the five queries
-# (a join, an annotation with a subquery) cost three times what running them does.
-QUEUE_HEADS = {
-    part: PreparedQuery(lambda organization_id, part=part: queue_claims(organization_id, part)[:QUEUE_ROWS])
-    for part in QUEUE_PARTS
-}
-# And the patients waiting longest to be billed.
-QUEUE_TO_BILL = PreparedQuery(lambda organization_id: unbilled_patients(organization_id)[:QUEUE_ROWS])
-
-
 def queue(organization: Organization) -> dict:
     """The billing work queue: the oldest QUEUE_ROWS claims of each part and how many it holds. A clinic
     has thousands of claims waiting for payers; the page stays the same size however many there are."""
-    counts = QUEUE_COUNTS.first(organization.pk)
+    # How many claims each part holds, a count per part in one query: counted in one pass, grouped by
+    # status, the few thousand unsettled claims were hashed, a third slower than these.
+    counts = Organization.objects.filter(pk=organization.pk).values(**{p: _part_count(p) for p in QUEUE_PARTS}).get()
     # Each part walks an index oldest first (claim_status or claim_queue) and stops at QUEUE_ROWS.
-    parts = {part: QUEUE_HEADS[part].all(organization.pk) if counts[part] else [] for part in QUEUE_PARTS}
+    parts = {part: list(queue_claims(organization, part)[:QUEUE_ROWS]) if counts[part] else [] for part in QUEUE_PARTS}
     to_bill, counts["to_bill"] = notes_to_bill(organization)
     return {"to_bill": to_bill, **parts, "counts": counts, "rows": QUEUE_ROWS}
 

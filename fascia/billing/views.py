@@ -46,11 +46,11 @@ QUEUE_TITLES = {
 }
 
 
-# Claims one press of "Draft the claims" drafts, so it answers in seconds: 4.3 s on the ten-year seeded
-# clinic, where its 650 waiting at once took 28 s, against gunicorn's default timeout of 30 s.
+# Claims one press of "Draft the claims" drafts, so it answers in seconds: a large clinic's whole backlog
+# at once came close to gunicorn's default timeout of 30 s.
 BUILD_CLAIMS = 100
-# Claims one press of the export button writes into one 837P file: 4-5 s with pyx12's check on the seeded
-# clinic, where all 1,504 of its ready claims took 7 s; past edi837.MAX_CLAIMS none at all could go.
+# Claims one press of the export button writes into one 837P file, so it answers in seconds with pyx12's
+# check; past edi837.MAX_CLAIMS none at all could go.
 EXPORT_CLAIMS = 1000
 
 

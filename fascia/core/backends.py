@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 
 from fascia.core.models import User
-from fascia.core.queries import SIGNED_IN_USER, role_of
+from fascia.core.queries import role_of, signed_in_users
 from fascia.core.roles import ROLE_PERMISSIONS
 
 
@@ -22,7 +22,7 @@ class RoleBackend(ModelBackend):
     """
 
     def get_user(self, user_id: Any) -> User | None:
-        user = SIGNED_IN_USER.first(user_id)
+        user = signed_in_users().filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:

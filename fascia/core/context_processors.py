@@ -42,5 +42,5 @@ def navigation(request: HttpRequest) -> dict:
 
 @cache
 def _url(prefix: str, name: str) -> str:
-    """reverse(name) under this script prefix, once: every page's menu links them all (some 40 µs each)."""
+    """reverse(name) under this script prefix, once: every page's menu links them all."""
     return reverse(name)

@@ -1,4 +1,4 @@
-from functools import cache, reduce
+from functools import reduce
 from operator import or_
 
 from django.contrib.auth.models import Group
@@ -7,26 +7,20 @@ from django_otp import device_classes
 
 from fascia.core.models import User
 from fascia.core.roles import Role
-from fascia.lib.prepared import PreparedQuery
 
 
-@cache
 def signed_in_users() -> QuerySet[User]:
     """Users as each request reads its own (sessions in RoleBackend, API tokens): with the organization,
     the practitioner profile (None for the other roles) and what every signed-in request checks, in
     the same query: `role` (role_of) and `has_second_factor` (a confirmed two-factor device, see
     fascia.core.two_factor). Reading the groups, the devices and the profile in queries of their own
-    cost pages up to three more round trips. Built once per process: building it took a request 0.3 ms."""
+    cost pages up to three more round trips."""
     # A user holds one role group; should one hold more, the first by name counts, here and in role_of().
     role = Group.objects.filter(user=OuterRef("pk"), name__in=Role.values).order_by("name").values("name")[:1]
     devices = (Q(Exists(cls.objects.filter(user=OuterRef("pk"), confirmed=True))) for cls in device_classes())
     return User._default_manager.select_related("organization", "practitioner").annotate(
         role=Subquery(role), has_second_factor=ExpressionWrapper(reduce(or_, devices), output_field=BooleanField())
     )
-
-
-# The session's user, as every signed-in page request reads it (RoleBackend.get_user).
-SIGNED_IN_USER = PreparedQuery(lambda pk: signed_in_users().filter(pk=pk))
 
 
 def role_of(user: User) -> str | None:

@@ -6,7 +6,6 @@ from django.http import Http404
 
 from fascia.core.models import User
 from fascia.evaluations.models import Diagnosis, Evaluation
-from fascia.lib.prepared import PreparedQuery
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.records.chain import fields_of
@@ -27,12 +26,12 @@ def get_evaluation_for_user(user: User, public_id: UUID) -> Evaluation:
         raise Http404("No such evaluation.") from e
 
 
-# The chart's evaluations with their diagnosis codes and scores, each read compiled once per connection
-# (see fascia.lib.prepared): three queries on every chart view, whose building and compiling cost more
-# than running them. Only the columns the chart shows: the full rows took longer to build than to fetch.
-CHART_EVALUATIONS = PreparedQuery(
-    lambda patient_id: (
-        Evaluation.objects.filter(patient_id=patient_id)
+def evaluations_of(patient: Patient) -> list[Evaluation]:
+    """The patient's evaluations for the chart, newest first, each with `codes` (its diagnoses' codes, in
+    rank order) and `scores` (instrument code to value): three queries, each reading only the columns the
+    chart shows (the full rows took longer to build than to fetch)."""
+    evaluations = list(
+        Evaluation.objects.filter(patient=patient)
         .select_related("practitioner__user")
         .only(
             "patient",
@@ -46,26 +45,12 @@ CHART_EVALUATIONS = PreparedQuery(
             "practitioner__user__username",
         )
     )
-)
-CHART_DIAGNOSES = PreparedQuery(
-    lambda patient_id: Diagnosis.objects.filter(evaluation__patient_id=patient_id).only("evaluation", "code")
-)
-CHART_SCORES = PreparedQuery(
-    lambda patient_id: MeasureResult.objects.filter(evaluation__patient_id=patient_id).only(
-        "evaluation", "instrument", "value"
-    )
-)
-
-
-def evaluations_of(patient: Patient) -> list[Evaluation]:
-    """The patient's evaluations for the chart, newest first, each with `codes` (its diagnoses' codes, in
-    rank order) and `scores` (instrument code to value): three queries."""
-    evaluations = CHART_EVALUATIONS.all(patient.pk)
     codes: dict[int, list[str]] = defaultdict(list)
-    for diagnosis in CHART_DIAGNOSES.all(patient.pk):
+    for diagnosis in Diagnosis.objects.filter(evaluation__patient=patient).only("evaluation", "code"):
         codes[diagnosis.evaluation_id].append(diagnosis.code)
     scores: dict[int, dict[str, float]] = defaultdict(dict)
-    for result in sorted(CHART_SCORES.all(patient.pk), key=lambda m: m.pk):  # the latest of an instrument wins
+    results = MeasureResult.objects.filter(evaluation__patient=patient).only("evaluation", "instrument", "value")
+    for result in results.order_by("pk"):  # the latest of an instrument wins
         scores[result.evaluation_id][result.instrument] = result.value
     for evaluation in evaluations:
         evaluation.codes, evaluation.scores = codes[evaluation.pk], scores[evaluation.pk]

@@ -4,12 +4,13 @@ import re
 from datetime import date, datetime
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
+from django.http import Http404
 
 from fascia.core.models import User
 from fascia.lib.contact import digits_only
-from fascia.lib.prepared import PreparedQuery, UnpreparedQuerySet, first_in_organization
 from fascia.patients.models import Allergy, Condition, Consent, HistoryStatus, Implant, Medication, Patient, Surgery
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
@@ -49,31 +50,23 @@ def search_patients(user: User, query: str = "", *, include_inactive: bool = Fal
     # In name order. With a term of three characters or more, which the trigram index narrows, sorted by
     # the name as an expression (the same order): else PostgreSQL may walk the name index testing each
     # patient until a page is full, which for a name late in the alphabet ("yarr") reads nearly all of
-    # them (34 ms, against 1 ms through the trigram index). A shorter term matches too many for the
+    # them, where the trigram index finds the few at once. A shorter term matches too many for the
     # index, and the walk stops soonest.
     first = Concat("family_name", Value("")) if any(len(term) >= 3 for term in query.split()) else "family_name"
-    # Planned for its terms on each run, never as a prepared statement (see unprepared()).
-    return UnpreparedQuerySet(Patient, query=patients.order_by(first, "given_name", "id").query)
-
-
-# Read on every page of a patient: compiled once per connection (see fascia.lib.prepared).
-PATIENT = PreparedQuery(
-    lambda public_id: Patient.objects.select_related(
-        "preferred_location", "preferred_practitioner__user", "created_by"
-    ).filter(public_id=public_id),
-    kinds=(UUID,),
-)
+    return patients.order_by(first, "given_name", "id")
 
 
 def get_patient_for_user(user: User, public_id: UUID | str) -> Patient:
-    """The patient with this id in the user's organization, or 404 (never another clinic's)."""
-    return first_in_organization(
-        PATIENT,
-        public_id,
-        user.organization_id,
-        organization_of=lambda p: p.organization_id,
-        missing="No such patient.",
-    )
+    """The patient with this id in the user's organization, or 404 (never another clinic's; a malformed id
+    is no patient either)."""
+    try:
+        return (
+            patients_for_user(user)
+            .select_related("preferred_location", "preferred_practitioner__user", "created_by")
+            .get(public_id=public_id)
+        )
+    except (Patient.DoesNotExist, ValidationError) as e:
+        raise Http404("No such patient.") from e
 
 
 def possible_duplicates(user: User, *, family_name: str, given_name: str, birth_date: date) -> list[Patient]:
@@ -85,33 +78,29 @@ def possible_duplicates(user: User, *, family_name: str, given_name: str, birth_
     return list(matches[:5])
 
 
-# Each section of the medical history the chart shows, compiled once per connection: five small
-# queries on every chart view, whose building and compiling cost more than running them.
-HISTORY = {
-    name: PreparedQuery(
-        lambda patient_id, model=model: model.objects.filter(patient_id=patient_id).exclude(
-            status=HistoryStatus.ENTERED_IN_ERROR
-        )
-    )
-    for name, model in (
-        ("conditions", Condition),
-        ("surgeries", Surgery),
-        ("medications", Medication),
-        ("allergies", Allergy),
-        ("implants", Implant),
-    )
+# The sections of the medical history the chart shows.
+HISTORY_MODELS = {
+    "conditions": Condition,
+    "surgeries": Surgery,
+    "medications": Medication,
+    "allergies": Allergy,
+    "implants": Implant,
 }
 
 
 def chart_history(patient: Patient) -> dict[str, list]:
     """The medical history shown on the chart: one query per section, however long each is."""
-    return {name: query.all(patient.pk) for name, query in HISTORY.items()}
+    return {
+        name: list(model.objects.filter(patient=patient).exclude(status=HistoryStatus.ENTERED_IN_ERROR))
+        for name, model in HISTORY_MODELS.items()
+    }
 
 
-# Compiled once per connection: read on every chart view.
-CONSENTS = PreparedQuery(
-    lambda patient_id: (
-        Consent.objects.filter(patient_id=patient_id)
+def current_consents(patient: Patient) -> list[Consent]:
+    """The latest consent of each kind (older ones stay on record, superseded)."""
+    latest: dict[str, Consent] = {}
+    consents = (
+        Consent.objects.filter(patient=patient)
         .select_related("recorded_by")
         .only(
             "patient",
@@ -126,13 +115,6 @@ CONSENTS = PreparedQuery(
             "recorded_by__username",
         )
     )
-)
-
-
-def current_consents(patient: Patient) -> list[Consent]:
-    """The latest consent of each kind (older ones stay on record, superseded)."""
-    latest: dict[str, Consent] = {}
-    consents = CONSENTS.all(patient.pk)
     for consent in consents:
         latest.setdefault(consent.kind, consent)
     return [latest[kind] for kind in Consent.Kind.values if kind in latest]

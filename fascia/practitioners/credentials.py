@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from fascia.lib.prepared import PreparedQuery
 from fascia.practitioners import ce
 from fascia.practitioners.models import CourseRecord, Credential, Practitioner, RenewalRequirement, Specialty
 
@@ -79,16 +78,10 @@ def standing(
     return result
 
 
-# Read at every booking and signature: compiled once per connection (fascia.lib.prepared).
-LICENSES = PreparedQuery(
-    lambda practitioner_id: Credential.objects.filter(practitioner_id=practitioner_id, kind=Credential.Kind.LICENSE)
-)
-
-
 def license_problem(practitioner: Practitioner, day: date) -> str | None:
     """Why the practitioner may not treat on `day` for want of a license: only when licenses are on
     record and none is current (no license on record shows as missing on the compliance page)."""
-    licenses = LICENSES.all(practitioner.pk)
+    licenses = list(Credential.objects.filter(practitioner=practitioner, kind=Credential.Kind.LICENSE))
     if not licenses or any(c.is_current_on(day) for c in licenses):
         return None
     latest = max(licenses, key=lambda c: c.expires_on or day)

@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from fascia.core.models import User
-from fascia.lib.prepared import PreparedQuery
 from fascia.practitioners import ce
 from fascia.practitioners.credentials import EXPIRING_DAYS, Standing, requirement_for, standing
 from fascia.practitioners.models import CECategory, CourseRecord, Credential, Practitioner, RenewalRequirement
@@ -73,14 +72,8 @@ def get_document_for_user(user: User, kind: str, public_id: UUID) -> Credential 
     return record
 
 
-# Read by every view of My day (alerts()): compiled once per connection (fascia.lib.prepared).
-REQUIREMENTS = PreparedQuery(lambda: RenewalRequirement.objects.all(), kinds=())
-CREDENTIALS = PreparedQuery(lambda practitioner_id: Credential.objects.filter(practitioner_id=practitioner_id))
-COURSES = PreparedQuery(lambda practitioner_id: CourseRecord.objects.filter(practitioner_id=practitioner_id))
-
-
 def requirements() -> list[RenewalRequirement]:
-    return REQUIREMENTS.all()
+    return list(RenewalRequirement.objects.all())
 
 
 def bar_step(percent: int) -> int:
@@ -249,7 +242,8 @@ def alerts(practitioner: Practitioner, today: date) -> list[Alert]:
     From standing() rather than credential_rows(): the dashboard shows none of the per-category rows
     and bars those pages build."""
     result = []
-    credentials, courses = CREDENTIALS.all(practitioner.pk), COURSES.all(practitioner.pk)
+    credentials = list(Credential.objects.filter(practitioner=practitioner))
+    courses = list(CourseRecord.objects.filter(practitioner=practitioner))
     for item in standing(practitioner, today, requirements=requirements(), credentials=credentials, courses=courses):
         credential, state, progress = item.credential, item.state, item.progress
         if state == "expired":

@@ -19,7 +19,6 @@ from uuid import UUID
 from django.core.serializers.json import DjangoJSONEncoder
 
 from fascia.core.models import User
-from fascia.lib.prepared import PreparedQuery
 from fascia.patients.models import Patient
 from fascia.records.models import Seal
 
@@ -30,32 +29,15 @@ class Sealable:
     # The record (and its child rows, when given by name) -> everything its signature vouches for.
     content: Callable[..., dict]
     prefetch: tuple[str, ...]  # the child rows `content` reads, so `verify` reads them in bulk
-    stored: PreparedQuery  # the record by its row id, as a signature reads it back
-    children: dict[str, PreparedQuery]  # each kind of child row by the record's row id, as a signature reads them
 
 
 _KINDS: dict[str, Sealable] = {}
-
-# The end of a patient's chain, read at every signature: compiled once per connection (fascia.lib.prepared).
-LOCKED_PATIENT = PreparedQuery(lambda pk: Patient.objects.select_for_update().filter(pk=pk).order_by().values("pk"))
-LAST_SEAL = PreparedQuery(lambda patient_id: Seal.objects.filter(patient_id=patient_id).order_by("-sequence"))
 
 
 def register(kind: str, model: type, content: Callable[..., dict], *, prefetch: tuple[str, ...] = ()) -> None:
     """`content(record)` reads the `prefetch` child rows through the record's related managers (which
     verify() fills in bulk), or takes them given: content(record, name=rows, ...)."""
-    _KINDS[kind] = Sealable(
-        model,
-        content,
-        prefetch,
-        PreparedQuery(lambda pk: model.objects.filter(pk=pk)),
-        {name: _children(model._meta.get_field(name)) for name in prefetch},
-    )
-
-
-def _children(relation: Any) -> PreparedQuery:
-    """The rows of a one-to-many relation (a record's techniques, measures) by the record's row id."""
-    return PreparedQuery(lambda pk: relation.related_model.objects.filter(**{relation.field.attname: pk}))
+    _KINDS[kind] = Sealable(model, content, prefetch)
 
 
 def fields_of(record: Any, *, exclude: tuple[str, ...] = ()) -> dict:
@@ -83,12 +65,12 @@ def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
     The patient row is locked first, so two signatures for one patient queue up instead of
     both claiming the same place in the chain (on SQLite the write transaction already does).
     """
-    LOCKED_PATIENT.first(patient.pk)
+    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
     kind = kind_of(record)
     sealable = _KINDS[kind]
-    fresh = sealable.stored.first(record.pk)  # hash what was stored, not what is in memory
-    children = {name: rows.all(record.pk) for name, rows in sealable.children.items()}
-    last = LAST_SEAL.first(patient.pk)
+    # Hash what was stored, not what is in memory.
+    fresh = sealable.model.objects.prefetch_related(*sealable.prefetch).get(pk=record.pk)
+    last = Seal.objects.filter(patient=patient).order_by("-sequence").first()
     previous_hash = last.content_hash if last else ""
     return Seal.objects.create(
         patient=patient,
@@ -97,7 +79,7 @@ def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
         record_id=record.public_id,
         record_label=str(record)[:200],
         previous_hash=previous_hash,
-        content_hash=link_hash(previous_hash, sealable.content(fresh, **children)),
+        content_hash=link_hash(previous_hash, sealable.content(fresh)),
         sealed_by=actor,
     )
 

@@ -41,7 +41,7 @@ def sign(
     record: R,
     *,
     actor: User,
-    action: str | tuple[str, ...],
+    action: str,
     checks: Iterable[Callable[[R], None]] = (),
     write: Callable[[R], None] | None = None,
 ) -> R:
@@ -49,7 +49,8 @@ def sign(
 
     Each of `checks` is called with the record first and raises the app's error to refuse the signature,
     before anything is written. `write(record)` stores the signed record when the caller saves more with
-    the signature (a draft saved and signed at once is written once); otherwise the signature alone is.
+    the signature (a draft saved and signed at once is written once, and audited as saved by the caller);
+    otherwise the signature alone is.
     """
     for check in checks:
         check(record)

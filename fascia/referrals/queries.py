@@ -1,15 +1,15 @@
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from fascia.core.models import User
-from fascia.lib.prepared import PreparedQuery
 from fascia.patients.models import Patient
 from fascia.referrals.models import Correspondence, Referral
 from fascia.referrals.services import referral_warnings, with_visits_used
 
-# The chart's referrals and correspondence, compiled once per connection: read on every chart view.
-REFERRALS = PreparedQuery(
-    lambda patient_id: with_visits_used(
-        Referral.objects.filter(patient_id=patient_id)
+
+def chart_referrals(patient: Patient) -> QuerySet[Referral]:
+    return with_visits_used(
+        Referral.objects.filter(patient=patient)
         .select_related("provider")
         .only(
             "patient",
@@ -24,10 +24,11 @@ REFERRALS = PreparedQuery(
             "provider__credentials",
         )
     )
-)
-CORRESPONDENCE = PreparedQuery(
-    lambda patient_id: (
-        Correspondence.objects.filter(patient_id=patient_id)
+
+
+def chart_correspondence(patient: Patient) -> QuerySet[Correspondence]:
+    return (
+        Correspondence.objects.filter(patient=patient)
         .select_related("provider")
         .only(
             "patient",
@@ -43,15 +44,14 @@ CORRESPONDENCE = PreparedQuery(
             "provider__credentials",
         )
     )
-)
 
 
 def chart_context(patient: Patient, user: User) -> dict:
     today = timezone.localdate()
-    referrals = REFERRALS.all(patient.pk)
+    referrals = chart_referrals(patient)
     return {
         "referrals": [(r, referral_warnings(r, on=today, visits_used=r.visits_used)) for r in referrals],
-        "correspondence": CORRESPONDENCE.all(patient.pk),
+        "correspondence": list(chart_correspondence(patient)),
         "can_add_referral": user.has_perm("referrals.add_referral"),
         "can_add_correspondence": user.has_perm("referrals.add_correspondence"),
     }

@@ -64,9 +64,10 @@ def with_visits_used(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     """Annotate `visits_used`: the signed visit notes under the plans that answer each referral.
 
     A subquery per referral rather than a grouped join: grouping by every column of the referral (and
-    of what is read with it) cost PostgreSQL milliseconds to plan, and on an empty referrals table
-    its row estimate switched on the JIT compiler (7 ms for no rows). Plans and visits sit above referrals
-    (a note points at its plan, a plan at its referral), so the count goes down those relations from here."""
+    of what is read with it) made PostgreSQL's planning slow, and on an empty referrals table its row
+    estimate switched on the JIT compiler, which cost more than reading no rows. Plans and visits sit above
+    referrals (a note points at its plan, a plan at its referral), so the count goes down those relations
+    from here."""
     signed = (
         Referral.objects.filter(pk=OuterRef("pk"), plans__visit_notes__status="signed")
         .order_by()

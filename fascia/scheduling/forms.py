@@ -1,7 +1,4 @@
-from collections.abc import Callable
-from functools import partial
 from typing import Any
-from uuid import UUID
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,7 +7,6 @@ from django.forms.models import ModelChoiceIterator
 
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm
 from fascia.core.models import Location, Organization, Room
-from fascia.lib.prepared import PreparedQuery
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling.models import AppointmentType, WaitlistEntry
 
@@ -30,15 +26,6 @@ def rooms_offered(organization_id: int) -> QuerySet[Room]:
     return Room.objects.filter(location__organization_id=organization_id, is_active=True).select_related("location")
 
 
-# The row a booking or a move names, found among those offered: compiled once per connection.
-PRACTITIONER = PreparedQuery(
-    lambda org, public_id: practitioners_offered(org).filter(public_id=public_id), kinds=(int, UUID)
-)
-LOCATION = PreparedQuery(lambda org, public_id: locations_offered(org).filter(public_id=public_id), kinds=(int, UUID))
-ROOM = PreparedQuery(lambda org, public_id: rooms_offered(org).filter(public_id=public_id), kinds=(int, UUID))
-APPOINTMENT_TYPE = PreparedQuery(lambda pk: AppointmentType.objects.filter(is_active=True, pk=pk))
-
-
 class ReadAtOnce(ModelChoiceIterator):
     """The options read with one plain SELECT.
 
@@ -55,38 +42,23 @@ class ReadAtOnce(ModelChoiceIterator):
 
 
 class BookingChoiceField(forms.ModelChoiceField):
-    """Offered from its queryset (read at once); when posted, found by `lookup` (the posted text: its row
-    among those offered, or None; malformed text raises ValueError), a prepared query where ModelChoiceField
-    compiles queryset.get() on every post. offer() sets both from one definition of the rows."""
+    """Offered from its queryset, read at once; when posted, found in the same queryset."""
 
     iterator = ReadAtOnce
-    lookup: Callable[[str], Model | None]
 
     def to_python(self, value: Any) -> Model | None:
-        if value in self.empty_values:
-            return None
+        # Text that is no id is not a valid choice either (not the UUID field's own message).
         try:
-            found = self.lookup(str(value))
-        except ValueError:
-            found = None
-        if found is None:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return found
+            return super().to_python(value)
+        except ValidationError as e:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from e
 
 
 def offer(form: forms.Form, organization_id: int) -> None:
     """The practitioners, locations and rooms a booking form offers, and finds when posted."""
-    for name, rows, lookup in (
-        ("practitioner", practitioners_offered, PRACTITIONER),
-        ("location", locations_offered, LOCATION),
-        ("room", rooms_offered, ROOM),
-    ):
-        form.fields[name].queryset = rows(organization_id)
-        form.fields[name].lookup = partial(lookup.first, organization_id)
-
-
-def active_type(pk: str) -> AppointmentType | None:
-    return APPOINTMENT_TYPE.first(int(pk))
+    form.fields["practitioner"].queryset = practitioners_offered(organization_id)
+    form.fields["location"].queryset = locations_offered(organization_id)
+    form.fields["room"].queryset = rooms_offered(organization_id)
 
 
 class BookingForm(StyledForm):
@@ -111,7 +83,6 @@ class BookingForm(StyledForm):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offer(self, organization.pk)
-        self.fields["appointment_type"].lookup = active_type
 
     def clean(self) -> dict:
         data = super().clean()

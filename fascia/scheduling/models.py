@@ -68,20 +68,17 @@ class TimeOff(models.Model):
 
 
 class AppointmentQuerySet(models.QuerySet):
-    def holding_between(
-        self, start_at: datetime, end_at: datetime, *, since: datetime | None = None
-    ) -> "AppointmentQuerySet":
+    def holding_between(self, start_at: datetime, end_at: datetime) -> "AppointmentQuerySet":
         """Appointments that hold some of the time from start_at to end_at.
 
         None lasts longer than Appointment.LONGEST, so one that reaches into the time starts after
         start_at - LONGEST: with that lower bound the (…, start_at) indexes read the few appointments
         around the time, where "starts before the end and ends after the start" alone read all ten
-        years of a practitioner's book (45,000 rows, 30 ms) to find none. `since` is that bound, given
-        by a prepared query (where each value is one of its own).
+        years of a practitioner's book to find none.
         """
         return self.filter(
             status__in=Appointment.HOLDING,
-            start_at__gt=start_at - Appointment.LONGEST if since is None else since,
+            start_at__gt=start_at - Appointment.LONGEST,
             start_at__lt=end_at,
             end_at__gt=start_at,
         )

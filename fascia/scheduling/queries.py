@@ -7,7 +7,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from fascia.core.models import Location, User
-from fascia.lib.prepared import PreparedQuery
 from fascia.patients.models import Patient, name_for_display
 from fascia.practitioners.models import Practitioner, practitioner_name
 from fascia.scheduling.models import Appointment, TimeOff, WaitlistEntry, WorkingHours
@@ -49,17 +48,20 @@ class DayAppointment:
         return Appointment.Status(self.status).label
 
 
-# The day view's locations, appointments and columns, compiled once per connection (fascia.lib.prepared).
-DAY_LOCATIONS = PreparedQuery(
-    lambda organization_id: Location.objects.filter(organization_id=organization_id, is_active=True)
-)
-DAY_APPOINTMENTS = PreparedQuery(
-    lambda organization_id, location_id, start, end: (
+def day_appointments(user: User, day: date, location: Location) -> list[DayAppointment]:
+    """One location's appointments on a day, with only what the day view shows, in start order.
+
+    Read as plain values rather than model instances (a busy location's ~250 appointments with their
+    patient, room, type and note were five instances each, and took twice as long to read).
+    day_grid() attaches each practitioner from its columns, so they are not joined here.
+    """
+    start, end = day_bounds(day)
+    rows = (
         Appointment.objects.filter(
-            location__organization_id=organization_id, location_id=location_id, start_at__gte=start, start_at__lt=end
+            location__organization_id=user.organization_id, location=location, start_at__gte=start, start_at__lt=end
         )
         .order_by("start_at", "pk")
-        .values(
+        .values_list(
             "public_id",
             "practitioner_id",
             "start_at",
@@ -74,23 +76,8 @@ DAY_APPOINTMENTS = PreparedQuery(
             "appointment_type__name",
             "note__status",
         )
-    ),
-    kinds=(int, int, datetime, datetime),
-)
-
-
-def day_appointments(user: User, day: date, location: Location) -> list[DayAppointment]:
-    """One location's appointments on a day, with only what the day view shows, in start order.
-
-    Read as model instances, a busy location's ~250 appointments with their patient, room, type and
-    note were five instances each and took twice as long to read (10 ms against 4.5) as these rows.
-    day_grid() attaches each practitioner from its columns, so they are not joined here.
-    """
-    rows = DAY_APPOINTMENTS.all(user.organization_id, location.pk, *day_bounds(day))
-    return [
-        DayAppointment(*row[:7], name_for_display(*row[7:10]), *row[10:])
-        for row in (tuple(values.values()) for values in rows)
-    ]
+    )
+    return [DayAppointment(*row[:7], name_for_display(*row[7:10]), *row[10:]) for row in rows]
 
 
 # What the front desk can do next with an appointment, by its status.
@@ -100,23 +87,23 @@ STEPS = {
 }
 
 
-DAY_COLUMNS = PreparedQuery(
-    lambda location_id, start, end: (
+def day_columns(location: Location, day: date) -> QuerySet[Practitioner]:
+    """The practitioners who work at the location, and anyone booked there on the day, each with `works_here`."""
+    start, end = day_bounds(day)
+    return (
         Practitioner.objects.annotate(
             works_here=Exists(
-                Practitioner.locations.through.objects.filter(practitioner=OuterRef("pk"), location_id=location_id)
+                Practitioner.locations.through.objects.filter(practitioner=OuterRef("pk"), location=location)
             ),
             booked_here=Exists(
                 Appointment.objects.filter(
-                    practitioner=OuterRef("pk"), location_id=location_id, start_at__gte=start, start_at__lt=end
+                    practitioner=OuterRef("pk"), location=location, start_at__gte=start, start_at__lt=end
                 )
             ),
         )
         .filter(Q(works_here=True, user__is_active=True) | Q(booked_here=True))
         .select_related("user")
-    ),
-    kinds=(int, datetime, datetime),
-)
+    )
 
 
 def day_grid(location: Location, day: date, appointments: list[DayAppointment], slot_minutes: int) -> dict:
@@ -125,7 +112,7 @@ def day_grid(location: Location, day: date, appointments: list[DayAppointment], 
 
     Sets each appointment's practitioner from the columns, so `appointments` need not join them.
     """
-    staff = DAY_COLUMNS.all(location.pk, *day_bounds(day))
+    staff = list(day_columns(location, day))
     by_id = {p.pk: p for p in staff}
     practitioners = [p for p in staff if p.works_here and p.user.is_active]
     here = {p.pk for p in practitioners}
@@ -143,7 +130,7 @@ def day_grid(location: Location, day: date, appointments: list[DayAppointment], 
         moment += step
     # Each column top to bottom: the appointment starting in each slot, and whether one runs through
     # it. Bisecting the slots once per appointment, rather than scanning the appointments once per
-    # cell, keeps this to a few milliseconds on a busy day.
+    # cell, keeps this quick on a busy day.
     starting: dict[int, list[DayAppointment | None]] = {p.pk: [None] * len(slots) for p in practitioners}
     running: dict[int, list[bool]] = {p.pk: [False] * len(slots) for p in practitioners}
     for a in appointments:
@@ -185,11 +172,15 @@ class ChartAppointment:
         return Appointment.Status(self.status).label
 
 
-CHART_APPOINTMENTS = PreparedQuery(
-    lambda patient_id: (
-        Appointment.objects.filter(patient_id=patient_id)
+def chart_context(patient: Patient, user: User) -> dict:
+    """The patient's latest 30 appointments: those to come, and the last 10 past. Read as values: as
+    model instances with their practitioner, user, location and type they were 150 instances, and
+    building them cost more than the query."""
+    now = timezone.now()
+    rows = (
+        Appointment.objects.filter(patient=patient)
         .order_by("-start_at")
-        .values(
+        .values_list(
             "start_at",
             "status",
             "late_cancellation",
@@ -201,15 +192,6 @@ CHART_APPOINTMENTS = PreparedQuery(
             "location__name",
         )[:30]
     )
-)
-
-
-def chart_context(patient: Patient, user: User) -> dict:
-    """The patient's latest 30 appointments: those to come, and the last 10 past. Read as values: as
-    model instances with their practitioner, user, location and type they were 150 instances, and
-    building them cost more than the query."""
-    now = timezone.now()
-    rows = (tuple(values.values()) for values in CHART_APPOINTMENTS.all(patient.pk))
     appointments = [ChartAppointment(*row[:4], practitioner_name(*row[4:8]), row[8]) for row in rows]
     return {
         "upcoming": sorted((a for a in appointments if a.start_at >= now), key=lambda a: a.start_at),
@@ -278,23 +260,17 @@ def next_free_slots(
     return found
 
 
-# Read at every view of a day, most often finding none: compiled once per connection (its joins took
-# longer to compile than the query takes to run).
-DAY_WAITLIST = PreparedQuery(
-    lambda organization_id, day, location_id: WaitlistEntry.objects.filter(
-        Q(location__isnull=True) | Q(location_id=location_id),
-        patient__organization_id=organization_id,
-        resolved_at__isnull=True,
-        earliest__lte=day,
-        latest__gte=day,
-    ).select_related("patient", "practitioner__user", "appointment_type", "location"),
-    kinds=(int, date, int),
-)
-
-
 def waitlist_for(user: User, day: date, location: Location) -> list[WaitlistEntry]:
     """Open waitlist entries whose window includes `day` and that this location can serve."""
-    return DAY_WAITLIST.all(user.organization_id, day, location.pk)
+    return list(
+        WaitlistEntry.objects.filter(
+            Q(location__isnull=True) | Q(location=location),
+            patient__organization_id=user.organization_id,
+            resolved_at__isnull=True,
+            earliest__lte=day,
+            latest__gte=day,
+        ).select_related("patient", "practitioner__user", "appointment_type", "location")
+    )
 
 
 # The weekdays a plan's weekly frequency is spread over by default (0 = Monday): the front desk

@@ -9,7 +9,6 @@ from django.utils import timezone
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import Location, Room, User
-from fascia.lib.prepared import PreparedQuery
 from fascia.patients.models import Patient
 from fascia.plans.models import PlannedTechnique
 from fascia.practitioners.credentials import NotCredentialed, check_license, missing_privilege
@@ -83,37 +82,6 @@ def warnings_for(practitioner: Practitioner, location: Location, start_at: datet
     return warnings
 
 
-# A booking's questions that need no more than ids and moments, compiled once per connection: every booking,
-# and every date of a series, asks them.
-PLANNED_SPECIALTIES = PreparedQuery(
-    lambda patient_id: PlannedTechnique.objects.filter(
-        plan__patient_id=patient_id, plan__status="active", technique__required_specialty__gt=""
-    ).select_related("technique")
-)
-# What the practitioner or the patient, or else the room, holds of the time, but the appointment being moved
-# (0: none). No select_related: a booking that fits finds nothing, and the joins would only add to the
-# planning; a clash reads the other appointment's names for its message. The room is asked apart, and only
-# for a booking in a room: "or room 0" had PostgreSQL read the whole index of appointments in rooms.
-OVERLAPPING = PreparedQuery(
-    lambda practitioner_id, patient_id, moving_id, start_at, end_at, since: (
-        Appointment.objects.holding_between(start_at, end_at, since=since)
-        .filter(Q(practitioner_id=practitioner_id) | Q(patient_id=patient_id))
-        .exclude(pk=moving_id)
-        .order_by("start_at", "pk")
-    ),
-    kinds=(int, int, int, datetime, datetime, datetime),
-)
-IN_THE_ROOM = PreparedQuery(
-    lambda room_id, moving_id, start_at, end_at, since: (
-        Appointment.objects.holding_between(start_at, end_at, since=since)
-        .filter(room_id=room_id)
-        .exclude(pk=moving_id)
-        .order_by("start_at", "pk")[:1]
-    ),
-    kinds=(int, int, datetime, datetime, datetime),
-)
-
-
 class NotCredentialedToBook(SchedulingError):
     pass
 
@@ -125,7 +93,10 @@ def _check_credentials(practitioner: Practitioner, patient: Patient, day: date) 
         check_license(practitioner, day)
     except NotCredentialed as e:
         raise NotCredentialedToBook(f"{e} New appointments are blocked until it is renewed.") from None
-    for item in PLANNED_SPECIALTIES.all(patient.pk):
+    planned = PlannedTechnique.objects.filter(
+        plan__patient=patient, plan__status="active", technique__required_specialty__gt=""
+    ).select_related("technique")
+    for item in planned:
         problem = missing_privilege(practitioner, item.technique.required_specialty, item.technique.name, day)
         if problem:
             raise NotCredentialedToBook(f"{problem} The patient's plan of care includes it.")
@@ -148,11 +119,16 @@ def _check_slot(
     if override and not actor.has_perm("scheduling.override_appointment"):
         raise OverrideRefused
     _check_credentials(practitioner, patient, timezone.localtime(start_at).date())
-    moving_id, since = moving.pk if moving is not None else 0, start_at - Appointment.LONGEST
-    taken = OVERLAPPING.all(practitioner.pk, patient.pk, moving_id, start_at, end_at, since)
+    # What the practitioner or the patient, or else the room, holds of the time, but the appointment being
+    # moved. No select_related: a booking that fits finds nothing; a clash reads the other appointment's
+    # names for its message. The room is asked apart, and only for a booking in a room.
+    others = Appointment.objects.holding_between(start_at, end_at).order_by("start_at", "pk")
+    if moving is not None:
+        others = others.exclude(pk=moving.pk)
+    taken = list(others.filter(Q(practitioner=practitioner) | Q(patient=patient)))
     if clashing := [a for a in taken if a.practitioner_id == practitioner.pk]:
         raise _clash(clashing, str(practitioner))
-    if room is not None and (clashing := IN_THE_ROOM.all(room.pk, moving_id, start_at, end_at, since)):
+    if room is not None and (clashing := list(others.filter(room=room)[:1])):
         raise _clash(clashing, room.name)
     if taken:
         raise _clash(taken, patient.display_name)

@@ -17,10 +17,16 @@ from fascia.lib.urls import url_for_each
 from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
-from fascia.scheduling.forms import BookingForm, CancelForm, FreeSlotForm, RescheduleForm, WaitlistForm
+from fascia.scheduling.forms import (
+    BookingForm,
+    CancelForm,
+    FreeSlotForm,
+    RescheduleForm,
+    WaitlistForm,
+    locations_offered,
+)
 from fascia.scheduling.models import Appointment, WaitlistEntry
 from fascia.scheduling.queries import (
-    DAY_LOCATIONS,
     STEPS,
     DayAppointment,
     day_appointments,
@@ -88,7 +94,7 @@ def day_rows(grid: dict, *, location: Location, day: date, can_book: bool, can_w
 def day(request: ClinicRequest) -> HttpResponse:
     """One location's day: a column per practitioner, a row per quarter hour; free slots book."""
     day = parse_date(request.GET.get("date", "")) or timezone.localdate()
-    locations = DAY_LOCATIONS.all(request.organization.pk)
+    locations = list(locations_offered(request.organization.pk))
     location = next(
         (loc for loc in locations if str(loc.public_id) == request.GET.get("location")),
         locations[0] if locations else None,

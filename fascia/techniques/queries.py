@@ -6,7 +6,6 @@ from datetime import date
 from django.db.models import BooleanField, CharField, DateField, F, QuerySet, Value
 from django.utils import timezone
 
-from fascia.lib.prepared import PreparedQuery
 from fascia.patients.models import Condition, HistoryStatus, Implant, Medication, Patient, Surgery
 from fascia.techniques import screening
 from fascia.techniques.models import Technique
@@ -22,17 +21,13 @@ SYMPTOMS = {"fever": "Fever today", "acute-infection": "Acute infection today", 
 FULL_TERM_DAYS = 280  # 40 weeks from the last menstrual period, as due dates are reckoned
 
 
-# The technique catalog, read by every note form and every save (a few dozen rows): compiled once per connection.
-CATALOG = PreparedQuery(lambda: Technique.objects.all(), kinds=())
-
-
 def catalog() -> dict[int, Technique]:
     """Every technique by id, retired ones too (a stored row may name one), in the catalog's order."""
-    return {t.pk: t for t in CATALOG.all()}
+    return {t.pk: t for t in Technique.objects.all()}
 
 
-def _active(model: type, kind: int, patient_id: int, **columns: str) -> QuerySet:
-    """A patient's active entries of one kind of history as rows of ACTIVE_HISTORY: what screening reads of
+def _active(model: type, kind: int, patient: Patient, **columns: str) -> QuerySet:
+    """A patient's active entries of one kind of history as rows of active_history(): what screening reads of
     them, under the names all four kinds share (None or False where this kind has no such column)."""
     shared = {"text": CharField(), "code": CharField(), "region": CharField(), "day": DateField()}
     shared |= {f"flag_{field}": BooleanField() for field in MEDICATION_FLAGS}  # a model's field names are taken
@@ -40,25 +35,26 @@ def _active(model: type, kind: int, patient_id: int, **columns: str) -> QuerySet
         name: F(columns[name]) if name in columns else Value(False if name.startswith("flag_") else None, field)
         for name, field in shared.items()
     }
-    entries = model.objects.filter(patient_id=patient_id, status=HistoryStatus.ACTIVE).order_by()
+    entries = model.objects.filter(patient=patient, status=HistoryStatus.ACTIVE).order_by()
     return entries.values(kind=Value(kind), **values, row=F("pk"))
 
 
 CONDITION, SURGERY, MEDICATION, IMPLANT = range(4)
-# The active history entries screening reads, in one query (a round trip, not four, at every note saved),
-# compiled once per connection; each kind in its model's order, conditions and surgeries latest first.
-ACTIVE_HISTORY = PreparedQuery(
-    lambda patient_id: (
-        _active(Condition, CONDITION, patient_id, text="description", code="icd10_code", day="onset_date")
+
+
+def active_history(patient: Patient) -> QuerySet:
+    """The active history entries screening reads, in one query (a round trip, not four, at every note
+    saved): each kind in its model's order, conditions and surgeries latest first."""
+    return (
+        _active(Condition, CONDITION, patient, text="description", code="icd10_code", day="onset_date")
         .union(
-            _active(Surgery, SURGERY, patient_id, text="procedure", region="body_region", day="performed_on"),
-            _active(Medication, MEDICATION, patient_id, **{f"flag_{field}": field for field in MEDICATION_FLAGS}),
-            _active(Implant, IMPLANT, patient_id, region="body_region"),
+            _active(Surgery, SURGERY, patient, text="procedure", region="body_region", day="performed_on"),
+            _active(Medication, MEDICATION, patient, **{f"flag_{field}": field for field in MEDICATION_FLAGS}),
+            _active(Implant, IMPLANT, patient, region="body_region"),
             all=True,
         )
         .order_by("kind", "-day", "row")
     )
-)
 
 
 def facts_for(
@@ -67,7 +63,7 @@ def facts_for(
     """The patient's screening facts from active history entries: one query."""
     today = today or timezone.localdate()
     entries = defaultdict(list)
-    for row in ACTIVE_HISTORY.all(patient.pk):
+    for row in active_history(patient):
         entries[row["kind"]].append(row)
     weeks = None
     if patient.is_pregnant and patient.pregnancy_due_date:

@@ -1,12 +1,13 @@
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.http import Http404
 
 from fascia.core.models import User
-from fascia.lib.prepared import PreparedQuery, first_in_organization
 from fascia.lib.urls import url_for_each
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
@@ -27,41 +28,32 @@ def notes_for_user(user: User) -> QuerySet[VisitNote]:
     return VisitNote.objects.filter(patient__organization_id=user.organization_id)
 
 
-# Read on every page of a note: compiled once per connection (see fascia.lib.prepared). Not signed_by and
-# copied_from: each joined table adds to PostgreSQL's planning (a join of nine tables took 5 ms to plan),
-# and those two are null or not shown on most pages.
-NOTE = PreparedQuery(
-    lambda public_id: VisitNote.objects.select_related("patient", "practitioner__user", "plan", "appointment").filter(
-        public_id=public_id
-    ),
-    kinds=(UUID,),
-)
-# The day of the note a draft was copied from, for the draft's form: its one column, compiled once per connection.
-NOTE_DAY = PreparedQuery(lambda pk: VisitNote.objects.filter(pk=pk).values("visited_on"))
-
-
 def get_note_for_user(user: User, public_id: UUID | str) -> VisitNote:
-    return first_in_organization(
-        NOTE,
-        public_id,
-        user.organization_id,
-        organization_of=lambda note: note.patient.organization_id,
-        missing="No such visit note.",
-    )
+    """The note with this id in the user's organization, or 404 (never another clinic's; a malformed id is no
+    note either). Not signed_by and copied_from: each joined table adds to PostgreSQL's planning, and those
+    two are null or not shown on most pages."""
+    try:
+        return (
+            notes_for_user(user)
+            .select_related("patient", "practitioner__user", "plan", "appointment")
+            .get(public_id=public_id)
+        )
+    except (VisitNote.DoesNotExist, ValidationError) as e:
+        raise Http404("No such visit note.") from e
 
 
-PLAN_GOALS = PreparedQuery(lambda plan_id: Goal.objects.filter(plan_id=plan_id))
+def copied_from_day(note: VisitNote) -> dict | None:
+    """The day of the note a draft was copied from (`visited_on`), for the draft's form: its one column."""
+    return VisitNote.objects.filter(pk=note.copied_from_id).values("visited_on").first()
 
 
 def plan_goals(note: VisitNote) -> list[Goal]:
-    """The goals of the note's plan, read once for the note object: the form, the checks of a save and
-    those of a signature share them."""
+    """The goals of the note's plan, prefetched on the plan once: the form, the checks of a save and those
+    of a signature share them."""
     if note.plan_id is None:
         return []
-    read = getattr(note, "_plan_goals", None)
-    if read is None or read[0] != note.plan_id:
-        read = note._plan_goals = (note.plan_id, PLAN_GOALS.all(note.plan_id))
-    return read[1]
+    prefetch_related_objects([note.plan], "goals")  # nothing read when the plan has them already
+    return list(note.plan.goals.all())
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:
@@ -149,7 +141,7 @@ CHART_NOTES = 10  # the chart shows the latest notes; the patient's notes page h
 def notes_of(patient: Patient) -> QuerySet[VisitNote]:
     """The patient's notes, newest first, with what the lists show of them (_note_rows.html): two
     queries a page. Only those columns: a note with its practitioner and user is some sixty, and
-    building the instances cost more than the queries (the chart's notes: 5 -> 2 ms)."""
+    building the instances cost more than the queries."""
     return _note_rows(VisitNote.objects.filter(patient=patient)).prefetch_related(ROW_TECHNIQUES)
 
 
@@ -169,15 +161,10 @@ def _note_rows(notes: QuerySet[VisitNote]) -> QuerySet[VisitNote]:
 ROW_TECHNIQUES = Prefetch(
     "techniques", queryset=VisitTechnique.objects.select_related("technique").only("note", "minutes", "technique__name")
 )
-# The chart's latest notes, compiled once per connection; their techniques prefetched as notes_of() does.
-CHART_NOTE_ROWS = PreparedQuery(
-    lambda patient_id: _note_rows(VisitNote.objects.filter(patient_id=patient_id))[: CHART_NOTES + 1]
-)
 
 
 def chart_context(patient: Patient, user: User) -> dict:
-    notes = CHART_NOTE_ROWS.all(patient.pk)
-    prefetch_related_objects(notes, ROW_TECHNIQUES)
+    notes = list(notes_of(patient)[: CHART_NOTES + 1])
     return {
         "notes": notes[:CHART_NOTES],
         "more": len(notes) > CHART_NOTES,
@@ -203,10 +190,10 @@ def _patient_shown(path: str) -> list[str]:
     return [f"{path}__{field}" for field in PATIENT_SHOWN]
 
 
-# A practitioner's day, drafts and active plans, read at every view of My day: compiled once per connection.
-DAY_SCHEDULE = PreparedQuery(
-    lambda practitioner_id, start, end: (
-        Appointment.objects.filter(practitioner_id=practitioner_id, start_at__gte=start, start_at__lt=end)
+def day_schedule(practitioner: Practitioner, day: date) -> QuerySet[Appointment]:
+    start, end = day_bounds(day)
+    return (
+        Appointment.objects.filter(practitioner_id=practitioner.pk, start_at__gte=start, start_at__lt=end)
         .exclude(status=Appointment.Status.ENTERED_IN_ERROR)
         .select_related("patient", "location", "appointment_type", "note")
         .only(
@@ -219,20 +206,21 @@ DAY_SCHEDULE = PreparedQuery(
             *_patient_shown("patient"),
         )
         .order_by("start_at")
-    ),
-    kinds=(int, datetime, datetime),
-)
-DRAFTS = PreparedQuery(
-    lambda practitioner_id: (
-        VisitNote.objects.filter(practitioner_id=practitioner_id, status=VisitNote.Status.DRAFT)
+    )
+
+
+def drafts_of(practitioner: Practitioner) -> QuerySet[VisitNote]:
+    return (
+        VisitNote.objects.filter(practitioner_id=practitioner.pk, status=VisitNote.Status.DRAFT)
         .select_related("patient")
         .only("public_id", "visited_on", "kind", *_patient_shown("patient"))
         .order_by("visited_on", "id")
     )
-)
-ACTIVE_PLANS = PreparedQuery(
-    lambda practitioner_id: (
-        TreatmentPlan.objects.filter(practitioner_id=practitioner_id, status=TreatmentPlan.Status.ACTIVE)
+
+
+def active_plans_of(practitioner: Practitioner) -> QuerySet[TreatmentPlan]:
+    return (
+        TreatmentPlan.objects.filter(practitioner_id=practitioner.pk, status=TreatmentPlan.Status.ACTIVE)
         .select_related("patient", "referral__provider")
         .only(
             # what status_from() reads, and what the page shows
@@ -249,7 +237,6 @@ ACTIVE_PLANS = PreparedQuery(
         )
         .order_by("start_date", "id")
     )
-)
 
 
 def dashboard(practitioner: Practitioner, today: date) -> dict:
@@ -260,10 +247,10 @@ def dashboard(practitioner: Practitioner, today: date) -> dict:
     model managers, not practitioner.appointments and the like: a related manager reads each row's
     practitioner_id to attach the practitioner, which only() defers.
     """
-    schedule = DAY_SCHEDULE.all(practitioner.pk, *day_bounds(today))
-    drafts = DRAFTS.all(practitioner.pk)
+    schedule = list(day_schedule(practitioner, today))
+    drafts = list(drafts_of(practitioner))
     overdue_before = today - timedelta(days=settings.UNSIGNED_NOTE_DAYS)
-    plans = ACTIVE_PLANS.all(practitioner.pk)
+    plans = list(active_plans_of(practitioner))
     visits = signed_visits([p.patient_id for p in plans], since=min((p.start_date for p in plans), default=None))
     chart_url, plan_url = url_for_each("patients:chart"), url_for_each("plans:detail")
     reports, ending, referrals = [], [], []

@@ -12,7 +12,6 @@ from django.utils import timezone
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
-from fascia.lib.prepared import PreparedQuery
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients.models import BodyRegion, Patient
@@ -123,10 +122,6 @@ def _validate(note: VisitNote, links_given: Iterable[str] = ()) -> None:
         exclude=[f.name for f in note._meta.concrete_fields if f.is_relation and f.name not in links_given],
         validate_unique=False,
     )
-
-
-# Read at every save: compiled once per connection (fascia.lib.prepared).
-STORED_TECHNIQUES = PreparedQuery(lambda note_id: VisitTechnique.objects.filter(note_id=note_id))
 
 
 def minutes_allowed(note: VisitNote) -> int:
@@ -244,8 +239,9 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, An
             refused = e
             _write(actor, note, built)
         else:
-            saved_and_signed = (AuditAction.NOTE_SAVED, AuditAction.NOTE_SIGNED)
-            lifecycle.sign(note, actor=actor, action=saved_and_signed, write=lambda signed: _store(signed, built))
+            lifecycle.sign(
+                note, actor=actor, action=AuditAction.NOTE_SIGNED, write=lambda signed: _write(actor, signed, built)
+            )
             _after_signature(actor, note)
             return note
     raise refused
@@ -266,7 +262,7 @@ def _checked(
     if (
         built is not None
         and "techniques" in note.copied_fields
-        and _technique_keys(built) != _technique_keys(STORED_TECHNIQUES.all(stored.pk))
+        and _technique_keys(built) != _technique_keys(VisitTechnique.objects.filter(note=stored))
     ):
         edited.add("techniques")
     note.copied_fields = [f for f in note.copied_fields if f not in edited]
@@ -274,17 +270,12 @@ def _checked(
 
 
 def _write(actor: User, note: VisitNote, built: list[VisitTechnique] | None) -> None:
-    """Store the draft and its techniques, audited as saved."""
-    _store(note, built)
-    audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
-
-
-def _store(note: VisitNote, built: list[VisitTechnique] | None) -> None:
-    """Write the note and, when given, its techniques in place of those stored."""
+    """Store the note and, when given, its techniques in place of those stored, audited as saved."""
     note.save()
     if built is not None:
         note.techniques.all().delete()
         VisitTechnique.objects.bulk_create(built)
+    audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
 
 
 @transaction.atomic

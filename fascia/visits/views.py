@@ -156,9 +156,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         "goal_rows": list(zip(plan_goals, goals, strict=False)) if goals else [],
         "problems": problems,
         "plan_status": status,
-        "copied_from": queries.NOTE_DAY.first(note.copied_from_id)
-        if note.copied_fields and note.copied_from_id
-        else None,
+        "copied_from": queries.copied_from_day(note) if note.copied_fields and note.copied_from_id else None,
         "summary": queries.minute_summary(
             stored if stored is not None else list(note.techniques.select_related("technique"))
         ),

@@ -19,7 +19,6 @@ from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Organization, User
 from fascia.demo.era import write_835
-from fascia.lib.prepared import PreparedQuery
 
 
 def recent() -> date:
@@ -54,8 +53,6 @@ def test_one_press_drafts_a_bounded_number_of_claims_oldest_visits_first(
 ) -> None:
     monkeypatch.setattr("fascia.billing.views.BUILD_CLAIMS", 2)
     monkeypatch.setattr("fascia.billing.queries.QUEUE_ROWS", 2)
-    # The queue's query is compiled once per connection: a new one is compiled with the 2 rows.
-    monkeypatch.setattr("fascia.billing.queries.QUEUE_TO_BILL", PreparedQuery(queries.QUEUE_TO_BILL.build))
     waiting = [billable_patient(tess, organization, start=recent() - timedelta(days=d)).patient for d in (2, 0, 1)]
     login(client, bill)
     page = client.get(reverse("billing:queue"))  # the patients waiting longest, and how many wait in all

@@ -68,20 +68,6 @@ class TestSearch:
         r = client.get(reverse("patients:list"), {"q": query})
         assert [p.family_name for p in r.context["page"]] == expected
 
-    def test_a_search_is_planned_for_its_terms(self, client, frank: User, patients: list[Patient]) -> None:
-        """Never run as a prepared statement, however often: PostgreSQL's plan for a prepared search
-        ignores the term (see fascia.lib.prepared.unprepared). SQLite has none to check."""
-        login(client, frank)
-        for _ in range(8):
-            r = client.get(reverse("patients:list"), {"q": "arlo"})
-            assert [p.family_name for p in r.context["page"]] == ["Marlowe"]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT statement FROM pg_prepared_statements")
-                prepared = [statement for (statement,) in cursor.fetchall()]
-            assert any('"core_user"' in statement for statement in prepared)  # what every request reads is
-            assert not any("search_text" in statement for statement in prepared)
-
     def test_it_finds_by_mrn(self, client, frank: User, patients: list[Patient]) -> None:
         login(client, frank)
         r = client.get(reverse("patients:list"), {"q": patients[1].mrn})
