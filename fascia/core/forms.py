@@ -55,7 +55,7 @@ class RowChoiceField(forms.ChoiceField):
 
     Django deep-copies a form's fields for every form, and a ChoiceField's choices with them, and its
     widget's copy checks the choices over again (Select's setter normalizes them): a visit note's rows
-    copied about 2,000 choice tuples a request, and checking them took 2-3 ms. Fascia only ever replaces
+    copied thousands of choice tuples a request. Fascia only ever replaces
     choices (the setter makes a new list), never changes them in place, so sharing them is safe."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "RowChoiceField":

@@ -1,4 +1,3 @@
-from functools import cache
 from uuid import UUID
 
 from django.contrib import messages
@@ -6,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fascia import audit
@@ -100,18 +98,6 @@ def patient_edit(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient, "duplicates": []})
 
 
-@cache
-def _blank_form(kind: str) -> SafeString:
-    """The chart's empty "add" form of this kind, rendered once per process.
-
-    An unbound form with no time- or user-dependent initial values renders the same for every
-    patient and viewer (the CSRF token is outside it), and rendering six of them on every chart
-    view took a sixth of the page's time.
-    """
-    form = ConsentForm(prefix="consent") if kind == "consent" else HISTORY_FORMS[kind](prefix=kind)
-    return form.render()
-
-
 @staff_view(roles.VIEW_PATIENT)
 def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     patient = queries.get_patient_for_user(request.user, patient_id)
@@ -128,8 +114,10 @@ def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         "can_view_history": can_view_history,
         "can_change_history": can_change_history,
         "can_record_consent": can_record_consent,
-        "history_forms": {kind: _blank_form(kind) for kind in HISTORY_FORMS} if can_change_history else {},
-        "consent_form": _blank_form("consent") if can_record_consent else None,
+        "history_forms": {kind: form(prefix=kind) for kind, form in HISTORY_FORMS.items()}
+        if can_change_history
+        else {},
+        "consent_form": ConsentForm(prefix="consent") if can_record_consent else None,
         "statuses": HistoryStatus.choices,
         "sections": [(section, section.context(patient, user)) for section in chart.sections_for(user)],
         # Filled in as visits and claims are built.
