@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -22,13 +21,7 @@ from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import AuditSearchForm, LocationForm, OrganizationForm, RoomForm, TokenForm
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.queries import role_of
-
-
-def _safe_next(request: HttpRequest, default: str = "/") -> str:
-    target = request.GET.get("next") or request.POST.get("next") or default
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
+from fascia.lib.urls import next_url
 
 
 @require_safe
@@ -84,13 +77,13 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         if services.confirm_totp_device(user=user, device=device, token=form.cleaned_data["token"]):
             otp_login(request, device)
             messages.success(request, "Two-factor login is on. You will be asked for a code at each sign-in.")
-            return redirect(_safe_next(request))
+            return redirect(next_url(request, "/"))
         form.add_error("token", "That code does not match. Check the time on your phone and try the newest code.")
     context = {
         "form": form,
         "qr_svg": segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff"),
         "secret": _base32_secret(device),
-        "next": _safe_next(request),
+        "next": next_url(request, "/"),
     }
     return render(request, "core/two_factor_setup.html", context)
 
@@ -107,9 +100,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         device = match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
-            return redirect(_safe_next(request))
+            return redirect(next_url(request, "/"))
         form.add_error("token", "That code is not valid. Use the newest code your app shows.")
-    return render(request, "core/two_factor_verify.html", {"form": form, "next": _safe_next(request)})
+    return render(request, "core/two_factor_verify.html", {"form": form, "next": next_url(request, "/")})
 
 
 @staff_view(roles.MANAGE_LOCATIONS)

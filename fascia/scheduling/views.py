@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.models import Location
-from fascia.lib.urls import url_for_each
+from fascia.lib.urls import next_url, url_for_each
 from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
@@ -261,7 +261,7 @@ def waitlist_resolve(request: ClinicRequest, entry_id: UUID) -> HttpResponse:
     entry = get_object_or_404(WaitlistEntry, public_id=entry_id, patient__organization=request.organization)
     services.resolve_waitlist_entry(actor=request.user, entry=entry)
     messages.success(request, f"{entry.patient.display_name} is off the waitlist.")
-    return redirect(request.POST.get("next") or reverse("scheduling:waitlist"))
+    return redirect(next_url(request, reverse("scheduling:waitlist")))
 
 
 @staff_view(roles.BOOK_APPOINTMENT)

@@ -159,6 +159,30 @@ def test_the_waitlist_shows_on_the_days_it_fits(
     assert "Ortiz, Lena" in client.get(day + "2030-01-07").content.decode()
 
 
+def test_resolving_a_waitlist_entry_returns_to_this_site_only(client: Client, frank: User, location: Location) -> None:
+    kind = AppointmentType.objects.get(code="follow-up-30")
+    entries = [
+        WaitlistEntry.objects.create(
+            patient=PatientFactory(organization=location.organization),
+            location=location,
+            appointment_type=kind,
+            earliest=date(2030, 1, 5),
+            latest=date(2030, 1, 10),
+            created_by=frank,
+        )
+        for _ in range(2)
+    ]
+    login(client, frank)
+    day = f"{reverse('scheduling:day')}?date=2030-01-07"
+    r = client.post(reverse("scheduling:waitlist_resolve", args=[entries[0].public_id]), {"next": day})
+    assert r.status_code == 302 and r["Location"] == day
+    r = client.post(
+        reverse("scheduling:waitlist_resolve", args=[entries[1].public_id]), {"next": "https://elsewhere.example/"}
+    )
+    assert r.status_code == 302 and r["Location"] == reverse("scheduling:waitlist")
+    assert WaitlistEntry.objects.filter(resolved_at__isnull=False).count() == 2
+
+
 def test_past_slots_offer_no_booking(client: Client, frank: User, tess: User, location: Location, hours: None) -> None:
     login(client, frank)
     r = client.get(reverse("scheduling:day"), {"date": "2020-01-06", "location": location.public_id})
