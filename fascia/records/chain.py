@@ -10,7 +10,7 @@ module imports none of them.
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -58,11 +58,22 @@ def _children(relation: Any) -> PreparedQuery:
     return PreparedQuery(lambda pk: relation.related_model.objects.filter(**{relation.field.attname: pk}))
 
 
-def fields_of(record: Any, *, exclude: tuple[str, ...] = ()) -> dict:
-    """A record's stored values by column, minus its row id and last-change time (which saving an
-    unrelated flag may move) and any `exclude`d."""
+def values_of(record: Any) -> dict:
+    """A record's stored values by column."""
+    return {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields}
+
+
+def vouched(values: Mapping[str, Any], *, exclude: tuple[str, ...] = ()) -> dict:
+    """What a signature vouches for of one row, from its values by column (a record's, or those of a row
+    written in bulk): all of them but its row id and last-change time (which saving an unrelated flag may
+    move) and the `exclude`d columns."""
     skip = {"id", "updated_at", *exclude}
-    return {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields if f.name not in skip}
+    return {column: value for column, value in values.items() if column not in skip}
+
+
+def fields_of(record: Any, *, exclude: tuple[str, ...] = ()) -> dict:
+    """`vouched` for a record, `exclude` naming its fields."""
+    return vouched(values_of(record), exclude=tuple(record._meta.get_field(name).attname for name in exclude))
 
 
 def kind_of(record: Any) -> str:
@@ -77,6 +88,12 @@ def link_hash(previous_hash: str, content: dict) -> str:
     return hashlib.sha256(f"{previous_hash}\n{canonical(content)}".encode()).hexdigest()
 
 
+def next_link(sequence: int, last_hash: str, content: dict) -> dict:
+    """The place and hashes of a seal on `content` after a chain's last seal (its sequence and content hash;
+    0 and "" for a patient with none yet)."""
+    return {"sequence": sequence + 1, "previous_hash": last_hash, "content_hash": link_hash(last_hash, content)}
+
+
 def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
     """Append the record to the patient's chain. Call inside the signing transaction.
 
@@ -89,16 +106,15 @@ def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
     fresh = sealable.stored.first(record.pk)  # hash what was stored, not what is in memory
     children = {name: rows.all(record.pk) for name, rows in sealable.children.items()}
     last = LAST_SEAL.first(patient.pk)
-    previous_hash = last.content_hash if last else ""
     return Seal.objects.create(
         patient=patient,
-        sequence=(last.sequence + 1) if last else 1,
         kind=kind,
         record_id=record.public_id,
         record_label=str(record)[:200],
-        previous_hash=previous_hash,
-        content_hash=link_hash(previous_hash, sealable.content(fresh, **children)),
         sealed_by=actor,
+        **next_link(
+            last.sequence if last else 0, last.content_hash if last else "", sealable.content(fresh, **children)
+        ),
     )
 
 

@@ -25,8 +25,9 @@ from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import as_engine_technique, catalog, facts_for
 from fascia.techniques.rules import RULES
-from fascia.techniques.screening import Level, screen, worst_level
+from fascia.techniques.screening import REFUSING, Level, kept, screen, worst_level
 from fascia.visits import queries
+from fascia.visits.minutes import appointment_minutes
 from fascia.visits.models import MAX_MINUTES, NoteAddendum, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
 from fascia.visits.signals import note_signed
@@ -150,8 +151,7 @@ def minutes_allowed(note: VisitNote) -> int:
     """The most minutes the techniques may add up to: the appointment's length when there is one."""
     if note.appointment_id is None:
         return MAX_MINUTES
-    appointment = note.appointment
-    return int((appointment.end_at - appointment.start_at).total_seconds() // 60)
+    return appointment_minutes(note.appointment.start_at, note.appointment.end_at)
 
 
 def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
@@ -182,7 +182,7 @@ def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
         findings = screen(facts, as_engine_technique(technique), region, RULES)
         level = worst_level(findings)
         reason = (row.get("override_reason") or "").strip()
-        if level in (Level.ABSOLUTE, Level.LOCAL):
+        if level in REFUSING:
             blocking = next(f for f in findings if f.level == level)
             problems.append(f"{where} is contraindicated today ({level.value}): {blocking.reason}")
             continue
@@ -197,11 +197,7 @@ def check_techniques(note: VisitNote, rows: list[dict]) -> list[VisitTechnique]:
             pressure=row.get("pressure") or "",
             position=row.get("position") or "",
             response=(row.get("response") or "").strip(),
-            screening_level=level.value if level else "",
-            findings=[
-                {"rule": f.rule, "level": f.level.value, "reason": f.reason, "source": f.source} for f in findings
-            ],
-            override_reason=reason if level else "",
+            **kept(findings, reason),
         )
         try:
             item.full_clean(exclude=["note", "technique"])
