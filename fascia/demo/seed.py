@@ -1012,7 +1012,7 @@ class Seeder:
             events.append((status, to, at, text))
             status = to
 
-        paid = owed = Decimal("0")
+        paid = owed = Decimal("0.00")
         if age > 10 or rng.random() < 0.85:  # else still a draft
             move(S.READY, created)
         if age > 10:
@@ -1097,7 +1097,7 @@ class Seeder:
         coinsurance, the rest a contractual adjustment (none on a partial payment); a denial pays
         nothing."""
         cent = Decimal("0.01")
-        paid = owed = Decimal("0")
+        paid = owed = Decimal("0.00")
         adjustments = []
         if answer == S.DENIED:
             return paid, owed, [adjustment("claim", "CO", "50", sum((line["amount"] for line in lines), Decimal("0")))]
