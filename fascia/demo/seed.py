@@ -65,6 +65,8 @@ from fascia.practitioners.services import save_credential
 from fascia.records.chain import next_link
 from fascia.records.models import Seal
 from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
+from fascia.scheduling.reminders import reminder_lead
+from fascia.scheduling.services import is_late_cancellation
 from fascia.techniques import screening
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import MEDICATION_FLAGS
@@ -383,6 +385,7 @@ class Seeder:
         self.diagnoses = {id(s): clean_diagnoses(diagnosis_codes(s)) for s in CARE_SCENARIOS}
         self.remittances: dict[tuple[int, date], dict] = {}
         self.unplaced_visits = 0  # planned visits no free slot within ten days could take
+        self.reminder_lead = reminder_lead()
 
     def uuid(self) -> UUID:
         return UUID(int=self.rng.getrandbits(128), version=4)
@@ -584,7 +587,7 @@ class Seeder:
             status=status,
             checked_in_at=start if done else None,
             checked_out_at=start + timedelta(minutes=minutes) if done else None,
-            reminder_sent_at=start - timedelta(days=1) if start - timedelta(days=1) < self.now else None,
+            reminder_sent_at=start - self.reminder_lead if start - self.reminder_lead < self.now else None,
             created_by_id=self.c.front_desk.pk,
             created_at=min(start, self.now) - timedelta(days=self.rng.randint(2, 10)),
             **values,
@@ -626,7 +629,9 @@ class Seeder:
                 found = self.slot(staff, visit_day, self.need(kind), p.prefer)
                 if found is None:
                     break
-                missed = self.at(*found) < self.now and rng.random() < 0.35
+                start = self.at(*found)
+                missed = start < self.now and rng.random() < 0.35
+                cancelled_at = min(self.now, start - timedelta(hours=rng.randint(1, 80)))
                 self.appointment(
                     p,
                     staff,
@@ -635,7 +640,7 @@ class Seeder:
                     plan_id=plan_id,
                     status=Appointment.Status.NO_SHOW if missed else Appointment.Status.CANCELLED,
                     cancel_reason="" if missed else rng.choice(["Sick", "Work conflict", "Car trouble", "Weather"]),
-                    late_cancellation=not missed and rng.random() < 0.3,
+                    late_cancellation=not missed and is_late_cancellation(start, cancelled_at),
                 )
                 visit_day = found[0] + timedelta(days=1)
             found = self.slot(staff, visit_day, self.need(kind), p.prefer)

@@ -32,6 +32,7 @@ from fascia.practitioners.credentials import check_license
 from fascia.records.chain import verify
 from fascia.records.models import Seal
 from fascia.scheduling.models import Appointment
+from fascia.scheduling.reminders import reminder_lead
 from fascia.scheduling.services import warnings_for
 from fascia.visits import queries as visit_queries
 from fascia.visits import services as visit_services
@@ -152,6 +153,16 @@ def test_the_book_keeps_working_hours_and_never_double_books(seeded: dict[str, i
     now = timezone.now()
     assert not Appointment.objects.filter(start_at__gte=now).exclude(status__in=["booked", "cancelled"]).exists()
     assert not VisitNote.objects.filter(appointment__start_at__gte=now).exists()
+
+
+def test_reminders_and_late_cancellations_follow_the_scheduling_rules(seeded: dict[str, int]) -> None:
+    now, lead = timezone.now(), reminder_lead()
+    reminded = Appointment.objects.filter(reminder_sent_at__isnull=False)
+    assert all(a.reminder_sent_at == a.start_at - lead <= now for a in reminded.order_by("?")[:300])
+    assert not Appointment.objects.filter(reminder_sent_at__isnull=True, start_at__lt=now + lead).exists()
+    assert Appointment.objects.filter(reminder_sent_at__isnull=True).exists()
+    late = Appointment.objects.filter(late_cancellation=True)
+    assert late.exists() and not late.exclude(status=Appointment.Status.CANCELLED).exists()
 
 
 def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> None:
