@@ -13,7 +13,7 @@ from fascia.plans import services as plan_services
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral, save_provider
 from fascia.techniques.models import Technique
-from fascia.techniques.screening import Level, worst_level
+from fascia.techniques.screening import REFUSING, Level, worst_level
 
 PROVIDERS = [
     ("physician", "Dr. Helena Marsh", "MD", "Eastlake Family Medicine"),
@@ -84,7 +84,7 @@ def _add_technique(plan: object, actor: object, code: str, region: str) -> bool:
     where it cautions."""
     technique = Technique.objects.get(code=code)
     level = worst_level(plan_services.screen_for_plan(plan, technique, region))
-    if level in (Level.ABSOLUTE, Level.LOCAL):
+    if level in REFUSING:
         return False
     if plan.techniques.filter(technique=technique, region=region).exists():
         return True

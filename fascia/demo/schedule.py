@@ -18,7 +18,7 @@ from fascia.scheduling import services
 from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
 from fascia.techniques.queries import as_engine_technique, facts_for
 from fascia.techniques.rules import RULES
-from fascia.techniques.screening import Level, screen, worst_level
+from fascia.techniques.screening import REFUSING, Level, screen, worst_level
 from fascia.visits import services as visit_services
 from fascia.visits.models import VisitNote, VisitTechnique
 
@@ -179,7 +179,7 @@ def _technique_rows(note: VisitNote, rng: random.Random) -> list[dict]:
     rows = []
     for item in note.techniques.select_related("technique"):
         level = worst_level(screen(facts, as_engine_technique(item.technique), item.region, RULES))
-        if level in (Level.ABSOLUTE, Level.LOCAL):
+        if level in REFUSING:
             continue
         caution = level == Level.CAUTION
         # Copy-forward keeps last visit's pressure, unless today's screen asks for a light touch.

@@ -30,9 +30,10 @@ from uuid import UUID
 from django.db import connection, transaction
 from django.utils import timezone
 
-from fascia.billing.claims.charges import code_minutes, fees_for, lines_from
+from fascia.billing.claims.charges import code_minutes, diagnosis_pointers, fees_for, lines_from
+from fascia.billing.claims.services import can_move
 from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Fee, Payer, Posting, Remittance, UnbilledVisit
-from fascia.billing.remittance.codes import describe_adjustment
+from fascia.billing.remittance.posting import adjustment, posted_status, posting_note
 from fascia.core.models import Location, Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
@@ -50,23 +51,29 @@ from fascia.demo.loader import (
 from fascia.demo.plans import HOME_CARE, body_region
 from fascia.demo.schedule import BETTER_BY, NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, split_minutes
 from fascia.evaluations.models import Diagnosis, Evaluation
+from fascia.evaluations.queries import evaluation_content_from
 from fascia.evaluations.services import clean_diagnoses
 from fascia.measures.models import MeasureResult
 from fascia.measures.scoring import instrument, score
 from fascia.patients import icd10
 from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
+from fascia.patients.services import mrn_for
 from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
 from fascia.practitioners.ce import add_months
 from fascia.practitioners.models import Credential, Practitioner, Specialty
 from fascia.practitioners.services import save_credential
-from fascia.records.chain import link_hash
+from fascia.records.chain import next_link
 from fascia.records.models import Seal
 from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
+from fascia.scheduling.reminders import reminder_lead
+from fascia.scheduling.services import is_late_cancellation
 from fascia.techniques import screening
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import MEDICATION_FLAGS
 from fascia.techniques.rules import RULES
+from fascia.visits.minutes import appointment_minutes
 from fascia.visits.models import VisitNote, VisitTechnique
+from fascia.visits.queries import note_content_from, status_from
 
 S = Claim.Status
 ORGANIZATION = "Cedar Ridge Medical Massage, PLLC"
@@ -177,11 +184,6 @@ class Clinic:
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
-
-
-def _fields(row: dict, *skip: str) -> dict:
-    """A row as `fascia.records.chain.fields_of` reads the stored record (no id, no updated_at)."""
-    return {k: v for k, v in row.items() if k not in ("id", "updated_at", *skip)}
 
 
 def _phone(rng: random.Random) -> str:
@@ -371,14 +373,6 @@ def _payers(organization: Organization) -> list[tuple[Payer, dict[str, Decimal],
     return payers
 
 
-@dataclass
-class Chain:
-    """A patient's seal chain as it grows."""
-
-    sequence: int = 0
-    last_hash: str = ""
-
-
 class Seeder:
     def __init__(self, clinic: Clinic, rng: random.Random, size: Size, now: datetime) -> None:
         self.c, self.rng = clinic, rng
@@ -391,6 +385,7 @@ class Seeder:
         self.diagnoses = {id(s): clean_diagnoses(diagnosis_codes(s)) for s in CARE_SCENARIOS}
         self.remittances: dict[tuple[int, date], dict] = {}
         self.unplaced_visits = 0  # planned visits no free slot within ten days could take
+        self.reminder_lead = reminder_lead()
 
     def uuid(self) -> UUID:
         return UUID(int=self.rng.getrandbits(128), version=4)
@@ -415,7 +410,7 @@ class Seeder:
         home = rng.choice(self.c.staff)
         entered = _utc(datetime.combine(arrival, time(8), tzinfo=self.zone)) - timedelta(days=rng.randint(1, 10))
         patient = Patient(
-            mrn=f"{number:07d}",
+            mrn=mrn_for(number),
             family_name=family,
             given_name=given,
             middle_name=rng.choice(names) if rng.random() < 0.3 else "",
@@ -592,7 +587,7 @@ class Seeder:
             status=status,
             checked_in_at=start if done else None,
             checked_out_at=start + timedelta(minutes=minutes) if done else None,
-            reminder_sent_at=start - timedelta(days=1) if start - timedelta(days=1) < self.now else None,
+            reminder_sent_at=start - self.reminder_lead if start - self.reminder_lead < self.now else None,
             created_by_id=self.c.front_desk.pk,
             created_at=min(start, self.now) - timedelta(days=self.rng.randint(2, 10)),
             **values,
@@ -623,7 +618,9 @@ class Seeder:
         goals = self.goals(p, day, baseline)
         kind = rng.choices([k for k, _ in FOLLOW_UPS], weights=[w for _, w in FOLLOW_UPS])[0]
         visits = 2 * weeks
-        report_day, since_report = day, 0
+        # The plan as start_note reads it, to decide each note's kind by the same cadence.
+        plan = TreatmentPlan(start_date=day, duration_weeks=weeks, planned_visits=visits)
+        signed: list[tuple[date, str]] = []  # the plan's signed notes as (day, kind), as status_from takes them
         status = TreatmentPlan.Status.ACTIVE
         ended_at = None
         visit_day = day + timedelta(days=rng.randint(2, 4))
@@ -632,7 +629,9 @@ class Seeder:
                 found = self.slot(staff, visit_day, self.need(kind), p.prefer)
                 if found is None:
                     break
-                missed = self.at(*found) < self.now and rng.random() < 0.35
+                start = self.at(*found)
+                missed = start < self.now and rng.random() < 0.35
+                cancelled_at = min(self.now, start - timedelta(hours=rng.randint(1, 80)))
                 self.appointment(
                     p,
                     staff,
@@ -641,7 +640,7 @@ class Seeder:
                     plan_id=plan_id,
                     status=Appointment.Status.NO_SHOW if missed else Appointment.Status.CANCELLED,
                     cancel_reason="" if missed else rng.choice(["Sick", "Work conflict", "Car trouble", "Weather"]),
-                    late_cancellation=not missed and rng.random() < 0.3,
+                    late_cancellation=not missed and is_late_cancellation(start, cancelled_at),
                 )
                 visit_day = found[0] + timedelta(days=1)
             found = self.slot(staff, visit_day, self.need(kind), p.prefer)
@@ -651,18 +650,19 @@ class Seeder:
             appointment = self.appointment(p, staff, kind, *found, plan_id=plan_id)
             visit_day = found[0]
             if appointment["status"] == Appointment.Status.FULFILLED:
-                since_report += 1
-                if number == visits:
+                due = status_from(plan, signed, visit_day)
+                if due.discharge_due:
                     note_kind = VisitNote.Kind.DISCHARGE
-                elif since_report >= 10 or (visit_day - report_day).days >= 30:
+                elif due.progress_due:
                     note_kind = VisitNote.Kind.PROGRESS
                 else:
                     note_kind = VisitNote.Kind.FOLLOW_UP
                 note = self.note(p, staff, appointment, plan_id, note_kind, goals, visit_day, planned)
-                if note is not None and note["status"] == VisitNote.Status.SIGNED and note_kind != "follow-up":
-                    report_day, since_report = visit_day, 0
-                    if note_kind == VisitNote.Kind.DISCHARGE:
+                if note is not None and note["status"] == VisitNote.Status.SIGNED:
+                    signed.append((visit_day, note_kind))
+                    if note_kind == VisitNote.Kind.DISCHARGE:  # signing it completes the plan: no more visits
                         status, ended_at = TreatmentPlan.Status.COMPLETED, note["signed_at"]
+                        break
             visit_day += timedelta(days=rng.choice([3, 4]))
         if status == TreatmentPlan.Status.ACTIVE and visit_day < self.today - timedelta(days=14):
             # The visits ran out without a discharge summary (a full book, a refused technique).
@@ -698,7 +698,7 @@ class Seeder:
                 plan_id=plan_id,
                 technique_id=self.c.techniques[code].pk,
                 region=region,
-                **self.screening_fields(findings),
+                **screening.kept(findings, LIGHT),
             )
         return visit_day
 
@@ -749,11 +749,7 @@ class Seeder:
                 evaluation_id=evaluation["id"],
             ),
         }
-        content = {
-            **_fields(evaluation),
-            "diagnoses": [_fields(d, "evaluation_id") for d in diagnoses],
-            "measures": [_fields(m) for m in measures.values()],
-        }
+        content = evaluation_content_from(evaluation, diagnoses, measures.values())
         self.seal(p, "evaluation", evaluation, f"Initial evaluation {day:%Y-%m-%d}", content, staff.user_id, signed_at)
         return evaluation, measures
 
@@ -787,21 +783,9 @@ class Seeder:
         planned = []
         for code, region in dict.fromkeys(wanted):
             findings = self.screen(p.scenario, p.arrival, code, region, day)
-            if screening.worst_level(findings) not in (screening.Level.ABSOLUTE, screening.Level.LOCAL):
+            if screening.worst_level(findings) not in screening.REFUSING:
                 planned.append((code, region, findings))
         return planned
-
-    @staticmethod
-    def screening_fields(findings: list) -> dict:
-        """What `check_techniques` stores of a screen: the worst level, the findings, the reason."""
-        level = screening.worst_level(findings)
-        return {
-            "screening_level": level.value if level else "",
-            "findings": [
-                {"rule": f.rule, "level": f.level.value, "reason": f.reason, "source": f.source} for f in findings
-            ],
-            "override_reason": LIGHT if level else "",
-        }
 
     def goals(self, p: "Person", day: date, baseline: dict[str, dict]) -> list[dict]:
         """A long-term goal on the complaint's instrument (1.5 × its MCID better) and a short-term one on pain."""
@@ -861,7 +845,7 @@ class Seeder:
         for code, region, _ in planned:
             findings = self.screen(p.scenario, p.arrival, code, region, day)
             level = screening.worst_level(findings)
-            if level in (screening.Level.ABSOLUTE, screening.Level.LOCAL):
+            if level in screening.REFUSING:
                 continue
             base = region.removesuffix("-left").removesuffix("-right")
             rows.append(
@@ -873,12 +857,12 @@ class Seeder:
                     else rng.choice(PRESSURES.get(code, [VisitTechnique.Pressure.MODERATE])),
                     "position": POSITIONS.get(base, VisitTechnique.Position.PRONE),
                     "response": "",
-                    **self.screening_fields(findings),
+                    **screening.kept(findings, LIGHT),
                 }
             )
         if not rows:
             return None
-        allowed = int((appointment["end_at"] - appointment["start_at"]).total_seconds() // 60)
+        allowed = appointment_minutes(appointment["start_at"], appointment["end_at"])
         total = rng.randrange(allowed - 10, allowed + 1, 5)
         for row, minutes in zip(rows, split_minutes(total, len(rows), rng), strict=True):
             row["minutes"] = minutes
@@ -930,11 +914,7 @@ class Seeder:
         if not signed:
             return note
         p.last_note = note["id"]
-        content = {
-            **_fields(note),
-            "techniques": [_fields(t, "note_id") for t in techniques],
-            "measures": [_fields(m) for m in measures],
-        }
+        content = note_content_from(note, techniques, measures)
         label = f"{VisitNote.Kind(kind).label} {day:%Y-%m-%d}"
         self.seal(p, "visit-note", note, label, content, staff.user_id, signed_at)
         self.claim(p, staff, appointment, note, techniques)
@@ -970,20 +950,17 @@ class Seeder:
         return measure, progress
 
     def seal(self, p: "Person", kind: str, record: dict, label: str, content: dict, by: int, at: datetime) -> None:
-        previous = p.chain.last_hash
-        p.chain.sequence += 1
-        p.chain.last_hash = link_hash(previous, content)
+        link = next_link(*p.chain, content)
+        p.chain = (link["sequence"], link["content_hash"])
         self.w.add(
             Seal,
             patient_id=p.id,
-            sequence=p.chain.sequence,
             kind=kind,
             record_id=record["public_id"],
             record_label=label[:200],
-            previous_hash=previous,
-            content_hash=p.chain.last_hash,
             sealed_at=at,
             sealed_by_id=by,
+            **link,
         )
 
     # --- claims and payments ------------------------------------------------------------------
@@ -1007,70 +984,77 @@ class Seeder:
         lines = lines_from(
             *code_minutes((codes[t["technique_id"]], t["region"], t["minutes"]) for t in techniques), payer, fees
         )
-        answer = follow_up = None  # the payer's answer, and what billing staff did about it
-        if age <= 10:
-            status = S.READY if rng.random() < 0.85 else S.DRAFT
-        elif age <= 40:
-            status = rng.choices([S.SUBMITTED, S.ACCEPTED, S.REJECTED], weights=[88, 8, 4])[0]
-        else:
-            answer = rng.choices([S.PAID, S.PARTIALLY_PAID, S.DENIED], weights=[86, 7, 7])[0]
-            if answer == S.DENIED:  # appealed or written off; after four months never left open
-                follow_up = rng.choice([None, S.APPEALED, S.CLOSED]) if age <= 120 else S.CLOSED
-            elif answer == S.PARTIALLY_PAID and age > 120:
-                follow_up = S.CLOSED  # the balance written off
-            status = follow_up or answer
         created = _utc(datetime.combine(day + timedelta(days=rng.randint(1, 3)), time(9), tzinfo=self.zone))
         submitted = created + timedelta(days=rng.randint(0, 2), hours=2)
         paid_on = (submitted + timedelta(days=rng.randint(14, 30))).date()
         claim_id = self.w.reserve(Claim)
-        line_rows = []
-        pointers = list(range(1, min(len(p.diagnoses), 4) + 1))
+        pointers = diagnosis_pointers(p.diagnoses)
         location = staff.location_by_weekday[day.weekday()]
-        for line in lines:
-            line_rows.append(
-                {
-                    "claim_id": claim_id,
-                    "note_id": note["id"],
-                    "service_date": day,
-                    "cpt_code": line.cpt_code,
-                    "modifiers": line.modifiers,
-                    "units": line.units,
-                    "minutes": line.minutes,
-                    "diagnosis_pointers": pointers,
-                    "place_of_service": location.place_of_service,
-                    "rendering_id": staff.practitioner.pk,
-                    "fee": line.fee,
-                    "amount": line.amount,
-                }
-            )
+        line_rows = [
+            {
+                "claim_id": claim_id,
+                "note_id": note["id"],
+                "service_date": day,
+                "cpt_code": line.cpt_code,
+                "modifiers": line.modifiers,
+                "units": line.units,
+                "minutes": line.minutes,
+                "diagnosis_pointers": pointers,
+                "place_of_service": location.place_of_service,
+                "rendering_id": staff.practitioner.pk,
+                "fee": line.fee,
+                "amount": line.amount,
+            }
+            for line in lines
+        ]
         charge = sum((r["amount"] for r in line_rows), Decimal("0"))
-        events = [("", S.DRAFT, created, "1 visit(s)")]
-        if status != S.DRAFT:
-            events.append((S.DRAFT, S.READY, created, ""))
-        if status not in (S.DRAFT, S.READY):
-            events.append((S.READY, S.SUBMITTED, submitted, ""))
-        paid = owed = Decimal("0")
-        if status in (S.ACCEPTED, S.REJECTED):
-            events.append((S.SUBMITTED, status, submitted + timedelta(days=2), ""))
-        elif answer is not None:
-            paid, owed, adjustments = self.pay(line_rows, answer)
+        status, events = S.DRAFT, [("", S.DRAFT, created, "1 visit(s)")]
+
+        def move(to: str, at: datetime, text: str = "") -> None:
+            nonlocal status
+            if not can_move(status, to):
+                raise ValueError(f"A {status} claim cannot become {to}: the seeder breaks the claim lifecycle.")
+            events.append((status, to, at, text))
+            status = to
+
+        paid = owed = Decimal("0.00")
+        if age > 10 or rng.random() < 0.85:  # else still a draft
+            move(S.READY, created)
+        if age > 10:
+            move(S.SUBMITTED, submitted)
+        if 10 < age <= 40:
+            answer = rng.choices([None, S.ACCEPTED, S.REJECTED], weights=[88, 8, 4])[0]
+            if answer is not None:
+                move(answer, submitted + timedelta(days=2))
+        elif age > 40:
+            outcome = rng.choices([S.PAID, S.PARTIALLY_PAID, S.DENIED], weights=[86, 7, 7])[0]
+            paid, owed, adjustments = self.pay(line_rows, outcome)
             remittance = self.remittance(payer, paid_on)
+            status_code = "4" if outcome == S.DENIED else "1"
             answered = remittance["created_at"]
-            events.append(
-                (S.SUBMITTED, answer, answered, f"835 {remittance['trace_number']}: paid {paid}, patient owes {owed}")
+            move(
+                posted_status(
+                    status_code=status_code, paid=paid, settled=paid + owed, charge=charge, adjustments=adjustments
+                ),
+                answered,
+                posting_note(remittance["trace_number"], paid, owed),
             )
-            if follow_up is not None:
-                why = {
-                    S.APPEALED: "Appealed with the plan of care",
-                    S.CLOSED: "Balance written off" if answer == S.PARTIALLY_PAID else "Written off: not covered",
-                }[follow_up]
-                events.append((answer, follow_up, answered + timedelta(days=3), why))
+            # Billing staff then appeal a denial or write it off, and write off a partial payment's
+            # balance; after four months nothing is left open.
+            if status == S.DENIED:
+                follow_up = rng.choice([None, S.APPEALED, S.CLOSED]) if age <= 120 else S.CLOSED
+                if follow_up == S.APPEALED:
+                    move(S.APPEALED, answered + timedelta(days=3), "Appealed with the plan of care")
+                elif follow_up == S.CLOSED:
+                    move(S.CLOSED, answered + timedelta(days=3), "Written off: not covered")
+            elif status == S.PARTIALLY_PAID and age > 120:
+                move(S.CLOSED, answered + timedelta(days=3), "Balance written off")
             self.w.add(
                 Posting,
                 remittance_id=remittance["id"],
                 claim_id=claim_id,
                 claim_number=f"{claim_id:08d}",
-                status_code="4" if answer == S.DENIED else "1",
+                status_code=status_code,
                 charged=charge,
                 paid=paid,
                 patient_responsibility=owed,
@@ -1118,16 +1102,10 @@ class Seeder:
         coinsurance, the rest a contractual adjustment (none on a partial payment); a denial pays
         nothing."""
         cent = Decimal("0.01")
-        paid = owed = Decimal("0")
+        paid = owed = Decimal("0.00")
         adjustments = []
-
-        def adjust(where: str, group: str, reason: str, amount: Decimal) -> None:
-            text = describe_adjustment(group, reason)
-            adjustments.append({"where": where, "group": group, "reason": reason, "amount": str(amount), "text": text})
-
         if answer == S.DENIED:
-            adjust("claim", "CO", "50", sum((line["amount"] for line in lines), Decimal("0")))
-            return paid, owed, adjustments
+            return paid, owed, [adjustment("claim", "CO", "50", sum((line["amount"] for line in lines), Decimal("0")))]
         for line in lines:
             allowed = (line["amount"] * ALLOWED).quantize(cent)
             patient = (allowed * COINSURANCE).quantize(cent)
@@ -1135,8 +1113,8 @@ class Seeder:
             paid, owed = paid + line["paid"], owed + patient
             where = f"{line['cpt_code']} {line['service_date']:%Y-%m-%d}"
             if answer == S.PAID:  # a partial payment leaves the rest unexplained, for billing to chase
-                adjust(where, "CO", "45", line["amount"] - allowed)
-            adjust(where, "PR", "2", patient)
+                adjustments.append(adjustment(where, "CO", "45", line["amount"] - allowed))
+            adjustments.append(adjustment(where, "PR", "2", patient))
         return paid, owed, adjustments
 
     def remittance(self, payer: Payer, paid_on: date) -> dict:
@@ -1179,7 +1157,7 @@ class Person:
     diagnoses: list[str] = field(default_factory=list)
     last_responses: dict[str, list] = field(default_factory=dict)
     last_note: int | None = None
-    chain: Chain = field(default_factory=Chain)
+    chain: tuple[int, str] = (0, "")  # the sequence and content hash of their last seal
 
 
 @dataclass(frozen=True)

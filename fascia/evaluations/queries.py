@@ -1,4 +1,6 @@
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -8,7 +10,7 @@ from fascia.core.models import User
 from fascia.evaluations.models import Diagnosis, Evaluation
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
-from fascia.records.chain import fields_of
+from fascia.records.chain import values_of, vouched
 
 
 def evaluations_for_user(user: User) -> QuerySet[Evaluation]:
@@ -86,8 +88,16 @@ def evaluation_content(
     """
     diagnoses = evaluation.diagnoses.all() if diagnoses is None else diagnoses
     measures = evaluation.measures.all() if measures is None else measures
+    return evaluation_content_from(values_of(evaluation), map(values_of, diagnoses), map(values_of, measures))
+
+
+def evaluation_content_from(
+    evaluation: Mapping[str, Any], diagnoses: Iterable[Mapping[str, Any]], measures: Iterable[Mapping[str, Any]]
+) -> dict:
+    """`evaluation_content` from the values by column of the evaluation, its diagnoses and its measures (as
+    `fascia seed` holds the rows it writes)."""
     return {
-        **fields_of(evaluation),
-        "diagnoses": [fields_of(d, exclude=("evaluation",)) for d in sorted(diagnoses, key=lambda d: d.rank)],
-        "measures": [fields_of(m) for m in sorted(measures, key=lambda m: m.pk)],
+        **vouched(evaluation),
+        "diagnoses": [vouched(d, exclude=("evaluation_id",)) for d in sorted(diagnoses, key=lambda d: d["rank"])],
+        "measures": [vouched(m) for m in sorted(measures, key=lambda m: m["id"])],
     }

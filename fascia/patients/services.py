@@ -38,6 +38,11 @@ class PatientError(Exception):
 SET_BY_SERVICE = ["organization", "patient", "created_by", "updated_by"]
 
 
+def mrn_for(counter: int) -> str:
+    """The medical record number the organization's `counter`-th patient gets."""
+    return f"{counter:07d}"
+
+
 def next_mrn(organization: Organization) -> str:
     """Hand out the organization's next medical record number.
 
@@ -45,8 +50,7 @@ def next_mrn(organization: Organization) -> str:
     the same moment queue up instead of getting the same number (on SQLite and PostgreSQL).
     """
     Organization.objects.filter(pk=organization.pk).update(mrn_counter=F("mrn_counter") + 1)
-    counter = Organization.objects.values_list("mrn_counter", flat=True).get(pk=organization.pk)
-    return f"{counter:07d}"
+    return mrn_for(Organization.objects.values_list("mrn_counter", flat=True).get(pk=organization.pk))
 
 
 @transaction.atomic

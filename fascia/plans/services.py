@@ -17,7 +17,7 @@ from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
 from fascia.practitioners.credentials import missing_privilege
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import screen_patient
-from fascia.techniques.screening import Finding, Level, worst_level
+from fascia.techniques.screening import REFUSING, Finding, Level, kept, worst_level
 
 
 class PlanError(Exception):
@@ -164,7 +164,7 @@ def add_technique(
         raise TechniqueRefused(problem)
     findings = screen_for_plan(plan, technique, region)
     level = worst_level(findings)
-    if level in (Level.ABSOLUTE, Level.LOCAL):
+    if level in REFUSING:
         blocking = next(f for f in findings if f.level == level)
         raise TechniqueRefused(f"{technique.name} on this region is contraindicated ({level.value}): {blocking.reason}")
     if level == Level.CAUTION and not override_reason.strip():
@@ -175,9 +175,7 @@ def add_technique(
         plan=plan,
         technique=technique,
         region=region,
-        screening_level=level.value if level else "",
-        findings=[{"rule": f.rule, "level": f.level.value, "reason": f.reason, "source": f.source} for f in findings],
-        override_reason=override_reason.strip() if level else "",
+        **kept(findings, override_reason),
     )
     planned.full_clean(exclude=["plan"])
     if plan.techniques.filter(technique=technique, region=region).exists():

@@ -10,7 +10,7 @@ module imports none of them.
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -40,11 +40,22 @@ def register(kind: str, model: type, content: Callable[..., dict], *, prefetch: 
     _KINDS[kind] = Sealable(model, content, prefetch)
 
 
-def fields_of(record: Any, *, exclude: tuple[str, ...] = ()) -> dict:
-    """A record's stored values by column, minus its row id and last-change time (which saving an
-    unrelated flag may move) and any `exclude`d."""
+def values_of(record: Any) -> dict:
+    """A record's stored values by column."""
+    return {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields}
+
+
+def vouched(values: Mapping[str, Any], *, exclude: tuple[str, ...] = ()) -> dict:
+    """What a signature vouches for of one row, from its values by column (a record's, or those of a row
+    written in bulk): all of them but its row id and last-change time (which saving an unrelated flag may
+    move) and the `exclude`d columns."""
     skip = {"id", "updated_at", *exclude}
-    return {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields if f.name not in skip}
+    return {column: value for column, value in values.items() if column not in skip}
+
+
+def fields_of(record: Any, *, exclude: tuple[str, ...] = ()) -> dict:
+    """`vouched` for a record, `exclude` naming its fields."""
+    return vouched(values_of(record), exclude=tuple(record._meta.get_field(name).attname for name in exclude))
 
 
 def kind_of(record: Any) -> str:
@@ -59,6 +70,12 @@ def link_hash(previous_hash: str, content: dict) -> str:
     return hashlib.sha256(f"{previous_hash}\n{canonical(content)}".encode()).hexdigest()
 
 
+def next_link(sequence: int, last_hash: str, content: dict) -> dict:
+    """The place and hashes of a seal on `content` after a chain's last seal (its sequence and content hash;
+    0 and "" for a patient with none yet)."""
+    return {"sequence": sequence + 1, "previous_hash": last_hash, "content_hash": link_hash(last_hash, content)}
+
+
 def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
     """Append the record to the patient's chain. Call inside the signing transaction.
 
@@ -71,16 +88,13 @@ def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
     # Hash what was stored, not what is in memory.
     fresh = sealable.model.objects.prefetch_related(*sealable.prefetch).get(pk=record.pk)
     last = Seal.objects.filter(patient=patient).order_by("-sequence").first()
-    previous_hash = last.content_hash if last else ""
     return Seal.objects.create(
         patient=patient,
-        sequence=(last.sequence + 1) if last else 1,
         kind=kind,
         record_id=record.public_id,
         record_label=str(record)[:200],
-        previous_hash=previous_hash,
-        content_hash=link_hash(previous_hash, sealable.content(fresh)),
         sealed_by=actor,
+        **next_link(last.sequence if last else 0, last.content_hash if last else "", sealable.content(fresh)),
     )
 
 

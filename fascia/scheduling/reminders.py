@@ -14,8 +14,13 @@ from fascia.notifications.services import send
 from fascia.scheduling.models import Appointment
 
 
+def reminder_lead() -> timedelta:
+    """How long before an appointment its reminder goes out."""
+    return timedelta(hours=settings.REMINDER_HOURS)
+
+
 def due(now: datetime) -> list[Appointment]:
-    window_end = now + timedelta(hours=settings.REMINDER_HOURS)
+    window_end = now + reminder_lead()
     return list(
         Appointment.objects.filter(
             status=Appointment.Status.BOOKED, reminder_sent_at__isnull=True, start_at__gt=now, start_at__lte=window_end

@@ -18,6 +18,11 @@ from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, Wait
 LATE_CANCELLATION = timedelta(hours=24)
 
 
+def is_late_cancellation(start_at: datetime, cancelled_at: datetime) -> bool:
+    """Whether cancelling at `cancelled_at` is too late for the appointment starting at `start_at`."""
+    return start_at - cancelled_at < LATE_CANCELLATION
+
+
 class SchedulingError(Exception):
     pass
 
@@ -267,7 +272,7 @@ def cancel_appointment(*, actor: User, appointment: Appointment, reason: str) ->
     if not reason.strip():
         raise SchedulingError("Say why the appointment is cancelled.")
     appointment.status, appointment.cancel_reason = Appointment.Status.CANCELLED, reason.strip()
-    appointment.late_cancellation = appointment.start_at - timezone.now() < LATE_CANCELLATION
+    appointment.late_cancellation = is_late_cancellation(appointment.start_at, timezone.now())
     appointment.save(update_fields=["status", "cancel_reason", "late_cancellation", "updated_at"])
     audit.record(
         actor=actor,

@@ -8,6 +8,7 @@ only knows how to match them.
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 
 class Level(StrEnum):
@@ -141,3 +142,19 @@ def screen(facts: PatientFacts, technique: Technique, region: str, rules: list[R
 
 def worst_level(findings: list[Finding]) -> Level | None:
     return min((f.level for f in findings), key=lambda level: level.rank, default=None)
+
+
+REFUSING = (Level.ABSOLUTE, Level.LOCAL)  # the levels that keep a technique off the region
+
+
+def kept(findings: list[Finding], override_reason: str) -> dict[str, Any]:
+    """What a planned or performed technique keeps of its screen: the worst level, the findings, and the
+    written reason for going ahead, kept only when there is a finding to go ahead despite."""
+    level = worst_level(findings)
+    return {
+        "screening_level": level.value if level else "",
+        "findings": [
+            {"rule": f.rule, "level": f.level.value, "reason": f.reason, "source": f.source} for f in findings
+        ],
+        "override_reason": override_reason.strip() if level else "",
+    }

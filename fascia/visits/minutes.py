@@ -6,6 +6,7 @@ time and their minutes never count toward the timed total (REFERENCE.md §1, las
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,8 @@ def summarize(rows: list[tuple[str, bool, int | None]]) -> MinuteSummary:
         timed_total=sum(c.minutes for c in codes if c.timed),
         total=sum(c.minutes for c in codes),
     )
+
+
+def appointment_minutes(start_at: datetime, end_at: datetime) -> int:
+    """The length of a visit's appointment in whole minutes: the most its note's techniques may add up to."""
+    return int((end_at - start_at).total_seconds() // 60)

@@ -1,5 +1,7 @@
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -14,7 +16,7 @@ from fascia.patients.models import Patient
 from fascia.plans.models import Goal, TreatmentPlan
 from fascia.practitioners.models import Practitioner
 from fascia.practitioners.queries import alerts as credential_alerts
-from fascia.records.chain import fields_of
+from fascia.records.chain import values_of, vouched
 from fascia.scheduling.models import Appointment
 from fascia.scheduling.queries import day_bounds
 from fascia.visits.minutes import MinuteSummary, summarize
@@ -128,10 +130,18 @@ def note_content(
     """
     techniques = note.techniques.all() if techniques is None else techniques
     measures = note.measures.all() if measures is None else measures
+    return note_content_from(values_of(note), map(values_of, techniques), map(values_of, measures))
+
+
+def note_content_from(
+    note: Mapping[str, Any], techniques: Iterable[Mapping[str, Any]], measures: Iterable[Mapping[str, Any]]
+) -> dict:
+    """`note_content` from the values by column of the note, its techniques and its measures (as `fascia seed`
+    holds the rows it writes)."""
     return {
-        **fields_of(note),
-        "techniques": [fields_of(t, exclude=("note",)) for t in sorted(techniques, key=lambda t: t.pk)],
-        "measures": [fields_of(m) for m in sorted(measures, key=lambda m: m.pk)],
+        **vouched(note),
+        "techniques": [vouched(t, exclude=("note_id",)) for t in sorted(techniques, key=lambda t: t["id"])],
+        "measures": [vouched(m) for m in sorted(measures, key=lambda m: m["id"])],
     }
 
 

@@ -23,8 +23,9 @@ from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import as_engine_technique, catalog, facts_for
 from fascia.techniques.rules import RULES
-from fascia.techniques.screening import Level, screen, worst_level
+from fascia.techniques.screening import REFUSING, Level, kept, screen, worst_level
 from fascia.visits import queries
+from fascia.visits.minutes import appointment_minutes
 from fascia.visits.models import MAX_MINUTES, NoteAddendum, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
 from fascia.visits.signals import note_signed
@@ -129,7 +130,7 @@ def minutes_allowed(note: VisitNote) -> int:
     appointment = note.appointment  # None, without a query, when the note has no appointment
     if appointment is None:
         return MAX_MINUTES
-    return int((appointment.end_at - appointment.start_at).total_seconds() // 60)
+    return appointment_minutes(appointment.start_at, appointment.end_at)
 
 
 def check_techniques(note: VisitNote, rows: list[dict[str, Any]]) -> list[VisitTechnique]:
@@ -162,7 +163,7 @@ def check_techniques(note: VisitNote, rows: list[dict[str, Any]]) -> list[VisitT
         findings = screen(facts, as_engine_technique(technique), region, RULES)
         level = worst_level(findings)
         reason = (row.get("override_reason") or "").strip()
-        if level in (Level.ABSOLUTE, Level.LOCAL):
+        if level in REFUSING:
             blocking = next(f for f in findings if f.level == level)
             problems.append(f"{where} is contraindicated today ({level.value}): {blocking.reason}")
             continue
@@ -177,11 +178,7 @@ def check_techniques(note: VisitNote, rows: list[dict[str, Any]]) -> list[VisitT
             pressure=row.get("pressure") or "",
             position=row.get("position") or "",
             response=(row.get("response") or "").strip(),
-            screening_level=level.value if level else "",
-            findings=[
-                {"rule": f.rule, "level": f.level.value, "reason": f.reason, "source": f.source} for f in findings
-            ],
-            override_reason=reason if level else "",
+            **kept(findings, reason),
         )
         try:
             item.full_clean(exclude=["note", "technique"])

@@ -87,6 +87,12 @@ def lines_from(
     return lines
 
 
+def diagnosis_pointers(diagnoses: list[str]) -> list[int]:
+    """The claim diagnoses each line points at: the first four, as many as a service line holds (NUCC 24E,
+    837P SV107)."""
+    return list(range(1, min(len(diagnoses), 4) + 1))
+
+
 def same_region_pairs(codes_regions: dict[str, set[str]]) -> list[tuple[str, str]]:
     """NCCI pairs performed on a shared region the same day: only one of each may be billed."""
     return [

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing.claims.charges import fees_for, lines_for
+from fascia.billing.claims.charges import diagnosis_pointers, fees_for, lines_for
 from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer, UnbilledVisit
 from fascia.billing.scrubber import scrub
 from fascia.billing.x12 import edi837, from_models, validate
@@ -44,9 +44,14 @@ class ScrubFailed(BillingError):
         super().__init__("The claim is not ready: " + " ".join(problems))
 
 
+def can_move(from_status: str, to: str) -> bool:
+    """Whether the lifecycle lets a claim go from one status to another."""
+    return to in TRANSITIONS[from_status]
+
+
 def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
     """Change a claim's status if the lifecycle allows it, and record the change. Call inside a transaction."""
-    if to not in TRANSITIONS[claim.status]:
+    if not can_move(claim.status, to):
         raise BillingError(f"A {claim.get_status_display().lower()} claim cannot become {S(to).label.lower()}.")
     ClaimEvent.objects.create(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note[:300])
     claim.status = to
@@ -123,7 +128,7 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
     claim.number = f"{claim.pk:08d}"
     claim.save(update_fields=["number"])
     fees = fees_for(payer)
-    pointers = list(range(1, min(len(diagnoses), 4) + 1))
+    pointers = diagnosis_pointers(diagnoses)
     rows = []
     for note in notes:
         location = note.appointment.location if note.appointment is not None else note.practitioner.locations.first()

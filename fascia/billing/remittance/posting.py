@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing.claims.services import TRANSITIONS, BillingError
+from fascia.billing.claims.services import BillingError, can_move
 from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Posting, Remittance
 from fascia.billing.remittance.codes import describe_adjustment
 from fascia.billing.remittance.parse import ClaimPayment, parse_835
@@ -25,32 +25,44 @@ class AlreadyImported(BillingError):
     pass
 
 
+def adjustment(where: str, group: str, reason: str, amount: Decimal) -> dict:
+    """One adjustment as a posting keeps it: where it applies (the claim, or a line's code and date), its
+    CAS group and reason, and the reason in words."""
+    return {
+        "where": where,
+        "group": group,
+        "reason": reason,
+        "amount": str(amount),
+        "text": describe_adjustment(group, reason),
+    }
+
+
 def _adjustments(payment: ClaimPayment) -> list[dict]:
-    rows = []
-    for where, adjustments in [("claim", payment.adjustments)] + [
-        (f"{s.procedure} {s.service_date or ''}".strip(), s.adjustments) for s in payment.services
-    ]:
-        for a in adjustments:
-            rows.append(
-                {
-                    "where": where,
-                    "group": a.group,
-                    "reason": a.reason,
-                    "amount": str(a.amount),
-                    "text": describe_adjustment(a.group, a.reason),
-                }
-            )
-    return rows
+    return [
+        adjustment(where, a.group, a.reason, a.amount)
+        for where, adjustments in [("claim", payment.adjustments)]
+        + [(f"{s.procedure} {s.service_date or ''}".strip(), s.adjustments) for s in payment.services]
+        for a in adjustments
+    ]
 
 
-def _new_status(claim: Claim, payment: ClaimPayment) -> str:
-    if payment.status_code in DENIED or (payment.paid <= 0 and payment.status_code not in REVERSED):
+def posted_status(
+    *, status_code: str, paid: Decimal, settled: Decimal, charge: Decimal, adjustments: list[dict]
+) -> str:
+    """The status a payment moves its claim to: denied when the payer says so or pays nothing (but on a
+    reversal); else paid once what the payer paid, the patient owes and the contractual (CO) adjustments
+    write off cover the charge, partially paid while a balance is left that no adjustment explains.
+    `paid` is this payment; `settled` what the claim has been paid and left to the patient so far, this
+    payment included."""
+    if status_code in DENIED or (paid <= 0 and status_code not in REVERSED):
         return S.DENIED
-    contractual = sum((a.amount for a in payment.adjustments if a.group == "CO"), Decimal("0")) + sum(
-        (a.amount for s in payment.services for a in s.adjustments if a.group == "CO"), Decimal("0")
-    )
-    settled = claim.paid + claim.patient_responsibility + contractual
-    return S.PAID if settled >= claim.total_charge else S.PARTIALLY_PAID
+    contractual = sum((Decimal(a["amount"]) for a in adjustments if a["group"] == "CO"), Decimal("0"))
+    return S.PAID if settled + contractual >= charge else S.PARTIALLY_PAID
+
+
+def posting_note(trace_number: str, paid: Decimal, patient_responsibility: Decimal) -> str:
+    """The claim event's note for a status an 835 moved."""
+    return f"835 {trace_number}: paid {paid}, patient owes {patient_responsibility}"
 
 
 def _post(claim: Claim, payment: ClaimPayment, posting: Posting) -> tuple[list[ClaimLine], str | None]:
@@ -78,8 +90,14 @@ def _post(claim: Claim, payment: ClaimPayment, posting: Posting) -> tuple[list[C
     claim.patient_responsibility += payment.patient_responsibility
     if payment.payer_claim_number:
         claim.payer_claim_number = payment.payer_claim_number
-    to = _new_status(claim, payment)
-    return paid, (to if to != claim.status and to in TRANSITIONS[claim.status] else None)
+    to = posted_status(
+        status_code=payment.status_code,
+        paid=payment.paid,
+        settled=claim.paid + claim.patient_responsibility,
+        charge=claim.total_charge,
+        adjustments=posting.adjustments,
+    )
+    return paid, (to if to != claim.status and can_move(claim.status, to) else None)
 
 
 @transaction.atomic
@@ -131,9 +149,7 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
             lines, to = _post(claim, payment, posting)
             paid_lines |= {line.pk: line for line in lines}
             if to is not None:
-                note = (
-                    f"835 {remittance.trace_number}: paid {payment.paid}, patient owes {payment.patient_responsibility}"
-                )
+                note = posting_note(remittance.trace_number, payment.paid, payment.patient_responsibility)
                 moves.append(ClaimEvent(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note))
                 claim.status = to
         postings.append(posting)

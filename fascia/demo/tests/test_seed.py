@@ -15,9 +15,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from fascia.billing.claims.charges import fees_for, lines_for
+from fascia.billing.claims.charges import diagnosis_pointers, fees_for, lines_for
 from fascia.billing.claims.services import TRANSITIONS
 from fascia.billing.models import Claim, ClaimEvent, Posting, UnbilledVisit
+from fascia.billing.remittance.posting import posted_status, posting_note
 from fascia.billing.scrubber import scrub
 from fascia.core.models import User
 from fascia.demo import bulk
@@ -31,7 +32,9 @@ from fascia.practitioners.credentials import check_license
 from fascia.records.chain import verify
 from fascia.records.models import Seal
 from fascia.scheduling.models import Appointment
+from fascia.scheduling.reminders import reminder_lead
 from fascia.scheduling.services import warnings_for
+from fascia.visits import queries as visit_queries
 from fascia.visits import services as visit_services
 from fascia.visits.models import VisitNote
 
@@ -114,6 +117,20 @@ def test_seeded_plans_keep_the_plan_rules(seeded: dict[str, int]) -> None:
     assert active.values("patient").distinct().count() == active.count()  # one running plan per patient
 
 
+def test_each_note_is_the_kind_start_note_would_open(seeded: dict[str, int]) -> None:
+    plans = TreatmentPlan.objects.order_by("?")[:150]
+    signed = visit_queries.signed_visits([plan.patient_id for plan in plans])
+    kinds = set()
+    for plan in plans:
+        for note in plan.visit_notes.order_by("visited_on"):
+            before = [(day, kind) for day, kind in signed[plan.patient_id] if day < note.visited_on]
+            due = visit_queries.status_from(plan, before, note.visited_on)
+            expected = "discharge" if due.discharge_due else "progress" if due.progress_due else "follow-up"
+            assert note.kind == expected, (plan.pk, note.visited_on)
+            kinds.add(note.kind)
+    assert kinds == set(VisitNote.Kind.values)
+
+
 def test_seeded_signatures_verify(seeded: dict[str, int]) -> None:
     signed = VisitNote.objects.filter(status=VisitNote.Status.SIGNED).count() + Evaluation.objects.count()
     assert Seal.objects.count() == signed
@@ -138,6 +155,16 @@ def test_the_book_keeps_working_hours_and_never_double_books(seeded: dict[str, i
     assert not VisitNote.objects.filter(appointment__start_at__gte=now).exists()
 
 
+def test_reminders_and_late_cancellations_follow_the_scheduling_rules(seeded: dict[str, int]) -> None:
+    now, lead = timezone.now(), reminder_lead()
+    reminded = Appointment.objects.filter(reminder_sent_at__isnull=False)
+    assert all(a.reminder_sent_at == a.start_at - lead <= now for a in reminded.order_by("?")[:300])
+    assert not Appointment.objects.filter(reminder_sent_at__isnull=True, start_at__lt=now + lead).exists()
+    assert Appointment.objects.filter(reminder_sent_at__isnull=True).exists()
+    late = Appointment.objects.filter(late_cancellation=True)
+    assert late.exists() and not late.exclude(status=Appointment.Status.CANCELLED).exists()
+
+
 def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> None:
     today = timezone.localdate()
     for claim in Claim.objects.filter(status=Claim.Status.READY):
@@ -149,6 +176,7 @@ def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> N
         assert [(x.cpt_code, x.units, x.modifiers, x.amount) for x in expected] == [
             (line.cpt_code, line.units, line.modifiers, line.amount) for line in claim.lines.all()
         ]
+        assert all(line.diagnosis_pointers == diagnosis_pointers(claim.diagnoses) for line in claim.lines.all())
         events = list(claim.events.all())
         assert events[0].from_status == "" and events[-1].to_status == claim.status
         for event in events[1:]:
@@ -170,6 +198,18 @@ def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> N
     assert ClaimEvent.objects.filter(claim__status="paid").count() == 4 * Claim.objects.filter(status="paid").count()
     for posting in Posting.objects.select_related("claim", "remittance").order_by("?")[:100]:
         assert (posting.paid, posting.claim_number) == (posting.claim.paid, posting.claim.number)
+        # The status the payment moved the claim to is the one import_835 gives it.
+        answered = posting.claim.events.get(from_status=Claim.Status.SUBMITTED)
+        assert answered.to_status == posted_status(
+            status_code=posting.status_code,
+            paid=posting.paid,
+            settled=posting.paid + posting.patient_responsibility,
+            charge=posting.claim.total_charge,
+            adjustments=posting.adjustments,
+        )
+        assert answered.note == posting_note(
+            posting.remittance.trace_number, posting.paid, posting.patient_responsibility
+        )
     for remittance in Posting.objects.values("remittance__total_paid", "remittance").distinct()[:50]:
         total = sum(Posting.objects.filter(remittance=remittance["remittance"]).values_list("paid", flat=True))
         assert total == remittance["remittance__total_paid"]
