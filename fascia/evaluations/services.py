@@ -1,5 +1,6 @@
 """Every write to an evaluation: drafts, signing, addenda. Each is one transaction and audited."""
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -47,10 +48,22 @@ def start_evaluation(
         created_by=actor,
         evaluated_on=evaluated_on or timezone.localdate(),
     )
-    evaluation.full_clean()
+    _validate(evaluation)
     evaluation.save()
     audit.record(actor=actor, action=AuditAction.EVALUATION_STARTED, target=evaluation, patient=patient)
     return evaluation
+
+
+def _validate(evaluation: Evaluation, links_given: Iterable[str] = ()) -> None:
+    """full_clean, but for the evaluation's links (patient, practitioner, created_by …) other than those in
+    links_given: they are rows the caller has read (the patient, the actor and its practitioner) and never
+    changed after; checking that each exists cost a query apiece, and the database's foreign keys hold them.
+    Nor is public_id looked up for uniqueness: it is a new random UUID4 that no form sets, and the database's
+    unique index stands behind it."""
+    evaluation.full_clean(
+        exclude=[f.name for f in evaluation._meta.concrete_fields if f.is_relation and f.name not in links_given],
+        validate_unique=False,
+    )
 
 
 def clean_diagnoses(codes: list[str]) -> list[tuple[str, str]]:
@@ -83,7 +96,7 @@ def save_evaluation(
     lifecycle.lock_draft(evaluation, refuse=EvaluationLocked)
     for name, value in fields.items():
         setattr(evaluation, name, value)
-    evaluation.full_clean()
+    _validate(evaluation, links_given=fields)
     clean = clean_diagnoses(diagnoses) if diagnoses is not None else None
     evaluation.save()
     if clean is not None:
