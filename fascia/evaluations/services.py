@@ -123,9 +123,17 @@ def missing_for_signature(evaluation: Evaluation) -> list[str]:
 @transaction.atomic
 def sign_evaluation(*, actor: User, evaluation: Evaluation) -> Evaluation:
     """Sign and lock. Only the evaluating practitioner signs; what is missing is listed."""
-    evaluation = lifecycle.lock_draft(evaluation, refuse=EvaluationLocked, related=("patient", "practitioner"))
+    evaluation = lifecycle.lock_draft(
+        evaluation, refuse=EvaluationLocked, related=("patient", "practitioner"), children=("diagnoses", "measures")
+    )
+    # Written in full: the row as locked with the signature, one UPDATE as the signature alone would be, so
+    # the seal hashes the evaluation (and its diagnoses and measures, read under the lock) as held.
     return lifecycle.sign(
-        evaluation, actor=actor, action=AuditAction.EVALUATION_SIGNED, checks=[lambda e: _check_signer(actor, e)]
+        evaluation,
+        actor=actor,
+        action=AuditAction.EVALUATION_SIGNED,
+        checks=[lambda e: _check_signer(actor, e)],
+        write=lambda e: e.save(),
     )
 
 

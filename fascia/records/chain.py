@@ -10,7 +10,7 @@ module imports none of them.
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -59,17 +59,21 @@ def link_hash(previous_hash: str, content: dict) -> str:
     return hashlib.sha256(f"{previous_hash}\n{canonical(content)}".encode()).hexdigest()
 
 
-def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
-    """Append the record to the patient's chain. Call inside the signing transaction.
+def seal(*, actor: User, patient: Patient, record: Any, rows: Mapping[str, Iterable[Any]] | None = None) -> Seal:
+    """Append the record to the patient's chain. Call inside the signing transaction, with the record as it
+    is stored: read in this transaction under its lock, or written in full by the caller since.
+
+    `rows` are child rows the caller holds as stored, by the names its `content` takes (a note's
+    techniques); the others are read through the record's related managers (their prefetched rows when the
+    caller prefetched them under the record's lock). The hash is the one a read-back would give: `content`
+    is the function verify() runs on the record read from the database, and the values held are those
+    that were read or, having been through the fields' validation, written.
 
     The patient row is locked first, so two signatures for one patient queue up instead of
     both claiming the same place in the chain (on SQLite the write transaction already does).
     """
     list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
     kind = kind_of(record)
-    sealable = _KINDS[kind]
-    # Hash what was stored, not what is in memory.
-    fresh = sealable.model.objects.prefetch_related(*sealable.prefetch).get(pk=record.pk)
     last = Seal.objects.filter(patient=patient).order_by("-sequence").first()
     previous_hash = last.content_hash if last else ""
     return Seal.objects.create(
@@ -79,9 +83,15 @@ def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
         record_id=record.public_id,
         record_label=str(record)[:200],
         previous_hash=previous_hash,
-        content_hash=link_hash(previous_hash, sealable.content(fresh)),
+        content_hash=link_hash(previous_hash, _KINDS[kind].content(record, **(rows or {}))),
         sealed_by=actor,
     )
+
+
+def read_back(record: Any) -> Any:
+    """The record as stored, with the child rows its content reads."""
+    sealable = _KINDS[kind_of(record)]
+    return sealable.model.objects.prefetch_related(*sealable.prefetch).get(pk=record.pk)
 
 
 @dataclass(frozen=True)
