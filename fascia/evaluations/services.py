@@ -93,18 +93,26 @@ def save_evaluation(
     *, actor: User, evaluation: Evaluation, diagnoses: list[str] | None = None, **fields: Any
 ) -> Evaluation:
     """Save a draft's fields and, when given, its diagnoses in order. Signed evaluations are refused."""
-    lifecycle.lock_draft(evaluation, refuse=EvaluationLocked)
+    stored = lifecycle.lock_draft(
+        evaluation, refuse=EvaluationLocked, children=("diagnoses",) if diagnoses is not None else ()
+    )
     for name, value in fields.items():
         setattr(evaluation, name, value)
     _validate(evaluation, links_given=fields)
     clean = clean_diagnoses(diagnoses) if diagnoses is not None else None
     evaluation.save()
     if clean is not None:
-        evaluation.diagnoses.all().delete()
-        Diagnosis.objects.bulk_create(
-            Diagnosis(evaluation=evaluation, rank=rank, code=code, description=description)
-            for rank, (code, description) in enumerate(clean, start=1)
-        )
+        # Diagnoses the same as stored are left in place; changed ones replace them all (ranks and codes are
+        # unique, so no row can be kept among new ones).
+        wanted = [(rank, code, description) for rank, (code, description) in enumerate(clean, start=1)]
+        kept = sorted((d.rank, d.code, d.description) for d in stored.diagnoses.all())
+        if wanted != kept:
+            if kept:
+                evaluation.diagnoses.all().delete()
+            Diagnosis.objects.bulk_create(
+                Diagnosis(evaluation=evaluation, rank=rank, code=code, description=description)
+                for rank, code, description in wanted
+            )
     audit.record(actor=actor, action=AuditAction.EVALUATION_SAVED, target=evaluation, patient=evaluation.patient)
     return evaluation
 
