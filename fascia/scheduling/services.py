@@ -64,7 +64,7 @@ def _slot_facts(
     and whether the patient's active plan holds a technique that requires a specialty (False without a
     patient). The questions in one query: every booking and every date of a series asks them."""
     start, end = timezone.localtime(start_at), timezone.localtime(end_at)
-    return (
+    works_here, covered, time_off, specialty_planned = (
         Practitioner.objects.filter(pk=practitioner.pk)
         .values_list(
             Exists(Practitioner.locations.through.objects.filter(practitioner=practitioner, location=location)),
@@ -82,6 +82,7 @@ def _slot_facts(
         )
         .get()
     )
+    return bool(works_here), bool(covered), bool(time_off), bool(specialty_planned)
 
 
 def _warnings(
