@@ -1,5 +1,6 @@
 """Every write to an evaluation: drafts, signing, addenda. Each is one transaction and audited."""
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -47,10 +48,22 @@ def start_evaluation(
         created_by=actor,
         evaluated_on=evaluated_on or timezone.localdate(),
     )
-    evaluation.full_clean()
+    _validate(evaluation)
     evaluation.save()
     audit.record(actor=actor, action=AuditAction.EVALUATION_STARTED, target=evaluation, patient=patient)
     return evaluation
+
+
+def _validate(evaluation: Evaluation, links_given: Iterable[str] = ()) -> None:
+    """full_clean, but for the evaluation's links (patient, practitioner, created_by …) other than those in
+    links_given: they are rows the caller has read (the patient, the actor and its practitioner) and never
+    changed after; checking that each exists cost a query apiece, and the database's foreign keys hold them.
+    Nor is public_id looked up for uniqueness: it is a new random UUID4 that no form sets, and the database's
+    unique index stands behind it."""
+    evaluation.full_clean(
+        exclude=[f.name for f in evaluation._meta.concrete_fields if f.is_relation and f.name not in links_given],
+        validate_unique=False,
+    )
 
 
 def clean_diagnoses(codes: list[str]) -> list[tuple[str, str]]:
@@ -80,18 +93,26 @@ def save_evaluation(
     *, actor: User, evaluation: Evaluation, diagnoses: list[str] | None = None, **fields: Any
 ) -> Evaluation:
     """Save a draft's fields and, when given, its diagnoses in order. Signed evaluations are refused."""
-    lifecycle.lock_draft(evaluation, refuse=EvaluationLocked)
+    stored = lifecycle.lock_draft(
+        evaluation, refuse=EvaluationLocked, children=("diagnoses",) if diagnoses is not None else ()
+    )
     for name, value in fields.items():
         setattr(evaluation, name, value)
-    evaluation.full_clean()
+    _validate(evaluation, links_given=fields)
     clean = clean_diagnoses(diagnoses) if diagnoses is not None else None
     evaluation.save()
     if clean is not None:
-        evaluation.diagnoses.all().delete()
-        Diagnosis.objects.bulk_create(
-            Diagnosis(evaluation=evaluation, rank=rank, code=code, description=description)
-            for rank, (code, description) in enumerate(clean, start=1)
-        )
+        # Diagnoses the same as stored are left in place; changed ones replace them all (ranks and codes are
+        # unique, so no row can be kept among new ones).
+        wanted = [(rank, code, description) for rank, (code, description) in enumerate(clean, start=1)]
+        kept = sorted((d.rank, d.code, d.description) for d in stored.diagnoses.all())
+        if wanted != kept:
+            if kept:
+                evaluation.diagnoses.all().delete()
+            Diagnosis.objects.bulk_create(
+                Diagnosis(evaluation=evaluation, rank=rank, code=code, description=description)
+                for rank, code, description in wanted
+            )
     audit.record(actor=actor, action=AuditAction.EVALUATION_SAVED, target=evaluation, patient=evaluation.patient)
     return evaluation
 
@@ -110,9 +131,17 @@ def missing_for_signature(evaluation: Evaluation) -> list[str]:
 @transaction.atomic
 def sign_evaluation(*, actor: User, evaluation: Evaluation) -> Evaluation:
     """Sign and lock. Only the evaluating practitioner signs; what is missing is listed."""
-    evaluation = lifecycle.lock_draft(evaluation, refuse=EvaluationLocked, related=("patient", "practitioner"))
+    evaluation = lifecycle.lock_draft(
+        evaluation, refuse=EvaluationLocked, related=("patient", "practitioner"), children=("diagnoses", "measures")
+    )
+    # Written in full: the row as locked with the signature, one UPDATE as the signature alone would be, so
+    # the seal hashes the evaluation (and its diagnoses and measures, read under the lock) as held.
     return lifecycle.sign(
-        evaluation, actor=actor, action=AuditAction.EVALUATION_SIGNED, checks=[lambda e: _check_signer(actor, e)]
+        evaluation,
+        actor=actor,
+        action=AuditAction.EVALUATION_SIGNED,
+        checks=[lambda e: _check_signer(actor, e)],
+        write=lambda e: e.save(),
     )
 
 

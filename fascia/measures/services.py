@@ -13,7 +13,6 @@ from fascia.measures.models import InstrumentWording, MeasureResult
 from fascia.patients.models import Patient
 
 
-@transaction.atomic
 def record_measure(
     *,
     actor: User,
@@ -45,8 +44,11 @@ def record_measure(
     # Its links are rows the caller has read (the patient, the actor, the evaluation or note): checking that each
     # exists would be a SELECT apiece, and the new random public_id needs no lookup; the database holds both.
     measure.full_clean(exclude=["patient", "entered_by", "evaluation", "visit_note"], validate_unique=False)
-    measure.save()
-    audit.record(actor=actor, action=AuditAction.MEASURE_RECORDED, target=measure, patient=patient)
+    # Checked before the transaction, so a refusal leaves a caller's transaction usable; the writes join the
+    # caller's transaction (record_evaluation_measure, record_note_measure) without a savepoint of their own.
+    with transaction.atomic(savepoint=False):
+        measure.save()
+        audit.record(actor=actor, action=AuditAction.MEASURE_RECORDED, target=measure, patient=patient)
     return measure
 
 

@@ -76,17 +76,21 @@ def next_link(sequence: int, last_hash: str, content: dict) -> dict:
     return {"sequence": sequence + 1, "previous_hash": last_hash, "content_hash": link_hash(last_hash, content)}
 
 
-def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
-    """Append the record to the patient's chain. Call inside the signing transaction.
+def seal(*, actor: User, patient: Patient, record: Any, rows: Mapping[str, Iterable[Any]] | None = None) -> Seal:
+    """Append the record to the patient's chain. Call inside the signing transaction, with the record as it
+    is stored: read in this transaction under its lock, or written in full by the caller since.
+
+    `rows` are child rows the caller holds as stored, by the names its `content` takes (a note's
+    techniques); the others are read through the record's related managers (their prefetched rows when the
+    caller prefetched them under the record's lock). The hash is the one a read-back would give: `content`
+    is the function verify() runs on the record read from the database, and the values held are those
+    that were read or, having been through the fields' validation, written.
 
     The patient row is locked first, so two signatures for one patient queue up instead of
     both claiming the same place in the chain (on SQLite the write transaction already does).
     """
     list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
     kind = kind_of(record)
-    sealable = _KINDS[kind]
-    # Hash what was stored, not what is in memory.
-    fresh = sealable.model.objects.prefetch_related(*sealable.prefetch).get(pk=record.pk)
     last = Seal.objects.filter(patient=patient).order_by("-sequence").first()
     return Seal.objects.create(
         patient=patient,
@@ -94,8 +98,18 @@ def seal(*, actor: User, patient: Patient, record: Any) -> Seal:
         record_id=record.public_id,
         record_label=str(record)[:200],
         sealed_by=actor,
-        **next_link(last.sequence if last else 0, last.content_hash if last else "", sealable.content(fresh)),
+        **next_link(
+            last.sequence if last else 0,
+            last.content_hash if last else "",
+            _KINDS[kind].content(record, **(rows or {})),
+        ),
     )
+
+
+def read_back(record: Any) -> Any:
+    """The record as stored, with the child rows its content reads."""
+    sealable = _KINDS[kind_of(record)]
+    return sealable.model.objects.prefetch_related(*sealable.prefetch).get(pk=record.pk)
 
 
 @dataclass(frozen=True)

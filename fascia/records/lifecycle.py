@@ -7,8 +7,8 @@ their own exceptions (so their callers see the app's errors) and their audit act
 the app's transaction.
 """
 
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from django.utils import timezone
 
@@ -25,13 +25,21 @@ A = TypeVar("A", bound=RecordAddendum)
 SIGNATURE_FIELDS = ["status", "signed_by", "signed_at", "updated_at"]
 
 
-def lock_draft(record: R, *, refuse: type[Exception], related: Iterable[str] = ()) -> R:
+def lock_draft(record: R, *, refuse: type[Exception], related: Iterable[str] = (), children: Iterable[str] = ()) -> R:
     """The record as stored, locked until the transaction ends; `refuse()` is raised once it is signed.
 
     Two writers of one draft queue up here, so the second sees what the first stored (a second signature
-    is refused). Only the record's own row is locked; the `related` rows are read with it in the same query.
+    is refused). Only the record's own row is locked; the `related` rows are read with it in the same query,
+    the `children` (prefetched) once it is locked: whoever adds a child to a draft locks it first, so they
+    stay as read until the transaction ends.
     """
-    locked = type(record)._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=record.pk)
+    locked = (
+        type(record)
+        ._default_manager.select_for_update(of=("self",))
+        .select_related(*related)
+        .prefetch_related(*children)
+        .get(pk=record.pk)
+    )
     if locked.is_locked:
         raise refuse()
     return locked
@@ -44,22 +52,25 @@ def sign(
     action: str,
     checks: Iterable[Callable[[R], None]] = (),
     write: Callable[[R], None] | None = None,
+    rows: Mapping[str, Iterable[Any]] | None = None,
 ) -> R:
     """Sign a locked draft (lock_draft) as `actor`, seal it and audit `action` once.
 
     Each of `checks` is called with the record first and raises the app's error to refuse the signature,
-    before anything is written. `write(record)` stores the signed record when the caller saves more with
-    the signature (a draft saved and signed at once is written once, and audited as saved by the caller);
-    otherwise the signature alone is.
+    before anything is written. `write(record)` stores the whole signed record as held (a draft saved and
+    signed at once is written once, and audited as saved by the caller), and the seal hashes it as held,
+    with the child `rows` the caller holds as stored (chain.seal). Without `write`, the signature alone is
+    written, and the seal hashes the record read back: its other fields may hold changes never saved.
     """
     for check in checks:
         check(record)
     record.status, record.signed_by, record.signed_at = SignedRecord.Status.SIGNED, actor, timezone.now()
     if write is None:
         record.save(update_fields=SIGNATURE_FIELDS)
+        chain.seal(actor=actor, patient=record.patient, record=chain.read_back(record))
     else:
         write(record)
-    chain.seal(actor=actor, patient=record.patient, record=record)  # hashes what was stored
+        chain.seal(actor=actor, patient=record.patient, record=record, rows=rows)
     audit.record(actor=actor, action=action, target=record, patient=record.patient)
     return record
 

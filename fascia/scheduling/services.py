@@ -3,7 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, Q, QuerySet, Value
 from django.utils import timezone
 
 from fascia import audit
@@ -58,9 +58,18 @@ def _clash(appointments: list[Appointment], who: str) -> Clash:
 
 def warnings_for(practitioner: Practitioner, location: Location, start_at: datetime, end_at: datetime) -> list[str]:
     """What is unusual about this booking: another location, outside working hours, time off."""
+    works_here, covered, time_off, _ = _slot_facts(practitioner, location, start_at, end_at)
+    return _warnings(practitioner, location, start_at, end_at, works_here, covered, time_off)
+
+
+def _slot_facts(
+    practitioner: Practitioner, location: Location, start_at: datetime, end_at: datetime, patient: Patient | None = None
+) -> tuple[bool, bool, bool, bool]:
+    """Whether the practitioner works at the location, has working hours covering the time, and time off then;
+    and whether the patient's active plan holds a technique that requires a specialty (False without a
+    patient). The questions in one query: every booking and every date of a series asks them."""
     start, end = timezone.localtime(start_at), timezone.localtime(end_at)
-    # The three questions in one query: every booking and every date of a series asks them.
-    works_here, covered, time_off = (
+    works_here, covered, time_off, specialty_planned = (
         Practitioner.objects.filter(pk=practitioner.pk)
         .values_list(
             Exists(Practitioner.locations.through.objects.filter(practitioner=practitioner, location=location)),
@@ -74,9 +83,23 @@ def warnings_for(practitioner: Practitioner, location: Location, start_at: datet
                 )
             ),
             Exists(TimeOff.objects.filter(practitioner=practitioner, starts_at__lt=end_at, ends_at__gt=start_at)),
+            Exists(_planned_specialties(patient)) if patient is not None else Value(False),
         )
         .get()
     )
+    return bool(works_here), bool(covered), bool(time_off), bool(specialty_planned)
+
+
+def _warnings(
+    practitioner: Practitioner,
+    location: Location,
+    start_at: datetime,
+    end_at: datetime,
+    works_here: bool,
+    covered: bool,
+    time_off: bool,
+) -> list[str]:
+    start, end = timezone.localtime(start_at), timezone.localtime(end_at)
     warnings = []
     if not works_here:
         warnings.append(f"{practitioner} does not work at {location.name}.")
@@ -91,16 +114,22 @@ class NotCredentialedToBook(SchedulingError):
     pass
 
 
-def _check_credentials(practitioner: Practitioner, patient: Patient, day: date) -> None:
+def _planned_specialties(patient: Patient) -> QuerySet[PlannedTechnique]:
+    """The techniques of the patient's active plan that require a specialty certification."""
+    return PlannedTechnique.objects.filter(
+        plan__patient=patient, plan__status="active", technique__required_specialty__gt=""
+    )
+
+
+def _check_credentials(practitioner: Practitioner, patient: Patient, day: date, specialty_planned: bool) -> None:
     """An expired license, or a planned technique the practitioner holds no certification for,
-    keeps the booking out (a clinic may turn the license block into a warning)."""
+    keeps the booking out (a clinic may turn the license block into a warning). The planned techniques are
+    read only when the slot's query (_slot_facts) found one that requires a specialty."""
     try:
         check_license(practitioner, day)
     except NotCredentialed as e:
         raise NotCredentialedToBook(f"{e} New appointments are blocked until it is renewed.") from None
-    planned = PlannedTechnique.objects.filter(
-        plan__patient=patient, plan__status="active", technique__required_specialty__gt=""
-    ).select_related("technique")
+    planned = _planned_specialties(patient).select_related("technique") if specialty_planned else []
     for item in planned:
         problem = missing_privilege(practitioner, item.technique.required_specialty, item.technique.name, day)
         if problem:
@@ -123,7 +152,8 @@ def _check_slot(
     time or place (unless an admin overrides it); return the overridden warnings."""
     if override and not actor.has_perm("scheduling.override_appointment"):
         raise OverrideRefused
-    _check_credentials(practitioner, patient, timezone.localtime(start_at).date())
+    works_here, covered, time_off, specialty_planned = _slot_facts(practitioner, location, start_at, end_at, patient)
+    _check_credentials(practitioner, patient, timezone.localtime(start_at).date(), specialty_planned)
     # What the practitioner or the patient, or else the room, holds of the time, but the appointment being
     # moved. No select_related: a booking that fits finds nothing; a clash reads the other appointment's
     # names for its message. The room is asked apart, and only for a booking in a room.
@@ -137,7 +167,7 @@ def _check_slot(
         raise _clash(clashing, room.name)
     if taken:
         raise _clash(taken, patient.display_name)
-    warnings = warnings_for(practitioner, location, start_at, end_at)
+    warnings = _warnings(practitioner, location, start_at, end_at, works_here, covered, time_off)
     if warnings and not override:
         raise NeedsOverride(warnings)
     return warnings

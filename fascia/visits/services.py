@@ -2,6 +2,7 @@
 Each is one transaction and audited; signing and addenda seal the record (fascia.records)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -63,7 +64,8 @@ def start_note(
     if practitioner is None:
         raise NoteError("Only a practitioner can write a visit note.")
     if appointment is not None:
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        # Its note (if any) read in the same query; only the appointment's row is locked.
+        appointment = Appointment.objects.select_for_update(of=("self",)).select_related("note").get(pk=appointment.pk)
         if appointment.patient_id != patient.pk:
             raise NoteError("That appointment is another patient's.")
         if hasattr(appointment, "note"):
@@ -218,8 +220,8 @@ def save_note(
     """Save a draft's fields and, when given, its techniques (rows of technique_id, region, minutes,
     pressure, position, response, override_reason). Signed notes are refused; nothing is saved
     when anything is wrong."""
-    built = _checked(note, lifecycle.lock_draft(note, refuse=NoteLocked), techniques, fields)
-    _write(actor, note, built)
+    stored = lifecycle.lock_draft(note, refuse=NoteLocked, children=("techniques",) if techniques is not None else ())
+    _write(actor, note, _checked(note, stored, techniques, fields))
     return note
 
 
@@ -228,50 +230,74 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, An
     transaction, so the techniques screened for the save are those signed, against the same record, and
     the note is written once, signed. When signing is refused, the draft is saved and the NoteError raised."""
     with transaction.atomic():
-        built = _checked(note, lifecycle.lock_draft(note, refuse=NoteLocked), techniques, fields)
-        assert built is not None  # techniques were given
+        stored = lifecycle.lock_draft(note, refuse=NoteLocked, children=("techniques", "measures"))
+        saved = _checked(note, stored, techniques, fields)
+        assert saved is not None  # techniques were given
         try:
-            _check_signer(actor, note, built)
+            _check_signer(actor, note, saved.techniques)
         except NoteError as e:
             refused = e
-            _write(actor, note, built)
+            _write(actor, note, saved)
         else:
+            # The seal hashes the note as _write stores it, with the techniques it keeps or writes and the
+            # measures read under the lock (the note object the caller holds may have older ones prefetched).
             lifecycle.sign(
-                note, actor=actor, action=AuditAction.NOTE_SIGNED, write=lambda signed: _write(actor, signed, built)
+                note,
+                actor=actor,
+                action=AuditAction.NOTE_SIGNED,
+                write=lambda signed: _write(actor, signed, saved),
+                rows={"techniques": saved.techniques, "measures": stored.measures.all()},
             )
             _after_signature(actor, note)
             return note
     raise refused
 
 
+@dataclass(frozen=True)
+class _Techniques:
+    techniques: list[VisitTechnique]  # as they are to be stored
+    replaced: list[VisitTechnique]  # the stored rows they replace, to delete
+    unchanged: bool  # they are the stored rows, left as they are
+
+
+def _row(technique: VisitTechnique) -> tuple[Any, ...]:
+    return tuple(
+        getattr(technique, f.attname) for f in VisitTechnique._meta.concrete_fields if f.name not in ("id", "note")
+    )
+
+
 def _checked(
     note: VisitNote, stored: VisitNote, techniques: list[dict[str, Any]] | None, fields: dict[str, Any]
-) -> list[VisitTechnique] | None:
-    """Set the fields on the draft and check them and the techniques (screened); nothing is written. The
-    note's techniques as they are to be saved, or None when none were given."""
+) -> _Techniques | None:
+    """Set the fields on the draft and check them and the techniques (screened) against the `stored` draft (its
+    techniques prefetched under its lock); nothing is written. The note's techniques as they are to be saved,
+    or None when none were given."""
     for name, value in fields.items():
         setattr(note, name, value)
     _validate(note, links_given=fields)
     _check_goal_progress(note)
     built = check_techniques(note, techniques) if techniques is not None else None
+    kept = list(stored.techniques.all()) if built is not None else []
     # A copied part stays marked until the practitioner changes it.
     edited = {f for f in fields if f in note.copied_fields and getattr(note, f) != getattr(stored, f)}
-    if (
-        built is not None
-        and "techniques" in note.copied_fields
-        and _technique_keys(built) != _technique_keys(VisitTechnique.objects.filter(note=stored))
-    ):
+    if built is not None and "techniques" in note.copied_fields and _technique_keys(built) != _technique_keys(kept):
         edited.add("techniques")
     note.copied_fields = [f for f in note.copied_fields if f not in edited]
-    return built
+    if built is None:
+        return None
+    # Rows the same in every column are left as they are rather than deleted and inserted again.
+    if [_row(t) for t in built] == [_row(t) for t in kept]:
+        return _Techniques(kept, replaced=[], unchanged=True)
+    return _Techniques(built, replaced=kept, unchanged=False)
 
 
-def _write(actor: User, note: VisitNote, built: list[VisitTechnique] | None) -> None:
-    """Store the note and, when given, its techniques in place of those stored, audited as saved."""
+def _write(actor: User, note: VisitNote, saved: _Techniques | None) -> None:
+    """Store the note and, when given and changed, its techniques in place of those stored, audited as saved."""
     note.save()
-    if built is not None:
-        note.techniques.all().delete()
-        VisitTechnique.objects.bulk_create(built)
+    if saved is not None and not saved.unchanged:
+        if saved.replaced:
+            note.techniques.all().delete()
+        VisitTechnique.objects.bulk_create(saved.techniques)
     audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
 
 
@@ -322,13 +348,21 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
     """Sign, lock and seal. Only the treating practitioner signs; the techniques are screened
     once more against the record as it is now. A progress or discharge note also sets the plan's
     goal statuses; signing a discharge summary completes the plan."""
-    note = lifecycle.lock_draft(note, refuse=NoteLocked, related=("patient", "practitioner", "plan", "appointment"))
+    note = lifecycle.lock_draft(
+        note,
+        refuse=NoteLocked,
+        related=("patient", "practitioner", "plan", "appointment"),
+        children=("techniques", "measures"),
+    )
     techniques = list(note.techniques.all())
+    # Written in full: the row as locked with the signature, one UPDATE as the signature alone would be, so
+    # the seal hashes the note (and its techniques and measures, read under the lock) as held.
     lifecycle.sign(
         note,
         actor=actor,
         action=AuditAction.NOTE_SIGNED,
         checks=[lambda n: _check_signer(actor, n, techniques), lambda n: _rescreen(n, techniques)],
+        write=lambda n: n.save(),
     )
     _after_signature(actor, note)
     return note

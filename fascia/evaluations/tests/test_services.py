@@ -100,6 +100,17 @@ class TestDrafts:
         assert [(d.rank, d.code) for d in evaluation.diagnoses.all()] == [(1, "M62.830"), (2, "M54.50")]
         assert evaluation.diagnoses.first().description == "Muscle spasm of back"
 
+    def test_the_same_diagnoses_stay_in_place_and_changed_ones_replace_them(self, tess: User, patient: Patient) -> None:
+        evaluation = complete_draft(tess, patient)
+        services.save_evaluation(actor=tess, evaluation=evaluation, diagnoses=["M54.50", "M62.830"])
+        stored = list(evaluation.diagnoses.values_list("pk", "rank", "code"))
+        services.save_evaluation(actor=tess, evaluation=evaluation, diagnoses=["m5450", "M62.830"], history="Lifting.")
+        assert list(evaluation.diagnoses.values_list("pk", "rank", "code")) == stored
+        services.save_evaluation(actor=tess, evaluation=evaluation, diagnoses=["M62.830", "M54.50"])
+        assert [(d.rank, d.code) for d in evaluation.diagnoses.all()] == [(1, "M62.830"), (2, "M54.50")]
+        services.save_evaluation(actor=tess, evaluation=evaluation, diagnoses=[])
+        assert not evaluation.diagnoses.exists()
+
 
 class TestSigning:
     def test_it_lists_what_is_missing(self, tess: User, patient: Patient) -> None:

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
-from fascia.core.models import Organization, User
+from fascia.core.models import Location, Organization, User
 from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.models import Diagnosis
 from fascia.evaluations.tests.factories import complete_draft
@@ -12,9 +12,10 @@ from fascia.patients.tests.factories import PatientFactory
 from fascia.records import chain
 from fascia.records.chain import verify
 from fascia.records.models import Seal
+from fascia.techniques.models import Technique
 from fascia.visits import services as visit_services
 from fascia.visits.models import VisitNote, VisitTechnique
-from fascia.visits.tests.factories import signed_note
+from fascia.visits.tests.factories import appointment, signed_note
 
 
 @pytest.fixture
@@ -92,3 +93,45 @@ def test_the_chain_holds_across_the_chunks_verify_reads(records: dict, monkeypat
         ("visit-note", "The record's content no "),
         ("visit-addendum", "The chain is broken here"),
     ]
+
+
+def test_seals_hashed_as_the_services_hold_the_records_verify_once_read_back(
+    tess: User, organization: Organization, location: Location
+) -> None:
+    """The services seal what they have just read under the lock or written, without reading it back: each
+    seal must match the record as verify() reads it from the database."""
+    patient = PatientFactory(organization=organization)
+    draft = complete_draft(tess, patient)
+    evaluation_services.record_evaluation_measure(actor=tess, evaluation=draft, instrument="NPRS", responses=[6])
+    evaluation = evaluation_services.sign_evaluation(actor=tess, evaluation=draft)
+    evaluation_services.add_addendum(actor=tess, evaluation=evaluation, text="  Seen again.  ")
+    deep_tissue = {"technique_id": Technique.objects.get(code="deep-tissue").pk, "region": "lower-back"}
+    first_visit, second_visit = (
+        appointment(tess, patient, location, day) for day in (date(2026, 11, 2), date(2026, 11, 4))
+    )
+    first = visit_services.start_note(actor=tess, patient=patient, appointment=first_visit)
+    # Values as a form or the API may give them: validation turns them into what the database gives back.
+    visit_services.save_and_sign(
+        actor=tess, note=first, techniques=[{**deep_tissue, "minutes": 25}], nprs_before="5", subjective="Sore."
+    )
+    second = visit_services.start_note(actor=tess, patient=patient, appointment=second_visit)
+    copied = list(second.techniques.values_list("pk", flat=True))
+    # The same techniques as copied from the first note: the stored rows are kept and sealed as they are.
+    visit_services.save_and_sign(actor=tess, note=second, techniques=[{**deep_tissue, "minutes": 25}], nprs_before=4)
+    assert list(second.techniques.values_list("pk", flat=True)) == copied
+    third = visit_services.start_note(actor=tess, patient=patient, visited_on=date(2026, 11, 6))
+    visit_services.record_note_measure(actor=tess, note=third, instrument="NPRS", responses=[3])
+    visit_services.save_note(actor=tess, note=third, techniques=[{**deep_tissue, "minutes": 20}], nprs_before=3)
+    third = visit_services.sign_note(actor=tess, note=VisitNote.objects.get(pk=third.pk))
+    visit_services.add_addendum(actor=tess, note=third, text="Called the next day.")
+
+    seals = all_seals()
+    assert [s.kind for s in seals] == [
+        "evaluation",
+        "evaluation-addendum",
+        "visit-note",
+        "visit-note",
+        "visit-note",
+        "visit-addendum",
+    ]
+    assert verify(seals) == []
