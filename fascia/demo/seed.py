@@ -49,7 +49,7 @@ from fascia.demo.loader import (
 )
 from fascia.demo.plans import HOME_CARE, body_region
 from fascia.demo.schedule import BETTER_BY, NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, split_minutes
-from fascia.evaluations.models import Diagnosis, Evaluation
+from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure
 from fascia.evaluations.services import clean_diagnoses
 from fascia.measures.models import MeasureResult
 from fascia.measures.scoring import instrument, score
@@ -66,7 +66,7 @@ from fascia.techniques import screening
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import MEDICATION_FLAGS
 from fascia.techniques.rules import RULES
-from fascia.visits.models import VisitNote, VisitTechnique
+from fascia.visits.models import NoteMeasure, VisitNote, VisitTechnique
 
 S = Claim.Status
 ORGANIZATION = "Cedar Ridge Medical Massage, PLLC"
@@ -140,7 +140,8 @@ RELATIONSHIPS = ["Spouse", "Parent", "Sibling", "Partner", "Friend", "Child"]
 # Every model the seeder writes in bulk.
 SEEDED = [
     *(Patient, Condition, Medication, Surgery, Implant, Allergy, Consent, Coverage, Evaluation, Diagnosis),
-    *(MeasureResult, TreatmentPlan, Goal, PlannedTechnique, Appointment, VisitNote, VisitTechnique, Seal),
+    *(MeasureResult, EvaluationMeasure, TreatmentPlan, Goal, PlannedTechnique, Appointment, VisitNote),
+    *(VisitTechnique, NoteMeasure, Seal),
     *(Claim, ClaimLine, ClaimEvent, Remittance, Posting, UnbilledVisit),
 ]
 
@@ -738,28 +739,25 @@ class Seeder:
         low, high = DEMO_ANSWERS[scenario.measure]
         items = 3 if scenario.measure == "PSFS" else instrument(scenario.measure).item_count
         measures = {
-            "NPRS": self.measure(p, staff, "NPRS", [pain], day, start, evaluation_id=evaluation["id"]),
+            "NPRS": self.measure(p, staff, "NPRS", [pain], day, start),
             scenario.measure: self.measure(
-                p,
-                staff,
-                scenario.measure,
-                [rng.randint(low, high) for _ in range(items)],
-                day,
-                start,
-                evaluation_id=evaluation["id"],
+                p, staff, scenario.measure, [rng.randint(low, high) for _ in range(items)], day, start
             ),
         }
+        for m in measures.values():
+            self.w.add(EvaluationMeasure, evaluation_id=evaluation["id"], result_id=m["id"])
         content = {
             **_fields(evaluation),
             "diagnoses": [_fields(d, "evaluation_id") for d in diagnoses],
-            "measures": [_fields(m) for m in measures.values()],
+            # as evaluations.queries.evaluation_content has a measure
+            "measures": [
+                {**_fields(m), "evaluation_id": evaluation["id"], "visit_note_id": None} for m in measures.values()
+            ],
         }
         self.seal(p, "evaluation", evaluation, f"Initial evaluation {day:%Y-%m-%d}", content, staff.user_id, signed_at)
         return evaluation, measures
 
-    def measure(
-        self, p: "Person", staff: Staff, code: str, responses: list, day: date, at: datetime, **record: int
-    ) -> dict:
+    def measure(self, p: "Person", staff: Staff, code: str, responses: list, day: date, at: datetime) -> dict:
         result = score(code, responses)
         p.last_responses[code] = responses
         return self.w.add(
@@ -774,7 +772,6 @@ class Seeder:
             band=result.band or "",
             entered_by_id=staff.user_id,
             created_at=at,
-            **record,
         )
 
     def planned_techniques(self, p: "Person", day: date) -> list[tuple[str, str, list]]:
@@ -933,7 +930,8 @@ class Seeder:
         content = {
             **_fields(note),
             "techniques": [_fields(t, "note_id") for t in techniques],
-            "measures": [_fields(m) for m in measures],
+            # as visits.queries.note_content has a measure
+            "measures": [{**_fields(m), "evaluation_id": None, "visit_note_id": note_id} for m in measures],
         }
         label = f"{VisitNote.Kind(kind).label} {day:%Y-%m-%d}"
         self.seal(p, "visit-note", note, label, content, staff.user_id, signed_at)
@@ -954,7 +952,8 @@ class Seeder:
                 min(inst.high, max(inst.low, a + sign * self.rng.randint(0, BETTER_BY[code])))
                 for a in p.last_responses[code]
             ]
-        measure = self.measure(p, staff, code, responses, day, at, visit_note_id=note_id)
+        measure = self.measure(p, staff, code, responses, day, at)
+        self.w.add(NoteMeasure, note_id=note_id, result_id=measure["id"])
         progress = []
         for goal in goals:
             value = pain if goal["instrument"] == "NPRS" else measure["value"]

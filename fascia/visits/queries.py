@@ -131,7 +131,12 @@ def note_content(
     return {
         **fields_of(note),
         "techniques": [fields_of(t, exclude=("note",)) for t in sorted(techniques, key=lambda t: t.pk)],
-        "measures": [fields_of(m) for m in sorted(measures, key=lambda m: m.pk)],
+        # A measure's row once held its evaluation and note as columns; seals taken then hashed them, so the content
+        # keeps both names.
+        "measures": [
+            {**fields_of(m), "evaluation_id": None, "visit_note_id": note.pk}
+            for m in sorted(measures, key=lambda m: m.pk)
+        ],
     }
 
 

@@ -77,7 +77,7 @@ def test_a_changed_measure_is_reported(tess: User, organization: Organization) -
     evaluation_services.record_evaluation_measure(actor=tess, evaluation=draft, instrument="ODI", responses=[2] * 10)
     evaluation_services.sign_evaluation(actor=tess, evaluation=draft)
     assert verify(all_seals()) == []
-    MeasureResult.objects.filter(evaluation=draft, instrument="NPRS").update(value=2)
+    MeasureResult.objects.filter(evaluations=draft, instrument="NPRS").update(value=2)
     assert [p.seal.kind for p in verify(all_seals())] == ["evaluation"]
 
 
