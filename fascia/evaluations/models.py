@@ -72,7 +72,9 @@ class Evaluation(SignedRecord):
     prognosis_notes = models.CharField(max_length=300, blank=True)
     precautions = models.TextField("contraindications and precautions found", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
-    measures = models.ManyToManyField(MeasureResult, through="EvaluationMeasure", related_name="evaluations")
+    measures: models.ManyToManyField[MeasureResult, "EvaluationMeasure"] = models.ManyToManyField(
+        MeasureResult, through="EvaluationMeasure", related_name="evaluations"
+    )
 
     class Meta:
         ordering = ["-evaluated_on", "-id"]

@@ -63,7 +63,9 @@ class VisitNote(SignedRecord):
     )
     copied_fields = models.JSONField(default=list, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
-    measures = models.ManyToManyField(MeasureResult, through="NoteMeasure", related_name="visit_notes")
+    measures: models.ManyToManyField[MeasureResult, "NoteMeasure"] = models.ManyToManyField(
+        MeasureResult, through="NoteMeasure", related_name="visit_notes"
+    )
 
     class Meta:
         ordering = ["-visited_on", "-id"]
