@@ -749,7 +749,7 @@ class Seeder:
         content = {
             **_fields(evaluation),
             "diagnoses": [_fields(d, "evaluation_id") for d in diagnoses],
-            # as evaluations.queries.evaluation_content has a measure
+            # each measure as evaluations.queries.evaluation_content hashes it
             "measures": [
                 {**_fields(m), "evaluation_id": evaluation["id"], "visit_note_id": None} for m in measures.values()
             ],
@@ -930,7 +930,7 @@ class Seeder:
         content = {
             **_fields(note),
             "techniques": [_fields(t, "note_id") for t in techniques],
-            # as visits.queries.note_content has a measure
+            # each measure as visits.queries.note_content hashes it
             "measures": [{**_fields(m), "evaluation_id": None, "visit_note_id": note_id} for m in measures],
         }
         label = f"{VisitNote.Kind(kind).label} {day:%Y-%m-%d}"
