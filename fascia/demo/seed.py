@@ -50,7 +50,7 @@ from fascia.demo.loader import (
 )
 from fascia.demo.plans import HOME_CARE, body_region
 from fascia.demo.schedule import BETTER_BY, NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, split_minutes
-from fascia.evaluations.models import Diagnosis, Evaluation
+from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure
 from fascia.evaluations.queries import evaluation_content_from
 from fascia.evaluations.services import clean_diagnoses
 from fascia.measures.models import MeasureResult
@@ -72,7 +72,7 @@ from fascia.techniques.models import Technique
 from fascia.techniques.queries import MEDICATION_FLAGS
 from fascia.techniques.rules import RULES
 from fascia.visits.minutes import appointment_minutes
-from fascia.visits.models import VisitNote, VisitTechnique
+from fascia.visits.models import NoteMeasure, VisitNote, VisitTechnique
 from fascia.visits.queries import note_content_from, status_from
 
 S = Claim.Status
@@ -147,7 +147,8 @@ RELATIONSHIPS = ["Spouse", "Parent", "Sibling", "Partner", "Friend", "Child"]
 # Every model the seeder writes in bulk.
 SEEDED = [
     *(Patient, Condition, Medication, Surgery, Implant, Allergy, Consent, Coverage, Evaluation, Diagnosis),
-    *(MeasureResult, TreatmentPlan, Goal, PlannedTechnique, Appointment, VisitNote, VisitTechnique, Seal),
+    *(MeasureResult, EvaluationMeasure, TreatmentPlan, Goal, PlannedTechnique, Appointment, VisitNote),
+    *(VisitTechnique, NoteMeasure, Seal),
     *(Claim, ClaimLine, ClaimEvent, Remittance, Posting, UnbilledVisit),
 ]
 
@@ -738,24 +739,18 @@ class Seeder:
         low, high = DEMO_ANSWERS[scenario.measure]
         items = 3 if scenario.measure == "PSFS" else instrument(scenario.measure).item_count
         measures = {
-            "NPRS": self.measure(p, staff, "NPRS", [pain], day, start, evaluation_id=evaluation["id"]),
+            "NPRS": self.measure(p, staff, "NPRS", [pain], day, start),
             scenario.measure: self.measure(
-                p,
-                staff,
-                scenario.measure,
-                [rng.randint(low, high) for _ in range(items)],
-                day,
-                start,
-                evaluation_id=evaluation["id"],
+                p, staff, scenario.measure, [rng.randint(low, high) for _ in range(items)], day, start
             ),
         }
+        for m in measures.values():
+            self.w.add(EvaluationMeasure, evaluation_id=evaluation["id"], result_id=m["id"])
         content = evaluation_content_from(evaluation, diagnoses, measures.values())
         self.seal(p, "evaluation", evaluation, f"Initial evaluation {day:%Y-%m-%d}", content, staff.user_id, signed_at)
         return evaluation, measures
 
-    def measure(
-        self, p: "Person", staff: Staff, code: str, responses: list, day: date, at: datetime, **record: int
-    ) -> dict:
+    def measure(self, p: "Person", staff: Staff, code: str, responses: list, day: date, at: datetime) -> dict:
         result = score(code, responses)
         p.last_responses[code] = responses
         return self.w.add(
@@ -770,7 +765,6 @@ class Seeder:
             band=result.band or "",
             entered_by_id=staff.user_id,
             created_at=at,
-            **record,
         )
 
     def planned_techniques(self, p: "Person", day: date) -> list[tuple[str, str, list]]:
@@ -934,7 +928,8 @@ class Seeder:
                 min(inst.high, max(inst.low, a + sign * self.rng.randint(0, BETTER_BY[code])))
                 for a in p.last_responses[code]
             ]
-        measure = self.measure(p, staff, code, responses, day, at, visit_note_id=note_id)
+        measure = self.measure(p, staff, code, responses, day, at)
+        self.w.add(NoteMeasure, note_id=note_id, result_id=measure["id"])
         progress = []
         for goal in goals:
             value = pain if goal["instrument"] == "NPRS" else measure["value"]

@@ -5,6 +5,7 @@ from django.db import models
 
 from fascia.evaluations import structure
 from fascia.evaluations.catalog import RED_FLAGS
+from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.practitioners.models import Practitioner
 from fascia.records.models import RecordAddendum, SignedRecord
@@ -71,6 +72,9 @@ class Evaluation(SignedRecord):
     prognosis_notes = models.CharField(max_length=300, blank=True)
     precautions = models.TextField("contraindications and precautions found", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    measures: models.ManyToManyField[MeasureResult, "EvaluationMeasure"] = models.ManyToManyField(
+        MeasureResult, through="EvaluationMeasure", related_name="evaluations"
+    )
 
     class Meta:
         ordering = ["-evaluated_on", "-id"]
@@ -124,6 +128,17 @@ class Diagnosis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.description}"
+
+
+class EvaluationMeasure(models.Model):
+    """An outcome measure taken at an evaluation. The evaluation owns the link, so measures (a lower app) knows
+    nothing of evaluations; a result belongs to one evaluation at most."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="+")
+    result = models.OneToOneField(MeasureResult, on_delete=models.PROTECT, related_name="evaluation_link")
+
+    def __str__(self) -> str:
+        return f"{self.result} at evaluation {self.evaluation_id}"
 
 
 class Addendum(RecordAddendum):

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from fascia.core.models import User
-from fascia.evaluations.models import Diagnosis, Evaluation
+from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.records.chain import values_of, vouched
@@ -51,9 +51,10 @@ def evaluations_of(patient: Patient) -> list[Evaluation]:
     for diagnosis in Diagnosis.objects.filter(evaluation__patient=patient).only("evaluation", "code"):
         codes[diagnosis.evaluation_id].append(diagnosis.code)
     scores: dict[int, dict[str, float]] = defaultdict(dict)
-    results = MeasureResult.objects.filter(evaluation__patient=patient).only("evaluation", "instrument", "value")
-    for result in results.order_by("pk"):  # the latest of an instrument wins
-        scores[result.evaluation_id][result.instrument] = result.value
+    links = EvaluationMeasure.objects.filter(evaluation__patient=patient)
+    results = links.values_list("evaluation", "result__instrument", "result__value").order_by("result_id")
+    for evaluation_id, instrument, value in results:  # the latest of an instrument wins
+        scores[evaluation_id][instrument] = value
     for evaluation in evaluations:
         evaluation.codes, evaluation.scores = codes[evaluation.pk], scores[evaluation.pk]
     return evaluations
@@ -99,5 +100,10 @@ def evaluation_content_from(
     return {
         **vouched(evaluation),
         "diagnoses": [vouched(d, exclude=("evaluation_id",)) for d in sorted(diagnoses, key=lambda d: d["rank"])],
-        "measures": [vouched(m) for m in sorted(measures, key=lambda m: m["id"])],
+        # A measure's row once held its evaluation and note as columns; seals taken then hashed them, so the content
+        # keeps both names.
+        "measures": [
+            {**vouched(m), "evaluation_id": evaluation["id"], "visit_note_id": None}
+            for m in sorted(measures, key=lambda m: m["id"])
+        ],
     }

@@ -11,7 +11,7 @@ from django.utils import timezone
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
-from fascia.evaluations.models import Addendum, Diagnosis, Evaluation
+from fascia.evaluations.models import Addendum, Diagnosis, Evaluation, EvaluationMeasure
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients import icd10
@@ -172,12 +172,13 @@ def record_evaluation_measure(
     """An outcome measure taken at this evaluation (while it is a draft: locked, so that a signature at the
     same time seals it with the measure or refuses it)."""
     lifecycle.lock_draft(evaluation, refuse=EvaluationLocked)
-    return record_measure(
+    result = record_measure(
         actor=actor,
         patient=evaluation.patient,
         instrument=instrument,
         responses=responses,
         administered_on=evaluation.evaluated_on,
         activities=activities,
-        evaluation=evaluation,
     )
+    EvaluationMeasure.objects.create(evaluation=evaluation, result=result)
+    return result

@@ -20,12 +20,6 @@ class MeasureResult(TimestampedModel):
     value = models.FloatField()
     band = models.CharField(max_length=40, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    evaluation = models.ForeignKey(
-        "evaluations.Evaluation", on_delete=models.PROTECT, null=True, blank=True, related_name="measures"
-    )
-    visit_note = models.ForeignKey(
-        "visits.VisitNote", on_delete=models.PROTECT, null=True, blank=True, related_name="measures"
-    )
 
     class Meta:
         ordering = ["-administered_on", "-id"]

@@ -1,5 +1,4 @@
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,10 +20,11 @@ def record_measure(
     responses: list[int | None],
     administered_on: date,
     activities: list[str] | None = None,
-    evaluation: Any = None,
-    visit_note: Any = None,
 ) -> MeasureResult:
-    """Score and store one administration. Bad responses are a ValidationError on `responses`."""
+    """Score and store one administration. Bad responses are a ValidationError on `responses`.
+
+    The record it was taken at (an evaluation, a visit note) links it, in the same transaction.
+    """
     try:
         result = score(instrument, responses)
     except ValueError as e:
@@ -38,12 +38,10 @@ def record_measure(
         value=result.value,
         band=result.band or "",
         entered_by=actor,
-        evaluation=evaluation,
-        visit_note=visit_note,
     )
-    # Its links are rows the caller has read (the patient, the actor, the evaluation or note): checking that each
+    # Its links are rows the caller has read (the patient, the actor): checking that each
     # exists would be a SELECT apiece, and the new random public_id needs no lookup; the database holds both.
-    measure.full_clean(exclude=["patient", "entered_by", "evaluation", "visit_note"], validate_unique=False)
+    measure.full_clean(exclude=["patient", "entered_by"], validate_unique=False)
     # Checked before the transaction, so a refusal leaves a caller's transaction usable; the writes join the
     # caller's transaction (record_evaluation_measure, record_note_measure) without a savepoint of their own.
     with transaction.atomic(savepoint=False):

@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from fascia.evaluations import structure
+from fascia.measures.models import MeasureResult
 from fascia.patients.models import BodyRegion, Patient
 from fascia.practitioners.models import Practitioner
 from fascia.records.models import RecordAddendum, SignedRecord
@@ -62,6 +63,9 @@ class VisitNote(SignedRecord):
     )
     copied_fields = models.JSONField(default=list, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    measures: models.ManyToManyField[MeasureResult, "NoteMeasure"] = models.ManyToManyField(
+        MeasureResult, through="NoteMeasure", related_name="visit_notes"
+    )
 
     class Meta:
         ordering = ["-visited_on", "-id"]
@@ -134,6 +138,17 @@ class VisitTechnique(models.Model):
 
     def __str__(self) -> str:
         return f"{self.technique} — {self.get_region_display()}"
+
+
+class NoteMeasure(models.Model):
+    """An outcome measure re-taken at a visit. The note owns the link, so measures (a lower app) knows nothing
+    of visits; a result belongs to one note at most."""
+
+    note = models.ForeignKey(VisitNote, on_delete=models.PROTECT, related_name="+")
+    result = models.OneToOneField(MeasureResult, on_delete=models.PROTECT, related_name="note_link")
+
+    def __str__(self) -> str:
+        return f"{self.result} at note {self.note_id}"
 
 
 class NoteAddendum(RecordAddendum):

@@ -141,7 +141,12 @@ def note_content_from(
     return {
         **vouched(note),
         "techniques": [vouched(t, exclude=("note_id",)) for t in sorted(techniques, key=lambda t: t["id"])],
-        "measures": [vouched(m) for m in sorted(measures, key=lambda m: m["id"])],
+        # A measure's row once held its evaluation and note as columns; seals taken then hashed them, so the content
+        # keeps both names.
+        "measures": [
+            {**vouched(m), "evaluation_id": None, "visit_note_id": note["id"]}
+            for m in sorted(measures, key=lambda m: m["id"])
+        ],
     }
 
 

@@ -27,7 +27,7 @@ from fascia.techniques.rules import RULES
 from fascia.techniques.screening import REFUSING, Level, kept, screen, worst_level
 from fascia.visits import queries
 from fascia.visits.minutes import appointment_minutes
-from fascia.visits.models import MAX_MINUTES, NoteAddendum, VisitNote, VisitTechnique
+from fascia.visits.models import MAX_MINUTES, NoteAddendum, NoteMeasure, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
 from fascia.visits.signals import note_signed
 
@@ -417,12 +417,13 @@ def record_note_measure(
     """An outcome measure re-taken at this visit (while the note is a draft: locked, so that a signature
     at the same time seals it with the measure or refuses it)."""
     lifecycle.lock_draft(note, refuse=NoteLocked)
-    return record_measure(
+    result = record_measure(
         actor=actor,
         patient=note.patient,
         instrument=instrument,
         responses=responses,
         administered_on=note.visited_on,
         activities=activities,
-        visit_note=note,
     )
+    NoteMeasure.objects.create(note=note, result=result)
+    return result

@@ -14,7 +14,7 @@ from django.utils import timezone
 from fascia.billing.models import Claim, ClaimLine, Coverage, Fee, Payer, Posting, Remittance
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.roles import Role
-from fascia.evaluations.models import Diagnosis, Evaluation
+from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
@@ -23,7 +23,7 @@ from fascia.practitioners.models import CourseRecord, Credential, Practitioner
 from fascia.referrals.models import Referral, ReferringProvider
 from fascia.scheduling.models import Appointment, AppointmentType
 from fascia.techniques.models import Technique
-from fascia.visits.models import VisitNote, VisitTechnique
+from fascia.visits.models import NoteMeasure, VisitNote, VisitTechnique
 
 MARK = re.compile(rb"Qc\d{4}")  # every row made here carries a mark like Qc0042 where its page shows text
 
@@ -135,19 +135,27 @@ class World:
         return evaluations
 
     def measures(self, rows: list[dict]) -> list[MeasureResult]:
-        """A score for each row: its patient and the evaluation or visit note it was taken at."""
+        """A score for each row: its patient and the `evaluation` or `visit_note` it was taken at (linked)."""
         instruments = ["NPRS", "ODI", "NDI", "PSFS"]
-        return MeasureResult.objects.bulk_create(
+        results = MeasureResult.objects.bulk_create(
             MeasureResult(
+                patient=row["patient"],
                 instrument=instruments[i % len(instruments)],
                 administered_on=date(2026, 1, 1) + timedelta(days=i % 300),
                 responses=[4],
                 value=4 + i % 5,
                 entered_by=self.tess,
-                **row,
             )
             for i, row in zip(self.numbers(len(rows)), rows, strict=True)
         )
+        pairs = list(zip(rows, results, strict=True))
+        EvaluationMeasure.objects.bulk_create(
+            EvaluationMeasure(evaluation=row["evaluation"], result=r) for row, r in pairs if "evaluation" in row
+        )
+        NoteMeasure.objects.bulk_create(
+            NoteMeasure(note=row["visit_note"], result=r) for row, r in pairs if "visit_note" in row
+        )
+        return results
 
     def diagnoses(self, evaluation: Evaluation, n: int) -> None:
         taken = evaluation.diagnoses.count()

@@ -162,4 +162,4 @@ class TestAddenda:
 def test_measures_are_recorded_at_the_evaluation(tess: User, patient: Patient) -> None:
     evaluation = complete_draft(tess, patient)
     result = services.record_evaluation_measure(actor=tess, evaluation=evaluation, instrument="NPRS", responses=[6])
-    assert result.evaluation == evaluation and result.administered_on == date(2026, 11, 2)
+    assert result.evaluation_link.evaluation == evaluation and result.administered_on == date(2026, 11, 2)

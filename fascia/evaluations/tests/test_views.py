@@ -102,7 +102,7 @@ def test_recording_a_measure_item_by_item(client: Client, tess: User, patient: P
     preview = client.post(reverse("evaluations:measure_preview"), {"instrument": "NDI", **items})
     assert preview.content.decode().startswith("<strong>40</strong>")
     client.post(reverse("evaluations:measure", args=[evaluation.public_id]), {"instrument": "NDI", **items})
-    assert MeasureResult.objects.get(evaluation=evaluation).value == 40.0
+    assert MeasureResult.objects.get(evaluations=evaluation).value == 40.0
 
 
 def test_icd10_suggestions(client: Client, tess: User) -> None:

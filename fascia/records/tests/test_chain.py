@@ -5,16 +5,18 @@ from django.core.management import CommandError, call_command
 
 from fascia.core.models import Location, Organization, User
 from fascia.evaluations import services as evaluation_services
-from fascia.evaluations.models import Diagnosis
+from fascia.evaluations.models import Diagnosis, Evaluation
+from fascia.evaluations.queries import evaluation_content
 from fascia.evaluations.tests.factories import complete_draft
 from fascia.measures.models import MeasureResult
 from fascia.patients.tests.factories import PatientFactory
 from fascia.records import chain
-from fascia.records.chain import verify
+from fascia.records.chain import link_hash, verify
 from fascia.records.models import Seal
 from fascia.techniques.models import Technique
 from fascia.visits import services as visit_services
 from fascia.visits.models import VisitNote, VisitTechnique
+from fascia.visits.queries import note_content
 from fascia.visits.tests.factories import appointment, signed_note
 
 
@@ -78,8 +80,40 @@ def test_a_changed_measure_is_reported(tess: User, organization: Organization) -
     evaluation_services.record_evaluation_measure(actor=tess, evaluation=draft, instrument="ODI", responses=[2] * 10)
     evaluation_services.sign_evaluation(actor=tess, evaluation=draft)
     assert verify(all_seals()) == []
-    MeasureResult.objects.filter(evaluation=draft, instrument="NPRS").update(value=2)
+    MeasureResult.objects.filter(evaluations=draft, instrument="NPRS").update(value=2)
     assert [p.seal.kind for p in verify(all_seals())] == ["evaluation"]
+
+
+def _seal_as_before_the_links_moved(record: Evaluation | VisitNote, content: dict, owner: dict) -> None:
+    """Re-take the record's seal over `content` with its measures as the rows read when a measure's evaluation and
+    note were columns of its own (`owner`: evaluation_id and visit_note_id), in id order."""
+    rows = MeasureResult.objects.filter(pk__in=record.measures.values("pk")).order_by("pk").values()
+    measures = [{**{k: v for k, v in row.items() if k not in ("id", "updated_at")}, **owner} for row in rows]
+    assert measures
+    seal = Seal.objects.get(record_id=record.public_id)
+    seal.content_hash = link_hash(seal.previous_hash, {**content, "measures": measures})
+    seal.save(update_fields=["content_hash"])
+
+
+def test_seals_made_before_the_links_moved_still_verify(tess: User, organization: Organization) -> None:
+    """An evaluation's or a note's seal taken when measures held the links verifies when the measures are read
+    through the link tables: the same measures, in the same order, under the same names."""
+    draft = complete_draft(tess, PatientFactory(organization=organization))
+    evaluation_services.record_evaluation_measure(actor=tess, evaluation=draft, instrument="ODI", responses=[2] * 10)
+    evaluation_services.record_evaluation_measure(actor=tess, evaluation=draft, instrument="NPRS", responses=[6])
+    evaluation = evaluation_services.sign_evaluation(actor=tess, evaluation=draft)
+    patient = PatientFactory(organization=organization)
+    note = visit_services.start_note(actor=tess, patient=patient, visited_on=date(2026, 11, 5))
+    rows = [{"technique_id": Technique.objects.get(code="deep-tissue").pk, "region": "lower-back", "minutes": 25}]
+    visit_services.save_note(actor=tess, note=note, techniques=rows, nprs_before=5)
+    visit_services.record_note_measure(actor=tess, note=note, instrument="NPRS", responses=[4])
+    note = visit_services.sign_note(actor=tess, note=note)
+
+    _seal_as_before_the_links_moved(
+        evaluation, evaluation_content(evaluation), {"evaluation_id": evaluation.pk, "visit_note_id": None}
+    )
+    _seal_as_before_the_links_moved(note, note_content(note), {"evaluation_id": None, "visit_note_id": note.pk})
+    assert verify(all_seals()) == []
 
 
 def test_the_chain_holds_across_the_chunks_verify_reads(records: dict, monkeypatch: pytest.MonkeyPatch) -> None:
