@@ -12,7 +12,7 @@ from fascia.records.chain import fields_of
 
 
 def evaluations_for_user(user: User) -> QuerySet[Evaluation]:
-    return Evaluation.objects.filter(patient__organization_id=user.organization_id)
+    return Evaluation.objects.filter(patient__organization_id=user.member_organization_id)
 
 
 def get_evaluation_for_user(user: User, public_id: UUID) -> Evaluation:

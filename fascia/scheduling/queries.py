@@ -22,7 +22,7 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 def appointments_on(user: User, day: date) -> QuerySet[Appointment]:
     start, end = day_bounds(day)
     return Appointment.objects.filter(
-        location__organization_id=user.organization_id, start_at__gte=start, start_at__lt=end
+        location__organization_id=user.member_organization_id, start_at__gte=start, start_at__lt=end
     ).select_related("patient", "practitioner__user", "location", "room", "appointment_type", "note")
 
 
@@ -58,7 +58,10 @@ def day_appointments(user: User, day: date, location: Location) -> list[DayAppoi
     start, end = day_bounds(day)
     rows = (
         Appointment.objects.filter(
-            location__organization_id=user.organization_id, location=location, start_at__gte=start, start_at__lt=end
+            location__organization_id=user.member_organization_id,
+            location=location,
+            start_at__gte=start,
+            start_at__lt=end,
         )
         .order_by("start_at", "pk")
         .values_list(
@@ -229,7 +232,7 @@ def next_free_slots(
     time off and not booked, for `minutes`: three queries, whatever the range."""
     zone = timezone.get_current_timezone()
     hours = WorkingHours.objects.filter(
-        practitioner__user__organization_id=user.organization_id, practitioner__user__is_active=True
+        practitioner__user__organization_id=user.member_organization_id, practitioner__user__is_active=True
     ).select_related("practitioner__user", "location")
     if practitioner is not None:
         hours = hours.filter(practitioner=practitioner)
@@ -265,7 +268,7 @@ def waitlist_for(user: User, day: date, location: Location) -> list[WaitlistEntr
     return list(
         WaitlistEntry.objects.filter(
             Q(location__isnull=True) | Q(location=location),
-            patient__organization_id=user.organization_id,
+            patient__organization_id=user.member_organization_id,
             resolved_at__isnull=True,
             earliest__lte=day,
             latest__gte=day,

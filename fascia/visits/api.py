@@ -272,7 +272,7 @@ def create_note(request: HttpRequest, patient_id: UUID, payload: NoteCreate) -> 
     appointment = None
     if payload.appointment_id is not None:
         appointment = Appointment.objects.filter(
-            public_id=payload.appointment_id, location__organization_id=user.organization_id
+            public_id=payload.appointment_id, location__organization_id=user.member_organization_id
         ).first()
         if appointment is None:
             raise ValidationError({"appointment_id": "No such appointment in your organization."})

@@ -25,7 +25,7 @@ REPORT_KINDS = (VisitNote.Kind.PROGRESS, VisitNote.Kind.DISCHARGE)
 
 
 def notes_for_user(user: User) -> QuerySet[VisitNote]:
-    return VisitNote.objects.filter(patient__organization_id=user.organization_id)
+    return VisitNote.objects.filter(patient__organization_id=user.member_organization_id)
 
 
 def get_note_for_user(user: User, public_id: UUID | str) -> VisitNote:

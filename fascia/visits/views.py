@@ -61,7 +61,9 @@ def start(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
 def for_appointment(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
     """The appointment's note: opened when it exists, started when it does not."""
     appointment = (
-        Appointment.objects.filter(location__organization_id=request.user.organization_id, public_id=appointment_id)
+        Appointment.objects.filter(
+            location__organization_id=request.user.member_organization_id, public_id=appointment_id
+        )
         .select_related("patient", "note")
         .first()
     )
