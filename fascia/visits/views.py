@@ -146,7 +146,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
             patient=note.patient,
             detail={"page": "edit"},
         )
-    status = queries.plan_status(note.plan, note.visited_on) if note.plan_id else None
+    status = queries.plan_status(note.plan, note.visited_on) if note.plan is not None else None
     context = {
         "note": note,
         "patient": note.patient,
@@ -218,7 +218,7 @@ def detail_context(note: VisitNote) -> dict:
         "goals": _goals(note),
         "addenda": list(note.addenda.select_related("author")),
     }
-    if note.plan_id and note.kind != VisitNote.Kind.FOLLOW_UP:
+    if note.kind != VisitNote.Kind.FOLLOW_UP and note.plan is not None:
         context["report"] = letter_context(note.plan, kind=note.kind)
     return context
 
