@@ -97,8 +97,12 @@ class AuthorizationForm(StyledModelForm):
 
 
 class StatusForm(StyledForm):
-    status = forms.ChoiceField(label="Move to")
     note = forms.CharField(required=False, max_length=300)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        """`choices`: the statuses the claim may move to."""
+        super().__init__(*args, **kwargs)
+        self.fields = {"status": forms.ChoiceField(label="Move to", choices=choices), **self.fields}
 
 
 class RemittanceForm(StyledForm):
