@@ -1,4 +1,6 @@
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -48,7 +50,7 @@ def evaluations_of(patient: Patient) -> list[Evaluation]:
     codes: dict[int, list[str]] = defaultdict(list)
     for diagnosis in Diagnosis.objects.filter(evaluation__patient=patient).only("evaluation", "code"):
         codes[diagnosis.evaluation_id].append(diagnosis.code)
-    scores: dict[int, dict[str, float]] = defaultdict(dict)
+    scores: dict[int | None, dict[str, float]] = defaultdict(dict)  # a result's evaluation is optional
     results = MeasureResult.objects.filter(evaluation__patient=patient).only("evaluation", "instrument", "value")
     for result in results.order_by("pk"):  # the latest of an instrument wins
         scores[result.evaluation_id][result.instrument] = result.value
@@ -77,8 +79,11 @@ def chart_context(patient: Patient, user: User) -> dict:
 
 
 def evaluation_content(
-    evaluation: Evaluation, *, diagnoses: list[Diagnosis] | None = None, measures: list[MeasureResult] | None = None
-) -> dict:
+    evaluation: Evaluation,
+    *,
+    diagnoses: Iterable[Diagnosis] | None = None,
+    measures: Iterable[MeasureResult] | None = None,
+) -> dict[str, Any]:
     """What a signature on an evaluation vouches for: its fields, diagnoses and measures (read through the
     evaluation unless given).
 
