@@ -497,7 +497,7 @@ ONSETS = {"S": Evaluation.Onset.SPORTS, "Z4": Evaluation.Onset.POST_SURGICAL}
 
 def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, evaluated_on: date) -> Evaluation:
     """A signed initial evaluation by the patient's practitioner, with NPRS and the suited instrument."""
-    assert patient.preferred_practitioner is not None  # every demo patient has one (load_patients)
+    assert patient.preferred_practitioner is not None  # load_demo gives every patient one
     practitioner = patient.preferred_practitioner.user
     evaluation = evaluation_services.start_evaluation(actor=practitioner, patient=patient, evaluated_on=evaluated_on)
     complaints = complaints_of(scenario)
