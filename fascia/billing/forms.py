@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from fascia.billing.models import Authorization, Coverage, Fee, InjuryCase, Payer
-from fascia.core.forms import DateInput, StyledForm, StyledModelForm
+from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 
 
 class PayerForm(StyledModelForm):
@@ -58,8 +58,8 @@ class CoverageForm(StyledModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         patient = self.instance.patient
-        self.fields["payer"].queryset = Payer.objects.filter(organization_id=patient.organization_id, is_active=True)
-        self.fields["injury_case"].queryset = patient.injury_cases.all()
+        limit_choices(self, "payer", Payer.objects.filter(organization_id=patient.organization_id, is_active=True))
+        limit_choices(self, "injury_case", patient.injury_cases.all())
 
 
 class InjuryCaseForm(StyledModelForm):
@@ -82,7 +82,7 @@ class InjuryCaseForm(StyledModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = self.instance.patient.plans.exclude(status="superseded")
+        limit_choices(self, "plan", self.instance.patient.plans.exclude(status="superseded"))
 
 
 class AuthorizationForm(StyledModelForm):
@@ -93,12 +93,16 @@ class AuthorizationForm(StyledModelForm):
 
     def __init__(self, *args: Any, patient: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coverage"].queryset = patient.coverages.select_related("payer")
+        limit_choices(self, "coverage", patient.coverages.select_related("payer"))
 
 
 class StatusForm(StyledForm):
-    status = forms.ChoiceField(label="Move to")
     note = forms.CharField(required=False, max_length=300)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        """`choices`: the statuses the claim may move to."""
+        super().__init__(*args, **kwargs)
+        self.fields = {"status": forms.ChoiceField(label="Move to", choices=choices), **self.fields}
 
 
 class RemittanceForm(StyledForm):

@@ -1,5 +1,6 @@
 from collections import defaultdict
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,9 @@ from django.utils import timezone
 from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting, Remittance, UnbilledVisit
 from fascia.core.models import Organization, User
 from fascia.patients.models import Patient
+
+if TYPE_CHECKING:  # django-stubs-ext is a test dependency; the annotations are for mypy only
+    from django_stubs_ext import WithAnnotations
 
 S = Claim.Status
 OPEN = (S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_PAID, S.APPEALED)  # waiting for the payer
@@ -58,8 +62,8 @@ def unbilled_patients(organization_id: int) -> QuerySet:
 def notes_to_bill(organization: Organization, *, every: bool = False) -> tuple[list[dict], int]:
     """The QUEUE_ROWS patients waiting longest to be billed (`every`: all of them), each with whether a
     primary coverage is active on the first visit; and how many patients there are in all. Three queries."""
-    groups = unbilled_patients(organization.pk)
-    groups = list(groups if every else groups[:QUEUE_ROWS])
+    unbilled = unbilled_patients(organization.pk)
+    groups = list(unbilled if every else unbilled[:QUEUE_ROWS])
     ids = [g["patient"] for g in groups]
     # What the queue shows of them: a link to the chart, the name. Not their coverages prefetched: the
     # patients go on to build_claims(), whose reads of their coverages would be the prefetched ones.
@@ -108,7 +112,11 @@ QUEUE_COLUMNS = [
 ]
 
 
-def with_charge(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+class Charge(TypedDict):
+    charge: Decimal
+
+
+def with_charge(claims: QuerySet[Claim]) -> "QuerySet[WithAnnotations[Claim, Charge]]":
     """Annotate `charge`: what total_charge sums from a claim's lines, summed by the database instead,
     for lists that show the total and nothing else of the lines."""
     lines = ClaimLine.objects.filter(claim=OuterRef("pk")).order_by().values("claim").annotate(sum=Sum("amount"))
@@ -116,7 +124,9 @@ def with_charge(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     return claims.annotate(charge=Coalesce(Subquery(lines.values("sum")), Value(Decimal("0"))))
 
 
-def queue_claims(organization: Organization | int, part: str) -> QuerySet[dict]:
+def queue_claims(
+    organization: Organization | int, part: str
+) -> "QuerySet[WithAnnotations[Claim, Charge], dict[str, Any]]":
     """One part of the work queue, oldest first, as the rows its table shows (QUEUE_COLUMNS, dicts): ten
     claims with their patient and payer took twice as long to read as model instances."""
     claims = with_charge(claims_of(organization).filter(QUEUE_PARTS[part])).order_by("created_at", "pk")
@@ -136,7 +146,12 @@ def queue(organization: Organization) -> dict:
     has thousands of claims waiting for payers; the page stays the same size however many there are."""
     # How many claims each part holds, a count per part in one query: counted in one pass, grouped by
     # status, the few thousand unsettled claims were hashed, a third slower than these.
-    counts = Organization.objects.filter(pk=organization.pk).values(**{p: _part_count(p) for p in QUEUE_PARTS}).get()
+    # The plugin types values(**columns) as a row of no keys: the columns are the parts' names.
+    counts: dict[str, int] = (
+        Organization.objects.filter(pk=organization.pk)  # type: ignore[assignment]
+        .values(**{p: _part_count(p) for p in QUEUE_PARTS})
+        .get()
+    )
     # Each part walks an index oldest first (claim_status or claim_queue) and stops at QUEUE_ROWS.
     parts = {part: list(queue_claims(organization, part)[:QUEUE_ROWS]) if counts[part] else [] for part in QUEUE_PARTS}
     to_bill, counts["to_bill"] = notes_to_bill(organization)
@@ -158,19 +173,23 @@ def recent_remittances(organization: Organization, count: int = 20) -> list[Remi
 def ledger(claims: QuerySet[Claim]) -> dict:
     """A patient's claims (`patient.claims`, with what the caller shows of them) with what was charged,
     paid by the payer and left to the patient: one query, each claim's charge summed by the database."""
-    claims = list(with_charge(claims).order_by("created_at"))
+    charged = list(with_charge(claims).order_by("created_at"))
     return {
-        "claims": claims,
-        "charged": sum((c.charge for c in claims), Decimal("0")),
-        "paid": sum((c.paid for c in claims), Decimal("0")),
-        "patient_owes": sum((c.patient_responsibility for c in claims), Decimal("0")),
+        "claims": charged,
+        "charged": sum((c.charge for c in charged), Decimal("0")),
+        "paid": sum((c.paid for c in charged), Decimal("0")),
+        "patient_owes": sum((c.patient_responsibility for c in charged), Decimal("0")),
     }
 
 
 AUTHORIZATION_VISITS_LEFT = 2  # warn when this few authorized visits remain
 
 
-def with_visits_used(authorizations: QuerySet[Authorization]) -> QuerySet[Authorization]:
+class Used(TypedDict):
+    used: int
+
+
+def with_visits_used(authorizations: QuerySet[Authorization]) -> "QuerySet[WithAnnotations[Authorization, Used]]":
     """Annotate `used`: the visits billed under each authorization (drafts closed unsent aside)."""
     billed = ~Q(claims__status=S.CLOSED, claims__submitted_at__isnull=True)
     return authorizations.annotate(used=Count("claims__lines__note", filter=billed, distinct=True))

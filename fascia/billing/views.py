@@ -1,10 +1,12 @@
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Model, Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +35,7 @@ from fascia.billing.reports import DENIAL_PERIODS, aging, denials
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.lib.urls import url_for_each
-from fascia.patients.models import name_for_display
+from fascia.patients.models import Patient, name_for_display
 from fascia.patients.queries import get_patient_for_user
 
 PART_PAGE_SIZE = 50
@@ -86,7 +88,7 @@ def queue(request: ClinicRequest) -> HttpResponse:
         page = Paginator(queries.queue_claims(request.organization, part), PART_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        context = {
+        context: dict[str, Any] = {
             "part": part,
             "title": QUEUE_TITLES[part],
             "page": page,
@@ -128,8 +130,7 @@ def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
     choices = [
         (s, Claim.Status(s).label) for s in sorted(services.TRANSITIONS[claim.status]) if s != Claim.Status.READY
     ]
-    status_form = StatusForm()
-    status_form.fields["status"].choices = choices
+    status_form = StatusForm(choices=choices)
     # The lines read once, for their table and for the claim's total and balance.
     prefetch_related_objects([claim], Prefetch("lines", ClaimLine.objects.select_related("rendering__user")))
     context = {
@@ -175,8 +176,7 @@ def check(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
 @require_POST
 def change_status(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
     claim, back = _claim_action(request, claim_id)
-    form = StatusForm(request.POST)
-    form.fields["status"].choices = Claim.Status.choices
+    form = StatusForm(request.POST, choices=Claim.Status.choices)
     if form.is_valid():
         try:
             services.change_status(
@@ -265,8 +265,8 @@ def remittances(request: ClinicRequest) -> HttpResponse:
 @require_GET
 def reports(request: ClinicRequest) -> HttpResponse:
     today = timezone.localdate()
-    days = request.GET.get("days", "")
-    days = int(days) if days.isdigit() and int(days) in DENIAL_PERIODS else DENIAL_PERIODS[0]
+    asked = request.GET.get("days", "")
+    days = int(asked) if asked.isdigit() and int(asked) in DENIAL_PERIODS else DENIAL_PERIODS[0]
     context = {
         "aging": aging(request.organization, today),
         "denials": denials(request.organization, today - timedelta(days=days)),
@@ -296,11 +296,13 @@ def payer_list(request: ClinicRequest) -> HttpResponse:
     )
 
 
-def _form_page(request: ClinicRequest, form: object, title: str, back: str) -> HttpResponse:
+def _form_page(request: ClinicRequest, form: forms.BaseForm, title: str, back: str) -> HttpResponse:
     return render(request, "billing/form.html", {"form": form, "title": title, "back": back})
 
 
-def _saved(request: ClinicRequest, form: object, back: str, *, patient: object = None) -> HttpResponse | None:
+def _saved(
+    request: ClinicRequest, form: forms.BaseModelForm[Any], back: str, *, patient: Patient | None = None
+) -> HttpResponse | None:
     """Save a valid form through the service; None when it must be shown again."""
     try:
         services.save_record(actor=request.user, record=form.instance, patient=patient)
@@ -337,7 +339,9 @@ def fee_add(request: ClinicRequest, payer_id: UUID) -> HttpResponse:
     return _form_page(request, form, f"Fee for {payer}", back)
 
 
-PATIENT_FORMS: dict[str, tuple[type[Model], type]] = {
+PATIENT_FORMS: dict[
+    str, tuple[type[Coverage] | type[InjuryCase] | type[Authorization], type[forms.BaseModelForm[Any]]]
+] = {
     "coverage": (Coverage, CoverageForm),
     "injury-case": (InjuryCase, InjuryCaseForm),
     "authorization": (Authorization, AuthorizationForm),
@@ -354,15 +358,18 @@ def patient_record(request: ClinicRequest, patient_id: UUID, kind: str, record_i
     model, form_class = PATIENT_FORMS[kind]
     mine = (
         Authorization.objects.filter(coverage__patient=patient)
-        if model is Authorization
+        if issubclass(model, Authorization)
         else model.objects.filter(patient=patient)
     )
     if record_id is not None:
         instance = get_object_or_404(mine, public_id=record_id)
     else:
-        instance = model() if model is Authorization else model(patient=patient)
-    extra = {"patient": patient} if form_class is AuthorizationForm else {}
-    form = form_class(request.POST or None, instance=instance, **extra)
+        instance = model() if issubclass(model, Authorization) else model(patient=patient)
+    form: forms.BaseModelForm[Any]
+    if form_class is AuthorizationForm:  # which offers the patient's coverages
+        form = AuthorizationForm(request.POST or None, instance=instance, patient=patient)
+    else:
+        form = form_class(request.POST or None, instance=instance)
     back = request.GET.get("next") or patient.get_chart_url()
     if not back.startswith("/"):
         back = patient.get_chart_url()

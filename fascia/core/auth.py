@@ -6,8 +6,9 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
+from django_htmx.middleware import HtmxDetails
 
 from fascia.core.models import Organization, User
 
@@ -17,17 +18,18 @@ class ClinicRequest(HttpRequest):
 
     user: User
     organization: Organization
+    htmx: HtmxDetails  # set by django-htmx's middleware
 
 
-def staff_view(*perms: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def staff_view(*perms: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Require a signed-in user of an organization holding every permission in `perms`.
 
     Anonymous users are sent to the login page; signed-in users without the permission get 403.
     """
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: ClinicRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # signed in: login_required
+        def wrapped(request: ClinicRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # signed in: login_required
             user = request.user
             organization = user.organization  # None, without a query, for a user of no organization
             if organization is None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
@@ -40,6 +41,14 @@ class FasciaFormRenderer(TemplatesSetting):
 
     form_template_name = "forms/form.html"
     field_template_name = "forms/field.html"
+
+
+def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Offer only `queryset` in the form's model choice field `name` (a form's fields are typed as plain Fields)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is not a model choice field")
+    field.queryset = queryset
 
 
 class StyledForm(forms.Form):

@@ -38,7 +38,7 @@ def load_payers(organization: Organization) -> dict[str, Payer]:
     Fee.objects.bulk_create(
         Fee(organization=organization, cpt_code=code, amount=Decimal(amount)) for code, amount in STANDARD_FEES.items()
     )
-    payers = {}
+    payers: dict[str, Payer] = {}
     for name, kind, payer_id, method, units, requires, fees in PAYERS:
         payer = Payer(
             organization=organization,
@@ -97,11 +97,10 @@ def load_coverages(patients: list[Patient], payers: dict[str, Payer], rng: rando
     since = today - timedelta(days=365)
     for number, patient in enumerate(patients):
         evaluation = patient.evaluations.order_by("evaluated_on").first()
-        onset = evaluation.onset if evaluation else ""
-        if onset == Evaluation.Onset.WORK:
+        if evaluation is not None and evaluation.onset == Evaluation.Onset.WORK:
             case = _injury_case(patient, "work", evaluation, rng)
             _coverage(patient, payers["Cascade Workers' Compensation"], rng, since, injury_case=case)
-        elif onset == Evaluation.Onset.MOTOR_VEHICLE:
+        elif evaluation is not None and evaluation.onset == Evaluation.Onset.MOTOR_VEHICLE:
             case = _injury_case(patient, "auto", evaluation, rng)
             _coverage(patient, payers["Rainier Auto Insurance (PIP)"], rng, since, injury_case=case)
         elif number % 9 == 8:

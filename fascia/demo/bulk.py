@@ -10,6 +10,7 @@ transaction. Callers run inside `transaction.atomic()`.
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -62,6 +63,9 @@ def loading(models_: list[type[models.Model]]) -> Iterator[None]:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
+Row = Mapping[str, Any]  # a row as added: its values by column, read-only
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder, separators=(",", ":"))
 
@@ -79,13 +83,14 @@ class _Table:
                 self.factories[f.attname] = f.default
             else:
                 self.defaults[f.attname] = None if f.primary_key else f.get_default()  # "" for text
-        self.next_id = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+        self.next_id = (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
         self.rows: list[dict] = []
         self.written = 0
+        self.convert: list[Callable[[Any], Any] | None]
         if connection.vendor == "postgresql":
             self.convert = [_json if isinstance(f, models.JSONField) else None for f in self.fields]
         else:
-            self.convert = [lambda v, f=f: f.get_db_prep_value(v, connection, prepared=False) for f in self.fields]
+            self.convert = [partial(f.get_db_prep_value, connection=connection, prepared=False) for f in self.fields]
 
 
 class BulkWriter:
@@ -100,7 +105,7 @@ class BulkWriter:
             table = self._tables[model] = _Table(model)
         return table
 
-    def add(self, model: type[models.Model], **values: Any) -> Mapping[str, Any]:
+    def add(self, model: type[models.Model], **values: Any) -> Row:
         """A new row with the model's defaults under `values` and the next id (or `id=` reserved
         earlier); returned read-only so the caller can refer to it (its id) and hash it (its values)
         but not change it: it may already be written."""

@@ -60,7 +60,7 @@ APIXABAN = ("Apixaban", "5 mg twice daily", {"is_anticoagulant"})
 WARFARIN = ("Warfarin", "5 mg daily", {"is_anticoagulant"})
 RIVAROXABAN = ("Rivaroxaban", "20 mg daily", {"is_anticoagulant"})
 PREDNISONE = ("Prednisone", "10 mg daily", {"is_corticosteroid"})
-DULOXETINE = ("Duloxetine", "60 mg daily", set())
+DULOXETINE: tuple[str, str, set[str]] = ("Duloxetine", "60 mg daily", set())
 
 SCENARIOS = [
     Scenario([("Chronic low back pain", "M54.50")], [IBUPROFEN], measure="ODI", regions=("back-lower-back",)),
@@ -287,7 +287,7 @@ def synthetic_staff(
     prompt, an address at the clinic's first word (harbor.example.org)."""
     domain = organization.legal_name.split()[0].lower()
     user = create_staff(
-        actor=None,
+        actor=None,  # type: ignore[arg-type]  # a synthetic load has no one to act: its audit entries name no actor
         organization=organization,
         role=role,
         password=DEMO_PASSWORD,
@@ -497,6 +497,7 @@ ONSETS = {"S": Evaluation.Onset.SPORTS, "Z4": Evaluation.Onset.POST_SURGICAL}
 
 def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, evaluated_on: date) -> Evaluation:
     """A signed initial evaluation by the patient's practitioner, with NPRS and the suited instrument."""
+    assert patient.preferred_practitioner is not None  # load_demo gives every patient one
     practitioner = patient.preferred_practitioner.user
     evaluation = evaluation_services.start_evaluation(actor=practitioner, patient=patient, evaluated_on=evaluated_on)
     complaints = complaints_of(scenario)

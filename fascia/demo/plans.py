@@ -5,11 +5,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from fascia.core.models import Organization
+from fascia.core.models import Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
 from fascia.plans import services as plan_services
+from fascia.plans.models import TreatmentPlan
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral, save_provider
 from fascia.techniques.models import Technique
@@ -75,11 +76,12 @@ def load_providers(organization: Organization, rng: random.Random) -> list[Refer
             city="Seattle",
             state="WA",
         )
-        providers.append(save_provider(actor=None, provider=provider))
+        # A synthetic load has no one to act: its audit entries name no actor.
+        providers.append(save_provider(actor=None, provider=provider))  # type: ignore[arg-type]
     return providers
 
 
-def _add_technique(plan: object, actor: object, code: str, region: str) -> bool:
+def _add_technique(plan: TreatmentPlan, actor: User, code: str, region: str) -> bool:
     """Add a technique as a practitioner would: skip it where the screen forbids it, give a reason
     where it cautions."""
     technique = Technique.objects.get(code=code)
@@ -152,6 +154,7 @@ def load_plan(
             target_date=start + timedelta(weeks=6),
         )
     pain = evaluation.nprs_now
+    assert pain is not None  # every demo evaluation records the pain now (demo.loader)
     plan_services.add_goal(
         actor=actor,
         plan=plan,

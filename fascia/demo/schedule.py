@@ -216,6 +216,7 @@ def split_minutes(total: int, parts: int, rng: random.Random) -> list[int]:
 
 def _progress(note: VisitNote, nprs: int, rng: random.Random) -> list[dict]:
     """Re-take the plan's outcome measure and judge each goal against it."""
+    assert note.plan is not None  # a progress note falls due only under a plan (start_note)
     goals = list(note.plan.goals.all())
     goal = next((g for g in goals if g.measure == Goal.Measure.INSTRUMENT), None)
     code = goal.instrument if goal else "NPRS"

@@ -37,7 +37,7 @@ from fascia.billing.remittance.posting import adjustment, posted_status, posting
 from fascia.core.models import Location, Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
-from fascia.demo.bulk import BulkWriter, loading
+from fascia.demo.bulk import BulkWriter, Row, loading
 from fascia.demo.loader import (
     ALLERGIES,
     DEMO_ANSWERS,
@@ -569,7 +569,7 @@ class Seeder:
     def need(self, kind: str) -> int:
         return -(-self.c.types[kind].minutes // 30)  # half hours, rounded up
 
-    def appointment(self, p: "Person", staff: Staff, kind: str, day: date, slot: int, **values: object) -> dict:
+    def appointment(self, p: "Person", staff: Staff, kind: str, day: date, slot: int, **values: object) -> Row:
         minutes = self.c.types[kind].minutes
         start = self.at(day, slot)
         status = values.pop("status", None) or (
@@ -703,7 +703,7 @@ class Seeder:
             )
         return visit_day
 
-    def evaluation(self, p: "Person", staff: Staff, day: date, appointment: dict) -> tuple[dict, dict[str, dict]]:
+    def evaluation(self, p: "Person", staff: Staff, day: date, appointment: Row) -> tuple[Row, dict[str, Row]]:
         rng, scenario = self.rng, p.scenario
         complaints = complaints_of(scenario)
         pain = rng.randint(4, 8)
@@ -750,7 +750,7 @@ class Seeder:
         self.seal(p, "evaluation", evaluation, f"Initial evaluation {day:%Y-%m-%d}", content, staff.user_id, signed_at)
         return evaluation, measures
 
-    def measure(self, p: "Person", staff: Staff, code: str, responses: list, day: date, at: datetime) -> dict:
+    def measure(self, p: "Person", staff: Staff, code: str, responses: list, day: date, at: datetime) -> Row:
         result = score(code, responses)
         p.last_responses[code] = responses
         return self.w.add(
@@ -781,7 +781,7 @@ class Seeder:
                 planned.append((code, region, findings))
         return planned
 
-    def goals(self, p: "Person", day: date, baseline: dict[str, dict]) -> list[dict]:
+    def goals(self, p: "Person", day: date, baseline: dict[str, Row]) -> list[dict]:
         """A long-term goal on the complaint's instrument (1.5 × its MCID better) and a short-term one on pain."""
         code = p.scenario.measure
         inst = instrument(code)
@@ -824,13 +824,13 @@ class Seeder:
         self,
         p: "Person",
         staff: Staff,
-        appointment: dict,
+        appointment: Row,
         plan_id: int,
         kind: str,
         goals: list[dict],
         day: date,
         planned: list[tuple[str, str, list]],
-    ) -> dict | None:
+    ) -> Row | None:
         """The visit's note, as `write_note` in the demo fills it: the plan's techniques screened
         on the day, minutes within the appointment; signed and sealed, except some of the last
         three days' which wait as drafts."""
@@ -867,7 +867,8 @@ class Seeder:
         if signed_at > self.now:
             signed = False
         note_id = self.w.reserve(VisitNote)
-        measures, progress = [], []
+        measures: list[Row] = []
+        progress: list[dict] = []
         if kind != VisitNote.Kind.FOLLOW_UP:
             measure, progress = self.retake(p, staff, note_id, day, appointment["start_at"], goals, before)
             measures = [measure]
@@ -916,7 +917,7 @@ class Seeder:
 
     def retake(
         self, p: "Person", staff: Staff, note_id: int, day: date, at: datetime, goals: list[dict], pain: int
-    ) -> tuple[dict, list[dict]]:
+    ) -> tuple[Row, list[dict]]:
         """The long-term goal's instrument again, a little better than last time, and each goal judged."""
         code = next((g["instrument"] for g in goals if g["term"] == Goal.Term.LONG), "NPRS")
         inst = instrument(code)
@@ -944,7 +945,7 @@ class Seeder:
             )
         return measure, progress
 
-    def seal(self, p: "Person", kind: str, record: dict, label: str, content: dict, by: int, at: datetime) -> None:
+    def seal(self, p: "Person", kind: str, record: Row, label: str, content: dict, by: int, at: datetime) -> None:
         link = next_link(*p.chain, content)
         p.chain = (link["sequence"], link["content_hash"])
         self.w.add(
@@ -960,7 +961,7 @@ class Seeder:
 
     # --- claims and payments ------------------------------------------------------------------
 
-    def claim(self, p: "Person", staff: Staff, appointment: dict, note: dict, techniques: list[dict]) -> None:
+    def claim(self, p: "Person", staff: Staff, appointment: Row, note: Row, techniques: list[Row]) -> None:
         """One claim per visit to the patient's payer, as far along as its age allows."""
         day = note["visited_on"]
         age = (self.today - day).days
@@ -1003,7 +1004,8 @@ class Seeder:
             for line in lines
         ]
         charge = sum((r["amount"] for r in line_rows), Decimal("0"))
-        status, events = S.DRAFT, [("", S.DRAFT, created, "1 visit(s)")]
+        status: str = S.DRAFT
+        events: list[tuple[str, str, datetime, str]] = [("", S.DRAFT, created, "1 visit(s)")]
 
         def move(to: str, at: datetime, text: str = "") -> None:
             nonlocal status

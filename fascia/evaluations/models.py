@@ -43,6 +43,9 @@ class Evaluation(SignedRecord):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="evaluations")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="evaluations")
+    # Not columns: what evaluations_of() sets on the chart's evaluations, its diagnoses' codes and its scores.
+    codes: list[str]
+    scores: dict[str, float]
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INITIAL)
     evaluated_on = models.DateField()
     # Subjective

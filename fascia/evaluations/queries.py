@@ -14,7 +14,7 @@ from fascia.records.chain import values_of, vouched
 
 
 def evaluations_for_user(user: User) -> QuerySet[Evaluation]:
-    return Evaluation.objects.filter(patient__organization_id=user.organization_id)
+    return Evaluation.objects.filter(patient__organization_id=user.member_organization_id)
 
 
 def get_evaluation_for_user(user: User, public_id: UUID) -> Evaluation:
@@ -80,8 +80,11 @@ def chart_context(patient: Patient, user: User) -> dict:
 
 
 def evaluation_content(
-    evaluation: Evaluation, *, diagnoses: list[Diagnosis] | None = None, measures: list[MeasureResult] | None = None
-) -> dict:
+    evaluation: Evaluation,
+    *,
+    diagnoses: Iterable[Diagnosis] | None = None,
+    measures: Iterable[MeasureResult] | None = None,
+) -> dict[str, Any]:
     """What a signature on an evaluation vouches for: its fields, diagnoses and measures (read through the
     evaluation unless given).
 

@@ -113,14 +113,14 @@ def _model_fields(user: User, data: dict) -> dict:
             raise ValidationError({key: "This field cannot be null."})
     if "preferred_location_id" in data:
         fields["preferred_location"] = _resolve(
-            Location.objects.filter(organization_id=user.organization_id),
+            Location.objects.filter(organization_id=user.member_organization_id),
             data["preferred_location_id"],
             "preferred_location_id",
             "No such location in your organization.",
         )
     if "preferred_practitioner_id" in data:
         fields["preferred_practitioner"] = _resolve(
-            Practitioner.objects.filter(user__organization_id=user.organization_id),
+            Practitioner.objects.filter(user__organization_id=user.member_organization_id),
             data["preferred_practitioner_id"],
             "preferred_practitioner_id",
             "No such practitioner in your organization.",
@@ -155,6 +155,7 @@ def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> QueryS
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
     user = api_user(request, roles.ADD_PATIENT)
     fields = _model_fields(user, payload.dict(exclude_unset=True))
+    assert user.organization is not None  # api_user admits only staff of an organization
     return Status(201, services.create_patient(actor=user, organization=user.organization, **fields))
 
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from fascia.core.forms import DateInput, StyledForm, StyledModelForm
+from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 from fascia.core.models import Organization
 from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
 from fascia.practitioners.models import Practitioner
@@ -48,10 +48,12 @@ class PatientForm(StyledModelForm):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
-        self.fields["preferred_location"].queryset = organization.locations.filter(is_active=True)
-        self.fields["preferred_practitioner"].queryset = Practitioner.objects.filter(
-            user__organization=organization, user__is_active=True
-        ).select_related("user")
+        limit_choices(self, "preferred_location", organization.locations.filter(is_active=True))
+        limit_choices(
+            self,
+            "preferred_practitioner",
+            Practitioner.objects.filter(user__organization=organization, user__is_active=True).select_related("user"),
+        )
 
 
 class HistoryForm(StyledModelForm):

@@ -26,7 +26,7 @@ def _as_date(term: str) -> date | None:
 
 
 def patients_for_user(user: User) -> QuerySet[Patient]:
-    return Patient.objects.filter(organization_id=user.organization_id)
+    return Patient.objects.filter(organization_id=user.member_organization_id)
 
 
 def search_patients(user: User, query: str = "", *, include_inactive: bool = False) -> QuerySet[Patient]:
@@ -79,7 +79,7 @@ def possible_duplicates(user: User, *, family_name: str, given_name: str, birth_
 
 
 # The sections of the medical history the chart shows.
-HISTORY_MODELS = {
+HISTORY_MODELS: dict[str, type[Condition] | type[Surgery] | type[Medication] | type[Allergy] | type[Implant]] = {
     "conditions": Condition,
     "surgeries": Surgery,
     "medications": Medication,
@@ -88,7 +88,7 @@ HISTORY_MODELS = {
 }
 
 
-def chart_history(patient: Patient) -> dict[str, list]:
+def chart_history(patient: Patient) -> dict[str, list[Condition | Surgery | Medication | Allergy | Implant]]:
     """The medical history shown on the chart: one query per section, however long each is."""
     return {
         name: list(model.objects.filter(patient=patient).exclude(status=HistoryStatus.ENTERED_IN_ERROR))

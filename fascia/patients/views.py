@@ -133,18 +133,18 @@ def history_add(request: ClinicRequest, patient_id: UUID, kind: str) -> HttpResp
     patient = queries.get_patient_for_user(request.user, patient_id)
     form = HISTORY_FORMS[kind](request.POST or None, prefix=kind)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        fields = {name: form.cleaned_data[name] for name in form.fields}
         try:
             services.add_history_entry(actor=request.user, patient=patient, kind=kind, **fields)
         except ValidationError as e:
             form.add_error(None, e)
         else:
-            messages.success(request, f"{form.Meta.model._meta.verbose_name.capitalize()} added.")
+            messages.success(request, f"{str(form.instance._meta.verbose_name).capitalize()} added.")
             return redirect(f"{patient.get_chart_url()}#history")
     return render(
         request,
         "patients/history_form.html",
-        {"form": form, "patient": patient, "kind": kind, "title": form.Meta.model._meta.verbose_name},
+        {"form": form, "patient": patient, "kind": kind, "title": form.instance._meta.verbose_name},
     )
 
 
@@ -177,7 +177,7 @@ def consent_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     patient = queries.get_patient_for_user(request.user, patient_id)
     form = ConsentForm(request.POST or None, prefix="consent")
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        fields = {name: form.cleaned_data[name] for name in form.fields}
         try:
             services.record_consent(actor=request.user, patient=patient, **fields)
         except ValidationError as e:

@@ -12,7 +12,7 @@ from fascia.plans.models import TreatmentPlan
 def get_plan_for_user(user: User, public_id: UUID) -> TreatmentPlan:
     try:
         return TreatmentPlan.objects.select_related("patient", "evaluation", "practitioner__user", "previous").get(
-            public_id=public_id, patient__organization_id=user.organization_id
+            public_id=public_id, patient__organization_id=user.member_organization_id
         )
     except TreatmentPlan.DoesNotExist as e:
         raise Http404("No such plan.") from e
@@ -34,7 +34,7 @@ def chart_context(patient: Patient, user: User) -> dict:
         TreatmentPlan.objects.filter(patient=patient)
         .only("patient", "public_id", "version", "start_date", "visits_per_week", "duration_weeks", "status")
         .annotate(goal_count=Count("goals"))
-        .order_by(*TreatmentPlan._meta.ordering)
+        .order_by(*(TreatmentPlan._meta.ordering or ()))
     )
     return {
         "plans": list(plans),

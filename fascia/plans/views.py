@@ -1,5 +1,6 @@
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from django import forms
@@ -26,7 +27,7 @@ from fascia.referrals.services import referral_warnings, with_visits_used
 from fascia.techniques.screening import Level, worst_level
 
 
-def _back(plan: object, anchor: str = "") -> HttpResponse:
+def _back(plan: TreatmentPlan, anchor: str = "") -> HttpResponse:
     return redirect(reverse("plans:detail", args=[plan.public_id]) + anchor)
 
 
@@ -89,12 +90,13 @@ def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 
 
 def _submit(
-    request: ClinicRequest, form: forms.Form, write: Callable[[dict], object], *, done: str, failed: str
+    request: ClinicRequest, form: forms.BaseForm, write: Callable[[dict[str, Any]], object], *, done: str, failed: str
 ) -> None:
     """Run a plan service with a valid form's data; report success, or what was wrong."""
     if not form.is_valid():
         problems = "; ".join(
-            f"{form.fields[f].label if f in form.fields else 'Form'}: {' '.join(e)}" for f, e in form.errors.items()
+            f"{form.fields[f].label if f in form.fields else 'Form'}: {' '.join(map(str, e))}"
+            for f, e in form.errors.items()
         )
         messages.error(request, f"{failed}: {problems}")
         return

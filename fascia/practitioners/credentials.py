@@ -2,6 +2,7 @@
 its renewal, and the checks that keep an uncredentialed technique or an expired license away
 from patients (plans, bookings, notes)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -42,8 +43,8 @@ def standing(
     today: date,
     *,
     requirements: list[RenewalRequirement] | None = None,
-    credentials: list[Credential] | None = None,
-    courses: list[CourseRecord] | None = None,
+    credentials: Iterable[Credential] | None = None,
+    courses: Iterable[CourseRecord] | None = None,
 ) -> list[Standing]:
     """Each credential's state and CE progress: three queries, fewer for what is given (the practitioner's
     credentials and courses, else read through its related managers, which prefetch_related fills)."""

@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files.uploadedfile import UploadedFile
 
-from fascia.core.forms import DateInput, StyledModelForm
+from fascia.core.forms import DateInput, StyledModelForm, limit_choices
 from fascia.core.models import Organization, User
 from fascia.core.roles import Role
 from fascia.lib.uploads import check_document
@@ -78,7 +78,8 @@ class CourseForm(StyledModelForm):
         return _checked_upload(self.cleaned_data.get("certificate"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         started, completed, hours = data.get("started_on"), data.get("completed_on"), data.get("hours")
         if started and completed and hours and completed >= started:
             days = (completed - started + timedelta(days=1)).days
@@ -113,10 +114,11 @@ class RequirementForm(StyledModelForm):
         # The minimums are several fields here and one on the model: show its errors above the form.
         if hasattr(errors, "error_dict") and "category_minimums" in errors.error_dict:
             errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop("category_minimums"))
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]  # ModelForm's hook for a model's errors, not in the stubs
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         self.instance.category_minimums = {
             value: float(data[f"min_{value}"]) for value, _ in CECategory.choices if data.get(f"min_{value}")
         }
@@ -153,4 +155,4 @@ class PractitionerForm(StyledModelForm):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["locations"].queryset = organization.locations.filter(is_active=True)
+        limit_choices(self, "locations", organization.locations.filter(is_active=True))

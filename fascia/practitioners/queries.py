@@ -27,7 +27,7 @@ MISSING_LABELS = {
 def practitioners_of(user: User) -> QuerySet[Practitioner]:
     """The active practitioners of the user's organization, with what the credential pages read."""
     return (
-        Practitioner.objects.filter(user__organization_id=user.organization_id, user__is_active=True)
+        Practitioner.objects.filter(user__organization_id=user.member_organization_id, user__is_active=True)
         .select_related("user")
         .prefetch_related("credentials", "courses")
     )
@@ -37,7 +37,7 @@ def get_practitioner_for_user(user: User, public_id: UUID) -> Practitioner:
     """404 for another clinic's practitioner, 403 for a colleague's record (admins see everyone's)."""
     try:
         practitioner = (
-            Practitioner.objects.filter(user__organization_id=user.organization_id)
+            Practitioner.objects.filter(user__organization_id=user.member_organization_id)
             .select_related("user")
             .prefetch_related("credentials", "courses")
             .get(public_id=public_id)
@@ -58,12 +58,16 @@ def get_own_practitioner(user: User) -> Practitioner:
 
 def get_document_for_user(user: User, kind: str, public_id: UUID) -> Credential | CourseRecord:
     """A credential or a course with its stored copy, for its practitioner or an admin."""
-    model: type[Credential] | type[CourseRecord] | None = {"credential": Credential, "course": CourseRecord}.get(kind)
-    if model is None:
+    model: type[Credential] | type[CourseRecord]
+    if kind == "credential":
+        model = Credential
+    elif kind == "course":
+        model = CourseRecord
+    else:
         raise Http404("No such kind of document.")
     try:
         record = model.objects.select_related("practitioner__user").get(
-            public_id=public_id, practitioner__user__organization_id=user.organization_id
+            public_id=public_id, practitioner__user__organization_id=user.member_organization_id
         )
     except model.DoesNotExist as e:
         raise Http404("No such document.") from e

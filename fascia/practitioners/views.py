@@ -174,7 +174,8 @@ def staff_list(request: ClinicRequest) -> HttpResponse:
         .prefetch_related("groups")
         .order_by("-is_active", "last_name", "first_name")
     )
-    rows = [(user, dict(Role.choices).get(role_of(user), "—")) for user in staff]
+    role_names: dict[str | None, str] = dict(Role.choices)
+    rows = [(user, role_names.get(role_of(user), "—")) for user in staff]
     return render(request, "practitioners/staff_list.html", {"rows": rows})
 
 

@@ -20,12 +20,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from fascia.core.models import User
 from fascia.patients.models import Patient
-from fascia.records.models import Seal
+from fascia.records.models import RecordAddendum, Seal, SignedRecord
 
 
 @dataclass(frozen=True)
 class Sealable:
-    model: type
+    model: type[SignedRecord] | type[RecordAddendum]
     # The record (and its child rows, when given by name) -> everything its signature vouches for.
     content: Callable[..., dict]
     prefetch: tuple[str, ...]  # the child rows `content` reads, so `verify` reads them in bulk
@@ -34,7 +34,13 @@ class Sealable:
 _KINDS: dict[str, Sealable] = {}
 
 
-def register(kind: str, model: type, content: Callable[..., dict], *, prefetch: tuple[str, ...] = ()) -> None:
+def register(
+    kind: str,
+    model: type[SignedRecord] | type[RecordAddendum],
+    content: Callable[..., dict],
+    *,
+    prefetch: tuple[str, ...] = (),
+) -> None:
     """`content(record)` reads the `prefetch` child rows through the record's related managers (which
     verify() fills in bulk), or takes them given: content(record, name=rows, ...)."""
     _KINDS[kind] = Sealable(model, content, prefetch)
@@ -109,7 +115,7 @@ def seal(*, actor: User, patient: Patient, record: Any, rows: Mapping[str, Itera
 def read_back(record: Any) -> Any:
     """The record as stored, with the child rows its content reads."""
     sealable = _KINDS[kind_of(record)]
-    return sealable.model.objects.prefetch_related(*sealable.prefetch).get(pk=record.pk)
+    return sealable.model._default_manager.prefetch_related(*sealable.prefetch).get(pk=record.pk)
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ def _records(seals: list[Seal]) -> dict[tuple[str, UUID], Any]:
         sealable = _KINDS.get(kind)
         if sealable is None:
             continue
-        for record in sealable.model.objects.filter(public_id__in=ids).prefetch_related(*sealable.prefetch):
+        for record in sealable.model._default_manager.filter(public_id__in=ids).prefetch_related(*sealable.prefetch):
             found[(kind, record.public_id)] = record
     return found
 
@@ -147,9 +153,10 @@ def verify(seals: Iterable[Seal]) -> list[Problem]:
     while chunk := list(islice(remaining, VERIFY_CHUNK)):
         records = _records(chunk)
         for s in chunk:
-            same_patient = previous is not None and previous.patient_id == s.patient_id
-            expected_previous = previous.content_hash if same_patient else ""
-            expected_sequence = previous.sequence + 1 if same_patient else 1
+            if previous is not None and previous.patient_id == s.patient_id:
+                expected_previous, expected_sequence = previous.content_hash, previous.sequence + 1
+            else:
+                expected_previous, expected_sequence = "", 1
             if s.previous_hash != expected_previous or s.sequence != expected_sequence:
                 problems.append(Problem(s, "The chain is broken here: a seal before it was changed or removed."))
             record = records.get((s.kind, s.record_id))

@@ -34,7 +34,7 @@ def verify_page(request: ClinicRequest) -> HttpResponse:
     """Check the practice's signed records against their seals, as `fascia verify_records` does:
     VERIFY_PATIENTS patients a request, each part asking for the next (htmx; a link without script)
     until every patient's chain is checked."""
-    organization_id = request.user.organization_id
+    organization_id = request.organization.pk
     progress = Progress(request.GET or None)
     if progress.is_bound and not progress.is_valid():
         return HttpResponse("The check's progress in the address is not valid: start it again.", status=400)

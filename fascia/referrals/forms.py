@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from fascia.core.forms import DateInput, StyledModelForm
+from fascia.core.forms import DateInput, StyledModelForm, limit_choices
 from fascia.core.models import Organization
 from fascia.referrals.models import Correspondence, Referral, ReferringProvider
 
@@ -41,7 +41,7 @@ class ReferralForm(StyledModelForm):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["provider"].queryset = ReferringProvider.objects.filter(organization=organization)
+        limit_choices(self, "provider", ReferringProvider.objects.filter(organization=organization))
 
 
 class CorrespondenceForm(StyledModelForm):
@@ -54,4 +54,4 @@ class CorrespondenceForm(StyledModelForm):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["provider"].queryset = ReferringProvider.objects.filter(organization=organization)
+        limit_choices(self, "provider", ReferringProvider.objects.filter(organization=organization))

@@ -1,13 +1,18 @@
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from fascia.core.models import User
 from fascia.patients.models import Patient
 from fascia.referrals.models import Correspondence, Referral
-from fascia.referrals.services import referral_warnings, with_visits_used
+from fascia.referrals.services import VisitsUsed, referral_warnings, with_visits_used
+
+if TYPE_CHECKING:  # django-stubs-ext is a test dependency; the annotation is for mypy only
+    from django_stubs_ext import WithAnnotations
 
 
-def chart_referrals(patient: Patient) -> QuerySet[Referral]:
+def chart_referrals(patient: Patient) -> "QuerySet[WithAnnotations[Referral, VisitsUsed]]":
     return with_visits_used(
         Referral.objects.filter(patient=patient)
         .select_related("provider")

@@ -1,7 +1,7 @@
 """Writes for referring providers, referrals and correspondence: validated, atomic, audited."""
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
@@ -16,6 +16,13 @@ from fascia.lib.uploads import check_document
 from fascia.patients import icd10
 from fascia.patients.models import Patient
 from fascia.referrals.models import Correspondence, Referral, ReferringProvider
+
+if TYPE_CHECKING:  # django-stubs-ext is a test dependency; the annotation is for mypy only
+    from django_stubs_ext import WithAnnotations
+
+
+class VisitsUsed(TypedDict):
+    visits_used: int
 
 
 @transaction.atomic
@@ -60,7 +67,7 @@ def record_referral(
     return referral
 
 
-def with_visits_used(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+def with_visits_used(referrals: QuerySet[Referral]) -> "QuerySet[WithAnnotations[Referral, VisitsUsed]]":
     """Annotate `visits_used`: the signed visit notes under the plans that answer each referral.
 
     A subquery per referral rather than a grouped join: grouping by every column of the referral (and

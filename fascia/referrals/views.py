@@ -110,10 +110,14 @@ def correspondence_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse
 @require_GET
 def document(request: ClinicRequest, kind: str, public_id: UUID) -> FileResponse:
     """A stored document, only to staff of the patient's organization, and audited."""
-    model = {"referral": Referral, "correspondence": Correspondence}.get(kind)
-    if model is None:
+    lookup = {"public_id": public_id, "patient__organization": request.organization}
+    record: Referral | Correspondence
+    if kind == "referral":
+        record = get_object_or_404(Referral, **lookup)
+    elif kind == "correspondence":
+        record = get_object_or_404(Correspondence, **lookup)
+    else:
         raise Http404
-    record = get_object_or_404(model, public_id=public_id, patient__organization=request.organization)
     if not record.document:
         raise Http404("No document.")
     audit.record(actor=request.user, action=AuditAction.DOCUMENT_VIEWED, target=record, patient=record.patient)

@@ -147,6 +147,7 @@ def book(request: HttpRequest, payload: BookIn) -> Status:
     }
     if errors:
         raise ValidationError(errors)
+    assert practitioner is not None and location is not None and kind is not None  # else an error above
     try:
         appointment = services.book_appointment(
             actor=user,

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms.models import ModelChoiceIterator
 
-from fascia.core.forms import DateInput, StyledForm, StyledModelForm
+from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 from fascia.core.models import Location, Organization, Room
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling.models import AppointmentType, WaitlistEntry
@@ -56,9 +56,9 @@ class BookingChoiceField(forms.ModelChoiceField):
 
 def offer(form: forms.Form, organization_id: int) -> None:
     """The practitioners, locations and rooms a booking form offers, and finds when posted."""
-    form.fields["practitioner"].queryset = practitioners_offered(organization_id)
-    form.fields["location"].queryset = locations_offered(organization_id)
-    form.fields["room"].queryset = rooms_offered(organization_id)
+    limit_choices(form, "practitioner", practitioners_offered(organization_id))
+    limit_choices(form, "location", locations_offered(organization_id))
+    limit_choices(form, "room", rooms_offered(organization_id))
 
 
 class BookingForm(StyledForm):
@@ -84,8 +84,9 @@ class BookingForm(StyledForm):
         super().__init__(*args, **kwargs)
         offer(self, organization.pk)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if bool(data.get("repeat_weekdays")) != bool(data.get("repeat_weeks")):
             raise forms.ValidationError("For a series, choose the weekdays and the number of weeks.")
         return data
@@ -119,8 +120,8 @@ class FreeSlotForm(StyledForm):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = practitioners_offered(organization.pk)
-        self.fields["location"].queryset = locations_offered(organization.pk)
+        limit_choices(self, "practitioner", practitioners_offered(organization.pk))
+        limit_choices(self, "location", locations_offered(organization.pk))
 
 
 class WaitlistForm(StyledModelForm):
@@ -133,6 +134,6 @@ class WaitlistForm(StyledModelForm):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = practitioners_offered(organization.pk)
-        self.fields["location"].queryset = locations_offered(organization.pk)
-        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(is_active=True)
+        limit_choices(self, "practitioner", practitioners_offered(organization.pk))
+        limit_choices(self, "location", locations_offered(organization.pk))
+        limit_choices(self, "appointment_type", AppointmentType.objects.filter(is_active=True))

@@ -1,6 +1,7 @@
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, TypedDict
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -10,6 +11,9 @@ from fascia.core.models import Location, User
 from fascia.patients.models import Patient, name_for_display
 from fascia.practitioners.models import Practitioner, practitioner_name
 from fascia.scheduling.models import Appointment, TimeOff, WaitlistEntry, WorkingHours
+
+if TYPE_CHECKING:  # django-stubs-ext is a test dependency; the annotations are for mypy only
+    from django_stubs_ext import WithAnnotations
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -22,7 +26,7 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 def appointments_on(user: User, day: date) -> QuerySet[Appointment]:
     start, end = day_bounds(day)
     return Appointment.objects.filter(
-        location__organization_id=user.organization_id, start_at__gte=start, start_at__lt=end
+        location__organization_id=user.member_organization_id, start_at__gte=start, start_at__lt=end
     ).select_related("patient", "practitioner__user", "location", "room", "appointment_type", "note")
 
 
@@ -58,7 +62,10 @@ def day_appointments(user: User, day: date, location: Location) -> list[DayAppoi
     start, end = day_bounds(day)
     rows = (
         Appointment.objects.filter(
-            location__organization_id=user.organization_id, location=location, start_at__gte=start, start_at__lt=end
+            location__organization_id=user.member_organization_id,
+            location=location,
+            start_at__gte=start,
+            start_at__lt=end,
         )
         .order_by("start_at", "pk")
         .values_list(
@@ -77,17 +84,51 @@ def day_appointments(user: User, day: date, location: Location) -> list[DayAppoi
             "note__status",
         )
     )
-    return [DayAppointment(*row[:7], name_for_display(*row[7:10]), *row[10:]) for row in rows]
+    return [
+        DayAppointment(
+            public_id,
+            practitioner_id,
+            start_at,
+            end_at,
+            status,
+            cancel_reason,
+            late,
+            name_for_display(family_name, given_name, preferred_name),
+            room_name,
+            type_name,
+            note_status,
+        )
+        for (
+            public_id,
+            practitioner_id,
+            start_at,
+            end_at,
+            status,
+            cancel_reason,
+            late,
+            family_name,
+            given_name,
+            preferred_name,
+            room_name,
+            type_name,
+            note_status,
+        ) in rows
+    ]
 
 
 # What the front desk can do next with an appointment, by its status.
-STEPS = {
+STEPS: dict[str, list[tuple[str, str]]] = {
     Appointment.Status.BOOKED: [("check-in", "Check in"), ("no-show", "No-show")],
     Appointment.Status.ARRIVED: [("check-out", "Check out")],
 }
 
 
-def day_columns(location: Location, day: date) -> QuerySet[Practitioner]:
+class DayColumn(TypedDict):
+    works_here: bool
+    booked_here: bool
+
+
+def day_columns(location: Location, day: date) -> "QuerySet[WithAnnotations[Practitioner, DayColumn]]":
     """The practitioners who work at the location, and anyone booked there on the day, each with `works_here`."""
     start, end = day_bounds(day)
     return (
@@ -192,7 +233,12 @@ def chart_context(patient: Patient, user: User) -> dict:
             "location__name",
         )[:30]
     )
-    appointments = [ChartAppointment(*row[:4], practitioner_name(*row[4:8]), row[8]) for row in rows]
+    appointments = [
+        ChartAppointment(
+            start_at, status, late, type_name, practitioner_name(first, last, username, suffix), location_name
+        )
+        for start_at, status, late, type_name, first, last, username, suffix, location_name in rows
+    ]
     return {
         "upcoming": sorted((a for a in appointments if a.start_at >= now), key=lambda a: a.start_at),
         "past": [a for a in appointments if a.start_at < now][:10],
@@ -229,15 +275,15 @@ def next_free_slots(
     time off and not booked, for `minutes`: three queries, whatever the range."""
     zone = timezone.get_current_timezone()
     hours = WorkingHours.objects.filter(
-        practitioner__user__organization_id=user.organization_id, practitioner__user__is_active=True
+        practitioner__user__organization_id=user.member_organization_id, practitioner__user__is_active=True
     ).select_related("practitioner__user", "location")
     if practitioner is not None:
         hours = hours.filter(practitioner=practitioner)
     if location is not None:
         hours = hours.filter(location=location)
-    hours = list(hours)
+    working = list(hours)
     until = after + timedelta(days=days)
-    practitioners = {h.practitioner_id for h in hours}
+    practitioners = {h.practitioner_id for h in working}
     busy: dict[int, list[tuple[datetime, datetime]]] = {pk: [] for pk in practitioners}
     for a in Appointment.objects.holding_between(after, until).filter(practitioner_id__in=practitioners):
         busy[a.practitioner_id].append((a.start_at, a.end_at))
@@ -247,7 +293,7 @@ def next_free_slots(
     day = timezone.localtime(after).date()
     while day < until.date() and len(found) < limit:
         candidates = []
-        for h in (h for h in hours if h.weekday == day.weekday()):
+        for h in (h for h in working if h.weekday == day.weekday()):
             moment = datetime.combine(day, h.starts, tzinfo=zone)
             closing = datetime.combine(day, h.ends, tzinfo=zone)
             while moment + timedelta(minutes=minutes) <= closing:
@@ -265,7 +311,7 @@ def waitlist_for(user: User, day: date, location: Location) -> list[WaitlistEntr
     return list(
         WaitlistEntry.objects.filter(
             Q(location__isnull=True) | Q(location=location),
-            patient__organization_id=user.organization_id,
+            patient__organization_id=user.member_organization_id,
             resolved_at__isnull=True,
             earliest__lte=day,
             latest__gte=day,

@@ -165,9 +165,7 @@ def week(request: ClinicRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def book(request: ClinicRequest) -> HttpResponse:
     initial = {
-        key: request.GET.get(key)
-        for key in ("practitioner", "location", "day", "start", "patient")
-        if request.GET.get(key)
+        key: value for key in ("practitioner", "location", "day", "start", "patient") if (value := request.GET.get(key))
     }
     patient_id = request.POST.get("patient") or request.GET.get("patient")
     patient = get_patient_for_user(request.user, patient_id) if patient_id else None
@@ -175,6 +173,7 @@ def book(request: ClinicRequest) -> HttpResponse:
         initial.update(series_from_plan(patient, parse_date(initial.get("day", "")) or timezone.localdate()))
     form = BookingForm(request.POST or None, initial=initial, organization=request.organization)
     if request.method == "POST" and form.is_valid():
+        assert patient is not None  # the form requires the patient it was posted for, found above
         data = form.cleaned_data
         start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
         starts = (

@@ -2,8 +2,9 @@
 
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
-from django.db.models import BooleanField, CharField, DateField, F, QuerySet, Value
+from django.db.models import BooleanField, CharField, DateField, F, Field, QuerySet, Value
 from django.utils import timezone
 
 from fascia.patients.models import Condition, HistoryStatus, Implant, Medication, Patient, Surgery
@@ -26,10 +27,20 @@ def catalog() -> dict[int, Technique]:
     return {t.pk: t for t in Technique.objects.all()}
 
 
-def _active(model: type, kind: int, patient: Patient, **columns: str) -> QuerySet:
+def _active(
+    model: type[Condition] | type[Surgery] | type[Medication] | type[Implant],
+    kind: int,
+    patient: Patient,
+    **columns: str,
+) -> QuerySet:
     """A patient's active entries of one kind of history as rows of active_history(): what screening reads of
     them, under the names all four kinds share (None or False where this kind has no such column)."""
-    shared = {"text": CharField(), "code": CharField(), "region": CharField(), "day": DateField()}
+    shared: dict[str, Field[Any, Any]] = {
+        "text": CharField(),
+        "code": CharField(),
+        "region": CharField(),
+        "day": DateField(),
+    }
     shared |= {f"flag_{field}": BooleanField() for field in MEDICATION_FLAGS}  # a model's field names are taken
     values = {
         name: F(columns[name]) if name in columns else Value(False if name.startswith("flag_") else None, field)

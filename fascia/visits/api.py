@@ -132,11 +132,11 @@ class NoteOut(Schema):
 
     @staticmethod
     def resolve_appointment_id(n: VisitNote) -> UUID | None:
-        return n.appointment.public_id if n.appointment_id else None
+        return n.appointment.public_id if n.appointment is not None else None
 
     @staticmethod
     def resolve_plan_id(n: VisitNote) -> UUID | None:
-        return n.plan.public_id if n.plan_id else None
+        return n.plan.public_id if n.plan is not None else None
 
     @staticmethod
     def resolve_techniques(n: VisitNote) -> list:
@@ -148,7 +148,7 @@ class NoteOut(Schema):
 
     @staticmethod
     def resolve_signed_by(n: VisitNote) -> str | None:
-        return n.signed_by.display_name if n.signed_by_id else None
+        return n.signed_by.display_name if n.signed_by is not None else None
 
     @staticmethod
     def resolve_addenda(n: VisitNote) -> list:
@@ -272,7 +272,7 @@ def create_note(request: HttpRequest, patient_id: UUID, payload: NoteCreate) -> 
     appointment = None
     if payload.appointment_id is not None:
         appointment = Appointment.objects.filter(
-            public_id=payload.appointment_id, location__organization_id=user.organization_id
+            public_id=payload.appointment_id, location__organization_id=user.member_organization_id
         ).first()
         if appointment is None:
             raise ValidationError({"appointment_id": "No such appointment in your organization."})

@@ -1,7 +1,7 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from django.conf import settings
@@ -27,7 +27,7 @@ REPORT_KINDS = (VisitNote.Kind.PROGRESS, VisitNote.Kind.DISCHARGE)
 
 
 def notes_for_user(user: User) -> QuerySet[VisitNote]:
-    return VisitNote.objects.filter(patient__organization_id=user.organization_id)
+    return VisitNote.objects.filter(patient__organization_id=user.member_organization_id)
 
 
 def get_note_for_user(user: User, public_id: UUID | str) -> VisitNote:
@@ -44,18 +44,25 @@ def get_note_for_user(user: User, public_id: UUID | str) -> VisitNote:
         raise Http404("No such visit note.") from e
 
 
-def copied_from_day(note: VisitNote) -> dict | None:
+class CopiedFrom(TypedDict):
+    visited_on: date
+
+
+def copied_from_day(note: VisitNote) -> CopiedFrom | None:
     """The day of the note a draft was copied from (`visited_on`), for the draft's form: its one column."""
+    if note.copied_from_id is None:
+        return None
     return VisitNote.objects.filter(pk=note.copied_from_id).values("visited_on").first()
 
 
 def plan_goals(note: VisitNote) -> list[Goal]:
     """The goals of the note's plan, prefetched on the plan once: the form, the checks of a save and those
     of a signature share them."""
-    if note.plan_id is None:
+    plan = note.plan  # None, without a query, for a note of no plan
+    if plan is None:
         return []
-    prefetch_related_objects([note.plan], "goals")  # nothing read when the plan has them already
-    return list(note.plan.goals.all())
+    prefetch_related_objects([plan], "goals")  # nothing read when the plan has them already
+    return list(plan.goals.all())
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:
@@ -121,8 +128,11 @@ def minute_summary(techniques: list[VisitTechnique]) -> MinuteSummary:
 
 
 def note_content(
-    note: VisitNote, *, techniques: list[VisitTechnique] | None = None, measures: list[MeasureResult] | None = None
-) -> dict:
+    note: VisitNote,
+    *,
+    techniques: Iterable[VisitTechnique] | None = None,
+    measures: Iterable[MeasureResult] | None = None,
+) -> dict[str, Any]:
     """What a signature on a note vouches for: its fields, techniques and measures (read through the note
     unless given).
 

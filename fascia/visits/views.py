@@ -61,7 +61,9 @@ def start(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
 def for_appointment(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
     """The appointment's note: opened when it exists, started when it does not."""
     appointment = (
-        Appointment.objects.filter(location__organization_id=request.user.organization_id, public_id=appointment_id)
+        Appointment.objects.filter(
+            location__organization_id=request.user.member_organization_id, public_id=appointment_id
+        )
         .select_related("patient", "note")
         .first()
     )
@@ -144,7 +146,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
             patient=note.patient,
             detail={"page": "edit"},
         )
-    status = queries.plan_status(note.plan, note.visited_on) if note.plan_id else None
+    status = queries.plan_status(note.plan, note.visited_on) if note.plan is not None else None
     context = {
         "note": note,
         "patient": note.patient,
@@ -216,7 +218,7 @@ def detail_context(note: VisitNote) -> dict:
         "goals": _goals(note),
         "addenda": list(note.addenda.select_related("author")),
     }
-    if note.plan_id and note.kind != VisitNote.Kind.FOLLOW_UP:
+    if note.kind != VisitNote.Kind.FOLLOW_UP and note.plan is not None:
         context["report"] = letter_context(note.plan, kind=note.kind)
     return context
 

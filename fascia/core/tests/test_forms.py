@@ -1,8 +1,10 @@
 """Forms render through the project's templates: Bootstrap's markup, labels and errors tied to their inputs."""
 
+import pytest
 from django import forms
 
-from fascia.core.forms import StyledForm
+from fascia.core.forms import StyledForm, limit_choices
+from fascia.core.models import Location
 from fascia.visits.forms import TechniqueRow
 
 
@@ -61,3 +63,17 @@ def test_rows_share_their_fields_choices_and_each_row_may_replace_its_own() -> N
     assert second.fields["region"].choices == TechniqueRow.base_fields["region"].choices != [("", "—")]
     assert [c for c, _ in second.fields["technique"].choices] == ["", 2]
     assert '<option value="2">Lymphatic</option>' in str(second["technique"])
+
+
+class Offered(StyledForm):
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    text = forms.CharField()
+
+
+def test_limit_choices_narrows_one_forms_model_choices_and_refuses_any_other_field(location: Location) -> None:
+    form = Offered()
+    limit_choices(form, "location", Location.objects.filter(pk=location.pk))
+    assert list(form.fields["location"].queryset) == [location]
+    assert list(Offered().fields["location"].queryset) == []  # the class's field keeps its own
+    with pytest.raises(TypeError):
+        limit_choices(form, "text", Location.objects.all())

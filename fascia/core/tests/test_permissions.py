@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -427,3 +428,9 @@ def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method:
     assert r.status_code == expected, r.content
     if expected == 403:
         assert Patient.objects.count() == patients
+
+
+def test_a_user_of_no_organization_has_no_organization_to_query(db) -> None:
+    nobody = User.objects.create_user("nobody")
+    with pytest.raises(PermissionDenied):
+        _ = nobody.member_organization_id

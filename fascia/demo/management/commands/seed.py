@@ -1,5 +1,6 @@
 import sys
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             "--seed", type=int, default=1, help="The same seed gives the same clinic (dates follow today)"
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         size = Size(patients=options["patients"], practitioners=options["practitioners"], years=options["years"])
         started = time.monotonic()
         terminal = sys.stderr.isatty()
