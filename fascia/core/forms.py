@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
-from django.forms.renderers import TemplatesSetting
+from django.forms.renderers import Jinja2, TemplatesSetting
 
 from fascia.audit.models import AuditAction
 from fascia.core.models import Location, Organization, Room
@@ -36,11 +36,27 @@ class FasciaBoundField(BoundField):
         return attrs
 
 
+# Widgets the project's templates render: the groups of checkboxes and radio buttons, whose shared template it
+# replaces (templates/django/forms/widgets/multiple_input.html); Django's Jinja2 copies would include their own.
+OWN_WIDGETS = {f"django/forms/widgets/{name}.html" for name in ("checkbox_select", "radio", "multiple_input")}
+
+
 class FasciaFormRenderer(TemplatesSetting):
-    """Forms and fields through the project's templates (templates/forms/), with Bootstrap's markup."""
+    """Forms and fields through the project's templates (templates/forms/), with Bootstrap's markup.
+
+    The widgets themselves (inputs, selects and their options) render from Django's own Jinja2 copies of its
+    widget templates, autoescaped like the rest: a visit note's form is a few hundred of them, and the
+    template language took most of the page's time rendering them one include at a time (bench/README.md).
+    """
 
     form_template_name = "forms/form.html"
     field_template_name = "forms/field.html"
+    widgets = Jinja2()
+
+    def get_template(self, template_name: str) -> Any:
+        if template_name.startswith("django/forms/widgets/") and template_name not in OWN_WIDGETS:
+            return self.widgets.get_template(template_name)
+        return super().get_template(template_name)
 
 
 def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
