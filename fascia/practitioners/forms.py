@@ -2,7 +2,6 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files.uploadedfile import UploadedFile
 
 from fascia.core.forms import DateInput, StyledModelForm, limit_choices
@@ -109,12 +108,6 @@ class RequirementForm(StyledModelForm):
                 decimal_places=1,
                 initial=self.instance.category_minimums.get(value),
             )
-
-    def _update_errors(self, errors: forms.ValidationError) -> None:
-        # The minimums are several fields here and one on the model: show its errors above the form.
-        if hasattr(errors, "error_dict") and "category_minimums" in errors.error_dict:
-            errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop("category_minimums"))
-        super()._update_errors(errors)  # type: ignore[misc]  # ModelForm's hook for a model's errors, not in the stubs
 
     def clean(self) -> dict[str, Any]:
         super().clean()
