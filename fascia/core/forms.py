@@ -1,6 +1,5 @@
 """Form rendering shared by every page: Bootstrap classes and accessible error wiring."""
 
-import copy
 from typing import Any
 
 from django import forms
@@ -76,18 +75,14 @@ class StyledModelForm(forms.ModelForm):
 
 
 class RowChoiceField(forms.ChoiceField):
-    """A choice field of a repeated row: each row's copy of the field, and of its widget, shares its choices.
+    """A choice field of a repeated row, its choices given to Django as a function that returns them.
 
-    Django deep-copies a form's fields for every form, and a ChoiceField's choices with them, and its
-    widget's copy checks the choices over again (Select's setter normalizes them): a visit note's rows
-    copied thousands of choice tuples a request. Fascia only ever replaces
-    choices (the setter makes a new list), never changes them in place, so sharing them is safe."""
+    Django deep-copies a form's fields for every form, and a list of choices with them, once for the field
+    and once for its widget: a visit note's rows copied thousands of choice tuples a request. The copies
+    of a function are the same function, so every row shares the one list."""
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> "RowChoiceField":
-        widget = copy.copy(self.widget)  # the widget's own deep copy would set its choices again
-        widget.attrs = self.widget.attrs.copy()
-        memo[id(self.widget)] = widget
-        return forms.Field.__deepcopy__(self, memo)  # type: ignore[attr-defined]  # not in the stubs; ChoiceField's own would deep-copy the choices
+    def __init__(self, *, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(choices=lambda: choices, **kwargs)
 
 
 class DateInput(forms.DateInput):
