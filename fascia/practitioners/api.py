@@ -65,7 +65,7 @@ class CredentialIn(Schema):
 
 
 class CourseOut(Schema):
-    id: UUID
+    id: UUID = Field(..., alias="public_id")
     title: str
     provider: str
     approval_number: str
@@ -75,10 +75,6 @@ class CourseOut(Schema):
     started_on: date
     completed_on: date
     has_certificate: bool
-
-    @staticmethod
-    def resolve_id(c: CourseRecord) -> UUID:
-        return c.public_id
 
     @staticmethod
     def resolve_has_certificate(c: CourseRecord) -> bool:

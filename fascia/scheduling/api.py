@@ -21,14 +21,14 @@ router = Router(tags=["appointments"])
 
 
 class AppointmentOut(Schema):
-    id: UUID
-    patient_id: UUID
-    patient: str
-    practitioner_id: UUID
+    id: UUID = Field(..., alias="public_id")
+    patient_id: UUID = Field(..., alias="patient.public_id")
+    patient: str = Field(..., alias="patient.display_name")
+    practitioner_id: UUID = Field(..., alias="practitioner.public_id")
     practitioner: str
-    location_id: UUID
+    location_id: UUID = Field(..., alias="location.public_id")
     room_id: UUID | None
-    type: str
+    type: str = Field(..., alias="appointment_type.code")
     start_at: datetime
     end_at: datetime
     status: str
@@ -36,36 +36,12 @@ class AppointmentOut(Schema):
     cancel_reason: str
 
     @staticmethod
-    def resolve_id(a: Appointment) -> UUID:
-        return a.public_id
-
-    @staticmethod
-    def resolve_patient_id(a: Appointment) -> UUID:
-        return a.patient.public_id
-
-    @staticmethod
-    def resolve_patient(a: Appointment) -> str:
-        return a.patient.display_name
-
-    @staticmethod
-    def resolve_practitioner_id(a: Appointment) -> UUID:
-        return a.practitioner.public_id
-
-    @staticmethod
     def resolve_practitioner(a: Appointment) -> str:
         return str(a.practitioner)
 
     @staticmethod
-    def resolve_location_id(a: Appointment) -> UUID:
-        return a.location.public_id
-
-    @staticmethod
     def resolve_room_id(a: Appointment) -> UUID | None:
         return a.room.public_id if a.room else None
-
-    @staticmethod
-    def resolve_type(a: Appointment) -> str:
-        return a.appointment_type.code
 
 
 class DayFilter(Schema):
