@@ -16,7 +16,7 @@ from fascia.core.models import User
 from fascia.core.queries import role_of
 from fascia.core.roles import Role
 from fascia.lib.pdf import render_pdf
-from fascia.lib.uploads import document_type
+from fascia.lib.uploads import document_response
 from fascia.practitioners import queries, services
 from fascia.practitioners.credentials import EXPIRING_DAYS
 from fascia.practitioners.forms import CourseForm, CredentialForm, PractitionerForm, RequirementForm, StaffForm
@@ -105,12 +105,7 @@ def document(request: ClinicRequest, public_id: UUID, kind: str) -> FileResponse
     if not stored:
         raise Http404("No copy on file.")
     audit.record(actor=request.user, action=AuditAction.DOCUMENT_VIEWED, target=record, detail={"kind": kind})
-    head = stored.open("rb").read(16)
-    stored.seek(0)
-    response = FileResponse(stored, content_type=document_type(head) or "application/octet-stream")
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return document_response(stored)
 
 
 @staff_view(roles.VIEW_CREDENTIALS, roles.MANAGE_STAFF)

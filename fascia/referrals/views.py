@@ -10,7 +10,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
-from fascia.lib.uploads import document_type
+from fascia.lib.uploads import document_response
 from fascia.patients.queries import get_patient_for_user
 from fascia.referrals import services
 from fascia.referrals.forms import CorrespondenceForm, ProviderForm, ReferralForm
@@ -121,9 +121,4 @@ def document(request: ClinicRequest, kind: str, public_id: UUID) -> FileResponse
     if not record.document:
         raise Http404("No document.")
     audit.record(actor=request.user, action=AuditAction.DOCUMENT_VIEWED, target=record, patient=record.patient)
-    head = record.document.open("rb").read(16)
-    record.document.seek(0)
-    response = FileResponse(record.document, content_type=document_type(head) or "application/octet-stream")
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return document_response(record.document)
