@@ -1,12 +1,15 @@
-"""Form rendering shared by every page: Bootstrap classes and accessible error wiring."""
+"""Forms on every page: Bootstrap classes, accessible error wiring, and a posted form handed to its service."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 from django.forms.renderers import Jinja2, TemplatesSetting
+from django.http import HttpRequest
 
 from fascia.audit.models import AuditAction
 from fascia.core.models import Location, Organization, Room
@@ -64,6 +67,21 @@ def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> N
     if not isinstance(field, forms.ModelChoiceField):
         raise TypeError(f"{name} is not a model choice field")
     field.queryset = queryset
+
+
+Saved = TypeVar("Saved")
+
+
+def saved(request: HttpRequest, form: forms.BaseForm, save: Callable[[], Saved]) -> Saved | None:
+    """What `save` (a service) returns for a posted, valid form; None when the form is not posted, not
+    valid, or the service refuses it with a ValidationError, which goes on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save()
+    except ValidationError as e:
+        form.add_error(None, e)
+        return None
 
 
 class StyledForm(forms.Form):

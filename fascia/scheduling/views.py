@@ -3,7 +3,6 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.core.forms import saved
 from fascia.core.models import Location
 from fascia.lib.urls import next_url
 from fascia.patients.queries import get_patient_for_user, search_patients
@@ -247,15 +247,9 @@ def waitlist(request: ClinicRequest) -> HttpResponse:
     """Patients waiting for an earlier or a specific slot: add them, and strike them off once booked."""
     form = WaitlistForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
-        patient = get_patient_for_user(request.user, form.cleaned_data["patient"])
-        entry = form.instance
-        entry.patient = patient
-        try:
-            services.add_to_waitlist(actor=request.user, entry=entry)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"{patient.display_name} is on the waitlist.")
+        form.instance.patient = get_patient_for_user(request.user, form.cleaned_data["patient"])
+        if entry := saved(request, form, lambda: services.add_to_waitlist(actor=request.user, entry=form.instance)):
+            messages.success(request, f"{entry.patient.display_name} is on the waitlist.")
             return redirect("scheduling:waitlist")
     entries = WaitlistEntry.objects.filter(
         patient__organization=request.organization, resolved_at__isnull=True
