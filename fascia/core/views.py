@@ -110,8 +110,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 def organization_edit(request: ClinicRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None, instance=request.organization)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        services.update_organization(actor=request.user, organization=request.organization, **fields)
+        services.update_organization(actor=request.user, organization=request.organization, **form.cleaned_data)
         messages.success(request, "Organization saved.")
         return redirect("core:location_list")
     return render(request, "core/organization_form.html", {"form": form})
