@@ -111,7 +111,6 @@ def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         "consent_form": ConsentForm(prefix="consent") if can_record_consent else None,
         "statuses": HistoryStatus.choices,
         "sections": [(section, section.context(patient, user)) for section in chart.sections_for(user)],
-        # Filled in as visits and claims are built.
     }
     return render(request, "patients/patient_chart.html", context)
 

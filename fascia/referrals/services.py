@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.core.models import Organization, User
+from fascia.core.models import User
 from fascia.lib.uploads import checked_upload
 from fascia.patients import icd10
 from fascia.patients.models import Patient
@@ -107,7 +107,3 @@ def record_correspondence(
     entry.save()
     audit.record(actor=actor, action=AuditAction.CORRESPONDENCE_RECORDED, target=entry, patient=patient)
     return entry
-
-
-def providers_of(organization: Organization) -> Any:
-    return ReferringProvider.objects.filter(organization=organization)
