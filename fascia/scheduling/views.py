@@ -49,8 +49,8 @@ def day_url(day: date, location: Location) -> str:
 
 
 def _link(name: str, *args: str) -> Callable[[UUID], str]:
-    """reverse(name, args=[public_id, *args]) for any public_id, reversing once: the row's id takes the place
-    of a stand-in's. A busy day has a thousand links, and reverse() resolves the pattern anew on each call."""
+    """reverse(name, args=[public_id, *args]) for any public_id, reversing once (the row's id takes a stand-in's
+    place): reverse() resolves the pattern anew on each call."""
     stand_in = str(UUID(int=0))
     url = reverse(name, args=[stand_in, *args])
     return lambda public_id: url.replace(stand_in, str(public_id))
