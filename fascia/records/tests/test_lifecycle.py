@@ -35,7 +35,8 @@ def draft(tess: User, organization: Organization) -> Evaluation:
 
 def sign(record: Evaluation, actor: User, **options: object) -> Evaluation:
     with transaction.atomic():
-        return lifecycle.sign(lifecycle.lock_draft(record, refuse=Refused), actor=actor, action=SIGNED, **options)
+        locked = lifecycle.lock_draft(record, refuse=Refused, to_sign=True)
+        return lifecycle.sign(locked, actor=actor, action=SIGNED, **options)
 
 
 def trail(record: object) -> list[str]:
@@ -97,7 +98,7 @@ def test_a_signature_writes_only_the_signature_unless_the_caller_writes_more(
     alone, with_save = complete_draft(tess, patient), complete_draft(tess, patient)
     for record, options in ((alone, {}), (with_save, {"write": lambda r: r.save()})):
         with transaction.atomic():
-            locked = lifecycle.lock_draft(record, refuse=Refused)
+            locked = lifecycle.lock_draft(record, refuse=Refused, to_sign=True)
             locked.impression = "Myofascial low back pain"
             lifecycle.sign(locked, actor=tess, action=SIGNED, **options)
     assert Evaluation.objects.get(pk=alone.pk).impression == ""
