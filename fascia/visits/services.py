@@ -270,9 +270,9 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, An
         saved = _checked(note, stored, techniques, fields)
         assert saved is not None  # techniques were given
         # The license as asked with the lock, unless the save changes whose it is or the day.
-        unchanged = (note.practitioner_id, note.visited_on) == (stored.practitioner_id, stored.visited_on)
+        asked = (note.practitioner_id, note.visited_on) == (stored.practitioner_id, stored.visited_on)
         try:
-            _check_signer(actor, note, saved.techniques, getattr(stored, LICENSE_LAPSED) if unchanged else None)
+            _check_signer(actor, note, saved.techniques, getattr(stored, LICENSE_LAPSED) if asked else None)
         except NoteError as e:
             refused = e
             _write(actor, note, saved)
@@ -426,14 +426,14 @@ def _rescreen(note: VisitNote, techniques: list[VisitTechnique]) -> None:
         raise NoteError(" ".join(e.messages)) from None
 
 
-def _check_signer(actor: User, note: VisitNote, techniques: list[VisitTechnique], license_lapsed: bool | None) -> None:
+def _check_signer(actor: User, note: VisitNote, techniques: list[VisitTechnique], lapsed: bool | None) -> None:
     """Refuse (NoteError) a signature by anyone but the treating practitioner, with a current license,
-    on a note missing anything signing needs. The licenses are read when `license_lapsed` (as the note's
-    lock asked it), or when it was not asked (None)."""
+    on a note missing anything signing needs. The licenses are read to word a refusal when the note's lock
+    found the license `lapsed`, or when it was not asked (None)."""
     if note.practitioner.user_id != actor.pk:
         raise NoteError("Only the practitioner who treated the patient can sign this note.")
     try:
-        if license_lapsed is None or license_lapsed:
+        if lapsed is None or lapsed:
             check_license(note.practitioner, note.visited_on)
     except NotCredentialed as e:
         raise NoteError(f"{e} Notes cannot be signed until it is renewed.") from None
