@@ -284,13 +284,8 @@ def export_claims(
     organization = rows[0].organization
     control_number = (Batch.objects.aggregate(n=Max("control_number"))["n"] or 0) + 1
     try:
-        content = from_models.build_837(
-            rows,
-            control_number=control_number,
-            now=timezone.localtime(now),
-            sender_id=digits_only(organization.tax_id),
-            receiver_id=edi837.RECEIVER_ID,
-        )
+        envelope = edi837.Envelope(control_number, timezone.localtime(now), sender_id=digits_only(organization.tax_id))
+        content = from_models.build_837(rows, envelope)
     except ValueError as e:
         raise BillingError(f"Nothing was exported. {e}") from None
     findings = validate.validate_837(content)

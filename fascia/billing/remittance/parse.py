@@ -39,7 +39,8 @@ class Adjustment:
     quantity: Decimal | None = None
 
 
-@dataclass(frozen=True)
+# The parser fills a claim and its services segment by segment, as they come.
+@dataclass
 class ServicePayment:
     procedure: str
     qualifier: str
@@ -47,13 +48,13 @@ class ServicePayment:
     charge: Decimal
     paid: Decimal
     units: Decimal
-    service_date: date | None
-    line_control_number: str
-    adjustments: list[Adjustment]
-    remarks: tuple[str, ...]
+    service_date: date | None = None
+    line_control_number: str = ""
+    adjustments: list[Adjustment] = field(default_factory=list)
+    remarks: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass
 class ClaimPayment:
     patient_control_number: str
     status_code: str
@@ -62,9 +63,9 @@ class ClaimPayment:
     patient_responsibility: Decimal
     filing_indicator: str
     payer_claim_number: str
-    patient_name: str
-    adjustments: list[Adjustment]
-    services: list[ServicePayment]
+    patient_name: str = ""
+    adjustments: list[Adjustment] = field(default_factory=list)
+    services: list[ServicePayment] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -195,63 +196,6 @@ def _split(text: str) -> tuple[list[_Segment], str]:
     return segments, component
 
 
-@dataclass
-class _ServiceDraft:
-    procedure: str
-    qualifier: str
-    modifiers: tuple[str, ...]
-    charge: Decimal
-    paid: Decimal
-    units: Decimal
-    dates: dict[str, date] = field(default_factory=dict)
-    line_control_number: str = ""
-    adjustments: list[Adjustment] = field(default_factory=list)
-    remarks: list[str] = field(default_factory=list)
-
-    def build(self) -> ServicePayment:
-        return ServicePayment(
-            procedure=self.procedure,
-            qualifier=self.qualifier,
-            modifiers=self.modifiers,
-            charge=self.charge,
-            paid=self.paid,
-            units=self.units,
-            # 472 is the service date; payers that give a range send 150 (start) and 151 (end).
-            service_date=self.dates.get("472", self.dates.get("150")),
-            line_control_number=self.line_control_number,
-            adjustments=self.adjustments,
-            remarks=tuple(self.remarks),
-        )
-
-
-@dataclass
-class _ClaimDraft:
-    patient_control_number: str
-    status_code: str
-    charge: Decimal
-    paid: Decimal
-    patient_responsibility: Decimal
-    filing_indicator: str
-    payer_claim_number: str
-    patient_name: str = ""
-    adjustments: list[Adjustment] = field(default_factory=list)
-    services: list[ServicePayment] = field(default_factory=list)
-
-    def build(self) -> ClaimPayment:
-        return ClaimPayment(
-            patient_control_number=self.patient_control_number,
-            status_code=self.status_code,
-            charge=self.charge,
-            paid=self.paid,
-            patient_responsibility=self.patient_responsibility,
-            filing_indicator=self.filing_indicator,
-            payer_claim_number=self.payer_claim_number,
-            patient_name=self.patient_name,
-            adjustments=self.adjustments,
-            services=self.services,
-        )
-
-
 class _Transaction:
     """One ST … SE transaction set, filled segment by segment."""
 
@@ -266,8 +210,9 @@ class _Transaction:
         self.payee_name: str | None = None
         self.entity = ""  # N101 of the last N1, which the REF segments after it describe
         self.claims: list[ClaimPayment] = []
-        self.claim: _ClaimDraft | None = None
-        self.service: _ServiceDraft | None = None
+        self.claim: ClaimPayment | None = None
+        self.service: ServicePayment | None = None
+        self.service_dates: dict[str, date] = {}  # DTM qualifier: date, of the open service
 
     def add(self, segment: _Segment) -> None:
         handlers = {
@@ -286,7 +231,6 @@ class _Transaction:
             handlers[segment.id](segment)
 
     def finish(self, se: _Segment) -> Remittance:
-        self._close_claim()
         counted = se.position - self.st.position + 1
         declared = se.required(1, "segment count")
         if declared != str(counted):
@@ -311,18 +255,6 @@ class _Transaction:
             trace_number=self.trace_number,
             claims=self.claims,
         )
-
-    def _close_service(self) -> None:
-        if self.service is not None:
-            assert self.claim is not None  # _svc() opens a service only inside a claim
-            self.claim.services.append(self.service.build())
-            self.service = None
-
-    def _close_claim(self) -> None:
-        self._close_service()
-        if self.claim is not None:
-            self.claims.append(self.claim.build())
-            self.claim = None
 
     def _bpr(self, s: _Segment) -> None:
         self.bpr = s
@@ -350,11 +282,13 @@ class _Transaction:
     def _dtm(self, s: _Segment) -> None:
         day = s.day(2, "date")
         if self.service is not None:
-            self.service.dates.setdefault(s[1], day)
+            self.service_dates.setdefault(s[1], day)
+            # 472 is the service date; payers that give a range send 150 (start) and 151 (end).
+            self.service.service_date = self.service_dates.get("472", self.service_dates.get("150"))
 
     def _clp(self, s: _Segment) -> None:
-        self._close_claim()
-        self.claim = _ClaimDraft(
+        self.service = None
+        self.claim = ClaimPayment(
             patient_control_number=s.required(1, "patient control number"),
             status_code=s.required(2, "claim status"),
             charge=s.amount(3, "charge"),
@@ -363,6 +297,7 @@ class _Transaction:
             filing_indicator=s[6],
             payer_claim_number=s[7],
         )
+        self.claims.append(self.claim)
 
     def _nm1(self, s: _Segment) -> None:
         if self.claim is not None and s[1] == "QC":
@@ -397,7 +332,6 @@ class _Transaction:
     def _svc(self, s: _Segment) -> None:
         if self.claim is None:
             raise s.error("SVC comes before any claim (CLP).")
-        self._close_service()
         composite = s.required(1, "procedure")
         parts = self._components(composite)
         if len(parts) < 2 or not parts[0] or not parts[1]:
@@ -405,7 +339,7 @@ class _Transaction:
                 f"SVC01 procedure '{composite}' is not a qualifier and a code (e.g. HC{self.component}97140)."
             )
         units = s.decimal(5, "units", noun="a number")
-        self.service = _ServiceDraft(
+        self.service = ServicePayment(
             procedure=parts[1],
             qualifier=parts[0],
             modifiers=tuple(p for p in parts[2:6] if p),
@@ -413,10 +347,12 @@ class _Transaction:
             paid=s.amount(3, "payment"),
             units=Decimal(1) if units is None else units,
         )
+        self.service_dates = {}
+        self.claim.services.append(self.service)
 
     def _lq(self, s: _Segment) -> None:
         if self.service is not None and s[1] == "HE":
-            self.service.remarks.append(s.required(2, "remark code"))
+            self.service.remarks += (s.required(2, "remark code"),)
 
     def _components(self, value: str) -> list[str]:
         if self.component not in value and (stray := _STRAY_COMPOSITE.fullmatch(value)):

@@ -135,6 +135,18 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Envelope:
+    """What the interchange's ISA and GS say: its control number and time, who sends it to whom, and
+    whether it is for production (P) or a test (T)."""
+
+    control_number: int
+    now: datetime
+    sender_id: str
+    receiver_id: str = RECEIVER_ID
+    usage: str = "P"
+
+
+@dataclass(frozen=True)
 class Claim:
     number: str  # the patient control number, CLM01
     patient: Patient
@@ -166,18 +178,16 @@ def _date(day: date) -> str:
     return f"{day:%Y%m%d}"
 
 
-def _segment(*elements: object) -> str:
+def _segment(*elements: object, separator: str = ELEMENT) -> str:
+    """The elements (or, with COMPONENT, a composite's components) less the empty ones at the end."""
     values = ["" if e is None else str(e) for e in elements]
     while values and values[-1] == "":
         values.pop()
-    return ELEMENT.join(values)
+    return separator.join(values)
 
 
 def _composite(*components: object) -> str:
-    values = ["" if c is None else str(c) for c in components]
-    while values and values[-1] == "":
-        values.pop()
-    return COMPONENT.join(values)
+    return _segment(*components, separator=COMPONENT)
 
 
 def _person(person: Person) -> tuple[str, str, str]:
@@ -352,21 +362,13 @@ def _interchange_id(value: str, what: str) -> str:
     return cleaned
 
 
-def write_837(
-    provider: BillingProvider,
-    claims: Sequence[Claim],
-    *,
-    control_number: int,
-    now: datetime,
-    sender_id: str,
-    receiver_id: str,
-    usage: str = "P",
-) -> str:
+def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Envelope) -> str:
     """One interchange (ISA/GS/ST) with the claims of one billing provider, in the order given.
 
     Raises ValueError when the claims cannot go in one 837P: none, too many, too many lines or none
     on a claim, a control number out of range, or no phone for the submitter contact.
     """
+    control_number, now, usage = envelope.control_number, envelope.now, envelope.usage
     if not claims:
         raise ValueError(NO_CLAIMS)
     if len(claims) > MAX_CLAIMS:
@@ -375,7 +377,7 @@ def write_837(
         raise ValueError(f"Control number {control_number} is outside 1-999999999.")
     if usage not in ("P", "T"):
         raise ValueError("Usage is P (production) or T (test).")
-    sender, receiver = _interchange_id(sender_id, "sender"), _interchange_id(receiver_id, "receiver")
+    sender, receiver = _interchange_id(envelope.sender_id, "sender"), _interchange_id(envelope.receiver_id, "receiver")
     phone = digits_only(provider.phone)
     if not phone:
         raise ValueError(f"{provider.name} has no phone number; the 837P gives it as the submitter's contact.")

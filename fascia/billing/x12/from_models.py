@@ -2,7 +2,7 @@
 dataclasses of `edi837`. The only part of the 837P that reads the database."""
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 
 from fascia.billing import models
 from fascia.billing.x12 import edi837
@@ -12,15 +12,7 @@ from fascia.patients.models import Patient
 from fascia.practitioners.models import Practitioner
 
 
-def build_837(
-    claims: Iterable[models.Claim],
-    *,
-    control_number: int,
-    now: datetime,
-    sender_id: str,
-    receiver_id: str,
-    usage: str = "P",
-) -> str:
+def build_837(claims: Iterable[models.Claim], envelope: edi837.Envelope) -> str:
     """The claims of one practice in one 837P (edi837.write_837), in the order given.
 
     Raises ValueError as write_837 does, and when the claims belong to several practices or one has
@@ -32,15 +24,7 @@ def build_837(
         raise ValueError(edi837.NO_CLAIMS)
     if len({claim.organization_id for claim in claims}) > 1:
         raise ValueError("The claims belong to more than one practice; write one 837P per practice.")
-    return edi837.write_837(
-        billing_provider(claims[0].organization),
-        [claim_837(claim) for claim in claims],
-        control_number=control_number,
-        now=now,
-        sender_id=sender_id,
-        receiver_id=receiver_id,
-        usage=usage,
-    )
+    return edi837.write_837(billing_provider(claims[0].organization), [claim_837(c) for c in claims], envelope)
 
 
 def address(owner: AddressFields) -> edi837.Address:
