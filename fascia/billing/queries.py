@@ -182,9 +182,6 @@ def ledger(claims: QuerySet[Claim]) -> dict:
     }
 
 
-AUTHORIZATION_VISITS_LEFT = 2  # warn when this few authorized visits remain
-
-
 class Used(TypedDict):
     used: int
 

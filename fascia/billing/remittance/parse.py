@@ -39,7 +39,7 @@ class Adjustment:
     quantity: Decimal | None = None
 
 
-# The parser fills a claim and its services segment by segment, as they come.
+# The parser fills a transaction's Remittance, its claims and their services segment by segment.
 @dataclass
 class ServicePayment:
     procedure: str
@@ -72,19 +72,19 @@ class ClaimPayment:
         return describe_claim_status(self.status_code)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Remittance:
     control_number: str
     transaction: str
-    payer_name: str
-    payer_id: str
-    payee_name: str
-    payee_npi: str
-    payment_method: str
-    total_paid: Decimal
-    payment_date: date | None
-    trace_number: str
-    claims: list[ClaimPayment]
+    payer_name: str = ""
+    payer_id: str = ""
+    payee_name: str = ""
+    payee_npi: str = ""
+    payment_method: str = ""
+    total_paid: Decimal = Decimal(0)
+    payment_date: date | None = None
+    trace_number: str = ""
+    claims: list[ClaimPayment] = field(default_factory=list)
 
 
 def parse_835(text: str) -> list[Remittance]:
@@ -92,8 +92,7 @@ def parse_835(text: str) -> list[Remittance]:
 
     Raises RemittanceError for anything malformed or truncated; see the module docstring.
     """
-    segments, component = _split(text)
-    return _Reader(component).read(segments)
+    return _read(*_split(text))
 
 
 def unbalanced(remittance: Remittance) -> list[str]:
@@ -200,16 +199,11 @@ class _Transaction:
     """One ST … SE transaction set, filled segment by segment."""
 
     def __init__(self, st: _Segment, *, control_number: str, component: str) -> None:
-        self.st, self.control_number, self.component = st, control_number, component
+        self.st, self.component = st, component
         self.number = st.required(2, "control number")
-        self.bpr: _Segment | None = None
-        self.total_paid, self.payment_method = Decimal(0), ""
-        self.payment_date: date | None = None
-        self.trace_number = self.payer_id = self.payee_npi = ""
-        self.payer_name: str | None = None
-        self.payee_name: str | None = None
+        self.remittance = Remittance(control_number, self.number)
+        self.seen: set[str] = set()  # the ids of the segments read, and each N1 with its N101 ("N1*PR")
         self.entity = ""  # N101 of the last N1, which the REF segments after it describe
-        self.claims: list[ClaimPayment] = []
         self.claim: ClaimPayment | None = None
         self.service: ServicePayment | None = None
         self.service_dates: dict[str, date] = {}  # DTM qualifier: date, of the open service
@@ -228,6 +222,7 @@ class _Transaction:
             "LQ": self._lq,
         }
         if segment.id in handlers:
+            self.seen.add(segment.id)
             handlers[segment.id](segment)
 
     def finish(self, se: _Segment) -> Remittance:
@@ -237,47 +232,35 @@ class _Transaction:
             raise se.error(f"SE01 says {declared} segments, but ST to SE holds {counted}.")
         if se[2] != self.number:
             raise se.error(f"SE02 control number '{se[2]}' does not match ST02 '{self.number}'.")
-        if self.bpr is None:
+        if "BPR" not in self.seen:
             raise se.error(f"transaction {self.number} has no BPR segment (BPR02 is the total paid).")
-        if self.payer_name is None or self.payee_name is None:
-            missing = "payer (N1*PR)" if self.payer_name is None else "payee (N1*PE)"
-            raise se.error(f"transaction {self.number} names no {missing}.")
-        return Remittance(
-            control_number=self.control_number,
-            transaction=self.number,
-            payer_name=self.payer_name,
-            payer_id=self.payer_id,
-            payee_name=self.payee_name,
-            payee_npi=self.payee_npi,
-            payment_method=self.payment_method,
-            total_paid=self.total_paid,
-            payment_date=self.payment_date,
-            trace_number=self.trace_number,
-            claims=self.claims,
-        )
+        for name, who in (("N1*PR", "payer"), ("N1*PE", "payee")):
+            if name not in self.seen:
+                raise se.error(f"transaction {self.number} names no {who} ({name}).")
+        return self.remittance
 
     def _bpr(self, s: _Segment) -> None:
-        self.bpr = s
-        self.total_paid = s.amount(2, "total paid")
-        self.payment_method = s.required(4, "payment method")
-        self.payment_date = s.optional_day(16, "payment date")
+        self.remittance.total_paid = s.amount(2, "total paid")
+        self.remittance.payment_method = s.required(4, "payment method")
+        self.remittance.payment_date = s.optional_day(16, "payment date")
 
     def _trn(self, s: _Segment) -> None:
-        self.trace_number = s[2]
+        self.remittance.trace_number = s[2]
 
     def _n1(self, s: _Segment) -> None:
         self.entity = s[1]
+        self.seen.add(f"N1*{s[1]}")
         if s[1] == "PR":
-            self.payer_name, self.payer_id = s[2], s[4]
+            self.remittance.payer_name, self.remittance.payer_id = s[2], s[4]
         elif s[1] == "PE":
-            self.payee_name, self.payee_npi = s[2], s[4] if s[3] == "XX" else ""
+            self.remittance.payee_name, self.remittance.payee_npi = s[2], s[4] if s[3] == "XX" else ""
 
     def _ref(self, s: _Segment) -> None:
         if self.service is not None:
             if s[1] == "6R":
                 self.service.line_control_number = s[2]
         elif self.claim is None and self.entity == "PR" and s[1] == "2U":
-            self.payer_id = s[2] or self.payer_id
+            self.remittance.payer_id = s[2] or self.remittance.payer_id
 
     def _dtm(self, s: _Segment) -> None:
         day = s.day(2, "date")
@@ -297,7 +280,7 @@ class _Transaction:
             filing_indicator=s[6],
             payer_claim_number=s[7],
         )
-        self.claims.append(self.claim)
+        self.remittance.claims.append(self.claim)
 
     def _nm1(self, s: _Segment) -> None:
         if self.claim is not None and s[1] == "QC":
@@ -360,74 +343,69 @@ class _Transaction:
         return value.split(self.component)
 
 
-class _Reader:
-    """Walks the envelope: ISA (GS (ST … SE)* GE)* IEA, possibly several interchanges."""
-
-    def __init__(self, component: str) -> None:
-        self.component = component
-
-    def read(self, segments: list[_Segment]) -> list[Remittance]:
-        remittances: list[Remittance] = []
-        interchange: _Segment | None = None
-        group: _Segment | None = None
-        transaction: _Transaction | None = None
-        groups = transactions = 0
-        for segment in segments:
-            if segment.id in ("ISA", "GS", "GE", "IEA", "ST") and transaction is not None:
-                raise segment.error(f"transaction {transaction.number} has no SE before this segment.")
-            match segment.id:
-                case "ISA":
-                    if interchange is not None:
-                        raise segment.error(f"interchange {interchange[13]} has no IEA before this ISA.")
-                    interchange, groups = segment, 0
-                case "GS":
-                    if interchange is None:
-                        raise segment.error("GS comes after the IEA that closed the interchange.")
-                    if group is not None:
-                        raise segment.error(f"group {group[6]} has no GE before this GS.")
-                    group, groups, transactions = segment, groups + 1, 0
-                case "ST":
-                    if group is None:
-                        raise segment.error("ST comes outside a functional group (no GS before it).")
-                    if segment[1] != "835":
-                        raise segment.error(f"ST01 transaction set '{segment[1]}' is not an 835.")
-                    assert interchange is not None  # a group opens only inside an interchange
-                    transaction = _Transaction(segment, control_number=interchange[13], component=self.component)
-                    transactions += 1
-                case "SE":
-                    if transaction is None:
-                        raise segment.error("SE without an ST before it.")
-                    remittances.append(transaction.finish(segment))
-                    transaction = None
-                case "GE":
-                    if group is None:
-                        raise segment.error("GE without a GS before it.")
-                    if segment[1] != str(transactions):
-                        raise segment.error(f"GE01 says {segment[1]} transactions, but the group holds {transactions}.")
-                    if segment[2] != group[6]:
-                        raise segment.error(f"GE02 control number '{segment[2]}' does not match GS06 '{group[6]}'.")
-                    group = None
-                case "IEA":
-                    if interchange is None:
-                        raise segment.error("IEA without an ISA before it.")
-                    if group is not None:
-                        raise segment.error(f"group {group[6]} has no GE before the IEA.")
-                    if segment[1] != str(groups):
-                        raise segment.error(f"IEA01 says {segment[1]} groups, but the interchange holds {groups}.")
-                    if segment[2] != interchange[13]:
-                        raise segment.error(
-                            f"IEA02 control number '{segment[2]}' does not match ISA13 '{interchange[13]}'."
-                        )
-                    interchange = None
-                case _:
-                    if transaction is None:
-                        raise segment.error(f"{segment.id} is outside a transaction set (no ST*835 before it).")
-                    transaction.add(segment)
-        last = segments[-1]
-        if transaction is not None:
-            raise last.error(f"the file ends inside transaction {transaction.number} (no SE); it looks truncated.")
-        if interchange is not None:
-            raise last.error("the file ends without an IEA segment; it looks truncated.")
-        if not remittances:
-            raise last.error("the file holds no 835 transaction (ST*835).")
-        return remittances
+def _read(segments: list[_Segment], component: str) -> list[Remittance]:
+    """Walk the envelope: ISA (GS (ST … SE)* GE)* IEA, possibly several interchanges."""
+    remittances: list[Remittance] = []
+    interchange: _Segment | None = None
+    group: _Segment | None = None
+    transaction: _Transaction | None = None
+    groups = transactions = 0
+    for segment in segments:
+        if segment.id in ("ISA", "GS", "GE", "IEA", "ST") and transaction is not None:
+            raise segment.error(f"transaction {transaction.number} has no SE before this segment.")
+        match segment.id:
+            case "ISA":
+                if interchange is not None:
+                    raise segment.error(f"interchange {interchange[13]} has no IEA before this ISA.")
+                interchange, groups = segment, 0
+            case "GS":
+                if interchange is None:
+                    raise segment.error("GS comes after the IEA that closed the interchange.")
+                if group is not None:
+                    raise segment.error(f"group {group[6]} has no GE before this GS.")
+                group, groups, transactions = segment, groups + 1, 0
+            case "ST":
+                if group is None:
+                    raise segment.error("ST comes outside a functional group (no GS before it).")
+                if segment[1] != "835":
+                    raise segment.error(f"ST01 transaction set '{segment[1]}' is not an 835.")
+                assert interchange is not None  # a group opens only inside an interchange
+                transaction = _Transaction(segment, control_number=interchange[13], component=component)
+                transactions += 1
+            case "SE":
+                if transaction is None:
+                    raise segment.error("SE without an ST before it.")
+                remittances.append(transaction.finish(segment))
+                transaction = None
+            case "GE":
+                if group is None:
+                    raise segment.error("GE without a GS before it.")
+                if segment[1] != str(transactions):
+                    raise segment.error(f"GE01 says {segment[1]} transactions, but the group holds {transactions}.")
+                if segment[2] != group[6]:
+                    raise segment.error(f"GE02 control number '{segment[2]}' does not match GS06 '{group[6]}'.")
+                group = None
+            case "IEA":
+                if interchange is None:
+                    raise segment.error("IEA without an ISA before it.")
+                if group is not None:
+                    raise segment.error(f"group {group[6]} has no GE before the IEA.")
+                if segment[1] != str(groups):
+                    raise segment.error(f"IEA01 says {segment[1]} groups, but the interchange holds {groups}.")
+                if segment[2] != interchange[13]:
+                    raise segment.error(
+                        f"IEA02 control number '{segment[2]}' does not match ISA13 '{interchange[13]}'."
+                    )
+                interchange = None
+            case _:
+                if transaction is None:
+                    raise segment.error(f"{segment.id} is outside a transaction set (no ST*835 before it).")
+                transaction.add(segment)
+    last = segments[-1]
+    if transaction is not None:
+        raise last.error(f"the file ends inside transaction {transaction.number} (no SE); it looks truncated.")
+    if interchange is not None:
+        raise last.error("the file ends without an IEA segment; it looks truncated.")
+    if not remittances:
+        raise last.error("the file holds no 835 transaction (ST*835).")
+    return remittances
