@@ -1,6 +1,7 @@
 """Claims: built from signed visit notes, checked by the scrubber, moved through their lifecycle.
 Every write is one transaction; every change of status is a ClaimEvent and an audit entry."""
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
@@ -71,6 +72,20 @@ def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
         actor=actor, action=AuditAction.CLAIM_STATUS_CHANGED, target=claim, patient=claim.patient, detail={"to": to}
     )
     return claim
+
+
+def record_moves(events: list[ClaimEvent], *, actor: User | None, replaced: Collection[int] = ()) -> None:
+    """What move() records of each status change, for many claims at once (an 837P file, an 835), in one
+    INSERT each: the events and their audit entries, which say which claims went as replacements."""
+    ClaimEvent.objects.bulk_create(events)
+    audit.record_each(
+        actor=actor,
+        action=AuditAction.CLAIM_STATUS_CHANGED,
+        entries=[
+            (e.claim, e.claim.patient, {"to": e.to_status} | ({"replacement": True} if e.claim.pk in replaced else {}))
+            for e in events
+        ],
+    )
 
 
 def live_lines() -> QuerySet[ClaimLine]:
@@ -303,6 +318,10 @@ def export_claims(
     # in one statement each rather than several per claim, as a file holds up to MAX_CLAIMS claims. Ready
     # claims go the way TRANSITIONS allows; a replacement (from submitted, rejected or denied) is the one
     # way back to submitted that TRANSITIONS has no arrow for, so the claim waits for the payer's answer again.
+    # The same values for every claim but the frequency: two UPDATEs. (bulk_update would write a CASE over
+    # every claim for every column, which PostgreSQL evaluates row by row: slow for a thousand claims.)
+    Claim.objects.filter(pk__in=pks).update(batch=batch, submitted_at=now, status=S.SUBMITTED, updated_at=now)
+    Claim.objects.filter(pk__in=replaced).update(frequency=Claim.Frequency.REPLACEMENT)
     note = f"837P batch {control_number}"
     events = [
         ClaimEvent(
@@ -314,23 +333,7 @@ def export_claims(
         )
         for claim in rows
     ]
-    # The same values for every claim but the frequency: two UPDATEs. (bulk_update would write a CASE over
-    # every claim for every column, which PostgreSQL evaluates row by row: slow for a thousand claims.)
-    Claim.objects.filter(pk__in=pks).update(batch=batch, submitted_at=now, status=S.SUBMITTED, updated_at=now)
-    Claim.objects.filter(pk__in=replaced).update(frequency=Claim.Frequency.REPLACEMENT)
-    ClaimEvent.objects.bulk_create(events)
-    audit.record_each(
-        actor=actor,
-        action=AuditAction.CLAIM_STATUS_CHANGED,
-        entries=[
-            (
-                claim,
-                claim.patient,
-                {"to": S.SUBMITTED, "replacement": True} if claim.pk in replaced else {"to": S.SUBMITTED},
-            )
-            for claim in rows
-        ],
-    )
+    record_moves(events, actor=actor, replaced=replaced)
     audit.record(
         actor=actor,
         action=AuditAction.CLAIMS_EXPORTED,

@@ -72,8 +72,6 @@ def _street(owner: Any) -> str:
 
 def _address(prefix: str, owner: Any) -> Fields:
     """Street, city, state and ZIP of anything with AddressFields, under keys prefix, prefix_city …"""
-    if owner is None:
-        return {prefix: "", f"{prefix}_city": "", f"{prefix}_state": "", f"{prefix}_zip": ""}
     return {
         prefix: _street(owner),
         f"{prefix}_city": _plain(owner.city),
@@ -132,8 +130,7 @@ def _insured(fields: Fields, coverage: Coverage | None) -> Fields:
         "6": RELATIONSHIP.get(coverage.relationship, "Other"),
         "11a": _day(coverage.subscriber_birth_date),
         "11a_sex": SEX.get(coverage.subscriber_sex, ""),
-        **_address("7", None),
-        "7_phone": "",
+        **dict.fromkeys(["7", "7_city", "7_state", "7_zip", "7_phone"], ""),
     }
 
 

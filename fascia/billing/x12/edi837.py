@@ -277,27 +277,24 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
     """2000B (and 2000C) through 2400 for one claim; returns the segments and the last HL number used."""
     coverage, patient, lines = claim.coverage, claim.patient, claim.lines
     self_ = coverage.relationship == SELF
-    subscriber_hl = hl + 1
     family, given, middle = _subscriber_name(coverage, patient)
+    # The patient's address, birth date and sex: in the subscriber loop, or in the patient's own (2000C).
+    about_patient = [*_address(patient.address), *_demographics(patient), *_property_casualty(claim)]
     out = [
-        _segment("HL", subscriber_hl, "1", "22", "0" if self_ else "1"),
+        _segment("HL", hl + 1, "1", "22", "0" if self_ else "1"),
         _sbr(coverage, "P" if coverage.primary else "S", relationship=SELF if self_ else ""),
         _segment("NM1", "IL", "1", family, given, middle, "", "", "MI", clean(coverage.member_id, 80)),
+        *(about_patient if self_ else []),
+        _payer_name(claim.payer),
+        *_address(claim.payer.address),
     ]
-    if self_:
-        out += _address(patient.address) + _demographics(patient) + _property_casualty(claim)
-    out += [_payer_name(claim.payer), *_address(claim.payer.address)]
-    last_hl = subscriber_hl
     if not self_:
-        last_hl += 1
         family, given, middle = _person(patient.name)
         out += [
-            _segment("HL", last_hl, subscriber_hl, "23", "0"),
+            _segment("HL", hl + 2, hl + 1, "23", "0"),
             _segment("PAT", coverage.relationship),
             _segment("NM1", "QC", "1", family, given, middle),
-            *_address(patient.address),
-            *_demographics(patient),
-            *_property_casualty(claim),
+            *about_patient,
         ]
 
     injury = claim.injury
@@ -322,11 +319,8 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
             related,
         )
     )
-    if injury is not None:
-        out += [
-            _segment("DTP", "431", "D8", _date(injury.injury_date)),
-            _segment("DTP", "439", "D8", _date(injury.injury_date)),
-        ]
+    if injury is not None:  # the onset (431) and the accident (439) are the injury's date
+        out += [_segment("DTP", qualifier, "D8", _date(injury.injury_date)) for qualifier in ("431", "439")]
     if claim.authorization_number is not None:
         out.append(_segment("REF", "G1", clean(claim.authorization_number, 50)))
     if claim.frequency in (REPLACEMENT, VOID):
@@ -352,7 +346,7 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
         ]
         if line.rendering != rendering:
             out += _provider("82", line.rendering)  # 2420A: this line's practitioner differs from the claim's
-    return out, last_hl
+    return out, hl + 1 if self_ else hl + 2
 
 
 def _interchange_id(value: str, what: str) -> str:
