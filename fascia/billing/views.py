@@ -34,7 +34,7 @@ from fascia.billing.remittance.posting import import_835
 from fascia.billing.reports import DENIAL_PERIODS, aging, denials
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
-from fascia.lib.urls import url_for_each
+from fascia.lib.urls import next_url, url_for_each
 from fascia.patients.models import Patient, name_for_display
 from fascia.patients.queries import get_patient_for_user
 
@@ -370,9 +370,7 @@ def patient_record(request: ClinicRequest, patient_id: UUID, kind: str, record_i
         form = AuthorizationForm(request.POST or None, instance=instance, patient=patient)
     else:
         form = form_class(request.POST or None, instance=instance)
-    back = request.GET.get("next") or patient.get_chart_url()
-    if not back.startswith("/"):
-        back = patient.get_chart_url()
+    back = next_url(request, patient.get_chart_url())
     if request.method == "POST" and form.is_valid() and (done := _saved(request, form, back, patient=patient)):
         return done
     name = model._meta.verbose_name

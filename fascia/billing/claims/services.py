@@ -53,7 +53,7 @@ def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
     """Change a claim's status if the lifecycle allows it, and record the change. Call inside a transaction."""
     if not can_move(claim.status, to):
         raise BillingError(f"A {claim.get_status_display().lower()} claim cannot become {S(to).label.lower()}.")
-    ClaimEvent.objects.create(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note[:300])
+    event = ClaimEvent(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note[:300])
     claim.status = to
     claim.save(update_fields=["status", "updated_at"])
     if to == S.CLOSED and claim.submitted_at is None:  # closed unsent: its visits are to bill again
@@ -68,15 +68,13 @@ def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
             ],
             ignore_conflicts=True,
         )
-    audit.record(
-        actor=actor, action=AuditAction.CLAIM_STATUS_CHANGED, target=claim, patient=claim.patient, detail={"to": to}
-    )
+    record_moves([event], actor=actor)
     return claim
 
 
 def record_moves(events: list[ClaimEvent], *, actor: User | None, replaced: Collection[int] = ()) -> None:
-    """What move() records of each status change, for many claims at once (an 837P file, an 835), in one
-    INSERT each: the events and their audit entries, which say which claims went as replacements."""
+    """Record status changes: their events and audit entries (which say which claims went as replacements),
+    in one INSERT each however many claims an 837P file or an 835 moves."""
     ClaimEvent.objects.bulk_create(events)
     audit.record_each(
         actor=actor,

@@ -134,36 +134,26 @@ class _Segment:
             raise self.error(f"{self.id}{index:02d} {label} is missing.")
         return self[index]
 
-    def decimal(self, index: int, label: str, *, noun: str = "an amount") -> Decimal | None:
-        value = self[index]
-        if not value:
-            return None
+    def amount(self, index: int, label: str, *, noun: str = "an amount") -> Decimal:
+        value = self.required(index, label)
         if not _AMOUNT.fullmatch(value):
             raise self.error(f"{self.id}{index:02d} {label} '{value}' is not {noun}.")
         return Decimal(value)
 
-    def amount(self, index: int, label: str) -> Decimal:
-        self.required(index, label)
-        value = self.decimal(index, label)
-        assert value is not None  # required() refused an empty element
-        return value
+    def decimal(self, index: int, label: str, *, noun: str = "an amount") -> Decimal | None:
+        return self.amount(index, label, noun=noun) if self[index] else None
 
     def day(self, index: int, label: str) -> date:
-        self.required(index, label)
-        value = self.optional_day(index, label)
-        assert value is not None  # required() refused an empty element
-        return value
-
-    def optional_day(self, index: int, label: str) -> date | None:
-        value = self[index]
-        if not value:
-            return None
+        value = self.required(index, label)
         if _DATE.fullmatch(value):
             try:
                 return date(int(value[:4]), int(value[4:6]), int(value[6:]))
             except ValueError:
                 pass
         raise self.error(f"{self.id}{index:02d} {label} '{value}' is not a date (CCYYMMDD).")
+
+    def optional_day(self, index: int, label: str) -> date | None:
+        return self.day(index, label) if self[index] else None
 
 
 def _split(text: str) -> tuple[list[_Segment], str]:

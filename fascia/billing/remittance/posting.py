@@ -153,14 +153,13 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
                 claim.status = to
         postings.append(posting)
     now = timezone.now()
-    posted = {claim.pk: claim for claim in (p.claim for p in postings) if claim is not None}
-    for claim in posted.values():
+    for claim in claims.values():  # each of them paid by a payment of the file
         claim.updated_at = now
     # In statements of 100 rows: bulk_update writes a CASE over its rows for every column, which
     # PostgreSQL evaluates row by row, so its cost grows with the square of the batch.
     ClaimLine.objects.bulk_update(paid_lines.values(), ["paid"], batch_size=100)
     Claim.objects.bulk_update(
-        posted.values(),
+        claims.values(),
         ["paid", "patient_responsibility", "payer_claim_number", "status", "updated_at"],
         batch_size=100,
     )

@@ -27,9 +27,8 @@ class Command(BaseCommand):
             raise CommandError(f"There is no folder {out.parent}. Nothing was exported.")
         left = 0
         if claim:
-            numbers = list(dict.fromkeys(claim))
-            claims = list(Claim.objects.filter(number__in=numbers).order_by("number"))
-            missing = sorted(set(numbers) - {c.number for c in claims})
+            claims = list(Claim.objects.filter(number__in=claim).order_by("number"))
+            missing = sorted(set(claim) - {c.number for c in claims})
             if missing:
                 raise CommandError(f"No claim numbered {', '.join(missing)}. Nothing was exported.")
         else:
