@@ -159,7 +159,6 @@ def _claim_action(request: ClinicRequest, claim_id: UUID) -> tuple[Claim, str]:
 @staff_view(roles.SUBMIT_CLAIM)
 @require_POST
 def check(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
-    """Run the scrubber again and, when nothing is wrong, mark the claim ready."""
     claim, back = _claim_action(request, claim_id)
     try:
         services.mark_ready(actor=request.user, claim=claim)

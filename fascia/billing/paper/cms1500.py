@@ -184,15 +184,10 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
 
     # Boxes 9, 9a, 9d and 11d: another health plan. NUCC Item 11d: if YES, complete 9, 9a and 9d.
     other = _other_coverage(claim, first_day)
-    fields["11d"] = "YES" if other else "NO"
-    if other is None:
-        fields |= {"9": "", "9a": "", "9d": ""}
-    else:
-        fields["9"] = (
-            fields["2"]
-            if other.patient_is_subscriber
-            else _person(other.subscriber_family_name, other.subscriber_given_name)
-        )
+    fields |= {"11d": "YES" if other else "NO", "9": "", "9a": "", "9d": ""}
+    if other is not None:
+        subscriber = _person(other.subscriber_family_name, other.subscriber_given_name)
+        fields["9"] = fields["2"] if other.patient_is_subscriber else subscriber
         fields |= {"9a": other.group_number or other.member_id, "9d": other.payer.name}
 
     # Box 10: is the condition related to employment, an auto accident, another accident?

@@ -198,22 +198,12 @@ class _Transaction:
         self.service: ServicePayment | None = None
         self.service_dates: dict[str, date] = {}  # DTM qualifier: date, of the open service
 
+    READ = ("BPR", "TRN", "N1", "REF", "DTM", "CLP", "NM1", "CAS", "SVC", "LQ")  # each by its method _bpr …
+
     def add(self, segment: _Segment) -> None:
-        handlers = {
-            "BPR": self._bpr,
-            "TRN": self._trn,
-            "N1": self._n1,
-            "REF": self._ref,
-            "DTM": self._dtm,
-            "CLP": self._clp,
-            "NM1": self._nm1,
-            "CAS": self._cas,
-            "SVC": self._svc,
-            "LQ": self._lq,
-        }
-        if segment.id in handlers:
+        if segment.id in self.READ:
             self.seen.add(segment.id)
-            handlers[segment.id](segment)
+            getattr(self, f"_{segment.id.lower()}")(segment)
 
     def finish(self, se: _Segment) -> Remittance:
         counted = se.position - self.st.position + 1
