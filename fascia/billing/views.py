@@ -338,9 +338,7 @@ def fee_add(request: ClinicRequest, payer_id: UUID) -> HttpResponse:
     return _form_page(request, form, f"Fee for {payer}", back)
 
 
-PATIENT_FORMS: dict[
-    str, tuple[type[Coverage] | type[InjuryCase] | type[Authorization], type[forms.BaseModelForm[Any]]]
-] = {
+PATIENT_FORMS: dict[str, tuple[type[Coverage | InjuryCase | Authorization], type[forms.BaseModelForm[Any]]]] = {
     "coverage": (Coverage, CoverageForm),
     "injury-case": (InjuryCase, InjuryCaseForm),
     "authorization": (Authorization, AuthorizationForm),

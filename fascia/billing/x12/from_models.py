@@ -11,6 +11,18 @@ from fascia.core.models import Organization
 from fascia.patients.models import Patient
 from fascia.practitioners.models import Practitioner
 
+# By the stored kind of a payer, its SBR09 claim filing indicator; of an injury case, its CLM11 related-causes
+# code (REFERENCE.md §5).
+FILING_INDICATOR = {
+    "commercial": "CI",
+    "medicare": "MB",
+    "medicaid": "MC",
+    "workers-comp": "WC",
+    "auto": "AM",
+    "self-pay": "ZZ",
+}
+RELATED_CAUSE = {"work": "EM", "auto": "AA", "other": "OA"}
+
 
 def build_837(claims: Iterable[models.Claim], envelope: edi837.Envelope) -> str:
     """The claims of one practice in one 837P (edi837.write_837), in the order given.
@@ -52,7 +64,7 @@ def payer(row: models.Payer) -> edi837.Payer:
     return edi837.Payer(
         name=row.name,
         payer_id=row.payer_id,
-        filing_indicator=row.filing_indicator,
+        filing_indicator=FILING_INDICATOR[row.kind],
         medicare=row.kind == kind.MEDICARE,
         property_casualty=row.kind in (kind.WORKERS_COMP, kind.AUTO),
         address=address(row),
@@ -128,7 +140,7 @@ def claim_837(claim: models.Claim) -> edi837.Claim:
         injury=None
         if case is None
         else edi837.Injury(
-            related_cause=case.related_cause,
+            related_cause=RELATED_CAUSE[case.kind],
             injury_date=case.injury_date,
             accident_state=case.accident_state,
             claim_number=case.claim_number,
