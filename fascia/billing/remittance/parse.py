@@ -271,18 +271,16 @@ class _Transaction:
         if len(s.elements) > 20:
             raise s.error("a CAS segment holds at most six reason/amount/quantity triplets.")
         group = s.required(1, "group code")
-        adjustments = []
-        for index in range(2, 20, 3):
-            if not (s[index] or s[index + 1] or s[index + 2]):
-                continue
-            adjustments.append(
-                Adjustment(
-                    group=group,
-                    reason=s.required(index, "reason code"),
-                    amount=s.amount(index + 1, "amount"),
-                    quantity=s.decimal(index + 2, "quantity", noun="a number"),
-                )
+        adjustments = [
+            Adjustment(
+                group=group,
+                reason=s.required(index, "reason code"),
+                amount=s.amount(index + 1, "amount"),
+                quantity=s.decimal(index + 2, "quantity", noun="a number"),
             )
+            for index in range(2, 20, 3)
+            if s[index] or s[index + 1] or s[index + 2]
+        ]
         if not adjustments:
             s.required(2, "reason code")
         if self.service is not None:

@@ -278,7 +278,7 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
     coverage, patient, lines = claim.coverage, claim.patient, claim.lines
     self_ = coverage.relationship == SELF
     family, given, middle = _subscriber_name(coverage, patient)
-    # The patient's address, birth date and sex: in the subscriber loop, or in the patient's own (2000C).
+    # The patient's address, birth date and sex, and REF*Y4: in the subscriber loop, or the patient's own (2000C).
     about_patient = [*_address(patient.address), *_demographics(patient), *_property_casualty(claim)]
     out = [
         _segment("HL", hl + 1, "1", "22", "0" if self_ else "1"),
@@ -346,7 +346,7 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
         ]
         if line.rendering != rendering:
             out += _provider("82", line.rendering)  # 2420A: this line's practitioner differs from the claim's
-    return out, hl + 1 if self_ else hl + 2
+    return out, hl + (1 if self_ else 2)
 
 
 def _interchange_id(value: str, what: str) -> str:
