@@ -14,6 +14,16 @@ def record(*, actor: Any, action: str, target: Any, patient: Any = None, detail:
     _event(actor=actor, action=action, target=target, patient=patient, detail=detail).save(force_insert=True)
 
 
+def record_steps(*, actor: Any, actions: Iterable[str], target: Any, patient: Any = None) -> None:
+    """record() of each of several actions on one target that one write took at once (a draft saved and
+    signed together), in order, in one INSERT."""
+    from fascia.audit.models import AuditEvent
+
+    AuditEvent.objects.bulk_create(
+        _event(actor=actor, action=action, target=target, patient=patient, detail=None) for action in actions
+    )
+
+
 def record_each(*, actor: Any, action: str, entries: Iterable[tuple[Any, Any, dict | None]]) -> None:
     """record() for many targets at once, in one INSERT: each entry is (target, patient, detail).
 

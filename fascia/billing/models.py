@@ -35,16 +35,6 @@ class Payer(TimestampedModel, AddressFields):
         CMS = "cms", "CMS total time (8-minute rule)"
         PER_CODE = "per_code", "Per code (substantial portion)"
 
-    # SBR09 claim filing indicator by payer kind (REFERENCE.md §5).
-    FILING_INDICATOR: dict[str, str] = {  # read with the stored kind, a plain str
-        Kind.COMMERCIAL: "CI",
-        Kind.MEDICARE: "MB",
-        Kind.MEDICAID: "MC",
-        Kind.WORKERS_COMP: "WC",
-        Kind.AUTO: "AM",
-        Kind.SELF_PAY: "ZZ",
-    }
-
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payers")
     name = models.CharField(max_length=100)
@@ -70,10 +60,6 @@ class Payer(TimestampedModel, AddressFields):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def filing_indicator(self) -> str:
-        return self.FILING_INDICATOR[self.kind]
-
     def clean(self) -> None:
         if self.claim_method == self.ClaimMethod.ELECTRONIC and not self.payer_id.strip():
             raise ValidationError({"payer_id": "Electronic claims need the payer ID."})
@@ -86,9 +72,6 @@ class InjuryCase(TimestampedModel):
         WORK = "work", "Work injury"
         AUTO = "auto", "Auto accident"
         OTHER = "other", "Other accident"
-
-    # CLM11 related-causes code (REFERENCE.md §5).
-    RELATED_CAUSE: dict[str, str] = {Kind.WORK: "EM", Kind.AUTO: "AA", Kind.OTHER: "OA"}
 
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="injury_cases")
@@ -111,10 +94,6 @@ class InjuryCase(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.injury_date:%Y-%m-%d}"
-
-    @property
-    def related_cause(self) -> str:
-        return self.RELATED_CAUSE[self.kind]
 
 
 class Coverage(TimestampedModel):

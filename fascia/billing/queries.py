@@ -47,22 +47,17 @@ def get_claim(organization: Organization, public_id: UUID | str) -> Claim:
         raise Http404("No such claim.") from e
 
 
-def unbilled_patients(organization_id: int) -> QuerySet:
-    """Patients with signed visit notes on no claim yet, oldest visit first, as dicts: the patient's id, how
-    many such visits and the first one's day; and how many patients there are in all (`patients`, counted
-    over the groups by the same query)."""
-    return (
-        UnbilledVisit.objects.filter(organization_id=organization_id)
+def notes_to_bill(organization: Organization, *, every: bool = False) -> tuple[list[dict], int]:
+    """The QUEUE_ROWS patients waiting longest to be billed (`every`: all of them), each with whether a
+    primary coverage is active on the first visit; and how many patients there are in all. Three queries."""
+    # Per patient with unbilled visits: how many and the first one's day; and how many such patients there
+    # are in all (`patients`, counted over the groups by the same query).
+    unbilled = (
+        UnbilledVisit.objects.filter(organization=organization)
         .values("patient")
         .annotate(visits=Count("pk"), first=Min("visited_on"), patients=Window(Count("*")))
         .order_by("first", "patient")
     )
-
-
-def notes_to_bill(organization: Organization, *, every: bool = False) -> tuple[list[dict], int]:
-    """The QUEUE_ROWS patients waiting longest to be billed (`every`: all of them), each with whether a
-    primary coverage is active on the first visit; and how many patients there are in all. Three queries."""
-    unbilled = unbilled_patients(organization.pk)
     groups = list(unbilled if every else unbilled[:QUEUE_ROWS])
     ids = [g["patient"] for g in groups]
     # What the queue shows of them: a link to the chart, the name. Not their coverages prefetched: the
@@ -75,17 +70,15 @@ def notes_to_bill(organization: Organization, *, every: bool = False) -> tuple[l
         .only("patient", "starts_on", "ends_on", "payer__name")
     ):
         coverages[coverage.patient_id].append(coverage)  # latest first (Coverage.Meta.ordering)
-    rows = []
-    for group in groups:
-        active = (c for c in coverages[group["patient"]] if c.is_active_on(group["first"]))
-        rows.append(
-            {
-                "patient": patients[group["patient"]],
-                "visits": group["visits"],
-                "first": group["first"],
-                "coverage": next(active, None),
-            }
-        )
+    rows = [
+        {
+            "patient": patients[group["patient"]],
+            "visits": group["visits"],
+            "first": group["first"],
+            "coverage": next((c for c in coverages[group["patient"]] if c.is_active_on(group["first"])), None),
+        }
+        for group in groups
+    ]
     return rows, (groups[0]["patients"] if groups else 0)
 
 
@@ -180,9 +173,6 @@ def ledger(claims: QuerySet[Claim]) -> dict:
         "paid": sum((c.paid for c in charged), Decimal("0")),
         "patient_owes": sum((c.patient_responsibility for c in charged), Decimal("0")),
     }
-
-
-AUTHORIZATION_VISITS_LEFT = 2  # warn when this few authorized visits remain
 
 
 class Used(TypedDict):

@@ -93,13 +93,8 @@ def bill_units(minutes_by_code: Mapping[str, int], *, method: str) -> dict[str, 
         timed_units = _cms_units(timed)
     else:
         timed_units = {code: units_for_minutes(minutes) for code, minutes in timed.items()}
-
-    result = {}
-    for code in minutes_by_code:
-        units = timed_units[code] if code in TIMED_CODES else 1
-        if units:
-            result[code] = units
-    return result
+    units = {code: timed_units.get(code, 1) for code in minutes_by_code}  # an untimed code bills 1
+    return {code: n for code, n in units.items() if n}
 
 
 def _cms_units(timed: dict[str, int]) -> dict[str, int]:

@@ -34,6 +34,7 @@ from fascia.billing.remittance.posting import import_835
 from fascia.billing.reports import DENIAL_PERIODS, aging, denials
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.lib.urls import next_url
 from fascia.patients.models import Patient, name_for_display
 from fascia.patients.queries import get_patient_for_user
 
@@ -157,7 +158,6 @@ def _claim_action(request: ClinicRequest, claim_id: UUID) -> tuple[Claim, str]:
 @staff_view(roles.SUBMIT_CLAIM)
 @require_POST
 def check(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
-    """Run the scrubber again and, when nothing is wrong, mark the claim ready."""
     claim, back = _claim_action(request, claim_id)
     try:
         services.mark_ready(actor=request.user, claim=claim)
@@ -337,9 +337,7 @@ def fee_add(request: ClinicRequest, payer_id: UUID) -> HttpResponse:
     return _form_page(request, form, f"Fee for {payer}", back)
 
 
-PATIENT_FORMS: dict[
-    str, tuple[type[Coverage] | type[InjuryCase] | type[Authorization], type[forms.BaseModelForm[Any]]]
-] = {
+PATIENT_FORMS: dict[str, tuple[type[Coverage | InjuryCase | Authorization], type[forms.BaseModelForm[Any]]]] = {
     "coverage": (Coverage, CoverageForm),
     "injury-case": (InjuryCase, InjuryCaseForm),
     "authorization": (Authorization, AuthorizationForm),
@@ -368,9 +366,7 @@ def patient_record(request: ClinicRequest, patient_id: UUID, kind: str, record_i
         form = AuthorizationForm(request.POST or None, instance=instance, patient=patient)
     else:
         form = form_class(request.POST or None, instance=instance)
-    back = request.GET.get("next") or patient.get_chart_url()
-    if not back.startswith("/"):
-        back = patient.get_chart_url()
+    back = next_url(request, patient.get_chart_url())
     if request.method == "POST" and form.is_valid() and (done := _saved(request, form, back, patient=patient)):
         return done
     name = model._meta.verbose_name

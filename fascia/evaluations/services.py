@@ -132,7 +132,11 @@ def missing_for_signature(evaluation: Evaluation) -> list[str]:
 def sign_evaluation(*, actor: User, evaluation: Evaluation) -> Evaluation:
     """Sign and lock. Only the evaluating practitioner signs; what is missing is listed."""
     evaluation = lifecycle.lock_draft(
-        evaluation, refuse=EvaluationLocked, related=("patient", "practitioner"), children=("diagnoses", "measures")
+        evaluation,
+        refuse=EvaluationLocked,
+        related=("practitioner",),
+        children=("diagnoses", "measures"),
+        to_sign=True,
     )
     # Written in full: the row as locked with the signature, one UPDATE as the signature alone would be, so
     # the seal hashes the evaluation (and its diagnoses and measures, read under the lock) as held.

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists, Q
 
 from fascia.practitioners import ce
 from fascia.practitioners.models import CourseRecord, Credential, Practitioner, RenewalRequirement, Specialty
@@ -90,6 +92,20 @@ def license_problem(practitioner: Practitioner, day: date) -> str | None:
         f"expired on {latest.expires_on:%Y-%m-%d}" if latest.expires_on and latest.expires_on < day else "is not active"
     )
     return f"{practitioner}'s massage license ({latest.name}) {ended}."
+
+
+def current_on(day: Any) -> Q:
+    """Credential.is_current_on as a filter; `day` may be a date or an OuterRef to one."""
+    return Q(status=Credential.Status.ACTIVE, issued_on__lte=day) & (
+        Q(expires_on__isnull=True) | Q(expires_on__gte=day)
+    )
+
+
+def license_lapsed(practitioner: Any, day: Any) -> Q:
+    """Whether license_problem() finds a problem, as a condition a query asks along with its other questions
+    (each of `practitioner` and `day` a value or an OuterRef): licenses on record, none of them current."""
+    licenses = Credential.objects.filter(practitioner=practitioner, kind=Credential.Kind.LICENSE)
+    return Q(Exists(licenses)) & ~Q(Exists(licenses.filter(current_on(day))))
 
 
 def check_license(practitioner: Practitioner, day: date) -> list[str]:

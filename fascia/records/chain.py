@@ -82,7 +82,14 @@ def next_link(sequence: int, last_hash: str, content: dict) -> dict:
     return {"sequence": sequence + 1, "previous_hash": last_hash, "content_hash": link_hash(last_hash, content)}
 
 
-def seal(*, actor: User, patient: Patient, record: Any, rows: Mapping[str, Iterable[Any]] | None = None) -> Seal:
+def seal(
+    *,
+    actor: User,
+    patient: Patient,
+    record: Any,
+    rows: Mapping[str, Iterable[Any]] | None = None,
+    patient_locked: bool = False,
+) -> Seal:
     """Append the record to the patient's chain. Call inside the signing transaction, with the record as it
     is stored: read in this transaction under its lock, or written in full by the caller since.
 
@@ -92,10 +99,12 @@ def seal(*, actor: User, patient: Patient, record: Any, rows: Mapping[str, Itera
     is the function verify() runs on the record read from the database, and the values held are those
     that were read or, having been through the fields' validation, written.
 
-    The patient row is locked first, so two signatures for one patient queue up instead of
-    both claiming the same place in the chain (on SQLite the write transaction already does).
+    The patient row is locked first (unless the caller has, `patient_locked`), so two signatures for one
+    patient queue up instead of both claiming the same place in the chain (on SQLite the write transaction
+    already does).
     """
-    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
+    if not patient_locked:
+        list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
     kind = kind_of(record)
     last = Seal.objects.filter(patient=patient).order_by("-sequence").first()
     return Seal.objects.create(

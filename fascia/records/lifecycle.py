@@ -10,6 +10,7 @@ the app's transaction.
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from fascia import audit
@@ -25,18 +26,29 @@ A = TypeVar("A", bound=RecordAddendum)
 SIGNATURE_FIELDS = ["status", "signed_by", "signed_at", "updated_at"]
 
 
-def lock_draft(record: R, *, refuse: type[Exception], related: Iterable[str] = (), children: Iterable[str] = ()) -> R:
+def lock_draft(
+    record: R,
+    *,
+    refuse: type[Exception],
+    related: Iterable[str] = (),
+    children: Iterable[str | Prefetch] = (),
+    to_sign: bool = False,
+    asking: Mapping[str, Any] | None = None,
+) -> R:
     """The record as stored, locked until the transaction ends; `refuse()` is raised once it is signed.
 
     Two writers of one draft queue up here, so the second sees what the first stored (a second signature
-    is refused). Only the record's own row is locked; the `related` rows are read with it in the same query,
-    the `children` (prefetched) once it is locked: whoever adds a child to a draft locks it first, so they
-    stay as read until the transaction ends.
+    is refused). Only the record's own row is locked, and the patient's with it `to_sign` (sign() appends
+    to the patient's chain of seals); the `related` rows are read with it in the same query, the `children`
+    (prefetched) once it is locked: whoever adds a child to a draft locks it first, so they stay as read
+    until the transaction ends. `asking` names questions about other rows (annotations) the same query
+    asks, read as the record's attributes.
     """
     locked = (
         type(record)
-        ._default_manager.select_for_update(of=("self",))
-        .select_related(*related)
+        ._default_manager.select_for_update(of=("self", "patient") if to_sign else ("self",))
+        .select_related(*related, *(["patient"] if to_sign else []))
+        .annotate(**(asking or {}))
         .prefetch_related(*children)
         .get(pk=record.pk)
     )
@@ -53,25 +65,29 @@ def sign(
     checks: Iterable[Callable[[R], None]] = (),
     write: Callable[[R], None] | None = None,
     rows: Mapping[str, Iterable[Any]] | None = None,
+    saved_action: str | None = None,
 ) -> R:
-    """Sign a locked draft (lock_draft) as `actor`, seal it and audit `action` once.
+    """Sign a draft locked to be signed (lock_draft(..., to_sign=True)) as `actor`, seal it and audit
+    `action` once.
 
     Each of `checks` is called with the record first and raises the app's error to refuse the signature,
     before anything is written. `write(record)` stores the whole signed record as held (a draft saved and
-    signed at once is written once, and audited as saved by the caller), and the seal hashes it as held,
-    with the child `rows` the caller holds as stored (chain.seal). Without `write`, the signature alone is
-    written, and the seal hashes the record read back: its other fields may hold changes never saved.
+    signed at once is written once, and audited as `saved_action` too, in the same INSERT as the
+    signature's entry), and the seal hashes it as held, with the child `rows` the caller holds as stored
+    (chain.seal). Without `write`, the signature alone is written, and the seal hashes the record read back:
+    its other fields may hold changes never saved.
     """
     for check in checks:
         check(record)
     record.status, record.signed_by, record.signed_at = SignedRecord.Status.SIGNED, actor, timezone.now()
     if write is None:
         record.save(update_fields=SIGNATURE_FIELDS)
-        chain.seal(actor=actor, patient=record.patient, record=chain.read_back(record))
+        chain.seal(actor=actor, patient=record.patient, record=chain.read_back(record), patient_locked=True)
     else:
         write(record)
-        chain.seal(actor=actor, patient=record.patient, record=record, rows=rows)
-    audit.record(actor=actor, action=action, target=record, patient=record.patient)
+        chain.seal(actor=actor, patient=record.patient, record=record, rows=rows, patient_locked=True)
+    actions = [saved_action, action] if saved_action else [action]
+    audit.record_steps(actor=actor, actions=actions, target=record, patient=record.patient)
     return record
 
 

@@ -1,6 +1,7 @@
 """Booking: no practitioner, room or patient is ever in two appointments at once."""
 
 from datetime import date, datetime, time, timedelta
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Q, QuerySet, Value
@@ -11,7 +12,7 @@ from fascia.audit.models import AuditAction
 from fascia.core.models import Location, Room, User
 from fascia.patients.models import Patient
 from fascia.plans.models import PlannedTechnique
-from fascia.practitioners.credentials import NotCredentialed, check_license, missing_privilege
+from fascia.practitioners.credentials import NotCredentialed, check_license, license_lapsed, missing_privilege
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, WaitlistEntry, WorkingHours
 
@@ -58,18 +59,42 @@ def _clash(appointments: list[Appointment], who: str) -> Clash:
 
 def warnings_for(practitioner: Practitioner, location: Location, start_at: datetime, end_at: datetime) -> list[str]:
     """What is unusual about this booking: another location, outside working hours, time off."""
-    works_here, covered, time_off, _ = _slot_facts(practitioner, location, start_at, end_at)
-    return _warnings(practitioner, location, start_at, end_at, works_here, covered, time_off)
+    facts = _slot_facts(practitioner, location, start_at, end_at)
+    return _warnings(practitioner, location, start_at, end_at, facts)
+
+
+class SlotFacts(NamedTuple):
+    works_here: bool  # the practitioner works at the location
+    covered: bool  # by the practitioner's working hours there
+    time_off: bool  # the practitioner has time off then
+    # Asked only for a booking (False without its patient):
+    specialty_planned: bool  # the patient's active plan holds a technique that requires a specialty
+    license_lapsed: bool  # the practitioner's licenses on record are none of them current that day
+    taken: bool  # the practitioner, the patient or the room is booked then (but the appointment being moved)
 
 
 def _slot_facts(
-    practitioner: Practitioner, location: Location, start_at: datetime, end_at: datetime, patient: Patient | None = None
-) -> tuple[bool, bool, bool, bool]:
-    """Whether the practitioner works at the location, has working hours covering the time, and time off then;
-    and whether the patient's active plan holds a technique that requires a specialty (False without a
-    patient). The questions in one query: every booking and every date of a series asks them."""
+    practitioner: Practitioner,
+    location: Location,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    patient: Patient | None = None,
+    room: Room | None = None,
+    moving: Appointment | None = None,
+) -> SlotFacts:
+    """What a booking checks of its slot, in one query: every booking and every date of a series asks it.
+    A booking that fits reads nothing else; a refusal reads what its message names."""
     start, end = timezone.localtime(start_at), timezone.localtime(end_at)
-    works_here, covered, time_off, specialty_planned = (
+    booking: tuple[Any, ...] = (Value(False), Value(False), Value(False))
+    if patient is not None:
+        holding = Q(practitioner=practitioner) | Q(patient=patient) | (Q(room=room) if room is not None else Q())
+        booking = (
+            Exists(_planned_specialties(patient)),
+            license_lapsed(practitioner, start.date()),
+            Exists(_others(start_at, end_at, moving).filter(holding)),
+        )
+    facts = (
         Practitioner.objects.filter(pk=practitioner.pk)
         .values_list(
             Exists(Practitioner.locations.through.objects.filter(practitioner=practitioner, location=location)),
@@ -83,29 +108,29 @@ def _slot_facts(
                 )
             ),
             Exists(TimeOff.objects.filter(practitioner=practitioner, starts_at__lt=end_at, ends_at__gt=start_at)),
-            Exists(_planned_specialties(patient)) if patient is not None else Value(False),
+            *booking,
         )
         .get()
     )
-    return bool(works_here), bool(covered), bool(time_off), bool(specialty_planned)
+    return SlotFacts(*map(bool, facts))
+
+
+def _others(start_at: datetime, end_at: datetime, moving: Appointment | None) -> QuerySet[Appointment]:
+    """The appointments holding some of the time, but the one being moved."""
+    others = Appointment.objects.holding_between(start_at, end_at)
+    return others.exclude(pk=moving.pk) if moving is not None else others
 
 
 def _warnings(
-    practitioner: Practitioner,
-    location: Location,
-    start_at: datetime,
-    end_at: datetime,
-    works_here: bool,
-    covered: bool,
-    time_off: bool,
+    practitioner: Practitioner, location: Location, start_at: datetime, end_at: datetime, facts: SlotFacts
 ) -> list[str]:
     start, end = timezone.localtime(start_at), timezone.localtime(end_at)
     warnings = []
-    if not works_here:
+    if not facts.works_here:
         warnings.append(f"{practitioner} does not work at {location.name}.")
-    if not covered or start.date() != end.date():
+    if not facts.covered or start.date() != end.date():
         warnings.append(f"{start:%a %H:%M}–{end:%H:%M} is outside {practitioner}'s working hours at {location.name}.")
-    if time_off:
+    if facts.time_off:
         warnings.append(f"{practitioner} has time off then.")
     return warnings
 
@@ -121,15 +146,17 @@ def _planned_specialties(patient: Patient) -> QuerySet[PlannedTechnique]:
     )
 
 
-def _check_credentials(practitioner: Practitioner, patient: Patient, day: date, specialty_planned: bool) -> None:
+def _check_credentials(practitioner: Practitioner, patient: Patient, day: date, facts: SlotFacts) -> None:
     """An expired license, or a planned technique the practitioner holds no certification for,
-    keeps the booking out (a clinic may turn the license block into a warning). The planned techniques are
-    read only when the slot's query (_slot_facts) found one that requires a specialty."""
+    keeps the booking out (a clinic may turn the license block into a warning). The licenses and the planned
+    techniques are read only when the slot's query (_slot_facts) found a lapsed license, or a technique that
+    requires a specialty."""
     try:
-        check_license(practitioner, day)
+        if facts.license_lapsed:
+            check_license(practitioner, day)
     except NotCredentialed as e:
         raise NotCredentialedToBook(f"{e} New appointments are blocked until it is renewed.") from None
-    planned = _planned_specialties(patient).select_related("technique") if specialty_planned else []
+    planned = _planned_specialties(patient).select_related("technique") if facts.specialty_planned else []
     for item in planned:
         problem = missing_privilege(practitioner, item.technique.required_specialty, item.technique.name, day)
         if problem:
@@ -152,22 +179,19 @@ def _check_slot(
     time or place (unless an admin overrides it); return the overridden warnings."""
     if override and not actor.has_perm("scheduling.override_appointment"):
         raise OverrideRefused
-    works_here, covered, time_off, specialty_planned = _slot_facts(practitioner, location, start_at, end_at, patient)
-    _check_credentials(practitioner, patient, timezone.localtime(start_at).date(), specialty_planned)
-    # What the practitioner or the patient, or else the room, holds of the time, but the appointment being
-    # moved. No select_related: a booking that fits finds nothing; a clash reads the other appointment's
-    # names for its message. The room is asked apart, and only for a booking in a room.
-    others = Appointment.objects.holding_between(start_at, end_at).order_by("start_at", "pk")
-    if moving is not None:
-        others = others.exclude(pk=moving.pk)
-    taken = list(others.filter(Q(practitioner=practitioner) | Q(patient=patient)))
-    if clashing := [a for a in taken if a.practitioner_id == practitioner.pk]:
-        raise _clash(clashing, str(practitioner))
-    if room is not None and (clashing := list(others.filter(room=room)[:1])):
-        raise _clash(clashing, room.name)
-    if taken:
-        raise _clash(taken, patient.display_name)
-    warnings = _warnings(practitioner, location, start_at, end_at, works_here, covered, time_off)
+    facts = _slot_facts(practitioner, location, start_at, end_at, patient=patient, room=room, moving=moving)
+    _check_credentials(practitioner, patient, timezone.localtime(start_at).date(), facts)
+    if facts.taken:
+        # Who holds the time, for the message: the practitioner or the patient, or else the room.
+        others = _others(start_at, end_at, moving).order_by("start_at", "pk")
+        taken = list(others.filter(Q(practitioner=practitioner) | Q(patient=patient)))
+        if clashing := [a for a in taken if a.practitioner_id == practitioner.pk]:
+            raise _clash(clashing, str(practitioner))
+        if room is not None and (clashing := list(others.filter(room=room)[:1])):
+            raise _clash(clashing, room.name)
+        if taken:
+            raise _clash(taken, patient.display_name)
+    warnings = _warnings(practitioner, location, start_at, end_at, facts)
     if warnings and not override:
         raise NeedsOverride(warnings)
     return warnings

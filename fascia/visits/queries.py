@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 
@@ -69,8 +69,31 @@ def active_plan(patient: Patient) -> TreatmentPlan | None:
     return patient.plans.filter(status=TreatmentPlan.Status.ACTIVE).order_by("-version").first()
 
 
-def last_signed_note(patient: Patient) -> VisitNote | None:
-    return patient.visit_notes.filter(status=VisitNote.Status.SIGNED).order_by("-visited_on", "-id").first()
+@dataclass(frozen=True)
+class LastNote:
+    """What copy-forward reads of the patient's last signed note."""
+
+    pk: int
+    public_id: UUID
+    fields: dict[str, Any]  # by name
+    techniques: list[dict[str, Any]]  # each technique's fields by name, in the order they were written
+
+
+def last_signed_note(patient: Patient, fields: Iterable[str], technique_fields: Iterable[str]) -> LastNote | None:
+    """The `fields` of the patient's last signed note and the `technique_fields` of its techniques, in one
+    query: a row per technique with the note's columns joined to each (one row for a note with none)."""
+    last = patient.visit_notes.filter(status=VisitNote.Status.SIGNED).order_by("-visited_on", "-id")
+    fields, joined = list(fields), {f: f"techniques__{f}" for f in technique_fields}
+    rows = list(
+        VisitNote.objects.filter(pk=Subquery(last.values("pk")[:1]))
+        .order_by("techniques__id")
+        .values("pk", "public_id", "techniques__id", *fields, *joined.values())
+    )
+    if not rows:
+        return None
+    note = rows[0]
+    techniques = [{f: row[column] for f, column in joined.items()} for row in rows if row["techniques__id"]]
+    return LastNote(note["pk"], note["public_id"], {f: note[f] for f in fields}, techniques)
 
 
 def plan_end(plan: TreatmentPlan) -> date:

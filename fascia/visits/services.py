@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Prefetch
 from django.utils import timezone
 
 from fascia import audit
@@ -18,11 +19,11 @@ from fascia.measures.services import record_measure
 from fascia.patients.models import BodyRegion, Patient
 from fascia.plans.models import Goal, TreatmentPlan
 from fascia.plans.services import end_plan
-from fascia.practitioners.credentials import NotCredentialed, check_license, missing_privilege
+from fascia.practitioners.credentials import NotCredentialed, check_license, license_lapsed, missing_privilege
 from fascia.records import lifecycle
 from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
-from fascia.techniques.queries import as_engine_technique, catalog, facts_for
+from fascia.techniques.queries import as_engine_technique, facts_for
 from fascia.techniques.rules import RULES
 from fascia.techniques.screening import REFUSING, Level, kept, screen, worst_level
 from fascia.visits import queries
@@ -74,7 +75,7 @@ def start_note(
             raise NoteError(f"This appointment is {appointment.get_status_display().lower()}; there is no visit.")
     today = visited_on or (timezone.localtime(appointment.start_at).date() if appointment else timezone.localdate())
     plan = queries.active_plan(patient)
-    last = queries.last_signed_note(patient)
+    last = queries.last_signed_note(patient, COPIED_FIELDS, TECHNIQUE_FIELDS)
     note = VisitNote(
         patient=patient,
         practitioner=practitioner,
@@ -91,11 +92,11 @@ def start_note(
             note.kind = VisitNote.Kind.PROGRESS
     rows: list[dict[str, Any]] = []
     if last is not None:
-        for field in COPIED_FIELDS:
-            setattr(note, field, getattr(last, field))
-        note.copied_from = last
-        note.copied_fields = [f for f in COPIED_FIELDS if getattr(last, f)]
-        rows = [{f: getattr(t, f) for f in TECHNIQUE_FIELDS} for t in last.techniques.all()]
+        for field, value in last.fields.items():
+            setattr(note, field, value)
+        note.copied_from_id = last.pk
+        note.copied_fields = [f for f, value in last.fields.items() if value]
+        rows = last.techniques
     elif plan is not None:
         note.home_care = plan.home_care
         note.copied_fields = ["home_care"] if plan.home_care else []
@@ -135,10 +136,23 @@ def minutes_allowed(note: VisitNote) -> int:
     return appointment_minutes(appointment.start_at, appointment.end_at)
 
 
-def check_techniques(note: VisitNote, rows: list[dict[str, Any]]) -> list[VisitTechnique]:
+def _catalog_entries(rows: list[dict[str, Any]], known: Iterable[Technique]) -> dict[int, Technique]:
+    """The techniques the rows name, by id: those `known` (read with the note's stored rows), the others read
+    from the catalog (retired ones too: a stored row may name one)."""
+    techniques = {t.pk: t for t in known}
+    wanted = {row.get("technique_id") for row in rows} - techniques.keys()
+    if ids := [i for i in wanted if isinstance(i, int)]:  # any other value names no technique
+        techniques |= {t.pk: t for t in Technique.objects.filter(pk__in=ids)}
+    return techniques
+
+
+def check_techniques(
+    note: VisitNote, rows: list[dict[str, Any]], known: Iterable[Technique] = ()
+) -> list[VisitTechnique]:
     """Turn submitted rows into techniques, screened against the patient's facts and today's
-    symptoms. Absolute or local findings refuse the row; a caution needs a written reason."""
-    techniques = catalog()
+    symptoms. Absolute or local findings refuse the row; a caution needs a written reason. The catalog
+    entries `known` to the caller are not read again."""
+    techniques = _catalog_entries(rows, known)
     facts = facts_for(note.patient, symptoms=frozenset(note.symptoms)) if rows else None  # once for every row
     built: list[VisitTechnique] = []
     problems: list[str] = []
@@ -220,9 +234,25 @@ def save_note(
     """Save a draft's fields and, when given, its techniques (rows of technique_id, region, minutes,
     pressure, position, response, override_reason). Signed notes are refused; nothing is saved
     when anything is wrong."""
-    stored = lifecycle.lock_draft(note, refuse=NoteLocked, children=("techniques",) if techniques is not None else ())
+    stored = lifecycle.lock_draft(
+        note, refuse=NoteLocked, children=[_stored_techniques()] if techniques is not None else []
+    )
     _write(actor, note, _checked(note, stored, techniques, fields))
     return note
+
+
+def _stored_techniques() -> Prefetch[Any, Any, Any]:
+    """A locked draft's techniques with their catalog entries, which the screening of the rows submitted then
+    reads only for the techniques the note does not hold yet."""
+    return Prefetch("techniques", queryset=VisitTechnique.objects.select_related("technique"))
+
+
+# What the signing lock asks of the note's practitioner's licenses on its day, read as the note's attribute.
+LICENSE_LAPSED = "license_lapsed"
+
+
+def _license_question() -> dict[str, Any]:
+    return {LICENSE_LAPSED: license_lapsed(OuterRef("practitioner"), OuterRef("visited_on"))}
 
 
 def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, Any]], **fields: Any) -> VisitNote:
@@ -230,23 +260,32 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, An
     transaction, so the techniques screened for the save are those signed, against the same record, and
     the note is written once, signed. When signing is refused, the draft is saved and the NoteError raised."""
     with transaction.atomic():
-        stored = lifecycle.lock_draft(note, refuse=NoteLocked, children=("techniques", "measures"))
+        stored = lifecycle.lock_draft(
+            note,
+            refuse=NoteLocked,
+            children=[_stored_techniques(), "measures"],
+            to_sign=True,
+            asking=_license_question(),
+        )
         saved = _checked(note, stored, techniques, fields)
         assert saved is not None  # techniques were given
+        # The license as asked with the lock, unless the save changes whose it is or the day.
+        asked = (note.practitioner_id, note.visited_on) == (stored.practitioner_id, stored.visited_on)
         try:
-            _check_signer(actor, note, saved.techniques)
+            _check_signer(actor, note, saved.techniques, getattr(stored, LICENSE_LAPSED) if asked else None)
         except NoteError as e:
             refused = e
             _write(actor, note, saved)
         else:
-            # The seal hashes the note as _write stores it, with the techniques it keeps or writes and the
+            # The seal hashes the note as _store writes it, with the techniques it keeps or writes and the
             # measures read under the lock (the note object the caller holds may have older ones prefetched).
             lifecycle.sign(
                 note,
                 actor=actor,
                 action=AuditAction.NOTE_SIGNED,
-                write=lambda signed: _write(actor, signed, saved),
+                write=lambda signed: _store(signed, saved),
                 rows={"techniques": saved.techniques, "measures": stored.measures.all()},
+                saved_action=AuditAction.NOTE_SAVED,
             )
             _after_signature(actor, note)
             return note
@@ -276,8 +315,8 @@ def _checked(
         setattr(note, name, value)
     _validate(note, links_given=fields)
     _check_goal_progress(note)
-    built = check_techniques(note, techniques) if techniques is not None else None
-    kept = list(stored.techniques.all()) if built is not None else []
+    kept = list(stored.techniques.all()) if techniques is not None else []
+    built = check_techniques(note, techniques, known=[t.technique for t in kept]) if techniques is not None else None
     # A copied part stays marked until the practitioner changes it.
     edited = {f for f in fields if f in note.copied_fields and getattr(note, f) != getattr(stored, f)}
     if built is not None and "techniques" in note.copied_fields and _technique_keys(built) != _technique_keys(kept):
@@ -292,13 +331,18 @@ def _checked(
 
 
 def _write(actor: User, note: VisitNote, saved: _Techniques | None) -> None:
-    """Store the note and, when given and changed, its techniques in place of those stored, audited as saved."""
+    """_store, audited as saved."""
+    _store(note, saved)
+    audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
+
+
+def _store(note: VisitNote, saved: _Techniques | None) -> None:
+    """Store the note and, when given and changed, its techniques in place of those stored."""
     note.save()
     if saved is not None and not saved.unchanged:
         if saved.replaced:
             note.techniques.all().delete()
         VisitTechnique.objects.bulk_create(saved.techniques)
-    audit.record(actor=actor, action=AuditAction.NOTE_SAVED, target=note, patient=note.patient)
 
 
 @transaction.atomic
@@ -351,8 +395,10 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
     note = lifecycle.lock_draft(
         note,
         refuse=NoteLocked,
-        related=("patient", "practitioner", "plan", "appointment"),
-        children=("techniques", "measures"),
+        related=("practitioner", "plan", "appointment"),
+        children=[_stored_techniques(), "measures"],
+        to_sign=True,
+        asking=_license_question(),
     )
     techniques = list(note.techniques.all())
     # Written in full: the row as locked with the signature, one UPDATE as the signature alone would be, so
@@ -361,7 +407,10 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
         note,
         actor=actor,
         action=AuditAction.NOTE_SIGNED,
-        checks=[lambda n: _check_signer(actor, n, techniques), lambda n: _rescreen(n, techniques)],
+        checks=[
+            lambda n: _check_signer(actor, n, techniques, getattr(n, LICENSE_LAPSED)),
+            lambda n: _rescreen(n, techniques),
+        ],
         write=lambda n: n.save(),
     )
     _after_signature(actor, note)
@@ -372,18 +421,20 @@ def _rescreen(note: VisitNote, techniques: list[VisitTechnique]) -> None:
     """Screen the stored techniques again against the record as it is now (NoteError when one is refused)."""
     rows = [{f: getattr(t, f) for f in (*TECHNIQUE_FIELDS, "response", "override_reason")} for t in techniques]
     try:
-        check_techniques(note, rows)
+        check_techniques(note, rows, known=[t.technique for t in techniques])
     except ValidationError as e:
         raise NoteError(" ".join(e.messages)) from None
 
 
-def _check_signer(actor: User, note: VisitNote, techniques: list[VisitTechnique]) -> None:
+def _check_signer(actor: User, note: VisitNote, techniques: list[VisitTechnique], lapsed: bool | None) -> None:
     """Refuse (NoteError) a signature by anyone but the treating practitioner, with a current license,
-    on a note missing anything signing needs."""
+    on a note missing anything signing needs. The licenses are read to word a refusal when the note's lock
+    found the license `lapsed`, or when it was not asked (None)."""
     if note.practitioner.user_id != actor.pk:
         raise NoteError("Only the practitioner who treated the patient can sign this note.")
     try:
-        check_license(note.practitioner, note.visited_on)
+        if lapsed is None or lapsed:
+            check_license(note.practitioner, note.visited_on)
     except NotCredentialed as e:
         raise NoteError(f"{e} Notes cannot be signed until it is renewed.") from None
     missing = missing_for_signature(note, techniques)

@@ -47,9 +47,10 @@ def code_minutes(performed: Iterable[tuple[str, str, int | None]]) -> tuple[dict
     for code, region, performed_minutes in performed:
         minutes[code] = minutes.get(code, 0) + (performed_minutes or 0)
         regions.setdefault(code, set()).add(region)
-    for first, second in same_region_pairs(regions):
-        minutes[first] += minutes.pop(second)
-        regions[first] |= regions.pop(second)
+    for first, second in NCCI_PAIRS:
+        if regions.get(first, set()) & regions.get(second, set()):  # on a shared region: only one may be billed
+            minutes[first] += minutes.pop(second)
+            regions[first] |= regions.pop(second)
     return minutes, regions
 
 
@@ -91,12 +92,3 @@ def diagnosis_pointers(diagnoses: list[str]) -> list[int]:
     """The claim diagnoses each line points at: the first four, as many as a service line holds (NUCC 24E,
     837P SV107)."""
     return list(range(1, min(len(diagnoses), 4) + 1))
-
-
-def same_region_pairs(codes_regions: dict[str, set[str]]) -> list[tuple[str, str]]:
-    """NCCI pairs performed on a shared region the same day: only one of each may be billed."""
-    return [
-        (first, second)
-        for first, second in NCCI_PAIRS
-        if first in codes_regions and second in codes_regions and codes_regions[first] & codes_regions[second]
-    ]

@@ -1,6 +1,7 @@
 """Claims: built from signed visit notes, checked by the scrubber, moved through their lifecycle.
 Every write is one transaction; every change of status is a ClaimEvent and an audit entry."""
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
@@ -45,7 +46,6 @@ class ScrubFailed(BillingError):
 
 
 def can_move(from_status: str, to: str) -> bool:
-    """Whether the lifecycle lets a claim go from one status to another."""
     return to in TRANSITIONS[from_status]
 
 
@@ -53,7 +53,7 @@ def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
     """Change a claim's status if the lifecycle allows it, and record the change. Call inside a transaction."""
     if not can_move(claim.status, to):
         raise BillingError(f"A {claim.get_status_display().lower()} claim cannot become {S(to).label.lower()}.")
-    ClaimEvent.objects.create(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note[:300])
+    event = ClaimEvent(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note[:300])
     claim.status = to
     claim.save(update_fields=["status", "updated_at"])
     if to == S.CLOSED and claim.submitted_at is None:  # closed unsent: its visits are to bill again
@@ -68,10 +68,22 @@ def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
             ],
             ignore_conflicts=True,
         )
-    audit.record(
-        actor=actor, action=AuditAction.CLAIM_STATUS_CHANGED, target=claim, patient=claim.patient, detail={"to": to}
-    )
+    record_moves([event], actor=actor)
     return claim
+
+
+def record_moves(events: list[ClaimEvent], *, actor: User | None, replaced: Collection[int] = ()) -> None:
+    """Record status changes: their events and audit entries (which say which claims went as replacements),
+    in one INSERT each however many claims an 837P file or an 835 moves."""
+    ClaimEvent.objects.bulk_create(events)
+    audit.record_each(
+        actor=actor,
+        action=AuditAction.CLAIM_STATUS_CHANGED,
+        entries=[
+            (e.claim, e.claim.patient, {"to": e.to_status} | ({"replacement": True} if e.claim.pk in replaced else {}))
+            for e in events
+        ],
+    )
 
 
 def live_lines() -> QuerySet[ClaimLine]:
@@ -284,13 +296,8 @@ def export_claims(
     organization = rows[0].organization
     control_number = (Batch.objects.aggregate(n=Max("control_number"))["n"] or 0) + 1
     try:
-        content = from_models.build_837(
-            rows,
-            control_number=control_number,
-            now=timezone.localtime(now),
-            sender_id=digits_only(organization.tax_id),
-            receiver_id=edi837.RECEIVER_ID,
-        )
+        envelope = edi837.Envelope(control_number, timezone.localtime(now), sender_id=digits_only(organization.tax_id))
+        content = from_models.build_837(rows, envelope)
     except ValueError as e:
         raise BillingError(f"Nothing was exported. {e}") from None
     findings = validate.validate_837(content)
@@ -309,36 +316,22 @@ def export_claims(
     # in one statement each rather than several per claim, as a file holds up to MAX_CLAIMS claims. Ready
     # claims go the way TRANSITIONS allows; a replacement (from submitted, rejected or denied) is the one
     # way back to submitted that TRANSITIONS has no arrow for, so the claim waits for the payer's answer again.
-    note = f"837P batch {control_number}"
-    events = []
-    for claim in rows:
-        events.append(
-            ClaimEvent(
-                claim=claim,
-                from_status=claim.status,
-                to_status=S.SUBMITTED,
-                actor=actor,
-                note=f"{note}: resubmitted as a replacement" if claim.pk in replaced else note,
-            )
-        )
-        claim.batch, claim.submitted_at, claim.status, claim.updated_at = batch, now, S.SUBMITTED, now
     # The same values for every claim but the frequency: two UPDATEs. (bulk_update would write a CASE over
     # every claim for every column, which PostgreSQL evaluates row by row: slow for a thousand claims.)
     Claim.objects.filter(pk__in=pks).update(batch=batch, submitted_at=now, status=S.SUBMITTED, updated_at=now)
     Claim.objects.filter(pk__in=replaced).update(frequency=Claim.Frequency.REPLACEMENT)
-    ClaimEvent.objects.bulk_create(events)
-    audit.record_each(
-        actor=actor,
-        action=AuditAction.CLAIM_STATUS_CHANGED,
-        entries=[
-            (
-                claim,
-                claim.patient,
-                {"to": S.SUBMITTED, "replacement": True} if claim.pk in replaced else {"to": S.SUBMITTED},
-            )
-            for claim in rows
-        ],
-    )
+    note = f"837P batch {control_number}"
+    events = [
+        ClaimEvent(
+            claim=claim,
+            from_status=claim.status,
+            to_status=S.SUBMITTED,
+            actor=actor,
+            note=f"{note}: resubmitted as a replacement" if claim.pk in replaced else note,
+        )
+        for claim in rows
+    ]
+    record_moves(events, actor=actor, replaced=replaced)
     audit.record(
         actor=actor,
         action=AuditAction.CLAIMS_EXPORTED,

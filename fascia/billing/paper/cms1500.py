@@ -24,26 +24,12 @@ from fascia.patients.icd10 import describe
 Fields = dict[str, Any]
 
 LINES_PER_PAGE = 6  # box 24 holds six service lines
-MAX_DIAGNOSES = 12  # box 21 A-L
+LETTERS = "ABCDEFGHIJKL"  # box 21 A-L: the claim's diagnoses, which box 24E points to
 MAX_POINTERS = 4  # box 24E
 MAX_MODIFIERS = 4  # box 24D
 
-# Box 1. NUCC Item 1: "Other" covers HMOs, commercial insurance, automobile accident, liability and
-# workers' compensation; FECA is only the federal employees' programme (and Black Lung), so workers'
-# comp and auto claims mark Other. An employer plan (it has a group number) marks Group health plan.
-PAYER_TYPE: dict[str, str] = {  # read with a payer's stored kind, a plain str
-    Payer.Kind.MEDICARE: "Medicare",
-    Payer.Kind.MEDICAID: "Medicaid",
-    Payer.Kind.WORKERS_COMP: "Other",
-    Payer.Kind.AUTO: "Other",
-    Payer.Kind.SELF_PAY: "Other",
-}
-RELATIONSHIP: dict[str, str] = {
-    Coverage.Relationship.SELF: "Self",
-    Coverage.Relationship.SPOUSE: "Spouse",
-    Coverage.Relationship.CHILD: "Child",
-    Coverage.Relationship.OTHER: "Other",
-}
+# Box 6: the relationship's label is the name of its check box (Self, Spouse, Child, Other).
+RELATIONSHIP = dict(Coverage.Relationship.choices)
 SEX = {"female": "F", "male": "M", "F": "F", "M": "M"}  # the form has only M and F boxes
 ONSET = "431"  # box 14 qualifier: onset of current symptoms or illness
 REFERRING = "DN"  # box 17 qualifier: referring provider
@@ -80,13 +66,14 @@ def _person(family: str, given: str, middle: str = "") -> str:
     return ", ".join(p.replace(".", "") for p in parts if p)
 
 
+def _street(owner: Any) -> str:
+    return _plain(" ".join(p for p in (owner.address_line1, owner.address_line2) if p))
+
+
 def _address(prefix: str, owner: Any) -> Fields:
     """Street, city, state and ZIP of anything with AddressFields, under keys prefix, prefix_city …"""
-    if owner is None:
-        return {prefix: "", f"{prefix}_city": "", f"{prefix}_state": "", f"{prefix}_zip": ""}
-    street = " ".join(p for p in (owner.address_line1, owner.address_line2) if p)
     return {
-        prefix: _plain(street),
+        prefix: _street(owner),
         f"{prefix}_city": _plain(owner.city),
         f"{prefix}_state": owner.state,
         f"{prefix}_zip": owner.postal_code,
@@ -123,9 +110,12 @@ def diagnosis_code(code: str) -> str:
 
 
 def _payer_type(payer: Payer, coverage: Coverage | None) -> str:
+    """Box 1. NUCC Item 1: "Other" covers HMOs, commercial insurance, automobile accident, liability and
+    workers' compensation; FECA is only the federal employees' programme (and Black Lung), so workers'
+    comp and auto claims mark Other. An employer plan (it has a group number) marks Group health plan."""
     if payer.kind == Payer.Kind.COMMERCIAL:
         return "Group health plan" if coverage is not None and coverage.group_number else "Other"
-    return PAYER_TYPE.get(payer.kind, "Other")
+    return {"medicare": "Medicare", "medicaid": "Medicaid"}.get(payer.kind, "Other")
 
 
 def _insured(fields: Fields, coverage: Coverage | None) -> Fields:
@@ -140,8 +130,7 @@ def _insured(fields: Fields, coverage: Coverage | None) -> Fields:
         "6": RELATIONSHIP.get(coverage.relationship, "Other"),
         "11a": _day(coverage.subscriber_birth_date),
         "11a_sex": SEX.get(coverage.subscriber_sex, ""),
-        **_address("7", None),
-        "7_phone": "",
+        **dict.fromkeys(["7", "7_city", "7_state", "7_zip", "7_phone"], ""),
     }
 
 
@@ -195,15 +184,10 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
 
     # Boxes 9, 9a, 9d and 11d: another health plan. NUCC Item 11d: if YES, complete 9, 9a and 9d.
     other = _other_coverage(claim, first_day)
-    fields["11d"] = "YES" if other else "NO"
-    if other is None:
-        fields |= {"9": "", "9a": "", "9d": ""}
-    else:
-        fields["9"] = (
-            fields["2"]
-            if other.patient_is_subscriber
-            else _person(other.subscriber_family_name, other.subscriber_given_name)
-        )
+    fields |= {"11d": "YES" if other else "NO", "9": "", "9a": "", "9d": ""}
+    if other is not None:
+        subscriber = _person(other.subscriber_family_name, other.subscriber_given_name)
+        fields["9"] = fields["2"] if other.patient_is_subscriber else subscriber
         fields |= {"9a": other.group_number or other.member_id, "9d": other.payer.name}
 
     # Box 10: is the condition related to employment, an auto accident, another accident?
@@ -233,9 +217,9 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
     }
 
     fields["21_indicator"] = ICD10
-    for n, code in enumerate(claim.diagnoses[:MAX_DIAGNOSES]):
-        fields[f"21{chr(ord('A') + n)}"] = diagnosis_code(code)
-    letters = {n + 1: chr(ord("A") + n) for n in range(len(claim.diagnoses[:MAX_DIAGNOSES]))}
+    for letter, code in zip(LETTERS, claim.diagnoses, strict=False):
+        fields[f"21{letter}"] = diagnosis_code(code)
+    letters = dict(enumerate(LETTERS[: len(claim.diagnoses)], start=1))
 
     # Box 22: replacement (7) or void (8) of a claim the payer already has, with its number.
     resubmitted = claim.frequency in (Claim.Frequency.REPLACEMENT, Claim.Frequency.VOID)
@@ -259,11 +243,11 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
         "31": "SIGNATURE ON FILE",
         "31_date": _day(today),
         "32": facility.name if facility else organization.legal_name,
-        "32_street": _plain(" ".join(p for p in (facility_address.address_line1, facility_address.address_line2) if p)),
+        "32_street": _street(facility_address),
         "32_city": _city_line(facility_address),
         "32a": organization.group_npi,  # a location has no NPI of its own: the practice's group NPI
         "33": organization.legal_name,
-        "33_street": _plain(" ".join(p for p in (organization.address_line1, organization.address_line2) if p)),
+        "33_street": _street(organization),
         "33_city": _city_line(organization),
         "33_phone": _phone(organization.phone),
         "33a": organization.group_npi,
@@ -400,7 +384,7 @@ TEXTS = [
     ("PLEASE PRINT OR TYPE", X0 + 3.4, 61, "small"),
     ("APPROVED OMB-0938-1197 FORM 1500 (02-12)", X0 + 5.6, 61, "small"),
 ]
-TEXTS += [(f"{chr(ord('A') + n)}.", X0 + 0.05 + (n % 4) * 1.2, 37 + n // 4, "small") for n in range(12)]
+TEXTS += [(f"{letter}.", X0 + 0.05 + (n % 4) * 1.2, 37 + n // 4, "small") for n, letter in enumerate(LETTERS)]
 # Where each field's value is printed: key -> (x, line).
 SLOTS: dict[str, tuple[float, int]] = {
     "1a": (XR + 0.05, 8),
@@ -453,7 +437,7 @@ SLOTS: dict[str, tuple[float, int]] = {
     "33_city": (X0 + 5.05, 59),
     "33a": (X0 + 5.4, 60),
 }
-SLOTS |= {f"21{chr(ord('A') + n)}": (X0 + 0.25 + (n % 4) * 1.2, 37 + n // 4) for n in range(12)}
+SLOTS |= {f"21{letter}": (X0 + 0.25 + (n % 4) * 1.2, 37 + n // 4) for n, letter in enumerate(LETTERS)}
 # Money boxes: key -> (x of the dollars/cents divider, line).
 AMOUNTS = {"28": (X0 + 5.6, 55), "29": (X0 + 6.7, 55)}
 # Check boxes: key -> {value: (x of the square, line, printed label)}.
@@ -593,15 +577,15 @@ def render_superbill(claim: Claim, *, today: date | None = None) -> bytes:
         "practitioners": practitioners,
         "referring": referral.provider if referral else None,
         "diagnoses": [
-            {"pointer": chr(ord("A") + n), "code": code, "description": describe(code)}
-            for n, code in enumerate(claim.diagnoses[:MAX_DIAGNOSES])
+            {"pointer": letter, "code": code, "description": describe(code)}
+            for letter, code in zip(LETTERS, claim.diagnoses, strict=False)
         ],
         "lines": [
             {
                 "line": line,
                 "place": places.get(line.place_of_service, line.place_of_service),
                 "modifiers": " ".join(line.modifiers),
-                "pointers": "".join(chr(ord("A") + p - 1) for p in line.diagnosis_pointers if 1 <= p <= MAX_DIAGNOSES),
+                "pointers": "".join(LETTERS[p - 1] for p in line.diagnosis_pointers if 1 <= p <= len(LETTERS)),
                 "fee": _money(line.fee),
                 "amount": _money(line.amount),
             }

@@ -80,9 +80,5 @@ def describe_adjustment(group: str, reason: str) -> str:
     return f"{ADJUSTMENT_GROUPS.get(group, f'Group {group}')}: {CARC.get(reason, f'reason code {reason}')}"
 
 
-def describe_remark(code: str) -> str:
-    return RARC.get(code, f"remark code {code}")
-
-
 def describe_claim_status(code: str) -> str:
     return CLAIM_STATUS.get(code, f"Status code {code}")

@@ -39,7 +39,8 @@ class Adjustment:
     quantity: Decimal | None = None
 
 
-@dataclass(frozen=True)
+# The parser fills a transaction's Remittance, its claims and their services segment by segment.
+@dataclass
 class ServicePayment:
     procedure: str
     qualifier: str
@@ -47,13 +48,13 @@ class ServicePayment:
     charge: Decimal
     paid: Decimal
     units: Decimal
-    service_date: date | None
-    line_control_number: str
-    adjustments: list[Adjustment]
-    remarks: tuple[str, ...]
+    service_date: date | None = None
+    line_control_number: str = ""
+    adjustments: list[Adjustment] = field(default_factory=list)
+    remarks: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass
 class ClaimPayment:
     patient_control_number: str
     status_code: str
@@ -62,28 +63,28 @@ class ClaimPayment:
     patient_responsibility: Decimal
     filing_indicator: str
     payer_claim_number: str
-    patient_name: str
-    adjustments: list[Adjustment]
-    services: list[ServicePayment]
+    patient_name: str = ""
+    adjustments: list[Adjustment] = field(default_factory=list)
+    services: list[ServicePayment] = field(default_factory=list)
 
     @property
     def status(self) -> str:
         return describe_claim_status(self.status_code)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Remittance:
     control_number: str
     transaction: str
-    payer_name: str
-    payer_id: str
-    payee_name: str
-    payee_npi: str
-    payment_method: str
-    total_paid: Decimal
-    payment_date: date | None
-    trace_number: str
-    claims: list[ClaimPayment]
+    payer_name: str = ""
+    payer_id: str = ""
+    payee_name: str = ""
+    payee_npi: str = ""
+    payment_method: str = ""
+    total_paid: Decimal = Decimal(0)
+    payment_date: date | None = None
+    trace_number: str = ""
+    claims: list[ClaimPayment] = field(default_factory=list)
 
 
 def parse_835(text: str) -> list[Remittance]:
@@ -91,8 +92,7 @@ def parse_835(text: str) -> list[Remittance]:
 
     Raises RemittanceError for anything malformed or truncated; see the module docstring.
     """
-    segments, component = _split(text)
-    return _Reader(component).read(segments)
+    return _read(*_split(text))
 
 
 def unbalanced(remittance: Remittance) -> list[str]:
@@ -134,36 +134,26 @@ class _Segment:
             raise self.error(f"{self.id}{index:02d} {label} is missing.")
         return self[index]
 
-    def decimal(self, index: int, label: str, *, noun: str = "an amount") -> Decimal | None:
-        value = self[index]
-        if not value:
-            return None
+    def amount(self, index: int, label: str, *, noun: str = "an amount") -> Decimal:
+        value = self.required(index, label)
         if not _AMOUNT.fullmatch(value):
             raise self.error(f"{self.id}{index:02d} {label} '{value}' is not {noun}.")
         return Decimal(value)
 
-    def amount(self, index: int, label: str) -> Decimal:
-        self.required(index, label)
-        value = self.decimal(index, label)
-        assert value is not None  # required() refused an empty element
-        return value
+    def decimal(self, index: int, label: str, *, noun: str = "an amount") -> Decimal | None:
+        return self.amount(index, label, noun=noun) if self[index] else None
 
     def day(self, index: int, label: str) -> date:
-        self.required(index, label)
-        value = self.optional_day(index, label)
-        assert value is not None  # required() refused an empty element
-        return value
-
-    def optional_day(self, index: int, label: str) -> date | None:
-        value = self[index]
-        if not value:
-            return None
+        value = self.required(index, label)
         if _DATE.fullmatch(value):
             try:
                 return date(int(value[:4]), int(value[4:6]), int(value[6:]))
             except ValueError:
                 pass
         raise self.error(f"{self.id}{index:02d} {label} '{value}' is not a date (CCYYMMDD).")
+
+    def optional_day(self, index: int, label: str) -> date | None:
+        return self.day(index, label) if self[index] else None
 
 
 def _split(text: str) -> tuple[list[_Segment], str]:
@@ -195,166 +185,73 @@ def _split(text: str) -> tuple[list[_Segment], str]:
     return segments, component
 
 
-@dataclass
-class _ServiceDraft:
-    procedure: str
-    qualifier: str
-    modifiers: tuple[str, ...]
-    charge: Decimal
-    paid: Decimal
-    units: Decimal
-    dates: dict[str, date] = field(default_factory=dict)
-    line_control_number: str = ""
-    adjustments: list[Adjustment] = field(default_factory=list)
-    remarks: list[str] = field(default_factory=list)
-
-    def build(self) -> ServicePayment:
-        return ServicePayment(
-            procedure=self.procedure,
-            qualifier=self.qualifier,
-            modifiers=self.modifiers,
-            charge=self.charge,
-            paid=self.paid,
-            units=self.units,
-            # 472 is the service date; payers that give a range send 150 (start) and 151 (end).
-            service_date=self.dates.get("472", self.dates.get("150")),
-            line_control_number=self.line_control_number,
-            adjustments=self.adjustments,
-            remarks=tuple(self.remarks),
-        )
-
-
-@dataclass
-class _ClaimDraft:
-    patient_control_number: str
-    status_code: str
-    charge: Decimal
-    paid: Decimal
-    patient_responsibility: Decimal
-    filing_indicator: str
-    payer_claim_number: str
-    patient_name: str = ""
-    adjustments: list[Adjustment] = field(default_factory=list)
-    services: list[ServicePayment] = field(default_factory=list)
-
-    def build(self) -> ClaimPayment:
-        return ClaimPayment(
-            patient_control_number=self.patient_control_number,
-            status_code=self.status_code,
-            charge=self.charge,
-            paid=self.paid,
-            patient_responsibility=self.patient_responsibility,
-            filing_indicator=self.filing_indicator,
-            payer_claim_number=self.payer_claim_number,
-            patient_name=self.patient_name,
-            adjustments=self.adjustments,
-            services=self.services,
-        )
-
-
 class _Transaction:
     """One ST … SE transaction set, filled segment by segment."""
 
     def __init__(self, st: _Segment, *, control_number: str, component: str) -> None:
-        self.st, self.control_number, self.component = st, control_number, component
+        self.st, self.component = st, component
         self.number = st.required(2, "control number")
-        self.bpr: _Segment | None = None
-        self.total_paid, self.payment_method = Decimal(0), ""
-        self.payment_date: date | None = None
-        self.trace_number = self.payer_id = self.payee_npi = ""
-        self.payer_name: str | None = None
-        self.payee_name: str | None = None
+        self.remittance = Remittance(control_number, self.number)
+        self.seen: set[str] = set()  # the ids of the segments read, and each N1 with its N101 ("N1*PR")
         self.entity = ""  # N101 of the last N1, which the REF segments after it describe
-        self.claims: list[ClaimPayment] = []
-        self.claim: _ClaimDraft | None = None
-        self.service: _ServiceDraft | None = None
+        self.claim: ClaimPayment | None = None
+        self.service: ServicePayment | None = None
+        self.service_dates: dict[str, date] = {}  # DTM qualifier: date, of the open service
+
+    READ = ("BPR", "TRN", "N1", "REF", "DTM", "CLP", "NM1", "CAS", "SVC", "LQ")  # each by its method _bpr …
 
     def add(self, segment: _Segment) -> None:
-        handlers = {
-            "BPR": self._bpr,
-            "TRN": self._trn,
-            "N1": self._n1,
-            "REF": self._ref,
-            "DTM": self._dtm,
-            "CLP": self._clp,
-            "NM1": self._nm1,
-            "CAS": self._cas,
-            "SVC": self._svc,
-            "LQ": self._lq,
-        }
-        if segment.id in handlers:
-            handlers[segment.id](segment)
+        if segment.id in self.READ:
+            self.seen.add(segment.id)
+            getattr(self, f"_{segment.id.lower()}")(segment)
 
     def finish(self, se: _Segment) -> Remittance:
-        self._close_claim()
         counted = se.position - self.st.position + 1
         declared = se.required(1, "segment count")
         if declared != str(counted):
             raise se.error(f"SE01 says {declared} segments, but ST to SE holds {counted}.")
         if se[2] != self.number:
             raise se.error(f"SE02 control number '{se[2]}' does not match ST02 '{self.number}'.")
-        if self.bpr is None:
+        if "BPR" not in self.seen:
             raise se.error(f"transaction {self.number} has no BPR segment (BPR02 is the total paid).")
-        if self.payer_name is None or self.payee_name is None:
-            missing = "payer (N1*PR)" if self.payer_name is None else "payee (N1*PE)"
-            raise se.error(f"transaction {self.number} names no {missing}.")
-        return Remittance(
-            control_number=self.control_number,
-            transaction=self.number,
-            payer_name=self.payer_name,
-            payer_id=self.payer_id,
-            payee_name=self.payee_name,
-            payee_npi=self.payee_npi,
-            payment_method=self.payment_method,
-            total_paid=self.total_paid,
-            payment_date=self.payment_date,
-            trace_number=self.trace_number,
-            claims=self.claims,
-        )
-
-    def _close_service(self) -> None:
-        if self.service is not None:
-            assert self.claim is not None  # _svc() opens a service only inside a claim
-            self.claim.services.append(self.service.build())
-            self.service = None
-
-    def _close_claim(self) -> None:
-        self._close_service()
-        if self.claim is not None:
-            self.claims.append(self.claim.build())
-            self.claim = None
+        for name, who in (("N1*PR", "payer"), ("N1*PE", "payee")):
+            if name not in self.seen:
+                raise se.error(f"transaction {self.number} names no {who} ({name}).")
+        return self.remittance
 
     def _bpr(self, s: _Segment) -> None:
-        self.bpr = s
-        self.total_paid = s.amount(2, "total paid")
-        self.payment_method = s.required(4, "payment method")
-        self.payment_date = s.optional_day(16, "payment date")
+        self.remittance.total_paid = s.amount(2, "total paid")
+        self.remittance.payment_method = s.required(4, "payment method")
+        self.remittance.payment_date = s.optional_day(16, "payment date")
 
     def _trn(self, s: _Segment) -> None:
-        self.trace_number = s[2]
+        self.remittance.trace_number = s[2]
 
     def _n1(self, s: _Segment) -> None:
         self.entity = s[1]
+        self.seen.add(f"N1*{s[1]}")
         if s[1] == "PR":
-            self.payer_name, self.payer_id = s[2], s[4]
+            self.remittance.payer_name, self.remittance.payer_id = s[2], s[4]
         elif s[1] == "PE":
-            self.payee_name, self.payee_npi = s[2], s[4] if s[3] == "XX" else ""
+            self.remittance.payee_name, self.remittance.payee_npi = s[2], s[4] if s[3] == "XX" else ""
 
     def _ref(self, s: _Segment) -> None:
         if self.service is not None:
             if s[1] == "6R":
                 self.service.line_control_number = s[2]
         elif self.claim is None and self.entity == "PR" and s[1] == "2U":
-            self.payer_id = s[2] or self.payer_id
+            self.remittance.payer_id = s[2] or self.remittance.payer_id
 
     def _dtm(self, s: _Segment) -> None:
         day = s.day(2, "date")
         if self.service is not None:
-            self.service.dates.setdefault(s[1], day)
+            self.service_dates.setdefault(s[1], day)
+            # 472 is the service date; payers that give a range send 150 (start) and 151 (end).
+            self.service.service_date = self.service_dates.get("472", self.service_dates.get("150"))
 
     def _clp(self, s: _Segment) -> None:
-        self._close_claim()
-        self.claim = _ClaimDraft(
+        self.service = None
+        self.claim = ClaimPayment(
             patient_control_number=s.required(1, "patient control number"),
             status_code=s.required(2, "claim status"),
             charge=s.amount(3, "charge"),
@@ -363,6 +260,7 @@ class _Transaction:
             filing_indicator=s[6],
             payer_claim_number=s[7],
         )
+        self.remittance.claims.append(self.claim)
 
     def _nm1(self, s: _Segment) -> None:
         if self.claim is not None and s[1] == "QC":
@@ -373,18 +271,16 @@ class _Transaction:
         if len(s.elements) > 20:
             raise s.error("a CAS segment holds at most six reason/amount/quantity triplets.")
         group = s.required(1, "group code")
-        adjustments = []
-        for index in range(2, 20, 3):
-            if not (s[index] or s[index + 1] or s[index + 2]):
-                continue
-            adjustments.append(
-                Adjustment(
-                    group=group,
-                    reason=s.required(index, "reason code"),
-                    amount=s.amount(index + 1, "amount"),
-                    quantity=s.decimal(index + 2, "quantity", noun="a number"),
-                )
+        adjustments = [
+            Adjustment(
+                group=group,
+                reason=s.required(index, "reason code"),
+                amount=s.amount(index + 1, "amount"),
+                quantity=s.decimal(index + 2, "quantity", noun="a number"),
             )
+            for index in range(2, 20, 3)
+            if s[index] or s[index + 1] or s[index + 2]
+        ]
         if not adjustments:
             s.required(2, "reason code")
         if self.service is not None:
@@ -397,7 +293,6 @@ class _Transaction:
     def _svc(self, s: _Segment) -> None:
         if self.claim is None:
             raise s.error("SVC comes before any claim (CLP).")
-        self._close_service()
         composite = s.required(1, "procedure")
         parts = self._components(composite)
         if len(parts) < 2 or not parts[0] or not parts[1]:
@@ -405,7 +300,7 @@ class _Transaction:
                 f"SVC01 procedure '{composite}' is not a qualifier and a code (e.g. HC{self.component}97140)."
             )
         units = s.decimal(5, "units", noun="a number")
-        self.service = _ServiceDraft(
+        self.service = ServicePayment(
             procedure=parts[1],
             qualifier=parts[0],
             modifiers=tuple(p for p in parts[2:6] if p),
@@ -413,10 +308,12 @@ class _Transaction:
             paid=s.amount(3, "payment"),
             units=Decimal(1) if units is None else units,
         )
+        self.service_dates = {}
+        self.claim.services.append(self.service)
 
     def _lq(self, s: _Segment) -> None:
         if self.service is not None and s[1] == "HE":
-            self.service.remarks.append(s.required(2, "remark code"))
+            self.service.remarks += (s.required(2, "remark code"),)
 
     def _components(self, value: str) -> list[str]:
         if self.component not in value and (stray := _STRAY_COMPOSITE.fullmatch(value)):
@@ -424,74 +321,69 @@ class _Transaction:
         return value.split(self.component)
 
 
-class _Reader:
-    """Walks the envelope: ISA (GS (ST … SE)* GE)* IEA, possibly several interchanges."""
-
-    def __init__(self, component: str) -> None:
-        self.component = component
-
-    def read(self, segments: list[_Segment]) -> list[Remittance]:
-        remittances: list[Remittance] = []
-        interchange: _Segment | None = None
-        group: _Segment | None = None
-        transaction: _Transaction | None = None
-        groups = transactions = 0
-        for segment in segments:
-            if segment.id in ("ISA", "GS", "GE", "IEA", "ST") and transaction is not None:
-                raise segment.error(f"transaction {transaction.number} has no SE before this segment.")
-            match segment.id:
-                case "ISA":
-                    if interchange is not None:
-                        raise segment.error(f"interchange {interchange[13]} has no IEA before this ISA.")
-                    interchange, groups = segment, 0
-                case "GS":
-                    if interchange is None:
-                        raise segment.error("GS comes after the IEA that closed the interchange.")
-                    if group is not None:
-                        raise segment.error(f"group {group[6]} has no GE before this GS.")
-                    group, groups, transactions = segment, groups + 1, 0
-                case "ST":
-                    if group is None:
-                        raise segment.error("ST comes outside a functional group (no GS before it).")
-                    if segment[1] != "835":
-                        raise segment.error(f"ST01 transaction set '{segment[1]}' is not an 835.")
-                    assert interchange is not None  # a group opens only inside an interchange
-                    transaction = _Transaction(segment, control_number=interchange[13], component=self.component)
-                    transactions += 1
-                case "SE":
-                    if transaction is None:
-                        raise segment.error("SE without an ST before it.")
-                    remittances.append(transaction.finish(segment))
-                    transaction = None
-                case "GE":
-                    if group is None:
-                        raise segment.error("GE without a GS before it.")
-                    if segment[1] != str(transactions):
-                        raise segment.error(f"GE01 says {segment[1]} transactions, but the group holds {transactions}.")
-                    if segment[2] != group[6]:
-                        raise segment.error(f"GE02 control number '{segment[2]}' does not match GS06 '{group[6]}'.")
-                    group = None
-                case "IEA":
-                    if interchange is None:
-                        raise segment.error("IEA without an ISA before it.")
-                    if group is not None:
-                        raise segment.error(f"group {group[6]} has no GE before the IEA.")
-                    if segment[1] != str(groups):
-                        raise segment.error(f"IEA01 says {segment[1]} groups, but the interchange holds {groups}.")
-                    if segment[2] != interchange[13]:
-                        raise segment.error(
-                            f"IEA02 control number '{segment[2]}' does not match ISA13 '{interchange[13]}'."
-                        )
-                    interchange = None
-                case _:
-                    if transaction is None:
-                        raise segment.error(f"{segment.id} is outside a transaction set (no ST*835 before it).")
-                    transaction.add(segment)
-        last = segments[-1]
-        if transaction is not None:
-            raise last.error(f"the file ends inside transaction {transaction.number} (no SE); it looks truncated.")
-        if interchange is not None:
-            raise last.error("the file ends without an IEA segment; it looks truncated.")
-        if not remittances:
-            raise last.error("the file holds no 835 transaction (ST*835).")
-        return remittances
+def _read(segments: list[_Segment], component: str) -> list[Remittance]:
+    """Walk the envelope: ISA (GS (ST … SE)* GE)* IEA, possibly several interchanges."""
+    remittances: list[Remittance] = []
+    interchange: _Segment | None = None
+    group: _Segment | None = None
+    transaction: _Transaction | None = None
+    groups = transactions = 0
+    for segment in segments:
+        if segment.id in ("ISA", "GS", "GE", "IEA", "ST") and transaction is not None:
+            raise segment.error(f"transaction {transaction.number} has no SE before this segment.")
+        match segment.id:
+            case "ISA":
+                if interchange is not None:
+                    raise segment.error(f"interchange {interchange[13]} has no IEA before this ISA.")
+                interchange, groups = segment, 0
+            case "GS":
+                if interchange is None:
+                    raise segment.error("GS comes after the IEA that closed the interchange.")
+                if group is not None:
+                    raise segment.error(f"group {group[6]} has no GE before this GS.")
+                group, groups, transactions = segment, groups + 1, 0
+            case "ST":
+                if group is None:
+                    raise segment.error("ST comes outside a functional group (no GS before it).")
+                if segment[1] != "835":
+                    raise segment.error(f"ST01 transaction set '{segment[1]}' is not an 835.")
+                assert interchange is not None  # a group opens only inside an interchange
+                transaction = _Transaction(segment, control_number=interchange[13], component=component)
+                transactions += 1
+            case "SE":
+                if transaction is None:
+                    raise segment.error("SE without an ST before it.")
+                remittances.append(transaction.finish(segment))
+                transaction = None
+            case "GE":
+                if group is None:
+                    raise segment.error("GE without a GS before it.")
+                if segment[1] != str(transactions):
+                    raise segment.error(f"GE01 says {segment[1]} transactions, but the group holds {transactions}.")
+                if segment[2] != group[6]:
+                    raise segment.error(f"GE02 control number '{segment[2]}' does not match GS06 '{group[6]}'.")
+                group = None
+            case "IEA":
+                if interchange is None:
+                    raise segment.error("IEA without an ISA before it.")
+                if group is not None:
+                    raise segment.error(f"group {group[6]} has no GE before the IEA.")
+                if segment[1] != str(groups):
+                    raise segment.error(f"IEA01 says {segment[1]} groups, but the interchange holds {groups}.")
+                if segment[2] != interchange[13]:
+                    raise segment.error(
+                        f"IEA02 control number '{segment[2]}' does not match ISA13 '{interchange[13]}'."
+                    )
+                interchange = None
+            case _:
+                if transaction is None:
+                    raise segment.error(f"{segment.id} is outside a transaction set (no ST*835 before it).")
+                transaction.add(segment)
+    last = segments[-1]
+    if transaction is not None:
+        raise last.error(f"the file ends inside transaction {transaction.number} (no SE); it looks truncated.")
+    if interchange is not None:
+        raise last.error("the file ends without an IEA segment; it looks truncated.")
+    if not remittances:
+        raise last.error("the file holds no 835 transaction (ST*835).")
+    return remittances

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing.claims.services import BillingError, can_move
+from fascia.billing.claims.services import BillingError, can_move, record_moves
 from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Posting, Remittance
 from fascia.billing.remittance.codes import describe_adjustment
 from fascia.billing.remittance.parse import ClaimPayment, parse_835
@@ -128,7 +128,6 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
         .prefetch_related("lines")
     }
     # Applied in memory, then written in one statement per table, as a file holds thousands of claims.
-    # The status changes are recorded as move() records them: an event and an audit entry each.
     postings: list[Posting] = []
     paid_lines: dict[int, ClaimLine] = {}
     moves: list[ClaimEvent] = []
@@ -154,23 +153,17 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
                 claim.status = to
         postings.append(posting)
     now = timezone.now()
-    posted = {claim.pk: claim for claim in (p.claim for p in postings) if claim is not None}
-    for claim in posted.values():
+    for claim in claims.values():  # each of them paid by a payment of the file
         claim.updated_at = now
     # In statements of 100 rows: bulk_update writes a CASE over its rows for every column, which
     # PostgreSQL evaluates row by row, so its cost grows with the square of the batch.
     ClaimLine.objects.bulk_update(paid_lines.values(), ["paid"], batch_size=100)
     Claim.objects.bulk_update(
-        posted.values(),
+        claims.values(),
         ["paid", "patient_responsibility", "payer_claim_number", "status", "updated_at"],
         batch_size=100,
     )
-    ClaimEvent.objects.bulk_create(moves)
-    audit.record_each(
-        actor=actor,
-        action=AuditAction.CLAIM_STATUS_CHANGED,
-        entries=[(event.claim, event.claim.patient, {"to": event.to_status}) for event in moves],
-    )
+    record_moves(moves, actor=actor)
     Posting.objects.bulk_create(postings)
     audit.record(
         actor=actor,

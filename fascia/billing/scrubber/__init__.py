@@ -1,8 +1,6 @@
 """The claim scrubber: every reason a claim would be rejected or denied that Fascia can see before
 it is sent, in words the billing staff can act on. A claim with any problem cannot become ready.
-
-The rules are functions in `rules.py`, each registered with its source; scrub() runs them all.
-"""
+scrub() runs the rules of `rules.py`."""
 
 from datetime import date
 

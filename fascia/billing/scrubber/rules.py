@@ -108,31 +108,23 @@ def diagnosis_pointers(review: Review) -> list[str]:
     ]
 
 
-def _lines_by_note(review: Review) -> list[list[ClaimLine]]:
+def _visits(review: Review, *, signed: bool) -> list[tuple[VisitNote, list[ClaimLine]]]:
+    """Each note of the claim, signed or not, with its lines."""
     by_note: dict[int, list[ClaimLine]] = defaultdict(list)
     for line in review.lines:
         by_note[line.note_id].append(line)
-    return list(by_note.values())
+    return [(lines[0].note, lines) for lines in by_note.values() if lines[0].note.is_signed == signed]
 
 
 @rule(source="CMS Pub. 100-08 ch. 3 §3.3.2.4 (services are supported by signed records); DESIGN.md signed records")
 def signed_notes(review: Review) -> list[str]:
-    return [
-        f"The note of {note.visited_on:%Y-%m-%d} is not signed."
-        for note in (lines[0].note for lines in _lines_by_note(review))
-        if not note.is_signed
-    ]
-
-
-def _signed_visits(review: Review) -> list[tuple[VisitNote, list[ClaimLine]]]:
-    """Each signed note with its lines: signed_notes names the others, whose minutes may still change."""
-    return [(lines[0].note, lines) for lines in _lines_by_note(review) if lines[0].note.is_signed]
+    return [f"The note of {note.visited_on:%Y-%m-%d} is not signed." for note, _ in _visits(review, signed=False)]
 
 
 @rule(source="REFERENCE.md §1 (CMS Pub. 100-04 ch. 5 §20.2, 8-minute rule; CPT per-code method); §5a timed codes")
 def units_supported_by_minutes(review: Review) -> list[str]:
     problems = []
-    for note, note_lines in _signed_visits(review):
+    for note, note_lines in _visits(review, signed=True):  # signed_notes names the others, whose minutes may change
         minutes, _ = minutes_by_code(note)
         supported = bill_units(minutes, method=review.claim.payer.units_method)
         for line in note_lines:
@@ -147,7 +139,7 @@ def units_supported_by_minutes(review: Review) -> list[str]:
 @rule(source="REFERENCE.md §2 (CMS NCCI practitioner procedure-to-procedure edits, modifier 59)")
 def ncci_pairs(review: Review) -> list[str]:
     problems = []
-    for note, note_lines in _signed_visits(review):
+    for note, note_lines in _visits(review, signed=True):
         billed = {line.cpt_code: line for line in note_lines}
         for first, second in NCCI_PAIRS:
             if first in billed and second in billed and DISTINCT not in billed[second].modifiers:

@@ -53,7 +53,7 @@ def claim(number: str, **fields: object) -> edi837.Claim:
 
 def write(claims: list[edi837.Claim], **envelope: object) -> str:
     values = {"control_number": 7, "now": NOW, "sender_id": "123456789", "receiver_id": "CLEARINGHOUSE"}
-    return edi837.write_837(PRACTICE, claims, **{**values, **envelope})
+    return edi837.write_837(PRACTICE, claims, edi837.Envelope(**{**values, **envelope}))
 
 
 def segments(text: str) -> list[str]:
@@ -146,14 +146,7 @@ def test_it_refuses_what_cannot_go_in_one_837(claims: list, envelope: dict, mess
 
 def test_the_submitter_needs_a_phone() -> None:
     with pytest.raises(ValueError, match="Harbor Massage Therapy LLC has no phone number"):
-        edi837.write_837(
-            replace(PRACTICE, phone=""),
-            [claim("1")],
-            control_number=1,
-            now=NOW,
-            sender_id="123456789",
-            receiver_id="CH01",
-        )
+        edi837.write_837(replace(PRACTICE, phone=""), [claim("1")], edi837.Envelope(1, NOW, "123456789", "CH01"))
 
 
 def test_the_writer_imports_no_django_and_no_model() -> None:

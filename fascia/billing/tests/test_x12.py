@@ -16,6 +16,7 @@ from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.claims import services
 from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer
 from fascia.billing.tests.factories import billable_patient, payer
+from fascia.billing.x12.edi837 import Envelope
 from fascia.billing.x12.from_models import build_837
 from fascia.billing.x12.validate import validate_837
 from fascia.conftest import login, make_user
@@ -28,6 +29,7 @@ from fascia.practitioners.models import Practitioner
 START = date(2026, 11, 2)  # visits on START and START + 2 days
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
+ENVELOPE = Envelope(1, NOW, "123456789", "CLEARINGHOUSE")
 INJURY = "20261023"  # the factory's injury date, START - 10 days
 S = Claim.Status
 
@@ -431,7 +433,7 @@ class TestExport:
         )
         assert claim.lines.count() == 51
         with pytest.raises(ValueError, match="51 lines; an 837P claim holds at most 50"):
-            build_837([claim], control_number=1, now=NOW, sender_id="123456789", receiver_id="CLEARINGHOUSE")
+            build_837([claim], ENVELOPE)
         with pytest.raises(services.BillingError, match="at most 50"):
             export(bill, [claim])
         claim.refresh_from_db()
@@ -440,14 +442,14 @@ class TestExport:
     def test_more_than_5000_claims_is_refused(self, tess: User, bill: User, organization: Organization) -> None:
         claim = ready_claim(tess, bill, organization)
         with pytest.raises(ValueError, match="5001 claims is more than the 5000"):
-            build_837([claim] * 5001, control_number=1, now=NOW, sender_id="123456789", receiver_id="CLEARINGHOUSE")
+            build_837([claim] * 5001, ENVELOPE)
 
     def test_more_than_100_claims_go_in_one_valid_file(
         self, tess: User, bill: User, organization: Organization
     ) -> None:
         # Loop 2300 repeats at most 100 times under one subscriber; each claim has its own subscriber loop.
         claim = ready_claim(tess, bill, organization)
-        text = build_837([claim] * 101, control_number=1, now=NOW, sender_id="123456789", receiver_id="CH01")
+        text = build_837([claim] * 101, Envelope(1, NOW, "123456789", "CH01"))
         assert text.count("~CLM*") == 101
         assert validate_837(text) == []
 
@@ -457,13 +459,7 @@ class TestExport:
         good = ready_claim(tess, bill, organization)
         broken = ready_claim(tess, bill, organization)
         Coverage.objects.filter(pk=broken.coverage_id).update(member_id="")  # after the scrubber passed it
-        content = build_837(
-            [good, Claim.objects.get(pk=broken.pk)],
-            control_number=1,
-            now=NOW,
-            sender_id="123456789",
-            receiver_id="CLEARINGHOUSE",
-        )
+        content = build_837([good, Claim.objects.get(pk=broken.pk)], ENVELOPE)
         findings = validate_837(content)
         assert any(f.startswith(f"Claim {broken.number}, segment ") and "(NM109) is missing" in f for f in findings)
         assert not any(good.number in f for f in findings)

@@ -135,6 +135,18 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Envelope:
+    """What the interchange's ISA and GS say: its control number and time, who sends it to whom, and
+    whether it is for production (P) or a test (T)."""
+
+    control_number: int
+    now: datetime
+    sender_id: str
+    receiver_id: str = RECEIVER_ID
+    usage: str = "P"
+
+
+@dataclass(frozen=True)
 class Claim:
     number: str  # the patient control number, CLM01
     patient: Patient
@@ -166,18 +178,16 @@ def _date(day: date) -> str:
     return f"{day:%Y%m%d}"
 
 
-def _segment(*elements: object) -> str:
+def _segment(*elements: object, separator: str = ELEMENT) -> str:
+    """The elements (or, with COMPONENT, a composite's components) less the empty ones at the end."""
     values = ["" if e is None else str(e) for e in elements]
     while values and values[-1] == "":
         values.pop()
-    return ELEMENT.join(values)
+    return separator.join(values)
 
 
 def _composite(*components: object) -> str:
-    values = ["" if c is None else str(c) for c in components]
-    while values and values[-1] == "":
-        values.pop()
-    return COMPONENT.join(values)
+    return _segment(*components, separator=COMPONENT)
 
 
 def _person(person: Person) -> tuple[str, str, str]:
@@ -267,27 +277,24 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
     """2000B (and 2000C) through 2400 for one claim; returns the segments and the last HL number used."""
     coverage, patient, lines = claim.coverage, claim.patient, claim.lines
     self_ = coverage.relationship == SELF
-    subscriber_hl = hl + 1
     family, given, middle = _subscriber_name(coverage, patient)
+    # The patient's address, birth date and sex, and REF*Y4: in the subscriber loop, or the patient's own (2000C).
+    about_patient = [*_address(patient.address), *_demographics(patient), *_property_casualty(claim)]
     out = [
-        _segment("HL", subscriber_hl, "1", "22", "0" if self_ else "1"),
+        _segment("HL", hl + 1, "1", "22", "0" if self_ else "1"),
         _sbr(coverage, "P" if coverage.primary else "S", relationship=SELF if self_ else ""),
         _segment("NM1", "IL", "1", family, given, middle, "", "", "MI", clean(coverage.member_id, 80)),
+        *(about_patient if self_ else []),
+        _payer_name(claim.payer),
+        *_address(claim.payer.address),
     ]
-    if self_:
-        out += _address(patient.address) + _demographics(patient) + _property_casualty(claim)
-    out += [_payer_name(claim.payer), *_address(claim.payer.address)]
-    last_hl = subscriber_hl
     if not self_:
-        last_hl += 1
         family, given, middle = _person(patient.name)
         out += [
-            _segment("HL", last_hl, subscriber_hl, "23", "0"),
+            _segment("HL", hl + 2, hl + 1, "23", "0"),
             _segment("PAT", coverage.relationship),
             _segment("NM1", "QC", "1", family, given, middle),
-            *_address(patient.address),
-            *_demographics(patient),
-            *_property_casualty(claim),
+            *about_patient,
         ]
 
     injury = claim.injury
@@ -312,11 +319,8 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
             related,
         )
     )
-    if injury is not None:
-        out += [
-            _segment("DTP", "431", "D8", _date(injury.injury_date)),
-            _segment("DTP", "439", "D8", _date(injury.injury_date)),
-        ]
+    if injury is not None:  # the onset (431) and the accident (439) are the injury's date
+        out += [_segment("DTP", qualifier, "D8", _date(injury.injury_date)) for qualifier in ("431", "439")]
     if claim.authorization_number is not None:
         out.append(_segment("REF", "G1", clean(claim.authorization_number, 50)))
     if claim.frequency in (REPLACEMENT, VOID):
@@ -342,7 +346,7 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
         ]
         if line.rendering != rendering:
             out += _provider("82", line.rendering)  # 2420A: this line's practitioner differs from the claim's
-    return out, last_hl
+    return out, hl + (1 if self_ else 2)
 
 
 def _interchange_id(value: str, what: str) -> str:
@@ -352,21 +356,13 @@ def _interchange_id(value: str, what: str) -> str:
     return cleaned
 
 
-def write_837(
-    provider: BillingProvider,
-    claims: Sequence[Claim],
-    *,
-    control_number: int,
-    now: datetime,
-    sender_id: str,
-    receiver_id: str,
-    usage: str = "P",
-) -> str:
+def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Envelope) -> str:
     """One interchange (ISA/GS/ST) with the claims of one billing provider, in the order given.
 
     Raises ValueError when the claims cannot go in one 837P: none, too many, too many lines or none
     on a claim, a control number out of range, or no phone for the submitter contact.
     """
+    control_number, now, usage = envelope.control_number, envelope.now, envelope.usage
     if not claims:
         raise ValueError(NO_CLAIMS)
     if len(claims) > MAX_CLAIMS:
@@ -375,7 +371,7 @@ def write_837(
         raise ValueError(f"Control number {control_number} is outside 1-999999999.")
     if usage not in ("P", "T"):
         raise ValueError("Usage is P (production) or T (test).")
-    sender, receiver = _interchange_id(sender_id, "sender"), _interchange_id(receiver_id, "receiver")
+    sender, receiver = _interchange_id(envelope.sender_id, "sender"), _interchange_id(envelope.receiver_id, "receiver")
     phone = digits_only(provider.phone)
     if not phone:
         raise ValueError(f"{provider.name} has no phone number; the 837P gives it as the submitter's contact.")

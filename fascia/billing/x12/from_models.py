@@ -2,7 +2,7 @@
 dataclasses of `edi837`. The only part of the 837P that reads the database."""
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 
 from fascia.billing import models
 from fascia.billing.x12 import edi837
@@ -11,16 +11,20 @@ from fascia.core.models import Organization
 from fascia.patients.models import Patient
 from fascia.practitioners.models import Practitioner
 
+# By the stored kind of a payer, its SBR09 claim filing indicator; of an injury case, its CLM11 related-causes
+# code (REFERENCE.md §5).
+FILING_INDICATOR = {
+    "commercial": "CI",
+    "medicare": "MB",
+    "medicaid": "MC",
+    "workers-comp": "WC",
+    "auto": "AM",
+    "self-pay": "ZZ",
+}
+RELATED_CAUSE = {"work": "EM", "auto": "AA", "other": "OA"}
 
-def build_837(
-    claims: Iterable[models.Claim],
-    *,
-    control_number: int,
-    now: datetime,
-    sender_id: str,
-    receiver_id: str,
-    usage: str = "P",
-) -> str:
+
+def build_837(claims: Iterable[models.Claim], envelope: edi837.Envelope) -> str:
     """The claims of one practice in one 837P (edi837.write_837), in the order given.
 
     Raises ValueError as write_837 does, and when the claims belong to several practices or one has
@@ -32,15 +36,7 @@ def build_837(
         raise ValueError(edi837.NO_CLAIMS)
     if len({claim.organization_id for claim in claims}) > 1:
         raise ValueError("The claims belong to more than one practice; write one 837P per practice.")
-    return edi837.write_837(
-        billing_provider(claims[0].organization),
-        [claim_837(claim) for claim in claims],
-        control_number=control_number,
-        now=now,
-        sender_id=sender_id,
-        receiver_id=receiver_id,
-        usage=usage,
-    )
+    return edi837.write_837(billing_provider(claims[0].organization), [claim_837(c) for c in claims], envelope)
 
 
 def address(owner: AddressFields) -> edi837.Address:
@@ -68,7 +64,7 @@ def payer(row: models.Payer) -> edi837.Payer:
     return edi837.Payer(
         name=row.name,
         payer_id=row.payer_id,
-        filing_indicator=row.filing_indicator,
+        filing_indicator=FILING_INDICATOR[row.kind],
         medicare=row.kind == kind.MEDICARE,
         property_casualty=row.kind in (kind.WORKERS_COMP, kind.AUTO),
         address=address(row),
@@ -144,7 +140,7 @@ def claim_837(claim: models.Claim) -> edi837.Claim:
         injury=None
         if case is None
         else edi837.Injury(
-            related_cause=case.related_cause,
+            related_cause=RELATED_CAUSE[case.kind],
             injury_date=case.injury_date,
             accident_state=case.accident_state,
             claim_number=case.claim_number,

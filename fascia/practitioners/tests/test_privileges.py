@@ -14,7 +14,8 @@ from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans import services as plan_services
 from fascia.plans.models import TreatmentPlan
-from fascia.practitioners.models import Credential
+from fascia.practitioners.credentials import license_lapsed, license_problem
+from fascia.practitioners.models import Credential, Practitioner
 from fascia.practitioners.tests.factories import credential, wa_license
 from fascia.scheduling.models import Appointment
 from fascia.scheduling.services import NotCredentialedToBook, SchedulingError
@@ -180,3 +181,48 @@ class TestNotes:
             visit_services.sign_note(actor=tess, note=note)
         note.refresh_from_db()
         assert note.status == VisitNote.Status.DRAFT
+
+    def test_a_note_saved_and_signed_for_a_day_without_a_license_is_not_signed(
+        self, tess: User, note: VisitNote
+    ) -> None:
+        """The license is asked for the day the note is saved with, not the day it was stored with."""
+        wa_license(tess.practitioner, issued_on=timezone.localdate() - timedelta(days=30))
+        swedish = Technique.objects.get(code="swedish")
+        rows = [{"technique_id": swedish.pk, "region": "neck", "minutes": 25}]
+        before = timezone.localdate() - timedelta(days=40)
+        with pytest.raises(visit_services.NoteError, match="is not active. Notes cannot be signed"):
+            visit_services.save_and_sign(actor=tess, note=note, techniques=rows, nprs_before=5, visited_on=before)
+        note.refresh_from_db()
+        assert note.status == VisitNote.Status.DRAFT and note.visited_on == before
+
+
+# The licenses on record, each as (status, issued, expires) in days from the day asked about (None: never).
+LICENSES = {
+    "none": [],
+    "current": [("active", -730, 200)],
+    "expired": [("active", -730, -1)],
+    "expiring that day": [("active", -730, 0)],
+    "never expiring": [("active", -730, None)],
+    "suspended": [("suspended", -730, 200)],
+    "not issued yet": [("active", 1, 700)],
+    "renewed": [("active", -730, -1), ("active", -1, 700)],
+}
+
+
+@pytest.mark.parametrize("licenses", LICENSES.values(), ids=LICENSES.keys())
+def test_a_query_asks_of_a_license_what_the_refusal_says(
+    tess: User, licenses: list[tuple[str, int, int | None]]
+) -> None:
+    """license_lapsed(), which the booking's and the signature's queries ask, finds what license_problem()
+    words: a lapse exactly when there are licenses and none is current that day."""
+    day = timezone.localdate()
+    practitioner = tess.practitioner
+    for status, issued, expires in licenses:
+        wa_license(
+            practitioner,
+            status=status,
+            issued_on=day + timedelta(days=issued),
+            expires_on=day + timedelta(days=expires) if expires is not None else None,
+        )
+    asked = Practitioner.objects.filter(pk=practitioner.pk).values_list(license_lapsed(practitioner, day), flat=True)
+    assert asked.get() is (license_problem(practitioner, day) is not None)

@@ -35,7 +35,8 @@ def draft(tess: User, organization: Organization) -> Evaluation:
 
 def sign(record: Evaluation, actor: User, **options: object) -> Evaluation:
     with transaction.atomic():
-        return lifecycle.sign(lifecycle.lock_draft(record, refuse=Refused), actor=actor, action=SIGNED, **options)
+        locked = lifecycle.lock_draft(record, refuse=Refused, to_sign=True)
+        return lifecycle.sign(locked, actor=actor, action=SIGNED, **options)
 
 
 def trail(record: object) -> list[str]:
@@ -97,7 +98,7 @@ def test_a_signature_writes_only_the_signature_unless_the_caller_writes_more(
     alone, with_save = complete_draft(tess, patient), complete_draft(tess, patient)
     for record, options in ((alone, {}), (with_save, {"write": lambda r: r.save()})):
         with transaction.atomic():
-            locked = lifecycle.lock_draft(record, refuse=Refused)
+            locked = lifecycle.lock_draft(record, refuse=Refused, to_sign=True)
             locked.impression = "Myofascial low back pain"
             lifecycle.sign(locked, actor=tess, action=SIGNED, **options)
     assert Evaluation.objects.get(pk=alone.pk).impression == ""
@@ -178,3 +179,34 @@ def test_two_signatures_at_once_sign_once(tess: User, organization: Organization
         thread.join()
     assert sorted(outcomes) == ["locked", "signed"]
     assert len(seals_of(draft)) == 1 and trail(draft).count(SIGNED) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_records_of_one_patient_signed_at_once_are_chained_one_after_the_other(
+    tess: User, organization: Organization
+) -> None:
+    """Two drafts of one patient signed at the same instant: the second signature waits for the first's lock
+    on the patient, so both are sealed, one after the other in the patient's chain."""
+    patient = PatientFactory(organization=organization)
+    drafts = [complete_draft(tess, patient), complete_draft(tess, patient)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt(draft: Evaluation) -> None:
+        try:
+            barrier.wait()
+            evaluation_services.sign_evaluation(actor=tess, evaluation=draft)
+            outcomes.append("signed")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(draft,)) for draft in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["signed", "signed"]
+    seals = list(Seal.objects.filter(patient=patient).order_by("sequence"))
+    assert [s.sequence for s in seals] == [1, 2]
+    assert {s.record_id for s in seals} == {d.public_id for d in drafts}
+    assert verify(seals) == []

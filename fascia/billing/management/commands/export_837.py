@@ -27,9 +27,8 @@ class Command(BaseCommand):
             raise CommandError(f"There is no folder {out.parent}. Nothing was exported.")
         left = 0
         if claim:
-            numbers = list(dict.fromkeys(claim))
-            claims = list(Claim.objects.filter(number__in=numbers).order_by("number"))
-            missing = sorted(set(numbers) - {c.number for c in claims})
+            claims = list(Claim.objects.filter(number__in=claim).order_by("number"))
+            missing = sorted(set(claim) - {c.number for c in claims})
             if missing:
                 raise CommandError(f"No claim numbered {', '.join(missing)}. Nothing was exported.")
         else:
@@ -49,10 +48,8 @@ class Command(BaseCommand):
             claims, left = claims[:MAX_CLAIMS], max(len(claims) - MAX_CLAIMS, 0)
         staged = None
         try:
-            # The whole file is on disk, under a hidden name, before the claims are committed as
-            # submitted, and takes its name only after the commit: a crash at any moment leaves no
-            # file for claims still ready (they would be sent twice), and a committed batch always
-            # has its content in the database (the billing page serves it) and in a complete file.
+            # Staged before the claims are committed as submitted and published after (fascia.lib.files), so
+            # a crash never leaves a file of claims still ready: they would be sent twice.
             with transaction.atomic():
                 batch = export_claims(actor=None, claims=claims, resubmit=resubmit)
                 staged = stage(out, batch.content, encoding="ascii")
