@@ -10,14 +10,14 @@ from datetime import date
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.api import api_user
 from fascia.evaluations.api import EvaluationOut, evaluations_of
-from fascia.patients.models import HistoryEntry, Medication, Patient
+from fascia.patients.models import Patient
 from fascia.patients.queries import chart_history, get_patient_for_user
 from fascia.scheduling.api import AppointmentOut
 from fascia.scheduling.queries import latest_appointments
@@ -28,13 +28,9 @@ LATEST_NOTES = 10  # as the chart page; GET /patients/{id}/notes pages through a
 
 
 class HistoryItemOut(Schema):
-    id: UUID
+    id: UUID = Field(..., alias="public_id")
     status: str
     notes: str
-
-    @staticmethod
-    def resolve_id(entry: HistoryEntry) -> UUID:
-        return entry.public_id
 
 
 class ConditionOut(HistoryItemOut):
@@ -53,10 +49,6 @@ class MedicationOut(HistoryItemOut):
     name: str
     dose: str
     flags: list[str]
-
-    @staticmethod
-    def resolve_flags(medication: Medication) -> list[str]:
-        return medication.flags
 
 
 class AllergyOut(HistoryItemOut):

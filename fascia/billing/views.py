@@ -34,7 +34,7 @@ from fascia.billing.remittance.posting import import_835
 from fascia.billing.reports import DENIAL_PERIODS, aging, denials
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
-from fascia.lib.urls import next_url, url_for_each
+from fascia.lib.urls import next_url
 from fascia.patients.models import Patient, name_for_display
 from fascia.patients.queries import get_patient_for_user
 
@@ -60,10 +60,9 @@ def claim_table(claims: list[dict], *, show_problems: bool = False) -> dict:
     """A table of claims (rows of queries.QUEUE_COLUMNS) as the work queue lists them, for
     billing/_claim_table.html: number and link, patient, payer, charge and status, and with
     `show_problems` what the scrubber found."""
-    claim_url = url_for_each("billing:claim")
     rows = [
         {
-            "url": claim_url(c["public_id"]),
+            "url": reverse("billing:claim", args=[c["public_id"]]),
             "number": c["number"],
             "patient": name_for_display(
                 c["patient__family_name"], c["patient__given_name"], c["patient__preferred_name"]

@@ -1,10 +1,10 @@
 """Backup and restore of the whole practice: the database and the stored documents, in one file.
 
-The archive (tar.gz) holds `database` (a SQLite copy made with SQLite's online backup, or a
-PostgreSQL custom-format dump), `media/` (FASCIA_MEDIA_ROOT) and `manifest.json`: the row count
-and a SHA-256 checksum of every table, taken from the very snapshot that was saved. Both are
-consistent while the app runs: SQLite's backup copies one committed state; on PostgreSQL the
-checksums are computed in a repeatable-read transaction whose snapshot pg_dump is given.
+The archive (tar.gz) holds `database` (a SQLite copy made by `VACUUM INTO`, or a PostgreSQL
+custom-format dump), `media/` (FASCIA_MEDIA_ROOT) and `manifest.json`: the row count and a SHA-256
+checksum of every table, taken from the very snapshot that was saved. Both are consistent while the
+app runs: `VACUUM INTO` copies one committed state; on PostgreSQL the checksums are computed in a
+repeatable-read transaction whose snapshot pg_dump is given.
 
 Restoring replaces the database and the documents, then recomputes every checksum and compares
 them with the manifest. Stop the app before restoring.
@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,8 @@ def _tables() -> list[str]:
 def checksums() -> dict[str, dict]:
     """Row count and SHA-256 of each table, rows in primary-key order, as stored now."""
     if _is_sqlite():  # read raw, without the type conversions Django's SQLite connection applies
-        db = sqlite3.connect(connection.settings_dict["NAME"])
-        try:
+        with closing(sqlite3.connect(connection.settings_dict["NAME"])) as db:
             return _sqlite_checksums(db)
-        finally:
-            db.close()
     result = {}
     with connection.cursor() as cursor:
         for table in _tables():
@@ -81,16 +79,10 @@ def _is_sqlite() -> bool:
 def _dump_database(target: Path) -> dict[str, dict]:
     """Write the database to `target` and return the manifest of exactly what was written."""
     if _is_sqlite():
-        connection.ensure_connection()
-        destination = sqlite3.connect(target)
-        with destination:
-            connection.connection.backup(destination)
-        destination.close()
-        copy = sqlite3.connect(target)
-        try:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM INTO %s", [str(target)])
+        with closing(sqlite3.connect(target)) as copy:
             return _sqlite_checksums(copy)
-        finally:
-            copy.close()
     args, env = _pg_env()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -168,12 +160,13 @@ def restore(path: Path) -> list[str]:
     with tempfile.TemporaryDirectory() as scratch, tarfile.open(path, "r:gz") as archive:
         archive.extractall(scratch, filter="data")
         database = Path(scratch) / "database"
-        if _is_sqlite():
-            connection.ensure_connection()
-            source = sqlite3.connect(database)
-            with source:
-                source.backup(connection.connection)
-            source.close()
+        if _is_sqlite():  # SQLite's online backup, from the copy onto the database file
+            connection.close()
+            with (
+                closing(sqlite3.connect(database)) as source,
+                closing(sqlite3.connect(connection.settings_dict["NAME"])) as live,
+            ):
+                source.backup(live)
         else:
             args, env = _pg_env()
             done = subprocess.run(

@@ -1,13 +1,15 @@
-"""Form rendering shared by every page: Bootstrap classes and accessible error wiring."""
+"""Forms on every page: Bootstrap classes, accessible error wiring, and a posted form handed to its service."""
 
-import copy
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 from django.forms.renderers import Jinja2, TemplatesSetting
+from django.http import HttpRequest
 
 from fascia.audit.models import AuditAction
 from fascia.core.models import Location, Organization, Room
@@ -67,6 +69,21 @@ def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> N
     field.queryset = queryset
 
 
+Saved = TypeVar("Saved")
+
+
+def saved(request: HttpRequest, form: forms.BaseForm, save: Callable[[], Saved]) -> Saved | None:
+    """What `save` (a service) returns for a posted, valid form; None when the form is not posted, not
+    valid, or the service refuses it with a ValidationError, which goes on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save()
+    except ValidationError as e:
+        form.add_error(None, e)
+        return None
+
+
 class StyledForm(forms.Form):
     bound_field_class = FasciaBoundField
 
@@ -76,18 +93,14 @@ class StyledModelForm(forms.ModelForm):
 
 
 class RowChoiceField(forms.ChoiceField):
-    """A choice field of a repeated row: each row's copy of the field, and of its widget, shares its choices.
+    """A choice field of a repeated row, its choices given to Django as a function that returns them.
 
-    Django deep-copies a form's fields for every form, and a ChoiceField's choices with them, and its
-    widget's copy checks the choices over again (Select's setter normalizes them): a visit note's rows
-    copied thousands of choice tuples a request. Fascia only ever replaces
-    choices (the setter makes a new list), never changes them in place, so sharing them is safe."""
+    Django deep-copies a form's fields for every form, and a list of choices with them, once for the field
+    and once for its widget: a visit note's rows copied thousands of choice tuples a request. The copies
+    of a function are the same function, so every row shares the one list."""
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> "RowChoiceField":
-        widget = copy.copy(self.widget)  # the widget's own deep copy would set its choices again
-        widget.attrs = self.widget.attrs.copy()
-        memo[id(self.widget)] = widget
-        return forms.Field.__deepcopy__(self, memo)  # type: ignore[attr-defined]  # not in the stubs; ChoiceField's own would deep-copy the choices
+    def __init__(self, *, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(choices=lambda: choices, **kwargs)
 
 
 class DateInput(forms.DateInput):

@@ -4,7 +4,7 @@ from uuid import UUID
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +18,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.core import roles, services
 from fascia.core.auth import ClinicRequest, staff_view
-from fascia.core.forms import AuditSearchForm, LocationForm, OrganizationForm, RoomForm, TokenForm
+from fascia.core.forms import AuditSearchForm, LocationForm, OrganizationForm, RoomForm, TokenForm, saved
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.queries import role_of
 from fascia.lib.urls import next_url
@@ -110,8 +110,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 def organization_edit(request: ClinicRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None, instance=request.organization)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        services.update_organization(actor=request.user, organization=request.organization, **fields)
+        services.update_organization(actor=request.user, organization=request.organization, **form.cleaned_data)
         messages.success(request, "Organization saved.")
         return redirect("core:location_list")
     return render(request, "core/organization_form.html", {"form": form})
@@ -132,14 +131,9 @@ def location_edit(request: ClinicRequest, location_id: UUID | None = None) -> Ht
         else Location(organization=request.organization)
     )
     form = LocationForm(request.POST or None, instance=location)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_location(actor=request.user, location=form.instance)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"Location “{location.name}” saved.")
-            return redirect("core:location_edit", location_id=location.public_id)
+    if saved(request, form, lambda: services.save_location(actor=request.user, location=form.instance)):
+        messages.success(request, f"Location “{location.name}” saved.")
+        return redirect("core:location_edit", location_id=location.public_id)
     context = {
         "form": form,
         "location": location if location.pk else None,
@@ -155,14 +149,9 @@ def room_edit(request: ClinicRequest, location_id: UUID, room_id: UUID | None = 
     location = get_object_or_404(Location, public_id=location_id, organization=request.organization)
     room = get_object_or_404(Room, public_id=room_id, location=location) if room_id else Room(location=location)
     form = RoomForm(request.POST or None, instance=room, prefix="room")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_room(actor=request.user, room=form.instance)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"Room “{room.name}” saved.")
-            return redirect("core:location_edit", location_id=location.public_id)
+    if saved(request, form, lambda: services.save_room(actor=request.user, room=form.instance)):
+        messages.success(request, f"Room “{room.name}” saved.")
+        return redirect("core:location_edit", location_id=location.public_id)
     return render(request, "core/room_form.html", {"form": form, "location": location, "room": room})
 
 

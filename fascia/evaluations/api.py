@@ -62,8 +62,8 @@ class EvaluationFields(Schema):
 
 
 class EvaluationOut(Schema):
-    id: UUID
-    patient_id: UUID
+    id: UUID = Field(..., alias="public_id")
+    patient_id: UUID = Field(..., alias="patient.public_id")
     practitioner: str
     kind: str
     status: str
@@ -95,24 +95,8 @@ class EvaluationOut(Schema):
     signed_at: datetime | None
 
     @staticmethod
-    def resolve_id(e: Evaluation) -> UUID:
-        return e.public_id
-
-    @staticmethod
-    def resolve_patient_id(e: Evaluation) -> UUID:
-        return e.patient.public_id
-
-    @staticmethod
     def resolve_practitioner(e: Evaluation) -> str:
         return str(e.practitioner)
-
-    @staticmethod
-    def resolve_diagnoses(e: Evaluation) -> list:
-        return list(e.diagnoses.all())
-
-    @staticmethod
-    def resolve_measures(e: Evaluation) -> list:
-        return list(e.measures.all())
 
 
 def _save(user: User, evaluation: Evaluation, payload: EvaluationFields) -> Evaluation:

@@ -76,7 +76,7 @@ def edit(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     formsets = _formsets(evaluation, request.POST or None)
     section_errors: dict[str, str] = {}
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        fields = dict(form.cleaned_data)
         for prefix, (_, field) in SECTIONS.items():
             fields[field] = formset_rows(formsets[prefix])
         codes = [row["code"] for row in formset_rows(formsets["diagnoses"])]

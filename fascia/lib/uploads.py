@@ -1,4 +1,9 @@
-"""Checks on uploaded documents: real type by content (not by name or claimed type) and size."""
+"""Uploaded documents: their real type by content (not by name or claimed type) and size, and serving them."""
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -15,13 +20,28 @@ def document_type(head: bytes) -> str | None:
     return next((kind for signature, kind in SIGNATURES.items() if head.startswith(signature)), None)
 
 
-def check_document(head: bytes, size: int) -> str:
-    """The document's content type, or ValueError saying why it is refused."""
+def checked_upload(upload: "File[bytes]", field: str | None = None) -> str:
+    """The uploaded document's content type (the file is left at its start), or a ValidationError saying why
+    it is refused, about `field` when given."""
+    head = upload.read(16)
+    upload.seek(0)
+    size = upload.size or 0
     if size > MAX_UPLOAD_BYTES:
-        raise ValueError(f"The file is {size / 1024 / 1024:.1f} MB; the limit is 10 MB.")
-    if size == 0:
-        raise ValueError("The file is empty.")
-    kind = document_type(head)
-    if kind is None:
-        raise ValueError("Upload a PDF, PNG or JPEG file.")
-    return kind
+        problem = f"The file is {size / 1024 / 1024:.1f} MB; the limit is 10 MB."
+    elif size == 0:
+        problem = "The file is empty."
+    elif (kind := document_type(head)) is None:
+        problem = "Upload a PDF, PNG or JPEG file."
+    else:
+        return kind
+    raise ValidationError({field: problem} if field else problem)
+
+
+def document_response(stored: FieldFile) -> FileResponse:
+    """A stored document, shown inline as the type its content shows, which the browser may not second-guess."""
+    head = stored.open("rb").read(16)
+    stored.seek(0)
+    response = FileResponse(stored, content_type=document_type(head) or "application/octet-stream")
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

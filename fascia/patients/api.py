@@ -22,7 +22,7 @@ M = TypeVar("M", bound=Model)
 
 
 class PatientOut(Schema):
-    id: UUID
+    id: UUID = Field(..., alias="public_id")
     mrn: str
     family_name: str
     given_name: str
@@ -49,10 +49,6 @@ class PatientOut(Schema):
     pregnancy_due_date: date | None
     created_at: datetime
     updated_at: datetime
-
-    @staticmethod
-    def resolve_id(patient: Patient) -> UUID:
-        return patient.public_id
 
     @staticmethod
     def resolve_preferred_location_id(patient: Patient) -> UUID | None:

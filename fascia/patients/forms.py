@@ -56,11 +56,7 @@ class PatientForm(StyledModelForm):
         )
 
 
-class HistoryForm(StyledModelForm):
-    """A form for one kind of medical history entry."""
-
-
-class ConditionForm(HistoryForm):
+class ConditionForm(StyledModelForm):
     class Meta:
         model = Condition
         fields = ["description", "icd10_code", "onset_date", "status", "notes"]
@@ -68,14 +64,14 @@ class ConditionForm(HistoryForm):
         help_texts = {"icd10_code": "Optional, for example M54.50"}
 
 
-class SurgeryForm(HistoryForm):
+class SurgeryForm(StyledModelForm):
     class Meta:
         model = Surgery
         fields = ["procedure", "body_region", "performed_on", "notes"]
         widgets = {"performed_on": DateInput()}
 
 
-class MedicationForm(HistoryForm):
+class MedicationForm(StyledModelForm):
     class Meta:
         model = Medication
         fields = [
@@ -90,20 +86,20 @@ class MedicationForm(HistoryForm):
         ]
 
 
-class AllergyForm(HistoryForm):
+class AllergyForm(StyledModelForm):
     class Meta:
         model = Allergy
         fields = ["substance", "category", "reaction", "severity", "notes"]
 
 
-class ImplantForm(HistoryForm):
+class ImplantForm(StyledModelForm):
     class Meta:
         model = Implant
         fields = ["description", "body_region", "implanted_on", "notes"]
         widgets = {"implanted_on": DateInput()}
 
 
-HISTORY_FORMS: dict[str, type[HistoryForm]] = {
+HISTORY_FORMS: dict[str, type[StyledModelForm]] = {  # a form for each kind of medical history entry
     "condition": ConditionForm,
     "surgery": SurgeryForm,
     "medication": MedicationForm,

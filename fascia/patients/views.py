@@ -1,7 +1,7 @@
+from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,8 +11,9 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.core.forms import saved
 from fascia.patients import chart, queries, services
-from fascia.patients.forms import HISTORY_FORMS, PATIENT_FIELDS, ConsentForm, PatientForm, SearchForm
+from fascia.patients.forms import HISTORY_FORMS, ConsentForm, PatientForm, SearchForm
 from fascia.patients.models import HistoryStatus, Patient
 
 PAGE_SIZE = 25
@@ -63,12 +64,8 @@ def patient_create(request: ClinicRequest) -> HttpResponse:
         duplicates = _duplicates_warning(request, form)
         # Same name and birth date is a warning, not a block: twins and namesakes exist.
         if not duplicates or request.POST.get("confirm_duplicate"):
-            fields = {name: form.cleaned_data[name] for name in PATIENT_FIELDS}
-            try:
-                patient = services.create_patient(actor=request.user, organization=request.organization, **fields)
-            except ValidationError as e:
-                form.add_error(None, e)
-            else:
+            create = partial(services.create_patient, actor=request.user, organization=request.organization)
+            if patient := saved(request, form, lambda: create(**form.cleaned_data)):
                 messages.success(request, f"{patient.display_name} registered with MRN {patient.mrn}.")
                 return redirect("patients:chart", patient_id=patient.public_id)
     return render(request, "patients/patient_form.html", {"form": form, "duplicates": duplicates, "patient": None})
@@ -84,15 +81,9 @@ def patient_edit(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         instance=queries.get_patient_for_user(request.user, patient_id),
         organization=request.organization,
     )
-    if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in PATIENT_FIELDS}
-        try:
-            services.update_patient(actor=request.user, patient=patient, **fields)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, "Patient details saved.")
-            return redirect("patients:chart", patient_id=patient.public_id)
+    if saved(request, form, lambda: services.update_patient(actor=request.user, patient=patient, **form.cleaned_data)):
+        messages.success(request, "Patient details saved.")
+        return redirect("patients:chart", patient_id=patient.public_id)
     if request.method == "GET":
         audit.record(actor=request.user, action=AuditAction.PATIENT_VIEWED, target=patient, detail={"page": "edit"})
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient, "duplicates": []})
@@ -120,7 +111,6 @@ def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         "consent_form": ConsentForm(prefix="consent") if can_record_consent else None,
         "statuses": HistoryStatus.choices,
         "sections": [(section, section.context(patient, user)) for section in chart.sections_for(user)],
-        # Filled in as visits and claims are built.
     }
     return render(request, "patients/patient_chart.html", context)
 
@@ -132,15 +122,10 @@ def history_add(request: ClinicRequest, patient_id: UUID, kind: str) -> HttpResp
         raise Http404("No such history section.")
     patient = queries.get_patient_for_user(request.user, patient_id)
     form = HISTORY_FORMS[kind](request.POST or None, prefix=kind)
-    if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.fields}
-        try:
-            services.add_history_entry(actor=request.user, patient=patient, kind=kind, **fields)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"{str(form.instance._meta.verbose_name).capitalize()} added.")
-            return redirect(f"{patient.get_chart_url()}#history")
+    add = partial(services.add_history_entry, actor=request.user, patient=patient, kind=kind)
+    if saved(request, form, lambda: add(**form.cleaned_data)):
+        messages.success(request, f"{str(form.instance._meta.verbose_name).capitalize()} added.")
+        return redirect(f"{patient.get_chart_url()}#history")
     return render(
         request,
         "patients/history_form.html",
@@ -176,15 +161,9 @@ def history_status(request: ClinicRequest, patient_id: UUID, kind: str, entry_id
 def consent_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     patient = queries.get_patient_for_user(request.user, patient_id)
     form = ConsentForm(request.POST or None, prefix="consent")
-    if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.fields}
-        try:
-            services.record_consent(actor=request.user, patient=patient, **fields)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, "Consent recorded.")
-            return redirect(f"{patient.get_chart_url()}#consents")
+    if saved(request, form, lambda: services.record_consent(actor=request.user, patient=patient, **form.cleaned_data)):
+        messages.success(request, "Consent recorded.")
+        return redirect(f"{patient.get_chart_url()}#consents")
     return render(
         request, "patients/history_form.html", {"form": form, "patient": patient, "kind": "consent", "title": "consent"}
     )

@@ -116,9 +116,7 @@ def edit(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     _submit(
         request,
         form,
-        lambda data: services.update_plan(
-            actor=request.user, plan=plan, **{name: data[name] for name in form.Meta.fields}
-        ),
+        lambda data: services.update_plan(actor=request.user, plan=plan, **data),
         done="Plan saved.",
         failed="Plan not saved",
     )
@@ -133,9 +131,7 @@ def add_goal(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     _submit(
         request,
         form,
-        lambda data: services.add_goal(
-            actor=request.user, plan=plan, **{name: data[name] for name in form.Meta.fields}
-        ),
+        lambda data: services.add_goal(actor=request.user, plan=plan, **data),
         done="Goal added.",
         failed="Goal not added",
     )
@@ -180,13 +176,7 @@ def add_technique(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     _submit(
         request,
         form,
-        lambda data: services.add_technique(
-            actor=request.user,
-            plan=plan,
-            technique=data["technique"],
-            region=data["region"],
-            override_reason=data["override_reason"],
-        ),
+        lambda data: services.add_technique(actor=request.user, plan=plan, **data),
         done="Technique added.",
         failed="Technique not added",
     )

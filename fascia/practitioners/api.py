@@ -24,8 +24,8 @@ router = Router(tags=["credentials"])
 
 
 class CEProgressOut(Schema):
-    cycle_starts: date
-    cycle_ends: date
+    cycle_starts: date = Field(..., alias="cycle.starts")
+    cycle_ends: date = Field(..., alias="cycle.ends")
     days_left: int
     required: float = Field(..., description="CE hours the renewal takes")
     counted: float = Field(..., description="Hours of courses completed inside the cycle")
@@ -33,22 +33,28 @@ class CEProgressOut(Schema):
     missing: dict[str, float] = Field(..., description='Hours still needed per category, and "total"; empty when met')
 
 
-class CredentialOut(Schema):
-    id: UUID
-    kind: str
-    specialty: str
-    name: str
-    issuing_body: str
-    state: str
-    number: str
-    coverage_limits: str
-    issued_on: date
-    expires_on: date | None
-    status: str
+class CredentialOut(Schema):  # read from a credentials.Standing
+    id: UUID = Field(..., alias="credential.public_id")
+    kind: str = Field(..., alias="credential.kind")
+    specialty: str = Field(..., alias="credential.specialty")
+    name: str = Field(..., alias="credential.name")
+    issuing_body: str = Field(..., alias="credential.issuing_body")
+    state: str = Field(..., alias="credential.state")
+    number: str = Field(..., alias="credential.number")
+    coverage_limits: str = Field(..., alias="credential.coverage_limits")
+    issued_on: date = Field(..., alias="credential.issued_on")
+    expires_on: date | None = Field(..., alias="credential.expires_on")
+    status: str = Field(..., alias="credential.status")
     has_copy: bool
-    standing: str = Field(..., description="current, expiring (within 90 days), expired or inactive")
+    standing: str = Field(..., alias="state", description="current, expiring (within 90 days), expired or inactive")
     days_left: int | None = Field(..., description="Days until it expires (negative once expired)")
-    ce: CEProgressOut | None = Field(..., description="Progress toward the renewal's CE, when one is required")
+    ce: CEProgressOut | None = Field(
+        ..., alias="progress", description="Progress toward the renewal's CE, when one is required"
+    )
+
+    @staticmethod
+    def resolve_has_copy(s: Standing) -> bool:
+        return bool(s.credential.document)
 
 
 class CredentialIn(Schema):
@@ -65,7 +71,7 @@ class CredentialIn(Schema):
 
 
 class CourseOut(Schema):
-    id: UUID
+    id: UUID = Field(..., alias="public_id")
     title: str
     provider: str
     approval_number: str
@@ -75,10 +81,6 @@ class CourseOut(Schema):
     started_on: date
     completed_on: date
     has_certificate: bool
-
-    @staticmethod
-    def resolve_id(c: CourseRecord) -> UUID:
-        return c.public_id
 
     @staticmethod
     def resolve_has_certificate(c: CourseRecord) -> bool:
@@ -96,38 +98,14 @@ class CourseIn(Schema):
     completed_on: date
 
 
-def _credential_row(s: Standing) -> dict:
-    c, progress = s.credential, s.progress
-    ce = None
-    if progress is not None:
-        ce = {
-            "cycle_starts": progress.cycle.starts,
-            "cycle_ends": progress.cycle.ends,
-            "days_left": progress.days_left,
-            "required": progress.required,
-            "counted": progress.counted,
-            "by_category": progress.by_category,
-            "missing": progress.missing,
-        }
-    return {
-        "id": c.public_id,
-        **{f: getattr(c, f) for f in ("kind", "specialty", "name", "issuing_body", "state", "number")},
-        **{f: getattr(c, f) for f in ("coverage_limits", "issued_on", "expires_on", "status")},
-        "has_copy": bool(c.document),
-        "standing": s.state,
-        "days_left": s.days_left,
-        "ce": ce,
-    }
-
-
 @router.get(
     "/practitioners/{practitioner_id}/credentials",
     response=list[CredentialOut],
     summary="A practitioner's credentials, each current, expiring or expired, with its CE progress",
 )
-def list_credentials(request: HttpRequest, practitioner_id: UUID) -> list[dict]:
+def list_credentials(request: HttpRequest, practitioner_id: UUID) -> list[Standing]:
     practitioner = get_practitioner_for_user(api_user(request), practitioner_id)
-    return [_credential_row(s) for s in standing(practitioner, timezone.localdate())]
+    return standing(practitioner, timezone.localdate())
 
 
 @router.post(
@@ -144,8 +122,9 @@ def create_credential(request: HttpRequest, practitioner_id: UUID, payload: Cred
     fields = {k: getattr(v, "value", v) for k, v in payload.dict().items()}
     credential = services.save_credential(actor=user, credential=Credential(practitioner=practitioner, **fields))
     practitioner = get_practitioner_for_user(user, practitioner_id)  # with the new credential
-    row = next(s for s in standing(practitioner, timezone.localdate()) if s.credential.pk == credential.pk)
-    return Status(201, _credential_row(row))
+    return Status(
+        201, next(s for s in standing(practitioner, timezone.localdate()) if s.credential.pk == credential.pk)
+    )
 
 
 @router.get(

@@ -2,39 +2,33 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.files.uploadedfile import UploadedFile
 
 from fascia.core.forms import DateInput, StyledModelForm, limit_choices
 from fascia.core.models import Organization, User
 from fascia.core.roles import Role
-from fascia.lib.uploads import check_document
+from fascia.lib.uploads import checked_upload
 from fascia.practitioners.models import CECategory, CourseRecord, Credential, Practitioner, RenewalRequirement
 
-ACCEPT = ".pdf,.png,.jpg,.jpeg"
 # More hours a day than this is a typo (minutes entered as hours, say), not a course.
 MAX_HOURS_PER_DAY = 12
 
 
-def _checked_upload(upload: UploadedFile | None) -> UploadedFile | None:
-    """The same check the services make, here too so the error shows with the other field errors."""
-    if upload is None:
-        return None
-    head = upload.read(16)
-    upload.seek(0)
-    try:
-        check_document(head, upload.size or 0)
-    except ValueError as e:
-        raise forms.ValidationError(str(e)) from None
-    return upload
+class DocumentField(forms.FileField):
+    """A copy or a certificate, checked as the services check it, so its error shows with the other fields'."""
+
+    widget = forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"})
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value:
+            checked_upload(value)
 
 
 class CredentialForm(StyledModelForm):
-    document = forms.FileField(
+    document = DocumentField(
         label="Copy",
         required=False,
         help_text="A scan of the license, certificate or policy: PDF, PNG or JPEG, up to 10 MB",
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
     class Meta:
@@ -53,15 +47,10 @@ class CredentialForm(StyledModelForm):
         ]
         widgets = {"issued_on": DateInput(), "expires_on": DateInput()}
 
-    def clean_document(self) -> UploadedFile | None:
-        return _checked_upload(self.cleaned_data.get("document"))
-
 
 class CourseForm(StyledModelForm):
-    certificate = forms.FileField(
-        required=False,
-        help_text="The certificate of completion: PDF, PNG or JPEG, up to 10 MB",
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    certificate = DocumentField(
+        required=False, help_text="The certificate of completion: PDF, PNG or JPEG, up to 10 MB"
     )
 
     class Meta:
@@ -73,9 +62,6 @@ class CourseForm(StyledModelForm):
             "hours": forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "max": "100"}),
         }
         help_texts = {"hours": "Contact hours as on the certificate, in half hours"}
-
-    def clean_certificate(self) -> UploadedFile | None:
-        return _checked_upload(self.cleaned_data.get("certificate"))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -109,12 +95,6 @@ class RequirementForm(StyledModelForm):
                 decimal_places=1,
                 initial=self.instance.category_minimums.get(value),
             )
-
-    def _update_errors(self, errors: forms.ValidationError) -> None:
-        # The minimums are several fields here and one on the model: show its errors above the form.
-        if hasattr(errors, "error_dict") and "category_minimums" in errors.error_dict:
-            errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop("category_minimums"))
-        super()._update_errors(errors)  # type: ignore[misc]  # ModelForm's hook for a model's errors, not in the stubs
 
     def clean(self) -> dict[str, Any]:
         super().clean()

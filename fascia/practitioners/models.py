@@ -178,11 +178,12 @@ class RenewalRequirement(TimestampedModel):
         return f"{self.state or self.issuing_body}: {self.total_hours} h every {self.cycle_months} months"
 
     def clean(self) -> None:
+        # Not errors of the category_minimums field: a form shows the minimums as one field per category.
         unknown = [c for c in self.category_minimums if c not in CECategory.values]
         if unknown:
-            raise ValidationError({"category_minimums": f"Unknown categories: {', '.join(unknown)}."})
+            raise ValidationError(f"Unknown categories: {', '.join(unknown)}.")
         if sum(Decimal(str(v)) for v in self.category_minimums.values()) > self.total_hours:
-            raise ValidationError({"category_minimums": "The category minimums add up to more than the total."})
+            raise ValidationError("The category minimums add up to more than the total.")
 
 
 class CredentialAlert(models.Model):

@@ -15,7 +15,7 @@ from fascia.audit.models import AuditAction
 from fascia.core.models import Organization, User
 from fascia.core.roles import Role
 from fascia.core.two_factor import is_admin
-from fascia.lib.uploads import check_document
+from fascia.lib.uploads import checked_upload
 from fascia.practitioners.models import CourseRecord, Credential, Practitioner, RenewalRequirement
 
 
@@ -28,24 +28,13 @@ def may_edit(actor: User, practitioner: Practitioner) -> bool:
     return is_admin(actor) or practitioner.user_id == actor.pk
 
 
-def _checked(upload: "File[bytes] | None", field: str) -> str:
-    if upload is None:
-        return ""
-    head = upload.read(16)
-    upload.seek(0)
-    try:
-        return check_document(head, upload.size)
-    except ValueError as e:
-        raise ValidationError({field: str(e)}) from None
-
-
 @transaction.atomic
 def save_credential(*, actor: User, credential: Credential, upload: "File[bytes] | None" = None) -> Credential:
     # Credentials grant privileges (a certification lets a technique be planned and billed), so an
     # admin records them after seeing the document; practitioners record their own CE.
     if not is_admin(actor):
         raise PermissionError("Only an admin records credentials.")
-    kind = _checked(upload, "document")
+    kind = checked_upload(upload, "document") if upload is not None else ""
     credential.full_clean(exclude=["document"])
     if upload is not None:
         credential.document, credential.document_type = upload, kind
@@ -60,7 +49,7 @@ def add_course(*, actor: User, course: CourseRecord, upload: "File[bytes] | None
     (no later than today, no earlier than the first credential's issue date)."""
     if not may_edit(actor, course.practitioner):
         raise PermissionError("Only an admin or the practitioner records these courses.")
-    kind = _checked(upload, "certificate")
+    kind = checked_upload(upload, "certificate") if upload is not None else ""
     course.full_clean(exclude=["certificate"])
     if course.completed_on > timezone.localdate():
         raise ValidationError({"completed_on": "Record a course once it is completed."})

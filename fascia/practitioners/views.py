@@ -12,11 +12,12 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.core.forms import saved
 from fascia.core.models import User
 from fascia.core.queries import role_of
 from fascia.core.roles import Role
 from fascia.lib.pdf import render_pdf
-from fascia.lib.uploads import document_type
+from fascia.lib.uploads import document_response
 from fascia.practitioners import queries, services
 from fascia.practitioners.credentials import EXPIRING_DAYS
 from fascia.practitioners.forms import CourseForm, CredentialForm, PractitionerForm, RequirementForm, StaffForm
@@ -68,14 +69,15 @@ def credential_add(request: ClinicRequest, practitioner_id: UUID) -> HttpRespons
     practitioner = queries.get_practitioner_for_user(request.user, practitioner_id)
     form = CredentialForm(request.POST, request.FILES, prefix="credential")
     form.instance.practitioner = practitioner
-    if form.is_valid():
-        try:
-            services.save_credential(actor=request.user, credential=form.instance, upload=form.cleaned_data["document"])
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"{form.instance.name} saved.")
-            return redirect("practitioners:detail", practitioner.public_id)
+    if saved(
+        request,
+        form,
+        lambda: services.save_credential(
+            actor=request.user, credential=form.instance, upload=form.cleaned_data["document"]
+        ),
+    ):
+        messages.success(request, f"{form.instance.name} saved.")
+        return redirect("practitioners:detail", practitioner.public_id)
     return _page(request, practitioner, credential_form=form)
 
 
@@ -85,14 +87,13 @@ def course_add(request: ClinicRequest, practitioner_id: UUID) -> HttpResponse:
     practitioner = queries.get_practitioner_for_user(request.user, practitioner_id)
     form = CourseForm(request.POST, request.FILES, prefix="course")
     form.instance.practitioner = practitioner
-    if form.is_valid():
-        try:
-            services.add_course(actor=request.user, course=form.instance, upload=form.cleaned_data["certificate"])
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"{form.instance.title} recorded: {form.instance.hours:g} hours.")
-            return redirect("practitioners:detail", practitioner.public_id)
+    if saved(
+        request,
+        form,
+        lambda: services.add_course(actor=request.user, course=form.instance, upload=form.cleaned_data["certificate"]),
+    ):
+        messages.success(request, f"{form.instance.title} recorded: {form.instance.hours:g} hours.")
+        return redirect("practitioners:detail", practitioner.public_id)
     return _page(request, practitioner, course_form=form)
 
 
@@ -105,12 +106,7 @@ def document(request: ClinicRequest, public_id: UUID, kind: str) -> FileResponse
     if not stored:
         raise Http404("No copy on file.")
     audit.record(actor=request.user, action=AuditAction.DOCUMENT_VIEWED, target=record, detail={"kind": kind})
-    head = stored.open("rb").read(16)
-    stored.seek(0)
-    response = FileResponse(stored, content_type=document_type(head) or "application/octet-stream")
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return document_response(stored)
 
 
 @staff_view(roles.VIEW_CREDENTIALS, roles.MANAGE_STAFF)
@@ -154,14 +150,9 @@ def requirements(request: ClinicRequest) -> HttpResponse:
 def requirement_edit(request: ClinicRequest, requirement_id: int | None = None) -> HttpResponse:
     requirement = get_object_or_404(RenewalRequirement, pk=requirement_id) if requirement_id else RenewalRequirement()
     form = RequirementForm(request.POST or None, instance=requirement)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_requirement(actor=request.user, requirement=form.instance)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"{form.instance} saved.")
-            return redirect("practitioners:requirements")
+    if saved(request, form, lambda: services.save_requirement(actor=request.user, requirement=form.instance)):
+        messages.success(request, f"{form.instance} saved.")
+        return redirect("practitioners:requirements")
     title = str(requirement) if requirement.pk else "New renewal requirement"
     return render(request, "practitioners/requirement_form.html", {"form": form, "title": title})
 

@@ -11,8 +11,8 @@ from django.db.models.functions import Coalesce
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.core.models import Organization, User
-from fascia.lib.uploads import check_document
+from fascia.core.models import User
+from fascia.lib.uploads import checked_upload
 from fascia.patients import icd10
 from fascia.patients.models import Patient
 from fascia.referrals.models import Correspondence, Referral, ReferringProvider
@@ -33,15 +33,6 @@ def save_provider(*, actor: User, provider: ReferringProvider) -> ReferringProvi
     return provider
 
 
-def _checked_upload(upload: "File[bytes]") -> tuple["File[bytes]", str]:
-    head = upload.read(16)
-    upload.seek(0)
-    try:
-        return upload, check_document(head, upload.size)
-    except ValueError as e:
-        raise ValidationError({"document": str(e)}) from None
-
-
 def _clean_codes(text: str) -> str:
     codes = [icd10.normalize_code(c) for c in text.replace(";", ",").split(",") if c.strip()]
     unknown = [c for c in codes if not icd10.is_known_code(c)]
@@ -59,8 +50,7 @@ def record_referral(
     referral = Referral(patient=patient, provider=provider, created_by=actor, **fields)
     referral.diagnoses = _clean_codes(referral.diagnoses)
     if upload is not None:
-        upload, referral.document_type = _checked_upload(upload)
-        referral.document = upload
+        referral.document, referral.document_type = upload, checked_upload(upload, "document")
     referral.full_clean(exclude=["document"])
     referral.save()
     audit.record(actor=actor, action=AuditAction.REFERRAL_RECORDED, target=referral, patient=patient)
@@ -109,14 +99,11 @@ def record_correspondence(
     if entry.provider is not None and entry.provider.organization_id != patient.organization_id:
         raise ValidationError({"provider": "Choose a provider from your own directory."})
     if upload is not None:
-        entry.document, _ = _checked_upload(upload)
+        checked_upload(upload, "document")
+        entry.document = upload
     elif pdf is not None:
         entry.document = ContentFile(pdf[1], name=pdf[0])
     entry.full_clean(exclude=["document"])
     entry.save()
     audit.record(actor=actor, action=AuditAction.CORRESPONDENCE_RECORDED, target=entry, patient=patient)
     return entry
-
-
-def providers_of(organization: Organization) -> Any:
-    return ReferringProvider.objects.filter(organization=organization)

@@ -1,7 +1,6 @@
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -10,7 +9,8 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
-from fascia.lib.uploads import document_type
+from fascia.core.forms import saved
+from fascia.lib.uploads import document_response
 from fascia.patients.queries import get_patient_for_user
 from fascia.referrals import services
 from fascia.referrals.forms import CorrespondenceForm, ProviderForm, ReferralForm
@@ -20,15 +20,9 @@ from fascia.referrals.models import Correspondence, Referral, ReferringProvider
 @staff_view(roles.VIEW_PROVIDER)
 @require_GET
 def provider_list(request: ClinicRequest) -> HttpResponse:
-    providers = services.providers_of(request.organization)
-    return render(
-        request,
-        "referrals/provider_list.html",
-        {
-            "providers": providers,
-            "can_edit": request.user.has_perm(roles.CHANGE_PROVIDER),
-        },
-    )
+    providers = ReferringProvider.objects.filter(organization=request.organization)
+    context = {"providers": providers, "can_edit": request.user.has_perm(roles.CHANGE_PROVIDER)}
+    return render(request, "referrals/provider_list.html", context)
 
 
 @staff_view(roles.CHANGE_PROVIDER)
@@ -40,14 +34,9 @@ def provider_edit(request: ClinicRequest, provider_id: UUID | None = None) -> Ht
         else ReferringProvider(organization=request.organization)
     )
     form = ProviderForm(request.POST or None, instance=provider)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_provider(actor=request.user, provider=form.instance)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"{provider} saved.")
-            return redirect("referrals:provider_list")
+    if saved(request, form, lambda: services.save_provider(actor=request.user, provider=form.instance)):
+        messages.success(request, f"{provider} saved.")
+        return redirect("referrals:provider_list")
     return render(
         request,
         "referrals/form.html",
@@ -55,22 +44,19 @@ def provider_edit(request: ClinicRequest, provider_id: UUID | None = None) -> Ht
     )
 
 
+def _fields(form: ReferralForm | CorrespondenceForm) -> dict:
+    """The form's fields as the service takes them, its document as the upload."""
+    return {"upload": form.cleaned_data["document"], **{name: form.cleaned_data[name] for name in form.Meta.fields}}
+
+
 @staff_view(roles.ADD_REFERRAL)
 @require_http_methods(["GET", "POST"])
 def referral_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     form = ReferralForm(request.POST or None, request.FILES or None, organization=request.organization)
-    if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            services.record_referral(
-                actor=request.user, patient=patient, upload=form.cleaned_data["document"], **fields
-            )
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, "Referral recorded.")
-            return redirect(patient.get_chart_url())
+    if saved(request, form, lambda: services.record_referral(actor=request.user, patient=patient, **_fields(form))):
+        messages.success(request, "Referral recorded.")
+        return redirect(patient.get_chart_url())
     return render(
         request,
         "referrals/form.html",
@@ -83,17 +69,11 @@ def referral_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
 def correspondence_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     form = CorrespondenceForm(request.POST or None, request.FILES or None, organization=request.organization)
-    if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            services.record_correspondence(
-                actor=request.user, patient=patient, upload=form.cleaned_data["document"], **fields
-            )
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, "Correspondence logged.")
-            return redirect(patient.get_chart_url())
+    if saved(
+        request, form, lambda: services.record_correspondence(actor=request.user, patient=patient, **_fields(form))
+    ):
+        messages.success(request, "Correspondence logged.")
+        return redirect(patient.get_chart_url())
     return render(
         request,
         "referrals/form.html",
@@ -121,9 +101,4 @@ def document(request: ClinicRequest, kind: str, public_id: UUID) -> FileResponse
     if not record.document:
         raise Http404("No document.")
     audit.record(actor=request.user, action=AuditAction.DOCUMENT_VIEWED, target=record, patient=record.patient)
-    head = record.document.open("rb").read(16)
-    record.document.seek(0)
-    response = FileResponse(record.document, content_type=document_type(head) or "application/octet-stream")
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return document_response(record.document)

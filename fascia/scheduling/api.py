@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 
 from fascia.core import roles
 from fascia.core.api import api_user
-from fascia.core.models import Location, Room
+from fascia.core.models import Location, Room, User
 from fascia.patients.queries import get_patient_for_user
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
@@ -21,14 +21,14 @@ router = Router(tags=["appointments"])
 
 
 class AppointmentOut(Schema):
-    id: UUID
-    patient_id: UUID
-    patient: str
-    practitioner_id: UUID
+    id: UUID = Field(..., alias="public_id")
+    patient_id: UUID = Field(..., alias="patient.public_id")
+    patient: str = Field(..., alias="patient.display_name")
+    practitioner_id: UUID = Field(..., alias="practitioner.public_id")
     practitioner: str
-    location_id: UUID
+    location_id: UUID = Field(..., alias="location.public_id")
     room_id: UUID | None
-    type: str
+    type: str = Field(..., alias="appointment_type.code")
     start_at: datetime
     end_at: datetime
     status: str
@@ -36,36 +36,12 @@ class AppointmentOut(Schema):
     cancel_reason: str
 
     @staticmethod
-    def resolve_id(a: Appointment) -> UUID:
-        return a.public_id
-
-    @staticmethod
-    def resolve_patient_id(a: Appointment) -> UUID:
-        return a.patient.public_id
-
-    @staticmethod
-    def resolve_patient(a: Appointment) -> str:
-        return a.patient.display_name
-
-    @staticmethod
-    def resolve_practitioner_id(a: Appointment) -> UUID:
-        return a.practitioner.public_id
-
-    @staticmethod
     def resolve_practitioner(a: Appointment) -> str:
         return str(a.practitioner)
 
     @staticmethod
-    def resolve_location_id(a: Appointment) -> UUID:
-        return a.location.public_id
-
-    @staticmethod
     def resolve_room_id(a: Appointment) -> UUID | None:
         return a.room.public_id if a.room else None
-
-    @staticmethod
-    def resolve_type(a: Appointment) -> str:
-        return a.appointment_type.code
 
 
 class DayFilter(Schema):
@@ -111,6 +87,36 @@ class CancelIn(Schema):
     reason: str = Field(..., min_length=1, max_length=200)
 
 
+NOT_FOUND = {
+    "practitioner_id": "No such practitioner in your organization.",
+    "location_id": "No such location in your organization.",
+    "type": "No such appointment type.",
+    "room_id": "No such room at that location.",
+}
+
+
+def _refuse_unknown(**lookups: tuple[object, object]) -> None:
+    """422 for each field given an id (or code), as (given, found), that found nothing the user may book with."""
+    errors = {
+        field: NOT_FOUND[field] for field, (given, found) in lookups.items() if given is not None and found is None
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _refuse_naive(start_at: datetime) -> None:
+    if start_at.tzinfo is None:
+        raise ValidationError({"start_at": "Give the time with its UTC offset, e.g. 2030-01-07T10:00:00-05:00."})
+
+
+def _practitioner(user: User, public_id: UUID) -> Practitioner | None:
+    return Practitioner.objects.filter(public_id=public_id, user__organization=user.organization).first()
+
+
+def _location(user: User, public_id: UUID) -> Location | None:
+    return Location.objects.filter(public_id=public_id, organization=user.organization).first()
+
+
 @router.get("/appointments", response=list[AppointmentOut], summary="Appointments on a day")
 def list_appointments(request: HttpRequest, filters: Query[DayFilter]) -> list[Appointment]:
     user = api_user(request, roles.VIEW_APPOINTMENT)
@@ -125,29 +131,18 @@ def list_appointments(request: HttpRequest, filters: Query[DayFilter]) -> list[A
 @router.post("/appointments", response={201: AppointmentOut}, summary="Book an appointment (409 on a clash)")
 def book(request: HttpRequest, payload: BookIn) -> Status:
     user = api_user(request, roles.BOOK_APPOINTMENT)
-    if payload.start_at.tzinfo is None:
-        raise ValidationError({"start_at": "Give the time with its UTC offset, e.g. 2030-01-07T10:00:00-05:00."})
-    organization = user.organization
+    _refuse_naive(payload.start_at)
     patient = get_patient_for_user(user, payload.patient_id)
-    practitioner = Practitioner.objects.filter(
-        public_id=payload.practitioner_id, user__organization=organization
-    ).first()
-    location = Location.objects.filter(public_id=payload.location_id, organization=organization).first()
+    practitioner, location = _practitioner(user, payload.practitioner_id), _location(user, payload.location_id)
     kind = AppointmentType.objects.filter(code=payload.type, is_active=True).first()
     room = Room.objects.filter(public_id=payload.room_id, location=location).first() if payload.room_id else None
-    errors = {
-        name: message
-        for name, value, message in (
-            ("practitioner_id", practitioner, "No such practitioner in your organization."),
-            ("location_id", location, "No such location in your organization."),
-            ("type", kind, "No such appointment type."),
-            ("room_id", room if payload.room_id else True, "No such room at that location."),
-        )
-        if value is None
-    }
-    if errors:
-        raise ValidationError(errors)
-    assert practitioner is not None and location is not None and kind is not None  # else an error above
+    _refuse_unknown(
+        practitioner_id=(payload.practitioner_id, practitioner),
+        location_id=(payload.location_id, location),
+        type=(payload.type, kind),
+        room_id=(payload.room_id, room),
+    )
+    assert practitioner is not None and location is not None and kind is not None  # else refused above
     try:
         appointment = services.book_appointment(
             actor=user,
@@ -183,19 +178,12 @@ def cancel(request: HttpRequest, appointment_id: UUID, payload: CancelIn) -> App
 def free_slots(request: HttpRequest, filters: Query[FreeSlotFilter]) -> list[FreeSlotOut]:
     user = api_user(request, roles.BOOK_APPOINTMENT)
     kind = AppointmentType.objects.filter(code=filters.type, is_active=True).first()
-    if kind is None:
-        raise ValidationError({"type": "No such appointment type."})
-    practitioner = location = None
-    if filters.practitioner_id:
-        practitioner = Practitioner.objects.filter(
-            public_id=filters.practitioner_id, user__organization=user.organization
-        ).first()
-        if practitioner is None:
-            raise ValidationError({"practitioner_id": "No such practitioner in your organization."})
-    if filters.location_id:
-        location = Location.objects.filter(public_id=filters.location_id, organization=user.organization).first()
-        if location is None:
-            raise ValidationError({"location_id": "No such location in your organization."})
+    _refuse_unknown(type=(filters.type, kind))
+    assert kind is not None  # else refused above
+    practitioner = _practitioner(user, filters.practitioner_id) if filters.practitioner_id else None
+    _refuse_unknown(practitioner_id=(filters.practitioner_id, practitioner))
+    location = _location(user, filters.location_id) if filters.location_id else None
+    _refuse_unknown(location_id=(filters.location_id, location))
     slots = next_free_slots(
         user,
         minutes=kind.minutes,
@@ -216,31 +204,15 @@ def free_slots(request: HttpRequest, filters: Query[FreeSlotFilter]) -> list[Fre
 def reschedule(request: HttpRequest, appointment_id: UUID, payload: RescheduleIn) -> Appointment:
     user = api_user(request, roles.CHANGE_APPOINTMENT)
     appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=user.organization)
-    if payload.start_at.tzinfo is None:
-        raise ValidationError({"start_at": "Give the time with its UTC offset, e.g. 2030-01-07T10:00:00-05:00."})
-    organization = user.organization
-    practitioner = (
-        Practitioner.objects.filter(public_id=payload.practitioner_id, user__organization=organization).first()
-        if payload.practitioner_id
-        else appointment.practitioner
-    )
-    location = (
-        Location.objects.filter(public_id=payload.location_id, organization=organization).first()
-        if payload.location_id
-        else appointment.location
-    )
+    _refuse_naive(payload.start_at)
+    practitioner = _practitioner(user, payload.practitioner_id) if payload.practitioner_id else appointment.practitioner
+    location = _location(user, payload.location_id) if payload.location_id else appointment.location
     room = Room.objects.filter(public_id=payload.room_id, location=location).first() if payload.room_id else None
-    errors = {
-        name: message
-        for name, missing, message in (
-            ("practitioner_id", practitioner is None, "No such practitioner in your organization."),
-            ("location_id", location is None, "No such location in your organization."),
-            ("room_id", bool(payload.room_id) and room is None, "No such room at that location."),
-        )
-        if missing
-    }
-    if errors:
-        raise ValidationError(errors)
+    _refuse_unknown(
+        practitioner_id=(payload.practitioner_id, practitioner),
+        location_id=(payload.location_id, location),
+        room_id=(payload.room_id, room),
+    )
     try:
         return services.reschedule_appointment(
             actor=user,

@@ -1,8 +1,8 @@
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.core.forms import saved
 from fascia.core.models import Location
-from fascia.lib.urls import next_url, url_for_each
+from fascia.lib.urls import next_url
 from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
@@ -47,16 +48,24 @@ def day_url(day: date, location: Location) -> str:
     return f"{reverse('scheduling:day')}?date={day:%Y-%m-%d}&location={location.public_id}"
 
 
+def _link(name: str, *args: str) -> Callable[[UUID], str]:
+    """reverse(name, args=[public_id, *args]) for any public_id, reversing once (the row's id takes a stand-in's
+    place): reverse() resolves the pattern anew on each call."""
+    stand_in = str(UUID(int=0))
+    url = reverse(name, args=[stand_in, *args])
+    return lambda public_id: url.replace(stand_in, str(public_id))
+
+
 def day_rows(grid: dict, *, location: Location, day: date, can_book: bool, can_write_notes: bool) -> list[dict]:
     """The grid's rows as day.html shows them: each row's time and its cells, with their links ready.
 
     A cell is booked (`appointment`: the patient, with the URLs of its steps, note, reschedule and
     cancel this user may use), free (`book_url`), busy, or empty. The URLs are reversed once per name
-    (url_for_each): a busy day has ~700 cells and a thousand links and forms.
+    (_link): a busy day has ~700 cells and a thousand links and forms.
     """
-    move = {step: url_for_each("scheduling:move", step) for steps in STEPS.values() for step, _ in steps}
+    move = {step: _link("scheduling:move", step) for steps in STEPS.values() for step, _ in steps}
     note, reschedule, cancel = (
-        url_for_each(name) for name in ("visits:for_appointment", "scheduling:reschedule", "scheduling:cancel")
+        _link(name) for name in ("visits:for_appointment", "scheduling:reschedule", "scheduling:cancel")
     )
 
     def booked(a: DayAppointment) -> dict:
@@ -238,15 +247,9 @@ def waitlist(request: ClinicRequest) -> HttpResponse:
     """Patients waiting for an earlier or a specific slot: add them, and strike them off once booked."""
     form = WaitlistForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
-        patient = get_patient_for_user(request.user, form.cleaned_data["patient"])
-        entry = form.instance
-        entry.patient = patient
-        try:
-            services.add_to_waitlist(actor=request.user, entry=entry)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"{patient.display_name} is on the waitlist.")
+        form.instance.patient = get_patient_for_user(request.user, form.cleaned_data["patient"])
+        if entry := saved(request, form, lambda: services.add_to_waitlist(actor=request.user, entry=form.instance)):
+            messages.success(request, f"{entry.patient.display_name} is on the waitlist.")
             return redirect("scheduling:waitlist")
     entries = WaitlistEntry.objects.filter(
         patient__organization=request.organization, resolved_at__isnull=True

@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.core.forms import saved
 from fascia.techniques.forms import TechniqueForm
 from fascia.techniques.models import Technique
 from fascia.techniques.rules import RULES
@@ -41,12 +41,7 @@ def technique_edit(request: ClinicRequest, code: str | None = None) -> HttpRespo
     """Admins add techniques to the catalog or change them (CPT code, screening tags, wording)."""
     technique = get_object_or_404(Technique, code=code) if code else Technique()
     form = TechniqueForm(request.POST or None, instance=technique)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save_technique(actor=request.user, technique=form.instance)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"{technique.name} saved.")
-            return redirect("techniques:catalog")
+    if saved(request, form, lambda: save_technique(actor=request.user, technique=form.instance)):
+        messages.success(request, f"{technique.name} saved.")
+        return redirect("techniques:catalog")
     return render(request, "techniques/technique_form.html", {"form": form, "technique": technique})

@@ -36,10 +36,10 @@ NULLABLE = {"nprs_before", "nprs_after"}
 
 
 class NoteTechniqueOut(Schema):
-    technique: str = Field(..., description="Catalog code")
-    name: str
-    cpt_code: str
-    timed: bool
+    technique: str = Field(..., alias="technique.code", description="Catalog code")
+    name: str = Field(..., alias="technique.name")
+    cpt_code: str = Field(..., alias="technique.cpt_code")
+    timed: bool = Field(..., alias="technique.timed")
     region: str
     minutes: int | None
     pressure: str
@@ -47,22 +47,6 @@ class NoteTechniqueOut(Schema):
     response: str
     screening_level: str
     override_reason: str
-
-    @staticmethod
-    def resolve_technique(t: VisitTechnique) -> str:
-        return t.technique.code
-
-    @staticmethod
-    def resolve_name(t: VisitTechnique) -> str:
-        return t.technique.name
-
-    @staticmethod
-    def resolve_cpt_code(t: VisitTechnique) -> str:
-        return t.technique.cpt_code
-
-    @staticmethod
-    def resolve_timed(t: VisitTechnique) -> bool:
-        return t.technique.timed
 
 
 class CodeMinutesOut(Schema):
@@ -79,17 +63,13 @@ class NoteMinutesOut(Schema):
 
 class NoteAddendumOut(Schema):
     created_at: datetime
-    author: str
+    author: str = Field(..., alias="author.display_name")
     text: str
-
-    @staticmethod
-    def resolve_author(a: NoteAddendum) -> str:
-        return a.author.display_name
 
 
 class NoteOut(Schema):
-    id: UUID
-    patient_id: UUID
+    id: UUID = Field(..., alias="public_id")
+    patient_id: UUID = Field(..., alias="patient.public_id")
     practitioner: str
     appointment_id: UUID | None
     plan_id: UUID | None
@@ -119,14 +99,6 @@ class NoteOut(Schema):
     addenda: list[NoteAddendumOut]
 
     @staticmethod
-    def resolve_id(n: VisitNote) -> UUID:
-        return n.public_id
-
-    @staticmethod
-    def resolve_patient_id(n: VisitNote) -> UUID:
-        return n.patient.public_id
-
-    @staticmethod
     def resolve_practitioner(n: VisitNote) -> str:
         return str(n.practitioner)
 
@@ -139,20 +111,12 @@ class NoteOut(Schema):
         return n.plan.public_id if n.plan is not None else None
 
     @staticmethod
-    def resolve_techniques(n: VisitNote) -> list:
-        return list(n.techniques.all())
-
-    @staticmethod
     def resolve_minutes(n: VisitNote) -> MinuteSummary:
         return queries.minute_summary(list(n.techniques.all()))
 
     @staticmethod
     def resolve_signed_by(n: VisitNote) -> str | None:
         return n.signed_by.display_name if n.signed_by is not None else None
-
-    @staticmethod
-    def resolve_addenda(n: VisitNote) -> list:
-        return list(n.addenda.all())
 
 
 class NoteTechniqueIn(Schema):

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.http import Http404
+from django.urls import reverse
 
 from fascia.core.models import User
-from fascia.lib.urls import url_for_each
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.plans.models import Goal, TreatmentPlan
@@ -300,11 +300,10 @@ def dashboard(practitioner: Practitioner, today: date) -> dict:
     overdue_before = today - timedelta(days=settings.UNSIGNED_NOTE_DAYS)
     plans = list(active_plans_of(practitioner))
     visits = signed_visits([p.patient_id for p in plans], since=min((p.start_date for p in plans), default=None))
-    chart_url, plan_url = url_for_each("patients:chart"), url_for_each("plans:detail")
     reports, ending, referrals = [], [], []
     for plan in plans:
         status = status_from(plan, visits[plan.patient_id], today)
-        row = {"plan": plan, "status": status, "url": plan_url(plan.public_id)}
+        row = {"plan": plan, "status": status, "url": reverse("plans:detail", args=[plan.public_id])}
         if status.progress_due or status.re_evaluation_due:
             reports.append(row)
         if status.ends_on <= today + timedelta(days=PLAN_ENDING_DAYS) or status.discharge_due:
@@ -318,22 +317,24 @@ def dashboard(practitioner: Practitioner, today: date) -> dict:
                         "plan": plan,
                         "referral": referral,
                         "left": max(left, 0),
-                        "chart_url": chart_url(plan.patient.public_id),
+                        "chart_url": plan.patient.get_chart_url(),
                     }
                 )
-    note_url, edit_url = url_for_each("visits:for_appointment"), url_for_each("visits:edit")
     return {
         "schedule": [
             {
                 "appointment": a,
                 "note": getattr(a, "note", None),  # saves the template a DoesNotExist for each visit not yet written
-                "chart_url": chart_url(a.patient.public_id),
-                "note_url": note_url(a.public_id),
+                "chart_url": a.patient.get_chart_url(),
+                "note_url": reverse("visits:for_appointment", args=[a.public_id]),
                 "writes_note": a.status in Appointment.HOLDING,
             }
             for a in schedule
         ],
-        "drafts": [{"note": n, "overdue": n.visited_on < overdue_before, "url": edit_url(n.public_id)} for n in drafts],
+        "drafts": [
+            {"note": n, "overdue": n.visited_on < overdue_before, "url": reverse("visits:edit", args=[n.public_id])}
+            for n in drafts
+        ],
         "overdue_count": sum(1 for n in drafts if n.visited_on < overdue_before),
         "unsigned_days": settings.UNSIGNED_NOTE_DAYS,
         "reports": reports,

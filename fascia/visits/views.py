@@ -113,7 +113,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     problems: list[str] = []
     sets = [techniques, *formsets.values(), *([goals] if goals else [])]
     if data is not None and form.is_valid() and all(f.is_valid() for f in sets):
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        fields = dict(form.cleaned_data)
         fields.update({prefix: formset_rows(formset) for prefix, formset in formsets.items()})
         fields["goal_progress"] = goal_progress(goals) if goals else []
         then_sign = request.POST.get("then") == "sign"

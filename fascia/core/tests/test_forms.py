@@ -5,6 +5,7 @@ from django import forms
 
 from fascia.core.forms import StyledForm, limit_choices
 from fascia.core.models import Location
+from fascia.patients.models import BodyRegion
 from fascia.visits.forms import TechniqueRow
 
 
@@ -48,21 +49,22 @@ def test_a_form_shows_its_errors_and_hidden_fields() -> None:
 
 
 def test_rows_share_their_fields_choices_and_each_row_may_replace_its_own() -> None:
-    """RowChoiceField: the copies each form makes of a field, and of its widget, share the choices list;
-    replacing a row's choices (as the technique rows do with the active catalog), or its widget's
-    attributes, leaves the other rows alone."""
+    """RowChoiceField: every row offers the field's choices, on the field and on its widget; replacing a
+    row's choices (as the technique rows do with the active catalog), or its widget's attributes, leaves
+    the other rows alone."""
     first, second = TechniqueRow(techniques=[(1, "Deep tissue")]), TechniqueRow(techniques=[(2, "Lymphatic")])
-    assert first.fields["region"].choices is second.fields["region"].choices
-    assert first.fields["region"].widget.choices is second.fields["region"].widget.choices
-    assert first.fields["region"].widget.choices == first.fields["region"].choices
+    offered = [("", "—"), *BodyRegion.choices]
+    assert list(first.fields["region"].choices) == list(second.fields["region"].choices) == offered
+    assert list(first.fields["region"].widget.choices) == list(second.fields["region"].widget.choices) == offered
     first.fields["region"].widget.attrs["disabled"] = True
     assert first.fields["region"].widget is not second.fields["region"].widget
     assert "disabled" not in second.fields["region"].widget.attrs | TechniqueRow.base_fields["region"].widget.attrs
     first.fields["region"].choices = [("", "—")]
     assert first.fields["region"].widget.choices == [("", "—")]
-    assert second.fields["region"].choices == TechniqueRow.base_fields["region"].choices != [("", "—")]
+    assert list(second.fields["region"].choices) == list(TechniqueRow.base_fields["region"].choices) == offered
     assert [c for c, _ in second.fields["technique"].choices] == ["", 2]
     assert '<option value="2">Lymphatic</option>' in str(second["technique"])
+    assert '<option value="neck">Neck</option>' in str(second["region"])
 
 
 class Offered(StyledForm):
