@@ -21,6 +21,7 @@ drawn from one random generator, so the same `seed` gives the same clinic (dates
 
 import hashlib
 import random
+from bisect import insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -67,6 +68,7 @@ from fascia.records.models import Seal
 from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
 from fascia.scheduling.reminders import reminder_lead
 from fascia.scheduling.services import is_late_cancellation
+from fascia.scheduling.slots import free_starts
 from fascia.techniques import screening
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import MEDICATION_FLAGS
@@ -77,8 +79,8 @@ from fascia.visits.queries import note_content_from, status_from
 
 S = Claim.Status
 ORGANIZATION = "Cedar Ridge Medical Massage, PLLC"
-OPENS, SLOTS = time(7), 26  # half-hour slots from 7:00 to 20:00, Monday to Saturday
-WORKDAYS = range(6)
+OPENS, CLOSES, SLOTS = time(7), time(20), 26  # Monday to Saturday, 26 half hours
+HALF_HOUR = timedelta(minutes=30)  # the booking pages offer every quarter hour; the seeder books on the half hour
 FOLLOW_UPS = [("follow-up-30", 0.6), ("follow-up-45", 0.3), ("follow-up-60", 0.1)]
 # The demo's scenarios that stay the same whenever they are screened: no pregnancy (weeks move),
 # and not the two whose facts refuse every technique.
@@ -169,7 +171,7 @@ class Staff:
     practitioner: Practitioner
     user_id: int
     location_by_weekday: dict[int, Location]
-    busy: dict[int, int] = field(default_factory=dict)  # day ordinal -> bit mask of taken half hours
+    busy: dict[date, list[tuple[datetime, datetime]]] = field(default_factory=dict)  # the book, by day
 
 
 @dataclass
@@ -279,14 +281,14 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
         )
         practitioner = user.practitioner
         _credentials(admin, practitioner, rng, today, size.years)
-        by_weekday = {weekday: at[weekday % len(at)] for weekday in WORKDAYS}
+        by_weekday = {weekday: at[weekday % len(at)] for weekday in range(6)}
         for weekday, location in by_weekday.items():
             WorkingHours.objects.create(
                 practitioner=practitioner,
                 location=location,
                 weekday=weekday,
                 starts=OPENS,
-                ends=time(OPENS.hour + SLOTS // 2),
+                ends=CLOSES,
             )
         team.append(Staff(practitioner, user.pk, by_weekday))
     return Clinic(
@@ -549,29 +551,24 @@ class Seeder:
 
     # --- the appointment book ---------------------------------------------------------------
 
-    def slot(self, staff: Staff, day: date, need: int, prefer: int) -> tuple[date, int] | None:
-        """Take the first free run of `need` half hours on `day` or one of the ten days after,
-        trying the patient's preferred time first."""
-        run = (1 << need) - 1
-        starts = SLOTS - need + 1
-        for offset in range(11):
-            d = day + timedelta(days=offset)
-            if d.weekday() not in WORKDAYS:
+    def slot(self, staff: Staff, day: date, kind: str, prefer: int) -> tuple[date, datetime] | None:
+        """Book the first start free by the booking pages' rule (`free_starts`) on `day` or one of the
+        ten days after, from the patient's preferred half hour on (else the day's first)."""
+        length = timedelta(minutes=self.c.types[kind].minutes)
+        for d in (day + timedelta(days=offset) for offset in range(11)):
+            if d.weekday() not in staff.location_by_weekday:
                 continue
-            mask = staff.busy.get(d.toordinal(), 0)
-            for i in range(starts):
-                s = (prefer + i) % starts
-                if not mask & (run << s):
-                    staff.busy[d.toordinal()] = mask | (run << s)
-                    return d, s
+            busy = staff.busy.setdefault(d, [])
+            free = free_starts(self.at(d, 0), self.at(d, SLOTS), length, HALF_HOUR, busy)
+            if free:
+                preferred = self.at(d, prefer)
+                start = next((s for s in free if s >= preferred), free[0])
+                insort(busy, (start, start + length))  # in order, as free_starts reads them quickest
+                return d, start
         return None
 
-    def need(self, kind: str) -> int:
-        return -(-self.c.types[kind].minutes // 30)  # half hours, rounded up
-
-    def appointment(self, p: "Person", staff: Staff, kind: str, day: date, slot: int, **values: object) -> Row:
+    def appointment(self, p: "Person", staff: Staff, kind: str, day: date, start: datetime, **values: object) -> Row:
         minutes = self.c.types[kind].minutes
-        start = self.at(day, slot)
         status = values.pop("status", None) or (
             Appointment.Status.BOOKED if start >= self.now else Appointment.Status.FULFILLED
         )
@@ -600,12 +597,12 @@ class Seeder:
         """Evaluation, plan and visits from `day`; the day of the last visit, or None when the
         practitioner's book is full."""
         rng = self.rng
-        found = self.slot(staff, day, 2, p.prefer)
+        found = self.slot(staff, day, "initial-evaluation", p.prefer)
         if found is None:
             self.unplaced_visits += 1
             return None
-        day, slot = found
-        appointment = self.appointment(p, staff, "initial-evaluation", day, slot)
+        appointment = self.appointment(p, staff, "initial-evaluation", *found)
+        day = found[0]
         if appointment["status"] == Appointment.Status.BOOKED:
             return day  # a new episode's evaluation, still to come
         signer = staff.user_id
@@ -627,10 +624,10 @@ class Seeder:
         visit_day = day + timedelta(days=rng.randint(2, 4))
         for number in range(1, visits + 1):
             if rng.random() < 0.09:  # cancelled or missed, then booked again on a later day
-                found = self.slot(staff, visit_day, self.need(kind), p.prefer)
+                found = self.slot(staff, visit_day, kind, p.prefer)
                 if found is None:
                     break
-                start = self.at(*found)
+                start = found[1]
                 missed = start < self.now and rng.random() < 0.35
                 cancelled_at = min(self.now, start - timedelta(hours=rng.randint(1, 80)))
                 self.appointment(
@@ -644,7 +641,7 @@ class Seeder:
                     late_cancellation=not missed and is_late_cancellation(start, cancelled_at),
                 )
                 visit_day = found[0] + timedelta(days=1)
-            found = self.slot(staff, visit_day, self.need(kind), p.prefer)
+            found = self.slot(staff, visit_day, kind, p.prefer)
             if found is None:
                 self.unplaced_visits += visits - number + 1
                 break
