@@ -1,22 +1,23 @@
-"""The synthetic demo clinic: every name, number and history here is invented.
+"""The synthetic demo clinic: every name, number and history here is invented (`fascia.demo.names`).
 
-Phone numbers use the 555-01xx range kept for fiction, emails the reserved example.* domains,
-NPIs are random stems completed with a valid check digit. Loading goes through the same
-services as the pages, so demo data passes the same validation and leaves the same audit trail.
+Loading goes through the same services as the pages, so demo data passes the same validation and
+leaves the same audit trail.
 """
 
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from fascia.core.models import Location, Organization, Room, User
-from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.demo.billing import load_claims, load_coverages, load_payers
 from fascia.demo.credentials import load_credentials
+from fascia.demo.names import FAMILY, GIVEN_F, GIVEN_M, RELATIONSHIPS, STREETS, npi
 from fascia.demo.plans import load_plan, load_providers
 from fascia.demo.schedule import load_notes, load_week, load_working_hours
 from fascia.evaluations import services as evaluation_services
@@ -197,87 +198,29 @@ ALLERGIES = [
     ("Unscented lotion with lanolin", Allergy.Category.OIL_LOTION, "Itching"),
 ]
 
-GIVEN_F = [
-    "Maya",
-    "Olivia",
-    "Grace",
-    "Hannah",
-    "Lucia",
-    "Nora",
-    "Amara",
-    "Ivy",
-    "Elena",
-    "Zoe",
-    "Ruth",
-    "Keiko",
-    "Fatima",
-    "Chloe",
-    "Isabel",
-    "Leah",
-    "Naomi",
-    "Priya",
-    "Sara",
-    "Tamar",
+# fmt: off
+HARBOR = {"legal_name": "Harbor Medical Massage, PLLC", "tax_id": "87-1234567", "phone": "206-555-0100",
+    "address_line1": "100 Harbor Way", "city": "Seattle", "postal_code": "98101", "is_demo": True}
+HARBOR_LOCATIONS = [
+    {"name": "Harbor Clinic — Main Street", "kind": Location.Kind.CLINIC,
+     "place_of_service": Location.PlaceOfService.OFFICE, "phone": "206-555-0101",
+     "hours": "Mon–Fri 8:00–19:00, Sat 9:00–14:00", "address_line1": "100 Harbor Way", "address_line2": "Suite 200",
+     "city": "Seattle", "postal_code": "98101"},
+    {"name": "Riverside Rehabilitation Center", "kind": Location.Kind.REHABILITATION_CENTER,
+     "place_of_service": Location.PlaceOfService.COMPREHENSIVE_OUTPATIENT_REHAB, "phone": "206-555-0102",
+     "hours": "Mon–Thu 7:00–17:00", "address_line1": "2400 River Road", "city": "Renton", "postal_code": "98057"},
 ]
-GIVEN_M = [
-    "Liam",
-    "Noah",
-    "Mateo",
-    "Ethan",
-    "Omar",
-    "Lucas",
-    "Daniel",
-    "Hiro",
-    "Samuel",
-    "Andre",
-    "Victor",
-    "Felix",
-    "Jonah",
-    "Ravi",
-    "Tomas",
-    "Caleb",
-    "Elias",
-    "Marco",
-    "Owen",
-    "Isaac",
-]
-FAMILY = [
-    "Abernathy",
-    "Bellweather",
-    "Castellan",
-    "Dunmore",
-    "Everhart",
-    "Fairbanks",
-    "Galloway",
-    "Hartwell",
-    "Ingram",
-    "Jessup",
-    "Kettering",
-    "Lindqvist",
-    "Marlowe",
-    "Northcott",
-    "Okafor",
-    "Pemberton",
-    "Quayle",
-    "Rosales",
-    "Sandoval",
-    "Thackeray",
-    "Underhill",
-    "Vasquez",
-    "Whitlock",
-    "Yarrow",
-    "Zeller",
-    "Ashdown",
-    "Brightwater",
-    "Coldwell",
-    "Delacroix",
-    "Emberly",
-]
-STREETS = ["Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Juniper", "Maple", "Spruce", "Willow"]
+# fmt: on
 
 
-def _npi(rng: random.Random) -> str:
-    return with_check_digit("1" + "".join(str(rng.randint(0, 9)) for _ in range(8)))
+def synthetic_clinic(
+    rng: random.Random, organization: dict[str, Any], locations: list[dict[str, Any]]
+) -> tuple[Organization, list[Location]]:
+    """A synthetic organization in Washington (the demo, `fascia seed`) and its locations."""
+    clinic = Organization(group_npi=npi(rng), state="WA", **organization)
+    clinic.full_clean()
+    clinic.save()
+    return clinic, [Location.objects.create(organization=clinic, state="WA", **place) for place in locations]
 
 
 def synthetic_staff(
@@ -323,51 +266,12 @@ def load_demo(seed: int = 2026) -> bool:
     rng = random.Random(seed)
     today = timezone.localdate()
 
-    organization = Organization(
-        legal_name="Harbor Medical Massage, PLLC",
-        tax_id="87-1234567",
-        group_npi=_npi(rng),
-        phone="206-555-0100",
-        address_line1="100 Harbor Way",
-        city="Seattle",
-        state="WA",
-        postal_code="98101",
-        is_demo=True,
-    )
-    organization.full_clean()
-    organization.save()
-    main_street = Location.objects.create(
-        organization=organization,
-        name="Harbor Clinic — Main Street",
-        kind=Location.Kind.CLINIC,
-        place_of_service=Location.PlaceOfService.OFFICE,
-        phone="206-555-0101",
-        hours="Mon–Fri 8:00–19:00, Sat 9:00–14:00",
-        address_line1="100 Harbor Way",
-        address_line2="Suite 200",
-        city="Seattle",
-        state="WA",
-        postal_code="98101",
-    )
-    riverside = Location.objects.create(
-        organization=organization,
-        name="Riverside Rehabilitation Center",
-        kind=Location.Kind.REHABILITATION_CENTER,
-        place_of_service=Location.PlaceOfService.COMPREHENSIVE_OUTPATIENT_REHAB,
-        phone="206-555-0102",
-        hours="Mon–Thu 7:00–17:00",
-        address_line1="2400 River Road",
-        city="Renton",
-        state="WA",
-        postal_code="98057",
-    )
+    organization, (main_street, riverside) = synthetic_clinic(rng, HARBOR, HARBOR_LOCATIONS)
     for name in ("Room 1", "Room 2", "Room 3"):
         Room.objects.create(location=main_street, name=name, kind=Room.Kind.ROOM)
     for name in ("Table A", "Table B"):
         Room.objects.create(location=riverside, name=name, kind=Room.Kind.TABLE)
-
-    def staff(username: str, first: str, last: str, role: str, profile: dict | None = None) -> User:
-        return synthetic_staff(organization, username, first, last, role, profile)
+    staff = partial(synthetic_staff, organization)
 
     admin = staff("admin", "Dana", "Whitfield", Role.ADMIN)
     practitioners = []
@@ -379,7 +283,7 @@ def load_demo(seed: int = 2026) -> bool:
     ]:
         profile = {
             "credential_suffix": suffix,
-            "npi": _npi(rng),
+            "npi": npi(rng),
             "taxonomy_code": "225700000X",
             "license_number": f"MA{rng.randint(60000000, 60999999)}",
             "license_state": "WA",
@@ -419,7 +323,7 @@ def load_demo(seed: int = 2026) -> bool:
             state="WA",
             postal_code=f"981{rng.randint(1, 99):02d}",
             emergency_contact_name=f"{rng.choice(GIVEN_F + GIVEN_M)} {family}",
-            emergency_contact_relationship=rng.choice(["Spouse", "Parent", "Sibling", "Partner", "Friend"]),
+            emergency_contact_relationship=rng.choice(RELATIONSHIPS),
             emergency_contact_phone=f"206-555-01{(number + 50) % 90 + 10:02d}",
             preferred_location=location,
             preferred_practitioner=rng.choice([p for p in practitioners if location in p.locations.all()]),

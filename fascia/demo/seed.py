@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from uuid import UUID
 
 from django.db import connection, transaction
@@ -33,11 +34,11 @@ from django.utils import timezone
 
 from fascia.billing.claims.charges import code_minutes, diagnosis_pointers, fees_for, lines_from
 from fascia.billing.claims.services import can_move
-from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Fee, Payer, Posting, Remittance, UnbilledVisit
+from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Payer, Posting, Remittance, UnbilledVisit
 from fascia.billing.remittance.posting import adjustment, posted_status, posting_note
 from fascia.core.models import Location, Organization, User
-from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
+from fascia.demo.billing import PayerRow, load_payers
 from fascia.demo.bulk import BulkWriter, Row, loading
 from fascia.demo.loader import (
     ALLERGIES,
@@ -47,10 +48,12 @@ from fascia.demo.loader import (
     complaints_of,
     diagnosis_codes,
     onset_for,
+    synthetic_clinic,
     synthetic_staff,
 )
-from fascia.demo.plans import HOME_CARE, body_region
-from fascia.demo.schedule import BETTER_BY, NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, split_minutes
+from fascia.demo.names import CITIES, FAMILY, GIVEN_F, GIVEN_M, NICKNAMES, RELATIONSHIPS, STREETS, npi, phone
+from fascia.demo.plans import HOME_CARE, body_region, goals_for
+from fascia.demo.schedule import NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, better, split_minutes
 from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure
 from fascia.evaluations.queries import evaluation_content_from
 from fascia.evaluations.services import clean_diagnoses
@@ -78,7 +81,6 @@ from fascia.visits.models import NoteMeasure, VisitNote, VisitTechnique
 from fascia.visits.queries import note_content_from, status_from
 
 S = Claim.Status
-ORGANIZATION = "Cedar Ridge Medical Massage, PLLC"
 OPENS, CLOSES, SLOTS = time(7), time(20), 26  # Monday to Saturday, 26 half hours
 HALF_HOUR = timedelta(minutes=30)  # the booking pages offer every quarter hour; the seeder books on the half hour
 FOLLOW_UPS = [("follow-up-30", 0.6), ("follow-up-45", 0.3), ("follow-up-60", 0.1)]
@@ -86,64 +88,24 @@ FOLLOW_UPS = [("follow-up-30", 0.6), ("follow-up-45", 0.3), ("follow-up-60", 0.1
 # and not the two whose facts refuse every technique.
 CARE_SCENARIOS = [s for s in SCENARIOS[:-2] if not s.pregnant]
 LIGHT = "Light pressure, shorter strokes; patient informed and agrees."
-STANDARD_FEES = {"97140": "38.00", "97124": "32.00", "97112": "40.00"}
-PAYERS = [  # name, kind, payer ID, units method, GP modifier, share of patients
-    ("Evergreen Health Plan", Payer.Kind.COMMERCIAL, "EVG01", "per_code", False, 0.45),
-    ("Puget Mutual", Payer.Kind.COMMERCIAL, "PGM22", "cms", False, 0.35),
-    ("Washington Apple Health (Medicaid)", Payer.Kind.MEDICAID, "WAMCD", "cms", True, 0.20),
+PAYERS: list[PayerRow] = [  # the demo's health plans, without their referral and authorization rules
+    ("Evergreen Health Plan", "commercial", "EVG01", "837p", "per_code", {}, {}),
+    ("Puget Mutual", "commercial", "PGM22", "837p", "cms", {}, {}),
+    ("Washington Apple Health (Medicaid)", "medicaid", "WAMCD", "837p", "cms", {"requires_gp_modifier": True}, {}),
 ]
+SHARES = [0.45, 0.35, 0.20]  # of the patients, by payer
 ALLOWED, COINSURANCE = Decimal("0.80"), Decimal("0.20")  # of the charge; of the allowed amount
 # fmt: off
-GIVEN_F = ["Abigail", "Aisha", "Alice", "Amara", "Amelia", "Ana", "Anna", "Ava", "Beatriz", "Camila", "Caroline",
-    "Charlotte", "Chloe", "Claire", "Daniela", "Deborah", "Diana", "Eleanor", "Elena", "Elizabeth", "Ella", "Emily",
-    "Emma", "Esther", "Fatima", "Grace", "Hana", "Hannah", "Harper", "Isabel", "Ivy", "Jasmine", "Jennifer", "Julia",
-    "Katherine", "Keiko", "Laura", "Leah", "Linda", "Lucia", "Madison", "Margaret", "Maria", "Maya", "Mei", "Mia",
-    "Michelle", "Naomi", "Natalia", "Nora", "Olivia", "Patricia", "Priya", "Rachel", "Rebecca", "Rosa", "Ruth",
-    "Samantha", "Sara", "Sofia", "Susan", "Tamar", "Valentina", "Victoria", "Yuki", "Zoe"]
-GIVEN_M = ["Aaron", "Adam", "Ahmed", "Alexander", "Andre", "Andrew", "Anthony", "Benjamin", "Brian", "Caleb",
-    "Carlos", "Charles", "Christopher", "Daniel", "David", "Diego", "Dmitri", "Elias", "Ethan", "Felix", "Gabriel",
-    "George", "Henry", "Hiro", "Isaac", "Jacob", "James", "Javier", "John", "Jonah", "Joseph", "Joshua", "Kenji",
-    "Kevin", "Liam", "Lucas", "Luis", "Marco", "Mark", "Mateo", "Matthew", "Michael", "Mohammed", "Nathan", "Noah",
-    "Omar", "Owen", "Patrick", "Paul", "Peter", "Rafael", "Ravi", "Richard", "Robert", "Samuel", "Sean", "Thomas",
-    "Timothy", "Tomas", "Victor", "William", "Yusuf"]
-FAMILY = ["Abernathy", "Adams", "Adeyemi", "Aguilar", "Alexander", "Allen", "Alvarado", "Alvarez", "Anderson",
-    "Andrews", "Armstrong", "Arnold", "Ashdown", "Bailey", "Baker", "Barnes", "Bell", "Bellweather", "Bennett",
-    "Berry", "Bianchi", "Black", "Boyd", "Bradley", "Brightwater", "Brooks", "Brown", "Bryant", "Burns", "Butler",
-    "Campbell", "Carpenter", "Carroll", "Carter", "Castellan", "Castillo", "Castro", "Chavez", "Chen", "Clark",
-    "Coldwell", "Cole", "Coleman", "Collins", "Contreras", "Cook", "Cooper", "Cox", "Crawford", "Cruz", "Cunningham",
-    "Daniels", "Davis", "Delacroix", "Delgado", "Diaz", "Dixon", "Duncan", "Dunmore", "Dunn", "Edwards", "Elliott",
-    "Ellis", "Emberly", "Evans", "Everhart", "Fairbanks", "Ferguson", "Fernandez", "Fisher", "Flores", "Ford",
-    "Foster", "Fox", "Freeman", "Galloway", "Garcia", "Gardner", "Garza", "Gibson", "Gomez", "Gonzalez", "Gordon",
-    "Graham", "Grant", "Gray", "Green", "Griffin", "Gutierrez", "Guzman", "Haddad", "Hall", "Hamilton", "Hansen",
-    "Harris", "Harrison", "Hart", "Hartwell", "Hawkins", "Hayes", "Henderson", "Henry", "Hernandez", "Herrera",
-    "Hicks", "Hill", "Hoffman", "Holmes", "Howard", "Hudson", "Hughes", "Hunt", "Hunter", "Ingram", "Ivanova",
-    "Jackson", "James", "Jenkins", "Jessup", "Jimenez", "Johnson", "Johnston", "Jones", "Jordan", "Kaur", "Kelley",
-    "Kelly", "Kennedy", "Kettering", "Kim", "King", "Knight", "Kowalski", "Lane", "Lawrence", "Lee", "Lewis",
-    "Lindqvist", "Long", "Lopez", "Marlowe", "Marshall", "Martin", "Martinez", "Mason", "Matthews", "McDonald",
-    "Medina", "Mendez", "Mendoza", "Mensah", "Meyer", "Miller", "Mills", "Mitchell", "Moore", "Morales", "Moreno",
-    "Morgan", "Morris", "Munoz", "Murphy", "Murray", "Myers", "Nakamura", "Nelson", "Nguyen", "Nichols", "Northcott",
-    "Novak", "Okafor", "Okonkwo", "Olson", "Ortiz", "Owens", "Palmer", "Parker", "Patel", "Patterson", "Payne",
-    "Pemberton", "Pena", "Perez", "Perkins", "Perry", "Peters", "Peterson", "Petrov", "Pham", "Phillips", "Pierce",
-    "Porter", "Powell", "Price", "Quayle", "Ramirez", "Ramos", "Ray", "Reed", "Reyes", "Reynolds", "Rice", "Richards",
-    "Richardson", "Riley", "Rivera", "Roberts", "Robertson", "Robinson", "Rodriguez", "Rogers", "Romero", "Rosales",
-    "Rose", "Ross", "Rossi", "Ruiz", "Russell", "Ryan", "Salazar", "Sanchez", "Sanders", "Sandoval", "Santos",
-    "Schmidt", "Scott", "Shaw", "Silva", "Simmons", "Simpson", "Singh", "Smith", "Snyder", "Soto", "Spencer",
-    "Stephens", "Stevens", "Stewart", "Stone", "Sullivan", "Taylor", "Thackeray", "Thomas", "Thompson", "Torres",
-    "Tran", "Tucker", "Turner", "Underhill", "Vargas", "Vasquez", "Wagner", "Walker", "Wallace", "Ward", "Warren",
-    "Washington", "Watson", "Weaver", "Webb", "Wells", "West", "White", "Whitlock", "Williams", "Willis", "Wilson",
-    "Wood", "Woods", "Wright", "Yamamoto", "Yarrow", "Young", "Zeller"]
-NICKNAMES = {"Alexander": "Alex", "Benjamin": "Ben", "Christopher": "Chris", "Daniel": "Dan", "Elizabeth": "Liz",
-    "Jennifer": "Jen", "Joseph": "Joe", "Katherine": "Kate", "Margaret": "Maggie", "Matthew": "Matt",
-    "Michael": "Mike", "Patricia": "Pat", "Richard": "Rick", "Robert": "Bob", "Samantha": "Sam", "Thomas": "Tom",
-    "Victoria": "Tori", "William": "Bill"}
-AREA_CODES = ["206", "253", "360", "425", "509", "564", "503", "541", "971", "208", "406", "415", "510", "650",
-    "707", "916", "907", "808"]  # each with 555-0100..0199, all fictional
-STREETS = ["Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Hemlock", "Juniper", "Madrona", "Maple", "Oak",
-    "Pine", "Spruce", "Willow", "Harbor", "Lake", "Summit", "Union"]
-CITIES = [("Seattle", "981"), ("Tacoma", "984"), ("Bellevue", "980"), ("Everett", "982"), ("Renton", "980"),
-    ("Olympia", "985"), ("Spokane", "992")]
+CEDAR_RIDGE = {"legal_name": "Cedar Ridge Medical Massage, PLLC", "tax_id": "91-7654321", "phone": "253-555-0100",
+    "address_line1": "1200 Cedar Ridge Road", "city": "Tacoma", "postal_code": "98402"}
+CEDAR_RIDGE_LOCATIONS = [
+    {"name": "Cedar Ridge — Downtown", "kind": Location.Kind.CLINIC, "place_of_service": "11", "phone": "253-555-0101",
+     "hours": "Mon–Sat 7:00–20:00", "address_line1": "1200 Cedar Ridge Road", "city": "Tacoma", "postal_code": "98402"},
+    {"name": "Cedar Ridge Rehabilitation Center", "kind": Location.Kind.REHABILITATION_CENTER, "place_of_service": "62",
+     "phone": "253-555-0102", "hours": "Mon–Sat 7:00–20:00", "address_line1": "88 Mill Street", "city": "Puyallup",
+     "postal_code": "98371"},
+]
 # fmt: on
-RELATIONSHIPS = ["Spouse", "Parent", "Sibling", "Partner", "Friend", "Child"]
 
 
 # Every model the seeder writes in bulk.
@@ -189,14 +151,6 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _phone(rng: random.Random) -> str:
-    return f"{rng.choice(AREA_CODES)}-555-01{rng.randint(0, 99):02d}"
-
-
-def _npi(rng: random.Random) -> str:
-    return with_check_digit("1" + "".join(str(rng.randint(0, 9)) for _ in range(8)))
-
-
 def _refuse_unless_empty() -> None:
     if Organization.objects.exists() or Patient.objects.exists():
         raise SeedRefused(
@@ -207,56 +161,8 @@ def _refuse_unless_empty() -> None:
 
 def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
     """The organization and everything an admin sets up before the first patient, via the services."""
-    organization = Organization(
-        legal_name=ORGANIZATION,
-        tax_id="91-7654321",
-        group_npi=_npi(rng),
-        phone="253-555-0100",
-        address_line1="1200 Cedar Ridge Road",
-        city="Tacoma",
-        state="WA",
-        postal_code="98402",
-    )
-    organization.full_clean()
-    organization.save()
-    locations = [
-        Location.objects.create(
-            organization=organization,
-            name=name,
-            kind=kind,
-            place_of_service=pos,
-            phone=phone,
-            hours="Mon–Sat 7:00–20:00",
-            address_line1=street,
-            city=city,
-            state="WA",
-            postal_code=postal,
-        )
-        for name, kind, pos, phone, street, city, postal in [
-            (
-                "Cedar Ridge — Downtown",
-                Location.Kind.CLINIC,
-                "11",
-                "253-555-0101",
-                "1200 Cedar Ridge Road",
-                "Tacoma",
-                "98402",
-            ),
-            (
-                "Cedar Ridge Rehabilitation Center",
-                Location.Kind.REHABILITATION_CENTER,
-                "62",
-                "253-555-0102",
-                "88 Mill Street",
-                "Puyallup",
-                "98371",
-            ),
-        ]
-    ]
-
-    def staff(username: str, first: str, last: str, role: str, profile: dict | None = None) -> User:
-        return synthetic_staff(organization, username, first, last, role, profile)
-
+    organization, locations = synthetic_clinic(rng, CEDAR_RIDGE, CEDAR_RIDGE_LOCATIONS)
+    staff = partial(synthetic_staff, organization)
     admin = staff("admin", "Avery", "Lindqvist", Role.ADMIN)
     front_desk = staff("frontdesk", "Felix", "Moreno", Role.FRONT_DESK)
     biller = staff("billing", "Beatriz", "Okafor", Role.BILLING)
@@ -272,7 +178,7 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
             Role.PRACTITIONER,
             {
                 "credential_suffix": "LMT",
-                "npi": _npi(rng),
+                "npi": npi(rng),
                 "taxonomy_code": "225700000X",
                 "license_number": f"MA{rng.randint(60000000, 60999999)}",
                 "license_state": "WA",
@@ -291,12 +197,13 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
                 ends=CLOSES,
             )
         team.append(Staff(practitioner, user.pk, by_weekday))
+    payers = load_payers(organization, PAYERS).values()
     return Clinic(
         organization=organization,
         front_desk=front_desk,
         biller=biller,
         staff=team,
-        payers=_payers(organization),
+        payers=[(payer, fees_for(payer), share) for payer, share in zip(payers, SHARES, strict=True)],
         techniques={t.code: t for t in Technique.objects.all()},
         types={t.code: t for t in AppointmentType.objects.all()},
     )
@@ -351,31 +258,6 @@ def _credentials(admin: User, practitioner: Practitioner, rng: random.Random, to
         )
 
 
-def _payers(organization: Organization) -> list[tuple[Payer, dict[str, Decimal], float]]:
-    Fee.objects.bulk_create(
-        Fee(organization=organization, cpt_code=code, amount=Decimal(amount)) for code, amount in STANDARD_FEES.items()
-    )
-    payers = []
-    for number, (name, kind, payer_id, units, gp, share) in enumerate(PAYERS):
-        payer = Payer(
-            organization=organization,
-            name=name,
-            kind=kind,
-            payer_id=payer_id,
-            units_method=units,
-            requires_gp_modifier=gp,
-            timely_filing_days=365 if kind == Payer.Kind.MEDICAID else 90,
-            address_line1=f"PO Box {4100 + number * 17}",
-            city="Seattle",
-            state="WA",
-            postal_code="98111",
-        )
-        payer.full_clean()
-        payer.save()
-        payers.append((payer, fees_for(payer), share))
-    return payers
-
-
 class Seeder:
     def __init__(self, clinic: Clinic, rng: random.Random, size: Size, now: datetime) -> None:
         self.c, self.rng = clinic, rng
@@ -418,7 +300,7 @@ class Seeder:
             given_name=given,
             middle_name=rng.choice(names) if rng.random() < 0.3 else "",
             preferred_name=NICKNAMES[given] if given in NICKNAMES and rng.random() < 0.4 else "",
-            phone=_phone(rng) if rng.random() < 0.95 else "",
+            phone=phone(rng) if rng.random() < 0.95 else "",
         )
         patient.refresh_search_text()
         age = rng.randint(19, 84)
@@ -439,7 +321,7 @@ class Seeder:
             email=f"{given}.{family}{number % 100}@example.com".lower() if rng.random() < 0.8 else "",
             emergency_contact_name=f"{rng.choice(GIVEN_F + GIVEN_M)} {family}" if has_contact else "",
             emergency_contact_relationship=rng.choice(RELATIONSHIPS) if has_contact else "",
-            emergency_contact_phone=_phone(rng) if has_contact else "",
+            emergency_contact_phone=phone(rng) if has_contact else "",
             address_line1=f"{rng.randint(100, 9999)} {rng.choice(STREETS)} Street",
             city=city,
             state="WA",
@@ -779,37 +661,7 @@ class Seeder:
         return planned
 
     def goals(self, p: "Person", day: date, baseline: dict[str, Row]) -> list[dict]:
-        """A long-term goal on the complaint's instrument (1.5 × its MCID better) and a short-term one on pain."""
-        code = p.scenario.measure
-        inst = instrument(code)
-        start = baseline[code]["value"]
-        step = inst.mcid * 1.5
-        target = min(inst.score_max, start + step) if inst.higher_is_better else max(inst.score_min, start - step)
-        goals = []
-        if target != start:
-            goals.append(
-                {
-                    "term": Goal.Term.LONG,
-                    "measure": Goal.Measure.INSTRUMENT,
-                    "instrument": code,
-                    "description": f"Reach {target:g} on the {inst.name}",
-                    "baseline": start,
-                    "target": target,
-                    "target_date": day + timedelta(weeks=6),
-                }
-            )
-        pain = baseline["NPRS"]["value"]
-        goals.append(
-            {
-                "term": Goal.Term.SHORT,
-                "measure": Goal.Measure.INSTRUMENT,
-                "instrument": "NPRS",
-                "description": "Pain down to a level that allows normal sleep",
-                "baseline": pain,
-                "target": max(0.0, pain - 3),
-                "target_date": day + timedelta(weeks=3),
-            }
-        )
+        goals = goals_for(p.scenario.measure, {code: m["value"] for code, m in baseline.items()}, day)
         for goal in goals:
             goal["id"] = self.w.reserve(Goal)
             goal["status"] = Goal.Status.PROGRESSING
@@ -917,15 +769,7 @@ class Seeder:
     ) -> tuple[Row, list[dict]]:
         """The long-term goal's instrument again, a little better than last time, and each goal judged."""
         code = next((g["instrument"] for g in goals if g["term"] == Goal.Term.LONG), "NPRS")
-        inst = instrument(code)
-        if code == "NPRS":
-            responses = [pain]
-        else:
-            sign = 1 if inst.higher_is_better else -1
-            responses = [
-                min(inst.high, max(inst.low, a + sign * self.rng.randint(0, BETTER_BY[code])))
-                for a in p.last_responses[code]
-            ]
+        responses = [pain] if code == "NPRS" else better(code, p.last_responses[code], self.rng)
         measure = self.measure(p, staff, code, responses, day, at)
         self.w.add(NoteMeasure, note_id=note_id, result_id=measure["id"])
         progress = []
