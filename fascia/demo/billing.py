@@ -153,8 +153,8 @@ def load_claims(actor: User, patients: list[Patient], today: date) -> None:
 
 def _fits(claim: Claim, breakage: str) -> bool:
     """Whether this claim can show that kind of problem."""
-    if breakage == "an authorization used up":
-        return claim.authorization_id is not None
+    if breakage == "an authorization used up":  # more than the one visit it is cut down to
+        return claim.authorization_id is not None and claim.lines.values("note").distinct().count() > 1
     if breakage == "an expired referral":
         return claim.payer.requires_referral and claim.plan is not None and claim.plan.referral_id is not None
     return True

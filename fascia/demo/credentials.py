@@ -74,14 +74,18 @@ def load_credentials(admin: User, practitioners: list[Practitioner], rng: random
     """Each practitioner's credentials and CE courses, then MLD made to require its certification."""
     for practitioner in practitioners:
         profile = PROFILES[practitioner.user.username]
-        for credential in _credentials(practitioner, profile, rng, today):
+        for credential in credentials_for(practitioner, profile, rng, today):
             save_credential(actor=admin, credential=credential)  # an admin records credentials
         for code in profile.courses:
             add_course(actor=practitioner.user, course=_course_record(practitioner, code, rng, today))
     Technique.objects.filter(code=MLD_TECHNIQUE).update(required_specialty=Specialty.MLD)
 
 
-def _credentials(practitioner: Practitioner, profile: Profile, rng: random.Random, today: date) -> list[Credential]:
+def credentials_for(
+    practitioner: Practitioner, profile: Profile, rng: random.Random, today: date, since: date | None = None
+) -> list[Credential]:
+    """The practitioner's credentials as `profile` has them, with the licenses before, back to `since`."""
+
     def held(kind: str, expires_in: int | None, years: int, **fields: str) -> Credential:
         """Issued `years` before it expires; without an expiry, issued one to three years ago."""
         expires_on = today + timedelta(days=expires_in) if expires_in is not None else None
@@ -91,16 +95,17 @@ def _credentials(practitioner: Practitioner, profile: Profile, rng: random.Rando
         return Credential(practitioner=practitioner, kind=kind, issued_on=issued_on, expires_on=expires_on, **fields)
 
     insured_since = today - timedelta(days=rng.randint(30, 250))  # a yearly policy, not due within 90 days
+    license = {
+        "name": "Washington Licensed Massage Therapist",
+        "issuing_body": "Washington State Department of Health",
+        "state": "WA",
+        "number": practitioner.license_number,
+    }
+    licenses = [held(Credential.Kind.LICENSE, profile.license_expires_in, 2, **license)]
+    while since is not None and licenses[-1].issued_on > since:  # renewed, each the day after the last expired
+        licenses.append(held(Credential.Kind.LICENSE, (licenses[-1].issued_on - today).days - 1, 2, **license))
     credentials = [
-        held(
-            Credential.Kind.LICENSE,
-            profile.license_expires_in,
-            2,
-            name="Washington Licensed Massage Therapist",
-            issuing_body="Washington State Department of Health",
-            state="WA",
-            number=practitioner.license_number,
-        ),
+        *licenses,
         held(
             Credential.Kind.CPR,
             profile.cpr_expires_in,

@@ -25,6 +25,7 @@ from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
 from fascia.patients import services as patient_services
 from fascia.patients.models import Allergy, BodyRegion, Consent, Patient
+from fascia.practitioners.models import Practitioner
 from fascia.practitioners.services import create_staff
 
 DEMO_PASSWORD = "fascia-demo"
@@ -246,6 +247,27 @@ def synthetic_staff(
     return user
 
 
+def synthetic_therapist(
+    organization: Organization,
+    rng: random.Random,
+    username: str,
+    first: str,
+    last: str,
+    suffix: str,
+    locations: list[Location],
+) -> Practitioner:
+    """A massage therapist licensed in Washington, working at `locations`."""
+    profile = {
+        "credential_suffix": suffix,
+        "npi": npi(rng),
+        "taxonomy_code": "225700000X",
+        "license_number": f"MA{rng.randint(60000000, 60999999)}",
+        "license_state": "WA",
+        "locations": locations,
+    }
+    return synthetic_staff(organization, username, first, last, Role.PRACTITIONER, profile).practitioner
+
+
 def _refuse_if_not_demo() -> bool:
     """True when the demo is already loaded; raise DemoRefused when the database holds other data."""
     if Organization.objects.filter(is_demo=True).exists():
@@ -274,22 +296,13 @@ def load_demo(seed: int = 2026) -> bool:
     staff = partial(synthetic_staff, organization)
 
     admin = staff("admin", "Dana", "Whitfield", Role.ADMIN)
-    practitioners = []
-    for username, first, last, suffix, locations in [
-        ("therapist", "Tessa", "Morgan", "LMT, CMMP", [main_street, riverside]),
-        ("mlee", "Marcus", "Lee", "LMT", [main_street]),
-        ("praman", "Priya", "Raman", "LMT, CLT", [riverside]),
-        ("salvarez", "Sofia", "Alvarez", "LMT", [main_street, riverside]),
-    ]:
-        profile = {
-            "credential_suffix": suffix,
-            "npi": npi(rng),
-            "taxonomy_code": "225700000X",
-            "license_number": f"MA{rng.randint(60000000, 60999999)}",
-            "license_state": "WA",
-            "locations": locations,
-        }
-        practitioners.append(staff(username, first, last, Role.PRACTITIONER, profile).practitioner)
+    therapist = partial(synthetic_therapist, organization, rng)
+    practitioners = [
+        therapist("therapist", "Tessa", "Morgan", "LMT, CMMP", [main_street, riverside]),
+        therapist("mlee", "Marcus", "Lee", "LMT", [main_street]),
+        therapist("praman", "Priya", "Raman", "LMT, CLT", [riverside]),
+        therapist("salvarez", "Sofia", "Alvarez", "LMT", [main_street, riverside]),
+    ]
     load_credentials(admin, practitioners, rng, today)  # before any plan, booking or note checks them
     staff("frontdesk", "Frank", "Ortiz", Role.FRONT_DESK)
     biller = staff("billing", "Bill", "Nguyen", Role.BILLING)
@@ -345,39 +358,8 @@ def load_demo(seed: int = 2026) -> bool:
 
 
 def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random.Random, today: date) -> date:
-    add = patient_services.add_history_entry
-    for description, code in scenario.conditions:
-        add(
-            actor=actor,
-            patient=patient,
-            kind="condition",
-            description=description,
-            icd10_code=code,
-            onset_date=today - timedelta(days=rng.randint(20, 900)),
-        )
-    for name, dose, flags in scenario.medications:
-        add(actor=actor, patient=patient, kind="medication", name=name, dose=dose, **dict.fromkeys(flags, True))
-    for procedure, region, days_ago in scenario.surgeries:
-        add(
-            actor=actor,
-            patient=patient,
-            kind="surgery",
-            procedure=procedure,
-            body_region=region,
-            performed_on=today - timedelta(days=days_ago),
-        )
-    for description, region in scenario.implants:
-        add(
-            actor=actor,
-            patient=patient,
-            kind="implant",
-            description=description,
-            body_region=region,
-            implanted_on=today - timedelta(days=rng.randint(30, 2000)),
-        )
-    if rng.random() < 0.25:
-        substance, category, reaction = rng.choice(ALLERGIES)
-        add(actor=actor, patient=patient, kind="allergy", substance=substance, category=category, reaction=reaction)
+    for kind, fields in history_entries(scenario, rng, today):
+        patient_services.add_history_entry(actor=actor, patient=patient, kind=kind, **fields)
     first_visit = today - timedelta(days=rng.randint(1, 120))
     record = patient_services.record_consent
     record(actor=actor, patient=patient, kind=Consent.Kind.TREATMENT, date=first_visit)
@@ -394,9 +376,32 @@ def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random
     return first_visit
 
 
+def history_entries(scenario: Scenario, rng: random.Random, day: date) -> list[tuple[str, dict[str, Any]]]:
+    """The patient's history as the front desk enters it on `day`, by kind (`add_history_entry`'s):
+    the scenario's conditions, medications, surgeries and implants, and now and then an allergy."""
+    entries: list[tuple[str, dict[str, Any]]] = []
+    for description, code in scenario.conditions:
+        onset = day - timedelta(days=rng.randint(20, 900))
+        entries.append(("condition", {"description": description, "icd10_code": code, "onset_date": onset}))
+    for name, dose, flags in scenario.medications:
+        entries.append(("medication", {"name": name, "dose": dose, **dict.fromkeys(flags, True)}))
+    for procedure, region, days_ago in scenario.surgeries:
+        performed = day - timedelta(days=days_ago)
+        entries.append(("surgery", {"procedure": procedure, "body_region": region, "performed_on": performed}))
+    for description, region in scenario.implants:
+        implanted = day - timedelta(days=rng.randint(30, 2000))
+        entries.append(("implant", {"description": description, "body_region": region, "implanted_on": implanted}))
+    if rng.random() < 0.25:
+        substance, category, reaction = rng.choice(ALLERGIES)
+        entries.append(("allergy", {"substance": substance, "category": category, "reaction": reaction}))
+    return entries
+
+
 # Typical answers per item for a patient with moderate limitation, by instrument.
 DEMO_ANSWERS = {"ODI": (1, 3), "NDI": (1, 3), "LEFS": (1, 3), "QUICKDASH": (2, 4), "PSFS": (2, 6)}
 ONSETS = {"S": Evaluation.Onset.SPORTS, "Z4": Evaluation.Onset.POST_SURGICAL}
+PATIENT_GOALS = ["Sleep through the night", "Return to work without pain", "Garden again", "Lift my grandchildren"]
+PSFS_ACTIVITIES = ["Sitting at work", "Carrying groceries", "Sleeping"]
 
 
 def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, evaluated_on: date) -> Evaluation:
@@ -404,47 +409,42 @@ def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, e
     assert patient.preferred_practitioner is not None  # load_demo gives every patient one
     practitioner = patient.preferred_practitioner.user
     evaluation = evaluation_services.start_evaluation(actor=practitioner, patient=patient, evaluated_on=evaluated_on)
-    complaints = complaints_of(scenario)
-    codes = diagnosis_codes(scenario)
-    now = rng.randint(4, 8)
+    fields = evaluation_fields(scenario, rng)
     evaluation_services.save_evaluation(
-        actor=practitioner,
-        evaluation=evaluation,
-        diagnoses=codes,
-        chief_complaint=complaints[0][0],
-        onset=onset_for(scenario),
-        history=f"{complaints[0][0]} for about {rng.randint(2, 30)} weeks; worse with prolonged positions.",
-        patient_goals=rng.choice(
-            [
-                "Sleep through the night",
-                "Return to work without pain",
-                "Garden again",
-                "Lift my grandchildren",
-                "Run 5 km",
-                "Sit through a workday",
-            ]
-        ),
-        nprs_now=now,
-        nprs_best=max(0, now - rng.randint(2, 4)),
-        nprs_worst=min(10, now + rng.randint(1, 2)),
-        body_marks=[{"region": region, "kind": "pain", "intensity": now} for region in scenario.regions],
-        impression=f"Findings consistent with {complaints[0][0].lower()}; suitable for medical massage.",
-        prognosis=Evaluation.Prognosis.GOOD,
+        actor=practitioner, evaluation=evaluation, diagnoses=diagnosis_codes(scenario), **fields
     )
-    evaluation_services.record_evaluation_measure(
-        actor=practitioner, evaluation=evaluation, instrument="NPRS", responses=[now]
-    )
-    low, high = DEMO_ANSWERS[scenario.measure]
-    items = 3 if scenario.measure == "PSFS" else len(instrument(scenario.measure).items)
-    activities = ["Sitting at work", "Carrying groceries", "Sleeping"] if scenario.measure == "PSFS" else None
-    evaluation_services.record_evaluation_measure(
-        actor=practitioner,
-        evaluation=evaluation,
+    record = partial(evaluation_services.record_evaluation_measure, actor=practitioner, evaluation=evaluation)
+    record(instrument="NPRS", responses=[fields["nprs_now"]])
+    record(
         instrument=scenario.measure,
-        responses=[rng.randint(low, high) for _ in range(items)],
-        activities=activities,
+        responses=first_answers(scenario.measure, rng),
+        activities=PSFS_ACTIVITIES if scenario.measure == "PSFS" else None,
     )
     return evaluation_services.sign_evaluation(actor=practitioner, evaluation=evaluation)
+
+
+def evaluation_fields(scenario: Scenario, rng: random.Random) -> dict[str, Any]:
+    """What the practitioner writes in the initial evaluation of a patient of this scenario."""
+    complaint = complaints_of(scenario)[0][0]
+    pain = rng.randint(4, 8)
+    return {
+        "chief_complaint": complaint,
+        "onset": onset_for(scenario),
+        "history": f"{complaint} for about {rng.randint(2, 30)} weeks; worse with prolonged positions.",
+        "patient_goals": rng.choice(PATIENT_GOALS),
+        "nprs_now": pain,
+        "nprs_best": max(0, pain - rng.randint(2, 4)),
+        "nprs_worst": min(10, pain + rng.randint(1, 2)),
+        "body_marks": [{"region": region, "kind": "pain", "intensity": pain} for region in scenario.regions],
+        "impression": f"Findings consistent with {complaint.lower()}; suitable for medical massage.",
+        "prognosis": Evaluation.Prognosis.GOOD,
+    }
+
+
+def first_answers(measure: str, rng: random.Random) -> list[int | None]:
+    """The instrument's items as a patient with moderate limitation answers them (PSFS: three activities)."""
+    low, high = DEMO_ANSWERS[measure]
+    return [rng.randint(low, high) for _ in range(3 if measure == "PSFS" else instrument(measure).item_count)]
 
 
 def complaints_of(scenario: Scenario) -> list[tuple[str, str]]:

@@ -43,6 +43,7 @@ CHART_TO_BODY = {
     "lower-leg": "lower-leg",
     "foot": "foot",
 }
+DEEPER = ["deep-tissue", "myofascial-release", "trigger-point"]
 OVERRIDE = "Light-to-moderate pressure, shorter strokes; patient informed and agrees."
 HOME_CARE = {
     "ODI": "Walk 10 minutes twice a day. Pelvic tilts, 10 twice daily. Heat 15 minutes before bed.",
@@ -91,6 +92,13 @@ def goals_for(measure: str, baselines: dict[str, float], start: date) -> list[di
     return [goal for goal in goals if goal["target"] != goal["baseline"]]
 
 
+def techniques_for(regions: tuple[str, ...], rng: random.Random) -> list[tuple[str, str]]:
+    """Swedish on the first region of the body chart and a deeper technique on each, by plan region."""
+    body = list(dict.fromkeys(body_region(r) for r in regions))
+    wanted = [("swedish", body[0])] + [(rng.choice(DEEPER), region) for region in body]
+    return list(dict.fromkeys(wanted))
+
+
 def load_providers(organization: Organization, rng: random.Random) -> list[ReferringProvider]:
     providers = []
     for number, (kind, name, credentials, practice) in enumerate(PROVIDERS):
@@ -119,8 +127,6 @@ def _add_technique(plan: TreatmentPlan, actor: User, code: str, region: str) -> 
     level = worst_level(plan_services.screen_for_plan(plan, technique, region))
     if level in REFUSING:
         return False
-    if plan.techniques.filter(technique=technique, region=region).exists():
-        return True
     plan_services.add_technique(
         actor=actor,
         plan=plan,
@@ -171,10 +177,9 @@ def load_plan(
     )
     for goal in goals_for(measure, {m.instrument: m.value for m in evaluation.measures.all()}, start):
         plan_services.add_goal(actor=actor, plan=plan, **goal)
-    body = [body_region(r) for r in regions]
-    added = _add_technique(plan, actor, "swedish", body[0])
-    for region in body:
-        added |= _add_technique(plan, actor, rng.choice(["deep-tissue", "myofascial-release", "trigger-point"]), region)
+    added = False
+    for code, region in techniques_for(regions, rng):
+        added = _add_technique(plan, actor, code, region) or added
     if not added:
         added = _add_technique(plan, actor, "swedish", "upper-back")
     if added:

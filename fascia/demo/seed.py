@@ -7,12 +7,12 @@ written in bulk (`fascia.demo.bulk`), each built the way the services build it: 
 their history and consents; episodes of care, each an initial evaluation (signed, with NPRS and the
 outcome instrument suited to the complaint, scored by `fascia.measures.scoring`), a plan with
 measurable goals and techniques screened against the history (`fascia.techniques.screening`),
-visits twice a week on free slots of the practitioner's working hours, a signed note per visit
-(techniques screened again on the day, minutes within the appointment, progress notes every 10
-visits or 30 days with the measure re-taken, a discharge summary that completes the plan), each
-signature sealed in the patient's hash chain (`fascia.records.chain`); claims from the notes with
-lines by `fascia.billing.claims.charges` and units by the payer's method, in every status the lifecycle
-allows for their age, with their events, and the payments posted from weekly remittances.
+visits twice a week at times the booking pages would offer (`fascia.scheduling.slots`), a signed
+note per visit (techniques screened again on the day, minutes within the appointment, progress
+notes every 10 visits or 30 days with the measure re-taken, a discharge summary that completes the
+plan), each signature sealed in the patient's hash chain (`fascia.records.chain`); claims from the
+notes with lines by `fascia.billing.claims.charges` and units by the payer's method, in every status
+the lifecycle allows for their age, with their events, and the payments posted from weekly remittances.
 
 Visits before now are done (a few cancelled or missed); those after now are booked. Everything is
 drawn from one random generator, so the same `seed` gives the same clinic (dates follow today).
@@ -40,19 +40,21 @@ from fascia.core.models import Location, Organization, User
 from fascia.core.roles import Role
 from fascia.demo.billing import PayerRow, load_payers
 from fascia.demo.bulk import BulkWriter, Row, loading
+from fascia.demo.credentials import Profile, credentials_for
 from fascia.demo.loader import (
-    ALLERGIES,
-    DEMO_ANSWERS,
+    PSFS_ACTIVITIES,
     SCENARIOS,
     Scenario,
-    complaints_of,
     diagnosis_codes,
-    onset_for,
+    evaluation_fields,
+    first_answers,
+    history_entries,
     synthetic_clinic,
     synthetic_staff,
+    synthetic_therapist,
 )
-from fascia.demo.names import CITIES, FAMILY, GIVEN_F, GIVEN_M, NICKNAMES, RELATIONSHIPS, STREETS, npi, phone
-from fascia.demo.plans import HOME_CARE, body_region, goals_for
+from fascia.demo.names import CITIES, FAMILY, GIVEN_F, GIVEN_M, NICKNAMES, RELATIONSHIPS, STREETS, phone
+from fascia.demo.plans import HOME_CARE, goals_for, techniques_for
 from fascia.demo.schedule import NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, better, split_minutes
 from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure
 from fascia.evaluations.queries import evaluation_content_from
@@ -61,10 +63,9 @@ from fascia.measures.models import MeasureResult
 from fascia.measures.scoring import instrument, score
 from fascia.patients import icd10
 from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
-from fascia.patients.services import mrn_for
+from fascia.patients.services import HISTORY_MODELS, mrn_for
 from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
-from fascia.practitioners.ce import add_months
-from fascia.practitioners.models import Credential, Practitioner, Specialty
+from fascia.practitioners.models import Practitioner
 from fascia.practitioners.services import save_credential
 from fascia.records.chain import next_link
 from fascia.records.models import Seal
@@ -166,37 +167,24 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
     admin = staff("admin", "Avery", "Lindqvist", Role.ADMIN)
     front_desk = staff("frontdesk", "Felix", "Moreno", Role.FRONT_DESK)
     biller = staff("billing", "Beatriz", "Okafor", Role.BILLING)
+    licensed_since = today - timedelta(days=366 * size.years + 30)  # before the first visit
     team = []
     for number in range(1, size.practitioners + 1):
         username = "therapist" if number == 1 else f"therapist{number:02d}"
         sex_names = GIVEN_F if number % 2 else GIVEN_M
         at = locations if number % 3 == 0 else [locations[number % 3 - 1]]
-        user = staff(
-            username,
-            sex_names[(number * 7) % len(sex_names)],
-            FAMILY[(number * 13) % len(FAMILY)],
-            Role.PRACTITIONER,
-            {
-                "credential_suffix": "LMT",
-                "npi": npi(rng),
-                "taxonomy_code": "225700000X",
-                "license_number": f"MA{rng.randint(60000000, 60999999)}",
-                "license_state": "WA",
-                "locations": at,
-            },
-        )
-        practitioner = user.practitioner
-        _credentials(admin, practitioner, rng, today, size.years)
+        first, last = sex_names[(number * 7) % len(sex_names)], FAMILY[(number * 13) % len(FAMILY)]
+        practitioner = synthetic_therapist(organization, rng, username, first, last, "LMT", at)
+        # The demo's kinds of credential (no board or MLD certification), the license renewed back then.
+        profile = Profile(rng.randint(120, 700), rng.randint(120, 700), board=False, mld=False, courses=())
+        for credential in credentials_for(practitioner, profile, rng, today, since=licensed_since):
+            save_credential(actor=admin, credential=credential)
         by_weekday = {weekday: at[weekday % len(at)] for weekday in range(6)}
-        for weekday, location in by_weekday.items():
-            WorkingHours.objects.create(
-                practitioner=practitioner,
-                location=location,
-                weekday=weekday,
-                starts=OPENS,
-                ends=CLOSES,
-            )
-        team.append(Staff(practitioner, user.pk, by_weekday))
+        WorkingHours.objects.bulk_create(
+            WorkingHours(practitioner=practitioner, location=place, weekday=weekday, starts=OPENS, ends=CLOSES)
+            for weekday, place in by_weekday.items()
+        )
+        team.append(Staff(practitioner, practitioner.user_id, by_weekday))
     payers = load_payers(organization, PAYERS).values()
     return Clinic(
         organization=organization,
@@ -207,55 +195,6 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
         techniques={t.code: t for t in Technique.objects.all()},
         types={t.code: t for t in AppointmentType.objects.all()},
     )
-
-
-def _credentials(admin: User, practitioner: Practitioner, rng: random.Random, today: date, years: int) -> None:
-    """Two-year licenses back to before the first visit (the last one current), CPR, insurance and
-    the medical massage certification."""
-    expires = today + timedelta(days=rng.randint(120, 700))
-    while True:
-        issued = add_months(expires, -24) + timedelta(days=1)
-        save_credential(
-            actor=admin,
-            credential=Credential(
-                practitioner=practitioner,
-                kind=Credential.Kind.LICENSE,
-                name="Washington Licensed Massage Therapist",
-                issuing_body="Washington State Department of Health",
-                state="WA",
-                number=practitioner.license_number,
-                issued_on=issued,
-                expires_on=expires,
-            ),
-        )
-        if issued <= today - timedelta(days=366 * years + 30):
-            break
-        expires = issued - timedelta(days=1)
-    for kind, name, body, months, extra in [
-        (Credential.Kind.CPR, "CPR and first aid", "American Red Cross", 24, {}),
-        (
-            Credential.Kind.INSURANCE,
-            "Professional and general liability insurance",
-            "Evergreen Allied Health Mutual",
-            12,
-            {"coverage_limits": "$2M / $3M"},
-        ),
-        (Credential.Kind.SPECIALTY, "Certified Medical Massage Practitioner", "Medical Massage Board", 36, {}),
-    ]:
-        issued = today - timedelta(days=rng.randint(30, 300))
-        save_credential(
-            actor=admin,
-            credential=Credential(
-                practitioner=practitioner,
-                kind=kind,
-                specialty=Specialty.MEDICAL_MASSAGE if kind == Credential.Kind.SPECIALTY else "",
-                name=name,
-                issuing_body=body,
-                issued_on=issued,
-                expires_on=add_months(issued, months),
-                **extra,
-            ),
-        )
 
 
 class Seeder:
@@ -358,40 +297,9 @@ class Seeder:
 
     def history(self, p: "Person", entered: datetime) -> None:
         rng, add, actor = self.rng, self.w.add, self.c.front_desk.pk
-        scenario, arrival = p.scenario, p.arrival
         common = {"patient_id": p.id, "created_by_id": actor, "updated_by_id": actor, "created_at": entered}
-        for description, code in scenario.conditions:
-            add(
-                Condition,
-                public_id=self.uuid(),
-                description=description,
-                icd10_code=icd10.normalize_code(code),
-                onset_date=arrival - timedelta(days=rng.randint(20, 900)),
-                **common,
-            )
-        for name, dose, flags in scenario.medications:
-            add(Medication, public_id=self.uuid(), name=name, dose=dose, **dict.fromkeys(flags, True), **common)
-        for procedure, region, days_before in scenario.surgeries:
-            add(
-                Surgery,
-                public_id=self.uuid(),
-                procedure=procedure,
-                body_region=region,
-                performed_on=arrival - timedelta(days=days_before),
-                **common,
-            )
-        for description, region in scenario.implants:
-            add(
-                Implant,
-                public_id=self.uuid(),
-                description=description,
-                body_region=region,
-                implanted_on=arrival - timedelta(days=rng.randint(30, 2000)),
-                **common,
-            )
-        if rng.random() < 0.25:
-            substance, category, reaction = rng.choice(ALLERGIES)
-            add(Allergy, public_id=self.uuid(), substance=substance, category=category, reaction=reaction, **common)
+        for kind, fields in history_entries(p.scenario, rng, p.arrival):
+            add(HISTORY_MODELS[kind], public_id=self.uuid(), **fields, **common)
         for kind in (Consent.Kind.TREATMENT, Consent.Kind.PRIVACY_NOTICE, Consent.Kind.CONTACT):
             contact = kind == Consent.Kind.CONTACT
             add(
@@ -399,7 +307,7 @@ class Seeder:
                 public_id=self.uuid(),
                 patient_id=p.id,
                 kind=kind,
-                date=arrival,
+                date=p.arrival,
                 allow_email=contact and rng.random() < 0.85,
                 allow_sms=contact and rng.random() < 0.6,
                 allow_voicemail=contact and rng.random() < 0.5,
@@ -583,9 +491,8 @@ class Seeder:
         return visit_day
 
     def evaluation(self, p: "Person", staff: Staff, day: date, appointment: Row) -> tuple[Row, dict[str, Row]]:
-        rng, scenario = self.rng, p.scenario
-        complaints = complaints_of(scenario)
-        pain = rng.randint(4, 8)
+        scenario = p.scenario
+        fields = evaluation_fields(scenario, self.rng)
         start, signed_at = appointment["start_at"], appointment["end_at"]
         evaluation = self.w.add(
             Evaluation,
@@ -595,16 +502,7 @@ class Seeder:
             kind=Evaluation.Kind.INITIAL,
             status=Evaluation.Status.SIGNED,
             evaluated_on=day,
-            chief_complaint=complaints[0][0],
-            history=f"{complaints[0][0]} for about {rng.randint(2, 30)} weeks; worse with prolonged positions.",
-            onset=onset_for(scenario),
-            patient_goals=rng.choice(["Sleep through the night", "Return to work without pain", "Garden again"]),
-            nprs_now=pain,
-            nprs_best=max(0, pain - rng.randint(2, 4)),
-            nprs_worst=min(10, pain + rng.randint(1, 2)),
-            body_marks=[{"region": region, "kind": "pain", "intensity": pain} for region in scenario.regions],
-            impression=f"Findings consistent with {complaints[0][0].lower()}; suitable for medical massage.",
-            prognosis=Evaluation.Prognosis.GOOD,
+            **fields,
             signed_by_id=staff.user_id,
             signed_at=signed_at,
             created_by_id=staff.user_id,
@@ -615,12 +513,10 @@ class Seeder:
             for rank, (code, description) in enumerate(self.diagnoses[id(scenario)], start=1)
         ]
         p.diagnoses = [d["code"] for d in diagnoses]
-        low, high = DEMO_ANSWERS[scenario.measure]
-        items = 3 if scenario.measure == "PSFS" else instrument(scenario.measure).item_count
         measures = {
-            "NPRS": self.measure(p, staff, "NPRS", [pain], day, start),
+            "NPRS": self.measure(p, staff, "NPRS", [fields["nprs_now"]], day, start),
             scenario.measure: self.measure(
-                p, staff, scenario.measure, [rng.randint(low, high) for _ in range(items)], day, start
+                p, staff, scenario.measure, first_answers(scenario.measure, self.rng), day, start
             ),
         }
         for m in measures.values():
@@ -639,7 +535,7 @@ class Seeder:
             instrument=result.instrument,
             administered_on=day,
             responses=list(responses),
-            activities=["Sitting at work", "Carrying groceries", "Sleeping"] if code == "PSFS" else [],
+            activities=PSFS_ACTIVITIES if code == "PSFS" else [],
             value=result.value,
             band=result.band or "",
             entered_by_id=staff.user_id,
@@ -649,12 +545,8 @@ class Seeder:
     def planned_techniques(self, p: "Person", day: date) -> list[tuple[str, str, list]]:
         """As the demo plans them: Swedish on the first region, one deeper technique per region,
         each screened on the day (refused ones left out, cautions kept with a reason)."""
-        body = list(dict.fromkeys(body_region(r) for r in p.scenario.regions))
-        wanted = [("swedish", body[0])] + [
-            (self.rng.choice(["deep-tissue", "myofascial-release", "trigger-point"]), region) for region in body
-        ]
         planned = []
-        for code, region in dict.fromkeys(wanted):
+        for code, region in techniques_for(p.scenario.regions, self.rng):
             findings = self.screen(p.scenario, p.arrival, code, region, day)
             if screening.worst_level(findings) not in screening.REFUSING:
                 planned.append((code, region, findings))
