@@ -82,7 +82,7 @@ from fascia.visits.models import NoteMeasure, VisitNote, VisitTechnique
 from fascia.visits.queries import note_content_from, status_from
 
 S = Claim.Status
-OPENS, CLOSES, SLOTS = time(7), time(20), 26  # Monday to Saturday, 26 half hours
+OPENS, CLOSES, SLOTS = time(7), time(20), 26  # Monday to Saturday: 26 half hours
 HALF_HOUR = timedelta(minutes=30)  # the booking pages offer every quarter hour; the seeder books on the half hour
 FOLLOW_UPS = [("follow-up-30", 0.6), ("follow-up-45", 0.3), ("follow-up-60", 0.1)]
 # The demo's scenarios that stay the same whenever they are screened: no pregnancy (weeks move),
@@ -214,10 +214,9 @@ class Seeder:
     def uuid(self) -> UUID:
         return UUID(int=self.rng.getrandbits(128), version=4)
 
-    def at(self, day: date, slot: int) -> datetime:
-        """The UTC moment a half-hour slot of a local day starts."""
-        minutes = OPENS.hour * 60 + 30 * slot
-        return _utc(datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.zone))
+    def opening(self, day: date) -> datetime:
+        """The UTC moment the clinic opens on a local day (no clock change falls in its hours)."""
+        return _utc(datetime.combine(day, OPENS, tzinfo=self.zone))
 
     # --- patients -----------------------------------------------------------------------------
 
@@ -349,9 +348,10 @@ class Seeder:
             if d.weekday() not in staff.location_by_weekday:
                 continue
             busy = staff.busy.setdefault(d, [])
-            free = free_starts(self.at(d, 0), self.at(d, SLOTS), length, HALF_HOUR, busy)
+            opens = self.opening(d)
+            free = free_starts(opens, opens + SLOTS * HALF_HOUR, length, HALF_HOUR, busy)
             if free:
-                preferred = self.at(d, prefer)
+                preferred = opens + prefer * HALF_HOUR
                 start = next((s for s in free if s >= preferred), free[0])
                 insort(busy, (start, start + length))  # in order, as free_starts reads them quickest
                 return d, start
@@ -454,7 +454,7 @@ class Seeder:
             visit_day += timedelta(days=rng.choice([3, 4]))
         if status == TreatmentPlan.Status.ACTIVE and visit_day < self.today - timedelta(days=14):
             # The visits ran out without a discharge summary (a full book, a refused technique).
-            status, ended_at = TreatmentPlan.Status.DISCONTINUED, self.at(visit_day, 0)
+            status, ended_at = TreatmentPlan.Status.DISCONTINUED, self.opening(visit_day)
         self.w.add(
             TreatmentPlan,
             id=plan_id,
