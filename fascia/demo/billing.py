@@ -15,31 +15,26 @@ from fascia.patients.models import Patient
 
 STANDARD_FEES = {"97140": "38.00", "97124": "32.00", "97112": "40.00", "97110": "36.00", "97530": "42.00"}
 ADDRESS = {"city": "Seattle", "state": "WA", "postal_code": "98111"}
-PAYERS = [
-    # name, kind, payer id, claim method, units method, what it requires, fees that differ
-    (
-        "Evergreen Health Plan",
-        "commercial",
-        "EVG01",
-        "837p",
-        "per_code",
-        {"requires_referral": True},
-        {"97140": "34.50"},
-    ),
+PayerRow = tuple[str, str, str, str, str, dict[str, bool], dict[str, str]]
+# fmt: off
+PAYERS: list[PayerRow] = [  # name, kind, payer ID, claim method, units method, what it requires, fees that differ
+    ("Evergreen Health Plan", "commercial", "EVG01", "837p", "per_code", {"requires_referral": True},
+     {"97140": "34.50"}),
     ("Puget Mutual", "commercial", "PGM22", "837p", "cms", {"requires_authorization": True}, {}),
     ("Washington Apple Health (Medicaid)", "medicaid", "WAMCD", "837p", "cms", {"requires_gp_modifier": True}, {}),
     ("Cascade Workers' Compensation", "workers-comp", "CWC10", "837p", "per_code", {}, {"97140": "45.00"}),
     ("Rainier Auto Insurance (PIP)", "auto", "", "cms1500", "per_code", {}, {}),
     ("Self-pay", "self-pay", "", "superbill", "per_code", {}, {}),
 ]
+# fmt: on
 
 
-def load_payers(organization: Organization) -> dict[str, Payer]:
+def load_payers(organization: Organization, table: list[PayerRow] = PAYERS) -> dict[str, Payer]:
     Fee.objects.bulk_create(
         Fee(organization=organization, cpt_code=code, amount=Decimal(amount)) for code, amount in STANDARD_FEES.items()
     )
     payers: dict[str, Payer] = {}
-    for name, kind, payer_id, method, units, requires, fees in PAYERS:
+    for name, kind, payer_id, method, units, requires, fees in table:
         payer = Payer(
             organization=organization,
             name=name,
@@ -47,7 +42,7 @@ def load_payers(organization: Organization) -> dict[str, Payer]:
             payer_id=payer_id,
             claim_method=method,
             units_method=units,
-            timely_filing_days=365 if kind in ("workers-comp", "auto") else 90,
+            timely_filing_days=365 if kind in ("workers-comp", "auto", "medicaid") else 90,
             address_line1=f"PO Box {4000 + len(payers) * 17}",
             **ADDRESS,
             **requires,
@@ -158,8 +153,8 @@ def load_claims(actor: User, patients: list[Patient], today: date) -> None:
 
 def _fits(claim: Claim, breakage: str) -> bool:
     """Whether this claim can show that kind of problem."""
-    if breakage == "an authorization used up":
-        return claim.authorization_id is not None
+    if breakage == "an authorization used up":  # more than the one visit it is cut down to
+        return claim.authorization_id is not None and claim.lines.values("note").distinct().count() > 1
     if breakage == "an expired referral":
         return claim.payer.requires_referral and claim.plan is not None and claim.plan.referral_id is not None
     return True

@@ -19,51 +19,29 @@ from fascia.practitioners.services import add_course, save_credential
 from fascia.techniques.models import Technique
 
 MLD_TECHNIQUE = "manual-lymphatic-drainage"
-# The practitioner who does not hold the certification MLD requires. None of the patients the demo
-# gives him has MLD in the plan (the demo plans use Swedish, deep tissue, myofascial release and
-# trigger point), so every plan, booking and note of his stays valid once MLD requires it.
-WITHOUT_MLD = "mlee"
-
-
-@dataclass(frozen=True)
-class CourseSpec:
-    title: str
-    provider: str
-    approval_number: str
-    category: str
-    hours: Decimal
-    live: bool = True
-
-
-def _course(title: str, provider: str, number: str, category: str, hours: str, live: bool = True) -> CourseSpec:
-    return CourseSpec(title, provider, number, category, Decimal(hours), live)
-
-
 CASCADIA = ("Cascadia Institute of Manual Therapy", "451107-00")
 SOUND = ("Puget Sound Bodywork Education", "452390-00")
 CEDAR = ("Cedar Learning Online", "453018-00")
 LYMPH = ("Northwest Lymphology Institute", "450862-00")
 HANDS_ON, ETHICS, EQUITY = CECategory.HANDS_ON, CECategory.ETHICS, CECategory.HEALTH_EQUITY
-COURSES = {
-    "lumbopelvic": _course("Myofascial Release of the Lumbopelvic Region", *CASCADIA, HANDS_ON, "8"),
-    "neck-trigger": _course("Trigger Point Therapy for Neck and Shoulder Pain", *SOUND, HANDS_ON, "6"),
-    "low-back-nmt": _course("Neuromuscular Therapy for Low Back Pain", *CASCADIA, HANDS_ON, "8"),
-    "iastm": _course("Instrument-Assisted Soft Tissue Mobilization, Level 1", *SOUND, HANDS_ON, "7"),
-    "mld-review": _course("Manual Lymphatic Drainage Review: Upper-Extremity Lymphedema", *LYMPH, HANDS_ON, "8"),
-    "boundaries": _course("Ethics, Boundaries and the Therapeutic Relationship", *SOUND, ETHICS, "4"),
-    "scope": _course("Documentation, Consent and Scope of Practice", *CEDAR, ETHICS, "2", live=False),
-    "equity": _course("Health Equity in Bodywork: Serving Every Patient", *CEDAR, EQUITY, "2", live=False),
-    "pathology": _course(
-        "Pathology for Massage Therapists: Cardiovascular and Lymphatic Conditions",
-        *LYMPH,
-        CECategory.PATHOLOGY,
-        "6",
-    ),
-    "research": _course("Reading the Research: Massage for Chronic Pain", *CEDAR, CECategory.RESEARCH, "3", live=False),
-    "shoulder": _course("Functional Anatomy of the Shoulder Girdle", *CASCADIA, CECategory.SCIENCE, "4"),
-    "soap": _course("SOAP Notes and Insurance Billing for Medical Massage", *CEDAR, CECategory.BUSINESS, "3"),
-    "body-mechanics": _course("Body Mechanics and Injury Prevention for Therapists", *SOUND, CECategory.SELF_CARE, "2"),
+# fmt: off
+COURSES = {  # title, provider and its approval number, category, hours, live (else online and self-paced)
+    "lumbopelvic": ("Myofascial Release of the Lumbopelvic Region", *CASCADIA, HANDS_ON, 8, True),
+    "neck-trigger": ("Trigger Point Therapy for Neck and Shoulder Pain", *SOUND, HANDS_ON, 6, True),
+    "low-back-nmt": ("Neuromuscular Therapy for Low Back Pain", *CASCADIA, HANDS_ON, 8, True),
+    "iastm": ("Instrument-Assisted Soft Tissue Mobilization, Level 1", *SOUND, HANDS_ON, 7, True),
+    "mld-review": ("Manual Lymphatic Drainage Review: Upper-Extremity Lymphedema", *LYMPH, HANDS_ON, 8, True),
+    "boundaries": ("Ethics, Boundaries and the Therapeutic Relationship", *SOUND, ETHICS, 4, True),
+    "scope": ("Documentation, Consent and Scope of Practice", *CEDAR, ETHICS, 2, False),
+    "equity": ("Health Equity in Bodywork: Serving Every Patient", *CEDAR, EQUITY, 2, False),
+    "pathology": ("Pathology for Massage Therapists: Cardiovascular and Lymphatic Conditions", *LYMPH,
+                  CECategory.PATHOLOGY, 6, True),
+    "research": ("Reading the Research: Massage for Chronic Pain", *CEDAR, CECategory.RESEARCH, 3, False),
+    "shoulder": ("Functional Anatomy of the Shoulder Girdle", *CASCADIA, CECategory.SCIENCE, 4, True),
+    "soap": ("SOAP Notes and Insurance Billing for Medical Massage", *CEDAR, CECategory.BUSINESS, 3, True),
+    "body-mechanics": ("Body Mechanics and Injury Prevention for Therapists", *SOUND, CECategory.SELF_CARE, 2, True),
 }
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -79,7 +57,9 @@ class Profile:
 PROFILES = {
     # 26 h, complete for both; the license expiring in 45 days shows on her dashboard.
     "therapist": Profile(45, 400, True, True, ("lumbopelvic", "boundaries", "equity", "pathology", "research", "soap")),
-    # 27 h, complete; his CPR card expires within 90 days.
+    # 27 h, complete; his CPR card expires within 90 days. He holds no MLD certification, and none of
+    # his patients has MLD in the plan (the demo plans use Swedish, deep tissue, myofascial release and
+    # trigger point), so every plan, booking and note of his stays valid once MLD requires it.
     "mlee": Profile(
         240, 70, False, False, ("low-back-nmt", "neck-trigger", "boundaries", "equity", "shoulder", "soap")
     ),
@@ -94,14 +74,18 @@ def load_credentials(admin: User, practitioners: list[Practitioner], rng: random
     """Each practitioner's credentials and CE courses, then MLD made to require its certification."""
     for practitioner in practitioners:
         profile = PROFILES[practitioner.user.username]
-        for credential in _credentials(practitioner, profile, rng, today):
+        for credential in credentials_for(practitioner, profile, rng, today):
             save_credential(actor=admin, credential=credential)  # an admin records credentials
         for code in profile.courses:
-            add_course(actor=practitioner.user, course=_course_record(practitioner, COURSES[code], rng, today))
+            add_course(actor=practitioner.user, course=_course_record(practitioner, code, rng, today))
     Technique.objects.filter(code=MLD_TECHNIQUE).update(required_specialty=Specialty.MLD)
 
 
-def _credentials(practitioner: Practitioner, profile: Profile, rng: random.Random, today: date) -> list[Credential]:
+def credentials_for(
+    practitioner: Practitioner, profile: Profile, rng: random.Random, today: date, since: date | None = None
+) -> list[Credential]:
+    """The practitioner's credentials as `profile` has them, with the licenses before, back to `since`."""
+
     def held(kind: str, expires_in: int | None, years: int, **fields: str) -> Credential:
         """Issued `years` before it expires; without an expiry, issued one to three years ago."""
         expires_on = today + timedelta(days=expires_in) if expires_in is not None else None
@@ -111,16 +95,17 @@ def _credentials(practitioner: Practitioner, profile: Profile, rng: random.Rando
         return Credential(practitioner=practitioner, kind=kind, issued_on=issued_on, expires_on=expires_on, **fields)
 
     insured_since = today - timedelta(days=rng.randint(30, 250))  # a yearly policy, not due within 90 days
+    license = {
+        "name": "Washington Licensed Massage Therapist",
+        "issuing_body": "Washington State Department of Health",
+        "state": "WA",
+        "number": practitioner.license_number,
+    }
+    licenses = [held(Credential.Kind.LICENSE, profile.license_expires_in, 2, **license)]
+    while since is not None and licenses[-1].issued_on > since:  # renewed, each the day after the last expired
+        licenses.append(held(Credential.Kind.LICENSE, (licenses[-1].issued_on - today).days - 1, 2, **license))
     credentials = [
-        held(
-            Credential.Kind.LICENSE,
-            profile.license_expires_in,
-            2,
-            name="Washington Licensed Massage Therapist",
-            issuing_body="Washington State Department of Health",
-            state="WA",
-            number=practitioner.license_number,
-        ),
+        *licenses,
         held(
             Credential.Kind.CPR,
             profile.cpr_expires_in,
@@ -175,19 +160,20 @@ def _credentials(practitioner: Practitioner, profile: Profile, rng: random.Rando
     return credentials
 
 
-def _course_record(practitioner: Practitioner, spec: CourseSpec, rng: random.Random, today: date) -> CourseRecord:
+def _course_record(practitioner: Practitioner, code: str, rng: random.Random, today: date) -> CourseRecord:
+    title, provider, approval_number, category, hours, live = COURSES[code]
     # Within the last ten months, so inside every current two-year cycle: the license and board
     # renewals here all fall within 400 days, so their cycles began more than 300 days ago.
     completed_on = today - timedelta(days=rng.randint(14, 300))
-    days = int(spec.hours > 6) if spec.live else rng.randint(0, 20)  # a weekend workshop; online is self-paced
+    days = int(hours > 6) if live else rng.randint(0, 20)  # a weekend workshop; online is self-paced
     return CourseRecord(
         practitioner=practitioner,
-        title=spec.title,
-        provider=spec.provider,
-        approval_number=spec.approval_number,
-        category=spec.category,
-        hours=spec.hours,
-        live=spec.live,
+        title=title,
+        provider=provider,
+        approval_number=approval_number,
+        category=category,
+        hours=Decimal(hours),
+        live=live,
         started_on=completed_on - timedelta(days=days),
         completed_on=completed_on,
     )

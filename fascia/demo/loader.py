@@ -1,22 +1,23 @@
-"""The synthetic demo clinic: every name, number and history here is invented.
+"""The synthetic demo clinic: every name, number and history here is invented (`fascia.demo.names`).
 
-Phone numbers use the 555-01xx range kept for fiction, emails the reserved example.* domains,
-NPIs are random stems completed with a valid check digit. Loading goes through the same
-services as the pages, so demo data passes the same validation and leaves the same audit trail.
+Loading goes through the same services as the pages, so demo data passes the same validation and
+leaves the same audit trail.
 """
 
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from fascia.core.models import Location, Organization, Room, User
-from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.demo.billing import load_claims, load_coverages, load_payers
 from fascia.demo.credentials import load_credentials
+from fascia.demo.names import FAMILY, GIVEN_F, GIVEN_M, RELATIONSHIPS, STREETS, npi
 from fascia.demo.plans import load_plan, load_providers
 from fascia.demo.schedule import load_notes, load_week, load_working_hours
 from fascia.evaluations import services as evaluation_services
@@ -24,6 +25,7 @@ from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
 from fascia.patients import services as patient_services
 from fascia.patients.models import Allergy, BodyRegion, Consent, Patient
+from fascia.practitioners.models import Practitioner
 from fascia.practitioners.services import create_staff
 
 DEMO_PASSWORD = "fascia-demo"
@@ -197,87 +199,29 @@ ALLERGIES = [
     ("Unscented lotion with lanolin", Allergy.Category.OIL_LOTION, "Itching"),
 ]
 
-GIVEN_F = [
-    "Maya",
-    "Olivia",
-    "Grace",
-    "Hannah",
-    "Lucia",
-    "Nora",
-    "Amara",
-    "Ivy",
-    "Elena",
-    "Zoe",
-    "Ruth",
-    "Keiko",
-    "Fatima",
-    "Chloe",
-    "Isabel",
-    "Leah",
-    "Naomi",
-    "Priya",
-    "Sara",
-    "Tamar",
+# fmt: off
+HARBOR = {"legal_name": "Harbor Medical Massage, PLLC", "tax_id": "87-1234567", "phone": "206-555-0100",
+    "address_line1": "100 Harbor Way", "city": "Seattle", "postal_code": "98101", "is_demo": True}
+HARBOR_LOCATIONS = [
+    {"name": "Harbor Clinic — Main Street", "kind": Location.Kind.CLINIC,
+     "place_of_service": Location.PlaceOfService.OFFICE, "phone": "206-555-0101",
+     "hours": "Mon–Fri 8:00–19:00, Sat 9:00–14:00", "address_line1": "100 Harbor Way", "address_line2": "Suite 200",
+     "city": "Seattle", "postal_code": "98101"},
+    {"name": "Riverside Rehabilitation Center", "kind": Location.Kind.REHABILITATION_CENTER,
+     "place_of_service": Location.PlaceOfService.COMPREHENSIVE_OUTPATIENT_REHAB, "phone": "206-555-0102",
+     "hours": "Mon–Thu 7:00–17:00", "address_line1": "2400 River Road", "city": "Renton", "postal_code": "98057"},
 ]
-GIVEN_M = [
-    "Liam",
-    "Noah",
-    "Mateo",
-    "Ethan",
-    "Omar",
-    "Lucas",
-    "Daniel",
-    "Hiro",
-    "Samuel",
-    "Andre",
-    "Victor",
-    "Felix",
-    "Jonah",
-    "Ravi",
-    "Tomas",
-    "Caleb",
-    "Elias",
-    "Marco",
-    "Owen",
-    "Isaac",
-]
-FAMILY = [
-    "Abernathy",
-    "Bellweather",
-    "Castellan",
-    "Dunmore",
-    "Everhart",
-    "Fairbanks",
-    "Galloway",
-    "Hartwell",
-    "Ingram",
-    "Jessup",
-    "Kettering",
-    "Lindqvist",
-    "Marlowe",
-    "Northcott",
-    "Okafor",
-    "Pemberton",
-    "Quayle",
-    "Rosales",
-    "Sandoval",
-    "Thackeray",
-    "Underhill",
-    "Vasquez",
-    "Whitlock",
-    "Yarrow",
-    "Zeller",
-    "Ashdown",
-    "Brightwater",
-    "Coldwell",
-    "Delacroix",
-    "Emberly",
-]
-STREETS = ["Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Juniper", "Maple", "Spruce", "Willow"]
+# fmt: on
 
 
-def _npi(rng: random.Random) -> str:
-    return with_check_digit("1" + "".join(str(rng.randint(0, 9)) for _ in range(8)))
+def synthetic_clinic(
+    rng: random.Random, organization: dict[str, Any], locations: list[dict[str, Any]]
+) -> tuple[Organization, list[Location]]:
+    """A synthetic organization in Washington (the demo, `fascia seed`) and its locations."""
+    clinic = Organization(group_npi=npi(rng), state="WA", **organization)
+    clinic.full_clean()
+    clinic.save()
+    return clinic, [Location.objects.create(organization=clinic, state="WA", **place) for place in locations]
 
 
 def synthetic_staff(
@@ -303,6 +247,27 @@ def synthetic_staff(
     return user
 
 
+def synthetic_therapist(
+    organization: Organization,
+    rng: random.Random,
+    username: str,
+    first: str,
+    last: str,
+    suffix: str,
+    locations: list[Location],
+) -> Practitioner:
+    """A massage therapist licensed in Washington, working at `locations`."""
+    profile = {
+        "credential_suffix": suffix,
+        "npi": npi(rng),
+        "taxonomy_code": "225700000X",
+        "license_number": f"MA{rng.randint(60000000, 60999999)}",
+        "license_state": "WA",
+        "locations": locations,
+    }
+    return synthetic_staff(organization, username, first, last, Role.PRACTITIONER, profile).practitioner
+
+
 def _refuse_if_not_demo() -> bool:
     """True when the demo is already loaded; raise DemoRefused when the database holds other data."""
     if Organization.objects.filter(is_demo=True).exists():
@@ -323,69 +288,21 @@ def load_demo(seed: int = 2026) -> bool:
     rng = random.Random(seed)
     today = timezone.localdate()
 
-    organization = Organization(
-        legal_name="Harbor Medical Massage, PLLC",
-        tax_id="87-1234567",
-        group_npi=_npi(rng),
-        phone="206-555-0100",
-        address_line1="100 Harbor Way",
-        city="Seattle",
-        state="WA",
-        postal_code="98101",
-        is_demo=True,
-    )
-    organization.full_clean()
-    organization.save()
-    main_street = Location.objects.create(
-        organization=organization,
-        name="Harbor Clinic — Main Street",
-        kind=Location.Kind.CLINIC,
-        place_of_service=Location.PlaceOfService.OFFICE,
-        phone="206-555-0101",
-        hours="Mon–Fri 8:00–19:00, Sat 9:00–14:00",
-        address_line1="100 Harbor Way",
-        address_line2="Suite 200",
-        city="Seattle",
-        state="WA",
-        postal_code="98101",
-    )
-    riverside = Location.objects.create(
-        organization=organization,
-        name="Riverside Rehabilitation Center",
-        kind=Location.Kind.REHABILITATION_CENTER,
-        place_of_service=Location.PlaceOfService.COMPREHENSIVE_OUTPATIENT_REHAB,
-        phone="206-555-0102",
-        hours="Mon–Thu 7:00–17:00",
-        address_line1="2400 River Road",
-        city="Renton",
-        state="WA",
-        postal_code="98057",
-    )
+    organization, (main_street, riverside) = synthetic_clinic(rng, HARBOR, HARBOR_LOCATIONS)
     for name in ("Room 1", "Room 2", "Room 3"):
         Room.objects.create(location=main_street, name=name, kind=Room.Kind.ROOM)
     for name in ("Table A", "Table B"):
         Room.objects.create(location=riverside, name=name, kind=Room.Kind.TABLE)
-
-    def staff(username: str, first: str, last: str, role: str, profile: dict | None = None) -> User:
-        return synthetic_staff(organization, username, first, last, role, profile)
+    staff = partial(synthetic_staff, organization)
 
     admin = staff("admin", "Dana", "Whitfield", Role.ADMIN)
-    practitioners = []
-    for username, first, last, suffix, locations in [
-        ("therapist", "Tessa", "Morgan", "LMT, CMMP", [main_street, riverside]),
-        ("mlee", "Marcus", "Lee", "LMT", [main_street]),
-        ("praman", "Priya", "Raman", "LMT, CLT", [riverside]),
-        ("salvarez", "Sofia", "Alvarez", "LMT", [main_street, riverside]),
-    ]:
-        profile = {
-            "credential_suffix": suffix,
-            "npi": _npi(rng),
-            "taxonomy_code": "225700000X",
-            "license_number": f"MA{rng.randint(60000000, 60999999)}",
-            "license_state": "WA",
-            "locations": locations,
-        }
-        practitioners.append(staff(username, first, last, Role.PRACTITIONER, profile).practitioner)
+    therapist = partial(synthetic_therapist, organization, rng)
+    practitioners = [
+        therapist("therapist", "Tessa", "Morgan", "LMT, CMMP", [main_street, riverside]),
+        therapist("mlee", "Marcus", "Lee", "LMT", [main_street]),
+        therapist("praman", "Priya", "Raman", "LMT, CLT", [riverside]),
+        therapist("salvarez", "Sofia", "Alvarez", "LMT", [main_street, riverside]),
+    ]
     load_credentials(admin, practitioners, rng, today)  # before any plan, booking or note checks them
     staff("frontdesk", "Frank", "Ortiz", Role.FRONT_DESK)
     biller = staff("billing", "Bill", "Nguyen", Role.BILLING)
@@ -419,7 +336,7 @@ def load_demo(seed: int = 2026) -> bool:
             state="WA",
             postal_code=f"981{rng.randint(1, 99):02d}",
             emergency_contact_name=f"{rng.choice(GIVEN_F + GIVEN_M)} {family}",
-            emergency_contact_relationship=rng.choice(["Spouse", "Parent", "Sibling", "Partner", "Friend"]),
+            emergency_contact_relationship=rng.choice(RELATIONSHIPS),
             emergency_contact_phone=f"206-555-01{(number + 50) % 90 + 10:02d}",
             preferred_location=location,
             preferred_practitioner=rng.choice([p for p in practitioners if location in p.locations.all()]),
@@ -441,39 +358,8 @@ def load_demo(seed: int = 2026) -> bool:
 
 
 def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random.Random, today: date) -> date:
-    add = patient_services.add_history_entry
-    for description, code in scenario.conditions:
-        add(
-            actor=actor,
-            patient=patient,
-            kind="condition",
-            description=description,
-            icd10_code=code,
-            onset_date=today - timedelta(days=rng.randint(20, 900)),
-        )
-    for name, dose, flags in scenario.medications:
-        add(actor=actor, patient=patient, kind="medication", name=name, dose=dose, **dict.fromkeys(flags, True))
-    for procedure, region, days_ago in scenario.surgeries:
-        add(
-            actor=actor,
-            patient=patient,
-            kind="surgery",
-            procedure=procedure,
-            body_region=region,
-            performed_on=today - timedelta(days=days_ago),
-        )
-    for description, region in scenario.implants:
-        add(
-            actor=actor,
-            patient=patient,
-            kind="implant",
-            description=description,
-            body_region=region,
-            implanted_on=today - timedelta(days=rng.randint(30, 2000)),
-        )
-    if rng.random() < 0.25:
-        substance, category, reaction = rng.choice(ALLERGIES)
-        add(actor=actor, patient=patient, kind="allergy", substance=substance, category=category, reaction=reaction)
+    for kind, fields in history_entries(scenario, rng, today):
+        patient_services.add_history_entry(actor=actor, patient=patient, kind=kind, **fields)
     first_visit = today - timedelta(days=rng.randint(1, 120))
     record = patient_services.record_consent
     record(actor=actor, patient=patient, kind=Consent.Kind.TREATMENT, date=first_visit)
@@ -490,9 +376,32 @@ def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random
     return first_visit
 
 
+def history_entries(scenario: Scenario, rng: random.Random, day: date) -> list[tuple[str, dict[str, Any]]]:
+    """The patient's history as the front desk enters it on `day`, by kind (`add_history_entry`'s):
+    the scenario's conditions, medications, surgeries and implants, and now and then an allergy."""
+    entries: list[tuple[str, dict[str, Any]]] = []
+    for description, code in scenario.conditions:
+        onset = day - timedelta(days=rng.randint(20, 900))
+        entries.append(("condition", {"description": description, "icd10_code": code, "onset_date": onset}))
+    for name, dose, flags in scenario.medications:
+        entries.append(("medication", {"name": name, "dose": dose, **dict.fromkeys(flags, True)}))
+    for procedure, region, days_ago in scenario.surgeries:
+        performed = day - timedelta(days=days_ago)
+        entries.append(("surgery", {"procedure": procedure, "body_region": region, "performed_on": performed}))
+    for description, region in scenario.implants:
+        implanted = day - timedelta(days=rng.randint(30, 2000))
+        entries.append(("implant", {"description": description, "body_region": region, "implanted_on": implanted}))
+    if rng.random() < 0.25:
+        substance, category, reaction = rng.choice(ALLERGIES)
+        entries.append(("allergy", {"substance": substance, "category": category, "reaction": reaction}))
+    return entries
+
+
 # Typical answers per item for a patient with moderate limitation, by instrument.
 DEMO_ANSWERS = {"ODI": (1, 3), "NDI": (1, 3), "LEFS": (1, 3), "QUICKDASH": (2, 4), "PSFS": (2, 6)}
 ONSETS = {"S": Evaluation.Onset.SPORTS, "Z4": Evaluation.Onset.POST_SURGICAL}
+PATIENT_GOALS = ["Sleep through the night", "Return to work without pain", "Garden again", "Lift my grandchildren"]
+PSFS_ACTIVITIES = ["Sitting at work", "Carrying groceries", "Sleeping"]
 
 
 def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, evaluated_on: date) -> Evaluation:
@@ -500,47 +409,42 @@ def _load_evaluation(patient: Patient, scenario: Scenario, rng: random.Random, e
     assert patient.preferred_practitioner is not None  # load_demo gives every patient one
     practitioner = patient.preferred_practitioner.user
     evaluation = evaluation_services.start_evaluation(actor=practitioner, patient=patient, evaluated_on=evaluated_on)
-    complaints = complaints_of(scenario)
-    codes = diagnosis_codes(scenario)
-    now = rng.randint(4, 8)
+    fields = evaluation_fields(scenario, rng)
     evaluation_services.save_evaluation(
-        actor=practitioner,
-        evaluation=evaluation,
-        diagnoses=codes,
-        chief_complaint=complaints[0][0],
-        onset=onset_for(scenario),
-        history=f"{complaints[0][0]} for about {rng.randint(2, 30)} weeks; worse with prolonged positions.",
-        patient_goals=rng.choice(
-            [
-                "Sleep through the night",
-                "Return to work without pain",
-                "Garden again",
-                "Lift my grandchildren",
-                "Run 5 km",
-                "Sit through a workday",
-            ]
-        ),
-        nprs_now=now,
-        nprs_best=max(0, now - rng.randint(2, 4)),
-        nprs_worst=min(10, now + rng.randint(1, 2)),
-        body_marks=[{"region": region, "kind": "pain", "intensity": now} for region in scenario.regions],
-        impression=f"Findings consistent with {complaints[0][0].lower()}; suitable for medical massage.",
-        prognosis=Evaluation.Prognosis.GOOD,
+        actor=practitioner, evaluation=evaluation, diagnoses=diagnosis_codes(scenario), **fields
     )
-    evaluation_services.record_evaluation_measure(
-        actor=practitioner, evaluation=evaluation, instrument="NPRS", responses=[now]
-    )
-    low, high = DEMO_ANSWERS[scenario.measure]
-    items = 3 if scenario.measure == "PSFS" else len(instrument(scenario.measure).items)
-    activities = ["Sitting at work", "Carrying groceries", "Sleeping"] if scenario.measure == "PSFS" else None
-    evaluation_services.record_evaluation_measure(
-        actor=practitioner,
-        evaluation=evaluation,
+    record = partial(evaluation_services.record_evaluation_measure, actor=practitioner, evaluation=evaluation)
+    record(instrument="NPRS", responses=[fields["nprs_now"]])
+    record(
         instrument=scenario.measure,
-        responses=[rng.randint(low, high) for _ in range(items)],
-        activities=activities,
+        responses=first_answers(scenario.measure, rng),
+        activities=PSFS_ACTIVITIES if scenario.measure == "PSFS" else None,
     )
     return evaluation_services.sign_evaluation(actor=practitioner, evaluation=evaluation)
+
+
+def evaluation_fields(scenario: Scenario, rng: random.Random) -> dict[str, Any]:
+    """What the practitioner writes in the initial evaluation of a patient of this scenario."""
+    complaint = complaints_of(scenario)[0][0]
+    pain = rng.randint(4, 8)
+    return {
+        "chief_complaint": complaint,
+        "onset": onset_for(scenario),
+        "history": f"{complaint} for about {rng.randint(2, 30)} weeks; worse with prolonged positions.",
+        "patient_goals": rng.choice(PATIENT_GOALS),
+        "nprs_now": pain,
+        "nprs_best": max(0, pain - rng.randint(2, 4)),
+        "nprs_worst": min(10, pain + rng.randint(1, 2)),
+        "body_marks": [{"region": region, "kind": "pain", "intensity": pain} for region in scenario.regions],
+        "impression": f"Findings consistent with {complaint.lower()}; suitable for medical massage.",
+        "prognosis": Evaluation.Prognosis.GOOD,
+    }
+
+
+def first_answers(measure: str, rng: random.Random) -> list[int | None]:
+    """The instrument's items as a patient with moderate limitation answers them (PSFS: three activities)."""
+    low, high = DEMO_ANSWERS[measure]
+    return [rng.randint(low, high) for _ in range(3 if measure == "PSFS" else instrument(measure).item_count)]
 
 
 def complaints_of(scenario: Scenario) -> list[tuple[str, str]]:

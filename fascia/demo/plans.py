@@ -1,16 +1,17 @@
 """Demo referring providers, referrals and active treatment plans, built through the services."""
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from fascia.core.models import Organization, User
-from fascia.core.npi import with_check_digit
+from fascia.demo.names import npi
 from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
 from fascia.plans import services as plan_services
-from fascia.plans.models import TreatmentPlan
+from fascia.plans.models import Goal, TreatmentPlan
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral, save_provider
 from fascia.techniques.models import Technique
@@ -42,6 +43,7 @@ CHART_TO_BODY = {
     "lower-leg": "lower-leg",
     "foot": "foot",
 }
+DEEPER = ["deep-tissue", "myofascial-release", "trigger-point"]
 OVERRIDE = "Light-to-moderate pressure, shorter strokes; patient informed and agrees."
 HOME_CARE = {
     "ODI": "Walk 10 minutes twice a day. Pelvic tilts, 10 twice daily. Heat 15 minutes before bed.",
@@ -60,6 +62,43 @@ def body_region(chart_region: str) -> str:
     return f"{base}-{side}" if side else base
 
 
+def goals_for(measure: str, baselines: dict[str, float], start: date) -> list[dict[str, Any]]:
+    """A long-term goal 1.5 × the instrument's MCID better than at the evaluation (where the scale leaves
+    room) and a short-term one on pain (NPRS), as the demo's practitioners set them."""
+    inst = instrument(measure)
+    value, pain = baselines[measure], baselines["NPRS"]
+    step = inst.mcid * 1.5
+    target = min(inst.score_max, value + step) if inst.higher_is_better else max(inst.score_min, value - step)
+    goals = [
+        {
+            "term": Goal.Term.LONG,
+            "measure": Goal.Measure.INSTRUMENT,
+            "instrument": measure,
+            "description": f"Reach {target:g} on the {inst.name}",
+            "baseline": value,
+            "target": target,
+            "target_date": start + timedelta(weeks=6),
+        },
+        {
+            "term": Goal.Term.SHORT,
+            "measure": Goal.Measure.INSTRUMENT,
+            "instrument": "NPRS",
+            "description": "Pain down to a level that allows normal sleep",
+            "baseline": pain,
+            "target": max(0.0, pain - 3),
+            "target_date": start + timedelta(weeks=3),
+        },
+    ]
+    return [goal for goal in goals if goal["target"] != goal["baseline"]]
+
+
+def techniques_for(regions: tuple[str, ...], rng: random.Random) -> list[tuple[str, str]]:
+    """Swedish on the first region of the body chart and a deeper technique on each, by plan region."""
+    body = list(dict.fromkeys(body_region(r) for r in regions))
+    wanted = [("swedish", body[0])] + [(rng.choice(DEEPER), region) for region in body]
+    return list(dict.fromkeys(wanted))
+
+
 def load_providers(organization: Organization, rng: random.Random) -> list[ReferringProvider]:
     providers = []
     for number, (kind, name, credentials, practice) in enumerate(PROVIDERS):
@@ -69,7 +108,7 @@ def load_providers(organization: Organization, rng: random.Random) -> list[Refer
             name=name,
             credentials=credentials,
             practice=practice,
-            npi=with_check_digit("1" + "".join(str(rng.randint(0, 9)) for _ in range(8))),
+            npi=npi(rng),
             phone=f"206-555-01{60 + number}",
             fax=f"206-555-01{70 + number}",
             secure_email=f"referrals{number}@example.org",
@@ -88,8 +127,6 @@ def _add_technique(plan: TreatmentPlan, actor: User, code: str, region: str) -> 
     level = worst_level(plan_services.screen_for_plan(plan, technique, region))
     if level in REFUSING:
         return False
-    if plan.techniques.filter(technique=technique, region=region).exists():
-        return True
     plan_services.add_technique(
         actor=actor,
         plan=plan,
@@ -138,37 +175,11 @@ def load_plan(
         certified_by=str(referral.provider) if certified else "",
         certified_on=start + timedelta(days=5) if certified else None,
     )
-    inst = instrument(measure)
-    baseline = evaluation.measures.get(instrument=measure).value
-    step = inst.mcid * 1.5
-    target = min(inst.score_max, baseline + step) if inst.higher_is_better else max(inst.score_min, baseline - step)
-    if target != baseline:
-        plan_services.add_goal(
-            actor=actor,
-            plan=plan,
-            term="long",
-            measure="instrument",
-            instrument=measure,
-            description=f"Reach {target:g} on the {inst.name}",
-            target=target,
-            target_date=start + timedelta(weeks=6),
-        )
-    pain = evaluation.nprs_now
-    assert pain is not None  # every demo evaluation records the pain now (demo.loader)
-    plan_services.add_goal(
-        actor=actor,
-        plan=plan,
-        term="short",
-        measure="instrument",
-        instrument="NPRS",
-        description="Pain down to a level that allows normal sleep",
-        target=max(0, pain - 3),
-        target_date=start + timedelta(weeks=3),
-    )
-    body = [body_region(r) for r in regions]
-    added = _add_technique(plan, actor, "swedish", body[0])
-    for region in body:
-        added |= _add_technique(plan, actor, rng.choice(["deep-tissue", "myofascial-release", "trigger-point"]), region)
+    for goal in goals_for(measure, {m.instrument: m.value for m in evaluation.measures.all()}, start):
+        plan_services.add_goal(actor=actor, plan=plan, **goal)
+    added = False
+    for code, region in techniques_for(regions, rng):
+        added = _add_technique(plan, actor, code, region) or added
     if not added:
         added = _add_technique(plan, actor, "swedish", "upper-back")
     if added:

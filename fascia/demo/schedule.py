@@ -243,15 +243,20 @@ def _retake(note: VisitNote, code: str, nprs: int, rng: random.Random) -> Measur
         MeasureResult.objects.filter(patient=note.patient, instrument=code).order_by("-administered_on", "-id").first()
     )
     answers = last.responses if last else [(inst.low + inst.high) // 2] * inst.item_count
-    sign = 1 if inst.higher_is_better else -1
-    responses = [
-        None if a is None else min(inst.high, max(inst.low, a + sign * rng.randint(0, BETTER_BY[code])))
-        for a in answers
-    ]
     return visit_services.record_note_measure(
         actor=actor,
         note=note,
         instrument=code,
-        responses=responses,
+        responses=better(code, answers, rng),
         activities=last.activities if last else None,
     )
+
+
+def better(code: str, answers: list, rng: random.Random) -> list:
+    """The instrument's items answered a little better than `answers` (an item left blank stays blank)."""
+    inst = instrument(code)
+    sign = 1 if inst.higher_is_better else -1
+    return [
+        None if a is None else min(inst.high, max(inst.low, a + sign * rng.randint(0, BETTER_BY[code])))
+        for a in answers
+    ]

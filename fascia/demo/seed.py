@@ -7,12 +7,12 @@ written in bulk (`fascia.demo.bulk`), each built the way the services build it: 
 their history and consents; episodes of care, each an initial evaluation (signed, with NPRS and the
 outcome instrument suited to the complaint, scored by `fascia.measures.scoring`), a plan with
 measurable goals and techniques screened against the history (`fascia.techniques.screening`),
-visits twice a week on free slots of the practitioner's working hours, a signed note per visit
-(techniques screened again on the day, minutes within the appointment, progress notes every 10
-visits or 30 days with the measure re-taken, a discharge summary that completes the plan), each
-signature sealed in the patient's hash chain (`fascia.records.chain`); claims from the notes with
-lines by `fascia.billing.claims.charges` and units by the payer's method, in every status the lifecycle
-allows for their age, with their events, and the payments posted from weekly remittances.
+visits twice a week at times the booking pages would offer (`fascia.scheduling.slots`), a signed
+note per visit (techniques screened again on the day, minutes within the appointment, progress
+notes every 10 visits or 30 days with the measure re-taken, a discharge summary that completes the
+plan), each signature sealed in the patient's hash chain (`fascia.records.chain`); claims from the
+notes with lines by `fascia.billing.claims.charges` and units by the payer's method, in every status
+the lifecycle allows for their age, with their events, and the payments posted from weekly remittances.
 
 Visits before now are done (a few cancelled or missed); those after now are booked. Everything is
 drawn from one random generator, so the same `seed` gives the same clinic (dates follow today).
@@ -21,10 +21,12 @@ drawn from one random generator, so the same `seed` gives the same clinic (dates
 
 import hashlib
 import random
+from bisect import insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from uuid import UUID
 
 from django.db import connection, transaction
@@ -32,24 +34,28 @@ from django.utils import timezone
 
 from fascia.billing.claims.charges import code_minutes, diagnosis_pointers, fees_for, lines_from
 from fascia.billing.claims.services import can_move
-from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Fee, Payer, Posting, Remittance, UnbilledVisit
+from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Payer, Posting, Remittance, UnbilledVisit
 from fascia.billing.remittance.posting import adjustment, posted_status, posting_note
 from fascia.core.models import Location, Organization, User
-from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
+from fascia.demo.billing import PayerRow, load_payers
 from fascia.demo.bulk import BulkWriter, Row, loading
+from fascia.demo.credentials import Profile, credentials_for
 from fascia.demo.loader import (
-    ALLERGIES,
-    DEMO_ANSWERS,
+    PSFS_ACTIVITIES,
     SCENARIOS,
     Scenario,
-    complaints_of,
     diagnosis_codes,
-    onset_for,
+    evaluation_fields,
+    first_answers,
+    history_entries,
+    synthetic_clinic,
     synthetic_staff,
+    synthetic_therapist,
 )
-from fascia.demo.plans import HOME_CARE, body_region
-from fascia.demo.schedule import BETTER_BY, NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, split_minutes
+from fascia.demo.names import CITIES, FAMILY, GIVEN_F, GIVEN_M, NICKNAMES, RELATIONSHIPS, STREETS, phone
+from fascia.demo.plans import HOME_CARE, goals_for, techniques_for
+from fascia.demo.schedule import NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, better, split_minutes
 from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure
 from fascia.evaluations.queries import evaluation_content_from
 from fascia.evaluations.services import clean_diagnoses
@@ -57,16 +63,16 @@ from fascia.measures.models import MeasureResult
 from fascia.measures.scoring import instrument, score
 from fascia.patients import icd10
 from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
-from fascia.patients.services import mrn_for
+from fascia.patients.services import HISTORY_MODELS, mrn_for
 from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
-from fascia.practitioners.ce import add_months
-from fascia.practitioners.models import Credential, Practitioner, Specialty
+from fascia.practitioners.models import Practitioner
 from fascia.practitioners.services import save_credential
 from fascia.records.chain import next_link
 from fascia.records.models import Seal
 from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
 from fascia.scheduling.reminders import reminder_lead
 from fascia.scheduling.services import is_late_cancellation
+from fascia.scheduling.slots import free_starts
 from fascia.techniques import screening
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import MEDICATION_FLAGS
@@ -76,72 +82,31 @@ from fascia.visits.models import NoteMeasure, VisitNote, VisitTechnique
 from fascia.visits.queries import note_content_from, status_from
 
 S = Claim.Status
-ORGANIZATION = "Cedar Ridge Medical Massage, PLLC"
-OPENS, SLOTS = time(7), 26  # half-hour slots from 7:00 to 20:00, Monday to Saturday
-WORKDAYS = range(6)
+OPENS, CLOSES, SLOTS = time(7), time(20), 26  # Monday to Saturday: 26 half hours
+HALF_HOUR = timedelta(minutes=30)  # the booking pages offer every quarter hour; the seeder books on the half hour
 FOLLOW_UPS = [("follow-up-30", 0.6), ("follow-up-45", 0.3), ("follow-up-60", 0.1)]
 # The demo's scenarios that stay the same whenever they are screened: no pregnancy (weeks move),
 # and not the two whose facts refuse every technique.
 CARE_SCENARIOS = [s for s in SCENARIOS[:-2] if not s.pregnant]
 LIGHT = "Light pressure, shorter strokes; patient informed and agrees."
-STANDARD_FEES = {"97140": "38.00", "97124": "32.00", "97112": "40.00"}
-PAYERS = [  # name, kind, payer ID, units method, GP modifier, share of patients
-    ("Evergreen Health Plan", Payer.Kind.COMMERCIAL, "EVG01", "per_code", False, 0.45),
-    ("Puget Mutual", Payer.Kind.COMMERCIAL, "PGM22", "cms", False, 0.35),
-    ("Washington Apple Health (Medicaid)", Payer.Kind.MEDICAID, "WAMCD", "cms", True, 0.20),
+PAYERS: list[PayerRow] = [  # the demo's health plans, without their referral and authorization rules
+    ("Evergreen Health Plan", "commercial", "EVG01", "837p", "per_code", {}, {}),
+    ("Puget Mutual", "commercial", "PGM22", "837p", "cms", {}, {}),
+    ("Washington Apple Health (Medicaid)", "medicaid", "WAMCD", "837p", "cms", {"requires_gp_modifier": True}, {}),
 ]
+SHARES = [0.45, 0.35, 0.20]  # of the patients, by payer
 ALLOWED, COINSURANCE = Decimal("0.80"), Decimal("0.20")  # of the charge; of the allowed amount
 # fmt: off
-GIVEN_F = ["Abigail", "Aisha", "Alice", "Amara", "Amelia", "Ana", "Anna", "Ava", "Beatriz", "Camila", "Caroline",
-    "Charlotte", "Chloe", "Claire", "Daniela", "Deborah", "Diana", "Eleanor", "Elena", "Elizabeth", "Ella", "Emily",
-    "Emma", "Esther", "Fatima", "Grace", "Hana", "Hannah", "Harper", "Isabel", "Ivy", "Jasmine", "Jennifer", "Julia",
-    "Katherine", "Keiko", "Laura", "Leah", "Linda", "Lucia", "Madison", "Margaret", "Maria", "Maya", "Mei", "Mia",
-    "Michelle", "Naomi", "Natalia", "Nora", "Olivia", "Patricia", "Priya", "Rachel", "Rebecca", "Rosa", "Ruth",
-    "Samantha", "Sara", "Sofia", "Susan", "Tamar", "Valentina", "Victoria", "Yuki", "Zoe"]
-GIVEN_M = ["Aaron", "Adam", "Ahmed", "Alexander", "Andre", "Andrew", "Anthony", "Benjamin", "Brian", "Caleb",
-    "Carlos", "Charles", "Christopher", "Daniel", "David", "Diego", "Dmitri", "Elias", "Ethan", "Felix", "Gabriel",
-    "George", "Henry", "Hiro", "Isaac", "Jacob", "James", "Javier", "John", "Jonah", "Joseph", "Joshua", "Kenji",
-    "Kevin", "Liam", "Lucas", "Luis", "Marco", "Mark", "Mateo", "Matthew", "Michael", "Mohammed", "Nathan", "Noah",
-    "Omar", "Owen", "Patrick", "Paul", "Peter", "Rafael", "Ravi", "Richard", "Robert", "Samuel", "Sean", "Thomas",
-    "Timothy", "Tomas", "Victor", "William", "Yusuf"]
-FAMILY = ["Abernathy", "Adams", "Adeyemi", "Aguilar", "Alexander", "Allen", "Alvarado", "Alvarez", "Anderson",
-    "Andrews", "Armstrong", "Arnold", "Ashdown", "Bailey", "Baker", "Barnes", "Bell", "Bellweather", "Bennett",
-    "Berry", "Bianchi", "Black", "Boyd", "Bradley", "Brightwater", "Brooks", "Brown", "Bryant", "Burns", "Butler",
-    "Campbell", "Carpenter", "Carroll", "Carter", "Castellan", "Castillo", "Castro", "Chavez", "Chen", "Clark",
-    "Coldwell", "Cole", "Coleman", "Collins", "Contreras", "Cook", "Cooper", "Cox", "Crawford", "Cruz", "Cunningham",
-    "Daniels", "Davis", "Delacroix", "Delgado", "Diaz", "Dixon", "Duncan", "Dunmore", "Dunn", "Edwards", "Elliott",
-    "Ellis", "Emberly", "Evans", "Everhart", "Fairbanks", "Ferguson", "Fernandez", "Fisher", "Flores", "Ford",
-    "Foster", "Fox", "Freeman", "Galloway", "Garcia", "Gardner", "Garza", "Gibson", "Gomez", "Gonzalez", "Gordon",
-    "Graham", "Grant", "Gray", "Green", "Griffin", "Gutierrez", "Guzman", "Haddad", "Hall", "Hamilton", "Hansen",
-    "Harris", "Harrison", "Hart", "Hartwell", "Hawkins", "Hayes", "Henderson", "Henry", "Hernandez", "Herrera",
-    "Hicks", "Hill", "Hoffman", "Holmes", "Howard", "Hudson", "Hughes", "Hunt", "Hunter", "Ingram", "Ivanova",
-    "Jackson", "James", "Jenkins", "Jessup", "Jimenez", "Johnson", "Johnston", "Jones", "Jordan", "Kaur", "Kelley",
-    "Kelly", "Kennedy", "Kettering", "Kim", "King", "Knight", "Kowalski", "Lane", "Lawrence", "Lee", "Lewis",
-    "Lindqvist", "Long", "Lopez", "Marlowe", "Marshall", "Martin", "Martinez", "Mason", "Matthews", "McDonald",
-    "Medina", "Mendez", "Mendoza", "Mensah", "Meyer", "Miller", "Mills", "Mitchell", "Moore", "Morales", "Moreno",
-    "Morgan", "Morris", "Munoz", "Murphy", "Murray", "Myers", "Nakamura", "Nelson", "Nguyen", "Nichols", "Northcott",
-    "Novak", "Okafor", "Okonkwo", "Olson", "Ortiz", "Owens", "Palmer", "Parker", "Patel", "Patterson", "Payne",
-    "Pemberton", "Pena", "Perez", "Perkins", "Perry", "Peters", "Peterson", "Petrov", "Pham", "Phillips", "Pierce",
-    "Porter", "Powell", "Price", "Quayle", "Ramirez", "Ramos", "Ray", "Reed", "Reyes", "Reynolds", "Rice", "Richards",
-    "Richardson", "Riley", "Rivera", "Roberts", "Robertson", "Robinson", "Rodriguez", "Rogers", "Romero", "Rosales",
-    "Rose", "Ross", "Rossi", "Ruiz", "Russell", "Ryan", "Salazar", "Sanchez", "Sanders", "Sandoval", "Santos",
-    "Schmidt", "Scott", "Shaw", "Silva", "Simmons", "Simpson", "Singh", "Smith", "Snyder", "Soto", "Spencer",
-    "Stephens", "Stevens", "Stewart", "Stone", "Sullivan", "Taylor", "Thackeray", "Thomas", "Thompson", "Torres",
-    "Tran", "Tucker", "Turner", "Underhill", "Vargas", "Vasquez", "Wagner", "Walker", "Wallace", "Ward", "Warren",
-    "Washington", "Watson", "Weaver", "Webb", "Wells", "West", "White", "Whitlock", "Williams", "Willis", "Wilson",
-    "Wood", "Woods", "Wright", "Yamamoto", "Yarrow", "Young", "Zeller"]
-NICKNAMES = {"Alexander": "Alex", "Benjamin": "Ben", "Christopher": "Chris", "Daniel": "Dan", "Elizabeth": "Liz",
-    "Jennifer": "Jen", "Joseph": "Joe", "Katherine": "Kate", "Margaret": "Maggie", "Matthew": "Matt",
-    "Michael": "Mike", "Patricia": "Pat", "Richard": "Rick", "Robert": "Bob", "Samantha": "Sam", "Thomas": "Tom",
-    "Victoria": "Tori", "William": "Bill"}
-AREA_CODES = ["206", "253", "360", "425", "509", "564", "503", "541", "971", "208", "406", "415", "510", "650",
-    "707", "916", "907", "808"]  # each with 555-0100..0199, all fictional
-STREETS = ["Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Hemlock", "Juniper", "Madrona", "Maple", "Oak",
-    "Pine", "Spruce", "Willow", "Harbor", "Lake", "Summit", "Union"]
-CITIES = [("Seattle", "981"), ("Tacoma", "984"), ("Bellevue", "980"), ("Everett", "982"), ("Renton", "980"),
-    ("Olympia", "985"), ("Spokane", "992")]
+CEDAR_RIDGE = {"legal_name": "Cedar Ridge Medical Massage, PLLC", "tax_id": "91-7654321", "phone": "253-555-0100",
+    "address_line1": "1200 Cedar Ridge Road", "city": "Tacoma", "postal_code": "98402"}
+CEDAR_RIDGE_LOCATIONS = [
+    {"name": "Cedar Ridge — Downtown", "kind": Location.Kind.CLINIC, "place_of_service": "11", "phone": "253-555-0101",
+     "hours": "Mon–Sat 7:00–20:00", "address_line1": "1200 Cedar Ridge Road", "city": "Tacoma", "postal_code": "98402"},
+    {"name": "Cedar Ridge Rehabilitation Center", "kind": Location.Kind.REHABILITATION_CENTER, "place_of_service": "62",
+     "phone": "253-555-0102", "hours": "Mon–Sat 7:00–20:00", "address_line1": "88 Mill Street", "city": "Puyallup",
+     "postal_code": "98371"},
+]
 # fmt: on
-RELATIONSHIPS = ["Spouse", "Parent", "Sibling", "Partner", "Friend", "Child"]
 
 
 # Every model the seeder writes in bulk.
@@ -169,7 +134,7 @@ class Staff:
     practitioner: Practitioner
     user_id: int
     location_by_weekday: dict[int, Location]
-    busy: dict[int, int] = field(default_factory=dict)  # day ordinal -> bit mask of taken half hours
+    busy: dict[date, list[tuple[datetime, datetime]]] = field(default_factory=dict)  # the book, by day
 
 
 @dataclass
@@ -187,14 +152,6 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _phone(rng: random.Random) -> str:
-    return f"{rng.choice(AREA_CODES)}-555-01{rng.randint(0, 99):02d}"
-
-
-def _npi(rng: random.Random) -> str:
-    return with_check_digit("1" + "".join(str(rng.randint(0, 9)) for _ in range(8)))
-
-
 def _refuse_unless_empty() -> None:
     if Organization.objects.exists() or Patient.objects.exists():
         raise SeedRefused(
@@ -205,173 +162,39 @@ def _refuse_unless_empty() -> None:
 
 def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
     """The organization and everything an admin sets up before the first patient, via the services."""
-    organization = Organization(
-        legal_name=ORGANIZATION,
-        tax_id="91-7654321",
-        group_npi=_npi(rng),
-        phone="253-555-0100",
-        address_line1="1200 Cedar Ridge Road",
-        city="Tacoma",
-        state="WA",
-        postal_code="98402",
-    )
-    organization.full_clean()
-    organization.save()
-    locations = [
-        Location.objects.create(
-            organization=organization,
-            name=name,
-            kind=kind,
-            place_of_service=pos,
-            phone=phone,
-            hours="Mon–Sat 7:00–20:00",
-            address_line1=street,
-            city=city,
-            state="WA",
-            postal_code=postal,
-        )
-        for name, kind, pos, phone, street, city, postal in [
-            (
-                "Cedar Ridge — Downtown",
-                Location.Kind.CLINIC,
-                "11",
-                "253-555-0101",
-                "1200 Cedar Ridge Road",
-                "Tacoma",
-                "98402",
-            ),
-            (
-                "Cedar Ridge Rehabilitation Center",
-                Location.Kind.REHABILITATION_CENTER,
-                "62",
-                "253-555-0102",
-                "88 Mill Street",
-                "Puyallup",
-                "98371",
-            ),
-        ]
-    ]
-
-    def staff(username: str, first: str, last: str, role: str, profile: dict | None = None) -> User:
-        return synthetic_staff(organization, username, first, last, role, profile)
-
+    organization, locations = synthetic_clinic(rng, CEDAR_RIDGE, CEDAR_RIDGE_LOCATIONS)
+    staff = partial(synthetic_staff, organization)
     admin = staff("admin", "Avery", "Lindqvist", Role.ADMIN)
     front_desk = staff("frontdesk", "Felix", "Moreno", Role.FRONT_DESK)
     biller = staff("billing", "Beatriz", "Okafor", Role.BILLING)
+    licensed_since = today - timedelta(days=366 * size.years + 30)  # before the first visit
     team = []
     for number in range(1, size.practitioners + 1):
         username = "therapist" if number == 1 else f"therapist{number:02d}"
         sex_names = GIVEN_F if number % 2 else GIVEN_M
         at = locations if number % 3 == 0 else [locations[number % 3 - 1]]
-        user = staff(
-            username,
-            sex_names[(number * 7) % len(sex_names)],
-            FAMILY[(number * 13) % len(FAMILY)],
-            Role.PRACTITIONER,
-            {
-                "credential_suffix": "LMT",
-                "npi": _npi(rng),
-                "taxonomy_code": "225700000X",
-                "license_number": f"MA{rng.randint(60000000, 60999999)}",
-                "license_state": "WA",
-                "locations": at,
-            },
+        first, last = sex_names[(number * 7) % len(sex_names)], FAMILY[(number * 13) % len(FAMILY)]
+        practitioner = synthetic_therapist(organization, rng, username, first, last, "LMT", at)
+        # The demo's kinds of credential (no board or MLD certification), the license renewed back then.
+        profile = Profile(rng.randint(120, 700), rng.randint(120, 700), board=False, mld=False, courses=())
+        for credential in credentials_for(practitioner, profile, rng, today, since=licensed_since):
+            save_credential(actor=admin, credential=credential)
+        by_weekday = {weekday: at[weekday % len(at)] for weekday in range(6)}
+        WorkingHours.objects.bulk_create(
+            WorkingHours(practitioner=practitioner, location=place, weekday=weekday, starts=OPENS, ends=CLOSES)
+            for weekday, place in by_weekday.items()
         )
-        practitioner = user.practitioner
-        _credentials(admin, practitioner, rng, today, size.years)
-        by_weekday = {weekday: at[weekday % len(at)] for weekday in WORKDAYS}
-        for weekday, location in by_weekday.items():
-            WorkingHours.objects.create(
-                practitioner=practitioner,
-                location=location,
-                weekday=weekday,
-                starts=OPENS,
-                ends=time(OPENS.hour + SLOTS // 2),
-            )
-        team.append(Staff(practitioner, user.pk, by_weekday))
+        team.append(Staff(practitioner, practitioner.user_id, by_weekday))
+    payers = load_payers(organization, PAYERS).values()
     return Clinic(
         organization=organization,
         front_desk=front_desk,
         biller=biller,
         staff=team,
-        payers=_payers(organization),
+        payers=[(payer, fees_for(payer), share) for payer, share in zip(payers, SHARES, strict=True)],
         techniques={t.code: t for t in Technique.objects.all()},
         types={t.code: t for t in AppointmentType.objects.all()},
     )
-
-
-def _credentials(admin: User, practitioner: Practitioner, rng: random.Random, today: date, years: int) -> None:
-    """Two-year licenses back to before the first visit (the last one current), CPR, insurance and
-    the medical massage certification."""
-    expires = today + timedelta(days=rng.randint(120, 700))
-    while True:
-        issued = add_months(expires, -24) + timedelta(days=1)
-        save_credential(
-            actor=admin,
-            credential=Credential(
-                practitioner=practitioner,
-                kind=Credential.Kind.LICENSE,
-                name="Washington Licensed Massage Therapist",
-                issuing_body="Washington State Department of Health",
-                state="WA",
-                number=practitioner.license_number,
-                issued_on=issued,
-                expires_on=expires,
-            ),
-        )
-        if issued <= today - timedelta(days=366 * years + 30):
-            break
-        expires = issued - timedelta(days=1)
-    for kind, name, body, months, extra in [
-        (Credential.Kind.CPR, "CPR and first aid", "American Red Cross", 24, {}),
-        (
-            Credential.Kind.INSURANCE,
-            "Professional and general liability insurance",
-            "Evergreen Allied Health Mutual",
-            12,
-            {"coverage_limits": "$2M / $3M"},
-        ),
-        (Credential.Kind.SPECIALTY, "Certified Medical Massage Practitioner", "Medical Massage Board", 36, {}),
-    ]:
-        issued = today - timedelta(days=rng.randint(30, 300))
-        save_credential(
-            actor=admin,
-            credential=Credential(
-                practitioner=practitioner,
-                kind=kind,
-                specialty=Specialty.MEDICAL_MASSAGE if kind == Credential.Kind.SPECIALTY else "",
-                name=name,
-                issuing_body=body,
-                issued_on=issued,
-                expires_on=add_months(issued, months),
-                **extra,
-            ),
-        )
-
-
-def _payers(organization: Organization) -> list[tuple[Payer, dict[str, Decimal], float]]:
-    Fee.objects.bulk_create(
-        Fee(organization=organization, cpt_code=code, amount=Decimal(amount)) for code, amount in STANDARD_FEES.items()
-    )
-    payers = []
-    for number, (name, kind, payer_id, units, gp, share) in enumerate(PAYERS):
-        payer = Payer(
-            organization=organization,
-            name=name,
-            kind=kind,
-            payer_id=payer_id,
-            units_method=units,
-            requires_gp_modifier=gp,
-            timely_filing_days=365 if kind == Payer.Kind.MEDICAID else 90,
-            address_line1=f"PO Box {4100 + number * 17}",
-            city="Seattle",
-            state="WA",
-            postal_code="98111",
-        )
-        payer.full_clean()
-        payer.save()
-        payers.append((payer, fees_for(payer), share))
-    return payers
 
 
 class Seeder:
@@ -391,10 +214,9 @@ class Seeder:
     def uuid(self) -> UUID:
         return UUID(int=self.rng.getrandbits(128), version=4)
 
-    def at(self, day: date, slot: int) -> datetime:
-        """The UTC moment a half-hour slot of a local day starts."""
-        minutes = OPENS.hour * 60 + 30 * slot
-        return _utc(datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.zone))
+    def opening(self, day: date) -> datetime:
+        """The UTC moment the clinic opens on a local day (no clock change falls in its hours)."""
+        return _utc(datetime.combine(day, OPENS, tzinfo=self.zone))
 
     # --- patients -----------------------------------------------------------------------------
 
@@ -416,7 +238,7 @@ class Seeder:
             given_name=given,
             middle_name=rng.choice(names) if rng.random() < 0.3 else "",
             preferred_name=NICKNAMES[given] if given in NICKNAMES and rng.random() < 0.4 else "",
-            phone=_phone(rng) if rng.random() < 0.95 else "",
+            phone=phone(rng) if rng.random() < 0.95 else "",
         )
         patient.refresh_search_text()
         age = rng.randint(19, 84)
@@ -437,7 +259,7 @@ class Seeder:
             email=f"{given}.{family}{number % 100}@example.com".lower() if rng.random() < 0.8 else "",
             emergency_contact_name=f"{rng.choice(GIVEN_F + GIVEN_M)} {family}" if has_contact else "",
             emergency_contact_relationship=rng.choice(RELATIONSHIPS) if has_contact else "",
-            emergency_contact_phone=_phone(rng) if has_contact else "",
+            emergency_contact_phone=phone(rng) if has_contact else "",
             address_line1=f"{rng.randint(100, 9999)} {rng.choice(STREETS)} Street",
             city=city,
             state="WA",
@@ -474,40 +296,9 @@ class Seeder:
 
     def history(self, p: "Person", entered: datetime) -> None:
         rng, add, actor = self.rng, self.w.add, self.c.front_desk.pk
-        scenario, arrival = p.scenario, p.arrival
         common = {"patient_id": p.id, "created_by_id": actor, "updated_by_id": actor, "created_at": entered}
-        for description, code in scenario.conditions:
-            add(
-                Condition,
-                public_id=self.uuid(),
-                description=description,
-                icd10_code=icd10.normalize_code(code),
-                onset_date=arrival - timedelta(days=rng.randint(20, 900)),
-                **common,
-            )
-        for name, dose, flags in scenario.medications:
-            add(Medication, public_id=self.uuid(), name=name, dose=dose, **dict.fromkeys(flags, True), **common)
-        for procedure, region, days_before in scenario.surgeries:
-            add(
-                Surgery,
-                public_id=self.uuid(),
-                procedure=procedure,
-                body_region=region,
-                performed_on=arrival - timedelta(days=days_before),
-                **common,
-            )
-        for description, region in scenario.implants:
-            add(
-                Implant,
-                public_id=self.uuid(),
-                description=description,
-                body_region=region,
-                implanted_on=arrival - timedelta(days=rng.randint(30, 2000)),
-                **common,
-            )
-        if rng.random() < 0.25:
-            substance, category, reaction = rng.choice(ALLERGIES)
-            add(Allergy, public_id=self.uuid(), substance=substance, category=category, reaction=reaction, **common)
+        for kind, fields in history_entries(p.scenario, rng, p.arrival):
+            add(HISTORY_MODELS[kind], public_id=self.uuid(), **fields, **common)
         for kind in (Consent.Kind.TREATMENT, Consent.Kind.PRIVACY_NOTICE, Consent.Kind.CONTACT):
             contact = kind == Consent.Kind.CONTACT
             add(
@@ -515,7 +306,7 @@ class Seeder:
                 public_id=self.uuid(),
                 patient_id=p.id,
                 kind=kind,
-                date=arrival,
+                date=p.arrival,
                 allow_email=contact and rng.random() < 0.85,
                 allow_sms=contact and rng.random() < 0.6,
                 allow_voicemail=contact and rng.random() < 0.5,
@@ -549,29 +340,25 @@ class Seeder:
 
     # --- the appointment book ---------------------------------------------------------------
 
-    def slot(self, staff: Staff, day: date, need: int, prefer: int) -> tuple[date, int] | None:
-        """Take the first free run of `need` half hours on `day` or one of the ten days after,
-        trying the patient's preferred time first."""
-        run = (1 << need) - 1
-        starts = SLOTS - need + 1
-        for offset in range(11):
-            d = day + timedelta(days=offset)
-            if d.weekday() not in WORKDAYS:
+    def slot(self, staff: Staff, day: date, kind: str, prefer: int) -> tuple[date, datetime] | None:
+        """Book the first start free by the booking pages' rule (`free_starts`) on `day` or one of the
+        ten days after, from the patient's preferred half hour on (else the day's first)."""
+        length = timedelta(minutes=self.c.types[kind].minutes)
+        for d in (day + timedelta(days=offset) for offset in range(11)):
+            if d.weekday() not in staff.location_by_weekday:
                 continue
-            mask = staff.busy.get(d.toordinal(), 0)
-            for i in range(starts):
-                s = (prefer + i) % starts
-                if not mask & (run << s):
-                    staff.busy[d.toordinal()] = mask | (run << s)
-                    return d, s
+            busy = staff.busy.setdefault(d, [])
+            opens = self.opening(d)
+            free = free_starts(opens, opens + SLOTS * HALF_HOUR, length, HALF_HOUR, busy)
+            if free:
+                preferred = opens + prefer * HALF_HOUR
+                start = next((s for s in free if s >= preferred), free[0])
+                insort(busy, (start, start + length))  # in order, as free_starts reads them quickest
+                return d, start
         return None
 
-    def need(self, kind: str) -> int:
-        return -(-self.c.types[kind].minutes // 30)  # half hours, rounded up
-
-    def appointment(self, p: "Person", staff: Staff, kind: str, day: date, slot: int, **values: object) -> Row:
+    def appointment(self, p: "Person", staff: Staff, kind: str, day: date, start: datetime, **values: object) -> Row:
         minutes = self.c.types[kind].minutes
-        start = self.at(day, slot)
         status = values.pop("status", None) or (
             Appointment.Status.BOOKED if start >= self.now else Appointment.Status.FULFILLED
         )
@@ -600,12 +387,12 @@ class Seeder:
         """Evaluation, plan and visits from `day`; the day of the last visit, or None when the
         practitioner's book is full."""
         rng = self.rng
-        found = self.slot(staff, day, 2, p.prefer)
+        found = self.slot(staff, day, "initial-evaluation", p.prefer)
         if found is None:
             self.unplaced_visits += 1
             return None
-        day, slot = found
-        appointment = self.appointment(p, staff, "initial-evaluation", day, slot)
+        appointment = self.appointment(p, staff, "initial-evaluation", *found)
+        day = found[0]
         if appointment["status"] == Appointment.Status.BOOKED:
             return day  # a new episode's evaluation, still to come
         signer = staff.user_id
@@ -627,10 +414,10 @@ class Seeder:
         visit_day = day + timedelta(days=rng.randint(2, 4))
         for number in range(1, visits + 1):
             if rng.random() < 0.09:  # cancelled or missed, then booked again on a later day
-                found = self.slot(staff, visit_day, self.need(kind), p.prefer)
+                found = self.slot(staff, visit_day, kind, p.prefer)
                 if found is None:
                     break
-                start = self.at(*found)
+                start = found[1]
                 missed = start < self.now and rng.random() < 0.35
                 cancelled_at = min(self.now, start - timedelta(hours=rng.randint(1, 80)))
                 self.appointment(
@@ -644,7 +431,7 @@ class Seeder:
                     late_cancellation=not missed and is_late_cancellation(start, cancelled_at),
                 )
                 visit_day = found[0] + timedelta(days=1)
-            found = self.slot(staff, visit_day, self.need(kind), p.prefer)
+            found = self.slot(staff, visit_day, kind, p.prefer)
             if found is None:
                 self.unplaced_visits += visits - number + 1
                 break
@@ -667,7 +454,7 @@ class Seeder:
             visit_day += timedelta(days=rng.choice([3, 4]))
         if status == TreatmentPlan.Status.ACTIVE and visit_day < self.today - timedelta(days=14):
             # The visits ran out without a discharge summary (a full book, a refused technique).
-            status, ended_at = TreatmentPlan.Status.DISCONTINUED, self.at(visit_day, 0)
+            status, ended_at = TreatmentPlan.Status.DISCONTINUED, self.opening(visit_day)
         self.w.add(
             TreatmentPlan,
             id=plan_id,
@@ -704,9 +491,8 @@ class Seeder:
         return visit_day
 
     def evaluation(self, p: "Person", staff: Staff, day: date, appointment: Row) -> tuple[Row, dict[str, Row]]:
-        rng, scenario = self.rng, p.scenario
-        complaints = complaints_of(scenario)
-        pain = rng.randint(4, 8)
+        scenario = p.scenario
+        fields = evaluation_fields(scenario, self.rng)
         start, signed_at = appointment["start_at"], appointment["end_at"]
         evaluation = self.w.add(
             Evaluation,
@@ -716,16 +502,7 @@ class Seeder:
             kind=Evaluation.Kind.INITIAL,
             status=Evaluation.Status.SIGNED,
             evaluated_on=day,
-            chief_complaint=complaints[0][0],
-            history=f"{complaints[0][0]} for about {rng.randint(2, 30)} weeks; worse with prolonged positions.",
-            onset=onset_for(scenario),
-            patient_goals=rng.choice(["Sleep through the night", "Return to work without pain", "Garden again"]),
-            nprs_now=pain,
-            nprs_best=max(0, pain - rng.randint(2, 4)),
-            nprs_worst=min(10, pain + rng.randint(1, 2)),
-            body_marks=[{"region": region, "kind": "pain", "intensity": pain} for region in scenario.regions],
-            impression=f"Findings consistent with {complaints[0][0].lower()}; suitable for medical massage.",
-            prognosis=Evaluation.Prognosis.GOOD,
+            **fields,
             signed_by_id=staff.user_id,
             signed_at=signed_at,
             created_by_id=staff.user_id,
@@ -736,12 +513,10 @@ class Seeder:
             for rank, (code, description) in enumerate(self.diagnoses[id(scenario)], start=1)
         ]
         p.diagnoses = [d["code"] for d in diagnoses]
-        low, high = DEMO_ANSWERS[scenario.measure]
-        items = 3 if scenario.measure == "PSFS" else instrument(scenario.measure).item_count
         measures = {
-            "NPRS": self.measure(p, staff, "NPRS", [pain], day, start),
+            "NPRS": self.measure(p, staff, "NPRS", [fields["nprs_now"]], day, start),
             scenario.measure: self.measure(
-                p, staff, scenario.measure, [rng.randint(low, high) for _ in range(items)], day, start
+                p, staff, scenario.measure, first_answers(scenario.measure, self.rng), day, start
             ),
         }
         for m in measures.values():
@@ -760,7 +535,7 @@ class Seeder:
             instrument=result.instrument,
             administered_on=day,
             responses=list(responses),
-            activities=["Sitting at work", "Carrying groceries", "Sleeping"] if code == "PSFS" else [],
+            activities=PSFS_ACTIVITIES if code == "PSFS" else [],
             value=result.value,
             band=result.band or "",
             entered_by_id=staff.user_id,
@@ -770,49 +545,15 @@ class Seeder:
     def planned_techniques(self, p: "Person", day: date) -> list[tuple[str, str, list]]:
         """As the demo plans them: Swedish on the first region, one deeper technique per region,
         each screened on the day (refused ones left out, cautions kept with a reason)."""
-        body = list(dict.fromkeys(body_region(r) for r in p.scenario.regions))
-        wanted = [("swedish", body[0])] + [
-            (self.rng.choice(["deep-tissue", "myofascial-release", "trigger-point"]), region) for region in body
-        ]
         planned = []
-        for code, region in dict.fromkeys(wanted):
+        for code, region in techniques_for(p.scenario.regions, self.rng):
             findings = self.screen(p.scenario, p.arrival, code, region, day)
             if screening.worst_level(findings) not in screening.REFUSING:
                 planned.append((code, region, findings))
         return planned
 
     def goals(self, p: "Person", day: date, baseline: dict[str, Row]) -> list[dict]:
-        """A long-term goal on the complaint's instrument (1.5 × its MCID better) and a short-term one on pain."""
-        code = p.scenario.measure
-        inst = instrument(code)
-        start = baseline[code]["value"]
-        step = inst.mcid * 1.5
-        target = min(inst.score_max, start + step) if inst.higher_is_better else max(inst.score_min, start - step)
-        goals = []
-        if target != start:
-            goals.append(
-                {
-                    "term": Goal.Term.LONG,
-                    "measure": Goal.Measure.INSTRUMENT,
-                    "instrument": code,
-                    "description": f"Reach {target:g} on the {inst.name}",
-                    "baseline": start,
-                    "target": target,
-                    "target_date": day + timedelta(weeks=6),
-                }
-            )
-        pain = baseline["NPRS"]["value"]
-        goals.append(
-            {
-                "term": Goal.Term.SHORT,
-                "measure": Goal.Measure.INSTRUMENT,
-                "instrument": "NPRS",
-                "description": "Pain down to a level that allows normal sleep",
-                "baseline": pain,
-                "target": max(0.0, pain - 3),
-                "target_date": day + timedelta(weeks=3),
-            }
-        )
+        goals = goals_for(p.scenario.measure, {code: m["value"] for code, m in baseline.items()}, day)
         for goal in goals:
             goal["id"] = self.w.reserve(Goal)
             goal["status"] = Goal.Status.PROGRESSING
@@ -920,15 +661,7 @@ class Seeder:
     ) -> tuple[Row, list[dict]]:
         """The long-term goal's instrument again, a little better than last time, and each goal judged."""
         code = next((g["instrument"] for g in goals if g["term"] == Goal.Term.LONG), "NPRS")
-        inst = instrument(code)
-        if code == "NPRS":
-            responses = [pain]
-        else:
-            sign = 1 if inst.higher_is_better else -1
-            responses = [
-                min(inst.high, max(inst.low, a + sign * self.rng.randint(0, BETTER_BY[code])))
-                for a in p.last_responses[code]
-            ]
+        responses = [pain] if code == "NPRS" else better(code, p.last_responses[code], self.rng)
         measure = self.measure(p, staff, code, responses, day, at)
         self.w.add(NoteMeasure, note_id=note_id, result_id=measure["id"])
         progress = []

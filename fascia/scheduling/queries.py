@@ -11,6 +11,7 @@ from fascia.core.models import Location, User
 from fascia.patients.models import Patient, name_for_display
 from fascia.practitioners.models import Practitioner, practitioner_name
 from fascia.scheduling.models import Appointment, TimeOff, WaitlistEntry, WorkingHours
+from fascia.scheduling.slots import free_starts
 
 if TYPE_CHECKING:  # django-stubs-ext is a test dependency; the annotations are for mypy only
     from django_stubs_ext import WithAnnotations
@@ -290,17 +291,14 @@ def next_free_slots(
     for off in TimeOff.objects.filter(practitioner_id__in=practitioners, ends_at__gt=after, starts_at__lt=until):
         busy[off.practitioner_id].append((off.starts_at, off.ends_at))
     found: list[tuple[datetime, Practitioner, Location]] = []
+    length, every = timedelta(minutes=minutes), timedelta(minutes=step)
     day = timezone.localtime(after).date()
     while day < until.date() and len(found) < limit:
         candidates = []
         for h in (h for h in working if h.weekday == day.weekday()):
-            moment = datetime.combine(day, h.starts, tzinfo=zone)
-            closing = datetime.combine(day, h.ends, tzinfo=zone)
-            while moment + timedelta(minutes=minutes) <= closing:
-                end = moment + timedelta(minutes=minutes)
-                if moment >= after and not any(s < end and e > moment for s, e in busy[h.practitioner_id]):
-                    candidates.append((moment, h.practitioner, h.location))
-                moment += timedelta(minutes=step)
+            opens, closes = (datetime.combine(day, t, tzinfo=zone) for t in (h.starts, h.ends))
+            free = free_starts(opens, closes, length, every, busy[h.practitioner_id])
+            candidates += [(moment, h.practitioner, h.location) for moment in free if moment >= after]
         found += sorted(candidates, key=lambda c: (c[0], str(c[1])))[: limit - len(found)]
         day += timedelta(days=1)
     return found
