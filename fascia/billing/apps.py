@@ -15,11 +15,9 @@ class BillingConfig(AppConfig):
         signals.note_signed.connect(note_signed, dispatch_uid="fascia.billing.note_signed")
 
         chart.register(
-            chart.ChartSection(
-                order=50,
-                title="Insurance and billing",
-                template="billing/_chart_section.html",
-                permission=roles.VIEW_COVERAGE,
-                context=chart_context,
-            )
+            order=50,
+            title="Insurance and billing",
+            template="billing/_chart_section.html",
+            permission=roles.VIEW_COVERAGE,
+            context=chart_context,
         )

@@ -16,11 +16,9 @@ class EvaluationsConfig(AppConfig):
         chain.register("evaluation-addendum", Addendum, chain.fields_of)
 
         chart.register(
-            chart.ChartSection(
-                order=10,
-                title="Evaluations",
-                template="evaluations/_chart_section.html",
-                permission=roles.VIEW_EVALUATION,
-                context=chart_context,
-            )
+            order=10,
+            title="Evaluations",
+            template="evaluations/_chart_section.html",
+            permission=roles.VIEW_EVALUATION,
+            context=chart_context,
         )

@@ -152,6 +152,3 @@ class Addendum(RecordAddendum):
 
     class Meta(RecordAddendum.Meta):
         verbose_name_plural = "addenda"
-
-    def __str__(self) -> str:
-        return f"Addendum {self.created_at:%Y-%m-%d %H:%M}"

@@ -21,7 +21,9 @@ class ChartSection:
 _SECTIONS: list[ChartSection] = []
 
 
-def register(section: ChartSection) -> None:
+def register(**fields: Any) -> None:
+    """Add a section (ChartSection's fields) to every patient's chart, once."""
+    section = ChartSection(**fields)
     if all(s.template != section.template for s in _SECTIONS):
         _SECTIONS.append(section)
         _SECTIONS.sort(key=lambda s: s.order)

@@ -12,11 +12,9 @@ class PlansConfig(AppConfig):
         from fascia.plans.queries import chart_context
 
         chart.register(
-            chart.ChartSection(
-                order=20,
-                title="Treatment plans",
-                template="plans/_chart_section.html",
-                permission=roles.VIEW_PLAN,
-                context=chart_context,
-            )
+            order=20,
+            title="Treatment plans",
+            template="plans/_chart_section.html",
+            permission=roles.VIEW_PLAN,
+            context=chart_context,
         )

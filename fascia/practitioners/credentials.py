@@ -4,7 +4,7 @@ from patients (plans, bookings, notes)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -136,8 +136,3 @@ def missing_privilege(
         f"{technique_name} requires a current {Specialty(required_specialty).label} certification, "
         f"which {practitioner} does not hold."
     )
-
-
-def expiring_within(practitioner: Practitioner, today: date, days: int) -> list[Credential]:
-    until = today + timedelta(days=days)
-    return [c for c in practitioner.credentials.all() if c.expires_on is not None and today <= c.expires_on <= until]

@@ -55,6 +55,9 @@ class RecordAddendum(TimestampedModel):
         abstract = True
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{str(self._meta.verbose_name).capitalize()} {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class Seal(models.Model):
     """One link of a patient's tamper-evident chain: the SHA-256 of a signed record's content

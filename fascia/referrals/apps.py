@@ -12,11 +12,9 @@ class ReferralsConfig(AppConfig):
         from fascia.referrals.queries import chart_context
 
         chart.register(
-            chart.ChartSection(
-                order=30,
-                title="Referrals and correspondence",
-                template="referrals/_chart_section.html",
-                permission=roles.VIEW_REFERRAL,
-                context=chart_context,
-            )
+            order=30,
+            title="Referrals and correspondence",
+            template="referrals/_chart_section.html",
+            permission=roles.VIEW_REFERRAL,
+            context=chart_context,
         )

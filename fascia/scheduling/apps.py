@@ -14,11 +14,9 @@ class SchedulingConfig(AppConfig):
 
         post_migrate.connect(ensure_default_types, sender=self, dispatch_uid="fascia.scheduling.default_types")
         chart.register(
-            chart.ChartSection(
-                order=5,
-                title="Appointments",
-                template="scheduling/_chart_section.html",
-                permission=roles.VIEW_APPOINTMENT,
-                context=chart_context,
-            )
+            order=5,
+            title="Appointments",
+            template="scheduling/_chart_section.html",
+            permission=roles.VIEW_APPOINTMENT,
+            context=chart_context,
         )

@@ -163,20 +163,12 @@ def _check_credentials(practitioner: Practitioner, patient: Patient, day: date, 
             raise NotCredentialedToBook(f"{problem} The patient's plan of care includes it.")
 
 
-def _check_slot(
-    *,
-    actor: User,
-    patient: Patient,
-    practitioner: Practitioner,
-    location: Location,
-    room: Room | None,
-    start_at: datetime,
-    end_at: datetime,
-    override: bool,
-    moving: Appointment | None = None,
-) -> list[str]:
-    """Raise Clash when the practitioner, room or patient is taken then, NeedsOverride for an unusual
-    time or place (unless an admin overrides it); return the overridden warnings."""
+def _check_slot(*, actor: User, slot: Appointment, override: bool) -> list[str]:
+    """Raise Clash when the practitioner, room or patient is taken at the slot's time (an appointment being
+    booked, or one being moved with its new time and place), NeedsOverride for an unusual time or place
+    (unless an admin overrides it); return the overridden warnings."""
+    patient, practitioner, location, room = slot.patient, slot.practitioner, slot.location, slot.room
+    start_at, end_at, moving = slot.start_at, slot.end_at, slot if slot.pk else None
     if override and not actor.has_perm("scheduling.override_appointment"):
         raise OverrideRefused
     facts = _slot_facts(practitioner, location, start_at, end_at, patient=patient, room=room, moving=moving)
@@ -233,17 +225,6 @@ def book_appointment(
     its start, so two bookings queue; on PostgreSQL an exclusion constraint settles a race the check
     cannot see, and its error becomes the same Clash.
     """
-    end_at = start_at + timedelta(minutes=appointment_type.minutes)
-    warnings = _check_slot(
-        actor=actor,
-        patient=patient,
-        practitioner=practitioner,
-        location=location,
-        room=room,
-        start_at=start_at,
-        end_at=end_at,
-        override=override,
-    )
     appointment = Appointment(
         patient=patient,
         practitioner=practitioner,
@@ -251,10 +232,11 @@ def book_appointment(
         room=room,
         appointment_type=appointment_type,
         start_at=start_at,
-        end_at=end_at,
+        end_at=start_at + timedelta(minutes=appointment_type.minutes),
         notes=notes,
         created_by=actor,
     )
+    warnings = _check_slot(actor=actor, slot=appointment, override=override)
     # The related rows were just read (the form's choices, the patient, the actor) and the public_id
     # is new: validating each would be a SELECT apiece; so would the check that it ends after it starts
     # (three statements: its type lasts 5 minutes or more). The foreign keys, the unique index and the
@@ -288,26 +270,14 @@ def reschedule_appointment(
     )
     if appointment.status != Appointment.Status.BOOKED:
         raise SchedulingError(f"A {appointment.get_status_display().lower()} appointment cannot be moved.")
-    practitioner = practitioner or appointment.practitioner
-    location = location or appointment.location
-    end_at = start_at + (appointment.end_at - appointment.start_at)
-    _check_slot(
-        actor=actor,
-        patient=appointment.patient,
-        practitioner=practitioner,
-        location=location,
-        room=room,
-        start_at=start_at,
-        end_at=end_at,
-        override=override,
-        moving=appointment,
-    )
     before = timezone.localtime(appointment.start_at)
-    appointment.start_at, appointment.end_at = start_at, end_at
-    appointment.practitioner, appointment.location, appointment.room = practitioner, location, room
+    appointment.start_at, appointment.end_at = start_at, start_at + (appointment.end_at - appointment.start_at)
+    appointment.practitioner = practitioner or appointment.practitioner
+    appointment.location, appointment.room = location or appointment.location, room
+    _check_slot(actor=actor, slot=appointment, override=override)
     appointment.reminder_sent_at = None  # the patient needs a reminder of the new time
     appointment.full_clean()
-    _save_guarded(appointment, practitioner)
+    _save_guarded(appointment, appointment.practitioner)
     audit.record(
         actor=actor,
         action=AuditAction.APPOINTMENT_RESCHEDULED,

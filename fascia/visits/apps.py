@@ -15,11 +15,9 @@ class VisitsConfig(AppConfig):
         chain.register("visit-note", VisitNote, note_content, prefetch=("techniques", "measures"))
         chain.register("visit-addendum", NoteAddendum, chain.fields_of)
         chart.register(
-            chart.ChartSection(
-                order=40,
-                title="Visit notes",
-                template="visits/_chart_section.html",
-                permission=roles.VIEW_NOTE,
-                context=chart_context,
-            )
+            order=40,
+            title="Visit notes",
+            template="visits/_chart_section.html",
+            permission=roles.VIEW_NOTE,
+            context=chart_context,
         )

@@ -159,6 +159,3 @@ class NoteAddendum(RecordAddendum):
 
     class Meta(RecordAddendum.Meta):
         verbose_name_plural = "note addenda"
-
-    def __str__(self) -> str:
-        return f"Note addendum {self.created_at:%Y-%m-%d %H:%M}"

@@ -13,7 +13,7 @@ from fascia.core.models import Location, Organization, User
 from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from fascia.patients import icd10
 from fascia.patients.models import Condition, Medication, Patient, Surgery
-from fascia.practitioners.credentials import expiring_within, missing_privilege, standing
+from fascia.practitioners.credentials import missing_privilege, standing
 from fascia.practitioners.models import Credential, Practitioner, Specialty
 from fascia.records.chain import verify
 from fascia.records.models import Seal
@@ -216,7 +216,7 @@ def test_the_one_practitioner_without_mld_never_meets_it(demo: None) -> None:
 
 def test_a_license_and_a_cpr_card_expire_within_90_days(demo: None) -> None:
     today = timezone.localdate()
-    expiring = [c for p in Practitioner.objects.all() for c in expiring_within(p, today, 90)]
+    expiring = [s.credential for p in Practitioner.objects.all() for s in standing(p, today) if s.state == "expiring"]
     assert {Credential.Kind.LICENSE, Credential.Kind.CPR} <= {c.kind for c in expiring}
     therapist = Practitioner.objects.get(user__username="therapist")  # the demo login sees it
     assert any(s.state == "expiring" and s.credential.kind == "license" for s in standing(therapist, today))
