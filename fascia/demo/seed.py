@@ -438,13 +438,7 @@ class Seeder:
             appointment = self.appointment(p, staff, kind, *found, plan_id=plan_id)
             visit_day = found[0]
             if appointment["status"] == Appointment.Status.FULFILLED:
-                due = status_from(plan, signed, visit_day)
-                if due.discharge_due:
-                    note_kind = VisitNote.Kind.DISCHARGE
-                elif due.progress_due:
-                    note_kind = VisitNote.Kind.PROGRESS
-                else:
-                    note_kind = VisitNote.Kind.FOLLOW_UP
+                note_kind = status_from(plan, signed, visit_day).note_kind
                 note = self.note(p, staff, appointment, plan_id, note_kind, goals, visit_day, planned)
                 if note is not None and note["status"] == VisitNote.Status.SIGNED:
                     signed.append((visit_day, note_kind))

@@ -108,6 +108,13 @@ class PlanStatus:
     re_evaluation_due: bool
     ends_on: date
 
+    @property
+    def note_kind(self) -> str:
+        """The kind of note a visit on the plan takes: a discharge summary, else a progress note, when due."""
+        if self.discharge_due:
+            return VisitNote.Kind.DISCHARGE
+        return VisitNote.Kind.PROGRESS if self.progress_due else VisitNote.Kind.FOLLOW_UP
+
 
 def status_from(plan: TreatmentPlan, signed: list[tuple[date, str]], today: date) -> PlanStatus:
     """Where the plan stands for a visit documented today, given the patient's signed notes as

@@ -85,11 +85,7 @@ def start_note(
         created_by=actor,
     )
     if plan is not None:
-        status = queries.plan_status(plan, today)
-        if status.discharge_due:
-            note.kind = VisitNote.Kind.DISCHARGE
-        elif status.progress_due:
-            note.kind = VisitNote.Kind.PROGRESS
+        note.kind = queries.plan_status(plan, today).note_kind
     rows: list[dict[str, Any]] = []
     if last is not None:
         for field, value in last.fields.items():
