@@ -128,14 +128,16 @@ class Rule:
 
     A rule fires for each fact that matches one of its fact kinds: `icd_codes` (each entry a 3-character
     category, or a subcategory with its dot, matching itself and its children), `medication_flags`,
-    `unclassified_medication`, `symptoms`, `red_flags`, `local_findings`, `injuries` (healing fractures,
-    sprains and contusions of chapter S), `surgery_within_days` (limited to `surgery_regions` when set),
-    `implant`, `pregnant_from_week`; `state` / `unless_state` make the rule wait for, or give way to, a
-    recorded state. It applies when the technique is one of `techniques` or carries one of `tags` (both
-    empty: every technique; firm or deep pressure adds the tag "deep"). `regions`, when set, limits the
-    rule to those planned regions; `same_region` limits it to the regions of the fact (the limb of a DVT,
-    the site of a surgery, implant, finding or injury; `fact_regions` maps an ICD entry or a red flag to
-    them, narrowed to the side the code's title names; `same_limb` widens them to the whole lower limb).
+    `unclassified_medication`, `symptoms`, `red_flags`, `local_findings`, `injuries` (the kinds of healing
+    injury of chapter S it reads: fracture, sprain, contusion), `surgery_within_days` (limited to
+    `surgery_regions` when set), `implant`, `pregnant_from_week`; `state` / `unless_state` make the rule
+    wait for, or give way to, a recorded state.
+
+    It applies when the technique is one of `techniques` or carries one of `tags` (both empty: every
+    technique; firm or deep pressure adds the tag "deep"). `regions`, when set, limits the rule to those
+    planned regions; `same_region` limits it to the regions of the fact (the limb of a DVT, the site of a
+    surgery, implant, finding or injury): `fact_regions` maps an ICD entry or a red flag to them, narrowed
+    to the side the code's title names, and `same_limb` widens them to the whole lower limb.
     `until_cleared`: a refusal that a recorded referral or clearance of the fact turns into a caution.
     """
 
@@ -149,7 +151,7 @@ class Rule:
     symptoms: tuple[str, ...] = ()
     red_flags: tuple[str, ...] = ()
     local_findings: tuple[str, ...] = ()
-    injuries: bool = False
+    injuries: tuple[str, ...] = ()
     surgery_within_days: int | None = None
     surgery_regions: tuple[str, ...] = ()
     implant: bool = False

@@ -244,7 +244,7 @@ RULES = [
     Rule(
         id="healing-injury",
         level=Level.LOCAL,
-        injuries=True,
+        injuries=("fracture", "sprain", "contusion"),
         same_region=True,
         reason="Healing injury: {fact}. No work on the injured region until it has healed (a sequela code says so).",
         source="W&B; REFERENCE.md §8; ICD-10-CM chapter 19",

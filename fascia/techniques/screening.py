@@ -114,7 +114,7 @@ def _matching_facts(
     if rule.injuries:
         for text, code in conditions:
             injury = body.injury(code)
-            if injury and injury.healing:
+            if injury and injury.healing and injury.kind in rule.injuries:
                 matches.append(_Fact(f"{text} ({code})", code, injury.regions))
     for flag in rule.medication_flags:
         named = [name for name, flags in medications if flags and flag in flags]
@@ -175,7 +175,7 @@ def screen(
             if rule.same_region and fact.regions is not None and region not in fact.regions:
                 continue
             level, reason = rule.level, rule.reason.format(fact=fact.text)
-            if rule.until_cleared and fact.key in cleared and level in REFUSING:
+            if rule.until_cleared and fact.key and fact.key in cleared and level in REFUSING:
                 level, reason = Level.CAUTION, reason + CLEARED_NOTE
             findings.append(Finding(rule=rule.id, level=level, reason=reason, source=rule.source))
     return sorted(findings, key=lambda f: f.level.rank)

@@ -9,7 +9,7 @@ from fascia.techniques import drugs
 from fascia.techniques.catalog import TECHNIQUES
 from fascia.techniques.facts import LOCAL_FINDINGS, RED_FLAGS, STATES, SYMPTOMS, Level, Rule, Technique
 from fascia.techniques.icd10 import is_list_entry
-from fascia.techniques.regions import REGIONS
+from fascia.techniques.regions import INJURY_KINDS, REGIONS
 from fascia.techniques.rules import RULES
 from fascia.techniques.screening import awaiting_clearance, verdict
 
@@ -110,6 +110,7 @@ def test_every_rule_reads_known_codes_and_names_known_things() -> None:
         assert regions <= set(REGIONS), rule.id
         assert set(rule.red_flags) <= set(RED_FLAGS) and set(rule.symptoms) <= set(SYMPTOMS), rule.id
         assert set(rule.local_findings) <= set(LOCAL_FINDINGS), rule.id
+        assert set(rule.injuries) <= {kind for kind, _ in INJURY_KINDS}, rule.id
         assert set(rule.medication_flags) <= set(drugs.FLAGS), rule.id
         assert {rule.state, rule.unless_state} - {""} <= set(STATES), rule.id
 

@@ -93,6 +93,9 @@ CASES: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("swedish", "foot-left", {"conditions": ["S92.902A"]}, "local", "healing-injury"),
     ("swedish", "foot-right", {"conditions": ["S92.902A"]}, "clear", None),
     ("swedish", "leg-right", {"conditions": ["S76.311A"]}, "clear", None),  # a strain: treated
+    ("deep-tissue", "leg-left", {"implants": ["leg-left"]}, "caution", "implant"),
+    ("deep-tissue", "leg-right", {"implants": ["leg-left"]}, "clear", None),
+    ("swedish", "leg-left", {"implants": ["leg-left"]}, "clear", None),
     # Cancer: gentle work a caution; bone metastases no deep pressure; active malignancy no lymphatic
     # drainage; aneurysm: no deep work on the abdomen, no myofascial release.
     ("deep-tissue", "upper-back", {"conditions": ["C50.911"]}, "caution", "cancer-deep"),
