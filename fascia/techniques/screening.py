@@ -212,7 +212,7 @@ def awaiting_clearance(red_flags: Iterable[str], cleared: Iterable[str] = ()) ->
 class Inputs(TypedDict, total=False):
     """What `verdict` and `findings_for` take besides the technique and the region (all optional)."""
 
-    pressure: str | None  # light, moderate, firm or deep
+    pressure: str | None  # light, moderate, firm or deep; None or "" when none was recorded
     conditions: Iterable[str]  # ICD-10-CM codes, with or without the dot
     medications: Iterable[str | tuple[str, Iterable[str]]]  # as typed; or (name, the flags a practitioner set)
     medication_flags: Iterable[str]  # flags recorded without a name (drugs.FLAGS)
@@ -310,7 +310,7 @@ def findings_for(technique: str, region: str, **inputs: Unpack[Inputs]) -> list[
         engine_technique,
         _region(region),
         inputs.get("rules") or RULES,
-        pressure=_known("pressure", p, PRESSURES) if (p := inputs.get("pressure")) is not None else None,
+        pressure=_known("pressure", p, PRESSURES) if (p := inputs.get("pressure")) else None,
     )
 
 
