@@ -244,10 +244,20 @@ RULES = [
     Rule(
         id="healing-injury",
         level=Level.LOCAL,
-        injuries=("fracture", "sprain", "contusion"),
+        injuries=("fracture", "contusion"),
         same_region=True,
         reason="Healing injury: {fact}. No work on the injured region until it has healed (a sequela code says so).",
         source="W&B; REFERENCE.md §8; ICD-10-CM chapter 19",
+    ),
+    # A sprain (whiplash among them) is what medical massage treats: gentle work on the region, not deep work.
+    Rule(
+        id="healing-sprain",
+        level=Level.CAUTION,
+        injuries=("sprain",),
+        tags=("deep", "vigorous"),
+        same_region=True,
+        reason="Healing sprain: {fact}. Gentle work on the region; no deep or forceful work while it heals.",
+        source="W&B; ICD-10-CM chapter 19",
     ),
     Rule(
         id="implant",

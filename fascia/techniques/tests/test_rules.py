@@ -93,6 +93,9 @@ CASES: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("swedish", "foot-left", {"conditions": ["S92.902A"]}, "local", "healing-injury"),
     ("swedish", "foot-right", {"conditions": ["S92.902A"]}, "clear", None),
     ("swedish", "leg-right", {"conditions": ["S76.311A"]}, "clear", None),  # a strain: treated
+    ("deep-tissue", "neck", {"conditions": ["S13.4XXA"]}, "caution", "healing-sprain"),  # whiplash
+    ("swedish", "neck", {"conditions": ["S13.4XXA"]}, "clear", None),  # gentle work on a sprain: treated
+    ("deep-tissue", "upper-back", {"conditions": ["S13.4XXA"]}, "clear", None),
     ("deep-tissue", "leg-left", {"implants": ["leg-left"]}, "caution", "implant"),
     ("deep-tissue", "leg-right", {"implants": ["leg-left"]}, "clear", None),
     ("swedish", "leg-left", {"implants": ["leg-left"]}, "clear", None),
