@@ -384,7 +384,10 @@ def history_entries(scenario: Scenario, rng: random.Random, day: date) -> list[t
         onset = day - timedelta(days=rng.randint(20, 900))
         entries.append(("condition", {"description": description, "icd10_code": code, "onset_date": onset}))
     for name, dose, flags in scenario.medications:
-        entries.append(("medication", {"name": name, "dose": dose, **dict.fromkeys(flags, True)}))
+        medication: dict[str, Any] = {"name": name, "dose": dose, **dict.fromkeys(flags, True)}
+        if not flags:  # a drug the screening table does not know: the practitioner asked, and it is no blood thinner
+            medication["bleeding_answer"] = "no"
+        entries.append(("medication", medication))
     for procedure, region, days_ago in scenario.surgeries:
         performed = day - timedelta(days=days_ago)
         entries.append(("surgery", {"procedure": procedure, "body_region": region, "performed_on": performed}))

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import BooleanField, CharField, DateField, F, Field, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from fascia.patients import medications
@@ -40,7 +41,8 @@ def _active(
         "answer": CharField(),
     }
     shared |= {f"flag_{field}": BooleanField() for field in MEDICATION_FLAGS}  # a model's field names are taken
-    values = {name: F(columns[name]) if name in columns else Value(None, field) for name, field in shared.items()}
+    # A typed NULL: PostgreSQL reads an untyped one in the union's first query as text.
+    values = {name: F(columns[name]) if name in columns else Cast(Value(None), field) for name, field in shared.items()}
     entries = model.objects.filter(patient=patient, status=HistoryStatus.ACTIVE).order_by()
     return entries.values(kind=Value(kind), **values, row=F("pk"))
 
