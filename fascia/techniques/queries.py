@@ -73,6 +73,15 @@ def active_history(patient: Patient) -> QuerySet:
     )
 
 
+def medication_fact(
+    name: str, dose: str, corrections: dict[str, bool | None], answer: str = ""
+) -> screening.Medication:
+    """A medication as screening reads it: by name, with its flags derived from the name and dose and then
+    corrected (None while it is unclassified)."""
+    derived = drugs.classify(f"{name} {dose}".strip())
+    return screening.Medication(name, medications.resolve(derived, corrections, answer))
+
+
 def facts_for(
     patient: Patient, *, symptoms: frozenset[str] = frozenset(), today: date | None = None
 ) -> screening.PatientFacts:
@@ -87,9 +96,9 @@ def facts_for(
     medication_flags: set[str] = set()
     for m in entries[MEDICATION]:
         corrections = {flag: m[f"flag_{field}"] for field, flag in MEDICATION_FLAGS.items()}
-        derived = drugs.classify(f"{m['text']} {m['dose_text']}".strip())
-        flags = medications.resolve(derived, corrections, m["answer"])
-        named.append(screening.Medication(m["text"], flags))
+        medication = medication_fact(m["text"], m["dose_text"], corrections, m["answer"])
+        named.append(medication)
+        flags = medication.flags
         medication_flags |= flags if flags is not None else {flag for flag, value in corrections.items() if value}
     weeks = None
     if patient.is_pregnant and patient.pregnancy_due_date:
