@@ -164,7 +164,7 @@ def history_status(request: ClinicRequest, patient_id: UUID, kind: str, entry_id
     return redirect(f"{patient.get_chart_url()}#history")
 
 
-def _medication(request: ClinicRequest, patient: Patient, entry_id: UUID) -> Medication:
+def _medication(patient: Patient, entry_id: UUID) -> Medication:
     entry = Medication.objects.filter(patient=patient, public_id=entry_id).first()
     if entry is None or entry.status == HistoryStatus.ENTERED_IN_ERROR:
         raise Http404("No such medication.")
@@ -177,9 +177,9 @@ def _medication(request: ClinicRequest, patient: Patient, entry_id: UUID) -> Med
 def medication_edit(request: ClinicRequest, patient_id: UUID, entry_id: UUID) -> HttpResponse:
     """Correct a medication in place: its name, dose, flags, or the answer to the bleeding question."""
     patient = queries.get_patient_for_user(request.user, patient_id)
-    entry = _medication(request, patient, entry_id)
+    entry = _medication(patient, entry_id)
     # The form cleans into its own copy; the service compares against the stored entry.
-    form = MedicationEditForm(request.POST or None, instance=_medication(request, patient, entry_id))
+    form = MedicationEditForm(request.POST or None, instance=_medication(patient, entry_id))
     if saved(request, form, lambda: services.update_medication(actor=request.user, entry=entry, **form.cleaned_data)):
         messages.success(request, f"“{entry}” saved.")
         return redirect(f"{patient.get_chart_url()}#history")
@@ -191,8 +191,8 @@ def medication_edit(request: ClinicRequest, patient_id: UUID, entry_id: UUID) ->
 def medication_answer(request: ClinicRequest, patient_id: UUID, entry_id: UUID) -> HttpResponse:
     """The chart's answer to "anticoagulant or antiplatelet?" for a medication nobody has classified."""
     patient = queries.get_patient_for_user(request.user, patient_id)
-    entry = _medication(request, patient, entry_id)
-    form = MedicationAnswerForm(request.POST, instance=_medication(request, patient, entry_id))
+    entry = _medication(patient, entry_id)
+    form = MedicationAnswerForm(request.POST, instance=_medication(patient, entry_id))
     answer = partial(services.update_medication, actor=request.user, entry=entry)
     if saved(request, form, lambda: answer(**form.cleaned_data)):
         messages.success(request, f"“{entry}”: answer saved.")
