@@ -9,6 +9,7 @@ class AuditAction(models.TextChoices):
     PATIENT_UPDATED = "patients.patient.updated", "Updated patient"
     HISTORY_ADDED = "patients.history.added", "Added medical history entry"
     HISTORY_STATUS_CHANGED = "patients.history.status_changed", "Changed medical history entry status"
+    HISTORY_UPDATED = "patients.history.updated", "Corrected medical history entry"
     CONSENT_RECORDED = "patients.consent.recorded", "Recorded consent"
     MEASURE_RECORDED = "measures.result.recorded", "Recorded outcome measure"
     EVALUATION_STARTED = "evaluations.evaluation.started", "Started evaluation"

@@ -5,19 +5,16 @@ from datetime import date
 from typing import Any
 
 from django.db.models import BooleanField, CharField, DateField, F, Field, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from fascia.patients import medications
 from fascia.patients.models import Condition, HistoryStatus, Implant, Medication, Patient, Surgery
-from fascia.techniques import screening
+from fascia.techniques import drugs, screening
 from fascia.techniques.models import Technique
 from fascia.techniques.rules import RULES
 
-MEDICATION_FLAGS = {
-    "is_anticoagulant": "anticoagulant",
-    "is_corticosteroid": "corticosteroid",
-    "is_analgesic": "analgesic",
-    "is_muscle_relaxant": "muscle-relaxant",
-}
+MEDICATION_FLAGS = medications.FLAG_FIELDS  # a medication's correction of each flag, by model field
 SYMPTOMS = {"fever": "Fever today", "acute-infection": "Acute infection today", "open-wound": "Open wound"}
 FULL_TERM_DAYS = 280  # 40 weeks from the last menstrual period, as due dates are reckoned
 
@@ -40,12 +37,12 @@ def _active(
         "code": CharField(),
         "region": CharField(),
         "day": DateField(),
+        "dose_text": CharField(),
+        "answer": CharField(),
     }
     shared |= {f"flag_{field}": BooleanField() for field in MEDICATION_FLAGS}  # a model's field names are taken
-    values = {
-        name: F(columns[name]) if name in columns else Value(False if name.startswith("flag_") else None, field)
-        for name, field in shared.items()
-    }
+    # A typed NULL: PostgreSQL reads an untyped one in the union's first query as text.
+    values = {name: F(columns[name]) if name in columns else Cast(Value(None), field) for name, field in shared.items()}
     entries = model.objects.filter(patient=patient, status=HistoryStatus.ACTIVE).order_by()
     return entries.values(kind=Value(kind), **values, row=F("pk"))
 
@@ -60,12 +57,29 @@ def active_history(patient: Patient) -> QuerySet:
         _active(Condition, CONDITION, patient, text="description", code="icd10_code", day="onset_date")
         .union(
             _active(Surgery, SURGERY, patient, text="procedure", region="body_region", day="performed_on"),
-            _active(Medication, MEDICATION, patient, **{f"flag_{field}": field for field in MEDICATION_FLAGS}),
+            _active(
+                Medication,
+                MEDICATION,
+                patient,
+                text="name",
+                dose_text="dose",
+                answer="bleeding_answer",
+                **{f"flag_{field}": field for field in MEDICATION_FLAGS},
+            ),
             _active(Implant, IMPLANT, patient, region="body_region"),
             all=True,
         )
         .order_by("kind", "-day", "row")
     )
+
+
+def medication_fact(
+    name: str, dose: str, corrections: dict[str, bool | None], answer: str = ""
+) -> screening.Medication:
+    """A medication as screening reads it: by name, with its flags derived from the name and dose and then
+    corrected (None while it is unclassified)."""
+    derived = drugs.classify(f"{name} {dose}".strip())
+    return screening.Medication(name, medications.resolve(derived, corrections, answer))
 
 
 def facts_for(
@@ -76,14 +90,23 @@ def facts_for(
     entries = defaultdict(list)
     for row in active_history(patient):
         entries[row["kind"]].append(row)
+    # Each active medication by name with the flags screening reads (None: unclassified, which the
+    # medication-unclassified rule cautions); and every flag of them, those set on an unclassified one too.
+    named = []
+    medication_flags: set[str] = set()
+    for m in entries[MEDICATION]:
+        corrections = {flag: m[f"flag_{field}"] for field, flag in MEDICATION_FLAGS.items()}
+        medication = medication_fact(m["text"], m["dose_text"], corrections, m["answer"])
+        named.append(medication)
+        flags = medication.flags
+        medication_flags |= flags if flags is not None else {flag for flag, value in corrections.items() if value}
     weeks = None
     if patient.is_pregnant and patient.pregnancy_due_date:
         weeks = max(0, (FULL_TERM_DAYS - (patient.pregnancy_due_date - today).days) // 7)
     return screening.PatientFacts(
         conditions=tuple(screening.Condition(c["text"], c["code"]) for c in entries[CONDITION]),
-        medication_flags=frozenset(
-            flag for m in entries[MEDICATION] for field, flag in MEDICATION_FLAGS.items() if m[f"flag_{field}"]
-        ),
+        medication_flags=frozenset(medication_flags),
+        medications=tuple(named),
         surgeries=tuple(screening.Surgery(s["text"], s["region"], s["day"]) for s in entries[SURGERY]),
         implant_regions=frozenset(i["region"] for i in entries[IMPLANT]),
         pregnant=patient.is_pregnant,

@@ -923,6 +923,7 @@ EXEMPT = {
     "core:room_edit": FORM,
     "patients:consent_add": FORM,
     "patients:history_add": FORM,
+    "patients:medication_edit": FORM,
     "evaluations:icd10": "reads the ICD-10-CM code set, not the database",
     "techniques:create": FORM,
     "techniques:edit": FORM,
