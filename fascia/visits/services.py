@@ -176,7 +176,13 @@ def check_techniques(
             problems.append(f"{where}: {privilege}")
             continue
         assert facts is not None  # read above whenever there are rows
-        findings = screen(facts, as_engine_technique(technique), region, RULES)
+        pressure = row.get("pressure") or ""
+        if pressure not in VisitTechnique.Pressure.values + [""]:
+            problems.append(f"{where}: choose light, moderate, firm or deep pressure.")
+            continue
+        # Firm or deep pressure is deep work whatever the technique (swedish at deep pressure on an
+        # anticoagulated patient is a caution).
+        findings = screen(facts, as_engine_technique(technique), region, RULES, pressure=pressure or None)
         level = worst_level(findings)
         reason = (row.get("override_reason") or "").strip()
         if level in REFUSING:
@@ -191,7 +197,7 @@ def check_techniques(
             technique=technique,
             region=region,
             minutes=minutes,
-            pressure=row.get("pressure") or "",
+            pressure=pressure,
             position=row.get("position") or "",
             response=(row.get("response") or "").strip(),
             **kept(findings, reason),
