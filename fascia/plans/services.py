@@ -12,12 +12,15 @@ from fascia.audit.models import AuditAction
 from fascia.core.models import User
 from fascia.evaluations.catalog import MOTIONS
 from fascia.evaluations.models import Evaluation
+from fascia.evaluations.queries import red_flag_rows
 from fascia.measures import instrument as get_instrument
 from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
 from fascia.practitioners.credentials import missing_privilege
+from fascia.techniques.facts import RED_FLAGS
 from fascia.techniques.models import Technique
-from fascia.techniques.queries import screen_patient
-from fascia.techniques.screening import REFUSING, Finding, Level, kept, worst_level
+from fascia.techniques.queries import as_engine_technique, facts_for
+from fascia.techniques.rules import RULES
+from fascia.techniques.screening import REFUSING, Finding, Level, awaiting_clearance, kept, screen, worst_level
 
 
 class PlanError(Exception):
@@ -149,7 +152,10 @@ def remove_goal(*, actor: User, goal: Goal) -> None:
 
 
 def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str) -> list[Finding]:
-    return screen_patient(plan.patient, technique, region)
+    """The findings for a technique on a region of the plan: the patient's history, and the red flags of their
+    latest signed evaluation (with those a referral or clearance is recorded for)."""
+    facts = facts_for(plan.patient, also=red_flag_rows(plan.patient))
+    return screen(facts, as_engine_technique(technique), region, RULES)
 
 
 @transaction.atomic
@@ -212,6 +218,14 @@ def activate_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
         missing.append("a technique")
     if missing:
         raise PlanError("Cannot activate yet. Missing: " + "; ".join(missing) + ".")
+    facts = facts_for(plan.patient, also=red_flag_rows(plan.patient))
+    waiting = awaiting_clearance(facts.red_flags, facts.cleared)
+    if waiting:
+        raise PlanError(
+            "Cannot activate while a red flag awaits a referral or clearance: "
+            + "; ".join(RED_FLAGS[flag].label for flag in waiting)
+            + ". Record the referral or clearance on the evaluation first."
+        )
     if plan.previous is not None:
         TreatmentPlan.objects.filter(pk=plan.previous.pk).update(
             status=TreatmentPlan.Status.SUPERSEDED, ended_at=timezone.now()

@@ -1,14 +1,17 @@
 """Screening a patient's record: the facts the rule engine needs, read from the medical history."""
 
+import json
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import BooleanField, CharField, DateField, F, Field, QuerySet, Value
+from django.db.models import BooleanField, CharField, DateField, F, Field, Model, QuerySet, Value
 from django.utils import timezone
 
 from fascia.patients.models import Condition, HistoryStatus, Implant, Medication, Patient, Surgery
 from fascia.techniques import screening
+from fascia.techniques.facts import RED_FLAGS
 from fascia.techniques.models import Technique
 from fascia.techniques.rules import RULES
 
@@ -27,14 +30,10 @@ def catalog() -> dict[int, Technique]:
     return {t.pk: t for t in Technique.objects.all()}
 
 
-def _active(
-    model: type[Condition] | type[Surgery] | type[Medication] | type[Implant],
-    kind: int,
-    patient: Patient,
-    **columns: str,
-) -> QuerySet:
-    """A patient's active entries of one kind of history as rows of active_history(): what screening reads of
-    them, under the names all four kinds share (None or False where this kind has no such column)."""
+def history_rows(entries: QuerySet[Model], kind: int, **columns: Any) -> QuerySet:
+    """Entries of one kind as rows of active_history(): what screening reads of them, under the names every
+    kind shares (None or False where this kind has no such column). `columns` maps a shared name to a field
+    name or an expression."""
     shared: dict[str, Field[Any, Any]] = {
         "text": CharField(),
         "code": CharField(),
@@ -43,39 +42,61 @@ def _active(
     }
     shared |= {f"flag_{field}": BooleanField() for field in MEDICATION_FLAGS}  # a model's field names are taken
     values = {
-        name: F(columns[name]) if name in columns else Value(False if name.startswith("flag_") else None, field)
+        name: (F(columns[name]) if isinstance(columns[name], str) else columns[name])
+        if name in columns
+        else Value(False if name.startswith("flag_") else None, field)
         for name, field in shared.items()
     }
-    entries = model.objects.filter(patient=patient, status=HistoryStatus.ACTIVE).order_by()
-    return entries.values(kind=Value(kind), **values, row=F("pk"))
+    return entries.order_by().values(entry_kind=Value(kind), **values, row=F("pk"))
+
+
+def _active(
+    model: type[Condition] | type[Surgery] | type[Medication] | type[Implant],
+    kind: int,
+    patient: Patient,
+    **columns: str,
+) -> QuerySet:
+    """A patient's active entries of one kind of history as rows of active_history()."""
+    return history_rows(model.objects.filter(patient=patient, status=HistoryStatus.ACTIVE), kind, **columns)
 
 
 CONDITION, SURGERY, MEDICATION, IMPLANT = range(4)
+# Rows a higher app adds to the query (history_rows, facts_for's `also`), as evaluations does: `text` the JSON
+# list of the red flags an evaluation raised; `text` a red flag a referral or clearance is recorded for.
+RED_FLAGS_RAISED, RED_FLAG_CLEARED = 4, 5
 
 
-def active_history(patient: Patient) -> QuerySet:
-    """The active history entries screening reads, in one query (a round trip, not four, at every note
-    saved): each kind in its model's order, conditions and surgeries latest first."""
+def active_history(patient: Patient, also: Iterable[QuerySet] = ()) -> QuerySet:
+    """The active history entries screening reads, and the rows `also` given (history_rows), in one query (a
+    round trip, not four, at every note saved): each kind in its model's order, conditions and surgeries
+    latest first."""
     return (
         _active(Condition, CONDITION, patient, text="description", code="icd10_code", day="onset_date")
         .union(
             _active(Surgery, SURGERY, patient, text="procedure", region="body_region", day="performed_on"),
             _active(Medication, MEDICATION, patient, **{f"flag_{field}": field for field in MEDICATION_FLAGS}),
             _active(Implant, IMPLANT, patient, region="body_region"),
+            *also,
             all=True,
         )
-        .order_by("kind", "-day", "row")
+        .order_by("entry_kind", "-day", "row")
     )
 
 
 def facts_for(
-    patient: Patient, *, symptoms: frozenset[str] = frozenset(), today: date | None = None
+    patient: Patient,
+    *,
+    symptoms: frozenset[str] = frozenset(),
+    today: date | None = None,
+    also: Iterable[QuerySet] = (),
 ) -> screening.PatientFacts:
-    """The patient's screening facts from active history entries: one query."""
+    """The patient's screening facts from active history entries and the rows `also` given (the red flags
+    raised and cleared): one query. Today's symptoms that are red flags (fever) are red flags too."""
     today = today or timezone.localdate()
     entries = defaultdict(list)
-    for row in active_history(patient):
-        entries[row["kind"]].append(row)
+    for row in active_history(patient, also):
+        entries[row["entry_kind"]].append(row)
+    raised = {flag for row in entries[RED_FLAGS_RAISED] for flag in json.loads(row["text"] or "[]")}
     weeks = None
     if patient.is_pregnant and patient.pregnancy_due_date:
         weeks = max(0, (FULL_TERM_DAYS - (patient.pregnancy_due_date - today).days) // 7)
@@ -90,6 +111,8 @@ def facts_for(
         pregnancy_weeks=weeks,
         symptoms=symptoms,
         today=today,
+        red_flags=frozenset(flag for flag in raised | symptoms if flag in RED_FLAGS),
+        cleared=frozenset(row["text"] for row in entries[RED_FLAG_CLEARED]),
     )
 
 
