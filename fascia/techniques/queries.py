@@ -21,7 +21,9 @@ MEDICATION_FLAGS = {
     "is_analgesic": "analgesic",
     "is_muscle_relaxant": "muscle-relaxant",
 }
-SYMPTOMS = {"fever": "Fever today", "acute-infection": "Acute infection today", "open-wound": "Open wound"}
+# Today's whole-body symptoms a note records (an open wound, sutures, a bruise, a rash or a burn is a local finding,
+# recorded with its region: facts.LOCAL_FINDINGS).
+SYMPTOMS = {"fever": "Fever today", "acute-infection": "Acute infection today"}
 FULL_TERM_DAYS = 280  # 40 weeks from the last menstrual period, as due dates are reckoned
 
 
@@ -89,9 +91,11 @@ def facts_for(
     symptoms: frozenset[str] = frozenset(),
     today: date | None = None,
     also: Iterable[QuerySet] = (),
+    local_findings: Iterable[tuple[str, str]] = (),
 ) -> screening.PatientFacts:
     """The patient's screening facts from active history entries and the rows `also` given (the red flags
-    raised and cleared): one query. Today's symptoms that are red flags (fever) are red flags too."""
+    raised and cleared): one query. Today's symptoms that are red flags (fever) are red flags too; today's
+    `local_findings` are (finding, region) pairs."""
     today = today or timezone.localdate()
     entries = defaultdict(list)
     for row in active_history(patient, also):
@@ -113,6 +117,7 @@ def facts_for(
         today=today,
         red_flags=frozenset(flag for flag in raised | symptoms if flag in RED_FLAGS),
         cleared=frozenset(row["text"] for row in entries[RED_FLAG_CLEARED]),
+        local_findings=tuple(screening.LocalFinding(finding, region) for finding, region in local_findings),
     )
 
 

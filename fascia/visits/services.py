@@ -172,7 +172,14 @@ def _screened(
     techniques = _catalog_entries(rows, known)
     # Once for every row, in one query with the red flags of the latest evaluation and those cleared.
     facts = (
-        facts_for(note.patient, symptoms=frozenset(note.symptoms), also=red_flag_rows(note.patient)) if rows else None
+        facts_for(
+            note.patient,
+            symptoms=frozenset(note.symptoms),
+            local_findings=[(f["finding"], f["region"]) for f in note.local_findings],
+            also=red_flag_rows(note.patient),
+        )
+        if rows
+        else None
     )
     built: list[VisitTechnique] = []
     problems: list[str] = []
