@@ -16,7 +16,7 @@ from fascia.evaluations.queries import red_flag_rows
 from fascia.measures import instrument as get_instrument
 from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
 from fascia.practitioners.credentials import missing_privilege
-from fascia.techniques.facts import RED_FLAGS
+from fascia.techniques.facts import PRESSURES, RED_FLAGS
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import as_engine_technique, facts_for
 from fascia.techniques.rules import RULES
@@ -151,16 +151,23 @@ def remove_goal(*, actor: User, goal: Goal) -> None:
     _record_change(actor, plan, {"goal_removed": goal.description})
 
 
-def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str) -> list[Finding]:
-    """The findings for a technique on a region of the plan: the patient's history, and the red flags of their
-    latest signed evaluation (with those a referral or clearance is recorded for)."""
+def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str, pressure: str = "") -> list[Finding]:
+    """The findings for a technique on a region of the plan, at the pressure planned (firm or deep pressure is
+    deep work): the patient's history, and the red flags of their latest signed evaluation (with those a
+    referral or clearance is recorded for)."""
     facts = facts_for(plan.patient, also=red_flag_rows(plan.patient))
-    return screen(facts, as_engine_technique(technique), region, RULES)
+    return screen(facts, as_engine_technique(technique), region, RULES, pressure=pressure or None)
 
 
 @transaction.atomic
 def add_technique(
-    *, actor: User, plan: TreatmentPlan, technique: Technique, region: str, override_reason: str = ""
+    *,
+    actor: User,
+    plan: TreatmentPlan,
+    technique: Technique,
+    region: str,
+    override_reason: str = "",
+    pressure: str = "",
 ) -> PlannedTechnique:
     """Add a technique on a region after screening it: absolute or local findings refuse it,
     cautions need a written reason, which is kept with the findings."""
@@ -168,7 +175,9 @@ def add_technique(
     problem = missing_privilege(plan.practitioner, technique.required_specialty, technique.name, timezone.localdate())
     if problem:
         raise TechniqueRefused(problem)
-    findings = screen_for_plan(plan, technique, region)
+    if pressure and pressure not in PRESSURES:
+        raise ValidationError({"pressure": "Choose light, moderate, firm or deep pressure."})
+    findings = screen_for_plan(plan, technique, region, pressure)
     level = worst_level(findings)
     if level in REFUSING:
         blocking = next(f for f in findings if f.level == level)
@@ -181,6 +190,7 @@ def add_technique(
         plan=plan,
         technique=technique,
         region=region,
+        pressure=pressure,
         **kept(findings, override_reason),
     )
     planned.full_clean(exclude=["plan"])
@@ -193,6 +203,7 @@ def add_technique(
         {
             "technique_added": technique.code,
             "region": region,
+            "pressure": pressure,
             "level": planned.screening_level,
             "override_reason": planned.override_reason,
         },

@@ -110,7 +110,9 @@ def start_note(
     elif plan is not None:
         note.home_care = plan.home_care
         note.copied_fields = ["home_care"] if plan.home_care else []
-        rows = [{"technique_id": t.technique_id, "region": t.region} for t in plan.techniques.all()]
+        rows = [
+            {"technique_id": t.technique_id, "region": t.region, "pressure": t.pressure} for t in plan.techniques.all()
+        ]
     if rows:
         note.copied_fields.append("techniques")
     _validate(note)
