@@ -1,21 +1,26 @@
 """Screening a patient's record: the facts the rule engine needs, read from the medical history."""
 
+import json
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import BooleanField, CharField, DateField, F, Field, QuerySet, Value
+from django.db.models import BooleanField, CharField, DateField, F, Field, Model, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from fascia.patients import medications
 from fascia.patients.models import Condition, HistoryStatus, Implant, Medication, Patient, Surgery
 from fascia.techniques import drugs, screening
+from fascia.techniques.facts import RED_FLAGS
 from fascia.techniques.models import Technique
 from fascia.techniques.rules import RULES
 
 MEDICATION_FLAGS = medications.FLAG_FIELDS  # a medication's correction of each flag, by model field
-SYMPTOMS = {"fever": "Fever today", "acute-infection": "Acute infection today", "open-wound": "Open wound"}
+# Today's whole-body symptoms a note records (an open wound, sutures, a bruise, a rash or a burn is a local finding,
+# recorded with its region: facts.LOCAL_FINDINGS).
+SYMPTOMS = {"fever": "Fever today", "acute-infection": "Acute infection today"}
 FULL_TERM_DAYS = 280  # 40 weeks from the last menstrual period, as due dates are reckoned
 
 
@@ -24,14 +29,10 @@ def catalog() -> dict[int, Technique]:
     return {t.pk: t for t in Technique.objects.all()}
 
 
-def _active(
-    model: type[Condition] | type[Surgery] | type[Medication] | type[Implant],
-    kind: int,
-    patient: Patient,
-    **columns: str,
-) -> QuerySet:
-    """A patient's active entries of one kind of history as rows of active_history(): what screening reads of
-    them, under the names all four kinds share (None or False where this kind has no such column)."""
+def history_rows(entries: QuerySet[Model], kind: int, **columns: Any) -> QuerySet:
+    """Entries of one kind as rows of active_history(): what screening reads of them, under the names every
+    kind shares (None or False where this kind has no such column). `columns` maps a shared name to a field
+    name or an expression."""
     shared: dict[str, Field[Any, Any]] = {
         "text": CharField(),
         "code": CharField(),
@@ -41,18 +42,36 @@ def _active(
         "answer": CharField(),
     }
     shared |= {f"flag_{field}": BooleanField() for field in MEDICATION_FLAGS}  # a model's field names are taken
-    # A typed NULL: PostgreSQL reads an untyped one in the union's first query as text.
-    values = {name: F(columns[name]) if name in columns else Cast(Value(None), field) for name, field in shared.items()}
-    entries = model.objects.filter(patient=patient, status=HistoryStatus.ACTIVE).order_by()
-    return entries.values(kind=Value(kind), **values, row=F("pk"))
+    values = {
+        # A typed NULL where the kind has no such column: PostgreSQL reads an untyped one in a union as text.
+        name: (F(columns[name]) if isinstance(columns[name], str) else columns[name])
+        if name in columns
+        else Cast(Value(None), field)
+        for name, field in shared.items()
+    }
+    return entries.order_by().values(entry_kind=Value(kind), **values, row=F("pk"))
+
+
+def _active(
+    model: type[Condition] | type[Surgery] | type[Medication] | type[Implant],
+    kind: int,
+    patient: Patient,
+    **columns: str,
+) -> QuerySet:
+    """A patient's active entries of one kind of history as rows of active_history()."""
+    return history_rows(model.objects.filter(patient=patient, status=HistoryStatus.ACTIVE), kind, **columns)
 
 
 CONDITION, SURGERY, MEDICATION, IMPLANT = range(4)
+# Rows a higher app adds to the query (history_rows, facts_for's `also`), as evaluations does: `text` the JSON
+# list of the red flags an evaluation raised; `text` a red flag a referral or clearance is recorded for.
+RED_FLAGS_RAISED, RED_FLAG_CLEARED = 4, 5
 
 
-def active_history(patient: Patient) -> QuerySet:
-    """The active history entries screening reads, in one query (a round trip, not four, at every note
-    saved): each kind in its model's order, conditions and surgeries latest first."""
+def active_history(patient: Patient, also: Iterable[QuerySet] = ()) -> QuerySet:
+    """The active history entries screening reads, and the rows `also` given (history_rows), in one query (a
+    round trip, not four, at every note saved): each kind in its model's order, conditions and surgeries
+    latest first."""
     return (
         _active(Condition, CONDITION, patient, text="description", code="icd10_code", day="onset_date")
         .union(
@@ -67,9 +86,10 @@ def active_history(patient: Patient) -> QuerySet:
                 **{f"flag_{field}": field for field in MEDICATION_FLAGS},
             ),
             _active(Implant, IMPLANT, patient, region="body_region"),
+            *also,
             all=True,
         )
-        .order_by("kind", "-day", "row")
+        .order_by("entry_kind", "-day", "row")
     )
 
 
@@ -83,13 +103,21 @@ def medication_fact(
 
 
 def facts_for(
-    patient: Patient, *, symptoms: frozenset[str] = frozenset(), today: date | None = None
+    patient: Patient,
+    *,
+    symptoms: frozenset[str] = frozenset(),
+    today: date | None = None,
+    also: Iterable[QuerySet] = (),
+    local_findings: Iterable[tuple[str, str]] = (),
 ) -> screening.PatientFacts:
-    """The patient's screening facts from active history entries: one query."""
+    """The patient's screening facts from active history entries and the rows `also` given (the red flags
+    raised and cleared): one query. Today's symptoms that are red flags (fever) are red flags too; today's
+    `local_findings` are (finding, region) pairs."""
     today = today or timezone.localdate()
     entries = defaultdict(list)
-    for row in active_history(patient):
-        entries[row["kind"]].append(row)
+    for row in active_history(patient, also):
+        entries[row["entry_kind"]].append(row)
+    raised = {flag for row in entries[RED_FLAGS_RAISED] for flag in json.loads(row["text"] or "[]")}
     # Each active medication by name with the flags screening reads (None: unclassified, which the
     # medication-unclassified rule cautions); and every flag of them, those set on an unclassified one too.
     named = []
@@ -113,6 +141,9 @@ def facts_for(
         pregnancy_weeks=weeks,
         symptoms=symptoms,
         today=today,
+        red_flags=frozenset(flag for flag in raised | symptoms if flag in RED_FLAGS),
+        cleared=frozenset(row["text"] for row in entries[RED_FLAG_CLEARED]),
+        local_findings=tuple(screening.LocalFinding(finding, region) for finding, region in local_findings),
     )
 
 

@@ -36,7 +36,10 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Warfarin", is_anticoagulant=True)
     # A name nobody recognizes: the chart asks "anticoagulant or antiplatelet?"
     unknown = services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Zorblax")
-    evaluation = complete_draft(tess, patient, body_marks=[{"region": "back-neck", "kind": "pain", "intensity": 4}])
+    # A red flag: the review shows it with the form to record a referral or clearance.
+    evaluation = complete_draft(
+        tess, patient, body_marks=[{"region": "back-neck", "kind": "pain", "intensity": 4}], red_flags=["calf_swelling"]
+    )
     signed = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
     tess.practitioner.locations.add(location)
     appointment = book_appointment(

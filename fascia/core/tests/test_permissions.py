@@ -136,6 +136,8 @@ POST_ONLY = {
     "evaluations:addendum": (CLINICAL, lambda f: [f["evaluation"].public_id], {"text": "x"}, 302),
     "evaluations:measure": (PRACTITIONER, lambda f: [f["evaluation"].public_id], NPRS_4, 302),
     "evaluations:measure_preview": (PRACTITIONER, lambda f: [], NPRS_4, 200),
+    # The evaluation raised no red flag: the form comes back with its field errors.
+    "evaluations:clearance": (PRACTITIONER, lambda f: [f["evaluation"].public_id], {}, 200),
     "plans:create": (PRACTITIONER, lambda f: [f["signed_evaluation"].public_id], {}, 302),
     "plans:edit": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:add_goal": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
@@ -187,6 +189,7 @@ ENDPOINTS = {
     ("GET", "/api/v1/evaluations/{evaluation_id}"): CLINICAL,
     ("PATCH", "/api/v1/evaluations/{evaluation_id}"): PRACTITIONER,
     ("POST", "/api/v1/evaluations/{evaluation_id}/sign"): PRACTITIONER,
+    ("POST", "/api/v1/evaluations/{evaluation_id}/clearances"): PRACTITIONER,
     ("GET", "/api/v1/techniques"): CLINICAL,
     ("POST", "/api/v1/patients/{patient_id}/screen"): CLINICAL,
     ("GET", "/api/v1/appointments"): ALL,
@@ -213,6 +216,12 @@ ENDPOINT_BODIES = {
     "/api/v1/measures/score": {"instrument": "NPRS", "responses": [4]},
     "/api/v1/patients/{patient_id}/evaluations": {"chief_complaint": "Neck pain"},
     "/api/v1/evaluations/{evaluation_id}/sign": {},
+    "/api/v1/evaluations/{evaluation_id}/clearances": {
+        "flag": "calf_swelling",
+        "kind": "referred",
+        "provider": "Vascular clinic",
+        "decided_on": "2026-11-03",
+    },
     "/api/v1/patients/{patient_id}/screen": {"technique": "deep-tissue", "region": "lower-back"},
     "/api/v1/appointments/{appointment_id}/cancel": {"reason": "Ill"},
     "/api/v1/appointments/{appointment_id}/reschedule": {"start_at": "2030-01-07T12:00:00-05:00"},
@@ -241,6 +250,7 @@ ENDPOINT_SUCCESS = {
     ("POST", "/api/v1/patients/{patient_id}/medications"): 201,
     ("POST", "/api/v1/patients/{patient_id}/evaluations"): 201,
     ("POST", "/api/v1/evaluations/{evaluation_id}/sign"): 422,  # the draft is incomplete: still allowed
+    ("POST", "/api/v1/evaluations/{evaluation_id}/clearances"): 422,  # the evaluation raised no such flag
     ("POST", "/api/v1/appointments"): 201,
     ("POST", "/api/v1/patients/{patient_id}/notes"): 201,
     ("POST", "/api/v1/notes/{note_id}/sign"): 422,  # the draft is incomplete: still allowed
