@@ -24,6 +24,7 @@ from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
 from fascia.patients import services as patient_services
+from fascia.patients.medications import FLAG_FIELDS as MEDICATION_FLAGS
 from fascia.patients.models import Allergy, BodyRegion, Consent, Patient
 from fascia.practitioners.models import Practitioner
 from fascia.practitioners.services import create_staff
@@ -376,6 +377,20 @@ def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random
     return first_visit
 
 
+def scenario_medications(scenario: Scenario) -> list[dict[str, Any]]:
+    """The scenario's medications as entered: by name, with the flags the practitioner confirmed; a drug the
+    screening table does not know has its question answered (no blood thinner)."""
+    return [
+        {
+            "name": name,
+            "dose": dose,
+            "corrections": {MEDICATION_FLAGS[field]: True for field in flags},
+            "answer": "" if flags else "no",
+        }
+        for name, dose, flags in scenario.medications
+    ]
+
+
 def history_entries(scenario: Scenario, rng: random.Random, day: date) -> list[tuple[str, dict[str, Any]]]:
     """The patient's history as the front desk enters it on `day`, by kind (`add_history_entry`'s):
     the scenario's conditions, medications, surgeries and implants, and now and then an allergy."""
@@ -383,8 +398,18 @@ def history_entries(scenario: Scenario, rng: random.Random, day: date) -> list[t
     for description, code in scenario.conditions:
         onset = day - timedelta(days=rng.randint(20, 900))
         entries.append(("condition", {"description": description, "icd10_code": code, "onset_date": onset}))
-    for name, dose, flags in scenario.medications:
-        entries.append(("medication", {"name": name, "dose": dose, **dict.fromkeys(flags, True)}))
+    for medication in scenario_medications(scenario):
+        entries.append(
+            (
+                "medication",
+                {
+                    "name": medication["name"],
+                    "dose": medication["dose"],
+                    "bleeding_answer": medication["answer"],
+                    **{field: True for field, flag in MEDICATION_FLAGS.items() if medication["corrections"].get(flag)},
+                },
+            )
+        )
     for procedure, region, days_ago in scenario.surgeries:
         performed = day - timedelta(days=days_ago)
         entries.append(("surgery", {"procedure": procedure, "body_region": region, "performed_on": performed}))

@@ -49,6 +49,7 @@ from fascia.demo.loader import (
     evaluation_fields,
     first_answers,
     history_entries,
+    scenario_medications,
     synthetic_clinic,
     synthetic_staff,
     synthetic_therapist,
@@ -75,7 +76,7 @@ from fascia.scheduling.services import is_late_cancellation
 from fascia.scheduling.slots import free_starts
 from fascia.techniques import screening
 from fascia.techniques.models import Technique
-from fascia.techniques.queries import MEDICATION_FLAGS
+from fascia.techniques.queries import MEDICATION_FLAGS, medication_fact
 from fascia.techniques.rules import RULES
 from fascia.visits.minutes import appointment_minutes
 from fascia.visits.models import NoteMeasure, VisitNote, VisitTechnique
@@ -326,6 +327,7 @@ class Seeder:
             facts = screening.PatientFacts(
                 conditions=tuple(screening.Condition(d, icd10.normalize_code(c)) for d, c in scenario.conditions),
                 medication_flags=frozenset(MEDICATION_FLAGS[f] for _, _, flags in scenario.medications for f in flags),
+                medications=tuple(medication_fact(**medication) for medication in scenario_medications(scenario)),
                 surgeries=tuple(screening.Surgery(p, r, arrival - timedelta(days=d)) for p, r, d in scenario.surgeries),
                 implant_regions=frozenset(r for _, r in scenario.implants),
                 pregnant=False,

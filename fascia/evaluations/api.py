@@ -13,7 +13,7 @@ from fascia.core import roles
 from fascia.core.api import api_user
 from fascia.core.models import User
 from fascia.evaluations import queries, services
-from fascia.evaluations.models import Evaluation
+from fascia.evaluations.models import Evaluation, RedFlagClearance
 from fascia.patients.models import Patient
 from fascia.patients.queries import get_patient_for_user
 
@@ -171,3 +171,41 @@ def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
         raise HttpError(422, str(e)) from None
     except services.EvaluationError as e:
         raise PermissionDenied(str(e)) from None
+
+
+class ClearanceIn(Schema):
+    flag: str = Field(..., description="A red flag the evaluation raised (its code, e.g. calf_swelling)")
+    kind: RedFlagClearance.Kind
+    provider: str = Field(..., max_length=200, description="Referred to, or cleared by: name and provider")
+    decided_on: date
+
+
+class ClearanceOut(Schema):
+    id: UUID = Field(..., alias="public_id")
+    evaluation_id: UUID = Field(..., alias="evaluation.public_id")
+    flag: str
+    kind: str
+    provider: str
+    decided_on: date
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/clearances",
+    response={201: ClearanceOut},
+    summary="Record a referral or a clearance for a red flag the evaluation raised",
+)
+def record_clearance(request: HttpRequest, evaluation_id: UUID, payload: ClearanceIn) -> Status:
+    user = api_user(request, roles.ADD_EVALUATION)
+    evaluation = queries.get_evaluation_for_user(user, evaluation_id)
+    try:
+        clearance = services.record_clearance(
+            actor=user,
+            evaluation=evaluation,
+            flag=payload.flag,
+            kind=payload.kind.value,
+            provider=payload.provider,
+            decided_on=payload.decided_on,
+        )
+    except services.EvaluationError as e:
+        raise PermissionDenied(str(e)) from None
+    return Status(201, clearance)

@@ -5,7 +5,7 @@ from django import forms
 from fascia.core.forms import DateInput, RowChoiceField, StyledForm, StyledModelForm
 from fascia.evaluations import structure
 from fascia.evaluations.catalog import MOTIONS, RED_FLAGS, REGIONS, SPECIAL_TESTS
-from fascia.evaluations.models import Evaluation
+from fascia.evaluations.models import Evaluation, RedFlagClearance
 from fascia.measures.instruments import INSTRUMENTS
 
 BLANK = [("", "—")]
@@ -135,3 +135,18 @@ class MeasureForm(StyledForm):
 
 class AddendumForm(StyledForm):
     text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class ClearanceForm(StyledForm):
+    """A referral or clearance for one of the red flags an evaluation raised."""
+
+    flag = forms.ChoiceField(label="Red flag")
+    kind = forms.ChoiceField(label="What was done", choices=RedFlagClearance.Kind.choices, widget=forms.RadioSelect)
+    provider = forms.CharField(label="Referred to or cleared by (name, provider)", max_length=200)
+    decided_on = forms.DateField(label="Date", widget=DateInput())
+
+    def __init__(self, *args: Any, evaluation: Evaluation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        flag = self.fields["flag"]
+        assert isinstance(flag, forms.ChoiceField)
+        flag.choices = [(code, RED_FLAGS[code]) for code in evaluation.red_flags if code in RED_FLAGS]

@@ -1,3 +1,5 @@
+from uuid import uuid4
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -152,3 +154,28 @@ class Addendum(RecordAddendum):
 
     class Meta(RecordAddendum.Meta):
         verbose_name_plural = "addenda"
+
+
+class RedFlagClearance(models.Model):
+    """What a practitioner did about a red flag an evaluation raised: referred the patient (to whom, when) or
+    had treatment cleared (by whom, when). Until one is recorded, a red flag that needs it holds the plan's
+    activation and the signing of notes (fascia.techniques.facts.RED_FLAGS[...].needs_clearance)."""
+
+    class Kind(models.TextChoices):
+        REFERRED = "referred", "Referred"
+        CLEARED = "cleared", "Cleared for treatment"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="clearances")
+    flag = models.CharField("red flag", max_length=24, choices=list(RED_FLAGS.items()))
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    provider = models.CharField("referred to or cleared by", max_length=200)
+    decided_on = models.DateField("date")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["decided_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_flag_display()}: {self.get_kind_display().lower()} ({self.provider}, {self.decided_on})"

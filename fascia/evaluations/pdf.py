@@ -1,8 +1,9 @@
 """What an evaluation shows, on its page and in its printed report: one context builder for both."""
 
 from fascia.evaluations.catalog import CHART_VIEWS, MARK_KINDS, MOTIONS, REGIONS, SPECIAL_TESTS, rom_deficit
-from fascia.evaluations.models import Evaluation
+from fascia.evaluations.models import Evaluation, RedFlagClearance
 from fascia.measures import instrument
+from fascia.techniques.facts import RED_FLAGS
 
 
 def rom_rows(rows: list[dict]) -> list[dict]:
@@ -25,6 +26,24 @@ def palpation_rows(rows: list[dict]) -> list[dict]:
     return [{**p, "label": REGIONS[p["region"]].label} for p in rows]
 
 
+def red_flag_rows(evaluation: Evaluation, clearances: list[RedFlagClearance]) -> list[dict]:
+    """Each red flag the evaluation raised, with what was done about it: the referrals and clearances
+    recorded (whom, when), and whether treatment waits for one."""
+    done: dict[str, list[RedFlagClearance]] = {}
+    for clearance in clearances:
+        done.setdefault(clearance.flag, []).append(clearance)
+    return [
+        {
+            "label": RED_FLAGS[code].label,
+            "needs_clearance": RED_FLAGS[code].needs_clearance,
+            "done": done.get(code, []),
+            "waiting": RED_FLAGS[code].needs_clearance and code not in done,
+        }
+        for code in evaluation.red_flags
+        if code in RED_FLAGS
+    ]
+
+
 def evaluation_context(evaluation: Evaluation) -> dict:
     marks = [
         {**m, "label": REGIONS[m["region"]].label, "kind_label": MARK_KINDS[m["kind"]]} for m in evaluation.body_marks
@@ -45,4 +64,5 @@ def evaluation_context(evaluation: Evaluation) -> dict:
         "diagnoses": list(evaluation.diagnoses.all()),
         "measures": measures,
         "addenda": list(evaluation.addenda.select_related("author")),
+        "red_flags": red_flag_rows(evaluation, list(evaluation.clearances.all())),
     }

@@ -3,14 +3,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery, TextField
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from fascia.core.models import User
-from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure
+from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure, RedFlagClearance
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.records.chain import values_of, vouched
+from fascia.techniques.queries import RED_FLAG_CLEARED, RED_FLAGS_RAISED, history_rows
 
 
 def evaluations_for_user(user: User) -> QuerySet[Evaluation]:
@@ -110,3 +112,17 @@ def evaluation_content_from(
             for m in sorted(measures, key=lambda m: m["id"])
         ],
     }
+
+
+def red_flag_rows(patient: Patient) -> list[QuerySet]:
+    """What screening reads of the patient's latest signed evaluation, as rows techniques' facts_for adds to
+    its one query (`also`): the red flags it raised, and those a referral or clearance is recorded for."""
+    latest = Subquery(
+        Evaluation.objects.filter(patient=patient, status=Evaluation.Status.SIGNED)
+        .order_by("-evaluated_on", "-id")
+        .values("pk")[:1]
+    )
+    return [
+        history_rows(Evaluation.objects.filter(pk=latest), RED_FLAGS_RAISED, text=Cast("red_flags", TextField())),
+        history_rows(RedFlagClearance.objects.filter(evaluation=latest), RED_FLAG_CLEARED, text="flag"),
+    ]

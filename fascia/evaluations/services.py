@@ -11,7 +11,7 @@ from django.utils import timezone
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
-from fascia.evaluations.models import Addendum, Diagnosis, Evaluation, EvaluationMeasure
+from fascia.evaluations.models import Addendum, Diagnosis, Evaluation, EvaluationMeasure, RedFlagClearance
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients import icd10
@@ -186,3 +186,36 @@ def record_evaluation_measure(
     )
     EvaluationMeasure.objects.create(evaluation=evaluation, result=result)
     return result
+
+
+@transaction.atomic
+def record_clearance(
+    *, actor: User, evaluation: Evaluation, flag: str, kind: str, provider: str, decided_on: date
+) -> RedFlagClearance:
+    """Record what was done about a red flag the evaluation raised: a referral (to whom, when) or a clearance
+    for treatment (by whom, when). A practitioner records it; a flag the evaluation did not raise, a blank
+    provider or a date to come are field errors, and nothing is saved."""
+    if getattr(actor, "practitioner", None) is None:
+        raise EvaluationError("Only a practitioner can record a referral or a clearance.")
+    clearance = RedFlagClearance(
+        evaluation=evaluation,
+        flag=flag,
+        kind=kind,
+        provider=(provider or "").strip(),
+        decided_on=decided_on,
+        created_by=actor,
+    )
+    clearance.full_clean(exclude=["evaluation", "created_by"])
+    if flag not in evaluation.red_flags:
+        raise ValidationError({"flag": "This evaluation did not raise that red flag."})
+    if decided_on > timezone.localdate():
+        raise ValidationError({"decided_on": "The date cannot be in the future."})
+    clearance.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.RED_FLAG_ACTION_RECORDED,
+        target=evaluation,
+        patient=evaluation.patient,
+        detail={"flag": flag, "kind": kind, "provider": clearance.provider, "date": decided_on.isoformat()},
+    )
+    return clearance

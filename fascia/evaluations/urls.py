@@ -13,5 +13,6 @@ urlpatterns = [
     path("<uuid:evaluation_id>/sign/", views.sign, name="sign"),
     path("<uuid:evaluation_id>/report.pdf", views.report_pdf, name="pdf"),
     path("<uuid:evaluation_id>/addenda/", views.addendum, name="addendum"),
+    path("<uuid:evaluation_id>/clearances/", views.clearance, name="clearance"),
     path("<uuid:evaluation_id>/measures/", views.measure, name="measure"),
 ]

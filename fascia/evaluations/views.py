@@ -16,6 +16,7 @@ from fascia.evaluations import queries, services
 from fascia.evaluations.catalog import CHART_VIEWS, MARK_KINDS, REGIONS
 from fascia.evaluations.forms import (
     AddendumForm,
+    ClearanceForm,
     DiagnosisRow,
     EvaluationForm,
     MeasureForm,
@@ -120,10 +121,16 @@ def edit(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     return render(request, "evaluations/evaluation_form.html", context)
 
 
-def _detail_context(request: ClinicRequest, evaluation: Evaluation) -> dict:
+def _detail_context(
+    request: ClinicRequest, evaluation: Evaluation, clearance_form: ClearanceForm | None = None
+) -> dict:
     user = request.user
     is_signer = evaluation.practitioner.user_id == user.pk
     return {
+        "can_record_clearance": bool(evaluation.red_flags)
+        and user.has_perm(roles.ADD_EVALUATION)
+        and hasattr(user, "practitioner"),
+        "clearance_form": clearance_form or ClearanceForm(evaluation=evaluation),
         **evaluation_context(evaluation),
         "missing": services.missing_for_signature(evaluation) if not evaluation.is_signed else [],
         "can_edit": not evaluation.is_signed and user.has_perm(roles.ADD_EVALUATION),
@@ -192,6 +199,30 @@ def addendum(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     else:
         messages.error(request, "Write the addendum before saving it.")
     return redirect(reverse("evaluations:detail", args=[evaluation.public_id]) + "#addenda")
+
+
+@staff_view(roles.ADD_EVALUATION)
+@require_POST
+def clearance(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
+    """Record a referral or a clearance for a red flag the evaluation raised; the page again with the form's
+    errors when anything is wrong (nothing saved)."""
+    evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
+    form = ClearanceForm(request.POST, evaluation=evaluation)
+    if form.is_valid():
+        try:
+            services.record_clearance(actor=request.user, evaluation=evaluation, **form.cleaned_data)
+        except ValidationError as e:
+            for field, errors in e.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except services.EvaluationError as e:
+            messages.error(request, str(e))
+            return redirect(reverse("evaluations:detail", args=[evaluation.public_id]) + "#red-flags")
+        else:
+            messages.success(request, "Recorded. Red flags needing a referral or clearance no longer hold treatment.")
+            return redirect(reverse("evaluations:detail", args=[evaluation.public_id]) + "#red-flags")
+    context = _detail_context(request, evaluation, clearance_form=form)
+    return render(request, "evaluations/evaluation_detail.html", context)
 
 
 @staff_view(roles.ADD_EVALUATION)

@@ -1,11 +1,12 @@
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
 from fascia import audit
@@ -13,8 +14,8 @@ from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.api import api_user
 from fascia.core.models import Location, User
-from fascia.patients import queries, services
-from fascia.patients.models import Patient
+from fascia.patients import medications, queries, services
+from fascia.patients.models import Medication, Patient
 from fascia.practitioners.models import Practitioner
 
 router = Router(tags=["patients"])
@@ -169,3 +170,101 @@ def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch
     patient = queries.get_patient_for_user(user, patient_id)
     fields = _model_fields(user, payload.dict(exclude_unset=True))
     return services.update_patient(actor=user, patient=patient, **fields)
+
+
+# --- Medications: flags derived from the name, corrected by a practitioner ------------------------------
+
+Flag = Literal["anticoagulant", "antiplatelet", "corticosteroid", "analgesic", "muscle-relaxant"]
+
+
+class MedicationOut(Schema):
+    id: UUID = Field(..., alias="public_id")
+    status: str
+    name: str
+    dose: str
+    notes: str
+    derived_flags: list[str] | None = Field(
+        ..., description="What the drug table reads in the name and dose; null when it recognizes no drug"
+    )
+    corrections: dict[str, bool] = Field(..., description="The flags a practitioner set, true or false")
+    bleeding_answer: Medication.Answer = Field(
+        ..., description='The answer to "anticoagulant or antiplatelet?" ("" when not answered)'
+    )
+    flags: list[str] | None = Field(
+        ..., description="The flags screening reads; null while unclassified (screening cautions deep work)"
+    )
+    unclassified: bool
+
+    @staticmethod
+    def resolve_derived_flags(entry: Medication) -> list[str] | None:
+        derived = entry.derived_flags
+        return None if derived is None else [flag for flag in medications.FLAGS if flag in derived]
+
+    @staticmethod
+    def resolve_corrections(entry: Medication) -> dict[str, bool]:
+        return {flag: value for flag, value in entry.corrections.items() if value is not None}
+
+    @staticmethod
+    def resolve_flags(entry: Medication) -> list[str] | None:
+        flags = entry.screening_flags
+        return None if flags is None else [flag for flag in medications.FLAGS if flag in flags]
+
+
+class MedicationPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    dose: str | None = Field(None, max_length=120)
+    notes: str | None = Field(None, max_length=300)
+    corrections: dict[Flag, bool | None] | None = Field(
+        None, description="Flags to correct: true or false; null gives the flag back to the name"
+    )
+    bleeding_answer: Medication.Answer | None = None
+
+
+class MedicationIn(MedicationPatch):
+    name: str = Field(..., min_length=1, max_length=120)
+
+
+def _medication_fields(data: dict) -> dict:
+    fields = {key: value for key, value in data.items() if key != "corrections"}
+    for key in ("name", "dose", "notes", "bleeding_answer"):
+        if key in fields and fields[key] is None:
+            raise ValidationError({key: "This field cannot be null."})
+    for flag, value in (data.get("corrections") or {}).items():
+        fields[medications.FLAGS[flag][0]] = value
+    return fields
+
+
+def _get_medication(patient: Patient, medication_id: UUID) -> Medication:
+    entry = Medication.objects.filter(patient=patient, public_id=medication_id).first()
+    if entry is None:
+        raise Http404("No such medication.")
+    entry.patient = patient
+    return entry
+
+
+@router.post(
+    "/{patient_id}/medications",
+    response={201: MedicationOut},
+    summary="Add a medication (its flags are derived from the name and dose)",
+)
+def add_medication(request: HttpRequest, patient_id: UUID, payload: MedicationIn) -> Status:
+    user = api_user(request, roles.CHANGE_HISTORY)
+    patient = queries.get_patient_for_user(user, patient_id)
+    fields = _medication_fields(payload.dict(exclude_unset=True))
+    return Status(201, services.add_history_entry(actor=user, patient=patient, kind="medication", **fields))
+
+
+@router.patch(
+    "/{patient_id}/medications/{medication_id}",
+    response=MedicationOut,
+    summary="Correct a medication in place: name, dose, flags, or the answer to the bleeding question",
+)
+def update_medication(request: HttpRequest, patient_id: UUID, medication_id: UUID, payload: MedicationPatch) -> Any:
+    user = api_user(request, roles.CHANGE_HISTORY)
+    patient = queries.get_patient_for_user(user, patient_id)
+    entry = _get_medication(patient, medication_id)
+    fields = _medication_fields(payload.dict(exclude_unset=True))
+    try:
+        return services.update_medication(actor=user, entry=entry, **fields)
+    except services.PatientError as e:
+        raise HttpError(409, str(e)) from e

@@ -4,6 +4,7 @@ from django import forms
 
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 from fascia.core.models import Organization
+from fascia.patients import medications
 from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
 from fascia.practitioners.models import Practitioner
 
@@ -71,19 +72,61 @@ class SurgeryForm(StyledModelForm):
         widgets = {"performed_on": DateInput()}
 
 
+class FlagSelect(forms.NullBooleanSelect):
+    """A medication flag: as derived from the name (None), or a practitioner's yes or no."""
+
+    def __init__(self, derived: str = "From the name") -> None:
+        super().__init__()
+        self.choices = [("unknown", derived), ("true", "Yes"), ("false", "No")]
+
+
+ANSWERS = [choice for choice in Medication.Answer.choices if choice[0]]
+QUESTION = "Anticoagulant or antiplatelet?"
+
+
 class MedicationForm(StyledModelForm):
+    """A medication as typed. Its flags are derived from the name and dose; each may be corrected."""
+
+    bleeding_answer = forms.ChoiceField(
+        label=QUESTION,
+        choices=ANSWERS,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Asked while Fascia does not recognize the name: until it is answered yes or no, "
+        "screening cautions deep work.",
+    )
+
     class Meta:
         model = Medication
-        fields = [
-            "name",
-            "dose",
-            "is_anticoagulant",
-            "is_corticosteroid",
-            "is_analgesic",
-            "is_muscle_relaxant",
-            "status",
-            "notes",
-        ]
+        fields = ["name", "dose", "bleeding_answer", *medications.FLAG_FIELDS, "status", "notes"]
+        help_texts = {"name": "As on the label or as the patient says it, for example Eliquis 5 mg BID"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        derived = self.instance.derived_flags if self.instance.pk else None
+        for field, flag in medications.FLAG_FIELDS.items():
+            said = "From the name"
+            if self.instance.pk:
+                said += ": not recognized" if derived is None else f": {'yes' if flag in derived else 'no'}"
+            label = self.fields[field].label
+            self.fields[field] = forms.NullBooleanField(label=label, required=False, widget=FlagSelect(said))
+
+
+class MedicationEditForm(MedicationForm):
+    """Correcting a medication in place; its status changes on the chart, as every entry's does."""
+
+    class Meta(MedicationForm.Meta):
+        fields = [name for name in MedicationForm.Meta.fields if name != "status"]
+
+
+class MedicationAnswerForm(StyledModelForm):
+    """The chart's question for a medication nobody has classified."""
+
+    bleeding_answer = forms.ChoiceField(label=QUESTION, choices=ANSWERS, widget=forms.RadioSelect)
+
+    class Meta:
+        model = Medication
+        fields = ["bleeding_answer"]
 
 
 class AllergyForm(StyledModelForm):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from fascia.core.fields import AddressFields, PhoneField
 from fascia.core.models import Location, Organization, TimestampedModel
 from fascia.lib.contact import digits_only
-from fascia.patients import icd10
+from fascia.patients import icd10, medications
 from fascia.practitioners.models import Practitioner
 
 
@@ -207,14 +207,28 @@ class Surgery(HistoryEntry):
 
 
 class Medication(HistoryEntry):
+    """A medication as typed. Its screening flags (bruising, tissue fragility, masked pain) are derived from the
+    name and dose (medications.derived); each is_* field is a practitioner's correction of one flag, None
+    while the derived flag stands."""
+
+    class Answer(models.TextChoices):
+        # "Anticoagulant or antiplatelet?", asked while the name is not recognized and no bleeding flag is set.
+        NOT_ASKED = "", "Not answered"
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        UNKNOWN = "unknown", "Unknown"
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
     name = models.CharField(max_length=120)
     dose = models.CharField("dose and frequency", max_length=120, blank=True)
-    # The flags that change how a therapist works (bruising, tissue fragility, masked pain).
-    is_anticoagulant = models.BooleanField("anticoagulant / blood thinner", default=False)
-    is_corticosteroid = models.BooleanField("corticosteroid", default=False)
-    is_analgesic = models.BooleanField("analgesic / pain reliever", default=False)
-    is_muscle_relaxant = models.BooleanField("muscle relaxant", default=False)
+    is_anticoagulant = models.BooleanField("anticoagulant / blood thinner", null=True, blank=True, default=None)
+    is_antiplatelet = models.BooleanField("antiplatelet", null=True, blank=True, default=None)
+    is_corticosteroid = models.BooleanField("corticosteroid", null=True, blank=True, default=None)
+    is_analgesic = models.BooleanField("analgesic / pain reliever", null=True, blank=True, default=None)
+    is_muscle_relaxant = models.BooleanField("muscle relaxant", null=True, blank=True, default=None)
+    bleeding_answer = models.CharField(
+        "anticoagulant or antiplatelet?", max_length=8, choices=Answer.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -223,14 +237,52 @@ class Medication(HistoryEntry):
         return self.name
 
     @property
+    def corrections(self) -> dict[str, bool | None]:
+        return {flag: getattr(self, field) for flag, (field, _) in medications.FLAGS.items()}
+
+    @property
+    def derived_flags(self) -> frozenset[str] | None:
+        return medications.derived(self.name, self.dose)
+
+    @property
+    def screening_flags(self) -> frozenset[str] | None:
+        """The flags screening reads; None while the medication is unclassified."""
+        return medications.resolve(self.derived_flags, self.corrections, self.bleeding_answer)
+
+    @property
+    def unclassified(self) -> bool:
+        return self.screening_flags is None
+
+    @property
+    def flag_rows(self) -> list[dict]:
+        """Each flag that is on, or that a practitioner set: its label, whether on, whether corrected."""
+        flags = self.screening_flags or frozenset()
+        derived = self.derived_flags or frozenset()
+        rows = []
+        for flag, (field, label) in medications.FLAGS.items():
+            corrected = getattr(self, field) is not None
+            if flag in flags or corrected:
+                rows.append(
+                    {
+                        "flag": flag,
+                        "label": label,
+                        "on": flag in flags,
+                        "corrected": corrected,
+                        "derived": flag in derived,
+                    }
+                )
+        return rows
+
+    @property
+    def bleeding_flags(self) -> list[str]:
+        """The chart's alerts: anticoagulant, antiplatelet."""
+        return [flag for flag in medications.BLEEDING if flag in (self.screening_flags or ())]
+
+    @property
     def flags(self) -> list[str]:
-        names = [
-            ("is_anticoagulant", "anticoagulant"),
-            ("is_corticosteroid", "corticosteroid"),
-            ("is_analgesic", "analgesic"),
-            ("is_muscle_relaxant", "muscle relaxant"),
-        ]
-        return [label for field, label in names if getattr(self, field)]
+        """The labels of the flags screening reads."""
+        on = self.screening_flags or frozenset()
+        return [label for flag, (_, label) in medications.FLAGS.items() if flag in on]
 
 
 class Allergy(HistoryEntry):

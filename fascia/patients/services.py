@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import Organization, User
+from fascia.patients import medications
 from fascia.patients.models import (
     Allergy,
     Condition,
@@ -107,6 +109,39 @@ def change_history_status(*, actor: User, entry: Any, status: str) -> Any:
         target=entry,
         patient=entry.patient,
         detail={"from": old, "to": status},
+    )
+    return entry
+
+
+# What correcting a medication may change: its status has its own service (change_history_status).
+MEDICATION_FIELDS = frozenset({"name", "dose", "bleeding_answer", "notes", *medications.FLAG_FIELDS})
+
+
+@transaction.atomic
+def update_medication(*, actor: User, entry: Medication, **fields: Any) -> Medication:
+    """Correct a medication in place (its name, dose, flags or the answer to the bleeding question): the
+    entry stays the same one, and the audit entry lists the fields that changed. Raises ValidationError on
+    bad input, saving nothing."""
+    unknown = sorted(set(fields) - MEDICATION_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    if entry.status == HistoryStatus.ENTERED_IN_ERROR:
+        raise PatientError("An entry marked entered-in-error stays that way; add a new entry instead.")
+    before = {name: getattr(entry, name) for name in fields}
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    entry.full_clean(exclude=SET_BY_SERVICE, validate_unique=False)
+    changed = sorted(name for name in fields if getattr(entry, name) != before[name])
+    if not changed:
+        return entry
+    entry.updated_by = actor
+    entry.save(update_fields=[*changed, "updated_by", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.HISTORY_UPDATED,
+        target=entry,
+        patient=entry.patient,
+        detail={"fields": changed},
     )
     return entry
 

@@ -13,8 +13,15 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import saved
 from fascia.patients import chart, queries, services
-from fascia.patients.forms import HISTORY_FORMS, ConsentForm, PatientForm, SearchForm
-from fascia.patients.models import HistoryStatus, Patient
+from fascia.patients.forms import (
+    HISTORY_FORMS,
+    ConsentForm,
+    MedicationAnswerForm,
+    MedicationEditForm,
+    PatientForm,
+    SearchForm,
+)
+from fascia.patients.models import HistoryStatus, Medication, Patient
 
 PAGE_SIZE = 25
 
@@ -110,6 +117,7 @@ def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         else {},
         "consent_form": ConsentForm(prefix="consent") if can_record_consent else None,
         "statuses": HistoryStatus.choices,
+        "answers": [choice for choice in Medication.Answer.choices if choice[0]],
         "sections": [(section, section.context(patient, user)) for section in chart.sections_for(user)],
     }
     return render(request, "patients/patient_chart.html", context)
@@ -153,6 +161,43 @@ def history_status(request: ClinicRequest, patient_id: UUID, kind: str, entry_id
             messages.error(request, str(e))
         else:
             messages.success(request, f"“{entry}” marked {HistoryStatus(status).label.lower()}.")
+    return redirect(f"{patient.get_chart_url()}#history")
+
+
+def _medication(patient: Patient, entry_id: UUID) -> Medication:
+    entry = Medication.objects.filter(patient=patient, public_id=entry_id).first()
+    if entry is None or entry.status == HistoryStatus.ENTERED_IN_ERROR:
+        raise Http404("No such medication.")
+    entry.patient = patient
+    return entry
+
+
+@staff_view(roles.CHANGE_HISTORY)
+@require_http_methods(["GET", "POST"])
+def medication_edit(request: ClinicRequest, patient_id: UUID, entry_id: UUID) -> HttpResponse:
+    """Correct a medication in place: its name, dose, flags, or the answer to the bleeding question."""
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    entry = _medication(patient, entry_id)
+    # The form cleans into its own copy; the service compares against the stored entry.
+    form = MedicationEditForm(request.POST or None, instance=_medication(patient, entry_id))
+    if saved(request, form, lambda: services.update_medication(actor=request.user, entry=entry, **form.cleaned_data)):
+        messages.success(request, f"“{entry}” saved.")
+        return redirect(f"{patient.get_chart_url()}#history")
+    return render(request, "patients/medication_form.html", {"form": form, "patient": patient, "entry": entry})
+
+
+@staff_view(roles.CHANGE_HISTORY)
+@require_POST
+def medication_answer(request: ClinicRequest, patient_id: UUID, entry_id: UUID) -> HttpResponse:
+    """The chart's answer to "anticoagulant or antiplatelet?" for a medication nobody has classified."""
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    entry = _medication(patient, entry_id)
+    form = MedicationAnswerForm(request.POST, instance=_medication(patient, entry_id))
+    answer = partial(services.update_medication, actor=request.user, entry=entry)
+    if saved(request, form, lambda: answer(**form.cleaned_data)):
+        messages.success(request, f"“{entry}”: answer saved.")
+    else:
+        messages.error(request, f"“{entry}”: choose yes, no or unknown.")
     return redirect(f"{patient.get_chart_url()}#history")
 
 

@@ -7,6 +7,7 @@ from fascia.patients.models import BodyRegion
 from fascia.plans.letters import KINDS
 from fascia.plans.models import Goal, TreatmentPlan
 from fascia.referrals.models import Correspondence
+from fascia.techniques.facts import PRESSURES
 from fascia.techniques.models import Technique
 
 
@@ -59,6 +60,7 @@ class GoalForm(StyledModelForm):
 class TechniqueForm(StyledForm):
     technique = forms.ModelChoiceField(queryset=Technique.objects.filter(is_active=True), to_field_name="code")
     region = forms.ChoiceField(choices=BodyRegion.choices)
+    pressure = forms.ChoiceField(choices=[("", "—"), *[(p, p.title()) for p in PRESSURES]], required=False)
     override_reason = forms.CharField(
         label="Reason to go ahead despite a caution",
         required=False,

@@ -11,6 +11,7 @@ from fascia.evaluations.models import Evaluation
 from fascia.measures.instruments import INSTRUMENTS
 from fascia.patients.models import BodyRegion, Patient
 from fascia.practitioners.models import Practitioner
+from fascia.techniques.facts import PRESSURES
 from fascia.techniques.models import Technique
 
 
@@ -129,6 +130,8 @@ class PlannedTechnique(models.Model):
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="techniques")
     technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
     region = models.CharField(max_length=20, choices=BodyRegion.choices)
+    # Screened with the technique: firm or deep pressure is deep work whatever the technique.
+    pressure = models.CharField(max_length=10, choices=[(p, p.title()) for p in PRESSURES], blank=True)
     screening_level = models.CharField(max_length=10, blank=True, help_text="The worst finding; blank when none")
     findings = models.JSONField(default=list, blank=True)
     override_reason = models.CharField(max_length=300, blank=True)

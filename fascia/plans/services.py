@@ -12,12 +12,15 @@ from fascia.audit.models import AuditAction
 from fascia.core.models import User
 from fascia.evaluations.catalog import MOTIONS
 from fascia.evaluations.models import Evaluation
+from fascia.evaluations.queries import red_flag_rows
 from fascia.measures import instrument as get_instrument
 from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
 from fascia.practitioners.credentials import missing_privilege
+from fascia.techniques.facts import PRESSURES, RED_FLAGS
 from fascia.techniques.models import Technique
-from fascia.techniques.queries import screen_patient
-from fascia.techniques.screening import REFUSING, Finding, Level, kept, worst_level
+from fascia.techniques.queries import as_engine_technique, facts_for
+from fascia.techniques.rules import RULES
+from fascia.techniques.screening import REFUSING, Finding, Level, awaiting_clearance, kept, screen, worst_level
 
 
 class PlanError(Exception):
@@ -148,13 +151,23 @@ def remove_goal(*, actor: User, goal: Goal) -> None:
     _record_change(actor, plan, {"goal_removed": goal.description})
 
 
-def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str) -> list[Finding]:
-    return screen_patient(plan.patient, technique, region)
+def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str, pressure: str = "") -> list[Finding]:
+    """The findings for a technique on a region of the plan, at the pressure planned (firm or deep pressure is
+    deep work): the patient's history, and the red flags of their latest signed evaluation (with those a
+    referral or clearance is recorded for)."""
+    facts = facts_for(plan.patient, also=red_flag_rows(plan.patient))
+    return screen(facts, as_engine_technique(technique), region, RULES, pressure=pressure or None)
 
 
 @transaction.atomic
 def add_technique(
-    *, actor: User, plan: TreatmentPlan, technique: Technique, region: str, override_reason: str = ""
+    *,
+    actor: User,
+    plan: TreatmentPlan,
+    technique: Technique,
+    region: str,
+    override_reason: str = "",
+    pressure: str = "",
 ) -> PlannedTechnique:
     """Add a technique on a region after screening it: absolute or local findings refuse it,
     cautions need a written reason, which is kept with the findings."""
@@ -162,7 +175,9 @@ def add_technique(
     problem = missing_privilege(plan.practitioner, technique.required_specialty, technique.name, timezone.localdate())
     if problem:
         raise TechniqueRefused(problem)
-    findings = screen_for_plan(plan, technique, region)
+    if pressure and pressure not in PRESSURES:
+        raise ValidationError({"pressure": "Choose light, moderate, firm or deep pressure."})
+    findings = screen_for_plan(plan, technique, region, pressure)
     level = worst_level(findings)
     if level in REFUSING:
         blocking = next(f for f in findings if f.level == level)
@@ -175,6 +190,7 @@ def add_technique(
         plan=plan,
         technique=technique,
         region=region,
+        pressure=pressure,
         **kept(findings, override_reason),
     )
     planned.full_clean(exclude=["plan"])
@@ -187,6 +203,7 @@ def add_technique(
         {
             "technique_added": technique.code,
             "region": region,
+            "pressure": pressure,
             "level": planned.screening_level,
             "override_reason": planned.override_reason,
         },
@@ -212,6 +229,14 @@ def activate_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
         missing.append("a technique")
     if missing:
         raise PlanError("Cannot activate yet. Missing: " + "; ".join(missing) + ".")
+    facts = facts_for(plan.patient, also=red_flag_rows(plan.patient))
+    waiting = awaiting_clearance(facts.red_flags, facts.cleared)
+    if waiting:
+        raise PlanError(
+            "Cannot activate while a red flag awaits a referral or clearance: "
+            + "; ".join(RED_FLAGS[flag].label for flag in waiting)
+            + ". Record the referral or clearance on the evaluation first."
+        )
     if plan.previous is not None:
         TreatmentPlan.objects.filter(pk=plan.previous.pk).update(
             status=TreatmentPlan.Status.SUPERSEDED, ended_at=timezone.now()

@@ -159,7 +159,8 @@ def screen(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     form = TechniqueForm(request.POST, prefix="technique")
     findings = []
     if form.is_valid():
-        findings = services.screen_for_plan(plan, form.cleaned_data["technique"], form.cleaned_data["region"])
+        data = form.cleaned_data
+        findings = services.screen_for_plan(plan, data["technique"], data["region"], data["pressure"])
     level = worst_level(findings)
     return render(
         request,

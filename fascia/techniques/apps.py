@@ -7,6 +7,10 @@ class TechniquesConfig(AppConfig):
     label = "techniques"
 
     def ready(self) -> None:
+        from fascia.patients.medications import register_classifier
+        from fascia.techniques.drugs import classify
         from fascia.techniques.models import ensure_default_techniques
+
+        register_classifier(classify)  # a medication's flags are derived from its name (patients.medications)
 
         post_migrate.connect(ensure_default_techniques, sender=self, dispatch_uid="fascia.techniques.defaults")

@@ -19,6 +19,7 @@ from fascia.core.models import User
 from fascia.patients.models import BodyRegion, Patient
 from fascia.patients.queries import get_patient_for_user
 from fascia.scheduling.models import Appointment
+from fascia.techniques.facts import LOCAL_FINDINGS
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import SYMPTOMS
 from fascia.visits import queries, services
@@ -80,6 +81,7 @@ class NoteOut(Schema):
     nprs_before: int | None
     health_changes: str
     symptoms: list[str]
+    local_findings: list[dict[str, str]] = Field(..., description="Today's, each {finding, region}")
     findings: list[dict[str, Any]]
     rom: list[dict[str, Any]]
     objective: str
@@ -129,6 +131,11 @@ class NoteTechniqueIn(Schema):
     override_reason: str = Field("", max_length=300, description="Required to go ahead despite a caution")
 
 
+class LocalFindingIn(Schema):
+    finding: str
+    region: str = Field("", description="A treatment region: a finding without one is refused")
+
+
 class NoteFields(Schema):
     kind: VisitNote.Kind | None = None
     visited_on: date | None = None
@@ -136,6 +143,9 @@ class NoteFields(Schema):
     nprs_before: int | None = Field(None, description="0-10")
     health_changes: str | None = None
     symptoms: list[str] | None = Field(None, description=f"Today's: {', '.join(SYMPTOMS)}")
+    local_findings: list[LocalFindingIn] | None = Field(
+        None, description=f"Today's local findings ({', '.join(LOCAL_FINDINGS)}), each with its region"
+    )
     findings: list[dict[str, Any]] | None = None
     rom: list[dict[str, Any]] | None = None
     objective: str | None = None

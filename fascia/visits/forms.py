@@ -6,6 +6,7 @@ from fascia.core.forms import DateInput, RowChoiceField, StyledForm, StyledModel
 from fascia.evaluations.forms import BLANK, RowForm, formset_rows, row_formset
 from fascia.patients.models import BodyRegion
 from fascia.plans.models import Goal
+from fascia.techniques.facts import LOCAL_FINDINGS
 from fascia.techniques.queries import SYMPTOMS, catalog
 from fascia.visits.models import MAX_MINUTES, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
@@ -72,6 +73,13 @@ class TechniqueRow(RowForm):
         assert isinstance(technique, forms.TypedChoiceField)  # declared above
         technique.choices = [*BLANK, *techniques]
         self.fields["minutes"].widget.attrs.update({"inputmode": "numeric"})
+
+
+class LocalFindingRow(RowForm):
+    """Today's local finding on a region; a finding without its region is refused when the note is saved."""
+
+    finding = RowChoiceField(label="Today's finding", choices=BLANK + list(LOCAL_FINDINGS.items()), required=False)
+    region = RowChoiceField(label="On the region", choices=BLANK + BodyRegion.choices, required=False)
 
 
 def technique_choices() -> list[tuple[int, str]]:

@@ -178,8 +178,12 @@ def note_content_from(
 ) -> dict:
     """`note_content` from the values by column of the note, its techniques and its measures (as `fascia seed`
     holds the rows it writes)."""
+    content = vouched(note)
+    # Today's local findings came after the first seals: hashed only when there are some, so those still verify.
+    if not content.get("local_findings"):
+        content.pop("local_findings", None)
     return {
-        **vouched(note),
+        **content,
         "techniques": [vouched(t, exclude=("note_id",)) for t in sorted(techniques, key=lambda t: t["id"])],
         # A measure's row once held its evaluation and note as columns; seals taken then hashed them, so the content
         # keeps both names.

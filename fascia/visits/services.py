@@ -14,6 +14,7 @@ from django.utils import timezone
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
+from fascia.evaluations.queries import red_flag_rows
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients.models import BodyRegion, Patient
@@ -22,10 +23,19 @@ from fascia.plans.services import end_plan
 from fascia.practitioners.credentials import NotCredentialed, check_license, license_lapsed, missing_privilege
 from fascia.records import lifecycle
 from fascia.scheduling.models import Appointment
+from fascia.techniques.facts import RED_FLAGS
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import as_engine_technique, facts_for
 from fascia.techniques.rules import RULES
-from fascia.techniques.screening import REFUSING, Level, kept, screen, worst_level
+from fascia.techniques.screening import (
+    REFUSING,
+    Level,
+    PatientFacts,
+    awaiting_clearance,
+    kept,
+    screen,
+    worst_level,
+)
 from fascia.visits import queries
 from fascia.visits.minutes import appointment_minutes
 from fascia.visits.models import MAX_MINUTES, NoteAddendum, NoteMeasure, VisitNote, VisitTechnique
@@ -96,7 +106,9 @@ def start_note(
     elif plan is not None:
         note.home_care = plan.home_care
         note.copied_fields = ["home_care"] if plan.home_care else []
-        rows = [{"technique_id": t.technique_id, "region": t.region} for t in plan.techniques.all()]
+        rows = [
+            {"technique_id": t.technique_id, "region": t.region, "pressure": t.pressure} for t in plan.techniques.all()
+        ]
     if rows:
         note.copied_fields.append("techniques")
     _validate(note)
@@ -148,8 +160,25 @@ def check_techniques(
     """Turn submitted rows into techniques, screened against the patient's facts and today's
     symptoms. Absolute or local findings refuse the row; a caution needs a written reason. The catalog
     entries `known` to the caller are not read again."""
+    return _screened(note, rows, known)[0]
+
+
+def _screened(
+    note: VisitNote, rows: list[dict[str, Any]], known: Iterable[Technique] = ()
+) -> tuple[list[VisitTechnique], PatientFacts | None]:
+    """check_techniques(), and the facts the rows were screened against (None when there are no rows)."""
     techniques = _catalog_entries(rows, known)
-    facts = facts_for(note.patient, symptoms=frozenset(note.symptoms)) if rows else None  # once for every row
+    # Once for every row, in one query with the red flags of the latest evaluation and those cleared.
+    facts = (
+        facts_for(
+            note.patient,
+            symptoms=frozenset(note.symptoms),
+            local_findings=[(f["finding"], f["region"]) for f in note.local_findings],
+            also=red_flag_rows(note.patient),
+        )
+        if rows
+        else None
+    )
     built: list[VisitTechnique] = []
     problems: list[str] = []
     for number, row in enumerate(rows, start=1):
@@ -172,7 +201,13 @@ def check_techniques(
             problems.append(f"{where}: {privilege}")
             continue
         assert facts is not None  # read above whenever there are rows
-        findings = screen(facts, as_engine_technique(technique), region, RULES)
+        pressure = row.get("pressure") or ""
+        if pressure not in VisitTechnique.Pressure.values + [""]:
+            problems.append(f"{where}: choose light, moderate, firm or deep pressure.")
+            continue
+        # Firm or deep pressure is deep work whatever the technique (swedish at deep pressure on an
+        # anticoagulated patient is a caution).
+        findings = screen(facts, as_engine_technique(technique), region, RULES, pressure=pressure or None)
         level = worst_level(findings)
         reason = (row.get("override_reason") or "").strip()
         if level in REFUSING:
@@ -187,7 +222,7 @@ def check_techniques(
             technique=technique,
             region=region,
             minutes=minutes,
-            pressure=row.get("pressure") or "",
+            pressure=pressure,
             position=row.get("position") or "",
             response=(row.get("response") or "").strip(),
             **kept(findings, reason),
@@ -204,7 +239,7 @@ def check_techniques(
         problems.append(f"The techniques add up to {total} minutes, more than the {allowed}-minute visit.")
     if problems:
         raise ValidationError({"techniques": problems})
-    return built
+    return built, facts
 
 
 def _check_goal_progress(note: VisitNote) -> None:
@@ -269,6 +304,7 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, An
         asked = (note.practitioner_id, note.visited_on) == (stored.practitioner_id, stored.visited_on)
         try:
             _check_signer(actor, note, saved.techniques, getattr(stored, LICENSE_LAPSED) if asked else None)
+            _check_cleared(saved.facts)
         except NoteError as e:
             refused = e
             _write(actor, note, saved)
@@ -293,6 +329,7 @@ class _Techniques:
     techniques: list[VisitTechnique]  # as they are to be stored
     replaced: list[VisitTechnique]  # the stored rows they replace, to delete
     unchanged: bool  # they are the stored rows, left as they are
+    facts: PatientFacts | None  # what they were screened against
 
 
 def _row(technique: VisitTechnique) -> tuple[Any, ...]:
@@ -312,7 +349,9 @@ def _checked(
     _validate(note, links_given=fields)
     _check_goal_progress(note)
     kept = list(stored.techniques.all()) if techniques is not None else []
-    built = check_techniques(note, techniques, known=[t.technique for t in kept]) if techniques is not None else None
+    built, facts = (
+        _screened(note, techniques, known=[t.technique for t in kept]) if techniques is not None else (None, None)
+    )
     # A copied part stays marked until the practitioner changes it.
     edited = {f for f in fields if f in note.copied_fields and getattr(note, f) != getattr(stored, f)}
     if built is not None and "techniques" in note.copied_fields and _technique_keys(built) != _technique_keys(kept):
@@ -322,8 +361,8 @@ def _checked(
         return None
     # Rows the same in every column are left as they are rather than deleted and inserted again.
     if [_row(t) for t in built] == [_row(t) for t in kept]:
-        return _Techniques(kept, replaced=[], unchanged=True)
-    return _Techniques(built, replaced=kept, unchanged=False)
+        return _Techniques(kept, replaced=[], unchanged=True, facts=facts)
+    return _Techniques(built, replaced=kept, unchanged=False, facts=facts)
 
 
 def _write(actor: User, note: VisitNote, saved: _Techniques | None) -> None:
@@ -405,7 +444,7 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
         action=AuditAction.NOTE_SIGNED,
         checks=[
             lambda n: _check_signer(actor, n, techniques, getattr(n, LICENSE_LAPSED)),
-            lambda n: _rescreen(n, techniques),
+            lambda n: _check_cleared(_rescreen(n, techniques)),
         ],
         write=lambda n: n.save(),
     )
@@ -413,13 +452,25 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
     return note
 
 
-def _rescreen(note: VisitNote, techniques: list[VisitTechnique]) -> None:
-    """Screen the stored techniques again against the record as it is now (NoteError when one is refused)."""
+def _rescreen(note: VisitNote, techniques: list[VisitTechnique]) -> PatientFacts | None:
+    """Screen the stored techniques again against the record as it is now (NoteError when one is refused);
+    the facts they were screened against."""
     rows = [{f: getattr(t, f) for f in (*TECHNIQUE_FIELDS, "response", "override_reason")} for t in techniques]
     try:
-        check_techniques(note, rows, known=[t.technique for t in techniques])
+        return _screened(note, rows, known=[t.technique for t in techniques])[1]
     except ValidationError as e:
         raise NoteError(" ".join(e.messages)) from None
+
+
+def _check_cleared(facts: PatientFacts | None) -> None:
+    """Refuse (NoteError) a signature while a red flag that needs a referral or a clearance has none recorded."""
+    waiting = awaiting_clearance(facts.red_flags, facts.cleared) if facts is not None else []
+    if waiting:
+        raise NoteError(
+            "Cannot sign while a red flag awaits a referral or clearance: "
+            + "; ".join(RED_FLAGS[flag].label for flag in waiting)
+            + ". Record the referral or clearance on the evaluation first."
+        )
 
 
 def _check_signer(actor: User, note: VisitNote, techniques: list[VisitTechnique], lapsed: bool | None) -> None:

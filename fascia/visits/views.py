@@ -19,12 +19,15 @@ from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations.forms import AddendumForm, MeasureForm, PalpationRow, RomRow, formset_rows, row_formset
 from fascia.evaluations.pdf import palpation_rows, rom_rows
 from fascia.measures import views as measure_views
+from fascia.patients.models import BodyRegion
 from fascia.patients.queries import get_patient_for_user
 from fascia.plans.pdf import letter_context
 from fascia.scheduling.models import Appointment
+from fascia.techniques.facts import LOCAL_FINDINGS
 from fascia.techniques.queries import catalog
 from fascia.visits import queries, services
 from fascia.visits.forms import (
+    LocalFindingRow,
     NoteForm,
     TemplateForm,
     goal_formset,
@@ -35,7 +38,9 @@ from fascia.visits.forms import (
 from fascia.visits.minutes import summarize
 from fascia.visits.models import VisitNote, VisitTechnique
 
-FORMSETS = {"findings": PalpationRow, "rom": RomRow}  # prefix (and note field) -> row form
+BODY_REGIONS = dict(BodyRegion.choices)
+# prefix (and note field) -> row form
+FORMSETS = {"findings": PalpationRow, "rom": RomRow, "local_findings": LocalFindingRow}
 NOTES_PER_PAGE = 25
 
 
@@ -214,6 +219,10 @@ def detail_context(note: VisitNote) -> dict:
         "summary": queries.minute_summary(techniques),
         "palpation": palpation_rows(note.findings),
         "rom": rom_rows(note.rom),
+        "local_findings": [
+            {"finding": LOCAL_FINDINGS[f["finding"]], "region": BODY_REGIONS[f["region"]].lower()}
+            for f in note.local_findings
+        ],
         "measures": queries.measures_of(note),
         "goals": _goals(note),
         "addenda": list(note.addenda.select_related("author")),

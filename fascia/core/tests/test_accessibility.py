@@ -34,7 +34,12 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     User.objects.filter(pk=ada.pk).update(is_demo_account=True)  # no second factor in this test
     patient = PatientFactory(organization=ada.organization)
     services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Warfarin", is_anticoagulant=True)
-    evaluation = complete_draft(tess, patient, body_marks=[{"region": "back-neck", "kind": "pain", "intensity": 4}])
+    # A name nobody recognizes: the chart asks "anticoagulant or antiplatelet?"
+    unknown = services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Zorblax")
+    # A red flag: the review shows it with the form to record a referral or clearance.
+    evaluation = complete_draft(
+        tess, patient, body_marks=[{"region": "back-neck", "kind": "pain", "intensity": 4}], red_flags=["calf_swelling"]
+    )
     signed = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
     tess.practitioner.locations.add(location)
     appointment = book_appointment(
@@ -72,6 +77,7 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
         reverse("patients:create"),
         patient.get_chart_url(),
         reverse("patients:edit", args=[patient.public_id]),
+        reverse("patients:medication_edit", args=[patient.public_id, unknown.public_id]),
         reverse("practitioners:staff_list"),
         reverse("practitioners:staff_create"),
         reverse("core:location_list"),

@@ -60,6 +60,7 @@ PAGES = {
     "patients:edit": (REGISTRATION, lambda f: [f["patient"].public_id]),
     "patients:consent_add": (REGISTRATION, lambda f: [f["patient"].public_id]),
     "patients:history_add": (CLINICAL, lambda f: [f["patient"].public_id, "condition"]),
+    "patients:medication_edit": (CLINICAL, lambda f: [f["patient"].public_id, f["medication"].public_id]),
     "core:audit_search": (ADMIN, lambda f: []),
     "evaluations:detail": (CLINICAL, lambda f: [f["evaluation"].public_id]),
     "evaluations:edit": (PRACTITIONER, lambda f: [f["evaluation"].public_id]),
@@ -124,11 +125,19 @@ POST_ONLY = {
         {"status": "inactive"},
         302,
     ),
+    "patients:medication_answer": (
+        CLINICAL,
+        lambda f: [f["patient"].public_id, f["medication"].public_id],
+        {"bleeding_answer": "unknown"},
+        302,
+    ),
     "evaluations:start": (PRACTITIONER, lambda f: [f["patient"].public_id], {}, 302),
     "evaluations:sign": (PRACTITIONER, lambda f: [f["evaluation"].public_id], {}, 302),
     "evaluations:addendum": (CLINICAL, lambda f: [f["evaluation"].public_id], {"text": "x"}, 302),
     "evaluations:measure": (PRACTITIONER, lambda f: [f["evaluation"].public_id], NPRS_4, 302),
     "evaluations:measure_preview": (PRACTITIONER, lambda f: [], NPRS_4, 200),
+    # The evaluation raised no red flag: the form comes back with its field errors.
+    "evaluations:clearance": (PRACTITIONER, lambda f: [f["evaluation"].public_id], {}, 200),
     "plans:create": (PRACTITIONER, lambda f: [f["signed_evaluation"].public_id], {}, 302),
     "plans:edit": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:add_goal": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
@@ -169,6 +178,8 @@ ENDPOINTS = {
     ("POST", "/api/v1/patients"): REGISTRATION,
     ("GET", "/api/v1/patients/{patient_id}"): ALL,
     ("PATCH", "/api/v1/patients/{patient_id}"): REGISTRATION,
+    ("POST", "/api/v1/patients/{patient_id}/medications"): CLINICAL,
+    ("PATCH", "/api/v1/patients/{patient_id}/medications/{medication_id}"): CLINICAL,
     # Instrument definitions and scoring hold no patient data: every role.
     ("GET", "/api/v1/measures"): ALL,
     ("POST", "/api/v1/measures/score"): ALL,
@@ -178,6 +189,7 @@ ENDPOINTS = {
     ("GET", "/api/v1/evaluations/{evaluation_id}"): CLINICAL,
     ("PATCH", "/api/v1/evaluations/{evaluation_id}"): PRACTITIONER,
     ("POST", "/api/v1/evaluations/{evaluation_id}/sign"): PRACTITIONER,
+    ("POST", "/api/v1/evaluations/{evaluation_id}/clearances"): PRACTITIONER,
     ("GET", "/api/v1/techniques"): CLINICAL,
     ("POST", "/api/v1/patients/{patient_id}/screen"): CLINICAL,
     ("GET", "/api/v1/appointments"): ALL,
@@ -199,9 +211,17 @@ ENDPOINTS = {
 }
 ENDPOINT_BODIES = {
     "/api/v1/patients": PATIENT_BODY,
+    "/api/v1/patients/{patient_id}/medications": {"name": "Eliquis 5 mg BID"},
+    "/api/v1/patients/{patient_id}/medications/{medication_id}": {"dose": "5 mg twice daily"},
     "/api/v1/measures/score": {"instrument": "NPRS", "responses": [4]},
     "/api/v1/patients/{patient_id}/evaluations": {"chief_complaint": "Neck pain"},
     "/api/v1/evaluations/{evaluation_id}/sign": {},
+    "/api/v1/evaluations/{evaluation_id}/clearances": {
+        "flag": "calf_swelling",
+        "kind": "referred",
+        "provider": "Vascular clinic",
+        "decided_on": "2026-11-03",
+    },
     "/api/v1/patients/{patient_id}/screen": {"technique": "deep-tissue", "region": "lower-back"},
     "/api/v1/appointments/{appointment_id}/cancel": {"reason": "Ill"},
     "/api/v1/appointments/{appointment_id}/reschedule": {"start_at": "2030-01-07T12:00:00-05:00"},
@@ -227,8 +247,10 @@ ENDPOINT_BODIES = {
 # An allowed call's status where it is not 200.
 ENDPOINT_SUCCESS = {
     ("POST", "/api/v1/patients"): 201,
+    ("POST", "/api/v1/patients/{patient_id}/medications"): 201,
     ("POST", "/api/v1/patients/{patient_id}/evaluations"): 201,
     ("POST", "/api/v1/evaluations/{evaluation_id}/sign"): 422,  # the draft is incomplete: still allowed
+    ("POST", "/api/v1/evaluations/{evaluation_id}/clearances"): 422,  # the evaluation raised no such flag
     ("POST", "/api/v1/appointments"): 201,
     ("POST", "/api/v1/patients/{patient_id}/notes"): 201,
     ("POST", "/api/v1/notes/{note_id}/sign"): 422,  # the draft is incomplete: still allowed
@@ -258,6 +280,7 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         actor=personas[Role.PRACTITIONER], patient=patient, kind="condition", description="Neck pain"
     )
     tess = personas[Role.PRACTITIONER]
+    medication = services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Vitamin D")
     provider = ReferringProvider.objects.create(
         organization=organization, kind="physician", name="Dr. Test", npi="1558598797"
     )
@@ -329,6 +352,7 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         "frank": personas[Role.FRONT_DESK],
         "patient": patient,
         "condition": condition,
+        "medication": medication,
         "credential": cpr,
         "practitioner": tess.practitioner,
     }
@@ -415,6 +439,7 @@ def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method:
         appointment_id=fixtures["appointment"].public_id,
         note_id=fixtures["note"].public_id,
         practitioner_id=fixtures["practitioner"].public_id,
+        medication_id=fixtures["medication"].public_id,
     ) + ENDPOINT_QUERIES.get((method, path), "")
     body = ENDPOINT_BODIES.get(path, {"pronouns": "she/her"} if "patients" in path else {"posture": "Forward head"})
     if path in ENDPOINT_BODY_BUILDERS and method == "POST":

@@ -28,7 +28,7 @@ from fascia.core.models import Location, Organization, Room, User
 from fascia.core.roles import Role
 from fascia.core.tests.bulk import World, at, mark, marks_shown
 from fascia.core.tests.test_permissions import ENDPOINTS, NOT_ROLE_BASED, PAGES, POST_ONLY
-from fascia.evaluations.models import Addendum, Evaluation
+from fascia.evaluations.models import Addendum, Evaluation, RedFlagClearance
 from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
 from fascia.plans.models import TreatmentPlan
 from fascia.practitioners.models import RenewalRequirement
@@ -250,6 +250,19 @@ def _grow_evaluation(w: World, evaluation: Evaluation, n: int, *, addenda: bool)
     w.measures([{"patient": evaluation.patient, "evaluation": evaluation}] * n)
     if addenda:
         Addendum.objects.bulk_create(Addendum(evaluation=evaluation, text=mark(i), author=w.tess) for i in w.numbers(n))
+        # What was done about its red flag, shown with the flag on the page and in the report.
+        Evaluation.objects.filter(pk=evaluation.pk).update(red_flags=["calf_swelling"])
+        RedFlagClearance.objects.bulk_create(
+            RedFlagClearance(
+                evaluation=evaluation,
+                flag="calf_swelling",
+                kind="referred",
+                provider=mark(i),
+                decided_on=date(2026, 11, 3),
+                created_by=w.tess,
+            )
+            for i in w.numbers(n)
+        )
 
 
 @counts("evaluations:detail", PRACTITIONER, ADMIN)
@@ -923,6 +936,7 @@ EXEMPT = {
     "core:room_edit": FORM,
     "patients:consent_add": FORM,
     "patients:history_add": FORM,
+    "patients:medication_edit": FORM,
     "evaluations:icd10": "reads the ICD-10-CM code set, not the database",
     "techniques:create": FORM,
     "techniques:edit": FORM,

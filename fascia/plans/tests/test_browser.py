@@ -65,7 +65,7 @@ def test_plan_with_a_screened_technique(live_server, page, tess: User) -> None:
     page.locator("#id_technique-technique").select_option("deep-tissue")
     caution = page.locator("#screening .alert-warning")
     caution.wait_for()
-    assert "Anticoagulant therapy (anticoagulant medication)" in caution.inner_text()
+    assert "Anticoagulant therapy (Apixaban)" in caution.inner_text()  # the medication by name
     page.get_by_role("button", name="Add technique").click()
     page.get_by_text("needs a written reason").wait_for()
     assert not PlannedTechnique.objects.exists()

@@ -125,6 +125,25 @@ class TestTechniques:
         swedish = services.add_technique(actor=tess, plan=plan, technique=technique("swedish"), region="lower-back")
         assert swedish.screening_level == "" and swedish.findings == []
 
+    def test_swedish_at_firm_or_deep_pressure_is_deep_work(
+        self, tess: User, plan: TreatmentPlan, patient: Patient
+    ) -> None:
+        patient_services.add_history_entry(
+            actor=tess, patient=patient, kind="medication", name="Warfarin", is_anticoagulant=True
+        )
+        swedish = technique("swedish")
+        for pressure in ("firm", "deep"):
+            with pytest.raises(services.TechniqueRefused, match="needs a written reason"):
+                services.add_technique(actor=tess, plan=plan, technique=swedish, region="neck", pressure=pressure)
+        planned = services.add_technique(
+            actor=tess, plan=plan, technique=swedish, region="neck", pressure="deep", override_reason="INR checked."
+        )
+        assert (planned.pressure, planned.screening_level) == ("deep", "caution")
+        light = services.add_technique(actor=tess, plan=plan, technique=swedish, region="upper-back", pressure="light")
+        assert light.screening_level == ""
+        with pytest.raises(ValidationError, match="Choose light, moderate, firm or deep"):
+            services.add_technique(actor=tess, plan=plan, technique=swedish, region="lower-back", pressure="crushing")
+
     def test_an_absolute_finding_refuses_the_technique(self, tess: User, plan: TreatmentPlan, patient: Patient) -> None:
         patient_services.add_history_entry(
             actor=tess, patient=patient, kind="condition", description="Heart failure", icd10_code="I50.9"

@@ -101,6 +101,30 @@ class TestSaving:
         assert saved.screening_level == "caution"
         assert saved.override_reason == "Light pressure only, checked."
 
+    def test_deep_pressure_makes_swedish_deep_work_on_an_anticoagulated_patient(
+        self, tess: User, patient: Patient
+    ) -> None:
+        patient_services.add_history_entry(
+            actor=tess, patient=patient, kind="medication", name="Apixaban", is_anticoagulant=True
+        )
+        note = services.start_note(actor=tess, patient=patient, visited_on=START)
+        services.save_note(actor=tess, note=note, techniques=[row("swedish", pressure="moderate")])
+        assert note.techniques.get().screening_level == ""
+        for pressure in ("firm", "deep"):
+            with pytest.raises(ValidationError, match="needs a written reason"):
+                services.save_note(actor=tess, note=note, techniques=[row("swedish", pressure=pressure)])
+        services.save_note(
+            actor=tess, note=note, techniques=[row("swedish", pressure="deep", override_reason="Checked INR.")]
+        )
+        saved = note.techniques.get()
+        assert (saved.pressure, saved.screening_level) == ("deep", "caution")
+
+    def test_an_unknown_pressure_is_refused(self, tess: User, patient: Patient) -> None:
+        note = services.start_note(actor=tess, patient=patient, visited_on=START)
+        with pytest.raises(ValidationError, match="choose light, moderate, firm or deep pressure"):
+            services.save_note(actor=tess, note=note, techniques=[row("swedish", pressure="crushing")])
+        assert note.techniques.count() == 0
+
     def test_goal_progress_is_only_for_the_plans_goals(self, tess: User, patient: Patient) -> None:
         active_plan(tess, patient, start=START)
         note = services.start_note(actor=tess, patient=patient, visited_on=START)

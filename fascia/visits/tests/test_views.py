@@ -42,9 +42,8 @@ def technique_rows(*rows: tuple[str, str, int | str]) -> dict:
 
 
 def note_form(note: VisitNote, **fields: str) -> dict:
-    empty = {f"{p}-TOTAL_FORMS": "0" for p in ("findings", "rom")} | {
-        f"{p}-INITIAL_FORMS": "0" for p in ("findings", "rom")
-    }
+    sections = ("findings", "rom", "local_findings")
+    empty = {f"{p}-TOTAL_FORMS": "0" for p in sections} | {f"{p}-INITIAL_FORMS": "0" for p in sections}
     return {"kind": note.kind, "visited_on": note.visited_on.isoformat(), **empty, **fields}
 
 
