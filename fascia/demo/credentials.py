@@ -78,7 +78,9 @@ def load_credentials(admin: User, practitioners: list[Practitioner], rng: random
             save_credential(actor=admin, credential=credential)  # an admin records credentials
         for code in profile.courses:
             add_course(actor=practitioner.user, course=_course_record(practitioner, code, rng, today))
-    Technique.objects.filter(code=MLD_TECHNIQUE).update(required_specialty=Specialty.MLD)
+    Technique.objects.filter(organization_id=admin.member_organization_id, code=MLD_TECHNIQUE).update(
+        required_specialty=Specialty.MLD
+    )
 
 
 def credentials_for(

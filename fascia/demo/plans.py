@@ -123,7 +123,7 @@ def load_providers(organization: Organization, rng: random.Random) -> list[Refer
 def _add_technique(plan: TreatmentPlan, actor: User, code: str, region: str) -> bool:
     """Add a technique as a practitioner would: skip it where the screen forbids it, give a reason
     where it cautions."""
-    technique = Technique.objects.get(code=code)
+    technique = Technique.objects.get(organization_id=plan.patient.organization_id, code=code)
     level = worst_level(plan_services.screen_for_plan(plan, technique, region))
     if level in REFUSING:
         return False

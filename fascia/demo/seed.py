@@ -193,7 +193,7 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
         biller=biller,
         staff=team,
         payers=[(payer, fees_for(payer), share) for payer, share in zip(payers, SHARES, strict=True)],
-        techniques={t.code: t for t in Technique.objects.all()},
+        techniques={t.code: t for t in organization.techniques.all()},
         types={t.code: t for t in AppointmentType.objects.all()},
     )
 

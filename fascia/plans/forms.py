@@ -2,7 +2,8 @@ from typing import Any
 
 from django import forms
 
-from fascia.core.forms import DateInput, StyledForm, StyledModelForm
+from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
+from fascia.core.models import Organization
 from fascia.patients.models import BodyRegion
 from fascia.plans.letters import KINDS
 from fascia.plans.models import Goal, TreatmentPlan
@@ -58,7 +59,7 @@ class GoalForm(StyledModelForm):
 
 
 class TechniqueForm(StyledForm):
-    technique = forms.ModelChoiceField(queryset=Technique.objects.filter(is_active=True), to_field_name="code")
+    technique = forms.ModelChoiceField(queryset=Technique.objects.none(), to_field_name="code")
     region = forms.ChoiceField(choices=BodyRegion.choices)
     pressure = forms.ChoiceField(choices=[("", "—"), *[(p, p.title()) for p in PRESSURES]], required=False)
     override_reason = forms.CharField(
@@ -67,6 +68,10 @@ class TechniqueForm(StyledForm):
         max_length=300,
         help_text="Needed only when the screen shows a caution",
     )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "technique", organization.techniques.filter(is_active=True))
 
 
 class LetterForm(StyledForm):

@@ -80,7 +80,7 @@ def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
         "can_revise": plan.status == plan.Status.ACTIVE and request.user.has_perm(roles.ACTIVATE_PLAN),
         "plan_form": PlanForm(instance=plan) if editable else None,
         "goal_form": GoalForm(prefix="goal") if editable else None,
-        "technique_form": TechniqueForm(prefix="technique") if editable else None,
+        "technique_form": TechniqueForm(prefix="technique", organization=request.organization) if editable else None,
         "end_form": EndForm(prefix="end"),
         "letter_form": LetterForm(prefix="letter") if request.user.has_perm(roles.ADD_CORRESPONDENCE) else None,
         "referral_warnings": _referral_warnings(plan),
@@ -156,7 +156,7 @@ def remove_goal(request: ClinicRequest, plan_id: UUID, goal_id: int) -> HttpResp
 def screen(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     """The screening findings for the technique and region being chosen (htmx)."""
     plan = get_plan_for_user(request.user, plan_id)
-    form = TechniqueForm(request.POST, prefix="technique")
+    form = TechniqueForm(request.POST, prefix="technique", organization=request.organization)
     findings = []
     if form.is_valid():
         data = form.cleaned_data
@@ -173,7 +173,7 @@ def screen(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 @require_POST
 def add_technique(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     plan = get_plan_for_user(request.user, plan_id)
-    form = TechniqueForm(request.POST, prefix="technique")
+    form = TechniqueForm(request.POST, prefix="technique", organization=request.organization)
     _submit(
         request,
         form,

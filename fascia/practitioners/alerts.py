@@ -6,6 +6,7 @@ reached is the one sent, so a credential first seen 45 days before expiry gets t
 now and the 30-day alert later, never a belated 90-day one.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -112,7 +113,9 @@ def send_credential_alerts() -> tuple[int, int]:
     sent twice. The email leaves once that transaction has committed (see fascia.notifications).
     """
     today = timezone.localdate()
-    requirements = list(RenewalRequirement.objects.all())
+    requirements: dict[int | None, list[RenewalRequirement]] = defaultdict(list)  # each organization's own
+    for requirement in RenewalRequirement.objects.all():
+        requirements[requirement.organization_id].append(requirement)
     practitioners = (
         Practitioner.objects.filter(user__is_active=True)
         .exclude(user__email="")
@@ -123,7 +126,11 @@ def send_credential_alerts() -> tuple[int, int]:
     admins: dict[int | None, list[str]] = {}
     emails = alerted = 0
     for practitioner in practitioners:
-        due = [item for s in standing(practitioner, today, requirements=requirements) for item in items(s)]
+        due = [
+            item
+            for s in standing(practitioner, today, requirements=requirements[practitioner.user.organization_id])
+            for item in items(s)
+        ]
         if not due:
             continue
         with transaction.atomic():

@@ -18,7 +18,7 @@ from fascia.core.two_factor import is_admin
 from fascia.practitioners import services
 from fascia.practitioners.credentials import Standing, standing
 from fascia.practitioners.models import CECategory, CourseRecord, Credential
-from fascia.practitioners.queries import get_practitioner_for_user
+from fascia.practitioners.queries import get_practitioner_for_user, requirements
 
 router = Router(tags=["credentials"])
 
@@ -104,8 +104,9 @@ class CourseIn(Schema):
     summary="A practitioner's credentials, each current, expiring or expired, with its CE progress",
 )
 def list_credentials(request: HttpRequest, practitioner_id: UUID) -> list[Standing]:
-    practitioner = get_practitioner_for_user(api_user(request), practitioner_id)
-    return standing(practitioner, timezone.localdate())
+    user = api_user(request)
+    practitioner = get_practitioner_for_user(user, practitioner_id)
+    return standing(practitioner, timezone.localdate(), requirements=requirements(user.member_organization_id))
 
 
 @router.post(
@@ -123,7 +124,14 @@ def create_credential(request: HttpRequest, practitioner_id: UUID, payload: Cred
     credential = services.save_credential(actor=user, credential=Credential(practitioner=practitioner, **fields))
     practitioner = get_practitioner_for_user(user, practitioner_id)  # with the new credential
     return Status(
-        201, next(s for s in standing(practitioner, timezone.localdate()) if s.credential.pk == credential.pk)
+        201,
+        next(
+            s
+            for s in standing(
+                practitioner, timezone.localdate(), requirements=requirements(user.member_organization_id)
+            )
+            if s.credential.pk == credential.pk
+        ),
     )
 
 

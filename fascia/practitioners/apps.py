@@ -6,8 +6,11 @@ class PractitionersConfig(AppConfig):
     label = "practitioners"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_save
 
-        from fascia.practitioners.models import ensure_default_requirements
+        from fascia.core.models import Organization
+        from fascia.practitioners.models import new_organization_requirements
 
-        post_migrate.connect(ensure_default_requirements, sender=self, dispatch_uid="fascia.practitioners.requirements")
+        post_save.connect(
+            new_organization_requirements, sender=Organization, dispatch_uid="fascia.practitioners.new_organization"
+        )

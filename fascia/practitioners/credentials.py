@@ -44,13 +44,12 @@ def standing(
     practitioner: Practitioner,
     today: date,
     *,
-    requirements: list[RenewalRequirement] | None = None,
+    requirements: list[RenewalRequirement],
     credentials: Iterable[Credential] | None = None,
     courses: Iterable[CourseRecord] | None = None,
 ) -> list[Standing]:
     """Each credential's state and CE progress: three queries, fewer for what is given (the practitioner's
     credentials and courses, else read through its related managers, which prefetch_related fills)."""
-    requirements = list(RenewalRequirement.objects.all()) if requirements is None else requirements
     courses = practitioner.courses.all() if courses is None else courses
     completed = [ce.Course(c.completed_on, c.hours, c.category) for c in courses]
     result = []

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from fascia.core.fields import US_STATES, NPIField
-from fascia.core.models import Location, TimestampedModel
+from fascia.core.models import Location, Organization, TimestampedModel
 
 
 class Practitioner(TimestampedModel):
@@ -161,8 +161,10 @@ class CourseRecord(TimestampedModel):
 
 
 class RenewalRequirement(TimestampedModel):
-    """What renewing a credential takes in CE, per issuing body or state: data an admin edits."""
+    """What renewing a credential takes in CE, per issuing body or state: data each organization's admin edits
+    for its own practitioners."""
 
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="renewal_requirements")
     kind = models.CharField(max_length=10, choices=Credential.Kind.choices)
     state = models.CharField(max_length=2, choices=US_STATES, blank=True, help_text="For state licenses")
     issuing_body = models.CharField(max_length=120, blank=True, help_text="For certifications, e.g. NCBTMB")
@@ -229,8 +231,11 @@ DEFAULT_REQUIREMENTS = [
 ]
 
 
-def ensure_default_requirements(**kwargs: object) -> None:
-    """Seed the renewal requirements once (post_migrate); never overwrites an admin's edits."""
-    if RenewalRequirement.objects.exists():
-        return
-    RenewalRequirement.objects.bulk_create(RenewalRequirement(**r) for r in DEFAULT_REQUIREMENTS)
+def new_organization_requirements(
+    sender: type[Organization], instance: Organization, created: bool, **kwargs: object
+) -> None:
+    """post_save of an organization: a new clinic starts with Fascia's requirements (its admin edits them)."""
+    if created and not kwargs.get("raw"):
+        RenewalRequirement.objects.bulk_create(
+            RenewalRequirement(organization=instance, **r) for r in DEFAULT_REQUIREMENTS
+        )

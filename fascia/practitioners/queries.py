@@ -76,8 +76,9 @@ def get_document_for_user(user: User, kind: str, public_id: UUID) -> Credential 
     return record
 
 
-def requirements() -> list[RenewalRequirement]:
-    return list(RenewalRequirement.objects.all())
+def requirements(organization_id: int) -> list[RenewalRequirement]:
+    """The organization's own CE renewal requirements (each organization edits its own)."""
+    return list(RenewalRequirement.objects.filter(organization_id=organization_id))
 
 
 def bar_step(percent: int) -> int:
@@ -160,10 +161,7 @@ def shortfall(progress: ce.Progress) -> list[str]:
     ]
 
 
-def credential_rows(
-    practitioner: Practitioner, today: date, reqs: list[RenewalRequirement] | None = None
-) -> list[CredentialRow]:
-    reqs = requirements() if reqs is None else reqs
+def credential_rows(practitioner: Practitioner, today: date, reqs: list[RenewalRequirement]) -> list[CredentialRow]:
     rows = []
     for item in standing(practitioner, today, requirements=reqs):
         requirement = requirement_for(item.credential, reqs) if item.progress else None
@@ -229,7 +227,7 @@ def compliance_row(practitioner: Practitioner, today: date, reqs: list[RenewalRe
 
 def compliance(user: User, today: date) -> list[ComplianceRow]:
     """Every active practitioner's standing: four queries however many practitioners."""
-    reqs = requirements()
+    reqs = requirements(user.member_organization_id)
     return [compliance_row(p, today, reqs) for p in practitioners_of(user)]
 
 
@@ -248,7 +246,8 @@ def alerts(practitioner: Practitioner, today: date) -> list[Alert]:
     result = []
     credentials = list(Credential.objects.filter(practitioner=practitioner))
     courses = list(CourseRecord.objects.filter(practitioner=practitioner))
-    for item in standing(practitioner, today, requirements=requirements(), credentials=credentials, courses=courses):
+    reqs = list(RenewalRequirement.objects.filter(organization__staff__practitioner=practitioner))  # its clinic's
+    for item in standing(practitioner, today, requirements=reqs, credentials=credentials, courses=courses):
         credential, state, progress = item.credential, item.state, item.progress
         if state == "expired":
             result.append(Alert(f"{credential.name} expired {credential.expires_on:%Y-%m-%d}", "danger"))

@@ -36,7 +36,9 @@ def _page(
     can_edit = request.user.has_perm(roles.CHANGE_CREDENTIALS) and services.may_edit(request.user, practitioner)
     context = {
         "practitioner": practitioner,
-        "rows": queries.credential_rows(practitioner, timezone.localdate()),
+        "rows": queries.credential_rows(
+            practitioner, timezone.localdate(), queries.requirements(request.organization.pk)
+        ),
         "courses": list(practitioner.courses.all()),
         "can_edit": can_edit,
         "is_own": practitioner.user_id == request.user.pk,
@@ -131,7 +133,9 @@ def transcript(request: ClinicRequest, practitioner_id: UUID) -> HttpResponse:
     """The CE transcript PDF, for renewal applications."""
     practitioner = queries.get_practitioner_for_user(request.user, practitioner_id)
     today = timezone.localdate()
-    context = transcript_context(practitioner, queries.requirements(), request.organization, today)
+    context = transcript_context(
+        practitioner, queries.requirements(request.organization.pk), request.organization, today
+    )
     response = HttpResponse(render_pdf("practitioners/transcript.html", context), content_type="application/pdf")
     name = slugify(practitioner.user.last_name) or "practitioner"
     response["Content-Disposition"] = f'inline; filename="ce-transcript-{name}-{today:%Y%m%d}.pdf"'
@@ -142,13 +146,20 @@ def transcript(request: ClinicRequest, practitioner_id: UUID) -> HttpResponse:
 @require_GET
 def requirements(request: ClinicRequest) -> HttpResponse:
     """The CE renewal requirements the compliance figures use, with their sources."""
-    return render(request, "practitioners/requirements.html", {"requirements": queries.requirements()})
+    return render(
+        request, "practitioners/requirements.html", {"requirements": queries.requirements(request.organization.pk)}
+    )
 
 
 @staff_view(roles.MANAGE_STAFF)
 @require_http_methods(["GET", "POST"])
 def requirement_edit(request: ClinicRequest, requirement_id: int | None = None) -> HttpResponse:
-    requirement = get_object_or_404(RenewalRequirement, pk=requirement_id) if requirement_id else RenewalRequirement()
+    own = request.organization.renewal_requirements
+    requirement = (
+        get_object_or_404(own, pk=requirement_id)
+        if requirement_id
+        else RenewalRequirement(organization=request.organization)
+    )
     form = RequirementForm(request.POST or None, instance=requirement)
     if saved(request, form, lambda: services.save_requirement(actor=request.user, requirement=form.instance)):
         messages.success(request, f"{form.instance} saved.")

@@ -46,10 +46,10 @@ class ScreenOut(Schema):
     findings: list[FindingOut]
 
 
-@router.get("/techniques", response=list[TechniqueOut], summary="The technique catalog")
+@router.get("/techniques", response=list[TechniqueOut], summary="Your organization's technique catalog")
 def list_techniques(request: HttpRequest) -> list[Technique]:
-    api_user(request, roles.VIEW_TECHNIQUE)
-    return list(Technique.objects.filter(is_active=True))
+    user = api_user(request, roles.VIEW_TECHNIQUE)
+    return list(Technique.objects.filter(organization_id=user.member_organization_id, is_active=True))
 
 
 @router.post(
@@ -60,7 +60,9 @@ def list_techniques(request: HttpRequest) -> list[Technique]:
 def screen(request: HttpRequest, patient_id: UUID, payload: ScreenIn) -> ScreenOut:
     user = api_user(request, roles.VIEW_HISTORY, roles.VIEW_TECHNIQUE)
     patient = get_patient_for_user(user, patient_id)
-    technique = Technique.objects.filter(code=payload.technique, is_active=True).first()
+    technique = Technique.objects.filter(
+        organization_id=patient.organization_id, code=payload.technique, is_active=True
+    ).first()
     if technique is None:
         raise HttpError(422, f"Unknown technique {payload.technique!r}.")
     unknown = set(payload.symptoms) - set(SYMPTOMS)

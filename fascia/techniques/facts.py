@@ -166,6 +166,34 @@ class Rule:
     fact_regions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     until_cleared: bool = False
 
+    def fires_on(self) -> list[str]:
+        """What the rule reads, in words, for the page a clinic reviews the rules on."""
+        listed = [
+            ("ICD-10-CM", self.icd_codes),
+            ("medication", self.medication_flags),
+            ("today's symptom", tuple(SYMPTOMS.get(s, s) for s in self.symptoms)),
+            ("red flag", tuple(RED_FLAGS[f].label if f in RED_FLAGS else f for f in self.red_flags)),
+            ("today's finding", tuple(LOCAL_FINDINGS.get(f, f) for f in self.local_findings)),
+            ("healing injury (chapter S)", self.injuries),
+        ]
+        words = [f"{what}: {', '.join(values)}" for what, values in listed if values]
+        if self.unclassified_medication:
+            words.append("a medication nobody has classified")
+        if self.surgery_within_days is not None:
+            where = f" on {', '.join(self.surgery_regions)}" if self.surgery_regions else ""
+            words.append(f"surgery{where} within {self.surgery_within_days} days")
+        if self.implant:
+            words.append("an implant")
+        if self.pregnant_from_week is not None:
+            words.append(f"pregnancy from week {self.pregnant_from_week}" if self.pregnant_from_week else "pregnancy")
+        if self.state:
+            words.append(f"only with a recorded {STATES.get(self.state, self.state)}")
+        if self.unless_state:
+            words.append(f"not with a recorded {STATES.get(self.unless_state, self.unless_state)}")
+        if self.until_cleared:
+            words.append("refused until a referral or clearance is recorded, then a caution")
+        return words
+
     def __post_init__(self) -> None:
         entries = self.icd_codes + tuple(key for key, _ in self.fact_regions if key not in RED_FLAGS)
         bad = [entry for entry in entries if not icd10.is_list_entry(entry)]

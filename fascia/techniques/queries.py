@@ -10,6 +10,7 @@ from django.db.models import BooleanField, CharField, DateField, F, Field, Model
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from fascia.core.models import Organization
 from fascia.patients import medications
 from fascia.patients.models import Condition, HistoryStatus, Implant, Medication, Patient, Surgery
 from fascia.techniques import drugs, screening
@@ -24,9 +25,9 @@ SYMPTOMS = {"fever": "Fever today", "acute-infection": "Acute infection today"}
 FULL_TERM_DAYS = 280  # 40 weeks from the last menstrual period, as due dates are reckoned
 
 
-def catalog() -> dict[int, Technique]:
-    """Every technique by id, retired ones too (a stored row may name one), in the catalog's order."""
-    return {t.pk: t for t in Technique.objects.all()}
+def catalog(organization: Organization) -> dict[int, Technique]:
+    """The organization's techniques by id, retired ones too (a stored row may name one), in the catalog's order."""
+    return {t.pk: t for t in organization.techniques.all()}
 
 
 def history_rows(entries: QuerySet[Model], kind: int, **columns: Any) -> QuerySet:

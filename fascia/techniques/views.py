@@ -15,10 +15,13 @@ from fascia.techniques.services import save_technique
 @staff_view(roles.VIEW_TECHNIQUE)
 @require_GET
 def catalog(request: ClinicRequest) -> HttpResponse:
-    """The technique catalog and the contraindication rules, for the clinic to review."""
+    """The organization's technique catalog and the contraindication rules its tags select, for the clinic to
+    review."""
     rules = [
         {
             "rule": rule,
+            "reason": rule.reason.format(fact="…"),  # the finding names the patient's fact here
+            "fires_on": rule.fires_on(),
             "applies_to": ", ".join(rule.techniques + rule.tags) or "every technique",
             "regions": ", ".join(rule.regions) or ("the affected region" if rule.same_region else "any region"),
         }
@@ -28,7 +31,8 @@ def catalog(request: ClinicRequest) -> HttpResponse:
         request,
         "techniques/catalog.html",
         {
-            "techniques": Technique.objects.all(),
+            "organization": request.organization,
+            "techniques": request.organization.techniques.all(),
             "rules": rules,
             "can_edit": request.user.has_perm(roles.CHANGE_TECHNIQUE),
         },
@@ -39,7 +43,8 @@ def catalog(request: ClinicRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def technique_edit(request: ClinicRequest, code: str | None = None) -> HttpResponse:
     """Admins add techniques to the catalog or change them (CPT code, screening tags, wording)."""
-    technique = get_object_or_404(Technique, code=code) if code else Technique()
+    catalog = request.organization.techniques
+    technique = get_object_or_404(catalog, code=code) if code else Technique(organization=request.organization)
     form = TechniqueForm(request.POST or None, instance=technique)
     if saved(request, form, lambda: save_technique(actor=request.user, technique=form.instance)):
         messages.success(request, f"{technique.name} saved.")

@@ -168,9 +168,13 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _technique_rows(rows: list[NoteTechniqueIn]) -> list[dict]:
-    """The rows as save_note takes them: catalog codes turned into technique ids."""
-    ids = dict(Technique.objects.filter(code__in={r.technique for r in rows}, is_active=True).values_list("code", "pk"))
+def _technique_rows(rows: list[NoteTechniqueIn], organization_id: int) -> list[dict]:
+    """The rows as save_note takes them: codes of the organization's catalog turned into technique ids."""
+    ids = dict(
+        Technique.objects.filter(
+            organization_id=organization_id, code__in={r.technique for r in rows}, is_active=True
+        ).values_list("code", "pk")
+    )
     unknown = [
         f"Technique {number}: no technique {row.technique!r} in the catalog."
         for number, row in enumerate(rows, start=1)
@@ -192,7 +196,9 @@ def _technique_rows(rows: list[NoteTechniqueIn]) -> list[dict]:
     ]
 
 
-def _changes(payload: NoteFields, *, exclude: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[dict] | None]:
+def _changes(
+    payload: NoteFields, organization_id: int, *, exclude: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], list[dict] | None]:
     """The fields the payload sets, and its technique rows (None: leave the techniques alone)."""
     data = payload.dict(exclude_unset=True, exclude={"techniques", *exclude})
     nulls = {
@@ -201,7 +207,7 @@ def _changes(payload: NoteFields, *, exclude: tuple[str, ...] = ()) -> tuple[dic
     if nulls:
         raise ValidationError(nulls)
     fields = {name: _plain(value) for name, value in data.items()}
-    techniques = _technique_rows(payload.techniques) if payload.techniques is not None else None
+    techniques = _technique_rows(payload.techniques, organization_id) if payload.techniques is not None else None
     return fields, techniques
 
 
@@ -250,7 +256,7 @@ def create_note(request: HttpRequest, patient_id: UUID, payload: NoteCreate) -> 
         ).first()
         if appointment is None:
             raise ValidationError({"appointment_id": "No such appointment in your organization."})
-    fields, techniques = _changes(payload, exclude=("appointment_id", "visited_on"))
+    fields, techniques = _changes(payload, patient.organization_id, exclude=("appointment_id", "visited_on"))
     # One transaction: when the fields or techniques are refused, no half-made draft is left behind.
     with transaction.atomic():
         try:
@@ -278,7 +284,7 @@ def get_note(request: HttpRequest, note_id: UUID) -> VisitNote:
 def update_note(request: HttpRequest, note_id: UUID, payload: NoteFields) -> VisitNote:
     user = api_user(request, roles.ADD_NOTE)
     note = queries.get_note_for_user(user, note_id)
-    fields, techniques = _changes(payload)
+    fields, techniques = _changes(payload, note.patient.organization_id)
     try:
         services.save_note(actor=user, note=note, techniques=techniques, **fields)
     except services.NoteLocked as e:

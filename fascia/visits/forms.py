@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 
 from fascia.core.forms import DateInput, RowChoiceField, StyledForm, StyledModelForm
+from fascia.core.models import Organization
 from fascia.evaluations.forms import BLANK, RowForm, formset_rows, row_formset
 from fascia.patients.models import BodyRegion
 from fascia.plans.models import Goal
@@ -82,13 +83,13 @@ class LocalFindingRow(RowForm):
     region = RowChoiceField(label="On the region", choices=BLANK + BodyRegion.choices, required=False)
 
 
-def technique_choices() -> list[tuple[int, str]]:
-    """The active techniques with their CPT code, read once for all rows."""
-    return [(t.pk, f"{t.name} ({t.cpt_code})") for t in catalog().values() if t.is_active]
+def technique_choices(organization: Organization) -> list[tuple[int, str]]:
+    """The organization's active techniques with their CPT code, read once for all rows."""
+    return [(t.pk, f"{t.name} ({t.cpt_code})") for t in catalog(organization).values() if t.is_active]
 
 
-def technique_formset(rows: list[dict], data: Any = None) -> Any:
-    return row_formset(TechniqueRow, rows, data, "techniques", techniques=technique_choices())
+def technique_formset(organization: Organization, rows: list[dict], data: Any = None) -> Any:
+    return row_formset(TechniqueRow, rows, data, "techniques", techniques=technique_choices(organization))
 
 
 def technique_rows(formset: Any) -> list[dict]:

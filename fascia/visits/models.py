@@ -157,6 +157,9 @@ class VisitTechnique(models.Model):
 
     note = models.ForeignKey(VisitNote, on_delete=models.CASCADE, related_name="techniques")
     technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
+    # Catalogs became per organization (techniques migration 0005): a signed row moved to its organization's own
+    # copy of a technique keeps the id its signature vouched for, which its seal still hashes (queries.note_content).
+    former_technique_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
     region = models.CharField(max_length=20, choices=BodyRegion.choices)
     minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_MINUTES)]

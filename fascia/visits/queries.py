@@ -173,6 +173,15 @@ def note_content(
     return note_content_from(values_of(note), map(values_of, techniques), map(values_of, measures))
 
 
+def _vouched_technique(row: Mapping[str, Any]) -> dict:
+    """A technique row as its note's signature vouches for it: a row moved to its organization's own catalog
+    (techniques migration 0004) by the technique id it was signed with."""
+    return {
+        **vouched(row, exclude=("note_id", "former_technique_id")),
+        "technique_id": row.get("former_technique_id") or row["technique_id"],
+    }
+
+
 def note_content_from(
     note: Mapping[str, Any], techniques: Iterable[Mapping[str, Any]], measures: Iterable[Mapping[str, Any]]
 ) -> dict:
@@ -184,7 +193,7 @@ def note_content_from(
         content.pop("local_findings", None)
     return {
         **content,
-        "techniques": [vouched(t, exclude=("note_id",)) for t in sorted(techniques, key=lambda t: t["id"])],
+        "techniques": [_vouched_technique(t) for t in sorted(techniques, key=lambda t: t["id"])],
         # A measure's row once held its evaluation and note as columns; seals taken then hashed them, so the content
         # keeps both names.
         "measures": [

@@ -144,13 +144,14 @@ def minutes_allowed(note: VisitNote) -> int:
     return appointment_minutes(appointment.start_at, appointment.end_at)
 
 
-def _catalog_entries(rows: list[dict[str, Any]], known: Iterable[Technique]) -> dict[int, Technique]:
+def _catalog_entries(note: VisitNote, rows: list[dict[str, Any]], known: Iterable[Technique]) -> dict[int, Technique]:
     """The techniques the rows name, by id: those `known` (read with the note's stored rows), the others read
-    from the catalog (retired ones too: a stored row may name one)."""
+    from the patient's organization's catalog (retired ones too: a stored row may name one)."""
     techniques = {t.pk: t for t in known}
     wanted = {row.get("technique_id") for row in rows} - techniques.keys()
     if ids := [i for i in wanted if isinstance(i, int)]:  # any other value names no technique
-        techniques |= {t.pk: t for t in Technique.objects.filter(pk__in=ids)}
+        # Joined to the note's patient: another organization's technique is no technique here.
+        techniques |= {t.pk: t for t in Technique.objects.filter(pk__in=ids, organization__patients=note.patient_id)}
     return techniques
 
 
@@ -167,7 +168,7 @@ def _screened(
     note: VisitNote, rows: list[dict[str, Any]], known: Iterable[Technique] = ()
 ) -> tuple[list[VisitTechnique], PatientFacts | None]:
     """check_techniques(), and the facts the rows were screened against (None when there are no rows)."""
-    techniques = _catalog_entries(rows, known)
+    techniques = _catalog_entries(note, rows, known)
     # Once for every row, in one query with the red flags of the latest evaluation and those cleared.
     facts = (
         facts_for(
@@ -388,7 +389,11 @@ def apply_template(*, actor: User, note: VisitNote, code: str) -> VisitNote:
     template = TEMPLATES.get(code)
     if template is None:
         raise NoteError("Choose one of the note templates.")
-    ids = dict(Technique.objects.filter(code__in=[t.technique for t in template.techniques]).values_list("code", "pk"))
+    ids = dict(
+        Technique.objects.filter(
+            code__in=[t.technique for t in template.techniques], organization__patients=note.patient_id
+        ).values_list("code", "pk")
+    )
     rows = [
         {
             "technique_id": ids.get(t.technique),

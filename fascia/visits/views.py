@@ -110,7 +110,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     # The stored rows fill the empty form and its minutes. A posted formset is its data: the stored rows
     # are read only for the minutes shown when the form comes back with errors.
     stored = list(note.techniques.select_related("technique")) if data is None else None
-    techniques = technique_formset(_technique_initial(stored or []), data)
+    techniques = technique_formset(request.organization, _technique_initial(stored or []), data)
     formsets = {prefix: row_formset(row, getattr(note, prefix), data, prefix) for prefix, row in FORMSETS.items()}
     plan_goals = queries.plan_goals(note)
     # Without goals the page has no goal rows, and posts no management form for them.
@@ -181,9 +181,9 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
 def minutes(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     """The CPT codes and minutes the treatment rows add up to, as they are typed (htmx)."""
     note = queries.get_note_for_user(request.user, note_id)
-    techniques = technique_formset([], request.POST)
+    techniques = technique_formset(request.organization, [], request.POST)
     rows = [form.cleaned_data for form in techniques if form.is_valid() and form.cleaned_data.get("technique")]
-    by_id = catalog()
+    by_id = catalog(request.organization)
     summary = summarize(
         [
             (by_id[r["technique"]].cpt_code, by_id[r["technique"]].timed, r.get("minutes"))

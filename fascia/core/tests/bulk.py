@@ -22,7 +22,6 @@ from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
 from fascia.practitioners.models import CourseRecord, Credential, Practitioner
 from fascia.referrals.models import Referral, ReferringProvider
 from fascia.scheduling.models import Appointment, AppointmentType
-from fascia.techniques.models import Technique
 from fascia.visits.models import NoteMeasure, VisitNote, VisitTechnique
 
 MARK = re.compile(rb"Qc\d{4}")  # every row made here carries a mark like Qc0042 where its page shows text
@@ -51,7 +50,7 @@ class World:
         self.tess = personas[Role.PRACTITIONER]
         self.practitioner: Practitioner = self.tess.practitioner
         self.follow_up = AppointmentType.objects.get(code="follow-up-30")
-        self.techniques = list(Technique.objects.filter(is_active=True).order_by("code"))
+        self.techniques = list(organization.techniques.filter(is_active=True).order_by("code"))
         self._made: dict[str, Any] = {}
         self._next = 0
 

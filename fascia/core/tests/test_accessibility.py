@@ -17,7 +17,7 @@ from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans.services import create_plan
-from fascia.practitioners.tests.factories import course, wa_license, wa_requirement
+from fascia.practitioners.tests.factories import course, wa_license
 from fascia.scheduling.models import AppointmentType
 from fascia.scheduling.services import book_appointment
 from fascia.visits.services import start_note
@@ -63,7 +63,6 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     Coverage.objects.filter(pk=coverage.pk).update(member_id="")  # a claim with problems to show
     coverage.refresh_from_db()
     claim = create_claim(actor=ada, coverage=coverage, notes=unbilled_notes(coverage.patient, coverage))
-    wa_requirement()  # a CE progress bar on tess's credentials page
     wa_license(tess.practitioner)
     course(tess.practitioner, 6, "ethics", date.today())
     page.goto(f"{live_server.url}/login/")

@@ -32,7 +32,6 @@ from fascia.evaluations.models import Addendum, Evaluation, RedFlagClearance
 from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
 from fascia.plans.models import TreatmentPlan
 from fascia.practitioners.models import RenewalRequirement
-from fascia.practitioners.tests.factories import wa_requirement
 from fascia.records.models import Seal
 from fascia.referrals.models import Correspondence, ReferringProvider
 from fascia.scheduling.models import Appointment, WaitlistEntry, WorkingHours
@@ -291,7 +290,14 @@ def _(w: World, n: int) -> str:
 
 def _techniques(w: World, n: int) -> None:
     Technique.objects.bulk_create(
-        Technique(code=mark(i).lower(), name=mark(i), description="Synthetic", cpt_code="97140", timed=True)
+        Technique(
+            organization=w.organization,
+            code=mark(i).lower(),
+            name=mark(i),
+            description="Synthetic",
+            cpt_code="97140",
+            timed=True,
+        )
         for i in w.numbers(n)
     )
 
@@ -672,6 +678,7 @@ def _(w: World, n: int) -> str:
 def _(w: World, n: int) -> str:
     RenewalRequirement.objects.bulk_create(
         RenewalRequirement(
+            organization=w.organization,
             kind="board",
             issuing_body=mark(i),
             cycle_months=24,
@@ -685,7 +692,6 @@ def _(w: World, n: int) -> str:
 
 
 def _credentials_and_courses(w: World, n: int) -> None:
-    wa_requirement()
     w.credentials(w.practitioner, n)
     w.courses(w.practitioner, n)
 
@@ -705,7 +711,6 @@ def _(w: World, n: int) -> str:
 @counts("practitioners:transcript", PRACTITIONER, shown=None)
 def _(w: World, n: int) -> str:
     """n courses toward one Washington license (a transcript of 100 credentials would be a book)."""
-    wa_requirement()
     w.once("license", lambda: w.credentials(w.practitioner, 1))
     w.courses(w.practitioner, n)
     return reverse("practitioners:transcript", args=[w.practitioner.public_id])
@@ -725,7 +730,6 @@ def _(w: World, n: int) -> str:
 
 @counts("practitioners:compliance", ADMIN)
 def _(w: World, n: int) -> str:
-    wa_requirement()
     for p in w.practitioners(n):
         w.credentials(p, 1)
         w.courses(p, 1)

@@ -1,4 +1,4 @@
-"""Credentials, CE courses and the Washington requirement, for the page and privilege tests."""
+"""Credentials and CE courses, for the page and privilege tests."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -7,11 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from fascia.practitioners.models import (
-    DEFAULT_REQUIREMENTS,
     CourseRecord,
     Credential,
     Practitioner,
-    RenewalRequirement,
     Specialty,
 )
 
@@ -20,15 +18,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def pdf_upload(name: str = "copy.pdf", content: bytes = PDF) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-def wa_requirement() -> RenewalRequirement:
-    """The seeded Washington license requirement (24 h: 8 hands-on, 4 ethics, 2 health equity),
-    created again when a transactional test has flushed the table."""
-    seeded = next(r for r in DEFAULT_REQUIREMENTS if r.get("state") == "WA")
-    fields = {k: v for k, v in seeded.items() if k not in ("kind", "state")}
-    requirement, _ = RenewalRequirement.objects.get_or_create(kind=seeded["kind"], state="WA", defaults=fields)
-    return requirement
 
 
 def wa_license(practitioner: Practitioner, *, expires_in: int = 200, **fields: object) -> Credential:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from fascia.conftest import PASSWORD
 from fascia.core.models import User
 from fascia.practitioners.models import CourseRecord
-from fascia.practitioners.tests.factories import PDF, wa_license, wa_requirement
+from fascia.practitioners.tests.factories import PDF, wa_license
 
 
 def progress_of(page) -> int:
@@ -17,7 +17,6 @@ def progress_of(page) -> int:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_she_records_a_course_and_watches_her_ce_progress_grow(live_server, page, tess: User) -> None:
-    wa_requirement()  # seeded after migrate; a transactional test may have flushed it
     wa_license(tess.practitioner, expires_in=200)  # issued two years ago
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("tess")

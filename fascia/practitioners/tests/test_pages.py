@@ -25,7 +25,6 @@ from fascia.practitioners.tests.factories import (
     credential,
     pdf_upload,
     wa_license,
-    wa_requirement,
 )
 from fascia.techniques.models import Technique
 
@@ -79,7 +78,6 @@ def credential_data(**overrides: object) -> dict:
 
 class TestOwnPage:
     def test_the_practitioner_sees_her_credentials_and_ce_progress(self, client: Client, tess: User) -> None:
-        wa_requirement()
         license = wa_license(tess.practitioner, expires_in=200)
         credential(tess.practitioner, Credential.Kind.CPR, expires_on=timezone.localdate() + timedelta(days=30))
         course(tess.practitioner, 8, "hands-on", timezone.localdate() - timedelta(days=40), title="Myofascial I")
@@ -109,7 +107,6 @@ class TestOwnPage:
         assert client.get(reverse("practitioners:mine")).status_code == 403
 
     def test_she_records_a_course_with_its_certificate(self, client: Client, tess: User) -> None:
-        wa_requirement()
         wa_license(tess.practitioner)
         login(client, tess)
         before = progress_now(client.get(detail_url(tess)).content.decode())
@@ -168,7 +165,6 @@ class TestBadInput:
 
     @pytest.fixture
     def licensed(self, tess: User) -> User:
-        wa_requirement()
         wa_license(tess.practitioner)
         return tess
 
@@ -308,7 +304,6 @@ class TestCompliance:
     def test_it_shows_what_is_current_expiring_and_missing(
         self, client: Client, ada: User, tess: User, organization: Organization
     ) -> None:
-        wa_requirement()
         wa_license(tess.practitioner, expires_in=200)
         credential(tess.practitioner, Credential.Kind.CPR, expires_on=timezone.localdate() + timedelta(days=45))
         credential(tess.practitioner, Credential.Kind.INSURANCE, name="Liability policy")
@@ -345,7 +340,6 @@ class TestCompliance:
     def test_the_queries_do_not_grow_with_the_practitioners(
         self, client: Client, ada: User, tess: User, organization: Organization
     ) -> None:
-        wa_requirement()
         wa_license(tess.practitioner)
         course(tess.practitioner, 4, "ethics", timezone.localdate())
         login(client, ada)
@@ -368,7 +362,6 @@ class TestCompliance:
 
 class TestTranscript:
     def test_courses_are_grouped_by_cycle_with_totals_and_the_requirement(self, client: Client, tess: User) -> None:
-        wa_requirement()
         today = timezone.localdate()
         license = wa_license(tess.practitioner, expires_in=200, issued_on=today - timedelta(days=1600))
         current_start = license.expires_on - timedelta(days=700)
@@ -395,7 +388,6 @@ class TestTranscript:
 
 
 def test_the_dashboard_flags_expiring_credentials_and_short_ce(client: Client, tess: User) -> None:
-    wa_requirement()
     wa_license(tess.practitioner, expires_in=60)
     credential(tess.practitioner, Credential.Kind.CPR, expires_on=timezone.localdate() - timedelta(days=1))
     login(client, tess)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.conftest import login
-from fascia.core.models import User
+from fascia.core.models import Organization, User
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory
 from fascia.techniques.models import Technique
@@ -18,11 +18,11 @@ def screen(client: Client, patient_id: object, **body: object):
     return client.post(f"/api/v1/patients/{patient_id}/screen", json.dumps(body), content_type="application/json")
 
 
-def test_the_catalog_is_seeded_after_migrate(db) -> None:
+def test_a_new_organization_starts_with_the_catalog(organization: Organization) -> None:
     assert {"deep-tissue", "manual-lymphatic-drainage", "myofascial-release"} <= set(
-        Technique.objects.values_list("code", flat=True)
+        organization.techniques.values_list("code", flat=True)
     )
-    assert Technique.objects.get(code="swedish").cpt_code == "97124"
+    assert organization.techniques.get(code="swedish").cpt_code == "97124"
 
 
 def test_facts_come_from_the_active_history(tess: User) -> None:

@@ -10,7 +10,6 @@ from fascia.plans import services as plan_services
 from fascia.plans.models import TreatmentPlan
 from fascia.scheduling import services as scheduling_services
 from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
-from fascia.techniques.models import Technique
 from fascia.visits import services
 from fascia.visits.models import VisitNote
 
@@ -40,7 +39,7 @@ def active_plan(actor: User, patient: Patient, *, start: date, planned_visits: i
         target_date=start + timedelta(weeks=6),
     )
     plan_services.add_technique(
-        actor=actor, plan=plan, technique=Technique.objects.get(code="deep-tissue"), region="lower-back"
+        actor=actor, plan=plan, technique=patient.organization.techniques.get(code="deep-tissue"), region="lower-back"
     )
     return plan_services.activate_plan(actor=actor, plan=plan)
 
@@ -65,6 +64,7 @@ def appointment(
 def signed_note(actor: User, patient: Patient, day: date, **fields: object) -> VisitNote:
     """A follow-up documented and signed: deep tissue on the low back, 25 minutes."""
     note = services.start_note(actor=actor, patient=patient, visited_on=day)
-    rows = [{"technique_id": Technique.objects.get(code="deep-tissue").pk, "region": "lower-back", "minutes": 25}]
+    deep_tissue = patient.organization.techniques.get(code="deep-tissue")
+    rows = [{"technique_id": deep_tissue.pk, "region": "lower-back", "minutes": 25}]
     services.save_note(actor=actor, note=note, techniques=rows, **{"nprs_before": 5, **fields})
     return services.sign_note(actor=actor, note=note)
