@@ -118,7 +118,7 @@ def clinic() -> dict[str, Any]:
         "therapist": therapist,
         "practitioner": therapist.practitioner,
         "type": AppointmentType.objects.get(code=APPOINTMENT_TYPE),
-        "technique": Technique.objects.get(code=TECHNIQUE),
+        "technique": Technique.objects.get(organization=therapist.organization, code=TECHNIQUE),
     }
 
 

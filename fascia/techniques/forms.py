@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from fascia.core.forms import StyledModelForm
@@ -35,3 +37,8 @@ class TechniqueForm(StyledModelForm):
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"code": "A short lower-case name used by the rules and the API, e.g. cupping"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The code names the technique to the API, the note templates and stored rows: fixed once it is saved.
+        self.fields["code"].disabled = bool(self.instance.pk)

@@ -6,10 +6,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import saved
+from fascia.techniques.catalog import TECHNIQUES
 from fascia.techniques.forms import TechniqueForm
 from fascia.techniques.models import Technique
 from fascia.techniques.rules import RULES
 from fascia.techniques.services import save_technique
+
+DEFAULT_TAGS = {t.code: t.tags for t in TECHNIQUES}
 
 
 @staff_view(roles.VIEW_TECHNIQUE)
@@ -32,7 +35,11 @@ def catalog(request: ClinicRequest) -> HttpResponse:
         "techniques/catalog.html",
         {
             "organization": request.organization,
-            "techniques": request.organization.techniques.all(),
+            "techniques": [
+                # Tags of Fascia's default this clinic took off: rules that no longer screen the technique.
+                (t, sorted(set(DEFAULT_TAGS.get(t.code, ())) - set(t.tags)))
+                for t in request.organization.techniques.all()
+            ],
             "rules": rules,
             "can_edit": request.user.has_perm(roles.CHANGE_TECHNIQUE),
         },

@@ -68,8 +68,15 @@ def test_another_clinics_edit_leaves_our_screening_alone(
     r = client.post(edit, {**form, "tags": [], "is_active": "on", "timed": "on"})
     assert r.status_code == 302, r.context["form"].errors if r.context else r
     assert deep_tissue_of(elsewhere).tags == []
+    # Their page says what their edit switched off; the code, fixed once saved, stays as it was.
+    assert "Not screened as deep, vigorous" in client.get(reverse("techniques:catalog")).content.decode()
+    client.post(edit, {**form, "code": "deep-tissue-2", "tags": [], "is_active": "on", "timed": "on"})
+    assert not elsewhere.techniques.filter(code="deep-tissue-2").exists()
 
     assert deep_tissue_of(organization).tags == ["deep", "vigorous"]
+    client = Client()
+    login(client, tess)
+    assert "Not screened as" not in client.get(reverse("techniques:catalog")).content.decode()
     (finding,) = screen_patient(patient, deep_tissue_of(organization), "leg-right")
     assert finding.rule == "anticoagulant"
     # Theirs is now unscreened for deep work, as they chose; ours is not.
