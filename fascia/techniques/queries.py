@@ -152,6 +152,15 @@ def as_engine_technique(technique: Technique) -> screening.Technique:
 
 
 def screen_patient(
-    patient: Patient, technique: Technique, region: str, *, symptoms: frozenset[str] = frozenset()
+    patient: Patient,
+    technique: Technique,
+    region: str,
+    *,
+    pressure: str | None = None,
+    symptoms: frozenset[str] = frozenset(),
+    local_findings: Iterable[tuple[str, str]] = (),
 ) -> list[screening.Finding]:
-    return screening.screen(facts_for(patient, symptoms=symptoms), as_engine_technique(technique), region, RULES)
+    """The findings for a technique on a region at the `pressure` given (firm or deep is deep work), from the
+    patient's history, today's symptoms and today's `local_findings` ((finding, region) pairs)."""
+    facts = facts_for(patient, symptoms=symptoms, local_findings=local_findings)
+    return screening.screen(facts, as_engine_technique(technique), region, RULES, pressure=pressure or None)
