@@ -273,6 +273,49 @@ class TestRecording:
         assert r.json()["kind"] == "cleared" and r.json()["evaluation_id"] == str(evaluation.public_id)
 
 
+def test_the_api_says_what_was_done(client: Client, tess: User, patient: Patient) -> None:
+    evaluation = evaluated(tess, patient, "calf_swelling", "weight_loss", "night_pain")
+    clear(tess, evaluation, "calf_swelling", kind="referred")
+    services.record_clearance(
+        actor=tess, evaluation=evaluation, flag="weight_loss", kind="cleared", provider="Dr Lee", decided_on=START
+    )
+    login(client, tess)
+    r = client.get(f"/api/v1/evaluations/{evaluation.public_id}")
+    assert r.status_code == 200
+    done = r.json()["clearances"]
+    assert [
+        {k: c[k] for k in ("flag", "flag_label", "kind", "provider", "decided_on", "recorded_by")} for c in done
+    ] == [
+        {
+            "flag": "calf_swelling",
+            "flag_label": "Calf swelling, warmth or redness",
+            "kind": "referred",
+            "provider": "Dr Ruth Okafor, GP",
+            "decided_on": "2026-11-03",
+            "recorded_by": tess.display_name,
+        },
+        {
+            "flag": "weight_loss",
+            "flag_label": "Unexplained weight loss",
+            "kind": "cleared",
+            "provider": "Dr Lee",
+            "decided_on": "2026-11-03",
+            "recorded_by": tess.display_name,
+        },
+    ]
+    stored = RedFlagClearance.objects.get(flag="calf_swelling")
+    assert done[0]["id"] == str(stored.public_id) and done[0]["recorded_at"].startswith(f"{stored.created_at:%Y-%m-%d}")
+    # The patient's evaluations and the chart give them too; an evaluation without a flag has none.
+    other = evaluated_on(evaluation.evaluated_on + timedelta(days=7), tess, patient)
+    listed = client.get(f"/api/v1/patients/{patient.public_id}/evaluations").json()
+    assert {e["id"]: len(e["clearances"]) for e in listed} == {str(other.public_id): 0, str(evaluation.public_id): 2}
+    chart = client.get(f"/api/v1/patients/{patient.public_id}/chart").json()
+    assert [[c["flag"] for c in e["clearances"]] for e in chart["evaluations"]] == [
+        [],
+        ["calf_swelling", "weight_loss"],
+    ]
+
+
 def test_the_report_says_what_was_done(client: Client, tess: User, patient: Patient) -> None:
     evaluation = evaluated(tess, patient, "calf_swelling", "weight_loss", "night_pain")
     clear(tess, evaluation, "calf_swelling", kind="referred")
