@@ -3,6 +3,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -31,6 +32,27 @@ class MeasureOut(Schema):
     value: float
     band: str
     responses: list[int | None]
+
+
+class RedFlagClearanceOut(Schema):
+    """What was done about a red flag the evaluation raised."""
+
+    id: UUID = Field(..., alias="public_id")
+    flag: str = Field(..., description="The red flag's code, e.g. calf_swelling")
+    flag_label: str
+    kind: RedFlagClearance.Kind = Field(..., description="referred (to a provider) or cleared (for treatment)")
+    provider: str = Field(..., description="Who: referred to, or cleared by")
+    decided_on: date = Field(..., description="When the referral was made or the clearance given")
+    recorded_by: str = Field(..., description="The practitioner who recorded it")
+    recorded_at: datetime = Field(..., alias="created_at")
+
+    @staticmethod
+    def resolve_flag_label(c: RedFlagClearance) -> str:
+        return c.get_flag_display()
+
+    @staticmethod
+    def resolve_recorded_by(c: RedFlagClearance) -> str:
+        return c.created_by.display_name
 
 
 class EvaluationFields(Schema):
@@ -92,11 +114,24 @@ class EvaluationOut(Schema):
     precautions: str
     diagnoses: list[DiagnosisOut]
     measures: list[MeasureOut]
+    clearances: list[RedFlagClearanceOut] = Field(
+        ..., description="The referrals and clearances recorded for its red flags, oldest first"
+    )
     signed_at: datetime | None
 
     @staticmethod
     def resolve_practitioner(e: Evaluation) -> str:
         return str(e.practitioner)
+
+    @staticmethod
+    def resolve_clearances(e: Evaluation) -> list[RedFlagClearance]:
+        return list(e.clearances.all())
+
+
+def _shown(evaluation: Evaluation) -> Evaluation:
+    """The evaluation with its clearances read as EvaluationOut shows them: one query, not one per row."""
+    prefetch_related_objects([evaluation], queries.clearances_done())
+    return evaluation
 
 
 def _save(user: User, evaluation: Evaluation, payload: EvaluationFields) -> Evaluation:
@@ -104,7 +139,7 @@ def _save(user: User, evaluation: Evaluation, payload: EvaluationFields) -> Eval
     diagnoses = data.pop("diagnoses", None)
     fields = {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
     try:
-        return services.save_evaluation(actor=user, evaluation=evaluation, diagnoses=diagnoses, **fields)
+        return _shown(services.save_evaluation(actor=user, evaluation=evaluation, diagnoses=diagnoses, **fields))
     except services.EvaluationLocked as e:
         raise PermissionDenied(str(e)) from None
 
@@ -120,7 +155,9 @@ def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[Evaluation]
 def evaluations_of(patient: Patient) -> list[Evaluation]:
     """A patient's evaluations with what EvaluationOut shows (the chart's API reads them too)."""
     return list(
-        patient.evaluations.select_related("patient", "practitioner__user").prefetch_related("diagnoses", "measures")
+        patient.evaluations.select_related("patient", "practitioner__user").prefetch_related(
+            "diagnoses", "measures", queries.clearances_done()
+        )
     )
 
 
@@ -142,7 +179,7 @@ def create_evaluation(request: HttpRequest, patient_id: UUID, payload: Evaluatio
 @router.get("/evaluations/{evaluation_id}", response=EvaluationOut, summary="Read an evaluation")
 def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
     user = api_user(request, roles.VIEW_EVALUATION)
-    evaluation = queries.get_evaluation_for_user(user, evaluation_id)
+    evaluation = _shown(queries.get_evaluation_for_user(user, evaluation_id))
     audit.record(
         actor=user,
         action=AuditAction.EVALUATION_VIEWED,
@@ -166,7 +203,7 @@ def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
     user = api_user(request, roles.SIGN_EVALUATION)
     evaluation = queries.get_evaluation_for_user(user, evaluation_id)
     try:
-        return services.sign_evaluation(actor=user, evaluation=evaluation)
+        return _shown(services.sign_evaluation(actor=user, evaluation=evaluation))
     except services.EvaluationIncomplete as e:
         raise HttpError(422, str(e)) from None
     except services.EvaluationError as e:
@@ -180,13 +217,8 @@ class ClearanceIn(Schema):
     decided_on: date
 
 
-class ClearanceOut(Schema):
-    id: UUID = Field(..., alias="public_id")
+class ClearanceOut(RedFlagClearanceOut):
     evaluation_id: UUID = Field(..., alias="evaluation.public_id")
-    flag: str
-    kind: str
-    provider: str
-    decided_on: date
 
 
 @router.post(

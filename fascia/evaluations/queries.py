@@ -3,7 +3,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet, Subquery, TextField
+from django.db.models import Prefetch, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
 from django.http import Http404
 
@@ -28,6 +28,11 @@ def get_evaluation_for_user(user: User, public_id: UUID) -> Evaluation:
         )
     except Evaluation.DoesNotExist as e:
         raise Http404("No such evaluation.") from e
+
+
+def clearances_done() -> Prefetch:
+    """An evaluation's referrals and clearances with who recorded them, prefetched (one query for many)."""
+    return Prefetch("clearances", queryset=RedFlagClearance.objects.select_related("created_by"))
 
 
 def evaluations_of(patient: Patient) -> list[Evaluation]:
@@ -114,15 +119,25 @@ def evaluation_content_from(
     }
 
 
-def red_flag_rows(patient: Patient) -> list[QuerySet]:
-    """What screening reads of the patient's latest signed evaluation, as rows techniques' facts_for adds to
-    its one query (`also`): the red flags it raised, and those a referral or clearance is recorded for."""
-    latest = Subquery(
-        Evaluation.objects.filter(patient=patient, status=Evaluation.Status.SIGNED)
-        .order_by("-evaluated_on", "-id")
-        .values("pk")[:1]
-    )
+def red_flag_rows(patient: Patient, since: QuerySet[Evaluation] | None = None) -> list[QuerySet]:
+    """What screening reads of the patient's signed evaluations, as rows techniques' facts_for adds to its one
+    query (`also`): the red flags each raised, and those a referral or clearance is recorded for (facts_for
+    reads which flags are still waiting: techniques.queries.cleared_flags).
+
+    `since` is the evaluation a plan was written from (a queryset of that one row): it and every evaluation
+    dated the same day or later are read, whichever is the latest, so a newer evaluation that does not raise
+    a flag again does not drop it. None reads every signed evaluation of the patient (a note on no plan).
+    """
+    signed = Evaluation.objects.filter(patient=patient, status=Evaluation.Status.SIGNED)
+    if since is not None:
+        signed = signed.filter(evaluated_on__gte=Subquery(since.values("evaluated_on")[:1]))
     return [
-        history_rows(Evaluation.objects.filter(pk=latest), RED_FLAGS_RAISED, text=Cast("red_flags", TextField())),
-        history_rows(RedFlagClearance.objects.filter(evaluation=latest), RED_FLAG_CLEARED, text="flag"),
+        history_rows(signed, RED_FLAGS_RAISED, text=Cast("red_flags", TextField()), day="evaluated_on", ref="pk"),
+        history_rows(
+            RedFlagClearance.objects.filter(evaluation__in=signed.values("pk")),
+            RED_FLAG_CLEARED,
+            text="flag",
+            day="evaluation__evaluated_on",
+            ref="evaluation_id",
+        ),
     ]

@@ -210,7 +210,7 @@ def clearance(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     form = ClearanceForm(request.POST, evaluation=evaluation)
     if form.is_valid():
         try:
-            services.record_clearance(actor=request.user, evaluation=evaluation, **form.cleaned_data)
+            done = services.record_clearance(actor=request.user, evaluation=evaluation, **form.cleaned_data)
         except ValidationError as e:
             for field, errors in e.message_dict.items():
                 for error in errors:
@@ -219,7 +219,8 @@ def clearance(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
             messages.error(request, str(e))
             return redirect(reverse("evaluations:detail", args=[evaluation.public_id]) + "#red-flags")
         else:
-            messages.success(request, "Recorded. Red flags needing a referral or clearance no longer hold treatment.")
+            # Only this flag: another may still hold treatment, as the list of red flags shows.
+            messages.success(request, f"Recorded: {done.get_flag_display()}, {done.get_kind_display().lower()}.")
             return redirect(reverse("evaluations:detail", args=[evaluation.public_id]) + "#red-flags")
     context = _detail_context(request, evaluation, clearance_form=form)
     return render(request, "evaluations/evaluation_detail.html", context)

@@ -1,10 +1,11 @@
 from uuid import UUID
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from fascia.core.models import User
 from fascia.evaluations.models import Evaluation
+from fascia.evaluations.queries import red_flag_rows
 from fascia.patients.models import Patient
 from fascia.plans.models import TreatmentPlan
 
@@ -16,6 +17,13 @@ def get_plan_for_user(user: User, public_id: UUID) -> TreatmentPlan:
         )
     except TreatmentPlan.DoesNotExist as e:
         raise Http404("No such plan.") from e
+
+
+def plan_red_flags(plan: TreatmentPlan) -> list[QuerySet]:
+    """The red-flag rows screening and activation read for a plan (techniques' facts_for `also`): those of its
+    evaluation and of every signed evaluation of the patient as new or newer, so that a flag raised on any of
+    them holds until a referral or clearance covers it."""
+    return red_flag_rows(plan.patient, since=Evaluation.objects.filter(pk=plan.evaluation_id))
 
 
 def chart_context(patient: Patient, user: User) -> dict:

@@ -12,9 +12,9 @@ from fascia.audit.models import AuditAction
 from fascia.core.models import User
 from fascia.evaluations.catalog import MOTIONS
 from fascia.evaluations.models import Evaluation
-from fascia.evaluations.queries import red_flag_rows
 from fascia.measures import instrument as get_instrument
 from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
+from fascia.plans.queries import plan_red_flags
 from fascia.practitioners.credentials import missing_privilege
 from fascia.techniques.facts import PRESSURES, RED_FLAGS
 from fascia.techniques.models import Technique
@@ -153,9 +153,9 @@ def remove_goal(*, actor: User, goal: Goal) -> None:
 
 def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str, pressure: str = "") -> list[Finding]:
     """The findings for a technique on a region of the plan, at the pressure planned (firm or deep pressure is
-    deep work): the patient's history, and the red flags of their latest signed evaluation (with those a
-    referral or clearance is recorded for)."""
-    facts = facts_for(plan.patient, also=red_flag_rows(plan.patient))
+    deep work): the patient's history, and the red flags of the plan's evaluation and of every newer signed
+    one (with those a referral or clearance is recorded for)."""
+    facts = facts_for(plan.patient, also=plan_red_flags(plan))
     return screen(facts, as_engine_technique(technique), region, RULES, pressure=pressure or None)
 
 
@@ -229,7 +229,7 @@ def activate_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
         missing.append("a technique")
     if missing:
         raise PlanError("Cannot activate yet. Missing: " + "; ".join(missing) + ".")
-    facts = facts_for(plan.patient, also=red_flag_rows(plan.patient))
+    facts = facts_for(plan.patient, also=plan_red_flags(plan))
     waiting = awaiting_clearance(facts.red_flags, facts.cleared)
     if waiting:
         raise PlanError(

@@ -1,5 +1,6 @@
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
@@ -10,6 +11,7 @@ from fascia.core import roles
 from fascia.core.api import api_user
 from fascia.patients.models import BodyRegion
 from fascia.patients.queries import get_patient_for_user
+from fascia.techniques.facts import LOCAL_FINDINGS, PRESSURES
 from fascia.techniques.models import Technique
 from fascia.techniques.queries import SYMPTOMS, screen_patient
 
@@ -26,10 +28,21 @@ class TechniqueOut(Schema):
     indications: str
 
 
+class ScreenFindingIn(Schema):
+    finding: str = Field(..., description=f"One of {', '.join(LOCAL_FINDINGS)}")
+    region: str = Field(..., description="The treatment region it is on (a body region code, e.g. lower-back)")
+
+
 class ScreenIn(Schema):
     technique: str
     region: BodyRegion
+    pressure: str | None = Field(
+        None, description=f"{', '.join(PRESSURES)}: firm or deep pressure is deep work whatever the technique"
+    )
     symptoms: list[str] = Field(default_factory=list, description=f"Today's: {', '.join(SYMPTOMS)}")
+    findings: list[ScreenFindingIn] = Field(
+        default_factory=list, description="Today's local findings, each {finding, region}"
+    )
 
 
 class FindingOut(Schema):
@@ -44,6 +57,24 @@ class ScreenOut(Schema):
     region: str
     level: str | None
     findings: list[FindingOut]
+
+
+def _local_findings(payload: ScreenIn) -> list[tuple[str, str]]:
+    """The pressure and today's local findings checked (a ValidationError naming each unknown value, which the
+    API answers 422), the findings as (finding, region) pairs."""
+    errors: dict[str, str] = {}
+    if payload.pressure and payload.pressure not in PRESSURES:
+        errors["pressure"] = f"Unknown pressure {payload.pressure!r}: one of {', '.join(PRESSURES)}."
+    for number, row in enumerate(payload.findings):
+        if row.finding not in LOCAL_FINDINGS:
+            errors[f"findings.{number}.finding"] = (
+                f"Unknown finding {row.finding!r}: one of {', '.join(LOCAL_FINDINGS)}."
+            )
+        if row.region not in BodyRegion.values:
+            errors[f"findings.{number}.region"] = f"Unknown region {row.region!r}: a body region code, e.g. lower-back."
+    if errors:
+        raise ValidationError(errors)
+    return [(row.finding, row.region) for row in payload.findings]
 
 
 @router.get("/techniques", response=list[TechniqueOut], summary="Your organization's technique catalog")
@@ -68,12 +99,25 @@ def screen(request: HttpRequest, patient_id: UUID, payload: ScreenIn) -> ScreenO
     unknown = set(payload.symptoms) - set(SYMPTOMS)
     if unknown:
         raise HttpError(422, f"Unknown symptom(s): {', '.join(sorted(unknown))}; use {', '.join(SYMPTOMS)}.")
-    findings = screen_patient(patient, technique, payload.region.value, symptoms=frozenset(payload.symptoms))
+    local_findings = _local_findings(payload)
+    findings = screen_patient(
+        patient,
+        technique,
+        payload.region.value,
+        pressure=payload.pressure,
+        symptoms=frozenset(payload.symptoms),
+        local_findings=local_findings,
+    )
     audit.record(
         actor=user,
         action=AuditAction.PATIENT_SCREENED,
         target=patient,
-        detail={"technique": technique.code, "region": payload.region.value},
+        detail={
+            "technique": technique.code,
+            "region": payload.region.value,
+            "pressure": payload.pressure or "",
+            "findings": [{"finding": f, "region": r} for f, r in local_findings],
+        },
     )
     return ScreenOut(
         technique=technique.code,

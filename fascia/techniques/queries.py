@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import BooleanField, CharField, DateField, F, Field, Model, QuerySet, Value
+from django.db.models import BooleanField, CharField, DateField, F, Field, IntegerField, Model, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ def history_rows(entries: QuerySet[Model], kind: int, **columns: Any) -> QuerySe
         "day": DateField(),
         "dose_text": CharField(),
         "answer": CharField(),
+        "ref": IntegerField(),  # the record a row belongs to (the evaluation of a red flag raised or cleared)
     }
     shared |= {f"flag_{field}": BooleanField() for field in MEDICATION_FLAGS}  # a model's field names are taken
     values = {
@@ -65,7 +66,8 @@ def _active(
 
 CONDITION, SURGERY, MEDICATION, IMPLANT = range(4)
 # Rows a higher app adds to the query (history_rows, facts_for's `also`), as evaluations does: `text` the JSON
-# list of the red flags an evaluation raised; `text` a red flag a referral or clearance is recorded for.
+# list of the red flags an evaluation raised; `text` a red flag a referral or clearance is recorded for. Both
+# give the evaluation as `ref` and its date as `day`, which order the evaluations (cleared_flags).
 RED_FLAGS_RAISED, RED_FLAG_CLEARED = 4, 5
 
 
@@ -119,6 +121,7 @@ def facts_for(
     for row in active_history(patient, also):
         entries[row["entry_kind"]].append(row)
     raised = {flag for row in entries[RED_FLAGS_RAISED] for flag in json.loads(row["text"] or "[]")}
+    cleared = cleared_flags(entries[RED_FLAGS_RAISED], entries[RED_FLAG_CLEARED])
     # Each active medication by name with the flags screening reads (None: unclassified, which the
     # medication-unclassified rule cautions); and every flag of them, those set on an unclassified one too.
     named = []
@@ -143,8 +146,29 @@ def facts_for(
         symptoms=symptoms,
         today=today,
         red_flags=frozenset(flag for flag in raised | symptoms if flag in RED_FLAGS),
-        cleared=frozenset(row["text"] for row in entries[RED_FLAG_CLEARED]),
+        cleared=cleared,
         local_findings=tuple(screening.LocalFinding(finding, region) for finding, region in local_findings),
+    )
+
+
+def cleared_flags(raised: Iterable[dict[str, Any]], cleared: Iterable[dict[str, Any]]) -> frozenset[str]:
+    """The red flags a referral or clearance covers, from the rows of the evaluations that raised them and of
+    those recorded (each with its evaluation as `ref`, and that evaluation's date as `day`).
+
+    A clearance covers a flag raised on its own evaluation and on older ones, not one raised again on a newer
+    evaluation: a flag is cleared when its latest clearance is on the latest evaluation that raised it or on a
+    newer one. Evaluations are ordered by date, then by the order they were written in, as the chart lists them.
+    """
+    latest_raised: dict[str, tuple[date, int]] = {}
+    for row in raised:
+        for flag in json.loads(row["text"] or "[]"):
+            latest_raised[flag] = max(latest_raised.get(flag, (row["day"], row["ref"])), (row["day"], row["ref"]))
+    latest_cleared: dict[str, tuple[date, int]] = {}
+    for row in cleared:
+        flag = row["text"]
+        latest_cleared[flag] = max(latest_cleared.get(flag, (row["day"], row["ref"])), (row["day"], row["ref"]))
+    return frozenset(
+        flag for flag, at in latest_cleared.items() if flag not in latest_raised or at >= latest_raised[flag]
     )
 
 
@@ -153,6 +177,15 @@ def as_engine_technique(technique: Technique) -> screening.Technique:
 
 
 def screen_patient(
-    patient: Patient, technique: Technique, region: str, *, symptoms: frozenset[str] = frozenset()
+    patient: Patient,
+    technique: Technique,
+    region: str,
+    *,
+    pressure: str | None = None,
+    symptoms: frozenset[str] = frozenset(),
+    local_findings: Iterable[tuple[str, str]] = (),
 ) -> list[screening.Finding]:
-    return screening.screen(facts_for(patient, symptoms=symptoms), as_engine_technique(technique), region, RULES)
+    """The findings for a technique on a region at the `pressure` given (firm or deep is deep work), from the
+    patient's history, today's symptoms and today's `local_findings` ((finding, region) pairs)."""
+    facts = facts_for(patient, symptoms=symptoms, local_findings=local_findings)
+    return screening.screen(facts, as_engine_technique(technique), region, RULES, pressure=pressure or None)

@@ -17,7 +17,7 @@ MAX_MINUTES = 240  # no single visit runs longer than the longest appointment ty
 
 
 # Notes signed before findings carried a region may hold this symptom: kept as recorded (their seal vouches for it),
-# shown, and not screened. A draft's was moved to its objective findings (migration 0002_local_findings).
+# shown, and not screened. A draft's was moved to its objective findings (migration 0005_local_findings).
 LEGACY_OPEN_WOUND = "open-wound"
 
 

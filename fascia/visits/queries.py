@@ -11,6 +11,8 @@ from django.http import Http404
 from django.urls import reverse
 
 from fascia.core.models import User
+from fascia.evaluations.models import Evaluation
+from fascia.evaluations.queries import red_flag_rows
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.plans.models import Goal, TreatmentPlan
@@ -24,6 +26,14 @@ from fascia.visits.models import VisitNote, VisitTechnique
 from fascia.visits.progress import ProgressDue, progress_due
 
 REPORT_KINDS = (VisitNote.Kind.PROGRESS, VisitNote.Kind.DISCHARGE)
+
+
+def note_red_flags(note: VisitNote) -> list[QuerySet]:
+    """The red-flag rows screening and signing read for a note (techniques' facts_for `also`): on a plan, those
+    of the plan's evaluation and of every signed evaluation as new or newer (as the plan's activation reads);
+    on no plan, those of every signed evaluation of the patient, as nothing says which one is its baseline."""
+    since = Evaluation.objects.filter(plans=note.plan_id) if note.plan_id is not None else None
+    return red_flag_rows(note.patient, since=since)
 
 
 def notes_for_user(user: User) -> QuerySet[VisitNote]:

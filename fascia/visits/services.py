@@ -14,7 +14,6 @@ from django.utils import timezone
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
-from fascia.evaluations.queries import red_flag_rows
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients.models import BodyRegion, Patient
@@ -169,13 +168,13 @@ def _screened(
 ) -> tuple[list[VisitTechnique], PatientFacts | None]:
     """check_techniques(), and the facts the rows were screened against (None when there are no rows)."""
     techniques = _catalog_entries(note, rows, known)
-    # Once for every row, in one query with the red flags of the latest evaluation and those cleared.
+    # Once for every row, in one query with the red flags raised and cleared on the evaluations it reads.
     facts = (
         facts_for(
             note.patient,
             symptoms=frozenset(note.symptoms),
             local_findings=[(f["finding"], f["region"]) for f in note.local_findings],
-            also=red_flag_rows(note.patient),
+            also=queries.note_red_flags(note),
         )
         if rows
         else None

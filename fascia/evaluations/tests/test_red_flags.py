@@ -39,6 +39,12 @@ def evaluated(actor: User, patient: Patient, *flags: str) -> Evaluation:
     return services.sign_evaluation(actor=actor, evaluation=complete_draft(actor, patient, red_flags=list(flags)))
 
 
+def evaluated_on(day: date, actor: User, patient: Patient, *flags: str) -> Evaluation:
+    """A signed re-evaluation on `day` that raised `flags`."""
+    draft = complete_draft(actor, patient, kind="re-evaluation", evaluated_on=day, red_flags=list(flags))
+    return services.sign_evaluation(actor=actor, evaluation=draft)
+
+
 def clear(actor: User, evaluation: Evaluation, flag: str, kind: str = "cleared") -> RedFlagClearance:
     return services.record_clearance(
         actor=actor, evaluation=evaluation, flag=flag, kind=kind, provider="Dr Ruth Okafor, GP", decided_on=START
@@ -130,6 +136,65 @@ class TestNoteSigning:
         assert not VisitNote.objects.get(pk=note.pk).is_signed
 
 
+class TestWhichEvaluationsHold:
+    """A red flag raised on the plan's evaluation or on any newer signed one holds activation and signing until
+    a referral or clearance on that evaluation, or on a newer one that raised it again, covers it."""
+
+    def test_a_newer_evaluation_without_the_flag_does_not_drop_it(self, tess: User, patient: Patient) -> None:
+        # The plan's evaluation raised a possible DVT; a re-evaluation a week later did not tick it again.
+        first = evaluated(tess, patient, "calf_swelling")
+        evaluated_on(first.evaluated_on + timedelta(days=7), tess, patient)
+        plan = draft_plan(tess, first)
+        with pytest.raises(plan_services.PlanError, match="awaits a referral or clearance: Calf swelling"):
+            plan_services.activate_plan(actor=tess, plan=plan)
+        note = documented_note(tess, patient)
+        VisitNote.objects.filter(pk=note.pk).update(plan=plan)
+        with pytest.raises(note_services.NoteError, match="awaits a referral or clearance: Calf swelling"):
+            note_services.sign_note(actor=tess, note=VisitNote.objects.get(pk=note.pk))
+        clear(tess, first, "calf_swelling")
+        plan_services.activate_plan(actor=tess, plan=plan)
+        note_services.sign_note(actor=tess, note=VisitNote.objects.get(pk=note.pk))
+        assert TreatmentPlan.objects.get(pk=plan.pk).status == TreatmentPlan.Status.ACTIVE
+
+    def test_a_newer_evaluation_raising_a_flag_holds_the_plan(self, tess: User, patient: Patient) -> None:
+        first = evaluated(tess, patient)
+        plan = draft_plan(tess, first)
+        newer = evaluated_on(first.evaluated_on + timedelta(days=3), tess, patient, "fever")
+        with pytest.raises(plan_services.PlanError, match="awaits a referral or clearance: Fever"):
+            plan_services.activate_plan(actor=tess, plan=plan)
+        clear(tess, newer, "fever")
+        plan_services.activate_plan(actor=tess, plan=plan)
+
+    def test_a_flag_raised_again_after_its_clearance_holds_again(self, tess: User, patient: Patient) -> None:
+        first = evaluated(tess, patient, "weight_loss")
+        clear(tess, first, "weight_loss")
+        plan = draft_plan(tess, first)
+        newer = evaluated_on(first.evaluated_on + timedelta(days=10), tess, patient, "weight_loss")
+        with pytest.raises(plan_services.PlanError, match="Unexplained weight loss"):
+            plan_services.activate_plan(actor=tess, plan=plan)
+        clear(tess, newer, "weight_loss")  # covers the older raising too
+        plan_services.activate_plan(actor=tess, plan=plan)
+
+    def test_a_note_on_no_plan_reads_every_signed_evaluation(self, tess: User, patient: Patient) -> None:
+        first = evaluated(tess, patient, "weight_loss")
+        evaluated_on(first.evaluated_on + timedelta(days=7), tess, patient)
+        note = documented_note(tess, patient)
+        with pytest.raises(note_services.NoteError, match="Unexplained weight loss"):
+            note_services.sign_note(actor=tess, note=note)
+        clear(tess, first, "weight_loss", kind="referred")
+        note_services.sign_note(actor=tess, note=VisitNote.objects.get(pk=note.pk))
+
+    def test_an_evaluation_older_than_the_plans_does_not_hold_it(self, tess: User, patient: Patient) -> None:
+        older = evaluated(tess, patient, "weight_loss")
+        current = evaluated_on(older.evaluated_on + timedelta(days=14), tess, patient)
+        plan_services.activate_plan(actor=tess, plan=draft_plan(tess, current))
+
+    def test_a_draft_evaluation_does_not_hold_it(self, tess: User, patient: Patient) -> None:
+        first = evaluated(tess, patient)
+        complete_draft(tess, patient, kind="re-evaluation", red_flags=["fever"])  # not signed
+        plan_services.activate_plan(actor=tess, plan=draft_plan(tess, first))
+
+
 class TestScreening:
     def test_a_cleared_possible_dvt_turns_the_refusal_into_a_caution(self, tess: User, patient: Patient) -> None:
         evaluation = evaluated(tess, patient, "calf_swelling")
@@ -206,6 +271,49 @@ class TestRecording:
         r = client.post(url, json.dumps({**body, "flag": "calf_swelling"}), content_type="application/json")
         assert r.status_code == 201
         assert r.json()["kind"] == "cleared" and r.json()["evaluation_id"] == str(evaluation.public_id)
+
+
+def test_the_api_says_what_was_done(client: Client, tess: User, patient: Patient) -> None:
+    evaluation = evaluated(tess, patient, "calf_swelling", "weight_loss", "night_pain")
+    clear(tess, evaluation, "calf_swelling", kind="referred")
+    services.record_clearance(
+        actor=tess, evaluation=evaluation, flag="weight_loss", kind="cleared", provider="Dr Lee", decided_on=START
+    )
+    login(client, tess)
+    r = client.get(f"/api/v1/evaluations/{evaluation.public_id}")
+    assert r.status_code == 200
+    done = r.json()["clearances"]
+    assert [
+        {k: c[k] for k in ("flag", "flag_label", "kind", "provider", "decided_on", "recorded_by")} for c in done
+    ] == [
+        {
+            "flag": "calf_swelling",
+            "flag_label": "Calf swelling, warmth or redness",
+            "kind": "referred",
+            "provider": "Dr Ruth Okafor, GP",
+            "decided_on": "2026-11-03",
+            "recorded_by": tess.display_name,
+        },
+        {
+            "flag": "weight_loss",
+            "flag_label": "Unexplained weight loss",
+            "kind": "cleared",
+            "provider": "Dr Lee",
+            "decided_on": "2026-11-03",
+            "recorded_by": tess.display_name,
+        },
+    ]
+    stored = RedFlagClearance.objects.get(flag="calf_swelling")
+    assert done[0]["id"] == str(stored.public_id) and done[0]["recorded_at"].startswith(f"{stored.created_at:%Y-%m-%d}")
+    # The patient's evaluations and the chart give them too; an evaluation without a flag has none.
+    other = evaluated_on(evaluation.evaluated_on + timedelta(days=7), tess, patient)
+    listed = client.get(f"/api/v1/patients/{patient.public_id}/evaluations").json()
+    assert {e["id"]: len(e["clearances"]) for e in listed} == {str(other.public_id): 0, str(evaluation.public_id): 2}
+    chart = client.get(f"/api/v1/patients/{patient.public_id}/chart").json()
+    assert [[c["flag"] for c in e["clearances"]] for e in chart["evaluations"]] == [
+        [],
+        ["calf_swelling", "weight_loss"],
+    ]
 
 
 def test_the_report_says_what_was_done(client: Client, tess: User, patient: Patient) -> None:

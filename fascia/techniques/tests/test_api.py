@@ -116,3 +116,54 @@ def test_admins_add_a_technique_to_the_catalog(client: Client, ada: User) -> Non
     assert Technique.objects.get(code="cupping").tags == ["vigorous"]
     r = client.post(reverse("techniques:create"), {**data, "code": "cupping2", "cpt_code": "9714"})
     assert "five digits" in str(r.context["form"].errors) and not Technique.objects.filter(code="cupping2").exists()
+
+
+def test_an_open_wound_refuses_its_region_only(client: Client, tess: User) -> None:
+    patient = PatientFactory(organization=tess.organization)
+    login(client, tess)
+    wound = [{"finding": "open-wound", "region": "lower-back"}]
+    r = screen(client, patient.public_id, technique="deep-tissue", region="lower-back", findings=wound)
+    assert r.status_code == 200
+    assert r.json()["level"] == "local"
+    assert r.json()["findings"][0]["rule"] == "local-finding"
+    assert "open wound on the lower back" in r.json()["findings"][0]["reason"]
+    assert screen(client, patient.public_id, technique="deep-tissue", region="neck", findings=wound).json() == {
+        "technique": "deep-tissue",
+        "region": "neck",
+        "level": None,
+        "findings": [],
+    }
+    event = AuditEvent.objects.filter(action=AuditAction.PATIENT_SCREENED, patient=patient).first()
+    assert event is not None and event.detail["findings"] == wound
+
+
+def test_deep_pressure_on_an_anticoagulated_patient_cautions_swedish(client: Client, tess: User) -> None:
+    patient = PatientFactory(organization=tess.organization)
+    services.add_history_entry(actor=tess, patient=patient, kind="medication", name="Eliquis 5 mg BID")
+    login(client, tess)
+    for pressure in (None, "light", "moderate"):
+        assert (
+            screen(client, patient.public_id, technique="swedish", region="neck", pressure=pressure).json()["level"]
+            is None
+        ), pressure
+    for pressure in ("firm", "deep"):
+        r = screen(client, patient.public_id, technique="swedish", region="neck", pressure=pressure)
+        assert r.json()["level"] == "caution", pressure
+        assert "Anticoagulant therapy (Eliquis 5 mg BID)" in r.json()["findings"][0]["reason"]
+
+
+def test_an_unknown_finding_region_or_pressure_is_422_naming_it(client: Client, tess: User) -> None:
+    patient = PatientFactory(organization=tess.organization)
+    login(client, tess)
+    cases = [
+        ({"findings": [{"finding": "blister", "region": "neck"}]}, "findings.0.finding", "'blister'"),
+        ({"findings": [{"finding": "rash", "region": "elbow"}]}, "findings.0.region", "'elbow'"),
+        ({"findings": [{"finding": "rash"}]}, "findings.0.region", "Field required"),
+        ({"pressure": "crushing"}, "pressure", "'crushing'"),
+    ]
+    for body, field, named in cases:
+        r = screen(client, patient.public_id, technique="swedish", region="neck", **body)
+        assert r.status_code == 422, body
+        assert [e["field"] for e in r.json()["errors"]] == [field], r.json()
+        assert named in r.json()["errors"][0]["message"], r.json()
+    assert not AuditEvent.objects.filter(action=AuditAction.PATIENT_SCREENED, patient=patient).exists()
