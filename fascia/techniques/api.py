@@ -1,19 +1,13 @@
-from uuid import UUID
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.errors import HttpError
 
-from fascia import audit
-from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.api import api_user
 from fascia.patients.models import BodyRegion
-from fascia.patients.queries import get_patient_for_user
 from fascia.techniques.facts import LOCAL_FINDINGS, PRESSURES
 from fascia.techniques.models import Technique
-from fascia.techniques.queries import SYMPTOMS, screen_patient
+from fascia.techniques.queries import SYMPTOMS
 
 router = Router(tags=["techniques"])
 
@@ -59,7 +53,7 @@ class ScreenOut(Schema):
     findings: list[FindingOut]
 
 
-def _local_findings(payload: ScreenIn) -> list[tuple[str, str]]:
+def local_findings_of(payload: ScreenIn) -> list[tuple[str, str]]:
     """The pressure and today's local findings checked (a ValidationError naming each unknown value, which the
     API answers 422), the findings as (finding, region) pairs."""
     errors: dict[str, str] = {}
@@ -81,47 +75,3 @@ def _local_findings(payload: ScreenIn) -> list[tuple[str, str]]:
 def list_techniques(request: HttpRequest) -> list[Technique]:
     user = api_user(request, roles.VIEW_TECHNIQUE)
     return list(Technique.objects.filter(organization_id=user.member_organization_id, is_active=True))
-
-
-@router.post(
-    "/patients/{patient_id}/screen",
-    response=ScreenOut,
-    summary="Screen a technique on a body region against the patient's contraindications",
-)
-def screen(request: HttpRequest, patient_id: UUID, payload: ScreenIn) -> ScreenOut:
-    user = api_user(request, roles.VIEW_HISTORY, roles.VIEW_TECHNIQUE)
-    patient = get_patient_for_user(user, patient_id)
-    technique = Technique.objects.filter(
-        organization_id=patient.organization_id, code=payload.technique, is_active=True
-    ).first()
-    if technique is None:
-        raise HttpError(422, f"Unknown technique {payload.technique!r}.")
-    unknown = set(payload.symptoms) - set(SYMPTOMS)
-    if unknown:
-        raise HttpError(422, f"Unknown symptom(s): {', '.join(sorted(unknown))}; use {', '.join(SYMPTOMS)}.")
-    local_findings = _local_findings(payload)
-    findings = screen_patient(
-        patient,
-        technique,
-        payload.region.value,
-        pressure=payload.pressure,
-        symptoms=frozenset(payload.symptoms),
-        local_findings=local_findings,
-    )
-    audit.record(
-        actor=user,
-        action=AuditAction.PATIENT_SCREENED,
-        target=patient,
-        detail={
-            "technique": technique.code,
-            "region": payload.region.value,
-            "pressure": payload.pressure or "",
-            "findings": [{"finding": f, "region": r} for f, r in local_findings],
-        },
-    )
-    return ScreenOut(
-        technique=technique.code,
-        region=payload.region.value,
-        level=findings[0].level.value if findings else None,
-        findings=[FindingOut(rule=f.rule, level=f.level.value, reason=f.reason, source=f.source) for f in findings],
-    )

@@ -184,8 +184,10 @@ def screen_patient(
     pressure: str | None = None,
     symptoms: frozenset[str] = frozenset(),
     local_findings: Iterable[tuple[str, str]] = (),
+    also: Iterable[QuerySet] = (),
 ) -> list[screening.Finding]:
     """The findings for a technique on a region at the `pressure` given (firm or deep is deep work), from the
-    patient's history, today's symptoms and today's `local_findings` ((finding, region) pairs)."""
-    facts = facts_for(patient, symptoms=symptoms, local_findings=local_findings)
+    patient's history, the red flags raised and cleared in the rows `also` given (facts_for), today's symptoms
+    and today's `local_findings` ((finding, region) pairs)."""
+    facts = facts_for(patient, symptoms=symptoms, local_findings=local_findings, also=also)
     return screening.screen(facts, as_engine_technique(technique), region, RULES, pressure=pressure or None)

@@ -167,3 +167,29 @@ def test_an_unknown_finding_region_or_pressure_is_422_naming_it(client: Client, 
         assert [e["field"] for e in r.json()["errors"]] == [field], r.json()
         assert named in r.json()["errors"][0]["message"], r.json()
     assert not AuditEvent.objects.filter(action=AuditAction.PATIENT_SCREENED, patient=patient).exists()
+
+
+def test_an_evaluations_red_flag_refuses_until_cleared(client: Client, tess: User) -> None:
+    """The screening API reads the red flags of the patient's signed evaluations, as plans and notes do."""
+    from fascia.evaluations import services as evaluation_services
+    from fascia.evaluations.tests.factories import complete_draft
+
+    patient = PatientFactory(organization=tess.organization)
+    draft = complete_draft(tess, patient, red_flags=["calf_swelling"])
+    evaluation = evaluation_services.sign_evaluation(actor=tess, evaluation=draft)
+    login(client, tess)
+    r = screen(client, patient.public_id, technique="swedish", region="leg-right").json()
+    assert r["level"] == "absolute" and "possible-dvt-local" in [f["rule"] for f in r["findings"]]
+    assert screen(client, patient.public_id, technique="swedish", region="neck").json()["level"] is None
+    before = screen(client, patient.public_id, technique="deep-tissue", region="neck").json()
+
+    evaluation_services.record_clearance(
+        actor=tess,
+        evaluation=evaluation,
+        flag="calf_swelling",
+        kind="cleared",
+        provider="Dr Ruth Okafor, GP",
+        decided_on=timezone.localdate(),
+    )
+    after = screen(client, patient.public_id, technique="deep-tissue", region="neck").json()
+    assert (before["level"], after["level"]) == ("absolute", "caution"), (before, after)

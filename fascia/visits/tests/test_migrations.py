@@ -27,9 +27,10 @@ def migrated(targets: list[tuple[str, str]]) -> Apps:
 
 
 @pytest.fixture
-def at_0004(transactional_db: None) -> Iterator[Apps]:
+def at_0004(transactional_db: None, tess: User) -> Iterator[Apps]:
     """The database as it was before 0005 (schema changes need a test outside a transaction); migrated to
-    the latest state again afterwards, for the tests that follow."""
+    the latest state again afterwards, for the tests that follow. The clinic and its practitioner are made
+    first, with today's models."""
     try:
         yield migrated(BEFORE)
     finally:
