@@ -270,10 +270,10 @@ RULES = [
     ),
     # --- cancer and aneurysm -------------------------------------------------------------------------
     Rule(
-        id="cancer-deep",
+        # Every technique: the source asks for medical approval before any work, and gentle work only.
+        id="cancer",
         level=Level.CAUTION,
         icd_codes=MALIGNANT + CANCER_TREATMENT,
-        tags=("deep", "vigorous", "myofascial"),
         reason="Active cancer or treatment ({fact}): gentle work only, with medical approval; never over tumours, "
         "radiation fields or bone metastases.",
         source="W&B; NCCIH; REFERENCE.md §8",

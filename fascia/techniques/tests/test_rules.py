@@ -99,16 +99,17 @@ CASES: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("deep-tissue", "leg-left", {"implants": ["leg-left"]}, "caution", "implant"),
     ("deep-tissue", "leg-right", {"implants": ["leg-left"]}, "clear", None),
     ("swedish", "leg-left", {"implants": ["leg-left"]}, "clear", None),
-    # Cancer: gentle work a caution; bone metastases no deep pressure; active malignancy no lymphatic
+    # Cancer: any work a caution (gentle, with medical approval); bone metastases no deep pressure; active malignancy no lymphatic
     # drainage; aneurysm: no deep work on the abdomen, no myofascial release.
-    ("deep-tissue", "upper-back", {"conditions": ["C50.911"]}, "caution", "cancer-deep"),
-    ("swedish", "upper-back", {"conditions": ["C50.911"]}, "clear", None),
+    ("deep-tissue", "upper-back", {"conditions": ["C50.911"]}, "caution", "cancer"),
+    ("swedish", "upper-back", {"conditions": ["C50.911"]}, "caution", "cancer"),
+    ("swedish", "upper-back", {"conditions": ["Z85.3"]}, "clear", None),  # a history of breast cancer
     ("manual-lymphatic-drainage", "arm-right", {"conditions": ["C50.911"]}, "absolute", "cancer-mld"),
     ("manual-lymphatic-drainage", "arm-left", {"conditions": ["Z85.3"]}, "clear", None),  # history, not active
     ("manual-lymphatic-drainage", "arm-right", {"conditions": ["C50.911"], "cleared": ["C50.911"]}, "caution", None),
     ("deep-tissue", "upper-back", {"conditions": ["C79.51"]}, "absolute", "bone-metastases"),
     ("swedish", "upper-back", {"conditions": ["C79.51"], "pressure": "deep"}, "absolute", "bone-metastases"),
-    ("swedish", "upper-back", {"conditions": ["C79.51"], "pressure": "light"}, "clear", None),
+    ("swedish", "upper-back", {"conditions": ["C79.51"], "pressure": "light"}, "caution", "cancer"),
     ("deep-tissue", "abdomen", {"conditions": ["I71.4"]}, "local", "aneurysm-abdomen"),
     ("swedish", "abdomen", {"conditions": ["I71.4"], "pressure": "firm"}, "local", "aneurysm-abdomen"),
     ("myofascial-release", "upper-back", {"conditions": ["I72.3"]}, "absolute", "aneurysm-mfr"),

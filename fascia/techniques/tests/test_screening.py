@@ -46,10 +46,10 @@ CASES = [
     (HEART_FAILURE, "manual-lymphatic-drainage", "leg-left", Level.ABSOLUTE, "heart-failure-mld"),
     (HEART_FAILURE, "swedish", "leg-left", None, None),
     (KIDNEY_FAILURE, "manual-lymphatic-drainage", "abdomen", Level.ABSOLUTE, "kidney-failure-mld"),
-    (CANCER, "deep-tissue", "upper-back", Level.CAUTION, "cancer-deep"),
+    (CANCER, "deep-tissue", "upper-back", Level.CAUTION, "cancer"),
     # Issue 23: active malignancy refuses lymphatic drainage (it was a caution).
     (CANCER, "manual-lymphatic-drainage", "arm-right", Level.ABSOLUTE, "cancer-mld"),
-    (CANCER, "swedish", "upper-back", None, None),
+    (CANCER, "swedish", "upper-back", Level.CAUTION, "cancer"),  # gentle work, with medical approval
     (PREGNANT_30, "deep-tissue", "leg-left", Level.CAUTION, "pregnancy-legs"),
     (PREGNANT_30, "swedish", "upper-back", Level.CAUTION, "pregnancy-position"),  # side-lying after ~22 weeks
     (PREGNANT_12, "swedish", "upper-back", None, None),
