@@ -20,8 +20,17 @@ from fascia.techniques.rules import RULES
 
 MEDICATION_FLAGS = medications.FLAG_FIELDS  # a medication's correction of each flag, by model field
 # Today's whole-body symptoms a note records (an open wound, sutures, a bruise, a rash or a burn is a local finding,
-# recorded with its region: facts.LOCAL_FINDINGS).
-SYMPTOMS = {"fever": "Fever today", "acute-infection": "Acute infection today"}
+# recorded with its region: facts.LOCAL_FINDINGS): fever, an acute infection, and the red flags that need a referral
+# or clearance (a possible DVT or pulmonary embolism, possible cauda equina, unexplained weight loss), found today.
+SYMPTOMS = {
+    "fever": "Fever today",
+    "acute-infection": "Acute infection today",
+    **{
+        code: f"{flag.label} (new today)"
+        for code, flag in RED_FLAGS.items()
+        if flag.needs_clearance and code != "fever"
+    },
+}
 FULL_TERM_DAYS = 280  # 40 weeks from the last menstrual period, as due dates are reckoned
 
 
@@ -114,14 +123,16 @@ def facts_for(
     local_findings: Iterable[tuple[str, str]] = (),
 ) -> screening.PatientFacts:
     """The patient's screening facts from active history entries and the rows `also` given (the red flags
-    raised and cleared): one query. Today's symptoms that are red flags (fever) are red flags too; today's
-    `local_findings` are (finding, region) pairs."""
+    raised and cleared): one query. Today's symptoms that are red flags (fever, calf swelling, …) are red flags
+    too, which no referral or clearance recorded before covers; today's `local_findings` are (finding, region)
+    pairs."""
     today = today or timezone.localdate()
     entries = defaultdict(list)
     for row in active_history(patient, also):
         entries[row["entry_kind"]].append(row)
     raised = {flag for row in entries[RED_FLAGS_RAISED] for flag in json.loads(row["text"] or "[]")}
-    cleared = cleared_flags(entries[RED_FLAGS_RAISED], entries[RED_FLAG_CLEARED])
+    # A red flag found today is new: no referral or clearance recorded before covers it.
+    cleared = cleared_flags(entries[RED_FLAGS_RAISED], entries[RED_FLAG_CLEARED]) - symptoms
     # Each active medication by name with the flags screening reads (None: unclassified, which the
     # medication-unclassified rule cautions); and every flag of them, those set on an unclassified one too.
     named = []

@@ -112,6 +112,10 @@ class VisitNote(SignedRecord):
         return f"{self.get_kind_display()} {self.visited_on:%Y-%m-%d}"
 
     @property
+    def symptom_labels(self) -> list[str]:
+        return [SYMPTOMS.get(code, code) for code in self.symptoms]
+
+    @property
     def is_report(self) -> bool:
         """A progress note or a discharge summary: what the referring provider is sent."""
         return self.kind != self.Kind.FOLLOW_UP

@@ -319,7 +319,7 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, An
                 rows={"techniques": saved.techniques, "measures": stored.measures.all()},
                 saved_action=AuditAction.NOTE_SAVED,
             )
-            _after_signature(actor, note)
+            _after_signature(actor, note, saved.techniques)
             return note
     raise refused
 
@@ -411,7 +411,7 @@ def missing_for_signature(note: VisitNote, techniques: list[VisitTechnique] | No
     """What the note still needs before it can be signed; `techniques` are its rows when the caller has them."""
     techniques = list(note.techniques.all()) if techniques is None else techniques
     missing = []
-    if not techniques:
+    if not techniques and not note.symptoms:  # fever, an infection or a red flag found today: no treatment
         missing.append("a technique performed")
     elif any(not t.minutes for t in techniques):
         missing.append("the minutes of every technique")
@@ -452,7 +452,7 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
         ],
         write=lambda n: n.save(),
     )
-    _after_signature(actor, note)
+    _after_signature(actor, note, techniques)
     return note
 
 
@@ -469,6 +469,13 @@ def _rescreen(note: VisitNote, techniques: list[VisitTechnique]) -> PatientFacts
 def _check_cleared(facts: PatientFacts | None) -> None:
     """Refuse (NoteError) a signature while a red flag that needs a referral or a clearance has none recorded."""
     waiting = awaiting_clearance(facts.red_flags, facts.cleared) if facts is not None else []
+    if today := [flag for flag in waiting if facts is not None and flag in facts.symptoms]:
+        raise NoteError(
+            "A red flag found today holds treatment: "
+            + "; ".join(RED_FLAGS[flag].label for flag in today)
+            + ". Refer the patient and sign the note without techniques (no treatment today); record the referral "
+            "or clearance on a re-evaluation before treatment resumes."
+        )
     if waiting:
         raise NoteError(
             "Cannot sign while a red flag awaits a referral or clearance: "
@@ -493,16 +500,16 @@ def _check_signer(actor: User, note: VisitNote, techniques: list[VisitTechnique]
         raise NoteIncomplete(missing)
 
 
-def _after_signature(actor: User, note: VisitNote) -> None:
+def _after_signature(actor: User, note: VisitNote, techniques: list[VisitTechnique]) -> None:
     """What a signed, sealed note sets going: a progress or discharge note's goal statuses, a discharge summary
-    completing the plan, the billing queue."""
+    completing the plan, the billing queue (for a visit with treatment: one without has nothing to bill)."""
     if note.plan_id is not None and note.kind != VisitNote.Kind.FOLLOW_UP:
         for progress in note.goal_progress:
             Goal.objects.filter(plan=note.plan_id, pk=progress["goal"]).update(status=progress["status"])
         plan = note.plan if note.kind == VisitNote.Kind.DISCHARGE else None
         if plan is not None and plan.status == TreatmentPlan.Status.ACTIVE:
             end_plan(actor=actor, plan=plan, status=TreatmentPlan.Status.COMPLETED, reason="Discharge summary")
-    note_signed.send(sender=VisitNote, note=note)
+    note_signed.send(sender=VisitNote, note=note, billable=bool(techniques))
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ put the visit in its queue of unbilled visits. The `layers` import contract in p
 
 from django.dispatch import Signal
 
-# Sent with `note` inside the signing transaction, once the note is signed and sealed: a receiver that raises
-# rolls the signing back, so receivers must only add rows of their own (billing's queue entry), never refuse.
+# Sent with `note` and `billable` (whether the visit had treatment to bill) inside the signing transaction, once
+# the note is signed and sealed: a receiver that raises rolls the signing back, so receivers must only add rows of
+# their own (billing's queue entry), never refuse.
 note_signed = Signal()

@@ -17,7 +17,7 @@ from fascia.billing.x12 import edi837, from_models, validate
 from fascia.core.models import User
 from fascia.lib.contact import digits_only
 from fascia.patients.models import Patient
-from fascia.visits.models import VisitNote
+from fascia.visits.models import VisitNote, VisitTechnique
 
 S = Claim.Status
 # Where a claim may go from each status (keyed by str: a claim's stored status is a plain str).
@@ -92,8 +92,11 @@ def live_lines() -> QuerySet[ClaimLine]:
     return ClaimLine.objects.exclude(claim__status=S.CLOSED, claim__submitted_at__isnull=True)
 
 
-def note_signed(sender: type, note: VisitNote, **kwargs: object) -> None:
-    """A signed visit waits in the billing queue until a claim holds it (connected in apps.py)."""
+def note_signed(sender: type, note: VisitNote, billable: bool, **kwargs: object) -> None:
+    """A signed visit with treatment waits in the billing queue until a claim holds it (connected in apps.py);
+    one without (fever or a red flag found that day) has nothing to bill."""
+    if not billable:
+        return
     UnbilledVisit.objects.create(
         note=note, organization_id=note.patient.organization_id, patient_id=note.patient_id, visited_on=note.visited_on
     )
@@ -102,7 +105,11 @@ def note_signed(sender: type, note: VisitNote, **kwargs: object) -> None:
 def unbilled_notes(patient: Patient, coverage: Coverage) -> list[VisitNote]:
     """Signed notes in the coverage's dates not yet on a claim to its payer (drafts closed unsent aside)."""
     billed = live_lines().filter(note=OuterRef("pk"), claim__payer_id=coverage.payer_id)
-    notes = patient.visit_notes.filter(status=VisitNote.Status.SIGNED, visited_on__gte=coverage.starts_on)
+    notes = patient.visit_notes.filter(
+        Exists(VisitTechnique.objects.filter(note=OuterRef("pk"))),  # a visit without treatment bills nothing
+        status=VisitNote.Status.SIGNED,
+        visited_on__gte=coverage.starts_on,
+    )
     if coverage.ends_on:
         notes = notes.filter(visited_on__lte=coverage.ends_on)
     return list(

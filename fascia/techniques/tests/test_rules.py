@@ -99,8 +99,8 @@ CASES: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("deep-tissue", "leg-left", {"implants": ["leg-left"]}, "caution", "implant"),
     ("deep-tissue", "leg-right", {"implants": ["leg-left"]}, "clear", None),
     ("swedish", "leg-left", {"implants": ["leg-left"]}, "clear", None),
-    # Cancer: any work a caution (gentle, with medical approval); bone metastases no deep pressure; active malignancy no lymphatic
-    # drainage; aneurysm: no deep work on the abdomen, no myofascial release.
+    # Cancer: any work a caution (gentle, with medical approval); bone metastases no deep pressure; active
+    # malignancy no lymphatic drainage; aneurysm: no deep work on the abdomen, no myofascial release.
     ("deep-tissue", "upper-back", {"conditions": ["C50.911"]}, "caution", "cancer"),
     ("swedish", "upper-back", {"conditions": ["C50.911"]}, "caution", "cancer"),
     ("swedish", "upper-back", {"conditions": ["Z85.3"]}, "clear", None),  # a history of breast cancer

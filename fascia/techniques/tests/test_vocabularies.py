@@ -5,7 +5,7 @@ from fascia.evaluations.catalog import RED_FLAGS as EVALUATION_RED_FLAGS
 from fascia.patients.models import BodyRegion
 from fascia.techniques import drugs
 from fascia.techniques.catalog import TECHNIQUES
-from fascia.techniques.facts import LOCAL_FINDINGS, PRESSURES, RED_FLAGS, SYMPTOMS
+from fascia.techniques.facts import PRESSURES, RED_FLAGS, SYMPTOMS
 from fascia.techniques.queries import MEDICATION_FLAGS
 from fascia.techniques.queries import SYMPTOMS as NOTE_SYMPTOMS
 from fascia.techniques.regions import REGIONS
@@ -29,8 +29,10 @@ def test_every_medication_flag_of_the_record_is_one_drugs_give() -> None:
     assert set(MEDICATION_FLAGS.values()) <= set(drugs.FLAGS)
 
 
-def test_every_symptom_a_note_records_is_screened_or_a_local_finding() -> None:
-    assert set(NOTE_SYMPTOMS) <= set(SYMPTOMS) | set(LOCAL_FINDINGS)
+def test_every_symptom_a_note_records_is_screened_as_a_symptom_or_a_red_flag() -> None:
+    assert set(NOTE_SYMPTOMS) <= set(SYMPTOMS) | set(RED_FLAGS)
+    # Every red flag that needs a referral or clearance can be found at a visit too.
+    assert {code for code, flag in RED_FLAGS.items() if flag.needs_clearance} <= set(NOTE_SYMPTOMS)
 
 
 def test_the_contracts_catalog_is_the_default_catalog() -> None:
