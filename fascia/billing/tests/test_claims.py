@@ -96,7 +96,7 @@ class TestScrubber:
         [
             (lambda c: Organization.objects.update(group_npi="1234567890"), "billing provider's NPI"),
             (lambda c: c.lines.first().rendering.__class__.objects.update(npi="1234567890"), "rendering provider"),
-            (lambda c: ClaimLine.objects.filter(claim=c).update(units=4), "minutes support"),
+            (lambda c: ClaimLine.objects.filter(claim=c).update(units=4), "billable minutes for it support"),
             (lambda c: Coverage.objects.update(starts_on=date(2026, 11, 3)), "not active on 2026-11-02"),
             (lambda c: Payer.objects.update(timely_filing_days=10), "timely-filing limit"),
             (lambda c: Payer.objects.update(requires_authorization=True), "requires a prior authorization"),
@@ -158,13 +158,19 @@ class TestScrubber:
         Claim.objects.filter(pk=claim.pk).update(injury_case=None)
         assert any("needs the injury case" in p for p in scrub(Claim.objects.get(pk=claim.pk), today=TODAY))
 
-    def test_an_ncci_pair_on_one_region_bills_as_one_code(self, tess: User, organization: Organization) -> None:
+    def test_an_ncci_pair_on_one_region_bills_the_column_1_code_alone(
+        self, tess: User, organization: Organization
+    ) -> None:
+        """97140 bills its own 15 minutes; 97124's 15 on the same region are withheld, not added to 97140."""
         coverage = billable_patient(tess, organization, start=START, visits=0)
         note(tess, coverage.patient, START, [("deep-tissue", "lower-back", 15), ("swedish", "lower-back", 15)])
         claim = claim_for(tess, coverage)
         assert [(line.cpt_code, line.minutes, line.units, line.modifiers) for line in claim.lines.all()] == [
-            ("97140", 30, 2, [])
+            ("97140", 15, 1, [])
         ]
+        (billed,) = claim.billed_notes.all()
+        assert [(w["code"], w["region"], w["minutes"]) for w in billed.withheld] == [("97124", "lower-back", 15)]
+        assert "bundled into 97140" in billed.withheld[0]["reason"]
         assert scrub(claim, today=TODAY) == []
         line = claim.lines.get()
         ClaimLine.objects.create(**{**_fields(line), "cpt_code": "97124", "units": 1})  # added by hand
