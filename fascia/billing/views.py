@@ -135,6 +135,14 @@ def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
     context = {
         "claim": claim,
         "lines": list(claim.lines.all()),
+        # Minutes documented but not billable (an NCCI pair on one region), with the reason: one query.
+        "withheld": [
+            {"date": visited_on, **w}
+            for visited_on, withheld in claim.billed_notes.exclude(withheld=[]).values_list(
+                "note__visited_on", "withheld"
+            )
+            for w in withheld
+        ],
         "events": list(claim.events.select_related("actor")),
         "postings": list(claim.postings.select_related("remittance")),
         # The 837P file the claim last went in (not joined in get_claim: the file's text is large).
