@@ -206,6 +206,7 @@ class NcciPair(TimestampedModel):
     into `column_1` (CMS NCCI practitioner PTP table, updated quarterly). Each clinic keeps its own list, seeded
     with the pairs the technique catalog's codes form, and edits it when CMS publishes a new quarter."""
 
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="ncci_pairs")
     column_1 = models.CharField("column 1 code", max_length=5, validators=[CPT])
     column_2 = models.CharField("column 2 code", max_length=5, validators=[CPT])

@@ -92,7 +92,7 @@ def days_for(notes: Sequence[VisitNote], payer: Payer, fees: dict[str, Decimal],
     for day, day_notes in by_day.items():
         rows = [(note, t.technique.cpt_code, t.region, t.minutes) for note in day_notes for t in note.techniques.all()]
         lines, withheld = lines_from(((code, region, m) for _, code, region, m in rows), payer, fees, pairs)
-        first = {}
+        first: dict[str, VisitNote] = {}
         for note, code, _, _ in rows:
             first.setdefault(code, note)
         for line in lines:
