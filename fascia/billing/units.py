@@ -1,4 +1,6 @@
-"""Billing units for one visit's CPT/HCPCS codes, from the minutes spent on each.
+"""Billing units for CPT/HCPCS codes, from the minutes spent on each: `bill_units` over a set of codes and
+minutes, and `bill_day` over everything performed on one date of service (all of that day's notes pooled,
+NCCI pairs applied), which is what a claim bills.
 
 Two methods (../shared/domain/REFERENCE.md §1):
 
@@ -16,7 +18,7 @@ A code present in the input counts as performed, whatever its minutes (0 include
 lists what was done, and the minutes of an untimed service are often not recorded.
 
 Codes that end with 0 units are left out of the result. Plain Python, no Django: the charge
-services call it.
+services call it (fascia.billing.claims.charges).
 """
 
 from collections.abc import Iterable, Mapping

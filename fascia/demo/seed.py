@@ -706,7 +706,15 @@ class Seeder:
         """One claim per visit to the patient's payer, as far along as its age allows."""
         day = note["visited_on"]
         age = (self.today - day).days
-        if age < 4:  # still waiting on the billing queue
+        payer, fees, coverage_id = p.billing
+        codes = {t.pk: t.cpt_code for t in self.c.techniques.values()}
+        if self.ncci_pairs is None:
+            self.ncci_pairs = pairs_for(self.c.organization.pk)
+        lines, withheld = lines_from(
+            ((codes[t["technique_id"]], t["region"], t["minutes"]) for t in techniques), payer, fees, self.ncci_pairs
+        )
+        # Still waiting on the billing queue; or nothing billable (billing's drafting leaves it there too).
+        if age < 4 or not lines:
             self.w.add(
                 UnbilledVisit,
                 note_id=note["id"],
@@ -716,13 +724,6 @@ class Seeder:
             )
             return
         rng = self.rng
-        payer, fees, coverage_id = p.billing
-        codes = {t.pk: t.cpt_code for t in self.c.techniques.values()}
-        if self.ncci_pairs is None:
-            self.ncci_pairs = pairs_for(self.c.organization.pk)
-        lines, withheld = lines_from(
-            ((codes[t["technique_id"]], t["region"], t["minutes"]) for t in techniques), payer, fees, self.ncci_pairs
-        )
         created = _utc(datetime.combine(day + timedelta(days=rng.randint(1, 3)), time(9), tzinfo=self.zone))
         submitted = created + timedelta(days=rng.randint(0, 2), hours=2)
         paid_on = (submitted + timedelta(days=rng.randint(14, 30))).date()

@@ -54,6 +54,10 @@ class AlreadyBilled(BillingError):
     """The visits are on a live claim to the payer already."""
 
 
+class NothingToBill(BillingError):
+    """The visits' minutes add up to no billable unit."""
+
+
 class ScrubFailed(BillingError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
@@ -188,7 +192,7 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
     pointers = diagnosis_pointers(diagnoses)
     lines = [line for day in days for line in day.lines]
     if not lines:
-        raise BillingError("There is nothing to bill: the notes' minutes add up to no billable unit.")
+        raise NothingToBill("There is nothing to bill: the notes' minutes add up to no billable unit.")
     if len(lines) > edi837.MAX_LINES:  # per claim in an 837P (REFERENCE.md §5)
         raise BillingError(
             f"{len(lines)} lines is more than the {edi837.MAX_LINES} a claim may hold; bill fewer visits."
@@ -273,7 +277,7 @@ def build_claims(*, actor: User, patients: list[Patient], through: date, limit: 
                 return claims
             try:
                 claims.append(create_claim(actor=actor, coverage=coverage, notes=group))
-            except AlreadyBilled:
+            except (AlreadyBilled, NothingToBill):  # taken meanwhile; or left in the queue for staff to see
                 continue
     return claims
 

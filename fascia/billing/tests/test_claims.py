@@ -308,6 +308,19 @@ class TestDatesOfService:
             claim_for(tess, coverage)
         assert not Claim.objects.exists()
 
+    def test_drafting_leaves_a_location_with_nothing_billable_in_the_queue(
+        self, tess: User, bill: User, organization: Organization, location: Location
+    ) -> None:
+        rehab = Location.objects.create(organization=organization, name="Rehab Center", place_of_service="62")
+        coverage = billable_patient(tess, organization, start=START, visits=0)
+        note(tess, coverage.patient, START, [("deep-tissue", "lower-back", 25)], location=location)
+        short = note(
+            tess, coverage.patient, START + timedelta(days=1), [("deep-tissue", "lower-back", 5)], location=rehab
+        )
+        claims = services.build_claims(actor=bill, patients=[coverage.patient], through=TODAY)
+        assert [c.service_location for c in claims] == [location]
+        assert services.unbilled_notes(coverage.patient, coverage) == [short]
+
 
 class TestBilledOnce:
     def test_drafting_again_bills_nothing_twice(self, tess: User, bill: User, organization: Organization) -> None:
