@@ -197,6 +197,7 @@ def test_payers_and_fees_are_edited_by_billing(client: Client, bill: User, organ
             "payer_id": "",
             "claim_method": "837p",
             "units_method": "per_code",
+            "distinct_modifier": "XS",
             "timely_filing_days": "365",
             "is_active": "on",
         },
@@ -210,11 +211,13 @@ def test_payers_and_fees_are_edited_by_billing(client: Client, bill: User, organ
             "payer_id": "WC001",
             "claim_method": "837p",
             "units_method": "per_code",
+            "distinct_modifier": "XS",
             "timely_filing_days": "365",
             "is_active": "on",
         },
     )
     payer = Payer.objects.get(name="Lakeside WC")
+    assert payer.distinct_modifier == "XS"
     client.post(reverse("billing:fee_add", args=[payer.public_id]), {"cpt_code": "97140", "amount": "41.00"})
     assert str(payer.fees.get().amount) == "41.00"
 
