@@ -41,14 +41,15 @@ def _transaction(claims: list[Claim], number: int, *, paid_on: date, trace: str,
         lines = list(claim.lines.all())
         charge = sum((line.amount for line in lines), Decimal("0"))
         denied = claim.number in deny
-        allowed = Decimal("0") if denied else (charge * ALLOWED).quantize(Decimal("0.01"))
-        copay = Decimal("0") if denied else min(COPAY, allowed)
-        paid = allowed - copay
+        # Per line: allowed 80% of its charge, the rest CO-45; the copay (PR-3) from the first line. The
+        # claim's amounts are its lines' sums, so each claim and the transaction balance (X221A1).
+        allowed = [Decimal("0") if denied else (line.amount * ALLOWED).quantize(Decimal("0.01")) for line in lines]
+        copay = Decimal("0") if denied or not lines else min(COPAY, allowed[0])
+        paid = sum(allowed, Decimal("0")) - copay
         total += paid
         segments.append(f"CLP*{claim.number}*{'4' if denied else '1'}*{charge}*{paid}*{copay}*12*PCN{claim.number}")
         segments.append(f"NM1*QC*1*{claim.patient.family_name.upper()}*{claim.patient.given_name.upper()}")
-        for index, line in enumerate(lines):
-            line_allowed = Decimal("0") if denied else (line.amount * ALLOWED).quantize(Decimal("0.01"))
+        for index, (line, line_allowed) in enumerate(zip(lines, allowed, strict=True)):
             line_copay = copay if index == 0 else Decimal("0")
             line_paid = line_allowed - line_copay
             code = ":".join(["HC", line.cpt_code, *line.modifiers])

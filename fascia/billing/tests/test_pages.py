@@ -140,7 +140,7 @@ def test_posting_an_835_from_the_page(client: Client, tess: User, bill: User, or
     again = client.post(reverse("billing:remittances"), {"file": SimpleUploadedFile("era.835", text.encode())})
     assert "already posted" in again.content.decode()
     page = client.get(reverse("billing:remittances")).content.decode()
-    assert "1 claim payment posted, all matched." in page
+    assert "1 claim payment, all posted." in page
     reason = next(a for a in claim.postings.get().adjustments if a["group"] != "PR")
     shown = f"{reason['group']}-{reason['reason']}: {reason['text']}"
     assert shown in client.get(reverse("billing:reports")).content.decode()
