@@ -223,7 +223,7 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
     ]
     numbers = [p.patient_control_number for t in parsed for p in t.claims]
     # Locked in one order (by id), so two files paying the same claims wait for each other, never deadlock.
-    claims = {
+    claims: dict[str, Claim] = {
         c.number: c
         for c in Claim.objects.select_for_update(of=("self",))
         .filter(organization=organization, number__in=numbers)
@@ -251,7 +251,7 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
     paid_lines: dict[int, ClaimLine] = {}
     moves: list[ClaimEvent] = []
     reversed_postings: list[Posting] = []
-    touched: dict[int, Claim] = {}
+    touched: dict[int, Claim] = {}  # the claims a payment posted to, by id
     for remittance, t in zip(remittances, parsed, strict=True):
         for payment in t.claims:
             claim = claims[payment.patient_control_number]
@@ -271,7 +271,7 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
                 remarks=_remarks(payment),
             )
             postings.append(posting)
-            reversible: list[Posting] = claim.reversible  # type: ignore[attr-defined]
+            reversible: list[Posting] = claim.reversible  # type: ignore[attr-defined]  # the Prefetch to_attr
             original = next((p for p in reversible if p.paid == -payment.paid), None) if payment.is_reversal else None
             if reason := _hold_reason(claim, payment, posting, original):
                 posting.state, posting.hold_reason = Posting.State.HELD, reason[:300]
@@ -286,7 +286,7 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
                 original.state = Posting.State.REVERSED
                 if original.pk is not None:
                     reversed_postings.append(original)
-                to = REOPENED
+                to: str = REOPENED
                 note = f"835 {t.trace_number}: the payer reversed its payment of {original.paid}; reopened"
             else:
                 reversible.append(posting)

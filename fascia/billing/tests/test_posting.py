@@ -4,6 +4,7 @@ The running example (issue 24): a visit charged 69.00 (97140 x2 at 20.50, 97124 
 allows 55.20, pays 45.20, writes 13.80 off (CO-45) and leaves the 10.00 copay to the patient (PR-3).
 """
 
+import hashlib
 import threading
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -25,6 +26,7 @@ from fascia.billing.remittance.parse import RemittanceError
 from fascia.billing.remittance.posting import AlreadyImported, UnknownClaim, import_835
 from fascia.billing.reports import PATIENTS, aging
 from fascia.billing.tests.factories import billable_patient
+from fascia.billing.x12.validate import validate_837
 from fascia.core.models import Organization, User
 from fascia.demo.era import write_835
 
@@ -75,9 +77,7 @@ def paid_claim(number: str, *, status: str = "1", sign: int = 1, pcn: str = "PCN
     ]
 
 
-def era(
-    *transactions: tuple[str, str, list[str]], total: str | None = None, plb: tuple[str, ...] = (), payer: str = ""
-) -> str:
+def era(*transactions: tuple[str, str, list[str]], total: str | None = None, plb: tuple[str, ...] = ()) -> str:
     """An 835 file: each transaction is (payer name, trace number, claim segments). BPR02 is the claims'
     payments less the PLB amounts unless `total` says otherwise."""
     lines = [ISA, "GS*HP*ACMEHEALTH*FASCIA*20261125*0930*1*X*005010X221A1"]
@@ -90,9 +90,12 @@ def era(
         body = [
             f"ST*835*{number:04d}",
             f"BPR*I*{total or paid}*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20261125",
-            f"TRN*1*{trace}*1{payer or name[:9].replace(' ', '0')}",
+            f"TRN*1*{trace}*1{int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10**9:09d}",
             "DTM*405*20261125",
             f"N1*PR*{name}",
+            "N3*PO BOX 14079",
+            "N4*LEXINGTON*KY*405124079",
+            "PER*BL*PROVIDER SERVICES*TE*8005550100",
             "N1*PE*TEST MASSAGE CLINIC*XX*1234567893",
             "LX*1",
             *segments,
@@ -104,6 +107,8 @@ def era(
 
 
 def import_text(bill: User, organization: Organization, text: str) -> list[Remittance]:
+    """Post a file the tests wrote, once pyx12 has found it a valid 835 (005010X221A1)."""
+    assert validate_837(text) == []  # pyx12 picks the 835 map from GS08
     return import_835(actor=bill, organization=organization, text=text, filename="era.835")
 
 
@@ -164,6 +169,7 @@ class TestStatus:
         claim = sent(tess, bill, coverage_for(tess, organization))
         deductible = [
             f"CLP*{claim.number}*1*69.00*0*69.00*12*PCN2",
+            "NM1*QC*1*DOE*JANE****MI*XYZ123456789",
             "SVC*HC:97140*41.00*0**2",
             "CAS*PR*1*41.00",
             "SVC*HC:97124*28.00*0**1",
@@ -182,7 +188,12 @@ class TestStatus:
         self, client: Client, tess: User, bill: User, organization: Organization
     ) -> None:
         claim = sent(tess, bill, coverage_for(tess, organization))
-        denial = [f"CLP*{claim.number}*4*69.00*0**12*PCN3", "CAS*CO*50*69.00", "MOA***N386"]
+        denial = [
+            f"CLP*{claim.number}*4*69.00*0**12*PCN3",
+            "CAS*CO*50*69.00",
+            "NM1*QC*1*DOE*JANE****MI*XYZ123456789",
+            "MOA***N386",
+        ]
         import_text(bill, organization, era(("ACME HEALTH", "EFT102", denial)))
         claim.refresh_from_db()
         assert claim.status == "denied" and claim.paid == 0
@@ -209,6 +220,7 @@ class TestStatus:
         # The payer takes the payment back (amounts negated) and pays again without the copay.
         corrected = [
             f"CLP*{claim.number}*1*69.00*55.20**12*PCN5",
+            "NM1*QC*1*DOE*JANE****MI*XYZ123456789",
             "SVC*HC:97140*41.00*31.20**2",
             "CAS*CO*45*9.80",
             "SVC*HC:97124*28.00*24.00**1",
@@ -287,6 +299,7 @@ class TestHeld:
             f"CLP*{claim.number}*1*138.00*90.40*20.00*12*PCN6",
             "CAS*CO*45*27.60",
             "CAS*PR*3*20.00",
+            "NM1*QC*1*DOE*JANE****MI*XYZ123456789",
         ]
         import_text(bill, organization, era(("ACME HEALTH", "EFT203", double)))
         claim.refresh_from_db()
@@ -385,17 +398,17 @@ class TestCommand:
         [
             (
                 lambda t, n: t.replace("CAS*CO*45*9.80", "CAS*CO*45*9.00"),
-                "Segment 12 (SVC): claim {number}, line 97140: charge 41.00 - paid 31.20 = 9.80, but the line's "
+                "Segment 15 (SVC): claim {number}, line 97140: charge 41.00 - paid 31.20 = 9.80, but the line's "
                 "adjustments add up to 9.00; the payment does not balance. Nothing was posted.",
             ),
             (
                 lambda t, n: t.replace("*69.00*45.20*", "*69.00*46.20*").replace("BPR*I*45.20*", "BPR*I*46.20*"),
-                "Segment 10 (CLP): claim {number}: charge 69.00 - paid 46.20 = 22.80, but the adjustments add up to "
+                "Segment 13 (CLP): claim {number}: charge 69.00 - paid 46.20 = 22.80, but the adjustments add up to "
                 "23.80; the payment does not balance. Nothing was posted.",
             ),
             (
                 lambda t, n: t.replace(f"CLP*{n}*", "CLP*99999999*"),
-                "Segment 10 (CLP): claim 99999999 is not a claim of this clinic; nothing posted.",
+                "Segment 13 (CLP): claim 99999999 is not a claim of this clinic; nothing posted.",
             ),
             (lambda t, n: t[: len(t) // 2], "looks truncated. Nothing was posted."),
         ],
@@ -422,7 +435,7 @@ class TestCommand:
 def test_unknown_claims_refuse_the_whole_file(tess: User, bill: User, organization: Organization) -> None:
     known = sent(tess, bill, coverage_for(tess, organization))
     text = era(("ACME HEALTH", "EFT700", paid_claim(known.number) + paid_claim("99999999")))
-    with pytest.raises(UnknownClaim, match=r"Segment 19 \(CLP\): claim 99999999 is not a claim of this clinic"):
+    with pytest.raises(UnknownClaim, match=r"Segment 22 \(CLP\): claim 99999999 is not a claim of this clinic"):
         import_text(bill, organization, text)
     assert not Remittance.objects.exists() and Claim.objects.get(pk=known.pk).paid == 0
 
