@@ -352,6 +352,13 @@ class TestBuiltFiles:
         [r] = parse_835(interchange([no_trn03]))
         assert r.payer_key == "ACME01"  # REF*2U after N1*PR
 
+    def test_claim_remarks_from_mia(self) -> None:
+        # MIA05 and MIA20-23 hold an inpatient claim's remark codes.
+        mia = list(THERAPY_CLAIM)
+        mia.insert(mia.index("NM1*QC*1*DOE*JANE****MI*W123") + 1, "MIA*0***0*MA01" + "*" * 15 + "N381")
+        [r] = parse_835(interchange([mia]))
+        assert r.claims[0].remarks == ("MA01", "N381")
+
     def test_claim_remarks_from_moa_and_reversals(self) -> None:
         reversal = [
             "ST*835*0001",
