@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from fascia.billing.models import Posting
 from fascia.billing.queries import OPEN, claims_of, with_charge
+from fascia.billing.remittance.parse import REVERSAL
 from fascia.core.models import Organization
 
 AGING_BUCKETS = [(0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+")]
@@ -66,7 +67,10 @@ def denials(organization: Organization, since: date) -> list[tuple[str, int, Dec
     amounts: dict[str, Decimal] = defaultdict(Decimal)
     # Unordered: in the model's order (by id) PostgreSQL's cursor walked all ten years of postings to find
     # a month's. Ties are ordered by reason below instead.
-    postings = Posting.objects.filter(remittance__organization=organization, remittance__payment_date__gte=since)
+    # Only payments that stand: not those held for review, nor those the payer reversed, nor the reversals.
+    postings = Posting.objects.filter(
+        remittance__organization=organization, remittance__payment_date__gte=since, state=Posting.State.POSTED
+    ).exclude(status_code=REVERSAL)
     for adjustments in postings.order_by().values_list("adjustments", flat=True).iterator(chunk_size=2000):
         for adjustment in adjustments:
             if adjustment["group"] == "PR":

@@ -24,7 +24,7 @@ from fascia.billing.claims import services
 from fascia.billing.models import Claim, Coverage, Fee, Posting, ProviderAdjustment, Remittance
 from fascia.billing.remittance.parse import RemittanceError
 from fascia.billing.remittance.posting import AlreadyImported, UnknownClaim, import_835
-from fascia.billing.reports import PATIENTS, aging
+from fascia.billing.reports import PATIENTS, aging, denials
 from fascia.billing.tests.factories import billable_patient
 from fascia.billing.x12.validate import validate_837
 from fascia.core.models import Organization, User
@@ -239,6 +239,9 @@ class TestStatus:
         assert events == [("paid", "accepted"), ("accepted", "paid")]
         assert "reversed its payment of 45.20; reopened" in claim.events.get(to_status="accepted").note
         assert [p.state for p in claim.postings.order_by("id")] == ["reversed", "posted", "posted"]
+        # The denials report reads the payment that stands: the corrected one's two CO-45 lines.
+        [(reason, times, amount)] = denials(organization, date(2026, 11, 1))
+        assert (reason.startswith("CO-45:"), times, amount) == (True, 2, Decimal("13.80"))
 
     def test_a_reversal_alone_leaves_the_claim_with_its_payer(
         self, tess: User, bill: User, organization: Organization
