@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 
+from fascia.billing.remittance.codes import describe_claim_status, describe_provider_adjustment
 from fascia.core.fields import US_STATES, AddressFields, PhoneField
 from fascia.core.models import Organization, TimestampedModel
 from fascia.patients.models import Patient
@@ -320,6 +321,12 @@ class Claim(TimestampedModel):
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     paid = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    adjusted = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text="What the payers' CO, PI and OA adjustments took off the charge",
+    )
     patient_responsibility = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -349,7 +356,9 @@ class Claim(TimestampedModel):
 
     @property
     def balance(self) -> Decimal:
-        return self.total_charge - self.paid
+        """What the payer still owes: the charge less what it paid, what its adjustments took off and what
+        it moved to the patient (patient_responsibility, on the patient's ledger)."""
+        return self.total_charge - self.paid - self.adjusted - self.patient_responsibility
 
 
 class ClaimLine(models.Model):
@@ -422,21 +431,30 @@ class ClaimEvent(models.Model):
 
 
 class Remittance(TimestampedModel):
-    """One imported 835 file: the payers' payments and what they say about each claim.
-    The file's SHA-256 makes a second import of the same file post nothing."""
+    """One payment of one payer: an 835 transaction (ST … SE) and what it says about each claim. A file
+    may hold several. The payer and the trace number (TRN03, TRN02) name the payment, so the same payment
+    posts once however its file is laid out."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="remittances")
-    digest = models.CharField(max_length=64)
     filename = models.CharField(max_length=200, blank=True)
     payer_name = models.CharField(max_length=100, blank=True)
-    trace_number = models.CharField("check or EFT trace number", max_length=50, blank=True)
+    payer_identifier = models.CharField(
+        max_length=80, help_text="TRN03, the payer's identifier (else its N1*PR id or name)"
+    )
+    trace_number = models.CharField("check or EFT trace number", max_length=50)
+    interchange = models.CharField("ISA13 interchange control number", max_length=9, blank=True)
+    transaction = models.CharField("ST02 transaction control number", max_length=9, blank=True)
     payment_date = models.DateField(null=True, blank=True)
     total_paid = models.DecimalField(max_digits=10, decimal_places=2)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["organization", "digest"], name="remittance_file_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "payer_identifier", "trace_number"], name="remittance_payment_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"835 from {self.payer_name or 'payer'} {self.trace_number}"
@@ -459,8 +477,36 @@ class UnbilledVisit(models.Model):
         return f"Unbilled visit {self.visited_on:%Y-%m-%d}"
 
 
+class ProviderAdjustment(models.Model):
+    """A change to a payment not tied to any claim (835 PLB): interest, an overpayment taken back …
+    A positive amount reduces the payment, a negative one adds to it."""
+
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="provider_adjustments")
+    provider = models.CharField(max_length=50, help_text="PLB01, the provider's identifier at the payer")
+    fiscal_period = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=2)
+    reference = models.CharField(max_length=50, blank=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"PLB {self.reason} {self.amount}"
+
+    @property
+    def reason_text(self) -> str:
+        return describe_provider_adjustment(self.reason)
+
+
 class Posting(models.Model):
-    """What a remittance says about one claim (835 CLP): matched to the claim, or listed as unmatched."""
+    """What a remittance says about one claim (835 CLP): posted to the claim, or held for review with the
+    reason (a claim never sent, or already settled), or posted and later reversed by the payer."""
+
+    class State(models.TextChoices):
+        POSTED = "posted", "Posted"
+        HELD = "held", "Held for review"
+        REVERSED = "reversed", "Posted, then reversed by the payer"
 
     remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="postings")
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="postings")
@@ -468,11 +514,19 @@ class Posting(models.Model):
     status_code = models.CharField(max_length=3)
     charged = models.DecimalField(max_digits=10, decimal_places=2)
     paid = models.DecimalField(max_digits=10, decimal_places=2)
-    patient_responsibility = models.DecimalField(max_digits=10, decimal_places=2)
+    adjusted = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0"), help_text="Its CO, PI and OA adjustments"
+    )
+    patient_responsibility = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Its PR adjustments: deductible, coinsurance, copay"
+    )
     payer_claim_number = models.CharField(max_length=50, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.POSTED)
+    hold_reason = models.CharField(max_length=300, blank=True)
     adjustments = models.JSONField(
         default=list, blank=True, help_text="[{group, reason, amount, text, code}] claim and lines"
     )
+    remarks = models.JSONField(default=list, blank=True, help_text="[{where, code, text}] remark codes (RARC)")
     unmatched_lines = models.JSONField(
         default=list, blank=True, help_text="Service lines that matched no line of the claim"
     )
@@ -482,3 +536,7 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"Posting for {self.claim_number}: paid {self.paid}"
+
+    @property
+    def status_text(self) -> str:
+        return describe_claim_status(self.status_code).lower()

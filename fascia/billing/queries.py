@@ -152,26 +152,34 @@ def queue(organization: Organization) -> dict:
 
 
 def recent_remittances(organization: Organization, count: int = 20) -> list[Remittance]:
-    """The latest posted files with how many claim payments each posted (`posted`) and only the
-    postings that need a look (`unmatched`: no claim, or lines that matched none): a weekly file
-    holds hundreds. Two queries."""
-    unmatched = Posting.objects.filter(Q(claim__isnull=True) | ~Q(unmatched_lines=[])).select_related("claim")
+    """The latest payments with how many claim payments each holds (`posted`), only the postings that
+    need a look (`to_review`: held for review, no claim, or lines that matched none; a weekly payment
+    holds hundreds) and its provider-level adjustments. Three queries."""
+    to_review = Posting.objects.filter(
+        Q(state=Posting.State.HELD) | Q(claim__isnull=True) | ~Q(unmatched_lines=[])
+    ).select_related("claim")
     return list(
         Remittance.objects.filter(organization=organization)
         .annotate(posted=Count("postings"))
-        .prefetch_related(Prefetch("postings", queryset=unmatched, to_attr="unmatched"))[:count]
+        .prefetch_related(Prefetch("postings", queryset=to_review, to_attr="to_review"), "provider_adjustments")[:count]
     )
 
 
 def ledger(claims: QuerySet[Claim]) -> dict:
     """A patient's claims (`patient.claims`, with what the caller shows of them) with what was charged,
-    paid by the payer and left to the patient: one query, each claim's charge summed by the database."""
+    paid by the payer, adjusted off by it (CO, PI, OA), left to the patient (PR) and still owed by the
+    payer (`payer_balance`, each claim's charge less the three): one query, each claim's charge summed by
+    the database. Charged = paid + adjusted + patient owes + payer balance, per claim and in total."""
     charged = list(with_charge(claims).order_by("created_at"))
+    for c in charged:
+        c.payer_balance = c.charge - c.paid - c.adjusted - c.patient_responsibility  # type: ignore[attr-defined]
     return {
         "claims": charged,
         "charged": sum((c.charge for c in charged), Decimal("0")),
         "paid": sum((c.paid for c in charged), Decimal("0")),
+        "adjusted": sum((c.adjusted for c in charged), Decimal("0")),
         "patient_owes": sum((c.patient_responsibility for c in charged), Decimal("0")),
+        "payer_balance": sum((c.payer_balance for c in charged), Decimal("0")),  # type: ignore[attr-defined]
     }
 
 

@@ -4,29 +4,56 @@ from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from fascia.billing.models import Posting
 from fascia.billing.queries import OPEN, claims_of, with_charge
+from fascia.billing.remittance.parse import REVERSAL
 from fascia.core.models import Organization
 
 AGING_BUCKETS = [(0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+")]
 
 
+PATIENTS = "Patients (their share)"  # the aging row of what the payers left to the patients
+
+
 def aging(organization: Organization, today: date) -> dict:
     """Accounts receivable by payer and age of the claim (days since it was sent, or drafted when it was
-    never sent, in the clinic's calendar). One query: each open claim's payer, day and what it still owes
-    (its charge summed by the database from the line index); grouping lines and claims in the database
-    instead hashed all ten years of claim lines."""
-    rows: dict[str, dict[str, Decimal]] = defaultdict(lambda: {label: Decimal("0") for *_, label in AGING_BUCKETS})
+    never sent, in the clinic's calendar), and a row for the patients' balances. Two queries: each open
+    claim's payer, day and what the payer still owes (its charge, summed by the database from the line
+    index, less what it paid, adjusted off and moved to the patient); then what the patients owe, summed
+    per age bucket by the database, as on their ledgers (every claim's patient responsibility). Grouping
+    lines and claims in the database instead hashed all ten years of claim lines."""
+    buckets = {label: Decimal("0") for *_, label in AGING_BUCKETS}
+    rows: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict(buckets))
     open_claims = with_charge(claims_of(organization).filter(status__in=OPEN)).order_by()
     sent = TruncDate(Coalesce("submitted_at", "created_at"))
-    for payer, day, charge, paid in open_claims.values_list("payer__name", sent, "charge", "paid"):
+
+    def bucket(day: date) -> str:
         age = (today - day).days
-        label = next(label for _, high, label in AGING_BUCKETS if high is None or age <= high)
-        rows[payer][label] += charge - paid
-    totals = {label: sum((r[label] for r in rows.values()), Decimal("0")) for *_, label in AGING_BUCKETS}
-    return {"buckets": [label for *_, label in AGING_BUCKETS], "rows": sorted(rows.items()), "totals": totals}
+        return next(label for _, high, label in AGING_BUCKETS if high is None or age <= high)
+
+    for payer, day, charge, paid, adjusted, patient in open_claims.values_list(
+        "payer__name", sent, "charge", "paid", "adjusted", "patient_responsibility"
+    ):
+        rows[payer][bucket(day)] += charge - paid - adjusted - patient
+    owed = (
+        claims_of(organization)
+        .exclude(patient_responsibility=0)
+        .annotate(day=sent)
+        .order_by()
+        .values("day")
+        .annotate(owed=Sum("patient_responsibility"))
+    )
+    patients = dict(buckets)
+    for row in owed:
+        patients[bucket(row["day"])] += row["owed"]
+    ordered = sorted(rows.items())
+    if any(patients.values()):
+        ordered.append((PATIENTS, patients))
+    totals = {label: sum((r[label] for _, r in ordered), Decimal("0")) for label in buckets}
+    return {"buckets": list(buckets), "rows": ordered, "totals": totals}
 
 
 DENIAL_PERIODS = (30, 90, 365)  # days the denials report looks back, the first the default
@@ -40,7 +67,10 @@ def denials(organization: Organization, since: date) -> list[tuple[str, int, Dec
     amounts: dict[str, Decimal] = defaultdict(Decimal)
     # Unordered: in the model's order (by id) PostgreSQL's cursor walked all ten years of postings to find
     # a month's. Ties are ordered by reason below instead.
-    postings = Posting.objects.filter(remittance__organization=organization, remittance__payment_date__gte=since)
+    # Only payments that stand: not those held for review, nor those the payer reversed, nor the reversals.
+    postings = Posting.objects.filter(
+        remittance__organization=organization, remittance__payment_date__gte=since, state=Posting.State.POSTED
+    ).exclude(status_code=REVERSAL)
     for adjustments in postings.order_by().values_list("adjustments", flat=True).iterator(chunk_size=2000):
         for adjustment in adjustments:
             if adjustment["group"] == "PR":

@@ -41,7 +41,7 @@ from fascia.billing.models import (
 from fascia.billing.paper import cms1500
 from fascia.billing.paper.statement import render_statement
 from fascia.billing.remittance.parse import RemittanceError
-from fascia.billing.remittance.posting import import_835
+from fascia.billing.remittance.posting import import_835, summary
 from fascia.billing.reports import DENIAL_PERIODS, aging, denials
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
@@ -264,15 +264,13 @@ def remittances(request: ClinicRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             text = upload.read().decode("ascii")
-            remittance = import_835(
-                actor=request.user, organization=request.organization, text=text, filename=upload.name
-            )
+            posted = import_835(actor=request.user, organization=request.organization, text=text, filename=upload.name)
         except UnicodeDecodeError:
             form.add_error("file", "This is not an X12 text file.")
         except (RemittanceError, services.BillingError) as e:
             form.add_error("file", str(e))
         else:
-            messages.success(request, f"Posted {remittance.postings.count()} claim payment(s) from {upload.name}.")
+            messages.success(request, summary(posted, upload.name))
             return redirect("billing:remittances")
     recent = queries.recent_remittances(request.organization)
     return render(request, "billing/remittances.html", {"form": form, "remittances": recent})

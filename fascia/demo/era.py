@@ -41,14 +41,15 @@ def _transaction(claims: list[Claim], number: int, *, paid_on: date, trace: str,
         lines = list(claim.lines.all())
         charge = sum((line.amount for line in lines), Decimal("0"))
         denied = claim.number in deny
-        allowed = Decimal("0") if denied else (charge * ALLOWED).quantize(Decimal("0.01"))
-        copay = Decimal("0") if denied else min(COPAY, allowed)
-        paid = allowed - copay
+        # Per line: allowed 80% of its charge, the rest CO-45; the copay (PR-3) from the first line. The
+        # claim's amounts are its lines' sums, so each claim and the transaction balance (X221A1).
+        allowed = [Decimal("0") if denied else (line.amount * ALLOWED).quantize(Decimal("0.01")) for line in lines]
+        copay = Decimal("0") if denied or not lines else min(COPAY, allowed[0])
+        paid = sum(allowed, Decimal("0")) - copay
         total += paid
         segments.append(f"CLP*{claim.number}*{'4' if denied else '1'}*{charge}*{paid}*{copay}*12*PCN{claim.number}")
         segments.append(f"NM1*QC*1*{claim.patient.family_name.upper()}*{claim.patient.given_name.upper()}")
-        for index, line in enumerate(lines):
-            line_allowed = Decimal("0") if denied else (line.amount * ALLOWED).quantize(Decimal("0.01"))
+        for index, (line, line_allowed) in enumerate(zip(lines, allowed, strict=True)):
             line_copay = copay if index == 0 else Decimal("0")
             line_paid = line_allowed - line_copay
             code = ":".join(["HC", line.cpt_code, *line.modifiers])
@@ -67,6 +68,10 @@ def _transaction(claims: list[Claim], number: int, *, paid_on: date, trace: str,
         f"TRN*1*{trace}*1512345678",
         f"DTM*405*{paid_on:%Y%m%d}",
         f"N1*PR*{claims[0].payer.name.upper()}",
+        f"N3*{(claims[0].payer.address_line1 or 'PO BOX 1').upper()}",
+        f"N4*{(claims[0].payer.city or 'ANYTOWN').upper()}*{claims[0].payer.state or 'NY'}*"
+        f"{(claims[0].payer.postal_code or '10001').replace('-', '')}",
+        "PER*BL*PROVIDER SERVICES*TE*8005550100",
         f"N1*PE*{organization.legal_name.upper()}*XX*{organization.group_npi}",
         "LX*1",
         *segments,

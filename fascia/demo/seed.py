@@ -19,7 +19,6 @@ drawn from one random generator, so the same `seed` gives the same clinic (dates
 `fascia.demo.tests.test_seed` checks a small clinic against the rules the services enforce.
 """
 
-import hashlib
 import random
 from bisect import insort
 from collections.abc import Callable
@@ -45,7 +44,7 @@ from fascia.billing.models import (
     Remittance,
     UnbilledVisit,
 )
-from fascia.billing.remittance.posting import adjustment, posted_status, posting_note
+from fascia.billing.remittance.posting import adjustment, posted_status, posting_note, shares
 from fascia.billing.units import NcciPair as UnitsPair
 from fascia.core.models import Location, Organization, User
 from fascia.core.roles import Role
@@ -758,7 +757,7 @@ class Seeder:
             events.append((status, to, at, text))
             status = to
 
-        paid = owed = Decimal("0.00")
+        paid = owed = adjusted = Decimal("0.00")
         if age > 10 or rng.random() < 0.85:  # else still a draft
             move(S.READY, created)
         if age > 10:
@@ -773,10 +772,9 @@ class Seeder:
             remittance = self.remittance(payer, paid_on)
             status_code = "4" if outcome == S.DENIED else "1"
             answered = remittance["created_at"]
+            adjusted = shares(adjustments)[0]
             move(
-                posted_status(
-                    status_code=status_code, paid=paid, settled=paid + owed, charge=charge, adjustments=adjustments
-                ),
+                posted_status(status_code=status_code, balance=charge - paid - adjusted - owed),
                 answered,
                 posting_note(remittance["trace_number"], paid, owed),
             )
@@ -798,6 +796,7 @@ class Seeder:
                 status_code=status_code,
                 charged=charge,
                 paid=paid,
+                adjusted=adjusted,
                 patient_responsibility=owed,
                 payer_claim_number=f"{payer.payer_id}{claim_id:010d}",
                 adjustments=adjustments,
@@ -841,6 +840,7 @@ class Seeder:
             diagnoses=p.diagnoses,
             submitted_at=submitted if status not in (S.DRAFT, S.READY) else None,
             paid=paid,
+            adjusted=adjusted,
             patient_responsibility=owed,
             created_by_id=self.c.biller.pk,
             created_at=created,
@@ -877,7 +877,7 @@ class Seeder:
             found = self.remittances[key] = {
                 "id": self.w.reserve(Remittance),
                 "organization_id": self.c.organization.pk,
-                "digest": hashlib.sha256(f"seed {trace}".encode()).hexdigest(),
+                "payer_identifier": payer.name[:80],
                 "filename": f"{trace.lower()}.835",
                 "payer_name": payer.name,
                 "trace_number": trace,

@@ -3,8 +3,9 @@
 Plain Python, no Django: a posting service turns the Remittance objects into payments.
 parse_835() checks the envelope (ISA/GS/ST … SE/GE/IEA, segment counts, control numbers) and
 every element it reads, and stops at the first problem with a message naming the segment and
-its position in the file: a truncated or garbled remittance must never be half posted.
-Segments the clinic does not need (addresses, TS3/TS2 totals, MIA/MOA, AMT, PLB) are skipped.
+its position in the file: a truncated or garbled remittance must never be half posted. It then checks
+that each transaction's money balances (imbalances()), the way the implementation guide requires.
+Segments the clinic does not need (addresses, TS3/TS2 totals, AMT) are skipped.
 Text the file leaves out reads as "", like a blank CharField; a missing date or quantity is None.
 """
 
@@ -23,6 +24,9 @@ _DATE = re.compile(r"\d{8}")
 # that composite, so we read it; anything else without the declared separator stays one value.
 _STRAY_COMPOSITE = re.compile(r"(?:AD|ER|HC|HP|IV|N4|NU|WK)([^\w\s])\w.*")
 _ISA_LENGTH = 106  # 16 fixed-width elements and the segment terminator
+# CLP02 22: the payer takes back a payment it sent before; the reversal repeats the claim with every amount
+# of the sign opposite to the original (005010X221A1, "Reversals and Corrections").
+REVERSAL = "22"
 
 
 class RemittanceError(ValueError):
@@ -50,6 +54,7 @@ class ServicePayment:
     units: Decimal
     service_date: date | None = None
     line_control_number: str = ""
+    position: int = 0  # of the SVC segment in the file, for messages
     adjustments: list[Adjustment] = field(default_factory=list)
     remarks: tuple[str, ...] = ()
 
@@ -66,10 +71,29 @@ class ClaimPayment:
     patient_name: str = ""
     adjustments: list[Adjustment] = field(default_factory=list)
     services: list[ServicePayment] = field(default_factory=list)
+    remarks: tuple[str, ...] = ()  # claim-level remark codes (RARC) from MOA or MIA
+    position: int = 0  # of the CLP segment in the file, for messages
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.status_code == REVERSAL
 
     @property
     def status(self) -> str:
         return describe_claim_status(self.status_code)
+
+
+@dataclass(frozen=True)
+class ProviderAdjustment:
+    """One adjustment of a PLB segment: not tied to a claim (interest, an overpayment recovered …).
+
+    A positive amount reduces the payment, a negative one adds to it (X221A1, PLB04)."""
+
+    provider: str
+    fiscal_period: date | None
+    reason: str
+    reference: str
+    amount: Decimal
 
 
 @dataclass
@@ -78,39 +102,75 @@ class Remittance:
     transaction: str
     payer_name: str = ""
     payer_id: str = ""
+    payer_identifier: str = ""  # TRN03: "1" and the payer's tax id, which names the payer with TRN02
     payee_name: str = ""
     payee_npi: str = ""
     payment_method: str = ""
     total_paid: Decimal = Decimal(0)
     payment_date: date | None = None
-    trace_number: str = ""
+    trace_number: str = ""  # TRN02: the check or EFT trace number
     claims: list[ClaimPayment] = field(default_factory=list)
+    provider_adjustments: list[ProviderAdjustment] = field(default_factory=list)
+    position: int = 0  # of the BPR segment in the file, for messages
+
+    @property
+    def payer_key(self) -> str:
+        """Who sent the payment, as the guide names it: TRN03 (the payer's identifier), else the payer's
+        N1*PR identifier or REF*2U, else its name. With TRN02 it identifies one payment (005010X221A1,
+        "Reassociation of Dollars and Data"), whatever the file's line breaks."""
+        return self.payer_identifier or self.payer_id or self.payer_name
 
 
 def parse_835(text: str) -> list[Remittance]:
     """Parse an 835 file into one Remittance per ST/SE transaction set.
 
-    Raises RemittanceError for anything malformed or truncated; see the module docstring.
+    Raises RemittanceError for anything malformed or truncated, or a transaction whose money does not
+    balance (the first of imbalances()); see the module docstring.
     """
-    return _read(*_split(text))
+    remittances = _read(*_split(text))
+    for remittance in remittances:
+        if problems := imbalances(remittance):
+            raise RemittanceError(problems[0])
+    return remittances
 
 
-def unbalanced(remittance: Remittance) -> list[str]:
-    """Claims that break the 835 balancing rule, as messages for a person to review.
+def imbalances(remittance: Remittance) -> list[str]:
+    """Where a transaction's money does not add up, one message per fault naming its segment and claim.
 
-    The rule: charge (CLP03) - paid (CLP04) = the CAS amounts of the claim and of its service
-    lines. A payer's arithmetic slip is a reason to look, not to refuse the whole file, so
-    this reports instead of raising.
+    The 835 balancing rules (005010X221A1, "Balancing", in our words): a service line's charge
+    (SVC02) less its payment (SVC03) is the sum of its CAS amounts; a claim's charge (CLP03) less its
+    payment (CLP04) is the sum of the CAS amounts of the claim and of all its lines; and the transaction's
+    total (BPR02) is the sum of its claim payments less the provider-level adjustments (PLB amounts).
+    A payment that does not balance cannot be posted honestly: the difference would be money no one
+    accounts for.
     """
     problems = []
     for claim in remittance.claims:
+        for service in claim.services:
+            adjusted = sum((a.amount for a in service.adjustments), Decimal(0))
+            if service.charge - service.paid != adjusted:
+                problems.append(
+                    f"Segment {service.position} (SVC): claim {claim.patient_control_number}, "
+                    f"line {service.procedure}: "
+                    f"charge {service.charge} - paid {service.paid} = {service.charge - service.paid}, but the "
+                    f"line's adjustments add up to {adjusted}; the payment does not balance."
+                )
         adjusted = sum((a.amount for a in claim.adjustments), Decimal(0))
         adjusted += sum((a.amount for s in claim.services for a in s.adjustments), Decimal(0))
         if claim.charge - claim.paid != adjusted:
             problems.append(
-                f"Claim {claim.patient_control_number}: charge {claim.charge} - paid {claim.paid} = "
-                f"{claim.charge - claim.paid}, but the adjustments add up to {adjusted}."
+                f"Segment {claim.position} (CLP): claim {claim.patient_control_number}: charge {claim.charge} - "
+                f"paid {claim.paid} = {claim.charge - claim.paid}, but the adjustments add up to {adjusted}; "
+                "the payment does not balance."
             )
+    paid = sum((c.paid for c in remittance.claims), Decimal(0))
+    withheld = sum((a.amount for a in remittance.provider_adjustments), Decimal(0))
+    if remittance.total_paid != paid - withheld:
+        problems.append(
+            f"Segment {remittance.position} (BPR): transaction {remittance.transaction}: BPR02 total paid "
+            f"{remittance.total_paid}, but the claims' payments {paid} less the provider adjustments {withheld} "
+            f"make {paid - withheld}; the transaction does not balance."
+        )
     return problems
 
 
@@ -198,7 +258,7 @@ class _Transaction:
         self.service: ServicePayment | None = None
         self.service_dates: dict[str, date] = {}  # DTM qualifier: date, of the open service
 
-    READ = ("BPR", "TRN", "N1", "REF", "DTM", "CLP", "NM1", "CAS", "SVC", "LQ")  # each by its method _bpr …
+    READ = ("BPR", "TRN", "N1", "REF", "DTM", "CLP", "NM1", "CAS", "SVC", "LQ", "MOA", "MIA", "PLB")  # by _bpr …
 
     def add(self, segment: _Segment) -> None:
         if segment.id in self.READ:
@@ -214,18 +274,22 @@ class _Transaction:
             raise se.error(f"SE02 control number '{se[2]}' does not match ST02 '{self.number}'.")
         if "BPR" not in self.seen:
             raise se.error(f"transaction {self.number} has no BPR segment (BPR02 is the total paid).")
+        if "TRN" not in self.seen:
+            raise se.error(f"transaction {self.number} has no TRN segment (the trace number that names the payment).")
         for name, who in (("N1*PR", "payer"), ("N1*PE", "payee")):
             if name not in self.seen:
                 raise se.error(f"transaction {self.number} names no {who} ({name}).")
         return self.remittance
 
     def _bpr(self, s: _Segment) -> None:
+        self.remittance.position = s.position
         self.remittance.total_paid = s.amount(2, "total paid")
         self.remittance.payment_method = s.required(4, "payment method")
         self.remittance.payment_date = s.optional_day(16, "payment date")
 
     def _trn(self, s: _Segment) -> None:
-        self.remittance.trace_number = s[2]
+        self.remittance.trace_number = s.required(2, "trace number")
+        self.remittance.payer_identifier = s[3]
 
     def _n1(self, s: _Segment) -> None:
         self.entity = s[1]
@@ -259,6 +323,7 @@ class _Transaction:
             patient_responsibility=s.decimal(5, "patient responsibility") or Decimal(0),
             filing_indicator=s[6],
             payer_claim_number=s[7],
+            position=s.position,
         )
         self.remittance.claims.append(self.claim)
 
@@ -307,6 +372,7 @@ class _Transaction:
             charge=s.amount(2, "charge"),
             paid=s.amount(3, "payment"),
             units=Decimal(1) if units is None else units,
+            position=s.position,
         )
         self.service_dates = {}
         self.claim.services.append(self.service)
@@ -314,6 +380,36 @@ class _Transaction:
     def _lq(self, s: _Segment) -> None:
         if self.service is not None and s[1] == "HE":
             self.service.remarks += (s.required(2, "remark code"),)
+
+    def _moa(self, s: _Segment) -> None:
+        # MOA03-MOA07: claim-level remark codes of an outpatient claim (RARC).
+        if self.claim is not None:
+            self.claim.remarks += tuple(s[i] for i in range(3, 8) if s[i])
+
+    def _mia(self, s: _Segment) -> None:
+        # MIA05 and MIA20-MIA23: claim-level remark codes of an inpatient claim (RARC).
+        if self.claim is not None:
+            self.claim.remarks += tuple(s[i] for i in (5, 20, 21, 22, 23) if s[i])
+
+    def _plb(self, s: _Segment) -> None:
+        # PLB: after the claims, up to six adjustment reason (PLB03-1) : reference (PLB03-2) / amount pairs.
+        provider = s.required(1, "provider identifier")
+        period = s.optional_day(2, "fiscal period date")
+        pairs = [index for index in range(3, 15, 2) if s[index] or s[index + 1]]
+        if not pairs:
+            s.required(3, "adjustment reason")
+        for index in pairs:
+            reason, *reference = self._components(s.required(index, "adjustment reason"))
+            self.remittance.provider_adjustments.append(
+                ProviderAdjustment(
+                    provider=provider,
+                    fiscal_period=period,
+                    reason=reason,
+                    reference=reference[0] if reference else "",
+                    amount=s.amount(index + 1, "amount"),
+                )
+            )
+        self.claim = self.service = None  # the claims end where the provider adjustments begin
 
     def _components(self, value: str) -> list[str]:
         if self.component not in value and (stray := _STRAY_COMPOSITE.fullmatch(value)):

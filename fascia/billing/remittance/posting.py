@@ -1,27 +1,47 @@
-"""Posting an 835 remittance: each claim payment matched to its claim and lines, the claim moved to
-paid, partially paid or denied, the patient's share left as their balance. One transaction per
-file; unmatched payments are kept and listed, never dropped; the same file never posts twice."""
+"""Posting 835 remittances: each claim payment matched to its claim and lines; the payer's paid amount,
+its adjustments (CO, PI, OA: written off) and the patient's share (PR: deductible, coinsurance, copay)
+kept on the claim, which moves to paid, partially paid or denied as the payer decided (CLP02), or back
+to the payer on a reversal. A payment for a claim never sent, already settled, or that would settle more
+than the charge is held for review, not posted.
 
-import hashlib
+One database transaction per file, and all or nothing: a malformed or unbalanced file, a claim the clinic
+does not have, or a payment already posted (the same payer and trace number, however the file is laid
+out) is refused with a one-line reason and posts nothing."""
+
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing.claims.services import BillingError, can_move, record_moves
-from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Posting, Remittance
-from fascia.billing.remittance.codes import describe_adjustment
-from fascia.billing.remittance.parse import ClaimPayment, parse_835
+from fascia.billing.claims.services import BillingError, record_moves
+from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Posting, ProviderAdjustment, Remittance
+from fascia.billing.remittance import parse
+from fascia.billing.remittance.codes import describe_adjustment, describe_remark
+from fascia.billing.remittance.parse import REVERSAL, ClaimPayment, RemittanceError, parse_835
 from fascia.core.models import Organization, User
 
 S = Claim.Status
-DENIED = {"4"}  # CLP02: denied
-REVERSED = {"22"}  # CLP02: reversal of a previous payment
+# CLP02, the payer's decision (005010X221A1; REFERENCE.md §5b). Processed, whatever it paid: a claim whose
+# whole allowed amount went to the deductible is processed and paid nothing, and is not a denial.
+PROCESSED = {"1", "2", "3", "19", "20", "21"}
+DENIED = {"4"}
+# CAS groups that take their amount off the charge for good (contractual obligation, payer-initiated
+# reduction, other; CR only in 4010). PR, patient responsibility, moves to the patient's share.
+WRITTEN_OFF = {"CO", "PI", "OA", "CR"}
+PATIENT = "PR"
+NEVER_SENT = {S.DRAFT, S.READY}
+SETTLED = {S.PAID, S.CLOSED}
+REOPENED = S.ACCEPTED  # a reversed claim waits for the payer's corrected answer again
 
 
 class AlreadyImported(BillingError):
+    pass
+
+
+class UnknownClaim(BillingError):
     pass
 
 
@@ -37,27 +57,43 @@ def adjustment(where: str, group: str, reason: str, amount: Decimal) -> dict:
     }
 
 
+def remark(where: str, code: str) -> dict:
+    return {"where": where, "code": code, "text": describe_remark(code)}
+
+
+def _where(service: parse.ServicePayment) -> str:
+    return f"{service.procedure} {service.service_date or ''}".strip()
+
+
 def _adjustments(payment: ClaimPayment) -> list[dict]:
     return [
         adjustment(where, a.group, a.reason, a.amount)
         for where, adjustments in [("claim", payment.adjustments)]
-        + [(f"{s.procedure} {s.service_date or ''}".strip(), s.adjustments) for s in payment.services]
+        + [(_where(s), s.adjustments) for s in payment.services]
         for a in adjustments
     ]
 
 
-def posted_status(
-    *, status_code: str, paid: Decimal, settled: Decimal, charge: Decimal, adjustments: list[dict]
-) -> str:
-    """The status a payment moves its claim to: denied when the payer says so or pays nothing (but on a
-    reversal); else paid once what the payer paid, the patient owes and the contractual (CO) adjustments
-    write off cover the charge, partially paid while a balance is left that no adjustment explains.
-    `paid` is this payment; `settled` what the claim has been paid and left to the patient so far, this
-    payment included."""
-    if status_code in DENIED or (paid <= 0 and status_code not in REVERSED):
+def _remarks(payment: ClaimPayment) -> list[dict]:
+    return [remark("claim", code) for code in payment.remarks] + [
+        remark(_where(s), code) for s in payment.services for code in s.remarks
+    ]
+
+
+def shares(adjustments: list[dict]) -> tuple[Decimal, Decimal]:
+    """What a payment's adjustments write off (CO, PI, OA) and what they leave to the patient (PR)."""
+    written_off = sum((Decimal(a["amount"]) for a in adjustments if a["group"] in WRITTEN_OFF), Decimal("0"))
+    patient = sum((Decimal(a["amount"]) for a in adjustments if a["group"] == PATIENT), Decimal("0"))
+    return written_off, patient
+
+
+def posted_status(*, status_code: str, balance: Decimal) -> str:
+    """The status a posted payment moves its claim to: denied when the payer says so (CLP02 4); else paid
+    once nothing is left for the payer (`balance`: the charge less what it paid, adjusted off and moved
+    to the patient), partially paid while something is."""
+    if status_code in DENIED:
         return S.DENIED
-    contractual = sum((Decimal(a["amount"]) for a in adjustments if a["group"] == "CO"), Decimal("0"))
-    return S.PAID if settled + contractual >= charge else S.PARTIALLY_PAID
+    return S.PAID if balance <= 0 else S.PARTIALLY_PAID
 
 
 def posting_note(trace_number: str, paid: Decimal, patient_responsibility: Decimal) -> str:
@@ -65,9 +101,30 @@ def posting_note(trace_number: str, paid: Decimal, patient_responsibility: Decim
     return f"835 {trace_number}: paid {paid}, patient owes {patient_responsibility}"
 
 
-def _post(claim: Claim, payment: ClaimPayment, posting: Posting) -> tuple[list[ClaimLine], str | None]:
-    """Apply a payment to its claim and lines in memory; the lines it paid and the status the claim
-    moves to (None when it stays). import_835 writes them all at once."""
+def _hold_reason(claim: Claim, payment: ClaimPayment, posting: Posting, reversed_: Posting | None) -> str:
+    """Why a payment must not post to its claim without a person's review, or "" when it may."""
+    number = claim.number
+    if claim.status in NEVER_SENT:
+        return f"Claim {number} was never sent to a payer (it is {claim.get_status_display().lower()})."
+    if payment.is_reversal:
+        if reversed_ is None:
+            return f"A reversal of {-payment.paid} for claim {number}, which has no such payment posted."
+        return ""
+    if payment.status_code not in PROCESSED | DENIED:
+        return f"CLP02 {payment.status_code} ({payment.status.lower()}) is not a payment decision to post."
+    if claim.status in SETTLED:
+        return f"Claim {number} is already settled ({claim.get_status_display().lower()})."
+    left = claim.balance - payment.paid - posting.adjusted - posting.patient_responsibility
+    if left < 0:
+        return (
+            f"Claim {number}: paid {payment.paid}, adjusted {posting.adjusted} and {posting.patient_responsibility} "
+            f"to the patient would settle more than the {claim.balance} the payer still owes."
+        )
+    return ""
+
+
+def _pay_lines(claim: Claim, payment: ClaimPayment, posting: Posting) -> list[ClaimLine]:
+    """Each service payment added to the claim line of its code and date (in memory); the lines paid."""
     lines, paid = list(claim.lines.all()), []
     for service in payment.services:
         line = next(
@@ -86,89 +143,194 @@ def _post(claim: Claim, payment: ClaimPayment, posting: Posting) -> tuple[list[C
         line.paid += service.paid
         paid.append(line)
         lines.remove(line)
-    claim.paid += payment.paid
-    claim.patient_responsibility += payment.patient_responsibility
-    if payment.payer_claim_number:
-        claim.payer_claim_number = payment.payer_claim_number
-    to = posted_status(
-        status_code=payment.status_code,
-        paid=payment.paid,
-        settled=claim.paid + claim.patient_responsibility,
-        charge=claim.total_charge,
-        adjustments=posting.adjustments,
+    return paid
+
+
+def _create(remittance: Remittance) -> Remittance:
+    """Insert a remittance, or refuse it as already posted: two imports of one payment at the same
+    moment both pass the check before it, and the database's unique constraint decides (the second
+    INSERT waits for the first transaction, then fails). In a savepoint, so the check after it runs."""
+    try:
+        with transaction.atomic():
+            remittance.save(force_insert=True)
+    except IntegrityError:
+        earlier = _earlier(remittance.organization, remittance.payer_identifier, remittance.trace_number)
+        if earlier is None:
+            raise
+        raise already_posted(earlier) from None
+    return remittance
+
+
+def _earlier(organization: Organization, payer: str, trace: str) -> Remittance | None:
+    return Remittance.objects.filter(organization=organization, payer_identifier=payer, trace_number=trace).first()
+
+
+def already_posted(earlier: Remittance) -> AlreadyImported:
+    return AlreadyImported(
+        f"Payment {earlier.trace_number} from {earlier.payer_name or earlier.payer_identifier} was already posted "
+        f"on {timezone.localtime(earlier.created_at):%Y-%m-%d %H:%M}; nothing posted."
     )
-    return paid, (to if to != claim.status and can_move(claim.status, to) else None)
+
+
+def summary(remittances: list[Remittance], filename: str) -> str:
+    """What an import posted, in one line (the page's message and the command's output). One query."""
+    states = list(Posting.objects.filter(remittance__in=remittances).values_list("state", flat=True))
+    held = states.count(Posting.State.HELD)
+    payments = ", ".join(f"{r.payer_name or r.payer_identifier} {r.trace_number}" for r in remittances)
+    message = (
+        f"Posted {len(states) - held} claim payment(s) from {filename or 'the file'} "
+        f"({len(remittances)} payment{'s' if len(remittances) != 1 else ''}: {payments})."
+    )
+    if held:
+        message += f" {held} held for review, listed on the Payments page."
+    return message
 
 
 @transaction.atomic
-def import_835(*, actor: User | None, organization: Organization, text: str, filename: str = "") -> Remittance:
-    """Parse and post a whole file, or nothing (the parser's RemittanceError names the segment)."""
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    earlier = Remittance.objects.filter(organization=organization, digest=digest).first()
-    if earlier is not None:
-        raise AlreadyImported(f"This file was already posted on {earlier.created_at:%Y-%m-%d %H:%M}; nothing posted.")
+def import_835(*, actor: User | None, organization: Organization, text: str, filename: str = "") -> list[Remittance]:
+    """Parse and post a whole file, one Remittance per transaction (ST … SE), or nothing.
+
+    Refused: RemittanceError (malformed or unbalanced; the message names the segment), UnknownClaim,
+    AlreadyImported. Held for review (posted as held, the claim untouched): see _hold_reason()."""
     parsed = parse_835(text)
-    payments = [payment for transaction_set in parsed for payment in transaction_set.claims]
-    remittance = Remittance.objects.create(
-        organization=organization,
-        digest=digest,
-        filename=filename[:200],
-        payer_name=", ".join(sorted({t.payer_name for t in parsed}))[:100],
-        trace_number=", ".join(t.trace_number for t in parsed)[:50],
-        payment_date=max((t.payment_date for t in parsed if t.payment_date), default=None),
-        total_paid=sum((t.total_paid for t in parsed), Decimal("0")),
-        imported_by=actor,
-    )
-    numbers = [p.patient_control_number for p in payments]
-    claims = {
+    seen: dict[tuple[str, str], parse.Remittance] = {}
+    for t in parsed:
+        key = (t.payer_key[:80], t.trace_number)
+        if key in seen:
+            raise RemittanceError(
+                f"Segment {t.position} (BPR): transaction {t.transaction} repeats the payment {t.trace_number} of "
+                f"transaction {seen[key].transaction}."
+            )
+        seen[key] = t
+        if (earlier := _earlier(organization, *key)) is not None:
+            raise already_posted(earlier)
+    remittances = [
+        _create(
+            Remittance(
+                organization=organization,
+                filename=filename[:200],
+                payer_name=t.payer_name[:100],
+                payer_identifier=t.payer_key[:80],
+                trace_number=t.trace_number[:50],
+                interchange=t.control_number[:9],
+                transaction=t.transaction[:9],
+                payment_date=t.payment_date,
+                total_paid=t.total_paid,
+                imported_by=actor,
+            )
+        )
+        for t in parsed
+    ]
+    numbers = [p.patient_control_number for t in parsed for p in t.claims]
+    # Locked in one order (by id), so two files paying the same claims wait for each other, never deadlock.
+    claims: dict[str, Claim] = {
         c.number: c
         for c in Claim.objects.select_for_update(of=("self",))
         .filter(organization=organization, number__in=numbers)
         .select_related("patient")
-        .prefetch_related("lines")
+        .prefetch_related(
+            "lines",
+            Prefetch(
+                "postings",
+                Posting.objects.filter(state=Posting.State.POSTED).exclude(status_code=REVERSAL),
+                to_attr="reversible",
+            ),
+        )
+        .order_by("pk")
     }
-    # Applied in memory, then written in one statement per table, as a file holds thousands of claims.
+    for t in parsed:
+        for payment in t.claims:
+            if payment.patient_control_number not in claims:
+                raise UnknownClaim(
+                    f"Segment {payment.position} (CLP): claim {payment.patient_control_number} is not a claim of "
+                    "this clinic; nothing posted."
+                )
+    # Applied in memory, in the file's order (a reversal comes before its correction), then written in one
+    # statement per table, as a file holds thousands of claims.
     postings: list[Posting] = []
     paid_lines: dict[int, ClaimLine] = {}
     moves: list[ClaimEvent] = []
-    for payment in payments:
-        claim = claims.get(payment.patient_control_number)
-        posting = Posting(
-            remittance=remittance,
-            claim=claim,
-            claim_number=payment.patient_control_number[:40],
-            status_code=payment.status_code,
-            charged=payment.charge,
-            paid=payment.paid,
-            patient_responsibility=payment.patient_responsibility,
-            payer_claim_number=payment.payer_claim_number[:50],
-            adjustments=_adjustments(payment),
-        )
-        if claim is not None:
-            lines, to = _post(claim, payment, posting)
-            paid_lines |= {line.pk: line for line in lines}
-            if to is not None:
-                note = posting_note(remittance.trace_number, payment.paid, payment.patient_responsibility)
+    reversed_postings: list[Posting] = []
+    touched: dict[int, Claim] = {}  # the claims a payment posted to, by id
+    for remittance, t in zip(remittances, parsed, strict=True):
+        for payment in t.claims:
+            claim = claims[payment.patient_control_number]
+            adjustments = _adjustments(payment)
+            adjusted, patient = shares(adjustments)
+            posting = Posting(
+                remittance=remittance,
+                claim=claim,
+                claim_number=payment.patient_control_number[:40],
+                status_code=payment.status_code,
+                charged=payment.charge,
+                paid=payment.paid,
+                adjusted=adjusted,
+                patient_responsibility=patient,
+                payer_claim_number=payment.payer_claim_number[:50],
+                adjustments=adjustments,
+                remarks=_remarks(payment),
+            )
+            postings.append(posting)
+            reversible: list[Posting] = claim.reversible  # type: ignore[attr-defined]  # the Prefetch to_attr
+            original = next((p for p in reversible if p.paid == -payment.paid), None) if payment.is_reversal else None
+            if reason := _hold_reason(claim, payment, posting, original):
+                posting.state, posting.hold_reason = Posting.State.HELD, reason[:300]
+                continue
+            paid_lines |= {line.pk: line for line in _pay_lines(claim, payment, posting)}
+            claim.paid += payment.paid
+            claim.adjusted += adjusted
+            claim.patient_responsibility += patient
+            touched[claim.pk] = claim
+            if original is not None:
+                reversible.remove(original)
+                original.state = Posting.State.REVERSED
+                if original.pk is not None:
+                    reversed_postings.append(original)
+                to: str = REOPENED
+                note = f"835 {t.trace_number}: the payer reversed its payment of {original.paid}; reopened"
+            else:
+                reversible.append(posting)
+                to = posted_status(status_code=payment.status_code, balance=claim.balance)
+                note = posting_note(t.trace_number, payment.paid, patient)
+                if payment.payer_claim_number:
+                    claim.payer_claim_number = payment.payer_claim_number[:50]
+            if to != claim.status:
                 moves.append(ClaimEvent(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note))
                 claim.status = to
-        postings.append(posting)
     now = timezone.now()
-    for claim in claims.values():  # each of them paid by a payment of the file
+    for claim in touched.values():
         claim.updated_at = now
     # In statements of 100 rows: bulk_update writes a CASE over its rows for every column, which
     # PostgreSQL evaluates row by row, so its cost grows with the square of the batch.
     ClaimLine.objects.bulk_update(paid_lines.values(), ["paid"], batch_size=100)
     Claim.objects.bulk_update(
-        claims.values(),
-        ["paid", "patient_responsibility", "payer_claim_number", "status", "updated_at"],
+        touched.values(),
+        ["paid", "adjusted", "patient_responsibility", "payer_claim_number", "status", "updated_at"],
         batch_size=100,
     )
+    Posting.objects.bulk_update(reversed_postings, ["state"], batch_size=100)
     record_moves(moves, actor=actor)
     Posting.objects.bulk_create(postings)
+    ProviderAdjustment.objects.bulk_create(
+        ProviderAdjustment(
+            remittance=remittance,
+            provider=a.provider[:50],
+            fiscal_period=a.fiscal_period,
+            reason=a.reason[:2],
+            reference=a.reference[:50],
+            amount=a.amount,
+        )
+        for remittance, t in zip(remittances, parsed, strict=True)
+        for a in t.provider_adjustments
+    )
     audit.record(
         actor=actor,
         action=AuditAction.REMITTANCE_POSTED,
-        target=remittance,
-        detail={"claims": numbers, "unmatched": [n for n in numbers if n not in claims]},
+        target=remittances[0],
+        detail={
+            "remittances": [r.pk for r in remittances],
+            "claims": numbers,
+            "held": [p.claim_number for p in postings if p.state == Posting.State.HELD],
+        },
     )
-    return remittance
+    return remittances

@@ -140,7 +140,7 @@ def test_posting_an_835_from_the_page(client: Client, tess: User, bill: User, or
     again = client.post(reverse("billing:remittances"), {"file": SimpleUploadedFile("era.835", text.encode())})
     assert "already posted" in again.content.decode()
     page = client.get(reverse("billing:remittances")).content.decode()
-    assert "1 claim payment posted, all matched." in page
+    assert "1 claim payment, all posted." in page
     reason = next(a for a in claim.postings.get().adjustments if a["group"] != "PR")
     shown = f"{reason['group']}-{reason['reason']}: {reason['text']}"
     assert shown in client.get(reverse("billing:reports")).content.decode()
@@ -227,12 +227,12 @@ def test_the_patient_statement_shows_what_is_owed(client: Client, tess: User, bi
     claim = services.create_claim(
         actor=bill, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
     )
-    Claim.objects.filter(pk=claim.pk).update(paid="138.80", patient_responsibility="10.00")
+    Claim.objects.filter(pk=claim.pk).update(paid="138.80", adjusted="37.20", patient_responsibility="10.00")
     login(client, bill)
     pdf = client.get(reverse("billing:statement", args=[coverage.patient.public_id]))
     assert pdf["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
-    assert claim.number in text and "186.00" in text and "138.80" in text
+    assert claim.number in text and "186.00" in text and "138.80" in text and "37.20" in text
     assert "Amount due: 10.00" in text
 
 

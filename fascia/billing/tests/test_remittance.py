@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fascia.billing.remittance.codes import CARC, CLAIM_STATUS, RARC, describe_adjustment
-from fascia.billing.remittance.parse import Adjustment, RemittanceError, parse_835, unbalanced
+from fascia.billing.remittance.parse import Adjustment, RemittanceError, imbalances, parse_835
 
 # /work/main/fascia/billing/tests/ -> /work/shared/domain/samples/x12/835 (no skip if it moves: tests fail)
 SAMPLES = Path(__file__).parent / "samples" / "835"
@@ -59,6 +59,13 @@ def interchange(*groups: list[list[str]]) -> str:
         lines.append(f"GE*{len(transactions)}*{number}~")
     lines.append(f"IEA*{len(groups)}*000000042~")
     return "\n".join(lines) + "\n"
+
+
+def _read_unchecked(text: str) -> list:
+    """The transactions as read, before the balancing check (to list every imbalance)."""
+    from fascia.billing.remittance.parse import _read, _split
+
+    return _read(*_split(text))
 
 
 def error_of(text: str) -> str:
@@ -123,7 +130,7 @@ class TestSamples:
             Adjustment("CO", "45", Decimal("50.00")),
         ]
         assert first.paid + second.paid == r.total_paid
-        assert unbalanced(r) == []
+        assert imbalances(r) == []
 
     def test_cob_contractual_adjustment(self) -> None:
         [r] = parse_835(sample("cob-contractural-adjustment.835"))
@@ -149,7 +156,7 @@ class TestSamples:
             Adjustment("OA", "23", Decimal("516.00")),
             Adjustment("OA", "94", Decimal("-9.00")),
         ]
-        assert unbalanced(r) == []
+        assert imbalances(r) == []
 
     def test_medicare_part_a(self) -> None:
         [r] = parse_835(sample("medicare-part-a.835"))
@@ -173,7 +180,7 @@ class TestSamples:
         assert first.services == [] and second.services == []
         # The PLB provider adjustment of -1.27 makes up the rest of the payment.
         assert first.paid + second.paid == r.total_paid - Decimal("1.27")
-        assert unbalanced(r) == []
+        assert imbalances(r) == []
 
     def test_pyx12_denied_claim_with_remarks(self) -> None:
         [r] = parse_835(sample("pyx12_835_mult_loops.txt"))
@@ -194,7 +201,7 @@ class TestSamples:
             [Adjustment("OA", "A7", Decimal("287.55"))],
         ]
         assert [s.remarks for s in claim.services] == [("N14",)] * 3
-        assert unbalanced(r) == []
+        assert imbalances(r) == []
 
     def test_secondary_payment(self) -> None:
         [r] = parse_835(sample("secondary-payment.835"))
@@ -222,7 +229,7 @@ class TestSamples:
             Adjustment("PR", "2", Decimal("70.00")),
             Adjustment("CO", "42", Decimal("85.00")),
         ]
-        assert unbalanced(r) == []
+        assert imbalances(r) == []
 
     def test_tertiary_payment_has_no_procedure_code(self) -> None:
         # "SVC*HC*24599.00*…": the code was written with '*' instead of a component separator.
@@ -239,7 +246,7 @@ class TestSamples:
         [service] = claim.services
         assert (service.procedure, service.charge, service.paid) == ("24599", Decimal("1766.50"), Decimal("187.50"))
         assert service.adjustments == [Adjustment("OA", "23", Decimal("1579.00"))]
-        assert unbalanced(r) == []
+        assert imbalances(r) == []
 
 
 class TestBuiltFiles:
@@ -258,7 +265,7 @@ class TestBuiltFiles:
             Adjustment("CO", "45", Decimal("30.00")),
         ]
         assert service.remarks == ("N130",)
-        assert unbalanced(r) == []
+        assert imbalances(r) == []
 
     def test_dtm_472_wins_over_the_start_of_a_range(self) -> None:
         dated = list(THERAPY_CLAIM)
@@ -282,20 +289,106 @@ class TestBuiltFiles:
         assert r.claims[0].services[0].modifiers == ("GP", "59")
         assert r.total_paid == Decimal("72.00")
 
-    def test_unbalanced_names_the_claim(self) -> None:
-        off = [s.replace("CAS*CO*45*30.00", "CAS*CO*45*25.00") for s in THERAPY_CLAIM]
-        [r] = parse_835(interchange([off]))
-        assert unbalanced(r) == [
-            "Claim PC1001: charge 120.00 - paid 72.00 = 48.00, but the adjustments add up to 43.00."
+    def test_an_unbalanced_claim_is_refused_naming_it(self) -> None:
+        # The line's CAS and the claim's no longer explain charge - paid; the line itself still balances
+        # once its payment moves with it, so the claim is what is named.
+        off = [
+            s.replace("CAS*CO*45*30.00", "CAS*CO*45*25.00").replace("*120.00*72.00**2", "*120.00*77.00**2")
+            for s in THERAPY_CLAIM
         ]
+        assert error_of(interchange([off])) == (
+            "Segment 11 (CLP): claim PC1001: charge 120.00 - paid 72.00 = 48.00, but the adjustments add up to "
+            "43.00; the payment does not balance."
+        )
+
+    def test_an_unbalanced_line_is_refused_naming_its_segment(self) -> None:
+        off = [s.replace("CAS*CO*45*30.00", "CAS*CO*45*25.00") for s in THERAPY_CLAIM]
+        [r] = _read_unchecked(interchange([off]))
+        assert imbalances(r) == [
+            "Segment 13 (SVC): claim PC1001, line 97140: charge 120.00 - paid 72.00 = 48.00, but the line's "
+            "adjustments add up to 43.00; the payment does not balance.",
+            "Segment 11 (CLP): claim PC1001: charge 120.00 - paid 72.00 = 48.00, but the adjustments add up to "
+            "43.00; the payment does not balance.",
+        ]
+        assert error_of(interchange([off])) == imbalances(r)[0]
+
+    def test_a_transaction_whose_total_is_not_its_claims_is_refused(self) -> None:
+        off = [s.replace("BPR*I*72.00*", "BPR*I*70.00*") for s in THERAPY_CLAIM]
+        assert error_of(interchange([off])) == (
+            "Segment 4 (BPR): transaction 0001: BPR02 total paid 70.00, but the claims' payments 72.00 less the "
+            "provider adjustments 0 make 72.00; the transaction does not balance."
+        )
+
+    def test_provider_adjustments_balance_the_transaction(self) -> None:
+        # An overpayment of 30.00 recovered (WO, withheld) and 2.50 interest paid (L6, negative): BPR02 is
+        # 72.00 - 30.00 + 2.50 = 44.50.
+        plb = [s.replace("BPR*I*72.00*", "BPR*I*44.50*") for s in THERAPY_CLAIM]
+        plb.append("PLB*1234567893*20251231*WO:PC0999*30.00*L6*-2.50")
+        [r] = parse_835(interchange([plb]))
+        assert [(a.reason, a.reference, a.amount, a.fiscal_period) for a in r.provider_adjustments] == [
+            ("WO", "PC0999", Decimal("30.00"), date(2025, 12, 31)),
+            ("L6", "", Decimal("-2.50"), date(2025, 12, 31)),
+        ]
+        unpaid = [s.replace("BPR*I*72.00*", "BPR*I*72.00*") for s in plb]
+        assert "BPR02 total paid 72.00, but the claims' payments 72.00 less the provider adjustments 27.50" in (
+            error_of(interchange([[s.replace("BPR*I*44.50*", "BPR*I*72.00*") for s in unpaid]]))
+        )
+
+    def test_a_plb_without_a_reason_is_refused(self) -> None:
+        assert error_of(interchange([[*THERAPY_CLAIM, "PLB*1234567893*20251231"]])) == (
+            "Segment 19 (PLB): PLB03 adjustment reason is missing."
+        )
+
+    def test_a_transaction_without_a_trace_number_is_refused(self) -> None:
+        no_trn = [s for s in THERAPY_CLAIM if not s.startswith("TRN")]
+        assert error_of(interchange([no_trn])) == (
+            "Segment 18 (SE): transaction 0001 has no TRN segment (the trace number that names the payment)."
+        )
+
+    def test_the_payer_is_named_by_trn03(self) -> None:
+        [r] = parse_835(interchange([THERAPY_CLAIM]))
+        assert (r.payer_identifier, r.payer_key, r.trace_number) == ("1234567890", "1234567890", "EFT0001")
+        no_trn03 = [s.replace("TRN*1*EFT0001*1234567890", "TRN*1*EFT0001") for s in THERAPY_CLAIM]
+        [r] = parse_835(interchange([no_trn03]))
+        assert r.payer_key == "ACME01"  # REF*2U after N1*PR
+
+    def test_claim_remarks_from_mia(self) -> None:
+        # MIA05 and MIA20-23 hold an inpatient claim's remark codes.
+        mia = list(THERAPY_CLAIM)
+        mia.insert(mia.index("NM1*QC*1*DOE*JANE****MI*W123") + 1, "MIA*0***0*MA01" + "*" * 15 + "N381")
+        [r] = parse_835(interchange([mia]))
+        assert r.claims[0].remarks == ("MA01", "N381")
+
+    def test_claim_remarks_from_moa_and_reversals(self) -> None:
+        reversal = [
+            "ST*835*0001",
+            "BPR*I*0*C*NON************20250110",
+            "TRN*1*EFT0002*1234567890",
+            "N1*PR*ACME HEALTH PLAN",
+            "N1*PE*TEST MASSAGE CLINIC*XX*1234567893",
+            "LX*1",
+            "CLP*PC1001*22*-120.00*-72.00*-18.00*12*CLM555",
+            "CAS*PR*1*-10.00**2*-8.00",
+            "CAS*CO*45*-30.00",
+            "MOA***MA01*N381",
+            "CLP*PC1001*1*120.00*72.00*18.00*12*CLM556",
+            "CAS*PR*1*10.00**2*8.00",
+            "CAS*CO*45*30.00",
+        ]
+        [r] = parse_835(interchange([reversal]))
+        back, again = r.claims
+        assert (back.is_reversal, back.paid, back.remarks) == (True, Decimal("-72.00"), ("MA01", "N381"))
+        assert (again.is_reversal, again.paid, again.remarks) == (False, Decimal("72.00"), ())
 
     def test_claim_and_service_adjustments_both_count(self) -> None:
         # Move the contractual adjustment from the service line to the claim.
-        moved = [s for s in THERAPY_CLAIM if s != "CAS*CO*45*30.00"]
+        # The line then balances on its own (120.00 - 102.00 = the patient's 18.00), the claim with both
+        # (120.00 - 72.00 = 30.00 + 18.00).
+        moved = [s.replace("*120.00*72.00**2", "*120.00*102.00**2") for s in THERAPY_CLAIM if s != "CAS*CO*45*30.00"]
         moved.insert(moved.index("NM1*QC*1*DOE*JANE****MI*W123"), "CAS*CO*45*30.00")
         [r] = parse_835(interchange([moved]))
         assert r.claims[0].adjustments == [Adjustment("CO", "45", Decimal("30.00"))]
-        assert unbalanced(r) == []
+        assert imbalances(r) == []
 
 
 class TestMalformed:

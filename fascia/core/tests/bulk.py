@@ -335,7 +335,7 @@ class World:
         remittances = Remittance.objects.bulk_create(
             Remittance(
                 organization=self.organization,
-                digest=f"{i:064d}",
+                payer_identifier=mark(i),
                 payer_name=mark(i),
                 trace_number=f"T{i}",
                 payment_date=date(2026, 2, 1),

@@ -188,6 +188,7 @@ def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> N
         if claim.status == Claim.Status.PAID:
             contractual = claim.total_charge - posted
             assert 0 < posted < claim.total_charge and contractual == claim.total_charge * Decimal("0.2")
+            assert claim.adjusted == contractual and claim.balance == 0
         elif claim.status == Claim.Status.PARTIALLY_PAID:  # posting it left a balance no adjustment explains
             adjusted = sum(
                 Decimal(a["amount"]) for p in claim.postings.all() for a in p.adjustments if a["group"] == "CO"
@@ -203,10 +204,14 @@ def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> N
         answered = posting.claim.events.get(from_status=Claim.Status.SUBMITTED)
         assert answered.to_status == posted_status(
             status_code=posting.status_code,
-            paid=posting.paid,
-            settled=posting.paid + posting.patient_responsibility,
-            charge=posting.claim.total_charge,
-            adjustments=posting.adjustments,
+            balance=posting.claim.total_charge - posting.paid - posting.adjusted - posting.patient_responsibility,
+        )
+        assert posting.adjusted == sum(
+            (Decimal(a["amount"]) for a in posting.adjustments if a["group"] != "PR"), Decimal("0")
+        )
+        assert (posting.adjusted, posting.patient_responsibility) == (
+            posting.claim.adjusted,
+            posting.claim.patient_responsibility,
         )
         assert answered.note == posting_note(
             posting.remittance.trace_number, posting.paid, posting.patient_responsibility

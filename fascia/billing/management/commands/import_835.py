@@ -2,13 +2,17 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from fascia.billing.claims.services import BillingError
 from fascia.billing.remittance.parse import RemittanceError
-from fascia.billing.remittance.posting import AlreadyImported, import_835
+from fascia.billing.remittance.posting import import_835, summary
 from fascia.core.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Post an 835 remittance file: payments and adjustments matched to claims; the same file posts once."
+    help = (
+        "Post an 835 remittance file: payments and adjustments matched to claims. Exits 0 when posted, 1 with a "
+        "one-line reason when refused (malformed, unbalanced, an unknown claim, already posted): nothing posted."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -20,15 +24,15 @@ class Command(BaseCommand):
         try:
             text = file.read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as e:
-            raise CommandError(f"Cannot read {file}: {e}") from None
+            raise CommandError(_one_line(f"Cannot read {file}: {e}")) from None
         try:
-            remittance = import_835(actor=None, organization=organization, text=text, filename=file.name)
+            remittances = import_835(actor=None, organization=organization, text=text, filename=file.name)
         except RemittanceError as e:
-            raise CommandError(f"{file.name}: {e} Nothing was posted.") from None
-        except AlreadyImported as e:
-            raise CommandError(f"{file.name}: {e}") from None
-        postings = list(remittance.postings.all())
-        unmatched = [p.claim_number for p in postings if p.claim_id is None]
-        self.stdout.write(f"Posted {len(postings) - len(unmatched)} claim payment(s), {remittance.total_paid} in all.")
-        if unmatched:
-            self.stdout.write(f"Unmatched (listed on the Payments page): {', '.join(unmatched)}")
+            raise CommandError(_one_line(f"{file.name}: {e} Nothing was posted.")) from None
+        except BillingError as e:  # an unknown claim, or already posted
+            raise CommandError(_one_line(f"{file.name}: {e}")) from None
+        self.stdout.write(summary(remittances, file.name))
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
