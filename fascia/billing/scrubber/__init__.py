@@ -12,9 +12,9 @@ def scrub(claim: Claim, *, today: date) -> list[str]:
     """The claim's problems, each a sentence; empty when it may be sent. A fixed number of queries
     plus one per visit."""
     lines = list(
-        claim.lines.select_related("note__plan__referral__provider", "rendering__user").prefetch_related(
-            "note__techniques__technique"
-        )
+        claim.lines.select_related(
+            "note__plan__referral__provider", "note__plan__evaluation", "rendering__user"
+        ).prefetch_related("note__techniques__technique")
     )
     if not lines:
         return ["The claim has no service lines: nothing billable."]
