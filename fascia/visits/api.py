@@ -292,12 +292,26 @@ def update_note(request: HttpRequest, note_id: UUID, payload: NoteFields) -> Vis
     return _read(user, note_id)
 
 
-@router.post("/notes/{note_id}/sign", response=NoteOut, summary="Sign and lock a visit note (409 once signed)")
-def sign_note(request: HttpRequest, note_id: UUID) -> VisitNote:
+class SignIn(Schema):
+    patient_arrived: bool = Field(
+        False,
+        description="For an appointment never checked in: the signer confirms the patient came, which checks the "
+        "appointment in as the note is signed (without it, such a note is refused with 422)",
+    )
+
+
+@router.post(
+    "/notes/{note_id}/sign",
+    response=NoteOut,
+    summary="Sign and lock a visit note (409 once signed; 422 before its appointment starts, or when the patient's "
+    "arrival is neither checked in nor confirmed)",
+)
+def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn | None = None) -> VisitNote:
     user = api_user(request, roles.SIGN_NOTE)
     note = queries.get_note_for_user(user, note_id)
+    arrived = payload is not None and payload.patient_arrived
     try:
-        services.sign_note(actor=user, note=note)
+        services.sign_note(actor=user, note=note, arrived=arrived)
     except services.NoteLocked as e:
         raise HttpError(409, str(e)) from None
     except services.NoteIncomplete as e:

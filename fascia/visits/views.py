@@ -27,6 +27,7 @@ from fascia.techniques.facts import LOCAL_FINDINGS
 from fascia.techniques.queries import catalog
 from fascia.visits import queries, services
 from fascia.visits.forms import (
+    ArrivalForm,
     LocalFindingRow,
     NoteForm,
     TemplateForm,
@@ -122,7 +123,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         fields.update({prefix: formset_rows(formset) for prefix, formset in formsets.items()})
         fields["goal_progress"] = goal_progress(goals) if goals else []
         then_sign = request.POST.get("then") == "sign"
-        save = services.save_and_sign if then_sign else services.save_note
+        save = partial(services.save_and_sign, arrived=_arrived(request)) if then_sign else services.save_note
         try:
             save(actor=request.user, note=note, techniques=technique_rows(techniques), **fields)
         except ValidationError as e:
@@ -172,6 +173,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         "measures": queries.measures_of(note),
         "measure_form": MeasureForm(),
         "can_sign": note.practitioner.user_id == request.user.pk and request.user.has_perm(roles.SIGN_NOTE),
+        **_signing_context(note),
     }
     return render(request, "visits/note_form.html", context)
 
@@ -208,6 +210,23 @@ def template(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Template applied: check the techniques and minutes.")
     return redirect("visits:edit", note_id=note.public_id)
+
+
+def _arrived(request: ClinicRequest) -> bool:
+    """Whether the signer ticked "the patient came" (ArrivalForm)."""
+    form = ArrivalForm(request.POST)
+    return form.is_valid() and form.cleaned_data["patient_arrived"]
+
+
+def _signing_context(note: VisitNote) -> dict:
+    """What a draft's pages show about signing it: the appointment's start when it is still ahead (no signing
+    before), and the arrival question when the appointment was never checked in."""
+    appointment = note.appointment  # read with the note (get_note_for_user)
+    not_before = appointment.start_at if appointment is not None and appointment.start_at > timezone.now() else None
+    return {
+        "sign_not_before": not_before,
+        "arrival_form": ArrivalForm() if services.needs_arrival(appointment) else None,
+    }
 
 
 def detail_context(note: VisitNote) -> dict:
@@ -248,6 +267,7 @@ def detail(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         and user.has_perm(roles.ADD_NOTE_ADDENDUM)
         and (is_signer or user.has_perm(roles.MANAGE_STAFF)),
         "addendum_form": AddendumForm(),
+        **(_signing_context(note) if not note.is_signed else {}),
     }
     return render(request, "visits/note_detail.html", context)
 
@@ -257,7 +277,10 @@ def detail(request: ClinicRequest, note_id: UUID) -> HttpResponse:
 def sign(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     note = queries.get_note_for_user(request.user, note_id)
     try:
-        services.sign_note(actor=request.user, note=note)
+        services.sign_note(actor=request.user, note=note, arrived=_arrived(request))
+    except (services.VisitNotStarted, services.ArrivalNotConfirmed) as e:
+        messages.error(request, str(e))  # asked on the note's page, beside its signature button
+        return redirect("visits:detail", note_id=note.public_id)
     except services.NoteError as e:
         messages.error(request, str(e))
         return redirect("visits:edit", note_id=note.public_id)
