@@ -36,6 +36,7 @@ from fascia.techniques.screening import (
     worst_level,
 )
 from fascia.visits import queries
+from fascia.visits import warnings as signing_warnings
 from fascia.visits.minutes import appointment_minutes
 from fascia.visits.models import MAX_MINUTES, NoteAddendum, NoteMeasure, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
@@ -306,12 +307,19 @@ def _license_question() -> dict[str, Any]:
 
 
 def save_and_sign(
-    *, actor: User, note: VisitNote, techniques: list[dict[str, Any]], arrived: bool = False, **fields: Any
+    *,
+    actor: User,
+    note: VisitNote,
+    techniques: list[dict[str, Any]],
+    arrived: bool = False,
+    warnings: list[str] | None = None,
+    **fields: Any,
 ) -> VisitNote:
     """Save the draft as save_note() does and sign it, as the note form's "Save and sign" does: in one
     transaction, so the techniques screened for the save are those signed, against the same record, and
     the note is written once, signed. When signing is refused, the draft is saved and the NoteError raised.
-    `arrived`: the signer confirms the patient came to an appointment never checked in (see sign_note)."""
+    `arrived`: the signer confirms the patient came to an appointment never checked in, and `warnings` receives
+    the documentation check's findings, as sign_note() does."""
     with transaction.atomic():
         stored = lifecycle.lock_draft(
             note,
@@ -333,6 +341,9 @@ def save_and_sign(
             refused = e
             _write(actor, note, saved)
         else:
+            # The documentation check of the note as it is to be signed (a draft still, so not among the visits
+            # it counts), once nothing refuses the signature.
+            found = signing_warnings.warnings_for(note, saved.techniques)
             # The seal hashes the note as _store writes it, with the techniques it keeps or writes and the
             # measures read under the lock (the note object the caller holds may have older ones prefetched).
             lifecycle.sign(
@@ -345,6 +356,8 @@ def save_and_sign(
             )
             _record_arrival(actor, note, stored.appointment)
             _after_signature(actor, note, saved.techniques)
+            if warnings is not None:
+                warnings += found
             return note
     raise refused
 
@@ -452,14 +465,17 @@ def missing_for_signature(note: VisitNote, techniques: list[VisitTechnique] | No
 
 
 @transaction.atomic
-def sign_note(*, actor: User, note: VisitNote, arrived: bool = False) -> VisitNote:
+def sign_note(*, actor: User, note: VisitNote, arrived: bool = False, warnings: list[str] | None = None) -> VisitNote:
     """Sign, lock and seal. Only the treating practitioner signs; the techniques are screened
     once more against the record as it is now. A progress or discharge note also sets the plan's
     goal statuses; signing a discharge summary completes the plan.
 
     A note of an appointment is signed once the appointment has started (VisitNotStarted before); one never
     checked in is signed only when the signer confirms the patient came (`arrived`, else ArrivalNotConfirmed),
-    and the signature then checks the appointment in, in the same transaction."""
+    and the signature then checks the appointment in, in the same transaction.
+
+    The documentation check (fascia.visits.warnings: billing's rules that read the note) runs once nothing
+    refuses the signature; what it finds never refuses it, and is added to `warnings` when given."""
     note = lifecycle.lock_draft(
         note,
         refuse=NoteLocked,
@@ -469,6 +485,7 @@ def sign_note(*, actor: User, note: VisitNote, arrived: bool = False) -> VisitNo
         asking=_license_question(),
     )
     techniques = list(note.techniques.all())
+    found: list[str] = []
     # Written in full: the row as locked with the signature, one UPDATE as the signature alone would be, so
     # the seal hashes the note (and its techniques and measures, read under the lock) as held.
     lifecycle.sign(
@@ -479,11 +496,16 @@ def sign_note(*, actor: User, note: VisitNote, arrived: bool = False) -> VisitNo
             lambda n: _check_visit_held(n.appointment, arrived),
             lambda n: _check_signer(actor, n, techniques, getattr(n, LICENSE_LAPSED)),
             lambda n: _check_cleared(_rescreen(n, techniques)),
+            # Last, once nothing refuses the signature: the note as it is signed (a draft still, so not among
+            # the visits the check counts). It refuses nothing.
+            lambda n: found.extend(signing_warnings.warnings_for(n, techniques)),
         ],
         write=lambda n: n.save(),
     )
     _record_arrival(actor, note, note.appointment)
     _after_signature(actor, note, techniques)
+    if warnings is not None:
+        warnings += found
     return note
 
 

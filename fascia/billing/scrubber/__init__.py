@@ -1,11 +1,15 @@
 """The claim scrubber: every reason a claim would be rejected or denied that Fascia can see before
 it is sent, in words the billing staff can act on. A claim with any problem cannot become ready.
-scrub() runs the rules of `rules.py`."""
+scrub() runs the rules of `rules.py`; documentation_warnings() runs those of `documentation.py` on a visit
+note before it is signed (warnings only)."""
 
 from datetime import date
 
 from fascia.billing.models import Claim
+from fascia.billing.scrubber.documentation import documentation_warnings
 from fascia.billing.scrubber.rules import RULES, Review
+
+__all__ = ["documentation_warnings", "scrub"]
 
 
 def scrub(claim: Claim, *, today: date) -> list[str]:
