@@ -321,6 +321,7 @@ def save_and_sign(
     `arrived`: the signer confirms the patient came to an appointment never checked in, and `warnings` receives
     the documentation check's findings, as sign_note() does."""
     with transaction.atomic():
+        _lock_appointment(note, arrived)
         stored = lifecycle.lock_draft(
             note,
             refuse=NoteLocked,
@@ -476,6 +477,7 @@ def sign_note(*, actor: User, note: VisitNote, arrived: bool = False, warnings: 
 
     The documentation check (fascia.visits.warnings: billing's rules that read the note) runs once nothing
     refuses the signature; what it finds never refuses it, and is added to `warnings` when given."""
+    _lock_appointment(note, arrived)
     note = lifecycle.lock_draft(
         note,
         refuse=NoteLocked,
@@ -517,6 +519,15 @@ VISIT_HELD = (Appointment.Status.ARRIVED, Appointment.Status.FULFILLED)
 def needs_arrival(appointment: Appointment | None) -> bool:
     """Whether signing the note of this appointment asks the signer to confirm the patient came."""
     return appointment is not None and appointment.status == Appointment.Status.BOOKED
+
+
+def _lock_appointment(note: VisitNote, arrived: bool) -> None:
+    """Lock the note's appointment, when the signature may check it in (`arrived`), before the note and the
+    patient are locked. The front desk's moves lock the appointment, then the patient's row (their audit entry's
+    reference to it waits on a signature's lock of the patient): taken the other way round, a signature and a
+    no-show at the same moment deadlocked. Nothing to lock, and no query, otherwise."""
+    if arrived and note.appointment_id is not None:
+        Appointment.objects.select_for_update().filter(pk=note.appointment_id).values_list("pk").first()
 
 
 def _check_visit_held(appointment: Appointment | None, arrived: bool) -> None:
