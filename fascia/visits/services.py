@@ -355,7 +355,7 @@ def save_and_sign(
                 rows={"techniques": saved.techniques, "measures": stored.measures.all()},
                 saved_action=AuditAction.NOTE_SAVED,
             )
-            _record_arrival(actor, note, stored.appointment)
+            _record_arrival(actor, note, stored.appointment, stored.patient)
             _after_signature(actor, note, saved.techniques)
             if warnings is not None:
                 warnings += found
@@ -504,7 +504,7 @@ def sign_note(*, actor: User, note: VisitNote, arrived: bool = False, warnings: 
         ],
         write=lambda n: n.save(),
     )
-    _record_arrival(actor, note, note.appointment)
+    _record_arrival(actor, note, note.appointment, note.patient)
     _after_signature(actor, note, techniques)
     if warnings is not None:
         warnings += found
@@ -548,7 +548,7 @@ def _check_visit_held(appointment: Appointment | None, arrived: bool) -> None:
         raise ArrivalNotConfirmed
 
 
-def _record_arrival(actor: User, note: VisitNote, appointment: Appointment | None) -> None:
+def _record_arrival(actor: User, note: VisitNote, appointment: Appointment | None, patient: Patient) -> None:
     """Check in the appointment of a note signed with the patient's arrival confirmed (it was booked when the
     signature checked it), audited as the front desk's check-in is, with who confirmed it. The arrival time
     is the appointment's start: when the patient came is not known closer than that. One conditional UPDATE,
@@ -565,11 +565,17 @@ def _record_arrival(actor: User, note: VisitNote, appointment: Appointment | Non
             raise NoteError(f"The appointment was just marked {Appointment.Status(status).label.lower()}.")
         return
     appointment.status, appointment.checked_in_at = Appointment.Status.ARRIVED, appointment.start_at
+    # The audit entry names the appointment by its patient and practitioner: those the signature holds (the
+    # patient locked with the note), rather than each read again.
+    if appointment.patient_id == patient.pk:
+        appointment.patient = patient
+    if appointment.practitioner_id == note.practitioner_id:
+        appointment.practitioner = note.practitioner
     audit.record(
         actor=actor,
         action=AuditAction.APPOINTMENT_MOVED,
         target=appointment,
-        patient=note.patient,
+        patient=patient,
         detail={"to": Appointment.Status.ARRIVED.value, "confirmed_at_signing": str(note.public_id)},
     )
 
