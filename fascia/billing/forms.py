@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from fascia.billing.models import Authorization, Coverage, Fee, InjuryCase, Payer
+from fascia.billing.models import Authorization, Coverage, Fee, InjuryCase, NcciPair, Payer
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 
 
@@ -26,8 +26,15 @@ class PayerForm(StyledModelForm):
             "requires_certification",
             "requires_authorization",
             "requires_gp_modifier",
+            "distinct_modifier",
             "is_active",
         ]
+
+
+class NcciPairForm(StyledModelForm):
+    class Meta:
+        model = NcciPair
+        fields = ["column_1", "column_2", "modifier_allowed", "source", "is_active"]
 
 
 class FeeForm(StyledModelForm):

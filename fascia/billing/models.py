@@ -35,6 +35,15 @@ class Payer(TimestampedModel, AddressFields):
         CMS = "cms", "CMS total time (8-minute rule)"
         PER_CODE = "per_code", "Per code (substantial portion)"
 
+    class DistinctModifier(models.TextChoices):
+        # NCCI-associated modifiers for a distinct procedural service (CMS NCCI Policy Manual ch. 1 §E;
+        # CMS MLN1783722 "Proper use of modifiers 59, XE, XP, XS, XU"): which one a payer wants is its choice.
+        M59 = "59", "59 distinct procedural service"
+        XS = "XS", "XS separate structure (body region)"
+        XE = "XE", "XE separate encounter"
+        XP = "XP", "XP separate practitioner"
+        XU = "XU", "XU unusual non-overlapping service"
+
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payers")
     name = models.CharField(max_length=100)
@@ -52,6 +61,13 @@ class Payer(TimestampedModel, AddressFields):
     requires_certification = models.BooleanField(default=False, help_text="The referring provider signs the plan")
     requires_authorization = models.BooleanField(default=False, help_text="Prior authorization of visits")
     requires_gp_modifier = models.BooleanField("requires the GP modifier", default=False)
+    distinct_modifier = models.CharField(
+        "modifier for NCCI pairs on separate regions",
+        max_length=2,
+        choices=DistinctModifier.choices,
+        default=DistinctModifier.M59,
+        help_text="Put on the column-2 code of an NCCI pair done on a separate body region the same day",
+    )
     is_active = models.BooleanField("active", default=True)
 
     class Meta:
@@ -185,6 +201,60 @@ class Fee(models.Model):
         return f"{self.cpt_code} {self.amount}"
 
 
+class NcciPair(TimestampedModel):
+    """An NCCI procedure-to-procedure edit the clinic bills by: on one date of service, `column_2` is bundled
+    into `column_1` (CMS NCCI practitioner PTP table, updated quarterly). Each clinic keeps its own list, seeded
+    with the pairs the technique catalog's codes form, and edits it when CMS publishes a new quarter."""
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="ncci_pairs")
+    column_1 = models.CharField("column 1 code", max_length=5, validators=[CPT])
+    column_2 = models.CharField("column 2 code", max_length=5, validators=[CPT])
+    modifier_allowed = models.BooleanField(
+        "a modifier may unbundle it",
+        default=True,
+        help_text="The edit's modifier indicator: 1 (checked) lets a distinct-service modifier bill both on "
+        "separate regions; 0 never",
+    )
+    source = models.CharField(max_length=200, help_text="Where the pair comes from, e.g. the NCCI table's quarter")
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["column_1", "column_2"]
+        verbose_name = "NCCI pair"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "column_1", "column_2"],
+                name="ncci_pair_once",
+                violation_error_message="This pair is already on the list.",
+            ),
+            models.CheckConstraint(condition=~Q(column_1=F("column_2")), name="ncci_pair_two_codes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column_1} / {self.column_2}"
+
+    def clean(self) -> None:
+        if self.column_1 and self.column_1 == self.column_2:
+            raise ValidationError({"column_2": "A pair is two different codes."})
+
+
+# The pairs a new clinic starts with: those the technique catalog's codes (97140, 97124, 97112) form in the
+# CMS NCCI practitioner PTP table. Migration 0006 seeds existing clinics with the same list.
+DEFAULT_NCCI_PAIRS = [
+    ("97140", "97124", True, "CMS NCCI practitioner PTP edits (modifier indicator 1); REFERENCE.md §2"),
+]
+
+
+def add_default_ncci_pairs(sender: type[Organization], instance: Organization, created: bool, **kwargs: object) -> None:
+    """post_save of an organization: a new clinic starts with the default NCCI pairs."""
+    if created:
+        NcciPair.objects.bulk_create(
+            NcciPair(organization=instance, column_1=c1, column_2=c2, modifier_allowed=m, source=s)
+            for c1, c2, m, s in DEFAULT_NCCI_PAIRS
+        )
+
+
 class Batch(TimestampedModel):
     """One 837P interchange as written: its control number is unique and increasing."""
 
@@ -233,6 +303,15 @@ class Claim(TimestampedModel):
         Authorization, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )
     injury_case = models.ForeignKey(InjuryCase, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
+    service_location = models.ForeignKey(
+        "core.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where the services were given: one per claim (CLM05, 2310C, box 32); blank on claims "
+        "drafted before claims were split by location",
+    )
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.DRAFT, editable=False)
     frequency = models.CharField(max_length=1, choices=Frequency.choices, default=Frequency.ORIGINAL)
     payer_claim_number = models.CharField(max_length=50, blank=True, help_text="The payer's number for this claim")
@@ -277,12 +356,13 @@ class ClaimLine(models.Model):
     """One service line (CMS-1500 box 24, 837P loop 2400): a code, its units and its fee."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    # The first note of the date that documented the code; the claim's ClaimNote rows list every note it bills.
     note = models.ForeignKey("visits.VisitNote", on_delete=models.PROTECT, related_name="claim_lines")
     service_date = models.DateField()
     cpt_code = models.CharField("CPT code", max_length=5, validators=[CPT])
     modifiers = models.JSONField(default=list, blank=True)
     units = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
-    minutes = models.PositiveSmallIntegerField(default=0, help_text="The note's minutes for this code")
+    minutes = models.PositiveSmallIntegerField(default=0, help_text="The date's billable minutes for this code")
     diagnosis_pointers = models.JSONField(default=list, help_text="1-based positions in the claim's diagnoses")
     place_of_service = models.CharField(max_length=2)
     rendering = models.ForeignKey("practitioners.Practitioner", on_delete=models.PROTECT, related_name="+")
@@ -295,6 +375,33 @@ class ClaimLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_date:%Y-%m-%d} {self.cpt_code} x{self.units}"
+
+
+class ClaimNote(models.Model):
+    """A visit note a claim bills. While the claim is live (all but a draft closed unsent), the note is on no
+    other live claim to the same payer: the database holds it, so two people drafting at once cannot bill a
+    visit twice. `withheld` lists the note's minutes that may not be billed, with the reason."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="billed_notes")
+    note = models.ForeignKey("visits.VisitNote", on_delete=models.PROTECT, related_name="billed_on")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="+")  # the claim's, for the constraint
+    live = models.BooleanField(default=True)
+    withheld = models.JSONField(default=list, blank=True, help_text="[{code, region, minutes, reason}]")
+
+    class Meta:
+        ordering = ["note__visited_on", "note_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "note"], name="claim_note_once"),
+            models.UniqueConstraint(
+                fields=["note", "payer"],
+                condition=Q(live=True),
+                name="note_on_one_live_claim_per_payer",
+                violation_error_message="This visit is already on a claim to this payer.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note {self.note_id} on claim {self.claim_id}"
 
 
 class ClaimEvent(models.Model):

@@ -1,4 +1,6 @@
-"""Billing units for one visit's CPT/HCPCS codes, from the minutes spent on each.
+"""Billing units for CPT/HCPCS codes, from the minutes spent on each: `bill_units` over a set of codes and
+minutes, and `bill_day` over everything performed on one date of service (all of that day's notes pooled,
+NCCI pairs applied), which is what a claim bills.
 
 Two methods (../shared/domain/REFERENCE.md §1):
 
@@ -16,10 +18,11 @@ A code present in the input counts as performed, whatever its minutes (0 include
 lists what was done, and the minutes of an untimed service are often not recorded.
 
 Codes that end with 0 units are left out of the result. Plain Python, no Django: the charge
-services call it.
+services call it (fascia.billing.claims.charges).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 METHODS = ("cms", "per_code")
 
@@ -118,3 +121,110 @@ def _check_minutes(minutes: object, *, code: str | None = None) -> None:
         raise ValueError(f"{subject} must be a whole number, not {minutes!r}.")
     if minutes < 0:
         raise ValueError(f"{subject} cannot be negative ({minutes}).")
+
+
+# --- one date of service --------------------------------------------------------------------------
+#
+# A payer is billed per code per date of service, not per visit note: every timed code appears once for
+# the date, with the units of the day's minutes (CMS Pub. 100-04 ch. 5 §20.2 counts the day's total timed
+# minutes; Medicare contractors reject a timed code repeated on two lines of one date). So the minutes of
+# all the patient's notes of the date are pooled before the units are worked out.
+#
+# NCCI procedure-to-procedure edits (CMS NCCI Policy Manual ch. 1 and the quarterly practitioner PTP
+# table): when a column-1 and a column-2 code of a pair are done on the same date, the column-2 code is
+# bundled into the column-1 code. Where the edit's modifier indicator is 1, the column-2 code is billable
+# with an NCCI-associated modifier (59, or XS for a separate structure or region) when it was done on a
+# separate body region; on a region shared with the column-1 code (or with indicator 0) its minutes are
+# not billable at all. They are not moved to the column-1 code: a code bills only the minutes documented
+# for it.
+
+
+@dataclass(frozen=True)
+class NcciPair:
+    """An NCCI PTP edit: `column_2` is bundled into `column_1` on the same date of service.
+    `modifier_allowed` is the edit's modifier indicator 1 (a distinct-service modifier may unbundle it)."""
+
+    column_1: str
+    column_2: str
+    modifier_allowed: bool = True
+
+
+@dataclass(frozen=True)
+class DayLine:
+    """One code's line for a date: its billable minutes, units and regions; `distinct` when it is the
+    column-2 code of an NCCI pair done on separate regions, so it takes the distinct-service modifier."""
+
+    code: str
+    minutes: int
+    units: int
+    regions: tuple[str, ...]
+    distinct: bool = False
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Minutes documented for a code on a region that may not be billed, and why."""
+
+    code: str
+    region: str
+    minutes: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class DayBill:
+    lines: list[DayLine]
+    withheld: list[Withheld]
+
+
+def bill_day(
+    performed: Iterable[tuple[str, str, int | None]], *, method: str, pairs: Iterable[NcciPair] = ()
+) -> DayBill:
+    """The lines of one date of service from every technique performed that day, over all the
+    patient's notes of the date, as (code, body region, minutes): one line per code.
+
+    Each code's units come from its own billable minutes (`bill_units` by `method`); the minutes of a
+    column-2 code done on a region its column-1 code was also done on (or of a pair no modifier may
+    unbundle) are withheld with the reason, and bill nothing. Lines are in code order.
+    """
+    by_region: dict[str, dict[str, int]] = {}  # code -> region -> minutes
+    for code, region, minutes in performed:
+        minutes = minutes or 0  # an untimed service's minutes are often not recorded
+        _check_minutes(minutes, code=code)
+        regions = by_region.setdefault(code, {})
+        regions[region] = regions.get(region, 0) + minutes
+    performed_regions = {code: set(regions) for code, regions in by_region.items()}
+
+    withheld: list[Withheld] = []
+    distinct: set[str] = set()
+    for pair in pairs:
+        first, second = pair.column_1, pair.column_2
+        if first not in performed_regions or second not in by_region:
+            continue
+        for region in sorted(by_region[second]):
+            if pair.modifier_allowed and region not in performed_regions[first]:
+                distinct.add(second)  # done on a region of its own: billable with the modifier
+                continue
+            why = "on the same region as" if pair.modifier_allowed else "on the same date as"
+            withheld.append(
+                Withheld(
+                    code=second,
+                    region=region,
+                    minutes=by_region[second].pop(region),
+                    reason=f"NCCI: {second} {why} {first} is bundled into {first}; not billable.",
+                )
+            )
+
+    minutes_by_code = {code: sum(regions.values()) for code, regions in sorted(by_region.items()) if regions}
+    units = bill_units(minutes_by_code, method=method)
+    lines = [
+        DayLine(
+            code=code,
+            minutes=minutes_by_code[code],
+            units=n,
+            regions=tuple(sorted(by_region[code])),
+            distinct=code in distinct,
+        )
+        for code, n in units.items()
+    ]
+    return DayBill(lines=lines, withheld=withheld)

@@ -22,11 +22,22 @@ from fascia.billing.forms import (
     CoverageForm,
     FeeForm,
     InjuryCaseForm,
+    NcciPairForm,
     PayerForm,
     RemittanceForm,
     StatusForm,
 )
-from fascia.billing.models import Authorization, Batch, Claim, ClaimLine, Coverage, Fee, InjuryCase, Payer
+from fascia.billing.models import (
+    Authorization,
+    Batch,
+    Claim,
+    ClaimLine,
+    Coverage,
+    Fee,
+    InjuryCase,
+    NcciPair,
+    Payer,
+)
 from fascia.billing.paper import cms1500
 from fascia.billing.paper.statement import render_statement
 from fascia.billing.remittance.parse import RemittanceError
@@ -135,6 +146,14 @@ def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
     context = {
         "claim": claim,
         "lines": list(claim.lines.all()),
+        # Minutes documented but not billable (an NCCI pair on one region), with the reason: one query.
+        "withheld": [
+            {"date": visited_on, **w}
+            for visited_on, withheld in claim.billed_notes.exclude(withheld=[]).values_list(
+                "note__visited_on", "withheld"
+            )
+            for w in withheld
+        ],
         "events": list(claim.events.select_related("actor")),
         "postings": list(claim.postings.select_related("remittance")),
         # The 837P file the claim last went in (not joined in get_claim: the file's text is large).
@@ -289,9 +308,12 @@ def statement(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
 @require_GET
 def payer_list(request: ClinicRequest) -> HttpResponse:
     payers = Payer.objects.filter(organization=request.organization).prefetch_related("fees")
-    return render(
-        request, "billing/payer_list.html", {"payers": payers, "can_edit": request.user.has_perm(roles.CHANGE_PAYER)}
-    )
+    context = {
+        "payers": payers,
+        "ncci_pairs": NcciPair.objects.filter(organization=request.organization),
+        "can_edit": request.user.has_perm(roles.CHANGE_PAYER),
+    }
+    return render(request, "billing/payer_list.html", context)
 
 
 def _form_page(request: ClinicRequest, form: forms.BaseForm, title: str, back: str) -> HttpResponse:
@@ -335,6 +357,22 @@ def fee_add(request: ClinicRequest, payer_id: UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and (done := _saved(request, form, back)):
         return done
     return _form_page(request, form, f"Fee for {payer}", back)
+
+
+@staff_view(roles.CHANGE_PAYER)
+@require_http_methods(["GET", "POST"])
+def ncci_pair_edit(request: ClinicRequest, pair_id: UUID | None = None) -> HttpResponse:
+    """Add or change one of the clinic's NCCI pairs (as CMS publishes a new quarter's table)."""
+    pair = (
+        get_object_or_404(NcciPair, public_id=pair_id, organization=request.organization)
+        if pair_id
+        else NcciPair(organization=request.organization)
+    )
+    form = NcciPairForm(request.POST or None, instance=pair)
+    back = reverse("billing:payers")
+    if request.method == "POST" and form.is_valid() and (done := _saved(request, form, back)):
+        return done
+    return _form_page(request, form, f"NCCI pair {pair}" if pair.pk else "New NCCI pair", back)
 
 
 PATIENT_FORMS: dict[str, tuple[type[Coverage | InjuryCase | Authorization], type[forms.BaseModelForm[Any]]]] = {

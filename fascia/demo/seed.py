@@ -32,10 +32,21 @@ from uuid import UUID
 from django.db import connection, transaction
 from django.utils import timezone
 
-from fascia.billing.claims.charges import code_minutes, diagnosis_pointers, fees_for, lines_from
+from fascia.billing.claims.charges import diagnosis_pointers, fees_for, lines_from, pairs_for
 from fascia.billing.claims.services import can_move
-from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Coverage, Payer, Posting, Remittance, UnbilledVisit
+from fascia.billing.models import (
+    Claim,
+    ClaimEvent,
+    ClaimLine,
+    ClaimNote,
+    Coverage,
+    Payer,
+    Posting,
+    Remittance,
+    UnbilledVisit,
+)
 from fascia.billing.remittance.posting import adjustment, posted_status, posting_note
+from fascia.billing.units import NcciPair as UnitsPair
 from fascia.core.models import Location, Organization, User
 from fascia.core.roles import Role
 from fascia.demo.billing import PayerRow, load_payers
@@ -115,7 +126,7 @@ SEEDED = [
     *(Patient, Condition, Medication, Surgery, Implant, Allergy, Consent, Coverage, Evaluation, Diagnosis),
     *(MeasureResult, EvaluationMeasure, TreatmentPlan, Goal, PlannedTechnique, Appointment, VisitNote),
     *(VisitTechnique, NoteMeasure, Seal),
-    *(Claim, ClaimLine, ClaimEvent, Remittance, Posting, UnbilledVisit),
+    *(Claim, ClaimLine, ClaimNote, ClaimEvent, Remittance, Posting, UnbilledVisit),
 ]
 
 
@@ -209,6 +220,7 @@ class Seeder:
         self.screened: dict[tuple, list[screening.Finding]] = {}
         self.diagnoses = {id(s): clean_diagnoses(diagnosis_codes(s)) for s in CARE_SCENARIOS}
         self.remittances: dict[tuple[int, date], dict] = {}
+        self.ncci_pairs: list[UnitsPair] | None = None  # the clinic's, read at the first claim
         self.unplaced_visits = 0  # planned visits no free slot within ten days could take
         self.reminder_lead = reminder_lead()
 
@@ -694,7 +706,15 @@ class Seeder:
         """One claim per visit to the patient's payer, as far along as its age allows."""
         day = note["visited_on"]
         age = (self.today - day).days
-        if age < 4:  # still waiting on the billing queue
+        payer, fees, coverage_id = p.billing
+        codes = {t.pk: t.cpt_code for t in self.c.techniques.values()}
+        if self.ncci_pairs is None:
+            self.ncci_pairs = pairs_for(self.c.organization.pk)
+        lines, withheld = lines_from(
+            ((codes[t["technique_id"]], t["region"], t["minutes"]) for t in techniques), payer, fees, self.ncci_pairs
+        )
+        # Still waiting on the billing queue; or nothing billable (billing's drafting leaves it there too).
+        if age < 4 or not lines:
             self.w.add(
                 UnbilledVisit,
                 note_id=note["id"],
@@ -704,11 +724,6 @@ class Seeder:
             )
             return
         rng = self.rng
-        payer, fees, coverage_id = p.billing
-        codes = {t.pk: t.cpt_code for t in self.c.techniques.values()}
-        lines = lines_from(
-            *code_minutes((codes[t["technique_id"]], t["region"], t["minutes"]) for t in techniques), payer, fees
-        )
         created = _utc(datetime.combine(day + timedelta(days=rng.randint(1, 3)), time(9), tzinfo=self.zone))
         submitted = created + timedelta(days=rng.randint(0, 2), hours=2)
         paid_on = (submitted + timedelta(days=rng.randint(14, 30))).date()
@@ -790,6 +805,14 @@ class Seeder:
             remittance["total_paid"] += paid
         for row in line_rows:
             self.w.add(ClaimLine, **row)
+        self.w.add(
+            ClaimNote,
+            claim_id=claim_id,
+            note_id=note["id"],
+            payer_id=payer.pk,
+            live=True,  # the seeder closes only claims sent
+            withheld=[{"code": w.code, "region": w.region, "minutes": w.minutes, "reason": w.reason} for w in withheld],
+        )
         for from_status, to_status, at, text in events:
             self.w.add(
                 ClaimEvent,
@@ -810,6 +833,7 @@ class Seeder:
             coverage_id=coverage_id,
             payer_id=payer.pk,
             plan_id=note["plan_id"],
+            service_location_id=location.pk,
             status=status,
             payer_claim_number=f"{payer.payer_id}{claim_id:010d}"
             if status not in (S.DRAFT, S.READY, S.SUBMITTED, S.REJECTED)

@@ -1,23 +1,22 @@
-"""Service lines from a signed visit note: codes and units by the payer's method, modifiers,
-diagnosis pointers, place of service and fee. Reads the database; writes nothing."""
+"""Service lines from signed visit notes: one line per code per date of service, with units by the payer's
+method, modifiers, and fee; the minutes that may not be billed, with the reason. Reads the database; writes
+nothing. The rules themselves are `fascia.billing.units.bill_day` (pure)."""
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q
 
-from fascia.billing.models import Fee, Payer
-from fascia.billing.units import bill_units
+from fascia.billing.models import Fee, NcciPair, Payer
+from fascia.billing.units import NcciPair as Pair
+from fascia.billing.units import Withheld, bill_day
+from fascia.core.models import Location
 from fascia.visits.models import VisitNote
 
 GP = "GP"  # services under an outpatient therapy plan of care (REFERENCE.md §2), when the payer asks for it
-DISTINCT = "59"  # separate procedure or region (REFERENCE.md §2; the X modifiers XS/XU are the payer's choice)
-# NCCI procedure-to-procedure pairs a massage practice meets: (column 1, column 2). Both bill on the
-# same day only in separate regions, with the modifier on the column-2 code; on a shared region the
-# column-2 service is bundled into the column-1 code, its minutes with it. Check the pair against
-# the current quarter's CMS NCCI practitioner table before relying on which code is which.
-NCCI_PAIRS = [("97140", "97124")]
 
 
 @dataclass
@@ -25,33 +24,29 @@ class Line:
     cpt_code: str
     units: int
     minutes: int
-    regions: set[str] = field(default_factory=set)
+    regions: tuple[str, ...] = ()
     modifiers: list[str] = field(default_factory=list)
     fee: Decimal = Decimal("0")
+    note: VisitNote | None = None  # the first note of the date that documented the code
 
     @property
     def amount(self) -> Decimal:
         return self.fee * self.units
 
 
-def minutes_by_code(note: VisitNote) -> tuple[dict[str, int], dict[str, set[str]]]:
-    """The note's billable minutes per CPT code and the regions each code was performed on, with
-    same-region NCCI pairs bundled into their column-1 code."""
-    return code_minutes((t.technique.cpt_code, t.region, t.minutes) for t in note.techniques.all())
+@dataclass
+class Day:
+    """One date of service billed to a payer: its lines, and per note the minutes withheld."""
+
+    visited_on: date
+    lines: list[Line]
+    withheld: dict[int, list[Withheld]]  # note pk -> its minutes that may not be billed
 
 
-def code_minutes(performed: Iterable[tuple[str, str, int | None]]) -> tuple[dict[str, int], dict[str, set[str]]]:
-    """`minutes_by_code` over (CPT code, region, minutes) of each technique performed."""
-    minutes: dict[str, int] = {}
-    regions: dict[str, set[str]] = {}
-    for code, region, performed_minutes in performed:
-        minutes[code] = minutes.get(code, 0) + (performed_minutes or 0)
-        regions.setdefault(code, set()).add(region)
-    for first, second in NCCI_PAIRS:
-        if regions.get(first, set()) & regions.get(second, set()):  # on a shared region: only one may be billed
-            minutes[first] += minutes.pop(second)
-            regions[first] |= regions.pop(second)
-    return minutes, regions
+def pairs_for(organization_id: int) -> list[Pair]:
+    """The clinic's active NCCI pairs (one query)."""
+    rows = NcciPair.objects.filter(organization_id=organization_id, is_active=True).order_by("column_1", "column_2")
+    return [Pair(p.column_1, p.column_2, p.modifier_allowed) for p in rows]
 
 
 def fees_for(payer: Payer) -> dict[str, Decimal]:
@@ -63,29 +58,65 @@ def fees_for(payer: Payer) -> dict[str, Decimal]:
     return fees
 
 
-def lines_for(note: VisitNote, payer: Payer, fees: dict[str, Decimal]) -> list[Line]:
-    """The billable lines of one visit: codes and units by the payer's method, the distinct-region
-    modifier on NCCI pairs done in separate regions, GP when the payer asks for it."""
-    return lines_from(*minutes_by_code(note), payer, fees)
-
-
 def lines_from(
-    minutes: dict[str, int], regions: dict[str, set[str]], payer: Payer, fees: dict[str, Decimal]
-) -> list[Line]:
-    """`lines_for` from the minutes and regions by code (`code_minutes`)."""
-    units = bill_units(minutes, method=payer.units_method)
-    lines = [
-        Line(cpt_code=code, units=n, minutes=minutes[code], regions=regions[code], fee=fees.get(code, Decimal("0")))
-        for code, n in sorted(units.items())
-    ]
-    by_code = {line.cpt_code: line for line in lines}
-    for first, second in NCCI_PAIRS:
-        if first in by_code and second in by_code and not by_code[first].regions & by_code[second].regions:
-            by_code[second].modifiers.append(DISTINCT)
-    if payer.requires_gp_modifier:
+    performed: Iterable[tuple[str, str, int | None]], payer: Payer, fees: dict[str, Decimal], pairs: Sequence[Pair]
+) -> tuple[list[Line], list[Withheld]]:
+    """The lines of one date of service from everything performed that day as (CPT code, region, minutes):
+    units by the payer's method, the payer's distinct-service modifier on the column-2 code of an NCCI pair
+    done on separate regions, GP when the payer asks for it."""
+    day = bill_day(performed, method=payer.units_method, pairs=pairs)
+    lines = []
+    for d in day.lines:
+        modifiers = [payer.distinct_modifier] if d.distinct else []
+        if payer.requires_gp_modifier:
+            modifiers.append(GP)
+        lines.append(
+            Line(
+                cpt_code=d.code,
+                units=d.units,
+                minutes=d.minutes,
+                regions=d.regions,
+                modifiers=modifiers,
+                fee=fees.get(d.code, Decimal("0")),
+            )
+        )
+    return lines, day.withheld
+
+
+def days_for(notes: Sequence[VisitNote], payer: Payer, fees: dict[str, Decimal], pairs: Sequence[Pair]) -> list[Day]:
+    """The notes pooled per date of service (notes with techniques prefetched), in date order."""
+    by_day: dict[date, list[VisitNote]] = defaultdict(list)
+    for note in sorted(notes, key=lambda n: (n.visited_on, n.pk)):
+        by_day[note.visited_on].append(note)
+    days = []
+    for day, day_notes in by_day.items():
+        rows = [(note, t.technique.cpt_code, t.region, t.minutes) for note in day_notes for t in note.techniques.all()]
+        lines, withheld = lines_from(((code, region, m) for _, code, region, m in rows), payer, fees, pairs)
+        first: dict[str, VisitNote] = {}
+        for note, code, _, _ in rows:
+            first.setdefault(code, note)
         for line in lines:
-            line.modifiers.append(GP)
-    return lines
+            line.note = first[line.cpt_code]
+        # A withheld (code, region) is credited to the notes that documented it on that region.
+        by_note: dict[int, list[Withheld]] = defaultdict(list)
+        for w in withheld:
+            for note in day_notes:
+                documented = sum(
+                    t.minutes or 0
+                    for t in note.techniques.all()
+                    if (t.technique.cpt_code, t.region) == (w.code, w.region)
+                )
+                if documented:
+                    by_note[note.pk].append(Withheld(w.code, w.region, documented, w.reason))
+        days.append(Day(visited_on=day, lines=lines, withheld=dict(by_note)))
+    return days
+
+
+def service_location(note: VisitNote) -> Location | None:
+    """Where a visit was given: its appointment's location, else the practitioner's first location."""
+    if note.appointment is not None and note.appointment.location_id:
+        return note.appointment.location
+    return note.practitioner.locations.first()
 
 
 def diagnosis_pointers(diagnoses: list[str]) -> list[int]:

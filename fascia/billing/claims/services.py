@@ -5,16 +5,27 @@ from collections.abc import Collection
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, Model, OuterRef, Q
 from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing.claims.charges import diagnosis_pointers, fees_for, lines_for
-from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer, UnbilledVisit
+from fascia.billing.claims import charges
+from fascia.billing.claims.charges import diagnosis_pointers
+from fascia.billing.models import (
+    Authorization,
+    Batch,
+    Claim,
+    ClaimEvent,
+    ClaimLine,
+    ClaimNote,
+    Coverage,
+    Payer,
+    UnbilledVisit,
+)
 from fascia.billing.scrubber import scrub
 from fascia.billing.x12 import edi837, from_models, validate
-from fascia.core.models import User
+from fascia.core.models import Location, User
 from fascia.lib.contact import digits_only
 from fascia.patients.models import Patient
 from fascia.visits.models import VisitNote, VisitTechnique
@@ -39,6 +50,14 @@ class BillingError(Exception):
     pass
 
 
+class AlreadyBilled(BillingError):
+    """The visits are on a live claim to the payer already."""
+
+
+class NothingToBill(BillingError):
+    """The visits' minutes add up to no billable unit."""
+
+
 class ScrubFailed(BillingError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
@@ -57,8 +76,9 @@ def move(claim: Claim, to: str, *, actor: User | None, note: str = "") -> Claim:
     claim.status = to
     claim.save(update_fields=["status", "updated_at"])
     if to == S.CLOSED and claim.submitted_at is None:  # closed unsent: its visits are to bill again
-        elsewhere = live_lines().filter(note=OuterRef("pk")).exclude(claim=claim)
-        notes = VisitNote.objects.filter(claim_lines__claim=claim).exclude(Exists(elsewhere)).distinct()
+        ClaimNote.objects.filter(claim=claim).update(live=False)
+        elsewhere = ClaimNote.objects.filter(note=OuterRef("pk"), live=True)
+        notes = VisitNote.objects.filter(billed_on__claim=claim).exclude(Exists(elsewhere)).distinct()
         UnbilledVisit.objects.bulk_create(
             [
                 UnbilledVisit(
@@ -86,12 +106,6 @@ def record_moves(events: list[ClaimEvent], *, actor: User | None, replaced: Coll
     )
 
 
-def live_lines() -> QuerySet[ClaimLine]:
-    """Claim lines that bill their visit: all but those of drafts closed unsent. (Used as
-    correlated EXISTS: PostgreSQL runs NOT IN over a large subquery row by row.)"""
-    return ClaimLine.objects.exclude(claim__status=S.CLOSED, claim__submitted_at__isnull=True)
-
-
 def note_signed(sender: type, note: VisitNote, billable: bool, **kwargs: object) -> None:
     """A signed visit with treatment waits in the billing queue until a claim holds it (connected in apps.py);
     one without (fever or a red flag found that day) has nothing to bill."""
@@ -104,7 +118,7 @@ def note_signed(sender: type, note: VisitNote, billable: bool, **kwargs: object)
 
 def unbilled_notes(patient: Patient, coverage: Coverage) -> list[VisitNote]:
     """Signed notes in the coverage's dates not yet on a claim to its payer (drafts closed unsent aside)."""
-    billed = live_lines().filter(note=OuterRef("pk"), claim__payer_id=coverage.payer_id)
+    billed = ClaimNote.objects.filter(note=OuterRef("pk"), payer_id=coverage.payer_id, live=True)
     notes = patient.visit_notes.filter(
         Exists(VisitTechnique.objects.filter(note=OuterRef("pk"))),  # a visit without treatment bills nothing
         status=VisitNote.Status.SIGNED,
@@ -124,14 +138,65 @@ def authorization_for(coverage: Coverage, day: date) -> Authorization | None:
     return coverage.authorizations.filter(starts_on__lte=day, ends_on__gte=day).order_by("-starts_on").first()
 
 
+def _day_locations(notes: list[VisitNote]) -> dict[date, Location | None]:
+    """Each date's service location: that of the date's first note. A date is billed whole on one claim, so
+    its units come from all its minutes (REFERENCE.md §1); a patient seen at two of the clinic's locations on
+    one day is billed at the first."""
+    locations: dict[date, Location | None] = {}
+    for note in sorted(notes, key=lambda n: (n.visited_on, n.pk)):
+        if note.visited_on not in locations:
+            locations[note.visited_on] = charges.service_location(note)
+    return locations
+
+
+def by_location(notes: list[VisitNote]) -> list[list[VisitNote]]:
+    """The notes in one group per service location, a claim each (a claim has one service location: 837P
+    CLM05 and 2310C, NUCC 1500 box 32; REFERENCE.md §5a), in the order of their first date."""
+    locations = _day_locations(notes)
+    groups: dict[int | None, list[VisitNote]] = {}
+    for note in sorted(notes, key=lambda n: (n.visited_on, n.pk)):
+        location = locations[note.visited_on]
+        groups.setdefault(location.pk if location else None, []).append(note)
+    return list(groups.values())
+
+
+def _lock_unbilled(notes: list[VisitNote], payer: Payer) -> list[VisitNote]:
+    """Lock the notes (in pk order, so two drafts cannot deadlock), then keep those still on no live claim to
+    the payer: a second press of "Draft the claims" waits here for the first and finds its visits taken."""
+    pks = sorted({note.pk for note in notes})
+    list(VisitNote.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
+    taken = set(ClaimNote.objects.filter(note_id__in=pks, payer=payer, live=True).values_list("note_id", flat=True))
+    return [note for note in notes if note.pk not in taken]
+
+
 @transaction.atomic
 def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> Claim:
-    """A draft claim to the coverage's payer with a line per billable code of each note."""
+    """A draft claim to the coverage's payer with one line per code per date of service: every note of a
+    date pooled, each code's units from its own minutes (REFERENCE.md §1-2, `units.bill_day`). The notes are
+    locked while the claim is drafted and the database holds each on one live claim per payer; notes billed
+    meanwhile by someone else are left out. All the notes' dates must be at one service location
+    (`by_location` splits them)."""
     if not notes:
         raise BillingError("There is nothing to bill: no signed visit notes.")
     patient, payer = coverage.patient, coverage.payer
+    notes = _lock_unbilled(notes, payer)
+    if not notes:
+        raise AlreadyBilled(f"These visits are already on a claim to {payer}.")
+    locations = set(_day_locations(notes).values())
+    if len(locations) > 1:
+        raise BillingError("These visits were at more than one location: a claim has one service location.")
+    location = locations.pop()
     plan = notes[-1].plan
     diagnoses = [d.code for d in plan.evaluation.diagnoses.all()] if plan else []
+    days = charges.days_for(notes, payer, charges.fees_for(payer), charges.pairs_for(patient.organization_id))
+    pointers = diagnosis_pointers(diagnoses)
+    lines = [line for day in days for line in day.lines]
+    if not lines:
+        raise NothingToBill("There is nothing to bill: the notes' minutes add up to no billable unit.")
+    if len(lines) > edi837.MAX_LINES:  # per claim in an 837P (REFERENCE.md §5)
+        raise BillingError(
+            f"{len(lines)} lines is more than the {edi837.MAX_LINES} a claim may hold; bill fewer visits."
+        )
     claim = Claim.objects.create(
         organization_id=patient.organization_id,
         number=f"T{timezone.now():%y%m%d%H%M%S%f}"[:20],  # replaced by the row's own number below
@@ -141,40 +206,48 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
         plan=plan,
         authorization=authorization_for(coverage, notes[0].visited_on),
         injury_case=coverage.injury_case,
+        service_location=location,
         diagnoses=diagnoses,
         created_by=actor,
     )
     claim.number = f"{claim.pk:08d}"
     claim.save(update_fields=["number"])
-    fees = fees_for(payer)
-    pointers = diagnosis_pointers(diagnoses)
-    rows = []
-    for note in notes:
-        location = note.appointment.location if note.appointment is not None else note.practitioner.locations.first()
-        for line in lines_for(note, payer, fees):
-            rows.append(
-                ClaimLine(
+    withheld = {pk: w for day in days for pk, w in day.withheld.items()}
+    try:
+        with transaction.atomic():  # a savepoint: the constraint is the last word if a lock was missed
+            ClaimNote.objects.bulk_create(
+                ClaimNote(
                     claim=claim,
                     note=note,
-                    service_date=note.visited_on,
-                    cpt_code=line.cpt_code,
-                    modifiers=line.modifiers,
-                    units=line.units,
-                    minutes=line.minutes,
-                    diagnosis_pointers=pointers,
-                    place_of_service=location.place_of_service if location else "11",
-                    rendering=note.practitioner,
-                    fee=line.fee,
-                    amount=line.amount,
+                    payer=payer,
+                    withheld=[
+                        {"code": w.code, "region": w.region, "minutes": w.minutes, "reason": w.reason}
+                        for w in withheld.get(note.pk, [])
+                    ],
                 )
+                for note in notes
             )
-    if not rows:
-        raise BillingError("There is nothing to bill: the notes' minutes add up to no billable unit.")
-    if len(rows) > edi837.MAX_LINES:  # per claim in an 837P (REFERENCE.md §5)
-        raise BillingError(
-            f"{len(rows)} lines is more than the {edi837.MAX_LINES} a claim may hold; bill fewer visits."
+    except IntegrityError:
+        raise AlreadyBilled(f"These visits are already on a claim to {payer}.") from None
+    ClaimLine.objects.bulk_create(
+        ClaimLine(
+            claim=claim,
+            note=line.note,
+            service_date=day.visited_on,
+            cpt_code=line.cpt_code,
+            modifiers=line.modifiers,
+            units=line.units,
+            minutes=line.minutes,
+            diagnosis_pointers=pointers,
+            place_of_service=location.place_of_service if location else "11",
+            rendering=line.note.practitioner,
+            fee=line.fee,
+            amount=line.amount,
         )
-    ClaimLine.objects.bulk_create(rows)
+        for day in days
+        for line in day.lines
+        if line.note is not None
+    )
     UnbilledVisit.objects.filter(note__in=notes).delete()
     ClaimEvent.objects.create(claim=claim, to_status=S.DRAFT, actor=actor, note=f"{len(notes)} visit(s)")
     audit.record(actor=actor, action=AuditAction.CLAIM_CREATED, target=claim, patient=patient)
@@ -184,13 +257,12 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
 
 @transaction.atomic
 def build_claims(*, actor: User, patients: list[Patient], through: date, limit: int | None = None) -> list[Claim]:
-    """One draft claim per patient for the signed notes through `through` not yet billed to the
-    primary coverage's payer (for self-pay, the claim prints as the patient's superbill), in the
-    patients' order; no more than `limit` claims, the rest staying for the next call."""
+    """Draft claims for the signed notes through `through` not yet billed to each patient's primary
+    coverage's payer (for self-pay, the claim prints as the patient's superbill): one claim per patient and
+    service location, in the patients' order; no more than `limit` claims, the rest staying for the next
+    call. Visits another drafting took meanwhile are skipped, not billed twice."""
     claims: list[Claim] = []
     for patient in patients:
-        if limit is not None and len(claims) >= limit:
-            break
         coverage = (
             patient.coverages.filter(rank=1, starts_on__lte=through)
             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=through))
@@ -200,8 +272,13 @@ def build_claims(*, actor: User, patients: list[Patient], through: date, limit: 
         if coverage is None:
             continue
         notes = [n for n in unbilled_notes(patient, coverage) if n.visited_on <= through]
-        if notes:
-            claims.append(create_claim(actor=actor, coverage=coverage, notes=notes))
+        for group in by_location(notes) if notes else []:
+            if limit is not None and len(claims) >= limit:
+                return claims
+            try:
+                claims.append(create_claim(actor=actor, coverage=coverage, notes=group))
+            except (AlreadyBilled, NothingToBill):  # taken meanwhile; or left in the queue for staff to see
+                continue
     return claims
 
 

@@ -81,7 +81,10 @@ def _address(prefix: str, owner: Any) -> Fields:
 
 
 def _facility(claim: Claim, lines: list[ClaimLine]) -> Location | None:
-    """Where the services were given: the first visit's appointment location, else the practice's first."""
+    """Where the services were given: the claim's service location (claims are split by location); for a claim
+    drafted before that, the first visit's appointment location, else the practice's first."""
+    if claim.service_location is not None:
+        return claim.service_location
     note = lines[0].note if lines else None
     if note is not None and note.appointment is not None and note.appointment.location_id:
         return note.appointment.location

@@ -8,15 +8,14 @@ A new payer rule is one function here, with its source, and one test.
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from fascia.billing import coding
 from fascia.billing.certification import certification_problems
-from fascia.billing.claims.charges import DISTINCT, NCCI_PAIRS, minutes_by_code
-from fascia.billing.models import Authorization, Claim, ClaimLine, Payer
+from fascia.billing.claims.charges import days_for, fees_for, pairs_for
+from fascia.billing.models import Authorization, Claim, ClaimLine, ClaimNote, Payer
 from fascia.billing.queries import with_visits_used
-from fascia.billing.units import bill_units
 from fascia.core.npi import is_valid_npi
 from fascia.patients import icd10
 from fascia.visits.models import VisitNote
@@ -31,6 +30,10 @@ class Review:
     lines: list[ClaimLine]
     days: list[date]
     today: date
+    # The notes the claim bills (with their techniques), and the dates of service another live claim to this
+    # payer bills too, with that claim's number.
+    billed: list[ClaimNote] = field(default_factory=list)
+    elsewhere: dict[date, str] = field(default_factory=dict)
 
 
 Check = Callable[[Review], list[str]]
@@ -141,43 +144,74 @@ def excludes1_pairs(review: Review) -> list[str]:
     ]
 
 
-def _visits(review: Review, *, signed: bool) -> list[tuple[VisitNote, list[ClaimLine]]]:
-    """Each note of the claim, signed or not, with its lines."""
-    by_note: dict[int, list[ClaimLine]] = defaultdict(list)
-    for line in review.lines:
-        by_note[line.note_id].append(line)
-    return [(lines[0].note, lines) for lines in by_note.values() if lines[0].note.is_signed == signed]
+def _notes(review: Review) -> list[VisitNote]:
+    return [billed.note for billed in review.billed]
 
 
 @rule(source="CMS Pub. 100-08 ch. 3 §3.3.2.4 (services are supported by signed records); DESIGN.md signed records")
 def signed_notes(review: Review) -> list[str]:
-    return [f"The note of {note.visited_on:%Y-%m-%d} is not signed." for note, _ in _visits(review, signed=False)]
+    return [f"The note of {note.visited_on:%Y-%m-%d} is not signed." for note in _notes(review) if not note.is_signed]
+
+
+@rule(source="No double billing: a visit is on one live claim per payer (issue 24 point 7); CARC 18 (duplicate)")
+def visits_billed_once(review: Review) -> list[str]:
+    return [
+        f"{day:%Y-%m-%d} is billed to {review.claim.payer} on claim {number} already: close this claim, "
+        "or correct that one (one claim bills a date of service)."
+        for day, number in sorted(review.elsewhere.items())
+    ]
 
 
 @rule(source="REFERENCE.md §1 (CMS Pub. 100-04 ch. 5 §20.2, 8-minute rule; CPT per-code method); §5a timed codes")
 def units_supported_by_minutes(review: Review) -> list[str]:
+    """Each line's units against those its code's minutes support, over every signed note of its date."""
+    notes = [note for note in _notes(review) if note.is_signed]  # signed_notes names the others
+    payer = review.claim.payer
+    days = days_for(notes, payer, fees_for(payer), pairs_for(review.claim.organization_id))
+    supported = {(day.visited_on, line.cpt_code): line for day in days for line in day.lines}
+    signed_days = {note.visited_on for note in notes}
     problems = []
-    for note, note_lines in _visits(review, signed=True):  # signed_notes names the others, whose minutes may change
-        minutes, _ = minutes_by_code(note)
-        supported = bill_units(minutes, method=review.claim.payer.units_method)
-        for line in note_lines:
-            if line.units > supported.get(line.cpt_code, 0):
-                problems.append(
-                    f"{line.service_date:%Y-%m-%d} {line.cpt_code}: {line.units} unit(s) billed but the note's "
-                    f"{minutes.get(line.cpt_code, 0)} minutes support {supported.get(line.cpt_code, 0)}."
-                )
+    for line in review.lines:
+        if line.service_date not in signed_days:
+            continue
+        expected = supported.get((line.service_date, line.cpt_code))
+        units, minutes = (expected.units, expected.minutes) if expected else (0, 0)
+        if line.units > units:
+            problems.append(
+                f"{line.service_date:%Y-%m-%d} {line.cpt_code}: {line.units} unit(s) billed but the day's "
+                f"{minutes} billable minutes for it support {units}."
+            )
     return problems
 
 
-@rule(source="REFERENCE.md §2 (CMS NCCI practitioner procedure-to-procedure edits, modifier 59)")
+@rule(source="REFERENCE.md §1 (CMS Pub. 100-04 ch. 5 §20.2); §5a: report each timed code once per date of service")
+def one_line_per_code_and_date(review: Review) -> list[str]:
+    seen: dict[tuple[date, str], int] = defaultdict(int)
+    for line in review.lines:
+        seen[(line.service_date, line.cpt_code)] += 1
+    return [
+        f"{day:%Y-%m-%d} {code} is on {n} lines: bill it once for the date." for (day, code), n in seen.items() if n > 1
+    ]
+
+
+@rule(source="REFERENCE.md §2 (CMS NCCI practitioner procedure-to-procedure edits, modifiers 59/XS)")
 def ncci_pairs(review: Review) -> list[str]:
+    by_day: dict[date, dict[str, ClaimLine]] = defaultdict(dict)
+    for line in review.lines:
+        by_day[line.service_date][line.cpt_code] = line
+    modifier = review.claim.payer.distinct_modifier
+    pairs = pairs_for(review.claim.organization_id) if any(len(billed) > 1 for billed in by_day.values()) else []
     problems = []
-    for note, note_lines in _visits(review, signed=True):
-        billed = {line.cpt_code: line for line in note_lines}
-        for first, second in NCCI_PAIRS:
-            if first in billed and second in billed and DISTINCT not in billed[second].modifiers:
+    for day, billed in sorted(by_day.items()):
+        for pair in pairs:
+            first, second = pair.column_1, pair.column_2
+            if first not in billed or second not in billed:
+                continue
+            if not pair.modifier_allowed:
+                problems.append(f"{day:%Y-%m-%d}: {second} is never billed with {first} on one date (NCCI).")
+            elif modifier not in billed[second].modifiers:
                 problems.append(
-                    f"{note.visited_on:%Y-%m-%d}: {first} and {second} on the same day need modifier {DISTINCT} "
+                    f"{day:%Y-%m-%d}: {first} and {second} on the same day need modifier {modifier} "
                     f"on {second} for separate regions, or one code (NCCI)."
                 )
     return problems
@@ -283,9 +317,9 @@ def certification_periods(review: Review) -> list[str]:
     if not review.claim.payer.requires_certification:
         return []
     problems: list[str] = []
-    for note, _ in _visits(review, signed=True):
+    for note in _notes(review):
         plan = note.plan  # the version the visit was written under, with its certification
-        if plan is None:
+        if plan is None or not note.is_signed:  # signed_notes names an unsigned one
             continue
         for problem in certification_problems(
             care_started=plan.evaluation.evaluated_on, certified_on=plan.certified_on, service_day=note.visited_on

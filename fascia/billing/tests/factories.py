@@ -1,15 +1,18 @@
 """A billable patient: an active plan from a signed evaluation, coverage with a payer that has a
 fee schedule, and signed visit notes."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from fascia.billing.models import Coverage, Fee, InjuryCase, Payer
-from fascia.core.models import Organization, User
+from fascia.core.models import Location, Organization, User
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral
+from fascia.scheduling.models import Appointment, AppointmentType
 from fascia.techniques.models import Technique
 from fascia.visits import services as visit_services
 from fascia.visits.models import VisitNote
@@ -32,9 +35,27 @@ def payer(organization: Organization, kind: str = Payer.Kind.COMMERCIAL, **field
     return result
 
 
-def note(actor: User, patient: Patient, day: date, rows: list[tuple[str, str, int]]) -> VisitNote:
-    """A signed note with techniques as (code, region, minutes)."""
-    draft = visit_services.start_note(actor=actor, patient=patient, visited_on=day)
+def note(
+    actor: User, patient: Patient, day: date, rows: list[tuple[str, str, int]], *, location: Location | None = None
+) -> VisitNote:
+    """A signed note with techniques as (code, region, minutes); with `location`, for a fulfilled appointment
+    there at 9:00 that day."""
+    appointment = None
+    if location is not None:
+        start = datetime.combine(day, time(9), tzinfo=timezone.get_current_timezone())
+        appointment = Appointment.objects.create(
+            patient=patient,
+            practitioner=actor.practitioner,
+            location=location,
+            appointment_type=AppointmentType.objects.get(code="follow-up-30"),
+            start_at=start,
+            end_at=start + timedelta(minutes=30),
+            status=Appointment.Status.FULFILLED,
+            checked_in_at=start,
+            checked_out_at=start + timedelta(minutes=30),
+            created_by=actor,
+        )
+    draft = visit_services.start_note(actor=actor, patient=patient, appointment=appointment, visited_on=day)
     techniques = [
         {"technique_id": Technique.objects.get(code=code).pk, "region": region, "minutes": minutes}
         for code, region, minutes in rows

@@ -14,8 +14,8 @@ from pypdf import PdfReader
 
 from fascia.billing import queries, reports
 from fascia.billing.claims import services
-from fascia.billing.models import Authorization, Claim, Coverage, Payer, Remittance
-from fascia.billing.tests.factories import billable_patient
+from fascia.billing.models import Authorization, Claim, Coverage, NcciPair, Payer, Remittance
+from fascia.billing.tests.factories import billable_patient, note
 from fascia.conftest import login
 from fascia.core.models import Organization, User
 from fascia.demo.era import write_835
@@ -197,6 +197,7 @@ def test_payers_and_fees_are_edited_by_billing(client: Client, bill: User, organ
             "payer_id": "",
             "claim_method": "837p",
             "units_method": "per_code",
+            "distinct_modifier": "XS",
             "timely_filing_days": "365",
             "is_active": "on",
         },
@@ -210,11 +211,13 @@ def test_payers_and_fees_are_edited_by_billing(client: Client, bill: User, organ
             "payer_id": "WC001",
             "claim_method": "837p",
             "units_method": "per_code",
+            "distinct_modifier": "XS",
             "timely_filing_days": "365",
             "is_active": "on",
         },
     )
     payer = Payer.objects.get(name="Lakeside WC")
+    assert payer.distinct_modifier == "XS"
     client.post(reverse("billing:fee_add", args=[payer.public_id]), {"cpt_code": "97140", "amount": "41.00"})
     assert str(payer.fees.get().amount) == "41.00"
 
@@ -323,3 +326,60 @@ def test_ar_aging_sums_what_each_claim_still_owes_by_days_since_it_was_sent(
         "90+": owed[4] + owed[5],
     }
     assert sum(sum(row.values()) for _, row in report["rows"]) == sum(owed[:-1])
+
+
+class TestNcciPairs:
+    def test_a_clinic_starts_with_the_catalogs_pairs(self, organization: Organization) -> None:
+        assert [
+            (p.column_1, p.column_2, p.modifier_allowed) for p in NcciPair.objects.filter(organization=organization)
+        ] == [("97140", "97124", True)]
+        assert "NCCI" in NcciPair.objects.get(organization=organization).source
+
+    def test_billing_adds_a_pair_and_drafting_uses_it(
+        self, client: Client, tess: User, bill: User, organization: Organization
+    ) -> None:
+        client.force_login(bill)
+        page = client.get(reverse("billing:payers")).content.decode()
+        assert "97140" in page and "97124" in page
+        r = client.post(
+            reverse("billing:ncci_pair_create"),
+            {
+                "column_1": "97140",
+                "column_2": "97112",
+                "modifier_allowed": "on",
+                "source": "NCCI PTP 2027 Q1",
+                "is_active": "on",
+            },
+        )
+        assert r.status_code == 302
+        coverage = billable_patient(tess, organization, start=date(2026, 11, 2), visits=0)
+        note(
+            tess,
+            coverage.patient,
+            date(2026, 11, 2),
+            [("deep-tissue", "lower-back", 20), ("neuromuscular-reeducation", "lower-back", 20)],
+        )
+        claim = services.create_claim(
+            actor=bill, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+        )
+        assert [(line.cpt_code, line.minutes) for line in claim.lines.all()] == [("97140", 20)]
+
+    def test_a_pair_of_one_code_or_twice_the_same_changes_nothing(
+        self, client: Client, bill: User, organization: Organization
+    ) -> None:
+        client.force_login(bill)
+        for data in (
+            {"column_1": "97140", "column_2": "97140", "source": "x"},
+            {"column_1": "97140", "column_2": "97124", "source": "again"},
+            {"column_1": "9714", "column_2": "97124", "source": "x"},
+        ):
+            r = client.post(reverse("billing:ncci_pair_create"), data)
+            assert r.status_code == 200
+        assert NcciPair.objects.filter(organization=organization).count() == 1
+
+    def test_the_payers_modifier_for_pairs_is_on_its_page(
+        self, client: Client, bill: User, organization: Organization
+    ) -> None:
+        client.force_login(bill)
+        page = client.get(reverse("billing:payer_create")).content.decode()
+        assert "Modifier for NCCI pairs on separate regions" in page

@@ -2,7 +2,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fascia.billing.units import METHODS, TIMED_CODES, UNTIMED_CODES, bill_units, units_for_minutes
+from fascia.billing.units import (
+    METHODS,
+    TIMED_CODES,
+    UNTIMED_CODES,
+    NcciPair,
+    bill_day,
+    bill_units,
+    units_for_minutes,
+)
 
 # Worked examples from the Medicare Claims Processing Manual, Pub. 100-04 ch. 5 §20.2
 # (../shared/domain/REFERENCE.md §1). Where the manual leaves a tie to the clinician, the expected
@@ -146,3 +154,148 @@ def test_per_code_bills_each_timed_code_by_the_unit_chart(visit: dict[str, int])
         expected = units_for_minutes(minutes) if code in TIMED_CODES else 1
         assert result.get(code, 0) == expected
     assert 0 not in result.values()
+
+
+# --- one date of service: every note of the day pooled (REFERENCE.md §1-2, §5a) -----------------------
+
+MASSAGE_PAIR = NcciPair("97140", "97124")  # CMS NCCI practitioner PTP edit, modifier indicator 1
+LOCKED_PAIR = NcciPair("97140", "97124", modifier_allowed=False)  # as if its modifier indicator were 0
+
+# (notes of the day, each a list of (code, region, minutes); pairs; method;
+#  lines as (code, minutes, units, distinct); withheld as (code, region, minutes))
+DAYS = [
+    pytest.param(
+        [[("97124", "neck", 10), ("97140", "lower-back", 10)], [("97124", "neck", 25), ("97140", "lower-back", 35)]],
+        [MASSAGE_PAIR],
+        "cms",
+        [("97124", 35, 2, True), ("97140", 45, 3, False)],
+        [],
+        id="two notes, 35 + 45 = 80 minutes: 5 units by CMS (6 when each note was billed per code)",
+    ),
+    pytest.param(
+        [[("97124", "neck", 10), ("97140", "lower-back", 10)], [("97124", "neck", 25), ("97140", "lower-back", 35)]],
+        [MASSAGE_PAIR],
+        "per_code",
+        [("97124", 35, 2, True), ("97140", 45, 3, False)],
+        [],
+        id="two notes, the same day per code: 2 + 3, never 1 + 1 + 2 + 2",
+    ),
+    pytest.param(
+        [[("97140", "lower-back", 20)], [("97124", "lower-back", 30)]],
+        [MASSAGE_PAIR],
+        "cms",
+        [("97140", 20, 1, False)],
+        [("97124", "lower-back", 30)],
+        id="two notes, pair on one region: 97140 bills its own 20 minutes, 97124's 30 are withheld",
+    ),
+    pytest.param(
+        [[("97140", "lower-back", 20)], [("97124", "lower-back", 30)]],
+        [MASSAGE_PAIR],
+        "per_code",
+        [("97140", 20, 1, False)],
+        [("97124", "lower-back", 30)],
+        id="two notes, pair on one region, per code",
+    ),
+    pytest.param(
+        [[("97140", "lower-back", 20)], [("97124", "lower-back", 10), ("97124", "neck", 15)]],
+        [MASSAGE_PAIR],
+        "cms",
+        [("97124", 15, 1, True), ("97140", 20, 1, False)],
+        [("97124", "lower-back", 10)],
+        id="pair on one shared and one separate region: only the separate region's minutes bill, with the modifier",
+    ),
+    pytest.param(
+        [[("97140", "lower-back", 20)], [("97124", "neck", 30)]],
+        [LOCKED_PAIR],
+        "per_code",
+        [("97140", 20, 1, False)],
+        [("97124", "neck", 30)],
+        id="a pair no modifier may unbundle: withheld on separate regions too",
+    ),
+    pytest.param(
+        [[("97140", "lower-back", 15)], [("97124", "lower-back", 15)]],
+        [],
+        "cms",
+        [("97124", 15, 1, False), ("97140", 15, 1, False)],
+        [],
+        id="no NCCI pair on file: both codes bill their own minutes",
+    ),
+    pytest.param(
+        [[("97140", "lower-back", 20)], [("97140", "lower-back", 13)], [("97124", "neck", 7)]],
+        [MASSAGE_PAIR],
+        "cms",
+        [("97124", 7, 1, True), ("97140", 33, 2, False)],
+        [],
+        id="three notes, 33 + 7 minutes by CMS: 2 + 1 (the manual's 97110 33 + 97140 7)",
+    ),
+    pytest.param(
+        [[("97140", "lower-back", 20)], [("97140", "lower-back", 13)], [("97124", "neck", 7)]],
+        [MASSAGE_PAIR],
+        "per_code",
+        [("97140", 33, 2, False)],
+        [],
+        id="three notes, 33 + 7 minutes per code: 2 + 0",
+    ),
+    pytest.param(
+        [[("97140", "lower-back", 7)], [("97124", "neck", 7)], [("97112", "neck", 7)]],
+        [MASSAGE_PAIR],
+        "cms",
+        [("97112", 7, 1, False)],
+        [],
+        id="three notes of 7 minutes each by CMS: 21 minutes, one unit",
+    ),
+    pytest.param(
+        [[("97140", "lower-back", 7)], [("97124", "neck", 7)], [("97112", "neck", 7)]],
+        [MASSAGE_PAIR],
+        "per_code",
+        [],
+        [],
+        id="three notes of 7 minutes each per code: nothing",
+    ),
+    pytest.param(
+        [
+            [("97140", "lower-back", 20), ("97010", "lower-back", None)],
+            [("97124", "lower-back", 25), ("97112", "neck", 25)],
+        ],
+        [MASSAGE_PAIR],
+        "cms",
+        [("97010", 0, 1, False), ("97112", 25, 2, False), ("97140", 20, 1, False)],
+        [("97124", "lower-back", 25)],
+        id="three codes and a hot pack: the withheld 25 minutes count toward no unit (45 timed minutes, 3 units)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("notes", "pairs", "method", "lines", "withheld"), DAYS)
+def test_a_day_bills_one_line_per_code_from_its_own_minutes(
+    notes: list[list[tuple[str, str, int | None]]],
+    pairs: list[NcciPair],
+    method: str,
+    lines: list[tuple[str, int, int, bool]],
+    withheld: list[tuple[str, str, int]],
+) -> None:
+    day = bill_day([row for note in notes for row in note], method=method, pairs=pairs)
+    assert [(line.code, line.minutes, line.units, line.distinct) for line in day.lines] == lines
+    assert [(w.code, w.region, w.minutes) for w in day.withheld] == withheld
+    assert all("NCCI" in w.reason and w.reason.endswith("not billable.") for w in day.withheld)
+
+
+def test_a_day_never_moves_one_codes_minutes_to_another() -> None:
+    """97124's 30 minutes on the shared region are not added to 97140 (the old per-note rule billed 50)."""
+    day = bill_day([("97140", "lower-back", 20), ("97124", "lower-back", 30)], method="cms", pairs=[MASSAGE_PAIR])
+    assert [(line.code, line.minutes, line.units) for line in day.lines] == [("97140", 20, 1)]
+
+
+def test_a_day_is_the_same_whatever_the_order_of_its_notes() -> None:
+    rows = [("97140", "lower-back", 20), ("97124", "neck", 10), ("97112", "neck", 20), ("97140", "neck", 4)]
+    for method in METHODS:
+        assert bill_day(rows, method=method, pairs=[MASSAGE_PAIR]) == bill_day(
+            list(reversed(rows)), method=method, pairs=[MASSAGE_PAIR]
+        )
+
+
+def test_a_day_refuses_bad_minutes() -> None:
+    with pytest.raises(ValueError, match="cannot be negative"):
+        bill_day([("97140", "neck", -5)], method="cms")
+    with pytest.raises(ValueError, match="Unknown code"):
+        bill_day([("99999", "neck", 15)], method="cms")
