@@ -208,6 +208,7 @@ def journey_in_process(n: int, people: dict[str, Any], slots: list, counter: Sta
                 subjective="Less pain this week",
                 nprs_before=5,
                 nprs_after=3,
+                arrived=True,  # booked, never checked in: the practitioner confirms the patient came
             )
 
 

@@ -292,12 +292,45 @@ def update_note(request: HttpRequest, note_id: UUID, payload: NoteFields) -> Vis
     return _read(user, note_id)
 
 
-@router.post("/notes/{note_id}/sign", response=NoteOut, summary="Sign and lock a visit note (409 once signed)")
-def sign_note(request: HttpRequest, note_id: UUID) -> VisitNote:
+class SignIn(Schema):
+    patient_arrived: bool = Field(
+        False,
+        description="For an appointment never checked in: the signer confirms the patient came, which checks the "
+        "appointment in as the note is signed (without it, such a note is refused with 422)",
+    )
+
+
+class _SignedNote:
+    """A note just signed with the warnings its signature drew, read by SignedNoteOut as a note with `warnings`."""
+
+    def __init__(self, note: VisitNote, warnings: list[str]) -> None:
+        self.note, self.warnings = note, warnings
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.note, name)
+
+
+class SignedNoteOut(NoteOut):
+    warnings: list[str] = Field(
+        ...,
+        description="The documentation check's findings for the visit's claim (units, referral and authorization "
+        "visits, certification, progress report, diagnoses): warnings only, the note is signed",
+    )
+
+
+@router.post(
+    "/notes/{note_id}/sign",
+    response=SignedNoteOut,
+    summary="Sign and lock a visit note (409 once signed; 422 before its appointment starts, or when the patient's "
+    "arrival is neither checked in nor confirmed)",
+)
+def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn | None = None) -> _SignedNote:
     user = api_user(request, roles.SIGN_NOTE)
     note = queries.get_note_for_user(user, note_id)
+    arrived = payload is not None and payload.patient_arrived
+    found: list[str] = []
     try:
-        services.sign_note(actor=user, note=note)
+        services.sign_note(actor=user, note=note, arrived=arrived, warnings=found)
     except services.NoteLocked as e:
         raise HttpError(409, str(e)) from None
     except services.NoteIncomplete as e:
@@ -306,4 +339,4 @@ def sign_note(request: HttpRequest, note_id: UUID) -> VisitNote:
         if note.practitioner.user_id != user.pk:
             raise PermissionDenied(str(e)) from None
         raise HttpError(422, str(e)) from None  # e.g. a technique is contraindicated as the record stands now
-    return _read(user, note_id)
+    return _SignedNote(_read(user, note_id), found)

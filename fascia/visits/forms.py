@@ -13,6 +13,16 @@ from fascia.visits.models import MAX_MINUTES, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
 
 
+class ArrivalForm(StyledForm):
+    """The signer's confirmation that the patient came to an appointment never checked in (asked at signing)."""
+
+    patient_arrived = forms.BooleanField(
+        label="The patient came to this visit",
+        required=False,
+        help_text="The appointment was never checked in: confirming checks it in as you sign.",
+    )
+
+
 class NoteForm(StyledModelForm):
     symptoms = forms.MultipleChoiceField(
         label="Today the patient has",

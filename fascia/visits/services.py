@@ -36,6 +36,7 @@ from fascia.techniques.screening import (
     worst_level,
 )
 from fascia.visits import queries
+from fascia.visits import warnings as signing_warnings
 from fascia.visits.minutes import appointment_minutes
 from fascia.visits.models import MAX_MINUTES, NoteAddendum, NoteMeasure, VisitNote, VisitTechnique
 from fascia.visits.note_templates import TEMPLATES
@@ -49,6 +50,25 @@ class NoteError(Exception):
 class NoteLocked(NoteError):
     def __init__(self) -> None:
         super().__init__("This note is signed and locked; add an addendum instead.")
+
+
+class VisitNotStarted(NoteError):
+    def __init__(self, appointment: Appointment) -> None:
+        start = timezone.localtime(appointment.start_at)
+        super().__init__(
+            f"The appointment starts at {start:%H:%M} on {start:%Y-%m-%d}: its note can be signed once the visit "
+            "has begun."
+        )
+
+
+class ArrivalNotConfirmed(NoteError):
+    """The appointment was never checked in: the signer confirms the patient came (`arrived`)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The patient was not checked in for this appointment. Confirm that the patient came to sign the note "
+            "(the appointment is then checked in)."
+        )
 
 
 class NoteIncomplete(NoteError):
@@ -286,14 +306,26 @@ def _license_question() -> dict[str, Any]:
     return {LICENSE_LAPSED: license_lapsed(OuterRef("practitioner"), OuterRef("visited_on"))}
 
 
-def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, Any]], **fields: Any) -> VisitNote:
+def save_and_sign(
+    *,
+    actor: User,
+    note: VisitNote,
+    techniques: list[dict[str, Any]],
+    arrived: bool = False,
+    warnings: list[str] | None = None,
+    **fields: Any,
+) -> VisitNote:
     """Save the draft as save_note() does and sign it, as the note form's "Save and sign" does: in one
     transaction, so the techniques screened for the save are those signed, against the same record, and
-    the note is written once, signed. When signing is refused, the draft is saved and the NoteError raised."""
+    the note is written once, signed. When signing is refused, the draft is saved and the NoteError raised.
+    `arrived`: the signer confirms the patient came to an appointment never checked in, and `warnings` receives
+    the documentation check's findings, as sign_note() does."""
     with transaction.atomic():
+        _lock_appointment(note, arrived)
         stored = lifecycle.lock_draft(
             note,
             refuse=NoteLocked,
+            related=("appointment",),
             children=[_stored_techniques(), "measures"],
             to_sign=True,
             asking=_license_question(),
@@ -303,12 +335,16 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, An
         # The license as asked with the lock, unless the save changes whose it is or the day.
         asked = (note.practitioner_id, note.visited_on) == (stored.practitioner_id, stored.visited_on)
         try:
+            _check_visit_held(stored.appointment, arrived)
             _check_signer(actor, note, saved.techniques, getattr(stored, LICENSE_LAPSED) if asked else None)
             _check_cleared(saved.facts)
         except NoteError as e:
             refused = e
             _write(actor, note, saved)
         else:
+            # The documentation check of the note as it is to be signed (a draft still, so not among the visits
+            # it counts), once nothing refuses the signature.
+            found = signing_warnings.warnings_for(note, saved.techniques)
             # The seal hashes the note as _store writes it, with the techniques it keeps or writes and the
             # measures read under the lock (the note object the caller holds may have older ones prefetched).
             lifecycle.sign(
@@ -319,7 +355,10 @@ def save_and_sign(*, actor: User, note: VisitNote, techniques: list[dict[str, An
                 rows={"techniques": saved.techniques, "measures": stored.measures.all()},
                 saved_action=AuditAction.NOTE_SAVED,
             )
+            _record_arrival(actor, note, stored.appointment, stored.patient)
             _after_signature(actor, note, saved.techniques)
+            if warnings is not None:
+                warnings += found
             return note
     raise refused
 
@@ -427,10 +466,18 @@ def missing_for_signature(note: VisitNote, techniques: list[VisitTechnique] | No
 
 
 @transaction.atomic
-def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
+def sign_note(*, actor: User, note: VisitNote, arrived: bool = False, warnings: list[str] | None = None) -> VisitNote:
     """Sign, lock and seal. Only the treating practitioner signs; the techniques are screened
     once more against the record as it is now. A progress or discharge note also sets the plan's
-    goal statuses; signing a discharge summary completes the plan."""
+    goal statuses; signing a discharge summary completes the plan.
+
+    A note of an appointment is signed once the appointment has started (VisitNotStarted before); one never
+    checked in is signed only when the signer confirms the patient came (`arrived`, else ArrivalNotConfirmed),
+    and the signature then checks the appointment in, in the same transaction.
+
+    The documentation check (fascia.visits.warnings: billing's rules that read the note) runs once nothing
+    refuses the signature; what it finds never refuses it, and is added to `warnings` when given."""
+    _lock_appointment(note, arrived)
     note = lifecycle.lock_draft(
         note,
         refuse=NoteLocked,
@@ -440,6 +487,7 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
         asking=_license_question(),
     )
     techniques = list(note.techniques.all())
+    found: list[str] = []
     # Written in full: the row as locked with the signature, one UPDATE as the signature alone would be, so
     # the seal hashes the note (and its techniques and measures, read under the lock) as held.
     lifecycle.sign(
@@ -447,13 +495,89 @@ def sign_note(*, actor: User, note: VisitNote) -> VisitNote:
         actor=actor,
         action=AuditAction.NOTE_SIGNED,
         checks=[
+            lambda n: _check_visit_held(n.appointment, arrived),
             lambda n: _check_signer(actor, n, techniques, getattr(n, LICENSE_LAPSED)),
             lambda n: _check_cleared(_rescreen(n, techniques)),
+            # Last, once nothing refuses the signature: the note as it is signed (a draft still, so not among
+            # the visits the check counts). It refuses nothing.
+            lambda n: found.extend(signing_warnings.warnings_for(n, techniques)),
         ],
         write=lambda n: n.save(),
     )
+    _record_arrival(actor, note, note.appointment, note.patient)
     _after_signature(actor, note, techniques)
+    if warnings is not None:
+        warnings += found
     return note
+
+
+# Where an appointment stands for its note's signature: a visit held (checked in or out), one whose arrival the
+# signer must confirm (booked), and the others, which had no visit.
+VISIT_HELD = (Appointment.Status.ARRIVED, Appointment.Status.FULFILLED)
+
+
+def needs_arrival(appointment: Appointment | None) -> bool:
+    """Whether signing the note of this appointment asks the signer to confirm the patient came."""
+    return appointment is not None and appointment.status == Appointment.Status.BOOKED
+
+
+def _lock_appointment(note: VisitNote, arrived: bool) -> None:
+    """Lock the note's appointment, when the signature may check it in (`arrived`), before the note and the
+    patient are locked. The front desk's moves lock the appointment, then the patient's row (their audit entry's
+    reference to it waits on a signature's lock of the patient): taken the other way round, a signature and a
+    no-show at the same moment deadlocked. Nothing to lock, and no query, otherwise."""
+    if arrived and note.appointment_id is not None:
+        Appointment.objects.select_for_update().filter(pk=note.appointment_id).values_list("pk").first()
+
+
+def _check_visit_held(appointment: Appointment | None, arrived: bool) -> None:
+    """Refuse (NoteError) the signature of a note whose appointment has not started, was not held (cancelled,
+    a no-show), or was never checked in when the signer does not confirm the patient came. The documentation
+    of a visit follows the visit: a note signed before it is a note of care not (yet) given."""
+    if appointment is None:
+        return
+    if appointment.start_at > timezone.now():
+        raise VisitNotStarted(appointment)
+    if appointment.status in VISIT_HELD:
+        return
+    if appointment.status != Appointment.Status.BOOKED:
+        raise NoteError(
+            f"The appointment is {appointment.get_status_display().lower()}: there was no visit to sign a note for."
+        )
+    if not arrived:
+        raise ArrivalNotConfirmed
+
+
+def _record_arrival(actor: User, note: VisitNote, appointment: Appointment | None, patient: Patient) -> None:
+    """Check in the appointment of a note signed with the patient's arrival confirmed (it was booked when the
+    signature checked it), audited as the front desk's check-in is, with who confirmed it. The arrival time
+    is the appointment's start: when the patient came is not known closer than that. One conditional UPDATE,
+    so a check-in or no-show at the same moment is seen, and refuses the signature if it made it no visit."""
+    if not needs_arrival(appointment):
+        return
+    assert appointment is not None  # needs_arrival
+    moved = Appointment.objects.filter(pk=appointment.pk, status=Appointment.Status.BOOKED).update(
+        status=Appointment.Status.ARRIVED, checked_in_at=appointment.start_at, updated_at=timezone.now()
+    )
+    if not moved:
+        status = Appointment.objects.filter(pk=appointment.pk).values_list("status", flat=True).get()
+        if status not in VISIT_HELD:
+            raise NoteError(f"The appointment was just marked {Appointment.Status(status).label.lower()}.")
+        return
+    appointment.status, appointment.checked_in_at = Appointment.Status.ARRIVED, appointment.start_at
+    # The audit entry names the appointment by its patient and practitioner: those the signature holds (the
+    # patient locked with the note), rather than each read again.
+    if appointment.patient_id == patient.pk:
+        appointment.patient = patient
+    if appointment.practitioner_id == note.practitioner_id:
+        appointment.practitioner = note.practitioner
+    audit.record(
+        actor=actor,
+        action=AuditAction.APPOINTMENT_MOVED,
+        target=appointment,
+        patient=patient,
+        detail={"to": Appointment.Status.ARRIVED.value, "confirmed_at_signing": str(note.public_id)},
+    )
 
 
 def _rescreen(note: VisitNote, techniques: list[VisitTechnique]) -> PatientFacts | None:

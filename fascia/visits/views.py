@@ -26,7 +26,9 @@ from fascia.scheduling.models import Appointment
 from fascia.techniques.facts import LOCAL_FINDINGS
 from fascia.techniques.queries import catalog
 from fascia.visits import queries, services
+from fascia.visits import warnings as signing_warnings
 from fascia.visits.forms import (
+    ArrivalForm,
     LocalFindingRow,
     NoteForm,
     TemplateForm,
@@ -98,6 +100,14 @@ def _goals(note: VisitNote) -> list[dict]:
 SIGNED = "Note signed. It is now locked; corrections go in addenda."
 
 
+def _signed(request: ClinicRequest, warnings: list[str]) -> None:
+    """Say the note is signed, with what the documentation check found (to fix in an addendum or on the plan,
+    the coverage or the referral, while the visit is fresh)."""
+    messages.success(request, SIGNED)
+    for warning in warnings:
+        messages.warning(request, f"For the claim: {warning}")
+
+
 @staff_view(roles.ADD_NOTE)
 @require_http_methods(["GET", "POST"])
 def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
@@ -122,7 +132,12 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         fields.update({prefix: formset_rows(formset) for prefix, formset in formsets.items()})
         fields["goal_progress"] = goal_progress(goals) if goals else []
         then_sign = request.POST.get("then") == "sign"
-        save = services.save_and_sign if then_sign else services.save_note
+        found: list[str] = []
+        save = (
+            partial(services.save_and_sign, arrived=_arrived(request), warnings=found)
+            if then_sign
+            else services.save_note
+        )
         try:
             save(actor=request.user, note=note, techniques=technique_rows(techniques), **fields)
         except ValidationError as e:
@@ -139,7 +154,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
             return redirect("visits:edit", note_id=note.public_id)
         else:
             if then_sign:
-                messages.success(request, SIGNED)
+                _signed(request, found)
                 return redirect("visits:detail", note_id=note.public_id)
             messages.success(request, "Draft saved.")
             return redirect("visits:edit", note_id=note.public_id)
@@ -152,6 +167,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
             detail={"page": "edit"},
         )
     status = queries.plan_status(note.plan, note.visited_on) if note.plan is not None else None
+    rows = stored if stored is not None else list(note.techniques.select_related("technique"))
     context = {
         "note": note,
         "patient": note.patient,
@@ -164,14 +180,14 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         "problems": problems,
         "plan_status": status,
         "copied_from": queries.copied_from_day(note) if note.copied_fields and note.copied_from_id else None,
-        "summary": queries.minute_summary(
-            stored if stored is not None else list(note.techniques.select_related("technique"))
-        ),
+        "summary": queries.minute_summary(rows),
+        "warnings": signing_warnings.warnings_for(note, rows),
         "allowed_minutes": services.minutes_allowed(note),
         "template_form": TemplateForm(),
         "measures": queries.measures_of(note),
         "measure_form": MeasureForm(),
         "can_sign": note.practitioner.user_id == request.user.pk and request.user.has_perm(roles.SIGN_NOTE),
+        **_signing_context(note),
     }
     return render(request, "visits/note_form.html", context)
 
@@ -210,6 +226,23 @@ def template(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     return redirect("visits:edit", note_id=note.public_id)
 
 
+def _arrived(request: ClinicRequest) -> bool:
+    """Whether the signer ticked "the patient came" (ArrivalForm)."""
+    form = ArrivalForm(request.POST)
+    return form.is_valid() and form.cleaned_data["patient_arrived"]
+
+
+def _signing_context(note: VisitNote) -> dict:
+    """What a draft's pages show about signing it: the appointment's start when it is still ahead (no signing
+    before), and the arrival question when the appointment was never checked in."""
+    appointment = note.appointment  # read with the note (get_note_for_user)
+    not_before = appointment.start_at if appointment is not None and appointment.start_at > timezone.now() else None
+    return {
+        "sign_not_before": not_before,
+        "arrival_form": ArrivalForm() if services.needs_arrival(appointment) else None,
+    }
+
+
 def detail_context(note: VisitNote) -> dict:
     techniques = list(note.techniques.select_related("technique"))
     context = {
@@ -239,8 +272,9 @@ def detail(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     audit.record(actor=request.user, action=AuditAction.NOTE_VIEWED, target=note, patient=note.patient)
     user = request.user
     is_signer = note.practitioner.user_id == user.pk
+    shown = detail_context(note)
     context = {
-        **detail_context(note),
+        **shown,
         "missing": services.missing_for_signature(note) if not note.is_signed else [],
         "can_edit": not note.is_signed and user.has_perm(roles.ADD_NOTE),
         "can_sign": not note.is_signed and is_signer and user.has_perm(roles.SIGN_NOTE),
@@ -248,6 +282,9 @@ def detail(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         and user.has_perm(roles.ADD_NOTE_ADDENDUM)
         and (is_signer or user.has_perm(roles.MANAGE_STAFF)),
         "addendum_form": AddendumForm(),
+        **(_signing_context(note) if not note.is_signed else {}),
+        # The documentation check, while the note can still change.
+        "warnings": signing_warnings.warnings_for(note, shown["techniques"]) if not note.is_signed else [],
     }
     return render(request, "visits/note_detail.html", context)
 
@@ -256,12 +293,16 @@ def detail(request: ClinicRequest, note_id: UUID) -> HttpResponse:
 @require_POST
 def sign(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     note = queries.get_note_for_user(request.user, note_id)
+    found: list[str] = []
     try:
-        services.sign_note(actor=request.user, note=note)
+        services.sign_note(actor=request.user, note=note, arrived=_arrived(request), warnings=found)
+    except (services.VisitNotStarted, services.ArrivalNotConfirmed) as e:
+        messages.error(request, str(e))  # asked on the note's page, beside its signature button
+        return redirect("visits:detail", note_id=note.public_id)
     except services.NoteError as e:
         messages.error(request, str(e))
         return redirect("visits:edit", note_id=note.public_id)
-    messages.success(request, SIGNED)
+    _signed(request, found)
     return redirect("visits:detail", note_id=note.public_id)
 
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from fascia.billing import coding
+from fascia.billing.certification import certification_problems
 from fascia.billing.claims.charges import days_for, fees_for, pairs_for
 from fascia.billing.models import Authorization, Claim, ClaimLine, ClaimNote, Payer
 from fascia.billing.queries import with_visits_used
@@ -108,6 +110,37 @@ def diagnosis_pointers(review: Review) -> list[str]:
         f"{line} points to no diagnosis of the claim."
         for line in review.lines
         if not line.diagnosis_pointers or any(not 1 <= p <= count for p in line.diagnosis_pointers)
+    ]
+
+
+@rule(source="ICD-10-CM Official Guidelines FY2026 I.C.19.a (7th character A active, D subsequent care)")
+def injury_seventh_character(review: Review) -> list[str]:
+    plan = review.claim.plan
+    if plan is None:
+        return []  # no evaluation to count the care from; plan_of_care names a missing plan where one is needed
+    started, last = plan.evaluation.evaluated_on, review.days[-1]
+    return [
+        f"{code} reports an initial encounter (7th character A) on visits {(last - started).days} days into the care "
+        f"(evaluated {started:%Y-%m-%d}): rehabilitation is subsequent care, {coding.as_subsequent(code)}."
+        for code in review.claim.diagnoses
+        if coding.initial_encounter_too_late(code, care_started=started, service_day=last)
+    ]
+
+
+@rule(source="ICD-10-CM Official Guidelines FY2026 I.C.20 (external-cause codes are never first-listed); NUCC box 21A")
+def external_cause_not_first(review: Review) -> list[str]:
+    diagnoses = review.claim.diagnoses
+    if diagnoses and coding.is_external_cause(diagnoses[0]):
+        return [f"{diagnoses[0]} is an external-cause code: list the injury or condition it explains first."]
+    return []
+
+
+@rule(source="ICD-10-CM Official Guidelines FY2026 I.A.12.a (Excludes1), simple-icd-10-cm's notes")
+def excludes1_pairs(review: Review) -> list[str]:
+    return [
+        f"{first} and {second} are an Excludes1 pair (ICD-10-CM): they are not coded together; keep the one "
+        "the evaluation supports, unless the two conditions are unrelated."
+        for first, second in coding.excludes1_pairs(review.claim.diagnoses)
     ]
 
 
@@ -277,6 +310,23 @@ def certified_plan_of_care(review: Review) -> list[str]:
     if payer.requires_certification and plan is not None and not plan.certified_on:
         return [f"{payer} requires the plan of care certified by the referring provider."]
     return []
+
+
+@rule(source="Medicare Benefit Policy Manual (Pub. 100-02) ch. 15 §220.1.3: first within 30 days, then every 90 days")
+def certification_periods(review: Review) -> list[str]:
+    if not review.claim.payer.requires_certification:
+        return []
+    problems: list[str] = []
+    for note in _notes(review):
+        plan = note.plan  # the version the visit was written under, with its certification
+        if plan is None or not note.is_signed:  # signed_notes names an unsigned one
+            continue
+        for problem in certification_problems(
+            care_started=plan.evaluation.evaluated_on, certified_on=plan.certified_on, service_day=note.visited_on
+        ):
+            if problem not in problems:
+                problems.append(problem)
+    return problems
 
 
 @rule(source="REFERENCE.md §5 (CLM11 related causes, DTP*431/439, REF*Y4); NUCC 1500 boxes 10a-c, 14")

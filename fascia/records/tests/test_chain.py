@@ -146,12 +146,19 @@ def test_seals_hashed_as_the_services_hold_the_records_verify_once_read_back(
     first = visit_services.start_note(actor=tess, patient=patient, appointment=first_visit)
     # Values as a form or the API may give them: validation turns them into what the database gives back.
     visit_services.save_and_sign(
-        actor=tess, note=first, techniques=[{**deep_tissue, "minutes": 25}], nprs_before="5", subjective="Sore."
+        actor=tess,
+        note=first,
+        techniques=[{**deep_tissue, "minutes": 25}],
+        nprs_before="5",
+        subjective="Sore.",
+        arrived=True,  # never checked in: the practitioner confirms the patient came
     )
     second = visit_services.start_note(actor=tess, patient=patient, appointment=second_visit)
     copied = list(second.techniques.values_list("pk", flat=True))
     # The same techniques as copied from the first note: the stored rows are kept and sealed as they are.
-    visit_services.save_and_sign(actor=tess, note=second, techniques=[{**deep_tissue, "minutes": 25}], nprs_before=4)
+    visit_services.save_and_sign(
+        actor=tess, note=second, techniques=[{**deep_tissue, "minutes": 25}], nprs_before=4, arrived=True
+    )
     assert list(second.techniques.values_list("pk", flat=True)) == copied
     third = visit_services.start_note(actor=tess, patient=patient, visited_on=date(2026, 11, 6))
     visit_services.record_note_measure(actor=tess, note=third, instrument="NPRS", responses=[3])

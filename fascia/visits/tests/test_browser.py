@@ -2,10 +2,12 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from fascia.conftest import PASSWORD
 from fascia.core.models import Location, User
+from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.scheduling.models import WorkingHours
 from fascia.visits.models import VisitNote
@@ -25,6 +27,16 @@ def test_book_a_follow_up_then_document_and_sign_it_with_the_keyboard(
     )
     patient = PatientFactory(organization=location.organization, family_name="Yarrow", given_name="Ruth")
     active_plan(tess, patient, start=MONDAY)  # deep tissue on the low back
+    # The morning of the visit: its note is signed once the 10 o'clock appointment has begun.
+    traveller = time_machine.travel(datetime(2030, 1, 7, 10, 5, tzinfo=ZoneInfo("America/New_York")))
+    traveller.start()
+    try:
+        _book_document_and_sign(live_server, page, patient, location)
+    finally:
+        traveller.stop()
+
+
+def _book_document_and_sign(live_server, page, patient: Patient, location: Location) -> None:
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("tess")
     page.get_by_label("Password").fill(PASSWORD)
@@ -49,6 +61,8 @@ def test_book_a_follow_up_then_document_and_sign_it_with_the_keyboard(
     page.get_by_text("Timed minutes: 25").wait_for()  # the CPT minutes follow the typing
     page.get_by_label("Pain after treatment (0-10)").focus()
     page.keyboard.type("3")
+    # Never checked in at the desk: the practitioner confirms the patient came, which checks the visit in.
+    page.get_by_label("The patient came to this visit").check()
     page.get_by_role("button", name="Save and sign").focus()
     page.keyboard.press("Enter")
 
@@ -58,6 +72,7 @@ def test_book_a_follow_up_then_document_and_sign_it_with_the_keyboard(
     assert (note.nprs_before, note.nprs_after) == (5, 3)
     assert [(t.technique.code, t.minutes) for t in note.techniques.all()] == [("deep-tissue", 25)]
     assert "97140" in page.locator("#minute-summary").inner_text()
+    assert note.appointment.status == "arrived"
 
 
 @pytest.mark.browser
