@@ -36,14 +36,22 @@ def organization(db) -> Organization:
         address_line1="1 Test Street",
         city="Seattle",
         state="WA",
-        postal_code="98101",
+        postal_code="98101-1234",  # ZIP+4, as the 837P's billing provider needs (2010AA N403)
         phone="206-555-0100",
     )
 
 
 @pytest.fixture
 def location(organization: Organization) -> Location:
-    return Location.objects.create(organization=organization, name="Main Street Clinic")
+    """The practice's clinic, at the practice's own address (so claims need no 2310C service facility)."""
+    return Location.objects.create(
+        organization=organization,
+        name="Main Street Clinic",
+        address_line1="1 Test Street",
+        city="Seattle",
+        state="WA",
+        postal_code="98101-1234",
+    )
 
 
 def make_user(organization: Organization, username: str, role: str, *, active: bool = True) -> User:

@@ -953,6 +953,8 @@ EXEMPT = {
     "billing:payer_create": FORM,
     "billing:payer_edit": FORM,
     "billing:fee_add": FORM,
+    "billing:clearinghouse_create": FORM,
+    "billing:clearinghouse_edit": FORM,
     "billing:batch": "a file download",
     **{name: "reached by POST only (a write)" for name in POST_ONLY},
     **{name: "sign-in and own-account pages" for name in NOT_ROLE_BASED},
