@@ -43,15 +43,7 @@ def organization(db) -> Organization:
 
 @pytest.fixture
 def location(organization: Organization) -> Location:
-    """The practice's clinic, at the practice's own address (so claims need no 2310C service facility)."""
-    return Location.objects.create(
-        organization=organization,
-        name="Main Street Clinic",
-        address_line1="1 Test Street",
-        city="Seattle",
-        state="WA",
-        postal_code="98101-1234",
-    )
+    return Location.objects.create(organization=organization, name="Main Street Clinic")
 
 
 def make_user(organization: Organization, username: str, role: str, *, active: bool = True) -> User:

@@ -26,7 +26,7 @@ from fascia.billing.models import (
 from fascia.billing.queries import default_clearinghouse
 from fascia.billing.scrubber import scrub
 from fascia.billing.x12 import edi837, from_models, validate
-from fascia.core.models import User
+from fascia.core.models import Organization, User
 from fascia.patients.models import Patient
 from fascia.visits.models import VisitNote, VisitTechnique
 
@@ -260,6 +260,9 @@ def save_clearinghouse(*, actor: User, clearinghouse: Clearinghouse) -> Clearing
     """Save a clearinghouse's settings after checking them; audited. Made the default, it takes over from
     the practice's previous default in the same transaction."""
     if clearinghouse.is_default:  # rolled back with the rest when the settings are refused below
+        # Two admins making two clearinghouses the default at once: the practice's row, locked, makes the
+        # second wait for the first and then take over from it, rather than fail on the one-default constraint.
+        list(Organization.objects.select_for_update().filter(pk=clearinghouse.organization_id).values_list("pk"))
         Clearinghouse.objects.filter(organization_id=clearinghouse.organization_id, is_default=True).exclude(
             pk=clearinghouse.pk
         ).update(is_default=False)

@@ -286,14 +286,12 @@ def billing_provider_zip(review: Review) -> list[str]:
 def service_facility_address(review: Review) -> list[str]:
     organization = review.claim.organization
     location = service_location(review.lines, organization)
-    if location is None:
-        return []
-    facility = from_models.address(location)
-    if edi837.same_place(facility, from_models.address(organization)):
+    facility = from_models.service_facility(location)
+    if location is None or facility is None:
+        return []  # no location, or one without an address of its own: at the billing provider's address
+    if edi837.same_place(facility.address, from_models.address(organization)):
         return []  # no 2310C: the billing provider's address says where
-    if not location.address_line1:
-        return [f"The service location {location} has no address: enter it on the location's page."]
-    if len(edi837.zip_digits(facility)) != 9:
+    if len(edi837.zip_digits(facility.address)) != 9:
         return [
             f"The service location {location}'s ZIP code ({location.postal_code or 'none'}) must be ZIP+4, "
             "nine digits: enter it on the location's page."

@@ -73,7 +73,7 @@ class TestFormFields:
         assert {(line["A_to"] == line["A_from"], line["B"], line["J"]) for line in f["24"]} == {(True, "11", npi)}
         assert (f["25"], f["25_kind"], f["26"], f["28"], f["29"]) == ("123456789", "EIN", claim.number, "186.00", "")
         assert (f["31"], f["31_date"]) == ("SIGNATURE ON FILE", "11 20 2026")
-        # The location is at the practice's address.
+        # The location has no address of its own, so the facility shows the practice's.
         assert (f["32"], f["32_street"], f["32_city"], f["32a"]) == (
             "Main Street Clinic",
             "1 Test Street",

@@ -1,3 +1,4 @@
+import threading
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -410,3 +411,30 @@ def test_ar_aging_sums_what_each_claim_still_owes_by_days_since_it_was_sent(
         "90+": owed[4] + owed[5],
     }
     assert sum(sum(row.values()) for _, row in report["rows"]) == sum(owed[:-1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_defaults_saved_at_once_leave_one_default(ada: User, organization: Organization) -> None:
+    """Two admins each make a new clearinghouse the default at the same instant: both are saved, the second
+    takes over from the first, and the practice never has two defaults (nor a server error)."""
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt(name: str) -> None:
+        try:
+            house = Clearinghouse(
+                organization=organization, name=name, is_default=True, submitter_id="S1", receiver_id="R1"
+            )
+            barrier.wait()
+            services.save_clearinghouse(actor=ada, clearinghouse=house)
+            outcomes.append("saved")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(name,)) for name in ("Availity", "Office Ally")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["saved", "saved"]
+    assert Clearinghouse.objects.count() == 2 and Clearinghouse.objects.filter(is_default=True).count() == 1

@@ -660,7 +660,7 @@ class TestServiceFacility:
         self, tess: User, bill: User, organization: Organization, location: Location
     ) -> None:
         Location.objects.filter(pk=location.pk).update(
-            address_line1="2400 River Road", city="Renton", postal_code="98057-4321"
+            address_line1="2400 River Road", city="Renton", state="WA", postal_code="98057-4321"
         )
         claim = ready_claim(tess, bill, organization)
         content = export(bill, [claim]).content
@@ -673,17 +673,28 @@ class TestServiceFacility:
             "N4*RENTON*WA*980574321",
         ]
 
+    @pytest.mark.parametrize(
+        "address",
+        [
+            {},  # a location without an address of its own is at the practice's (as box 32 shows it)
+            {"address_line1": "1 Test Street", "city": "Seattle", "state": "WA", "postal_code": "98101"},
+        ],
+    )
     def test_at_the_practices_address_there_is_no_2310C(
-        self, tess: User, bill: User, organization: Organization
+        self, tess: User, bill: User, organization: Organization, location: Location, address: dict
     ) -> None:
-        content = export(bill, [ready_claim(tess, bill, organization)]).content
-        assert "~NM1*77*" not in content
+        Location.objects.filter(pk=location.pk).update(**address)
+        claim = ready_claim(tess, bill, organization)  # the scrubber asks no ZIP+4 of a location not named
+        content = export(bill, [claim]).content
+        assert validate_837(content) == [] and "~NM1*77*" not in content
 
     def test_a_five_digit_zip_is_flagged_and_never_written(
         self, tess: User, bill: User, organization: Organization, location: Location
     ) -> None:
         claim = ready_claim(tess, bill, organization)
-        Location.objects.filter(pk=location.pk).update(address_line1="2400 River Road", postal_code="98057")
+        Location.objects.filter(pk=location.pk).update(
+            address_line1="2400 River Road", city="Renton", state="WA", postal_code="98057"
+        )
         Organization.objects.filter(pk=organization.pk).update(postal_code="98101")
         claim = Claim.objects.get(pk=claim.pk)
         assert scrub(claim, today=TODAY) == [

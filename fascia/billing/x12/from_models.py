@@ -8,7 +8,7 @@ from fascia.billing import models
 from fascia.billing.queries import service_location
 from fascia.billing.x12 import edi837
 from fascia.core.fields import AddressFields
-from fascia.core.models import Organization
+from fascia.core.models import Location, Organization
 from fascia.patients.models import Consent, Patient
 from fascia.patients.queries import signature_on_file
 from fascia.practitioners.models import Practitioner
@@ -77,6 +77,14 @@ def signatures(consents: list[Consent], payer_id: int) -> tuple[str, str]:
         assigned = edi837.ASSIGNED if assignment.granted else edi837.ASSIGNMENT_REFUSED
     released = edi837.RELEASE_SIGNED if release is not None and release.granted else edi837.RELEASE_INFORMED
     return assigned, released
+
+
+def service_facility(location: Location | None) -> edi837.ServiceFacility | None:
+    """The claim's service location for 2310C; None for a location without an address of its own, which is
+    at the practice's address (as CMS-1500 box 32 shows it)."""
+    if location is None or not location.address_line1.strip():
+        return None
+    return edi837.ServiceFacility(location.name, address(location))
 
 
 def billing_provider(organization: Organization) -> edi837.BillingProvider:
@@ -182,5 +190,5 @@ def claim_837(claim: models.Claim) -> edi837.Claim:
         ),
         referring=None if referral is None else edi837.Referring(referral.provider.name, referral.provider.npi or ""),
         other_coverage=coverage(primary, consents) if primary is not None else None,
-        facility=None if location is None else edi837.ServiceFacility(location.name, address(location)),
+        facility=service_facility(location),
     )
