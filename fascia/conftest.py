@@ -36,7 +36,7 @@ def organization(db) -> Organization:
         address_line1="1 Test Street",
         city="Seattle",
         state="WA",
-        postal_code="98101",
+        postal_code="98101-1234",  # ZIP+4, as the 837P's billing provider needs (2010AA N403)
         phone="206-555-0100",
     )
 

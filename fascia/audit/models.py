@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     CLAIMS_EXPORTED = "billing.claims.exported", "Exported claims"
     REMITTANCE_POSTED = "billing.remittance.posted", "Posted a remittance"
     COVERAGE_SAVED = "billing.coverage.saved", "Saved coverage"
+    CLEARINGHOUSE_SAVED = "billing.clearinghouse.saved", "Saved clearinghouse settings"
     CREDENTIAL_SAVED = "practitioners.credential.saved", "Saved credential"
     COURSE_RECORDED = "practitioners.course.recorded", "Recorded CE course"
     CREDENTIAL_ALERT_SENT = "practitioners.alert.sent", "Sent credential alert"

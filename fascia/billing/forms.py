@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from fascia.billing.models import Authorization, Coverage, Fee, InjuryCase, NcciPair, Payer
+from fascia.billing.models import Authorization, Clearinghouse, Coverage, Fee, InjuryCase, NcciPair, Payer
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 
 
@@ -27,7 +27,32 @@ class PayerForm(StyledModelForm):
             "requires_authorization",
             "requires_gp_modifier",
             "distinct_modifier",
+            "clearinghouse",
             "is_active",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(
+            self, "clearinghouse", Clearinghouse.objects.filter(organization_id=self.instance.organization_id)
+        )
+
+
+class ClearinghouseForm(StyledModelForm):
+    class Meta:
+        model = Clearinghouse
+        fields = [
+            "name",
+            "is_default",
+            "submitter_qualifier",
+            "submitter_id",
+            "receiver_qualifier",
+            "receiver_id",
+            "application_sender_code",
+            "application_receiver_code",
+            "contact_name",
+            "contact_phone",
+            "usage",
         ]
 
 

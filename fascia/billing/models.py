@@ -16,6 +16,93 @@ from fascia.patients.models import Patient
 CPT = RegexValidator(r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$", "A CPT or HCPCS code is five characters, e.g. 97140.")
 
 
+class Clearinghouse(TimestampedModel):
+    """Where the practice sends its 837P files, and the IDs the clearinghouse assigned for them.
+
+    The interchange's envelope and the 837P's first loops name both parties (005010X222A1 §2.3 and
+    loops 1000A/1000B; the X12 ISA/GS control segments): ISA05/06 and GS02 the submitter, ISA07/08
+    and GS03 the receiver, 1000A NM1*41 the submitter with its contact (PER) and 1000B NM1*40 the
+    receiver. A clearinghouse gives each submitter its IDs at enrollment; Fascia cannot guess them,
+    so a file is not written until an admin has entered them here.
+    """
+
+    class Qualifier(models.TextChoices):
+        # ISA05/ISA07 interchange ID qualifiers a clearinghouse asks for (X12 ISA segment, element I05).
+        MUTUALLY_DEFINED = "ZZ", "ZZ Mutually defined"
+        DUNS = "01", "01 D-U-N-S number"
+        DUNS_SUFFIX = "14", "14 D-U-N-S plus suffix"
+        HIN = "20", "20 Health industry number"
+        CARRIER = "27", "27 Carrier ID (CMS)"
+        FISCAL_INTERMEDIARY = "28", "28 Fiscal intermediary ID (CMS)"
+        MEDICARE_PROVIDER = "29", "29 Medicare provider ID"
+        TAX_ID = "30", "30 US federal tax ID"
+        NAIC = "33", "33 NAIC company code"
+
+    class Usage(models.TextChoices):
+        # ISA15: files for the clearinghouse's testing go as T until it moves the practice to production.
+        PRODUCTION = "P", "Production"
+        TEST = "T", "Test"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="clearinghouses")
+    name = models.CharField(max_length=60, help_text="The receiver's name (1000B NM103)")
+    is_default = models.BooleanField(
+        "the practice's default", default=False, help_text="Used for every payer that names no clearinghouse"
+    )
+    submitter_qualifier = models.CharField(
+        "submitter ID qualifier (ISA05)", max_length=2, choices=Qualifier.choices, default=Qualifier.MUTUALLY_DEFINED
+    )
+    submitter_id = models.CharField(
+        "submitter ID (ISA06, 1000A)",
+        max_length=15,
+        validators=[RegexValidator(r"^[A-Za-z0-9]{2,15}$", "2 to 15 letters or digits, as the clearinghouse gave it.")],
+        help_text="The ID the clearinghouse assigned to the practice",
+    )
+    receiver_qualifier = models.CharField(
+        "receiver ID qualifier (ISA07)", max_length=2, choices=Qualifier.choices, default=Qualifier.MUTUALLY_DEFINED
+    )
+    receiver_id = models.CharField(
+        "receiver ID (ISA08, 1000B)",
+        max_length=15,
+        validators=[RegexValidator(r"^[A-Za-z0-9]{2,15}$", "2 to 15 letters or digits, as the clearinghouse gave it.")],
+        help_text="The clearinghouse's own ID",
+    )
+    application_sender_code = models.CharField(
+        "application sender's code (GS02)",
+        max_length=15,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9]{2,15}$", "2 to 15 letters or digits.")],
+        help_text="Leave empty to use the submitter ID",
+    )
+    application_receiver_code = models.CharField(
+        "application receiver's code (GS03)",
+        max_length=15,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9]{2,15}$", "2 to 15 letters or digits.")],
+        help_text="Leave empty to use the receiver ID",
+    )
+    contact_name = models.CharField(
+        "submitter contact (PER02)",
+        max_length=60,
+        blank=True,
+        help_text="Whom the clearinghouse calls about a file; leave empty for the practice's name",
+    )
+    contact_phone = PhoneField("contact phone (PER04)", blank=True, help_text="Leave empty for the practice's phone")
+    usage = models.CharField("files are for", max_length=1, choices=Usage.choices, default=Usage.PRODUCTION)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="clearinghouse_name_unique"),
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(is_default=True), name="clearinghouse_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Payer(TimestampedModel, AddressFields):
     """Who pays: a health plan, a workers' compensation or auto insurer, or the patient (self-pay)."""
 
@@ -70,6 +157,14 @@ class Payer(TimestampedModel, AddressFields):
         help_text="Put on the column-2 code of an NCCI pair done on a separate body region the same day",
     )
     is_active = models.BooleanField("active", default=True)
+    clearinghouse = models.ForeignKey(
+        Clearinghouse,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payers",
+        help_text="Leave empty to send this payer's claims through the practice's default clearinghouse",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -80,6 +175,13 @@ class Payer(TimestampedModel, AddressFields):
     def clean(self) -> None:
         if self.claim_method == self.ClaimMethod.ELECTRONIC and not self.payer_id.strip():
             raise ValidationError({"payer_id": "Electronic claims need the payer ID."})
+        house = self.clearinghouse if self.clearinghouse_id is not None else None
+        if house is not None and house.organization_id != self.organization_id:
+            raise ValidationError({"clearinghouse": "Choose one of the practice's clearinghouses."})
+
+    def clearinghouse_or_default(self, default: "Clearinghouse | None") -> "Clearinghouse | None":
+        """Where this payer's electronic claims go: its own clearinghouse, else the practice's default."""
+        return self.clearinghouse if self.clearinghouse_id is not None else default
 
 
 class InjuryCase(TimestampedModel):

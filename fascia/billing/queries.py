@@ -22,8 +22,18 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from fascia.billing.models import Authorization, Claim, ClaimLine, Coverage, Posting, Remittance, UnbilledVisit
-from fascia.core.models import Organization, User
+from fascia.billing.models import (
+    Authorization,
+    Claim,
+    ClaimLine,
+    Clearinghouse,
+    Coverage,
+    Payer,
+    Posting,
+    Remittance,
+    UnbilledVisit,
+)
+from fascia.core.models import Location, Organization, User
 from fascia.patients.models import Patient
 
 if TYPE_CHECKING:  # django-stubs-ext is a test dependency; the annotations are for mypy only
@@ -35,6 +45,31 @@ OPEN = (S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_PAID, S.APPEALED)  # waiting for th
 
 def claims_of(organization: Organization | int) -> QuerySet[Claim]:
     return Claim.objects.filter(organization=organization)
+
+
+def service_location(claim: Claim, lines: list[ClaimLine]) -> Location | None:
+    """Where a claim's services were given (837P 2310C, CMS-1500 box 32): the claim's own service location
+    (claims are split by location); for a claim drafted before that, the first visit's appointment location,
+    else the practice's first location. Reads the lines' notes and the practice's locations (prefetch them when
+    reading many claims)."""
+    if claim.service_location_id is not None:
+        return claim.service_location
+    organization = claim.organization
+    note = lines[0].note if lines else None
+    if note is not None and note.appointment is not None and note.appointment.location_id:
+        return note.appointment.location
+    return next(iter(organization.locations.all()), None)
+
+
+def default_clearinghouse(organization: Organization | int) -> Clearinghouse | None:
+    return Clearinghouse.objects.filter(organization=organization, is_default=True).first()
+
+
+def clearinghouse_for(payer: Payer) -> Clearinghouse | None:
+    """Where the payer's electronic claims go: its own clearinghouse, else the practice's default."""
+    if payer.clearinghouse_id is not None:
+        return payer.clearinghouse
+    return default_clearinghouse(payer.organization_id)
 
 
 def get_claim(organization: Organization, public_id: UUID | str) -> Claim:

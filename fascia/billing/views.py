@@ -19,6 +19,7 @@ from fascia.billing import queries
 from fascia.billing.claims import services
 from fascia.billing.forms import (
     AuthorizationForm,
+    ClearinghouseForm,
     CoverageForm,
     FeeForm,
     InjuryCaseForm,
@@ -32,6 +33,7 @@ from fascia.billing.models import (
     Batch,
     Claim,
     ClaimLine,
+    Clearinghouse,
     Coverage,
     Fee,
     InjuryCase,
@@ -305,9 +307,12 @@ def statement(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
 @staff_view(roles.VIEW_CLAIM)
 @require_GET
 def payer_list(request: ClinicRequest) -> HttpResponse:
-    payers = Payer.objects.filter(organization=request.organization).prefetch_related("fees")
+    payers = (
+        Payer.objects.filter(organization=request.organization).select_related("clearinghouse").prefetch_related("fees")
+    )
     context = {
         "payers": payers,
+        "clearinghouses": Clearinghouse.objects.filter(organization=request.organization),
         "ncci_pairs": NcciPair.objects.filter(organization=request.organization),
         "can_edit": request.user.has_perm(roles.CHANGE_PAYER),
     }
@@ -344,6 +349,28 @@ def payer_edit(request: ClinicRequest, payer_id: UUID | None = None) -> HttpResp
     if request.method == "POST" and form.is_valid() and (done := _saved(request, form, back)):
         return done
     return _form_page(request, form, str(payer) if payer.pk else "New payer", back)
+
+
+@staff_view(roles.CHANGE_PAYER)
+@require_http_methods(["GET", "POST"])
+def clearinghouse_edit(request: ClinicRequest, clearinghouse_id: UUID | None = None) -> HttpResponse:
+    """The submitter and receiver IDs a clearinghouse assigned, which every 837P file it receives carries."""
+    house = (
+        get_object_or_404(Clearinghouse, public_id=clearinghouse_id, organization=request.organization)
+        if clearinghouse_id
+        else Clearinghouse(organization=request.organization)
+    )
+    form = ClearinghouseForm(request.POST or None, instance=house)
+    back = reverse("billing:payers")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_clearinghouse(actor=request.user, clearinghouse=form.instance)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"{form.instance} saved.")
+            return redirect(back)
+    return _form_page(request, form, str(house) if house.pk else "New clearinghouse", back)
 
 
 @staff_view(roles.CHANGE_PAYER)

@@ -110,6 +110,10 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+# The 837P names the billing provider and a service facility with nine-digit ZIP codes (2010AA, 2310C N403).
+ZIP_PLUS_4 = "ZIP+4, such as 98101-1234: electronic claims need all nine digits."
+
+
 class OrganizationForm(StyledModelForm):
     class Meta:
         model = Organization
@@ -124,6 +128,7 @@ class OrganizationForm(StyledModelForm):
             "state",
             "postal_code",
         ]
+        help_texts = {"postal_code": ZIP_PLUS_4}
 
 
 class LocationForm(StyledModelForm):
@@ -142,6 +147,7 @@ class LocationForm(StyledModelForm):
             "postal_code",
             "is_active",
         ]
+        help_texts = {"postal_code": ZIP_PLUS_4}
 
 
 class RoomForm(StyledModelForm):

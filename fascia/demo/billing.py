@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from fascia.billing.claims import services
-from fascia.billing.models import Authorization, Claim, Coverage, Fee, InjuryCase, Payer
+from fascia.billing.models import Authorization, Claim, Clearinghouse, Coverage, Fee, InjuryCase, Payer
 from fascia.core.models import Organization, User
 from fascia.evaluations.models import Evaluation
 from fascia.patients.models import Patient
@@ -32,6 +32,16 @@ PAYERS: list[PayerRow] = [  # name, kind, payer ID, claim method, units method, 
 def load_payers(organization: Organization, table: list[PayerRow] = PAYERS) -> dict[str, Payer]:
     Fee.objects.bulk_create(
         Fee(organization=organization, cpt_code=code, amount=Decimal(amount)) for code, amount in STANDARD_FEES.items()
+    )
+    # A synthetic clearinghouse enrollment (made-up IDs, in test mode): the 837P's envelope and 1000A/1000B.
+    Clearinghouse.objects.create(
+        organization=organization,
+        name="Demo Clearinghouse",
+        is_default=True,
+        submitter_id=f"DEMO{organization.pk:06d}",
+        receiver_id="DEMOCH01",
+        contact_name="Billing Office",
+        usage=Clearinghouse.Usage.TEST,
     )
     payers: dict[str, Payer] = {}
     for name, kind, payer_id, method, units, requires, fees in table:

@@ -202,15 +202,15 @@ ALLERGIES = [
 
 # fmt: off
 HARBOR = {"legal_name": "Harbor Medical Massage, PLLC", "tax_id": "87-1234567", "phone": "206-555-0100",
-    "address_line1": "100 Harbor Way", "city": "Seattle", "postal_code": "98101", "is_demo": True}
+    "address_line1": "100 Harbor Way", "city": "Seattle", "postal_code": "98101-3012", "is_demo": True}
 HARBOR_LOCATIONS = [
     {"name": "Harbor Clinic — Main Street", "kind": Location.Kind.CLINIC,
      "place_of_service": Location.PlaceOfService.OFFICE, "phone": "206-555-0101",
      "hours": "Mon–Fri 8:00–19:00, Sat 9:00–14:00", "address_line1": "100 Harbor Way", "address_line2": "Suite 200",
-     "city": "Seattle", "postal_code": "98101"},
+     "city": "Seattle", "postal_code": "98101-3012"},
     {"name": "Riverside Rehabilitation Center", "kind": Location.Kind.REHABILITATION_CENTER,
      "place_of_service": Location.PlaceOfService.COMPREHENSIVE_OUTPATIENT_REHAB, "phone": "206-555-0102",
-     "hours": "Mon–Thu 7:00–17:00", "address_line1": "2400 River Road", "city": "Renton", "postal_code": "98057"},
+     "hours": "Mon–Thu 7:00–17:00", "address_line1": "2400 River Road", "city": "Renton", "postal_code": "98057-4417"},
 ]
 # fmt: on
 
@@ -365,6 +365,9 @@ def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random
     record = patient_services.record_consent
     record(actor=actor, patient=patient, kind=Consent.Kind.TREATMENT, date=first_visit)
     record(actor=actor, patient=patient, kind=Consent.Kind.PRIVACY_NOTICE, date=first_visit)
+    # Signed at intake for all payers: the assignment of benefits and the release of information claims say are on file.
+    record(actor=actor, patient=patient, kind=Consent.Kind.ASSIGNMENT, date=first_visit)
+    record(actor=actor, patient=patient, kind=Consent.Kind.RELEASE, date=first_visit)
     record(
         actor=actor,
         patient=patient,

@@ -109,13 +109,14 @@ SHARES = [0.45, 0.35, 0.20]  # of the patients, by payer
 ALLOWED, COINSURANCE = Decimal("0.80"), Decimal("0.20")  # of the charge; of the allowed amount
 # fmt: off
 CEDAR_RIDGE = {"legal_name": "Cedar Ridge Medical Massage, PLLC", "tax_id": "91-7654321", "phone": "253-555-0100",
-    "address_line1": "1200 Cedar Ridge Road", "city": "Tacoma", "postal_code": "98402"}
+    "address_line1": "1200 Cedar Ridge Road", "city": "Tacoma", "postal_code": "98402-1107"}
 CEDAR_RIDGE_LOCATIONS = [
     {"name": "Cedar Ridge — Downtown", "kind": Location.Kind.CLINIC, "place_of_service": "11", "phone": "253-555-0101",
-     "hours": "Mon–Sat 7:00–20:00", "address_line1": "1200 Cedar Ridge Road", "city": "Tacoma", "postal_code": "98402"},
+     "hours": "Mon–Sat 7:00–20:00", "address_line1": "1200 Cedar Ridge Road", "city": "Tacoma",
+     "postal_code": "98402-1107"},
     {"name": "Cedar Ridge Rehabilitation Center", "kind": Location.Kind.REHABILITATION_CENTER, "place_of_service": "62",
      "phone": "253-555-0102", "hours": "Mon–Sat 7:00–20:00", "address_line1": "88 Mill Street", "city": "Puyallup",
-     "postal_code": "98371"},
+     "postal_code": "98371-2206"},
 ]
 # fmt: on
 
@@ -311,7 +312,9 @@ class Seeder:
         common = {"patient_id": p.id, "created_by_id": actor, "updated_by_id": actor, "created_at": entered}
         for kind, fields in history_entries(p.scenario, rng, p.arrival):
             add(HISTORY_MODELS[kind], public_id=self.uuid(), **fields, **common)
-        for kind in (Consent.Kind.TREATMENT, Consent.Kind.PRIVACY_NOTICE, Consent.Kind.CONTACT):
+        # The billing signatures too (assignment of benefits, release of information), for all payers.
+        kinds = (Consent.Kind.TREATMENT, Consent.Kind.PRIVACY_NOTICE, Consent.Kind.ASSIGNMENT, Consent.Kind.RELEASE)
+        for kind in (*kinds, Consent.Kind.CONTACT):
             contact = kind == Consent.Kind.CONTACT
             add(
                 Consent,

@@ -154,9 +154,32 @@ HISTORY_FORMS: dict[str, type[StyledModelForm]] = {  # a form for each kind of m
 class ConsentForm(StyledModelForm):
     class Meta:
         model = Consent
-        fields = ["kind", "granted", "date", "allow_email", "allow_sms", "allow_voicemail", "notes"]
+        fields = [
+            "kind",
+            "granted",
+            "date",
+            "signed_by",
+            "representative_name",
+            "payer",
+            "allow_email",
+            "allow_sms",
+            "allow_voicemail",
+            "notes",
+        ]
         widgets = {"date": DateInput()}
-        help_texts = {"allow_email": "Contact preferences only"}
+        help_texts = {
+            "allow_email": "Contact preferences only",
+            "signed_by": "Assignment of benefits and release of information: who signed",
+            "payer": "Assignment of benefits and release of information: leave empty for all payers",
+        }
+        labels = {"payer": "For payer"}
+
+    def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The practice's payers (billing's model, named through the field: patients imports nothing of billing).
+        payers = Consent._meta.get_field("payer").related_model._default_manager  # type: ignore[union-attr]
+        limit_choices(self, "payer", payers.filter(organization_id=organization_id, is_active=True))
+        self.fields["payer"].empty_label = "All payers"  # type: ignore[attr-defined]
 
 
 class SearchForm(StyledForm):

@@ -329,18 +329,47 @@ class Implant(HistoryEntry):
 
 
 class Consent(TimestampedModel):
-    """A consent as given on a date. Append-only: a newer record of the same kind supersedes it."""
+    """A consent as given on a date. Append-only: a newer record of the same kind (and, for the two
+    billing signatures, the same payer scope) supersedes it.
+
+    The billing signatures are what claims say is on file: the assignment of benefits (837P CLM08 and
+    OI03, CMS-1500 boxes 13 and 27) and the release of information (CLM09 and OI06, box 12). Each is
+    signed by the patient or a representative, for one payer or for all payers.
+    """
 
     class Kind(models.TextChoices):
         TREATMENT = "treatment", "Consent to treatment"
         PRIVACY_NOTICE = "privacy-notice", "Notice of privacy practices acknowledged"
         CONTACT = "contact-preferences", "Contact preferences"
+        ASSIGNMENT = "benefits-assignment", "Assignment of benefits (pay the practice)"
+        RELEASE = "information-release", "Release of information to payers"
+
+    class Signer(models.TextChoices):
+        PATIENT = "patient", "The patient"
+        REPRESENTATIVE = "representative", "An authorized representative"
+
+    BILLING_KINDS = (Kind.ASSIGNMENT, Kind.RELEASE)
 
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     granted = models.BooleanField(default=True, help_text="Untick when the patient declined")
     date = models.DateField(validators=[validate_past_date])
+    signed_by = models.CharField(
+        "signed by", max_length=14, choices=Signer.choices, default=Signer.PATIENT, help_text="Billing signatures"
+    )
+    representative_name = models.CharField(
+        max_length=120, blank=True, help_text="Name and relationship, when a representative signed"
+    )
+    # Named as a string: billing sits above patients, which imports nothing of it (pyproject's layers).
+    payer = models.ForeignKey(
+        "billing.Payer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Billing signatures: leave empty for all payers",
+    )
     allow_email = models.BooleanField("email reminders", default=False)
     allow_sms = models.BooleanField("text messages", default=False)
     allow_voicemail = models.BooleanField("voicemail", default=False)
@@ -352,3 +381,21 @@ class Consent(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {'given' if self.granted else 'declined'} {self.date:%Y-%m-%d}"
+
+    @property
+    def is_billing_signature(self) -> bool:
+        return self.kind in self.BILLING_KINDS
+
+    def clean(self) -> None:
+        if not self.is_billing_signature:
+            if self.payer_id is not None:
+                raise ValidationError({"payer": "Only an assignment of benefits or a release names a payer."})
+            self.signed_by, self.representative_name = self.Signer.PATIENT, ""
+        elif self.signed_by == self.Signer.REPRESENTATIVE and not self.representative_name.strip():
+            raise ValidationError({"representative_name": "Name the representative who signed, and how related."})
+        elif self.signed_by == self.Signer.PATIENT:
+            self.representative_name = ""
+        # A form checks its consent before the view names the patient; the service checks it again with the patient.
+        payer = self.payer if self.payer_id is not None else None
+        if payer is not None and self.patient_id is not None and payer.organization_id != self.patient.organization_id:
+            raise ValidationError({"payer": "Choose one of the practice's payers."})

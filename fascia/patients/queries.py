@@ -1,6 +1,7 @@
 """Reads of patient data that pages and the API share. Each takes the viewer."""
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from uuid import UUID
 
@@ -96,12 +97,21 @@ def chart_history(patient: Patient) -> dict[str, list[Condition | Surgery | Medi
     }
 
 
+def signature_on_file(consents: Iterable[Consent], kind: str, payer_id: int | None) -> Consent | None:
+    """The billing signature of `kind` (assignment of benefits or release of information) that applies
+    to a payer: the newest record given for that payer or for all payers; None when none is recorded.
+    Takes the patient's consents (prefetched when reading many patients)."""
+    applicable = [c for c in consents if c.kind == kind and c.payer_id in (None, payer_id)]
+    return max(applicable, key=lambda c: (c.date, c.pk), default=None)
+
+
 def current_consents(patient: Patient) -> list[Consent]:
-    """The latest consent of each kind (older ones stay on record, superseded)."""
-    latest: dict[str, Consent] = {}
+    """The latest consent of each kind, and of each payer scope for the billing signatures (older ones
+    stay on record, superseded)."""
+    latest: dict[tuple[str, int | None], Consent] = {}
     consents = (
         Consent.objects.filter(patient=patient)
-        .select_related("recorded_by")
+        .select_related("recorded_by", "payer")
         .only(
             "patient",
             "kind",
@@ -110,14 +120,18 @@ def current_consents(patient: Patient) -> list[Consent]:
             "allow_email",
             "allow_sms",
             "allow_voicemail",
+            "signed_by",
+            "representative_name",
+            "payer__name",
             "recorded_by__first_name",
             "recorded_by__last_name",
             "recorded_by__username",
         )
     )
     for consent in consents:
-        latest.setdefault(consent.kind, consent)
-    return [latest[kind] for kind in Consent.Kind.values if kind in latest]
+        latest.setdefault((consent.kind, consent.payer_id), consent)
+    order = {kind: n for n, kind in enumerate(Consent.Kind.values)}
+    return sorted(latest.values(), key=lambda c: (order[c.kind], c.payer_id is not None, c.payer_id or 0))
 
 
 # The consent flag that allows messages on each notification channel; a channel without one is never allowed.

@@ -115,7 +115,9 @@ def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         "history_forms": {kind: form(prefix=kind) for kind, form in HISTORY_FORMS.items()}
         if can_change_history
         else {},
-        "consent_form": ConsentForm(prefix="consent") if can_record_consent else None,
+        "consent_form": ConsentForm(prefix="consent", organization_id=patient.organization_id)
+        if can_record_consent
+        else None,
         "statuses": HistoryStatus.choices,
         "answers": [choice for choice in Medication.Answer.choices if choice[0]],
         "sections": [(section, section.context(patient, user)) for section in chart.sections_for(user)],
@@ -205,7 +207,7 @@ def medication_answer(request: ClinicRequest, patient_id: UUID, entry_id: UUID) 
 @require_http_methods(["GET", "POST"])
 def consent_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     patient = queries.get_patient_for_user(request.user, patient_id)
-    form = ConsentForm(request.POST or None, prefix="consent")
+    form = ConsentForm(request.POST or None, prefix="consent", organization_id=patient.organization_id)
     if saved(request, form, lambda: services.record_consent(actor=request.user, patient=patient, **form.cleaned_data)):
         messages.success(request, "Consent recorded.")
         return redirect(f"{patient.get_chart_url()}#consents")

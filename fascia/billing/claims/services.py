@@ -4,6 +4,7 @@ Every write is one transaction; every change of status is a ClaimEvent and an au
 from collections.abc import Collection
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, Model, OuterRef, Q
 from django.utils import timezone
@@ -19,14 +20,15 @@ from fascia.billing.models import (
     ClaimEvent,
     ClaimLine,
     ClaimNote,
+    Clearinghouse,
     Coverage,
     Payer,
     UnbilledVisit,
 )
+from fascia.billing.queries import default_clearinghouse
 from fascia.billing.scrubber import scrub
 from fascia.billing.x12 import edi837, from_models, validate
-from fascia.core.models import Location, User
-from fascia.lib.contact import digits_only
+from fascia.core.models import Location, Organization, User
 from fascia.patients.models import Patient
 from fascia.visits.models import VisitNote, VisitTechnique
 
@@ -321,6 +323,56 @@ def save_record(*, actor: User, record: Model, patient: Patient | None = None) -
     return record
 
 
+@transaction.atomic
+def save_clearinghouse(*, actor: User, clearinghouse: Clearinghouse) -> Clearinghouse:
+    """Save a clearinghouse's settings after checking them; audited. Made the default, it takes over from
+    the practice's previous default in the same transaction."""
+    if clearinghouse.is_default:  # rolled back with the rest when the settings are refused below
+        # Two admins making two clearinghouses the default at once: the practice's row, locked, makes the
+        # second wait for the first and then take over from it, rather than fail on the one-default constraint.
+        list(Organization.objects.select_for_update().filter(pk=clearinghouse.organization_id).values_list("pk"))
+        Clearinghouse.objects.filter(organization_id=clearinghouse.organization_id, is_default=True).exclude(
+            pk=clearinghouse.pk
+        ).update(is_default=False)
+    clearinghouse.full_clean()
+    try:
+        with transaction.atomic():  # a savepoint: another admin's save at the same moment may win the constraint
+            clearinghouse.save()
+    except IntegrityError:
+        raise ValidationError(
+            "Another clearinghouse was saved with this name, or made the default, at the same moment; save again."
+        ) from None
+    audit.record(actor=actor, action=AuditAction.CLEARINGHOUSE_SAVED, target=clearinghouse)
+    return clearinghouse
+
+
+def _one_clearinghouse(claims: list[Claim]) -> Clearinghouse:
+    """The clearinghouse every claim's payer sends to (its own, else the practice's default); one file
+    goes to one receiver, so claims for two clearinghouses, or a payer with none, are refused."""
+    default = default_clearinghouse(claims[0].organization_id)
+    houses: dict[int, Clearinghouse] = {}
+    missing: set[str] = set()
+    for claim in claims:
+        house = claim.payer.clearinghouse_or_default(default)
+        if house is None:
+            missing.add(str(claim.payer))
+        else:
+            houses.setdefault(house.pk, house)
+    if missing:
+        raise BillingError(
+            f"Nothing was exported. No clearinghouse is set for {', '.join(sorted(missing))}: an admin enters the "
+            "clearinghouse's submitter and receiver IDs under Billing → Payers → Clearinghouses, and makes it the "
+            "default or names it on the payer."
+        )
+    if len(houses) > 1:
+        names = ", ".join(sorted(h.name for h in houses.values()))
+        raise BillingError(
+            f"Nothing was exported. The claims go to {len(houses)} clearinghouses ({names}); one 837P file goes to "
+            "one, so export each clearinghouse's claims on their own."
+        )
+    return next(iter(houses.values()))
+
+
 RESENDABLE = {S.SUBMITTED, S.REJECTED, S.DENIED}  # may go again as a replacement (frequency 7)
 
 
@@ -347,12 +399,17 @@ def export_claims(
             "patient",
             "coverage__payer",
             "coverage__patient",  # the subscriber, when the patient is
-            "payer",
+            "payer__clearinghouse",
             "plan__referral__provider",
             "authorization",
             "injury_case",
         )
-        .prefetch_related("lines__rendering__user")
+        .prefetch_related(
+            "lines__rendering__user",
+            "lines__note__appointment__location",  # the service facility (2310C)
+            "organization__locations",
+            "patient__consents",  # the signatures on file (CLM08/CLM09, OI03/OI06)
+        )
         .order_by("number")
     )
     problems, replaced = [], set()
@@ -378,9 +435,12 @@ def export_claims(
         raise BillingError("Nothing was exported. " + " ".join(problems))
 
     organization = rows[0].organization
+    house = _one_clearinghouse(rows)
     control_number = (Batch.objects.aggregate(n=Max("control_number"))["n"] or 0) + 1
     try:
-        envelope = edi837.Envelope(control_number, timezone.localtime(now), sender_id=digits_only(organization.tax_id))
+        envelope = edi837.Envelope(
+            control_number, timezone.localtime(now), from_models.clearinghouse(house), usage=house.usage
+        )
         content = from_models.build_837(rows, envelope)
     except ValueError as e:
         raise BillingError(f"Nothing was exported. {e}") from None

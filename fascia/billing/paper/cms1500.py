@@ -16,10 +16,13 @@ from typing import Any
 from django.utils import timezone
 
 from fascia.billing.models import Claim, ClaimLine, Coverage, Payer
+from fascia.billing.queries import service_location
 from fascia.core.models import Location
 from fascia.lib.contact import digits_only
 from fascia.lib.pdf import render_pdf
 from fascia.patients.icd10 import describe
+from fascia.patients.models import Consent
+from fascia.patients.queries import signature_on_file
 
 Fields = dict[str, Any]
 
@@ -34,6 +37,7 @@ SEX = {"female": "F", "male": "M", "F": "F", "M": "M"}  # the form has only M an
 ONSET = "431"  # box 14 qualifier: onset of current symptoms or illness
 REFERRING = "DN"  # box 17 qualifier: referring provider
 ICD10 = "0"  # box 21 ICD indicator: 0 = ICD-10-CM, 9 = ICD-9-CM
+SIGNATURE_ON_FILE = "SIGNATURE ON FILE"  # boxes 12 and 13 (NUCC Items 12, 13)
 PROPERTY_CASUALTY_CLAIM = "Y4"  # box 11b qualifier (NUCC Item 11b), as REF*Y4 in the 837P
 PROPERTY_CASUALTY = (Payer.Kind.WORKERS_COMP, Payer.Kind.AUTO)
 _TITLE = re.compile(r"^(dr|mr|mrs|ms)\.?\s+", re.IGNORECASE)
@@ -78,17 +82,6 @@ def _address(prefix: str, owner: Any) -> Fields:
         f"{prefix}_state": owner.state,
         f"{prefix}_zip": owner.postal_code,
     }
-
-
-def _facility(claim: Claim, lines: list[ClaimLine]) -> Location | None:
-    """Where the services were given: the claim's service location (claims are split by location); for a claim
-    drafted before that, the first visit's appointment location, else the practice's first."""
-    if claim.service_location is not None:
-        return claim.service_location
-    note = lines[0].note if lines else None
-    if note is not None and note.appointment is not None and note.appointment.location_id:
-        return note.appointment.location
-    return claim.organization.locations.first()
 
 
 def _other_coverage(claim: Claim, day: date) -> Coverage | None:
@@ -202,9 +195,20 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
         "10c": "YES" if kind == "other" else "NO",
         "10d": "",
     }
-    # Boxes 12 and 13 are left empty: Fascia records no release-of-information or assignment-of-
-    # benefits signature (NUCC Items 12, 13: "If there is no signature on file, leave blank").
-    fields |= {"12": "", "12_date": "", "13": ""}
+    # Boxes 12, 13 and 27 from the signatures recorded on the patient's page, as the 837P's CLM08/CLM09:
+    # NUCC Item 12 "Signature on File" (or SOF) with the date when a release of information is signed,
+    # Item 13 the same for the assignment of benefits; "If there is no signature on file, leave blank".
+    # Item 27: the provider accepts assignment when the benefits are assigned to it.
+    consents = list(patient.consents.all())
+    release = signature_on_file(consents, Consent.Kind.RELEASE, payer.pk)
+    assignment = signature_on_file(consents, Consent.Kind.ASSIGNMENT, payer.pk)
+    released = release is not None and release.granted
+    assigned = assignment is not None and assignment.granted
+    fields |= {
+        "12": SIGNATURE_ON_FILE if released else "",
+        "12_date": _day(release.date) if release is not None and released else "",
+        "13": SIGNATURE_ON_FILE if assigned else "",
+    }
 
     # Box 14: the injury date of the case, else the onset the evaluation recorded.
     evaluation = claim.plan.evaluation if claim.plan is not None else None
@@ -232,13 +236,13 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
 
     fields["24"] = [_line(line, letters) for line in lines]
 
-    facility = _facility(claim, lines)
+    facility = service_location(claim, lines)
     facility_address = facility if facility is not None and facility.address_line1 else organization
     fields |= {
         "25": digits_only(organization.tax_id),  # NUCC Item 25: no hyphens
         "25_kind": "EIN",
         "26": claim.number,
-        "27": "",  # no assignment on file (box 13), so neither box is marked
+        "27": "YES" if assigned else "NO",
         "28": _money(sum((line.amount for line in lines), Decimal("0"))),
         # NUCC Item 29 is what the patient and other payers paid; Claim.paid is this payer's own
         # posted payment, so it does not belong here and Fascia records nothing else per claim.

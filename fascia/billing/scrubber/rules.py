@@ -15,9 +15,12 @@ from fascia.billing import coding
 from fascia.billing.certification import certification_problems
 from fascia.billing.claims.charges import days_for, fees_for, pairs_for
 from fascia.billing.models import Authorization, Claim, ClaimLine, ClaimNote, Payer
-from fascia.billing.queries import with_visits_used
+from fascia.billing.queries import clearinghouse_for, service_location, with_visits_used
+from fascia.billing.x12 import edi837, from_models
 from fascia.core.npi import is_valid_npi
 from fascia.patients import icd10
+from fascia.patients.models import Consent
+from fascia.patients.queries import signature_on_file
 from fascia.visits.models import VisitNote
 
 
@@ -350,3 +353,66 @@ def injury_case(review: Review) -> list[str]:
 def priced_lines(review: Review) -> list[str]:
     unpriced = sorted({line.cpt_code for line in review.lines if line.fee <= 0})
     return [f"No fee for {', '.join(unpriced)}: add it to the fee schedule."] if unpriced else []
+
+
+@rule(source="005010X222A1 2010AA N403 (the billing provider's ZIP code is nine digits); REFERENCE.md §5a Addresses")
+def billing_provider_zip(review: Review) -> list[str]:
+    organization = review.claim.organization
+    if len(edi837.zip_digits(from_models.address(organization))) == 9:
+        return []
+    return [
+        f"The billing provider's ZIP code ({organization.postal_code or 'none'}) must be ZIP+4, nine digits: "
+        "enter it on the organization's page."
+    ]
+
+
+@rule(source="005010X222A1 2310C (service facility when not at the 2010AA address, N403 nine digits); NUCC 1500 box 32")
+def service_facility_address(review: Review) -> list[str]:
+    organization = review.claim.organization
+    location = service_location(review.claim, review.lines)
+    facility = from_models.service_facility(location)
+    if location is None or facility is None:
+        return []  # no location, or one without an address of its own: at the billing provider's address
+    if edi837.same_place(facility.address, from_models.address(organization)):
+        return []  # no 2310C: the billing provider's address says where
+    if len(edi837.zip_digits(facility.address)) != 9:
+        return [
+            f"The service location {location}'s ZIP code ({location.postal_code or 'none'}) must be ZIP+4, "
+            "nine digits: enter it on the location's page."
+        ]
+    return []
+
+
+@rule(source="005010X222A1 ISA/GS and loops 1000A/1000B (the submitter and receiver IDs a clearinghouse assigns)")
+def clearinghouse_set(review: Review) -> list[str]:
+    payer = review.claim.payer
+    if payer.claim_method != Payer.ClaimMethod.ELECTRONIC or clearinghouse_for(payer) is not None:
+        return []
+    return [
+        f"No clearinghouse is set for {payer}'s electronic claims: an admin enters one under Billing → Payers "
+        "(its submitter and receiver IDs) and makes it the default or names it on the payer."
+    ]
+
+
+@rule(
+    source="005010X222A1 CLM08/CLM09 and OI03/OI06 (signatures on file); NUCC 1500 Items 12, 13 and 27; "
+    "REFERENCE.md §5a Signatures"
+)
+def signatures_on_file(review: Review) -> list[str]:
+    payer = review.claim.payer
+    if payer.kind == Payer.Kind.SELF_PAY:
+        return []  # the patient pays: no benefits to assign, nothing released to a payer
+    consents = list(review.claim.patient.consents.all())
+    where = "record the signature under Consents on the patient's page"
+    problems = []
+    if signature_on_file(consents, Consent.Kind.ASSIGNMENT, payer.pk) is None:
+        problems.append(f"No assignment of benefits to the practice is on file for {payer}: {where}.")
+    release = signature_on_file(consents, Consent.Kind.RELEASE, payer.pk)
+    if release is None:
+        problems.append(f"No release of information is on file for {payer}: {where}.")
+    elif not release.granted:
+        problems.append(
+            f"The patient declined the release of information on {release.date:%Y-%m-%d}; {payer} needs it to "
+            "process the claim: bill the patient, or record a new signature."
+        )
+    return problems

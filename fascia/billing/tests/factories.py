@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from fascia.billing.models import Coverage, Fee, InjuryCase, Payer
+from fascia.billing.models import Clearinghouse, Coverage, Fee, InjuryCase, Payer
 from fascia.core.models import Location, Organization, User
-from fascia.patients.models import Patient
+from fascia.patients.models import Consent, Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral
@@ -33,6 +33,28 @@ def payer(organization: Organization, kind: str = Payer.Kind.COMMERCIAL, **field
     result = Payer.objects.create(organization=organization, kind=kind, **{**defaults, **fields})
     Fee.objects.bulk_create(Fee(organization=organization, payer=result, cpt_code=c, amount=a) for c, a in FEES.items())
     return result
+
+
+def clearinghouse(organization: Organization, **fields: object) -> Clearinghouse:
+    """The practice's default clearinghouse, with the IDs a clearinghouse would assign."""
+    defaults = {
+        "name": "Availity",
+        "is_default": True,
+        "submitter_id": "SUB4471",
+        "receiver_qualifier": "01",
+        "receiver_id": "030240928",
+        "contact_name": "Billing Office",
+        "contact_phone": "206-555-0199",
+    }
+    return Clearinghouse.objects.create(organization=organization, **{**defaults, **fields})
+
+
+def signatures(actor: User, patient: Patient, day: date, *, payer: Payer | None = None) -> list[Consent]:
+    """The patient's signed assignment of benefits and release of information, for `payer` or all payers."""
+    return [
+        Consent.objects.create(patient=patient, kind=kind, date=day, payer=payer, recorded_by=actor)
+        for kind in (Consent.Kind.ASSIGNMENT, Consent.Kind.RELEASE)
+    ]
 
 
 def note(
@@ -74,8 +96,12 @@ def billable_patient(
     payer_fields: dict | None = None,
 ) -> Coverage:
     """A patient with a plan (referral from Dr. Rowe), a coverage with `kind` of payer, and `visits`
-    signed notes from `start` on, each deep tissue 25 min on the low back + Swedish 10 min on the neck."""
+    signed notes from `start` on, each deep tissue 25 min on the low back + Swedish 10 min on the neck; the
+    patient's billing signatures on file, and the practice's default clearinghouse."""
+    if not Clearinghouse.objects.filter(organization=organization, is_default=True).exists():
+        clearinghouse(organization)
     patient = PatientFactory(organization=organization)
+    signatures(actor, patient, start - timedelta(days=3))
     plan = active_plan(actor, patient, start=start)
     provider, _ = ReferringProvider.objects.get_or_create(
         organization=organization, npi="1234567893", defaults={"kind": "physician", "name": "Dr. Ada Rowe"}

@@ -9,6 +9,7 @@ from fascia.billing.models import Authorization, Claim, Coverage, Payer
 from fascia.billing.paper.cms1500 import form_fields, render, render_superbill
 from fascia.billing.tests.factories import billable_patient, payer
 from fascia.core.models import Organization, User
+from fascia.patients.models import Consent
 
 START = date(2026, 11, 2)
 TODAY = date(2026, 11, 20)
@@ -76,10 +77,10 @@ class TestFormFields:
         assert (f["32"], f["32_street"], f["32_city"], f["32a"]) == (
             "Main Street Clinic",
             "1 Test Street",
-            "Seattle WA 98101",
+            "Seattle WA 98101-1234",
             GROUP_NPI,
         )
-        assert (f["33"], f["33_city"], f["33a"]) == ("Test Massage Clinic, LLC", "Seattle WA 98101", GROUP_NPI)
+        assert (f["33"], f["33_city"], f["33a"]) == ("Test Massage Clinic, LLC", "Seattle WA 98101-1234", GROUP_NPI)
 
     def test_a_workers_comp_claim_marks_employment_and_the_injury(self, tess: User, organization: Organization) -> None:
         claim = claim_for(tess, billable_patient(tess, organization, start=START, kind=Payer.Kind.WORKERS_COMP))
@@ -129,6 +130,48 @@ class TestFormFields:
         f = form_fields(claim, today=TODAY)
 
         assert (f["11d"], f["9"], f["9a"], f["9d"]) == ("YES", f["2"], "SEC-55", "Second Mutual")
+
+
+class TestSignatureBoxes:
+    """Boxes 12, 13 and 27 say what the patient's page records, as the 837P's CLM07-09 do."""
+
+    def test_signatures_on_file_fill_boxes_12_13_and_27(self, tess: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START)  # signed for all payers on 2026-10-30
+        Consent.objects.create(
+            patient=coverage.patient,
+            kind=Consent.Kind.RELEASE,
+            date=date(2026, 11, 1),
+            payer=coverage.payer,
+            signed_by=Consent.Signer.REPRESENTATIVE,
+            representative_name="Sam Rowe, son",
+            recorded_by=tess,
+        )
+        f = form_fields(claim_for(tess, coverage), today=TODAY)
+        assert (f["12"], f["12_date"], f["13"], f["27"]) == (
+            "SIGNATURE ON FILE",
+            "11 01 2026",  # the newest release that applies, the representative's for this payer
+            "SIGNATURE ON FILE",
+            "YES",
+        )
+
+    def test_without_signatures_the_boxes_stay_blank_and_assignment_is_not_accepted(
+        self, tess: User, organization: Organization
+    ) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        coverage.patient.consents.all().delete()
+        f = form_fields(claim_for(tess, coverage), today=TODAY)
+        assert (f["12"], f["12_date"], f["13"], f["27"]) == ("", "", "", "NO")
+
+    def test_a_refused_assignment_leaves_box_13_blank(self, tess: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        Consent.objects.filter(patient=coverage.patient, kind=Consent.Kind.ASSIGNMENT).update(granted=False)
+        f = form_fields(claim_for(tess, coverage), today=TODAY)
+        assert (f["12"], f["13"], f["27"]) == ("SIGNATURE ON FILE", "", "NO")
+
+    def test_the_printed_form_shows_them(self, tess: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        text = page_texts(render(claim_for(tess, coverage), drawn=False, today=TODAY))[0]
+        assert text.count("SIGNATURE ON FILE") == 3  # boxes 12, 13 and 31
 
 
 class TestRender:

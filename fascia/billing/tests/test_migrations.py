@@ -16,7 +16,7 @@ from fascia.billing.tests.factories import billable_patient
 from fascia.core.models import User
 
 BEFORE = [("billing", "0005_claim_queue_index")]
-AFTER = [("billing", "0009_remittance_payment_once")]  # the latest: the checks below read with today's models
+AFTER = [("billing", "0010_clearinghouses")]  # the latest: the checks below read with today's models
 START = date(2026, 11, 2)
 
 

@@ -13,7 +13,7 @@ from fascia.core.models import User
 from fascia.patients.tests.factories import PatientFactory
 
 BEFORE = [("billing", "0005_claim_queue_index")]
-AFTER = [("billing", "0009_remittance_payment_once")]
+AFTER = [("billing", "0010_clearinghouses")]
 
 
 def migrated(targets: list[tuple[str, str]]) -> Apps:

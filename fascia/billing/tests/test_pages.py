@@ -1,3 +1,4 @@
+import threading
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -12,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing import queries, reports
 from fascia.billing.claims import services
-from fascia.billing.models import Authorization, Claim, Coverage, NcciPair, Payer, Remittance
+from fascia.billing.models import Authorization, Claim, Clearinghouse, Coverage, NcciPair, Payer, Remittance
 from fascia.billing.tests.factories import billable_patient, note
 from fascia.conftest import login
 from fascia.core.models import Organization, User
@@ -222,6 +224,92 @@ def test_payers_and_fees_are_edited_by_billing(client: Client, bill: User, organ
     assert str(payer.fees.get().amount) == "41.00"
 
 
+CLEARINGHOUSE_FORM = {
+    "name": "Availity",
+    "is_default": "on",
+    "submitter_qualifier": "ZZ",
+    "submitter_id": "SUB4471",
+    "receiver_qualifier": "01",
+    "receiver_id": "030240928",
+    "application_sender_code": "",
+    "application_receiver_code": "",
+    "contact_name": "Billing Office",
+    "contact_phone": "(206) 555-0199",
+    "usage": "P",
+}
+
+
+class TestClearinghousePage:
+    def test_an_admin_enters_the_ids_and_a_payer_names_the_clearinghouse(
+        self, client: Client, ada: User, organization: Organization
+    ) -> None:
+        login(client, ada)
+        r = client.post(reverse("billing:clearinghouse_create"), CLEARINGHOUSE_FORM)
+        assert r.status_code == 302
+        house = Clearinghouse.objects.get()
+        assert (house.organization, house.is_default, house.submitter_id, house.receiver_qualifier) == (
+            organization,
+            True,
+            "SUB4471",
+            "01",
+        )
+        assert house.contact_phone == "206-555-0199"
+        page = client.get(reverse("billing:payers")).content.decode()
+        assert "Availity" in page and "SUB4471" in page and "030240928" in page
+        other = Clearinghouse.objects.create(
+            organization=organization, name="Office Ally", submitter_id="OA1", receiver_id="330897513"
+        )
+        r = client.post(
+            reverse("billing:payer_create"),
+            {
+                "name": "Lakeside WC",
+                "kind": "workers-comp",
+                "payer_id": "WC001",
+                "claim_method": "837p",
+                "units_method": "per_code",
+                "timely_filing_days": "365",
+                "clearinghouse": other.pk,
+                "is_active": "on",
+            },
+        )
+        assert r.status_code == 302
+        assert Payer.objects.get(name="Lakeside WC").clearinghouse == other
+
+    def test_a_new_default_replaces_the_old_one(self, client: Client, ada: User, organization: Organization) -> None:
+        login(client, ada)
+        client.post(reverse("billing:clearinghouse_create"), CLEARINGHOUSE_FORM)
+        client.post(
+            reverse("billing:clearinghouse_create"),
+            {**CLEARINGHOUSE_FORM, "name": "Office Ally", "submitter_id": "OA1", "receiver_id": "330897513"},
+        )
+        assert list(Clearinghouse.objects.filter(is_default=True).values_list("name", flat=True)) == ["Office Ally"]
+        assert AuditEvent.objects.filter(action=AuditAction.CLEARINGHOUSE_SAVED).count() == 2
+
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("submitter_id", "", "This field is required."),
+            ("receiver_id", "03024-0928", "2 to 15 letters or digits, as the clearinghouse gave it."),
+            ("receiver_qualifier", "99", "Select a valid choice."),
+        ],
+    )
+    def test_bad_ids_are_refused_and_nothing_is_saved(
+        self, client: Client, ada: User, organization: Organization, field: str, value: str, message: str
+    ) -> None:
+        login(client, ada)
+        r = client.post(reverse("billing:clearinghouse_create"), {**CLEARINGHOUSE_FORM, field: value})
+        assert r.status_code == 200 and message in r.content.decode()
+        assert not Clearinghouse.objects.exists()
+
+    def test_another_practices_clearinghouse_is_not_found(self, client: Client, ada: User) -> None:
+        elsewhere = Organization.objects.create(legal_name="Elsewhere", tax_id="98-7654321", group_npi="1134296023")
+        house = Clearinghouse.objects.create(organization=elsewhere, name="X", submitter_id="S1", receiver_id="R1")
+        login(client, ada)
+        assert client.get(reverse("billing:clearinghouse_edit", args=[house.public_id])).status_code == 404
+        r = client.post(reverse("billing:clearinghouse_edit", args=[house.public_id]), CLEARINGHOUSE_FORM)
+        assert r.status_code == 404 and Clearinghouse.objects.get().name == "X"
+
+
 def test_the_patient_statement_shows_what_is_owed(client: Client, tess: User, bill: User, organization) -> None:
     coverage = billable_patient(tess, organization, start=recent())
     claim = services.create_claim(
@@ -383,3 +471,30 @@ class TestNcciPairs:
         client.force_login(bill)
         page = client.get(reverse("billing:payer_create")).content.decode()
         assert "Modifier for NCCI pairs on separate regions" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_defaults_saved_at_once_leave_one_default(ada: User, organization: Organization) -> None:
+    """Two admins each make a new clearinghouse the default at the same instant: both are saved, the second
+    takes over from the first, and the practice never has two defaults (nor a server error)."""
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt(name: str) -> None:
+        try:
+            house = Clearinghouse(
+                organization=organization, name=name, is_default=True, submitter_id="S1", receiver_id="R1"
+            )
+            barrier.wait()
+            services.save_clearinghouse(actor=ada, clearinghouse=house)
+            outcomes.append("saved")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(name,)) for name in ("Availity", "Office Ally")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["saved", "saved"]
+    assert Clearinghouse.objects.count() == 2 and Clearinghouse.objects.filter(is_default=True).count() == 1

@@ -14,22 +14,32 @@ from django.urls import reverse
 
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.claims import services
-from fascia.billing.models import Authorization, Batch, Claim, ClaimEvent, ClaimLine, Coverage, Payer
-from fascia.billing.tests.factories import billable_patient, payer
-from fascia.billing.x12.edi837 import Envelope
+from fascia.billing.models import (
+    Authorization,
+    Batch,
+    Claim,
+    ClaimEvent,
+    ClaimLine,
+    Coverage,
+    Payer,
+)
+from fascia.billing.models import Clearinghouse as ClearinghouseRow
+from fascia.billing.scrubber import scrub
+from fascia.billing.tests.factories import billable_patient, clearinghouse, payer
+from fascia.billing.x12.edi837 import Clearinghouse, Envelope
 from fascia.billing.x12.from_models import build_837
 from fascia.billing.x12.validate import validate_837
 from fascia.conftest import login, make_user
-from fascia.core.models import Organization, User
+from fascia.core.models import Location, Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
-from fascia.patients.models import Patient
+from fascia.patients.models import Consent, Patient
 from fascia.practitioners.models import Practitioner
 
 START = date(2026, 11, 2)  # visits on START and START + 2 days
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
-ENVELOPE = Envelope(1, NOW, "123456789", "CLEARINGHOUSE")
+ENVELOPE = Envelope(1, NOW, Clearinghouse("Availity", submitter_id="SUB4471", receiver_id="030240928"))
 INJURY = "20261023"  # the factory's injury date, START - 10 days
 S = Claim.Status
 
@@ -78,16 +88,16 @@ def rename(patient: Patient, family: str, given: str, **fields: object) -> None:
 
 SERVICE_LINES = [
     "LX*1",
-    "SV1*HC:97124:59*28*UN*1*11**1",
+    "SV1*HC:97124:59*28*UN*1***1",
     "DTP*472*D8*20261102",
     "LX*2",
-    "SV1*HC:97140*65*UN*2*11**1",
+    "SV1*HC:97140*65*UN*2***1",
     "DTP*472*D8*20261102",
     "LX*3",
-    "SV1*HC:97124:59*28*UN*1*11**1",
+    "SV1*HC:97124:59*28*UN*1***1",
     "DTP*472*D8*20261104",
     "LX*4",
-    "SV1*HC:97140*65*UN*2*11**1",
+    "SV1*HC:97140*65*UN*2***1",
     "DTP*472*D8*20261104",
 ]
 
@@ -152,19 +162,21 @@ class TestFile:
         segs = segments(export(bill, [claim]).content)
         isa = segs[0].split("*")
         assert len(segs[0]) == 105  # 106 with the terminator: ISA is fixed width
-        assert isa[5:9] == ["ZZ", "123456789      ", "ZZ", "CLEARINGHOUSE  "]
+        # The clearinghouse's settings (the factory's), not the practice's tax ID or a placeholder.
+        assert isa[5:9] == ["ZZ", "SUB4471        ", "01", "030240928      "]
         assert isa[11:] == ["^", "00501", "000000001", "0", "P", ":"]
+        assert segs[1].split("*")[:3] == ["GS", "HC", "SUB4471"] and segs[1].split("*")[3] == "030240928"
         assert segs[1].split("*")[6:] == ["1", "X", "005010X222A1"]
         assert segs[2] == "ST*837*0001*005010X222A1"
         assert segs[3].split("*")[:3] == ["BHT", "0019", "00"] and segs[3].endswith("*CH")
         assert segs[4:12] == [
-            "NM1*41*2*TEST MASSAGE CLINIC, LLC*****46*123456789",
-            "PER*IC*TEST MASSAGE CLINIC, LLC*TE*2065550100",
-            "NM1*40*2*CLEARINGHOUSE*****46*CLEARINGHOUSE",
+            "NM1*41*2*TEST MASSAGE CLINIC, LLC*****46*SUB4471",
+            "PER*IC*BILLING OFFICE*TE*2065550199",
+            "NM1*40*2*AVAILITY*****46*030240928",
             "HL*1**20*1",
             "NM1*85*2*TEST MASSAGE CLINIC, LLC*****XX*1234567893",
             "N3*1 TEST STREET",
-            "N4*SEATTLE*WA*98101",
+            "N4*SEATTLE*WA*981011234",
             "REF*EI*123456789",
         ]
         se = segs.index(next(s for s in segs if s.startswith("SE*")))
@@ -190,7 +202,7 @@ class TestFile:
             *rendering(tess),
             *SERVICE_LINES,
         ]
-        assert "~HI*ABK:M5450~" in content and "~SV1*HC:97124:59*28*UN*1*11**1~" in content
+        assert "~HI*ABK:M5450~" in content and "~SV1*HC:97124:59*28*UN*1***1~" in content
 
     @pytest.mark.parametrize(
         ("kind", "cause", "indicator"),
@@ -303,7 +315,7 @@ class TestFile:
         assert "HI*ABK:M5450*ABF:M62830" in loop
         assert loop[-5:] == [
             "LX*4",
-            "SV1*HC:97140*32.5*UN*2*11**1:2",
+            "SV1*HC:97140*32.5*UN*2***1:2",
             "DTP*472*D8*20261104",
             f"NM1*82*1*TEST*RITA****XX*{other.npi}",  # 2420A: not the claim's rendering provider
             "PRV*PE*PXC*225700000X",
@@ -449,7 +461,7 @@ class TestExport:
     ) -> None:
         # Loop 2300 repeats at most 100 times under one subscriber; each claim has its own subscriber loop.
         claim = ready_claim(tess, bill, organization)
-        text = build_837([claim] * 101, Envelope(1, NOW, "123456789", "CH01"))
+        text = build_837([claim] * 101, ENVELOPE)
         assert text.count("~CLM*") == 101
         assert validate_837(text) == []
 
@@ -473,6 +485,7 @@ class TestExport:
     def test_the_submitter_needs_a_phone(self, tess: User, bill: User, organization: Organization) -> None:
         claim = ready_claim(tess, bill, organization)
         Organization.objects.filter(pk=organization.pk).update(phone="")
+        ClearinghouseRow.objects.update(contact_phone="")  # else the clearinghouse's contact phone is the submitter's
         with pytest.raises(services.BillingError, match="has no phone number"):
             export(bill, [claim])
         assert Claim.objects.get(pk=claim.pk).status == S.READY
@@ -593,3 +606,194 @@ def test_the_export_button_sends_a_bounded_file_lowest_numbers_first(
     page = client.post(reverse("billing:export"), follow=True).content.decode()
     assert "1 claim(s) written" in page and "wait for the next file" not in page
     assert Batch.objects.count() == 2 and not Claim.objects.filter(status=S.READY).exists()
+
+
+class TestClearinghouseSettings:
+    def test_without_a_clearinghouse_nothing_is_exported(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        claim = ready_claim(tess, bill, organization)
+        ClearinghouseRow.objects.all().delete()
+        with pytest.raises(services.BillingError, match="No clearinghouse is set for Commercial Health Plan: an admin"):
+            export(bill, [claim])
+        assert (Claim.objects.get(pk=claim.pk).status, Batch.objects.count()) == (S.READY, 0)
+        assert scrub(claim, today=TODAY) == [
+            "No clearinghouse is set for Commercial Health Plan's electronic claims: an admin enters one under "
+            "Billing → Payers (its submitter and receiver IDs) and makes it the default or names it on the payer."
+        ]
+
+    def test_the_export_command_refuses_with_the_reason(
+        self, tess: User, bill: User, organization: Organization, tmp_path: Path
+    ) -> None:
+        ready_claim(tess, bill, organization)
+        ClearinghouseRow.objects.all().delete()
+        with pytest.raises(CommandError, match="No clearinghouse is set for Commercial Health Plan"):
+            call_command("export_837", out=tmp_path / "claims.837")
+        assert not (tmp_path / "claims.837").exists()
+
+    def test_a_payer_may_name_its_own_clearinghouse(self, tess: User, bill: User, organization: Organization) -> None:
+        claim = ready_claim(tess, bill, organization)
+        own = clearinghouse(
+            organization, name="Office Ally", is_default=False, submitter_id="OA77", receiver_id="330897513"
+        )
+        Payer.objects.filter(pk=claim.payer_id).update(clearinghouse=own)
+        content = export(bill, [claim]).content
+        assert validate_837(content) == [] and pyx12_accepts(content)
+        segs = segments(content)
+        assert segs[0].split("*")[6:9] == ["OA77           ", "01", "330897513      "]
+        assert segs[1].split("*")[2:4] == ["OA77", "330897513"]
+        assert segs[6] == "NM1*40*2*OFFICE ALLY*****46*330897513"
+
+    def test_claims_for_two_clearinghouses_are_refused(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        first, second = ready_claim(tess, bill, organization), ready_claim(tess, bill, organization)
+        own = clearinghouse(organization, name="Office Ally", is_default=False)
+        Payer.objects.filter(pk=second.payer_id).update(clearinghouse=own)
+        with pytest.raises(services.BillingError, match=r"2 clearinghouses \(Availity, Office Ally\)"):
+            export(bill, [first, second])
+        assert set(Claim.objects.values_list("status", flat=True)) == {S.READY}
+
+
+class TestServiceFacility:
+    def test_a_visit_at_another_address_names_the_facility(
+        self, tess: User, bill: User, organization: Organization, location: Location
+    ) -> None:
+        Location.objects.filter(pk=location.pk).update(
+            address_line1="2400 River Road", city="Renton", state="WA", postal_code="98057-4321"
+        )
+        claim = ready_claim(tess, bill, organization)
+        content = export(bill, [claim]).content
+        assert validate_837(content) == [] and pyx12_accepts(content)
+        loop = claim_loop(content, claim.number)
+        rendering_at = loop.index("PRV*PE*PXC*225700000X")
+        assert loop[rendering_at + 1 : rendering_at + 4] == [
+            "NM1*77*2*MAIN STREET CLINIC",
+            "N3*2400 RIVER ROAD",
+            "N4*RENTON*WA*980574321",
+        ]
+
+    @pytest.mark.parametrize(
+        "address",
+        [
+            {},  # a location without an address of its own is at the practice's (as box 32 shows it)
+            {"address_line1": "1 Test Street", "city": "Seattle", "state": "WA", "postal_code": "98101"},
+        ],
+    )
+    def test_at_the_practices_address_there_is_no_2310C(
+        self, tess: User, bill: User, organization: Organization, location: Location, address: dict
+    ) -> None:
+        Location.objects.filter(pk=location.pk).update(**address)
+        claim = ready_claim(tess, bill, organization)  # the scrubber asks no ZIP+4 of a location not named
+        content = export(bill, [claim]).content
+        assert validate_837(content) == [] and "~NM1*77*" not in content
+
+    def test_a_five_digit_zip_is_flagged_and_never_written(
+        self, tess: User, bill: User, organization: Organization, location: Location
+    ) -> None:
+        claim = ready_claim(tess, bill, organization)
+        Location.objects.filter(pk=location.pk).update(
+            address_line1="2400 River Road", city="Renton", state="WA", postal_code="98057"
+        )
+        Organization.objects.filter(pk=organization.pk).update(postal_code="98101")
+        claim = Claim.objects.get(pk=claim.pk)
+        assert scrub(claim, today=TODAY) == [
+            "The billing provider's ZIP code (98101) must be ZIP+4, nine digits: enter it on the organization's page.",
+            "The service location Main Street Clinic's ZIP code (98057) must be ZIP+4, nine digits: enter it on the "
+            "location's page.",
+        ]
+        with pytest.raises(services.BillingError, match=r"Nothing was exported. The billing provider .* \(98101\)"):
+            export(bill, [claim])
+        Organization.objects.filter(pk=organization.pk).update(postal_code="98101-1234")
+        with pytest.raises(
+            services.BillingError, match=r"the service location Main Street Clinic's ZIP code \(98057\)"
+        ):
+            export(bill, [claim])
+        assert (Claim.objects.get(pk=claim.pk).status, Batch.objects.count()) == (S.READY, 0)
+
+
+class TestSignaturesOnFile:
+    def test_clm08_and_clm09_come_from_the_recorded_signatures(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        # A newer refusal for this payer supersedes the assignment given for all payers.
+        Consent.objects.create(
+            patient=coverage.patient,
+            kind=Consent.Kind.ASSIGNMENT,
+            granted=False,
+            date=START,
+            payer=coverage.payer,
+            recorded_by=tess,
+        )
+        claim = ready(tess, bill, coverage)
+        content = export(bill, [claim]).content
+        assert validate_837(content) == [] and pyx12_accepts(content)
+        assert f"CLM*{claim.number}*186***11:B:1*Y*C*W*Y" in claim_loop(content, claim.number)
+
+    def test_a_claim_without_signatures_is_flagged_and_claims_none(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        coverage.patient.consents.all().delete()
+        claim = services.create_claim(
+            actor=tess, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+        )
+        where = "record the signature under Consents on the patient's page."
+        assert scrub(claim, today=TODAY) == [
+            f"No assignment of benefits to the practice is on file for Commercial Health Plan: {where}",
+            f"No release of information is on file for Commercial Health Plan: {where}",
+        ]
+        with pytest.raises(services.ScrubFailed):
+            services.mark_ready(actor=bill, claim=claim, today=TODAY)
+        content = build_837([Claim.objects.get(pk=claim.pk)], ENVELOPE)  # what it would say: nothing on file
+        assert validate_837(content) == []
+        assert f"CLM*{claim.number}*186***11:B:1*Y*C*N*I" in claim_loop(content, claim.number)
+
+    def test_signatures_for_another_payer_do_not_count(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        other = payer(organization, name="Other Plan")
+        Consent.objects.filter(patient=coverage.patient).update(payer=other)
+        claim = services.create_claim(
+            actor=tess, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+        )
+        assert [p.split(":")[0] for p in scrub(claim, today=TODAY)] == [
+            "No assignment of benefits to the practice is on file for Commercial Health Plan",
+            "No release of information is on file for Commercial Health Plan",
+        ]
+
+    def test_a_declined_release_is_flagged(self, tess: User, bill: User, organization: Organization) -> None:
+        coverage = billable_patient(tess, organization, start=START)
+        Consent.objects.filter(patient=coverage.patient, kind=Consent.Kind.RELEASE).update(granted=False)
+        claim = services.create_claim(
+            actor=tess, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+        )
+        assert scrub(claim, today=TODAY) == [
+            "The patient declined the release of information on 2026-10-30; Commercial Health Plan needs it to "
+            "process the claim: bill the patient, or record a new signature."
+        ]
+
+    def test_the_secondary_claims_oi_segment_says_what_the_primary_has(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        primary = billable_patient(tess, organization, start=START)
+        medicaid = payer(organization, Payer.Kind.MEDICAID, name="State Medicaid", payer_id="SMCD1")
+        secondary = Coverage.objects.create(
+            patient=primary.patient, payer=medicaid, rank=2, member_id="MCD-55", starts_on=primary.starts_on
+        )
+        # The release for all payers is replaced, for the primary payer only, by a refusal.
+        Consent.objects.create(
+            patient=primary.patient,
+            kind=Consent.Kind.RELEASE,
+            granted=False,
+            date=START,
+            payer=primary.payer,
+            recorded_by=tess,
+        )
+        claim = ready(tess, bill, secondary)
+        content = export(bill, [claim]).content
+        assert validate_837(content) == [] and pyx12_accepts(content)
+        loop = claim_loop(content, claim.number)
+        assert f"CLM*{claim.number}*186***11:B:1*Y*A*Y*Y" in loop and "OI***Y***I" in loop

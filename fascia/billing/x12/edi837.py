@@ -25,7 +25,6 @@ VERSION = "005010X222A1"
 MAX_CLAIMS = 5000
 MAX_LINES = 50  # per claim (2400 loops)
 MAX_DIAGNOSES = 12  # HI01-HI12
-RECEIVER_ID = "CLEARINGHOUSE"  # ISA08/GS03/1000B until a clearinghouse assigns one
 NO_CLAIMS = "An 837P needs at least one claim."
 
 ELEMENT, COMPONENT, SEGMENT, REPETITION = "*", ":", "~", "^"
@@ -34,6 +33,16 @@ _NOT_BASIC = re.compile(r"[^A-Z0-9 !\"&'()+,\-./;?=]")
 _TITLES = {"DR", "DR.", "MR", "MR.", "MRS", "MRS.", "MS", "MS."}
 _SEX = {"female": "F", "male": "M"}
 SELF = "18"  # the individual relationship code of a patient who is the subscriber
+# ISA05/ISA07 interchange ID qualifiers a clearinghouse assigns (X12 ISA, element I05).
+ID_QUALIFIERS = frozenset({"01", "14", "20", "27", "28", "29", "30", "33", "ZZ"})
+# Signatures on file (005010X222A1 2300 CLM08/CLM09, 2320 OI03/OI06). Benefits assignment certification:
+# Y the patient signed an assignment of benefits to the provider, W "not applicable", the guide's code for
+# a patient who refused to assign benefits, N none on file. Release of information: Y a signed statement
+# permitting the release of billing data is on file, I informed consent only (no signature collected).
+ASSIGNED, ASSIGNMENT_REFUSED, NOT_ASSIGNED = "Y", "W", "N"
+RELEASE_SIGNED, RELEASE_INFORMED = "Y", "I"
+# CLM07 provider accept assignment: A assigned, C not assigned (the payer pays the patient).
+ACCEPTS_ASSIGNMENT, DOES_NOT_ACCEPT = "A", "C"
 # CLM05-3 claim frequency codes that replace or void a claim the payer already has (REF*F8 names it).
 REPLACEMENT, VOID = "7", "8"
 
@@ -47,6 +56,20 @@ class Address:
     city: str = ""
     state: str = ""
     postal_code: str = ""
+
+
+def zip_digits(address: Address) -> str:
+    return digits_only(address.postal_code)
+
+
+def same_place(one: Address, other: Address) -> bool:
+    """Two addresses name the same place: the same street line, city, state and 5-digit ZIP (a ZIP+4 and
+    its 5-digit ZIP are the same place; spelling is compared as X12 writes it)."""
+
+    def key(a: Address) -> tuple[str, str, str, str]:
+        return clean(a.line1, 55), clean(a.city, 30), clean(a.state, 2), zip_digits(a)[:5]
+
+    return key(one) == key(other)
 
 
 @dataclass(frozen=True)
@@ -85,6 +108,9 @@ class Coverage:
     primary: bool = True  # SBR01 P, else S
     relationship: str = SELF  # the patient's relationship to the subscriber (PAT01, SBR02 of 2320)
     subscriber: Person = Person("", "")  # the subscriber, when the patient is not (relationship other than SELF)
+    # What the patient signed for this payer: CLM08/CLM09 on its own claim, OI03/OI06 when it is the other payer.
+    assignment: str = NOT_ASSIGNED
+    release: str = RELEASE_INFORMED
 
 
 @dataclass(frozen=True)
@@ -135,14 +161,36 @@ class Line:
 
 
 @dataclass(frozen=True)
+class ServiceFacility:
+    """Where the services were given (2310C), when not at the billing provider's address."""
+
+    name: str
+    address: Address
+
+
+@dataclass(frozen=True)
+class Clearinghouse:
+    """The receiver of the file and the IDs it assigned to the submitter (ISA05-08, GS02/03, 1000A, 1000B)."""
+
+    name: str  # 1000B NM103
+    submitter_id: str  # ISA06, 1000A NM109 (and GS02 unless application_sender is given)
+    receiver_id: str  # ISA08, 1000B NM109 (and GS03 unless application_receiver is given)
+    submitter_qualifier: str = "ZZ"  # ISA05
+    receiver_qualifier: str = "ZZ"  # ISA07
+    application_sender: str = ""  # GS02
+    application_receiver: str = ""  # GS03
+    contact_name: str = ""  # PER02; the practice's name when empty
+    contact_phone: str = ""  # PER04; the practice's phone when empty
+
+
+@dataclass(frozen=True)
 class Envelope:
-    """What the interchange's ISA and GS say: its control number and time, who sends it to whom, and
-    whether it is for production (P) or a test (T)."""
+    """What the interchange's ISA and GS say: its control number and time, who sends it to whom (the
+    clearinghouse's settings), and whether it is for production (P) or a test (T)."""
 
     control_number: int
     now: datetime
-    sender_id: str
-    receiver_id: str = RECEIVER_ID
+    clearinghouse: Clearinghouse
     usage: str = "P"
 
 
@@ -160,6 +208,7 @@ class Claim:
     injury: Injury | None = None
     referring: Referring | None = None
     other_coverage: Coverage | None = None  # the primary coverage a secondary claim coordinates with (2320)
+    facility: ServiceFacility | None = None  # where the services were given; 2310C when not at 2010AA's address
 
 
 def clean(value: object, max_length: int) -> str:
@@ -212,6 +261,14 @@ def _address(address: Address) -> list[str]:
         _segment("N3", clean(address.line1, 55), clean(address.line2, 55)),
         _segment("N4", clean(address.city, 30), clean(address.state, 2), digits_only(address.postal_code)),
     ]
+
+
+def _nine_digit_zip(address: Address, what: str) -> None:
+    """005010X222A1 2010AA and 2310C N403: the billing provider's and the service facility's ZIP code
+    is the full nine digits (ZIP+4); a clearinghouse rejects a five-digit one at the front door."""
+    if len(zip_digits(address)) != 9:
+        shown = address.postal_code or "none"
+        raise ValueError(f"{what}'s ZIP code ({shown}) must be ZIP+4, nine digits, in an 837P.")
 
 
 def _demographics(patient: Patient) -> list[str]:
@@ -267,13 +324,14 @@ def _other_payer(primary: Coverage, patient: Patient) -> list[str]:
     family, given, middle = _subscriber_name(primary, patient)
     return [
         _sbr(primary, "P", relationship=primary.relationship),
-        _segment("OI", "", "", "Y", "", "", "Y"),
+        # OI03/OI06: what the patient signed for the other payer, as CLM08/CLM09 say for this one.
+        _segment("OI", "", "", primary.assignment, "", "", primary.release),
         _segment("NM1", "IL", "1", family, given, middle, "", "", "MI", clean(primary.member_id, 80)),
         _payer_name(primary.payer),
     ]
 
 
-def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
+def _claim(claim: Claim, hl: int, provider_address: Address) -> tuple[list[str], int]:
     """2000B (and 2000C) through 2400 for one claim; returns the segments and the last HL number used."""
     coverage, patient, lines = claim.coverage, claim.patient, claim.lines
     self_ = coverage.relationship == SELF
@@ -303,6 +361,7 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
         state = injury.accident_state if injury.related_cause == "AA" else ""
         related = _composite(injury.related_cause, "", "", state)
     total = sum((line.amount for line in lines), Decimal("0"))
+    place_of_service = lines[0].place_of_service
     out.append(
         _segment(
             "CLM",
@@ -310,11 +369,12 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
             amount(total),
             "",
             "",
-            _composite(lines[0].place_of_service, "B", claim.frequency),
-            "Y",
-            "A",
-            "Y",
-            "Y",
+            _composite(place_of_service, "B", claim.frequency),
+            "Y",  # CLM06: the provider's signature is on file (the practice signs its claims, box 31)
+            # CLM07: the provider accepts assignment when the patient assigned the benefits to it.
+            ACCEPTS_ASSIGNMENT if coverage.assignment == ASSIGNED else DOES_NOT_ACCEPT,
+            coverage.assignment,  # CLM08, from the recorded assignment of benefits
+            coverage.release,  # CLM09, from the recorded release of information
             "",
             related,
         )
@@ -333,6 +393,10 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
         out.append(_segment("NM1", "DN", "1", family, given, middle, "", "", "XX", claim.referring.npi))
     rendering = lines[0].rendering
     out += _provider("82", rendering)
+    if claim.facility is not None and not same_place(claim.facility.address, provider_address):
+        # 2310C: required when the services were given somewhere other than the billing provider's
+        # address (005010X222A1 2310C usage note); no NPI of its own, as a location has none.
+        out += [_segment("NM1", "77", "2", clean(claim.facility.name, 60)), *_address(claim.facility.address)]
     if claim.other_coverage is not None:
         out += _other_payer(claim.other_coverage, patient)
 
@@ -341,7 +405,17 @@ def _claim(claim: Claim, hl: int) -> tuple[list[str], int]:
         pointers = COMPONENT.join(str(p) for p in line.diagnosis_pointers[:4])
         out += [
             _segment("LX", number),
-            _segment("SV1", procedure, amount(line.amount), "UN", line.units, line.place_of_service, "", pointers),
+            # SV105 only when the line's place of service differs from CLM05-1 (005010X222A1 SV105 note).
+            _segment(
+                "SV1",
+                procedure,
+                amount(line.amount),
+                "UN",
+                line.units,
+                "" if line.place_of_service == place_of_service else line.place_of_service,
+                "",
+                pointers,
+            ),
             _segment("DTP", "472", "D8", _date(line.service_date)),
         ]
         if line.rendering != rendering:
@@ -360,9 +434,10 @@ def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Enve
     """One interchange (ISA/GS/ST) with the claims of one billing provider, in the order given.
 
     Raises ValueError when the claims cannot go in one 837P: none, too many, too many lines or none
-    on a claim, a control number out of range, or no phone for the submitter contact.
+    on a claim, a control number out of range, no phone for the submitter contact, clearinghouse IDs
+    missing, or a five-digit ZIP code on the billing provider or a service facility.
     """
-    control_number, now, usage = envelope.control_number, envelope.now, envelope.usage
+    control_number, now, usage, house = envelope.control_number, envelope.now, envelope.usage, envelope.clearinghouse
     if not claims:
         raise ValueError(NO_CLAIMS)
     if len(claims) > MAX_CLAIMS:
@@ -371,10 +446,19 @@ def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Enve
         raise ValueError(f"Control number {control_number} is outside 1-999999999.")
     if usage not in ("P", "T"):
         raise ValueError("Usage is P (production) or T (test).")
-    sender, receiver = _interchange_id(envelope.sender_id, "sender"), _interchange_id(envelope.receiver_id, "receiver")
-    phone = digits_only(provider.phone)
+    sender, receiver = _interchange_id(house.submitter_id, "submitter"), _interchange_id(house.receiver_id, "receiver")
+    for qualifier in (house.submitter_qualifier, house.receiver_qualifier):
+        if qualifier not in ID_QUALIFIERS:
+            raise ValueError(f"{qualifier!r} is not an interchange ID qualifier ({', '.join(sorted(ID_QUALIFIERS))}).")
+    application_sender = _interchange_id(house.application_sender or sender, "application sender")
+    application_receiver = _interchange_id(house.application_receiver or receiver, "application receiver")
+    receiver_name = clean(house.name, 60)
+    if not receiver_name:
+        raise ValueError("The clearinghouse has no name for the 837P's receiver (1000B).")
+    phone = digits_only(house.contact_phone or provider.phone)
     if not phone:
         raise ValueError(f"{provider.name} has no phone number; the 837P gives it as the submitter's contact.")
+    _nine_digit_zip(provider.address, f"The billing provider {provider.name}")
     for claim in claims:
         if not claim.lines:
             raise ValueError(f"Claim {claim.number} has no service lines.")
@@ -382,6 +466,11 @@ def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Enve
             raise ValueError(
                 f"Claim {claim.number} has {len(claim.lines)} lines; an 837P claim holds at most {MAX_LINES}."
             )
+        facility = claim.facility
+        if facility is not None and not same_place(facility.address, provider.address):
+            if not facility.address.line1:
+                raise ValueError(f"Claim {claim.number}: the service location {facility.name} has no address.")
+            _nine_digit_zip(facility.address, f"Claim {claim.number}: the service location {facility.name}")
 
     name = clean(provider.name, 60)
     transaction = f"{control_number:04d}"
@@ -389,8 +478,8 @@ def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Enve
         _segment("ST", "837", transaction, VERSION),
         _segment("BHT", "0019", "00", f"{control_number:09d}", _date(now), f"{now:%H%M}", "CH"),
         _segment("NM1", "41", "2", name, "", "", "", "", "46", sender),
-        _segment("PER", "IC", name, "TE", phone),
-        _segment("NM1", "40", "2", receiver, "", "", "", "", "46", receiver),
+        _segment("PER", "IC", clean(house.contact_name, 60) or name, "TE", phone),
+        _segment("NM1", "40", "2", receiver_name, "", "", "", "", "46", receiver),
         _segment("HL", "1", "", "20", "1"),
         _segment("NM1", "85", "2", name, "", "", "", "", "XX", provider.npi),
         *_address(provider.address),
@@ -398,7 +487,7 @@ def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Enve
     ]
     hl = 1
     for claim in claims:
-        claim_segments, hl = _claim(claim, hl)
+        claim_segments, hl = _claim(claim, hl, provider.address)
         body += claim_segments
     body.append(_segment("SE", len(body) + 1, transaction))
 
@@ -409,9 +498,9 @@ def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Enve
             " " * 10,
             "00",
             " " * 10,
-            "ZZ",
+            clean(house.submitter_qualifier, 2),
             sender.ljust(15),
-            "ZZ",
+            clean(house.receiver_qualifier, 2),
             receiver.ljust(15),
             f"{now:%y%m%d}",
             f"{now:%H%M}",
@@ -425,7 +514,17 @@ def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Enve
     )
     segments = [
         isa,
-        _segment("GS", "HC", sender, receiver, _date(now), f"{now:%H%M}", control_number, "X", VERSION),
+        _segment(
+            "GS",
+            "HC",
+            application_sender,
+            application_receiver,
+            _date(now),
+            f"{now:%H%M}",
+            control_number,
+            "X",
+            VERSION,
+        ),
         *body,
         _segment("GE", "1", control_number),
         _segment("IEA", "1", f"{control_number:09d}"),

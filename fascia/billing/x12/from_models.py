@@ -5,10 +5,12 @@ from collections.abc import Iterable
 from datetime import date
 
 from fascia.billing import models
+from fascia.billing.queries import service_location
 from fascia.billing.x12 import edi837
 from fascia.core.fields import AddressFields
-from fascia.core.models import Organization
-from fascia.patients.models import Patient
+from fascia.core.models import Location, Organization
+from fascia.patients.models import Consent, Patient
+from fascia.patients.queries import signature_on_file
 from fascia.practitioners.models import Practitioner
 
 # By the stored kind of a payer, its SBR09 claim filing indicator; of an injury case, its CLM11 related-causes
@@ -28,8 +30,9 @@ def build_837(claims: Iterable[models.Claim], envelope: edi837.Envelope) -> str:
     """The claims of one practice in one 837P (edi837.write_837), in the order given.
 
     Raises ValueError as write_837 does, and when the claims belong to several practices or one has
-    no coverage. Reads each claim's lines (prefetch them, with their rendering practitioners' users,
-    when writing many), and the primary coverage of each secondary claim.
+    no coverage. Reads each claim's lines, the patient's consents and the practice's locations (prefetch
+    them, with the lines' rendering practitioners' users and notes' appointment locations, when writing
+    many), and the primary coverage of each secondary claim.
     """
     claims = list(claims)
     if not claims:
@@ -47,6 +50,41 @@ def address(owner: AddressFields) -> edi837.Address:
         state=owner.state,
         postal_code=owner.postal_code,
     )
+
+
+def clearinghouse(row: models.Clearinghouse) -> edi837.Clearinghouse:
+    return edi837.Clearinghouse(
+        name=row.name,
+        submitter_id=row.submitter_id,
+        receiver_id=row.receiver_id,
+        submitter_qualifier=row.submitter_qualifier,
+        receiver_qualifier=row.receiver_qualifier,
+        application_sender=row.application_sender_code,
+        application_receiver=row.application_receiver_code,
+        contact_name=row.contact_name,
+        contact_phone=row.contact_phone,
+    )
+
+
+def signatures(consents: list[Consent], payer_id: int) -> tuple[str, str]:
+    """CLM08/OI03 and CLM09/OI06 for a payer, from the patient's recorded billing signatures: an
+    assignment given is Y, refused W, none N; a release given is Y, else I (no signature collected)."""
+    assignment = signature_on_file(consents, Consent.Kind.ASSIGNMENT, payer_id)
+    release = signature_on_file(consents, Consent.Kind.RELEASE, payer_id)
+    if assignment is None:
+        assigned = edi837.NOT_ASSIGNED
+    else:
+        assigned = edi837.ASSIGNED if assignment.granted else edi837.ASSIGNMENT_REFUSED
+    released = edi837.RELEASE_SIGNED if release is not None and release.granted else edi837.RELEASE_INFORMED
+    return assigned, released
+
+
+def service_facility(location: Location | None) -> edi837.ServiceFacility | None:
+    """The claim's service location for 2310C; None for a location without an address of its own, which is
+    at the practice's address (as CMS-1500 box 32 shows it)."""
+    if location is None or not location.address_line1.strip():
+        return None
+    return edi837.ServiceFacility(location.name, address(location))
 
 
 def billing_provider(organization: Organization) -> edi837.BillingProvider:
@@ -71,7 +109,8 @@ def payer(row: models.Payer) -> edi837.Payer:
     )
 
 
-def coverage(row: models.Coverage) -> edi837.Coverage:
+def coverage(row: models.Coverage, consents: list[Consent]) -> edi837.Coverage:
+    assignment, release = signatures(consents, row.payer_id)
     return edi837.Coverage(
         payer=payer(row.payer),
         member_id=row.member_id,
@@ -79,6 +118,8 @@ def coverage(row: models.Coverage) -> edi837.Coverage:
         primary=row.rank == 1,
         relationship=row.relationship,
         subscriber=edi837.Person(row.subscriber_family_name, row.subscriber_given_name),
+        assignment=assignment,
+        release=release,
     )
 
 
@@ -112,6 +153,8 @@ def claim_837(claim: models.Claim) -> edi837.Claim:
     if claim.coverage is None:
         raise ValueError(f"Claim {claim.number} has no coverage.")
     lines = list(claim.lines.all())
+    consents = list(claim.patient.consents.all())
+    location = service_location(claim, lines)
     case = claim.injury_case
     referral = claim.plan.referral if claim.plan is not None else None
     primary = _primary_for(claim, lines[0].service_date) if lines else None
@@ -119,7 +162,7 @@ def claim_837(claim: models.Claim) -> edi837.Claim:
         number=claim.number,
         patient=patient(claim.patient),
         payer=payer(claim.payer),
-        coverage=coverage(claim.coverage),
+        coverage=coverage(claim.coverage, consents),
         lines=tuple(
             edi837.Line(
                 service_date=line.service_date,
@@ -146,5 +189,6 @@ def claim_837(claim: models.Claim) -> edi837.Claim:
             claim_number=case.claim_number,
         ),
         referring=None if referral is None else edi837.Referring(referral.provider.name, referral.provider.npi or ""),
-        other_coverage=coverage(primary) if primary is not None else None,
+        other_coverage=coverage(primary, consents) if primary is not None else None,
+        facility=service_facility(location),
     )

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fascia.billing.claims.services import create_claim, unbilled_notes
-from fascia.billing.models import Batch, NcciPair
+from fascia.billing.models import Batch, Clearinghouse, NcciPair
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, Room, User
@@ -102,6 +102,8 @@ PAGES = {
     "billing:fee_add": (CLAIMS, lambda f: [f["claim"].payer.public_id]),
     "billing:ncci_pair_create": (CLAIMS, lambda f: []),
     "billing:ncci_pair_edit": (CLAIMS, lambda f: [NcciPair.objects.get(column_2="97124").public_id]),
+    "billing:clearinghouse_create": (CLAIMS, lambda f: []),
+    "billing:clearinghouse_edit": (CLAIMS, lambda f: [f["clearinghouse"].public_id]),
     "billing:statement": (CLAIMS, lambda f: [f["claim"].patient.public_id]),
     "billing:remittances": (BILLING, lambda f: []),
     "billing:batch": (BILLING, lambda f: [f["batch"].control_number]),
@@ -339,6 +341,7 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         document_type="application/pdf",
     )
     return {
+        "clearinghouse": Clearinghouse.objects.get(organization=organization, is_default=True),
         "waitlist": waitlist,
         "appointment": appointment,
         "evaluation": start_evaluation(actor=tess, patient=patient),

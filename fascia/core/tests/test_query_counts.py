@@ -955,6 +955,8 @@ EXEMPT = {
     "billing:fee_add": FORM,
     "billing:ncci_pair_create": FORM,
     "billing:ncci_pair_edit": FORM,
+    "billing:clearinghouse_create": FORM,
+    "billing:clearinghouse_edit": FORM,
     "billing:batch": "a file download",
     **{name: "reached by POST only (a write)" for name in POST_ONLY},
     **{name: "sign-in and own-account pages" for name in NOT_ROLE_BASED},
