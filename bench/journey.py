@@ -320,7 +320,7 @@ def journey_over_http(
                 "techniques": [{"technique": TECHNIQUE, "region": "lower-back", "minutes": 25}],
             },
         )
-        therapist("POST", f"/notes/{note['id']}/sign")
+        therapist("POST", f"/notes/{note['id']}/sign", {"patient_arrived": True})
     return patient
 
 

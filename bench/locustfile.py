@@ -376,6 +376,7 @@ class Practitioner(Staff):
                     set_field(form, name, next(o for o in options if o))
         fill_note(form)
         form["fields"].append(["then", "sign"])
+        form["fields"].append(["patient_arrived", "on"])  # the practitioner confirms the patient came
         # Signed, it shows the note; refused, it goes back to the form (with the reason in a message).
         detail = edit.removesuffix("edit/")
         signed = self.post(edit, "note: save and sign", form["fields"], expect_to=detail, exactly=True)
