@@ -268,6 +268,7 @@ class TestClearinghousePage:
                 "claim_method": "837p",
                 "units_method": "per_code",
                 "timely_filing_days": "365",
+                "distinct_modifier": "59",
                 "clearinghouse": other.pk,
                 "is_active": "on",
             },
