@@ -7,24 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.apps.registry import Apps
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from fascia.billing.models import Claim, ClaimLine, ClaimNote, Coverage, NcciPair
 from fascia.billing.scrubber import scrub
 from fascia.billing.tests.factories import billable_patient
 from fascia.core.models import User
+from fascia.core.tests.migrations import migrate_to_latest, migrated
 
 BEFORE = [("billing", "0005_claim_queue_index")]
 AFTER = [("billing", "0010_clearinghouses")]  # the latest: the checks below read with today's models
 START = date(2026, 11, 2)
-
-
-def migrated(targets: list[tuple[str, str]]) -> Apps:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture
@@ -35,8 +27,7 @@ def before_0006(transactional_db: None, tess: User) -> Iterator[tuple[Apps, Cove
     try:
         yield migrated(BEFORE), coverage
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 def test_0006_keeps_existing_claims_and_holds_each_visit_on_one_live_claim(

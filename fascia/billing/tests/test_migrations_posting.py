@@ -6,21 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.apps.registry import Apps
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from fascia.core.models import User
+from fascia.core.tests.migrations import migrate_to_latest, migrated
 from fascia.patients.tests.factories import PatientFactory
 
 BEFORE = [("billing", "0005_claim_queue_index")]
 AFTER = [("billing", "0010_clearinghouses")]
-
-
-def migrated(targets: list[tuple[str, str]]) -> Apps:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture
@@ -28,8 +20,7 @@ def at_0005(transactional_db: None, tess: User) -> Iterator[Apps]:
     try:
         yield migrated(BEFORE)
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 def test_existing_remittances_postings_and_claims_stay_correct(at_0005: Apps, tess: User) -> None:

@@ -7,14 +7,13 @@ from datetime import date
 import pytest
 from django.apps.registry import Apps
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
 from fascia.billing.models import Payer
 from fascia.conftest import login
 from fascia.core.models import Organization, User
+from fascia.core.tests.migrations import migrate_to_latest, migrated
 from fascia.patients import services
 from fascia.patients.models import Consent, Patient
 from fascia.patients.queries import signature_on_file
@@ -116,20 +115,12 @@ BEFORE = [("patients", "0003_medication_flags_derived_and_corrected")]
 AFTER = [("patients", "0004_billing_signatures")]
 
 
-def migrated(targets: list[tuple[str, str]]) -> Apps:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def at_0003(transactional_db: None, tess: User) -> Iterator[Apps]:
     try:
         yield migrated(BEFORE)
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 def test_the_migration_invents_no_signature_for_existing_patients(at_0003: Apps, tess: User) -> None:

@@ -4,13 +4,12 @@ clinics sharing one catalog: each ends with its own, their plans and notes on th
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from fascia.conftest import make_user
 from fascia.core.models import Location, Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
+from fascia.core.tests.migrations import migrate_to_latest, migrated
 from fascia.evaluations.models import Evaluation
 from fascia.evaluations.queries import evaluation_content
 from fascia.patients.tests.factories import PatientFactory
@@ -29,11 +28,6 @@ BEFORE = [
     ("practitioners", "0002_renewalrequirement_courserecord_credential_and_more"),
 ]
 CONTENT = {"visit-note": (VisitNote, note_content), "evaluation": (Evaluation, evaluation_content)}
-
-
-def migrate(targets: list[tuple[str, str]] | None = None) -> None:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets or executor.loader.graph.leaf_nodes())
 
 
 def seal_again(patient_id: int) -> None:
@@ -88,8 +82,8 @@ def test_two_clinics_sharing_one_catalog_each_get_their_own_and_every_seal_still
     assert not chain.verify(Seal.objects.order_by("patient_id", "sequence"))
     deep_tissue_seen_by_the_second = VisitTechnique.objects.get(note__patient=patients[1]).technique_id
 
-    migrate(BEFORE)
-    migrate()
+    migrated(BEFORE)
+    migrate_to_latest()
 
     for organization in (first, second):
         assert sorted(organization.techniques.values_list("code", flat=True)) == sorted(t.code for t in TECHNIQUES)

@@ -7,23 +7,14 @@ from importlib import import_module
 
 import pytest
 from django.apps.registry import Apps
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from fascia.core.models import User
+from fascia.core.tests.migrations import migrate_to_latest, migrated
 from fascia.patients.tests.factories import PatientFactory
 
 BEFORE = [("visits", "0004_note_measures")]
 AFTER = [("visits", "0005_local_findings")]
 MOVED = import_module("fascia.visits.migrations.0005_local_findings").MOVED
-
-
-def migrated(targets: list[tuple[str, str]]) -> Apps:
-    """Migrate the test database to `targets`; the historical models of that state."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()  # what is applied now
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture
@@ -34,8 +25,7 @@ def at_0004(transactional_db: None, tess: User) -> Iterator[Apps]:
     try:
         yield migrated(BEFORE)
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 def test_0005_moves_a_drafts_open_wound_to_its_objective_findings(at_0004: Apps, tess: User) -> None:
