@@ -1,4 +1,6 @@
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -324,11 +326,20 @@ def _form_page(request: ClinicRequest, form: forms.BaseForm, title: str, back: s
 
 
 def _saved(
-    request: ClinicRequest, form: forms.BaseModelForm[Any], back: str, *, patient: Patient | None = None
+    request: ClinicRequest,
+    form: forms.BaseModelForm[Any],
+    back: str,
+    *,
+    patient: Patient | None = None,
+    save: Callable[[], object] | None = None,
 ) -> HttpResponse | None:
-    """Save a valid form through the service; None when it must be shown again."""
+    """Save a valid form through the service (`save`, else the shared save_record); None when it must be shown
+    again."""
     try:
-        services.save_record(actor=request.user, record=form.instance, patient=patient)
+        if save is not None:
+            save()
+        else:
+            services.save_record(actor=request.user, record=form.instance, patient=patient)
     except ValidationError as e:
         form.add_error(None, e)
         return None
@@ -362,14 +373,9 @@ def clearinghouse_edit(request: ClinicRequest, clearinghouse_id: UUID | None = N
     )
     form = ClearinghouseForm(request.POST or None, instance=house)
     back = reverse("billing:payers")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_clearinghouse(actor=request.user, clearinghouse=form.instance)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, f"{form.instance} saved.")
-            return redirect(back)
+    save = partial(services.save_clearinghouse, actor=request.user, clearinghouse=form.instance)  # the default's lock
+    if request.method == "POST" and form.is_valid() and (done := _saved(request, form, back, save=save)):
+        return done
     return _form_page(request, form, str(house) if house.pk else "New clearinghouse", back)
 
 
