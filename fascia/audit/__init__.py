@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, NamedTuple
 
 # The client address of the request being served, set by AuditContextMiddleware, so services
 # can record it without passing the request around. None outside a request (commands).
@@ -14,13 +14,26 @@ def record(*, actor: Any, action: str, target: Any, patient: Any = None, detail:
     _event(actor=actor, action=action, target=target, patient=patient, detail=detail).save(force_insert=True)
 
 
-def record_steps(*, actor: Any, actions: Iterable[str], target: Any, patient: Any = None) -> None:
+class Entry(NamedTuple):
+    """An entry on another record that a write audited with record_steps() made as it went."""
+
+    action: str
+    target: Any
+    patient: Any = None
+    detail: dict | None = None
+
+
+def record_steps(
+    *, actor: Any, actions: Iterable[str], target: Any, patient: Any = None, also: Iterable[Entry] = ()
+) -> None:
     """record() of each of several actions on one target that one write took at once (a draft saved and
-    signed together), in order, in one INSERT."""
+    signed together), in order, then the entries `also` made by the same write on other records (the
+    appointment a signature checks in), all in one INSERT."""
     from fascia.audit.models import AuditEvent
 
     AuditEvent.objects.bulk_create(
-        _event(actor=actor, action=action, target=target, patient=patient, detail=None) for action in actions
+        [_event(actor=actor, action=action, target=target, patient=patient, detail=None) for action in actions]
+        + [_event(actor=actor, action=e.action, target=e.target, patient=e.patient, detail=e.detail) for e in also]
     )
 
 

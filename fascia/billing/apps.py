@@ -10,7 +10,7 @@ class BillingConfig(AppConfig):
         from fascia.billing.claims.services import note_signed
         from fascia.billing.models import add_default_ncci_pairs
         from fascia.billing.queries import chart_context
-        from fascia.billing.scrubber import documentation_warnings
+        from fascia.billing.scrubber import coverage_question, documentation_warnings
         from fascia.core import roles
         from fascia.core.models import Organization
         from fascia.patients import chart
@@ -19,7 +19,7 @@ class BillingConfig(AppConfig):
         signals.note_signed.connect(note_signed, dispatch_uid="fascia.billing.note_signed")
         post_save.connect(add_default_ncci_pairs, sender=Organization, dispatch_uid="fascia.billing.ncci_pairs")
         # The claim's problems a note can show before it is signed (issue 24 point 9).
-        warnings.register("billing", documentation_warnings)
+        warnings.register("billing", documentation_warnings, asking=coverage_question)
 
         chart.register(
             order=50,

@@ -39,14 +39,18 @@ def lock_draft(
 
     Two writers of one draft queue up here, so the second sees what the first stored (a second signature
     is refused). Only the record's own row is locked, and the patient's with it `to_sign` (sign() appends
-    to the patient's chain of seals); the `related` rows are read with it in the same query, the `children`
+    to the patient's chain of seals). To sign, the lock is FOR NO KEY UPDATE (PostgreSQL; SQLite's write
+    transaction stands in): it queues signatures and every other writer of the two rows as FOR UPDATE does,
+    but not the rows that merely point to them. The front desk's audit entry naming the patient (a
+    check-in, a no-show) then never waits on a signature, so a signature may check the appointment in
+    after its locks without the two deadlocking. The `related` rows are read with it in the same query, the `children`
     (prefetched) once it is locked: whoever adds a child to a draft locks it first, so they stay as read
     until the transaction ends. `asking` names questions about other rows (annotations) the same query
     asks, read as the record's attributes.
     """
     locked = (
         type(record)
-        ._default_manager.select_for_update(of=("self", "patient") if to_sign else ("self",))
+        ._default_manager.select_for_update(of=("self", "patient") if to_sign else ("self",), no_key=to_sign)
         .select_related(*related, *(["patient"] if to_sign else []))
         .annotate(**(asking or {}))
         .prefetch_related(*children)
@@ -66,6 +70,7 @@ def sign(
     write: Callable[[R], None] | None = None,
     rows: Mapping[str, Iterable[Any]] | None = None,
     saved_action: str | None = None,
+    also_audited: Iterable[audit.Entry] = (),
 ) -> R:
     """Sign a draft locked to be signed (lock_draft(..., to_sign=True)) as `actor`, seal it and audit
     `action` once.
@@ -75,7 +80,8 @@ def sign(
     signed at once is written once, and audited as `saved_action` too, in the same INSERT as the
     signature's entry), and the seal hashes it as held, with the child `rows` the caller holds as stored
     (chain.seal). Without `write`, the signature alone is written, and the seal hashes the record read back:
-    its other fields may hold changes never saved.
+    its other fields may hold changes never saved. `also_audited`: entries on other records the signature
+    changed (a visit checked in), written after the record's in the same INSERT.
     """
     for check in checks:
         check(record)
@@ -87,7 +93,7 @@ def sign(
         write(record)
         chain.seal(actor=actor, patient=record.patient, record=record, rows=rows, patient_locked=True)
     actions = [saved_action, action] if saved_action else [action]
-    audit.record_steps(actor=actor, actions=actions, target=record, patient=record.patient)
+    audit.record_steps(actor=actor, actions=actions, target=record, patient=record.patient, also=also_audited)
     return record
 
 

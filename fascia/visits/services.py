@@ -302,8 +302,12 @@ def _stored_techniques() -> Prefetch[Any, Any, Any]:
 LICENSE_LAPSED = "license_lapsed"
 
 
-def _license_question() -> dict[str, Any]:
-    return {LICENSE_LAPSED: license_lapsed(OuterRef("practitioner"), OuterRef("visited_on"))}
+def _signing_questions() -> dict[str, Any]:
+    """What the signing lock asks besides the note: the license, and what the documentation check asks."""
+    return {
+        LICENSE_LAPSED: license_lapsed(OuterRef("practitioner"), OuterRef("visited_on")),
+        **signing_warnings.questions(),
+    }
 
 
 def save_and_sign(
@@ -321,14 +325,13 @@ def save_and_sign(
     `arrived`: the signer confirms the patient came to an appointment never checked in, and `warnings` receives
     the documentation check's findings, as sign_note() does."""
     with transaction.atomic():
-        _lock_appointment(note, arrived)
         stored = lifecycle.lock_draft(
             note,
             refuse=NoteLocked,
             related=("appointment",),
             children=[_stored_techniques(), "measures"],
             to_sign=True,
-            asking=_license_question(),
+            asking=_signing_questions(),
         )
         saved = _checked(note, stored, techniques, fields)
         assert saved is not None  # techniques were given
@@ -343,8 +346,12 @@ def save_and_sign(
             _write(actor, note, saved)
         else:
             # The documentation check of the note as it is to be signed (a draft still, so not among the visits
-            # it counts), once nothing refuses the signature.
+            # it counts), once nothing refuses the signature; with what the lock asked for it, unless the save
+            # moves the note to another day.
+            if note.visited_on == stored.visited_on:
+                signing_warnings.take_answers(note, stored)
             found = signing_warnings.warnings_for(note, saved.techniques)
+            arrival = _check_in(actor, note, stored.appointment, stored.patient)
             # The seal hashes the note as _store writes it, with the techniques it keeps or writes and the
             # measures read under the lock (the note object the caller holds may have older ones prefetched).
             lifecycle.sign(
@@ -354,8 +361,8 @@ def save_and_sign(
                 write=lambda signed: _store(signed, saved),
                 rows={"techniques": saved.techniques, "measures": stored.measures.all()},
                 saved_action=AuditAction.NOTE_SAVED,
+                also_audited=arrival,
             )
-            _record_arrival(actor, note, stored.appointment, stored.patient)
             _after_signature(actor, note, saved.techniques)
             if warnings is not None:
                 warnings += found
@@ -477,34 +484,25 @@ def sign_note(*, actor: User, note: VisitNote, arrived: bool = False, warnings: 
 
     The documentation check (fascia.visits.warnings: billing's rules that read the note) runs once nothing
     refuses the signature; what it finds never refuses it, and is added to `warnings` when given."""
-    _lock_appointment(note, arrived)
     note = lifecycle.lock_draft(
         note,
         refuse=NoteLocked,
         related=("practitioner", "plan", "appointment"),
         children=[_stored_techniques(), "measures"],
         to_sign=True,
-        asking=_license_question(),
+        asking=_signing_questions(),
     )
     techniques = list(note.techniques.all())
-    found: list[str] = []
+    _check_visit_held(note.appointment, arrived)
+    _check_signer(actor, note, techniques, getattr(note, LICENSE_LAPSED))
+    _check_cleared(_rescreen(note, techniques))
+    # Once nothing refuses the signature: the note as it is signed (a draft still, so not among the visits the
+    # check counts). It refuses nothing.
+    found = signing_warnings.warnings_for(note, techniques)
+    arrival = _check_in(actor, note, note.appointment, note.patient)
     # Written in full: the row as locked with the signature, one UPDATE as the signature alone would be, so
     # the seal hashes the note (and its techniques and measures, read under the lock) as held.
-    lifecycle.sign(
-        note,
-        actor=actor,
-        action=AuditAction.NOTE_SIGNED,
-        checks=[
-            lambda n: _check_visit_held(n.appointment, arrived),
-            lambda n: _check_signer(actor, n, techniques, getattr(n, LICENSE_LAPSED)),
-            lambda n: _check_cleared(_rescreen(n, techniques)),
-            # Last, once nothing refuses the signature: the note as it is signed (a draft still, so not among
-            # the visits the check counts). It refuses nothing.
-            lambda n: found.extend(signing_warnings.warnings_for(n, techniques)),
-        ],
-        write=lambda n: n.save(),
-    )
-    _record_arrival(actor, note, note.appointment, note.patient)
+    lifecycle.sign(note, actor=actor, action=AuditAction.NOTE_SIGNED, write=lambda n: n.save(), also_audited=arrival)
     _after_signature(actor, note, techniques)
     if warnings is not None:
         warnings += found
@@ -519,15 +517,6 @@ VISIT_HELD = (Appointment.Status.ARRIVED, Appointment.Status.FULFILLED)
 def needs_arrival(appointment: Appointment | None) -> bool:
     """Whether signing the note of this appointment asks the signer to confirm the patient came."""
     return appointment is not None and appointment.status == Appointment.Status.BOOKED
-
-
-def _lock_appointment(note: VisitNote, arrived: bool) -> None:
-    """Lock the note's appointment, when the signature may check it in (`arrived`), before the note and the
-    patient are locked. The front desk's moves lock the appointment, then the patient's row (their audit entry's
-    reference to it waits on a signature's lock of the patient): taken the other way round, a signature and a
-    no-show at the same moment deadlocked. Nothing to lock, and no query, otherwise."""
-    if arrived and note.appointment_id is not None:
-        Appointment.objects.select_for_update().filter(pk=note.appointment_id).values_list("pk").first()
 
 
 def _check_visit_held(appointment: Appointment | None, arrived: bool) -> None:
@@ -548,13 +537,18 @@ def _check_visit_held(appointment: Appointment | None, arrived: bool) -> None:
         raise ArrivalNotConfirmed
 
 
-def _record_arrival(actor: User, note: VisitNote, appointment: Appointment | None, patient: Patient) -> None:
+def _check_in(actor: User, note: VisitNote, appointment: Appointment | None, patient: Patient) -> list[audit.Entry]:
     """Check in the appointment of a note signed with the patient's arrival confirmed (it was booked when the
-    signature checked it), audited as the front desk's check-in is, with who confirmed it. The arrival time
-    is the appointment's start: when the patient came is not known closer than that. One conditional UPDATE,
-    so a check-in or no-show at the same moment is seen, and refuses the signature if it made it no visit."""
+    signature checked it); its audit entry, as the front desk's check-in is audited, with who confirmed it, for
+    the signature to write with its own. The arrival time is the appointment's start: when the patient came is
+    not known closer than that. One conditional UPDATE, so a check-in or no-show at the same moment is seen,
+    and refuses the signature if it made it no visit. Nothing, and no query, for any other note.
+
+    It runs after the note and the patient are locked: the front desk's moves lock the appointment, then their
+    audit entry points to the patient, which a signature's lock (FOR NO KEY UPDATE, lifecycle.lock_draft) does
+    not hold up, so the two never wait on each other in a circle."""
     if not needs_arrival(appointment):
-        return
+        return []
     assert appointment is not None  # needs_arrival
     moved = Appointment.objects.filter(pk=appointment.pk, status=Appointment.Status.BOOKED).update(
         status=Appointment.Status.ARRIVED, checked_in_at=appointment.start_at, updated_at=timezone.now()
@@ -563,21 +557,18 @@ def _record_arrival(actor: User, note: VisitNote, appointment: Appointment | Non
         status = Appointment.objects.filter(pk=appointment.pk).values_list("status", flat=True).get()
         if status not in VISIT_HELD:
             raise NoteError(f"The appointment was just marked {Appointment.Status(status).label.lower()}.")
-        return
+        return []
     appointment.status, appointment.checked_in_at = Appointment.Status.ARRIVED, appointment.start_at
     # The audit entry names the appointment by its patient and practitioner: those the signature holds (the
-    # patient locked with the note), rather than each read again.
+    # patient locked with the note; the practitioner, whose user is the signer), rather than each read again.
     if appointment.patient_id == patient.pk:
         appointment.patient = patient
     if appointment.practitioner_id == note.practitioner_id:
         appointment.practitioner = note.practitioner
-    audit.record(
-        actor=actor,
-        action=AuditAction.APPOINTMENT_MOVED,
-        target=appointment,
-        patient=patient,
-        detail={"to": Appointment.Status.ARRIVED.value, "confirmed_at_signing": str(note.public_id)},
-    )
+        if note.practitioner.user_id == actor.pk:  # always, once _check_signer has let the signature through
+            note.practitioner.user = actor
+    detail = {"to": Appointment.Status.ARRIVED.value, "confirmed_at_signing": str(note.public_id)}
+    return [audit.Entry(AuditAction.APPOINTMENT_MOVED, appointment, patient, detail)]
 
 
 def _rescreen(note: VisitNote, techniques: list[VisitTechnique]) -> PatientFacts | None:

@@ -6,10 +6,10 @@ note before it is signed (warnings only)."""
 from datetime import date
 
 from fascia.billing.models import Claim, ClaimNote
-from fascia.billing.scrubber.documentation import documentation_warnings
+from fascia.billing.scrubber.documentation import coverage_question, documentation_warnings
 from fascia.billing.scrubber.rules import RULES, Review
 
-__all__ = ["documentation_warnings", "scrub"]
+__all__ = ["coverage_question", "documentation_warnings", "scrub"]
 
 
 def scrub(claim: Claim, *, today: date) -> list[str]:

@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from fascia.billing import coding
@@ -86,14 +87,27 @@ def documentation_warnings(note: VisitNote, techniques: list[VisitTechnique]) ->
     return [warning for rule in NOTE_RULES for warning in rule.check(review)]
 
 
+# Whether the patient has a primary coverage on the note's day, asked with the signing lock (registered in
+# BillingConfig.ready()): a visit of a patient without one bills no payer, and is checked without a query.
+COVERED = "billing_covered"
+
+
+def _primary_coverages(patient: Any, day: Any) -> QuerySet[Coverage]:
+    """The patient's primary coverages in force on the day (a patient id and a date, or OuterRefs to them)."""
+    return Coverage.objects.filter(patient_id=patient, rank=1, starts_on__lte=day).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=day)
+    )
+
+
+def coverage_question() -> dict[str, Exists]:
+    return {COVERED: Exists(_primary_coverages(OuterRef("patient_id"), OuterRef("visited_on")))}
+
+
 def _review(note: VisitNote, techniques: list[VisitTechnique]) -> NoteReview | None:
     day = note.visited_on
-    coverage = (
-        Coverage.objects.filter(patient_id=note.patient_id, rank=1, starts_on__lte=day)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        .select_related("payer")
-        .first()
-    )
+    if getattr(note, COVERED, None) is False:  # asked with the signing lock: no coverage that day
+        return None
+    coverage = _primary_coverages(note.patient_id, day).select_related("payer").first()
     if coverage is None:
         return None
     plan, diagnoses, status = None, [], None

@@ -210,6 +210,49 @@ class TestSigning:
         assert VisitNote.objects.get(pk=drafted.pk).is_signed
         assert got == [f"{coverage.payer} requires a prior authorization; none covers 2026-11-06."]
 
+    @pytest.mark.parametrize("sign", ["sign_note", "save_and_sign"])
+    def test_a_patient_without_coverage_is_checked_with_the_lock(
+        self, tess: User, organization: Organization, sign: str
+    ) -> None:
+        """The signing lock asks whether the patient has a primary coverage that day: without one, the check
+        reads nothing of its own."""
+        patient = PatientFactory(organization=organization)
+        started = visit_services.start_note(actor=tess, patient=patient, visited_on=DAY)
+        drafted = visit_services.save_note(
+            actor=tess, note=started, techniques=rows(("swedish", "neck", 3)), nprs_before=4
+        )
+        got: list[str] = []
+        with CaptureQueriesContext(connection) as queries:
+            if sign == "sign_note":
+                visit_services.sign_note(actor=tess, note=drafted, warnings=got)
+            else:
+                visit_services.save_and_sign(
+                    actor=tess, note=drafted, techniques=rows(("swedish", "neck", 3)), nprs_before=4, warnings=got
+                )
+        assert VisitNote.objects.get(pk=drafted.pk).is_signed and got == []
+        assert [q["sql"] for q in queries.captured_queries if 'FROM "billing_coverage"' in q["sql"]] == [
+            next(q["sql"] for q in queries.captured_queries if "FOR NO KEY UPDATE" in q["sql"])
+        ]
+
+    def test_a_save_moving_the_note_to_a_covered_day_is_checked_on_that_day(
+        self, tess: User, coverage: Coverage
+    ) -> None:
+        """What the lock asked of the note's day as stored does not answer for the day the save moves it to."""
+        Payer.objects.update(requires_authorization=True)
+        before = coverage.starts_on - timedelta(days=7)  # no coverage yet
+        drafted = draft(tess, coverage, day=before)
+        got: list[str] = []
+        visit_services.save_and_sign(
+            actor=tess,
+            note=drafted,
+            techniques=rows(("deep-tissue", "lower-back", 25)),
+            nprs_before=4,
+            visited_on=DAY,
+            warnings=got,
+        )
+        assert VisitNote.objects.get(pk=drafted.pk).is_signed
+        assert got == [f"{coverage.payer} requires a prior authorization; none covers 2026-11-06."]
+
     def test_the_pages_and_the_api_show_them(self, client: Client, tess: User, coverage: Coverage) -> None:
         Payer.objects.update(requires_authorization=True)
         warning = f"{coverage.payer} requires a prior authorization; none covers 2026-11-06."

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
 from fascia.visits import services
 from fascia.visits.models import VisitNote
+from fascia.visits.queries import get_note_for_user
 from fascia.visits.tests.factories import appointment
 from fascia.visits.tests.test_views import note_form, technique_rows
 
@@ -96,6 +98,31 @@ class TestSigning:
         assert moves_audited(visit) == [{"to": "arrived", "confirmed_at_signing": str(note.public_id)}]
         event = AuditEvent.objects.get(action=AuditAction.APPOINTMENT_MOVED)
         assert event.actor == tess and event.patient_id == patient.pk
+
+    @pytest.mark.parametrize("sign", ["sign_note", "save_and_sign"])
+    def test_the_check_in_is_written_with_the_signature(
+        self, tess: User, patient: Patient, location: Location, sign: str
+    ) -> None:
+        """Confirmed at signing, the check-in is one UPDATE of the appointment (no lock of its own first) and its
+        audit entry goes into the signature's INSERT, after the note's."""
+        note = get_note_for_user(tess, draft(tess, patient, location).public_id)  # as the pages read it
+        rows = [{"technique_id": Technique.objects.get(code="deep-tissue").pk, "region": "lower-back", "minutes": 25}]
+        with time_machine.travel(at(AFTER), tick=False), CaptureQueriesContext(connection) as queries:
+            if sign == "sign_note":
+                services.sign_note(actor=tess, note=note, arrived=True)
+            else:
+                services.save_and_sign(actor=tess, note=note, techniques=rows, nprs_before=5, arrived=True)
+        sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+        assert [s.split(" SET ")[0] for s in sql if "scheduling_appointment" in s.split(" WHERE ")[0][:40]] == [
+            'UPDATE "scheduling_appointment"'
+        ]
+        assert sum(s.startswith('INSERT INTO "audit_auditevent"') for s in sql) == 1
+        trail = AuditEvent.objects.filter(patient=patient).order_by("-id").values_list("action", flat=True)[:2]
+        assert list(trail)[::-1] == [AuditAction.NOTE_SIGNED, AuditAction.APPOINTMENT_MOVED]
+        # The note and the patient locked, the techniques and measures read under the lock, the screening facts,
+        # the check-in, the note, the last seal and the seal, the audit entries, the billing queue (the techniques
+        # save_and_sign is given are those stored: left in place).
+        assert len(sql) == 10, "\n".join(sql)
 
     def test_a_visit_checked_in_signs_without_asking(self, tess: User, patient: Patient, location: Location) -> None:
         note = draft(tess, patient, location)
