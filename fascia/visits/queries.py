@@ -75,8 +75,13 @@ def plan_goals(note: VisitNote) -> list[Goal]:
     return list(plan.goals.all())
 
 
+def active_plans(patient: Any) -> QuerySet[TreatmentPlan]:
+    """The patient's active plans (a patient, its id, or an OuterRef to it)."""
+    return TreatmentPlan.objects.filter(patient=patient, status=TreatmentPlan.Status.ACTIVE)
+
+
 def active_plan(patient: Patient) -> TreatmentPlan | None:
-    return patient.plans.filter(status=TreatmentPlan.Status.ACTIVE).order_by("-version").first()
+    return active_plans(patient).order_by("-version").first()
 
 
 @dataclass(frozen=True)

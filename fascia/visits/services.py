@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from fascia import audit
@@ -93,9 +93,17 @@ def start_note(
     practitioner = getattr(actor, "practitioner", None)
     if practitioner is None:
         raise NoteError("Only a practitioner can write a visit note.")
+    on_a_plan = True  # unless the appointment's lock says otherwise
     if appointment is not None:
-        # Its note (if any) read in the same query; only the appointment's row is locked.
-        appointment = Appointment.objects.select_for_update(of=("self",)).select_related("note").get(pk=appointment.pk)
+        # Its note (if any) read in the same query, and whether the patient has an active plan (read below only
+        # when there is one); only the appointment's row is locked.
+        appointment = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("note")
+            .annotate(on_a_plan=Exists(queries.active_plans(OuterRef("patient_id"))))
+            .get(pk=appointment.pk)
+        )
+        on_a_plan = appointment.on_a_plan
         if appointment.patient_id != patient.pk:
             raise NoteError("That appointment is another patient's.")
         if hasattr(appointment, "note"):
@@ -103,7 +111,7 @@ def start_note(
         if appointment.status not in Appointment.HOLDING:
             raise NoteError(f"This appointment is {appointment.get_status_display().lower()}; there is no visit.")
     today = visited_on or (timezone.localtime(appointment.start_at).date() if appointment else timezone.localdate())
-    plan = queries.active_plan(patient)
+    plan = queries.active_plan(patient) if on_a_plan else None
     last = queries.last_signed_note(patient, COPIED_FIELDS, TECHNIQUE_FIELDS)
     note = VisitNote(
         patient=patient,

@@ -3,6 +3,8 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fascia.core.models import Location, Organization, User
 from fascia.patients import services as patient_services
@@ -237,6 +239,21 @@ class TestFromAppointment:
         assert note.visited_on == START
         with pytest.raises(services.NoteError, match="already has a note"):
             services.start_note(actor=tess, patient=patient, appointment=visit)
+
+    def test_the_plan_is_read_when_the_patient_has_one(self, tess: User, patient: Patient, location: Location) -> None:
+        """The appointment's lock asks whether the patient has an active plan: on none, no plan is read; on one,
+        the note is written under it, started from it."""
+        with CaptureQueriesContext(connection) as queries:
+            first = services.start_note(
+                actor=tess, patient=patient, appointment=appointment(tess, patient, location, START)
+            )
+        assert first.plan is None
+        assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "plans_treatmentplan"')]
+        plan = active_plan(tess, patient, start=START)
+        second = services.start_note(
+            actor=tess, patient=patient, appointment=appointment(tess, patient, location, START + timedelta(days=2))
+        )
+        assert second.plan == plan and second.copied_fields == ["home_care", "techniques"]
 
     def test_no_note_for_another_patients_appointment(self, tess: User, patient, location, organization) -> None:
         visit = appointment(tess, PatientFactory(organization=organization), location, START)
