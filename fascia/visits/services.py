@@ -83,6 +83,10 @@ COPIED_FIELDS = ("findings", "home_care", "next_visit")
 TECHNIQUE_FIELDS = ("technique_id", "region", "minutes", "pressure", "position")
 
 
+# What start_note's lock of the appointment asks: whether its patient has an active plan.
+ON_A_PLAN = "patient_on_a_plan"
+
+
 @transaction.atomic
 def start_note(
     *, actor: User, patient: Patient, appointment: Appointment | None = None, visited_on: date | None = None
@@ -100,10 +104,10 @@ def start_note(
         appointment = (
             Appointment.objects.select_for_update(of=("self",))
             .select_related("note")
-            .annotate(on_a_plan=Exists(queries.active_plans(OuterRef("patient_id"))))
+            .annotate(**{ON_A_PLAN: Exists(queries.active_plans(OuterRef("patient_id")))})
             .get(pk=appointment.pk)
         )
-        on_a_plan = appointment.on_a_plan
+        on_a_plan = getattr(appointment, ON_A_PLAN)
         if appointment.patient_id != patient.pk:
             raise NoteError("That appointment is another patient's.")
         if hasattr(appointment, "note"):
