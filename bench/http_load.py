@@ -1,11 +1,12 @@
 """The clinic's day over HTTP: Fascia under gunicorn, driven by locust from a separate process.
 
-  1. Reads from the database what the users will work on: logins of each role that take the demo
-     password, patients to search and open, free slots to book (each checked by booking it in a
-     transaction that is rolled back), practitioners' booked appointments without a note, locations.
-  2. Copies the database (CREATE DATABASE … TEMPLATE) and serves the copy, so the bookings and
+  1. Copies the database (CREATE DATABASE … TEMPLATE) and serves the copy, so the bookings and
      signed notes of a run never change the seeded data and every run starts from the same state;
      the copy is dropped afterwards.
+  2. Reads from the copy what the users will work on: logins of each role that take the demo
+     password, patients to search and open, free slots to book (each checked by booking it in a
+     transaction that is rolled back), locations; and books into it the visits the practitioners
+     write notes for, in the past weeks (a note is signed once its visit has begun).
   3. Starts gunicorn as in production (FASCIA_DEBUG off, a secret key, collected static files,
      behind a proxy that terminates HTTPS) on a free loopback port, with 2 × CPUs + 1 sync workers.
   4. Runs locust headless (bench/locustfile.py) with 20 users for the given time: front desk,
@@ -34,7 +35,7 @@ import threading
 import time
 import urllib.request
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,7 +61,7 @@ from fascia.core.roles import Role  # noqa: E402
 from fascia.demo.loader import DEMO_PASSWORD  # noqa: E402
 from fascia.patients.models import Patient  # noqa: E402
 from fascia.scheduling.models import Appointment, AppointmentType  # noqa: E402
-from fascia.scheduling.queries import day_bounds, next_free_slots  # noqa: E402
+from fascia.scheduling.queries import next_free_slots  # noqa: E402
 from fascia.scheduling.services import SchedulingError, book_appointment  # noqa: E402
 
 ROOT = report.BENCH_DIR.parent
@@ -180,6 +181,62 @@ def free_slots(
     return slots
 
 
+def visits_to_note(
+    frontdesk: User,
+    organization: Organization,
+    practitioners: dict[int, str],
+    kind: AppointmentType,
+    wanted: int,
+    rng: random.Random,
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Visits for the practitioners to write and sign the notes of: `kind` booked (for good, in the database
+    served) on free times of their books in the past four weeks, each with a patient free then, never checked
+    in. A note is signed once its visit has begun, and the seed's visits up to now have their notes; the
+    practitioner confirms the patient came as the note is signed. The appointments' ids by login, and the
+    patients of some."""
+    now = timezone.now()
+    candidates = [
+        (start, practitioner, location)
+        for start, practitioner, location in next_free_slots(
+            frontdesk, minutes=kind.minutes, after=now - timedelta(days=28), limit=wanted * 8, days=28, step=15
+        )
+        if practitioner.pk in practitioners and start + timedelta(minutes=kind.minutes) <= now
+    ]
+    busy: dict[int, list[datetime]] = defaultdict(list)
+    chosen: list[tuple[datetime, Any, Any]] = []
+    for start, practitioner, location in candidates:
+        if all(abs((start - other).total_seconds()) >= kind.minutes * 60 for other in busy[practitioner.pk]):
+            busy[practitioner.pk].append(start)
+            chosen.append((start, practitioner, location))
+    rng.shuffle(chosen)
+    pool = list(
+        Patient.objects.filter(organization=organization, is_active=True).order_by("pk").values_list("pk", flat=True)
+    )
+    queue = list(Patient.objects.in_bulk(rng.sample(pool, min(len(pool), len(chosen)))).values())
+    appointments: dict[str, list[str]] = defaultdict(list)
+    their_patients: dict[str, list[str]] = defaultdict(list)
+    for start, practitioner, location in chosen:
+        if sum(map(len, appointments.values())) >= wanted or not queue:
+            break
+        patient = queue.pop()
+        try:  # what the booking service refuses (a clash of the patient's, the plan, a licence) is left out
+            booked = book_appointment(
+                actor=frontdesk,
+                patient=patient,
+                practitioner=practitioner,
+                location=location,
+                appointment_type=kind,
+                start_at=start,
+            )
+        except (SchedulingError, ValidationError):
+            continue
+        login = practitioners[practitioner.pk]
+        appointments[login].append(str(booked.public_id))
+        if len(their_patients[login]) < 200:
+            their_patients[login].append(str(patient.public_id))
+    return appointments, their_patients
+
+
 def discover(*, users: int, duration: float, wait_low: float, seed: int = 1) -> tuple[dict, dict]:
     """The plan handed to the locustfile, and what the dataset holds."""
     rng = random.Random(seed)
@@ -191,27 +248,7 @@ def discover(*, users: int, duration: float, wait_low: float, seed: int = 1) -> 
     if missing:
         raise SystemExit(f"http_load: no {', '.join(missing)} login takes the demo password {DEMO_PASSWORD!r}")
     today = timezone.localdate()
-    start_of_today, _ = day_bounds(today)
     practitioners = {u.practitioner.pk: u.username for u in logins[Role.PRACTITIONER]}
-    appointments: dict[str, list[str]] = defaultdict(list)
-    their_patients: dict[str, list[str]] = defaultdict(list)
-    for public_id, practitioner_id, patient_id in (
-        Appointment.objects.filter(
-            practitioner_id__in=practitioners,
-            status=Appointment.Status.BOOKED,
-            start_at__gte=start_of_today,
-            note__isnull=True,
-        )
-        .order_by("start_at", "pk")
-        .values_list("public_id", "practitioner_id", "patient__public_id")
-    ):
-        login = practitioners[practitioner_id]
-        if len(appointments[login]) < 2000:
-            appointments[login].append(str(public_id))
-            if len(their_patients[login]) < 200:
-                their_patients[login].append(str(patient_id))
-    # Logins with something to note first, so the practitioner users work on them.
-    practitioner_logins = sorted(practitioners.values(), key=lambda login: (-len(appointments[login]), login))
     pks = list(Patient.objects.filter(organization=organization, is_active=True).values_list("pk", flat=True))
     sample = list(Patient.objects.filter(pk__in=rng.sample(pks, min(len(pks), 300))).order_by("pk"))
     kind = AppointmentType.objects.filter(is_active=True, is_evaluation=False).order_by("minutes", "pk").first()
@@ -220,6 +257,13 @@ def discover(*, users: int, duration: float, wait_low: float, seed: int = 1) -> 
     # About one booking in 20 actions: enough slots for every booking the run can make, and some over.
     wanted = int(users * duration / max(wait_low, 0.5) / 20) + 20
     slots = free_slots(logins[Role.FRONT_DESK][0], organization, kind, wanted, rng)
+    # Fewer than one note in 6 actions (3 users in 5 are practitioners, and fewer than 1 in 3 of their actions
+    # writes a note): a visit for each, and some over.
+    notes = int(users * duration / max(wait_low, 0.5) / 6) + 20
+    frontdesk = logins[Role.FRONT_DESK][0]
+    appointments, their_patients = visits_to_note(frontdesk, organization, practitioners, kind, notes, rng)
+    # Logins with something to note first, so the practitioner users work on them.
+    practitioner_logins = sorted(practitioners.values(), key=lambda login: (-len(appointments[login]), login))
     plan = {
         "password": DEMO_PASSWORD,
         "today": today.isoformat(),
@@ -246,7 +290,7 @@ def discover(*, users: int, duration: float, wait_low: float, seed: int = 1) -> 
         "claims": sum(claims.values()),
         "claims_by_status": claims,
         "logins": {role: len(users) for role, users in plan["logins"].items()},
-        "booked_appointments_to_note": sum(len(ids) for ids in appointments.values()),
+        "visits_to_note": sum(len(ids) for ids in appointments.values()),
         "free_slots_to_book": len(slots),
     }
     return plan, dataset
@@ -628,26 +672,29 @@ def main() -> int:
     load_before, cpu_before = report.load_average(), report.cpu_times()
     wait_low = float(args.wait.split("-")[0])
 
-    log("reading what the users will work on")
-    plan, dataset = discover(users=args.users, duration=args.duration + args.warmup, wait_low=wait_low)
-    log(
-        f"{len(plan['logins'][Role.PRACTITIONER])} practitioner logins with {dataset['booked_appointments_to_note']} "
-        f"booked appointments to note, {len(plan['slots'])} free slots to book"
-    )
     database_info = report.database(connection)
     database = dict(settings.DATABASES["default"])
     connection.close()
-
-    work = Path(tempfile.mkdtemp(prefix="fascia-http-load-"))
-    plan_file = work / "plan.json"
-    plan_file.write_text(json.dumps(plan))
     served = database["NAME"] if args.in_place else f"{database['NAME']}_http"
     copy_s = None
     if not args.in_place:
         log(f"copying {database['NAME']} to {served}")
         copy_s = copy_database(database, served)
         log(f"copied in {copy_s:.1f} s")
+        # What the users work on is read from the copy, and the visits to note are booked into it.
+        connection.settings_dict["NAME"] = served
     served_url = urlsplit(settings.DATABASE_URL)._replace(path=f"/{served}").geturl()
+
+    log("reading what the users will work on, booking the visits to note")
+    plan, dataset = discover(users=args.users, duration=args.duration + args.warmup, wait_low=wait_low)
+    log(
+        f"{len(plan['logins'][Role.PRACTITIONER])} practitioner logins with {dataset['visits_to_note']} "
+        f"visits to note, {len(plan['slots'])} free slots to book"
+    )
+    connection.close()
+    work = Path(tempfile.mkdtemp(prefix="fascia-http-load-"))
+    plan_file = work / "plan.json"
+    plan_file.write_text(json.dumps(plan))
     port = free_port()
     server = None
     try:

@@ -2,8 +2,9 @@
 and billing, each doing what that role does through the real pages and forms, plus /healthz as the floor.
 
 Not run on its own: bench/http_load.py discovers what to use from the database (logins, patients, free
-slots, booked appointments, claims) and passes it in the JSON file named by BENCH_PLAN; every request is
-recorded here (time since the start, milliseconds, failure) and written to BENCH_OUT when the run ends.
+slots, the visits to note, which it books in the past weeks, claims) and passes it in the JSON file named
+by BENCH_PLAN; every request is recorded here (time since the start, milliseconds, failure) and written to
+BENCH_OUT when the run ends.
 Requests in the first BENCH_WARMUP seconds are left out: workers still connecting, caches still cold.
 
 The server is driven as it runs in production, behind a reverse proxy that terminates HTTPS: every
@@ -328,7 +329,8 @@ class FrontDesk(Staff):
 
 
 class Practitioner(Staff):
-    """Checks the day, opens charts, and writes and signs the note of a booked appointment."""
+    """Checks the day, opens charts, and writes and signs the note of a visit that has happened (booked in the past
+    weeks, never checked in: the practitioner confirms the patient came)."""
 
     weight = 12
     role = "practitioner"
