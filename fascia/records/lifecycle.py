@@ -41,9 +41,9 @@ def lock_draft(
     is refused). Only the record's own row is locked, and the patient's with it `to_sign` (sign() appends
     to the patient's chain of seals). To sign, the lock is FOR NO KEY UPDATE (PostgreSQL; SQLite's write
     transaction stands in): it queues signatures and every other writer of the two rows as FOR UPDATE does,
-    but not the rows that merely point to them. The front desk's audit entry naming the patient (a
-    check-in, a no-show) then never waits on a signature, so a signature may check the appointment in
-    after its locks without the two deadlocking. The `related` rows are read with it in the same query, the `children`
+    but not the rows that merely point to them. The front desk's audit entry naming the patient (a check-in,
+    a no-show) then never waits on a signature, so a signature may check the appointment in after its locks
+    without the two deadlocking. The `related` rows are read with it in the same query, the `children`
     (prefetched) once it is locked: whoever adds a child to a draft locks it first, so they stay as read
     until the transaction ends. `asking` names questions about other rows (annotations) the same query
     asks, read as the record's attributes.
