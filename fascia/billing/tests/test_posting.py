@@ -28,9 +28,10 @@ from fascia.billing.reports import PATIENTS, aging, denials
 from fascia.billing.tests.factories import billable_patient
 from fascia.billing.x12.validate import validate_837
 from fascia.core.models import Organization, User
-from fascia.demo.era import write_835
+from fascia.demo.era import DEDUCTIBLE, DENIED, PARTIAL, REVERSED, demo_cases, write_835
 
 START = date(2026, 11, 2)
+ALLOWED_RATE = Decimal("0.80")  # what the demo payer allows of a charge
 ISA = "ISA*00*          *00*          *ZZ*ACMEHEALTH     *ZZ*FASCIA         *261125*0930*^*00501*000000042*0*P*:"
 
 
@@ -446,7 +447,7 @@ def test_unknown_claims_refuse_the_whole_file(tess: User, bill: User, organizati
 def test_the_demo_writer_answers_as_a_payer(tess: User, bill: User, organization: Organization) -> None:
     paid = sent(tess, bill, billable_patient(tess, organization, start=START))
     denied = sent(tess, bill, billable_patient(tess, organization, start=START))
-    text = write_835([paid, denied], paid_on=date(2026, 11, 25), trace="EFT1001", deny=(denied.number,))
+    text = write_835([paid, denied], paid_on=date(2026, 11, 25), trace="EFT1001", cases={denied.number: DENIED})
     import_text(bill, organization, text)
     paid.refresh_from_db()
     # 186.00 charged, 80% allowed (148.80), the patient's 10.00 copay: the payer pays 138.80.
@@ -460,6 +461,72 @@ def test_the_demo_writer_answers_as_a_payer(tess: User, bill: User, organization
     denied.refresh_from_db()
     assert (denied.status, denied.paid) == ("denied", Decimal("0"))
     assert {a["reason"] for a in Posting.objects.get(claim=denied).adjustments} == {"50"}
+
+
+def test_the_demo_remittance_holds_every_answer_and_balances(
+    tess: User, bill: User, organization: Organization
+) -> None:
+    """`fascia demo_835`'s mix: paid, split (partly paid), deductible, denied, reversed and corrected with
+    interest (PLB L6). Each claim: charge = paid + adjusted + patient's share + what the payer still owes."""
+    claims = [sent(tess, bill, billable_patient(tess, organization, start=START, visits=3)) for _ in range(5)]
+    cases = demo_cases(claims)
+    split, paid, deductible, denied, reversed_ = claims
+    assert cases == {
+        split.number: PARTIAL,
+        deductible.number: DEDUCTIBLE,
+        denied.number: DENIED,
+        reversed_.number: REVERSED,
+    }
+    remittances = import_text(
+        bill, organization, write_835(claims, paid_on=date(2026, 11, 25), trace="EFT3", cases=cases)
+    )
+    for claim in claims:
+        claim.refresh_from_db()
+    lines = list(split.lines.order_by("service_date", "id"))
+    assert len(lines) == 6  # three visits, two codes each
+
+    def state(claim: Claim) -> tuple:
+        return (claim.status, claim.paid, claim.adjusted, claim.patient_responsibility, claim.balance)
+
+    # Paid: 80% of 279.00 allowed (223.20), less the 10.00 copay.
+    assert state(paid) == ("paid", Decimal("213.20"), Decimal("55.80"), Decimal("10.00"), Decimal("0.00"))
+    # Split: the first line paid (its 80% less the copay), the middle ones denied past the plan's visit limit
+    # (CO-119, N640), the last one still owed by the payer.
+    first, last = lines[0].amount, lines[-1].amount
+    assert state(split) == (
+        "partially-paid",
+        first * ALLOWED_RATE - Decimal("10.00"),
+        split.total_charge - last - first * ALLOWED_RATE,
+        Decimal("10.00"),
+        last,
+    )
+    posting = Posting.objects.get(claim=split)
+    assert {
+        (a["reason"], r["code"]) for a in posting.adjustments for r in posting.remarks if a["where"] == r["where"]
+    } == {("119", "N640")}
+    # Deductible: processed, nothing paid; the allowed amount is the patient's, and nothing is a denial.
+    assert state(deductible) == ("paid", Decimal("0"), Decimal("55.80"), Decimal("223.20"), Decimal("0.00"))
+    assert Posting.objects.get(claim=deductible).status_code == "1"
+    assert state(denied) == ("denied", Decimal("0"), Decimal("279.00"), Decimal("0"), Decimal("0.00"))
+    # Reversed: paid at 80% two weeks before, taken back, paid again at 90% (251.10 less the copay).
+    assert state(reversed_) == ("paid", Decimal("241.10"), Decimal("27.90"), Decimal("10.00"), Decimal("0.00"))
+    assert list(reversed_.postings.order_by("id").values_list("status_code", "state", "paid")) == [
+        ("1", "reversed", Decimal("213.20")),
+        ("22", "posted", Decimal("-213.20")),
+        ("1", "posted", Decimal("241.10")),
+    ]
+    assert list(reversed_.events.values_list("to_status", flat=True).order_by("id"))[-3:] == [
+        "paid",
+        "accepted",
+        "paid",
+    ]
+    # The interest on the corrected claim: a negative PLB, added to the payment (BPR02 = CLP04s − PLBs).
+    plb = ProviderAdjustment.objects.get()
+    assert (plb.reason, plb.reference, plb.amount) == ("L6", reversed_.number, Decimal("-4.82"))
+    for remittance in remittances:
+        claims_paid = sum(remittance.postings.values_list("paid", flat=True), Decimal("0"))
+        withheld = sum(remittance.provider_adjustments.values_list("amount", flat=True), Decimal("0"))
+        assert remittance.total_paid == claims_paid - withheld
 
 
 @pytest.mark.django_db(transaction=True)
