@@ -16,10 +16,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.claims import services
 from fascia.billing.models import Claim, Coverage, Fee, Posting, ProviderAdjustment, Remittance
 from fascia.billing.remittance.parse import RemittanceError
@@ -27,7 +29,9 @@ from fascia.billing.remittance.posting import AlreadyImported, UnknownClaim, imp
 from fascia.billing.reports import PATIENTS, aging, denials
 from fascia.billing.tests.factories import billable_patient
 from fascia.billing.x12.validate import validate_837
+from fascia.conftest import make_user
 from fascia.core.models import Organization, User
+from fascia.core.roles import Role
 from fascia.demo.era import DEDUCTIBLE, DENIED, PARTIAL, REVERSED, demo_cases, write_835
 
 START = date(2026, 11, 2)
@@ -592,3 +596,82 @@ def test_concurrent_uploads_on_the_page_answer_with_a_message(
         thread.join()
     assert sorted(answers) == [(200, True), (200, True), (302, False)]
     assert Remittance.objects.count() == 1
+
+
+class TestActingOnHeld:
+    """Billing staff post a held payment once its reason is gone, or dismiss it with a note."""
+
+    def held(self, tess: User, bill: User, organization: Organization, trace: str) -> tuple[Claim, Posting]:
+        claim = drafted(tess, coverage_for(tess, organization))
+        import_text(bill, organization, era(("ACME HEALTH", trace, paid_claim(claim.number))))
+        return claim, Posting.objects.get(remittance__trace_number=trace)
+
+    def messages(self, response: HttpResponse) -> list[str]:
+        return [str(m) for m in response.context["messages"]]
+
+    def test_posting_waits_for_the_claim_to_be_sent(
+        self, client: Client, tess: User, bill: User, organization: Organization
+    ) -> None:
+        claim, posting = self.held(tess, bill, organization, "EFT300")
+        login(client, bill)
+        url = reverse("billing:post_held", args=[posting.pk])
+        refused = client.post(url, follow=True)
+        assert self.messages(refused) == [f"Not posted: Claim {claim.number} was never sent to a payer (it is draft)."]
+        claim.refresh_from_db()
+        assert (claim.status, claim.paid, Posting.objects.get(pk=posting.pk).state) == ("draft", 0, "held")
+        services.move(services.mark_ready(actor=bill, claim=claim, today=START), Claim.Status.SUBMITTED, actor=bill)
+        posted = client.post(url, follow=True)
+        assert self.messages(posted) == [f"Posted the payment of 45.20 to claim {claim.number}."]
+        claim.refresh_from_db()
+        assert (claim.status, claim.paid, claim.adjusted, claim.patient_responsibility, claim.balance) == (
+            "paid",
+            Decimal("45.20"),
+            Decimal("13.80"),
+            Decimal("10.00"),
+            Decimal("0.00"),
+        )
+        assert sorted(line.paid for line in claim.lines.all()) == [Decimal("14.00"), Decimal("31.20")]
+        posting.refresh_from_db()
+        assert (posting.state, posting.hold_reason) == ("posted", "")
+        assert list(claim.events.values_list("to_status", "note").order_by("id"))[-1] == (
+            "paid",
+            "835 EFT300: paid 45.20, patient owes 10.00",
+        )
+        assert AuditEvent.objects.filter(action=AuditAction.HELD_PAYMENT_POSTED, actor=bill).count() == 1
+        again = client.post(url, follow=True)
+        assert self.messages(again) == [f"The payment for claim {claim.number} is not held for review."]
+
+    def test_dismissing_needs_a_note_and_keeps_it(
+        self, client: Client, tess: User, bill: User, organization: Organization
+    ) -> None:
+        claim, posting = self.held(tess, bill, organization, "EFT301")
+        login(client, bill)
+        url = reverse("billing:dismiss_held", args=[posting.pk])
+        page = client.get(reverse("billing:remittances")).content.decode()
+        assert url in page
+        empty = client.post(url, {"note": "  "}, follow=True)
+        assert self.messages(empty) == ["Say why the payment is dismissed, e.g. a refund was asked of the payer."]
+        assert Posting.objects.get(pk=posting.pk).state == "held"
+        done = client.post(url, {"note": "Refund requested from the payer"}, follow=True)
+        assert self.messages(done) == [f"Dismissed the payment of 45.20 for claim {claim.number}."]
+        posting.refresh_from_db()
+        assert (posting.state, posting.dismissal_note) == ("dismissed", "Refund requested from the payer")
+        claim.refresh_from_db()
+        assert (claim.status, claim.paid) == ("draft", 0)
+        entry = AuditEvent.objects.get(action=AuditAction.HELD_PAYMENT_DISMISSED)
+        assert (entry.actor, entry.detail["note"]) == (bill, "Refund requested from the payer")
+        assert url not in client.get(reverse("billing:remittances")).content.decode()
+        refused = client.post(reverse("billing:post_held", args=[posting.pk]), follow=True)
+        assert self.messages(refused) == [f"The payment for claim {claim.number} is not held for review."]
+
+    def test_another_clinics_payment_is_no_such_payment(
+        self, client: Client, tess: User, bill: User, organization: Organization
+    ) -> None:
+        _, posting = self.held(tess, bill, organization, "EFT302")
+        other = Organization.objects.create(legal_name="Other Clinic", tax_id="98-7654321", group_npi="1245319599")
+        login(client, make_user(other, "otherbill", Role.BILLING))
+        for name, data in [("billing:post_held", {}), ("billing:dismiss_held", {"note": "mine now"})]:
+            response = client.post(reverse(name, args=[posting.pk]), data, follow=True)
+            assert self.messages(response) == ["There is no such payment."]
+        assert Posting.objects.get(pk=posting.pk).state == "held"
+        assert not AuditEvent.objects.filter(action__startswith="billing.posting.").exists()
