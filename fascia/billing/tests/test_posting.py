@@ -471,9 +471,14 @@ def test_the_demo_remittance_holds_every_answer_and_balances(
     tess: User, bill: User, organization: Organization
 ) -> None:
     """`fascia demo_835`'s mix: paid, split (partly paid), deductible, denied, reversed and corrected with
-    interest (PLB L6). Each claim: charge = paid + adjusted + patient's share + what the payer still owes."""
-    claims = [sent(tess, bill, billable_patient(tess, organization, start=START, visits=3)) for _ in range(5)]
-    cases = demo_cases(claims)
+    interest (PLB L6). Each claim: charge = paid + adjusted + patient's share + what the payer still owes. A
+    claim to a secondary payer is processed as secondary (CLP02 2) and never picked for the other answers."""
+    secondary, *claims = [
+        sent(tess, bill, billable_patient(tess, organization, start=START, visits=3)) for _ in range(6)
+    ]
+    Coverage.objects.filter(pk=secondary.coverage_id).update(rank=2)
+    secondary = Claim.objects.select_related("coverage").get(pk=secondary.pk)
+    cases = demo_cases([secondary, *claims])
     split, paid, deductible, denied, reversed_ = claims
     assert cases == {
         split.number: PARTIAL,
@@ -482,7 +487,13 @@ def test_the_demo_remittance_holds_every_answer_and_balances(
         reversed_.number: REVERSED,
     }
     remittances = import_text(
-        bill, organization, write_835(claims, paid_on=date(2026, 11, 25), trace="EFT3", cases=cases)
+        bill, organization, write_835([secondary, *claims], paid_on=date(2026, 11, 25), trace="EFT3", cases=cases)
+    )
+    secondary.refresh_from_db()
+    assert (secondary.status, secondary.paid, Posting.objects.get(claim=secondary).status_code) == (
+        "paid",
+        Decimal("213.20"),
+        "2",
     )
     for claim in claims:
         claim.refresh_from_db()
