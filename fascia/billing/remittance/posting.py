@@ -2,7 +2,8 @@
 its adjustments (CO, PI, OA: written off) and the patient's share (PR: deductible, coinsurance, copay)
 kept on the claim, which moves to paid, partially paid or denied as the payer decided (CLP02), or back
 to the payer on a reversal. A payment for a claim never sent, already settled, or that would settle more
-than the charge is held for review, not posted.
+than the charge is held for review, not posted, until billing staff post or dismiss it (review.py); both
+ways reach the claim through apply().
 
 One database transaction per file, and all or nothing: a malformed or unbalanced file, a claim the clinic
 does not have, or a payment already posted (the same payer and trace number, however the file is laid

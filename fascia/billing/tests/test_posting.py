@@ -672,6 +672,8 @@ class TestActingOnHeld:
         entry = AuditEvent.objects.get(action=AuditAction.HELD_PAYMENT_DISMISSED)
         assert (entry.actor, entry.detail["note"]) == (bill, "Refund requested from the payer")
         assert url not in client.get(reverse("billing:remittances")).content.decode()
+        claim_page = client.get(reverse("billing:claim", args=[claim.public_id])).content.decode()
+        assert "dismissed: Refund requested from the payer" in claim_page
         refused = client.post(reverse("billing:post_held", args=[posting.pk]), follow=True)
         assert self.messages(refused) == [f"The payment for claim {claim.number} is not held for review."]
 
