@@ -29,6 +29,8 @@ class AuditAction(models.TextChoices):
     CLAIM_VIEWED = "billing.claim.viewed", "Viewed claim"
     CLAIMS_EXPORTED = "billing.claims.exported", "Exported claims"
     REMITTANCE_POSTED = "billing.remittance.posted", "Posted a remittance"
+    HELD_PAYMENT_POSTED = "billing.posting.posted", "Posted a payment held for review"
+    HELD_PAYMENT_DISMISSED = "billing.posting.dismissed", "Dismissed a payment held for review"
     COVERAGE_SAVED = "billing.coverage.saved", "Saved coverage"
     CLEARINGHOUSE_SAVED = "billing.clearinghouse.saved", "Saved clearinghouse settings"
     CREDENTIAL_SAVED = "practitioners.credential.saved", "Saved credential"

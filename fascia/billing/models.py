@@ -603,12 +603,14 @@ class ProviderAdjustment(models.Model):
 
 class Posting(models.Model):
     """What a remittance says about one claim (835 CLP): posted to the claim, or held for review with the
-    reason (a claim never sent, or already settled), or posted and later reversed by the payer."""
+    reason (a claim never sent, or already settled) until billing staff post or dismiss it, or posted and
+    later reversed by the payer."""
 
     class State(models.TextChoices):
         POSTED = "posted", "Posted"
         HELD = "held", "Held for review"
         REVERSED = "reversed", "Posted, then reversed by the payer"
+        DISMISSED = "dismissed", "Held, then dismissed by billing staff"
 
     remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="postings")
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="postings")
@@ -623,12 +625,18 @@ class Posting(models.Model):
         max_digits=10, decimal_places=2, help_text="Its PR adjustments: deductible, coinsurance, copay"
     )
     payer_claim_number = models.CharField(max_length=50, blank=True)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.POSTED)
+    state = models.CharField(max_length=9, choices=State.choices, default=State.POSTED)
     hold_reason = models.CharField(max_length=300, blank=True)
+    dismissal_note = models.CharField(
+        max_length=300, blank=True, help_text="Why billing staff dismissed a held payment, e.g. a refund asked for"
+    )
     adjustments = models.JSONField(
         default=list, blank=True, help_text="[{group, reason, amount, text, code}] claim and lines"
     )
     remarks = models.JSONField(default=list, blank=True, help_text="[{where, code, text}] remark codes (RARC)")
+    services = models.JSONField(
+        default=list, blank=True, help_text="[{procedure, date, paid}] its service lines (SVC), to post it later"
+    )
     unmatched_lines = models.JSONField(
         default=list, blank=True, help_text="Service lines that matched no line of the claim"
     )

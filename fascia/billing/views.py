@@ -44,6 +44,7 @@ from fascia.billing.models import (
 )
 from fascia.billing.paper import cms1500
 from fascia.billing.paper.statement import render_statement
+from fascia.billing.remittance import review
 from fascia.billing.remittance.parse import RemittanceError
 from fascia.billing.remittance.posting import import_835, summary
 from fascia.billing.reports import DENIAL_PERIODS, aging, denials
@@ -278,6 +279,37 @@ def remittances(request: ClinicRequest) -> HttpResponse:
             return redirect("billing:remittances")
     recent = queries.recent_remittances(request.organization)
     return render(request, "billing/remittances.html", {"form": form, "remittances": recent})
+
+
+@staff_view(roles.SUBMIT_CLAIM)
+@require_POST
+def post_held(request: ClinicRequest, posting_id: int) -> HttpResponse:
+    """Post a payment held for review, if its reason no longer holds."""
+    try:
+        posting = review.post_held(actor=request.user, organization=request.organization, posting_id=posting_id)
+    except services.BillingError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"Posted the payment of {posting.paid} to claim {posting.claim_number}.")
+    return redirect("billing:remittances")
+
+
+@staff_view(roles.SUBMIT_CLAIM)
+@require_POST
+def dismiss_held(request: ClinicRequest, posting_id: int) -> HttpResponse:
+    """Dismiss a payment held for review, with the note saying why."""
+    try:
+        posting = review.dismiss_held(
+            actor=request.user,
+            organization=request.organization,
+            posting_id=posting_id,
+            note=request.POST.get("note", ""),
+        )
+    except services.BillingError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"Dismissed the payment of {posting.paid} for claim {posting.claim_number}.")
+    return redirect("billing:remittances")
 
 
 @staff_view(roles.VIEW_CLAIM)

@@ -2,13 +2,15 @@
 its adjustments (CO, PI, OA: written off) and the patient's share (PR: deductible, coinsurance, copay)
 kept on the claim, which moves to paid, partially paid or denied as the payer decided (CLP02), or back
 to the payer on a reversal. A payment for a claim never sent, already settled, or that would settle more
-than the charge is held for review, not posted.
+than the charge is held for review, not posted, until billing staff post or dismiss it (review.py); both
+ways reach the claim through apply().
 
 One database transaction per file, and all or nothing: a malformed or unbalanced file, a claim the clinic
 does not have, or a payment already posted (the same payer and trace number, however the file is laid
 out) is refused with a one-line reason and posts nothing."""
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -34,6 +36,8 @@ WRITTEN_OFF = {"CO", "PI", "OA", "CR"}
 PATIENT = "PR"
 NEVER_SENT = {S.DRAFT, S.READY}
 SETTLED = {S.PAID, S.CLOSED}
+# What apply() changes on a claim.
+CLAIM_FIELDS = ["paid", "adjusted", "patient_responsibility", "payer_claim_number", "status"]
 REOPENED = S.ACCEPTED  # a reversed claim waits for the payer's corrected answer again
 
 
@@ -43,6 +47,14 @@ class AlreadyImported(BillingError):
 
 class UnknownClaim(BillingError):
     pass
+
+
+class Applied(NamedTuple):
+    """What apply() changed besides the claim: its lines paid, its move, the payment a reversal took back."""
+
+    lines: list[ClaimLine]
+    move: ClaimEvent | None
+    reversed: Posting | None
 
 
 def adjustment(where: str, group: str, reason: str, amount: Decimal) -> dict:
@@ -101,49 +113,103 @@ def posting_note(trace_number: str, paid: Decimal, patient_responsibility: Decim
     return f"835 {trace_number}: paid {paid}, patient owes {patient_responsibility}"
 
 
-def _hold_reason(claim: Claim, payment: ClaimPayment, posting: Posting, reversed_: Posting | None) -> str:
+def _hold_reason(claim: Claim, posting: Posting, reversed_: Posting | None) -> str:
     """Why a payment must not post to its claim without a person's review, or "" when it may."""
     number = claim.number
     if claim.status in NEVER_SENT:
         return f"Claim {number} was never sent to a payer (it is {claim.get_status_display().lower()})."
-    if payment.is_reversal:
+    if posting.status_code == REVERSAL:
         if reversed_ is None:
-            return f"A reversal of {-payment.paid} for claim {number}, which has no such payment posted."
+            return f"A reversal of {-posting.paid} for claim {number}, which has no such payment posted."
         return ""
-    if payment.status_code not in PROCESSED | DENIED:
-        return f"CLP02 {payment.status_code} ({payment.status.lower()}) is not a payment decision to post."
+    if posting.status_code not in PROCESSED | DENIED:
+        return f"CLP02 {posting.status_code} ({posting.status_text}) is not a payment decision to post."
     if claim.status in SETTLED:
         return f"Claim {number} is already settled ({claim.get_status_display().lower()})."
-    left = claim.balance - payment.paid - posting.adjusted - posting.patient_responsibility
+    left = claim.balance - posting.paid - posting.adjusted - posting.patient_responsibility
     if left < 0:
         return (
-            f"Claim {number}: paid {payment.paid}, adjusted {posting.adjusted} and {posting.patient_responsibility} "
+            f"Claim {number}: paid {posting.paid}, adjusted {posting.adjusted} and {posting.patient_responsibility} "
             f"to the patient would settle more than the {claim.balance} the payer still owes."
         )
     return ""
 
 
-def _pay_lines(claim: Claim, payment: ClaimPayment, posting: Posting) -> list[ClaimLine]:
+def _services(payment: ClaimPayment) -> list[dict]:
+    """A payment's service lines as a posting keeps them, so a held payment can post later."""
+    return [
+        {"procedure": s.procedure, "date": str(s.service_date or ""), "paid": str(s.paid)} for s in payment.services
+    ]
+
+
+def _pay_lines(claim: Claim, posting: Posting) -> list[ClaimLine]:
     """Each service payment added to the claim line of its code and date (in memory); the lines paid."""
     lines, paid = list(claim.lines.all()), []
-    for service in payment.services:
-        line = next(
-            (
-                li
-                for li in lines
-                if li.cpt_code == service.procedure and (service.service_date in (None, li.service_date))
-            ),
-            None,
-        )
+    for service in posting.services:
+        code, day = service["procedure"], service["date"]
+        line = next((li for li in lines if li.cpt_code == code and day in ("", str(li.service_date))), None)
         if line is None:
-            posting.unmatched_lines.append(
-                {"procedure": service.procedure, "date": str(service.service_date or ""), "paid": str(service.paid)}
-            )
+            posting.unmatched_lines.append(service)
             continue
-        line.paid += service.paid
+        line.paid += Decimal(service["paid"])
         paid.append(line)
         lines.remove(line)
     return paid
+
+
+def locked_claims(organization: Organization, numbers: list[str]) -> dict[str, Claim]:
+    """The clinic's claims of these numbers, locked in one order (by id) so two writers paying the same claims
+    wait for each other, never deadlock; each with its lines and the postings a reversal may take back."""
+    return {
+        c.number: c
+        for c in Claim.objects.select_for_update(of=("self",))
+        .filter(organization=organization, number__in=numbers)
+        .select_related("patient")
+        .prefetch_related(
+            "lines",
+            Prefetch(
+                "postings",
+                Posting.objects.filter(state=Posting.State.POSTED).exclude(status_code=REVERSAL),
+                to_attr="reversible",
+            ),
+        )
+        .order_by("pk")
+    }
+
+
+def apply(claim: Claim, posting: Posting, *, trace_number: str, actor: User | None) -> Applied:
+    """The one way a payment reaches its claim (in memory; the caller saves): held for review with the reason
+    when it may not post (posting.state HELD), else its amounts added to the claim and its lines, the claim
+    moved as the payer decided, and on a reversal the payment it takes back marked reversed. `claim` comes
+    from locked_claims()."""
+    reversible: list[Posting] = claim.reversible  # type: ignore[attr-defined]  # the Prefetch to_attr
+    original = (
+        next((p for p in reversible if p.paid == -posting.paid), None) if posting.status_code == REVERSAL else None
+    )
+    if reason := _hold_reason(claim, posting, original):
+        posting.state, posting.hold_reason = Posting.State.HELD, reason[:300]
+        return Applied([], None, None)
+    posting.state, posting.hold_reason = Posting.State.POSTED, ""
+    lines = _pay_lines(claim, posting)
+    claim.paid += posting.paid
+    claim.adjusted += posting.adjusted
+    claim.patient_responsibility += posting.patient_responsibility
+    if original is not None:
+        reversible.remove(original)
+        original.state = Posting.State.REVERSED
+        to: str = REOPENED
+        note = f"835 {trace_number}: the payer reversed its payment of {original.paid}; reopened"
+    else:
+        reversible.append(posting)
+        to = posted_status(status_code=posting.status_code, balance=claim.balance)
+        note = posting_note(trace_number, posting.paid, posting.patient_responsibility)
+        if posting.payer_claim_number:
+            claim.payer_claim_number = posting.payer_claim_number
+    move = None
+    if to != claim.status:
+        move = ClaimEvent(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note)
+        claim.status = to
+    return Applied(lines, move, original)
 
 
 def _create(remittance: Remittance) -> Remittance:
@@ -222,22 +288,7 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
         for t in parsed
     ]
     numbers = [p.patient_control_number for t in parsed for p in t.claims]
-    # Locked in one order (by id), so two files paying the same claims wait for each other, never deadlock.
-    claims: dict[str, Claim] = {
-        c.number: c
-        for c in Claim.objects.select_for_update(of=("self",))
-        .filter(organization=organization, number__in=numbers)
-        .select_related("patient")
-        .prefetch_related(
-            "lines",
-            Prefetch(
-                "postings",
-                Posting.objects.filter(state=Posting.State.POSTED).exclude(status_code=REVERSAL),
-                to_attr="reversible",
-            ),
-        )
-        .order_by("pk")
-    }
+    claims = locked_claims(organization, numbers)
     for t in parsed:
         for payment in t.claims:
             if payment.patient_control_number not in claims:
@@ -269,34 +320,18 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
                 payer_claim_number=payment.payer_claim_number[:50],
                 adjustments=adjustments,
                 remarks=_remarks(payment),
+                services=_services(payment),
             )
             postings.append(posting)
-            reversible: list[Posting] = claim.reversible  # type: ignore[attr-defined]  # the Prefetch to_attr
-            original = next((p for p in reversible if p.paid == -payment.paid), None) if payment.is_reversal else None
-            if reason := _hold_reason(claim, payment, posting, original):
-                posting.state, posting.hold_reason = Posting.State.HELD, reason[:300]
+            applied = apply(claim, posting, trace_number=t.trace_number, actor=actor)
+            if posting.state == Posting.State.HELD:
                 continue
-            paid_lines |= {line.pk: line for line in _pay_lines(claim, payment, posting)}
-            claim.paid += payment.paid
-            claim.adjusted += adjusted
-            claim.patient_responsibility += patient
+            paid_lines |= {line.pk: line for line in applied.lines}
             touched[claim.pk] = claim
-            if original is not None:
-                reversible.remove(original)
-                original.state = Posting.State.REVERSED
-                if original.pk is not None:
-                    reversed_postings.append(original)
-                to: str = REOPENED
-                note = f"835 {t.trace_number}: the payer reversed its payment of {original.paid}; reopened"
-            else:
-                reversible.append(posting)
-                to = posted_status(status_code=payment.status_code, balance=claim.balance)
-                note = posting_note(t.trace_number, payment.paid, patient)
-                if payment.payer_claim_number:
-                    claim.payer_claim_number = payment.payer_claim_number[:50]
-            if to != claim.status:
-                moves.append(ClaimEvent(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note))
-                claim.status = to
+            if applied.reversed is not None and applied.reversed.pk is not None:
+                reversed_postings.append(applied.reversed)
+            if applied.move is not None:
+                moves.append(applied.move)
     now = timezone.now()
     for claim in touched.values():
         claim.updated_at = now
@@ -305,7 +340,7 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
     ClaimLine.objects.bulk_update(paid_lines.values(), ["paid"], batch_size=100)
     Claim.objects.bulk_update(
         touched.values(),
-        ["paid", "adjusted", "patient_responsibility", "payer_claim_number", "status", "updated_at"],
+        [*CLAIM_FIELDS, "updated_at"],
         batch_size=100,
     )
     Posting.objects.bulk_update(reversed_postings, ["state"], batch_size=100)

@@ -16,10 +16,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.claims import services
 from fascia.billing.models import Claim, Coverage, Fee, Posting, ProviderAdjustment, Remittance
 from fascia.billing.remittance.parse import RemittanceError
@@ -27,10 +29,13 @@ from fascia.billing.remittance.posting import AlreadyImported, UnknownClaim, imp
 from fascia.billing.reports import PATIENTS, aging, denials
 from fascia.billing.tests.factories import billable_patient
 from fascia.billing.x12.validate import validate_837
+from fascia.conftest import make_user
 from fascia.core.models import Organization, User
-from fascia.demo.era import write_835
+from fascia.core.roles import Role
+from fascia.demo.era import DEDUCTIBLE, DENIED, PARTIAL, REVERSED, demo_cases, write_835
 
 START = date(2026, 11, 2)
+ALLOWED_RATE = Decimal("0.80")  # what the demo payer allows of a charge
 ISA = "ISA*00*          *00*          *ZZ*ACMEHEALTH     *ZZ*FASCIA         *261125*0930*^*00501*000000042*0*P*:"
 
 
@@ -446,7 +451,7 @@ def test_unknown_claims_refuse_the_whole_file(tess: User, bill: User, organizati
 def test_the_demo_writer_answers_as_a_payer(tess: User, bill: User, organization: Organization) -> None:
     paid = sent(tess, bill, billable_patient(tess, organization, start=START))
     denied = sent(tess, bill, billable_patient(tess, organization, start=START))
-    text = write_835([paid, denied], paid_on=date(2026, 11, 25), trace="EFT1001", deny=(denied.number,))
+    text = write_835([paid, denied], paid_on=date(2026, 11, 25), trace="EFT1001", cases={denied.number: DENIED})
     import_text(bill, organization, text)
     paid.refresh_from_db()
     # 186.00 charged, 80% allowed (148.80), the patient's 10.00 copay: the payer pays 138.80.
@@ -460,6 +465,83 @@ def test_the_demo_writer_answers_as_a_payer(tess: User, bill: User, organization
     denied.refresh_from_db()
     assert (denied.status, denied.paid) == ("denied", Decimal("0"))
     assert {a["reason"] for a in Posting.objects.get(claim=denied).adjustments} == {"50"}
+
+
+def test_the_demo_remittance_holds_every_answer_and_balances(
+    tess: User, bill: User, organization: Organization
+) -> None:
+    """`fascia demo_835`'s mix: paid, split (partly paid), deductible, denied, reversed and corrected with
+    interest (PLB L6). Each claim: charge = paid + adjusted + patient's share + what the payer still owes. A
+    claim to a secondary payer is processed as secondary (CLP02 2) and never picked for the other answers."""
+    secondary, *claims = [
+        sent(tess, bill, billable_patient(tess, organization, start=START, visits=3)) for _ in range(6)
+    ]
+    Coverage.objects.filter(pk=secondary.coverage_id).update(rank=2)
+    secondary = Claim.objects.select_related("coverage").get(pk=secondary.pk)
+    cases = demo_cases([secondary, *claims])
+    split, paid, deductible, denied, reversed_ = claims
+    assert cases == {
+        split.number: PARTIAL,
+        deductible.number: DEDUCTIBLE,
+        denied.number: DENIED,
+        reversed_.number: REVERSED,
+    }
+    remittances = import_text(
+        bill, organization, write_835([secondary, *claims], paid_on=date(2026, 11, 25), trace="EFT3", cases=cases)
+    )
+    secondary.refresh_from_db()
+    assert (secondary.status, secondary.paid, Posting.objects.get(claim=secondary).status_code) == (
+        "paid",
+        Decimal("213.20"),
+        "2",
+    )
+    for claim in claims:
+        claim.refresh_from_db()
+    lines = list(split.lines.order_by("service_date", "id"))
+    assert len(lines) == 6  # three visits, two codes each
+
+    def state(claim: Claim) -> tuple:
+        return (claim.status, claim.paid, claim.adjusted, claim.patient_responsibility, claim.balance)
+
+    # Paid: 80% of 279.00 allowed (223.20), less the 10.00 copay.
+    assert state(paid) == ("paid", Decimal("213.20"), Decimal("55.80"), Decimal("10.00"), Decimal("0.00"))
+    # Split: the first line paid (its 80% less the copay), the middle ones denied past the plan's visit limit
+    # (CO-119, N640), the last one still owed by the payer.
+    first, last = lines[0].amount, lines[-1].amount
+    assert state(split) == (
+        "partially-paid",
+        first * ALLOWED_RATE - Decimal("10.00"),
+        split.total_charge - last - first * ALLOWED_RATE,
+        Decimal("10.00"),
+        last,
+    )
+    posting = Posting.objects.get(claim=split)
+    assert {
+        (a["reason"], r["code"]) for a in posting.adjustments for r in posting.remarks if a["where"] == r["where"]
+    } == {("119", "N640")}
+    # Deductible: processed, nothing paid; the allowed amount is the patient's, and nothing is a denial.
+    assert state(deductible) == ("paid", Decimal("0"), Decimal("55.80"), Decimal("223.20"), Decimal("0.00"))
+    assert Posting.objects.get(claim=deductible).status_code == "1"
+    assert state(denied) == ("denied", Decimal("0"), Decimal("279.00"), Decimal("0"), Decimal("0.00"))
+    # Reversed: paid at 80% two weeks before, taken back, paid again at 90% (251.10 less the copay).
+    assert state(reversed_) == ("paid", Decimal("241.10"), Decimal("27.90"), Decimal("10.00"), Decimal("0.00"))
+    assert list(reversed_.postings.order_by("id").values_list("status_code", "state", "paid")) == [
+        ("1", "reversed", Decimal("213.20")),
+        ("22", "posted", Decimal("-213.20")),
+        ("1", "posted", Decimal("241.10")),
+    ]
+    assert list(reversed_.events.values_list("to_status", flat=True).order_by("id"))[-3:] == [
+        "paid",
+        "accepted",
+        "paid",
+    ]
+    # The interest on the corrected claim: a negative PLB, added to the payment (BPR02 = CLP04s − PLBs).
+    plb = ProviderAdjustment.objects.get()
+    assert (plb.reason, plb.reference, plb.amount) == ("L6", reversed_.number, Decimal("-4.82"))
+    for remittance in remittances:
+        claims_paid = sum(remittance.postings.values_list("paid", flat=True), Decimal("0"))
+        withheld = sum(remittance.provider_adjustments.values_list("amount", flat=True), Decimal("0"))
+        assert remittance.total_paid == claims_paid - withheld
 
 
 @pytest.mark.django_db(transaction=True)
@@ -525,3 +607,84 @@ def test_concurrent_uploads_on_the_page_answer_with_a_message(
         thread.join()
     assert sorted(answers) == [(200, True), (200, True), (302, False)]
     assert Remittance.objects.count() == 1
+
+
+class TestActingOnHeld:
+    """Billing staff post a held payment once its reason is gone, or dismiss it with a note."""
+
+    def held(self, tess: User, bill: User, organization: Organization, trace: str) -> tuple[Claim, Posting]:
+        claim = drafted(tess, coverage_for(tess, organization))
+        import_text(bill, organization, era(("ACME HEALTH", trace, paid_claim(claim.number))))
+        return claim, Posting.objects.get(remittance__trace_number=trace)
+
+    def messages(self, response: HttpResponse) -> list[str]:
+        return [str(m) for m in response.context["messages"]]
+
+    def test_posting_waits_for_the_claim_to_be_sent(
+        self, client: Client, tess: User, bill: User, organization: Organization
+    ) -> None:
+        claim, posting = self.held(tess, bill, organization, "EFT300")
+        login(client, bill)
+        url = reverse("billing:post_held", args=[posting.pk])
+        refused = client.post(url, follow=True)
+        assert self.messages(refused) == [f"Not posted: Claim {claim.number} was never sent to a payer (it is draft)."]
+        claim.refresh_from_db()
+        assert (claim.status, claim.paid, Posting.objects.get(pk=posting.pk).state) == ("draft", 0, "held")
+        services.move(services.mark_ready(actor=bill, claim=claim, today=START), Claim.Status.SUBMITTED, actor=bill)
+        posted = client.post(url, follow=True)
+        assert self.messages(posted) == [f"Posted the payment of 45.20 to claim {claim.number}."]
+        claim.refresh_from_db()
+        assert (claim.status, claim.paid, claim.adjusted, claim.patient_responsibility, claim.balance) == (
+            "paid",
+            Decimal("45.20"),
+            Decimal("13.80"),
+            Decimal("10.00"),
+            Decimal("0.00"),
+        )
+        assert sorted(line.paid for line in claim.lines.all()) == [Decimal("14.00"), Decimal("31.20")]
+        posting.refresh_from_db()
+        assert (posting.state, posting.hold_reason) == ("posted", "")
+        assert list(claim.events.values_list("to_status", "note").order_by("id"))[-1] == (
+            "paid",
+            "835 EFT300: paid 45.20, patient owes 10.00",
+        )
+        assert AuditEvent.objects.filter(action=AuditAction.HELD_PAYMENT_POSTED, actor=bill).count() == 1
+        again = client.post(url, follow=True)
+        assert self.messages(again) == [f"The payment for claim {claim.number} is not held for review."]
+
+    def test_dismissing_needs_a_note_and_keeps_it(
+        self, client: Client, tess: User, bill: User, organization: Organization
+    ) -> None:
+        claim, posting = self.held(tess, bill, organization, "EFT301")
+        login(client, bill)
+        url = reverse("billing:dismiss_held", args=[posting.pk])
+        page = client.get(reverse("billing:remittances")).content.decode()
+        assert url in page
+        empty = client.post(url, {"note": "  "}, follow=True)
+        assert self.messages(empty) == ["Say why the payment is dismissed, e.g. a refund was asked of the payer."]
+        assert Posting.objects.get(pk=posting.pk).state == "held"
+        done = client.post(url, {"note": "Refund requested from the payer"}, follow=True)
+        assert self.messages(done) == [f"Dismissed the payment of 45.20 for claim {claim.number}."]
+        posting.refresh_from_db()
+        assert (posting.state, posting.dismissal_note) == ("dismissed", "Refund requested from the payer")
+        claim.refresh_from_db()
+        assert (claim.status, claim.paid) == ("draft", 0)
+        entry = AuditEvent.objects.get(action=AuditAction.HELD_PAYMENT_DISMISSED)
+        assert (entry.actor, entry.detail["note"]) == (bill, "Refund requested from the payer")
+        assert url not in client.get(reverse("billing:remittances")).content.decode()
+        claim_page = client.get(reverse("billing:claim", args=[claim.public_id])).content.decode()
+        assert "dismissed: Refund requested from the payer" in claim_page
+        refused = client.post(reverse("billing:post_held", args=[posting.pk]), follow=True)
+        assert self.messages(refused) == [f"The payment for claim {claim.number} is not held for review."]
+
+    def test_another_clinics_payment_is_no_such_payment(
+        self, client: Client, tess: User, bill: User, organization: Organization
+    ) -> None:
+        _, posting = self.held(tess, bill, organization, "EFT302")
+        other = Organization.objects.create(legal_name="Other Clinic", tax_id="98-7654321", group_npi="1245319599")
+        login(client, make_user(other, "otherbill", Role.BILLING))
+        for name, data in [("billing:post_held", {}), ("billing:dismiss_held", {"note": "mine now"})]:
+            response = client.post(reverse(name, args=[posting.pk]), data, follow=True)
+            assert self.messages(response) == ["There is no such payment."]
+        assert Posting.objects.get(pk=posting.pk).state == "held"
+        assert not AuditEvent.objects.filter(action__startswith="billing.posting.").exists()

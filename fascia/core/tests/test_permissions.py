@@ -167,6 +167,9 @@ POST_ONLY = {
     "billing:export": (BILLING, lambda f: [], {}, 302),
     "billing:check": (BILLING, lambda f: [f["claim"].public_id], {}, 302),
     "billing:status": (BILLING, lambda f: [f["claim"].public_id], {"status": "closed", "note": "x"}, 302),
+    # No such payment: refused with a message, back to the Payments page.
+    "billing:post_held": (BILLING, lambda f: [999], {}, 302),
+    "billing:dismiss_held": (BILLING, lambda f: [999], {"note": "x"}, 302),
     # An empty form comes back with its field errors (200).
     "practitioners:credential_add": (ADMIN, lambda f: [f["appointment"].practitioner.public_id], {}, 200),
     "practitioners:course_add": (CLINICAL, lambda f: [f["appointment"].practitioner.public_id], {}, 200),

@@ -1,5 +1,7 @@
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -7,8 +9,9 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from fascia.billing.models import Claim, Coverage, InjuryCase, Payer
+from fascia.billing.models import Claim, Coverage, InjuryCase, Payer, Posting, ProviderAdjustment
 from fascia.billing.scrubber import scrub
+from fascia.billing.x12.validate import validate_837
 from fascia.core.models import Location, Organization, User
 from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from fascia.patients import icd10
@@ -241,3 +244,23 @@ def test_one_practitioner_has_the_hours_but_is_short_of_ethics(demo: None) -> No
     assert len(short) == 1
     [wa] = [s for s in standing_of(short[0], today) if s.credential.kind == Credential.Kind.LICENSE]
     assert set(wa.progress.missing) == {"ethics"}
+
+
+def test_the_demo_remittance_posts_each_kind_of_answer(demo: None, tmp_path: Path) -> None:
+    """`fascia export_837`, `fascia demo_835` and `fascia import_835` on the demo clinic: a file pyx12
+    accepts, posted whole, leaving one claim of each status and the interest (PLB) on its payment."""
+    call_command("export_837", out=tmp_path / "claims.837")
+    sent = Claim.objects.filter(status=Claim.Status.SUBMITTED).count()
+    call_command("demo_835", out=tmp_path / "era.835")
+    text = (tmp_path / "era.835").read_text()
+    assert validate_837(text) == []  # pyx12 picks the 835 map from GS08
+    call_command("import_835", str(tmp_path / "era.835"))
+    statuses = Counter(Claim.objects.filter(postings__isnull=False).distinct().values_list("status", flat=True))
+    assert statuses == {"paid": sent - 2, "partially-paid": 1, "denied": 1}
+    assert Posting.objects.filter(state=Posting.State.REVERSED).count() == 1
+    assert Posting.objects.filter(status_code="1", paid=0).count() == 1  # the deductible, processed
+    assert not Posting.objects.filter(state=Posting.State.HELD).exists()
+    assert list(ProviderAdjustment.objects.values_list("reason", flat=True)) == ["L6"]
+    for claim in Claim.objects.filter(postings__isnull=False).distinct().prefetch_related("lines"):
+        owed = claim.total_charge - claim.paid - claim.adjusted - claim.patient_responsibility
+        assert owed == claim.balance and (owed > 0) == (claim.status == "partially-paid")

@@ -4,13 +4,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from fascia.billing.models import Claim
-from fascia.demo.era import write_835
+from fascia.demo.era import DENIED, demo_cases, write_835
 
 
 class Command(BaseCommand):
     help = (
-        "Write the 835 a payer might send for the submitted claims (80% allowed, a 10.00 copay), "
-        "to try payment posting on a demo or test clinic. Never for real claims."
+        "Write the 835 a payer might send for the submitted claims, to try payment posting on a demo or test "
+        "clinic: one claim split (part paid), one applied to the deductible, one denied, one reversed and "
+        "corrected with interest (PLB), the others paid (80% allowed, a 10.00 copay). Never for real claims."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,12 +21,14 @@ class Command(BaseCommand):
     def handle(self, *args: object, out: Path, deny: list[str], **options: object) -> None:
         claims = list(
             Claim.objects.filter(status=Claim.Status.SUBMITTED, organization__is_demo=True)
-            .select_related("organization", "payer", "patient")
+            .select_related("organization", "payer", "patient", "coverage")
             .prefetch_related("lines")
             .order_by("number")
         )
         if not claims:
             raise CommandError("No submitted claims in a demo clinic: export some first (fascia export_837).")
         today = timezone.localdate()
-        out.write_text(write_835(claims, paid_on=today, trace=f"DEMO{today:%Y%m%d}{len(claims)}", deny=tuple(deny)))
-        self.stdout.write(f"Wrote an 835 answering {len(claims)} claim(s) to {out}.")
+        cases = demo_cases(claims) | dict.fromkeys(deny, DENIED)
+        out.write_text(write_835(claims, paid_on=today, trace=f"DEMO{today:%Y%m%d}{len(claims)}", cases=cases))
+        answered = ", ".join(f"{number} {case}" for number, case in sorted(cases.items()))
+        self.stdout.write(f"Wrote an 835 answering {len(claims)} claim(s) to {out} ({answered}; the others paid).")
