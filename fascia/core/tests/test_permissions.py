@@ -167,6 +167,8 @@ POST_ONLY = {
     "billing:export": (BILLING, lambda f: [], {}, 302),
     "billing:check": (BILLING, lambda f: [f["claim"].public_id], {}, 302),
     "billing:status": (BILLING, lambda f: [f["claim"].public_id], {"status": "closed", "note": "x"}, 302),
+    # The fixture's claim is a draft: refused with a message (nothing to coordinate), back to the claim (302).
+    "billing:draft_secondary": (BILLING, lambda f: [f["claim"].public_id], {}, 302),
     # An empty form comes back with its field errors (200).
     "practitioners:credential_add": (ADMIN, lambda f: [f["appointment"].practitioner.public_id], {}, 200),
     "practitioners:course_add": (CLINICAL, lambda f: [f["appointment"].practitioner.public_id], {}, 200),
