@@ -7,7 +7,9 @@ allows 80% of each line (CO-45 the rest) and leaves a 10.00 copay (PR-3) on the 
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fascia.audit.models import AuditAction, AuditEvent
@@ -142,6 +144,29 @@ class TestPostingDraftsTheSecondary:
             f"The primary payer's decision on claim {sent.number} is not posted (or it was reversed): the secondary "
             "claim waits for it." in secondary.problems
         )
+
+    def test_a_secondary_adds_only_its_scrubbing_to_each_claim_posted(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        """The secondaries are written in one statement per table for the whole file: per claim posted, drafting
+        its secondary adds only the scrubber's fixed number of queries for the new claim."""
+
+        def statements(size: int, *, second: bool) -> int:
+            primaries = [billable_patient(tess, organization, start=START) for _ in range(size)]
+            for coverage in primaries if second else []:
+                second_coverage(coverage)
+            sent = [sent_claim(bill, coverage, today=TODAY) for coverage in primaries]
+            with CaptureQueriesContext(connection) as queries:
+                post_835(bill, sent, paid_on=PAID_ON, trace=f"T{size}{second}")
+            assert Claim.objects.filter(primary_claim__in=sent).count() == (size if second else 0)
+            return len(queries)
+
+        per_claim = statements(2, second=False) - statements(1, second=False)
+        per_claim_with_secondary = statements(2, second=True) - statements(1, second=True)
+        with CaptureQueriesContext(connection) as scrubbing:
+            services.check(Claim.objects.filter(primary_claim__isnull=False).first())
+        # At most: check() here reads the claim's payer, coverage and organization, which posting has at hand.
+        assert per_claim < per_claim_with_secondary <= per_claim + len(scrubbing)
 
 
 class TestDraftSecondary:
