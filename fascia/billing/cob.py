@@ -48,9 +48,18 @@ def other_coverage(coverages: Iterable[Coverage], *, rank: int, day: date) -> Co
     )
 
 
+# CLP02 19-21: processed and forwarded to the next payer (a crossover, 005010X221A1; REFERENCE.md §5b): the
+# payer sent the claim on itself, so a secondary claim from the practice would be a duplicate.
+FORWARDED = {"19", "20", "21"}
+DENIED = "4"
+
+
 def something_left(posting: Posting) -> bool:
-    """Whether a primary's decision leaves anything to a secondary payer: a patient share, or a denial."""
-    return posting.patient_responsibility > Decimal("0") or posting.status_code == "4"
+    """Whether a primary's decision leaves anything for the practice to bill a secondary payer: a patient share,
+    or a denial; not when the payer forwarded the claim to the next payer itself."""
+    if posting.status_code in FORWARDED:
+        return False
+    return posting.patient_responsibility > Decimal("0") or posting.status_code == DENIED
 
 
 def medicaid_before(coverages: Iterable[Coverage], *, day: date) -> str:

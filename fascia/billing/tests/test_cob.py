@@ -16,12 +16,14 @@ from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.claims import services
 from fascia.billing.models import Claim, ClaimEvent, ClaimLine, ClaimNote, Coverage, Payer
 from fascia.billing.paper.cms1500 import form_fields, render
+from fascia.billing.remittance.posting import import_835
 from fascia.billing.scrubber import scrub
 from fascia.billing.tests.factories import billable_patient, post_835, second_coverage, sent_claim
 from fascia.billing.tests.test_cms1500 import page_texts
 from fascia.billing.tests.test_posting import coverage_for, era, import_text, paid_claim
 from fascia.billing.x12.validate import validate_837
 from fascia.core.models import Organization, User
+from fascia.demo.era import write_835
 
 START = date(2026, 11, 2)
 PAID_ON = date(2026, 11, 16)
@@ -110,6 +112,19 @@ class TestPostingDraftsTheSecondary:
         )
         assert Claim.objects.get(pk=settled.pk).status == S.PAID
         assert not Claim.objects.filter(primary_claim__isnull=False).exists()
+
+    def test_nothing_is_drafted_when_the_payer_forwarded_the_claim_itself(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        primary = billable_patient(tess, organization, start=START)
+        second_coverage(primary)
+        sent = sent_claim(bill, primary, today=TODAY)
+        rows = list(Claim.objects.filter(pk=sent.pk).select_related("organization", "payer", "patient"))
+        # CLP02 19: processed as primary and forwarded to the next payer (a crossover).
+        text = write_835(rows, paid_on=PAID_ON, trace="T1").replace(f"CLP*{sent.number}*1*", f"CLP*{sent.number}*19*")
+        import_835(actor=bill, organization=organization, text=text)
+        assert Claim.objects.get(pk=sent.pk).status == S.PAID
+        assert not Claim.objects.filter(primary_claim=sent).exists()
 
     def test_a_denial_drafts_it_and_its_837p_balances(self, tess: User, bill: User, organization: Organization) -> None:
         primary = billable_patient(tess, organization, start=START)
