@@ -421,6 +421,15 @@ class Claim(TimestampedModel):
     diagnoses = models.JSONField(default=list, help_text="ICD-10-CM codes with the dot, primary first (box 21)")
     problems = models.JSONField(default=list, blank=True, editable=False, help_text="The scrubber's last findings")
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
+    primary_claim = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="secondary_claims",
+        help_text="On a secondary claim: the primary payer's claim for the same visits, whose decision it carries",
+    )
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     paid = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     adjusted = models.DecimalField(

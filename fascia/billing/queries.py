@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from fascia.billing import cob
 from fascia.billing.models import (
     Authorization,
     Claim,
@@ -244,14 +245,17 @@ def chart_context(patient: Patient, user: User) -> dict:
             "starts_on",
             "ends_on",
             "payer__name",
+            "payer__kind",
             "injury_case__kind",
             "injury_case__injury_date",
         )
         .prefetch_related(Prefetch("authorizations", queryset=authorizations))
     )
+    today, listed = timezone.localdate(), list(coverages)
     context = {
-        "coverages": list(coverages),
-        "today": timezone.localdate(),
+        "coverages": listed,
+        "today": today,
+        "medicaid_warning": cob.medicaid_before(listed, day=today),
         "injury_cases": list(patient.injury_cases.all()),
         "can_edit": user.has_perm("billing.change_coverage"),
         "can_view_claims": user.has_perm("billing.view_claim"),

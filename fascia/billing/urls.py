@@ -12,6 +12,7 @@ urlpatterns = [
     path("claims/<uuid:claim_id>/", views.claim_detail, name="claim"),
     path("claims/<uuid:claim_id>/check/", views.check, name="check"),
     path("claims/<uuid:claim_id>/status/", views.change_status, name="status"),
+    path("claims/<uuid:claim_id>/secondary/", views.draft_secondary, name="draft_secondary"),
     path("claims/<uuid:claim_id>/form.pdf", views.claim_pdf, name="claim_pdf"),
     path("remittances/", views.remittances, name="remittances"),
     path("remittances/held/<int:posting_id>/post/", views.post_held, name="post_held"),

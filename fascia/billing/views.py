@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing import queries
+from fascia.billing import cob, queries
 from fascia.billing.claims import services
 from fascia.billing.forms import (
     AuthorizationForm,
@@ -148,6 +148,8 @@ def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
     status_form = StatusForm(choices=choices)
     # The lines read once, for their table and for the claim's total and balance.
     prefetch_related_objects([claim], Prefetch("lines", ClaimLine.objects.select_related("rendering__user")))
+    can_submit = request.user.has_perm(roles.SUBMIT_CLAIM)
+    secondaries = list(claim.secondary_claims.select_related("payer"))
     context = {
         "claim": claim,
         "lines": list(claim.lines.all()),
@@ -165,13 +167,31 @@ def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
         "batch_number": Batch.objects.filter(pk=claim.batch_id).values_list("control_number", flat=True).first()
         if claim.batch_id
         else None,
-        "can_submit": request.user.has_perm(roles.SUBMIT_CLAIM),
+        "can_submit": can_submit,
         "status_form": status_form if choices else None,
         "is_draft": claim.status == Claim.Status.DRAFT,
         "is_self_pay": claim.payer.kind == Payer.Kind.SELF_PAY,
         "replaces_a_claim": claim.frequency != Claim.Frequency.ORIGINAL,
+        # Coordination of benefits: the primary claim of a secondary, the secondary claims of a primary, and
+        # whether a secondary claim may be drafted here (a decided primary with a secondary coverage and no live
+        # secondary claim: claims posted before posting drafted them).
+        "primary_claim": claim.primary_claim,
+        "secondary_claims": secondaries,
+        "can_draft_secondary": can_submit and _may_draft_secondary(claim, secondaries),
     }
     return render(request, "billing/claim_detail.html", context)
+
+
+def _may_draft_secondary(claim: Claim, secondaries: list[Claim]) -> bool:
+    if claim.primary_claim_id is not None or (claim.coverage is not None and claim.coverage.rank != 1):
+        return False
+    if any(not (c.status == Claim.Status.CLOSED and c.submitted_at is None) for c in secondaries):
+        return False
+    lines = list(claim.lines.all())
+    if not lines or cob.decision(claim) is None:
+        return False
+    coverages = claim.patient.coverages.select_related("payer")
+    return cob.other_coverage(coverages, rank=2, day=lines[0].service_date) is not None
 
 
 def _claim_action(request: ClinicRequest, claim_id: UUID) -> tuple[Claim, str]:
@@ -192,6 +212,19 @@ def check(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
     else:
         messages.success(request, f"{claim} is ready to send.")
     return redirect(back)
+
+
+@staff_view(roles.SUBMIT_CLAIM)
+@require_POST
+def draft_secondary(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
+    claim, back = _claim_action(request, claim_id)
+    try:
+        secondary = services.draft_secondary(actor=request.user, claim=claim)
+    except services.BillingError as e:
+        messages.error(request, str(e))
+        return redirect(back)
+    messages.success(request, f"{secondary} to {secondary.payer} is drafted from {claim}.")
+    return redirect("billing:claim", secondary.public_id)
 
 
 @staff_view(roles.SUBMIT_CLAIM)

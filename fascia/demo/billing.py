@@ -120,19 +120,41 @@ def load_coverages(patients: list[Patient], payers: dict[str, Payer], rng: rando
                     starts_on=coverage.starts_on,
                     ends_on=coverage.starts_on + timedelta(days=730),
                 )
-            if number % 7 == 0:  # a spouse's plan pays second
-                _coverage(
-                    patient,
-                    payers["Evergreen Health Plan"],
-                    rng,
-                    since,
-                    rank=2,
-                    relationship=Coverage.Relationship.SPOUSE,
-                    subscriber_family_name=patient.family_name,
-                    subscriber_given_name="Jordan",
-                    subscriber_birth_date=patient.birth_date,
-                    subscriber_sex="U",
-                )
+            _secondary(patient, coverage, payers, rng, since, number)
+
+
+def _secondary(
+    patient: Patient, primary: Coverage, payers: dict[str, Payer], rng: random.Random, since: date, number: int
+) -> None:
+    """Some patients with a commercial plan have a second payer, so that posting the demo's 835 drafts their
+    secondary claims (coordination of benefits): a spouse's plan with the other commercial payer, or Medicaid,
+    which pays last (42 USC 1396a(a)(25))."""
+    if primary.payer.kind != Payer.Kind.COMMERCIAL or number % 7 not in (0, 3):
+        return
+    if number % 7 == 3:
+        _coverage(patient, payers["Washington Apple Health (Medicaid)"], rng, since, rank=2)
+        return
+    other = "Puget Mutual" if primary.payer.name == "Evergreen Health Plan" else "Evergreen Health Plan"
+    spouse = _coverage(
+        patient,
+        payers[other],
+        rng,
+        since,
+        rank=2,
+        relationship=Coverage.Relationship.SPOUSE,
+        subscriber_family_name=patient.family_name,
+        subscriber_given_name="Jordan",
+        subscriber_birth_date=patient.birth_date,
+        subscriber_sex="U",
+    )
+    if spouse.payer.requires_authorization:
+        Authorization.objects.create(
+            coverage=spouse,
+            number=f"AUTH{rng.randint(10000, 99999)}",
+            visits_allowed=12,
+            starts_on=spouse.starts_on,
+            ends_on=spouse.starts_on + timedelta(days=730),
+        )
 
 
 def load_claims(actor: User, patients: list[Patient], today: date) -> None:

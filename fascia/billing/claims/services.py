@@ -2,7 +2,9 @@
 Every write is one transaction; every change of status is a ClaimEvent and an audit entry."""
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime
+from uuid import uuid4
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
+from fascia.billing import cob
 from fascia.billing.claims import charges
 from fascia.billing.claims.charges import diagnosis_pointers
 from fascia.billing.models import (
@@ -23,6 +26,7 @@ from fascia.billing.models import (
     Clearinghouse,
     Coverage,
     Payer,
+    Posting,
     UnbilledVisit,
 )
 from fascia.billing.queries import default_clearinghouse
@@ -284,6 +288,168 @@ def build_claims(*, actor: User, patients: list[Patient], through: date, limit: 
     return claims
 
 
+class NothingToCoordinate(BillingError):
+    """No secondary claim to draft: no secondary coverage, the primary payer undecided, or one drafted already."""
+
+
+SECONDARY_NOTE = "Secondary claim, after the primary payer's decision on claim"
+
+
+@dataclass(frozen=True)
+class _Secondary:
+    """A secondary claim to draft: its primary claim and lines, and the secondary coverage it goes to."""
+
+    primary: Claim
+    lines: list[ClaimLine]
+    coverage: Coverage
+    billed: list[ClaimNote]  # the primary's live ClaimNote rows: the visits it bills
+
+
+def _to_draft(decided: list[Claim], *, refuse: bool) -> list[_Secondary]:
+    """What each decided primary's secondary claim would be, reading a fixed number of queries for them all;
+    those with nothing to coordinate left out, or refused (NothingToCoordinate, AlreadyBilled) with `refuse`."""
+    primaries = {claim.pk: claim for claim in decided}
+    coverages: dict[int, list[Coverage]] = {}
+    for coverage in (
+        Coverage.objects.filter(patient_id__in={c.patient_id for c in decided}, rank=2)
+        .select_related("payer", "patient", "injury_case")
+        .prefetch_related("authorizations")
+    ):
+        coverages.setdefault(coverage.patient_id, []).append(coverage)
+    # A secondary claim is live unless it was closed unsent (as ClaimNote.live says of its visits).
+    drafted = set(
+        Claim.objects.filter(primary_claim_id__in=primaries)
+        .exclude(status=S.CLOSED, submitted_at__isnull=True)
+        .values_list("primary_claim_id", flat=True)
+    )
+    billed: dict[int, list[ClaimNote]] = {}
+    for claim_note in ClaimNote.objects.filter(claim_id__in=primaries, live=True):
+        billed.setdefault(claim_note.claim_id, []).append(claim_note)
+    found: list[_Secondary] = []
+    for claim in decided:
+        lines = list(claim.lines.all())
+        secondary = (
+            cob.other_coverage(coverages.get(claim.patient_id, []), rank=2, day=lines[0].service_date)
+            if lines
+            else None
+        )
+        problem = ""
+        if secondary is None:
+            problem = f"{claim.patient} has no secondary coverage active on the claim's first date of service."
+        elif claim.pk in drafted:
+            problem = f"{claim} has a secondary claim already."
+        elif secondary.payer_id == claim.payer_id:
+            problem = f"The secondary coverage is with {claim.payer}, the payer of {claim} itself."
+        if problem and refuse:
+            raise NothingToCoordinate(problem)
+        if secondary is not None and not problem:
+            found.append(_Secondary(claim, lines, secondary, billed.get(claim.pk, [])))
+    # Visits the secondary payer has on a live claim already (billed to it directly): never twice.
+    taken = set(
+        ClaimNote.objects.filter(
+            note_id__in={b.note_id for f in found for b in f.billed},
+            payer_id__in={f.coverage.payer_id for f in found},
+            live=True,
+        ).values_list("note_id", "payer_id")
+    )
+    free = [f for f in found if not any((b.note_id, f.coverage.payer_id) in taken for b in f.billed)]
+    if refuse and len(free) < len(found):
+        raise AlreadyBilled(f"These visits are already on a claim to {found[0].coverage.payer}.")
+    return free
+
+
+def _secondaries(*, actor: User | None, decided: list[Claim], refuse: bool) -> list[Claim]:
+    """Draft the secondary claim of each primary claim its payer decided, in a fixed number of statements
+    however many claims (an 835 decides thousands), plus the scrubber's per claim."""
+    found = _to_draft(decided, refuse=refuse)
+    if not found:
+        return []
+    claims = Claim.objects.bulk_create(
+        Claim(
+            organization_id=f.primary.organization_id,
+            number=f"S{uuid4().hex[:19]}",  # unique until replaced by the row's own number below
+            patient_id=f.primary.patient_id,
+            coverage=f.coverage,
+            payer_id=f.coverage.payer_id,
+            plan_id=f.primary.plan_id,
+            authorization=next(
+                (a for a in f.coverage.authorizations.all() if a.starts_on <= f.lines[0].service_date <= a.ends_on),
+                None,
+            ),
+            injury_case_id=f.primary.injury_case_id,
+            service_location_id=f.primary.service_location_id,
+            diagnoses=f.primary.diagnoses,
+            primary_claim=f.primary,
+            created_by_id=actor.pk if actor is not None else f.primary.created_by_id,
+        )
+        for f in found
+    )
+    for claim in claims:
+        claim.number = f"{claim.pk:08d}"
+    Claim.objects.bulk_update(claims, ["number"], batch_size=100)
+    pairs = list(zip(claims, found, strict=True))
+    # The secondary payer's own hold on the visits: one live claim per payer, as for any claim.
+    ClaimNote.objects.bulk_create(
+        ClaimNote(claim=claim, note_id=b.note_id, payer_id=claim.payer_id, withheld=b.withheld)
+        for claim, f in pairs
+        for b in f.billed
+    )
+    # The same charges as the primary's, line by line (REFERENCE.md §5a: the 2430 amounts balance against them).
+    ClaimLine.objects.bulk_create(
+        ClaimLine(
+            claim=claim,
+            note_id=line.note_id,
+            service_date=line.service_date,
+            cpt_code=line.cpt_code,
+            modifiers=line.modifiers,
+            units=line.units,
+            minutes=line.minutes,
+            diagnosis_pointers=line.diagnosis_pointers,
+            place_of_service=line.place_of_service,
+            rendering_id=line.rendering_id,
+            fee=line.fee,
+            amount=line.amount,
+        )
+        for claim, f in pairs
+        for line in f.lines
+    )
+    ClaimEvent.objects.bulk_create(
+        ClaimEvent(claim=claim, to_status=S.DRAFT, actor=actor, note=f"{SECONDARY_NOTE} {f.primary.number}")
+        for claim, f in pairs
+    )
+    audit.record_each(
+        actor=actor,
+        action=AuditAction.CLAIM_CREATED,
+        entries=[(claim, f.primary.patient, {"primary_claim": f.primary.number}) for claim, f in pairs],
+    )
+    for claim in claims:
+        check(claim)
+    return claims
+
+
+@transaction.atomic
+def draft_secondary(*, actor: User, claim: Claim) -> Claim:
+    """Draft the secondary claim of a primary claim its payer has decided (paid, partly paid or denied, posted
+    from its 835 and not reversed): to the patient's secondary coverage active on its first date of service,
+    with the same lines and charges, diagnoses, plan, location and injury case; the secondary payer's visits
+    held on it as on any claim; scrubbed. Refused (NothingToCoordinate, AlreadyBilled), changing nothing,
+    when there is nothing to coordinate."""
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("patient").get(pk=claim.pk)
+    if claim.primary_claim_id is not None or (claim.coverage is not None and claim.coverage.rank != 1):
+        raise NothingToCoordinate(f"{claim} is a secondary claim; the secondary claim is drafted from the primary.")
+    if cob.decision(claim) is None:
+        raise NothingToCoordinate(
+            f"The payer has not decided {claim} yet: the secondary claim is drafted once its 835 is posted."
+        )
+    return _secondaries(actor=actor, decided=[claim], refuse=True)[0]
+
+
+def draft_secondaries(*, actor: User | None, decided: list[tuple[Claim, Posting]]) -> list[Claim]:
+    """The secondary claims of primaries an 835 just decided with something left for a second payer (a patient
+    share, or a denial); those with nothing to coordinate are skipped. Call inside the posting's transaction."""
+    return _secondaries(actor=actor, decided=[c for c, p in decided if cob.something_left(p)], refuse=False)
+
+
 def check(claim: Claim, *, today: date | None = None) -> list[str]:
     """Run the scrubber and keep its findings on the claim, for the work queue."""
     problems = scrub(claim, today=today or timezone.localdate())
@@ -403,12 +569,17 @@ def export_claims(
             "plan__referral__provider",
             "authorization",
             "injury_case",
+            "primary_claim__coverage__payer",  # a secondary claim's other payer (2320/2330)
+            "primary_claim__coverage__patient",
         )
         .prefetch_related(
             "lines__rendering__user",
             "lines__note__appointment__location",  # the service facility (2310C)
             "organization__locations",
             "patient__consents",  # the signatures on file (CLM08/CLM09, OI03/OI06)
+            "patient__coverages__payer",  # a primary claim's known second payer (2320)
+            "primary_claim__lines",  # what the primary payer decided per line (2430)
+            "primary_claim__postings__remittance",
         )
         .order_by("number")
     )

@@ -85,7 +85,10 @@ def _address(prefix: str, owner: Any) -> Fields:
 
 
 def _other_coverage(claim: Claim, day: date) -> Coverage | None:
-    """Another health plan of the patient on the first day of service (box 11d, boxes 9-9d)."""
+    """Another health plan of the patient on the first day of service (box 11d, boxes 9-9d): on a secondary
+    claim, the primary's coverage (NUCC Item 9: the other insured, whose plan paid first)."""
+    if claim.primary_claim is not None and claim.primary_claim.coverage is not None:
+        return claim.primary_claim.coverage
     others = claim.patient.coverages.exclude(payer__kind=Payer.Kind.SELF_PAY).select_related("payer")
     if claim.coverage_id:
         others = others.exclude(pk=claim.coverage_id)
@@ -244,9 +247,9 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
         "26": claim.number,
         "27": "YES" if assigned else "NO",
         "28": _money(sum((line.amount for line in lines), Decimal("0"))),
-        # NUCC Item 29 is what the patient and other payers paid; Claim.paid is this payer's own
-        # posted payment, so it does not belong here and Fascia records nothing else per claim.
-        "29": "",
+        # NUCC Item 29: what the patient and other payers paid on the covered services. On a secondary claim,
+        # what the primary payer paid (its posted 835); Claim.paid is this payer's own payment, never shown here.
+        "29": _money(claim.primary_claim.paid) if claim.primary_claim is not None else "",
         "31": "SIGNATURE ON FILE",
         "31_date": _day(today),
         "32": facility.name if facility else organization.legal_name,

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
-from fascia.billing.claims.services import BillingError, record_moves
+from fascia.billing import cob
+from fascia.billing.claims.services import BillingError, check, draft_secondaries, move, record_moves
 from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Posting, ProviderAdjustment, Remittance
 from fascia.billing.remittance import parse
 from fascia.billing.remittance.codes import describe_adjustment, describe_remark
@@ -164,7 +165,7 @@ def locked_claims(organization: Organization, numbers: list[str]) -> dict[str, C
         c.number: c
         for c in Claim.objects.select_for_update(of=("self",))
         .filter(organization=organization, number__in=numbers)
-        .select_related("patient")
+        .select_related("patient", "coverage")
         .prefetch_related(
             "lines",
             Prefetch(
@@ -210,6 +211,34 @@ def apply(claim: Claim, posting: Posting, *, trace_number: str, actor: User | No
         move = ClaimEvent(claim=claim, from_status=claim.status, to_status=to, actor=actor, note=note)
         claim.status = to
     return Applied(lines, move, original)
+
+
+def coordinate(actor: User | None, postings: list[Posting], touched: list[Claim]) -> None:
+    """After the payments post: draft the secondary claim of each primary claim the file decided with something
+    left for a second payer (draft_secondaries); and put back to draft, re-scrubbed, the unsent secondary claims
+    of primaries the file reversed, whose primary decision is gone (the scrubber then says so; a secondary
+    claim already sent waits for staff, who see the reversal on the primary)."""
+    standing: dict[int, Posting] = {}
+    for posting in postings:
+        claim = posting.claim
+        if claim is None or claim.primary_claim_id is not None or (claim.coverage and claim.coverage.rank != 1):
+            continue
+        if posting.state == Posting.State.POSTED and posting.status_code != REVERSAL:
+            standing[claim.pk] = posting
+    decided = [
+        (claim, standing[claim.pk])
+        for claim in touched
+        if claim.pk in standing and claim.status in cob.DECIDED and standing[claim.pk].state == Posting.State.POSTED
+    ]
+    if decided:
+        draft_secondaries(actor=actor, decided=decided)
+    reopened = [claim.pk for claim in touched if claim.status == REOPENED]
+    if not reopened:
+        return
+    for secondary in Claim.objects.filter(primary_claim_id__in=reopened, status__in=NEVER_SENT).order_by("pk"):
+        if secondary.status == S.READY:
+            move(secondary, S.DRAFT, actor=actor, note="The primary payer reversed its decision")
+        check(secondary)
 
 
 def _create(remittance: Remittance) -> Remittance:
@@ -346,6 +375,7 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
     Posting.objects.bulk_update(reversed_postings, ["state"], batch_size=100)
     record_moves(moves, actor=actor)
     Posting.objects.bulk_create(postings)
+    coordinate(actor, postings, list(touched.values()))
     ProviderAdjustment.objects.bulk_create(
         ProviderAdjustment(
             remittance=remittance,

@@ -10,7 +10,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.billing.claims.services import BillingError
 from fascia.billing.models import ClaimEvent, ClaimLine, Posting
-from fascia.billing.remittance.posting import CLAIM_FIELDS, apply, locked_claims
+from fascia.billing.remittance.posting import CLAIM_FIELDS, apply, coordinate, locked_claims
 from fascia.core.models import Organization, User
 
 
@@ -50,6 +50,8 @@ def post_held(*, actor: User, organization: Organization, posting_id: int) -> Po
         applied.reversed.save(update_fields=["state"])
     if applied.move is not None:
         ClaimEvent.objects.bulk_create([applied.move])
+    posting.claim = claim
+    coordinate(actor, [posting], [claim])  # a primary's decision drafts its secondary claim, as an import does
     audit.record(
         actor=actor,
         action=AuditAction.HELD_PAYMENT_POSTED,

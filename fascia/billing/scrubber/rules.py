@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from fascia.billing import coding
+from fascia.billing import cob, coding
 from fascia.billing.certification import certification_problems
 from fascia.billing.claims.charges import days_for, fees_for, pairs_for
 from fascia.billing.models import Authorization, Claim, ClaimLine, ClaimNote, Payer
@@ -236,6 +236,45 @@ def coverage_active(review: Review) -> list[str]:
     coverage = review.claim.coverage
     inactive = [d for d in review.days if coverage and not coverage.is_active_on(d)]
     return [f"The coverage is not active on {_dates(inactive)}."] if inactive else []
+
+
+@rule(
+    source="REFERENCE.md §5a Coordination of benefits (005010X222A1 2320 AMT*D, CAS; 2430 SVD): a second payer "
+    "adjudicates after the first"
+)
+def primary_decision(review: Review) -> list[str]:
+    claim = review.claim
+    primary = claim.primary_claim
+    if primary is None:
+        if claim.coverage is not None and claim.coverage.rank != 1:
+            return [
+                "A claim to the secondary coverage needs the primary payer's decision: draft it from the primary "
+                "claim's page once its 835 is posted, and close this one."
+            ]
+        return []
+    if cob.decision(primary) is None:
+        return [
+            f"The primary payer's decision on claim {primary.number} is not posted (or it was reversed): the "
+            "secondary claim waits for it."
+        ]
+    return []
+
+
+@rule(source="Medicaid is the payer of last resort, 42 USC 1396a(a)(25); REFERENCE.md §5a SBR05")
+def medicaid_pays_last(review: Review) -> list[str]:
+    claim = review.claim
+    if claim.payer.kind != Payer.Kind.MEDICAID or claim.primary_claim_id is not None:
+        return []
+    others = [
+        c
+        for c in claim.patient.coverages.exclude(payer__kind__in=[Payer.Kind.MEDICAID, Payer.Kind.SELF_PAY])
+        .select_related("payer")
+        .order_by("rank", "pk")
+        if c.is_active_on(review.days[0])
+    ]
+    if not others:
+        return []
+    return [f"Medicaid pays last: bill {others[0].payer} first ({cob.MEDICAID_LAST})."]
 
 
 @rule(source="REFERENCE.md §5 (2010BB payer, NM109 payer ID); the clearinghouse's payer list")

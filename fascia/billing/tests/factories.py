@@ -6,8 +6,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from fascia.billing.models import Clearinghouse, Coverage, Fee, InjuryCase, Payer
+from fascia.billing.claims import services
+from fascia.billing.models import Claim, Clearinghouse, Coverage, Fee, InjuryCase, Payer
+from fascia.billing.remittance.posting import import_835
 from fascia.core.models import Location, Organization, User
+from fascia.demo.era import write_835
 from fascia.patients.models import Consent, Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.referrals.models import ReferringProvider
@@ -140,3 +143,39 @@ def billable_patient(
             actor, patient, start + timedelta(days=2 * n), [("deep-tissue", "lower-back", 25), ("swedish", "neck", 10)]
         )
     return coverage
+
+
+def second_coverage(primary: Coverage, kind: str = Payer.Kind.MEDICAID, **payer_fields: object) -> Coverage:
+    """A secondary coverage (rank 2) of the primary's patient, over the same dates, with a payer of `kind`."""
+    fields = {"name": f"Second {kind.title()}", "payer_id": "SEC01", **payer_fields}
+    return Coverage.objects.create(
+        patient=primary.patient,
+        payer=payer(primary.payer.organization, kind, **fields),
+        rank=2,
+        member_id="SEC-55",
+        starts_on=primary.starts_on,
+    )
+
+
+def sent_claim(actor: User, coverage: Coverage, *, today: date) -> Claim:
+    """A claim of the coverage's unbilled visits, scrubbed, ready and submitted (as an export leaves it)."""
+    claim = services.create_claim(
+        actor=actor, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
+    )
+    claim = services.mark_ready(actor=actor, claim=claim, today=today)
+    services.move(claim, Claim.Status.SUBMITTED, actor=actor)
+    Claim.objects.filter(pk=claim.pk).update(submitted_at=timezone.now())
+    return Claim.objects.get(pk=claim.pk)
+
+
+def post_835(actor: User, claims: list[Claim], *, paid_on: date, trace: str = "T1", deny: tuple[str, ...] = ()) -> None:
+    """The demo payer's 835 for the claims (80% allowed, a 10.00 copay as PR-3, the rest CO-45; `deny` CO-50),
+    posted."""
+    rows = list(
+        Claim.objects.filter(pk__in=[c.pk for c in claims])
+        .select_related("organization", "payer", "patient")
+        .prefetch_related("lines")
+        .order_by("number")
+    )
+    text = write_835(rows, paid_on=paid_on, trace=trace, deny=deny)
+    import_835(actor=actor, organization=rows[0].organization, text=text)

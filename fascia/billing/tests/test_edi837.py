@@ -113,8 +113,8 @@ def test_it_writes_every_kind_of_claim_from_plain_data_and_pyx12_accepts_it() ->
     assert "SV1*HC:97124:59*28*UN*1***1" in segs  # SV105 only when it differs from CLM05
     # The dependent: a patient loop (2000C) under the subscriber's.
     assert "NM1*IL*1*ROWE*PAT****MI*W987654321" in segs and "PAT*19" in segs
-    # Medicare second, coordinating with the primary payer.
-    assert {"SBR*S*18***47****MB", "SBR*P*18*******CI", "OI***Y***Y", "NM1*PR*2*ACME HEALTH*****PI*ACME1"} <= set(segs)
+    # Medicare second to a commercial plan (SBR05 12), coordinating with the primary payer.
+    assert {"SBR*S*18***12****MB", "SBR*P*18*******CI", "OI***Y***Y", "NM1*PR*2*ACME HEALTH*****PI*ACME1"} <= set(segs)
     # The auto claim: accident with state, dates, claim number, referral, authorization, a second practitioner.
     assert "CLM*00000004*97.5***11:B:1*Y*A*Y*Y**AA:::WA" in segs
     assert {"DTP*431*D8*20261023", "REF*Y4*CL-9", "REF*G1*AUTH-1", "NM1*DN*1*SMITH*JANE*Q.***XX*1558598797"} <= set(
@@ -246,6 +246,81 @@ class TestSignatures:
         text = write([claim("1", payer=MEDICARE, coverage=secondary, other_coverage=primary)])
         assert validate_837(text) == [] and pyx12_accepts(text)
         assert "OI***W***I" in claim_segments(text, "1")
+
+
+WORKERS_COMP = edi837.Payer(name="State Fund", payer_id="WC1", filing_indicator="WC", property_casualty=True)
+MEDICAID = edi837.Payer(name="State Medicaid", payer_id="MCD1", filing_indicator="MC")
+
+
+class TestCoordinationOfBenefits:
+    DECIDED_ON = date(2026, 11, 16)
+
+    def secondary(self, primary_payer: edi837.Payer, **decision: object) -> edi837.Claim:
+        """Medicare second to `primary_payer`, which allowed 52 of 65 and 28 of 28 (CO-45 13), paid 70 and left
+        a 10.00 copay (PR-3) on the second line."""
+        values: dict = {
+            "paid": Decimal("70"),
+            "patient_liability": Decimal("10"),
+            "adjudicated_on": self.DECIDED_ON,
+            "lines": (
+                edi837.LineAdjudication(Decimal("52"), (edi837.Adjustment("CO", "45", Decimal("13")),)),
+                edi837.LineAdjudication(Decimal("18"), (edi837.Adjustment("PR", "3", Decimal("10")),)),
+            ),
+        }
+        return claim(
+            "1",
+            payer=MEDICARE,
+            coverage=edi837.Coverage(payer=MEDICARE, member_id="1EG4TE5MK73", primary=False, **SIGNED),
+            other_coverage=edi837.Coverage(payer=primary_payer, member_id="P1", **SIGNED),
+            adjudication=edi837.Adjudication(**{**values, **decision}),
+        )
+
+    @pytest.mark.parametrize(
+        ("primary", "sbr05"),
+        [(ACME, "12"), (WORKERS_COMP, "15"), (AUTO, "14"), (MEDICAID, "47")],
+    )
+    def test_sbr05_says_why_medicare_is_second_from_the_primarys_kind(self, primary: edi837.Payer, sbr05: str) -> None:
+        text = write([self.secondary(primary)])
+        assert validate_837(text) == [] and pyx12_accepts(text)
+        assert f"SBR*S*18***{sbr05}****MB" in segments(text)
+
+    def test_no_sbr05_when_medicare_is_primary(self) -> None:
+        text = write([claim("1", payer=MEDICARE, coverage=edi837.Coverage(payer=MEDICARE, member_id="1E", **SIGNED))])
+        assert "SBR*P*18*******MB" in segments(text)
+
+    def test_more_than_six_reasons_of_a_group_take_a_second_cas(self) -> None:
+        seven = tuple(edi837.Adjustment("CO", str(reason), Decimal("1")) for reason in range(1, 8))
+        decision = {
+            "paid": Decimal("61"),  # 93 = 61 + 2 (claim) + 7 + 23 (lines)
+            "adjustments": (edi837.Adjustment("OA", "23", Decimal("2")),),
+            "lines": (
+                edi837.LineAdjudication(Decimal("58"), seven),
+                edi837.LineAdjudication(Decimal("5"), (edi837.Adjustment("PR", "3", Decimal("23")),)),
+            ),
+        }
+        text = write([self.secondary(ACME, **decision)])
+        assert validate_837(text) == [] and pyx12_accepts(text)
+        segs = segments(text)
+        assert "CAS*OA*23*2" in segs  # claim level, in 2320
+        assert "CAS*CO*1*1**2*1**3*1**4*1**5*1**6*1" in segs and "CAS*CO*7*1" in segs
+
+    @pytest.mark.parametrize(
+        ("decision", "message"),
+        [
+            (
+                {"paid": Decimal("71")},
+                "Claim 1: the charge 93 is not the other payer's paid 71 plus its adjustments 23.",
+            ),
+            (
+                {"lines": (edi837.LineAdjudication(Decimal("52")), edi837.LineAdjudication(Decimal("18")))},
+                "Claim 1, line 1 (97140): the charge 65 is not the other payer's paid 52 plus its adjustments 0.",
+            ),
+            ({"lines": ()}, "Claim 1: the other payer's decision does not name each service line."),
+        ],
+    )
+    def test_a_decision_that_does_not_balance_is_refused(self, decision: dict, message: str) -> None:
+        with pytest.raises(ValueError, match=f"^{message}$".replace("(", r"\(").replace(")", r"\)")):
+            write([self.secondary(ACME, **decision)])
 
 
 class TestClearinghouse:

@@ -25,7 +25,14 @@ from fascia.billing.models import (
 )
 from fascia.billing.models import Clearinghouse as ClearinghouseRow
 from fascia.billing.scrubber import scrub
-from fascia.billing.tests.factories import billable_patient, clearinghouse, payer
+from fascia.billing.tests.factories import (
+    billable_patient,
+    clearinghouse,
+    payer,
+    post_835,
+    second_coverage,
+    sent_claim,
+)
 from fascia.billing.x12.edi837 import Clearinghouse, Envelope
 from fascia.billing.x12.from_models import build_837
 from fascia.billing.x12.validate import validate_837
@@ -40,6 +47,7 @@ START = date(2026, 11, 2)  # visits on START and START + 2 days
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 ENVELOPE = Envelope(1, NOW, Clearinghouse("Availity", submitter_id="SUB4471", receiver_id="030240928"))
+PAID_ON = date(2026, 11, 16)  # the primary payer's remittance
 INJURY = "20261023"  # the factory's injury date, START - 10 days
 S = Claim.Status
 
@@ -49,6 +57,13 @@ def ready(tess: User, bill: User, coverage: Coverage) -> Claim:
         actor=tess, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage)
     )
     return services.mark_ready(actor=bill, claim=claim, today=TODAY)
+
+
+def secondary_claim(bill: User, primary: Coverage) -> Claim:
+    """The secondary claim drafted when the demo payer's 835 for the primary coverage's claim posts, ready."""
+    sent = sent_claim(bill, primary, today=TODAY)
+    post_835(bill, [sent], paid_on=PAID_ON)
+    return services.mark_ready(actor=bill, claim=Claim.objects.get(primary_claim=sent), today=TODAY)
 
 
 def ready_claim(tess: User, bill: User, organization: Organization, **kwargs: object) -> Claim:
@@ -120,14 +135,9 @@ class TestFile:
             address_line1="5 Elm St", city="Seattle", state="WA", postal_code="98101"
         )
         claims["dependent"] = ready(tess, bill, Coverage.objects.get(pk=dependent.pk))
-        secondary = Coverage.objects.create(
-            patient=dependent.patient,
-            payer=payer(organization, Payer.Kind.MEDICARE, name="Medicare Part B", payer_id="MCRB1"),
-            rank=2,
-            member_id="1EG4TE5MK73",
-            starts_on=dependent.starts_on,
-        )
-        claims["secondary"] = ready(tess, bill, secondary)
+        primary = billable_patient(tess, organization, start=START)
+        second_coverage(primary, Payer.Kind.MEDICARE, name="Medicare Part B", payer_id="MCRB1")
+        claims["secondary"] = secondary_claim(bill, primary)
 
         batch = export(bill, list(claims.values()))
 
@@ -155,7 +165,11 @@ class TestFile:
             "HL*8*7*23*0",
             "HL*9*1*22*0",
         ]
-        assert {c.status for c in Claim.objects.all()} == {S.SUBMITTED}
+        assert {c.status for c in claims.values()} | {c.status for c in Claim.objects.filter(batch=batch)} == {
+            S.READY,  # the objects as they were
+            S.SUBMITTED,
+        }
+        assert Claim.objects.filter(batch=batch).count() == len(claims)
 
     def test_the_envelope_and_billing_provider(self, tess: User, bill: User, organization: Organization) -> None:
         claim = ready_claim(tess, bill, organization)
@@ -267,29 +281,92 @@ class TestFile:
             "NM1*DN*1*ROWE*ADA****XX*1234567893",
         ]
 
-    def test_a_secondary_claim_names_the_primary_payer(
+    def test_a_secondary_claim_carries_the_primary_payers_decision(
         self, tess: User, bill: User, organization: Organization
     ) -> None:
         primary = billable_patient(tess, organization, start=START)
-        secondary = Coverage.objects.create(
-            patient=primary.patient,
-            payer=payer(organization, Payer.Kind.MEDICAID, name="State Medicaid", payer_id="SMCD1"),
-            rank=2,
-            member_id="MCD-55",
-            starts_on=primary.starts_on,
-        )
-        claim = ready(tess, bill, secondary)
+        second_coverage(primary, Payer.Kind.MEDICAID, name="State Medicaid", payer_id="SMCD1")
+        claim = secondary_claim(bill, primary)
         content = export(bill, [claim]).content
         assert validate_837(content) == [] and pyx12_accepts(content)
         loop = claim_loop(content, claim.number)
-        assert loop[1] == "SBR*S*18*******MC"
+        assert loop[1] == "SBR*S*18*******MC"  # 2000B: the secondary payer billed
+        assert f"CLM*{claim.number}*186***11:B:1*Y*A*Y*Y" in loop  # the primary's charges
         other = loop.index("PRV*PE*PXC*225700000X") + 1
         patient = primary.patient
-        assert loop[other : other + 5] == [
+        # The demo payer allowed 80% per line (CO-45 the rest, at line level) and left a 10.00 copay (PR-3) on the
+        # first line: paid 186 - 37.20 - 10 = 138.80. It sent no claim-level adjustment, so 2320 has no CAS.
+        assert loop[other : other + 8] == [
             "SBR*P*18*G-100******CI",  # 2320: the primary coverage
+            "AMT*D*138.8",  # what it paid
+            "AMT*EAF*10",  # what it left to the patient
             "OI***Y***Y",
             f"NM1*IL*1*{patient.family_name.upper()}*{patient.given_name.upper()}****MI*XYZ123456789",
             "NM1*PR*2*COMMERCIAL HEALTH PLAN*****PI*60054",
+            "DTP*573*D8*20261116",  # 2330B: the remittance's date
+            "LX*1",
+        ]
+        # 2430 per line: the primary payer's ID as in 2330B, what it paid, the code as billed, the units; its
+        # adjustments by group; the adjudication date. Each balances: charge = paid + adjustments.
+        assert loop[other + 7 :] == [
+            "LX*1",
+            "SV1*HC:97124:59*28*UN*1***1",
+            "DTP*472*D8*20261102",
+            "SVD*60054*12.4*HC:97124:59**1",
+            "CAS*CO*45*5.6",
+            "CAS*PR*3*10",
+            "DTP*573*D8*20261116",
+            "LX*2",
+            "SV1*HC:97140*65*UN*2***1",
+            "DTP*472*D8*20261102",
+            "SVD*60054*52*HC:97140**2",
+            "CAS*CO*45*13",
+            "DTP*573*D8*20261116",
+            "LX*3",
+            "SV1*HC:97124:59*28*UN*1***1",
+            "DTP*472*D8*20261104",
+            "SVD*60054*22.4*HC:97124:59**1",
+            "CAS*CO*45*5.6",
+            "DTP*573*D8*20261116",
+            "LX*4",
+            "SV1*HC:97140*65*UN*2***1",
+            "DTP*472*D8*20261104",
+            "SVD*60054*52*HC:97140**2",
+            "CAS*CO*45*13",
+            "DTP*573*D8*20261116",
+        ]
+
+    def test_a_decision_that_does_not_balance_is_not_exported(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        primary = billable_patient(tess, organization, start=START)
+        second_coverage(primary)
+        claim = secondary_claim(bill, primary)
+        # The primary's posted line payment no longer adds up with its adjustments to the line's charge.
+        ClaimLine.objects.filter(claim=claim.primary_claim, cpt_code="97140").update(paid=Decimal("50.00"))
+        with pytest.raises(services.BillingError, match=rf"^Nothing was exported. Claim {claim.number}, line 2"):
+            export(bill, [claim])
+        assert Claim.objects.get(pk=claim.pk).status == S.READY and not Batch.objects.exists()
+
+    def test_a_primary_claim_names_a_known_second_payer_without_amounts(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        primary = billable_patient(tess, organization, start=START)
+        second_coverage(primary, Payer.Kind.MEDICARE, name="Medicare Part B", payer_id="MCRB1")
+        claim = ready(tess, bill, primary)
+        content = export(bill, [claim]).content
+        assert validate_837(content) == [] and pyx12_accepts(content)
+        loop = claim_loop(content, claim.number)
+        assert loop[1] == "SBR*P*18*G-100******CI"
+        other = loop.index("PRV*PE*PXC*225700000X") + 1
+        patient = primary.patient
+        # 2320 of the second payer: SBR01 S, and SBR05 12 as Medicare is secondary to an employer plan; no CAS,
+        # AMT or DTP*573 (it has decided nothing).
+        assert loop[other : other + 5] == [
+            "SBR*S*18***12****MB",
+            "OI***Y***Y",
+            f"NM1*IL*1*{patient.family_name.upper()}*{patient.given_name.upper()}****MI*SEC-55",
+            "NM1*PR*2*MEDICARE PART B*****PI*MCRB1",
             "LX*1",
         ]
 
@@ -779,11 +856,9 @@ class TestSignaturesOnFile:
         self, tess: User, bill: User, organization: Organization
     ) -> None:
         primary = billable_patient(tess, organization, start=START)
-        medicaid = payer(organization, Payer.Kind.MEDICAID, name="State Medicaid", payer_id="SMCD1")
-        secondary = Coverage.objects.create(
-            patient=primary.patient, payer=medicaid, rank=2, member_id="MCD-55", starts_on=primary.starts_on
-        )
-        # The release for all payers is replaced, for the primary payer only, by a refusal.
+        second_coverage(primary, Payer.Kind.MEDICAID, name="State Medicaid", payer_id="SMCD1")
+        claim = secondary_claim(bill, primary)
+        # Once the primary payer has decided, the release for all payers is replaced, for it only, by a refusal.
         Consent.objects.create(
             patient=primary.patient,
             kind=Consent.Kind.RELEASE,
@@ -792,7 +867,6 @@ class TestSignaturesOnFile:
             payer=primary.payer,
             recorded_by=tess,
         )
-        claim = ready(tess, bill, secondary)
         content = export(bill, [claim]).content
         assert validate_837(content) == [] and pyx12_accepts(content)
         loop = claim_loop(content, claim.number)

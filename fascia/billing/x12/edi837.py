@@ -195,6 +195,35 @@ class Envelope:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """One adjustment the other payer made (its 835 CAS): group (CO, PR, OA, PI), reason code, amount."""
+
+    group: str
+    reason: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class LineAdjudication:
+    """What the other payer decided on one service line (2430): paid and its adjustments."""
+
+    paid: Decimal
+    adjustments: tuple[Adjustment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Adjudication:
+    """What the other payer decided on the claim (2320 CAS/AMT, 2330B DTP*573, 2430), from its 835.
+    `lines` follows the claim's lines, one each."""
+
+    paid: Decimal  # AMT*D
+    patient_liability: Decimal  # AMT*EAF: what the other payer left to the patient (its PR adjustments)
+    adjudicated_on: date  # DTP*573, the remittance's payment date
+    adjustments: tuple[Adjustment, ...] = ()  # claim-level CAS
+    lines: tuple[LineAdjudication, ...] = ()
+
+
+@dataclass(frozen=True)
 class Claim:
     number: str  # the patient control number, CLM01
     patient: Patient
@@ -207,7 +236,10 @@ class Claim:
     authorization_number: str | None = None  # REF*G1, when a prior authorization covers the claim
     injury: Injury | None = None
     referring: Referring | None = None
-    other_coverage: Coverage | None = None  # the primary coverage a secondary claim coordinates with (2320)
+    # The other payer (2320/2330): on a secondary claim, the primary coverage with its decision (`adjudication`);
+    # on a primary claim, a known secondary coverage, without amounts.
+    other_coverage: Coverage | None = None
+    adjudication: Adjudication | None = None
     facility: ServiceFacility | None = None  # where the services were given; 2310C when not at 2010AA's address
 
 
@@ -285,9 +317,22 @@ def _property_casualty(claim: Claim) -> list[str]:
     return [_segment("REF", "Y4", clean(injury.claim_number, 50))]
 
 
-def _sbr(coverage: Coverage, responsibility: str, *, relationship: str) -> str:
-    # SBR05 is required when Medicare is not the primary payer; 47 = "other" reason.
-    insurance_type = "47" if coverage.payer.medicare and responsibility != "P" else ""
+# SBR05, why Medicare is not the primary payer (005010X222A1 2000B/2320 SBR05; REFERENCE.md §5a "SBR05"), by the
+# primary payer's claim filing indicator: workers' compensation 15, no-fault (auto) 14, a commercial plan 12
+# ("Medicare secondary, working aged beneficiary or spouse with employer group health plan": the one commercial
+# case Fascia records, an employer plan ahead of Medicare; ESRD, disability and large-group plans are not
+# told apart), anything else 47 (other liability insurance is primary).
+MEDICARE_SECONDARY = {"WC": "15", "AM": "14", "CI": "12"}
+OTHER_LIABILITY = "47"
+
+
+def medicare_secondary_type(primary: Payer | None) -> str:
+    return MEDICARE_SECONDARY.get(primary.filing_indicator, OTHER_LIABILITY) if primary else OTHER_LIABILITY
+
+
+def _sbr(coverage: Coverage, responsibility: str, *, relationship: str, primary: Payer | None = None) -> str:
+    """SBR of a coverage; SBR05 only when its payer is Medicare and not primary, from the primary's kind."""
+    insurance_type = medicare_secondary_type(primary) if coverage.payer.medicare and responsibility != "P" else ""
     return _segment(
         "SBR",
         responsibility,
@@ -319,15 +364,79 @@ def _payer_name(payer: Payer) -> str:
     return _segment("NM1", "PR", "2", clean(payer.name, 60), "", "", "", "", "PI", clean(payer.payer_id, 80))
 
 
-def _other_payer(primary: Coverage, patient: Patient) -> list[str]:
-    """2320/2330A/2330B: the primary coverage a secondary claim coordinates with."""
-    family, given, middle = _subscriber_name(primary, patient)
+MAX_CAS_PER_GROUP = 6  # reason/amount/quantity triples in one CAS segment (CAS02-CAS19)
+
+
+def _cas(adjustments: Sequence[Adjustment]) -> list[str]:
+    """CAS segments: one per group (in the order they first appear), up to six reasons each; a seventh
+    reason of a group starts another CAS of that group."""
+    groups: dict[str, list[Adjustment]] = {}
+    for a in adjustments:
+        groups.setdefault(a.group, []).append(a)
+    out = []
+    for group, items in groups.items():
+        for start in range(0, len(items), MAX_CAS_PER_GROUP):
+            triples = [(a.reason, amount(a.amount), "") for a in items[start : start + MAX_CAS_PER_GROUP]]
+            out.append(_segment("CAS", group, *(value for triple in triples for value in triple)))
+    return out
+
+
+def _total(adjustments: Sequence[Adjustment]) -> Decimal:
+    return sum((a.amount for a in adjustments), Decimal("0"))
+
+
+def _check_balance(claim: Claim) -> None:
+    """005010X222A1 2320/2430 balancing (REFERENCE.md §5a): per line, the charge is what the other payer paid
+    on it (SVD02) plus its line adjustments; per claim, CLM02 is AMT*D plus every claim and line adjustment."""
+    decision = claim.adjudication
+    if decision is None:
+        return
+    if len(decision.lines) != len(claim.lines):
+        raise ValueError(f"Claim {claim.number}: the other payer's decision does not name each service line.")
+    for number, (line, decided) in enumerate(zip(claim.lines, decision.lines, strict=True), start=1):
+        if line.amount != decided.paid + _total(decided.adjustments):
+            raise ValueError(
+                f"Claim {claim.number}, line {number} ({line.cpt_code}): the charge {line.amount} is not the other "
+                f"payer's paid {decided.paid} plus its adjustments {_total(decided.adjustments)}."
+            )
+    charge = sum((line.amount for line in claim.lines), Decimal("0"))
+    adjusted = _total(decision.adjustments) + sum((_total(d.adjustments) for d in decision.lines), Decimal("0"))
+    if charge != decision.paid + adjusted:
+        raise ValueError(
+            f"Claim {claim.number}: the charge {charge} is not the other payer's paid {decision.paid} plus its "
+            f"adjustments {adjusted}."
+        )
+
+
+def _other_payer(claim: Claim, patient: Patient) -> list[str]:
+    """2320/2330A/2330B: the other coverage, with what it decided when it has (a secondary claim's primary)."""
+    other, decision = claim.other_coverage, claim.adjudication
+    assert other is not None
+    family, given, middle = _subscriber_name(other, patient)
+    responsibility = "P" if other.primary else "S"
+    out = [_sbr(other, responsibility, relationship=other.relationship, primary=claim.payer)]
+    if decision is not None:
+        out += _cas(decision.adjustments)
+        out.append(_segment("AMT", "D", amount(decision.paid)))
+        out.append(_segment("AMT", "EAF", amount(decision.patient_liability)))
+    # OI03/OI06: what the patient signed for the other payer, as CLM08/CLM09 say for this one.
+    out.append(_segment("OI", "", "", other.assignment, "", "", other.release))
+    out.append(_segment("NM1", "IL", "1", family, given, middle, "", "", "MI", clean(other.member_id, 80)))
+    out.append(_payer_name(other.payer))
+    if decision is not None:
+        out.append(_segment("DTP", "573", "D8", _date(decision.adjudicated_on)))
+    return out
+
+
+def _line_adjudication(claim: Claim, line: Line, decided: LineAdjudication, procedure: str) -> list[str]:
+    """2430: the other payer's decision on a line: SVD (its payer ID as in 2330B, paid, the code, units),
+    CAS per group, DTP*573."""
+    assert claim.other_coverage is not None and claim.adjudication is not None
+    payer_id = clean(claim.other_coverage.payer.payer_id, 80)
     return [
-        _sbr(primary, "P", relationship=primary.relationship),
-        # OI03/OI06: what the patient signed for the other payer, as CLM08/CLM09 say for this one.
-        _segment("OI", "", "", primary.assignment, "", "", primary.release),
-        _segment("NM1", "IL", "1", family, given, middle, "", "", "MI", clean(primary.member_id, 80)),
-        _payer_name(primary.payer),
+        _segment("SVD", payer_id, amount(decided.paid), procedure, "", line.units),
+        *_cas(decided.adjustments),
+        _segment("DTP", "573", "D8", _date(claim.adjudication.adjudicated_on)),
     ]
 
 
@@ -340,7 +449,12 @@ def _claim(claim: Claim, hl: int, provider_address: Address) -> tuple[list[str],
     about_patient = [*_address(patient.address), *_demographics(patient), *_property_casualty(claim)]
     out = [
         _segment("HL", hl + 1, "1", "22", "0" if self_ else "1"),
-        _sbr(coverage, "P" if coverage.primary else "S", relationship=SELF if self_ else ""),
+        _sbr(
+            coverage,
+            "P" if coverage.primary else "S",
+            relationship=SELF if self_ else "",
+            primary=claim.other_coverage.payer if claim.other_coverage is not None else None,
+        ),
         _segment("NM1", "IL", "1", family, given, middle, "", "", "MI", clean(coverage.member_id, 80)),
         *(about_patient if self_ else []),
         _payer_name(claim.payer),
@@ -398,7 +512,7 @@ def _claim(claim: Claim, hl: int, provider_address: Address) -> tuple[list[str],
         # address (005010X222A1 2310C usage note); no NPI of its own, as a location has none.
         out += [_segment("NM1", "77", "2", clean(claim.facility.name, 60)), *_address(claim.facility.address)]
     if claim.other_coverage is not None:
-        out += _other_payer(claim.other_coverage, patient)
+        out += _other_payer(claim, patient)
 
     for number, line in enumerate(lines, start=1):
         procedure = _composite("HC", clean(line.cpt_code, 48), *(clean(m, 2) for m in line.modifiers[:4]))
@@ -420,6 +534,8 @@ def _claim(claim: Claim, hl: int, provider_address: Address) -> tuple[list[str],
         ]
         if line.rendering != rendering:
             out += _provider("82", line.rendering)  # 2420A: this line's practitioner differs from the claim's
+        if claim.adjudication is not None:
+            out += _line_adjudication(claim, line, claim.adjudication.lines[number - 1], procedure)
     return out, hl + (1 if self_ else 2)
 
 
@@ -435,7 +551,8 @@ def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Enve
 
     Raises ValueError when the claims cannot go in one 837P: none, too many, too many lines or none
     on a claim, a control number out of range, no phone for the submitter contact, clearinghouse IDs
-    missing, or a five-digit ZIP code on the billing provider or a service facility.
+    missing, a five-digit ZIP code on the billing provider or a service facility, or a secondary claim
+    whose primary payer's decision does not balance with its charges.
     """
     control_number, now, usage, house = envelope.control_number, envelope.now, envelope.usage, envelope.clearinghouse
     if not claims:
@@ -471,6 +588,7 @@ def write_837(provider: BillingProvider, claims: Sequence[Claim], envelope: Enve
             if not facility.address.line1:
                 raise ValueError(f"Claim {claim.number}: the service location {facility.name} has no address.")
             _nine_digit_zip(facility.address, f"Claim {claim.number}: the service location {facility.name}")
+        _check_balance(claim)
 
     name = clean(provider.name, 60)
     transaction = f"{control_number:04d}"

@@ -3,8 +3,9 @@ dataclasses of `edi837`. The only part of the 837P that reads the database."""
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
-from fascia.billing import models
+from fascia.billing import cob, models
 from fascia.billing.queries import service_location
 from fascia.billing.x12 import edi837
 from fascia.core.fields import AddressFields
@@ -32,7 +33,7 @@ def build_837(claims: Iterable[models.Claim], envelope: edi837.Envelope) -> str:
     Raises ValueError as write_837 does, and when the claims belong to several practices or one has
     no coverage. Reads each claim's lines, the patient's consents and the practice's locations (prefetch
     them, with the lines' rendering practitioners' users and notes' appointment locations, when writing
-    many), and the primary coverage of each secondary claim.
+    many), the patient's coverages and, for a secondary claim, its primary claim with its lines and postings.
     """
     claims = list(claims)
     if not claims:
@@ -141,11 +142,40 @@ def provider(practitioner: Practitioner) -> edi837.Provider:
     )
 
 
-def _primary_for(claim: models.Claim, first_day: date) -> models.Coverage | None:
-    if claim.coverage is None or claim.coverage.rank == 1:
+def adjudication(primary: models.Claim) -> edi837.Adjudication | None:
+    """What the primary payer decided on a claim, for the secondary's 2320/2330B/2430: its standing 835
+    posting's claim-level adjustments, each line's paid amount and adjustments, the total it paid, the
+    patient's share it left (AMT*EAF) and the remittance's date (DTP*573). None while it has not decided."""
+    posting = cob.decision(primary)
+    if posting is None:
         return None
-    candidates = claim.patient.coverages.filter(rank=1).select_related("payer", "patient")
-    return next((c for c in candidates if c.is_active_on(first_day)), None)
+
+    def adjustments(rows: list[dict]) -> tuple[edi837.Adjustment, ...]:
+        return tuple(edi837.Adjustment(a["group"], a["reason"], Decimal(a["amount"])) for a in rows)
+
+    remittance = posting.remittance
+    return edi837.Adjudication(
+        paid=primary.paid,
+        patient_liability=primary.patient_responsibility,
+        adjudicated_on=remittance.payment_date or remittance.created_at.date(),
+        adjustments=adjustments(cob.claim_adjustments(posting)),
+        lines=tuple(
+            edi837.LineAdjudication(line.paid, adjustments(cob.line_adjustments(posting, line)))
+            for line in primary.lines.all()
+        ),
+    )
+
+
+def other_payer(claim: models.Claim, first_day: date) -> tuple[models.Coverage | None, edi837.Adjudication | None]:
+    """The other coverage of 2320/2330 and its decision: on a secondary claim, the primary claim's coverage and
+    what its payer decided; on a primary claim, the patient's secondary coverage active on the first day (no
+    amounts: it has decided nothing yet). A secondary claim drafted by hand before claims were linked names
+    the active primary coverage, without amounts (the scrubber flags it)."""
+    primary = claim.primary_claim
+    if primary is not None:
+        return primary.coverage, adjudication(primary)
+    rank = 2 if claim.coverage is None or claim.coverage.rank == 1 else 1
+    return cob.other_coverage(claim.patient.coverages.all(), rank=rank, day=first_day), None
 
 
 def claim_837(claim: models.Claim) -> edi837.Claim:
@@ -157,7 +187,7 @@ def claim_837(claim: models.Claim) -> edi837.Claim:
     location = service_location(claim, lines)
     case = claim.injury_case
     referral = claim.plan.referral if claim.plan is not None else None
-    primary = _primary_for(claim, lines[0].service_date) if lines else None
+    other, decided = other_payer(claim, lines[0].service_date) if lines else (None, None)
     return edi837.Claim(
         number=claim.number,
         patient=patient(claim.patient),
@@ -189,6 +219,7 @@ def claim_837(claim: models.Claim) -> edi837.Claim:
             claim_number=case.claim_number,
         ),
         referring=None if referral is None else edi837.Referring(referral.provider.name, referral.provider.npi or ""),
-        other_coverage=coverage(primary, consents) if primary is not None else None,
+        other_coverage=coverage(other, consents) if other is not None else None,
+        adjudication=decided if other is not None else None,
         facility=service_facility(location),
     )

@@ -170,6 +170,8 @@ POST_ONLY = {
     # No such payment: refused with a message, back to the Payments page.
     "billing:post_held": (BILLING, lambda f: [999], {}, 302),
     "billing:dismiss_held": (BILLING, lambda f: [999], {"note": "x"}, 302),
+    # The fixture's claim is a draft: refused with a message (nothing to coordinate), back to the claim (302).
+    "billing:draft_secondary": (BILLING, lambda f: [f["claim"].public_id], {}, 302),
     # An empty form comes back with its field errors (200).
     "practitioners:credential_add": (ADMIN, lambda f: [f["appointment"].practitioner.public_id], {}, 200),
     "practitioners:course_add": (CLINICAL, lambda f: [f["appointment"].practitioner.public_id], {}, 200),

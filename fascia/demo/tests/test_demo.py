@@ -9,10 +9,13 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from fascia.billing.claims import services
 from fascia.billing.models import Claim, Coverage, InjuryCase, Payer, Posting, ProviderAdjustment
+from fascia.billing.remittance.posting import import_835
 from fascia.billing.scrubber import scrub
 from fascia.billing.x12.validate import validate_837
 from fascia.core.models import Location, Organization, User
+from fascia.demo.era import write_835
 from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from fascia.patients import icd10
 from fascia.patients.models import Condition, Medication, Patient, Surgery
@@ -188,6 +191,35 @@ def test_the_billing_queue_has_ready_claims_and_a_few_failing_ones(demo: None) -
     failing = Claim.objects.filter(status=Claim.Status.DRAFT)
     reasons = {problem for claim in failing for problem in claim.problems}
     assert len(failing) >= 3 and len(reasons) >= 3
+
+
+def test_posting_the_demo_remittance_drafts_valid_balanced_secondary_claims(demo: None) -> None:
+    """Issue 24 point 3, done when: export a batch, post the demo remittance, and the secondary claims are
+    drafted, valid and balanced."""
+    bill = User.objects.get(username="billing")
+    organization = Organization.objects.get()
+    ready = Claim.objects.filter(status=Claim.Status.READY, payer__claim_method=Payer.ClaimMethod.ELECTRONIC)
+    services.export_claims(actor=bill, claims=list(ready))
+    sent = list(
+        Claim.objects.filter(status=Claim.Status.SUBMITTED)
+        .select_related("organization", "payer", "patient")
+        .prefetch_related("lines")
+        .order_by("number")
+    )
+    today = timezone.localdate()
+    import_835(actor=bill, organization=organization, text=write_835(sent, paid_on=today, trace="DEMOCOB"))
+
+    secondaries = list(Claim.objects.filter(primary_claim__isnull=False).select_related("primary_claim", "coverage"))
+    with_second_payer = [
+        c for c in sent if c.patient.coverages.filter(rank=2).exclude(payer=c.payer).exists() and c.coverage.rank == 1
+    ]
+    assert secondaries and len(secondaries) == len(with_second_payer)
+    for claim in secondaries:
+        assert claim.coverage.rank == 2 and claim.total_charge == claim.primary_claim.total_charge
+        assert services.mark_ready(actor=bill, claim=claim, today=today).status == Claim.Status.READY
+    # export_claims balances each secondary against its primary's decision and runs pyx12 on the file.
+    batch = services.export_claims(actor=bill, claims=secondaries)
+    assert batch.content.count("AMT*D*") == len(secondaries) and "SVD*" in batch.content
 
 
 def test_every_practitioner_holds_a_current_license(demo: None) -> None:
