@@ -36,7 +36,7 @@ from django.utils import timezone  # noqa: E402
 
 from fascia.billing import queries, reports  # noqa: E402
 from fascia.billing.claims import services  # noqa: E402
-from fascia.billing.models import Claim, Payer  # noqa: E402
+from fascia.billing.models import Claim, Payer, Posting  # noqa: E402
 from fascia.billing.remittance import posting  # noqa: E402
 from fascia.billing.x12 import edi837, from_models, validate  # noqa: E402
 from fascia.core.models import Organization  # noqa: E402
@@ -138,7 +138,7 @@ def run_import(organization: Organization) -> dict:
             started = perf_counter()
             result = posting.import_835(actor=None, organization=organization, text=text, filename="bench.835")
             seconds = perf_counter() - started
-        postings = result.postings.count()
+        postings = Posting.objects.filter(remittance__in=result).count()
     return {
         "seconds": seconds,
         "claims": len(claims),

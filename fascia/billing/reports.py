@@ -18,6 +18,9 @@ AGING_BUCKETS = [(0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, Non
 PATIENTS = "Patients (their share)"  # the aging row of what the payers left to the patients
 
 
+CENT = Decimal("0.01")
+
+
 def aging(organization: Organization, today: date) -> dict:
     """Accounts receivable by payer and age of the claim (days since it was sent, or drafted when it was
     never sent, in the clinic's calendar), and a row for the patients' balances. Two queries: each open
@@ -37,7 +40,7 @@ def aging(organization: Organization, today: date) -> dict:
     for payer, day, charge, paid, adjusted, patient in open_claims.values_list(
         "payer__name", sent, "charge", "paid", "adjusted", "patient_responsibility"
     ):
-        rows[payer][bucket(day)] += charge - paid - adjusted - patient
+        rows[payer][bucket(day)] += (charge - paid - adjusted - patient).quantize(CENT)
     owed = (
         claims_of(organization)
         .exclude(patient_responsibility=0)
@@ -48,7 +51,7 @@ def aging(organization: Organization, today: date) -> dict:
     )
     patients = dict(buckets)
     for row in owed:
-        patients[bucket(row["day"])] += row["owed"]
+        patients[bucket(row["day"])] += row["owed"].quantize(CENT)  # SQLite's SUM gives more places
     ordered = sorted(rows.items())
     if any(patients.values()):
         ordered.append((PATIENTS, patients))

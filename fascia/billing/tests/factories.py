@@ -10,7 +10,7 @@ from fascia.billing.claims import services
 from fascia.billing.models import Claim, Clearinghouse, Coverage, Fee, InjuryCase, Payer
 from fascia.billing.remittance.posting import import_835
 from fascia.core.models import Location, Organization, User
-from fascia.demo.era import write_835
+from fascia.demo.era import DENIED, write_835
 from fascia.patients.models import Consent, Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.referrals.models import ReferringProvider
@@ -177,5 +177,5 @@ def post_835(actor: User, claims: list[Claim], *, paid_on: date, trace: str = "T
         .prefetch_related("lines")
         .order_by("number")
     )
-    text = write_835(rows, paid_on=paid_on, trace=trace, deny=deny)
+    text = write_835(rows, paid_on=paid_on, trace=trace, cases=dict.fromkeys(deny, DENIED))
     import_835(actor=actor, organization=rows[0].organization, text=text)
