@@ -102,7 +102,12 @@ def billable_patient(
         clearinghouse(organization)
     patient = PatientFactory(organization=organization)
     signatures(actor, patient, start - timedelta(days=3))
-    plan = active_plan(actor, patient, start=start)
+    plan = active_plan(
+        actor,
+        patient,
+        start=start,
+        techniques=[("deep-tissue", "lower-back", ["M54.50"]), ("swedish", "neck", ["M54.50"])],
+    )
     provider, _ = ReferringProvider.objects.get_or_create(
         organization=organization, npi="1234567893", defaults={"kind": "physician", "name": "Dr. Ada Rowe"}
     )
