@@ -122,15 +122,18 @@ def lines_treat_planned_diagnoses(review: Review) -> list[str]:
     if plan is None or not review.claim.diagnoses:
         return []  # plan_of_care and billable_diagnoses say so
     planned = planned_for(plan)
-    names = {t.technique.cpt_code: t.technique.name for line in review.lines for t in line.note.techniques.all()}
+    names: dict[str, dict[str, None]] = defaultdict(dict)  # per code, the techniques billed under it, in order
+    for line in review.lines:
+        for t in line.note.techniques.all():
+            names[t.technique.cpt_code][t.technique.name] = None
     off_plan: dict[str, list[date]] = defaultdict(list)
     for line in review.lines:
         if not coding.treated_by(planned, line.cpt_code, ()):
             off_plan[line.cpt_code].append(line.service_date)
     return [
-        f"{names.get(code, 'The technique')} ({code}, {_dates(days)}) is not on the plan's list of what it treats: "
-        f"its line points at {review.claim.diagnoses[0]} by default. Add it to the plan (a new version) with the "
-        "diagnoses it treats."
+        f"{' / '.join(names[code]) or 'The technique'} ({code}, {_dates(days)}) is not on the plan's list of what "
+        f"it treats: its line points at {review.claim.diagnoses[0]} by default. Add it to the plan (a new version) "
+        "with the diagnoses it treats."
         for code, days in off_plan.items()
     ]
 
