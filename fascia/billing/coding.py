@@ -9,12 +9,16 @@ Sources, in our words (ICD-10-CM Official Guidelines for Coding and Reporting FY
   the patient recovers (rehabilitation therapy is among the guideline's examples of "D" care).
 - I.C.20: external-cause codes (V00-Y99) add how an injury happened; they are never the
   first-listed diagnosis.
+- NUCC 1500 instructions, item 24E (837P SV107 the same): a service line's pointers name the diagnoses that
+  service treats, the most relevant first, at most four, among the claim's first twelve.
 - I.A.12.a: an Excludes1 note means the two conditions are never coded together (the one excluded
   cannot occur with the other), unless they are unrelated to each other. A note written on a category
   or block holds for every code under it.
 """
 
 import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -92,3 +96,41 @@ def excludes1_pairs(codes: list[str]) -> list[tuple[str, str]]:
             if apart:
                 pairs.append((first, second))
     return pairs
+
+
+MAX_POINTERS = 4  # NUCC 24E, 837P SV107-1..4
+MAX_CLAIM_DIAGNOSES = 12  # NUCC box 21 A-L, 837P HI01-HI12
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A technique on the plan of care as a claim line sees it: its CPT code, its body region and the
+    diagnoses (ICD-10-CM codes) the plan says it treats."""
+
+    cpt_code: str
+    region: str
+    treats: frozenset[str]
+
+
+def treated_by(planned: Sequence[Planned], cpt_code: str, regions: Collection[str]) -> set[str]:
+    """What the plan says a line's code treats: the diagnoses of its planned techniques with that code on a
+    region documented for the line, else (the code done on a region the plan does not name) of every planned
+    technique with that code. Empty when the plan names nothing the code treats (a technique off the plan)."""
+    same_code = [p for p in planned if p.cpt_code == cpt_code]
+    on_region = [p for p in same_code if p.region in regions]
+    return {code for p in (on_region or same_code) for code in p.treats if not is_external_cause(code)}
+
+
+def claim_diagnoses(ranked: Sequence[str], treated: Collection[str]) -> list[str]:
+    """A claim's diagnoses (box 21, HI): those its lines treat first, then the others (comorbidities may
+    support medical necessity but no line points at them alone), each group in the evaluation's rank order."""
+    return [c for c in ranked if c in treated] + [c for c in ranked if c not in treated]
+
+
+def line_pointers(diagnoses: Sequence[str], treated: Collection[str]) -> list[int]:
+    """A line's pointers (1-based positions in the claim's diagnoses): the diagnoses it treats, in the
+    claim's order, at most four. A line the plan names nothing for points at the first claim diagnosis (the
+    primary, or the highest-ranked one the plan treats): never at a comorbidity alone, and the scrubber
+    names the technique missing from the plan."""
+    pointers = [i for i, code in enumerate(diagnoses[:MAX_CLAIM_DIAGNOSES], start=1) if code in treated]
+    return pointers[:MAX_POINTERS] or ([1] if diagnoses else [])

@@ -25,6 +25,7 @@ class PayerForm(StyledModelForm):
             "requires_referral",
             "requires_certification",
             "requires_authorization",
+            "requires_referral_number",
             "requires_gp_modifier",
             "distinct_modifier",
             "clearinghouse",

@@ -148,6 +148,9 @@ class Payer(TimestampedModel, AddressFields):
     requires_referral = models.BooleanField(default=False, help_text="A physician's referral or prescription")
     requires_certification = models.BooleanField(default=False, help_text="The referring provider signs the plan")
     requires_authorization = models.BooleanField(default=False, help_text="Prior authorization of visits")
+    requires_referral_number = models.BooleanField(
+        default=False, help_text="A referral number the payer assigns, on every claim (837P REF*9F, box 23)"
+    )
     requires_gp_modifier = models.BooleanField("requires the GP modifier", default=False)
     distinct_modifier = models.CharField(
         "modifier for NCCI pairs on separate regions",

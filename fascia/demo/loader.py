@@ -346,7 +346,14 @@ def load_demo(seed: int = 2026) -> bool:
         )
         first_visit = _load_history(patient, scenario, admin, rng, today)
         evaluation = _load_evaluation(patient, scenario, rng, first_visit)
-        load_plan(evaluation, regions=scenario.regions, measure=scenario.measure, providers=providers, rng=rng)
+        load_plan(
+            evaluation,
+            regions=scenario.regions,
+            measure=scenario.measure,
+            complaints=len(complaints_of(scenario)),
+            providers=providers,
+            rng=rng,
+        )
     load_working_hours(practitioners)
     monday = today - timedelta(days=today.weekday())
     for week in (monday - timedelta(weeks=1), monday):

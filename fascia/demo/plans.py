@@ -120,9 +120,9 @@ def load_providers(organization: Organization, rng: random.Random) -> list[Refer
     return providers
 
 
-def _add_technique(plan: TreatmentPlan, actor: User, code: str, region: str) -> bool:
-    """Add a technique as a practitioner would: skip it where the screen forbids it, give a reason
-    where it cautions."""
+def _add_technique(plan: TreatmentPlan, actor: User, code: str, region: str, treats: list[str]) -> bool:
+    """Add a technique as a practitioner would, with the diagnoses it treats: skip it where the screen forbids
+    it, give a reason where it cautions."""
     technique = Technique.objects.get(organization_id=plan.patient.organization_id, code=code)
     level = worst_level(plan_services.screen_for_plan(plan, technique, region))
     if level in REFUSING:
@@ -132,6 +132,7 @@ def _add_technique(plan: TreatmentPlan, actor: User, code: str, region: str) -> 
         plan=plan,
         technique=technique,
         region=region,
+        diagnoses=treats,
         override_reason=OVERRIDE if level == Level.CAUTION else "",
     )
     return True
@@ -142,10 +143,14 @@ def load_plan(
     *,
     regions: tuple[str, ...],
     measure: str,
+    complaints: int,
     providers: list[ReferringProvider],
     rng: random.Random,
 ) -> None:
-    """A referral and an active plan with measurable goals and screened techniques."""
+    """A referral and an active plan with measurable goals and screened techniques. The evaluation's first
+    `complaints` diagnoses are what brought the patient; the others are comorbidities the plan treats
+    around, never for (a claim line never points at one alone). The goals address the primary diagnosis,
+    Swedish massage the primary, the deeper techniques every complaint."""
     actor = evaluation.practitioner.user
     start = evaluation.evaluated_on
     expired = rng.random() < 0.1
@@ -175,12 +180,13 @@ def load_plan(
         certified_by=str(referral.provider) if certified else "",
         certified_on=start + timedelta(days=5) if certified else None,
     )
+    treated = [d.code for d in evaluation.diagnoses.all()[: max(complaints, 1)]]
     for goal in goals_for(measure, {m.instrument: m.value for m in evaluation.measures.all()}, start):
-        plan_services.add_goal(actor=actor, plan=plan, **goal)
+        plan_services.add_goal(actor=actor, plan=plan, diagnoses=treated[:1], **goal)
     added = False
     for code, region in techniques_for(regions, rng):
-        added = _add_technique(plan, actor, code, region) or added
+        added = _add_technique(plan, actor, code, region, treated[:1] if code == "swedish" else treated) or added
     if not added:
-        added = _add_technique(plan, actor, "swedish", "upper-back")
+        added = _add_technique(plan, actor, "swedish", "upper-back", treated[:1])
     if added:
         plan_services.activate_plan(actor=actor, plan=plan)

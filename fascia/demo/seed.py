@@ -29,9 +29,11 @@ from functools import partial
 from uuid import UUID
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from fascia.billing.claims.charges import diagnosis_pointers, fees_for, lines_from, pairs_for
+from fascia.billing import coding
+from fascia.billing.claims.charges import fees_for, lines_from, pairs_for
 from fascia.billing.claims.services import can_move
 from fascia.billing.models import (
     Claim,
@@ -122,9 +124,10 @@ CEDAR_RIDGE_LOCATIONS = [
 
 
 # Every model the seeder writes in bulk.
-SEEDED = [
+SEEDED: list[type[Model]] = [
     *(Patient, Condition, Medication, Surgery, Implant, Allergy, Consent, Coverage, Evaluation, Diagnosis),
     *(MeasureResult, EvaluationMeasure, TreatmentPlan, Goal, PlannedTechnique, Appointment, VisitNote),
+    *(Goal.diagnoses.through, PlannedTechnique.diagnoses.through),
     *(VisitTechnique, NoteMeasure, Seal),
     *(Claim, ClaimLine, ClaimNote, ClaimEvent, Remittance, Posting, UnbilledVisit),
 ]
@@ -488,16 +491,24 @@ class Seeder:
             created_by_id=signer,
             created_at=signed_at,
         )
+        # The goals and techniques address the evaluation's primary diagnosis (the seeder's claims point at it).
+        treats = [p.primary_diagnosis] if p.primary_diagnosis is not None else []
         for goal in goals:
-            self.w.add(Goal, plan_id=plan_id, **goal)
+            goal_id = self.w.add(Goal, plan_id=plan_id, **goal)["id"]
+            for diagnosis_id in treats:
+                self.w.add(Goal.diagnoses.through, goal_id=goal_id, diagnosis_id=diagnosis_id)
         for code, region, findings in planned:
-            self.w.add(
+            planned_id = self.w.add(
                 PlannedTechnique,
                 plan_id=plan_id,
                 technique_id=self.c.techniques[code].pk,
                 region=region,
                 **screening.kept(findings, LIGHT),
-            )
+            )["id"]
+            for diagnosis_id in treats:
+                self.w.add(
+                    PlannedTechnique.diagnoses.through, plannedtechnique_id=planned_id, diagnosis_id=diagnosis_id
+                )
         return visit_day
 
     def evaluation(self, p: "Person", staff: Staff, day: date, appointment: Row) -> tuple[Row, dict[str, Row]]:
@@ -523,6 +534,7 @@ class Seeder:
             for rank, (code, description) in enumerate(self.diagnoses[id(scenario)], start=1)
         ]
         p.diagnoses = [d["code"] for d in diagnoses]
+        p.primary_diagnosis = diagnoses[0]["id"] if diagnoses else None
         measures = {
             "NPRS": self.measure(p, staff, "NPRS", [fields["nprs_now"]], day, start),
             scenario.measure: self.measure(
@@ -730,7 +742,7 @@ class Seeder:
         submitted = created + timedelta(days=rng.randint(0, 2), hours=2)
         paid_on = (submitted + timedelta(days=rng.randint(14, 30))).date()
         claim_id = self.w.reserve(Claim)
-        pointers = diagnosis_pointers(p.diagnoses)
+        pointers = coding.line_pointers(p.diagnoses, p.diagnoses[:1])  # its plan treats the primary diagnosis
         location = staff.location_by_weekday[day.weekday()]
         line_rows = [
             {
@@ -908,6 +920,7 @@ class Person:
     billing: tuple[Payer, dict[str, Decimal], int]
     pain: int = 6
     diagnoses: list[str] = field(default_factory=list)
+    primary_diagnosis: int | None = None  # the id of the evaluation's rank-1 diagnosis: what the plan treats
     last_responses: dict[str, list] = field(default_factory=dict)
     last_note: int | None = None
     chain: tuple[int, str] = (0, "")  # the sequence and content hash of their last seal

@@ -4,6 +4,7 @@ from django import forms
 
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 from fascia.core.models import Organization
+from fascia.evaluations.models import Diagnosis
 from fascia.patients.models import BodyRegion
 from fascia.plans.letters import KINDS
 from fascia.plans.models import Goal, TreatmentPlan
@@ -40,7 +41,35 @@ class PlanForm(StyledModelForm):
         referral.queryset = self.instance.patient.referrals.select_related("provider")
 
 
+def treats_field() -> forms.MultipleChoiceField:
+    """Which of the plan's evaluation's diagnoses a goal or technique addresses: one at least (a claim line for a
+    technique points at these: NUCC 24E, REFERENCE.md §5a)."""
+    return forms.MultipleChoiceField(
+        label="Treats",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose the diagnoses it addresses."},
+    )
+
+
+def offer_diagnoses(form: forms.BaseForm, diagnoses: list[Diagnosis]) -> None:
+    """Offer the evaluation's diagnoses (read once by the view) in the form's `diagnoses`, the primary checked."""
+    field = form.fields["diagnoses"]
+    assert isinstance(field, forms.MultipleChoiceField)
+    field.choices = [(d.code, f"{d.code} {d.description}") for d in diagnoses]
+    field.initial = [d.code for d in diagnoses if d.rank == 1]
+
+
+class TreatsForm(StyledForm):
+    diagnoses = treats_field()
+
+    def __init__(self, *args: Any, diagnoses: list[Diagnosis], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offer_diagnoses(self, diagnoses)
+
+
 class GoalForm(StyledModelForm):
+    diagnoses = treats_field()
+
     class Meta:
         model = Goal
         fields = [
@@ -57,6 +86,10 @@ class GoalForm(StyledModelForm):
         widgets = {"target_date": DateInput()}
         help_texts = {"target": "The number to reach: a score, degrees, or minutes/blocks/kg for a functional goal"}
 
+    def __init__(self, *args: Any, diagnoses: list[Diagnosis], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offer_diagnoses(self, diagnoses)
+
 
 class TechniqueForm(StyledForm):
     technique = forms.ModelChoiceField(queryset=Technique.objects.none(), to_field_name="code")
@@ -68,9 +101,11 @@ class TechniqueForm(StyledForm):
         max_length=300,
         help_text="Needed only when the screen shows a caution",
     )
+    diagnoses = treats_field()
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organization: Organization, diagnoses: list[Diagnosis], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        offer_diagnoses(self, diagnoses)
         limit_choices(self, "technique", organization.techniques.filter(is_active=True))
 
 

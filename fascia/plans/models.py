@@ -7,7 +7,7 @@ from django.db import models
 
 from fascia.core.models import TimestampedModel
 from fascia.evaluations.catalog import MOTIONS
-from fascia.evaluations.models import Evaluation
+from fascia.evaluations.models import Diagnosis, Evaluation
 from fascia.measures.instruments import INSTRUMENTS
 from fascia.patients.models import BodyRegion, Patient
 from fascia.practitioners.models import Practitioner
@@ -116,6 +116,9 @@ class Goal(models.Model):
     unit = models.CharField(max_length=30, blank=True, help_text="For functional goals: minutes, blocks, kg …")
     target_date = models.DateField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROGRESSING)
+    # What the goal addresses, among the plan's evaluation's diagnoses: blank only for rows older than the link
+    # (the services require one at least).
+    diagnoses = models.ManyToManyField(Diagnosis, blank=True, related_name="+", help_text="The diagnoses it addresses")
 
     class Meta:
         ordering = ["term", "target_date", "id"]
@@ -135,6 +138,9 @@ class PlannedTechnique(models.Model):
     screening_level = models.CharField(max_length=10, blank=True, help_text="The worst finding; blank when none")
     findings = models.JSONField(default=list, blank=True)
     override_reason = models.CharField(max_length=300, blank=True)
+    # What the technique treats, among the plan's evaluation's diagnoses: a claim line for its code points at
+    # these (NUCC 24E, REFERENCE.md §5a). Blank only for rows older than the link (the services require one).
+    diagnoses = models.ManyToManyField(Diagnosis, blank=True, related_name="+", help_text="The diagnoses it treats")
 
     class Meta:
         ordering = ["id"]

@@ -88,7 +88,7 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "") 
         "scores": scores,
         "chart_width": BAR_WIDTH + 70,
         "chart_height": len(scores) * ROW_HEIGHT + 4,
-        "techniques": list(plan.techniques.select_related("technique")),
+        "techniques": list(plan.techniques.select_related("technique").prefetch_related("diagnoses")),
         "recommendation": recommendation,
         "attendance": attendance(plan),
     }

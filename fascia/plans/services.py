@@ -1,5 +1,6 @@
 """Every write to a treatment plan: drafts, goals, screened techniques, activation, versions."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
 from fascia.evaluations.catalog import MOTIONS
-from fascia.evaluations.models import Evaluation
+from fascia.evaluations.models import Diagnosis, Evaluation
 from fascia.measures import instrument as get_instrument
 from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
 from fascia.plans.queries import plan_red_flags
@@ -124,10 +125,28 @@ def _check_goal(goal: Goal, plan: TreatmentPlan) -> None:
         raise ValidationError(errors)
 
 
+def _treated(plan: TreatmentPlan, codes: Iterable[str]) -> list[Diagnosis]:
+    """The diagnoses of the plan's evaluation named by `codes` (ICD-10-CM), in rank order: at least one, and
+    none another evaluation's (so never another patient's or clinic's). A claim line points at what the
+    plan says its technique treats (NUCC 24E, REFERENCE.md §5a)."""
+    wanted = {code.strip().upper() for code in codes if code.strip()}
+    if not wanted:
+        raise ValidationError({"diagnoses": "Say which of the evaluation's diagnoses it addresses."})
+    found = list(Diagnosis.objects.filter(evaluation_id=plan.evaluation_id, code__in=wanted).order_by("rank"))
+    unknown = sorted(wanted - {d.code for d in found})
+    if unknown:
+        raise ValidationError(
+            {"diagnoses": f"{', '.join(unknown)}: not a diagnosis of the evaluation this plan was written from."}
+        )
+    return found
+
+
 @transaction.atomic
-def add_goal(*, actor: User, plan: TreatmentPlan, **fields: Any) -> Goal:
-    """Add a goal; its baseline is taken from the evaluation unless given."""
+def add_goal(*, actor: User, plan: TreatmentPlan, diagnoses: Iterable[str], **fields: Any) -> Goal:
+    """Add a goal, with the evaluation's diagnoses it addresses (ICD-10-CM codes); its baseline is taken from
+    the evaluation unless given."""
     plan = _draft(plan)
+    treated = _treated(plan, diagnoses)
     goal = Goal(plan=plan, **fields)
     if goal.baseline is None and goal.measure != Goal.Measure.FUNCTION:
         goal.baseline = baseline_for(
@@ -140,7 +159,8 @@ def add_goal(*, actor: User, plan: TreatmentPlan, **fields: Any) -> Goal:
     goal.full_clean(exclude=["plan"])
     _check_goal(goal, plan)
     goal.save()
-    _record_change(actor, plan, {"goal_added": goal.description})
+    goal.diagnoses.set(treated)
+    _record_change(actor, plan, {"goal_added": goal.description, "diagnoses": [d.code for d in treated]})
     return goal
 
 
@@ -166,12 +186,14 @@ def add_technique(
     plan: TreatmentPlan,
     technique: Technique,
     region: str,
+    diagnoses: Iterable[str],
     override_reason: str = "",
     pressure: str = "",
 ) -> PlannedTechnique:
-    """Add a technique on a region after screening it: absolute or local findings refuse it,
-    cautions need a written reason, which is kept with the findings."""
+    """Add a technique on a region, with the evaluation's diagnoses it treats (ICD-10-CM codes), after screening
+    it: absolute or local findings refuse it, cautions need a written reason, which is kept with the findings."""
     plan = _draft(plan)
+    treated = _treated(plan, diagnoses)
     problem = missing_privilege(plan.practitioner, technique.required_specialty, technique.name, timezone.localdate())
     if problem:
         raise TechniqueRefused(problem)
@@ -197,18 +219,29 @@ def add_technique(
     if plan.techniques.filter(technique=technique, region=region).exists():
         raise ValidationError({"technique": "This technique is already planned on this region."})
     planned.save()
+    planned.diagnoses.set(treated)
     _record_change(
         actor,
         plan,
         {
             "technique_added": technique.code,
             "region": region,
+            "diagnoses": [d.code for d in treated],
             "pressure": pressure,
             "level": planned.screening_level,
             "override_reason": planned.override_reason,
         },
     )
     return planned
+
+
+@transaction.atomic
+def change_treated(*, actor: User, item: Goal | PlannedTechnique, diagnoses: Iterable[str]) -> None:
+    """Say again which of the evaluation's diagnoses a goal or planned technique of a draft addresses."""
+    plan = _draft(item.plan)
+    treated = _treated(plan, diagnoses)
+    item.diagnoses.set(treated)
+    _record_change(actor, plan, {"treats_changed": str(item), "diagnoses": [d.code for d in treated]})
 
 
 @transaction.atomic
@@ -253,6 +286,19 @@ def _copy(obj: Any, model: type[Model], *, skip: tuple[str, ...]) -> dict[str, A
     return {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields if f.name not in identity + skip}
 
 
+def _copy_items(model: type[Model], items: Iterable[Any], revision: TreatmentPlan) -> None:
+    """Copy goals or planned techniques onto a new version of their plan, with the diagnoses each addresses."""
+    items = list(items)
+    copies = model._default_manager.bulk_create(model(**_copy(i, model, skip=("plan",)), plan=revision) for i in items)
+    through: Any = getattr(model, "diagnoses").through  # noqa: B009  (a Goal's or a PlannedTechnique's links)
+    item_id = f"{model._meta.model_name}_id"
+    through.objects.bulk_create(
+        through(**{item_id: copy.pk, "diagnosis_id": d.pk})
+        for item, copy in zip(items, copies, strict=True)
+        for d in item.diagnoses.all()
+    )
+
+
 @transaction.atomic
 def revise_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
     """A new draft version of an active plan, with its goals and techniques; the active one stays
@@ -272,10 +318,8 @@ def revise_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
         previous=plan,
         created_by=actor,
     )
-    Goal.objects.bulk_create(Goal(**_copy(g, Goal, skip=("plan",)), plan=revision) for g in plan.goals.all())
-    PlannedTechnique.objects.bulk_create(
-        PlannedTechnique(**_copy(t, PlannedTechnique, skip=("plan",)), plan=revision) for t in plan.techniques.all()
-    )
+    for model, items in ((Goal, plan.goals.all()), (PlannedTechnique, plan.techniques.all())):
+        _copy_items(model, items.prefetch_related("diagnoses"), revision)
     audit.record(
         actor=actor,
         action=AuditAction.PLAN_CREATED,

@@ -6,7 +6,7 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,9 +16,10 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.evaluations.models import Diagnosis
 from fascia.evaluations.queries import get_evaluation_for_user
 from fascia.plans import services
-from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, TechniqueForm
+from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, TechniqueForm, TreatsForm
 from fascia.plans.letters import send_letter
 from fascia.plans.models import TreatmentPlan
 from fascia.plans.queries import get_plan_for_user
@@ -63,24 +64,34 @@ def _referral_warnings(plan: TreatmentPlan) -> list[str]:
     return referral_warnings(referral, on=timezone.localdate(), visits_used=referral.visits_used)
 
 
+def _diagnoses(plan: TreatmentPlan) -> list[Diagnosis]:
+    """The plan's evaluation's diagnoses, in rank order: what its goals and techniques may address."""
+    return list(plan.evaluation.diagnoses.all())
+
+
 @staff_view(roles.VIEW_PLAN)
 @require_GET
 def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     plan = get_plan_for_user(request.user, plan_id)
     audit.record(actor=request.user, action=AuditAction.PLAN_VIEWED, target=plan, patient=plan.patient)
     editable = plan.is_editable and request.user.has_perm(roles.ADD_PLAN)
+    diagnoses = _diagnoses(plan)
     context = {
         "plan": plan,
         "patient": plan.patient,
-        "diagnoses": list(plan.evaluation.diagnoses.all()),
-        "goals": list(plan.goals.all()),
-        "techniques": list(plan.techniques.select_related("technique")),
+        "diagnoses": diagnoses,
+        "goals": list(plan.goals.prefetch_related("diagnoses")),
+        "techniques": list(plan.techniques.select_related("technique").prefetch_related("diagnoses")),
         "editable": editable,
         "can_activate": plan.is_editable and request.user.has_perm(roles.ACTIVATE_PLAN),
         "can_revise": plan.status == plan.Status.ACTIVE and request.user.has_perm(roles.ACTIVATE_PLAN),
         "plan_form": PlanForm(instance=plan) if editable else None,
-        "goal_form": GoalForm(prefix="goal") if editable else None,
-        "technique_form": TechniqueForm(prefix="technique", organization=request.organization) if editable else None,
+        "goal_form": GoalForm(prefix="goal", diagnoses=diagnoses) if editable else None,
+        "technique_form": (
+            TechniqueForm(prefix="technique", organization=request.organization, diagnoses=diagnoses)
+            if editable
+            else None
+        ),
         "end_form": EndForm(prefix="end"),
         "letter_form": LetterForm(prefix="letter") if request.user.has_perm(roles.ADD_CORRESPONDENCE) else None,
         "referral_warnings": _referral_warnings(plan),
@@ -127,7 +138,7 @@ def edit(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 @require_POST
 def add_goal(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     plan = get_plan_for_user(request.user, plan_id)
-    form = GoalForm(request.POST, prefix="goal")
+    form = GoalForm(request.POST, prefix="goal", diagnoses=_diagnoses(plan))
     _submit(
         request,
         form,
@@ -156,16 +167,18 @@ def remove_goal(request: ClinicRequest, plan_id: UUID, goal_id: int) -> HttpResp
 def screen(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     """The screening findings for the technique and region being chosen (htmx)."""
     plan = get_plan_for_user(request.user, plan_id)
-    form = TechniqueForm(request.POST, prefix="technique", organization=request.organization)
+    form = TechniqueForm(request.POST, prefix="technique", organization=request.organization, diagnoses=[])
     findings = []
-    if form.is_valid():
+    # Screening reads the technique, region and pressure only: what it treats is not checked here.
+    valid = form.is_valid() or set(form.errors) == {"diagnoses"}
+    if valid:
         data = form.cleaned_data
         findings = services.screen_for_plan(plan, data["technique"], data["region"], data["pressure"])
     level = worst_level(findings)
     return render(
         request,
         "plans/plan_detail.html#screening",
-        {"findings": findings, "only_cautions": level == Level.CAUTION, "screened": form.is_valid()},
+        {"findings": findings, "only_cautions": level == Level.CAUTION, "screened": valid},
     )
 
 
@@ -173,7 +186,9 @@ def screen(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 @require_POST
 def add_technique(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     plan = get_plan_for_user(request.user, plan_id)
-    form = TechniqueForm(request.POST, prefix="technique", organization=request.organization)
+    form = TechniqueForm(
+        request.POST, prefix="technique", organization=request.organization, diagnoses=_diagnoses(plan)
+    )
     _submit(
         request,
         form,
@@ -195,6 +210,26 @@ def remove_technique(request: ClinicRequest, plan_id: UUID, planned_id: int) -> 
         except services.PlanError as e:
             _error(request, e)
     return _back(plan, "#techniques")
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def change_treated(request: ClinicRequest, plan_id: UUID, kind: str, item_id: int) -> HttpResponse:
+    """Say again which diagnoses a goal or planned technique of a draft addresses."""
+    if kind not in ("goals", "techniques"):
+        raise Http404("No such part of a plan.")
+    plan = get_plan_for_user(request.user, plan_id)
+    item = (plan.goals if kind == "goals" else plan.techniques).filter(pk=item_id).first()
+    if item is not None:
+        form = TreatsForm(request.POST, diagnoses=_diagnoses(plan))
+        _submit(
+            request,
+            form,
+            lambda data: services.change_treated(actor=request.user, item=item, diagnoses=data["diagnoses"]),
+            done="Saved what it treats.",
+            failed="Not saved",
+        )
+    return _back(plan, f"#{kind}")
 
 
 @staff_view(roles.ACTIVATE_PLAN)

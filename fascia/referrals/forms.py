@@ -36,7 +36,15 @@ class ReferralForm(StyledModelForm):
 
     class Meta:
         model = Referral
-        fields = ["provider", "referral_date", "diagnoses", "order", "visits_authorized", "expires_on"]
+        fields = [
+            "provider",
+            "referral_date",
+            "diagnoses",
+            "order",
+            "visits_authorized",
+            "expires_on",
+            "payer_referral_number",
+        ]
         widgets = {"referral_date": DateInput(), "expires_on": DateInput()}
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:

@@ -60,6 +60,12 @@ class Referral(TimestampedModel):
     order = models.CharField(max_length=300, help_text="For example: medical massage 2x/week for 6 weeks")
     visits_authorized = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(200)])
     expires_on = models.DateField()
+    payer_referral_number = models.CharField(
+        "payer's referral number",
+        max_length=50,
+        blank=True,
+        help_text="The number the payer assigned to this referral, when it assigns one (837P REF*9F, CMS-1500 box 23)",
+    )
     document = models.FileField(upload_to=document_path, blank=True)
     document_type = models.CharField(max_length=20, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)

@@ -10,10 +10,12 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from fascia.billing import coding
 from fascia.billing.models import Fee, NcciPair, Payer
 from fascia.billing.units import NcciPair as Pair
 from fascia.billing.units import Withheld, bill_day
 from fascia.core.models import Location
+from fascia.plans.models import PlannedTechnique, TreatmentPlan
 from fascia.visits.models import VisitNote
 
 GP = "GP"  # services under an outpatient therapy plan of care (REFERENCE.md §2), when the payer asks for it
@@ -28,6 +30,7 @@ class Line:
     modifiers: list[str] = field(default_factory=list)
     fee: Decimal = Decimal("0")
     note: VisitNote | None = None  # the first note of the date that documented the code
+    pointers: list[int] = field(default_factory=list)  # 1-based positions in the claim's diagnoses (`point`)
 
     @property
     def amount(self) -> Decimal:
@@ -119,7 +122,33 @@ def service_location(note: VisitNote) -> Location | None:
     return note.practitioner.locations.first()
 
 
-def diagnosis_pointers(diagnoses: list[str]) -> list[int]:
-    """The claim diagnoses each line points at: the first four, as many as a service line holds (NUCC 24E,
-    837P SV107)."""
-    return list(range(1, min(len(diagnoses), 4) + 1))
+def planned_for(plan: TreatmentPlan | None) -> list[coding.Planned]:
+    """The plan's techniques as its claim lines see them: CPT code, region and the diagnoses each treats. One
+    query, over the links: a planned technique that names no diagnosis treats nothing a line could point at."""
+    if plan is None:
+        return []
+    links = (
+        PlannedTechnique.diagnoses.through.objects.filter(plannedtechnique__plan_id=plan.pk)
+        .order_by("plannedtechnique_id", "diagnosis__rank")
+        .values_list(
+            "plannedtechnique_id",
+            "plannedtechnique__technique__cpt_code",
+            "plannedtechnique__region",
+            "diagnosis__code",
+        )
+    )
+    treats: dict[tuple[int, str, str], set[str]] = defaultdict(set)
+    for pk, cpt_code, region, code in links:
+        treats[(pk, cpt_code, region)].add(code)
+    return [coding.Planned(cpt_code, region, frozenset(codes)) for (_, cpt_code, region), codes in treats.items()]
+
+
+def point(lines: Sequence[Line], ranked: Sequence[str], planned: Sequence[coding.Planned]) -> list[str]:
+    """The claim's diagnoses (box 21, HI), and each line's pointers set to what the plan says its code treats on
+    the regions documented that day (NUCC 24E, 837P SV107; REFERENCE.md §5a). `ranked` is the evaluation's
+    diagnoses in rank order; those the lines treat come first, the others after them."""
+    treats = [coding.treated_by(planned, line.cpt_code, line.regions) for line in lines]
+    diagnoses = coding.claim_diagnoses(ranked, set().union(*treats))
+    for line, treated in zip(lines, treats, strict=True):
+        line.pointers = coding.line_pointers(diagnoses, treated)
+    return diagnoses

@@ -15,7 +15,6 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.billing import cob
 from fascia.billing.claims import charges
-from fascia.billing.claims.charges import diagnosis_pointers
 from fascia.billing.models import (
     Authorization,
     Batch,
@@ -193,10 +192,10 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
         raise BillingError("These visits were at more than one location: a claim has one service location.")
     location = locations.pop()
     plan = notes[-1].plan
-    diagnoses = [d.code for d in plan.evaluation.diagnoses.all()] if plan else []
     days = charges.days_for(notes, payer, charges.fees_for(payer), charges.pairs_for(patient.organization_id))
-    pointers = diagnosis_pointers(diagnoses)
     lines = [line for day in days for line in day.lines]
+    ranked = [d.code for d in plan.evaluation.diagnoses.all()] if plan else []
+    diagnoses = charges.point(lines, ranked, charges.planned_for(plan))
     if not lines:
         raise NothingToBill("There is nothing to bill: the notes' minutes add up to no billable unit.")
     if len(lines) > edi837.MAX_LINES:  # per claim in an 837P (REFERENCE.md §5)
@@ -244,7 +243,7 @@ def create_claim(*, actor: User, coverage: Coverage, notes: list[VisitNote]) -> 
             modifiers=line.modifiers,
             units=line.units,
             minutes=line.minutes,
-            diagnosis_pointers=pointers,
+            diagnosis_pointers=line.pointers,
             place_of_service=location.place_of_service if location else "11",
             rendering=line.note.practitioner,
             fee=line.fee,

@@ -235,7 +235,13 @@ def form_fields(claim: Claim, *, today: date | None = None) -> Fields:
     resubmitted = claim.frequency in (Claim.Frequency.REPLACEMENT, Claim.Frequency.VOID)
     fields["22"] = claim.frequency if resubmitted else ""
     fields["22_original"] = claim.payer_claim_number if resubmitted else ""
-    fields["23"] = claim.authorization.number if claim.authorization is not None else ""
+    # Box 23 (NUCC 1500 item 23): the prior authorization number, else the payer's referral number.
+    referral = claim.plan.referral if claim.plan is not None else None
+    fields["23"] = (
+        claim.authorization.number
+        if claim.authorization is not None
+        else (referral.payer_referral_number if referral is not None else "")
+    )
 
     fields["24"] = [_line(line, letters) for line in lines]
 

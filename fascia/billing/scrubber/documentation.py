@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 
 from fascia.billing import coding
 from fascia.billing.certification import CERTIFY_WITHIN, certification_problems
+from fascia.billing.claims.charges import planned_for
 from fascia.billing.models import Authorization, Coverage, Payer, UnbilledVisit
 from fascia.billing.queries import with_visits_used
 from fascia.billing.units import TIMED_CODES, UNTIMED_CODES, bill_units
@@ -42,6 +43,7 @@ class NoteReview:
     coverage: Coverage
     plan: TreatmentPlan | None
     diagnoses: list[str]
+    planned: list[coding.Planned]  # the plan's techniques with what each treats
     status: PlanStatus | None
     same_day: list[tuple[str, int]]  # (CPT code, minutes) of the patient's other signed notes that day
     authorization: Authorization | None
@@ -80,7 +82,8 @@ def note_rule(*, source: str) -> Callable[[NoteCheck], NoteCheck]:
 
 def documentation_warnings(note: VisitNote, techniques: list[VisitTechnique]) -> list[str]:
     """The warnings the claim of this visit would draw, each a sentence; empty when it would be clean or nothing
-    is billed. At most seven queries, however many techniques, diagnoses or earlier visits there are."""
+    is billed. At most eight queries (what the plan's techniques treat is one), however many techniques,
+    diagnoses or earlier visits there are."""
     review = _review(note, techniques)
     if review is None:
         return []
@@ -110,12 +113,13 @@ def _review(note: VisitNote, techniques: list[VisitTechnique]) -> NoteReview | N
     coverage = _primary_coverages(note.patient_id, day).select_related("payer").first()
     if coverage is None:
         return None
-    plan, diagnoses, status = None, [], None
+    plan, diagnoses, status, planned = None, [], None, []
     if note.plan_id is not None:
         plan = TreatmentPlan.objects.select_related("referral__provider", "evaluation").get(pk=note.plan_id)
         diagnoses = list(
             Diagnosis.objects.filter(evaluation_id=plan.evaluation_id).order_by("rank").values_list("code", flat=True)
         )
+        planned = planned_for(plan)
         signed = signed_visits([note.patient_id], since=plan.start_date)[note.patient_id]
         status = status_from(plan, signed, day)
     same_day = list(
@@ -134,6 +138,7 @@ def _review(note: VisitNote, techniques: list[VisitTechnique]) -> NoteReview | N
         coverage=coverage,
         plan=plan,
         diagnoses=diagnoses,
+        planned=planned,
         status=status,
         same_day=[(code, minutes or 0) for code, minutes in same_day],
         authorization=authorization,
@@ -270,8 +275,17 @@ def diagnosis_pointers(review: NoteReview) -> list[str]:
             f"None of the evaluation's diagnoses ({', '.join(review.diagnoses)}) is a billable code a claim line can "
             "point to."
         ]
+    off_plan = {
+        (t.technique.name, t.technique.cpt_code): None
+        for t in review.techniques
+        if t.technique.cpt_code and not coding.treated_by(review.planned, t.technique.cpt_code, ())
+    }
     started = review.plan.evaluation.evaluated_on
     return [
+        f"{name} ({code}) is not on the plan's list of what it treats: its claim line would point at "
+        "the primary diagnosis by default. Add it to the plan (a new version) with the diagnoses it treats."
+        for name, code in off_plan
+    ] + [
         f"{code} reports an initial encounter (7th character A) {(review.day - started).days} days into the care: "
         f"rehabilitation is subsequent care, {coding.as_subsequent(code)}."
         for code in review.diagnoses

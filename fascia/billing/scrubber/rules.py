@@ -13,7 +13,7 @@ from datetime import date
 
 from fascia.billing import cob, coding
 from fascia.billing.certification import certification_problems
-from fascia.billing.claims.charges import days_for, fees_for, pairs_for
+from fascia.billing.claims.charges import days_for, fees_for, pairs_for, planned_for
 from fascia.billing.models import Authorization, Claim, ClaimLine, ClaimNote, Payer
 from fascia.billing.queries import clearinghouse_for, service_location, with_visits_used
 from fascia.billing.x12 import edi837, from_models
@@ -114,6 +114,45 @@ def diagnosis_pointers(review: Review) -> list[str]:
         for line in review.lines
         if not line.diagnosis_pointers or any(not 1 <= p <= count for p in line.diagnosis_pointers)
     ]
+
+
+@rule(source="REFERENCE.md §5a (Diagnoses: each line's pointers name what the service treats, NUCC 24E); 837P SV107")
+def lines_treat_planned_diagnoses(review: Review) -> list[str]:
+    plan = review.claim.plan
+    if plan is None or not review.claim.diagnoses:
+        return []  # plan_of_care and billable_diagnoses say so
+    planned = planned_for(plan)
+    names: dict[str, dict[str, None]] = defaultdict(dict)  # per code, the techniques billed under it, in order
+    for line in review.lines:
+        for t in line.note.techniques.all():
+            names[t.technique.cpt_code][t.technique.name] = None
+    off_plan: dict[str, list[date]] = defaultdict(list)
+    for line in review.lines:
+        if not coding.treated_by(planned, line.cpt_code, ()):
+            off_plan[line.cpt_code].append(line.service_date)
+    return [
+        f"{' / '.join(names[code]) or 'The technique'} ({code}, {_dates(days)}) is not on the plan's list of what "
+        f"it treats: its line points at {review.claim.diagnoses[0]} by default. Add it to the plan (a new version) "
+        "with the diagnoses it treats."
+        for code, days in off_plan.items()
+    ]
+
+
+@rule(source="The payer's referral-number requirement; 837P 2300 REF*9F; NUCC 1500 item 23")
+def referral_number(review: Review) -> list[str]:
+    payer = review.claim.payer
+    if not payer.requires_referral_number:
+        return []
+    plan = review.claim.plan
+    referral = plan.referral if plan is not None else None
+    if referral is None:
+        return [f"{payer} requires the referral number it assigned; the claim's plan names no referral."]
+    if not referral.payer_referral_number.strip():
+        return [
+            f"{payer} requires the referral number it assigned; the referral from {referral.provider} "
+            f"({referral.referral_date:%Y-%m-%d}) has none recorded."
+        ]
+    return []
 
 
 @rule(source="ICD-10-CM Official Guidelines FY2026 I.C.19.a (7th character A active, D subsequent care)")

@@ -97,15 +97,24 @@ def billable_patient(
     kind: str = Payer.Kind.COMMERCIAL,
     visits: int = 2,
     payer_fields: dict | None = None,
+    diagnoses: list[str] | None = None,
+    techniques: list[tuple[str, str, list[str]]] | None = None,
 ) -> Coverage:
     """A patient with a plan (referral from Dr. Rowe), a coverage with `kind` of payer, and `visits`
-    signed notes from `start` on, each deep tissue 25 min on the low back + Swedish 10 min on the neck; the
-    patient's billing signatures on file, and the practice's default clearinghouse."""
+    signed notes from `start` on, each deep tissue 25 min on the low back + Swedish 10 min on the neck (the plan's
+    techniques, for M54.50, unless `diagnoses` and `techniques` say otherwise: see `active_plan`); the patient's
+    billing signatures on file, and the practice's default clearinghouse."""
     if not Clearinghouse.objects.filter(organization=organization, is_default=True).exists():
         clearinghouse(organization)
     patient = PatientFactory(organization=organization)
     signatures(actor, patient, start - timedelta(days=3))
-    plan = active_plan(actor, patient, start=start)
+    plan = active_plan(
+        actor,
+        patient,
+        start=start,
+        diagnoses=diagnoses,
+        techniques=techniques or [("deep-tissue", "lower-back", ["M54.50"]), ("swedish", "neck", ["M54.50"])],
+    )
     provider, _ = ReferringProvider.objects.get_or_create(
         organization=organization, npi="1234567893", defaults={"kind": "physician", "name": "Dr. Ada Rowe"}
     )

@@ -184,7 +184,7 @@ def test_the_queries_do_not_grow_with_the_record(tess: User, coverage: Coverage)
         note(tess, coverage.patient, DAY + timedelta(days=1 + n), [("swedish", "neck", 10)])
     note(tess, coverage.patient, DAY + timedelta(days=8), [("swedish", "neck", 10), ("deep-tissue", "neck", 9)])
     many = counted(DAY + timedelta(days=8), [("deep-tissue", "lower-back", 10), ("swedish", "pelvis", 9)])
-    assert few == many <= 7
+    assert few == many <= 8  # the eighth: what the plan's techniques treat (off_plan in diagnosis_pointers)
 
 
 class TestSigning:

@@ -234,6 +234,7 @@ class Claim:
     frequency: str = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
     payer_claim_number: str = ""  # the claim a replacement or void replaces (REF*F8)
     authorization_number: str | None = None  # REF*G1, when a prior authorization covers the claim
+    referral_number: str | None = None  # REF*9F, the number the payer assigned to the referral
     injury: Injury | None = None
     referring: Referring | None = None
     # The other payer (2320/2330): on a secondary claim, the primary coverage with its decision (`adjudication`);
@@ -495,6 +496,8 @@ def _claim(claim: Claim, hl: int, provider_address: Address) -> tuple[list[str],
     )
     if injury is not None:  # the onset (431) and the accident (439) are the injury's date
         out += [_segment("DTP", qualifier, "D8", _date(injury.injury_date)) for qualifier in ("431", "439")]
+    if claim.referral_number:  # 2300 REF*9F comes before REF*G1 (X222A1)
+        out.append(_segment("REF", "9F", clean(claim.referral_number, 50)))
     if claim.authorization_number is not None:
         out.append(_segment("REF", "G1", clean(claim.authorization_number, 50)))
     if claim.frequency in (REPLACEMENT, VOID):

@@ -210,6 +210,7 @@ def claim_837(claim: models.Claim) -> edi837.Claim:
         frequency=claim.frequency,
         payer_claim_number=claim.payer_claim_number,
         authorization_number=claim.authorization.number if claim.authorization is not None else None,
+        referral_number=referral.payer_referral_number if referral is not None else None,
         injury=None
         if case is None
         else edi837.Injury(

@@ -15,7 +15,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from fascia.billing.claims.charges import days_for, diagnosis_pointers, fees_for, pairs_for
+from fascia.billing.claims.charges import days_for, fees_for, pairs_for, planned_for, point
 from fascia.billing.claims.services import TRANSITIONS
 from fascia.billing.models import Claim, ClaimEvent, Posting, UnbilledVisit
 from fascia.billing.remittance.posting import posted_status, posting_note
@@ -169,7 +169,9 @@ def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> N
     today = timezone.localdate()
     for claim in Claim.objects.filter(status=Claim.Status.READY):
         assert scrub(claim, today=today) == []
-    claims = Claim.objects.select_related("payer").prefetch_related("lines__note__techniques__technique", "events")
+    claims = Claim.objects.select_related("payer", "plan").prefetch_related(
+        "lines__note__techniques__technique", "events", "plan__evaluation__diagnoses"
+    )
     for claim in claims.order_by("?")[:250]:
         note = claim.lines.all()[0].note
         (day,) = days_for([note], claim.payer, fees_for(claim.payer), pairs_for(claim.organization_id))
@@ -177,7 +179,9 @@ def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> N
         assert [(x.cpt_code, x.units, x.modifiers, x.amount) for x in expected] == [
             (line.cpt_code, line.units, line.modifiers, line.amount) for line in claim.lines.all()
         ]
-        assert all(line.diagnosis_pointers == diagnosis_pointers(claim.diagnoses) for line in claim.lines.all())
+        ranked = [d.code for d in claim.plan.evaluation.diagnoses.all()]
+        assert point(expected, ranked, planned_for(claim.plan)) == claim.diagnoses
+        assert [x.pointers for x in expected] == [line.diagnosis_pointers for line in claim.lines.all()]
         events = list(claim.events.all())
         assert events[0].from_status == "" and events[-1].to_status == claim.status
         for event in events[1:]:

@@ -62,6 +62,7 @@ def test_a_clearance_recorded_on_a_phone_lets_the_plan_be_activated(live_server,
         actor=tess, evaluation=evaluation, start_date=START, visits_per_week=1, duration_weeks=4, planned_visits=4
     )
     add_goal(
+        diagnoses=["M54.50"],
         actor=tess,
         plan=plan,
         term="long",
@@ -72,6 +73,7 @@ def test_a_clearance_recorded_on_a_phone_lets_the_plan_be_activated(live_server,
         target_date=START + timedelta(weeks=4),
     )
     add_technique(
+        diagnoses=["M54.50"],
         actor=tess,
         plan=plan,
         technique=Technique.objects.get(code="swedish"),

@@ -57,6 +57,7 @@ def draft_plan(actor: User, evaluation: Evaluation) -> TreatmentPlan:
         actor=actor, evaluation=evaluation, start_date=START, visits_per_week=1, duration_weeks=4, planned_visits=4
     )
     plan_services.add_goal(
+        diagnoses=["M54.50"],
         actor=actor,
         plan=plan,
         term="long",
@@ -67,6 +68,7 @@ def draft_plan(actor: User, evaluation: Evaluation) -> TreatmentPlan:
         target_date=START + timedelta(weeks=4),
     )
     plan_services.add_technique(
+        diagnoses=["M54.50"],
         actor=actor,
         plan=plan,
         technique=Technique.objects.get(code="swedish"),
@@ -203,10 +205,17 @@ class TestScreening:
         )
         deep = Technique.objects.get(code="deep-tissue")
         with pytest.raises(plan_services.TechniqueRefused, match="calf swelling"):
-            plan_services.add_technique(actor=tess, plan=plan, technique=deep, region="lower-back", override_reason="x")
+            plan_services.add_technique(
+                diagnoses=["M54.50"], actor=tess, plan=plan, technique=deep, region="lower-back", override_reason="x"
+            )
         clear(tess, evaluation, "calf_swelling")
         planned = plan_services.add_technique(
-            actor=tess, plan=plan, technique=deep, region="lower-back", override_reason="Cleared by the GP."
+            diagnoses=["M54.50"],
+            actor=tess,
+            plan=plan,
+            technique=deep,
+            region="lower-back",
+            override_reason="Cleared by the GP.",
         )
         assert planned.screening_level == "caution"
         assert "referral or clearance is on record" in planned.findings[0]["reason"]

@@ -77,9 +77,14 @@ class TestDerivedFlags:
         )
         deep = Technique.objects.get(code="deep-tissue")
         with pytest.raises(plan_services.TechniqueRefused, match="needs a written reason"):
-            plan_services.add_technique(actor=tess, plan=plan, technique=deep, region="leg-left")
+            plan_services.add_technique(diagnoses=["M54.50"], actor=tess, plan=plan, technique=deep, region="leg-left")
         planned = plan_services.add_technique(
-            actor=tess, plan=plan, technique=deep, region="leg-left", override_reason="Light pressure only"
+            diagnoses=["M54.50"],
+            actor=tess,
+            plan=plan,
+            technique=deep,
+            region="leg-left",
+            override_reason="Light pressure only",
         )
         assert planned.screening_level == "caution"
         assert [(f["rule"], f["source"]) for f in planned.findings] == [("anticoagulant", "W&B; REFERENCE.md §8")]

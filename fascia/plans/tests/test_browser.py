@@ -75,6 +75,9 @@ def test_plan_with_a_screened_technique(live_server, page, tess: User) -> None:
     page.get_by_label("Reason to go ahead despite a caution").fill("Light-to-moderate pressure; INR stable")
     page.get_by_role("button", name="Add technique").click()
     page.get_by_text("Technique added.").wait_for()
+    # What it treats: the evaluation's primary diagnosis, checked to begin with, shown in the row.
+    assert [d.code for d in PlannedTechnique.objects.get().diagnoses.all()] == ["M54.50"]
+    assert "M54.50" in page.locator("#techniques tbody tr").first.inner_text()
     page.get_by_role("button", name="Activate plan").click()
     page.get_by_text("The plan is active.").wait_for()
     page.locator("#id_letter-kind").select_option("plan-of-care")

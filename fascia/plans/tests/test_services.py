@@ -70,9 +70,12 @@ class TestDrafts:
             )
 
     def test_goal_baselines_come_from_the_evaluation(self, tess: User, plan: TreatmentPlan) -> None:
-        odi = services.add_goal(actor=tess, plan=plan, **odi_goal())
-        nprs = services.add_goal(actor=tess, plan=plan, **odi_goal(instrument="NPRS", target=2, term="short"))
+        odi = services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal())
+        nprs = services.add_goal(
+            diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal(instrument="NPRS", target=2, term="short")
+        )
         rom = services.add_goal(
+            diagnoses=["M54.50"],
             actor=tess,
             plan=plan,
             term="short",
@@ -99,7 +102,7 @@ class TestDrafts:
         self, tess: User, plan: TreatmentPlan, overrides: dict, field: str, message: str
     ) -> None:
         with pytest.raises(ValidationError) as caught:
-            services.add_goal(actor=tess, plan=plan, **odi_goal(**overrides))
+            services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal(**overrides))
         assert message in " ".join(caught.value.message_dict[field])
         assert not Goal.objects.exists()
 
@@ -112,8 +115,11 @@ class TestTechniques:
             actor=tess, patient=patient, kind="medication", name="Apixaban", is_anticoagulant=True
         )
         with pytest.raises(services.TechniqueRefused, match="needs a written reason"):
-            services.add_technique(actor=tess, plan=plan, technique=technique("deep-tissue"), region="lower-back")
+            services.add_technique(
+                diagnoses=["M54.50"], actor=tess, plan=plan, technique=technique("deep-tissue"), region="lower-back"
+            )
         planned = services.add_technique(
+            diagnoses=["M54.50"],
             actor=tess,
             plan=plan,
             technique=technique("deep-tissue"),
@@ -122,7 +128,9 @@ class TestTechniques:
         )
         assert planned.screening_level == "caution" and planned.findings[0]["rule"] == "anticoagulant"
         assert planned.override_reason == "Moderate pressure only; checked INR"
-        swedish = services.add_technique(actor=tess, plan=plan, technique=technique("swedish"), region="lower-back")
+        swedish = services.add_technique(
+            diagnoses=["M54.50"], actor=tess, plan=plan, technique=technique("swedish"), region="lower-back"
+        )
         assert swedish.screening_level == "" and swedish.findings == []
 
     def test_swedish_at_firm_or_deep_pressure_is_deep_work(
@@ -134,15 +142,27 @@ class TestTechniques:
         swedish = technique("swedish")
         for pressure in ("firm", "deep"):
             with pytest.raises(services.TechniqueRefused, match="needs a written reason"):
-                services.add_technique(actor=tess, plan=plan, technique=swedish, region="neck", pressure=pressure)
+                services.add_technique(
+                    diagnoses=["M54.50"], actor=tess, plan=plan, technique=swedish, region="neck", pressure=pressure
+                )
         planned = services.add_technique(
-            actor=tess, plan=plan, technique=swedish, region="neck", pressure="deep", override_reason="INR checked."
+            diagnoses=["M54.50"],
+            actor=tess,
+            plan=plan,
+            technique=swedish,
+            region="neck",
+            pressure="deep",
+            override_reason="INR checked.",
         )
         assert (planned.pressure, planned.screening_level) == ("deep", "caution")
-        light = services.add_technique(actor=tess, plan=plan, technique=swedish, region="upper-back", pressure="light")
+        light = services.add_technique(
+            diagnoses=["M54.50"], actor=tess, plan=plan, technique=swedish, region="upper-back", pressure="light"
+        )
         assert light.screening_level == ""
         with pytest.raises(ValidationError, match="Choose light, moderate, firm or deep"):
-            services.add_technique(actor=tess, plan=plan, technique=swedish, region="lower-back", pressure="crushing")
+            services.add_technique(
+                diagnoses=["M54.50"], actor=tess, plan=plan, technique=swedish, region="lower-back", pressure="crushing"
+            )
 
     def test_an_absolute_finding_refuses_the_technique(self, tess: User, plan: TreatmentPlan, patient: Patient) -> None:
         patient_services.add_history_entry(
@@ -150,6 +170,7 @@ class TestTechniques:
         )
         with pytest.raises(services.TechniqueRefused, match=r"contraindicated \(absolute\): Heart failure"):
             services.add_technique(
+                diagnoses=["M54.50"],
                 actor=tess,
                 plan=plan,
                 technique=technique("manual-lymphatic-drainage"),
@@ -165,11 +186,13 @@ class TestLifecycle:
             services.activate_plan(actor=tess, plan=plan)
 
     def test_an_active_plan_changes_by_a_new_version(self, tess: User, plan: TreatmentPlan) -> None:
-        services.add_goal(actor=tess, plan=plan, **odi_goal())
-        services.add_technique(actor=tess, plan=plan, technique=technique("swedish"), region="lower-back")
+        services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal())
+        services.add_technique(
+            diagnoses=["M54.50"], actor=tess, plan=plan, technique=technique("swedish"), region="lower-back"
+        )
         services.activate_plan(actor=tess, plan=plan)
         with pytest.raises(services.PlanLocked):
-            services.add_goal(actor=tess, plan=plan, **odi_goal(target=30))
+            services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal(target=30))
         revision = services.revise_plan(actor=tess, plan=plan)
         assert (revision.version, revision.status, revision.goals.count(), revision.techniques.count()) == (
             2,
@@ -184,8 +207,10 @@ class TestLifecycle:
         assert revision.previous == plan
 
     def test_discontinuing_needs_a_reason(self, tess: User, plan: TreatmentPlan) -> None:
-        services.add_goal(actor=tess, plan=plan, **odi_goal())
-        services.add_technique(actor=tess, plan=plan, technique=technique("swedish"), region="lower-back")
+        services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal())
+        services.add_technique(
+            diagnoses=["M54.50"], actor=tess, plan=plan, technique=technique("swedish"), region="lower-back"
+        )
         services.activate_plan(actor=tess, plan=plan)
         with pytest.raises(services.PlanError, match="why"):
             services.end_plan(actor=tess, plan=plan, status="discontinued")

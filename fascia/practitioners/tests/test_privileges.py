@@ -66,7 +66,7 @@ class TestPlans:
         self, tess: User, draft_plan: TreatmentPlan, mld: Technique
     ) -> None:
         with pytest.raises(plan_services.TechniqueRefused, match="requires a current Manual lymphatic drainage"):
-            plan_services.add_technique(actor=tess, plan=draft_plan, technique=mld, region=REGION)
+            plan_services.add_technique(diagnoses=["M54.50"], actor=tess, plan=draft_plan, technique=mld, region=REGION)
         assert not draft_plan.techniques.exists()
 
     def test_an_expired_or_inactive_certification_does_not_count(
@@ -76,20 +76,24 @@ class TestPlans:
         credential(tess.practitioner, Credential.Kind.SPECIALTY, status=Credential.Status.SUSPENDED)
         credential(tess.practitioner, Credential.Kind.SPECIALTY, specialty="oncology")
         with pytest.raises(plan_services.TechniqueRefused):
-            plan_services.add_technique(actor=tess, plan=draft_plan, technique=mld, region=REGION)
+            plan_services.add_technique(diagnoses=["M54.50"], actor=tess, plan=draft_plan, technique=mld, region=REGION)
 
     def test_with_a_current_certification_it_is_planned(
         self, tess: User, draft_plan: TreatmentPlan, mld: Technique
     ) -> None:
         credential(tess.practitioner, Credential.Kind.SPECIALTY)
-        planned = plan_services.add_technique(actor=tess, plan=draft_plan, technique=mld, region=REGION)
+        planned = plan_services.add_technique(
+            diagnoses=["M54.50"], actor=tess, plan=draft_plan, technique=mld, region=REGION
+        )
         assert planned.technique == mld
 
     def test_techniques_without_a_requirement_need_no_certification(
         self, tess: User, draft_plan: TreatmentPlan
     ) -> None:
         swedish = Technique.objects.get(code="swedish")
-        assert plan_services.add_technique(actor=tess, plan=draft_plan, technique=swedish, region="neck")
+        assert plan_services.add_technique(
+            diagnoses=["M54.50"], actor=tess, plan=draft_plan, technique=swedish, region="neck"
+        )
 
 
 class TestBooking:
@@ -98,6 +102,7 @@ class TestBooking:
         """An active plan with MLD in it, planned while tess held the certification (returned)."""
         held = credential(tess.practitioner, Credential.Kind.SPECIALTY)
         plan_services.add_goal(
+            diagnoses=["M54.50"],
             actor=tess,
             plan=draft_plan,
             term="long",
@@ -107,7 +112,7 @@ class TestBooking:
             target=20,
             target_date=timezone.localdate() + timedelta(weeks=6),
         )
-        plan_services.add_technique(actor=tess, plan=draft_plan, technique=mld, region=REGION)
+        plan_services.add_technique(diagnoses=["M54.50"], actor=tess, plan=draft_plan, technique=mld, region=REGION)
         plan_services.activate_plan(actor=tess, plan=draft_plan)
         return held
 

@@ -151,6 +151,7 @@ class TestLetters:
             referral=referral,
         )
         plan_services.add_goal(
+            diagnoses=["M54.50"],
             actor=tess,
             plan=plan,
             term="long",
@@ -161,7 +162,11 @@ class TestLetters:
             target_date=timezone.localdate() + timedelta(weeks=6),
         )
         plan_services.add_technique(
-            actor=tess, plan=plan, technique=Technique.objects.get(code="swedish"), region="lower-back"
+            diagnoses=["M54.50"],
+            actor=tess,
+            plan=plan,
+            technique=Technique.objects.get(code="swedish"),
+            region="lower-back",
         )
         login(client, tess)
         r = client.post(

@@ -13,10 +13,22 @@ from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
 from fascia.visits import services
 from fascia.visits.models import VisitNote
 
+LOW_BACK = [("deep-tissue", "lower-back", ["M54.50"])]
 
-def active_plan(actor: User, patient: Patient, *, start: date, planned_visits: int = 12) -> TreatmentPlan:
-    """A signed evaluation (ODI 40) and an active plan from it: one goal, deep tissue on the low back."""
-    draft = complete_draft(actor, patient)
+
+def active_plan(
+    actor: User,
+    patient: Patient,
+    *,
+    start: date,
+    planned_visits: int = 12,
+    diagnoses: list[str] | None = None,
+    techniques: list[tuple[str, str, list[str]]] = LOW_BACK,
+) -> TreatmentPlan:
+    """A signed evaluation (ODI 40; diagnosed M54.50 unless `diagnoses` says) and an active plan from it: one
+    goal for the primary diagnosis, and `techniques` as (technique code, region, the diagnoses it treats),
+    deep tissue on the low back for M54.50 unless told."""
+    draft = complete_draft(actor, patient, **({"diagnoses": diagnoses} if diagnoses else {}))
     evaluation_services.record_evaluation_measure(actor=actor, evaluation=draft, instrument="ODI", responses=[2] * 10)
     evaluation = evaluation_services.sign_evaluation(actor=actor, evaluation=draft)
     plan = plan_services.create_plan(
@@ -29,6 +41,7 @@ def active_plan(actor: User, patient: Patient, *, start: date, planned_visits: i
         home_care="Knee-to-chest stretch twice a day.",
     )
     plan_services.add_goal(
+        diagnoses=(diagnoses or ["M54.50"])[:1],
         actor=actor,
         plan=plan,
         term="long",
@@ -38,9 +51,14 @@ def active_plan(actor: User, patient: Patient, *, start: date, planned_visits: i
         target=20,
         target_date=start + timedelta(weeks=6),
     )
-    plan_services.add_technique(
-        actor=actor, plan=plan, technique=patient.organization.techniques.get(code="deep-tissue"), region="lower-back"
-    )
+    for code, region, treats in techniques:
+        plan_services.add_technique(
+            diagnoses=treats,
+            actor=actor,
+            plan=plan,
+            technique=patient.organization.techniques.get(code=code),
+            region=region,
+        )
     return plan_services.activate_plan(actor=actor, plan=plan)
 
 
