@@ -15,7 +15,7 @@ from fascia.core.models import User
 from fascia.core.tests.migrations import migrate_to_latest, migrated
 
 BEFORE = [("billing", "0005_claim_queue_index")]
-AFTER = [("billing", "0011_payer_requires_referral_number")]  # the latest: the checks below read with today's models
+AFTER = [("billing", "0013_payer_requires_referral_number")]  # the latest: the checks below read with today's models
 START = date(2026, 11, 2)
 
 
