@@ -85,15 +85,15 @@ SCENARIOS = [
     ),
     Scenario([("Right knee pain", "M25.561")], measure="LEFS", regions=("front-knee-right",)),
     Scenario([("Left shoulder pain", "M25.512")], measure="QUICKDASH", regions=("front-shoulder-left",)),
-    Scenario([("Hamstring strain (soccer), right thigh", "S76.311A")], measure="LEFS", regions=("back-thigh-right",)),
+    Scenario([("Hamstring strain (soccer), right thigh", "S76.311D")], measure="LEFS", regions=("back-thigh-right",)),
     Scenario(
-        [("Lumbar strain lifting at work", "S39.012A"), ("Muscle spasm of back", "M62.830")],
+        [("Lumbar strain lifting at work", "S39.012D"), ("Muscle spasm of back", "M62.830")],
         [CYCLOBENZAPRINE],
         measure="ODI",
         regions=("back-lower-back",),
     ),
     Scenario(
-        [("Whiplash after car accident", "S13.4XXA"), ("Neck muscle strain", "S16.1XXA")],
+        [("Whiplash after car accident", "S13.4XXD"), ("Neck muscle strain", "S16.1XXD")],
         [IBUPROFEN],
         measure="NDI",
         regions=("back-neck", "back-shoulder-left", "back-shoulder-right"),

@@ -24,6 +24,7 @@ def chart_referrals(patient: Patient) -> "QuerySet[WithAnnotations[Referral, Vis
             "visits_authorized",
             "expires_on",
             "diagnoses",
+            "payer_referral_number",
             "document",
             "provider__name",
             "provider__credentials",
