@@ -469,10 +469,18 @@ class Claim(TimestampedModel):
         return sum((line.amount for line in self.lines.all()), Decimal("0"))
 
     @property
+    def prior(self) -> Decimal:
+        """On a secondary claim, what the primary payer settled of the same charge (paid or adjusted off); the
+        secondary payer is asked for the rest. Reads `primary_claim` (select it with the claim)."""
+        primary = self.primary_claim if self.primary_claim_id is not None else None
+        return primary.paid + primary.adjusted if primary is not None else Decimal("0")
+
+    @property
     def balance(self) -> Decimal:
-        """What the payer still owes: the charge less what it paid, what its adjustments took off and what
-        it moved to the patient (patient_responsibility, on the patient's ledger)."""
-        return self.total_charge - self.paid - self.adjusted - self.patient_responsibility
+        """What the payer still owes: the charge less what an earlier payer settled (`prior`), what this one
+        paid, what its adjustments took off and what it left to the patient or the next payer
+        (patient_responsibility)."""
+        return self.total_charge - self.prior - self.paid - self.adjusted - self.patient_responsibility
 
 
 class ClaimLine(models.Model):

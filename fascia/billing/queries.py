@@ -6,6 +6,9 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
+    DecimalField,
+    Exists,
+    F,
     Func,
     IntegerField,
     Min,
@@ -78,7 +81,11 @@ def get_claim(organization: Organization, public_id: UUID | str) -> Claim:
     either). Not the plan's referral, the authorization or the injury case: often empty, and joining all of
     them (eight tables) took PostgreSQL several times as long to plan as these."""
     try:
-        return claims_of(organization).select_related("patient", "payer", "coverage").get(public_id=public_id)
+        return (
+            claims_of(organization)
+            .select_related("patient", "payer", "coverage", "primary_claim")  # a secondary's balance reads it
+            .get(public_id=public_id)
+        )
     except (Claim.DoesNotExist, ValidationError) as e:
         raise Http404("No such claim.") from e
 
@@ -201,21 +208,51 @@ def recent_remittances(organization: Organization, count: int = 20) -> list[Remi
     )
 
 
+class Books(TypedDict):
+    charge: Decimal
+    prior_settled: Decimal
+    passed_on: bool
+
+
+def passed_on() -> Exists:
+    """Whether a primary claim has a secondary claim (not closed) that carries its patient share on."""
+    return Exists(Claim.objects.filter(primary_claim=OuterRef("pk")).exclude(status=Claim.Status.CLOSED))
+
+
+def with_books(claims: QuerySet[Claim]) -> "QuerySet[WithAnnotations[Claim, Books]]":
+    """Annotate what the books need besides `charge` (with_charge): `prior_settled` (Claim.prior), on a
+    secondary claim, what the primary payer settled of the same charge (paid or adjusted off: CLM02 less that
+    is what the secondary is asked for); and `passed_on`, on a primary claim, whether a secondary claim (not
+    closed) carries its patient share on to the next payer (835 group PR: "the patient or the next payer",
+    REFERENCE.md §5b), so the patient does not owe it twice. One join and one subquery, in the same query."""
+    return with_charge(claims).annotate(
+        prior_settled=Coalesce(
+            F("primary_claim__paid") + F("primary_claim__adjusted"),
+            Value(Decimal("0")),
+            output_field=DecimalField(max_digits=10, decimal_places=2),
+        ),
+        passed_on=passed_on(),
+    )
+
+
 def ledger(claims: QuerySet[Claim]) -> dict:
-    """A patient's claims (`patient.claims`, with what the caller shows of them) with what was charged,
-    paid by the payer, adjusted off by it (CO, PI, OA), left to the patient (PR) and still owed by the
-    payer (`payer_balance`, each claim's charge less the three): one query, each claim's charge summed by
-    the database. Charged = paid + adjusted + patient owes + payer balance, per claim and in total."""
-    charged = list(with_charge(claims).order_by("created_at"))
-    for c in charged:
-        c.payer_balance = c.charge - c.paid - c.adjusted - c.patient_responsibility  # type: ignore[attr-defined]
+    """A patient's claims (`patient.claims`, with what the caller shows of them) with what was charged, paid
+    by the payer, adjusted off by it (CO, PI, OA), left to the patient (PR, unless a secondary claim carries it
+    on: `patient_share`) and still owed by the payer (`payer_balance`: the charge less what an earlier payer
+    settled, what this one paid, adjusted off and left to the patient or the next payer): one query. A visit
+    billed to two payers is charged once: the total counts primary claims' charges only. Then charged = paid +
+    adjusted + patient owes + payer balance, in total."""
+    rows = list(with_books(claims).order_by("created_at"))
+    for c in rows:
+        c.patient_share = Decimal("0") if c.passed_on else c.patient_responsibility  # type: ignore[attr-defined]
+        c.payer_balance = c.charge - c.prior_settled - c.paid - c.adjusted - c.patient_responsibility  # type: ignore[attr-defined]
     return {
-        "claims": charged,
-        "charged": sum((c.charge for c in charged), Decimal("0")),
-        "paid": sum((c.paid for c in charged), Decimal("0")),
-        "adjusted": sum((c.adjusted for c in charged), Decimal("0")),
-        "patient_owes": sum((c.patient_responsibility for c in charged), Decimal("0")),
-        "payer_balance": sum((c.payer_balance for c in charged), Decimal("0")),  # type: ignore[attr-defined]
+        "claims": rows,
+        "charged": sum((c.charge for c in rows if c.primary_claim_id is None), Decimal("0")),
+        "paid": sum((c.paid for c in rows), Decimal("0")),
+        "adjusted": sum((c.adjusted for c in rows), Decimal("0")),
+        "patient_owes": sum((c.patient_share for c in rows), Decimal("0")),  # type: ignore[attr-defined]
+        "payer_balance": sum((c.payer_balance for c in rows), Decimal("0")),  # type: ignore[attr-defined]
     }
 
 

@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from fascia.billing.models import Posting
-from fascia.billing.queries import OPEN, claims_of, with_charge
+from fascia.billing.queries import OPEN, claims_of, passed_on, with_books
 from fascia.billing.remittance.parse import REVERSAL
 from fascia.core.models import Organization
 
@@ -25,25 +25,27 @@ def aging(organization: Organization, today: date) -> dict:
     """Accounts receivable by payer and age of the claim (days since it was sent, or drafted when it was
     never sent, in the clinic's calendar), and a row for the patients' balances. Two queries: each open
     claim's payer, day and what the payer still owes (its charge, summed by the database from the line
-    index, less what it paid, adjusted off and moved to the patient); then what the patients owe, summed
-    per age bucket by the database, as on their ledgers (every claim's patient responsibility). Grouping
+    index, less what an earlier payer settled, what it paid, adjusted off and moved to the patient or the next
+    payer); then what the patients owe, summed per age bucket by the database, as on their ledgers (every
+    claim's patient responsibility, but those a secondary claim carries on to the next payer). Grouping
     lines and claims in the database instead hashed all ten years of claim lines."""
     buckets = {label: Decimal("0") for *_, label in AGING_BUCKETS}
     rows: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict(buckets))
-    open_claims = with_charge(claims_of(organization).filter(status__in=OPEN)).order_by()
+    open_claims = with_books(claims_of(organization).filter(status__in=OPEN)).order_by()
     sent = TruncDate(Coalesce("submitted_at", "created_at"))
 
     def bucket(day: date) -> str:
         age = (today - day).days
         return next(label for _, high, label in AGING_BUCKETS if high is None or age <= high)
 
-    for payer, day, charge, paid, adjusted, patient in open_claims.values_list(
-        "payer__name", sent, "charge", "paid", "adjusted", "patient_responsibility"
+    for payer, day, charge, prior, paid, adjusted, patient in open_claims.values_list(
+        "payer__name", sent, "charge", "prior_settled", "paid", "adjusted", "patient_responsibility"
     ):
-        rows[payer][bucket(day)] += (charge - paid - adjusted - patient).quantize(CENT)
+        rows[payer][bucket(day)] += (charge - prior - paid - adjusted - patient).quantize(CENT)
     owed = (
         claims_of(organization)
         .exclude(patient_responsibility=0)
+        .exclude(passed_on())  # a secondary claim carries it to the next payer: in that payer's row
         .annotate(day=sent)
         .order_by()
         .values("day")

@@ -177,6 +177,8 @@ def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
         # secondary claim: claims posted before posting drafted them).
         "primary_claim": claim.primary_claim,
         "secondary_claims": secondaries,
+        # The secondary claim the patient's share goes to before the patient owes it (queries.passed_on).
+        "carried_on": next((s for s in secondaries if s.status != Claim.Status.CLOSED), None),
         "can_draft_secondary": can_submit and _may_draft_secondary(claim, secondaries),
     }
     return render(request, "billing/claim_detail.html", context)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from fascia.billing import cob
 from fascia.billing.models import Claim, ClaimLine
 
 ALLOWED = Decimal("0.80")  # the share of the charge the made-up payer allows
@@ -116,7 +117,33 @@ def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT)
 
 
+def _after_the_primary(claim: Claim) -> _Answer | None:
+    """A secondary payer's answer (CLP02 2) to a secondary claim whose primary decided: each line's patient
+    share the primary left (its PR) paid, the rest restated as the primary's settlement (OA-23, "the impact of
+    prior payer adjudication"). None when the primary left nothing to the patient (a denial: the secondary
+    then answers as a primary would)."""
+    primary = claim.primary_claim
+    decision = cob.decision(primary) if primary is not None else None
+    if primary is None or decision is None:
+        return None
+    left = {
+        (line.cpt_code, line.service_date): sum(
+            (Decimal(a["amount"]) for a in cob.line_adjustments(decision, line) if a["group"] == "PR"), Decimal("0")
+        )
+        for line in primary.lines.all()
+    }
+    if not any(left.values()):
+        return None
+    answered = []
+    for li in claim.lines.all():
+        owed = left.get((li.cpt_code, li.service_date), Decimal("0"))
+        answered.append(_Line(li, li.amount, owed, [("OA", "23", li.amount - owed)]))
+    return _Answer(claim, "2", f"PCN{claim.number}", answered)
+
+
 def _answer(claim: Claim, case: str, *, suffix: str) -> _Answer:
+    if _rank(claim) == 2 and (secondary := _after_the_primary(claim)) is not None:
+        return secondary
     lines = list(claim.lines.all())
     if case == DENIED:
         # Not medically necessary, each line's whole charge written off; N115: decided by an LCD.

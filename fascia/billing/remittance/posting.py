@@ -93,9 +93,23 @@ def _remarks(payment: ClaimPayment) -> list[dict]:
     ]
 
 
-def shares(adjustments: list[dict]) -> tuple[Decimal, Decimal]:
-    """What a payment's adjustments write off (CO, PI, OA) and what they leave to the patient (PR)."""
-    written_off = sum((Decimal(a["amount"]) for a in adjustments if a["group"] in WRITTEN_OFF), Decimal("0"))
+# CARC 23, "the impact of prior payer(s) adjudication including payments and/or adjustments": on a secondary
+# claim's payment, what the primary payer already settled, restated; the primary's claim holds it (its paid and
+# adjusted, the secondary's `prior`), so it takes nothing off the secondary claim a second time.
+PRIOR_PAYER = "23"
+
+
+def shares(adjustments: list[dict], *, secondary: bool = False) -> tuple[Decimal, Decimal]:
+    """What a payment's adjustments write off (CO, PI, OA) and what they leave to the patient (PR); on a
+    secondary claim, not the primary payer's settlement the secondary restates (CARC 23)."""
+    written_off = sum(
+        (
+            Decimal(a["amount"])
+            for a in adjustments
+            if a["group"] in WRITTEN_OFF and not (secondary and a["reason"] == PRIOR_PAYER)
+        ),
+        Decimal("0"),
+    )
     patient = sum((Decimal(a["amount"]) for a in adjustments if a["group"] == PATIENT), Decimal("0"))
     return written_off, patient
 
@@ -165,7 +179,7 @@ def locked_claims(organization: Organization, numbers: list[str]) -> dict[str, C
         c.number: c
         for c in Claim.objects.select_for_update(of=("self",))
         .filter(organization=organization, number__in=numbers)
-        .select_related("patient", "coverage")
+        .select_related("patient", "coverage", "primary_claim")  # a secondary's balance counts its primary's
         .prefetch_related(
             "lines",
             Prefetch(
@@ -336,7 +350,7 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
         for payment in t.claims:
             claim = claims[payment.patient_control_number]
             adjustments = _adjustments(payment)
-            adjusted, patient = shares(adjustments)
+            adjusted, patient = shares(adjustments, secondary=claim.primary_claim_id is not None)
             posting = Posting(
                 remittance=remittance,
                 claim=claim,

@@ -5,6 +5,7 @@ The demo payer's 835 (fascia.demo.era) for the factory's claim (186.00: 97124-59
 allows 80% of each line (CO-45 the rest) and leaves a 10.00 copay (PR-3) on the first: it pays 138.80."""
 
 from datetime import date
+from decimal import Decimal as D
 
 import pytest
 from django.db import connection
@@ -16,7 +17,9 @@ from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.claims import services
 from fascia.billing.models import Claim, ClaimEvent, ClaimLine, ClaimNote, Coverage, Payer
 from fascia.billing.paper.cms1500 import form_fields, render
+from fascia.billing.queries import ledger
 from fascia.billing.remittance.posting import import_835
+from fascia.billing.reports import aging
 from fascia.billing.scrubber import scrub
 from fascia.billing.tests.factories import billable_patient, post_835, second_coverage, sent_claim
 from fascia.billing.tests.test_cms1500 import page_texts
@@ -294,3 +297,48 @@ class TestPaperSecondary:
         text = page_texts(render(secondary, drawn=True, today=TODAY))[0]
         assert "SEC-55" in text and "Commercial Health Plan".upper() in text.upper() and "138 80" in text
         assert "Spouse Mutual".upper() in text.upper()
+
+
+class TestTheBooksWithTwoPayers:
+    """What the primary payer left to the patient goes to the secondary payer first: the patient owes it only
+    once the secondary has decided, and a visit billed to two payers is charged once on the books."""
+
+    def test_every_figure_adds_up_before_and_after_the_secondary_pays(
+        self, client: Client, tess: User, bill: User, organization: Organization
+    ) -> None:
+        primary = billable_patient(tess, organization, start=START)
+        second = second_coverage(primary)
+        sent = sent_claim(bill, primary, today=TODAY)
+        post_835(bill, [sent], paid_on=PAID_ON)
+        sent.refresh_from_db()
+        assert (sent.paid, sent.adjusted, sent.patient_responsibility) == (D("138.80"), D("37.20"), D("10.00"))
+        secondary = Claim.objects.select_related("primary_claim").get(primary_claim=sent)
+        # Asked of the secondary payer: what the primary left, not the whole charge again.
+        assert (secondary.prior, secondary.balance) == (D("176.00"), D("10.00"))
+
+        def books() -> dict:
+            figures = ledger(sent.patient.claims.select_related("payer"))
+            assert figures["charged"] == D("186.00")  # the visits once, not once per payer
+            total = figures["paid"] + figures["adjusted"] + figures["patient_owes"] + figures["payer_balance"]
+            assert total == figures["charged"]
+            return figures
+
+        assert (books()["patient_owes"], books()["payer_balance"]) == (0, D("10.00"))
+        assert aging(organization, TODAY)["rows"] == []  # not the patient's; nor in AR until it is sent
+        client.force_login(bill)
+        page = client.get(reverse("billing:claim", args=[sent.public_id])).content.decode()
+        assert f"(carried on to the secondary claim {secondary.number})" in page
+
+        # Sent, and the secondary payer pays the copay; the rest it restates as the primary's (OA-23).
+        secondary = services.mark_ready(actor=bill, claim=secondary, today=TODAY)
+        services.move(secondary, S.SUBMITTED, actor=bill)
+        report = aging(organization, TODAY)
+        assert report["rows"] == [(second.payer.name, {"0-30": D("10.00"), "31-60": 0, "61-90": 0, "90+": 0})]
+        post_835(bill, [secondary], paid_on=TODAY, trace="T2")
+        secondary = Claim.objects.select_related("primary_claim").get(pk=secondary.pk)
+        assert (secondary.status, secondary.paid, secondary.adjusted) == (S.PAID, D("10.00"), 0)
+        assert secondary.balance == 0
+        assert (books()["paid"], books()["patient_owes"], books()["payer_balance"]) == (D("148.80"), 0, 0)
+        assert aging(organization, TODAY)["rows"] == []
+        page = client.get(reverse("billing:claim", args=[secondary.public_id])).content.decode()
+        assert "settled by the primary payer 176.00" in page and "payer balance 0.00" in page

@@ -21,8 +21,8 @@ class Command(BaseCommand):
     def handle(self, *args: object, out: Path, deny: list[str], **options: object) -> None:
         claims = list(
             Claim.objects.filter(status=Claim.Status.SUBMITTED, organization__is_demo=True)
-            .select_related("organization", "payer", "patient", "coverage")
-            .prefetch_related("lines")
+            .select_related("organization", "payer", "patient", "coverage", "primary_claim")
+            .prefetch_related("lines", "primary_claim__lines", "primary_claim__postings")
             .order_by("number")
         )
         if not claims:
@@ -30,5 +30,9 @@ class Command(BaseCommand):
         today = timezone.localdate()
         cases = demo_cases(claims) | dict.fromkeys(deny, DENIED)
         out.write_text(write_835(claims, paid_on=today, trace=f"DEMO{today:%Y%m%d}{len(claims)}", cases=cases))
-        answered = ", ".join(f"{number} {case}" for number, case in sorted(cases.items()))
-        self.stdout.write(f"Wrote an 835 answering {len(claims)} claim(s) to {out} ({answered}; the others paid).")
+        answered = "".join(f"{number} {case}, " for number, case in sorted(cases.items()))
+        secondaries = sum(1 for claim in claims if claim.primary_claim_id is not None)
+        others = f"{secondaries} secondary claim(s) paid what the primary left to the patient, " if secondaries else ""
+        self.stdout.write(
+            f"Wrote an 835 answering {len(claims)} claim(s) to {out} ({answered}{others}the others paid)."
+        )
