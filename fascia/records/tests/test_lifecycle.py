@@ -182,13 +182,13 @@ def test_two_signatures_at_once_sign_once(tess: User, organization: Organization
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_records_of_one_patient_signed_at_once_are_chained_one_after_the_other(
+def test_two_records_of_one_organization_signed_at_once_are_chained_one_after_the_other(
     tess: User, organization: Organization
 ) -> None:
-    """Two drafts of one patient signed at the same instant: the second signature waits for the first's lock
-    on the patient, so both are sealed, one after the other in the patient's chain."""
-    patient = PatientFactory(organization=organization)
-    drafts = [complete_draft(tess, patient), complete_draft(tess, patient)]
+    """Two drafts of two patients of one organization signed at the same instant: the second signature waits
+    for the first's lock on the organization's chain (lifecycle.lock_draft), so both are sealed, one after the
+    other in the organization's chain, instead of both claiming its next place."""
+    drafts = [complete_draft(tess, PatientFactory(organization=organization)) for _ in range(2)]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -206,7 +206,8 @@ def test_two_records_of_one_patient_signed_at_once_are_chained_one_after_the_oth
     for thread in threads:
         thread.join()
     assert outcomes == ["signed", "signed"]
-    seals = list(Seal.objects.filter(patient=patient).order_by("sequence"))
+    seals = list(Seal.objects.filter(organization=organization).order_by("sequence"))
     assert [s.sequence for s in seals] == [1, 2]
+    assert seals[1].previous_hash == seals[0].content_hash
     assert {s.record_id for s in seals} == {d.public_id for d in drafts}
     assert verify(seals) == []
