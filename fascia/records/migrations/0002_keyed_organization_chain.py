@@ -19,6 +19,8 @@ def rekey(apps, schema_editor):
         organization_id=Subquery(Patient.objects.filter(pk=OuterRef("patient_id")).values("organization_id")[:1])
     )
     untrusted = chain.rekey()
+    if schema_editor.connection.vendor == "postgresql":  # the rows' foreign-key checks now, before ALTER TABLE
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     if untrusted:
         print(f"\n  {untrusted} seal(s) did not match their records before the upgrade: verify_records reports them.")
 
