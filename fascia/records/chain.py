@@ -217,15 +217,13 @@ def head(organization: Organization, *, at: datetime) -> dict:
     return {**body, "mac": _head_mac(body)}
 
 
-def unsealed(organization_id: int | None = None) -> list[str]:
-    """Records signed but not in the chain (of one organization, or all): a signed record or an addendum
+def unsealed() -> list[str]:
+    """Records signed but not in the chain: a signed record or an addendum
     without a seal, and a draft the audit trail shows was signed (its seal removed and its status set back).
     A query per kind, and one per 500 drafts of a kind that has a signed action."""
     found = []
     for kind, sealable in _KINDS.items():
         records: QuerySet[Any] = sealable.model._default_manager.all()
-        if organization_id is not None:
-            records = records.filter(**{f"{_patient_path(sealable.model)}__organization_id": organization_id})
         sealed = Seal.objects.filter(kind=kind).values("record_id")
         is_signed_record = issubclass(sealable.model, SignedRecord)
         signed = records.filter(status=SignedRecord.Status.SIGNED) if is_signed_record else records
@@ -244,13 +242,6 @@ def unsealed(organization_id: int | None = None) -> list[str]:
                 for e in signatures
             ]
     return found
-
-
-def _patient_path(model: type[Any]) -> str:
-    """The lookup from a record or an addendum to its patient."""
-    if issubclass(model, RecordAddendum):
-        return f"{model.record_field}__patient"
-    return "patient"
 
 
 def head_files(at: datetime) -> dict[str, str]:
