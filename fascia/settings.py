@@ -3,6 +3,9 @@
 See .env.example for each variable, its default and what it does.
 """
 
+import contextlib
+import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -21,6 +24,31 @@ if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured("Set FASCIA_SECRET_KEY (or FASCIA_SECRET_KEY_FILE) when FASCIA_DEBUG is off")
     SECRET_KEY = "insecure-development-key-never-use-in-production"
+
+# The key that seals signed records (fascia.records.chain): HMAC-SHA256, so whoever can write the database
+# but not read this file cannot forge a seal. Keep it outside the database and its backups' reach, and
+# never change it (seals made with another key no longer verify). While debugging or testing without a
+# file, a random key is made once and kept in var/records-dev.key, so `make run` and `make test` need
+# nothing by hand.
+_records_key_file = os.getenv("FASCIA_RECORDS_KEY_FILE", "")
+if _records_key_file:
+    RECORDS_KEY = Path(_records_key_file).read_bytes().strip()
+    if len(RECORDS_KEY) < 32:
+        raise ImproperlyConfigured(f"The records key in {_records_key_file} is too short: use 32 bytes or more")
+elif DEBUG or TESTING:
+    _dev_key = BASE_DIR / "var" / "records-dev.key"
+    if not _dev_key.exists():  # written whole, then linked in: two processes starting at once agree on one
+        _dev_key.parent.mkdir(exist_ok=True)
+        _new = _dev_key.with_name(f"records-dev.key.{os.getpid()}")
+        _new.write_text(secrets.token_hex(32))
+        with contextlib.suppress(FileExistsError):
+            os.link(_new, _dev_key)
+        _new.unlink()
+    RECORDS_KEY = _dev_key.read_bytes().strip()
+else:
+    raise ImproperlyConfigured(
+        "Set FASCIA_RECORDS_KEY_FILE to a file holding the key that seals signed records when FASCIA_DEBUG is off"
+    )
 
 ALLOWED_HOSTS = env_list("FASCIA_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("FASCIA_CSRF_TRUSTED_ORIGINS", "")

@@ -1,7 +1,8 @@
 """Backup and restore of the whole practice: the database and the stored documents, in one file.
 
 The archive (tar.gz) holds `database` (a SQLite copy made by `VACUUM INTO`, or a PostgreSQL
-custom-format dump), `media/` (FASCIA_MEDIA_ROOT) and `manifest.json`: the row count and a SHA-256
+custom-format dump), `media/` (FASCIA_MEDIA_ROOT), what the apps `include` (`records-head/`: each
+organization's signed chain head, for `fascia verify_records --head`) and `manifest.json`: the row count and a SHA-256
 checksum of every table, taken from the very snapshot that was saved. Both are consistent while the
 app runs: `VACUUM INTO` copies one committed state; on PostgreSQL the checksums are computed in a
 repeatable-read transaction whose snapshot pg_dump is given.
@@ -19,6 +20,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable, Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,15 @@ from django.conf import settings
 from django.db import connection, transaction
 
 FORMAT = 1
+
+# Files the apps add to every backup, beside the database (`include`): name -> their contents by file name.
+_EXTRAS: dict[str, Callable[[], Mapping[str, str]]] = {}
+
+
+def include(folder: str, files: Callable[[], Mapping[str, str]]) -> None:
+    """Add `files()` (text by file name) to every backup, under `folder/`, taken just before the database is
+    copied (the records app's signed chain heads: the copy then holds at least what they vouch for)."""
+    _EXTRAS[folder] = files
 
 
 class BackupError(Exception):
@@ -123,19 +134,26 @@ def backup(path: Path) -> dict[str, dict]:
     path = Path(path)
     with tempfile.TemporaryDirectory() as scratch:
         database = Path(scratch) / "database"
+        extras = {f"{folder}/{name}": text for folder, files in _EXTRAS.items() for name, text in files().items()}
         manifest = _dump_database(database)
         partial = path.with_name(path.name + ".partial")
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(database, arcname="database")
+            for name, text in extras.items():
+                _add_file(archive, name, text.encode())
             media = Path(settings.MEDIA_ROOT)
             if media.exists():
                 archive.add(media, arcname="media")
             body = json.dumps({"format": FORMAT, "vendor": connection.vendor, "tables": manifest}, indent=1).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size = len(body)
-            archive.addfile(info, io.BytesIO(body))
+            _add_file(archive, "manifest.json", body)
         partial.replace(path)
     return manifest
+
+
+def _add_file(archive: tarfile.TarFile, name: str, body: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(body)
+    archive.addfile(info, io.BytesIO(body))
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

@@ -10,7 +10,7 @@ measurable goals and techniques screened against the history (`fascia.techniques
 visits twice a week at times the booking pages would offer (`fascia.scheduling.slots`), a signed
 note per visit (techniques screened again on the day, minutes within the appointment, progress
 notes every 10 visits or 30 days with the measure re-taken, a discharge summary that completes the
-plan), each signature sealed in the patient's hash chain (`fascia.records.chain`); claims from the
+plan), each signature sealed in the clinic's keyed chain (`fascia.records.chain`); claims from the
 notes with lines by `fascia.billing.claims.charges` and units by the payer's method, in every status
 the lifecycle allows for their age, with their events, and the payments posted from weekly remittances.
 
@@ -223,6 +223,7 @@ class Seeder:
         self.screened: dict[tuple, list[screening.Finding]] = {}
         self.diagnoses = {id(s): clean_diagnoses(diagnosis_codes(s)) for s in CARE_SCENARIOS}
         self.remittances: dict[tuple[int, date], dict] = {}
+        self.chain: tuple[int, str] = (0, "")  # the sequence and content hash of the clinic's last seal
         self.ncci_pairs: list[UnitsPair] | None = None  # the clinic's, read at the first claim
         self.unplaced_visits = 0  # planned visits no free slot within ten days could take
         self.reminder_lead = reminder_lead()
@@ -701,10 +702,11 @@ class Seeder:
         return measure, progress
 
     def seal(self, p: "Person", kind: str, record: Row, label: str, content: dict, by: int, at: datetime) -> None:
-        link = next_link(*p.chain, content)
-        p.chain = (link["sequence"], link["content_hash"])
+        link = next_link(*self.chain, content)
+        self.chain = (link["sequence"], link["content_hash"])
         self.w.add(
             Seal,
+            organization_id=self.c.organization.pk,
             patient_id=p.id,
             kind=kind,
             record_id=record["public_id"],
@@ -923,7 +925,6 @@ class Person:
     primary_diagnosis: int | None = None  # the id of the evaluation's rank-1 diagnosis: what the plan treats
     last_responses: dict[str, list] = field(default_factory=dict)
     last_note: int | None = None
-    chain: tuple[int, str] = (0, "")  # the sequence and content hash of their last seal
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,10 @@ def lock_draft(
     """The record as stored, locked until the transaction ends; `refuse()` is raised once it is signed.
 
     Two writers of one draft queue up here, so the second sees what the first stored (a second signature
-    is refused). Only the record's own row is locked, and the patient's with it `to_sign` (sign() appends
-    to the patient's chain of seals). To sign, the lock is FOR NO KEY UPDATE (PostgreSQL; SQLite's write
-    transaction stands in): it queues signatures and every other writer of the two rows as FOR UPDATE does,
+    is refused). Only the record's own row is locked, and the patient's and the organization's with it
+    `to_sign` (sign() appends to the organization's chain of seals, whose head is the organization's row:
+    chain.lock_chain, taken here in the same query). To sign, the lock is FOR NO KEY UPDATE (PostgreSQL;
+    SQLite's write transaction stands in): it queues signatures and every other writer of the rows as FOR UPDATE does,
     but not the rows that merely point to them. The front desk's audit entry naming the patient (a check-in,
     a no-show) then never waits on a signature, so a signature may check the appointment in after its locks
     without the two deadlocking. The `related` rows are read with it in the same query, the `children`
@@ -50,8 +51,10 @@ def lock_draft(
     """
     locked = (
         type(record)
-        ._default_manager.select_for_update(of=("self", "patient") if to_sign else ("self",), no_key=to_sign)
-        .select_related(*related, *(["patient"] if to_sign else []))
+        ._default_manager.select_for_update(
+            of=("self", "patient", "patient__organization") if to_sign else ("self",), no_key=to_sign
+        )
+        .select_related(*related, *(["patient__organization"] if to_sign else []))
         .annotate(**(asking or {}))
         .prefetch_related(*children)
         .get(pk=record.pk)
@@ -88,10 +91,10 @@ def sign(
     record.status, record.signed_by, record.signed_at = SignedRecord.Status.SIGNED, actor, timezone.now()
     if write is None:
         record.save(update_fields=SIGNATURE_FIELDS)
-        chain.seal(actor=actor, patient=record.patient, record=chain.read_back(record), patient_locked=True)
+        chain.seal(actor=actor, patient=record.patient, record=chain.read_back(record), chain_locked=True)
     else:
         write(record)
-        chain.seal(actor=actor, patient=record.patient, record=record, rows=rows, patient_locked=True)
+        chain.seal(actor=actor, patient=record.patient, record=record, rows=rows, chain_locked=True)
     actions = [saved_action, action] if saved_action else [action]
     audit.record_steps(actor=actor, actions=actions, target=record, patient=record.patient, also=also_audited)
     return record

@@ -4,7 +4,7 @@ from uuid import uuid4
 from django.conf import settings
 from django.db import models
 
-from fascia.core.models import TimestampedModel
+from fascia.core.models import Organization, TimestampedModel
 from fascia.patients.models import Patient
 
 
@@ -60,14 +60,18 @@ class RecordAddendum(TimestampedModel):
 
 
 class Seal(models.Model):
-    """One link of a patient's tamper-evident chain: the SHA-256 of a signed record's content
-    together with the hash of the patient's previous seal.
+    """One link of an organization's tamper-evident chain: the HMAC-SHA256, with the records key
+    (settings.RECORDS_KEY, kept outside the database), of a signed record's content together with the
+    organization's previous seal.
 
-    Rows are only ever added (`fascia.records.chain.seal`); `verify` recomputes every hash.
+    Rows are only ever added (`fascia.records.chain.seal`; on PostgreSQL a trigger refuses UPDATE and
+    DELETE); `verify` recomputes every seal, and `verify_records --head` compares the chain with a head
+    exported outside the database.
     """
 
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="seals")
-    sequence = models.PositiveIntegerField()
+    sequence = models.PositiveIntegerField(help_text="The seal's place in its organization's chain, from 1")
     kind = models.CharField(max_length=24)
     record_id = models.UUIDField(help_text="The public id of the sealed record")
     record_label = models.CharField(max_length=200)
@@ -77,9 +81,9 @@ class Seal(models.Model):
     sealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        ordering = ["patient", "sequence"]
+        ordering = ["organization", "sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["patient", "sequence"], name="seal_sequence_unique"),
+            models.UniqueConstraint(fields=["organization", "sequence"], name="seal_organization_sequence_unique"),
             models.UniqueConstraint(fields=["kind", "record_id"], name="seal_record_unique"),
         ]
 

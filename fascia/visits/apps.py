@@ -6,13 +6,20 @@ class VisitsConfig(AppConfig):
     label = "visits"
 
     def ready(self) -> None:
+        from fascia.audit.models import AuditAction
         from fascia.core import roles
         from fascia.patients import chart
         from fascia.records import chain
         from fascia.visits.models import NoteAddendum, VisitNote
         from fascia.visits.queries import chart_context, note_content
 
-        chain.register("visit-note", VisitNote, note_content, prefetch=("techniques", "measures"))
+        chain.register(
+            "visit-note",
+            VisitNote,
+            note_content,
+            prefetch=("techniques", "measures"),
+            signed_action=AuditAction.NOTE_SIGNED,
+        )
         chain.register("visit-addendum", NoteAddendum, chain.fields_of)
         chart.register(
             order=40,

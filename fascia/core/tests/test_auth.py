@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import time_machine
 from django.conf import settings
@@ -161,8 +162,20 @@ def test_production_settings_need_a_secret_key() -> None:
     assert r.returncode != 0 and "FASCIA_SECRET_KEY" in r.stderr
 
 
-def test_production_settings_are_secure_by_default() -> None:
+def test_production_settings_need_a_records_key_file(tmp_path: Path) -> None:
+    """The key that seals signed records is read from a file, never made up in production (issue 25)."""
     r = _settings_with({"FASCIA_DEBUG": "False", "FASCIA_SECRET_KEY": "x" * 50})
+    assert r.returncode != 0 and "ImproperlyConfigured" in r.stderr and "FASCIA_RECORDS_KEY_FILE" in r.stderr
+    short = tmp_path / "short.key"
+    short.write_text("too short")
+    r = _settings_with({"FASCIA_DEBUG": "False", "FASCIA_SECRET_KEY": "x" * 50, "FASCIA_RECORDS_KEY_FILE": str(short)})
+    assert r.returncode != 0 and "too short" in r.stderr
+
+
+def test_production_settings_are_secure_by_default(tmp_path: Path) -> None:
+    key = tmp_path / "records.key"
+    key.write_text("k" * 64)
+    r = _settings_with({"FASCIA_DEBUG": "False", "FASCIA_SECRET_KEY": "x" * 50, "FASCIA_RECORDS_KEY_FILE": str(key)})
     assert r.stdout.split() == ["True", "31536000", "True"], r.stderr
 
 

@@ -1,3 +1,5 @@
+import json
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ from fascia.core.backup import checksums, read_manifest
 from fascia.core.models import Organization, User
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
+from fascia.records.chain import compare_head
 from fascia.visits.tests.factories import signed_note
 
 
@@ -23,6 +26,11 @@ def test_a_backup_restores_the_practice_as_it_was(tmp_path: Path, tess: User, or
         archive = tmp_path / "practice.tar.gz"
         call_command("backup", str(archive))
         assert read_manifest(archive)["tables"] == before
+        # The organization's signed chain head, for `verify_records --head` (fascia.records.chain.head).
+        with tarfile.open(archive) as opened:
+            (head_file,) = (m for m in opened.getmembers() if m.name.startswith("records-head/"))
+            head = json.load(opened.extractfile(head_file))  # type: ignore[arg-type]
+        assert head["count"] == 1 and compare_head(head) == []
 
         # Life goes on after the backup: a new patient, a changed name, a new document.
         PatientFactory(organization=organization, family_name="Newcomer")

@@ -639,8 +639,8 @@ def _(w: World, n: int) -> str:
 
 @counts("records:verify", ADMIN)
 def _(w: World, n: int) -> str:
-    """n patients' sealed records (an evaluation or a visit note, then its addendum), their hashes
-    stale: the page lists every one as a problem."""
+    """n patients' sealed records (an evaluation or a visit note, then its addendum) in the organization's
+    chain, their hashes stale: the page lists every one as a problem."""
     patients = w.patients(n)
     evaluations = w.evaluations_of(patients[::2])
     notes = w.notes_of(patients[1::2])
@@ -657,6 +657,7 @@ def _(w: World, n: int) -> str:
     ]
     Seal.objects.bulk_create(
         Seal(
+            organization_id=chain[0][0].patient.organization_id,
             patient=chain[0][0].patient,
             sequence=sequence,
             kind=kind,
@@ -665,8 +666,9 @@ def _(w: World, n: int) -> str:
             content_hash="0" * 64,
             sealed_by=w.tess,
         )
-        for chain in chains
-        for sequence, (record, kind) in enumerate(chain, start=1)
+        for sequence, (chain, (record, kind)) in enumerate(
+            ((chain, link) for chain in chains for link in chain), start=Seal.objects.count() + 1
+        )
     )
     return reverse("records:verify")
 

@@ -8,7 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-PRODUCTION = {"FASCIA_DEBUG": "False", "FASCIA_SECRET_KEY": "a-secret-for-this-test-only-" * 2}
+PRODUCTION = {
+    "FASCIA_DEBUG": "False",
+    "FASCIA_SECRET_KEY": "a-secret-for-this-test-only-" * 2,
+    # The key the tests seal with (settings: made under var/ when testing), so both agree.
+    "FASCIA_RECORDS_KEY_FILE": str(Path(__file__).resolve().parents[3] / "var" / "records-dev.key"),
+}
 
 
 def test_the_wsgi_application_starts_with_every_view_imported_and_left_out_of_full_collections() -> None:

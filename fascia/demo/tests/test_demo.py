@@ -147,7 +147,7 @@ def assert_signed_notes_fit_and_are_sealed() -> None:
         assert note.nprs_after < note.nprs_before
     sealed = set(Seal.objects.filter(kind="visit-note").values_list("record_id", flat=True))
     assert {note.public_id for note in signed} == sealed
-    assert verify(list(Seal.objects.order_by("patient_id", "sequence"))) == []
+    assert verify(list(Seal.objects.order_by("organization_id", "sequence"))) == []
 
 
 def test_last_week_has_signed_notes_that_fit_the_appointment(demo: None) -> None:

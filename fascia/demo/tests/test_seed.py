@@ -134,7 +134,7 @@ def test_each_note_is_the_kind_start_note_would_open(seeded: dict[str, int]) -> 
 def test_seeded_signatures_verify(seeded: dict[str, int]) -> None:
     signed = VisitNote.objects.filter(status=VisitNote.Status.SIGNED).count() + Evaluation.objects.count()
     assert Seal.objects.count() == signed
-    assert verify(Seal.objects.order_by("patient", "sequence")) == []
+    assert verify(Seal.objects.order_by("organization", "sequence")) == []
 
 
 def test_the_book_keeps_working_hours_and_never_double_books(seeded: dict[str, int]) -> None:

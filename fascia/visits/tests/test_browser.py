@@ -80,7 +80,7 @@ def _book_document_and_sign(live_server, page, patient: Patient, location: Locat
 def test_the_signed_records_check_goes_on_by_itself_to_the_end(
     live_server, page, tess: User, ada: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("fascia.records.views.VERIFY_PATIENTS", 1)  # a request per patient
+    monkeypatch.setattr("fascia.records.views.VERIFY_SEALS", 1)  # a request per seal
     User.objects.filter(pk=ada.pk).update(is_demo_account=True)  # no second factor in this test
     for name in ("Aspen", "Birch", "Cedar"):
         signed_note(tess, PatientFactory(organization=ada.organization, family_name=name), MONDAY)

@@ -213,7 +213,7 @@ def test_tampering_shows_on_the_signed_records_page(
 ) -> None:
     """The page checks a few patients a request, each part linking to the next (htmx follows the link
     itself), and sums up at the end; the problem shows in the part that found it."""
-    monkeypatch.setattr("fascia.records.views.VERIFY_PATIENTS", 2)
+    monkeypatch.setattr("fascia.records.views.VERIFY_SEALS", 2)
     patients = [PatientFactory(organization=organization, family_name=f"Chain{i}") for i in range(5)]
     notes = [signed_note(tess, p, timezone.localdate()) for p in patients]
     login(client, ada)
@@ -237,7 +237,7 @@ def test_tampering_shows_on_the_signed_records_page(
     assert [e.detail["problems"] for e in verified] == [0, 0, 1, 0]
 
     # A link without script shows the page with the part and the same progress.
-    link = re.search(r'<a href="([^"]+)">Check the next patients', parts[0])
+    link = re.search(r'<a href="([^"]+)">Check the next records', parts[0])
     page = client.get(html.unescape(link[1])).content.decode()
     assert "<h1" in page and "Chain3" in page and "Checked 4 of 5 signed records, 1 problem so far." in page
 
