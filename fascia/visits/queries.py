@@ -61,7 +61,7 @@ def get_note_for_user(user: User, public_id: UUID | str, *, to_change: bool = Fa
     except (VisitNote.DoesNotExist, ValidationError) as e:
         raise Http404("No such visit note.") from e
     if to_change and not note.is_signed and not roles.may_change_note(user, note):
-        raise PermissionDenied("This draft is another practitioner's.")
+        raise PermissionDenied("Only the practitioner who treated the patient changes or signs this draft.")
     return note
 
 
