@@ -4,7 +4,10 @@ Every error answers {"errors": [{"field": ..., "message": ...}, ...]}; "field" i
 the error is not about one field.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Q
@@ -119,12 +122,29 @@ class FasciaAPI(NinjaAPI):
         return schema
 
 
+AUTH = [TokenAuth(), SessionAuth()]
+
+
+def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The docs and the OpenAPI schema (docs_decorator): for the same credentials as the API itself, a bearer
+    token or a signed-in staff session; 401 in the API's error shape otherwise."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not any(auth(request) for auth in AUTH):
+            return _errors(request, 401, [{"message": "Authentication required: send a bearer token or sign in."}])
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 api = FasciaAPI(
     title="Fascia API",
     version="1",
     description="Clinic data for integrations. Authenticate with a bearer token or a signed-in session.",
-    auth=[TokenAuth(), SessionAuth()],
+    auth=AUTH,
     urls_namespace="api",
+    docs_decorator=staff_only,
 )
 
 

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fascia.core.middleware.NoStoreMiddleware",
     "fascia.core.middleware.IdleSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "fascia.core.middleware.TwoFactorMiddleware",

@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     CLAIM_STATUS_CHANGED = "billing.claim.status", "Changed claim status"
     CLAIM_VIEWED = "billing.claim.viewed", "Viewed claim"
     CLAIMS_EXPORTED = "billing.claims.exported", "Exported claims"
+    BATCH_DOWNLOADED = "billing.batch.downloaded", "Downloaded an 837P file"
     REMITTANCE_POSTED = "billing.remittance.posted", "Posted a remittance"
     HELD_PAYMENT_POSTED = "billing.posting.posted", "Posted a payment held for review"
     HELD_PAYMENT_DISMISSED = "billing.posting.dismissed", "Dismissed a payment held for review"
@@ -35,6 +36,7 @@ class AuditAction(models.TextChoices):
     CLEARINGHOUSE_SAVED = "billing.clearinghouse.saved", "Saved clearinghouse settings"
     CREDENTIAL_SAVED = "practitioners.credential.saved", "Saved credential"
     COURSE_RECORDED = "practitioners.course.recorded", "Recorded CE course"
+    TRANSCRIPT_EXPORTED = "practitioners.transcript.exported", "Exported a CE transcript"
     CREDENTIAL_ALERT_SENT = "practitioners.alert.sent", "Sent credential alert"
     PLAN_CREATED = "plans.plan.created", "Created treatment plan (or a new version)"
     PLAN_UPDATED = "plans.plan.updated", "Changed treatment plan draft"
@@ -62,6 +64,7 @@ class AuditAction(models.TextChoices):
     ORGANIZATION_UPDATED = "core.organization.updated", "Updated organization"
     TWO_FACTOR_ENABLED = "core.two_factor.enabled", "Enabled two-factor login"
     API_TOKEN_CREATED = "core.api_token.created", "Created API token"
+    BACKUP_WRITTEN = "core.backup.written", "Wrote a backup of the database and documents"
     AUDIT_SEARCHED = "audit.searched", "Searched the audit trail"
 
 

@@ -289,9 +289,13 @@ def export(request: ClinicRequest) -> HttpResponse:
 @staff_view(roles.SUBMIT_CLAIM)
 @require_GET
 def batch_file(request: ClinicRequest, control_number: int) -> HttpResponse:
+    """The 837P file as written. It holds every claim's patient (names, birth dates, member IDs, diagnoses): each
+    download is audited, naming the file; the entry of its export (CLAIMS_EXPORTED) lists its claims."""
     batch = get_object_or_404(Batch, organization=request.organization, control_number=control_number)
+    filename = f"fascia-837p-{batch.control_number:09d}.txt"
+    audit.record(actor=request.user, action=AuditAction.BATCH_DOWNLOADED, target=batch, detail={"file": filename})
     response = HttpResponse(batch.content, content_type="application/edi-x12")
-    response["Content-Disposition"] = f'attachment; filename="fascia-837p-{batch.control_number:09d}.txt"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from fascia.core.two_factor import pending_step
 
@@ -29,6 +30,23 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store, private` on every response to a signed-in user (or an API token: TokenAuth sets
+    request.user): pages, htmx fragments, PDFs, exports and API answers may all carry patient data, and no browser
+    or proxy cache is to keep them (HIPAA 45 CFR 164.312(a)(1), access control; OWASP ASVS 8.2.1). Static files
+    never get here (WhiteNoise answers them first) and anonymous pages, the sign-in page among them, are left
+    as they are."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
         return response
 
 

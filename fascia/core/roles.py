@@ -4,6 +4,8 @@ The groups are rewritten from ROLE_PERMISSIONS after every migrate, so this tabl
 place that says who may do what. Views and API endpoints check the permissions, never role names.
 """
 
+from typing import Any
+
 from django.db import models
 
 
@@ -106,6 +108,27 @@ HELD_BY: dict[str, tuple[Role, ...]] = {
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     role: {perm for perm, holders in HELD_BY.items() if role in holders} for role in Role
 }
+
+
+# Object rules: beyond the table, which of the organization's records a permission reaches. Each is checked in one
+# place, named beside it, and the permission meta-test (fascia/core/tests/test_permissions.py) tries it per role.
+#
+# Visit notes (checked in fascia.visits.queries.notes_for_user and get_note_for_user). Who writes or addends notes
+# (ADD_NOTE, ADD_NOTE_ADDENDUM: practitioners, admins) reads every note of the organization. VIEW_NOTE alone
+# (billing) reads a signed note only while it supports one of the organization's claims: it is on a claim, drafted,
+# live or closed (minimum necessary, 45 CFR 164.502(b)); drafts and notes on no claim are no note to it (404).
+READS_EVERY_NOTE = (ADD_NOTE, ADD_NOTE_ADDENDUM)
+# A draft is its author's: only the practitioner who wrote it opens it to edit, changes or signs it (another
+# practitioner and an admin may read it). Signed notes change only by addendum.
+
+
+def reads_every_note(user: Any) -> bool:
+    return any(user.has_perm(perm) for perm in READS_EVERY_NOTE)
+
+
+def may_change_note(user: Any, note: Any) -> bool:
+    """Whether `user` (holding ADD_NOTE) may open this draft to edit, change or sign it: its author only."""
+    return bool(note.practitioner.user_id == user.pk)
 
 
 def sync_role_groups(**kwargs: object) -> None:

@@ -136,6 +136,7 @@ def transcript(request: ClinicRequest, practitioner_id: UUID) -> HttpResponse:
     context = transcript_context(
         practitioner, queries.requirements(request.organization.pk), request.organization, today
     )
+    audit.record(actor=request.user, action=AuditAction.TRANSCRIPT_EXPORTED, target=practitioner, detail={"pdf": "ce"})
     response = HttpResponse(render_pdf("practitioners/transcript.html", context), content_type="application/pdf")
     name = slugify(practitioner.user.last_name) or "practitioner"
     response["Content-Disposition"] = f'inline; filename="ce-transcript-{name}-{today:%Y%m%d}.pdf"'

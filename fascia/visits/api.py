@@ -283,7 +283,7 @@ def get_note(request: HttpRequest, note_id: UUID) -> VisitNote:
 @router.patch("/notes/{note_id}", response=NoteOut, summary="Change a draft visit note (409 once signed)")
 def update_note(request: HttpRequest, note_id: UUID, payload: NoteFields) -> VisitNote:
     user = api_user(request, roles.ADD_NOTE)
-    note = queries.get_note_for_user(user, note_id)
+    note = queries.get_note_for_user(user, note_id, to_change=True)
     fields, techniques = _changes(payload, note.patient.organization_id)
     try:
         services.save_note(actor=user, note=note, techniques=techniques, **fields)
@@ -326,7 +326,7 @@ class SignedNoteOut(NoteOut):
 )
 def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn | None = None) -> _SignedNote:
     user = api_user(request, roles.SIGN_NOTE)
-    note = queries.get_note_for_user(user, note_id)
+    note = queries.get_note_for_user(user, note_id, to_change=True)
     arrived = payload is not None and payload.patient_arrived
     found: list[str] = []
     try:

@@ -5,11 +5,12 @@ from typing import Any, TypedDict
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 
+from fascia.core import roles
 from fascia.core.models import User
 from fascia.evaluations.models import Evaluation
 from fascia.evaluations.queries import red_flag_rows
@@ -37,21 +38,31 @@ def note_red_flags(note: VisitNote) -> list[QuerySet]:
 
 
 def notes_for_user(user: User) -> QuerySet[VisitNote]:
-    return VisitNote.objects.filter(patient__organization_id=user.member_organization_id)
+    """The notes of the user's organization the user may read (fascia.core.roles: billing reads only the signed
+    notes on the organization's claims). A subquery, not a join: a note on two claims is one row, in one query."""
+    notes = VisitNote.objects.filter(patient__organization_id=user.member_organization_id)
+    if roles.reads_every_note(user):
+        return notes
+    on_claims = VisitNote.objects.filter(billed_on__claim__organization_id=user.member_organization_id)
+    return notes.filter(status=VisitNote.Status.SIGNED, pk__in=on_claims.values("pk"))
 
 
-def get_note_for_user(user: User, public_id: UUID | str) -> VisitNote:
-    """The note with this id in the user's organization, or 404 (never another clinic's; a malformed id is no
-    note either). Not signed_by and copied_from: each joined table adds to PostgreSQL's planning, and those
-    two are null or not shown on most pages."""
+def get_note_for_user(user: User, public_id: UUID | str, *, to_change: bool = False) -> VisitNote:
+    """The note with this id that the user may read, or 404 (never another clinic's; a malformed id is no note
+    either). `to_change`: the user is about to edit, change or sign it; another's draft is refused (403,
+    fascia.core.roles.may_change_note). Not signed_by and copied_from: each joined table adds to PostgreSQL's
+    planning, and those two are null or not shown on most pages."""
     try:
-        return (
+        note = (
             notes_for_user(user)
             .select_related("patient", "practitioner__user", "plan", "appointment")
             .get(public_id=public_id)
         )
     except (VisitNote.DoesNotExist, ValidationError) as e:
         raise Http404("No such visit note.") from e
+    if to_change and not note.is_signed and not roles.may_change_note(user, note):
+        raise PermissionDenied("Only the practitioner who treated the patient changes or signs this draft.")
+    return note
 
 
 class CopiedFrom(TypedDict):
@@ -221,11 +232,11 @@ def note_content_from(
 CHART_NOTES = 10  # the chart shows the latest notes; the patient's notes page has them all
 
 
-def notes_of(patient: Patient) -> QuerySet[VisitNote]:
-    """The patient's notes, newest first, with what the lists show of them (_note_rows.html): two
+def notes_of(user: User, patient: Patient) -> QuerySet[VisitNote]:
+    """The patient's notes the user may read, newest first, with what the lists show of them (_note_rows.html): two
     queries a page. Only those columns: a note with its practitioner and user is some sixty, and
     building the instances cost more than the queries."""
-    return _note_rows(VisitNote.objects.filter(patient=patient)).prefetch_related(ROW_TECHNIQUES)
+    return _note_rows(notes_for_user(user).filter(patient=patient)).prefetch_related(ROW_TECHNIQUES)
 
 
 def _note_rows(notes: QuerySet[VisitNote]) -> QuerySet[VisitNote]:
@@ -247,7 +258,7 @@ ROW_TECHNIQUES = Prefetch(
 
 
 def chart_context(patient: Patient, user: User) -> dict:
-    notes = list(notes_of(patient)[: CHART_NOTES + 1])
+    notes = list(notes_of(user, patient)[: CHART_NOTES + 1])
     return {
         "notes": notes[:CHART_NOTES],
         "more": len(notes) > CHART_NOTES,

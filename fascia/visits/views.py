@@ -111,7 +111,7 @@ def _signed(request: ClinicRequest, warnings: list[str]) -> None:
 @staff_view(roles.ADD_NOTE)
 @require_http_methods(["GET", "POST"])
 def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
-    note = queries.get_note_for_user(request.user, note_id)
+    note = queries.get_note_for_user(request.user, note_id, to_change=True)
     if note.is_signed:
         messages.info(request, "This note is signed; changes go in an addendum.")
         return redirect("visits:detail", note_id=note.public_id)
@@ -196,7 +196,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
 @require_POST
 def minutes(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     """The CPT codes and minutes the treatment rows add up to, as they are typed (htmx)."""
-    note = queries.get_note_for_user(request.user, note_id)
+    note = queries.get_note_for_user(request.user, note_id, to_change=True)
     techniques = technique_formset(request.organization, [], request.POST)
     rows = [form.cleaned_data for form in techniques if form.is_valid() and form.cleaned_data.get("technique")]
     by_id = catalog(request.organization)
@@ -214,7 +214,7 @@ def minutes(request: ClinicRequest, note_id: UUID) -> HttpResponse:
 @staff_view(roles.ADD_NOTE)
 @require_POST
 def template(request: ClinicRequest, note_id: UUID) -> HttpResponse:
-    note = queries.get_note_for_user(request.user, note_id)
+    note = queries.get_note_for_user(request.user, note_id, to_change=True)
     form = TemplateForm(request.POST)
     if form.is_valid():
         try:
@@ -276,7 +276,7 @@ def detail(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     context = {
         **shown,
         "missing": services.missing_for_signature(note) if not note.is_signed else [],
-        "can_edit": not note.is_signed and user.has_perm(roles.ADD_NOTE),
+        "can_edit": not note.is_signed and user.has_perm(roles.ADD_NOTE) and roles.may_change_note(user, note),
         "can_sign": not note.is_signed and is_signer and user.has_perm(roles.SIGN_NOTE),
         "can_add_addendum": note.is_signed
         and user.has_perm(roles.ADD_NOTE_ADDENDUM)
@@ -292,7 +292,7 @@ def detail(request: ClinicRequest, note_id: UUID) -> HttpResponse:
 @staff_view(roles.SIGN_NOTE)
 @require_POST
 def sign(request: ClinicRequest, note_id: UUID) -> HttpResponse:
-    note = queries.get_note_for_user(request.user, note_id)
+    note = queries.get_note_for_user(request.user, note_id, to_change=True)
     found: list[str] = []
     try:
         services.sign_note(actor=request.user, note=note, arrived=_arrived(request), warnings=found)
@@ -327,7 +327,7 @@ def addendum(request: ClinicRequest, note_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def measure(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     """GET: the item inputs of an instrument (htmx). POST: record it at this visit."""
-    note = queries.get_note_for_user(request.user, note_id)
+    note = queries.get_note_for_user(request.user, note_id, to_change=True)
     return measure_views.take(
         request,
         record=partial(services.record_note_measure, actor=request.user, note=note),
@@ -351,7 +351,7 @@ def dashboard(request: ClinicRequest) -> HttpResponse:
 def patient_notes(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     """Every visit note of a patient, newest first, a page at a time (the chart shows the latest)."""
     patient = get_patient_for_user(request.user, patient_id)
-    page = Paginator(queries.notes_of(patient), NOTES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(queries.notes_of(request.user, patient), NOTES_PER_PAGE).get_page(request.GET.get("page"))
     audit.record(
         actor=request.user,
         action=AuditAction.PATIENT_VIEWED,

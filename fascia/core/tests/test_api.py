@@ -173,7 +173,14 @@ class TestPatients:
         assert r.status_code in (400, 422)
 
 
-def test_the_openapi_schema_is_served(client: Client) -> None:
-    r = client.get("/api/v1/openapi.json")
-    assert r.status_code == 200 and "/api/v1/patients" in r.json()["paths"]
-    assert client.get("/api/v1/docs").status_code == 200
+@pytest.mark.parametrize("url", ["/api/v1/openapi.json", "/api/v1/docs"])
+def test_the_docs_and_schema_are_for_staff(client: Client, tess: User, token: str, url: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 401 and r.json()["errors"]
+    assert client.get(url, headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    login(client, tess)
+    r = client.get(url)
+    assert r.status_code == 200
+    if url.endswith(".json"):
+        assert "/api/v1/patients" in r.json()["paths"]

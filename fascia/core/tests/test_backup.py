@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from fascia.audit.models import AuditAction, AuditEvent
 from fascia.core.backup import checksums, read_manifest
 from fascia.core.models import Organization, User
 from fascia.patients.models import Patient
@@ -31,6 +32,9 @@ def test_a_backup_restores_the_practice_as_it_was(tmp_path: Path, tess: User, or
             (head_file,) = (m for m in opened.getmembers() if m.name.startswith("records-head/"))
             head = json.load(opened.extractfile(head_file))  # type: ignore[arg-type]
         assert head["count"] == 1 and compare_head(head) == []
+        # The archive holds every patient: the clinic's audit trail says it was written.
+        written = AuditEvent.objects.get(action=AuditAction.BACKUP_WRITTEN)
+        assert written.target_id == str(organization.public_id) and written.detail["file"] == str(archive)
 
         # Life goes on after the backup: a new patient, a changed name, a new document.
         PatientFactory(organization=organization, family_name="Newcomer")

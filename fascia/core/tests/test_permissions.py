@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from fascia.billing.claims.services import create_claim, unbilled_notes
 from fascia.billing.models import Batch, Clearinghouse, NcciPair
 from fascia.billing.tests.factories import billable_patient
-from fascia.conftest import login
+from fascia.conftest import login, make_user
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.roles import Role
 from fascia.evaluations.services import sign_evaluation, start_evaluation
@@ -24,7 +24,7 @@ from fascia.patients import services
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans.services import create_plan
-from fascia.practitioners.models import Credential, RenewalRequirement
+from fascia.practitioners.models import Credential, Practitioner, RenewalRequirement
 from fascia.practitioners.tests.factories import pdf_upload
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral
@@ -37,7 +37,7 @@ CLINICAL = {Role.ADMIN, Role.PRACTITIONER}
 REGISTRATION = {Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK}
 ADMIN = {Role.ADMIN}
 PRACTITIONER = {Role.PRACTITIONER}
-NOTES = {Role.ADMIN, Role.PRACTITIONER, Role.BILLING}  # billing reads the notes that support a claim
+NOTES = {Role.ADMIN, Role.PRACTITIONER, Role.BILLING}  # billing reads the notes that support a claim (see below)
 CLAIMS = {Role.ADMIN, Role.BILLING}
 BILLING = {Role.BILLING}
 INSURANCE = {Role.ADMIN, Role.FRONT_DESK, Role.BILLING}  # a patient's coverage
@@ -85,7 +85,7 @@ PAGES = {
     "referrals:correspondence_add": (REGISTRATION, lambda f: [f["patient"].public_id]),
     "referrals:document": (REGISTRATION, lambda f: ["referral", f["referral"].public_id]),
     "visits:dashboard": (PRACTITIONER, lambda f: []),
-    "visits:detail": (NOTES, lambda f: [f["note"].public_id]),
+    "visits:detail": (NOTES, lambda f: [f["billed_note"].public_id]),  # the draft: test_note_rules
     "visits:patient_notes": (NOTES, lambda f: [f["patient"].public_id]),
     "visits:edit": (PRACTITIONER, lambda f: [f["note"].public_id]),
     "records:verify": (ADMIN, lambda f: []),
@@ -353,6 +353,7 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         "evaluation": start_evaluation(actor=tess, patient=patient),
         "note": start_note(actor=tess, patient=patient),
         "claim": claim,
+        "billed_note": claim.billed_notes.first().note,
         "batch": Batch.objects.create(organization=organization, control_number=1, content="ISA*"),
         "signed_evaluation": signed,
         "plan": plan,
@@ -448,7 +449,8 @@ def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method:
         patient_id=fixtures["patient"].public_id,
         evaluation_id=fixtures["evaluation"].public_id,
         appointment_id=fixtures["appointment"].public_id,
-        note_id=fixtures["note"].public_id,
+        # Reading: a note on a claim (billing reads no draft: test_note_rules); changing: the draft.
+        note_id=(fixtures["billed_note"] if method == "GET" else fixtures["note"]).public_id,
         practitioner_id=fixtures["practitioner"].public_id,
         medication_id=fixtures["medication"].public_id,
     ) + ENDPOINT_QUERIES.get((method, path), "")
@@ -470,3 +472,79 @@ def test_a_user_of_no_organization_has_no_organization_to_query(db) -> None:
     nobody = User.objects.create_user("nobody")
     with pytest.raises(PermissionDenied):
         _ = nobody.member_organization_id
+
+
+# Object rules (fascia.core.roles): which notes each role reaches, through the pages and the API. Each case is
+# (role, the note, what the role does with it) -> status. "read": the note's page and GET /api/v1/notes/{id};
+# "edit": the edit page and PATCH /api/v1/notes/{id}.
+NOTE_CASES = [
+    # Billing reads a signed note while it supports a claim; a draft or a note on no claim is no note to it.
+    (Role.BILLING, "draft", "read", 404),
+    (Role.BILLING, "on_claim", "read", 200),
+    (Role.BILLING, "on_closed_claim", "read", 200),
+    (Role.BILLING, "on_no_claim", "read", 404),
+    # A draft is its author's: another practitioner may read it, not open it to edit or change it.
+    (Role.PRACTITIONER, "draft", "read", 200),
+    (Role.PRACTITIONER, "draft", "edit", 200),
+    (Role.PRACTITIONER, "others_draft", "read", 200),
+    (Role.PRACTITIONER, "others_draft", "edit", 403),
+    (Role.PRACTITIONER, "on_no_claim", "read", 200),
+    (Role.ADMIN, "draft", "read", 200),
+    (Role.ADMIN, "others_draft", "read", 200),
+    (Role.ADMIN, "on_no_claim", "read", 200),
+    (Role.ADMIN, "others_draft", "edit", 403),  # admins write no notes
+]
+
+
+@pytest.fixture
+def notes(fixtures: dict, organization: Organization, personas) -> dict:
+    from fascia.billing.claims.services import change_status
+
+    tess = personas[Role.PRACTITIONER]
+    paul = make_user(organization, "paul", Role.PRACTITIONER)
+    Practitioner.objects.create(user=paul, credential_suffix="LMT", license_number="MA60000002", license_state="WA")
+    unbilled = billable_patient(tess, organization, start=date(2026, 11, 5), visits=1)
+    closed = billable_patient(tess, organization, start=date(2026, 11, 9), visits=1)
+    closed_claim = create_claim(actor=tess, coverage=closed, notes=unbilled_notes(closed.patient, closed))
+    change_status(actor=personas[Role.BILLING], claim=closed_claim, to="closed", note="Not sent")
+    return {
+        "draft": fixtures["note"],
+        "others_draft": start_note(actor=paul, patient=fixtures["patient"]),
+        "on_claim": fixtures["billed_note"],
+        "on_closed_claim": closed_claim.billed_notes.get().note,
+        "on_no_claim": unbilled.patient.visit_notes.get(),
+    }
+
+
+@pytest.mark.parametrize("role, which, action, status", NOTE_CASES)
+def test_note_rules(client, personas, notes, role: str, which: str, action: str, status: int) -> None:
+    from fascia.visits.models import VisitNote
+
+    note = notes[which]
+    login(client, personas[role])
+    before = VisitNote.objects.get(pk=note.pk).subjective
+    if action == "read":
+        page = client.get(reverse("visits:detail", args=[note.public_id]))
+        api = client.get(f"/api/v1/notes/{note.public_id}")
+    else:
+        page = client.get(reverse("visits:edit", args=[note.public_id]))
+        body = json.dumps({"subjective": "Changed by someone else"})
+        api = client.patch(f"/api/v1/notes/{note.public_id}", body, content_type="application/json")
+    assert (page.status_code, api.status_code) == (status, status), (page.status_code, api.content)
+    if status != 200:
+        assert VisitNote.objects.get(pk=note.pk).subjective == before
+
+
+@pytest.mark.parametrize("which", ["draft", "on_no_claim"])
+def test_billing_lists_only_the_notes_on_claims(client, personas, notes, which: str) -> None:
+    """The patient's notes page, the chart and the API list: billing sees neither a draft nor a note on no claim."""
+    login(client, personas[Role.BILLING])
+    patient = notes[which].patient
+    listed = client.get(f"/api/v1/patients/{patient.public_id}/notes").json()
+    assert listed["items"] == []
+    chart = client.get(f"/api/v1/patients/{patient.public_id}/chart").json()
+    assert chart["notes"] == []
+    page = client.get(reverse("visits:patient_notes", args=[patient.public_id]))
+    assert page.status_code == 200 and str(notes[which].public_id) not in page.content.decode()
+    login(client, personas[Role.PRACTITIONER])
+    assert len(client.get(f"/api/v1/patients/{patient.public_id}/notes").json()["items"]) >= 1

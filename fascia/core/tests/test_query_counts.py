@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fascia.audit.models import AuditEvent
-from fascia.billing.models import Authorization, Claim, ClaimEvent, Coverage, InjuryCase, Payer
+from fascia.billing.models import Authorization, Claim, ClaimEvent, ClaimNote, Coverage, InjuryCase, Payer
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.roles import Role
@@ -579,6 +579,18 @@ def _note(w: World, *, signed: bool) -> VisitNote:
     return w.once(f"note-{signed}", make)
 
 
+def _on_a_claim(w: World, notes: list[VisitNote]) -> list[VisitNote]:
+    """The (signed) notes on a draft claim of their patient: billing reads only the notes that support a claim."""
+
+    def make() -> Claim:
+        w.coverages([notes[0].patient])
+        return w.claims([notes[0].patient], [Claim.Status.DRAFT], lines=0)[0]
+
+    claim = w.once(f"claim-of-{notes[0].patient_id}", make)
+    ClaimNote.objects.bulk_create(ClaimNote(claim=claim, note=note, payer_id=claim.payer_id) for note in notes)
+    return notes
+
+
 def _grow_note(w: World, note: VisitNote, n: int) -> None:
     w.note_techniques([(note, n)])
     w.goals(note.plan, n)
@@ -592,7 +604,7 @@ def _grow_note(w: World, note: VisitNote, n: int) -> None:
 
 @counts("visits:detail", PRACTITIONER, ADMIN, BILLING)
 def _(w: World, n: int) -> str:
-    note = _note(w, signed=True)
+    note = w.once("on-a-claim", lambda: _on_a_claim(w, [_note(w, signed=True)])[0])
     _grow_note(w, note, n)
     return reverse("visits:detail", args=[note.public_id])
 
@@ -611,7 +623,7 @@ def notes_linked(body: bytes) -> int:
 @counts("visits:patient_notes", PRACTITIONER, ADMIN, BILLING, shown=notes_linked)
 def _(w: World, n: int) -> str:
     patient = w.once("patient", lambda: w.patients(1)[0])
-    w.note_techniques([(note, 2) for note in w.notes(patient, n)])
+    w.note_techniques([(note, 2) for note in _on_a_claim(w, w.notes(patient, n))])
     return reverse("visits:patient_notes", args=[patient.public_id])
 
 
@@ -626,7 +638,7 @@ def _(w: World, n: int) -> str:
 def _(w: World, n: int) -> str:
     patient = w.once("patient", lambda: w.patients(1)[0])
     plan = w.once("plan", lambda: w.plan(patient))
-    notes = w.notes(patient, n, plan=plan)
+    notes = _on_a_claim(w, w.notes(patient, n, plan=plan))
     NoteAddendum.objects.bulk_create(
         NoteAddendum(note=x, text=mark(i), author=w.tess) for x, i in zip(notes, w.numbers(n), strict=True)
     )

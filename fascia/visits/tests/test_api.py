@@ -130,7 +130,7 @@ class TestCreating:
         assert message in messages(r)[field]
         assert VisitNote.objects.count() == before
 
-    def test_it_refuses_billing_but_lets_billing_read(
+    def test_it_refuses_billing_and_hides_drafts_from_it(
         self, client: Client, tess: User, bill: User, patient: Patient
     ) -> None:
         note = draft(tess, patient)
@@ -138,9 +138,9 @@ class TestCreating:
         r = call(client, "POST", f"/api/v1/patients/{patient.public_id}/notes", {"subjective": "x"})
         assert r.status_code == 403
         assert VisitNote.objects.count() == 1
-        assert client.get(f"/api/v1/notes/{note.public_id}").status_code == 200
-        listed = client.get(f"/api/v1/patients/{patient.public_id}/notes")
-        assert [n["id"] for n in listed.json()["items"]] == [str(note.public_id)]
+        # Billing reads only signed notes on a claim (test_permissions.test_note_rules): a draft is no note to it.
+        assert client.get(f"/api/v1/notes/{note.public_id}").status_code == 404
+        assert client.get(f"/api/v1/patients/{patient.public_id}/notes").json()["items"] == []
 
     def test_it_refuses_a_user_without_a_practitioner_profile(
         self, client: Client, organization: Organization, patient: Patient
