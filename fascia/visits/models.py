@@ -58,7 +58,7 @@ class VisitNote(SignedRecord):
         "plans.TreatmentPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="visit_notes"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOW_UP)
-    visited_on = models.DateField("date of visit", validators=[PlausibleDate()])
+    visited_on = models.DateField("date of visit", validators=[PlausibleDate(years_ahead=1)])
     # S
     subjective = models.TextField("patient report since the last visit", blank=True)
     nprs_before = models.PositiveSmallIntegerField(

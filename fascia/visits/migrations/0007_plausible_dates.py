@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='visitnote',
             name='visited_on',
-            field=models.DateField(validators=[fascia.core.validators.PlausibleDate()], verbose_name='date of visit'),
+            field=models.DateField(validators=[fascia.core.validators.PlausibleDate(years_ahead=1)], verbose_name='date of visit'),
         ),
     ]
