@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fascia.core.middleware.ContentSecurityPolicyMiddleware",
+    "fascia.core.middleware.RefuseBadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,6 +180,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The address failures are counted against: behind our reverse proxy (FASCIA_BEHIND_PROXY), the one the proxy
+# appended to X-Forwarded-For, not the proxy's own; otherwise REMOTE_ADDR. The audit log records the same one.
+AXES_CLIENT_IP_CALLABLE = "fascia.audit.middleware.client_ip"
 
 OTP_TOTP_ISSUER = "Fascia"
 
@@ -222,6 +226,8 @@ TASKS = {
 
 # Behind a reverse proxy that sets X-Forwarded-Proto and appends to X-Forwarded-For.
 BEHIND_PROXY = env_bool("FASCIA_BEHIND_PROXY", "False")
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Production-safe defaults whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -237,8 +243,6 @@ if not DEBUG and not TESTING:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("FASCIA_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    if BEHIND_PROXY:
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from django import forms
 
 from fascia.billing.models import Authorization, Clearinghouse, Coverage, Fee, InjuryCase, NcciPair, Payer
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
+from fascia.lib.uploads import too_large
 
 
 class PayerForm(StyledModelForm):
@@ -140,3 +141,10 @@ class StatusForm(StyledForm):
 
 class RemittanceForm(StyledForm):
     file = forms.FileField(label="835 remittance file", help_text="The ERA file from the payer or clearinghouse")
+
+    def clean_file(self) -> Any:
+        """Refused by its size before anything reads it."""
+        upload = self.cleaned_data["file"]
+        if problem := too_large(upload.size or 0):
+            raise forms.ValidationError(problem)
+        return upload

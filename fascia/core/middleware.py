@@ -1,8 +1,12 @@
+import json
+import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth import SESSION_KEY
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -99,3 +103,88 @@ class TwoFactorMiddleware:
         if path.startswith(("/static/", "/api/")):
             return True
         return path in {reverse(name) for name in self.exempt_url_names}
+
+
+API_PREFIX = "/api/"
+NUL_MESSAGE = "Text cannot contain the NUL character (\\x00 or \\u0000)."
+logger = logging.getLogger(__name__)
+
+
+def api_errors(status: int, errors: list[dict[str, str]]) -> JsonResponse:
+    """The API's one error shape (fascia.api): {"errors": [{"field": ..., "message": ...}, ...]}."""
+    return JsonResponse({"errors": errors}, status=status)
+
+
+def _nul_in(value: Any, path: str) -> str | None:
+    """The dotted path of the first key or text in a JSON value that holds a NUL character."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        here = f"{path}.{key}" if path else str(key)
+        if "\x00" in str(key):
+            return here
+        found = _nul_in(item, here)
+        if found is not None:
+            return found
+    return None
+
+
+def field_with_nul(request: HttpRequest) -> str | None:
+    """The query parameter, or the API body's field, that holds a NUL character; None when none does."""
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return key
+    if not request.path.startswith(API_PREFIX):
+        return None  # Django's form fields refuse NUL themselves, with a field error
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return None  # the API answers that itself
+    if b"\\u0000" not in body:  # JSON writes NUL only as this escape: a raw NUL is not valid JSON
+        return None
+    try:
+        return _nul_in(json.loads(body), "")  # "" when the whole body is one such text
+    except ValueError:
+        return None  # not JSON: the API refuses it itself
+
+
+class RefuseBadInputMiddleware:
+    """Input no view can use answers 4xx, never 500, and the API answers every error in its JSON shape.
+
+    PostgreSQL cannot store or compare text that holds NUL, so a NUL in a query parameter or an API body is
+    refused with 400 before any view runs (form fields refuse it with a field error). Under /api/, errors
+    answered outside the API's own handlers (an unknown path's 404, an unknown method's 405, an unhandled
+    exception's 500) are given the API's {"errors": [...]} shape instead of an HTML page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        is_api = request.path.startswith(API_PREFIX)
+        field = field_with_nul(request)
+        if field is not None:
+            if not is_api:
+                raise BadRequest(NUL_MESSAGE)
+            return api_errors(400, [{"field": field, "message": NUL_MESSAGE} if field else {"message": NUL_MESSAGE}])
+        response = self.get_response(request)
+        if (
+            is_api
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            message = f"{response.reason_phrase}."
+            if response.status_code == 405:
+                message = f"Method not allowed; this path allows {response['Allow']}."
+            answer = api_errors(response.status_code, [{"message": message}])
+            if "Allow" in response:
+                answer["Allow"] = response["Allow"]
+            return answer
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith(API_PREFIX):
+            return None
+        logger.exception("Unhandled error in %s %s", request.method, request.path)
+        return api_errors(500, [{"message": "Internal error; it has been logged."}])

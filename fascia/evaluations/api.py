@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import api_user
+from fascia.core.api import api_user, refuse_nulls
 from fascia.core.models import User
 from fascia.evaluations import queries, services
 from fascia.evaluations.models import Evaluation, RedFlagClearance
@@ -134,10 +134,17 @@ def _shown(evaluation: Evaluation) -> Evaluation:
     return evaluation
 
 
-def _save(user: User, evaluation: Evaluation, payload: EvaluationFields) -> Evaluation:
+def _fields(payload: EvaluationFields) -> dict:
+    """The model's field values the payload sets; a 422 for a null that the field cannot hold."""
     data = payload.dict(exclude_unset=True)
-    diagnoses = data.pop("diagnoses", None)
+    data.pop("diagnoses", None)
     fields = {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
+    refuse_nulls(Evaluation, fields)
+    return fields
+
+
+def _save(user: User, evaluation: Evaluation, payload: EvaluationFields) -> Evaluation:
+    diagnoses, fields = payload.diagnoses, _fields(payload)
     try:
         return _shown(services.save_evaluation(actor=user, evaluation=evaluation, diagnoses=diagnoses, **fields))
     except services.EvaluationLocked as e:
@@ -169,6 +176,7 @@ def evaluations_of(patient: Patient) -> list[Evaluation]:
 def create_evaluation(request: HttpRequest, patient_id: UUID, payload: EvaluationFields) -> Status:
     user = api_user(request, roles.ADD_EVALUATION)
     patient = get_patient_for_user(user, patient_id)
+    _fields(payload)  # refused before a draft is started
     try:
         evaluation = services.start_evaluation(actor=user, patient=patient)
     except services.EvaluationError as e:

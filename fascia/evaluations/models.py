@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from fascia.core.validators import PlausibleDate
 from fascia.evaluations import structure
 from fascia.evaluations.catalog import RED_FLAGS
 from fascia.measures.models import MeasureResult
@@ -49,12 +50,12 @@ class Evaluation(SignedRecord):
     codes: list[str]
     scores: dict[str, float]
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INITIAL)
-    evaluated_on = models.DateField()
+    evaluated_on = models.DateField(validators=[PlausibleDate()])
     # Subjective
     chief_complaint = models.CharField(max_length=200, blank=True)
     history = models.TextField("history of the present condition", blank=True)
     onset = models.CharField("onset and mechanism", max_length=24, choices=Onset.choices, blank=True)
-    injury_date = models.DateField("date of injury or onset", null=True, blank=True)
+    injury_date = models.DateField("date of injury or onset", null=True, blank=True, validators=[PlausibleDate()])
     aggravating = models.CharField("aggravating factors", max_length=300, blank=True)
     easing = models.CharField("easing factors", max_length=300, blank=True)
     prior_treatment = models.CharField(max_length=300, blank=True)

@@ -20,14 +20,21 @@ def document_type(head: bytes) -> str | None:
     return next((kind for signature, kind in SIGNATURES.items() if head.startswith(signature)), None)
 
 
+def too_large(size: int) -> str | None:
+    """Why a file of `size` bytes is refused before it is read, or None when its size is acceptable."""
+    if size > MAX_UPLOAD_BYTES:
+        return f"The file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1024 // 1024} MB."
+    return None
+
+
 def checked_upload(upload: "File[bytes]", field: str | None = None) -> str:
     """The uploaded document's content type (the file is left at its start), or a ValidationError saying why
     it is refused, about `field` when given."""
     head = upload.read(16)
     upload.seek(0)
     size = upload.size or 0
-    if size > MAX_UPLOAD_BYTES:
-        problem = f"The file is {size / 1024 / 1024:.1f} MB; the limit is 10 MB."
+    if oversized := too_large(size):
+        problem = oversized
     elif size == 0:
         problem = "The file is empty."
     elif (kind := document_type(head)) is None:

@@ -7,12 +7,12 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import api_user
+from fascia.core.api import Pages, api_user
 from fascia.core.models import Location, User
 from fascia.patients import medications, queries, services
 from fascia.patients.models import Medication, Patient
@@ -135,7 +135,7 @@ def _resolve(queryset: QuerySet[M], public_id: UUID | None, field: str, message:
 
 
 @router.get("", response=list[PatientOut], summary="Search patients")
-@paginate(PageNumberPagination, page_size=25)
+@paginate(Pages, page_size=25)
 def list_patients(request: HttpRequest, filters: Query[PatientFilter]) -> QuerySet[Patient]:
     user = api_user(request, roles.VIEW_PATIENT)
     patients = queries.search_patients(user, filters.q, include_inactive=filters.include_inactive)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from fascia.core.fields import AddressFields, PhoneField
 from fascia.core.models import Location, Organization, TimestampedModel
+from fascia.core.validators import validate_not_blank
 from fascia.lib.contact import digits_only
 from fascia.patients import icd10, medications
 from fascia.practitioners.models import Practitioner
@@ -56,8 +57,8 @@ class Patient(TimestampedModel, AddressFields):
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="patients")
     mrn = models.CharField("MRN", max_length=12, editable=False)
-    family_name = models.CharField("last name", max_length=80)
-    given_name = models.CharField("first name", max_length=80)
+    family_name = models.CharField("last name", max_length=80, validators=[validate_not_blank])
+    given_name = models.CharField("first name", max_length=80, validators=[validate_not_blank])
     middle_name = models.CharField(max_length=80, blank=True)
     preferred_name = models.CharField(max_length=80, blank=True, help_text="What the patient likes to be called")
     birth_date = models.DateField("date of birth", validators=[validate_plausible_birth_date])

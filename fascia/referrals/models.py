@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from fascia.core.fields import AddressFields, NPIField, PhoneField
 from fascia.core.models import Organization, TimestampedModel
+from fascia.core.validators import PlausibleDate
 from fascia.patients.models import Patient
 
 
@@ -50,7 +51,7 @@ class Referral(TimestampedModel):
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
     provider = models.ForeignKey(ReferringProvider, on_delete=models.PROTECT, related_name="referrals")
-    referral_date = models.DateField("date written")
+    referral_date = models.DateField("date written", validators=[PlausibleDate()])
     diagnoses = models.CharField(
         "diagnoses (ICD-10-CM)",
         max_length=200,
@@ -59,7 +60,7 @@ class Referral(TimestampedModel):
     )
     order = models.CharField(max_length=300, help_text="For example: medical massage 2x/week for 6 weeks")
     visits_authorized = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(200)])
-    expires_on = models.DateField()
+    expires_on = models.DateField(validators=[PlausibleDate(years_ahead=2)])
     payer_referral_number = models.CharField(
         "payer's referral number",
         max_length=50,

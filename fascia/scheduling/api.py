@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from fascia.core import roles
 from fascia.core.api import api_user
 from fascia.core.models import Location, Room, User
+from fascia.core.validators import SCHEDULE_YEARS_AHEAD, PlausibleDate
 from fascia.patients.queries import get_patient_for_user
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
@@ -105,8 +106,17 @@ def _refuse_unknown(**lookups: tuple[object, object]) -> None:
 
 
 def _refuse_naive(start_at: datetime) -> None:
+    """422 unless the time has its UTC offset and falls on a day the schedule holds."""
     if start_at.tzinfo is None:
         raise ValidationError({"start_at": "Give the time with its UTC offset, e.g. 2030-01-07T10:00:00-05:00."})
+    _refuse_implausible("start_at", start_at.date())
+
+
+def _refuse_implausible(field: str, day: date) -> None:
+    try:
+        PlausibleDate(SCHEDULE_YEARS_AHEAD)(day)
+    except ValidationError as e:
+        raise ValidationError({field: e.messages}) from None
 
 
 def _practitioner(user: User, public_id: UUID) -> Practitioner | None:
@@ -120,6 +130,7 @@ def _location(user: User, public_id: UUID) -> Location | None:
 @router.get("/appointments", response=list[AppointmentOut], summary="Appointments on a day")
 def list_appointments(request: HttpRequest, filters: Query[DayFilter]) -> list[Appointment]:
     user = api_user(request, roles.VIEW_APPOINTMENT)
+    _refuse_implausible("date", filters.date)
     appointments = appointments_on(user, filters.date)
     if filters.practitioner_id:
         appointments = appointments.filter(practitioner__public_id=filters.practitioner_id)

@@ -7,6 +7,7 @@ from django.forms.models import ModelChoiceIterator
 
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 from fascia.core.models import Location, Organization, Room
+from fascia.core.validators import SCHEDULE_YEARS_AHEAD, PlausibleDate
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling.models import AppointmentType, WaitlistEntry
 
@@ -66,7 +67,7 @@ class BookingForm(StyledForm):
     practitioner = BookingChoiceField(queryset=Practitioner.objects.none(), to_field_name="public_id")
     location = BookingChoiceField(queryset=Location.objects.none(), to_field_name="public_id")
     appointment_type = BookingChoiceField(label="Type", queryset=AppointmentType.objects.filter(is_active=True))
-    day = forms.DateField(label="Date", widget=DateInput())
+    day = forms.DateField(label="Date", widget=DateInput(), validators=[PlausibleDate(SCHEDULE_YEARS_AHEAD)])
     start = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
     room = BookingChoiceField(queryset=Room.objects.none(), required=False, to_field_name="public_id")
     notes = forms.CharField(required=False, max_length=300)
@@ -99,7 +100,7 @@ class CancelForm(StyledForm):
 class RescheduleForm(StyledForm):
     practitioner = BookingChoiceField(queryset=Practitioner.objects.none(), to_field_name="public_id")
     location = BookingChoiceField(queryset=Location.objects.none(), to_field_name="public_id")
-    day = forms.DateField(label="New date", widget=DateInput())
+    day = forms.DateField(label="New date", widget=DateInput(), validators=[PlausibleDate(SCHEDULE_YEARS_AHEAD)])
     start = forms.TimeField(label="New time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
     room = BookingChoiceField(queryset=Room.objects.none(), required=False, to_field_name="public_id")
     override = forms.BooleanField(label="Move anyway (admins: outside hours or locations)", required=False)

@@ -7,13 +7,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import saved
 from fascia.core.models import Location
+from fascia.core.validators import plausible_day
 from fascia.lib.urls import next_url
 from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.practitioners.models import Practitioner
@@ -102,7 +102,7 @@ def day_rows(grid: dict, *, location: Location, day: date, can_book: bool, can_w
 @require_GET
 def day(request: ClinicRequest) -> HttpResponse:
     """One location's day: a column per practitioner, a row per quarter hour; free slots book."""
-    day = parse_date(request.GET.get("date", "")) or timezone.localdate()
+    day = plausible_day(request.GET.get("date", "")) or timezone.localdate()
     locations = list(locations_offered(request.organization.pk))
     location = next(
         (loc for loc in locations if str(loc.public_id) == request.GET.get("location")),
@@ -131,7 +131,7 @@ def day(request: ClinicRequest) -> HttpResponse:
 @require_GET
 def week(request: ClinicRequest) -> HttpResponse:
     """One practitioner's week, Monday to Sunday, every location."""
-    day = parse_date(request.GET.get("date", "")) or timezone.localdate()
+    day = plausible_day(request.GET.get("date", "")) or timezone.localdate()
     monday = day - timedelta(days=day.weekday())
     practitioners = list(
         Practitioner.objects.filter(user__organization=request.organization, user__is_active=True).select_related(
@@ -179,7 +179,7 @@ def book(request: ClinicRequest) -> HttpResponse:
     patient_id = request.POST.get("patient") or request.GET.get("patient")
     patient = get_patient_for_user(request.user, patient_id) if patient_id else None
     if patient is not None and request.GET.get("series") == "plan":
-        initial.update(series_from_plan(patient, parse_date(initial.get("day", "")) or timezone.localdate()))
+        initial.update(series_from_plan(patient, plausible_day(initial.get("day", "")) or timezone.localdate()))
     form = BookingForm(request.POST or None, initial=initial, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         assert patient is not None  # the form requires the patient it was posted for, found above

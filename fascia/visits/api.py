@@ -9,12 +9,12 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import api_user
+from fascia.core.api import Pages, api_user
 from fascia.core.models import User
 from fascia.patients.models import BodyRegion, Patient
 from fascia.patients.queries import get_patient_for_user
@@ -222,7 +222,7 @@ def _read(user: User, note_id: UUID) -> VisitNote:
 @router.get(
     "/patients/{patient_id}/notes", response=list[NoteOut], summary="A patient's visit notes, newest first, 25 a page"
 )
-@paginate(PageNumberPagination, page_size=25)
+@paginate(Pages, page_size=25)
 def list_notes(request: HttpRequest, patient_id: UUID) -> QuerySet[VisitNote]:
     user = api_user(request, roles.VIEW_NOTE)
     patient = get_patient_for_user(user, patient_id)

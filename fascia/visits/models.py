@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from fascia.core.validators import PlausibleDate
 from fascia.evaluations import structure
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import BodyRegion, Patient
@@ -57,7 +58,7 @@ class VisitNote(SignedRecord):
         "plans.TreatmentPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="visit_notes"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOW_UP)
-    visited_on = models.DateField("date of visit")
+    visited_on = models.DateField("date of visit", validators=[PlausibleDate(years_ahead=1)])
     # S
     subjective = models.TextField("patient report since the last visit", blank=True)
     nprs_before = models.PositiveSmallIntegerField(

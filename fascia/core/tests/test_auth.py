@@ -55,6 +55,34 @@ def test_it_locks_the_account_after_five_failures(client: Client, frank: User) -
     assert not Client().get("/").wsgi_request.user.is_authenticated
 
 
+PROXY = "10.0.0.2"  # the reverse proxy: every request reaches the app from it
+
+
+def test_behind_a_proxy_a_lock_out_holds_the_username_at_one_client_address_only(
+    settings, client: Client, frank: User
+) -> None:
+    settings.BEHIND_PROXY = True
+    attacker = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(attacker, "frank", "wrong")
+    assert sign_in(attacker, "frank").status_code == 429
+    # Frank, through the same proxy from his own address, still signs in; a forged left-most
+    # X-Forwarded-For entry does not pick the address (the proxy appends the real one last).
+    frank_client = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.5")
+    r = sign_in(frank_client, "frank")
+    assert r.status_code == 302 and r["Location"] == "/"
+
+
+def test_without_a_proxy_the_forwarded_header_is_not_trusted(settings, frank: User) -> None:
+    settings.BEHIND_PROXY = False
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="203.0.113.5"), "frank", "wrong")
+    # A made-up X-Forwarded-For does not get the attacker a fresh address to guess from.
+    assert sign_in(Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="192.0.2.1"), "frank").status_code == 429
+    r = sign_in(Client(REMOTE_ADDR="203.0.113.5"), "frank")
+    assert r.status_code == 302
+
+
 def test_the_session_expires_after_the_idle_time(client: Client, frank: User) -> None:
     assert settings.SESSION_IDLE_MINUTES == 15
     with time_machine.travel(timezone.now(), tick=False) as clock:

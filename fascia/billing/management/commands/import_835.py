@@ -6,6 +6,7 @@ from fascia.billing.claims.services import BillingError
 from fascia.billing.remittance.parse import RemittanceError
 from fascia.billing.remittance.posting import import_835, summary
 from fascia.core.models import Organization
+from fascia.lib.uploads import too_large
 
 
 class Command(BaseCommand):
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         if organization is None:
             raise CommandError("There is no practice yet.")
         try:
+            problem = too_large(file.stat().st_size)
+            if problem:
+                raise CommandError(f"{file.name}: {problem} Nothing was posted.")
             text = file.read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as e:
             raise CommandError(_one_line(f"Cannot read {file}: {e}")) from None
