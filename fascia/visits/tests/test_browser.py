@@ -1,4 +1,4 @@
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -83,7 +83,7 @@ def test_the_signed_records_check_goes_on_by_itself_to_the_end(
     monkeypatch.setattr("fascia.records.views.VERIFY_SEALS", 1)  # a request per seal
     User.objects.filter(pk=ada.pk).update(is_demo_account=True)  # no second factor in this test
     for name in ("Aspen", "Birch", "Cedar"):
-        signed_note(tess, PatientFactory(organization=ada.organization, family_name=name), MONDAY)
+        signed_note(tess, PatientFactory(organization=ada.organization, family_name=name), date(2026, 11, 2))
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("ada")
     page.get_by_label("Password").fill(PASSWORD)
