@@ -20,6 +20,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fascia.chart_api import router as chart_router
+from fascia.core import tenancy
 from fascia.core.models import ApiToken, User
 from fascia.core.queries import signed_in_users
 from fascia.core.two_factor import pending_step
@@ -62,6 +63,7 @@ class TokenAuth(HttpBearer):
         )
         if user is None:
             return None
+        tenancy.switch(user.organization_id)  # from here on, bound to the user's organization
         mark_used(digest, user.token_last_used_at)
         request.user = user
         return user

@@ -6,6 +6,8 @@ whose account is inactive.
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fascia.core.models import Location, Organization, User
 from fascia.core.npi import with_check_digit
@@ -110,3 +112,12 @@ def login(client, user: User) -> None:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+
+
+def unbound(queries: CaptureQueriesContext) -> list[str]:
+    """A signed-in request's statements but the two that bind it to its organization and release it
+    on PostgreSQL (row-level security, fascia.core.tenancy), asserting they are there."""
+    statements = [q["sql"] for q in queries.captured_queries]
+    binding = [s for s in statements if "set_config('role'" in s]
+    assert len(binding) == (2 if connection.vendor == "postgresql" else 0), binding
+    return [s for s in statements if "set_config('role'" not in s]

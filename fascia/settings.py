@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "fascia.core.middleware.TwoFactorMiddleware",
     "fascia.audit.middleware.AuditContextMiddleware",
+    "fascia.core.middleware.TenancyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -145,6 +146,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _db_file = DATABASES["default"]["NAME"]
     _db_dir = Path(_db_file).parent if _db_file not in ("", ":memory:") else BASE_DIR / "var"
     DATABASES["default"]["TEST"] = {"NAME": str(_db_dir / "test.sqlite3")}
+
+# On PostgreSQL, signed-in requests act as this role, bound by row-level security (fascia.core.tenancy);
+# migrations create it (NOLOGIN) when the connecting user may, or a database administrator does.
+DATABASE_ROLE = env_str("FASCIA_DATABASE_ROLE", "fascia_app")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

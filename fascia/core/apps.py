@@ -12,6 +12,9 @@ class CoreConfig(AppConfig):
 
         from fascia.core.middleware import start_idle_timer
         from fascia.core.roles import sync_role_groups
+        from fascia.core.tenancy import secure
 
         post_migrate.connect(sync_role_groups, dispatch_uid="fascia.core.sync_role_groups")
+        # After every app's migrations (core's post_migrate comes once all are applied).
+        post_migrate.connect(secure, sender=self, dispatch_uid="fascia.core.tenancy.secure")
         user_logged_in.connect(start_idle_timer, dispatch_uid="fascia.core.start_idle_timer")

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
+from fascia.core import tenancy
 from fascia.core.two_factor import pending_step
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -52,6 +53,20 @@ class NoStoreMiddleware:
         if request.user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class TenancyMiddleware:
+    """A signed-in user's request reads and writes only their organization's rows (PostgreSQL row-level
+    security, fascia.core.tenancy); the API binds a bearer token's user the same way once it is known.
+    Before that (signing in) and for a user of no organization (first-run setup) it runs as the owner."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        with tenancy.acting_for(user.organization_id if user.is_authenticated else None):
+            return self.get_response(request)
 
 
 class IdleSessionMiddleware:

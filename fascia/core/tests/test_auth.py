@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fascia.conftest import PASSWORD, login
+from fascia.conftest import PASSWORD, login, unbound
 from fascia.core import roles
 from fascia.core.models import User
 from fascia.core.roles import Role
@@ -115,7 +115,8 @@ def test_a_signed_in_request_reads_its_session_and_its_user_in_two_queries(
 ) -> None:
     """The user comes with their organization, practitioner profile, role and second factor
     (fascia.core.queries.signed_in_users): pages ask for these. Admins are left out: their verified
-    device is one more read."""
+    device is one more read. On PostgreSQL the request is bound to the organization (row-level
+    security, fascia.core.tenancy) by one statement and released by another."""
     for role, user in personas.items():
         if role == Role.ADMIN:
             continue
@@ -126,7 +127,7 @@ def test_a_signed_in_request_reads_its_session_and_its_user_in_two_queries(
             signed_in = r.wsgi_request.user
             assert signed_in.has_perm(roles.VIEW_PATIENT) and signed_in.organization == user.organization
             assert hasattr(signed_in, "practitioner") == (role == Role.PRACTITIONER)
-        assert len(queries) == 2, role
+        assert len(unbound(queries)) == 2, role
 
 
 class TestTwoFactor:

@@ -6,6 +6,7 @@ from django.db import transaction
 from fascia.billing.claims.services import BillingError, export_claims
 from fascia.billing.models import Claim, Payer
 from fascia.billing.x12.edi837 import MAX_CLAIMS
+from fascia.core import tenancy
 from fascia.lib.files import publish, stage
 
 
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         try:
             # Staged before the claims are committed as submitted and published after (fascia.lib.files), so
             # a crash never leaves a file of claims still ready: they would be sent twice.
-            with transaction.atomic():
+            with tenancy.acting_for(claims[0].organization_id), transaction.atomic():
                 batch = export_claims(actor=None, claims=claims, resubmit=resubmit)
                 staged = stage(out, batch.content, encoding="ascii")
         except BillingError as e:

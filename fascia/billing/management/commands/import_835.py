@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from fascia.billing.claims.services import BillingError
 from fascia.billing.remittance.parse import RemittanceError
 from fascia.billing.remittance.posting import import_835, summary
+from fascia.core import tenancy
 from fascia.core.models import Organization
 from fascia.lib.uploads import too_large
 
@@ -30,7 +31,8 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as e:
             raise CommandError(_one_line(f"Cannot read {file}: {e}")) from None
         try:
-            remittances = import_835(actor=None, organization=organization, text=text, filename=file.name)
+            with tenancy.acting_for(organization.pk):
+                remittances = import_835(actor=None, organization=organization, text=text, filename=file.name)
         except RemittanceError as e:
             raise CommandError(_one_line(f"{file.name}: {e} Nothing was posted.")) from None
         except BillingError as e:  # an unknown claim, or already posted
