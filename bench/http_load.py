@@ -35,7 +35,9 @@ import threading
 import time
 import urllib.request
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -132,12 +134,7 @@ def free_slots(
     now = timezone.now()
     candidates = next_free_slots(frontdesk, minutes=kind.minutes, after=now, limit=wanted * 8, days=60, step=15)
     rng.shuffle(candidates)
-    busy: dict[int, list[datetime]] = defaultdict(list)
-    chosen: list[tuple[datetime, Any, Any]] = []
-    for start, practitioner, location in sorted(candidates, key=lambda c: c[0]):
-        if all(abs((start - other).total_seconds()) >= kind.minutes * 60 for other in busy[practitioner.pk]):
-            busy[practitioner.pk].append(start)
-            chosen.append((start, practitioner, location))
+    chosen = apart(sorted(candidates, key=lambda c: c[0]), kind.minutes)
     # Patients with nothing booked from now on, in a fixed order: the same run after run.
     pool = list(
         Patient.objects.filter(organization=organization, is_active=True)
@@ -148,37 +145,58 @@ def free_slots(
     patients = Patient.objects.in_bulk(rng.sample(pool, min(len(pool), len(chosen) * 2)))
     slots: list[dict] = []
     with transaction.atomic():
-        queue = list(patients.values())
-        for start, practitioner, location in chosen:
-            if len(slots) >= wanted or not queue:
-                break
-            patient = queue.pop()
-            try:
-                with transaction.atomic():
-                    book_appointment(
-                        actor=frontdesk,
-                        patient=patient,
-                        practitioner=practitioner,
-                        location=location,
-                        appointment_type=kind,
-                        start_at=start,
-                    )
-            except (SchedulingError, ValidationError):
-                continue
-            local = timezone.localtime(start)
+        for appointment in islice(book_each(frontdesk, kind, chosen, list(patients.values())), wanted):
+            local = timezone.localtime(appointment.start_at)
             slots.append(
                 {
-                    "practitioner": str(practitioner.public_id),
-                    "location": str(location.public_id),
+                    "practitioner": str(appointment.practitioner.public_id),
+                    "location": str(appointment.location.public_id),
                     "day": local.date().isoformat(),
                     "start": local.strftime("%H:%M"),
-                    "patient": str(patient.public_id),
+                    "patient": str(appointment.patient.public_id),
                     "type": kind.pk,
-                    "search": f"{patient.family_name} {patient.given_name[:2]}".lower(),
+                    "search": f"{appointment.patient.family_name} {appointment.patient.given_name[:2]}".lower(),
                 }
             )
         transaction.set_rollback(True)
     return slots
+
+
+def apart(candidates: list[tuple[datetime, Any, Any]], minutes: int) -> list[tuple[datetime, Any, Any]]:
+    """The (start, practitioner, location) candidates, in their order, that overlap none taken before them for
+    the same practitioner."""
+    busy: dict[int, list[datetime]] = defaultdict(list)
+    chosen = []
+    for start, practitioner, location in candidates:
+        if all(abs((start - other).total_seconds()) >= minutes * 60 for other in busy[practitioner.pk]):
+            busy[practitioner.pk].append(start)
+            chosen.append((start, practitioner, location))
+    return chosen
+
+
+def book_each(
+    frontdesk: User, kind: AppointmentType, chosen: list[tuple[datetime, Any, Any]], patients: list[Patient]
+) -> Iterator[Appointment]:
+    """Book `kind` at each chosen time for the next of `patients` (from the end), as the front desk does, until
+    either runs out; each in a savepoint. What the booking service refuses (a clash of the patient's, the plan,
+    a licence) is left out, and its patient not tried again."""
+    queue = list(patients)
+    for start, practitioner, location in chosen:
+        if not queue:
+            return
+        try:
+            with transaction.atomic():
+                appointment = book_appointment(
+                    actor=frontdesk,
+                    patient=queue.pop(),
+                    practitioner=practitioner,
+                    location=location,
+                    appointment_type=kind,
+                    start_at=start,
+                )
+        except (SchedulingError, ValidationError):
+            continue
+        yield appointment
 
 
 def visits_to_note(
@@ -202,38 +220,19 @@ def visits_to_note(
         )
         if practitioner.pk in practitioners and start + timedelta(minutes=kind.minutes) <= now
     ]
-    busy: dict[int, list[datetime]] = defaultdict(list)
-    chosen: list[tuple[datetime, Any, Any]] = []
-    for start, practitioner, location in candidates:
-        if all(abs((start - other).total_seconds()) >= kind.minutes * 60 for other in busy[practitioner.pk]):
-            busy[practitioner.pk].append(start)
-            chosen.append((start, practitioner, location))
+    chosen = apart(candidates, kind.minutes)
     rng.shuffle(chosen)
     pool = list(
         Patient.objects.filter(organization=organization, is_active=True).order_by("pk").values_list("pk", flat=True)
     )
-    queue = list(Patient.objects.in_bulk(rng.sample(pool, min(len(pool), len(chosen)))).values())
+    patients = list(Patient.objects.in_bulk(rng.sample(pool, min(len(pool), len(chosen)))).values())
     appointments: dict[str, list[str]] = defaultdict(list)
     their_patients: dict[str, list[str]] = defaultdict(list)
-    for start, practitioner, location in chosen:
-        if sum(map(len, appointments.values())) >= wanted or not queue:
-            break
-        patient = queue.pop()
-        try:  # what the booking service refuses (a clash of the patient's, the plan, a licence) is left out
-            booked = book_appointment(
-                actor=frontdesk,
-                patient=patient,
-                practitioner=practitioner,
-                location=location,
-                appointment_type=kind,
-                start_at=start,
-            )
-        except (SchedulingError, ValidationError):
-            continue
-        login = practitioners[practitioner.pk]
+    for booked in islice(book_each(frontdesk, kind, chosen, patients), wanted):  # booked for good
+        login = practitioners[booked.practitioner.pk]
         appointments[login].append(str(booked.public_id))
         if len(their_patients[login]) < 200:
-            their_patients[login].append(str(patient.public_id))
+            their_patients[login].append(str(booked.patient.public_id))
     return appointments, their_patients
 
 
@@ -348,11 +347,14 @@ def free_port() -> int:
 
 
 def server_environment(database_url: str) -> dict[str, str]:
-    """Production settings on loopback: no debug, a throwaway secret key, behind a proxy that says https."""
+    """Production settings on loopback: no debug, a throwaway secret key, behind a proxy that says https; the
+    records key that sealed the database's notes (FASCIA_RECORDS_KEY_FILE, or the one debugging made), so the
+    notes signed during the run join its chain as they would in the clinic."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FASCIA_")}
     env.update(
         FASCIA_DEBUG="False",
         FASCIA_SECRET_KEY=secrets.token_urlsafe(50),
+        FASCIA_RECORDS_KEY_FILE=os.environ.get("FASCIA_RECORDS_KEY_FILE") or str(ROOT / "var" / "records-dev.key"),
         FASCIA_DATABASE_URL=database_url,
         FASCIA_ALLOWED_HOSTS="127.0.0.1",
         FASCIA_BEHIND_PROXY="True",

@@ -4,6 +4,7 @@ different reasons, as a billing queue looks on a Monday."""
 
 import contextlib
 import random
+from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -167,15 +168,18 @@ def load_claims(actor: User, patients: list[Patient], today: date) -> None:
             lambda c: Authorization.objects.filter(pk=c.authorization_id).update(visits_allowed=1),
         ),
         ("a missing member ID", lambda c: Coverage.objects.filter(pk=c.coverage_id).update(member_id="")),
-        (
+        (  # the day before the claim's last visit: after the referral was written, before the visit
             "an expired referral",
             lambda c: c.plan.referral.__class__.objects.filter(pk=c.plan.referral_id).update(
-                expires_on=today - timedelta(days=20)
+                expires_on=max(line.service_date for line in c.lines.all()) - timedelta(days=1)
             ),
         ),
     ]
+    # Each breaks the coverage, its authorization or the plan's referral: of a patient with no other claim,
+    # so that it fails one claim only (a patient seen at both locations has two).
+    claims_of = Counter(claim.coverage_id for claim in claims)
     for claim in claims:
-        if breakages and _fits(claim, breakages[0][0]):
+        if breakages and claims_of[claim.coverage_id] == 1 and _fits(claim, breakages[0][0]):
             breakages.pop(0)[1](claim)
             services.check(Claim.objects.get(pk=claim.pk))
             continue
@@ -189,4 +193,4 @@ def _fits(claim: Claim, breakage: str) -> bool:
         return claim.authorization_id is not None and claim.lines.values("note").distinct().count() > 1
     if breakage == "an expired referral":
         return claim.payer.requires_referral and claim.plan is not None and claim.plan.referral_id is not None
-    return True
+    return claim.payer.kind != Payer.Kind.SELF_PAY  # a member ID is the insurer's

@@ -152,10 +152,13 @@ def load_plan(
     around, never for (a claim line never points at one alone). The goals address the primary diagnosis,
     Swedish massage the primary, the deeper techniques every complaint."""
     actor = evaluation.practitioner.user
-    start = evaluation.evaluated_on
-    expired = rng.random() < 0.1
+    start, today = evaluation.evaluated_on, timezone.localdate()
+    # One referral in ten runs out within the fortnight the practitioner's day looks ahead. None has expired
+    # already: the patient was treated last week, and a payer that requires a referral would refuse the claim
+    # (the billing queue's one expired referral is made on purpose, in demo/billing.py).
+    running_out = rng.random() < 0.1
     # Long enough to still be running today: 6 weeks, or 4 more weeks than have passed (at most 26).
-    weeks = min(26, max(6, (timezone.localdate() - start).days // 7 + 4))
+    weeks = min(26, max(6, (today - start).days // 7 + 4))
     referral = record_referral(
         actor=actor,
         patient=evaluation.patient,
@@ -164,7 +167,7 @@ def load_plan(
         diagnoses=", ".join(d.code for d in evaluation.diagnoses.all()[:2]),
         order=f"Medical massage 2x/week for {weeks} weeks",
         visits_authorized=12,
-        expires_on=start + timedelta(days=20 if expired else 120),
+        expires_on=today + timedelta(days=10) if running_out else start + timedelta(days=120),
     )
     certified = rng.random() < 0.5
     plan = plan_services.create_plan(

@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -24,6 +25,7 @@ from fascia.practitioners.models import Credential, Practitioner, Specialty
 from fascia.practitioners.queries import requirements
 from fascia.records.chain import verify
 from fascia.records.models import Seal
+from fascia.referrals.models import Referral
 from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
 from fascia.visits import queries as visit_queries
@@ -179,7 +181,7 @@ def test_a_few_notes_of_the_last_day_wait_on_the_dashboard(demo: None) -> None:
     assert VisitNote.objects.filter(status=VisitNote.Status.SIGNED).count() > 10 * len(drafts)
 
 
-def test_the_billing_queue_has_ready_claims_and_a_few_failing_ones(demo: None) -> None:
+def test_the_billing_queue_has_ready_claims_and_the_three_failing_ones(demo: None) -> None:
     patients = Patient.objects.count()
     assert Coverage.objects.filter(rank=1).count() >= patients * 0.8
     assert {"work", "auto"} <= set(InjuryCase.objects.values_list("kind", flat=True))
@@ -188,9 +190,24 @@ def test_the_billing_queue_has_ready_claims_and_a_few_failing_ones(demo: None) -
     ready = list(Claim.objects.filter(status=Claim.Status.READY))
     assert len(ready) >= 5
     assert all(scrub(claim, today=timezone.localdate()) == [] for claim in ready)
-    failing = Claim.objects.filter(status=Claim.Status.DRAFT)
-    reasons = {problem for claim in failing for problem in claim.problems}
-    assert len(failing) >= 3 and len(reasons) >= 3
+    # Exactly the three failures the demo makes, one problem each, on insurers' claims, on any date: the demo is
+    # built around today, and referrals that expired 20 days after the plan's start once failed a fourth on some.
+    failing = list(Claim.objects.filter(status=Claim.Status.DRAFT).select_related("payer"))
+    problems = sorted(_failure_kind(problem) for claim in failing for problem in claim.problems)
+    assert problems == ["authorization used up", "expired referral", "no member ID"]
+    assert len(failing) == 3 and all(claim.payer.kind != Payer.Kind.SELF_PAY for claim in failing)
+    # No other referral has expired: the patients were treated last week.
+    assert Referral.objects.filter(expires_on__lt=timezone.localdate()).count() == 1
+
+
+def _failure_kind(problem: str) -> str:
+    """Which of the demo's deliberate failures the scrubber's `problem` is, or the problem itself."""
+    patterns = {
+        "authorization used up": r"Authorization AUTH\d+ allows 1 visits; \d+ are billed under it\.",
+        "no member ID": r"The coverage has no member ID\.",
+        "expired referral": r"The referral expired on \d{4}-\d{2}-\d{2}, before the last visit\.",
+    }
+    return next((kind for kind, pattern in patterns.items() if re.fullmatch(pattern, problem)), problem)
 
 
 def test_posting_the_demo_remittance_drafts_valid_balanced_secondary_claims(demo: None) -> None:

@@ -5,9 +5,11 @@ UPDATE or DELETE of a seal or an audit row is refused outright."""
 import hashlib
 import json
 from datetime import date
+from io import StringIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
@@ -112,6 +114,34 @@ def test_the_last_seal_removed_and_its_note_set_back_to_draft_is_detected(
     signed_note(tess, last.patient, date(2026, 11, 9))
     (different,) = chain.compare_head(json.loads(head.read_text()))
     assert "seal 3 is not the one exported" in different
+
+
+def test_the_daily_check_compares_the_newest_head_of_the_directory_before_exporting_the_next(
+    notes: list[VisitNote], tmp_path: Path, tess: User
+) -> None:
+    """The README's cron line: `verify_records --head DIR && export_records_head --out DIR`. The check reads the
+    newest head in DIR (yesterday's), so a seal removed since shows, as it would not against a head exported
+    from the database as it is now."""
+    heads = tmp_path / "heads"
+    heads.mkdir()
+    with pytest.raises(CommandError, match="holds no exported head"):
+        call_command("verify_records", "--head", str(heads))
+    with time_machine.travel("2026-12-01 07:15Z", tick=False):
+        call_command("export_records_head", "--out", str(heads))
+    signed_note(tess, notes[0].patient, date(2026, 11, 9))
+    with time_machine.travel("2026-12-02 07:15Z", tick=False):
+        call_command("verify_records", "--head", str(heads))
+        call_command("export_records_head", "--out", str(heads))
+    out = StringIO()
+    call_command("verify_records", "--head", str(heads), stdout=out)
+    assert "records-head-" in out.getvalue() and "(4, 2026-12-02T07:15:00+00:00)" in out.getvalue()
+
+    with as_the_database_owner():
+        Seal.objects.filter(sequence=4).delete()
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_records", "--head", str(heads), stderr=err)
+    assert "fewer than the 4 of the head exported at 2026-12-02T07:15:00+00:00" in err.getvalue()
 
 
 def test_a_signed_note_whose_seal_was_removed_is_detected(notes: list[VisitNote]) -> None:

@@ -6,7 +6,10 @@ from fascia.core.backup import BackupError, backup
 
 
 class Command(BaseCommand):
-    help = "Back up the database and the stored documents into one file, with a checksum of every table."
+    help = (
+        "Back up the database and the stored documents into one file, with a checksum of every table and each "
+        "organization's signed records head (records-head/)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)

@@ -9,8 +9,8 @@ from fascia.records.chain import head_files
 class Command(BaseCommand):
     help = (
         "Write each organization's chain head (how many seals, the last one, when), signed with the records "
-        "key, to DIR: run daily from cron and keep the files off the database server; "
-        "`fascia verify_records --head FILE` shows seals removed since."
+        "key, to DIR: keep it off the database server, and run daily from cron after "
+        "`fascia verify_records --head DIR`, which shows seals removed since the newest head there."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

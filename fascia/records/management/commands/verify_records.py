@@ -1,5 +1,7 @@
 import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -19,17 +21,17 @@ class Command(BaseCommand):
             action="append",
             default=[],
             type=Path,
-            metavar="FILE",
-            help="A head written by export_records_head (may be given once per organization)",
+            metavar="FILE_OR_DIR",
+            help=(
+                "A head written by export_records_head (may be given once per organization), or the directory it "
+                "writes to: the newest head of each organization in it"
+            ),
         )
 
     def handle(self, *args: object, **options: object) -> None:
         heads = []
         for path in options["head"]:  # type: ignore[attr-defined]
-            try:
-                heads.append((path, json.loads(Path(path).read_text())))
-            except (OSError, ValueError) as e:
-                raise CommandError(f"{path} is not an exported head: {e}") from None
+            heads += newest_heads(path) if path.is_dir() else [(path, read_head(path))]
         checked = Seal.objects.count()
         # Streamed: a clinic's years hold close to a million seals.
         problems = verify(Seal.objects.order_by("organization_id", "sequence").iterator(chunk_size=2000))
@@ -51,3 +53,30 @@ class Command(BaseCommand):
         self.stdout.write(f"All {checked} signed records match their hashes.")
         for path, head in heads:
             self.stdout.write(f"The chain holds every seal of the head in {path} ({head['count']}, {head['at']}).")
+
+
+def read_head(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise CommandError(f"{path} is not an exported head: {e}") from None
+
+
+def newest_heads(folder: Path) -> list[tuple[Path, Any]]:
+    """The newest head of each organization in `folder`, by the time it says it was exported (which it is signed
+    with), and every file there that is no head, to be reported. An empty folder is an error: the heads are lost."""
+    newest: dict[str, tuple[datetime, Path, Any]] = {}
+    others: list[tuple[Path, Any]] = []
+    for path in sorted(folder.glob("records-head-*.json")):
+        head = read_head(path)
+        try:
+            organization, at = str(head["organization"]), datetime.fromisoformat(head["at"])
+        except (TypeError, KeyError, ValueError):
+            at = None
+        if at is None or at.tzinfo is None:  # export_records_head writes the time in UTC
+            others.append((path, head))
+        elif organization not in newest or at > newest[organization][0]:
+            newest[organization] = (at, path, head)
+    if not newest and not others:
+        raise CommandError(f"{folder} holds no exported head (records-head-*.json): export one first.")
+    return [(path, head) for _, path, head in newest.values()] + others
