@@ -54,7 +54,14 @@ def _event(*, actor: Any, action: str, target: Any, patient: Any, detail: dict |
 
     if patient is None and target.__class__.__name__ == "Patient":
         patient = target
+    organization_id = (
+        getattr(patient, "organization_id", None)
+        or getattr(target, "organization_id", None)
+        or (target.pk if target._meta.label_lower == "core.organization" else None)
+        or getattr(actor, "organization_id", None)
+    )
     return AuditEvent(
+        organization_id=organization_id,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         target_type=target._meta.label_lower,

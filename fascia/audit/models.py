@@ -75,6 +75,11 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The clinic the event is about (of its patient, its record or its actor); None for the installation's own
+    # (a failed sign-in). What its audit search shows, and what row-level security keys on (core.tenancy).
+    organization = models.ForeignKey(
+        "core.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -92,6 +97,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["patient", "-at"], name="audit_patient_at"),
             models.Index(fields=["actor", "-at"], name="audit_actor_at"),
+            models.Index(fields=["organization", "-at"], name="audit_organization_at"),
         ]
 
     def __str__(self) -> str:

@@ -12,8 +12,8 @@ its organization filter finds nothing of another clinic instead of its rows.
 - **What a policy says.** A table with an `organization` column shows the rows of the organization set;
   a table without one shows the rows whose parent (its patient, claim, note…) is shown, through the
   parent's own policy. With no organization set, the role sees nothing. Inserts and updates are checked
-  the same way, so no row can be written into another clinic. Audit rows and seals are read by policy,
-  and the role may only add them (no UPDATE or DELETE privilege, besides their append-only triggers).
+  the same way, so no row can be written into another clinic. The role may only add audit rows and seals
+  (no UPDATE or DELETE privilege on them, besides their append-only triggers).
 - **How it is kept.** `secure()` runs after every `migrate`: it creates the role if needed, grants it the
   tables, and (re)writes the policies from the models, so a new model is covered as soon as it is
   migrated; a model that holds no clinic's data must be named in EXEMPT, or migrating fails.
@@ -44,15 +44,6 @@ ORGANIZATION = "fascia_organization()"  # the SQL function that reads SETTING (N
 # sessions, axes' sign-in log, the task queue) and shared reference data.
 EXEMPT_APPS = {"auth", "contenttypes", "sessions", "axes", "django_tasks_database"}
 EXEMPT = {"scheduling_appointmenttype", "measures_instrumentwording"}
-
-# The audit trail: an event belongs to the clinic of its actor or of its patient (sign-in failures have
-# neither and are the installation's); any request may add events, about its own clinic's patients.
-AUDIT_TABLE = "audit_auditevent"
-AUDIT_READ = (
-    f'"actor_id" IN (SELECT "id" FROM "core_user" WHERE "organization_id" = {ORGANIZATION})'
-    ' OR "patient_id" IN (SELECT "id" FROM "patients_patient")'
-)
-AUDIT_ADD = '"patient_id" IS NULL OR "patient_id" IN (SELECT "id" FROM "patients_patient")'
 
 _acting: ContextVar[int | None] = ContextVar("fascia_acting_for", default=None)
 
@@ -107,22 +98,20 @@ def _parent(model: type[Model], scoped: set[type[Model]]) -> ForeignKey | None:
     return keys[0] if keys else None
 
 
-def policies() -> dict[str, tuple[str, str]]:
-    """Each clinic table's (USING, WITH CHECK) expressions, derived from the models."""
+def policies() -> dict[str, str]:
+    """Each clinic table's policy (which rows it shows and accepts), derived from the models."""
     models = [m for m in apps.get_models(include_auto_created=True) if m._meta.app_label not in EXEMPT_APPS]
-    found: dict[type[Model], tuple[str, str]] = {}
+    found: dict[type[Model], str] = {}
     for model in models:
         table = model._meta.db_table
         if table == "core_organization":
-            found[model] = (f'"id" = {ORGANIZATION}',) * 2
+            found[model] = f'"id" = {ORGANIZATION}'
         elif _organization_column(model):
-            found[model] = (f'"organization_id" = {ORGANIZATION}',) * 2
-        elif table == AUDIT_TABLE:
-            found[model] = (AUDIT_READ, AUDIT_ADD)
+            found[model] = f'"organization_id" = {ORGANIZATION}'
     while True:  # children of what is scoped, level by level
         added = False
         for model in models:
-            if model in found or model._meta.db_table in EXEMPT or model._meta.db_table == AUDIT_TABLE:
+            if model in found or model._meta.db_table in EXEMPT:
                 continue
             key = _parent(model, set(found))
             if key is None:
@@ -130,8 +119,7 @@ def policies() -> dict[str, tuple[str, str]]:
             parent = key.related_model
             assert isinstance(parent, type)
             where = f' WHERE "organization_id" = {ORGANIZATION}' if _organization_column(parent) else ""
-            expression = f'"{key.column}" IN (SELECT "id" FROM "{parent._meta.db_table}"{where})'
-            found[model] = (expression, expression)
+            found[model] = f'"{key.column}" IN (SELECT "id" FROM "{parent._meta.db_table}"{where})'
             added = True
         if not added:
             break
@@ -141,7 +129,7 @@ def policies() -> dict[str, tuple[str, str]]:
             f"No row-level security for {', '.join(missing)}: give each an organization (or a required key to"
             " a table that has one), or name it in fascia.core.tenancy.EXEMPT if it holds no clinic's data."
         )
-    return dict(sorted((m._meta.db_table, expressions) for m, expressions in found.items()))
+    return dict(sorted((m._meta.db_table, policy) for m, policy in found.items()))
 
 
 def _statements(role: str, schema: str, append_only: list[str], tables: set[str]) -> list[str]:
@@ -154,21 +142,14 @@ def _statements(role: str, schema: str, append_only: list[str], tables: set[str]
         f'REVOKE ALL ON "django_migrations" FROM "{role}"',
     ]
     statements += [f'REVOKE UPDATE, DELETE ON "{table}" FROM "{role}"' for table in append_only]
-    for table, (using, check) in policies().items():
+    for table, policy in policies().items():
         if table not in tables:  # a data-migration test's earlier state
             continue
         statements += [
             f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
             f'DROP POLICY IF EXISTS {POLICY} ON "{table}"',
+            f'CREATE POLICY {POLICY} ON "{table}" TO "{role}" USING ({policy}) WITH CHECK ({policy})',
         ]
-        if table == AUDIT_TABLE:
-            statements += [
-                f'CREATE POLICY {POLICY} ON "{table}" FOR SELECT TO "{role}" USING ({using})',
-                f'DROP POLICY IF EXISTS {POLICY}_add ON "{table}"',
-                f'CREATE POLICY {POLICY}_add ON "{table}" FOR INSERT TO "{role}" WITH CHECK ({check})',
-            ]
-        else:
-            statements.append(f'CREATE POLICY {POLICY} ON "{table}" TO "{role}" USING ({using}) WITH CHECK ({check})')
     return statements
 
 

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
@@ -161,9 +160,7 @@ def audit_search(request: ClinicRequest) -> HttpResponse:
     """Who read or changed what: filter by patient, user, action and dates. Read-only."""
     form = AuditSearchForm(request.GET or None)
     organization = request.organization
-    events = AuditEvent.objects.filter(
-        Q(actor__organization=organization) | Q(patient__organization=organization)
-    ).select_related("actor", "patient")
+    events = AuditEvent.objects.filter(organization=organization).select_related("actor", "patient")
     if form.is_valid():
         data = form.cleaned_data
         if data["patient"]:

@@ -50,3 +50,24 @@ def test_no_page_changes_or_deletes_an_entry(client: Client, ada: User, trail: d
     for method in ("post", "put", "patch", "delete"):
         assert getattr(client, method)(reverse("core:audit_search")).status_code == 405
     assert list(AuditEvent.objects.values_list("id", "action", "actor_id"))[: len(before)] == before
+
+
+def test_each_event_names_its_clinic(tess: User, organization: Organization, location) -> None:
+    """From the patient, the record or the actor: a command (no actor) still files its event under the
+    clinic whose record it changed; the installation's own events (a failed sign-in) have none."""
+    from fascia import audit
+
+    other = Organization.objects.create(legal_name="Another Clinic")
+    audit.record(actor=tess, action=AuditAction.PATIENT_VIEWED, target=PatientFactory(organization=other))
+    audit.record(actor=None, action=AuditAction.LOCATION_SAVED, target=location)
+    audit.record(actor=tess, action=AuditAction.ORGANIZATION_UPDATED, target=other)
+    audit.record(actor=None, action=AuditAction.ORGANIZATION_UPDATED, target=tess)  # a user of no clinic below
+    tess.organization = None
+    audit.record(actor=None, action=AuditAction.ORGANIZATION_UPDATED, target=tess)
+    assert list(AuditEvent.objects.order_by("id").values_list("organization_id", flat=True)) == [
+        other.pk,
+        organization.pk,
+        other.pk,
+        organization.pk,
+        None,
+    ]

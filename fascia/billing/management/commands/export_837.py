@@ -47,6 +47,8 @@ class Command(BaseCommand):
                     "export one practice's with --claim. Nothing was exported."
                 )
             claims, left = claims[:MAX_CLAIMS], max(len(claims) - MAX_CLAIMS, 0)
+        if len({c.organization_id for c in claims}) > 1:  # named with --claim
+            raise CommandError("The claims named belong to more than one practice. Nothing was exported.")
         staged = None
         try:
             # Staged before the claims are committed as submitted and published after (fascia.lib.files), so
