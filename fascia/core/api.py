@@ -1,14 +1,23 @@
 """What every API endpoint needs from the request: the authenticated staff member and their rights."""
 
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Choices, Model
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidatorFunctionWrapHandler, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from fascia.core.models import User
+from fascia.core.validators import PlausibleDate, date_pattern, latest
 
 # The highest page number a list accepts: far beyond any clinic's data, and its offset still fits the
 # database's 64-bit integers (page 9223372036854775808 otherwise overflowed into a 500).
@@ -40,3 +49,91 @@ def refuse_nulls(model: type[Model], fields: dict[str, Any]) -> None:
     }
     if errors:
         raise ValidationError(errors)
+
+
+# --- What the OpenAPI schema states, checked by the same code that validates ----------------------------
+
+# The time of day and its UTC offset after a date: the API books at an instant, so the offset is required.
+TIME_PATTERN = r"T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
+DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATETIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}" + TIME_PATTERN)
+
+
+# Text that must say something: a character besides spaces (validate_not_blank), and, as all text, no NUL.
+NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """Pydantic metadata for a date (or a date-time with its offset) in PlausibleDate's range.
+
+    It refuses (422) what is not written YYYY-MM-DD (pydantic alone reads 0 as 1970-01-01) and a day out of
+    the range, and states both in the OpenAPI schema as a pattern, computed each time the schema is read
+    because the range ends `years_ahead` years after today.
+    """
+
+    years_ahead: int = 0
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        shape = DATETIME_SHAPE if source is datetime else DATE_SHAPE
+        example = (
+            "Give the time with its UTC offset, e.g. 2030-01-07T10:00:00-05:00."
+            if source is datetime
+            else "Give the date as YYYY-MM-DD, e.g. 2030-01-07."
+        )
+
+        def check(value: Any, parse: ValidatorFunctionWrapHandler) -> Any:
+            if not isinstance(value, date) and not (isinstance(value, str) and shape.fullmatch(value)):
+                raise PydanticCustomError("date_shape", example)
+            parsed = parse(value)
+            try:
+                PlausibleDate(self.years_ahead)(parsed.date() if isinstance(parsed, datetime) else parsed)
+            except ValidationError as e:
+                raise PydanticCustomError("date_range", e.messages[0]) from None
+            return parsed
+
+        return core_schema.no_info_wrap_validator_function(check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        days = date_pattern(latest(self.years_ahead))
+        json_schema["pattern"] = days if json_schema.get("format") == "date" else days[:-2] + TIME_PATTERN + ")$"
+        return json_schema
+
+
+def plausible(model: type[Model], field: str) -> Plausible:
+    """The range of dates `model`'s `field` accepts (its PlausibleDate validator), for an API schema's field."""
+    for validator in model._meta.get_field(field).validators:
+        if isinstance(validator, PlausibleDate):
+            return Plausible(validator.years_ahead)
+    raise ImproperlyConfigured(f"{model.__name__}.{field} has no PlausibleDate validator.")
+
+
+def limits(model: type[Model], field: str) -> dict[str, Any]:
+    """The constraints of `model`'s `field` as pydantic Field arguments (max_length; ge and le from its
+    MinValueValidator and MaxValueValidator), so an API schema states the model's rule, not a copy of it."""
+    model_field = model._meta.get_field(field)
+    found: dict[str, Any] = {}
+    if getattr(model_field, "max_length", None):
+        found["max_length"] = model_field.max_length
+    for validator in model_field.validators:
+        if isinstance(validator, MinValueValidator):
+            found["ge"] = validator.limit_value
+        elif isinstance(validator, MaxValueValidator):
+            found["le"] = validator.limit_value
+    return found
+
+
+def one_of(values: Iterable[str]) -> WithJsonSchema:
+    """Pydantic metadata stating the codes a text field takes (the view refuses the others, 422)."""
+    return WithJsonSchema({"type": "string", "enum": list(values)})
+
+
+def inline(choices: type[Choices]) -> WithJsonSchema:
+    """Pydantic metadata stating an enum in place rather than as a shared component.
+
+    django-ninja gathers every schema's definitions into one components map by name, so two enums of one name
+    (Evaluation.Kind, VisitNote.Kind, Credential.Kind) overwrote each other and the schema told one's values
+    for all; test_openapi_schema checks that no component is overwritten.
+    """
+    return one_of(choices.values)
