@@ -17,7 +17,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.types import DictStrAny
 
 from fascia.chart_api import router as chart_router
 from fascia.core.models import ApiToken, User
@@ -86,7 +88,7 @@ class SessionAuth(APIKeyCookie):
 
 
 ERROR_RESPONSES = {
-    "400": "The request body is not valid JSON.",
+    "400": "The request body is not a JSON object, or a text holds NUL.",
     "401": "No valid bearer token or signed-in session.",
     "403": "The user's role does not allow this.",
     "404": "Not found, or not in the user's organization.",
@@ -162,6 +164,17 @@ class FasciaAPI(NinjaAPI):
         return schema
 
 
+class ObjectParser(Parser):
+    """Every request body is a JSON object. ninja's schemas read attributes (from_attributes), so a body of
+    another JSON value, [null, null], passed for an empty change where every field is optional."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("The request body must be a JSON object.")  # ninja answers 400
+        return data
+
+
 AUTH = [TokenAuth(), SessionAuth()]
 
 
@@ -183,6 +196,7 @@ api = FasciaAPI(
     version="1",
     description="Clinic data for integrations. Authenticate with a bearer token or a signed-in session.",
     auth=AUTH,
+    parser=ObjectParser(),
     urls_namespace="api",
     docs_decorator=staff_only,
 )

@@ -9,15 +9,16 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Choices, Model
+from django.db.models import Field as DjangoField
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidatorFunctionWrapHandler, WithJsonSchema
-from pydantic.json_schema import JsonSchemaValue
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from fascia.core.models import User
-from fascia.core.validators import PlausibleDate, date_pattern, latest
+from fascia.core.validators import PlausibleDate, date_pattern, latest, validate_not_blank
 
 # The highest page number a list accepts: far beyond any clinic's data, and its offset still fits the
 # database's 64-bit integers (page 9223372036854775808 otherwise overflowed into a 500).
@@ -51,6 +52,11 @@ def refuse_nulls(model: type[Model], fields: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
+# A field a change may leave out, which is then left as it is: None stands for "left out", and the schema
+# admits no null (the view refuses an explicit null with 422 where the record cannot hold it).
+Absent = SkipJsonSchema[None]
+
+
 # --- What the OpenAPI schema states, checked by the same code that validates ----------------------------
 
 # The time of day and its UTC offset after a date: the API books at an instant, so the offset is required.
@@ -59,8 +65,27 @@ DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATETIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}" + TIME_PATTERN)
 
 
-# Text that must say something: a character besides spaces (validate_not_blank), and, as all text, no NUL.
-NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+class NotBlank:
+    """Pydantic metadata for text that must say something: validate_not_blank's rule (422 "This field cannot be
+    blank."), stated in the OpenAPI schema as a pattern: a character besides spaces and, as all text, no NUL."""
+
+    PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        def check(value: str) -> str:
+            try:
+                validate_not_blank(value)
+            except ValidationError as e:
+                raise PydanticCustomError("blank", e.messages[0]) from None
+            return value
+
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), "pattern": self.PATTERN}
+
+
+NOT_BLANK = NotBlank()
 
 
 @dataclass(frozen=True)
@@ -103,25 +128,29 @@ class Plausible:
 
 def plausible(model: type[Model], field: str) -> Plausible:
     """The range of dates `model`'s `field` accepts (its PlausibleDate validator), for an API schema's field."""
-    for validator in model._meta.get_field(field).validators:
+    model_field = model._meta.get_field(field)
+    assert isinstance(model_field, DjangoField)
+    for validator in model_field.validators:
         if isinstance(validator, PlausibleDate):
             return Plausible(validator.years_ahead)
     raise ImproperlyConfigured(f"{model.__name__}.{field} has no PlausibleDate validator.")
 
 
-def limits(model: type[Model], field: str) -> dict[str, Any]:
-    """The constraints of `model`'s `field` as pydantic Field arguments (max_length; ge and le from its
-    MinValueValidator and MaxValueValidator), so an API schema states the model's rule, not a copy of it."""
+def limits(model: type[Model], field: str) -> Any:
+    """The constraints of `model`'s `field` (max_length; ge and le from its MinValueValidator and
+    MaxValueValidator) as pydantic metadata, Annotated[str, limits(...)], so an API schema states the model's
+    rule rather than a copy of it."""
     model_field = model._meta.get_field(field)
+    assert isinstance(model_field, DjangoField)
     found: dict[str, Any] = {}
-    if getattr(model_field, "max_length", None):
+    if model_field.max_length:
         found["max_length"] = model_field.max_length
     for validator in model_field.validators:
         if isinstance(validator, MinValueValidator):
             found["ge"] = validator.limit_value
         elif isinstance(validator, MaxValueValidator):
             found["le"] = validator.limit_value
-    return found
+    return Field(**found)
 
 
 def one_of(values: Iterable[str]) -> WithJsonSchema:

@@ -12,7 +12,7 @@ from pydantic import StrictInt
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import NOT_BLANK, Plausible, api_user, inline, limits, plausible, refuse_nulls
+from fascia.core.api import NOT_BLANK, Absent, Plausible, api_user, inline, limits, plausible, refuse_nulls
 from fascia.core.models import User
 from fascia.evaluations import queries, services
 from fascia.evaluations.models import Evaluation, RedFlagClearance
@@ -58,38 +58,37 @@ class RedFlagClearanceOut(Schema):
         return c.created_by.display_name
 
 
-def _limits(field: str) -> dict[str, Any]:
+def _limits(field: str) -> Any:
     return limits(Evaluation, field)
 
 
-# A field left out is left as it is; null only where the record holds null (pydantic does not validate a
-# default, so None stands for "left out" without the schema admitting null).
+# A field left out is left as it is (Absent); null only where the record holds null.
 class EvaluationFields(Schema):
-    kind: Annotated[Evaluation.Kind, inline(Evaluation.Kind)] = Field(None)
-    evaluated_on: Annotated[date, plausible(Evaluation, "evaluated_on")] = Field(None)
-    chief_complaint: str = Field(None, **_limits("chief_complaint"))
-    history: str = Field(None)
-    onset: Annotated[Evaluation.Onset, inline(Evaluation.Onset)] = Field(None)
+    kind: Annotated[Evaluation.Kind, inline(Evaluation.Kind)] | Absent = None
+    evaluated_on: Annotated[date, plausible(Evaluation, "evaluated_on")] | Absent = None
+    chief_complaint: Annotated[str, _limits("chief_complaint")] | Absent = None
+    history: str | Absent = None
+    onset: Annotated[Evaluation.Onset, inline(Evaluation.Onset)] | Absent = None
     injury_date: Annotated[date, plausible(Evaluation, "injury_date")] | None = None
-    aggravating: str = Field(None, **_limits("aggravating"))
-    easing: str = Field(None, **_limits("easing"))
-    prior_treatment: str = Field(None, **_limits("prior_treatment"))
-    patient_goals: str = Field(None)
-    red_flags: list[str] = Field(None)
-    red_flag_notes: str = Field(None, **_limits("red_flag_notes"))
-    nprs_now: StrictInt | None = Field(None, **_limits("nprs_now"))
-    nprs_best: StrictInt | None = Field(None, **_limits("nprs_best"))
-    nprs_worst: StrictInt | None = Field(None, **_limits("nprs_worst"))
-    body_marks: list[dict[str, Any]] = Field(None)
-    posture: str = Field(None)
-    palpation: list[dict[str, Any]] = Field(None)
-    rom: list[dict[str, Any]] = Field(None)
-    special_tests: list[dict[str, Any]] = Field(None)
-    impression: str = Field(None)
-    prognosis: Annotated[Evaluation.Prognosis, inline(Evaluation.Prognosis)] = Field(None)
-    prognosis_notes: str = Field(None, **_limits("prognosis_notes"))
-    precautions: str = Field(None)
-    diagnoses: list[str] = Field(None, description="ICD-10-CM codes, primary first; billable only")
+    aggravating: Annotated[str, _limits("aggravating")] | Absent = None
+    easing: Annotated[str, _limits("easing")] | Absent = None
+    prior_treatment: Annotated[str, _limits("prior_treatment")] | Absent = None
+    patient_goals: str | Absent = None
+    red_flags: list[str] | Absent = None
+    red_flag_notes: Annotated[str, _limits("red_flag_notes")] | Absent = None
+    nprs_now: Annotated[StrictInt, _limits("nprs_now")] | None = None
+    nprs_best: Annotated[StrictInt, _limits("nprs_best")] | None = None
+    nprs_worst: Annotated[StrictInt, _limits("nprs_worst")] | None = None
+    body_marks: list[dict[str, Any]] | Absent = None
+    posture: str | Absent = None
+    palpation: list[dict[str, Any]] | Absent = None
+    rom: list[dict[str, Any]] | Absent = None
+    special_tests: list[dict[str, Any]] | Absent = None
+    impression: str | Absent = None
+    prognosis: Annotated[Evaluation.Prognosis, inline(Evaluation.Prognosis)] | Absent = None
+    prognosis_notes: Annotated[str, _limits("prognosis_notes")] | Absent = None
+    precautions: str | Absent = None
+    diagnoses: list[str] | Absent = Field(None, description="ICD-10-CM codes, primary first; billable only")
 
 
 class EvaluationOut(Schema):
@@ -230,8 +229,8 @@ def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
 class ClearanceIn(Schema):
     flag: str = Field(..., description="A red flag the evaluation raised (its code, e.g. calf_swelling)")
     kind: Annotated[RedFlagClearance.Kind, inline(RedFlagClearance.Kind)]
-    provider: str = Field(
-        ..., pattern=NOT_BLANK, **limits(RedFlagClearance, "provider"), description="Referred to, or cleared by"
+    provider: Annotated[str, NOT_BLANK, limits(RedFlagClearance, "provider")] = Field(
+        ..., description="Referred to, or cleared by"
     )
     decided_on: Annotated[date, Plausible()] = Field(..., description="Not in the future")
 

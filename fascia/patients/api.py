@@ -13,7 +13,7 @@ from pydantic import StrictBool
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import NOT_BLANK, Pages, Plausible, api_user
+from fascia.core.api import NOT_BLANK, Absent, Pages, Plausible, api_user, limits
 from fascia.core.models import Location, User
 from fascia.patients import medications, queries, services
 from fascia.patients.models import Medication, Patient
@@ -61,37 +61,40 @@ class PatientOut(Schema):
         return patient.preferred_practitioner.public_id if patient.preferred_practitioner else None
 
 
-# A field left out is left as it is; null is refused (422) where the record cannot hold null, so those
-# fields default to None without admitting it (pydantic does not validate a default): the schema shows no null.
+# A phone number as typed, "(206) 555-0119 ext. 12"; stored normalized, which the model's length is for.
+PHONE_INPUT = Field(max_length=30)
+
+
+# A field left out is left as it is (Absent); null is refused (422) where the record cannot hold it.
 class PatientPatch(Schema):
-    family_name: str = Field(None, max_length=80, pattern=NOT_BLANK)
-    given_name: str = Field(None, max_length=80, pattern=NOT_BLANK)
-    middle_name: str = Field(None, max_length=80)
-    preferred_name: str = Field(None, max_length=80)
-    birth_date: Annotated[date, Plausible()] = Field(None, description="From 1900 to today")
-    sex: Patient.Sex = Field(None)
-    gender_identity: Patient.GenderIdentity = Field(None)
-    pronouns: str = Field(None, max_length=30)
-    phone: str = Field(None, max_length=30)
-    email: str = Field(None, max_length=254)
-    address_line1: str = Field(None, max_length=100)
-    address_line2: str = Field(None, max_length=100)
-    city: str = Field(None, max_length=60)
-    state: str = Field(None, max_length=2)
-    postal_code: str = Field(None, max_length=10)
-    emergency_contact_name: str = Field(None, max_length=120)
-    emergency_contact_relationship: str = Field(None, max_length=40)
-    emergency_contact_phone: str = Field(None, max_length=30)
+    family_name: Annotated[str, NOT_BLANK, limits(Patient, "family_name")] | Absent = None
+    given_name: Annotated[str, NOT_BLANK, limits(Patient, "given_name")] | Absent = None
+    middle_name: Annotated[str, limits(Patient, "middle_name")] | Absent = None
+    preferred_name: Annotated[str, limits(Patient, "preferred_name")] | Absent = None
+    birth_date: Annotated[date, Plausible()] | Absent = Field(None, description="From 1900 to today")
+    sex: Patient.Sex | Absent = None
+    gender_identity: Patient.GenderIdentity | Absent = None
+    pronouns: Annotated[str, limits(Patient, "pronouns")] | Absent = None
+    phone: Annotated[str, PHONE_INPUT] | Absent = None
+    email: Annotated[str, limits(Patient, "email")] | Absent = None
+    address_line1: Annotated[str, limits(Patient, "address_line1")] | Absent = None
+    address_line2: Annotated[str, limits(Patient, "address_line2")] | Absent = None
+    city: Annotated[str, limits(Patient, "city")] | Absent = None
+    state: Annotated[str, limits(Patient, "state")] | Absent = None
+    postal_code: Annotated[str, limits(Patient, "postal_code")] | Absent = None
+    emergency_contact_name: Annotated[str, limits(Patient, "emergency_contact_name")] | Absent = None
+    emergency_contact_relationship: Annotated[str, limits(Patient, "emergency_contact_relationship")] | Absent = None
+    emergency_contact_phone: Annotated[str, PHONE_INPUT] | Absent = None
     preferred_location_id: UUID | None = None
     preferred_practitioner_id: UUID | None = None
-    is_active: StrictBool = Field(None)
-    is_pregnant: StrictBool = Field(None)
+    is_active: StrictBool | Absent = None
+    is_pregnant: StrictBool | Absent = None
     pregnancy_due_date: date | None = None
 
 
 class PatientIn(PatientPatch):
-    family_name: str = Field(..., max_length=80, pattern=NOT_BLANK)
-    given_name: str = Field(..., max_length=80, pattern=NOT_BLANK)
+    family_name: Annotated[str, NOT_BLANK, limits(Patient, "family_name")]
+    given_name: Annotated[str, NOT_BLANK, limits(Patient, "given_name")]
     birth_date: Annotated[date, Plausible()] = Field(..., description="From 1900 to today")
     sex: Patient.Sex
 
@@ -107,6 +110,10 @@ def _model_fields(user: User, data: dict) -> dict:
     for key in ("sex", "gender_identity"):
         if key in fields and fields[key] is not None:
             fields[key] = fields[key].value if hasattr(fields[key], "value") else fields[key]
+    nullable = {"preferred_location_id", "preferred_practitioner_id", "pregnancy_due_date"}
+    for key, value in list(fields.items()):
+        if value is None and key not in nullable:
+            raise ValidationError({key: "This field cannot be null."})
     if "preferred_location_id" in data:
         fields["preferred_location"] = _resolve(
             Location.objects.filter(organization_id=user.member_organization_id),
@@ -210,23 +217,26 @@ class MedicationOut(Schema):
 
 
 class MedicationPatch(Schema):  # null is refused as in PatientPatch, but for a flag's correction
-    name: str = Field(None, max_length=120, pattern=NOT_BLANK)
-    dose: str = Field(None, max_length=120)
-    notes: str = Field(None, max_length=300)
-    corrections: dict[Flag, StrictBool | None] = Field(
+    name: Annotated[str, NOT_BLANK, limits(Medication, "name")] | Absent = None
+    dose: Annotated[str, limits(Medication, "dose")] | Absent = None
+    notes: Annotated[str, limits(Medication, "notes")] | Absent = None
+    corrections: dict[Flag, StrictBool | None] | Absent = Field(
         None,
         description="Flags to correct: true or false; null gives the flag back to the name",
         json_schema_extra={"propertyNames": {"enum": list(get_args(Flag))}},
     )
-    bleeding_answer: Medication.Answer = Field(None)
+    bleeding_answer: Medication.Answer | Absent = None
 
 
 class MedicationIn(MedicationPatch):
-    name: str = Field(..., max_length=120, pattern=NOT_BLANK)
+    name: Annotated[str, NOT_BLANK, limits(Medication, "name")]
 
 
 def _medication_fields(data: dict) -> dict:
     fields = {key: value for key, value in data.items() if key != "corrections"}
+    for key in ("name", "dose", "notes", "bleeding_answer"):
+        if key in fields and fields[key] is None:
+            raise ValidationError({key: "This field cannot be null."})
     for flag, value in (data.get("corrections") or {}).items():
         fields[medications.FLAGS[flag][0]] = value
     return fields

@@ -13,9 +13,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from pydantic import StrictBool
+from pydantic import StrictBool, WithJsonSchema
 
-from fascia.core.api import api_user, inline
+from fascia.core.api import api_user, inline, limits
 from fascia.core.two_factor import is_admin
 from fascia.practitioners import services
 from fascia.practitioners.credentials import Standing, standing
@@ -89,12 +89,19 @@ class CourseOut(Schema):
         return bool(c.certificate)
 
 
+_hours = limits(CourseRecord, "hours").metadata  # [Ge(0.5), Le(100)]
+HOURS_SCHEMA = {"minimum": float(_hours[0].ge), "maximum": float(_hours[1].le), "multipleOf": 0.5}
+
+
 class CourseIn(Schema):
     title: str = Field(..., max_length=200)
     provider: str = Field(..., max_length=120)
     approval_number: str = Field("", max_length=40)
     category: CECategory
-    hours: Decimal = Field(..., description="0.5 to 100, in half hours")
+    # A number (pydantic would also state a text for a Decimal), in half hours within the model's limits.
+    hours: Annotated[Decimal, limits(CourseRecord, "hours"), WithJsonSchema({"type": "number", **HOURS_SCHEMA})] = (
+        Field(..., multiple_of=0.5, description="In half hours")
+    )
     live: StrictBool = True
     started_on: date
     completed_on: date

@@ -90,7 +90,7 @@ class FreeSlotOut(Schema):
 
 
 class CancelIn(Schema):
-    reason: str = Field(..., max_length=200, pattern=NOT_BLANK)
+    reason: Annotated[str, NOT_BLANK] = Field(..., max_length=200)
 
 
 NOT_FOUND = {

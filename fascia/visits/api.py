@@ -15,7 +15,7 @@ from pydantic import StrictBool, StrictInt
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import Pages, api_user, inline, limits, plausible
+from fascia.core.api import Absent, Pages, api_user, inline, limits, plausible
 from fascia.core.models import User
 from fascia.patients.models import BodyRegion, Patient
 from fascia.patients.queries import get_patient_for_user
@@ -27,6 +27,7 @@ from fascia.visits.minutes import MinuteSummary
 from fascia.visits.models import NoteAddendum, VisitNote, VisitTechnique
 
 router = Router(tags=["visit notes"])
+NULLABLE = {"nprs_before", "nprs_after"}
 
 # What every note answer shows besides the note row itself: two more queries however many notes.
 ROWS = (
@@ -123,14 +124,14 @@ class NoteOut(Schema):
 class NoteTechniqueIn(Schema):
     technique: str = Field(..., description="Catalog code, e.g. deep-tissue (see GET /techniques)")
     region: Annotated[BodyRegion, inline(BodyRegion)]
-    minutes: StrictInt | None = Field(
-        None, **limits(VisitTechnique, "minutes"), description="All rows together fit in the appointment"
+    minutes: Annotated[StrictInt, limits(VisitTechnique, "minutes")] | None = Field(
+        None, description="All rows together fit in the appointment"
     )
     pressure: Annotated[VisitTechnique.Pressure, inline(VisitTechnique.Pressure)] | None = None
     position: Annotated[VisitTechnique.Position, inline(VisitTechnique.Position)] | None = None
-    response: str = Field("", **limits(VisitTechnique, "response"))
-    override_reason: str = Field(
-        "", **limits(VisitTechnique, "override_reason"), description="Required to go ahead despite a caution"
+    response: Annotated[str, limits(VisitTechnique, "response")] = Field("")
+    override_reason: Annotated[str, limits(VisitTechnique, "override_reason")] = Field(
+        "", description="Required to go ahead despite a caution"
     )
 
 
@@ -139,32 +140,35 @@ class LocalFindingIn(Schema):
     region: Region
 
 
-def _limits(field: str) -> dict[str, Any]:
+def _limits(field: str) -> Any:
     return limits(VisitNote, field)
 
 
-# A field left out is left as it is; null only where the note holds null (pydantic does not validate a
-# default, so None stands for "left out" without the schema admitting null).
+# A field left out is left as it is (Absent); null only where the note holds null.
 class NoteFields(Schema):
-    kind: Annotated[VisitNote.Kind, inline(VisitNote.Kind)] = Field(None)
-    visited_on: Annotated[date, plausible(VisitNote, "visited_on")] = Field(None)
-    subjective: str = Field(None)
-    nprs_before: StrictInt | None = Field(None, **_limits("nprs_before"))
-    health_changes: str = Field(None)
-    symptoms: list[Symptom] = Field(None, description="Today's")
-    local_findings: list[LocalFindingIn] = Field(None, description="Today's local findings, each with its region")
-    findings: list[dict[str, Any]] = Field(None)
-    rom: list[dict[str, Any]] = Field(None)
-    objective: str = Field(None)
-    response: str = Field(None)
-    nprs_after: StrictInt | None = Field(None, **_limits("nprs_after"))
-    goal_progress: list[dict[str, Any]] = Field(None, description="[{goal, status, note}] for the plan's goals")
-    assessment: str = Field(None)
-    next_visit: str = Field(None, **_limits("next_visit"))
-    plan_changes: str = Field(None)
-    home_care: str = Field(None)
-    recommendations: str = Field(None)
-    techniques: list[NoteTechniqueIn] = Field(None, description="When given, replaces the note's techniques")
+    kind: Annotated[VisitNote.Kind, inline(VisitNote.Kind)] | Absent = None
+    visited_on: Annotated[date, plausible(VisitNote, "visited_on")] | Absent = None
+    subjective: str | Absent = None
+    nprs_before: Annotated[StrictInt, _limits("nprs_before")] | None = None
+    health_changes: str | Absent = None
+    symptoms: list[Symptom] | Absent = Field(None, description="Today's")
+    local_findings: list[LocalFindingIn] | Absent = Field(
+        None, description="Today's local findings, each with its region"
+    )
+    findings: list[dict[str, Any]] | Absent = None
+    rom: list[dict[str, Any]] | Absent = None
+    objective: str | Absent = None
+    response: str | Absent = None
+    nprs_after: Annotated[StrictInt, _limits("nprs_after")] | None = None
+    goal_progress: list[dict[str, Any]] | Absent = Field(
+        None, description="[{goal, status, note}] for the plan's goals"
+    )
+    assessment: str | Absent = None
+    next_visit: Annotated[str, _limits("next_visit")] | Absent = None
+    plan_changes: str | Absent = None
+    home_care: str | Absent = None
+    recommendations: str | Absent = None
+    techniques: list[NoteTechniqueIn] | Absent = Field(None, description="When given, replaces the note's techniques")
 
 
 class NoteCreate(NoteFields):
@@ -208,6 +212,11 @@ def _changes(
 ) -> tuple[dict[str, Any], list[dict] | None]:
     """The fields the payload sets, and its technique rows (None: leave the techniques alone)."""
     data = payload.dict(exclude_unset=True, exclude={"techniques", *exclude})
+    nulls = {
+        name: "This field cannot be null." for name, value in data.items() if value is None and name not in NULLABLE
+    }
+    if nulls:
+        raise ValidationError(nulls)
     fields = {name: _plain(value) for name, value in data.items()}
     techniques = _technique_rows(payload.techniques, organization_id) if payload.techniques is not None else None
     return fields, techniques
