@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidatorFunctionWrapHandler, WithJsonSchema
-from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from fascia.core.models import User
@@ -52,9 +52,10 @@ def refuse_nulls(model: type[Model], fields: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-# A field a change may leave out, which is then left as it is: None stands for "left out", and the schema
-# admits no null (the view refuses an explicit null with 422 where the record cannot hold it).
-Absent = SkipJsonSchema[None]
+# The default of a field a change may leave out, `name: str = ABSENT`: None stands for "left out" (the view
+# reads payload.dict(exclude_unset=True)) while the field's type, and so its schema, admits no null, which is
+# refused with 422. (pydantic does not validate a default; typed Any so that type checkers agree.)
+ABSENT: Any = None
 
 
 # --- What the OpenAPI schema states, checked by the same code that validates ----------------------------

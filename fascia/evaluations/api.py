@@ -12,7 +12,7 @@ from pydantic import StrictInt
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import NOT_BLANK, Absent, Plausible, api_user, inline, limits, plausible, refuse_nulls
+from fascia.core.api import ABSENT, NOT_BLANK, Plausible, api_user, inline, limits, plausible, refuse_nulls
 from fascia.core.models import User
 from fascia.evaluations import queries, services
 from fascia.evaluations.models import Evaluation, RedFlagClearance
@@ -62,33 +62,33 @@ def _limits(field: str) -> Any:
     return limits(Evaluation, field)
 
 
-# A field left out is left as it is (Absent); null only where the record holds null.
+# A field left out is left as it is (ABSENT); null only where the record holds null.
 class EvaluationFields(Schema):
-    kind: Annotated[Evaluation.Kind, inline(Evaluation.Kind)] | Absent = None
-    evaluated_on: Annotated[date, plausible(Evaluation, "evaluated_on")] | Absent = None
-    chief_complaint: Annotated[str, _limits("chief_complaint")] | Absent = None
-    history: str | Absent = None
-    onset: Annotated[Evaluation.Onset, inline(Evaluation.Onset)] | Absent = None
+    kind: Annotated[Evaluation.Kind, inline(Evaluation.Kind)] = ABSENT
+    evaluated_on: Annotated[date, plausible(Evaluation, "evaluated_on")] = ABSENT
+    chief_complaint: Annotated[str, _limits("chief_complaint")] = ABSENT
+    history: str = ABSENT
+    onset: Annotated[Evaluation.Onset, inline(Evaluation.Onset)] = ABSENT
     injury_date: Annotated[date, plausible(Evaluation, "injury_date")] | None = None
-    aggravating: Annotated[str, _limits("aggravating")] | Absent = None
-    easing: Annotated[str, _limits("easing")] | Absent = None
-    prior_treatment: Annotated[str, _limits("prior_treatment")] | Absent = None
-    patient_goals: str | Absent = None
-    red_flags: list[str] | Absent = None
-    red_flag_notes: Annotated[str, _limits("red_flag_notes")] | Absent = None
+    aggravating: Annotated[str, _limits("aggravating")] = ABSENT
+    easing: Annotated[str, _limits("easing")] = ABSENT
+    prior_treatment: Annotated[str, _limits("prior_treatment")] = ABSENT
+    patient_goals: str = ABSENT
+    red_flags: list[str] = ABSENT
+    red_flag_notes: Annotated[str, _limits("red_flag_notes")] = ABSENT
     nprs_now: Annotated[StrictInt, _limits("nprs_now")] | None = None
     nprs_best: Annotated[StrictInt, _limits("nprs_best")] | None = None
     nprs_worst: Annotated[StrictInt, _limits("nprs_worst")] | None = None
-    body_marks: list[dict[str, Any]] | Absent = None
-    posture: str | Absent = None
-    palpation: list[dict[str, Any]] | Absent = None
-    rom: list[dict[str, Any]] | Absent = None
-    special_tests: list[dict[str, Any]] | Absent = None
-    impression: str | Absent = None
-    prognosis: Annotated[Evaluation.Prognosis, inline(Evaluation.Prognosis)] | Absent = None
-    prognosis_notes: Annotated[str, _limits("prognosis_notes")] | Absent = None
-    precautions: str | Absent = None
-    diagnoses: list[str] | Absent = Field(None, description="ICD-10-CM codes, primary first; billable only")
+    body_marks: list[dict[str, Any]] = ABSENT
+    posture: str = ABSENT
+    palpation: list[dict[str, Any]] = ABSENT
+    rom: list[dict[str, Any]] = ABSENT
+    special_tests: list[dict[str, Any]] = ABSENT
+    impression: str = ABSENT
+    prognosis: Annotated[Evaluation.Prognosis, inline(Evaluation.Prognosis)] = ABSENT
+    prognosis_notes: Annotated[str, _limits("prognosis_notes")] = ABSENT
+    precautions: str = ABSENT
+    diagnoses: list[str] = Field(ABSENT, description="ICD-10-CM codes, primary first; billable only")
 
 
 class EvaluationOut(Schema):

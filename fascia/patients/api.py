@@ -13,7 +13,7 @@ from pydantic import StrictBool
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import NOT_BLANK, Absent, Pages, Plausible, api_user, limits
+from fascia.core.api import ABSENT, NOT_BLANK, Pages, Plausible, api_user, limits
 from fascia.core.models import Location, User
 from fascia.patients import medications, queries, services
 from fascia.patients.models import Medication, Patient
@@ -65,30 +65,30 @@ class PatientOut(Schema):
 PHONE_INPUT = Field(max_length=30)
 
 
-# A field left out is left as it is (Absent); null is refused (422) where the record cannot hold it.
+# A field left out is left as it is (ABSENT); null is refused (422) where the record cannot hold it.
 class PatientPatch(Schema):
-    family_name: Annotated[str, NOT_BLANK, limits(Patient, "family_name")] | Absent = None
-    given_name: Annotated[str, NOT_BLANK, limits(Patient, "given_name")] | Absent = None
-    middle_name: Annotated[str, limits(Patient, "middle_name")] | Absent = None
-    preferred_name: Annotated[str, limits(Patient, "preferred_name")] | Absent = None
-    birth_date: Annotated[date, Plausible()] | Absent = Field(None, description="From 1900 to today")
-    sex: Patient.Sex | Absent = None
-    gender_identity: Patient.GenderIdentity | Absent = None
-    pronouns: Annotated[str, limits(Patient, "pronouns")] | Absent = None
-    phone: Annotated[str, PHONE_INPUT] | Absent = None
-    email: Annotated[str, limits(Patient, "email")] | Absent = None
-    address_line1: Annotated[str, limits(Patient, "address_line1")] | Absent = None
-    address_line2: Annotated[str, limits(Patient, "address_line2")] | Absent = None
-    city: Annotated[str, limits(Patient, "city")] | Absent = None
-    state: Annotated[str, limits(Patient, "state")] | Absent = None
-    postal_code: Annotated[str, limits(Patient, "postal_code")] | Absent = None
-    emergency_contact_name: Annotated[str, limits(Patient, "emergency_contact_name")] | Absent = None
-    emergency_contact_relationship: Annotated[str, limits(Patient, "emergency_contact_relationship")] | Absent = None
-    emergency_contact_phone: Annotated[str, PHONE_INPUT] | Absent = None
+    family_name: Annotated[str, NOT_BLANK, limits(Patient, "family_name")] = ABSENT
+    given_name: Annotated[str, NOT_BLANK, limits(Patient, "given_name")] = ABSENT
+    middle_name: Annotated[str, limits(Patient, "middle_name")] = ABSENT
+    preferred_name: Annotated[str, limits(Patient, "preferred_name")] = ABSENT
+    birth_date: Annotated[date, Plausible()] = Field(ABSENT, description="From 1900 to today")
+    sex: Patient.Sex = ABSENT
+    gender_identity: Patient.GenderIdentity = ABSENT
+    pronouns: Annotated[str, limits(Patient, "pronouns")] = ABSENT
+    phone: Annotated[str, PHONE_INPUT] = ABSENT
+    email: Annotated[str, limits(Patient, "email")] = ABSENT
+    address_line1: Annotated[str, limits(Patient, "address_line1")] = ABSENT
+    address_line2: Annotated[str, limits(Patient, "address_line2")] = ABSENT
+    city: Annotated[str, limits(Patient, "city")] = ABSENT
+    state: Annotated[str, limits(Patient, "state")] = ABSENT
+    postal_code: Annotated[str, limits(Patient, "postal_code")] = ABSENT
+    emergency_contact_name: Annotated[str, limits(Patient, "emergency_contact_name")] = ABSENT
+    emergency_contact_relationship: Annotated[str, limits(Patient, "emergency_contact_relationship")] = ABSENT
+    emergency_contact_phone: Annotated[str, PHONE_INPUT] = ABSENT
     preferred_location_id: UUID | None = None
     preferred_practitioner_id: UUID | None = None
-    is_active: StrictBool | Absent = None
-    is_pregnant: StrictBool | Absent = None
+    is_active: StrictBool = ABSENT
+    is_pregnant: StrictBool = ABSENT
     pregnancy_due_date: date | None = None
 
 
@@ -110,10 +110,6 @@ def _model_fields(user: User, data: dict) -> dict:
     for key in ("sex", "gender_identity"):
         if key in fields and fields[key] is not None:
             fields[key] = fields[key].value if hasattr(fields[key], "value") else fields[key]
-    nullable = {"preferred_location_id", "preferred_practitioner_id", "pregnancy_due_date"}
-    for key, value in list(fields.items()):
-        if value is None and key not in nullable:
-            raise ValidationError({key: "This field cannot be null."})
     if "preferred_location_id" in data:
         fields["preferred_location"] = _resolve(
             Location.objects.filter(organization_id=user.member_organization_id),
@@ -217,15 +213,15 @@ class MedicationOut(Schema):
 
 
 class MedicationPatch(Schema):  # null is refused as in PatientPatch, but for a flag's correction
-    name: Annotated[str, NOT_BLANK, limits(Medication, "name")] | Absent = None
-    dose: Annotated[str, limits(Medication, "dose")] | Absent = None
-    notes: Annotated[str, limits(Medication, "notes")] | Absent = None
-    corrections: dict[Flag, StrictBool | None] | Absent = Field(
-        None,
+    name: Annotated[str, NOT_BLANK, limits(Medication, "name")] = ABSENT
+    dose: Annotated[str, limits(Medication, "dose")] = ABSENT
+    notes: Annotated[str, limits(Medication, "notes")] = ABSENT
+    corrections: dict[Flag, StrictBool | None] = Field(
+        ABSENT,
         description="Flags to correct: true or false; null gives the flag back to the name",
         json_schema_extra={"propertyNames": {"enum": list(get_args(Flag))}},
     )
-    bleeding_answer: Medication.Answer | Absent = None
+    bleeding_answer: Medication.Answer = ABSENT
 
 
 class MedicationIn(MedicationPatch):
@@ -234,9 +230,6 @@ class MedicationIn(MedicationPatch):
 
 def _medication_fields(data: dict) -> dict:
     fields = {key: value for key, value in data.items() if key != "corrections"}
-    for key in ("name", "dose", "notes", "bleeding_answer"):
-        if key in fields and fields[key] is None:
-            raise ValidationError({key: "This field cannot be null."})
     for flag, value in (data.get("corrections") or {}).items():
         fields[medications.FLAGS[flag][0]] = value
     return fields

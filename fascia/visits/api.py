@@ -15,7 +15,7 @@ from pydantic import StrictBool, StrictInt
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import Absent, Pages, api_user, inline, limits, plausible
+from fascia.core.api import ABSENT, Pages, api_user, inline, limits, plausible
 from fascia.core.models import User
 from fascia.patients.models import BodyRegion, Patient
 from fascia.patients.queries import get_patient_for_user
@@ -27,7 +27,6 @@ from fascia.visits.minutes import MinuteSummary
 from fascia.visits.models import NoteAddendum, VisitNote, VisitTechnique
 
 router = Router(tags=["visit notes"])
-NULLABLE = {"nprs_before", "nprs_after"}
 
 # What every note answer shows besides the note row itself: two more queries however many notes.
 ROWS = (
@@ -144,31 +143,27 @@ def _limits(field: str) -> Any:
     return limits(VisitNote, field)
 
 
-# A field left out is left as it is (Absent); null only where the note holds null.
+# A field left out is left as it is (ABSENT); null only where the note holds null.
 class NoteFields(Schema):
-    kind: Annotated[VisitNote.Kind, inline(VisitNote.Kind)] | Absent = None
-    visited_on: Annotated[date, plausible(VisitNote, "visited_on")] | Absent = None
-    subjective: str | Absent = None
+    kind: Annotated[VisitNote.Kind, inline(VisitNote.Kind)] = ABSENT
+    visited_on: Annotated[date, plausible(VisitNote, "visited_on")] = ABSENT
+    subjective: str = ABSENT
     nprs_before: Annotated[StrictInt, _limits("nprs_before")] | None = None
-    health_changes: str | Absent = None
-    symptoms: list[Symptom] | Absent = Field(None, description="Today's")
-    local_findings: list[LocalFindingIn] | Absent = Field(
-        None, description="Today's local findings, each with its region"
-    )
-    findings: list[dict[str, Any]] | Absent = None
-    rom: list[dict[str, Any]] | Absent = None
-    objective: str | Absent = None
-    response: str | Absent = None
+    health_changes: str = ABSENT
+    symptoms: list[Symptom] = Field(ABSENT, description="Today's")
+    local_findings: list[LocalFindingIn] = Field(ABSENT, description="Today's local findings, each with its region")
+    findings: list[dict[str, Any]] = ABSENT
+    rom: list[dict[str, Any]] = ABSENT
+    objective: str = ABSENT
+    response: str = ABSENT
     nprs_after: Annotated[StrictInt, _limits("nprs_after")] | None = None
-    goal_progress: list[dict[str, Any]] | Absent = Field(
-        None, description="[{goal, status, note}] for the plan's goals"
-    )
-    assessment: str | Absent = None
-    next_visit: Annotated[str, _limits("next_visit")] | Absent = None
-    plan_changes: str | Absent = None
-    home_care: str | Absent = None
-    recommendations: str | Absent = None
-    techniques: list[NoteTechniqueIn] | Absent = Field(None, description="When given, replaces the note's techniques")
+    goal_progress: list[dict[str, Any]] = Field(ABSENT, description="[{goal, status, note}] for the plan's goals")
+    assessment: str = ABSENT
+    next_visit: Annotated[str, _limits("next_visit")] = ABSENT
+    plan_changes: str = ABSENT
+    home_care: str = ABSENT
+    recommendations: str = ABSENT
+    techniques: list[NoteTechniqueIn] = Field(ABSENT, description="When given, replaces the note's techniques")
 
 
 class NoteCreate(NoteFields):
@@ -212,11 +207,6 @@ def _changes(
 ) -> tuple[dict[str, Any], list[dict] | None]:
     """The fields the payload sets, and its technique rows (None: leave the techniques alone)."""
     data = payload.dict(exclude_unset=True, exclude={"techniques", *exclude})
-    nulls = {
-        name: "This field cannot be null." for name, value in data.items() if value is None and name not in NULLABLE
-    }
-    if nulls:
-        raise ValidationError(nulls)
     fields = {name: _plain(value) for name, value in data.items()}
     techniques = _technique_rows(payload.techniques, organization_id) if payload.techniques is not None else None
     return fields, techniques
