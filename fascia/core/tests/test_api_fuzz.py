@@ -48,7 +48,7 @@ schema.app = application
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], with_security_parameters=False
 )
-schema.config.phases.update(phases=["coverage", "fuzzing"])
+schema.config.phases.update(phases=["fuzzing"])
 
 CHECKS = [
     not_a_server_error,
@@ -98,7 +98,7 @@ def bearer(request: pytest.FixtureRequest, organization: Organization) -> Callab
 
 @schema.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     database=None,
