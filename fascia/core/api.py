@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,7 +13,13 @@ from django.db.models import Field as DjangoField
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidatorFunctionWrapHandler, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
@@ -64,6 +70,16 @@ ABSENT: Any = None
 TIME_PATTERN = r"T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
 DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATETIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}" + TIME_PATTERN)
+
+
+def _a_number(value: Any) -> Any:
+    if isinstance(value, (bool, str)):  # pydantic would read true as 1 and "5" as 5
+        raise PydanticCustomError("int_type", "Give a whole number.")
+    return value
+
+
+# A JSON integer: a whole number (2.0 is one, as JSON Schema says), not a boolean or a text.
+Integer = Annotated[int, BeforeValidator(_a_number)]
 
 
 class NotBlank:

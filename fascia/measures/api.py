@@ -1,8 +1,8 @@
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from pydantic import StrictInt
 
+from fascia.core.api import Integer
 from fascia.measures import Score, score
 from fascia.measures.instruments import INSTRUMENTS, Instrument
 
@@ -26,7 +26,7 @@ class InstrumentOut(Schema):
 
 class ScoreIn(Schema):
     instrument: str = Field(..., description=f"One of {', '.join(INSTRUMENTS)}")
-    responses: list[StrictInt | None] = Field(..., description="One per item, in order; null for one unanswered")
+    responses: list[Integer | None] = Field(..., description="One per item, in order; null for one unanswered")
 
 
 class ScoreOut(Schema):
