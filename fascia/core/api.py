@@ -78,8 +78,10 @@ def _a_number(value: Any) -> Any:
     return value
 
 
-# A JSON integer: a whole number (2.0 is one, as JSON Schema says), not a boolean or a text.
-Integer = Annotated[int, BeforeValidator(_a_number)]
+# A JSON integer: a whole number (2.0 is one, as JSON Schema says), not a boolean or a text. With limits,
+# Annotated[int, limits(...), WHOLE]: limits put after it would be stated as unknown keywords ("ge").
+WHOLE = BeforeValidator(_a_number)
+Integer = Annotated[int, WHOLE]
 
 
 class NotBlank:

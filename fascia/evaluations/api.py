@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import ABSENT, NOT_BLANK, Integer, Plausible, api_user, inline, limits, plausible, refuse_nulls
+from fascia.core.api import ABSENT, NOT_BLANK, WHOLE, Plausible, api_user, inline, limits, plausible, refuse_nulls
 from fascia.core.models import User
 from fascia.evaluations import queries, services
 from fascia.evaluations.models import Evaluation, RedFlagClearance
@@ -75,9 +75,9 @@ class EvaluationFields(Schema):
     patient_goals: str = ABSENT
     red_flags: list[str] = ABSENT
     red_flag_notes: Annotated[str, _limits("red_flag_notes")] = ABSENT
-    nprs_now: Annotated[Integer, _limits("nprs_now")] | None = None
-    nprs_best: Annotated[Integer, _limits("nprs_best")] | None = None
-    nprs_worst: Annotated[Integer, _limits("nprs_worst")] | None = None
+    nprs_now: Annotated[int, _limits("nprs_now"), WHOLE] | None = None
+    nprs_best: Annotated[int, _limits("nprs_best"), WHOLE] | None = None
+    nprs_worst: Annotated[int, _limits("nprs_worst"), WHOLE] | None = None
     body_marks: list[dict[str, Any]] = ABSENT
     posture: str = ABSENT
     palpation: list[dict[str, Any]] = ABSENT

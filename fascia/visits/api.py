@@ -15,7 +15,7 @@ from pydantic import StrictBool
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import ABSENT, Integer, Pages, api_user, inline, limits, plausible
+from fascia.core.api import ABSENT, WHOLE, Pages, api_user, inline, limits, plausible
 from fascia.core.models import User
 from fascia.patients.models import BodyRegion, Patient
 from fascia.patients.queries import get_patient_for_user
@@ -123,7 +123,7 @@ class NoteOut(Schema):
 class NoteTechniqueIn(Schema):
     technique: str = Field(..., description="Catalog code, e.g. deep-tissue (see GET /techniques)")
     region: Annotated[BodyRegion, inline(BodyRegion)]
-    minutes: Annotated[Integer, limits(VisitTechnique, "minutes")] | None = Field(
+    minutes: Annotated[int, limits(VisitTechnique, "minutes"), WHOLE] | None = Field(
         None, description="All rows together fit in the appointment"
     )
     pressure: Annotated[VisitTechnique.Pressure, inline(VisitTechnique.Pressure)] | None = None
@@ -148,7 +148,7 @@ class NoteFields(Schema):
     kind: Annotated[VisitNote.Kind, inline(VisitNote.Kind)] = ABSENT
     visited_on: Annotated[date, plausible(VisitNote, "visited_on")] = ABSENT
     subjective: str = ABSENT
-    nprs_before: Annotated[Integer, _limits("nprs_before")] | None = None
+    nprs_before: Annotated[int, _limits("nprs_before"), WHOLE] | None = None
     health_changes: str = ABSENT
     symptoms: list[Symptom] = Field(ABSENT, description="Today's")
     local_findings: list[LocalFindingIn] = Field(ABSENT, description="Today's local findings, each with its region")
@@ -156,7 +156,7 @@ class NoteFields(Schema):
     rom: list[dict[str, Any]] = ABSENT
     objective: str = ABSENT
     response: str = ABSENT
-    nprs_after: Annotated[Integer, _limits("nprs_after")] | None = None
+    nprs_after: Annotated[int, _limits("nprs_after"), WHOLE] | None = None
     goal_progress: list[dict[str, Any]] = Field(ABSENT, description="[{goal, status, note}] for the plan's goals")
     assessment: str = ABSENT
     next_visit: Annotated[str, _limits("next_visit")] = ABSENT
