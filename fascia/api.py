@@ -17,7 +17,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.types import DictStrAny
 
 from fascia.chart_api import router as chart_router
 from fascia.core import tenancy
@@ -88,7 +90,7 @@ class SessionAuth(APIKeyCookie):
 
 
 ERROR_RESPONSES = {
-    "400": "The request body is not valid JSON.",
+    "400": "The request body is not a JSON object, or a text holds NUL.",
     "401": "No valid bearer token or signed-in session.",
     "403": "The user's role does not allow this.",
     "404": "Not found, or not in the user's organization.",
@@ -111,17 +113,69 @@ ERRORS_SCHEMA = {
 }
 
 
+# No text the API takes may hold NUL (RefuseBadInputMiddleware answers 400: PostgreSQL cannot store it), in a
+# value or a key, however deep in the body; the schema states it on every string, object and free JSON value.
+NO_NUL = "^[^\\u0000]*$"
+JSON_VALUE = {"$ref": "#/components/schemas/JsonValue"}
+JSON_VALUE_SCHEMA = {
+    "description": "Any JSON value whose texts and keys hold no NUL character",
+    "anyOf": [
+        {"type": "string", "pattern": NO_NUL},
+        {"type": ["number", "boolean", "null"]},
+        {"type": "array", "items": JSON_VALUE},
+        {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": JSON_VALUE},
+    ],
+}
+
+
+def refuse_nul(node: Any) -> None:
+    """State NO_NUL on every string (other than dates, ids and choices, which cannot hold NUL) and object."""
+    if isinstance(node, list):
+        for item in node:
+            refuse_nul(item)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind == "string" and not {"format", "enum", "pattern", "const"} & node.keys():
+        node["pattern"] = NO_NUL
+    if kind == "object":
+        node.setdefault("propertyNames", {"pattern": NO_NUL})  # or the keys it names, e.g. a Literal's
+        # Properties the model does not name are ignored, but the NUL check reads them too.
+        if node.get("additionalProperties", True) is True:
+            node["additionalProperties"] = JSON_VALUE
+    for key, value in node.items():
+        if key not in ("propertyNames", "example", "examples", "default"):
+            refuse_nul(value)
+
+
 class FasciaAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> OpenAPISchema:
-        """Declare the shared error responses on every operation, so clients (and the fuzz test) know them."""
+        """Declare the shared error responses on every operation, so clients (and the fuzz test) know them, and
+        that no text holds NUL."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        refuse_nul(schema["paths"])
+        refuse_nul(schema.get("components", {}).get("schemas", {}))
         schema.setdefault("components", {}).setdefault("schemas", {})["Errors"] = ERRORS_SCHEMA
+        schema["components"]["schemas"]["JsonValue"] = JSON_VALUE_SCHEMA
         error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
         for operations in schema["paths"].values():
             for operation in operations.values():
                 for status, description in ERROR_RESPONSES.items():
                     operation["responses"].setdefault(status, {"description": description, **error})
         return schema
+
+
+class ObjectParser(Parser):
+    """Every request body is a JSON object (or null for none). ninja's schemas read attributes (from_attributes),
+    so a body of another JSON value, [null, null], passed for an empty change where every field is optional."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        data = super().parse_body(request)
+        # null: no body, where the body is optional (sign a note); a required one is then missing (422)
+        if not isinstance(data, dict) and data is not None:
+            raise ValueError("The request body must be a JSON object.")  # ninja answers 400
+        return data
 
 
 AUTH = [TokenAuth(), SessionAuth()]
@@ -145,6 +199,7 @@ api = FasciaAPI(
     version="1",
     description="Clinic data for integrations. Authenticate with a bearer token or a signed-in session.",
     auth=AUTH,
+    parser=ObjectParser(),
     urls_namespace="api",
     docs_decorator=staff_only,
 )

@@ -50,7 +50,7 @@ class SurgeryOut(HistoryItemOut):
     performed_on: date
 
 
-class MedicationOut(HistoryItemOut):
+class HistoryMedicationOut(HistoryItemOut):
     name: str
     dose: str
     flags: list[str]
@@ -74,7 +74,7 @@ class HistoryOut(Schema):
 
     conditions: list[ConditionOut]
     surgeries: list[SurgeryOut]
-    medications: list[MedicationOut]
+    medications: list[HistoryMedicationOut]
     allergies: list[AllergyOut]
     implants: list[ImplantOut]
 

@@ -4,6 +4,7 @@ A date outside it is a typing slip (2099 for 2009) or a probe (9999-12-31, 0001-
 the extremes overflows; each field says how far ahead of today it may reach (0: not in the future).
 """
 
+import calendar
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -56,3 +57,58 @@ def plausible_day(text: str, *, years_ahead: int = SCHEDULE_YEARS_AHEAD) -> date
     if day is None or not EARLIEST <= day <= latest(years_ahead):
         return None
     return day
+
+
+def _digits(low: int, high: int, width: int) -> str:
+    """A regular expression for the numbers from `low` to `high`, written with `width` digits."""
+    if low > high:
+        return "(?!)"  # nothing
+    if width == 1:
+        return str(low) if low == high else f"[{low}-{high}]"
+    unit = 10 ** (width - 1)
+    head_low, head_high = divmod(low, unit)[0], divmod(high, unit)[0]
+    if head_low == head_high:
+        return f"{head_low}{_group(_digits(low % unit, high % unit, width - 1))}"
+    parts = []
+    if low % unit:
+        parts.append(f"{head_low}{_group(_digits(low % unit, unit - 1, width - 1))}")
+        head_low += 1
+    tail = []
+    if high % unit != unit - 1:
+        tail.append(f"{head_high}{_group(_digits(0, high % unit, width - 1))}")
+        head_high -= 1
+    if head_low <= head_high:
+        parts.append(f"{_digits(head_low, head_high, 1)}{_group(_digits(0, unit - 1, width - 1))}")
+    return "|".join(parts + tail)
+
+
+def _group(pattern: str) -> str:
+    return f"(?:{pattern})" if "|" in pattern else pattern
+
+
+def _month_days(months: range, last_day: int | None = None) -> str:
+    """Month and day (MM-DD) of the given months; the last one's days up to `last_day` when given."""
+    lengths = {2: 28, 4: 30, 6: 30, 9: 30, 11: 30}  # 29 February is the leap years' (see date_pattern)
+    parts = []
+    for month in months:
+        days = lengths.get(month, 31)
+        if last_day is not None and month == months[-1]:
+            days = min(days, last_day)
+        parts.append(f"{month:02d}-{_group(_digits(1, days, 2))}")
+    return _group("|".join(parts)) if parts else "(?!)"
+
+
+def date_pattern(last: date) -> str:
+    """The ISO dates (YYYY-MM-DD) from EARLIEST to `last`, as the regular expression an OpenAPI schema states.
+
+    It is what PlausibleDate accepts, so a client (and the fuzz test) knows the range before it sends a date.
+    """
+    whole_years = _digits(EARLIEST.year, last.year - 1, 4)
+    leap_years = [y for y in range(EARLIEST.year, last.year + 1) if calendar.isleap(y) and date(y, 2, 29) <= last]
+    alternatives = [
+        f"{_group(whole_years)}-{_month_days(range(1, 13))}",
+        f"{last.year}-{_month_days(range(1, last.month + 1), last.day)}",
+    ]
+    if leap_years:
+        alternatives.append(f"(?:{'|'.join(map(str, leap_years))})-02-29")
+    return f"^(?:{'|'.join(alternatives)})$"

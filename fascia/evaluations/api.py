@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import api_user, refuse_nulls
+from fascia.core.api import ABSENT, NOT_BLANK, WHOLE, Plausible, api_user, inline, limits, plausible, refuse_nulls
 from fascia.core.models import User
 from fascia.evaluations import queries, services
 from fascia.evaluations.models import Evaluation, RedFlagClearance
@@ -40,7 +40,9 @@ class RedFlagClearanceOut(Schema):
     id: UUID = Field(..., alias="public_id")
     flag: str = Field(..., description="The red flag's code, e.g. calf_swelling")
     flag_label: str
-    kind: RedFlagClearance.Kind = Field(..., description="referred (to a provider) or cleared (for treatment)")
+    kind: Annotated[RedFlagClearance.Kind, inline(RedFlagClearance.Kind)] = Field(
+        ..., description="referred (to a provider) or cleared (for treatment)"
+    )
     provider: str = Field(..., description="Who: referred to, or cleared by")
     decided_on: date = Field(..., description="When the referral was made or the clearance given")
     recorded_by: str = Field(..., description="The practitioner who recorded it")
@@ -55,32 +57,37 @@ class RedFlagClearanceOut(Schema):
         return c.created_by.display_name
 
 
+def _limits(field: str) -> Any:
+    return limits(Evaluation, field)
+
+
+# A field left out is left as it is (ABSENT); null only where the record holds null.
 class EvaluationFields(Schema):
-    kind: Evaluation.Kind | None = None
-    evaluated_on: date | None = None
-    chief_complaint: str | None = Field(None, max_length=200)
-    history: str | None = None
-    onset: Evaluation.Onset | None = None
-    injury_date: date | None = None
-    aggravating: str | None = Field(None, max_length=300)
-    easing: str | None = Field(None, max_length=300)
-    prior_treatment: str | None = Field(None, max_length=300)
-    patient_goals: str | None = None
-    red_flags: list[str] | None = None
-    red_flag_notes: str | None = Field(None, max_length=300)
-    nprs_now: int | None = None
-    nprs_best: int | None = None
-    nprs_worst: int | None = None
-    body_marks: list[dict[str, Any]] | None = None
-    posture: str | None = None
-    palpation: list[dict[str, Any]] | None = None
-    rom: list[dict[str, Any]] | None = None
-    special_tests: list[dict[str, Any]] | None = None
-    impression: str | None = None
-    prognosis: Evaluation.Prognosis | None = None
-    prognosis_notes: str | None = Field(None, max_length=300)
-    precautions: str | None = None
-    diagnoses: list[str] | None = Field(None, description="ICD-10-CM codes, primary first; billable only")
+    kind: Annotated[Evaluation.Kind, inline(Evaluation.Kind)] = ABSENT
+    evaluated_on: Annotated[date, plausible(Evaluation, "evaluated_on")] = ABSENT
+    chief_complaint: Annotated[str, _limits("chief_complaint")] = ABSENT
+    history: str = ABSENT
+    onset: Annotated[Evaluation.Onset, inline(Evaluation.Onset)] = ABSENT
+    injury_date: Annotated[date, plausible(Evaluation, "injury_date")] | None = None
+    aggravating: Annotated[str, _limits("aggravating")] = ABSENT
+    easing: Annotated[str, _limits("easing")] = ABSENT
+    prior_treatment: Annotated[str, _limits("prior_treatment")] = ABSENT
+    patient_goals: str = ABSENT
+    red_flags: list[str] = ABSENT
+    red_flag_notes: Annotated[str, _limits("red_flag_notes")] = ABSENT
+    nprs_now: Annotated[int, _limits("nprs_now"), WHOLE] | None = None
+    nprs_best: Annotated[int, _limits("nprs_best"), WHOLE] | None = None
+    nprs_worst: Annotated[int, _limits("nprs_worst"), WHOLE] | None = None
+    body_marks: list[dict[str, Any]] = ABSENT
+    posture: str = ABSENT
+    palpation: list[dict[str, Any]] = ABSENT
+    rom: list[dict[str, Any]] = ABSENT
+    special_tests: list[dict[str, Any]] = ABSENT
+    impression: str = ABSENT
+    prognosis: Annotated[Evaluation.Prognosis, inline(Evaluation.Prognosis)] = ABSENT
+    prognosis_notes: Annotated[str, _limits("prognosis_notes")] = ABSENT
+    precautions: str = ABSENT
+    diagnoses: list[str] = Field(ABSENT, description="ICD-10-CM codes, primary first; billable only")
 
 
 class EvaluationOut(Schema):
@@ -220,9 +227,11 @@ def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
 
 class ClearanceIn(Schema):
     flag: str = Field(..., description="A red flag the evaluation raised (its code, e.g. calf_swelling)")
-    kind: RedFlagClearance.Kind
-    provider: str = Field(..., max_length=200, description="Referred to, or cleared by: name and provider")
-    decided_on: date
+    kind: Annotated[RedFlagClearance.Kind, inline(RedFlagClearance.Kind)]
+    provider: Annotated[str, NOT_BLANK, limits(RedFlagClearance, "provider")] = Field(
+        ..., description="Referred to, or cleared by"
+    )
+    decided_on: Annotated[date, Plausible()] = Field(..., description="Not in the future")
 
 
 class ClearanceOut(RedFlagClearanceOut):

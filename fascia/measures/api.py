@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from fascia.core.api import Integer
 from fascia.measures import Score, score
 from fascia.measures.instruments import INSTRUMENTS, Instrument
 
@@ -24,8 +25,8 @@ class InstrumentOut(Schema):
 
 
 class ScoreIn(Schema):
-    instrument: str
-    responses: list[int | None]
+    instrument: str = Field(..., description=f"One of {', '.join(INSTRUMENTS)}")
+    responses: list[Integer | None] = Field(..., description="One per item, in order; null for one unanswered")
 
 
 class ScoreOut(Schema):

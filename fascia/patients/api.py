@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -8,11 +8,12 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import StrictBool
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import Pages, api_user
+from fascia.core.api import ABSENT, NOT_BLANK, Pages, Plausible, api_user, limits
 from fascia.core.models import Location, User
 from fascia.patients import medications, queries, services
 from fascia.patients.models import Medication, Patient
@@ -60,36 +61,41 @@ class PatientOut(Schema):
         return patient.preferred_practitioner.public_id if patient.preferred_practitioner else None
 
 
+# A phone number as typed, "(206) 555-0119 ext. 12"; stored normalized, which the model's length is for.
+PHONE_INPUT = Field(max_length=30)
+
+
+# A field left out is left as it is (ABSENT); null is refused (422) where the record cannot hold it.
 class PatientPatch(Schema):
-    family_name: str | None = Field(None, max_length=80)
-    given_name: str | None = Field(None, max_length=80)
-    middle_name: str | None = Field(None, max_length=80)
-    preferred_name: str | None = Field(None, max_length=80)
-    birth_date: date | None = None
-    sex: Patient.Sex | None = None
-    gender_identity: Patient.GenderIdentity | None = None
-    pronouns: str | None = Field(None, max_length=30)
-    phone: str | None = Field(None, max_length=30)
-    email: str | None = Field(None, max_length=254)
-    address_line1: str | None = Field(None, max_length=100)
-    address_line2: str | None = Field(None, max_length=100)
-    city: str | None = Field(None, max_length=60)
-    state: str | None = Field(None, max_length=2)
-    postal_code: str | None = Field(None, max_length=10)
-    emergency_contact_name: str | None = Field(None, max_length=120)
-    emergency_contact_relationship: str | None = Field(None, max_length=40)
-    emergency_contact_phone: str | None = Field(None, max_length=30)
+    family_name: Annotated[str, NOT_BLANK, limits(Patient, "family_name")] = ABSENT
+    given_name: Annotated[str, NOT_BLANK, limits(Patient, "given_name")] = ABSENT
+    middle_name: Annotated[str, limits(Patient, "middle_name")] = ABSENT
+    preferred_name: Annotated[str, limits(Patient, "preferred_name")] = ABSENT
+    birth_date: Annotated[date, Plausible()] = Field(ABSENT, description="From 1900 to today")
+    sex: Patient.Sex = ABSENT
+    gender_identity: Patient.GenderIdentity = ABSENT
+    pronouns: Annotated[str, limits(Patient, "pronouns")] = ABSENT
+    phone: Annotated[str, PHONE_INPUT] = ABSENT
+    email: Annotated[str, limits(Patient, "email")] = ABSENT
+    address_line1: Annotated[str, limits(Patient, "address_line1")] = ABSENT
+    address_line2: Annotated[str, limits(Patient, "address_line2")] = ABSENT
+    city: Annotated[str, limits(Patient, "city")] = ABSENT
+    state: Annotated[str, limits(Patient, "state")] = ABSENT
+    postal_code: Annotated[str, limits(Patient, "postal_code")] = ABSENT
+    emergency_contact_name: Annotated[str, limits(Patient, "emergency_contact_name")] = ABSENT
+    emergency_contact_relationship: Annotated[str, limits(Patient, "emergency_contact_relationship")] = ABSENT
+    emergency_contact_phone: Annotated[str, PHONE_INPUT] = ABSENT
     preferred_location_id: UUID | None = None
     preferred_practitioner_id: UUID | None = None
-    is_active: bool | None = None
-    is_pregnant: bool | None = None
+    is_active: StrictBool = ABSENT
+    is_pregnant: StrictBool = ABSENT
     pregnancy_due_date: date | None = None
 
 
 class PatientIn(PatientPatch):
-    family_name: str = Field(..., min_length=1, max_length=80)
-    given_name: str = Field(..., min_length=1, max_length=80)
-    birth_date: date
+    family_name: Annotated[str, NOT_BLANK, limits(Patient, "family_name")]
+    given_name: Annotated[str, NOT_BLANK, limits(Patient, "given_name")]
+    birth_date: Annotated[date, Plausible()] = Field(..., description="From 1900 to today")
     sex: Patient.Sex
 
 
@@ -104,10 +110,6 @@ def _model_fields(user: User, data: dict) -> dict:
     for key in ("sex", "gender_identity"):
         if key in fields and fields[key] is not None:
             fields[key] = fields[key].value if hasattr(fields[key], "value") else fields[key]
-    nullable = {"preferred_location_id", "preferred_practitioner_id", "pregnancy_due_date"}
-    for key, value in list(fields.items()):
-        if value is None and key not in nullable:
-            raise ValidationError({key: "This field cannot be null."})
     if "preferred_location_id" in data:
         fields["preferred_location"] = _resolve(
             Location.objects.filter(organization_id=user.member_organization_id),
@@ -210,25 +212,24 @@ class MedicationOut(Schema):
         return None if flags is None else [flag for flag in medications.FLAGS if flag in flags]
 
 
-class MedicationPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=120)
-    dose: str | None = Field(None, max_length=120)
-    notes: str | None = Field(None, max_length=300)
-    corrections: dict[Flag, bool | None] | None = Field(
-        None, description="Flags to correct: true or false; null gives the flag back to the name"
+class MedicationPatch(Schema):  # null is refused as in PatientPatch, but for a flag's correction
+    name: Annotated[str, NOT_BLANK, limits(Medication, "name")] = ABSENT
+    dose: Annotated[str, limits(Medication, "dose")] = ABSENT
+    notes: Annotated[str, limits(Medication, "notes")] = ABSENT
+    corrections: dict[Flag, StrictBool | None] = Field(
+        ABSENT,
+        description="Flags to correct: true or false; null gives the flag back to the name",
+        json_schema_extra={"propertyNames": {"enum": list(get_args(Flag))}},
     )
-    bleeding_answer: Medication.Answer | None = None
+    bleeding_answer: Medication.Answer = ABSENT
 
 
 class MedicationIn(MedicationPatch):
-    name: str = Field(..., min_length=1, max_length=120)
+    name: Annotated[str, NOT_BLANK, limits(Medication, "name")]
 
 
 def _medication_fields(data: dict) -> dict:
     fields = {key: value for key, value in data.items() if key != "corrections"}
-    for key in ("name", "dose", "notes", "bleeding_answer"):
-        if key in fields and fields[key] is None:
-            raise ValidationError({key: "This field cannot be null."})
     for flag, value in (data.get("corrections") or {}).items():
         fields[medications.FLAGS[flag][0]] = value
     return fields

@@ -6,14 +6,16 @@ certificates) go through the pages, not this JSON API.
 
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictBool, WithJsonSchema
 
-from fascia.core.api import api_user
+from fascia.core.api import api_user, inline, limits
 from fascia.core.two_factor import is_admin
 from fascia.practitioners import services
 from fascia.practitioners.credentials import Standing, standing
@@ -58,7 +60,7 @@ class CredentialOut(Schema):  # read from a credentials.Standing
 
 
 class CredentialIn(Schema):
-    kind: Credential.Kind
+    kind: Annotated[Credential.Kind, inline(Credential.Kind)]
     specialty: str = Field("", description="Specialty certifications: e.g. mld, oncology")
     name: str = Field(..., max_length=120)
     issuing_body: str = Field(..., max_length=120)
@@ -67,7 +69,7 @@ class CredentialIn(Schema):
     coverage_limits: str = Field("", max_length=80)
     issued_on: date
     expires_on: date | None = Field(None, description="Leave out when it does not expire")
-    status: Credential.Status = Credential.Status.ACTIVE
+    status: Annotated[Credential.Status, inline(Credential.Status)] = Credential.Status.ACTIVE
 
 
 class CourseOut(Schema):
@@ -87,13 +89,20 @@ class CourseOut(Schema):
         return bool(c.certificate)
 
 
+_hours = limits(CourseRecord, "hours").metadata  # [Ge(0.5), Le(100)]
+HOURS_SCHEMA = {"minimum": float(_hours[0].ge), "maximum": float(_hours[1].le), "multipleOf": 0.5}
+
+
 class CourseIn(Schema):
     title: str = Field(..., max_length=200)
     provider: str = Field(..., max_length=120)
     approval_number: str = Field("", max_length=40)
     category: CECategory
-    hours: Decimal = Field(..., description="0.5 to 100, in half hours")
-    live: bool = True
+    # A number (pydantic would also state a text for a Decimal), in half hours within the model's limits.
+    hours: Annotated[Decimal, limits(CourseRecord, "hours"), WithJsonSchema({"type": "number", **HOURS_SCHEMA})] = (
+        Field(..., multiple_of=0.5, description="In half hours")
+    )
+    live: StrictBool = True
     started_on: date
     completed_on: date
 

@@ -1,9 +1,11 @@
+from typing import Annotated
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from fascia.core import roles
-from fascia.core.api import api_user
+from fascia.core.api import api_user, inline, one_of
 from fascia.patients.models import BodyRegion
 from fascia.techniques.facts import LOCAL_FINDINGS, PRESSURES
 from fascia.techniques.models import Technique
@@ -22,18 +24,24 @@ class TechniqueOut(Schema):
     indications: str
 
 
+# The codes below are stated in the schema; local_findings_of and the views refuse others with 422.
+Finding = Annotated[str, one_of(LOCAL_FINDINGS)]
+Region = Annotated[str, inline(BodyRegion)]
+Symptom = Annotated[str, one_of(SYMPTOMS)]
+
+
 class ScreenFindingIn(Schema):
-    finding: str = Field(..., description=f"One of {', '.join(LOCAL_FINDINGS)}")
-    region: str = Field(..., description="The treatment region it is on (a body region code, e.g. lower-back)")
+    finding: Finding
+    region: Region = Field(..., description="The treatment region it is on")
 
 
 class ScreenIn(Schema):
-    technique: str
-    region: BodyRegion
-    pressure: str | None = Field(
-        None, description=f"{', '.join(PRESSURES)}: firm or deep pressure is deep work whatever the technique"
+    technique: str = Field(..., description="Catalog code, e.g. deep-tissue (see GET /techniques)")
+    region: Annotated[BodyRegion, inline(BodyRegion)]
+    pressure: Annotated[str, one_of(PRESSURES)] | None = Field(
+        None, description="Firm or deep pressure is deep work whatever the technique"
     )
-    symptoms: list[str] = Field(default_factory=list, description=f"Today's: {', '.join(SYMPTOMS)}")
+    symptoms: list[Symptom] = Field(default_factory=list, description="Today's")
     findings: list[ScreenFindingIn] = Field(
         default_factory=list, description="Today's local findings, each {finding, region}"
     )

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -10,21 +10,21 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import StrictBool
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
-from fascia.core.api import Pages, api_user
+from fascia.core.api import ABSENT, WHOLE, Pages, api_user, inline, limits, plausible
 from fascia.core.models import User
 from fascia.patients.models import BodyRegion, Patient
 from fascia.patients.queries import get_patient_for_user
 from fascia.scheduling.models import Appointment
-from fascia.techniques.facts import LOCAL_FINDINGS
+from fascia.techniques.api import Finding, Region, Symptom
 from fascia.techniques.models import Technique
-from fascia.techniques.queries import SYMPTOMS
 from fascia.visits import queries, services
 from fascia.visits.minutes import MinuteSummary
-from fascia.visits.models import MAX_MINUTES, NoteAddendum, VisitNote, VisitTechnique
+from fascia.visits.models import NoteAddendum, VisitNote, VisitTechnique
 
 router = Router(tags=["visit notes"])
 
@@ -33,7 +33,6 @@ ROWS = (
     Prefetch("techniques", queryset=VisitTechnique.objects.select_related("technique")),
     Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
 )
-NULLABLE = {"nprs_before", "nprs_after"}
 
 
 class NoteTechniqueOut(Schema):
@@ -123,41 +122,48 @@ class NoteOut(Schema):
 
 class NoteTechniqueIn(Schema):
     technique: str = Field(..., description="Catalog code, e.g. deep-tissue (see GET /techniques)")
-    region: BodyRegion
-    minutes: int | None = Field(None, description=f"1-{MAX_MINUTES}; all rows together fit in the appointment")
-    pressure: VisitTechnique.Pressure | None = None
-    position: VisitTechnique.Position | None = None
-    response: str = Field("", max_length=200)
-    override_reason: str = Field("", max_length=300, description="Required to go ahead despite a caution")
+    region: Annotated[BodyRegion, inline(BodyRegion)]
+    minutes: Annotated[int, limits(VisitTechnique, "minutes"), WHOLE] | None = Field(
+        None, description="All rows together fit in the appointment"
+    )
+    pressure: Annotated[VisitTechnique.Pressure, inline(VisitTechnique.Pressure)] | None = None
+    position: Annotated[VisitTechnique.Position, inline(VisitTechnique.Position)] | None = None
+    response: Annotated[str, limits(VisitTechnique, "response")] = Field("")
+    override_reason: Annotated[str, limits(VisitTechnique, "override_reason")] = Field(
+        "", description="Required to go ahead despite a caution"
+    )
 
 
 class LocalFindingIn(Schema):
-    finding: str
-    region: str = Field("", description="A treatment region: a finding without one is refused")
+    finding: Finding
+    region: Region
 
 
+def _limits(field: str) -> Any:
+    return limits(VisitNote, field)
+
+
+# A field left out is left as it is (ABSENT); null only where the note holds null.
 class NoteFields(Schema):
-    kind: VisitNote.Kind | None = None
-    visited_on: date | None = None
-    subjective: str | None = None
-    nprs_before: int | None = Field(None, description="0-10")
-    health_changes: str | None = None
-    symptoms: list[str] | None = Field(None, description=f"Today's: {', '.join(SYMPTOMS)}")
-    local_findings: list[LocalFindingIn] | None = Field(
-        None, description=f"Today's local findings ({', '.join(LOCAL_FINDINGS)}), each with its region"
-    )
-    findings: list[dict[str, Any]] | None = None
-    rom: list[dict[str, Any]] | None = None
-    objective: str | None = None
-    response: str | None = None
-    nprs_after: int | None = Field(None, description="0-10")
-    goal_progress: list[dict[str, Any]] | None = Field(None, description="[{goal, status, note}] for the plan's goals")
-    assessment: str | None = None
-    next_visit: str | None = Field(None, max_length=200)
-    plan_changes: str | None = None
-    home_care: str | None = None
-    recommendations: str | None = None
-    techniques: list[NoteTechniqueIn] | None = Field(None, description="When given, replaces the note's techniques")
+    kind: Annotated[VisitNote.Kind, inline(VisitNote.Kind)] = ABSENT
+    visited_on: Annotated[date, plausible(VisitNote, "visited_on")] = ABSENT
+    subjective: str = ABSENT
+    nprs_before: Annotated[int, _limits("nprs_before"), WHOLE] | None = None
+    health_changes: str = ABSENT
+    symptoms: list[Symptom] = Field(ABSENT, description="Today's")
+    local_findings: list[LocalFindingIn] = Field(ABSENT, description="Today's local findings, each with its region")
+    findings: list[dict[str, Any]] = ABSENT
+    rom: list[dict[str, Any]] = ABSENT
+    objective: str = ABSENT
+    response: str = ABSENT
+    nprs_after: Annotated[int, _limits("nprs_after"), WHOLE] | None = None
+    goal_progress: list[dict[str, Any]] = Field(ABSENT, description="[{goal, status, note}] for the plan's goals")
+    assessment: str = ABSENT
+    next_visit: Annotated[str, _limits("next_visit")] = ABSENT
+    plan_changes: str = ABSENT
+    home_care: str = ABSENT
+    recommendations: str = ABSENT
+    techniques: list[NoteTechniqueIn] = Field(ABSENT, description="When given, replaces the note's techniques")
 
 
 class NoteCreate(NoteFields):
@@ -201,11 +207,6 @@ def _changes(
 ) -> tuple[dict[str, Any], list[dict] | None]:
     """The fields the payload sets, and its technique rows (None: leave the techniques alone)."""
     data = payload.dict(exclude_unset=True, exclude={"techniques", *exclude})
-    nulls = {
-        name: "This field cannot be null." for name, value in data.items() if value is None and name not in NULLABLE
-    }
-    if nulls:
-        raise ValidationError(nulls)
     fields = {name: _plain(value) for name, value in data.items()}
     techniques = _technique_rows(payload.techniques, organization_id) if payload.techniques is not None else None
     return fields, techniques
@@ -293,7 +294,7 @@ def update_note(request: HttpRequest, note_id: UUID, payload: NoteFields) -> Vis
 
 
 class SignIn(Schema):
-    patient_arrived: bool = Field(
+    patient_arrived: StrictBool = Field(
         False,
         description="For an appointment never checked in: the signer confirms the patient came, which checks the "
         "appointment in as the note is signed (without it, such a note is refused with 422)",

@@ -123,7 +123,7 @@ class TestPatients:
             ({"email": "nora@"}, "email", "valid email"),
             ({"postal_code": "9810"}, "postal_code", "ZIP"),
             ({"sex": "robot"}, "sex", "female"),
-            ({"family_name": ""}, "family_name", "at least 1 character"),
+            ({"family_name": ""}, "family_name", "cannot be blank"),
             (
                 {"preferred_location_id": "00000000-0000-0000-0000-000000000000"},
                 "preferred_location_id",

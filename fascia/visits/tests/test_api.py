@@ -102,7 +102,7 @@ class TestCreating:
                 "techniques",
                 "35 minutes, more than the 30-minute visit",
             ),
-            ({"techniques": [{**DEEP_TISSUE, "minutes": -5}]}, "techniques", "minutes must be between 1 and 240"),
+            ({"techniques": [{**DEEP_TISSUE, "minutes": -5}]}, "techniques.0.minutes", "greater than or equal to 1"),
             ({"nprs_before": 12}, "nprs_before", "less than or equal to 10"),
             ({"appointment_id": "00000000-0000-0000-0000-000000000000"}, "appointment_id", "No such appointment"),
         ],

@@ -91,7 +91,7 @@ def test_the_api_takes_findings_with_their_region(client: Client, tess: User, pa
     url = f"/api/v1/notes/{note.public_id}"
     r = client.patch(url, json.dumps({"local_findings": [{"finding": "rash"}]}), content_type="application/json")
     assert r.status_code == 422
-    assert r.json()["errors"][0]["field"] == "local_findings"
+    assert r.json()["errors"][0]["field"] == "local_findings.0.region"
     assert VisitNote.objects.get(pk=note.pk).local_findings == []
     body = {"local_findings": [{"finding": "rash", "region": "neck"}]}
     r = client.patch(url, json.dumps(body), content_type="application/json")
