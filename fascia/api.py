@@ -167,13 +167,13 @@ class FasciaAPI(NinjaAPI):
 
 
 class ObjectParser(Parser):
-    """Every request body is a JSON object (or null for none). ninja's schemas read attributes (from_attributes),
-    so a body of another JSON value, [null, null], passed for an empty change where every field is optional."""
+    """Every request body is a JSON object (an optional one may be left out: ninja parses no empty body). ninja's
+    schemas read attributes (from_attributes), so a body of another JSON value, [null, null], passed for an empty
+    change where every field is optional."""
 
     def parse_body(self, request: HttpRequest) -> DictStrAny:
         data = super().parse_body(request)
-        # null: no body, where the body is optional (sign a note); a required one is then missing (422)
-        if not isinstance(data, dict) and data is not None:
+        if not isinstance(data, dict):
             raise ValueError("The request body must be a JSON object.")  # ninja answers 400
         return data
 

@@ -7,7 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Body, Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import StrictBool
@@ -325,7 +325,7 @@ class SignedNoteOut(NoteOut):
     summary="Sign and lock a visit note (409 once signed; 422 before its appointment starts, or when the patient's "
     "arrival is neither checked in nor confirmed)",
 )
-def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn | None = None) -> _SignedNote:
+def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn = Body(None)) -> _SignedNote:  # optional, never null
     user = api_user(request, roles.SIGN_NOTE)
     note = queries.get_note_for_user(user, note_id, to_change=True)
     arrived = payload is not None and payload.patient_arrived
