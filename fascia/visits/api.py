@@ -301,6 +301,9 @@ class SignIn(Schema):
     )
 
 
+NO_SIGN_IN = Body(None)  # the body may be left out, but is never null (the schema says SignIn, not required)
+
+
 class _SignedNote:
     """A note just signed with the warnings its signature drew, read by SignedNoteOut as a note with `warnings`."""
 
@@ -325,7 +328,7 @@ class SignedNoteOut(NoteOut):
     summary="Sign and lock a visit note (409 once signed; 422 before its appointment starts, or when the patient's "
     "arrival is neither checked in nor confirmed)",
 )
-def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn = Body(None)) -> _SignedNote:  # optional, never null
+def sign_note(request: HttpRequest, note_id: UUID, payload: SignIn = NO_SIGN_IN) -> _SignedNote:
     user = api_user(request, roles.SIGN_NOTE)
     note = queries.get_note_for_user(user, note_id, to_change=True)
     arrived = payload is not None and payload.patient_arrived
