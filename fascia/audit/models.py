@@ -47,6 +47,7 @@ class AuditAction(models.TextChoices):
     REFERRAL_RECORDED = "referrals.referral.recorded", "Recorded referral"
     CORRESPONDENCE_RECORDED = "referrals.correspondence.recorded", "Logged correspondence"
     DOCUMENT_VIEWED = "referrals.document.viewed", "Opened a stored document"
+    LETTER_PREVIEWED = "plans.letter.previewed", "Previewed a letter to the referring provider"
     TECHNIQUE_SAVED = "techniques.technique.saved", "Saved technique"
     APPOINTMENT_BOOKED = "scheduling.appointment.booked", "Booked appointment"
     APPOINTMENT_RESCHEDULED = "scheduling.appointment.rescheduled", "Rescheduled appointment"

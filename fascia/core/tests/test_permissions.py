@@ -154,6 +154,7 @@ POST_ONLY = {
     "plans:revise": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:end": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:letter": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
+    "plans:letter_preview": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
     "scheduling:cancel": (REGISTRATION, lambda f: [f["appointment"].public_id], {"reason": "Ill"}, 302),
     "scheduling:move": (REGISTRATION, lambda f: [f["appointment"].public_id, "check-in"], {}, 302),
     "scheduling:waitlist_resolve": (REGISTRATION, lambda f: [f["waitlist"].public_id], {}, 302),
