@@ -26,6 +26,11 @@ def _as_date(term: str) -> date | None:
     return None
 
 
+def search_terms(query: str) -> list[str]:
+    """The terms of a search box: split at spaces and commas ("Last, First" as names are listed)."""
+    return [term for term in re.split(r"[\s,;]+", query) if term]
+
+
 def patients_for_user(user: User) -> QuerySet[Patient]:
     return Patient.objects.filter(organization_id=user.member_organization_id)
 
@@ -36,11 +41,14 @@ def search_patients(user: User, query: str = "", *, include_inactive: bool = Fal
     A term that reads as a date matches the date of birth; a term with digits and dashes
     (a phone number or MRN) matches the digits; anything else is a fragment of a name.
     All but dates look in `search_text`, one column that PostgreSQL indexes with trigrams.
+    Terms are split at spaces and commas, so a name typed as the list shows it ("Rosales, Ravi")
+    finds the patient as "Ravi Rosales" does: each term is its own indexed fragment.
     """
     patients = patients_for_user(user).select_related("preferred_location")
     if not include_inactive:
         patients = patients.filter(is_active=True)
-    for term in query.split():
+    terms = search_terms(query)
+    for term in terms:
         born = _as_date(term)
         if born:
             patients = patients.filter(birth_date=born)
@@ -53,7 +61,7 @@ def search_patients(user: User, query: str = "", *, include_inactive: bool = Fal
     # patient until a page is full, which for a name late in the alphabet ("yarr") reads nearly all of
     # them, where the trigram index finds the few at once. A shorter term matches too many for the
     # index, and the walk stops soonest.
-    first = Concat("family_name", Value("")) if any(len(term) >= 3 for term in query.split()) else "family_name"
+    first = Concat("family_name", Value("")) if any(len(term) >= 3 for term in terms) else "family_name"
     return patients.order_by(first, "given_name", "id")
 
 
