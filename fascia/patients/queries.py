@@ -12,6 +12,7 @@ from django.http import Http404
 
 from fascia.core.models import User
 from fascia.lib.contact import digits_only
+from fascia.lib.search import search_terms
 from fascia.patients.models import Allergy, Condition, Consent, HistoryStatus, Implant, Medication, Patient, Surgery
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
@@ -24,11 +25,6 @@ def _as_date(term: str) -> date | None:
         except ValueError:
             continue
     return None
-
-
-def search_terms(query: str) -> list[str]:
-    """The terms of a search box: split at spaces and commas ("Last, First" as names are listed)."""
-    return [term for term in re.split(r"[\s,;]+", query) if term]
 
 
 def patients_for_user(user: User) -> QuerySet[Patient]:
