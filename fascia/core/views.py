@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -36,6 +37,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
     this process serves requests: a database outage shows on the pages, not here.
     """
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for by habit: the SVG icon base.html names, for anyone."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @staff_view()
