@@ -82,7 +82,8 @@ def test_plan_with_a_screened_technique(live_server, page, tess: User) -> None:
     page.get_by_text("The plan is active.").wait_for()
     page.locator("#id_letter-kind").select_option("plan-of-care")
     page.get_by_label("Sent by").select_option("fax")
-    # The preview opens in a new tab and logs nothing; the plan stays in this one.
+    # The preview opens in a new tab and logs nothing; the plan stays in this one. Logging waits for it.
+    assert page.get_by_role("button", name="Log as sent").is_disabled()
     with page.context.expect_page() as preview_tab:
         page.get_by_role("button", name="Preview PDF").click()
     preview_tab.value.close()

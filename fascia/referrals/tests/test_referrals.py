@@ -216,7 +216,7 @@ class TestLetters:
         login(client, tess)
         page = client.get(reverse("plans:detail", args=[plan.public_id])).content.decode()
         preview = reverse("plans:letter_preview", args=[plan.public_id])
-        assert f'formaction="{preview}" formtarget="_blank"' in page
+        assert f'formaction="{preview}" formtarget="_blank" data-preview>Preview PDF' in page
         assert 'rel="noopener"' in page
         assert ">Log as sent</button>" in page and "Generate PDF and log as sent" not in page
 
