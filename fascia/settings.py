@@ -252,8 +252,11 @@ if not DEBUG and not TESTING:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusal_without_traceback": {"()": "fascia.lib.logs.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # A 403 is a warning line, never a traceback (fascia.lib.logs); django.request still propagates.
+    "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
 }
 
 NINJA_PAGINATION_PER_PAGE = 25

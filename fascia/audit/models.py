@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditAction(models.TextChoices):
@@ -47,6 +48,7 @@ class AuditAction(models.TextChoices):
     REFERRAL_RECORDED = "referrals.referral.recorded", "Recorded referral"
     CORRESPONDENCE_RECORDED = "referrals.correspondence.recorded", "Logged correspondence"
     DOCUMENT_VIEWED = "referrals.document.viewed", "Opened a stored document"
+    LETTER_PREVIEWED = "plans.letter.previewed", "Previewed a letter to the referring provider"
     TECHNIQUE_SAVED = "techniques.technique.saved", "Saved technique"
     APPOINTMENT_BOOKED = "scheduling.appointment.booked", "Booked appointment"
     APPOINTMENT_RESCHEDULED = "scheduling.appointment.rescheduled", "Rescheduled appointment"
@@ -101,7 +103,8 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.target_type}:{self.target_id}"
+        at = timezone.localtime(self.at)
+        return f"{at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.target_type}:{self.target_id}"
 
     @property
     def action_label(self) -> str:

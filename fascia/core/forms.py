@@ -157,7 +157,14 @@ class RoomForm(StyledModelForm):
 
 
 class AuditSearchForm(StyledForm):
-    patient = forms.CharField(label="Patient MRN", required=False, max_length=12)
+    patient = forms.CharField(
+        label="Patient",
+        required=False,
+        max_length=100,
+        help_text="Name or MRN, or a part of them",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    patient_id = forms.UUIDField(required=False, widget=forms.HiddenInput())
     user = forms.CharField(label="Username", required=False, max_length=150)
     action = forms.ChoiceField(choices=[("", "Any action"), *AuditAction.choices], required=False)
     since = forms.DateField(label="From", required=False, widget=DateInput())

@@ -7,6 +7,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),  # no trailing slash: what load balancers ask for
+    path("favicon.ico", views.favicon, name="favicon"),  # what browsers ask for when a page names no icon
     path("setup/", views.setup, name="setup"),
     path("account/two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),

@@ -1,3 +1,4 @@
+import re
 from base64 import b32encode
 from uuid import UUID
 
@@ -8,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -20,6 +22,8 @@ from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import AuditSearchForm, LocationForm, OrganizationForm, RoomForm, TokenForm, saved
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.queries import role_of
+from fascia.lib.contact import digits_only
+from fascia.lib.search import search_terms
 from fascia.lib.urls import next_url
 
 
@@ -32,6 +36,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
     this process serves requests: a database outage shows on the pages, not here.
     """
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for by habit: the SVG icon base.html names, for anyone."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @staff_view()
@@ -163,8 +173,15 @@ def audit_search(request: ClinicRequest) -> HttpResponse:
     events = AuditEvent.objects.filter(organization=organization).select_related("actor", "patient")
     if form.is_valid():
         data = form.cleaned_data
+        if data["patient_id"]:  # from the chart: that patient exactly
+            events = events.filter(patient__public_id=data["patient_id"], patient__organization=organization)
         if data["patient"]:
-            events = events.filter(patient__mrn=data["patient"].strip(), patient__organization=organization)
+            events = events.filter(patient__organization=organization)
+            # As the patient search reads a term: digits (an MRN or a phone) as digits, anything else as a
+            # fragment of a name; each in the patient's search_text, which PostgreSQL indexes with trigrams.
+            for term in search_terms(data["patient"]):
+                digits = digits_only(term) if re.fullmatch(r"[\d()\-.+]+", term) else ""
+                events = events.filter(patient__search_text__contains=digits or term.lower())
         if data["user"]:
             events = events.filter(actor__username=data["user"].strip())
         if data["action"]:

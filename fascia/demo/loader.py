@@ -358,6 +358,10 @@ def load_demo(seed: int = 2026) -> bool:
     monday = today - timedelta(days=today.weekday())
     for week in (monday - timedelta(weeks=1), monday):
         load_week(practitioners, rng, week)
+    # And the coming week, whatever day today is (on a Friday or a weekend this week is over): today and the
+    # seven days after it always have a schedule. Its own random stream, so the visits that have ended, their
+    # notes and their claims are what they would be without it.
+    load_week(practitioners, random.Random(seed + 1), monday + timedelta(weeks=1), until=today + timedelta(days=7))
     load_notes(rng)
     patients = list(Patient.objects.filter(organization=organization).order_by("mrn"))
     load_coverages(patients, load_payers(organization), rng, today)

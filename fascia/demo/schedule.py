@@ -1,4 +1,4 @@
-"""Demo working hours, two weeks of appointments and the notes of the visits that have ended,
+"""Demo working hours, appointments from last week to a week from today and the notes of the visits that have ended,
 all written through the scheduling and visit services, so they pass the same screening and
 signing rules as the pages."""
 
@@ -36,8 +36,8 @@ def load_working_hours(practitioners: list[Practitioner]) -> None:
             )
 
 
-def load_week(practitioners: list[Practitioner], rng: random.Random, monday: date) -> None:
-    """Four to six 45-minute follow-ups a day per practitioner in the week from `monday`, for
+def load_week(practitioners: list[Practitioner], rng: random.Random, monday: date, until: date | None = None) -> None:
+    """Four to six 45-minute follow-ups a day per practitioner in the week from `monday` (up to `until`), for
     patients already evaluated by then; the visits that have ended are checked in and out."""
     kind = AppointmentType.objects.get(code="follow-up-45")
     zone = timezone.get_current_timezone()
@@ -51,6 +51,8 @@ def load_week(practitioners: list[Practitioner], rng: random.Random, monday: dat
         actor = practitioner.user
         for hours in practitioner.working_hours.select_related("location").order_by("weekday"):
             day = monday + timedelta(days=hours.weekday)
+            if until is not None and day > until:
+                continue
             seen = [p for p in patients if p.first_seen and p.first_seen < day]
             if not seen:
                 continue

@@ -12,6 +12,7 @@ from django.http import Http404
 
 from fascia.core.models import User
 from fascia.lib.contact import digits_only
+from fascia.lib.search import search_terms
 from fascia.patients.models import Allergy, Condition, Consent, HistoryStatus, Implant, Medication, Patient, Surgery
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
@@ -36,11 +37,14 @@ def search_patients(user: User, query: str = "", *, include_inactive: bool = Fal
     A term that reads as a date matches the date of birth; a term with digits and dashes
     (a phone number or MRN) matches the digits; anything else is a fragment of a name.
     All but dates look in `search_text`, one column that PostgreSQL indexes with trigrams.
+    Terms are split at spaces and commas, so a name typed as the list shows it ("Rosales, Ravi")
+    finds the patient as "Ravi Rosales" does: each term is its own indexed fragment.
     """
     patients = patients_for_user(user).select_related("preferred_location")
     if not include_inactive:
         patients = patients.filter(is_active=True)
-    for term in query.split():
+    terms = search_terms(query)
+    for term in terms:
         born = _as_date(term)
         if born:
             patients = patients.filter(birth_date=born)
@@ -53,7 +57,7 @@ def search_patients(user: User, query: str = "", *, include_inactive: bool = Fal
     # patient until a page is full, which for a name late in the alphabet ("yarr") reads nearly all of
     # them, where the trigram index finds the few at once. A shorter term matches too many for the
     # index, and the walk stops soonest.
-    first = Concat("family_name", Value("")) if any(len(term) >= 3 for term in query.split()) else "family_name"
+    first = Concat("family_name", Value("")) if any(len(term) >= 3 for term in terms) else "family_name"
     return patients.order_by(first, "given_name", "id")
 
 

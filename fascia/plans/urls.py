@@ -19,4 +19,5 @@ urlpatterns = [
     path("<uuid:plan_id>/end/", views.end, name="end"),
     path("<uuid:plan_id>/home-care/", views.home_care, name="home_care"),
     path("<uuid:plan_id>/letter/", views.letter, name="letter"),
+    path("<uuid:plan_id>/letter/preview/", views.letter_preview, name="letter_preview"),
 ]

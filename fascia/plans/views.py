@@ -20,7 +20,7 @@ from fascia.evaluations.models import Diagnosis
 from fascia.evaluations.queries import get_evaluation_for_user
 from fascia.plans import services
 from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, TechniqueForm, TreatsForm
-from fascia.plans.letters import send_letter
+from fascia.plans.letters import preview_letter, send_letter
 from fascia.plans.models import TreatmentPlan
 from fascia.plans.queries import get_plan_for_user
 from fascia.referrals.models import Referral
@@ -277,13 +277,38 @@ def end(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 
 @staff_view(roles.ADD_CORRESPONDENCE, roles.VIEW_PLAN)
 @require_POST
-def letter(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
-    """Generate the plan-of-care letter or progress report and log it as sent."""
+def letter_preview(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    """The letter's PDF as it would be sent, opened in its own tab; nothing is logged as sent."""
     plan = get_plan_for_user(request.user, plan_id)
     form = LetterForm(request.POST, prefix="letter")
     if not form.is_valid():
         messages.error(request, "Choose the letter and how it is sent.")
-        return _back(plan)
+        return _back(plan, "#p-letter")
+    try:
+        pdf = preview_letter(
+            actor=request.user,
+            organization=request.organization,
+            plan=plan,
+            kind=form.cleaned_data["kind"],
+            recommendation=form.cleaned_data["recommendation"],
+        )
+    except services.PlanError as e:
+        _error(request, e)
+        return _back(plan, "#p-letter")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="preview-{form.cleaned_data["kind"]}-{plan.patient.mrn}.pdf"'
+    return response
+
+
+@staff_view(roles.ADD_CORRESPONDENCE, roles.VIEW_PLAN)
+@require_POST
+def letter(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    """Log the plan-of-care letter or progress report as sent, its PDF kept with the correspondence."""
+    plan = get_plan_for_user(request.user, plan_id)
+    form = LetterForm(request.POST, prefix="letter")
+    if not form.is_valid():
+        messages.error(request, "Choose the letter and how it is sent.")
+        return _back(plan, "#p-letter")
     try:
         sent = send_letter(
             actor=request.user,
@@ -295,11 +320,13 @@ def letter(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
         )
     except services.PlanError as e:
         _error(request, e)
-        return _back(plan)
+        return _back(plan, "#p-letter")
     messages.success(
-        request, f"{sent.get_kind_display()} generated and logged as sent by {sent.get_method_display().lower()}."
+        request,
+        f"{sent.get_kind_display()} logged as sent by {sent.get_method_display().lower()}; "
+        "its PDF is kept with the patient's correspondence.",
     )
-    return redirect("referrals:document", kind="correspondence", public_id=sent.public_id)
+    return _back(plan)
 
 
 @staff_view(roles.VIEW_PLAN)

@@ -199,7 +199,7 @@ class CredentialAlert(models.Model):
         constraints = [models.UniqueConstraint(fields=["practitioner", "key"], name="credential_alert_once")]
 
     def __str__(self) -> str:
-        return f"{self.key} sent {self.sent_at:%Y-%m-%d}"
+        return f"{self.key} sent {timezone.localtime(self.sent_at):%Y-%m-%d}"
 
 
 # The requirements Fascia starts with; admins edit them (and should check them at each renewal).

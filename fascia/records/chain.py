@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from fascia.audit.models import AuditEvent
 from fascia.core.models import Organization, User
@@ -238,7 +239,7 @@ def unsealed() -> list[str]:
             signatures = AuditEvent.objects.filter(action=sealable.signed_action, target_id__in=ids).order_by("at")
             found += [
                 f"{e.target_label} ({kind} {e.target_id}) is a draft, but the audit trail shows it signed at "
-                f"{e.at:%Y-%m-%d %H:%M}."
+                f"{timezone.localtime(e.at):%Y-%m-%d %H:%M}."
                 for e in signatures
             ]
     return found

@@ -3,6 +3,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from fascia.core.models import Organization, TimestampedModel
 from fascia.patients.models import Patient
@@ -56,7 +57,7 @@ class RecordAddendum(TimestampedModel):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{str(self._meta.verbose_name).capitalize()} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{str(self._meta.verbose_name).capitalize()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
 class Seal(models.Model):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from fascia.core.models import Location, Room, TimestampedModel
 from fascia.patients.models import Patient
@@ -64,7 +65,8 @@ class TimeOff(models.Model):
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="time_off_order")]
 
     def __str__(self) -> str:
-        return f"{self.practitioner} off {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"
+        starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.practitioner} off {starts:%Y-%m-%d %H:%M}–{ends:%Y-%m-%d %H:%M}"
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -134,7 +136,7 @@ class Appointment(TimestampedModel):
     objects = AppointmentQuerySet.as_manager()
 
     def __str__(self) -> str:
-        return f"{self.patient} with {self.practitioner} at {self.start_at:%Y-%m-%d %H:%M}"
+        return f"{self.patient} with {self.practitioner} at {timezone.localtime(self.start_at):%Y-%m-%d %H:%M}"
 
     def clean(self) -> None:
         if self.start_at and self.end_at and self.end_at - self.start_at > self.LONGEST:

@@ -270,7 +270,7 @@ def measures_of(note: VisitNote) -> list[MeasureResult]:
     return list(note.measures.order_by("instrument"))
 
 
-# A referral is "running out" with this few visits left, or this close to its expiry.
+# A referral is "running out" with this few visits left, or this close to its expiry; past it, it is expired.
 REFERRAL_VISITS_LEFT = 2
 REFERRAL_DAYS_LEFT = 14
 PLAN_ENDING_DAYS = 14
@@ -363,9 +363,11 @@ def dashboard(practitioner: Practitioner, today: date) -> dict:
                         "plan": plan,
                         "referral": referral,
                         "left": max(left, 0),
+                        "expired": referral.expires_on < today,  # no longer running out: gone
                         "chart_url": plan.patient.get_chart_url(),
                     }
                 )
+    referrals.sort(key=lambda r: not r["expired"])  # the expired first: they stop visits being billed now
     return {
         "schedule": [
             {

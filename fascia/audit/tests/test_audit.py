@@ -38,6 +38,44 @@ def test_admins_search_by_patient(client: Client, ada: User, trail: dict) -> Non
     assert actions == {("frank", AuditAction.PATIENT_VIEWED), ("frank", AuditAction.PATIENT_UPDATED)}
 
 
+@pytest.mark.parametrize("typed", ["okaf", "Okafor, ", "OKAFOR"])
+def test_admins_search_by_a_part_of_the_patients_name(client: Client, ada: User, trail: dict, typed: str) -> None:
+    login(client, ada)
+    r = client.get(reverse("core:audit_search"), {"patient": typed})
+    assert {e.patient for e in r.context["page"]} == {trail["owen"]}
+
+
+def test_admins_search_by_last_first_and_by_a_part_of_the_mrn(client: Client, ada: User, trail: dict) -> None:
+    owen = trail["owen"]
+    login(client, ada)
+    r = client.get(reverse("core:audit_search"), {"patient": f"{owen.family_name}, {owen.given_name}"})
+    assert {e.patient for e in r.context["page"]} == {owen}
+    r = client.get(reverse("core:audit_search"), {"patient": owen.mrn[-4:]})
+    assert {e.patient for e in r.context["page"]} == {owen}  # the two MRNs differ in their last digits
+
+
+def test_a_name_search_never_shows_another_clinics_patient(client: Client, ada: User, trail: dict) -> None:
+    other = PatientFactory(family_name="Okafor")  # another organization, with its own trail
+    AuditEvent.objects.create(action=AuditAction.PATIENT_VIEWED, target_type="patients.patient", patient=other)
+    login(client, ada)
+    r = client.get(reverse("core:audit_search"), {"patient": "okafor"})
+    assert {e.patient for e in r.context["page"]} == {trail["owen"]}
+
+
+def test_the_chart_links_to_its_patients_trail_for_those_who_may_read_it(
+    client: Client, ada: User, tess: User, trail: dict
+) -> None:
+    owen = trail["owen"]
+    login(client, ada)
+    link = f"{reverse('core:audit_search')}?patient_id={owen.public_id}"
+    assert f'href="{link}"' in client.get(owen.get_chart_url()).content.decode()
+    r = client.get(link)
+    assert {e.patient for e in r.context["page"]} == {owen}
+    assert owen.display_name in r.content.decode()
+    login(client, tess)  # a practitioner does not read the audit trail: no link
+    assert reverse("core:audit_search") not in client.get(owen.get_chart_url()).content.decode()
+
+
 def test_admins_search_by_user(client: Client, ada: User, trail: dict) -> None:
     login(client, ada)
     r = client.get(reverse("core:audit_search"), {"user": "tess"})

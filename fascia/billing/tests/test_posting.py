@@ -7,7 +7,7 @@ allows 55.20, pays 45.20, writes 13.80 off (CO-45) and leaves the 10.00 copay to
 import hashlib
 import threading
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -329,6 +329,18 @@ class TestIdentity:
                 import_text(bill, organization, other)
         claim.refresh_from_db()
         assert claim.paid == Decimal("45.20") and Remittance.objects.count() == 1 and Posting.objects.count() == 1
+
+    def test_already_posted_says_when_in_clinic_time(
+        self, tess: User, bill: User, organization: Organization, settings
+    ) -> None:
+        settings.TIME_ZONE = "America/New_York"
+        claim = sent(tess, bill, coverage_for(tess, organization))
+        text = era(("ACME HEALTH", "EFT301", paid_claim(claim.number)))
+        import_text(bill, organization, text)
+        # Posted at 22:30 in New York on 1 March, which is already 2 March 03:30 in UTC.
+        Remittance.objects.update(created_at=datetime(2026, 3, 2, 3, 30, tzinfo=UTC))
+        with pytest.raises(AlreadyImported, match=r"already posted on 2026-03-01 22:30; nothing posted"):
+            import_text(bill, organization, text)
 
     def test_one_remittance_per_transaction_with_its_own_payer_and_trace(
         self, tess: User, bill: User, organization: Organization

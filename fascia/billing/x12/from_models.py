@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from fascia.billing import cob, models
 from fascia.billing.queries import service_location
 from fascia.billing.x12 import edi837
@@ -157,7 +159,7 @@ def adjudication(primary: models.Claim) -> edi837.Adjudication | None:
     return edi837.Adjudication(
         paid=primary.paid,
         patient_liability=primary.patient_responsibility,
-        adjudicated_on=remittance.payment_date or remittance.created_at.date(),
+        adjudicated_on=remittance.payment_date or timezone.localdate(remittance.created_at),
         adjustments=adjustments(cob.claim_adjustments(posting)),
         lines=tuple(
             edi837.LineAdjudication(line.paid, adjustments(cob.line_adjustments(posting, line)))

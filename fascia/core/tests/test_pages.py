@@ -154,3 +154,16 @@ def test_the_home_page_reads_only_the_signed_in_user(client: Client, personas: d
             r = client.get(reverse("core:home"))
         assert r.status_code == 200 and 'role="search"' in r.content.decode()
         assert len(unbound(queries)) == 2, role
+
+
+def test_every_page_names_the_favicon_and_favicon_ico_leads_to_it(client: Client, frank: User) -> None:
+    login(client, frank)
+    page = client.get(reverse("patients:list")).content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page
+    client.logout()
+    assert client.get(reverse("login")).content.decode().count('href="/static/img/favicon.svg"') == 1
+    r = client.get("/favicon.ico")
+    assert (r.status_code, r["Location"]) == (301, "/static/img/favicon.svg")
+    icon = client.get("/static/img/favicon.svg")
+    assert icon.status_code == 200 and icon["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in b"".join(icon.streaming_content)

@@ -154,6 +154,7 @@ POST_ONLY = {
     "plans:revise": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:end": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:letter": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
+    "plans:letter_preview": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
     "scheduling:cancel": (REGISTRATION, lambda f: [f["appointment"].public_id], {"reason": "Ill"}, 302),
     "scheduling:move": (REGISTRATION, lambda f: [f["appointment"].public_id, "check-in"], {}, 302),
     "scheduling:waitlist_resolve": (REGISTRATION, lambda f: [f["waitlist"].public_id], {}, 302),
@@ -181,6 +182,8 @@ POST_ONLY = {
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
 # Public: anyone, signed in or not (a load balancer's health check).
 PUBLIC = {"core:healthz"}
+# Anyone, signed in or not, is sent on to a static file (browsers ask for /favicon.ico by habit).
+STATIC_REDIRECTS = {"core:favicon": "/static/img/favicon.svg"}
 
 PATIENT_BODY = {"family_name": "Quayle", "given_name": "Nora", "birth_date": "1990-01-01", "sex": "female"}
 ENDPOINTS = {
@@ -383,7 +386,7 @@ def _named_urls(resolver: URLResolver = None, namespace: str = "") -> set[str]: 
 
 
 def test_every_url_is_covered() -> None:
-    assert _named_urls() == set(PAGES) | set(POST_ONLY) | NOT_ROLE_BASED | PUBLIC
+    assert _named_urls() == set(PAGES) | set(POST_ONLY) | NOT_ROLE_BASED | PUBLIC | set(STATIC_REDIRECTS)
 
 
 def test_every_endpoint_is_covered() -> None:
@@ -432,6 +435,19 @@ def test_public_pages_answer_anyone_without_the_database(client, name: str) -> N
 def test_public_pages_answer_every_role(client, personas, name: str, role: str) -> None:
     login(client, personas[role])
     assert client.get(reverse(name)).status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(STATIC_REDIRECTS))
+def test_static_redirects_answer_anyone_without_the_database(client, name: str) -> None:
+    r = client.get(reverse(name))
+    assert (r.status_code, r["Location"]) == (301, STATIC_REDIRECTS[name])
+
+
+@pytest.mark.parametrize("name", sorted(STATIC_REDIRECTS))
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_static_redirects_answer_every_role(client, personas, name: str, role: str) -> None:
+    login(client, personas[role])
+    assert client.get(reverse(name)).status_code == 301
 
 
 def test_an_inactive_account_cannot_sign_in(client, olga: User) -> None:

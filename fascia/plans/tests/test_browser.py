@@ -82,9 +82,14 @@ def test_plan_with_a_screened_technique(live_server, page, tess: User) -> None:
     page.get_by_text("The plan is active.").wait_for()
     page.locator("#id_letter-kind").select_option("plan-of-care")
     page.get_by_label("Sent by").select_option("fax")
-    with page.expect_response(lambda r: "/documents/correspondence/" in r.url) as letter:
-        page.get_by_role("button", name="Generate PDF and log as sent").click()
-    assert letter.value.headers["content-type"] == "application/pdf"
+    # The preview opens in a new tab and logs nothing; the plan stays in this one. Logging waits for it.
+    assert page.get_by_role("button", name="Log as sent").is_disabled()
+    with page.context.expect_page() as preview_tab:
+        page.get_by_role("button", name="Preview PDF").click()
+    preview_tab.value.close()
+    assert not Correspondence.objects.exists()
+    page.get_by_role("button", name="Log as sent").click()
+    page.get_by_text("Plan of care letter logged as sent by fax").wait_for()
     sent = Correspondence.objects.get()
     assert (sent.kind, sent.method, sent.provider) == ("plan-of-care", "fax", provider)
     planned = PlannedTechnique.objects.get()

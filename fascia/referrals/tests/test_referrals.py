@@ -134,7 +134,7 @@ class TestReferrals:
 
 
 class TestLetters:
-    def test_the_plan_of_care_letter_is_a_pdf_sent_and_logged(
+    def test_the_plan_of_care_letter_is_previewed_then_logged_as_sent(
         self, client: Client, tess: User, patient: Patient, provider: ReferringProvider
     ) -> None:
         evaluation = complete_draft(tess, patient)
@@ -169,15 +169,14 @@ class TestLetters:
             region="lower-back",
         )
         login(client, tess)
-        r = client.post(
-            reverse("plans:letter", args=[plan.public_id]),
-            {"letter-kind": "plan-of-care", "letter-method": "fax"},
-            follow=True,
-        )
+        letter = {"letter-kind": "plan-of-care", "letter-method": "fax"}
+        # The preview is the PDF itself, read and audited, but nothing is logged as sent.
+        r = client.post(reverse("plans:letter_preview", args=[plan.public_id]), letter)
         assert r["Content-Type"] == "application/pdf"
-        text = " ".join(
-            " ".join(p.extract_text().split()) for p in PdfReader(BytesIO(b"".join(r.streaming_content))).pages
-        )
+        assert not Correspondence.objects.exists()
+        previewed = AuditEvent.objects.get(action=AuditAction.LETTER_PREVIEWED)
+        assert (previewed.patient_id, previewed.detail) == (patient.pk, {"kind": "plan-of-care"})
+        text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(BytesIO(r.content)).pages)
         for expected in (
             "Plan of care: Okafor, Amara",
             "Dr. Rosa Quayle",
@@ -190,8 +189,56 @@ class TestLetters:
             "Please sign",
         ):
             assert expected in text, expected
+        # Logging it as sent keeps the same PDF with the correspondence and returns to the plan, in the app.
+        r = client.post(reverse("plans:letter", args=[plan.public_id]), letter, follow=True)
+        assert r["Content-Type"].startswith("text/html")
+        assert r.redirect_chain[-1][0] == reverse("plans:detail", args=[plan.public_id])
+        assert "Plan of care letter logged as sent by fax" in r.content.decode()
         sent = Correspondence.objects.get()
         assert (sent.kind, sent.method, sent.provider, sent.plan) == ("plan-of-care", "fax", provider, plan)
+        assert sent.document.read().startswith(b"%PDF")
+        assert AuditEvent.objects.filter(action=AuditAction.CORRESPONDENCE_RECORDED, patient=patient).count() == 1
+
+    def test_the_plan_page_previews_in_a_new_tab_before_logging(
+        self, client: Client, tess: User, patient: Patient, provider: ReferringProvider
+    ) -> None:
+        evaluation = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
+        referral = record_referral(actor=tess, patient=patient, provider=provider, **referral_fields())
+        plan = plan_services.create_plan(
+            actor=tess,
+            evaluation=evaluation,
+            start_date=timezone.localdate(),
+            visits_per_week=2,
+            duration_weeks=6,
+            planned_visits=12,
+            referral=referral,
+        )
+        login(client, tess)
+        page = client.get(reverse("plans:detail", args=[plan.public_id])).content.decode()
+        preview = reverse("plans:letter_preview", args=[plan.public_id])
+        assert f'formaction="{preview}" formtarget="_blank" data-preview>Preview PDF' in page
+        assert 'rel="noopener"' in page
+        assert ">Log as sent</button>" in page and "Generate PDF and log as sent" not in page
+
+    def test_a_refused_preview_says_why_and_logs_nothing(
+        self, client: Client, tess: User, patient: Patient, provider: ReferringProvider
+    ) -> None:
+        plan = plan_services.create_plan(
+            actor=tess,
+            evaluation=sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient)),
+            start_date=timezone.localdate(),
+            visits_per_week=2,
+            duration_weeks=6,
+            planned_visits=12,
+        )
+        login(client, tess)
+        r = client.post(
+            reverse("plans:letter_preview", args=[plan.public_id]),
+            {"letter-kind": "plan-of-care", "letter-method": "fax"},
+            follow=True,
+        )
+        assert "Record the referral" in r.content.decode()
+        assert not AuditEvent.objects.filter(action=AuditAction.LETTER_PREVIEWED).exists()
 
     def test_a_letter_needs_the_referral(self, tess: User, patient: Patient, organization: Organization) -> None:
         evaluation = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))

@@ -182,6 +182,36 @@ def test_the_dashboard_lists_the_day_and_what_is_due(
     assert len(one_patient) == len(four_patients)
 
 
+def test_the_dashboard_shows_an_expired_referral_as_expired(
+    client: Client, tess: User, organization: Organization
+) -> None:
+    today = timezone.localdate()
+    provider = ReferringProvider.objects.create(organization=organization, kind="physician", name="Dr. Rowe")
+    for name, expires_on in (("Quill", today + timedelta(days=10)), ("Rosales", today - timedelta(days=3))):
+        patient = PatientFactory(organization=organization, family_name=name)
+        plan = active_plan(tess, patient, start=today - timedelta(days=20), planned_visits=12)
+        plan.referral = record_referral(
+            actor=tess,
+            patient=patient,
+            provider=provider,
+            referral_date=today - timedelta(days=40),
+            order="Massage 2x/week",
+            visits_authorized=12,
+            expires_on=expires_on,
+        )
+        plan.save()
+    login(client, tess)
+    r = client.get(reverse("visits:dashboard"))
+    rows = [(row["plan"].patient.family_name, row["expired"]) for row in r.context["referrals"]]
+    assert rows == [("Rosales", True), ("Quill", False)]  # the expired first
+    body = " ".join(r.content.decode().split())
+    assert "Referrals expired or running out" in body
+    expired = f"the referral from Dr. Rowe expired {today - timedelta(days=3):%Y-%m-%d} with 12 visits unused"
+    assert '<span class="badge text-bg-danger">Expired</span> <a href' in body and expired in body
+    assert f"12 visits left from Dr. Rowe, expires {today + timedelta(days=10):%Y-%m-%d}" in body
+    assert "left from Dr. Rowe, expires " + f"{today - timedelta(days=3):%Y-%m-%d}" not in body
+
+
 def test_the_dashboard_offers_to_continue_a_note_started_from_the_schedule(
     client: Client, tess: User, patient: Patient, location: Location
 ) -> None:
