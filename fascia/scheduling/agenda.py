@@ -166,7 +166,9 @@ class Book:
             cell["label"] = f"Book {column.book_label or column.heading} at {time}"
         return cell
 
-    def _block(self, column: Column, a: DayAppointment, span: Span, lane: int, first: int, last: int) -> dict:
+    def _block(
+        self, column: Column, a: DayAppointment, span: Span, lane: tuple[int, int], first: int, last: int
+    ) -> dict:
         row, rows = grid.place(span.start, span.end, first, last)
         movable = self.can_change and a.status == Appointment.Status.BOOKED
         time = f"{timezone.localtime(a.start_at):%H:%M}–{timezone.localtime(a.end_at):%H:%M}"
@@ -176,7 +178,7 @@ class Book:
             "a": a,
             "row": row,
             "rows": rows,
-            "lane": lane,
+            "lane": f"lane-{min(lane[0], 2)} of-{min(lane[1], 3)}",
             "start": f"{timezone.localtime(a.start_at):%H:%M}",
             "detail": " · ".join(part for part in [time, a.type_name, *where] if part),
             "chart_url": self.chart_link(a.patient_public_id) if self.can_see_chart and a.patient_public_id else "",

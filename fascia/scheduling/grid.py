@@ -116,18 +116,32 @@ def stretches(first: int, states: Sequence[tuple[State, str]]) -> list[Stretch]:
     return found
 
 
-def lanes(spans: Sequence[Span]) -> list[int]:
-    """A lane (0, 1, …) for each span in start order, so overlapping ones sit side by side: the first lane free."""
-    ends: list[int] = []
-    result = []
+def lanes(spans: Sequence[Span]) -> list[tuple[int, int]]:
+    """For each span in start order, its lane (0, 1, …) and how many lanes its cluster of overlapping spans has, so
+    they sit side by side: each takes the first lane free; a cluster ends where no span runs on."""
+    placed: list[tuple[int, int]] = []
+    cluster: list[int] = []  # indexes in `placed` of the current cluster
+    ends: list[int] = []  # each lane's end in the current cluster
+    reach = None  # where the current cluster ends
+
+    def close() -> None:
+        for i in cluster:
+            placed[i] = (placed[i][0], len(ends))
+
     for span in spans:
+        if reach is not None and span.start >= reach:
+            close()
+            cluster, ends = [], []
         lane = next((i for i, end in enumerate(ends) if end <= span.start), len(ends))
         if lane == len(ends):
             ends.append(span.end)
         else:
             ends[lane] = span.end
-        result.append(lane)
-    return result
+        cluster.append(len(placed))
+        placed.append((lane, 0))
+        reach = span.end if reach is None or not cluster[:-1] else max(reach, span.end)
+    close()
+    return placed
 
 
 def clock(minute: int) -> str:

@@ -41,7 +41,7 @@
 
   function place(block, column, row) {
     if (block.parentElement !== column) column.appendChild(block);
-    block.classList.forEach((c) => { if (/^at-\d+$/.test(c)) block.classList.remove(c); });
+    Array.from(block.classList).filter((c) => /^at-\d+$/.test(c)).forEach((c) => block.classList.remove(c));
     block.classList.add("at-" + row);
   }
 
