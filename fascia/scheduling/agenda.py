@@ -174,17 +174,23 @@ class Book:
         time = f"{timezone.localtime(a.start_at):%H:%M}–{timezone.localtime(a.end_at):%H:%M}"
         where = [] if column.by_room else [a.room_name or ""]
         where += [a.location_name] if self.location is None else []  # the week: every location
+        steps = (
+            [(self.step_links[step](a.public_id), label) for step, label in STEPS.get(a.status, [])]
+            if self.can_change
+            else []
+        )
         return {
             "a": a,
             "row": row,
             "rows": rows,
             "lane": f"lane-{min(lane[0], 2)} of-{min(lane[1], 3)}",
             "start": f"{timezone.localtime(a.start_at):%H:%M}",
-            "detail": " · ".join(part for part in [time, a.type_name, *where] if part),
+            "time": time,
+            "detail": " · ".join(part for part in [a.type_name, *where] if part),
             "chart_url": self.chart_link(a.patient_public_id) if self.can_see_chart and a.patient_public_id else "",
-            "steps": [(self.step_links[step](a.public_id), label) for step, label in STEPS.get(a.status, [])]
-            if self.can_change
-            else [],
+            # The next step (check in, check out) on the block, any other (no-show) in its menu.
+            "first_step": steps[0] if steps else None,
+            "more_steps": steps[1:],
             "note_url": self.note_link(a.public_id) if self.can_write_notes else "",
             "note_text": NOTE_TEXT[a.note_status],
             "reschedule_url": self.reschedule_link(a.public_id) if movable else "",

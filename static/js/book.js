@@ -143,10 +143,11 @@
       moving.row = row;
       place(moving.block, column, row);
     }
-    // Near the edge of the book's box, scroll it.
+    // Over the column headings or the box's bottom edge, scroll the book.
     const box = scroller.getBoundingClientRect();
-    if (event.clientY > box.bottom - 30) scroller.scrollTop += 12;
-    else if (event.clientY < box.top + 60) scroller.scrollTop -= 12;
+    const head = book.querySelector(".book-head").getBoundingClientRect().height;
+    if (event.clientY > box.bottom - 12) scroller.scrollTop += 14;
+    else if (event.clientY < box.top + head) scroller.scrollTop -= 14;
   });
   const release = (event) => {
     if (!press || event.pointerId !== press.id) return;

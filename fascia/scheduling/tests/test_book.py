@@ -126,7 +126,7 @@ def test_the_week_has_a_column_per_day(
         "Sun Jan 13",
     ]
     assert page.count("data-appointment ") == 1
-    assert "09:00–09:30 · Follow-up, 30 minutes · Main Street Clinic" in page
+    assert '09:00–09:30 · <span class="appt-status">Booked</span> · Follow-up, 30 minutes · Main Street Clinic' in page
     assert 'aria-label="Book Tess Test, LMT on Mon Jan 7 at 10:00"' in page
     assert "on Tue Jan 8 at" not in page  # she works Mondays only
     assert f"location={location.public_id}" in page

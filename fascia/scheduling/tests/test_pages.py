@@ -230,7 +230,7 @@ def test_the_day_shows_note_states_cancellations_and_visiting_practitioners(
     assert 'aria-label="Note for Noted9, Ann at 09:00">Note (draft)</button>' in page
     assert 'aria-label="Note for Noted10, Ann at 10:00">Note ✓</button>' in page
     assert 'aria-label="Note for Visiting, Ann at 09:00">Note</button>' in page
-    assert f"09:00–09:30 · {kind.name} · Room 2" in page
+    assert f'09:00–09:30 · <span class="appt-status">Booked</span> · {kind.name} · Room 2' in page
     assert "11:00 Gone, Ann with Vera Test — cancelled: Flu" in page
 
 
