@@ -1,6 +1,5 @@
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypedDict
 from uuid import UUID
 
@@ -33,7 +32,7 @@ def appointments_on(user: User, day: date) -> QuerySet[Appointment]:
 
 @dataclass(slots=True)
 class DayAppointment:
-    """An appointment as the day view shows it: plain values, not model instances (day_appointments)."""
+    """An appointment as the appointment book shows it: plain values, not model instances (book_appointments)."""
 
     public_id: UUID
     practitioner_id: int
@@ -46,44 +45,54 @@ class DayAppointment:
     room_name: str | None
     type_name: str
     note_status: str | None  # of its visit note, None without one
-    practitioner: Practitioner | None = None  # set by day_grid() from its columns
+    patient_public_id: UUID | None = None
+    is_evaluation: bool = False
+    room_public_id: UUID | None = None
+    location_public_id: UUID | None = None
+    location_name: str = ""
+    practitioner: Practitioner | None = None  # set by the book from its columns
 
     @property
     def status_label(self) -> str:
         return Appointment.Status(self.status).label
 
 
-def day_appointments(user: User, day: date, location: Location) -> list[DayAppointment]:
-    """One location's appointments on a day, with only what the day view shows, in start order.
+BOOK_FIELDS = (
+    "public_id",
+    "practitioner_id",
+    "start_at",
+    "end_at",
+    "status",
+    "cancel_reason",
+    "late_cancellation",
+    "patient__family_name",
+    "patient__given_name",
+    "patient__preferred_name",
+    "room__name",
+    "appointment_type__name",
+    "note__status",
+    "patient__public_id",
+    "appointment_type__is_evaluation",
+    "room__public_id",
+    "location__public_id",
+    "location__name",
+)
+
+
+def book_appointments(user: User, start: datetime, end: datetime, **where: object) -> list[DayAppointment]:
+    """The appointments starting from `start` to `end` (and matching `where`), with only what the book shows,
+    in start order: one query.
 
     Read as plain values rather than model instances (a busy location's ~250 appointments with their
     patient, room, type and note were five instances each, and took twice as long to read).
-    day_grid() attaches each practitioner from its columns, so they are not joined here.
+    The book attaches each practitioner from its columns, so they are not joined here.
     """
-    start, end = day_bounds(day)
     rows = (
         Appointment.objects.filter(
-            location__organization_id=user.member_organization_id,
-            location=location,
-            start_at__gte=start,
-            start_at__lt=end,
+            location__organization_id=user.member_organization_id, start_at__gte=start, start_at__lt=end, **where
         )
         .order_by("start_at", "pk")
-        .values_list(
-            "public_id",
-            "practitioner_id",
-            "start_at",
-            "end_at",
-            "status",
-            "cancel_reason",
-            "late_cancellation",
-            "patient__family_name",
-            "patient__given_name",
-            "patient__preferred_name",
-            "room__name",
-            "appointment_type__name",
-            "note__status",
-        )
+        .values_list(*BOOK_FIELDS)
     )
     return [
         DayAppointment(
@@ -98,6 +107,11 @@ def day_appointments(user: User, day: date, location: Location) -> list[DayAppoi
             room_name,
             type_name,
             note_status,
+            patient_public_id,
+            is_evaluation,
+            room_public_id,
+            location_public_id,
+            location_name,
         )
         for (
             public_id,
@@ -113,8 +127,39 @@ def day_appointments(user: User, day: date, location: Location) -> list[DayAppoi
             room_name,
             type_name,
             note_status,
+            patient_public_id,
+            is_evaluation,
+            room_public_id,
+            location_public_id,
+            location_name,
         ) in rows
     ]
+
+
+def day_appointments(user: User, day: date, location: Location) -> list[DayAppointment]:
+    """One location's appointments on a day, in start order."""
+    return book_appointments(user, *day_bounds(day), location=location)
+
+
+def working_hours(user: User, *, weekdays: list[int], **where: object) -> list[WorkingHours]:
+    """The working hours on the weekdays (at a location, or of a practitioner), with their location: one query."""
+    return list(
+        WorkingHours.objects.filter(
+            practitioner__user__organization_id=user.member_organization_id, weekday__in=weekdays, **where
+        ).select_related("location")
+    )
+
+
+def time_off(user: User, practitioner_ids: list[int], start: datetime, end: datetime) -> list[TimeOff]:
+    """The practitioners' time off reaching into `start` to `end`: one query."""
+    return list(
+        TimeOff.objects.filter(
+            practitioner__user__organization_id=user.member_organization_id,
+            practitioner_id__in=practitioner_ids,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+    )
 
 
 # What the front desk can do next with an appointment, by its status.
@@ -146,56 +191,6 @@ def day_columns(location: Location, day: date) -> "QuerySet[WithAnnotations[Prac
         .filter(Q(works_here=True, user__is_active=True) | Q(booked_here=True))
         .select_related("user")
     )
-
-
-def day_grid(location: Location, day: date, appointments: list[DayAppointment], slot_minutes: int) -> dict:
-    """Columns (the practitioners of the location and anyone booked there) and rows of time slots,
-    each cell either an appointment starting then, 'busy' (inside one), or free.
-
-    Sets each appointment's practitioner from the columns, so `appointments` need not join them.
-    """
-    staff = list(day_columns(location, day))
-    by_id = {p.pk: p for p in staff}
-    practitioners = [p for p in staff if p.works_here and p.user.is_active]
-    here = {p.pk for p in practitioners}
-    # Then anyone else booked here, in the order of their first appointment of the day.
-    practitioners += [by_id[pk] for pk in dict.fromkeys(a.practitioner_id for a in appointments) if pk not in here]
-    for a in appointments:
-        a.practitioner = by_id[a.practitioner_id]
-
-    start, _ = day_bounds(day)
-    step = timedelta(minutes=slot_minutes)
-    slots = []
-    moment = start.replace(hour=7)
-    while moment < start.replace(hour=20):
-        slots.append(moment.astimezone(UTC))  # as the database's times are: comparing zones costs more
-        moment += step
-    # Each column top to bottom: the appointment starting in each slot, and whether one runs through
-    # it. Bisecting the slots once per appointment, rather than scanning the appointments once per
-    # cell, keeps this quick on a busy day.
-    starting: dict[int, list[DayAppointment | None]] = {p.pk: [None] * len(slots) for p in practitioners}
-    running: dict[int, list[bool]] = {p.pk: [False] * len(slots) for p in practitioners}
-    for a in appointments:
-        if a.status not in Appointment.HOLDING:
-            continue
-        first = bisect_right(slots, a.start_at)  # the first slot that begins after it starts
-        column = starting[a.practitioner_id]
-        if first and a.start_at < slots[first - 1] + step and column[first - 1] is None:  # the earlier of two shows
-            column[first - 1] = a
-        for i in range(first, bisect_left(slots, a.end_at)):
-            running[a.practitioner_id][i] = True
-    columns = [(p, starting[p.pk], running[p.pk]) for p in practitioners]
-    now = timezone.now()
-    rows = []
-    for i, slot in enumerate(slots):
-        cells = [
-            {"practitioner": p, "appointment": starts[i], "busy": starts[i] is None and runs[i]}
-            for p, starts, runs in columns
-        ]
-        label = f"{timezone.localtime(slot):%H:%M}"
-        rows.append({"time": slot, "label": label, "cells": cells, "past": slot + step <= now})
-    cancelled = [a for a in appointments if a.status not in Appointment.HOLDING]
-    return {"columns": practitioners, "rows": rows, "cancelled": cancelled}
 
 
 @dataclass(slots=True)

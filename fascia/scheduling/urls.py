@@ -14,5 +14,6 @@ urlpatterns = [
     path("waitlist/<uuid:entry_id>/resolve/", views.waitlist_resolve, name="waitlist_resolve"),
     path("<uuid:appointment_id>/cancel/", views.cancel, name="cancel"),
     path("<uuid:appointment_id>/reschedule/", views.reschedule, name="reschedule"),
+    path("<uuid:appointment_id>/drop/", views.drop, name="drop"),  # before <slug:step>, which "drop" would match
     path("<uuid:appointment_id>/<slug:step>/", views.move, name="move"),
 ]

@@ -1,9 +1,9 @@
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from fascia.lib.urls import next_url
 from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
+from fascia.scheduling.agenda import location_day, practitioner_week
 from fascia.scheduling.forms import (
     BookingForm,
     CancelForm,
@@ -27,102 +28,41 @@ from fascia.scheduling.forms import (
     locations_offered,
 )
 from fascia.scheduling.models import Appointment, WaitlistEntry
-from fascia.scheduling.queries import (
-    STEPS,
-    DayAppointment,
-    day_appointments,
-    day_bounds,
-    day_grid,
-    next_free_slots,
-    series_from_plan,
-    waitlist_for,
-)
-
-SLOT_MINUTES = 15
-# A booked cell's note link, by the status of the appointment's note (None: no note yet). Visits sit above
-# scheduling (a note points at its appointment), so the status is read through that relation, by its stored values.
-NOTE_TEXT = {None: "Note", "draft": "Note (draft)", "signed": "Note ✓"}
+from fascia.scheduling.queries import next_free_slots, series_from_plan, waitlist_for
 
 
 def day_url(day: date, location: Location) -> str:
     return f"{reverse('scheduling:day')}?date={day:%Y-%m-%d}&location={location.public_id}"
 
 
-def _link(name: str, *args: str) -> Callable[[UUID], str]:
-    """reverse(name, args=[public_id, *args]) for any public_id, reversing once (the row's id takes a stand-in's
-    place): reverse() resolves the pattern anew on each call."""
-    stand_in = str(UUID(int=0))
-    url = reverse(name, args=[stand_in, *args])
-    return lambda public_id: url.replace(stand_in, str(public_id))
-
-
-def day_rows(grid: dict, *, location: Location, day: date, can_book: bool, can_write_notes: bool) -> list[dict]:
-    """The grid's rows as day.html shows them: each row's time and its cells, with their links ready.
-
-    A cell is booked (`appointment`: the patient, with the URLs of its steps, note, reschedule and
-    cancel this user may use), free (`book_url`), busy, or empty. The URLs are reversed once per name
-    (_link): a busy day has ~700 cells and a thousand links and forms.
-    """
-    move = {step: _link("scheduling:move", step) for steps in STEPS.values() for step, _ in steps}
-    note, reschedule, cancel = (
-        _link(name) for name in ("visits:for_appointment", "scheduling:reschedule", "scheduling:cancel")
-    )
-
-    def booked(a: DayAppointment) -> dict:
-        cancellable = can_book and a.status == Appointment.Status.BOOKED
-        return {
-            "appointment": a,
-            "steps": [(move[step](a.public_id), label) for step, label in STEPS.get(a.status, [])] if can_book else [],
-            "note_url": note(a.public_id) if can_write_notes else None,
-            "note_text": NOTE_TEXT[a.note_status],
-            "reschedule_url": reschedule(a.public_id) if cancellable else None,
-            "cancel_url": cancel(a.public_id) if cancellable else None,
-        }
-
-    # Each column's booking link, but for the slot's time.
-    book = f"{reverse('scheduling:book')}?location={location.public_id}&day={day:%Y-%m-%d}"
-    free = {p.pk: f"{book}&practitioner={p.public_id}&start=" for p in grid["columns"]}
-    rows = []
-    for row in grid["rows"]:
-        time = row["label"]
-        bookable = can_book and not row["past"]
-        cells = []
-        for cell in row["cells"]:
-            if cell["appointment"]:
-                cells.append(booked(cell["appointment"]))
-            elif bookable and not cell["busy"]:
-                cells.append({"book_url": free[cell["practitioner"].pk] + time, "practitioner": cell["practitioner"]})
-            else:
-                cells.append({"busy": cell["busy"]})
-        rows.append({"label": time, "cells": cells})
-    return rows
-
-
 @staff_view(roles.VIEW_APPOINTMENT)
 @require_GET
 def day(request: ClinicRequest) -> HttpResponse:
-    """One location's day: a column per practitioner, a row per quarter hour; free slots book."""
+    """One location's appointment book for a day: a column per practitioner (or per room, with ?by=room), time
+    down the side, appointments as blocks, closed hours shaded; open time books, blocks drag to move."""
     day = plausible_day(request.GET.get("date", "")) or timezone.localdate()
     locations = list(locations_offered(request.organization.pk))
     location = next(
         (loc for loc in locations if str(loc.public_id) == request.GET.get("location")),
         locations[0] if locations else None,
     )
+    by_room = request.GET.get("by") == "room"
     can_book = request.user.has_perm(roles.BOOK_APPOINTMENT)
-    can_write_notes = request.user.has_perm(roles.ADD_NOTE)
-    grid: dict = {"columns": [], "rows": [], "cancelled": []}
+    book: dict = {"columns": [], "axis": [], "cancelled": []}
     if location:
-        grid = day_grid(location, day, day_appointments(request.user, day, location), SLOT_MINUTES)
-        grid["rows"] = day_rows(grid, location=location, day=day, can_book=can_book, can_write_notes=can_write_notes)
+        book = location_day(request.user, location, day, by_room=by_room)
+    query = {"location": str(location.public_id) if location else "", **({"by": "room"} if by_room else {})}
     context = {
         "day": day,
-        "previous": day - timedelta(days=1),
-        "next": day + timedelta(days=1),
+        "previous": f"?{urlencode({'date': f'{day - timedelta(days=1):%Y-%m-%d}', **query})}",
+        "next": f"?{urlencode({'date': f'{day + timedelta(days=1):%Y-%m-%d}', **query})}",
+        "today": f"?{urlencode(query)}",
+        "by_room": by_room,
         "locations": locations,
         "location": location,
         "can_book": can_book,
         "waitlist": waitlist_for(request.user, day, location) if can_book and location else [],
-        **grid,
+        **book,
     }
     return render(request, "scheduling/day.html", context)
 
@@ -130,7 +70,7 @@ def day(request: ClinicRequest) -> HttpResponse:
 @staff_view(roles.VIEW_APPOINTMENT)
 @require_GET
 def week(request: ClinicRequest) -> HttpResponse:
-    """One practitioner's week, Monday to Sunday, every location."""
+    """One practitioner's week, Monday to Sunday, every location: a column per day, as the day's book."""
     day = plausible_day(request.GET.get("date", "")) or timezone.localdate()
     monday = day - timedelta(days=day.weekday())
     practitioners = list(
@@ -142,30 +82,19 @@ def week(request: ClinicRequest) -> HttpResponse:
         (p for p in practitioners if str(p.public_id) == request.GET.get("practitioner")),
         getattr(request.user, "practitioner", None) or (practitioners[0] if practitioners else None),
     )
-    start, _ = day_bounds(monday)
-    _, end = day_bounds(monday + timedelta(days=6))
-    appointments = list(
-        Appointment.objects.filter(practitioner=practitioner, start_at__gte=start, start_at__lt=end)
-        .select_related("patient", "location", "appointment_type")
-        .order_by("start_at")
-    )
-    days = [
-        (
-            monday + timedelta(days=n),
-            [a for a in appointments if timezone.localtime(a.start_at).date() == monday + timedelta(days=n)],
-        )
-        for n in range(7)
-    ]
+    book = practitioner_week(request.user, practitioner, monday) if practitioner else {"columns": [], "axis": []}
+    who = {"practitioner": str(practitioner.public_id)} if practitioner else {}
     return render(
         request,
         "scheduling/week.html",
         {
-            "days": days,
+            **book,
             "practitioner": practitioner,
             "practitioners": practitioners,
             "monday": monday,
-            "previous": monday - timedelta(days=7),
-            "next": monday + timedelta(days=7),
+            "previous": f"?{urlencode({'date': f'{monday - timedelta(days=7):%Y-%m-%d}', **who})}",
+            "next": f"?{urlencode({'date': f'{monday + timedelta(days=7):%Y-%m-%d}', **who})}",
+            "today": f"?{urlencode(who)}",
         },
     )
 
@@ -173,9 +102,8 @@ def week(request: ClinicRequest) -> HttpResponse:
 @staff_view(roles.BOOK_APPOINTMENT)
 @require_http_methods(["GET", "POST"])
 def book(request: ClinicRequest) -> HttpResponse:
-    initial = {
-        key: value for key in ("practitioner", "location", "day", "start", "patient") if (value := request.GET.get(key))
-    }
+    prefilled = ("practitioner", "location", "day", "start", "patient", "room")
+    initial = {key: value for key in prefilled if (value := request.GET.get(key))}
     patient_id = request.POST.get("patient") or request.GET.get("patient")
     patient = get_patient_for_user(request.user, patient_id) if patient_id else None
     if patient is not None and request.GET.get("series") == "plan":
@@ -279,14 +207,41 @@ def patient_picker(request: ClinicRequest) -> HttpResponse:
     return render(request, "scheduling/book.html#picker", {"patients": patients, "query": query})
 
 
-@staff_view(roles.CHANGE_APPOINTMENT)
-@require_http_methods(["GET", "POST"])
-def reschedule(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
-    appointment = get_object_or_404(
+def _appointment_to_change(request: ClinicRequest, appointment_id: UUID) -> Appointment:
+    return get_object_or_404(
         Appointment.objects.select_related("patient", "practitioner__user", "location", "room"),
         public_id=appointment_id,
         location__organization=request.organization,
     )
+
+
+def _reschedule(request: ClinicRequest, appointment: Appointment, form: RescheduleForm) -> str | None:
+    """Move the appointment as the form says, through the one service; the message of its success, or None
+    with the form's errors saying why not (nothing changed)."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
+    try:
+        services.reschedule_appointment(
+            actor=request.user,
+            appointment=appointment,
+            start_at=start_at,
+            practitioner=data["practitioner"],
+            location=data["location"],
+            room=data["room"],
+            override=data["override"],
+        )
+    except services.SchedulingError as e:
+        form.add_error(None, str(e))
+        return None
+    return f"Moved {appointment.patient.display_name} to {data['day']:%a %b %d} {data['start']:%H:%M}."
+
+
+@staff_view(roles.CHANGE_APPOINTMENT)
+@require_http_methods(["GET", "POST"])
+def reschedule(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
+    appointment = _appointment_to_change(request, appointment_id)
     start = timezone.localtime(appointment.start_at)
     initial = {
         "practitioner": appointment.practitioner.public_id,
@@ -296,25 +251,26 @@ def reschedule(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
         "start": start.time(),
     }
     form = RescheduleForm(request.POST or None, initial=initial, organization=request.organization)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
-        try:
-            services.reschedule_appointment(
-                actor=request.user,
-                appointment=appointment,
-                start_at=start_at,
-                practitioner=data["practitioner"],
-                location=data["location"],
-                room=data["room"],
-                override=data["override"],
-            )
-        except services.SchedulingError as e:
-            form.add_error(None, str(e))
-        else:
-            messages.success(request, f"Moved to {data['day']:%a %b %d} {data['start']:%H:%M}.")
-            return redirect(day_url(data["day"], data["location"]))
+    if request.method == "POST" and (moved := _reschedule(request, appointment, form)):
+        messages.success(request, moved)
+        return redirect(day_url(form.cleaned_data["day"], form.cleaned_data["location"]))
     return render(request, "scheduling/reschedule.html", {"form": form, "appointment": appointment})
+
+
+@staff_view(roles.CHANGE_APPOINTMENT)
+@require_POST
+def drop(request: ClinicRequest, appointment_id: UUID) -> JsonResponse:
+    """An appointment dropped on the book (by pointer or keys, static/js/book.js): the reschedule form's fields, the
+    same form and service; {"moved": message}, or 409 with {"errors": [why]} and nothing changed."""
+    appointment = _appointment_to_change(request, appointment_id)
+    form = RescheduleForm(request.POST, organization=request.organization)
+    if moved := _reschedule(request, appointment, form):
+        messages.success(request, moved)
+        return JsonResponse({"moved": moved})
+    errors = [str(e) for e in form.non_field_errors()]
+    fields = (name for name in form.errors if name != "__all__")
+    errors += [f"{form.fields[name].label or name.capitalize()}: {e}" for name in fields for e in form.errors[name]]
+    return JsonResponse({"errors": errors}, status=409)
 
 
 @staff_view(roles.CHANGE_APPOINTMENT)

@@ -157,6 +157,8 @@ POST_ONLY = {
     "plans:letter_preview": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
     "scheduling:cancel": (REGISTRATION, lambda f: [f["appointment"].public_id], {"reason": "Ill"}, 302),
     "scheduling:move": (REGISTRATION, lambda f: [f["appointment"].public_id, "check-in"], {}, 302),
+    # Nothing to move it to: refused with the form's reasons.
+    "scheduling:drop": (REGISTRATION, lambda f: [f["appointment"].public_id], {}, 409),
     "scheduling:waitlist_resolve": (REGISTRATION, lambda f: [f["waitlist"].public_id], {}, 302),
     "visits:start": (PRACTITIONER, lambda f: [f["patient"].public_id], {}, 302),
     "visits:for_appointment": (PRACTITIONER, lambda f: [f["appointment"].public_id], {}, 302),
