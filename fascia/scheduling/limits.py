@@ -42,13 +42,17 @@ def _day(moment: datetime) -> date:
 
 
 def visits_booked(patient: Patient, first: date, last: date | None = None) -> int:
-    """The patient's appointments that hold their time (booked, checked in or completed) from `first` to `last`:
-    the visits a referral or an authorization has given or is promised to."""
+    """The visits a referral or an authorization has given or is promised to, from `first` to `last`: the
+    patient's appointments that hold their time (booked, checked in or completed), and the signed visit notes of
+    no appointment (a visit noted without a booking). Two counts."""
     start = datetime.combine(first, datetime.min.time(), tzinfo=timezone.get_current_timezone())
     booked = Appointment.objects.filter(patient=patient, status__in=Appointment.HOLDING, start_at__gte=start)
+    # Visits sit above scheduling (a note points at its appointment): read through the patient's relation.
+    unbooked = patient.visit_notes.filter(appointment__isnull=True, status="signed", visited_on__gte=first)
     if last is not None:
         booked = booked.filter(start_at__lt=start + timedelta(days=(last - first).days + 1))
-    return booked.count()
+        unbooked = unbooked.filter(visited_on__lte=last)
+    return booked.count() + unbooked.count()
 
 
 def _dates(days: list[date]) -> str:
