@@ -153,7 +153,11 @@ class TestWhatIsDue:
         self, client: Client, frank: User, tess: User, location: Location, owing: Coverage
     ) -> None:
         Authorization.objects.create(
-            coverage=owing, number="A-1", visits_allowed=20, starts_on=DAY - timedelta(days=60), ends_on=DAY + timedelta(days=5)
+            coverage=owing,
+            number="A-1",
+            visits_allowed=20,
+            starts_on=DAY - timedelta(days=60),
+            ends_on=DAY + timedelta(days=5),
         )
         appointment(tess, owing.patient, location, 11)
         assert "Authorization A-1 ends Mar 9" in board(client, frank)

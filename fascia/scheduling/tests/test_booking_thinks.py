@@ -181,8 +181,9 @@ class TestBookingForm:
     def test_a_series_lists_each_date_that_failed(
         self, client: Client, frank: User, tess: User, location: Location, hours: None, follow_up
     ) -> None:
-        patient, other = PatientFactory(organization=location.organization), PatientFactory(
-            organization=location.organization
+        patient, other = (
+            PatientFactory(organization=location.organization),
+            PatientFactory(organization=location.organization),
         )
         book_visits(tess, other, location, follow_up, [date(2030, 1, 9), date(2030, 1, 16)])
         login(client, frank)
@@ -238,7 +239,11 @@ class TestDefaults:
         login(client, frank)
         r = client.get(
             reverse("scheduling:book"),
-            {"practitioner": tess.practitioner.public_id, "location": location.public_id, "appointment_type": follow_up.pk},
+            {
+                "practitioner": tess.practitioner.public_id,
+                "location": location.public_id,
+                "appointment_type": follow_up.pk,
+            },
             headers={"HX-Request": "true"},
         )
         assert r.status_code == 200 and "Choose one to fill in the form" in r.content.decode()
@@ -256,3 +261,50 @@ def test_check_in_and_out_say_what_happened(
     assert "Checked in Rosales, Ravi at" in r.content.decode()
     r = client.post(reverse("scheduling:move", args=[appointment.public_id, "check-out"]), follow=True)
     assert "Checked out Rosales, Ravi at" in r.content.decode()
+
+
+WIDTHS = (1366, 768, 390)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_follow_up_books_in_two_clicks_from_the_chart_and_a_limit_asks_first(
+    live_server, page, frank: User, tess: User, organization, location: Location, hours: None, width: int
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from fascia.conftest import PASSWORD
+
+    patient = billable_patient(tess, organization, start=START, visits=0).patient
+    page.set_viewport_size({"width": width, "height": 900})
+    with time_machine.travel(datetime(2030, 1, 4, 8, 50, tzinfo=CLINIC), tick=True):  # the first free time: 09:00
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill("frank")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(live_server.url + patient.get_chart_url())
+        page.get_by_role("link", name="Book a follow-up").click()  # one
+        assert page.locator("#id_practitioner option:checked").inner_text() == str(tess.practitioner)
+        assert page.locator("#id_appointment_type option:checked").inner_text().startswith("Follow-up")
+        assert page.get_by_role("link", name="Fri Jan 4, 09:00", exact=False).count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert [v["id"] for v in Axe().run(page).response["violations"]] == []
+        page.get_by_role("button", name="Book", exact=True).click()  # two
+        page.get_by_text(f"Booked {patient.display_name} Fri Jan 04 09:00").wait_for()
+        assert Appointment.objects.get(patient=patient).start_at == at(date(2030, 1, 4), 9)
+
+        # Past the referral's expiry and the plan's end: asked first, booked once confirmed.
+        page.goto(
+            f"{live_server.url}{reverse('scheduling:book')}?patient={patient.public_id}&day=2030-04-11&start=10:00"
+        )
+        page.get_by_role("button", name="Book", exact=True).click()
+        page.get_by_text("This booking runs past a limit").wait_for()
+        assert "expires on 2030-04-07" in page.locator("#booking-limits").inner_text()
+        assert Appointment.objects.filter(patient=patient).count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert [v["id"] for v in Axe().run(page).response["violations"]] == []
+        page.get_by_label("Book anyway").check()
+        page.get_by_role("button", name="Book", exact=True).click()
+        page.get_by_text(f"Booked {patient.display_name} Thu Apr 11 10:00").wait_for()
+        assert Appointment.objects.filter(patient=patient).count() == 2
