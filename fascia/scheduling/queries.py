@@ -342,7 +342,7 @@ def booking_defaults(patient: Patient, day: date) -> dict:
     """What the booking form starts from for a patient (issue 26 point 2): the practitioner and location the
     patient prefers, else those of the last visit, else the active plan's practitioner; the visit type the plan
     calls for (a re-evaluation once it is due, else the type of the last follow-up, else the shortest follow-up),
-    or an initial evaluation without a plan. Three queries."""
+    or an initial evaluation without a plan. Four queries."""
     preferred = (
         Patient.objects.filter(pk=patient.pk)
         .values("preferred_practitioner__public_id", "preferred_location__public_id")

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.models import Authorization, Coverage
-from fascia.billing.queries import ledger
-from fascia.billing.tests.factories import billable_patient, post_835, sent_claim
+from fascia.billing.queries import ledger, patient_balances
+from fascia.billing.tests.factories import billable_patient, post_835, second_coverage, sent_claim
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, User
 from fascia.patients.models import Consent, Patient
@@ -117,6 +117,16 @@ class TestWhatIsDue:
         assert owed == Decimal("10.00")
         appointment(tess, patient, location, 11)
         assert "Balance due $10.00" in board(client, frank)
+
+    def test_a_share_a_second_payer_carries_on_is_not_due(
+        self, tess: User, bill: User, organization: Organization
+    ) -> None:
+        coverage = billable_patient(tess, organization, start=DAY - timedelta(days=35), visits=1)
+        second_coverage(coverage)
+        post_835(bill, [sent_claim(bill, coverage, today=DAY - timedelta(days=5))], paid_on=DAY - timedelta(days=3))
+        patient = coverage.patient
+        assert ledger(patient.claims.all())["patient_owes"] == 0
+        assert patient_balances([patient.pk]) == {}
 
     def test_missing_consents_are_named(self, client: Client, frank: User, tess: User, location: Location) -> None:
         patient = PatientFactory(organization=location.organization)
