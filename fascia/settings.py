@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "fascia.records",
     "fascia.visits",
     "fascia.billing",
+    "fascia.frontdesk",
     "fascia.demo",
     "fascia.notifications",
     "django_tasks",

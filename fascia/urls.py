@@ -25,6 +25,7 @@ urlpatterns = [
     path("notes/", include("fascia.visits.urls")),
     path("records/", include("fascia.records.urls")),
     path("billing/", include("fascia.billing.urls")),
+    path("today/", include("fascia.frontdesk.urls")),
     path("practitioners/", include("fascia.practitioners.urls")),
     path("api/v1/", api.urls),
     path("", include("fascia.core.urls")),

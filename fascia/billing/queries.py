@@ -1,4 +1,5 @@
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 from uuid import UUID
@@ -39,6 +40,7 @@ from fascia.billing.models import (
 )
 from fascia.core.models import Location, Organization, User
 from fascia.patients.models import Patient
+from fascia.scheduling.limits import visits_booked
 
 if TYPE_CHECKING:  # django-stubs-ext is a test dependency; the annotations are for mypy only
     from django_stubs_ext import WithAnnotations
@@ -235,6 +237,27 @@ def with_books(claims: QuerySet[Claim]) -> "QuerySet[WithAnnotations[Claim, Book
     )
 
 
+def patient_share(claim: Claim) -> Decimal:
+    """What the patient owes of a claim (with_books): its PR adjustments, unless a secondary claim carries them
+    on to the next payer (`passed_on`)."""
+    return Decimal("0") if claim.passed_on else claim.patient_responsibility  # type: ignore[attr-defined]
+
+
+def patient_balances(patient_ids: list[int]) -> dict[int, Decimal]:
+    """What each of these patients owes, as their ledgers total it (ledger's `patient_owes`), for many patients in
+    one query: their claims with a patient responsibility, each patient's shares summed. Patients who owe
+    nothing are left out."""
+    claims = with_books(
+        Claim.objects.filter(patient_id__in=patient_ids, patient_responsibility__gt=0).only(
+            "patient_id", "patient_responsibility", "primary_claim"
+        )
+    )
+    owed: dict[int, Decimal] = defaultdict(Decimal)
+    for c in claims:
+        owed[c.patient_id] += patient_share(c)
+    return {pk: amount for pk, amount in owed.items() if amount > 0}
+
+
 def ledger(claims: QuerySet[Claim]) -> dict:
     """A patient's claims (`patient.claims`, with what the caller shows of them) with what was charged, paid
     by the payer, adjusted off by it (CO, PI, OA), left to the patient (PR, unless a secondary claim carries it
@@ -244,7 +267,7 @@ def ledger(claims: QuerySet[Claim]) -> dict:
     adjusted + patient owes + payer balance, in total."""
     rows = list(with_books(claims).order_by("created_at"))
     for c in rows:
-        c.patient_share = Decimal("0") if c.passed_on else c.patient_responsibility  # type: ignore[attr-defined]
+        c.patient_share = patient_share(c)  # type: ignore[attr-defined]
         c.payer_balance = c.charge - c.prior_settled - c.paid - c.adjusted - c.patient_responsibility  # type: ignore[attr-defined]
     return {
         "claims": rows,
@@ -300,3 +323,37 @@ def chart_context(patient: Patient, user: User) -> dict:
     if context["can_view_claims"]:
         context |= ledger(patient.claims.select_related("payer"))
     return context
+
+
+def authorization_limits(patient: Patient, starts: list[datetime]) -> list[str]:
+    """What booking the patient at `starts` runs past of the payer's authorizations (a booking limit,
+    fascia.scheduling.limits): dates no authorization covers, when the primary coverage has authorizations on
+    file, and more visits in an authorization's dates than it allows (those booked or seen, and these)."""
+    days = sorted(timezone.localtime(s).date() for s in starts)
+    coverage = (
+        Coverage.objects.filter(patient=patient, rank=1, starts_on__lte=days[0])
+        .select_related("payer")
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=days[0]))
+        .order_by("-starts_on")
+        .first()
+    )
+    authorizations = list(coverage.authorizations.order_by("starts_on")) if coverage is not None else []
+    if not authorizations:
+        return []
+    sentences = []
+    if uncovered := [d for d in days if not any(a.starts_on <= d <= a.ends_on for a in authorizations)]:
+        latest = authorizations[-1]
+        shown = ", ".join(f"{d:%a %Y-%m-%d}" for d in uncovered[:3]) + (" …" if len(uncovered) > 3 else "")
+        sentences.append(
+            f"No authorization from {coverage.payer} covers {shown}"  # type: ignore[union-attr]
+            f" ({latest} runs {latest.starts_on:%Y-%m-%d} to {latest.ends_on:%Y-%m-%d})."
+        )
+    for a in authorizations:
+        if new := sum(a.starts_on <= d <= a.ends_on for d in days):
+            total = visits_booked(patient, a.starts_on, a.ends_on) + new
+            if total > a.visits_allowed:
+                sentences.append(
+                    f"{a} allows {a.visits_allowed} visits from {a.starts_on:%Y-%m-%d} to {a.ends_on:%Y-%m-%d};"
+                    f" with this booking {total} are booked or seen."
+                )
+    return sentences

@@ -7,6 +7,7 @@ from fascia.core import roles
 
 # (label, url name, permission needed)
 NAVIGATION = [
+    ("Today", "frontdesk:today", roles.VIEW_TODAY_BOARD),
     ("My day", "visits:dashboard", roles.ADD_NOTE),
     ("Schedule", "scheduling:day", roles.VIEW_APPOINTMENT),
     ("Patients", "patients:list", roles.VIEW_PATIENT),

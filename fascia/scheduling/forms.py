@@ -79,7 +79,13 @@ class BookingForm(StyledForm):
         help_text="For a series, e.g. Tuesday and Thursday as the plan of care says",
     )
     repeat_weeks = forms.IntegerField(label="For how many weeks", required=False, min_value=1, max_value=26)
-    override = forms.BooleanField(label="Book anyway (admins: outside hours or locations)", required=False)
+    override = forms.BooleanField(label="Override working hours or locations (admins)", required=False)
+    # Asked for once the booking was found to run past the referral, the authorization or the plan of care.
+    confirm = forms.BooleanField(
+        label="Book anyway",
+        required=False,
+        help_text="Past the limits shown above: the audit trail keeps them with your name",
+    )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -125,7 +125,10 @@ class Appointment(TimestampedModel):
     class Meta:
         ordering = ["start_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(end_at__gt=F("start_at")), name="appointment_order")]
-        permissions = [("override_appointment", "Book outside working hours or locations")]
+        permissions = [
+            ("override_appointment", "Book outside working hours or locations"),
+            ("view_today_board", "See the front desk's Today board"),
+        ]
         indexes = [
             models.Index(fields=["practitioner", "start_at"], name="appointment_practitioner_day"),
             models.Index(fields=["location", "start_at"], name="appointment_location_day"),

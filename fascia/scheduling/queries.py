@@ -3,13 +3,13 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypedDict
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from fascia.core.models import Location, User
 from fascia.patients.models import Patient, name_for_display
 from fascia.practitioners.models import Practitioner, practitioner_name
-from fascia.scheduling.models import Appointment, TimeOff, WaitlistEntry, WorkingHours
+from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, WaitlistEntry, WorkingHours
 from fascia.scheduling.slots import free_starts
 
 if TYPE_CHECKING:  # django-stubs-ext is a test dependency; the annotations are for mypy only
@@ -331,3 +331,50 @@ def series_from_plan(patient: Patient, first_day: date) -> dict:
         "repeat_weeks": weeks,
         "notes": f"Plan of care: {plan.visits_per_week}× a week for {plan.duration_weeks} weeks",
     }
+
+
+def booking_defaults(patient: Patient, day: date) -> dict:
+    """What the booking form starts from for a patient (issue 26 point 2): the practitioner and location the
+    patient prefers, else those of the last visit, else the active plan's practitioner; the visit type the plan
+    calls for (a re-evaluation once it is due, else the type of the last follow-up, else the shortest follow-up),
+    or an initial evaluation without a plan. Four queries."""
+    preferred = (
+        Patient.objects.filter(pk=patient.pk)
+        .values("preferred_practitioner__public_id", "preferred_location__public_id")
+        .get()
+    )
+    last = (
+        Appointment.objects.filter(patient=patient, status__in=Appointment.HOLDING)
+        .order_by("-start_at")
+        .values("practitioner__public_id", "location__public_id")
+        .first()
+    ) or {}
+    plan = (
+        patient.plans.filter(status="active")
+        .order_by("-version")
+        .values("practitioner__public_id", "re_evaluation_due")
+        .annotate(
+            follow_up=Subquery(
+                Appointment.objects.filter(patient=patient, appointment_type__is_evaluation=False)
+                .order_by("-start_at")
+                .values("appointment_type_id")[:1]
+            )
+        )
+        .first()
+    )
+    types = {t.pk: t for t in AppointmentType.objects.filter(is_active=True)}
+    if plan is None:
+        kind = next((t for t in types.values() if t.code == "initial-evaluation"), None)
+    elif plan["re_evaluation_due"] is not None and plan["re_evaluation_due"] <= day:
+        kind = next((t for t in types.values() if t.code == "re-evaluation"), None)
+    else:
+        follow_ups = sorted((t for t in types.values() if not t.is_evaluation), key=lambda t: t.minutes)
+        kind = types.get(plan["follow_up"]) or (follow_ups[0] if follow_ups else None)
+    defaults = {
+        "practitioner": preferred["preferred_practitioner__public_id"]
+        or last.get("practitioner__public_id")
+        or (plan and plan["practitioner__public_id"]),
+        "location": preferred["preferred_location__public_id"] or last.get("location__public_id"),
+        "appointment_type": kind.pk if kind else None,
+    }
+    return {key: value for key, value in defaults.items() if value}

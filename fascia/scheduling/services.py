@@ -14,6 +14,7 @@ from fascia.patients.models import Patient
 from fascia.plans.models import PlannedTechnique
 from fascia.practitioners.credentials import NotCredentialed, check_license, license_lapsed, missing_privilege
 from fascia.practitioners.models import Practitioner
+from fascia.scheduling.limits import limits_for
 from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, WaitlistEntry, WorkingHours
 
 LATE_CANCELLATION = timedelta(hours=24)
@@ -139,6 +140,15 @@ class NotCredentialedToBook(SchedulingError):
     pass
 
 
+class LimitsReached(SchedulingError):
+    """The booking runs past the referral, the authorization or the plan of care (fascia.scheduling.limits):
+    booked only once the user confirms, and the audit entry keeps the sentences."""
+
+    def __init__(self, sentences: list[str]) -> None:
+        self.sentences = sentences
+        super().__init__(" ".join(sentences))
+
+
 def _planned_specialties(patient: Patient) -> QuerySet[PlannedTechnique]:
     """The techniques of the patient's active plan that require a specialty certification."""
     return PlannedTechnique.objects.filter(
@@ -218,6 +228,7 @@ def book_appointment(
     room: Room | None = None,
     notes: str = "",
     override: bool = False,
+    limits_confirmed: list[str] | None = None,
 ) -> Appointment:
     """Book one appointment, or raise Clash (the slot is taken) or NeedsOverride (unusual time or place).
 
@@ -248,7 +259,8 @@ def book_appointment(
         action=AuditAction.APPOINTMENT_BOOKED,
         target=appointment,
         patient=patient,
-        detail={"warnings_overridden": warnings} if warnings else {},
+        detail=({"warnings_overridden": warnings} if warnings else {})
+        | ({"limits_confirmed": limits_confirmed} if limits_confirmed else {}),
     )
     return appointment
 
@@ -344,10 +356,23 @@ def move_appointment(*, actor: User, appointment: Appointment, move: str, at: da
     return appointment
 
 
+def moved_message(appointment: Appointment) -> str:
+    """What the front desk is told after a move_appointment(): who, and what happened when."""
+    name = appointment.patient.display_name
+    if appointment.status == Appointment.Status.ARRIVED and appointment.checked_in_at:
+        return f"Checked in {name} at {timezone.localtime(appointment.checked_in_at):%H:%M}."
+    if appointment.status == Appointment.Status.FULFILLED and appointment.checked_out_at:
+        return f"Checked out {name} at {timezone.localtime(appointment.checked_out_at):%H:%M}."
+    return f"{name}: {appointment.get_status_display().lower()}."
+
+
 class SeriesClash(SchedulingError):
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("The series was not booked. " + " ".join(problems))
+    """Some dates of a series cannot be booked: `failures` holds each one's start and why."""
+
+    def __init__(self, failures: list[tuple[datetime, str]], *, of: int) -> None:
+        self.failures, self.of = failures, of
+        self.problems = [f"{timezone.localtime(start):%a %Y-%m-%d %H:%M}: {why}" for start, why in failures]
+        super().__init__(f"{len(failures)} of the {of} dates cannot be booked; none was. " + " ".join(self.problems))
 
 
 def series_starts(first_day: date, start: time, weekdays: list[int], weeks: int) -> list[datetime]:
@@ -371,14 +396,25 @@ def book_series(
     room: Room | None = None,
     notes: str = "",
     override: bool = False,
+    check_limits: bool = False,
+    limits_confirmed: bool = False,
 ) -> list[Appointment]:
     """Book every start of a series, or none: a clash or warning on any date refuses the whole
-    series with the list of dates at fault."""
+    series with the list of dates at fault.
+
+    With `check_limits` (the booking form), a series that runs past the referral, the authorization or the plan
+    of care (fascia.scheduling.limits) raises LimitsReached unless `limits_confirmed`; confirmed, each
+    appointment's audit entry keeps what was confirmed. A series of one date is one appointment: its refusal is
+    a SeriesClash of one failure."""
     if not starts:
         raise SchedulingError("The series has no dates: choose weekdays and a number of weeks.")
     if override and not actor.has_perm("scheduling.override_appointment"):
         raise OverrideRefused
-    booked, problems = [], []
+    confirmed = limits_for(patient, starts) if check_limits else []
+    if confirmed and not limits_confirmed:
+        raise LimitsReached(confirmed)
+    booked: list[Appointment] = []
+    failures: list[tuple[datetime, str]] = []
     for start_at in starts:
         try:
             # book_appointment() is atomic: a date it refuses rolls back to its own savepoint.
@@ -393,12 +429,13 @@ def book_series(
                     room=room,
                     notes=notes,
                     override=override,
+                    limits_confirmed=confirmed,
                 )
             )
         except SchedulingError as e:
-            problems.append(f"{timezone.localtime(start_at):%a %Y-%m-%d %H:%M}: {e}")
-    if problems:
-        raise SeriesClash(problems)
+            failures.append((start_at, str(e)))
+    if failures:
+        raise SeriesClash(failures, of=len(starts))
     return booked
 
 

@@ -1,8 +1,10 @@
 from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +17,7 @@ from fascia.core.forms import saved
 from fascia.core.models import Location
 from fascia.core.validators import plausible_day
 from fascia.lib.urls import next_url
+from fascia.patients.models import Patient
 from fascia.patients.queries import get_patient_for_user, search_patients
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
@@ -28,7 +31,7 @@ from fascia.scheduling.forms import (
     locations_offered,
 )
 from fascia.scheduling.models import Appointment, WaitlistEntry
-from fascia.scheduling.queries import next_free_slots, series_from_plan, waitlist_for
+from fascia.scheduling.queries import booking_defaults, next_free_slots, series_from_plan, waitlist_for
 
 
 def day_url(day: date, location: Location) -> str:
@@ -99,16 +102,88 @@ def week(request: ClinicRequest) -> HttpResponse:
     )
 
 
+BOOKING_KEYS = ("practitioner", "location", "appointment_type", "day", "start", "patient", "room")
+FREE_TIMES = 6  # the next free times the booking form offers beside it
+
+
+def _chosen(form: BookingForm, name: str) -> Any:
+    """The form's choice of `name` (posted or initial), as its field finds it; None when there is none."""
+    field = form.fields[name]
+    value = form.data.get(name) if form.is_bound else form.initial.get(name)
+    try:
+        return field.clean(value) if value else None
+    except ValidationError:
+        return None
+
+
+def _free_times(request: ClinicRequest, form: BookingForm, patient: Patient | None) -> list[dict]:
+    """The next free times for the form's practitioner, location and type (any practitioner or location not
+    chosen), each with the link that fills the form with it: one click to choose, one to book."""
+    kind = _chosen(form, "appointment_type")
+    if kind is None:
+        return []
+    slots = next_free_slots(
+        request.user,
+        minutes=kind.minutes,
+        after=timezone.now(),
+        practitioner=_chosen(form, "practitioner"),
+        location=_chosen(form, "location"),
+        limit=FREE_TIMES,
+    )
+    book = reverse("scheduling:book")
+    times = []
+    for start, practitioner, location in slots:
+        local = timezone.localtime(start)
+        query = {
+            "practitioner": practitioner.public_id,
+            "location": location.public_id,
+            "appointment_type": kind.pk,
+            "day": f"{local:%Y-%m-%d}",
+            "start": f"{local:%H:%M}",
+        } | ({"patient": patient.public_id} if patient else {})
+        times.append(
+            {"start": local, "practitioner": practitioner, "location": location, "url": f"{book}?{urlencode(query)}"}
+        )
+    return times
+
+
+def _initial(request: ClinicRequest, patient: Patient | None) -> dict:
+    """The booking form's first values: what the link names, else the patient's defaults (booking_defaults)
+    and, for a patient, the first free time they fit (so a follow-up from the chart books in two clicks)."""
+    initial = {key: value for key in BOOKING_KEYS if (value := request.GET.get(key))}
+    day = plausible_day(initial.get("day", "")) or timezone.localdate()
+    if patient is not None:
+        initial = booking_defaults(patient, day) | initial
+        if request.GET.get("series") == "plan":
+            initial.update(series_from_plan(patient, day))
+    return initial
+
+
 @staff_view(roles.BOOK_APPOINTMENT)
 @require_http_methods(["GET", "POST"])
 def book(request: ClinicRequest) -> HttpResponse:
-    prefilled = ("practitioner", "location", "day", "start", "patient", "room")
-    initial = {key: value for key in prefilled if (value := request.GET.get(key))}
+    """Book an appointment or a weekly series, with the patient's defaults and the next free times beside the
+    form; a booking past the referral, authorization or plan of care asks "Book anyway" first."""
     patient_id = request.POST.get("patient") or request.GET.get("patient")
     patient = get_patient_for_user(request.user, patient_id) if patient_id else None
-    if patient is not None and request.GET.get("series") == "plan":
-        initial.update(series_from_plan(patient, plausible_day(initial.get("day", "")) or timezone.localdate()))
-    form = BookingForm(request.POST or None, initial=initial, organization=request.organization)
+    if request.htmx and request.method == "GET":  # the free times, as the form's choices change
+        form = BookingForm(request.GET, organization=request.organization)
+        times = _free_times(request, form, patient)
+        return render(request, "scheduling/book.html#free-times", {"free_times": times, "patient": patient})
+    form = BookingForm(request.POST or None, initial=_initial(request, patient), organization=request.organization)
+    free_times = _free_times(request, form, patient)
+    if patient is not None and not form.is_bound and free_times and not {"day", "start"} & request.GET.keys():
+        opening = free_times[0]
+        form.initial.update(
+            {
+                "practitioner": opening["practitioner"].public_id,
+                "location": opening["location"].public_id,
+                "day": opening["start"].date(),
+                "start": opening["start"].time(),
+            }
+        )
+    limits: list[str] = []
+    failures: list[tuple[datetime, str]] = []
     if request.method == "POST" and form.is_valid():
         assert patient is not None  # the form requires the patient it was posted for, found above
         data = form.cleaned_data
@@ -131,7 +206,18 @@ def book(request: ClinicRequest) -> HttpResponse:
                 room=data["room"],
                 notes=data["notes"],
                 override=data["override"],
+                check_limits=True,
+                limits_confirmed=data["confirm"],
             )
+        except services.LimitsReached as e:
+            limits = e.sentences
+            form.add_error("confirm", "Tick “Book anyway” to book past these limits, or change the booking.")
+        except services.SeriesClash as e:
+            if len(starts) == 1:
+                form.add_error(None, e.failures[0][1])
+            else:
+                failures = [(timezone.localtime(start), why) for start, why in e.failures]
+                form.add_error(None, f"{len(failures)} of the {len(starts)} dates cannot be booked, so none was:")
         except services.SchedulingError as e:
             form.add_error(None, str(e))
         else:
@@ -139,7 +225,14 @@ def book(request: ClinicRequest) -> HttpResponse:
             more = f" and {len(booked) - 1} more" if len(booked) > 1 else ""
             messages.success(request, f"Booked {patient.display_name} {first:%a %b %d %H:%M}{more}.")
             return redirect(day_url(first.date(), data["location"]))
-    return render(request, "scheduling/book.html", {"form": form, "patient": patient})
+    context: dict[str, Any] = {
+        "form": form,
+        "patient": patient,
+        "free_times": free_times,
+        "limits": limits,
+        "failures": failures,
+    }
+    return render(request, "scheduling/book.html", context)
 
 
 @staff_view(roles.BOOK_APPOINTMENT)
@@ -279,9 +372,11 @@ def move(request: ClinicRequest, appointment_id: UUID, step: str) -> HttpRespons
     """Check in, check out, or no-show, from the day view."""
     appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=request.organization)
     try:
-        services.move_appointment(actor=request.user, appointment=appointment, move=step.replace("-", "_"))
+        moved = services.move_appointment(actor=request.user, appointment=appointment, move=step.replace("-", "_"))
     except services.SchedulingError as e:
         messages.error(request, str(e))
+    else:
+        messages.success(request, services.moved_message(moved))
     return redirect(day_url(timezone.localtime(appointment.start_at).date(), appointment.location))
 
 

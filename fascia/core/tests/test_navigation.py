@@ -26,3 +26,10 @@ def test_the_menu_lists_what_the_role_may_open_and_marks_where_the_user_is(
     login(client, frank)
     entries = menu(client, patients)
     assert ("Patients", patients, True, True) in entries and "My day" not in [label for label, *_ in entries]
+
+
+def test_the_front_desk_menu_opens_with_the_today_board(client: Client, tess: User, frank: User) -> None:
+    login(client, frank)
+    assert menu(client, reverse("patients:list"))[0][:2] == ("Today", reverse("frontdesk:today"))
+    login(client, tess)  # a practitioner's day is "My day"
+    assert "Today" not in [label for label, *_ in menu(client, reverse("patients:list"))]

@@ -41,6 +41,7 @@ NOTES = {Role.ADMIN, Role.PRACTITIONER, Role.BILLING}  # billing reads the notes
 CLAIMS = {Role.ADMIN, Role.BILLING}
 BILLING = {Role.BILLING}
 INSURANCE = {Role.ADMIN, Role.FRONT_DESK, Role.BILLING}  # a patient's coverage
+DESK = {Role.ADMIN, Role.FRONT_DESK}  # the Today board
 
 # url name -> (roles allowed, how to build the args from the fixtures)
 PAGES = {
@@ -74,6 +75,7 @@ PAGES = {
     "scheduling:reschedule": (REGISTRATION, lambda f: [f["appointment"].public_id]),
     "scheduling:free": (REGISTRATION, lambda f: []),
     "scheduling:waitlist": (REGISTRATION, lambda f: []),
+    "frontdesk:today": (DESK, lambda f: []),
     "techniques:create": (ADMIN, lambda f: []),
     "techniques:edit": (ADMIN, lambda f: ["swedish"]),
     "plans:detail": (CLINICAL, lambda f: [f["plan"].public_id]),
@@ -160,6 +162,7 @@ POST_ONLY = {
     # Nothing to move it to: refused with the form's reasons.
     "scheduling:drop": (REGISTRATION, lambda f: [f["appointment"].public_id], {}, 409),
     "scheduling:waitlist_resolve": (REGISTRATION, lambda f: [f["waitlist"].public_id], {}, 302),
+    "frontdesk:move": (DESK, lambda f: [f["appointment"].public_id, "check-in"], {}, 302),
     "visits:start": (PRACTITIONER, lambda f: [f["patient"].public_id], {}, 302),
     "visits:for_appointment": (PRACTITIONER, lambda f: [f["appointment"].public_id], {}, 302),
     "visits:minutes": (PRACTITIONER, lambda f: [f["note"].public_id], {}, 200),

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -350,6 +351,35 @@ def _day(w: World, n: int) -> None:
 def _(w: World, n: int) -> str:
     _day(w, n)
     return f"{reverse('scheduling:day')}?date={MONDAY}&location={w.location.public_id}"
+
+
+@counts("frontdesk:today", FRONT_DESK, ADMIN)
+def _(w: World, n: int) -> str:
+    """MONDAY's n appointments (the day view's), each patient with a referral running out, an authorization
+    ending, a claim leaving a copay, one consent of two; and the n waitlist entries with the day's openings."""
+    _day(w, n)
+    patients = list(
+        Patient.objects.filter(appointments__start_at__gte=at(MONDAY, 0), appointments__start_at__lt=at(MONDAY, 23))
+        .exclude(referrals__isnull=False)
+        .distinct()
+    )
+    WorkingHours.objects.bulk_create(
+        WorkingHours(practitioner=p, location=w.location, weekday=0, starts=time(8), ends=time(18))
+        for p in {a.practitioner for a in Appointment.objects.filter(patient__in=patients)}
+    )
+    w.referrals(patients, referral_date=MONDAY - timedelta(days=30), expires_on=MONDAY + timedelta(days=3))
+    coverages = w.coverages(patients)
+    Authorization.objects.bulk_create(
+        Authorization(
+            coverage=c, number=mark(i), visits_allowed=3, starts_on=MONDAY - timedelta(days=30), ends_on=MONDAY
+        )
+        for c, i in zip(coverages, w.numbers(len(coverages)), strict=True)
+    )
+    w.claims(patients, [Claim.Status.PARTIALLY_PAID] * len(patients), patient_responsibility=Decimal("10.00"))
+    Consent.objects.bulk_create(
+        Consent(patient=p, kind=Consent.Kind.TREATMENT, date=date(2026, 1, 1), recorded_by=w.tess) for p in patients
+    )
+    return f"{reverse('frontdesk:today')}?date={MONDAY}"
 
 
 @counts("GET /api/v1/appointments", FRONT_DESK)
