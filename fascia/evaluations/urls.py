@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:evaluation_id>/", views.detail, name="detail"),
     path("<uuid:evaluation_id>/edit/", views.edit, name="edit"),
     path("<uuid:evaluation_id>/sign/", views.sign, name="sign"),
+    path("<uuid:evaluation_id>/discard/", views.discard, name="discard"),
     path("<uuid:evaluation_id>/report.pdf", views.report_pdf, name="pdf"),
     path("<uuid:evaluation_id>/addenda/", views.addendum, name="addendum"),
     path("<uuid:evaluation_id>/clearances/", views.clearance, name="clearance"),

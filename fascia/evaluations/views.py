@@ -117,6 +117,7 @@ def edit(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
         "measures": evaluation.measures.order_by("instrument"),
         "measure_form": MeasureForm(),
         "history_url": evaluation.patient.get_chart_url(),
+        "can_discard": evaluation.practitioner.user_id == request.user.pk,
     }
     return render(request, "evaluations/evaluation_form.html", context)
 
@@ -134,6 +135,7 @@ def _detail_context(
         **evaluation_context(evaluation),
         "missing": services.missing_for_signature(evaluation) if not evaluation.is_signed else [],
         "can_edit": not evaluation.is_signed and user.has_perm(roles.ADD_EVALUATION),
+        "can_discard": not evaluation.is_signed and is_signer and user.has_perm(roles.ADD_EVALUATION),
         "can_sign": not evaluation.is_signed and is_signer and user.has_perm(roles.SIGN_EVALUATION),
         "can_add_addendum": evaluation.is_signed
         and user.has_perm(roles.ADD_ADDENDUM)
@@ -182,6 +184,20 @@ def sign(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     else:
         messages.success(request, "Evaluation signed. It is now locked; corrections go in addenda.")
     return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
+
+
+@staff_view(roles.ADD_EVALUATION)
+@require_POST
+def discard(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
+    """Discard an unsigned draft (its author only); back to the chart, or to the evaluation when refused."""
+    evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
+    try:
+        services.discard_evaluation(actor=request.user, evaluation=evaluation)
+    except services.EvaluationError as e:
+        messages.error(request, str(e))
+        return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
+    messages.success(request, f"The draft {evaluation.get_kind_display().lower()} was discarded.")
+    return redirect(evaluation.patient.get_chart_url())
 
 
 @staff_view(roles.ADD_ADDENDUM)
