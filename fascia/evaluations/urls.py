@@ -10,6 +10,7 @@ urlpatterns = [
     path("icd10/", views.icd10_suggestions, name="icd10"),
     path("<uuid:evaluation_id>/", views.detail, name="detail"),
     path("<uuid:evaluation_id>/edit/", views.edit, name="edit"),
+    path("<uuid:evaluation_id>/sections/<str:name>/", views.section, name="section"),
     path("<uuid:evaluation_id>/sign/", views.sign, name="sign"),
     path("<uuid:evaluation_id>/discard/", views.discard, name="discard"),
     path("<uuid:evaluation_id>/report.pdf", views.report_pdf, name="pdf"),
