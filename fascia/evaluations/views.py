@@ -13,7 +13,7 @@ from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations import queries, services
-from fascia.evaluations.catalog import CHART_VIEWS, MARK_KINDS, REGIONS
+from fascia.evaluations.catalog import MARK_KINDS, MARK_LEGEND, REGIONS, chart
 from fascia.evaluations.forms import (
     AddendumForm,
     ClearanceForm,
@@ -79,7 +79,8 @@ def _form_context(request: ClinicRequest, evaluation: Evaluation, form: Evaluati
         "form": form,
         "formsets": formsets,
         "regions": list(REGIONS.values()),
-        "chart_views": CHART_VIEWS,
+        "chart_views": chart([]),  # the marks are drawn by the page's script, from the form's field
+        "mark_legend": MARK_LEGEND,
         "mark_kinds": MARK_KINDS,
         "history_url": evaluation.patient.get_chart_url(),
         "can_discard": evaluation.practitioner.user_id == request.user.pk,
