@@ -17,7 +17,7 @@ from fascia.core.models import User
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients.models import BodyRegion, Patient
-from fascia.plans.models import Goal, TreatmentPlan
+from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
 from fascia.plans.services import end_plan
 from fascia.practitioners.credentials import NotCredentialed, check_license, license_lapsed, missing_privilege
 from fascia.records import lifecycle
@@ -286,7 +286,8 @@ def carried_reasons(note: VisitNote, rows: Mapping[int, dict[str, Any]]) -> dict
     """The reasons to go ahead that carry into a draft's rows written without one (read only, nothing saved).
 
     A row whose screen today is a caution takes the reason written on the patient's latest signed note for the
-    same technique, on the same region, despite the same findings: the practitioner sees it prefilled and
+    same technique, on the same region, despite the same findings (else the one written on the note's plan of
+    care for it): the practitioner sees it prefilled and
     may change it. A row whose findings differ from the last time gets none: the new fact needs its own reason.
     `rows` are by their place on the form, as check_techniques() takes them."""
     wanted = {
@@ -309,6 +310,14 @@ def carried_reasons(note: VisitNote, rows: Mapping[int, dict[str, Any]]) -> dict
     )
     for technique_id, region, findings, reason in written:
         given.setdefault((technique_id, region, _cautions(findings)), reason)
+    if note.plan_id is not None:  # before any note, the reason written on the plan of care for it
+        planned = PlannedTechnique.objects.filter(plan_id=note.plan_id, screening_level=Level.CAUTION.value).exclude(
+            override_reason=""
+        )
+        for technique_id, region, findings, reason in planned.values_list(
+            "technique_id", "region", "findings", "override_reason"
+        ):
+            given.setdefault((technique_id, region, _cautions(findings)), reason)
     if not given:
         return {}
     techniques = _catalog_entries(note, list(wanted.values()), ())

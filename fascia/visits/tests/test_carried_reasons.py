@@ -8,6 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from fascia.conftest import login
+from fascia.evaluations import services as evaluation_services
+from fascia.evaluations.tests.factories import complete_draft
+from fascia.plans import services as plan_services
 from fascia.core.models import Organization, User
 from fascia.patients import services as patient_services
 from fascia.patients.models import Patient
@@ -60,6 +63,36 @@ class TestCarriedReasons:
         )
         note = services.start_note(actor=tess, patient=patient, visited_on=date(2026, 11, 5))
         assert services.carried_reasons(note, {0: deep_tissue()}) == {}
+
+    def test_before_any_note_the_plans_reason_carries(self, tess: User, patient: Patient) -> None:
+        evaluation = evaluation_services.sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
+        plan = plan_services.create_plan(
+            actor=tess, evaluation=evaluation, start_date=DAY, visits_per_week=1, duration_weeks=4, planned_visits=4
+        )
+        plan_services.add_goal(
+            diagnoses=["M54.50"],
+            actor=tess,
+            plan=plan,
+            term="long",
+            measure="function",
+            description="Sit through a workday",
+            target=8,
+            unit="hours",
+            target_date=date(2026, 12, 1),
+        )
+        plan_services.add_technique(
+            diagnoses=["M54.50"],
+            actor=tess,
+            plan=plan,
+            technique=Technique.objects.get(code="deep-tissue"),
+            region="lower-back",
+            override_reason="Plan: moderate pressure, INR checked",
+        )
+        plan_services.activate_plan(actor=tess, plan=plan)
+        note = services.start_note(actor=tess, patient=patient, visited_on=DAY)
+        assert note.plan_id == plan.pk
+        expected = {0: "Plan: moderate pressure, INR checked"}
+        assert services.carried_reasons(note, {0: deep_tissue(), 1: deep_tissue("neck")}) == expected
 
     def test_another_patients_reasons_never_carry(self, tess: User, organization, signed_with_reason) -> None:
         other = PatientFactory(organization=organization)
