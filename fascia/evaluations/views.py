@@ -15,6 +15,8 @@ from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations import queries, services
 from fascia.evaluations.catalog import MARK_KINDS, MARK_LEGEND, REGIONS, chart
 from fascia.evaluations.forms import (
+    SECTION_FIELDS,
+    SECTION_ROWS,
     AddendumForm,
     ClearanceForm,
     DiagnosisRow,
@@ -22,8 +24,6 @@ from fascia.evaluations.forms import (
     MeasureForm,
     PalpationRow,
     RomRow,
-    SECTION_FIELDS,
-    SECTION_ROWS,
     SpecialTestRow,
     formset_rows,
     row_formset,
@@ -108,9 +108,7 @@ def section(request: ClinicRequest, evaluation_id: UUID, name: str) -> HttpRespo
                 fields[field] = formset_rows(formsets[prefix])
         codes = [row["code"] for row in formset_rows(formsets["diagnoses"])] if "diagnoses" in formsets else None
         try:
-            evaluation = services.save_evaluation(
-                actor=request.user, evaluation=evaluation, diagnoses=codes, **fields
-            )
+            evaluation = services.save_evaluation(actor=request.user, evaluation=evaluation, diagnoses=codes, **fields)
         except ValidationError as e:
             for field, errors in e.message_dict.items():
                 if field in form.fields:

@@ -93,7 +93,10 @@ def _lists(
         "editable": editable,
         "goal_form": (goal_form or GoalForm(prefix="goal", diagnoses=diagnoses)) if editable else None,
         "technique_form": (
-            (technique_form or TechniqueForm(prefix="technique", organization=request.organization, diagnoses=diagnoses))
+            (
+                technique_form
+                or TechniqueForm(prefix="technique", organization=request.organization, diagnoses=diagnoses)
+            )
             if editable
             else None
         ),
@@ -121,8 +124,15 @@ def _in_place(
             messages.error(request, failed)
         return _back(plan, f"#{kind}")
     plan = get_plan_for_user(request.user, plan.public_id)  # as it is now
-    kept = {"goal_form": form} if kind == "goals" else {"technique_form": form}
-    context = {**_lists(request, plan, _diagnoses(plan), **kept if failed else {}), "done": done, "failed": failed}
+    refused = form if failed else None  # a refused form comes back as typed; after a success, a fresh one
+    lists = _lists(
+        request,
+        plan,
+        _diagnoses(plan),
+        goal_form=refused if isinstance(refused, GoalForm) else None,
+        technique_form=refused if isinstance(refused, TechniqueForm) else None,
+    )
+    context = {**lists, "done": done, "failed": failed}
     return render(request, f"plans/plan_detail.html#{kind}", context)
 
 

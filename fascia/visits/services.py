@@ -327,7 +327,7 @@ def carried_reasons(note: VisitNote, rows: Mapping[int, dict[str, Any]]) -> dict
         local_findings=[(f["finding"], f["region"]) for f in note.local_findings],
         also=queries.note_red_flags(note),
     )
-    carried = {}
+    carried: dict[int, str] = {}
     for i, row in wanted.items():
         technique, region = techniques.get(row["technique_id"]), row.get("region") or ""
         if technique is None or region not in BodyRegion.values:
@@ -336,9 +336,8 @@ def carried_reasons(note: VisitNote, rows: Mapping[int, dict[str, Any]]) -> dict
         findings = screen(facts, as_engine_technique(technique), region, RULES, pressure=pressure)
         if worst_level(findings) != Level.CAUTION:
             continue
-        reason = given.get((technique.pk, region, _cautions(kept(findings, "")["findings"])))
-        if reason:
-            carried[i] = reason
+        if earlier := given.get((technique.pk, region, _cautions(kept(findings, "")["findings"]))):
+            carried[i] = earlier
     return carried
 
 

@@ -61,7 +61,9 @@ class TestDiscardEvaluation:
     def test_a_signed_evaluation_is_never_discarded(self, client: Client, tess: User, patient: Patient) -> None:
         signed = services.sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
         login(client, tess)
-        assert "Discard draft" not in client.get(reverse("evaluations:detail", args=[signed.public_id])).content.decode()
+        assert (
+            "Discard draft" not in client.get(reverse("evaluations:detail", args=[signed.public_id])).content.decode()
+        )
         r = client.post(reverse("evaluations:discard", args=[signed.public_id]), follow=True)
         assert "signed and locked" in r.content.decode()
         assert Evaluation.objects.filter(pk=signed.pk).exists()
@@ -86,7 +88,12 @@ class TestDiscardEvaluation:
     def test_a_draft_with_a_clearance_recorded_is_kept(self, tess: User, patient: Patient) -> None:
         draft = complete_draft(tess, patient, red_flags=["weight_loss"])
         services.record_clearance(
-            actor=tess, evaluation=draft, flag="weight_loss", kind="cleared", provider="Dr Ruth", decided_on=date.today()
+            actor=tess,
+            evaluation=draft,
+            flag="weight_loss",
+            kind="cleared",
+            provider="Dr Ruth",
+            decided_on=date.today(),
         )
         with pytest.raises(services.EvaluationError, match="clearance is recorded"):
             services.discard_evaluation(actor=tess, evaluation=draft)

@@ -44,7 +44,9 @@ class TestSections:
             url(draft, "pain"), {"nprs_now": "7", "nprs_best": "2", "nprs_worst": "9", "body_marks": marks}, **HTMX
         )
         html = r.content.decode()
-        assert r.status_code == 200 and html.lstrip().startswith('<section class="card mb-4 eval-section" id="section-pain"')
+        assert r.status_code == 200 and html.lstrip().startswith(
+            '<section class="card mb-4 eval-section" id="section-pain"'
+        )
         assert "Saved." in html and "<html" not in html
         draft.refresh_from_db()
         assert (draft.nprs_now, draft.body_marks[0]["kind"]) == (7, "tightness")

@@ -145,7 +145,11 @@ def test_the_evaluation_section_by_section_and_the_body_chart_by_touch(live_serv
     page.locator("#section-subjective").get_by_text("Saved.").wait_for()
 
     page.get_by_label("Pain now (0-10)").fill("6")
-    for kind, region in (("pain", "Lower back (back)"), ("tightness", "Right shoulder (back)"), ("numbness", "Left thigh (front)")):
+    for kind, region in (
+        ("pain", "Lower back (back)"),
+        ("tightness", "Right shoulder (back)"),
+        ("numbness", "Left thigh (front)"),
+    ):
         page.get_by_label("Mark", exact=True).select_option(kind)
         page.get_by_role("button", name=f"Mark {region}").tap()
     page.get_by_role("button", name="Save pain and body chart").click()
@@ -174,7 +178,11 @@ def test_no_page_of_the_practitioners_scrolls_sideways_on_a_tablet(
     patient = PatientFactory(organization=tess.organization)
     evaluation = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
     plan = create_plan(
-        actor=tess, evaluation=evaluation, start_date=date.today(), visits_per_week=2, duration_weeks=6,
+        actor=tess,
+        evaluation=evaluation,
+        start_date=date.today(),
+        visits_per_week=2,
+        duration_weeks=6,
         planned_visits=12,
     )
     draft = start_evaluation(actor=tess, patient=patient)

@@ -8,13 +8,13 @@ from django.test import Client
 from django.urls import reverse
 
 from fascia.conftest import login
+from fascia.core.models import Organization, User
 from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.tests.factories import complete_draft
-from fascia.plans import services as plan_services
-from fascia.core.models import Organization, User
 from fascia.patients import services as patient_services
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
+from fascia.plans import services as plan_services
 from fascia.techniques.models import Technique
 from fascia.visits import services
 from fascia.visits.models import VisitNote, VisitTechnique
@@ -112,7 +112,7 @@ class TestTheNoteForm:
         login(client, tess)
         url = reverse("visits:edit", args=[note.public_id])
         page = client.get(url).content.decode()
-        assert f'value="{REASON}"' in page and "Carried from the last note" in page
+        assert f'value="{REASON}"' in page and "Carried from the last time" in page
         # Nothing is saved until the practitioner saves the form: the stored copy has no reason yet.
         assert note.techniques.get().override_reason == ""
         data = note_form(note) | technique_rows(("deep-tissue", "lower-back", 25))
