@@ -27,6 +27,9 @@ TABLET, PHONE, DESKTOP = {"width": 768, "height": 1024}, {"width": 390, "height"
 REASON = "INR stable; moderate pressure only"
 
 
+PROBE = """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !e.closest('.table-responsive')).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40)).slice(0, 8)"""
+
+
 def scrolls_sideways(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
@@ -211,3 +214,32 @@ def test_no_page_of_the_practitioners_scrolls_sideways_on_a_tablet(
         if scrolls_sideways(page):
             wide.append(url)
     assert wide == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_chart_and_the_billing_queue_do_not_scroll_sideways(
+    live_server, page, tess: User, bill: User
+) -> None:
+    patient = PatientFactory(organization=tess.organization)
+    evaluation = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
+    create_plan(
+        actor=tess,
+        evaluation=evaluation,
+        start_date=date.today(),
+        visits_per_week=2,
+        duration_weeks=6,
+        planned_visits=12,
+    )
+    start_note(actor=tess, patient=patient)
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server)
+    page.goto(live_server.url + patient.get_chart_url())
+    assert not scrolls_sideways(page), page.evaluate(PROBE)
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("bill")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + reverse("billing:queue"))
+    assert not scrolls_sideways(page)
