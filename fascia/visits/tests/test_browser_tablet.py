@@ -27,7 +27,11 @@ TABLET, PHONE, DESKTOP = {"width": 768, "height": 1024}, {"width": 390, "height"
 REASON = "INR stable; moderate pressure only"
 
 
-PROBE = """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !e.closest('.table-responsive')).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40)).slice(0, 8)"""
+# What reaches past the right edge outside a scrolling box: named when a page scrolls sideways.
+PROBE = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .filter(e => !e.closest('.table-responsive'))
+  .map(e => e.tagName + '.' + e.className).slice(0, 8)"""
 
 
 def scrolls_sideways(page) -> bool:
