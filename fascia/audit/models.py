@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     EVALUATION_STARTED = "evaluations.evaluation.started", "Started evaluation"
     EVALUATION_SAVED = "evaluations.evaluation.saved", "Saved evaluation draft"
     EVALUATION_SIGNED = "evaluations.evaluation.signed", "Signed evaluation"
+    EVALUATION_DISCARDED = "evaluations.evaluation.discarded", "Discarded an unsigned evaluation draft"
     EVALUATION_VIEWED = "evaluations.evaluation.viewed", "Viewed evaluation"
     RED_FLAG_ACTION_RECORDED = "evaluations.red_flag.recorded", "Recorded a referral or clearance for a red flag"
     ADDENDUM_ADDED = "evaluations.addendum.added", "Added addendum"

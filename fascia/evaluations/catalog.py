@@ -75,6 +75,42 @@ def _regions() -> list[Region]:
 REGIONS: dict[str, Region] = {r.code: r for r in _regions()}
 CHART_VIEWS = [(view, view.title(), [r for r in REGIONS.values() if r.view == view]) for view in ("front", "back")]
 
+# Each kind of mark has its colour (a class on the figure, fascia.css) and a symbol, so the chart reads without
+# colour too (WCAG 1.4.1, use of colour), printed in black and white, or by someone who does not see red.
+MARK_SYMBOLS: dict[str, str] = {
+    "pain": "●",
+    "numbness": "○",
+    "tingling": "≈",
+    "tightness": "▲",
+    "trigger-point": "✕",
+}
+MARK_LEGEND = [(code, label, MARK_SYMBOLS[code]) for code, label in MARK_KINDS.items()]
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A region on the chart as drawn: its area, its centre (where its symbol goes) and its mark, if any."""
+
+    region: Region
+    kind: str = ""
+    symbol: str = ""
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        x, y, w, h = self.region.shape
+        return x + w / 2, y + h / 2 + 5  # a symbol's baseline sits below the middle to look centred
+
+
+def chart(marks: list[dict]) -> list[tuple[str, str, list[Spot]]]:
+    """The two views of the figure with each region's mark (the first one given for a region), for drawing."""
+    first: dict[str, str] = {}
+    for mark in marks:
+        first.setdefault(mark["region"], mark["kind"])
+    return [
+        (view, caption, [Spot(r, first.get(r.code, ""), MARK_SYMBOLS.get(first.get(r.code, ""), "")) for r in regions])
+        for view, caption, regions in CHART_VIEWS
+    ]
+
 
 @dataclass(frozen=True)
 class Motion:

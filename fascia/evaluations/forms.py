@@ -12,6 +12,29 @@ BLANK = [("", "—")]
 REGION_CHOICES = BLANK + [(r.code, f"{r.label} ({r.view})") for r in REGIONS.values()]
 
 
+# The evaluation's sections, each saved by itself: its fields, and its repeated rows (formset prefixes).
+SECTION_FIELDS = {
+    "subjective": [
+        "kind",
+        "evaluated_on",
+        "chief_complaint",
+        "history",
+        "onset",
+        "injury_date",
+        "aggravating",
+        "easing",
+        "prior_treatment",
+        "patient_goals",
+        "red_flags",
+        "red_flag_notes",
+    ],
+    "pain": ["nprs_now", "nprs_best", "nprs_worst", "body_marks"],
+    "objective": ["posture"],
+    "assessment": ["impression", "prognosis", "prognosis_notes", "precautions"],
+}
+SECTION_ROWS = {"subjective": [], "pain": [], "objective": ["palpation", "rom", "tests"], "assessment": ["diagnoses"]}
+
+
 class EvaluationForm(StyledModelForm):
     red_flags = forms.MultipleChoiceField(
         label="Red flags the patient reports",
@@ -56,10 +79,16 @@ class EvaluationForm(StyledModelForm):
             "precautions": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, section: str | None = None, **kwargs: Any) -> None:
+        """`section` (one of SECTION_FIELDS) keeps only that section's fields: a section saved by itself
+        leaves the others as stored."""
         super().__init__(*args, **kwargs)
+        if section is not None:
+            for name in set(self.fields) - set(SECTION_FIELDS[section]):
+                del self.fields[name]
         for name in ("nprs_now", "nprs_best", "nprs_worst"):
-            self.fields[name].widget.attrs.update({"min": 0, "max": 10})
+            if name in self.fields:
+                self.fields[name].widget.attrs.update({"min": 0, "max": 10})
 
     def clean_body_marks(self) -> list:
         marks = self.cleaned_data.get("body_marks") or []

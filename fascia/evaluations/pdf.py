@@ -1,6 +1,6 @@
 """What an evaluation shows, on its page and in its printed report: one context builder for both."""
 
-from fascia.evaluations.catalog import CHART_VIEWS, MARK_KINDS, MOTIONS, REGIONS, SPECIAL_TESTS, rom_deficit
+from fascia.evaluations.catalog import MARK_KINDS, MARK_LEGEND, MOTIONS, REGIONS, SPECIAL_TESTS, chart, rom_deficit
 from fascia.evaluations.models import Evaluation, RedFlagClearance
 from fascia.measures import instrument
 from fascia.techniques.facts import RED_FLAGS
@@ -57,7 +57,8 @@ def evaluation_context(evaluation: Evaluation) -> dict:
         "patient": evaluation.patient,
         "marks": marks,
         "marked_regions": {m["region"] for m in evaluation.body_marks},
-        "chart_views": CHART_VIEWS,
+        "chart_views": chart(evaluation.body_marks),
+        "mark_legend": MARK_LEGEND,
         "rom": rom_rows(evaluation.rom),
         "palpation": palpation_rows(evaluation.palpation),
         "tests": [{**t, "label": SPECIAL_TESTS[t["test"]]} for t in evaluation.special_tests],

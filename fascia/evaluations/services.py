@@ -117,6 +117,36 @@ def save_evaluation(
     return evaluation
 
 
+@transaction.atomic
+def discard_evaluation(*, actor: User, evaluation: Evaluation) -> None:
+    """Discard a draft its author no longer wants (a second "Start evaluation", a false start).
+
+    Only the practitioner who started it may, and never once it is signed: a signed evaluation is part of the
+    record and only grows (addenda). A draft with a referral or clearance recorded against one of its red
+    flags is kept: that decision is part of the patient's record. Outcome measures taken on the draft stay in
+    the patient's measures; only their link to the draft goes. The audit entry keeps what the draft was."""
+    stored = lifecycle.lock_draft(evaluation, refuse=EvaluationLocked, related=("practitioner",))
+    if stored.practitioner.user_id != actor.pk:
+        raise EvaluationError("Only the practitioner who started this draft can discard it.")
+    if stored.clearances.exists():
+        raise EvaluationError("A referral or clearance is recorded on this draft, so it is kept: sign it instead.")
+    measures = list(EvaluationMeasure.objects.filter(evaluation=stored).values_list("result_id", flat=True))
+    EvaluationMeasure.objects.filter(evaluation=stored).delete()
+    audit.record(
+        actor=actor,
+        action=AuditAction.EVALUATION_DISCARDED,
+        target=stored,
+        patient=stored.patient,
+        detail={
+            "kind": stored.kind,
+            "evaluated_on": stored.evaluated_on.isoformat(),
+            "chief_complaint": stored.chief_complaint,
+            "measures_kept": len(measures),
+        },
+    )
+    stored.delete()  # its diagnoses with it (CASCADE)
+
+
 def missing_for_signature(evaluation: Evaluation) -> list[str]:
     missing = []
     if not evaluation.chief_complaint.strip():

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,8 +13,10 @@ from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations import queries, services
-from fascia.evaluations.catalog import CHART_VIEWS, MARK_KINDS, REGIONS
+from fascia.evaluations.catalog import MARK_KINDS, MARK_LEGEND, REGIONS, chart
 from fascia.evaluations.forms import (
+    SECTION_FIELDS,
+    SECTION_ROWS,
     AddendumForm,
     ClearanceForm,
     DiagnosisRow,
@@ -56,14 +58,85 @@ def start(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     return redirect("evaluations:edit", evaluation_id=evaluation.public_id)
 
 
-def _formsets(evaluation: Evaluation, data: object = None) -> dict:
+def _formsets(evaluation: Evaluation, data: object = None, prefixes: list[str] | None = None) -> dict:
+    """The repeated rows of the form, or of the sections named by their `prefixes`."""
+    wanted = prefixes if prefixes is not None else [*SECTIONS, "diagnoses"]
     sets = {
         prefix: row_formset(form, getattr(evaluation, field), data, prefix)
         for prefix, (form, field) in SECTIONS.items()
+        if prefix in wanted
     }
-    diagnoses = [{"code": d.code} for d in evaluation.diagnoses.all()]
-    sets["diagnoses"] = row_formset(DiagnosisRow, diagnoses, data, "diagnoses")
+    if "diagnoses" in wanted:
+        diagnoses = [{"code": d.code} for d in evaluation.diagnoses.all()]
+        sets["diagnoses"] = row_formset(DiagnosisRow, diagnoses, data, "diagnoses")
     return sets
+
+
+def _form_context(request: ClinicRequest, evaluation: Evaluation, form: EvaluationForm, formsets: dict) -> dict:
+    return {
+        "evaluation": evaluation,
+        "patient": evaluation.patient,
+        "form": form,
+        "formsets": formsets,
+        "regions": list(REGIONS.values()),
+        "chart_views": chart([]),  # the marks are drawn by the page's script, from the form's field
+        "mark_legend": MARK_LEGEND,
+        "mark_kinds": MARK_KINDS,
+        "history_url": evaluation.patient.get_chart_url(),
+        "can_discard": evaluation.practitioner.user_id == request.user.pk,
+    }
+
+
+@staff_view(roles.ADD_EVALUATION)
+@require_POST
+def section(request: ClinicRequest, evaluation_id: UUID, name: str) -> HttpResponse:
+    """Save one section of a draft by itself (htmx: the section comes back in place, saved or with its errors;
+    without htmx, the form again at that section). The other sections stay as stored."""
+    if name not in SECTION_FIELDS:
+        raise Http404("No such section.")
+    evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
+    form = EvaluationForm(
+        request.POST, instance=queries.get_evaluation_for_user(request.user, evaluation_id), section=name
+    )
+    formsets = _formsets(evaluation, request.POST, SECTION_ROWS[name])
+    problems: list[str] = []
+    saved = False
+    if form.is_valid() and all(f.is_valid() for f in formsets.values()):
+        fields = {k: v for k, v in form.cleaned_data.items() if k in SECTION_FIELDS[name]}
+        for prefix, (_, field) in SECTIONS.items():
+            if prefix in formsets:
+                fields[field] = formset_rows(formsets[prefix])
+        codes = [row["code"] for row in formset_rows(formsets["diagnoses"])] if "diagnoses" in formsets else None
+        try:
+            evaluation = services.save_evaluation(actor=request.user, evaluation=evaluation, diagnoses=codes, **fields)
+        except ValidationError as e:
+            for field, errors in e.message_dict.items():
+                if field in form.fields:
+                    form.add_error(field, errors)
+                else:
+                    problems += errors
+        except services.EvaluationLocked as e:
+            problems.append(str(e))
+        else:
+            saved = True
+    else:
+        problems.append("Nothing in this section was saved. Please correct the fields marked.")
+    if not request.htmx:
+        if saved:
+            messages.success(request, "Section saved.")
+        else:
+            messages.error(request, " ".join(problems))
+        return redirect(reverse("evaluations:edit", args=[evaluation.public_id]) + f"#s-{name}")
+    if saved:  # the section as stored now, its rows renumbered
+        stored = queries.get_evaluation_for_user(request.user, evaluation_id)
+        form = EvaluationForm(instance=stored, section=name)
+        formsets = _formsets(stored, None, SECTION_ROWS[name])
+    context = {
+        **_form_context(request, evaluation, form, formsets),
+        "saved": saved,
+        "section_problems": problems,
+    }
+    return render(request, f"evaluations/evaluation_form.html#section-{name}", context)
 
 
 @staff_view(roles.ADD_EVALUATION)
@@ -106,17 +179,10 @@ def edit(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
             detail={"page": "edit"},
         )
     context = {
-        "evaluation": evaluation,
-        "patient": evaluation.patient,
-        "form": form,
-        "formsets": formsets,
+        **_form_context(request, evaluation, form, formsets),
         "section_errors": section_errors,
-        "regions": list(REGIONS.values()),
-        "chart_views": CHART_VIEWS,
-        "mark_kinds": MARK_KINDS,
         "measures": evaluation.measures.order_by("instrument"),
         "measure_form": MeasureForm(),
-        "history_url": evaluation.patient.get_chart_url(),
     }
     return render(request, "evaluations/evaluation_form.html", context)
 
@@ -134,6 +200,7 @@ def _detail_context(
         **evaluation_context(evaluation),
         "missing": services.missing_for_signature(evaluation) if not evaluation.is_signed else [],
         "can_edit": not evaluation.is_signed and user.has_perm(roles.ADD_EVALUATION),
+        "can_discard": not evaluation.is_signed and is_signer and user.has_perm(roles.ADD_EVALUATION),
         "can_sign": not evaluation.is_signed and is_signer and user.has_perm(roles.SIGN_EVALUATION),
         "can_add_addendum": evaluation.is_signed
         and user.has_perm(roles.ADD_ADDENDUM)
@@ -182,6 +249,20 @@ def sign(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
     else:
         messages.success(request, "Evaluation signed. It is now locked; corrections go in addenda.")
     return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
+
+
+@staff_view(roles.ADD_EVALUATION)
+@require_POST
+def discard(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
+    """Discard an unsigned draft (its author only); back to the chart, or to the evaluation when refused."""
+    evaluation = queries.get_evaluation_for_user(request.user, evaluation_id)
+    try:
+        services.discard_evaluation(actor=request.user, evaluation=evaluation)
+    except services.EvaluationError as e:
+        messages.error(request, str(e))
+        return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
+    messages.success(request, f"The draft {evaluation.get_kind_display().lower()} was discarded.")
+    return redirect(evaluation.patient.get_chart_url())
 
 
 @staff_view(roles.ADD_ADDENDUM)

@@ -69,6 +69,73 @@ def _diagnoses(plan: TreatmentPlan) -> list[Diagnosis]:
     return list(plan.evaluation.diagnoses.all())
 
 
+def _lists(
+    request: ClinicRequest,
+    plan: TreatmentPlan,
+    diagnoses: list[Diagnosis],
+    *,
+    goal_form: GoalForm | None = None,
+    technique_form: TechniqueForm | None = None,
+) -> dict[str, Any]:
+    """What the plan's goals and techniques sections show: their rows and, on an editable draft, the forms to add
+    one (fresh unless a refused one is given back, as typed)."""
+    editable = plan.is_editable and request.user.has_perm(roles.ADD_PLAN)
+    findings = []
+    if technique_form is not None and technique_form.is_bound and technique_form.is_valid():
+        data = technique_form.cleaned_data  # refused by the service: its findings shown again beside the reason
+        findings = services.screen_for_plan(plan, data["technique"], data["region"], data["pressure"])
+    return {
+        "plan": plan,
+        "patient": plan.patient,
+        "diagnoses": diagnoses,
+        "goals": list(plan.goals.prefetch_related("diagnoses")),
+        "techniques": list(plan.techniques.select_related("technique").prefetch_related("diagnoses")),
+        "editable": editable,
+        "goal_form": (goal_form or GoalForm(prefix="goal", diagnoses=diagnoses)) if editable else None,
+        "technique_form": (
+            (
+                technique_form
+                or TechniqueForm(prefix="technique", organization=request.organization, diagnoses=diagnoses)
+            )
+            if editable
+            else None
+        ),
+        "findings": findings,
+        "only_cautions": worst_level(findings) == Level.CAUTION,
+        "screened": bool(findings),
+    }
+
+
+def _in_place(
+    request: ClinicRequest,
+    plan: TreatmentPlan,
+    kind: str,
+    *,
+    done: str = "",
+    failed: str = "",
+    form: forms.BaseForm | None = None,
+) -> HttpResponse:
+    """After a change to the plan's goals or techniques: the section again, in place (htmx), with what was done
+    or refused and, when refused, the form as it was typed; without htmx, the plan page at the section."""
+    if not request.htmx:
+        if done:
+            messages.success(request, done)
+        if failed:
+            messages.error(request, failed)
+        return _back(plan, f"#{kind}")
+    plan = get_plan_for_user(request.user, plan.public_id)  # as it is now
+    refused = form if failed else None  # a refused form comes back as typed; after a success, a fresh one
+    lists = _lists(
+        request,
+        plan,
+        _diagnoses(plan),
+        goal_form=refused if isinstance(refused, GoalForm) else None,
+        technique_form=refused if isinstance(refused, TechniqueForm) else None,
+    )
+    context = {**lists, "done": done, "failed": failed}
+    return render(request, f"plans/plan_detail.html#{kind}", context)
+
+
 @staff_view(roles.VIEW_PLAN)
 @require_GET
 def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
@@ -77,21 +144,10 @@ def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     editable = plan.is_editable and request.user.has_perm(roles.ADD_PLAN)
     diagnoses = _diagnoses(plan)
     context = {
-        "plan": plan,
-        "patient": plan.patient,
-        "diagnoses": diagnoses,
-        "goals": list(plan.goals.prefetch_related("diagnoses")),
-        "techniques": list(plan.techniques.select_related("technique").prefetch_related("diagnoses")),
-        "editable": editable,
+        **_lists(request, plan, diagnoses),
         "can_activate": plan.is_editable and request.user.has_perm(roles.ACTIVATE_PLAN),
         "can_revise": plan.status == plan.Status.ACTIVE and request.user.has_perm(roles.ACTIVATE_PLAN),
         "plan_form": PlanForm(instance=plan) if editable else None,
-        "goal_form": GoalForm(prefix="goal", diagnoses=diagnoses) if editable else None,
-        "technique_form": (
-            TechniqueForm(prefix="technique", organization=request.organization, diagnoses=diagnoses)
-            if editable
-            else None
-        ),
         "end_form": EndForm(prefix="end"),
         "letter_form": LetterForm(prefix="letter") if request.user.has_perm(roles.ADD_CORRESPONDENCE) else None,
         "referral_warnings": _referral_warnings(plan),
@@ -100,23 +156,32 @@ def detail(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     return render(request, "plans/plan_detail.html", context)
 
 
-def _submit(
-    request: ClinicRequest, form: forms.BaseForm, write: Callable[[dict[str, Any]], object], *, done: str, failed: str
-) -> None:
-    """Run a plan service with a valid form's data; report success, or what was wrong."""
+def _outcome(
+    form: forms.BaseForm, write: Callable[[dict[str, Any]], object], *, done: str, failed: str
+) -> tuple[str, str]:
+    """Run a plan service with a valid form's data: (what was done, "") or ("", what was wrong)."""
     if not form.is_valid():
         problems = "; ".join(
             f"{form.fields[f].label if f in form.fields else 'Form'}: {' '.join(map(str, e))}"
             for f, e in form.errors.items()
         )
-        messages.error(request, f"{failed}: {problems}")
-        return
+        return "", f"{failed}: {problems}"
     try:
         write(form.cleaned_data)
     except (services.PlanError, ValidationError) as e:
-        _error(request, e)
+        return "", " ".join(e.messages) if isinstance(e, ValidationError) else str(e)
+    return done, ""
+
+
+def _submit(
+    request: ClinicRequest, form: forms.BaseForm, write: Callable[[dict[str, Any]], object], *, done: str, failed: str
+) -> None:
+    """Run a plan service with a valid form's data; report success, or what was wrong."""
+    succeeded, problem = _outcome(form, write, done=done, failed=failed)
+    if problem:
+        messages.error(request, problem)
     else:
-        messages.success(request, done)
+        messages.success(request, succeeded)
 
 
 @staff_view(roles.ADD_PLAN)
@@ -139,14 +204,13 @@ def edit(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 def add_goal(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     plan = get_plan_for_user(request.user, plan_id)
     form = GoalForm(request.POST, prefix="goal", diagnoses=_diagnoses(plan))
-    _submit(
-        request,
+    done, failed = _outcome(
         form,
         lambda data: services.add_goal(actor=request.user, plan=plan, **data),
         done="Goal added.",
         failed="Goal not added",
     )
-    return _back(plan, "#goals")
+    return _in_place(request, plan, "goals", done=done, failed=failed, form=form)
 
 
 @staff_view(roles.ADD_PLAN)
@@ -154,12 +218,13 @@ def add_goal(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 def remove_goal(request: ClinicRequest, plan_id: UUID, goal_id: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, plan_id)
     goal = plan.goals.filter(pk=goal_id).first()
-    if goal is not None:
-        try:
-            services.remove_goal(actor=request.user, goal=goal)
-        except services.PlanError as e:
-            _error(request, e)
-    return _back(plan, "#goals")
+    if goal is None:
+        return _in_place(request, plan, "goals", failed="That goal is no longer on the plan.")
+    try:
+        services.remove_goal(actor=request.user, goal=goal)
+    except services.PlanError as e:
+        return _in_place(request, plan, "goals", failed=str(e))
+    return _in_place(request, plan, "goals", done=f"Goal removed: {goal.description}.")
 
 
 @staff_view(roles.ADD_PLAN)
@@ -189,14 +254,13 @@ def add_technique(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     form = TechniqueForm(
         request.POST, prefix="technique", organization=request.organization, diagnoses=_diagnoses(plan)
     )
-    _submit(
-        request,
+    done, failed = _outcome(
         form,
         lambda data: services.add_technique(actor=request.user, plan=plan, **data),
         done="Technique added.",
         failed="Technique not added",
     )
-    return _back(plan, "#techniques")
+    return _in_place(request, plan, "techniques", done=done, failed=failed, form=form)
 
 
 @staff_view(roles.ADD_PLAN)
@@ -204,12 +268,13 @@ def add_technique(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 def remove_technique(request: ClinicRequest, plan_id: UUID, planned_id: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, plan_id)
     planned = plan.techniques.filter(pk=planned_id).select_related("technique").first()
-    if planned is not None:
-        try:
-            services.remove_technique(actor=request.user, planned=planned)
-        except services.PlanError as e:
-            _error(request, e)
-    return _back(plan, "#techniques")
+    if planned is None:
+        return _in_place(request, plan, "techniques", failed="That technique is no longer on the plan.")
+    try:
+        services.remove_technique(actor=request.user, planned=planned)
+    except services.PlanError as e:
+        return _in_place(request, plan, "techniques", failed=str(e))
+    return _in_place(request, plan, "techniques", done=f"Technique removed: {planned}.")
 
 
 @staff_view(roles.ADD_PLAN)
@@ -220,16 +285,16 @@ def change_treated(request: ClinicRequest, plan_id: UUID, kind: str, item_id: in
         raise Http404("No such part of a plan.")
     plan = get_plan_for_user(request.user, plan_id)
     item = (plan.goals if kind == "goals" else plan.techniques).filter(pk=item_id).first()
-    if item is not None:
-        form = TreatsForm(request.POST, diagnoses=_diagnoses(plan))
-        _submit(
-            request,
-            form,
-            lambda data: services.change_treated(actor=request.user, item=item, diagnoses=data["diagnoses"]),
-            done="Saved what it treats.",
-            failed="Not saved",
-        )
-    return _back(plan, f"#{kind}")
+    if item is None:
+        return _in_place(request, plan, kind, failed="That item is no longer on the plan.")
+    form = TreatsForm(request.POST, diagnoses=_diagnoses(plan))
+    done, failed = _outcome(
+        form,
+        lambda data: services.change_treated(actor=request.user, item=item, diagnoses=data["diagnoses"]),
+        done="Saved what it treats.",
+        failed="Not saved",
+    )
+    return _in_place(request, plan, kind, done=done, failed=failed)
 
 
 @staff_view(roles.ACTIVATE_PLAN)

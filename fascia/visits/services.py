@@ -1,7 +1,7 @@
 """Every write to a visit note: starting it (prefilled), saving drafts, signing, addenda.
 Each is one transaction and audited; signing and addenda seal the record (fascia.records)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +17,7 @@ from fascia.core.models import User
 from fascia.measures.models import MeasureResult
 from fascia.measures.services import record_measure
 from fascia.patients.models import BodyRegion, Patient
-from fascia.plans.models import Goal, TreatmentPlan
+from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
 from fascia.plans.services import end_plan
 from fascia.practitioners.credentials import NotCredentialed, check_license, license_lapsed, missing_privilege
 from fascia.records import lifecycle
@@ -81,6 +81,8 @@ class NoteIncomplete(NoteError):
 # follow-up to the next. The patient's report, pain ratings and response are always new.
 COPIED_FIELDS = ("findings", "home_care", "next_visit")
 TECHNIQUE_FIELDS = ("technique_id", "region", "minutes", "pressure", "position")
+# The signed rows with a reason read for carry-forward, newest first: enough for years of visits.
+MAX_CARRIED = 200
 
 
 # What start_note's lock of the appointment asks: whether its patient has an active plan.
@@ -272,6 +274,71 @@ def _screened(
     if problems:
         raise ValidationError({"techniques": problems})
     return built, facts
+
+
+def _cautions(findings: Iterable[dict[str, Any]]) -> frozenset[tuple[str, str]]:
+    """The facts a caution was for: each finding's rule and its reason (which names the fact, as "Anticoagulant
+    therapy (Apixaban)")."""
+    return frozenset((str(f.get("rule", "")), str(f.get("reason", ""))) for f in findings)
+
+
+def carried_reasons(note: VisitNote, rows: Mapping[int, dict[str, Any]]) -> dict[int, str]:
+    """The reasons to go ahead that carry into a draft's rows written without one (read only, nothing saved).
+
+    A row whose screen today is a caution takes the reason written on the patient's latest signed note for the
+    same technique, on the same region, despite the same findings (else the one written on the note's plan of
+    care for it): the practitioner sees it prefilled and
+    may change it. A row whose findings differ from the last time gets none: the new fact needs its own reason.
+    `rows` are by their place on the form, as check_techniques() takes them."""
+    wanted = {
+        i: row
+        for i, row in rows.items()
+        if isinstance(row.get("technique_id"), int) and not (row.get("override_reason") or "").strip()
+    }
+    if not wanted:
+        return {}
+    given: dict[tuple[int, str, frozenset[tuple[str, str]]], str] = {}
+    written = (
+        VisitTechnique.objects.filter(
+            note__patient_id=note.patient_id,
+            note__status=VisitNote.Status.SIGNED,
+            screening_level=Level.CAUTION.value,
+        )
+        .exclude(override_reason="")
+        .order_by("-note__visited_on", "-note_id", "-id")
+        .values_list("technique_id", "region", "findings", "override_reason")[:MAX_CARRIED]
+    )
+    for technique_id, region, findings, reason in written:
+        given.setdefault((technique_id, region, _cautions(findings)), reason)
+    if note.plan_id is not None:  # before any note, the reason written on the plan of care for it
+        planned = PlannedTechnique.objects.filter(plan_id=note.plan_id, screening_level=Level.CAUTION.value).exclude(
+            override_reason=""
+        )
+        for technique_id, region, findings, reason in planned.values_list(
+            "technique_id", "region", "findings", "override_reason"
+        ):
+            given.setdefault((technique_id, region, _cautions(findings)), reason)
+    if not given:
+        return {}
+    techniques = _catalog_entries(note, list(wanted.values()), ())
+    facts = facts_for(
+        note.patient,
+        symptoms=frozenset(note.symptoms),
+        local_findings=[(f["finding"], f["region"]) for f in note.local_findings],
+        also=queries.note_red_flags(note),
+    )
+    carried: dict[int, str] = {}
+    for i, row in wanted.items():
+        technique, region = techniques.get(row["technique_id"]), row.get("region") or ""
+        if technique is None or region not in BodyRegion.values:
+            continue
+        pressure = row.get("pressure") or None
+        findings = screen(facts, as_engine_technique(technique), region, RULES, pressure=pressure)
+        if worst_level(findings) != Level.CAUTION:
+            continue
+        if earlier := given.get((technique.pk, region, _cautions(kept(findings, "")["findings"]))):
+            carried[i] = earlier
+    return carried
 
 
 def _check_goal_progress(note: VisitNote) -> None:

@@ -1,6 +1,7 @@
 from collections.abc import Callable
 from copy import copy
 from functools import partial
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -91,6 +92,37 @@ def _technique_initial(techniques: list[VisitTechnique]) -> list[dict]:
     return [{"technique": t.technique_id, **{f: getattr(t, f) for f in fields}} for t in techniques]
 
 
+def _as_row(initial: dict) -> dict:
+    """A row of the form (its `technique` a catalog id) as the service takes it (`technique_id`)."""
+    return {**initial, "technique_id": initial.get("technique")}
+
+
+def _marked(formset: Any, carried: dict[int, str]) -> Any:
+    """The formset, its rows whose reason was carried from an earlier note marked to say so."""
+    for i in carried:
+        formset.forms[i].carried_reason = True
+    return formset
+
+
+def _with_carried(request: ClinicRequest, form: NoteForm, formsets: dict[str, Any], techniques: Any) -> Any:
+    """After a save refused for its techniques: the rows as posted, with a reason carried into those a caution
+    stopped that the patient's last notes give one for (shown, to be checked and saved again)."""
+    draft = form.instance  # the note as posted (today's symptoms), not saved
+    draft.local_findings = formset_rows(formsets["local_findings"])
+    rows = {
+        i: _as_row(f.cleaned_data)
+        for i, f in enumerate(techniques.forms)
+        if f.is_valid() and f.cleaned_data.get("technique")
+    }
+    carried = services.carried_reasons(draft, rows)
+    if not carried:
+        return techniques
+    data = request.POST.copy()
+    for i, reason in carried.items():
+        data[f"{techniques.prefix}-{i}-override_reason"] = reason
+    return _marked(technique_formset(request.organization, [], data), carried)
+
+
 def _goals(note: VisitNote) -> list[dict]:
     """The plan's goals with the progress given on this note."""
     given = {p["goal"]: p for p in note.goal_progress}
@@ -120,7 +152,11 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
     # The stored rows fill the empty form and its minutes. A posted formset is its data: the stored rows
     # are read only for the minutes shown when the form comes back with errors.
     stored = list(note.techniques.select_related("technique")) if data is None else None
-    techniques = technique_formset(request.organization, _technique_initial(stored or []), data)
+    initial = _technique_initial(stored or [])
+    carried = services.carried_reasons(note, {i: _as_row(r) for i, r in enumerate(initial)}) if stored else {}
+    for i, reason in carried.items():
+        initial[i]["override_reason"] = reason
+    techniques = _marked(technique_formset(request.organization, initial, data), carried)
     formsets = {prefix: row_formset(row, getattr(note, prefix), data, prefix) for prefix, row in FORMSETS.items()}
     plan_goals = queries.plan_goals(note)
     # Without goals the page has no goal rows, and posts no management form for them.
@@ -146,6 +182,8 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
                     form.add_error(field, errors)
                 else:
                     problems += errors
+            if "techniques" in e.message_dict:
+                techniques = _with_carried(request, form, formsets, techniques)
         except services.NoteLocked as e:
             messages.error(request, str(e))
             return redirect("visits:detail", note_id=note.public_id)

@@ -139,6 +139,9 @@ POST_ONLY = {
     ),
     "evaluations:start": (PRACTITIONER, lambda f: [f["patient"].public_id], {}, 302),
     "evaluations:sign": (PRACTITIONER, lambda f: [f["evaluation"].public_id], {}, 302),
+    "evaluations:discard": (PRACTITIONER, lambda f: [f["evaluation"].public_id], {}, 302),
+    # Without htmx a section's save opens the form again at the section (saved, or with what was wrong).
+    "evaluations:section": (PRACTITIONER, lambda f: [f["evaluation"].public_id, "pain"], {}, 302),
     "evaluations:addendum": (CLINICAL, lambda f: [f["evaluation"].public_id], {"text": "x"}, 302),
     "evaluations:measure": (PRACTITIONER, lambda f: [f["evaluation"].public_id], NPRS_4, 302),
     "evaluations:measure_preview": (PRACTITIONER, lambda f: [], NPRS_4, 200),

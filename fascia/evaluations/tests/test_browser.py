@@ -40,8 +40,11 @@ def test_body_chart_marks_survive_save_and_reload(live_server, page, tess: User)
     page.get_by_role("button", name="Mark Lower back (back)").click()
     page.get_by_role("button", name="Mark Right hand (front)").focus()
     page.keyboard.press("Enter")  # the chart works from the keyboard too
-    page.get_by_role("button", name="Save draft").click()
-    page.get_by_text("Draft saved.").wait_for()
+    page.get_by_role("button", name="Save pain and body chart").click()
+    page.locator("#section-pain").get_by_text("Saved.").wait_for()  # the section alone, in place
+    # Each kind of mark has its colour on the figure (and its symbol, from the legend).
+    assert "kind-numbness" in page.locator('[data-region="back-lower-back"]').get_attribute("class")
+    assert page.locator('[data-symbol-for="back-lower-back"]').text_content() == "○"
 
     page.reload()
     marks = page.locator("[data-mark-list] li")
