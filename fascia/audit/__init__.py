@@ -55,10 +55,10 @@ def _event(*, actor: Any, action: str, target: Any, patient: Any, detail: dict |
     if patient is None and target.__class__.__name__ == "Patient":
         patient = target
     organization_id = (
-        getattr(patient, "organization_id", None)
-        or getattr(target, "organization_id", None)
+        _loaded(patient, "organization_id")
+        or _loaded(target, "organization_id")
         or (target.pk if target._meta.label_lower == "core.organization" else None)
-        or getattr(actor, "organization_id", None)
+        or _loaded(actor, "organization_id")
     )
     return AuditEvent(
         organization_id=organization_id,
@@ -71,3 +71,11 @@ def _event(*, actor: Any, action: str, target: Any, patient: Any, detail: dict |
         ip_address=current_ip.get(),
         detail=detail or {},
     )
+
+
+def _loaded(record: Any, field: str) -> Any:
+    """`record.field` when it was read with the record (a list that loads only a few fields must not cost a query
+    per entry for it), else None; also None for no record or one without the field (an anonymous user)."""
+    if record is None or not hasattr(record, "get_deferred_fields") or field in record.get_deferred_fields():
+        return None
+    return getattr(record, field, None)

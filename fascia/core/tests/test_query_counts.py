@@ -225,6 +225,7 @@ def _(w: World, n: int) -> str:
     patients = w.patients(n)
     AuditEvent.objects.bulk_create(
         AuditEvent(
+            organization=w.organization,
             actor=w.tess,
             action="patients.patient.viewed",
             target_type="patients.patient",
