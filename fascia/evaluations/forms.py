@@ -46,29 +46,7 @@ class EvaluationForm(StyledModelForm):
 
     class Meta:
         model = Evaluation
-        fields = [
-            "kind",
-            "evaluated_on",
-            "chief_complaint",
-            "history",
-            "onset",
-            "injury_date",
-            "aggravating",
-            "easing",
-            "prior_treatment",
-            "patient_goals",
-            "red_flags",
-            "red_flag_notes",
-            "nprs_now",
-            "nprs_best",
-            "nprs_worst",
-            "body_marks",
-            "posture",
-            "impression",
-            "prognosis",
-            "prognosis_notes",
-            "precautions",
-        ]
+        fields = [name for names in SECTION_FIELDS.values() for name in names]
         widgets = {
             "evaluated_on": DateInput(),
             "injury_date": DateInput(),
