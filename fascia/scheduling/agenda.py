@@ -185,6 +185,7 @@ class Book:
             "rows": rows,
             "lane": f"lane-{min(lane[0], 2)} of-{min(lane[1], 3)}",
             "start": f"{timezone.localtime(a.start_at):%H:%M}",
+            "minutes": (a.end_at - a.start_at) // timedelta(minutes=1),
             "time": time,
             "detail": " · ".join(part for part in [a.type_name, *where] if part),
             "chart_url": self.chart_link(a.patient_public_id) if self.can_see_chart and a.patient_public_id else "",

@@ -1,5 +1,6 @@
 """The front desk works the appointment book on a desktop, a tablet and a phone: books from open time, moves an
-appointment by dragging it and with the keys, and is refused closed time (the block snaps back and says why)."""
+appointment by dragging it and with the keys, is refused closed time (the block snaps back and says why), and
+changes an appointment's length by dragging its bottom edge and with Shift and the arrow keys."""
 
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -107,3 +108,42 @@ def test_front_desk_books_moves_and_is_refused_closed_time(
     moving.refresh_from_db()
     assert moving.start_at == datetime(2030, 1, 7, 15, tzinfo=ZONE)
     assert [v["id"] for v in Axe().run(page).response["violations"]] == []
+
+    # Longer with the keys: Shift and the down arrow, twice; the start stays.
+    page.keyboard.press("Escape")
+    for _ in range(2):
+        page.keyboard.press("Shift+ArrowDown")
+    assert "15:00–16:00, 60 minutes" in page.locator("[data-book-status]").inner_text()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    moving.refresh_from_db()
+    assert (moving.start_at, moving.end_at) == (datetime(2030, 1, 7, 15, tzinfo=ZONE), datetime(2030, 1, 7, 16, tzinfo=ZONE))
+    # Shorter by dragging its bottom edge up a row.
+    block = page.locator("article.appt", has_text="Yarrow, Ruth")
+    block.evaluate("el => el.scrollIntoView({block: 'center', behavior: 'instant'})")
+    edge = block.locator("[data-resize]").bounding_box()
+    row = block.bounding_box()["height"] / 4
+    page.mouse.move(edge["x"] + edge["width"] / 2, edge["y"] + edge["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(edge["x"] + edge["width"] / 2, edge["y"] + edge["height"] / 2 - row, steps=6)
+    with page.expect_navigation():
+        page.mouse.up()
+    moving.refresh_from_db()
+    assert moving.end_at == datetime(2030, 1, 7, 15, 45, tzinfo=ZONE)
+    # Longer than the time before the next booking: refused, nothing changed. (Quince is at 11:00; book one at 16:00.)
+    book_appointment(
+        actor=frank,
+        patient=PatientFactory(organization=location.organization),
+        practitioner=tess.practitioner,
+        location=location,
+        appointment_type=AppointmentType.objects.get(code="follow-up-30"),
+        start_at=datetime.combine(MONDAY, time(16), tzinfo=ZONE),
+    )
+    page.reload()
+    page.get_by_role("button", name="Move Yarrow, Ruth at 15:00").focus()
+    for _ in range(2):
+        page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Enter")
+    page.get_by_role("alert").filter(has_text="already booked 16:00").wait_for()
+    moving.refresh_from_db()
+    assert moving.end_at == datetime(2030, 1, 7, 15, 45, tzinfo=ZONE)
