@@ -121,9 +121,14 @@ LIMITS = (
 )
 
 
-def _limits_reached(e: services.LimitsReached) -> Status:
-    message = f"Past a limit (send confirm_limits: true to go ahead): {e}"
-    return Status(409, {"errors": [{"message": message}], "limits": e.sentences})
+def _refused(error: services.SchedulingError) -> Status:
+    """A 409 of booking or moving: why, and the limits when they alone refused it."""
+    if isinstance(error, services.LimitsReached):
+        message = f"Past a limit (send confirm_limits: true to go ahead): {error}"
+        return Status(409, {"errors": [{"message": message}], "limits": error.sentences})
+    # A booking is a series of one date: its one reason.
+    message = error.failures[0][1] if isinstance(error, services.SeriesClash) else str(error)
+    return Status(409, {"errors": [{"message": message}], "limits": []})
 
 
 NOT_FOUND = {
@@ -197,10 +202,8 @@ def book(request: HttpRequest, payload: BookIn) -> Status:
         )
     except services.OverrideRefused as e:
         raise HttpError(403, str(e)) from None
-    except services.LimitsReached as e:
-        return _limits_reached(e)
-    except services.SeriesClash as e:
-        raise HttpError(409, e.failures[0][1]) from None  # the one date's reason
+    except services.SchedulingError as e:
+        return _refused(e)
     return Status(201, appointment)
 
 
@@ -271,8 +274,6 @@ def reschedule(request: HttpRequest, appointment_id: UUID, payload: RescheduleIn
         )
     except services.OverrideRefused as e:
         raise HttpError(403, str(e)) from None
-    except services.LimitsReached as e:
-        return _limits_reached(e)
     except services.SchedulingError as e:
-        raise HttpError(409, str(e)) from None
+        return _refused(e)
     return Status(200, moved)
