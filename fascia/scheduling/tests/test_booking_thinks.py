@@ -436,3 +436,39 @@ def test_a_follow_up_books_in_two_clicks_from_the_chart_and_a_limit_asks_first(
         page.get_by_role("button", name="Book", exact=True).click()
         page.get_by_text(f"Booked {patient.display_name} Thu Apr 11 10:00").wait_for()
         assert Appointment.objects.filter(patient=patient).count() == 2
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_move_past_the_plans_end_asks_move_anyway_first(
+    live_server, page, frank: User, tess: User, organization, location: Location, hours: None, width: int
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from fascia.conftest import PASSWORD
+
+    patient = billable_patient(tess, organization, start=START, visits=0).patient
+    a = one_visit(tess, patient, location, AppointmentType.objects.get(code="follow-up-30"), START)
+    page.set_viewport_size({"width": width, "height": 900})
+    with time_machine.travel(datetime(2030, 1, 4, 8, 50, tzinfo=CLINIC), tick=True):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill("frank")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(live_server.url + reverse("scheduling:reschedule", args=[a.public_id]))
+        assert page.get_by_label("Length (minutes)").input_value() == "30"
+        page.get_by_label("New date").fill(PAST_THE_PLAN.isoformat())
+        page.get_by_label("Length (minutes)").fill("45")
+        page.get_by_role("button", name="Move appointment").click()
+        page.get_by_text("This move runs past a limit").wait_for()
+        assert "The plan of care ends on 2030-02-17" in page.locator("#booking-limits").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert [v["id"] for v in Axe().run(page).response["violations"]] == []
+        a.refresh_from_db()
+        assert a.start_at == at(START, 10)
+        page.get_by_label("Move anyway").check()
+        page.get_by_role("button", name="Move appointment").click()
+        page.get_by_text(f"Moved {patient.display_name} to Mon Feb 18 10:00 (45 minutes).").wait_for()
+        a.refresh_from_db()
+        assert (a.start_at, a.end_at) == (at(PAST_THE_PLAN, 10), at(PAST_THE_PLAN, 10, 45))
