@@ -115,9 +115,9 @@ class CancelIn(Schema):
 
 
 LIMITS = (
-    "A booking past the referral's or the authorization's visits or dates, or past the plan of care's end, is"
-    " refused with 409 and the sentences in `limits`, only once nothing else refuses it; sent again with"
-    " `confirm_limits: true`, it goes ahead and the audit trail keeps them."
+    "A booking, or a move to another day, past the referral's or the authorization's visits or dates, or past the"
+    " plan of care's end, is refused with 409 and the sentences in `limits`, only once nothing else refuses it;"
+    " sent again with `confirm_limits: true`, it goes ahead and the audit trail keeps them."
 )
 
 
@@ -247,7 +247,7 @@ def free_slots(request: HttpRequest, filters: Query[FreeSlotFilter]) -> list[Fre
     "/appointments/{appointment_id}/reschedule",
     response={200: AppointmentOut, 409: Refused},
     summary="Move an appointment, or change its length (409 on a clash, or past a limit until confirmed)",
-    description=LIMITS + " A move within its day asks nothing of the limits.",
+    description=LIMITS + " A move within its day asks nothing of them: they count days.",
 )
 def reschedule(request: HttpRequest, appointment_id: UUID, payload: RescheduleIn) -> Status:
     user = api_user(request, roles.CHANGE_APPOINTMENT)
