@@ -41,6 +41,7 @@ from fascia.billing.models import (
 from fascia.core.models import Location, Organization, User
 from fascia.patients.models import Patient
 from fascia.scheduling.limits import visits_booked
+from fascia.scheduling.models import Appointment
 
 if TYPE_CHECKING:  # django-stubs-ext is a test dependency; the annotations are for mypy only
     from django_stubs_ext import WithAnnotations
@@ -325,10 +326,11 @@ def chart_context(patient: Patient, user: User) -> dict:
     return context
 
 
-def authorization_limits(patient: Patient, starts: list[datetime]) -> list[str]:
-    """What booking the patient at `starts` runs past of the payer's authorizations (a booking limit,
-    fascia.scheduling.limits): dates no authorization covers, when the primary coverage has authorizations on
-    file, and more visits in an authorization's dates than it allows (those booked or seen, and these)."""
+def authorization_limits(patient: Patient, starts: list[datetime], moving: Appointment | None) -> list[str]:
+    """What booking the patient at `starts` (or moving the appointment `moving` there) runs past of the payer's
+    authorizations (a booking limit, fascia.scheduling.limits): dates no authorization covers, when the primary
+    coverage has authorizations on file, and more visits in an authorization's dates than it allows (those
+    booked or seen, and these)."""
     days = sorted(timezone.localtime(s).date() for s in starts)
     coverage = (
         Coverage.objects.filter(patient=patient, rank=1, starts_on__lte=days[0])
@@ -350,7 +352,7 @@ def authorization_limits(patient: Patient, starts: list[datetime]) -> list[str]:
         )
     for a in authorizations:
         if new := sum(a.starts_on <= d <= a.ends_on for d in days):
-            total = visits_booked(patient, a.starts_on, a.ends_on) + new
+            total = visits_booked(patient, a.starts_on, a.ends_on, moving=moving) + new
             if total > a.visits_allowed:
                 sentences.append(
                     f"{a} allows {a.visits_allowed} visits from {a.starts_on:%Y-%m-%d} to {a.ends_on:%Y-%m-%d};"

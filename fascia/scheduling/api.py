@@ -11,13 +11,13 @@ from ninja.errors import HttpError
 from pydantic import StrictBool
 
 from fascia.core import roles
-from fascia.core.api import NOT_BLANK, Plausible, api_user
+from fascia.core.api import NOT_BLANK, WHOLE, Plausible, api_user
 from fascia.core.models import Location, Room, User
 from fascia.core.validators import SCHEDULE_YEARS_AHEAD
 from fascia.patients.queries import get_patient_for_user
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
-from fascia.scheduling.models import Appointment, AppointmentType
+from fascia.scheduling.models import MOVED_MINUTES, Appointment, AppointmentType
 from fascia.scheduling.queries import appointments_on, next_free_slots
 
 router = Router(tags=["appointments"])
@@ -65,6 +65,12 @@ class BookIn(Schema):
     room_id: UUID | None = None
     notes: str = Field("", max_length=300)
     override: StrictBool = Field(False, description="Admins only: book despite working-hours or location warnings")
+    confirm_limits: StrictBool = Field(
+        False, description="Book despite the limits a 409 listed (referral, authorization, plan of care)"
+    )
+
+
+Length = Annotated[int, Field(ge=MOVED_MINUTES.start, le=MOVED_MINUTES[-1], multiple_of=MOVED_MINUTES.step), WHOLE]
 
 
 class RescheduleIn(Schema):
@@ -72,7 +78,22 @@ class RescheduleIn(Schema):
     practitioner_id: UUID | None = None
     location_id: UUID | None = None
     room_id: UUID | None = None
+    minutes: Length | None = Field(None, description="The new length; left out, it keeps its length")
     override: StrictBool = False
+    confirm_limits: StrictBool = Field(
+        False, description="Move despite the limits a 409 listed (referral, authorization, plan of care)"
+    )
+
+
+class Problem(Schema):
+    message: str
+
+
+class Refused(Schema):
+    """A 409: why not, and what a booking or move runs past (fascia.scheduling.limits) when that alone is why."""
+
+    errors: list[Problem]
+    limits: list[str] = Field([], description="Send confirm_limits: true to go ahead despite these")
 
 
 class FreeSlotFilter(Schema):
@@ -91,6 +112,23 @@ class FreeSlotOut(Schema):
 
 class CancelIn(Schema):
     reason: Annotated[str, NOT_BLANK] = Field(..., max_length=200)
+
+
+LIMITS = (
+    "A booking, or a move to another day, past the referral's or the authorization's visits or dates, or past the"
+    " plan of care's end, is refused with 409 and the sentences in `limits`, only once nothing else refuses it;"
+    " sent again with `confirm_limits: true`, it goes ahead and the audit trail keeps them."
+)
+
+
+def _refused(error: services.SchedulingError) -> Status:
+    """A 409 of booking or moving: why, and the limits when they alone refused it."""
+    if isinstance(error, services.LimitsReached):
+        message = f"Past a limit (send confirm_limits: true to go ahead): {error}"
+        return Status(409, {"errors": [{"message": message}], "limits": error.sentences})
+    # A booking is a series of one date: its one reason.
+    message = error.failures[0][1] if isinstance(error, services.SeriesClash) else str(error)
+    return Status(409, {"errors": [{"message": message}], "limits": []})
 
 
 NOT_FOUND = {
@@ -129,7 +167,12 @@ def list_appointments(request: HttpRequest, filters: Query[DayFilter]) -> list[A
     return list(appointments)
 
 
-@router.post("/appointments", response={201: AppointmentOut}, summary="Book an appointment (409 on a clash)")
+@router.post(
+    "/appointments",
+    response={201: AppointmentOut, 409: Refused},
+    summary="Book an appointment (409 on a clash, or past a limit until confirmed)",
+    description=LIMITS,
+)
 def book(request: HttpRequest, payload: BookIn) -> Status:
     user = api_user(request, roles.BOOK_APPOINTMENT)
     patient = get_patient_for_user(user, payload.patient_id)
@@ -144,21 +187,23 @@ def book(request: HttpRequest, payload: BookIn) -> Status:
     )
     assert practitioner is not None and location is not None and kind is not None  # else refused above
     try:
-        appointment = services.book_appointment(
+        [appointment] = services.book_series(
             actor=user,
             patient=patient,
             practitioner=practitioner,
             location=location,
             appointment_type=kind,
-            start_at=payload.start_at,
+            starts=[payload.start_at],
             room=room,
             notes=payload.notes,
             override=payload.override,
+            check_limits=True,
+            limits_confirmed=payload.confirm_limits,
         )
     except services.OverrideRefused as e:
         raise HttpError(403, str(e)) from None
     except services.SchedulingError as e:
-        raise HttpError(409, str(e)) from None
+        return _refused(e)
     return Status(201, appointment)
 
 
@@ -199,9 +244,12 @@ def free_slots(request: HttpRequest, filters: Query[FreeSlotFilter]) -> list[Fre
 
 
 @router.post(
-    "/appointments/{appointment_id}/reschedule", response=AppointmentOut, summary="Move an appointment (409 on a clash)"
+    "/appointments/{appointment_id}/reschedule",
+    response={200: AppointmentOut, 409: Refused},
+    summary="Move an appointment, or change its length (409 on a clash, or past a limit until confirmed)",
+    description=LIMITS + " A move within its day asks nothing of them: they count days.",
 )
-def reschedule(request: HttpRequest, appointment_id: UUID, payload: RescheduleIn) -> Appointment:
+def reschedule(request: HttpRequest, appointment_id: UUID, payload: RescheduleIn) -> Status:
     user = api_user(request, roles.CHANGE_APPOINTMENT)
     appointment = get_object_or_404(Appointment, public_id=appointment_id, location__organization=user.organization)
     practitioner = _practitioner(user, payload.practitioner_id) if payload.practitioner_id else appointment.practitioner
@@ -213,16 +261,19 @@ def reschedule(request: HttpRequest, appointment_id: UUID, payload: RescheduleIn
         room_id=(payload.room_id, room),
     )
     try:
-        return services.reschedule_appointment(
+        moved = services.reschedule_appointment(
             actor=user,
             appointment=appointment,
             start_at=payload.start_at,
             practitioner=practitioner,
             location=location,
             room=room,
+            minutes=payload.minutes,
             override=payload.override,
+            limits_confirmed=payload.confirm_limits,
         )
     except services.OverrideRefused as e:
         raise HttpError(403, str(e)) from None
     except services.SchedulingError as e:
-        raise HttpError(409, str(e)) from None
+        return _refused(e)
+    return Status(200, moved)

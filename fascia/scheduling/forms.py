@@ -9,7 +9,7 @@ from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choi
 from fascia.core.models import Location, Organization, Room
 from fascia.core.validators import SCHEDULE_YEARS_AHEAD, PlausibleDate
 from fascia.practitioners.models import Practitioner
-from fascia.scheduling.models import AppointmentType, WaitlistEntry
+from fascia.scheduling.models import MOVED_MINUTES, AppointmentType, WaitlistEntry
 
 
 def practitioners_offered(organization_id: int) -> QuerySet[Practitioner]:
@@ -109,7 +109,20 @@ class RescheduleForm(StyledForm):
     day = forms.DateField(label="New date", widget=DateInput(), validators=[PlausibleDate(SCHEDULE_YEARS_AHEAD)])
     start = forms.TimeField(label="New time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
     room = BookingChoiceField(queryset=Room.objects.none(), required=False, to_field_name="public_id")
-    override = forms.BooleanField(label="Move anyway (admins: outside hours or locations)", required=False)
+    minutes = forms.IntegerField(
+        label="Length (minutes)",
+        required=False,
+        min_value=MOVED_MINUTES.start,
+        max_value=MOVED_MINUTES[-1],
+        step_size=MOVED_MINUTES.step,
+    )
+    override = forms.BooleanField(label="Override working hours or locations (admins)", required=False)
+    # Asked for once the move was found to run past the referral, the authorization or the plan of care.
+    confirm = forms.BooleanField(
+        label="Move anyway",
+        required=False,
+        help_text="Past the limits shown above: the audit trail keeps them with your name",
+    )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

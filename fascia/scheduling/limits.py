@@ -1,13 +1,16 @@
 """What a booking runs past: the patient's referral, the payer's authorization, the plan of care.
 
-Asked before a booking from the form, which shows the sentences and books only once the user ticks "Book
-anyway" (the audit entry keeps them). Never a refusal on its own: a referral renewed by telephone, an
+Asked before a booking or a move to another day, from the forms (which show the sentences and go ahead only once
+the user ticks "Book anyway" or "Move anyway"), the API (409 until `confirm_limits`) and the book's drops; the
+audit entry keeps what was confirmed. Never a refusal on its own: a referral renewed by telephone, an
 authorization extended, a plan about to be revised are the front desk's call, recorded.
 
 An extension point like `fascia.visits.warnings`: the referral and the plan are read here (both sit below
 scheduling); billing registers the authorization check in `BillingConfig.ready()`, as the `layers` import
-contract keeps scheduling from importing billing. A source takes the patient and the starts of the booking and
-returns sentences, a fixed number of queries however many dates.
+contract keeps scheduling from importing billing. A source takes the patient, the starts of the booking and the
+appointment being moved (None for a booking), and returns sentences, a fixed number of queries however many
+dates. An appointment being moved is already counted among the visits booked, but it is not another visit: the
+sources count it only at its new start (visits_booked leaves it out).
 """
 
 from collections.abc import Callable
@@ -20,7 +23,7 @@ from fascia.plans.models import TreatmentPlan
 from fascia.referrals.models import Referral
 from fascia.scheduling.models import Appointment
 
-Source = Callable[[Patient, list[datetime]], list[str]]
+Source = Callable[[Patient, list[datetime], Appointment | None], list[str]]
 
 _sources: dict[str, Source] = {}
 
@@ -30,23 +33,27 @@ def register(name: str, source: Source) -> None:
     _sources[name] = source
 
 
-def limits_for(patient: Patient, starts: list[datetime]) -> list[str]:
-    """Every source's sentences about booking the patient at `starts`, referral and plan first."""
+def limits_for(patient: Patient, starts: list[datetime], *, moving: Appointment | None = None) -> list[str]:
+    """Every source's sentences about booking the patient at `starts` (or moving the appointment `moving` to
+    the one start), referral and plan first."""
     if not starts:
         return []
-    return [sentence for source in (referral_and_plan, *_sources.values()) for sentence in source(patient, starts)]
+    sources = (referral_and_plan, *_sources.values())
+    return [sentence for source in sources for sentence in source(patient, starts, moving)]
 
 
 def _day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
-def visits_booked(patient: Patient, first: date, last: date | None = None) -> int:
+def visits_booked(patient: Patient, first: date, last: date | None = None, *, moving: Appointment | None = None) -> int:
     """The visits a referral or an authorization has given or is promised to, from `first` to `last`: the
-    patient's appointments that hold their time (booked, checked in or completed), and the signed visit notes of
-    no appointment (a visit noted without a booking). Two counts."""
+    patient's appointments that hold their time (booked, checked in or completed) but the one `moving`, and the
+    signed visit notes of no appointment (a visit noted without a booking). Two counts."""
     start = datetime.combine(first, datetime.min.time(), tzinfo=timezone.get_current_timezone())
     booked = Appointment.objects.filter(patient=patient, status__in=Appointment.HOLDING, start_at__gte=start)
+    if moving is not None:
+        booked = booked.exclude(pk=moving.pk)
     # Visits sit above scheduling (a note points at its appointment): read through the patient's relation.
     unbooked = patient.visit_notes.filter(appointment__isnull=True, status="signed", visited_on__gte=first)
     if last is not None:
@@ -65,7 +72,7 @@ def plan_end(plan: TreatmentPlan) -> date:
     return plan.start_date + timedelta(weeks=plan.duration_weeks) - timedelta(days=1)
 
 
-def referral_and_plan(patient: Patient, starts: list[datetime]) -> list[str]:
+def referral_and_plan(patient: Patient, starts: list[datetime], moving: Appointment | None) -> list[str]:
     """Past the referral's visits or expiry (the active plan's referral, else the patient's latest), or past
     the end of the active plan of care."""
     plan = (
@@ -81,7 +88,7 @@ def referral_and_plan(patient: Patient, starts: list[datetime]) -> list[str]:
     sentences = []
     if referral is not None:
         of = f"The referral from {referral.provider} ({referral.referral_date:%Y-%m-%d})"
-        total = visits_booked(patient, referral.referral_date) + len(starts)
+        total = visits_booked(patient, referral.referral_date, moving=moving) + len(starts)
         if total > referral.visits_authorized:
             sentences.append(
                 f"{of} allows {referral.visits_authorized} visits; with this booking {total} are booked or seen."

@@ -14,6 +14,9 @@ from fascia.practitioners.models import Practitioner
 
 # How long an appointment type may last, in minutes.
 SHORTEST_MINUTES, LONGEST_MINUTES = 5, 240
+# The lengths a move may give an appointment (a block resized on the book, the reschedule form, the API): a
+# quarter hour to the longest, in the book's 5-minute steps.
+MOVED_MINUTES = range(15, LONGEST_MINUTES + 1, 5)
 
 
 class AppointmentType(TimestampedModel):
@@ -98,7 +101,7 @@ class Appointment(TimestampedModel):
 
     # The statuses that hold their time slot.
     HOLDING = (Status.BOOKED, Status.ARRIVED, Status.FULFILLED)
-    # An appointment lasts as long as its type (rescheduling keeps the length), so at most this long;
+    # An appointment lasts as long as its type, or as a move made it (MOVED_MINUTES), so at most this long;
     # clean() holds every appointment to it, and holding_between() relies on it.
     LONGEST = timedelta(minutes=LONGEST_MINUTES)
 

@@ -274,19 +274,33 @@ def reschedule_appointment(
     practitioner: Practitioner | None = None,
     location: Location | None = None,
     room: Room | None = None,
+    minutes: int | None = None,
     override: bool = False,
+    limits_confirmed: bool = False,
 ) -> Appointment:
-    """Move a booked appointment to another time (and practitioner, location or room) it fits."""
+    """Move a booked appointment to another time (and practitioner, location, room, or length in `minutes`;
+    None keeps it) it fits.
+
+    A move to another day that runs past the referral, the authorization or the plan of care
+    (fascia.scheduling.limits) raises LimitsReached unless `limits_confirmed`, and only once nothing else refuses
+    it, so that confirming lets it through; the audit entry keeps what was confirmed. A move within its day asks
+    nothing: the limits count days, and the appointment stays one visit of that day.
+    """
     appointment = (
         Appointment.objects.select_for_update().select_related("appointment_type", "patient").get(pk=appointment.pk)
     )
     if appointment.status != Appointment.Status.BOOKED:
         raise SchedulingError(f"A {appointment.get_status_display().lower()} appointment cannot be moved.")
-    before = timezone.localtime(appointment.start_at)
-    appointment.start_at, appointment.end_at = start_at, start_at + (appointment.end_at - appointment.start_at)
+    before, length = timezone.localtime(appointment.start_at), appointment.end_at - appointment.start_at
+    new_length = timedelta(minutes=minutes) if minutes is not None else length
+    appointment.start_at, appointment.end_at = start_at, start_at + new_length
     appointment.practitioner = practitioner or appointment.practitioner
     appointment.location, appointment.room = location or appointment.location, room
-    _check_slot(actor=actor, slot=appointment, override=override)
+    warnings = _check_slot(actor=actor, slot=appointment, override=override)
+    other_day = timezone.localtime(start_at).date() != before.date()
+    limits = limits_for(appointment.patient, [start_at], moving=appointment) if other_day else []
+    if limits and not limits_confirmed:
+        raise LimitsReached(limits)
     appointment.reminder_sent_at = None  # the patient needs a reminder of the new time
     appointment.full_clean()
     _save_guarded(appointment, appointment.practitioner)
@@ -295,7 +309,10 @@ def reschedule_appointment(
         action=AuditAction.APPOINTMENT_RESCHEDULED,
         target=appointment,
         patient=appointment.patient,
-        detail={"from": before.isoformat()},
+        detail={"from": before.isoformat()}
+        | ({"from_minutes": length // timedelta(minutes=1)} if new_length != length else {})
+        | ({"warnings_overridden": warnings} if warnings else {})
+        | ({"limits_confirmed": limits} if limits else {}),
     )
     return appointment
 
@@ -402,17 +419,17 @@ def book_series(
     """Book every start of a series, or none: a clash or warning on any date refuses the whole
     series with the list of dates at fault.
 
-    With `check_limits` (the booking form), a series that runs past the referral, the authorization or the plan
-    of care (fascia.scheduling.limits) raises LimitsReached unless `limits_confirmed`; confirmed, each
+    With `check_limits` (the booking form, the API), a series that runs past the referral, the authorization or
+    the plan of care (fascia.scheduling.limits) raises LimitsReached unless `limits_confirmed`, and only once every
+    date could be booked (they are then rolled back), so that confirming lets it through; confirmed, each
     appointment's audit entry keeps what was confirmed. A series of one date is one appointment: its refusal is
     a SeriesClash of one failure."""
     if not starts:
         raise SchedulingError("The series has no dates: choose weekdays and a number of weeks.")
     if override and not actor.has_perm("scheduling.override_appointment"):
         raise OverrideRefused
-    confirmed = limits_for(patient, starts) if check_limits else []
-    if confirmed and not limits_confirmed:
-        raise LimitsReached(confirmed)
+    # Asked before booking: the dates booked would count themselves.
+    limits = limits_for(patient, starts) if check_limits else []
     booked: list[Appointment] = []
     failures: list[tuple[datetime, str]] = []
     for start_at in starts:
@@ -429,13 +446,15 @@ def book_series(
                     room=room,
                     notes=notes,
                     override=override,
-                    limits_confirmed=confirmed,
+                    limits_confirmed=limits,
                 )
             )
         except SchedulingError as e:
             failures.append((start_at, str(e)))
     if failures:
         raise SeriesClash(failures, of=len(starts))
+    if limits and not limits_confirmed:
+        raise LimitsReached(limits)
     return booked
 
 

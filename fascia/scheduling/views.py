@@ -308,32 +308,44 @@ def _appointment_to_change(request: ClinicRequest, appointment_id: UUID) -> Appo
     )
 
 
-def _reschedule(request: ClinicRequest, appointment: Appointment, form: RescheduleForm) -> str | None:
-    """Move the appointment as the form says, through the one service; the message of its success, or None
-    with the form's errors saying why not (nothing changed)."""
+def _reschedule(request: ClinicRequest, appointment: Appointment, form: RescheduleForm) -> tuple[str | None, list[str]]:
+    """Move the appointment as the form says, through the one service: the message of its success; else None,
+    with the form's errors saying why (nothing changed) and the limits the move runs past when ticking "Move
+    anyway" would let it through."""
     if not form.is_valid():
-        return None
+        return None, []
     data = form.cleaned_data
     start_at = datetime.combine(data["day"], data["start"], tzinfo=timezone.get_current_timezone())
     try:
-        services.reschedule_appointment(
+        moved = services.reschedule_appointment(
             actor=request.user,
             appointment=appointment,
             start_at=start_at,
             practitioner=data["practitioner"],
             location=data["location"],
             room=data["room"],
+            minutes=data["minutes"],
             override=data["override"],
+            limits_confirmed=data["confirm"],
         )
+    except services.LimitsReached as e:
+        form.add_error("confirm", "Tick “Move anyway” to move past these limits, or choose another time.")
+        return None, e.sentences
     except services.SchedulingError as e:
         form.add_error(None, str(e))
-        return None
-    return f"Moved {appointment.patient.display_name} to {data['day']:%a %b %d} {data['start']:%H:%M}."
+        return None, []
+    length = moved.end_at - moved.start_at
+    resized = (
+        f" ({length // timedelta(minutes=1)} minutes)" if length != appointment.end_at - appointment.start_at else ""
+    )
+    return f"Moved {appointment.patient.display_name} to {data['day']:%a %b %d} {data['start']:%H:%M}{resized}.", []
 
 
 @staff_view(roles.CHANGE_APPOINTMENT)
 @require_http_methods(["GET", "POST"])
 def reschedule(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
+    """Move an appointment to another time, practitioner, location, room or length; a move to another day past
+    the referral, authorization or plan of care asks "Move anyway" first."""
     appointment = _appointment_to_change(request, appointment_id)
     start = timezone.localtime(appointment.start_at)
     initial = {
@@ -342,28 +354,39 @@ def reschedule(request: ClinicRequest, appointment_id: UUID) -> HttpResponse:
         "room": appointment.room.public_id if appointment.room else None,
         "day": start.date(),
         "start": start.time(),
+        "minutes": (appointment.end_at - appointment.start_at) // timedelta(minutes=1),
     }
     form = RescheduleForm(request.POST or None, initial=initial, organization=request.organization)
-    if request.method == "POST" and (moved := _reschedule(request, appointment, form)):
-        messages.success(request, moved)
-        return redirect(day_url(form.cleaned_data["day"], form.cleaned_data["location"]))
-    return render(request, "scheduling/reschedule.html", {"form": form, "appointment": appointment})
+    limits: list[str] = []
+    if request.method == "POST":
+        moved, limits = _reschedule(request, appointment, form)
+        if moved:
+            messages.success(request, moved)
+            return redirect(day_url(form.cleaned_data["day"], form.cleaned_data["location"]))
+    return render(request, "scheduling/reschedule.html", {"form": form, "appointment": appointment, "limits": limits})
 
 
 @staff_view(roles.CHANGE_APPOINTMENT)
 @require_POST
 def drop(request: ClinicRequest, appointment_id: UUID) -> JsonResponse:
-    """An appointment dropped on the book (by pointer or keys, static/js/book.js): the reschedule form's fields, the
-    same form and service; {"moved": message}, or 409 with {"errors": [why]} and nothing changed."""
+    """An appointment dropped or resized on the book (by pointer or keys, static/js/book.js): the reschedule
+    form's fields (`minutes` for a new length, `confirm` past the limits), the same form and service;
+    {"moved": message}, or 409 with {"errors": [why], "limits": [what confirming goes past]} and nothing
+    changed (limits only when confirming would let it through)."""
     appointment = _appointment_to_change(request, appointment_id)
     form = RescheduleForm(request.POST, organization=request.organization)
-    if moved := _reschedule(request, appointment, form):
+    moved, limits = _reschedule(request, appointment, form)
+    if moved:
         messages.success(request, moved)
         return JsonResponse({"moved": moved})
+    if limits:
+        return JsonResponse(
+            {"errors": ["This move runs past a limit; confirm to move it anyway."], "limits": limits}, status=409
+        )
     errors = [str(e) for e in form.non_field_errors()]
     fields = (name for name in form.errors if name != "__all__")
     errors += [f"{form.fields[name].label or name.capitalize()}: {e}" for name in fields for e in form.errors[name]]
-    return JsonResponse({"errors": errors}, status=409)
+    return JsonResponse({"errors": errors, "limits": []}, status=409)
 
 
 @staff_view(roles.CHANGE_APPOINTMENT)

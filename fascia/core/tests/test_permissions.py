@@ -286,6 +286,7 @@ ENDPOINT_BODY_BUILDERS = {
         "location_id": str(f["location"].public_id),
         "type": "follow-up-30",
         "start_at": "2030-01-07T11:00:00-05:00",
+        "confirm_limits": True,  # past the fixture patient's referral: asked of every role alike
     },
 }
 ENDPOINT_QUERIES = {

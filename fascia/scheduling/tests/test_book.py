@@ -166,6 +166,12 @@ def test_a_drop_moves_the_appointment_and_audits_it(
         ({"start": "11:15"}, "Tess Test, LMT is already booked 11:00–11:30 (Yarrow, Ruth with Tess Test, LMT)."),
         ({"start": "soon"}, "New time: Enter a valid time."),
         ({"practitioner": "nobody"}, "Practitioner: Select a valid choice."),
+        ({"minutes": "75"}, "Tess Test, LMT is already booked 11:00–11:30"),  # longer, into the next booking
+        ({"start": "17:45", "minutes": "30"}, "is outside Tess Test, LMT's working hours"),  # ends past 18:00
+        ({"minutes": "10"}, "Length (minutes): Ensure this value is greater than or equal to 15."),
+        ({"minutes": "245"}, "Length (minutes): Ensure this value is less than or equal to 240."),
+        ({"minutes": "47"}, "Length (minutes): Ensure this value is a multiple of step size 5"),
+        ({"minutes": "half"}, "Length (minutes): Enter a whole number."),
     ],
 )
 def test_a_refused_drop_changes_nothing_and_says_why(
@@ -177,10 +183,44 @@ def test_a_refused_drop_changes_nothing_and_says_why(
     login(client, frank)
     status, answer = drop(client, a, **fields)
     assert status == 409
-    assert reason in " ".join(answer["errors"])
+    assert reason in " ".join(answer["errors"]) and answer["limits"] == []
     a.refresh_from_db()
-    assert a.start_at == at(MONDAY, 10)
+    assert (a.start_at, a.end_at) == (at(MONDAY, 10), at(MONDAY, 10, 30))
     assert not AuditEvent.objects.filter(action=AuditAction.APPOINTMENT_RESCHEDULED).exists()
+
+
+def test_a_drop_changes_the_length_and_the_audit_keeps_the_old_one(
+    client: Client, frank: User, tess: User, location: Location, hours: None
+) -> None:
+    a = booked(frank, tess, location, at(MONDAY, 10))
+    booked(frank, tess, location, at(MONDAY, 11))
+    login(client, frank)
+    status, answer = drop(client, a, minutes="60")  # up to the next booking
+    assert status == 200 and answer == {"moved": "Moved Yarrow, Ruth to Mon Jan 07 10:00 (60 minutes)."}
+    a.refresh_from_db()
+    assert (a.start_at, a.end_at) == (at(MONDAY, 10), at(MONDAY, 11))
+    event = AuditEvent.objects.get(action=AuditAction.APPOINTMENT_RESCHEDULED)
+    assert event.detail == {"from": "2030-01-07T10:00:00-05:00", "from_minutes": 30}
+    status, answer = drop(client, a, start="14:00")  # no length: it keeps the new one
+    a.refresh_from_db()
+    assert (a.start_at, a.end_at) == (at(MONDAY, 14), at(MONDAY, 15))
+
+
+def test_the_reschedule_page_offers_the_length(
+    client: Client, frank: User, tess: User, location: Location, hours: None
+) -> None:
+    a = booked(frank, tess, location, at(MONDAY, 10))
+    login(client, frank)
+    page = client.get(reverse("scheduling:reschedule", args=[a.public_id])).content.decode()
+    assert 'for="id_minutes">Length (minutes)' in page
+    assert 'name="minutes" value="30"' in page and 'step="5"' in page
+    form = {"practitioner": tess.practitioner.public_id, "location": location.public_id, "day": "2030-01-07"}
+    r = client.post(reverse("scheduling:reschedule", args=[a.public_id]), {**form, "start": "10:00", "minutes": "12"})
+    assert r.status_code == 200 and "Ensure this value is greater than or equal to 15." in r.content.decode()
+    r = client.post(reverse("scheduling:reschedule", args=[a.public_id]), {**form, "start": "10:30", "minutes": "45"})
+    assert r.status_code == 302
+    a.refresh_from_db()
+    assert (a.start_at, a.end_at) == (at(MONDAY, 10, 30), at(MONDAY, 11, 15))
 
 
 def test_the_drop_refuses_billing_and_other_clinics(

@@ -140,6 +140,134 @@ class TestLimits:
         assert any("expires on" in s for s in event.detail["limits_confirmed"])
 
 
+def one_visit(actor: User, patient: Patient, location: Location, kind: AppointmentType, day: date) -> Appointment:
+    book_visits(actor, patient, location, kind, [day])
+    return Appointment.objects.get(patient=patient, start_at=at(day, 10))
+
+
+PAST_THE_PLAN = date(2030, 2, 18)  # a Monday: the plan of care (6 weeks from START) ended the day before
+
+
+class TestMoves:
+    """A move to another day asks about the limits of its new day; the appointment moved is one visit, not two."""
+
+    def test_a_move_past_the_plans_end_is_asked_and_kept_once_confirmed(
+        self, frank: User, tess: User, location: Location, coverage: Coverage, follow_up: AppointmentType
+    ) -> None:
+        a = one_visit(tess, coverage.patient, location, follow_up, START)
+        with pytest.raises(services.LimitsReached) as refused:
+            services.reschedule_appointment(actor=frank, appointment=a, start_at=at(PAST_THE_PLAN, 10))
+        assert refused.value.sentences == ["The plan of care ends on 2030-02-17, before Mon 2030-02-18."]
+        a.refresh_from_db()
+        assert a.start_at == at(START, 10)
+        assert not AuditEvent.objects.filter(action=AuditAction.APPOINTMENT_RESCHEDULED).exists()
+
+        services.reschedule_appointment(
+            actor=frank, appointment=a, start_at=at(PAST_THE_PLAN, 10), limits_confirmed=True
+        )
+        a.refresh_from_db()
+        assert a.start_at == at(PAST_THE_PLAN, 10)
+        event = AuditEvent.objects.get(action=AuditAction.APPOINTMENT_RESCHEDULED)
+        assert event.detail == {
+            "from": "2030-01-07T10:00:00-05:00",
+            "limits_confirmed": ["The plan of care ends on 2030-02-17, before Mon 2030-02-18."],
+        }
+        # Within its day the limits are the same: not asked again.
+        services.reschedule_appointment(actor=frank, appointment=a, start_at=at(PAST_THE_PLAN, 14))
+
+    def test_a_move_within_the_limits_is_not_asked_though_every_visit_is_booked(
+        self, frank: User, tess: User, location: Location, coverage: Coverage, follow_up: AppointmentType
+    ) -> None:
+        patient = coverage.patient
+        Authorization.objects.create(
+            coverage=coverage, number="AUTH-12", visits_allowed=12, starts_on=START, ends_on=date(2030, 2, 17)
+        )
+        days = weekdays(START, 13)
+        book_visits(tess, patient, location, follow_up, days[:12])  # the referral's and the authorization's 12
+        assert len(limits_for(patient, [at(days[12], 10)])) == 2  # a thirteenth is asked about, twice
+        first = Appointment.objects.get(patient=patient, start_at=at(days[0], 10))
+        services.reschedule_appointment(actor=frank, appointment=first, start_at=at(days[12], 10))
+        first.refresh_from_db()
+        assert first.start_at == at(days[12], 10)
+
+    def test_a_move_into_a_full_authorizations_dates_is_asked(
+        self, frank: User, tess: User, location: Location, coverage: Coverage, follow_up: AppointmentType
+    ) -> None:
+        patient = coverage.patient
+        fortnight = START + timedelta(days=13)
+        Authorization.objects.create(
+            coverage=coverage, number="AUTH-1", visits_allowed=2, starts_on=START, ends_on=fortnight
+        )
+        Authorization.objects.create(
+            coverage=coverage,
+            number="AUTH-2",
+            visits_allowed=10,
+            starts_on=fortnight + timedelta(days=1),
+            ends_on=date(2030, 2, 17),
+        )
+        book_visits(tess, patient, location, follow_up, [START, START + timedelta(days=1), date(2030, 1, 22)])
+        outside = Appointment.objects.get(patient=patient, start_at=at(date(2030, 1, 22), 10))
+        inside = Appointment.objects.get(patient=patient, start_at=at(START + timedelta(days=1), 10))
+        wednesday = at(START + timedelta(days=2), 10)
+        with pytest.raises(services.LimitsReached, match="AUTH-1 allows 2 visits .* 3 are booked or seen"):
+            services.reschedule_appointment(actor=frank, appointment=outside, start_at=wednesday)
+        services.reschedule_appointment(actor=frank, appointment=inside, start_at=wednesday)  # still two in it
+
+    def test_the_page_asks_move_anyway_then_moves(
+        self, client: Client, frank: User, tess: User, location: Location, coverage: Coverage, follow_up
+    ) -> None:
+        a = one_visit(tess, coverage.patient, location, follow_up, START)
+        url = reverse("scheduling:reschedule", args=[a.public_id])
+        login(client, frank)
+        page = client.get(url).content.decode()
+        assert "Move anyway" not in page
+        data = {
+            "practitioner": tess.practitioner.public_id,
+            "location": location.public_id,
+            "day": PAST_THE_PLAN.isoformat(),
+            "start": "10:00",
+            "minutes": "30",
+        }
+        r = client.post(url, data)
+        body = r.content.decode()
+        assert r.status_code == 200 and "This move runs past a limit" in body
+        assert "The plan of care ends on 2030-02-17, before Mon 2030-02-18." in body
+        assert "Tick “Move anyway” below and move it again" in body and 'name="confirm"' in body
+        a.refresh_from_db()
+        assert a.start_at == at(START, 10)
+        r = client.post(url, {**data, "confirm": "on"})
+        assert r.status_code == 302
+        a.refresh_from_db()
+        assert a.start_at == at(PAST_THE_PLAN, 10)
+
+    def test_a_drop_past_a_limit_answers_the_limits_and_moves_once_confirmed(
+        self, client: Client, frank: User, tess: User, location: Location, coverage: Coverage, follow_up
+    ) -> None:
+        a = one_visit(tess, coverage.patient, location, follow_up, START)
+        one_visit(tess, PatientFactory(organization=location.organization), location, follow_up, PAST_THE_PLAN)
+        url = reverse("scheduling:drop", args=[a.public_id])
+        data = {
+            "practitioner": tess.practitioner.public_id,
+            "location": location.public_id,
+            "day": PAST_THE_PLAN.isoformat(),
+            "start": "10:00",
+        }
+        login(client, frank)
+        # Onto another booking: confirming would not let it through, so no limits are offered.
+        r = client.post(url, {**data, "start": "10:15"})
+        assert r.status_code == 409 and r.json()["limits"] == []
+        assert "already booked 10:00–10:30" in r.json()["errors"][0]
+        r = client.post(url, {**data, "start": "11:00"})
+        assert r.status_code == 409
+        assert r.json()["limits"] == ["The plan of care ends on 2030-02-17, before Mon 2030-02-18."]
+        a.refresh_from_db()
+        assert a.start_at == at(START, 10)
+        r = client.post(url, {**data, "start": "11:00", "confirm": "on"})
+        assert r.status_code == 200 and r.json() == {"moved": f"Moved {a.patient.display_name} to Mon Feb 18 11:00."}
+        a.refresh_from_db()
+        assert a.start_at == at(PAST_THE_PLAN, 11)
+
+
 def post_booking(client: Client, patient: Patient, tess: User, location: Location, kind: AppointmentType, **more):
     data = {
         "patient": patient.public_id,
@@ -308,3 +436,39 @@ def test_a_follow_up_books_in_two_clicks_from_the_chart_and_a_limit_asks_first(
         page.get_by_role("button", name="Book", exact=True).click()
         page.get_by_text(f"Booked {patient.display_name} Thu Apr 11 10:00").wait_for()
         assert Appointment.objects.filter(patient=patient).count() == 2
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_move_past_the_plans_end_asks_move_anyway_first(
+    live_server, page, frank: User, tess: User, organization, location: Location, hours: None, width: int
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from fascia.conftest import PASSWORD
+
+    patient = billable_patient(tess, organization, start=START, visits=0).patient
+    a = one_visit(tess, patient, location, AppointmentType.objects.get(code="follow-up-30"), START)
+    page.set_viewport_size({"width": width, "height": 900})
+    with time_machine.travel(datetime(2030, 1, 4, 8, 50, tzinfo=CLINIC), tick=True):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill("frank")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(live_server.url + reverse("scheduling:reschedule", args=[a.public_id]))
+        assert page.get_by_label("Length (minutes)").input_value() == "30"
+        page.get_by_label("New date").fill(PAST_THE_PLAN.isoformat())
+        page.get_by_label("Length (minutes)").fill("45")
+        page.get_by_role("button", name="Move appointment").click()
+        page.get_by_text("This move runs past a limit").wait_for()
+        assert "The plan of care ends on 2030-02-17" in page.locator("#booking-limits").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert [v["id"] for v in Axe().run(page).response["violations"]] == []
+        a.refresh_from_db()
+        assert a.start_at == at(START, 10)
+        page.get_by_label("Move anyway").check()
+        page.get_by_role("button", name="Move appointment").click()
+        page.get_by_text(f"Moved {patient.display_name} to Mon Feb 18 10:00 (45 minutes).").wait_for()
+        a.refresh_from_db()
+        assert (a.start_at, a.end_at) == (at(PAST_THE_PLAN, 10), at(PAST_THE_PLAN, 10, 45))
