@@ -85,6 +85,7 @@ class CoverageForm(StyledModelForm):
             "subscriber_sex",
             "starts_on",
             "ends_on",
+            "copay",
             "injury_case",
         ]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput(), "subscriber_birth_date": DateInput()}

@@ -248,10 +248,23 @@ class Coverage(TimestampedModel):
     injury_case = models.ForeignKey(
         InjuryCase, on_delete=models.PROTECT, null=True, blank=True, related_name="coverages"
     )
+    # What the plan's card says the patient pays at each visit, collected at check-in (the Today board shows
+    # it). Not billed: the claim carries the charge, and the payer's 835 says what the patient owes (PR-3).
+    copay = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Paid by the patient at each visit; leave blank when the plan has none",
+    )
 
     class Meta:
         ordering = ["rank", "-starts_on"]
-        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="coverage_dates")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="coverage_dates"),
+            models.CheckConstraint(condition=Q(copay__gte=0), name="coverage_copay_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.payer} ({self.get_rank_display().lower()}) {self.member_id}"

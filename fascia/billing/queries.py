@@ -303,6 +303,7 @@ def chart_context(patient: Patient, user: User) -> dict:
             "rank",
             "member_id",
             "group_number",
+            "copay",
             "starts_on",
             "ends_on",
             "payer__name",

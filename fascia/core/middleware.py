@@ -73,7 +73,9 @@ class IdleSessionMiddleware:
     """Renew a signed-in session's idle timer at most once a minute (`RENEW_EVERY`): Django's
     SESSION_SAVE_EVERY_REQUEST would write the session row on every page and every htmx request.
     A session thus expires between SESSION_IDLE_MINUTES less a minute and SESSION_IDLE_MINUTES
-    after the last request."""
+    after the last request that someone made: a page refreshing itself (the Today board, every minute) says
+    so in the `X-Fascia-Auto-Refresh` header and leaves the timer alone, or a board left open on an
+    unattended desk would never sign its user out."""
 
     RENEW_EVERY = 60  # seconds
 
@@ -83,7 +85,11 @@ class IdleSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = request.session
-        if session.get(SESSION_KEY) is not None and time.time() - session.get(RENEWED, 0) >= self.RENEW_EVERY:
+        if (
+            session.get(SESSION_KEY) is not None
+            and "HTTP_X_FASCIA_AUTO_REFRESH" not in request.META
+            and time.time() - session.get(RENEWED, 0) >= self.RENEW_EVERY
+        ):
             start_idle_timer(request)  # modified: SessionMiddleware saves it with a new expiry
         return response
 

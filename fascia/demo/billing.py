@@ -11,6 +11,7 @@ from decimal import Decimal
 from fascia.billing.claims import services
 from fascia.billing.models import Authorization, Claim, Clearinghouse, Coverage, Fee, InjuryCase, Payer
 from fascia.core.models import Organization, User
+from fascia.demo.era import COPAY
 from fascia.evaluations.models import Evaluation
 from fascia.patients.models import Patient
 
@@ -112,7 +113,10 @@ def load_coverages(patients: list[Patient], payers: dict[str, Payer], rng: rando
         elif number % 9 == 8:
             _coverage(patient, payers["Self-pay"], rng, since)
         else:
-            coverage = _coverage(patient, health[number % len(health)], rng, since)
+            payer = health[number % len(health)]
+            # Evergreen's cards carry a copay, the one its 835s take from each visit (PR-3).
+            copay = COPAY if payer.name == "Evergreen Health Plan" else None
+            coverage = _coverage(patient, payer, rng, since, copay=copay)
             if coverage.payer.requires_authorization:
                 Authorization.objects.create(
                     coverage=coverage,

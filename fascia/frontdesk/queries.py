@@ -1,6 +1,7 @@
 """The front desk's Today board (issue 26 point 3): the day's arrivals in time order, each with what the desk
-must see to it (late, a balance due, consents missing, a referral or an authorization running out or expired),
-and the waitlist with the openings left that day. A fixed number of queries however many appointments."""
+must see to it (late, a copay to collect, a balance due, consents missing, a referral or an authorization running
+out or expired), and the waitlist with the openings left that day. A fixed number of queries however many
+appointments."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -8,10 +9,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from fascia.billing.models import Authorization
+from fascia.billing.models import Authorization, Coverage
 from fascia.billing.queries import patient_balances
 from fascia.billing.queries import with_visits_used as with_authorized_visits_used
 from fascia.core.models import User
@@ -49,6 +50,7 @@ class Arrival:
     location_name: str
     type_name: str
     checked_in_at: datetime | None
+    copay: Decimal | None = None  # the primary coverage's, to collect at check-in
     owes: Decimal | None = None
     paperwork: list[str] = field(default_factory=list)  # the intake consents missing
     alerts: list[Alert] = field(default_factory=list)
@@ -84,11 +86,17 @@ def arrival(a: Appointment, now: datetime) -> Arrival:
 
 def _arrivals(user: User, day: date, now: datetime) -> list[Arrival]:
     start, end = day_bounds(day)
+    primary = (
+        Coverage.objects.filter(patient=OuterRef("patient_id"), rank=1, starts_on__lte=day)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        .order_by("-starts_on", "-pk")
+    )
     rows = (
         Appointment.objects.filter(
             location__organization_id=user.member_organization_id, start_at__gte=start, start_at__lt=end
         )
         .exclude(status__in=[Appointment.Status.CANCELLED, Appointment.Status.ENTERED_IN_ERROR])
+        .annotate(copay=Subquery(primary.values("copay")[:1]))
         .order_by("start_at", "pk")
         .values_list(
             "public_id",
@@ -107,6 +115,7 @@ def _arrivals(user: User, day: date, now: datetime) -> list[Arrival]:
             "location__name",
             "appointment_type__name",
             "checked_in_at",
+            "copay",
         )
     )
     return [
@@ -122,6 +131,7 @@ def _arrivals(user: User, day: date, now: datetime) -> list[Arrival]:
             location_name,
             type_name,
             checked_in_at,
+            copay,
             late=status == Appointment.Status.BOOKED and start_at < now,
         )
         for (
@@ -141,6 +151,7 @@ def _arrivals(user: User, day: date, now: datetime) -> list[Arrival]:
             location_name,
             type_name,
             checked_in_at,
+            copay,
         ) in rows
     ]
 

@@ -45,7 +45,8 @@ def today(request: ClinicRequest) -> HttpResponse:
         "can_move": request.user.has_perm(roles.CHANGE_APPOINTMENT),
         "can_book": request.user.has_perm(roles.BOOK_APPOINTMENT),
     }
-    return render(request, "frontdesk/today.html", context)
+    # The board refreshes itself with htmx (every minute): then only the board, not the page around it.
+    return render(request, "frontdesk/today.html#board" if request.htmx else "frontdesk/today.html", context)
 
 
 @staff_view(roles.VIEW_TODAY_BOARD, roles.CHANGE_APPOINTMENT)

@@ -42,6 +42,8 @@ def position_of(pdf: bytes, text: str) -> tuple[float, float]:
 class TestFormFields:
     def test_a_health_plan_claim_fills_the_boxes(self, tess: User, organization: Organization) -> None:
         coverage = billable_patient(tess, organization, start=START)
+        coverage.copay = Decimal("20.00")  # collected at the desk, not billed: box 29 (amount paid) stays blank
+        coverage.save(update_fields=["copay"])
         Authorization.objects.create(
             coverage=coverage, number="AUTH-7781", visits_allowed=12, starts_on=START, ends_on=START + timedelta(90)
         )

@@ -189,6 +189,32 @@ def test_front_desk_adds_coverage_from_the_chart(client: Client, frank: User, te
     assert "SEC-1" in chart
 
 
+def test_front_desk_records_the_copay_on_the_card(client: Client, frank: User, tess: User, organization) -> None:
+    coverage = billable_patient(tess, organization, start=recent())
+    patient = coverage.patient
+    login(client, frank)
+    url = reverse("billing:patient_record_edit", args=[patient.public_id, "coverage", coverage.public_id])
+    card = {
+        "payer": coverage.payer.pk,
+        "rank": "1",
+        "member_id": coverage.member_id,
+        "relationship": "18",
+        "starts_on": f"{coverage.starts_on:%Y-%m-%d}",
+    }
+    for wrong in ("-5", "ten", "20.005"):
+        r = client.post(url, {**card, "copay": wrong})
+        assert r.status_code == 200 and "is-invalid" in r.content.decode(), wrong
+        coverage.refresh_from_db()
+        assert coverage.copay is None
+    assert client.post(url, {**card, "copay": "20"}).status_code == 302
+    coverage.refresh_from_db()
+    assert coverage.copay == Decimal("20.00")
+    assert "copay $20.00" in client.get(patient.get_chart_url()).content.decode()
+    assert client.post(url, {**card, "copay": ""}).status_code == 302  # the plan dropped it
+    coverage.refresh_from_db()
+    assert coverage.copay is None
+
+
 def test_payers_and_fees_are_edited_by_billing(client: Client, bill: User, organization: Organization) -> None:
     login(client, bill)
     r = client.post(

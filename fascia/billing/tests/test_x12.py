@@ -200,6 +200,8 @@ class TestFile:
     def test_a_commercial_claim(self, tess: User, bill: User, organization: Organization) -> None:
         coverage = billable_patient(tess, organization, start=START)
         rename(coverage.patient, "O'Neil-Smith", "Zoë", birth_date=date(1980, 4, 1))
+        # The card's copay is collected at the desk, not billed: the claim is the same (no AMT*F5, CLM02 the charge).
+        Coverage.objects.filter(pk=coverage.pk).update(copay=Decimal("20.00"))
         claim = ready(tess, bill, coverage)
         content = export(bill, [claim]).content
         assert claim_loop(content, claim.number) == [

@@ -278,11 +278,11 @@ class World:
         )
         return payers
 
-    def coverages(self, patients: list[Patient], payers: list[Payer] | None = None) -> list[Coverage]:
+    def coverages(self, patients: list[Patient], payers: list[Payer] | None = None, **fields: Any) -> list[Coverage]:
         """A coverage of each of `patients`, with the payer beside it (one payer for all, unless told)."""
         payers = payers or [self.payer()] * len(patients)
         return Coverage.objects.bulk_create(
-            Coverage(patient=p, payer=payer, member_id=mark(i), starts_on=date(2025, 1, 1))
+            Coverage(patient=p, payer=payer, member_id=mark(i), starts_on=date(2025, 1, 1), **fields)
             for p, payer, i in zip(patients, payers, self.numbers(len(patients)), strict=True)
         )
 

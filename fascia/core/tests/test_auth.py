@@ -95,6 +95,19 @@ def test_the_session_expires_after_the_idle_time(client: Client, frank: User) ->
         assert r.status_code == 302 and r["Location"].startswith(reverse("login"))
 
 
+def test_a_page_refreshing_itself_does_not_keep_the_session_alive(client: Client, frank: User) -> None:
+    """The Today board, left open on an unattended desk, refreshes every minute: its user is still signed out."""
+    refresh = {"HX-Request": "true", "X-Fascia-Auto-Refresh": "true"}
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        sign_in(client, "frank")
+        for _ in range(14):
+            clock.shift(timedelta(minutes=1))
+            assert client.get(reverse("frontdesk:today"), headers=refresh).status_code == 200
+        clock.shift(timedelta(minutes=1, seconds=1))
+        r = client.get(reverse("frontdesk:today"), headers=refresh)
+        assert r.status_code == 302 and r["Location"].startswith(reverse("login"))
+
+
 def test_the_idle_timer_is_written_at_most_once_a_minute(client: Client, frank: User) -> None:
     with time_machine.travel(timezone.now(), tick=False) as clock:
         sign_in(client, "frank")

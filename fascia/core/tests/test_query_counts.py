@@ -356,8 +356,9 @@ def _(w: World, n: int) -> str:
 
 @counts("frontdesk:today", FRONT_DESK, ADMIN)
 def _(w: World, n: int) -> str:
-    """MONDAY's n appointments (the day view's), each patient with a referral running out, an authorization
-    ending, a claim leaving a copay, one consent of two; and the n waitlist entries with the day's openings."""
+    """MONDAY's n appointments (the day view's), each patient with a referral running out, a coverage with a
+    copay and an authorization ending, a claim leaving a balance, one consent of two; and the n waitlist entries
+    with the day's openings."""
     _day(w, n)
     patients = list(
         Patient.objects.filter(appointments__start_at__gte=at(MONDAY, 0), appointments__start_at__lt=at(MONDAY, 23))
@@ -369,7 +370,7 @@ def _(w: World, n: int) -> str:
         for p in {a.practitioner for a in Appointment.objects.filter(patient__in=patients)}
     )
     w.referrals(patients, referral_date=MONDAY - timedelta(days=30), expires_on=MONDAY + timedelta(days=3))
-    coverages = w.coverages(patients)
+    coverages = w.coverages(patients, copay=Decimal("20.00"))
     Authorization.objects.bulk_create(
         Authorization(
             coverage=c, number=mark(i), visits_allowed=3, starts_on=MONDAY - timedelta(days=30), ends_on=MONDAY

@@ -16,8 +16,9 @@ from fascia.billing.remittance.posting import import_835
 from fascia.billing.scrubber import scrub
 from fascia.billing.x12.validate import validate_837
 from fascia.core.models import Location, Organization, User
-from fascia.demo.era import write_835
+from fascia.demo.era import COPAY, write_835
 from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
+from fascia.frontdesk.queries import today_board
 from fascia.patients import icd10
 from fascia.patients.models import Condition, Medication, Patient, Surgery
 from fascia.practitioners.credentials import missing_privilege, standing
@@ -198,6 +199,14 @@ def test_the_billing_queue_has_ready_claims_and_the_three_failing_ones(demo: Non
     assert len(failing) == 3 and all(claim.payer.kind != Payer.Kind.SELF_PAY for claim in failing)
     # No other referral has expired: the patients were treated last week.
     assert Referral.objects.filter(expires_on__lt=timezone.localdate()).count() == 1
+
+
+def test_evergreens_members_have_a_copay_the_board_asks_for(demo: None) -> None:
+    copays = Coverage.objects.exclude(copay=None)
+    assert set(copays.values_list("payer__name", "copay")) == {("Evergreen Health Plan", COPAY)}
+    frontdesk, today = User.objects.get(username="frontdesk"), timezone.localdate()
+    week = [today_board(frontdesk, today + timedelta(days=n), book_url="/")["arrivals"] for n in range(7)]
+    assert any(a.copay == COPAY for arrivals in week for a in arrivals)
 
 
 def _failure_kind(problem: str) -> str:

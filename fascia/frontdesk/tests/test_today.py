@@ -118,6 +118,42 @@ class TestWhatIsDue:
         appointment(tess, patient, location, 11)
         assert "Balance due $10.00" in board(client, frank)
 
+    def test_the_primary_coverages_copay_is_shown_next_to_the_balance(
+        self, client: Client, frank: User, tess: User, location: Location, owing: Coverage
+    ) -> None:
+        """The copay of the primary coverage in force that day, to collect at check-in; not a secondary's, nor
+        one on a card that has ended, nor a zero one."""
+        owing.copay = Decimal("20.00")
+        owing.save(update_fields=["copay"])
+        second = PatientFactory(organization=location.organization, family_name="Secondo")
+        ended = PatientFactory(organization=location.organization, family_name="Ended")
+        nothing = PatientFactory(organization=location.organization, family_name="Zero")
+        Coverage.objects.bulk_create(
+            [
+                Coverage(patient=second, payer=owing.payer, member_id="S", starts_on=DAY, copay=Decimal("5")),
+                Coverage(patient=second, payer=owing.payer, member_id="S2", rank=2, starts_on=DAY, copay=Decimal("7")),
+                Coverage(
+                    patient=ended,
+                    payer=owing.payer,
+                    member_id="E",
+                    starts_on=DAY - timedelta(days=400),
+                    ends_on=DAY - timedelta(days=1),
+                    copay=Decimal("30"),
+                ),
+                Coverage(patient=nothing, payer=owing.payer, member_id="Z", starts_on=DAY, copay=Decimal("0")),
+            ]
+        )
+        appointment(tess, owing.patient, location, 11)
+        appointment(tess, second, location, 12)
+        appointment(tess, ended, location, 13)
+        appointment(tess, nothing, location, 14)
+        body = board(client, frank)
+        owing_row = body[body.index(owing.patient.family_name) : body.index("Secondo")]
+        assert "Copay $20.00" in owing_row and "Balance due $10.00" in owing_row
+        assert "Copay $5.00" in body[body.index("Secondo") : body.index("Ended")]
+        assert "Copay $7.00" not in body and "Copay $30.00" not in body and "Copay $0" not in body
+        assert body.count("Copay $") == 2
+
     def test_a_share_a_second_payer_carries_on_is_not_due(
         self, tess: User, bill: User, organization: Organization
     ) -> None:
@@ -173,6 +209,30 @@ class TestWhatIsDue:
         assert "Authorization A-1 ends Mar 9" in board(client, frank)
         Authorization.objects.filter(number="A-1").update(ends_on=DAY - timedelta(days=1))
         assert "Authorization A-1 expired Mar 3, 2030" in board(client, frank)
+
+
+class TestRefresh:
+    def test_the_board_refreshes_alone_with_what_changed_elsewhere(
+        self, client: Client, frank: User, tess: User, location: Location
+    ) -> None:
+        """htmx asks for the board every minute: it gets the board without the page around it, with a
+        check-in made at another desk, and the patients shown are audited as on a page load."""
+        patient = PatientFactory(organization=location.organization, family_name="Rosales", given_name="Ravi")
+        booked = appointment(tess, patient, location, 10, 30)
+        login(client, frank)
+        url = f"{reverse('frontdesk:today')}?date=2030-03-04"
+        page = client.get(url).content.decode()
+        assert 'id="today-board"' in page and "every 60s" in page and "js/today.js" in page
+        booked.status, booked.checked_in_at = Appointment.Status.ARRIVED, NOW
+        booked.save(update_fields=["status", "checked_in_at"])
+        r = client.get(url, headers={"HX-Request": "true", "HX-Target": "today-board", "HX-Trigger": "today-board"})
+        assert r.status_code == 200
+        body = r.content.decode()
+        assert "<html" not in body and "<h1" not in body and 'id="today-board"' not in body
+        assert "Rosales, Ravi" in body and "in at 10:15" in body and "Check out" in body
+        assert "Updated 10:15" in body and "1 here" in body
+        assert 'role="status"' not in body and "aria-live" not in body  # a refresh announces nothing
+        assert AuditEvent.objects.filter(action=AuditAction.PATIENT_VIEWED, patient=patient).count() == 2
 
 
 class TestWaitlist:
