@@ -341,16 +341,25 @@ def end(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 
 
 def _letter(
-    request: ClinicRequest, plan_id: UUID, answer: Callable[[TreatmentPlan, dict[str, Any]], HttpResponse]
+    request: ClinicRequest, plan_id: UUID, answer: Callable[[TreatmentPlan, dict[str, Any], str], HttpResponse]
 ) -> HttpResponse:
-    """Answer a valid letter form with answer(plan, its data); a refusal goes back to the plan's letter, saying why."""
+    """Answer a valid letter form with answer(plan, the letter as preview_letter and send_letter take it, how it is
+    sent); a refusal goes back to the plan's letter, saying why."""
     plan = get_plan_for_user(request.user, plan_id)
     form = LetterForm(request.POST, prefix="letter")
     if not form.is_valid():
         messages.error(request, "Choose the letter and how it is sent.")
         return _back(plan, "#p-letter")
+    data = form.cleaned_data
+    letter = {
+        "actor": request.user,
+        "organization": request.organization,
+        "plan": plan,
+        "kind": data["kind"],
+        "recommendation": data["recommendation"],
+    }
     try:
-        return answer(plan, form.cleaned_data)
+        return answer(plan, letter, data["method"])
     except services.PlanError as e:
         _error(request, e)
         return _back(plan, "#p-letter")
@@ -361,16 +370,9 @@ def _letter(
 def letter_preview(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     """The letter's PDF as it would be sent, opened in its own tab; nothing is logged as sent."""
 
-    def pdf(plan: TreatmentPlan, data: dict[str, Any]) -> HttpResponse:
-        letter = preview_letter(
-            actor=request.user,
-            organization=request.organization,
-            plan=plan,
-            kind=data["kind"],
-            recommendation=data["recommendation"],
-        )
-        response = HttpResponse(letter, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="preview-{data["kind"]}-{plan.patient.mrn}.pdf"'
+    def pdf(plan: TreatmentPlan, letter: dict[str, Any], _method: str) -> HttpResponse:  # a preview is not sent
+        response = HttpResponse(preview_letter(**letter), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="preview-{letter["kind"]}-{plan.patient.mrn}.pdf"'
         return response
 
     return _letter(request, plan_id, pdf)
@@ -381,15 +383,8 @@ def letter_preview(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 def letter(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     """Log the plan-of-care letter or progress report as sent, its PDF kept with the correspondence."""
 
-    def send(plan: TreatmentPlan, data: dict[str, Any]) -> HttpResponse:
-        sent = send_letter(
-            actor=request.user,
-            organization=request.organization,
-            plan=plan,
-            kind=data["kind"],
-            method=data["method"],
-            recommendation=data["recommendation"],
-        )
+    def send(plan: TreatmentPlan, letter: dict[str, Any], method: str) -> HttpResponse:
+        sent = send_letter(**letter, method=method)
         messages.success(
             request,
             f"{sent.get_kind_display()} logged as sent by {sent.get_method_display().lower()}; "
