@@ -87,6 +87,30 @@ def _form_context(request: ClinicRequest, evaluation: Evaluation, form: Evaluati
     }
 
 
+def _save(request: ClinicRequest, evaluation: Evaluation, form: EvaluationForm, formsets: dict) -> list[str] | None:
+    """Save the form's fields and the rows of the `formsets` it came with (the diagnoses only when among them),
+    if all are valid. None when saved; else what was wrong that the form's fields do not show (the service's
+    refusals of a field are added to the field). EvaluationLocked is the caller's to answer."""
+    if not (form.is_valid() and all(f.is_valid() for f in formsets.values())):
+        return []
+    fields = dict(form.cleaned_data)
+    for prefix, (_, field) in SECTIONS.items():
+        if prefix in formsets:
+            fields[field] = formset_rows(formsets[prefix])
+    codes = [row["code"] for row in formset_rows(formsets["diagnoses"])] if "diagnoses" in formsets else None
+    try:
+        services.save_evaluation(actor=request.user, evaluation=evaluation, diagnoses=codes, **fields)
+    except ValidationError as e:
+        problems = []
+        for field, errors in e.message_dict.items():
+            if field in form.fields:
+                form.add_error(field, errors)
+            else:
+                problems += errors
+        return problems
+    return None
+
+
 @staff_view(roles.ADD_EVALUATION)
 @require_POST
 def section(request: ClinicRequest, evaluation_id: UUID, name: str) -> HttpResponse:
@@ -99,41 +123,25 @@ def section(request: ClinicRequest, evaluation_id: UUID, name: str) -> HttpRespo
         request.POST, instance=queries.get_evaluation_for_user(request.user, evaluation_id), section=name
     )
     formsets = _formsets(evaluation, request.POST, SECTION_ROWS[name])
-    problems: list[str] = []
-    saved = False
-    if form.is_valid() and all(f.is_valid() for f in formsets.values()):
-        fields = {k: v for k, v in form.cleaned_data.items() if k in SECTION_FIELDS[name]}
-        for prefix, (_, field) in SECTIONS.items():
-            if prefix in formsets:
-                fields[field] = formset_rows(formsets[prefix])
-        codes = [row["code"] for row in formset_rows(formsets["diagnoses"])] if "diagnoses" in formsets else None
-        try:
-            evaluation = services.save_evaluation(actor=request.user, evaluation=evaluation, diagnoses=codes, **fields)
-        except ValidationError as e:
-            for field, errors in e.message_dict.items():
-                if field in form.fields:
-                    form.add_error(field, errors)
-                else:
-                    problems += errors
-        except services.EvaluationLocked as e:
-            problems.append(str(e))
-        else:
-            saved = True
-    else:
-        problems.append("Nothing in this section was saved. Please correct the fields marked.")
+    try:
+        problems = _save(request, evaluation, form, formsets)
+    except services.EvaluationLocked as e:
+        problems = [str(e)]
+    if problems == []:  # what is wrong is marked on the fields
+        problems = ["Nothing in this section was saved. Please correct the fields marked."]
     if not request.htmx:
-        if saved:
+        if problems is None:
             messages.success(request, "Section saved.")
         else:
             messages.error(request, " ".join(problems))
         return redirect(reverse("evaluations:edit", args=[evaluation.public_id]) + f"#s-{name}")
-    if saved:  # the section as stored now, its rows renumbered
+    if problems is None:  # the section as stored now, its rows renumbered
         stored = queries.get_evaluation_for_user(request.user, evaluation_id)
         form = EvaluationForm(instance=stored, section=name)
         formsets = _formsets(stored, None, SECTION_ROWS[name])
     context = {
         **_form_context(request, evaluation, form, formsets),
-        "saved": saved,
+        "saved": problems is None,
         "section_problems": problems,
     }
     return render(request, f"evaluations/evaluation_form.html#section-{name}", context)
@@ -148,24 +156,14 @@ def edit(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
         return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
     form = EvaluationForm(request.POST or None, instance=queries.get_evaluation_for_user(request.user, evaluation_id))
     formsets = _formsets(evaluation, request.POST or None)
-    section_errors: dict[str, str] = {}
-    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
-        fields = dict(form.cleaned_data)
-        for prefix, (_, field) in SECTIONS.items():
-            fields[field] = formset_rows(formsets[prefix])
-        codes = [row["code"] for row in formset_rows(formsets["diagnoses"])]
+    problems: list[str] | None = []
+    if request.method == "POST":
         try:
-            services.save_evaluation(actor=request.user, evaluation=evaluation, diagnoses=codes, **fields)
-        except ValidationError as e:
-            for field, errors in e.message_dict.items():
-                if field in form.fields:
-                    form.add_error(field, errors)
-                else:
-                    section_errors[field] = " ".join(errors)
+            problems = _save(request, evaluation, form, formsets)
         except services.EvaluationLocked as e:
             messages.error(request, str(e))
             return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
-        else:
+        if problems is None:
             messages.success(request, "Draft saved.")
             if request.POST.get("then") == "review":
                 return redirect("evaluations:detail", evaluation_id=evaluation.public_id)
@@ -180,7 +178,7 @@ def edit(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
         )
     context = {
         **_form_context(request, evaluation, form, formsets),
-        "section_errors": section_errors,
+        "problems": problems,
         "measures": evaluation.measures.order_by("instrument"),
         "measure_form": MeasureForm(),
     }

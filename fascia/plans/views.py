@@ -340,58 +340,59 @@ def end(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     return _back(plan)
 
 
-@staff_view(roles.ADD_CORRESPONDENCE, roles.VIEW_PLAN)
-@require_POST
-def letter_preview(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
-    """The letter's PDF as it would be sent, opened in its own tab; nothing is logged as sent."""
+def _letter(
+    request: ClinicRequest, plan_id: UUID, answer: Callable[[TreatmentPlan, dict[str, Any], str], HttpResponse]
+) -> HttpResponse:
+    """Answer a valid letter form with answer(plan, the letter as preview_letter and send_letter take it, how it is
+    sent); a refusal goes back to the plan's letter, saying why."""
     plan = get_plan_for_user(request.user, plan_id)
     form = LetterForm(request.POST, prefix="letter")
     if not form.is_valid():
         messages.error(request, "Choose the letter and how it is sent.")
         return _back(plan, "#p-letter")
+    data = form.cleaned_data
+    letter = {
+        "actor": request.user,
+        "organization": request.organization,
+        "plan": plan,
+        "kind": data["kind"],
+        "recommendation": data["recommendation"],
+    }
     try:
-        pdf = preview_letter(
-            actor=request.user,
-            organization=request.organization,
-            plan=plan,
-            kind=form.cleaned_data["kind"],
-            recommendation=form.cleaned_data["recommendation"],
-        )
+        return answer(plan, letter, data["method"])
     except services.PlanError as e:
         _error(request, e)
         return _back(plan, "#p-letter")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="preview-{form.cleaned_data["kind"]}-{plan.patient.mrn}.pdf"'
-    return response
+
+
+@staff_view(roles.ADD_CORRESPONDENCE, roles.VIEW_PLAN)
+@require_POST
+def letter_preview(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    """The letter's PDF as it would be sent, opened in its own tab; nothing is logged as sent."""
+
+    def pdf(plan: TreatmentPlan, letter: dict[str, Any], _method: str) -> HttpResponse:  # a preview is not sent
+        response = HttpResponse(preview_letter(**letter), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="preview-{letter["kind"]}-{plan.patient.mrn}.pdf"'
+        return response
+
+    return _letter(request, plan_id, pdf)
 
 
 @staff_view(roles.ADD_CORRESPONDENCE, roles.VIEW_PLAN)
 @require_POST
 def letter(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     """Log the plan-of-care letter or progress report as sent, its PDF kept with the correspondence."""
-    plan = get_plan_for_user(request.user, plan_id)
-    form = LetterForm(request.POST, prefix="letter")
-    if not form.is_valid():
-        messages.error(request, "Choose the letter and how it is sent.")
-        return _back(plan, "#p-letter")
-    try:
-        sent = send_letter(
-            actor=request.user,
-            organization=request.organization,
-            plan=plan,
-            kind=form.cleaned_data["kind"],
-            method=form.cleaned_data["method"],
-            recommendation=form.cleaned_data["recommendation"],
+
+    def send(plan: TreatmentPlan, letter: dict[str, Any], method: str) -> HttpResponse:
+        sent = send_letter(**letter, method=method)
+        messages.success(
+            request,
+            f"{sent.get_kind_display()} logged as sent by {sent.get_method_display().lower()}; "
+            "its PDF is kept with the patient's correspondence.",
         )
-    except services.PlanError as e:
-        _error(request, e)
-        return _back(plan, "#p-letter")
-    messages.success(
-        request,
-        f"{sent.get_kind_display()} logged as sent by {sent.get_method_display().lower()}; "
-        "its PDF is kept with the patient's correspondence.",
-    )
-    return _back(plan)
+        return _back(plan)
+
+    return _letter(request, plan_id, send)
 
 
 @staff_view(roles.VIEW_PLAN)

@@ -8,12 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from fascia.core.models import Location, Organization, User
-from fascia.evaluations.services import sign_evaluation
-from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans import services as plan_services
 from fascia.plans.models import TreatmentPlan
+from fascia.plans.tests import factories as plan_factories
 from fascia.practitioners.credentials import license_lapsed, license_problem
 from fascia.practitioners.models import Credential, Practitioner
 from fascia.practitioners.tests.factories import credential, wa_license
@@ -42,15 +41,7 @@ def patient(organization: Organization) -> Patient:
 
 @pytest.fixture
 def draft_plan(tess: User, patient: Patient) -> TreatmentPlan:
-    evaluation = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
-    return plan_services.create_plan(
-        actor=tess,
-        evaluation=evaluation,
-        start_date=timezone.localdate(),
-        visits_per_week=2,
-        duration_weeks=6,
-        planned_visits=12,
-    )
+    return plan_factories.draft_plan(tess, patient)
 
 
 def next_week() -> date:

@@ -18,6 +18,7 @@ from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans import services as plan_services
 from fascia.plans.letters import send_letter
+from fascia.plans.tests.factories import draft_plan
 from fascia.referrals.models import Correspondence, Referral, ReferringProvider
 from fascia.referrals.services import record_referral, referral_warnings
 from fascia.techniques.models import Technique
@@ -139,16 +140,9 @@ class TestLetters:
     ) -> None:
         evaluation = complete_draft(tess, patient)
         record_evaluation_measure(actor=tess, evaluation=evaluation, instrument="ODI", responses=[3] * 10)
-        evaluation = sign_evaluation(actor=tess, evaluation=evaluation)
         referral = record_referral(actor=tess, patient=patient, provider=provider, **referral_fields())
-        plan = plan_services.create_plan(
-            actor=tess,
-            evaluation=evaluation,
-            start_date=timezone.localdate(),
-            visits_per_week=2,
-            duration_weeks=6,
-            planned_visits=12,
-            referral=referral,
+        plan = draft_plan(
+            tess, patient, evaluation=sign_evaluation(actor=tess, evaluation=evaluation), referral=referral
         )
         plan_services.add_goal(
             diagnoses=["M54.50"],
@@ -202,17 +196,8 @@ class TestLetters:
     def test_the_plan_page_previews_in_a_new_tab_before_logging(
         self, client: Client, tess: User, patient: Patient, provider: ReferringProvider
     ) -> None:
-        evaluation = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
         referral = record_referral(actor=tess, patient=patient, provider=provider, **referral_fields())
-        plan = plan_services.create_plan(
-            actor=tess,
-            evaluation=evaluation,
-            start_date=timezone.localdate(),
-            visits_per_week=2,
-            duration_weeks=6,
-            planned_visits=12,
-            referral=referral,
-        )
+        plan = draft_plan(tess, patient, referral=referral)
         login(client, tess)
         page = client.get(reverse("plans:detail", args=[plan.public_id])).content.decode()
         preview = reverse("plans:letter_preview", args=[plan.public_id])
@@ -223,14 +208,7 @@ class TestLetters:
     def test_a_refused_preview_says_why_and_logs_nothing(
         self, client: Client, tess: User, patient: Patient, provider: ReferringProvider
     ) -> None:
-        plan = plan_services.create_plan(
-            actor=tess,
-            evaluation=sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient)),
-            start_date=timezone.localdate(),
-            visits_per_week=2,
-            duration_weeks=6,
-            planned_visits=12,
-        )
+        plan = draft_plan(tess, patient)
         login(client, tess)
         r = client.post(
             reverse("plans:letter_preview", args=[plan.public_id]),
@@ -241,14 +219,6 @@ class TestLetters:
         assert not AuditEvent.objects.filter(action=AuditAction.LETTER_PREVIEWED).exists()
 
     def test_a_letter_needs_the_referral(self, tess: User, patient: Patient, organization: Organization) -> None:
-        evaluation = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
-        plan = plan_services.create_plan(
-            actor=tess,
-            evaluation=evaluation,
-            start_date=timezone.localdate(),
-            visits_per_week=2,
-            duration_weeks=6,
-            planned_visits=12,
-        )
+        plan = draft_plan(tess, patient)
         with pytest.raises(plan_services.PlanError, match="Record the referral"):
             send_letter(actor=tess, organization=organization, plan=plan, kind="plan-of-care", method="fax")

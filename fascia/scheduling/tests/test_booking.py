@@ -1,7 +1,6 @@
 import re
 import threading
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,99 +12,52 @@ from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.scheduling import services
 from fascia.scheduling.models import LONGEST_MINUTES, Appointment, AppointmentType, TimeOff, WorkingHours
+from fascia.scheduling.tests.factories import at, book
 
-CLINIC = ZoneInfo("America/New_York")
-MONDAY_10 = datetime(2030, 1, 7, 10, 0, tzinfo=CLINIC)
-
-
-@pytest.fixture
-def hours(tess: User, location: Location) -> None:
-    for weekday in range(5):
-        WorkingHours.objects.create(
-            practitioner=tess.practitioner, location=location, weekday=weekday, starts=time(8), ends=time(18)
-        )
-
-
-@pytest.fixture
-def follow_up(db) -> AppointmentType:
-    return AppointmentType.objects.get(code="follow-up-30")
-
-
-def book(
-    actor: User, patient: Patient, location: Location, kind: AppointmentType, start: datetime, **kwargs: object
-) -> Appointment:
-    return services.book_appointment(
-        actor=actor,
-        patient=patient,
-        practitioner=kwargs.pop("practitioner", None) or User.objects.get(username="tess").practitioner,
-        location=location,
-        appointment_type=kind,
-        start_at=start,
-        **kwargs,
-    )
+MONDAY_10 = at(date(2030, 1, 7), 10)
 
 
 class TestBooking:
-    def test_it_books_for_the_types_length(
-        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
-    ) -> None:
-        appointment = book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+    def test_it_books_for_the_types_length(self, frank: User, tess: User, location: Location, hours: None) -> None:
+        appointment = book(frank, location, MONDAY_10)
         assert appointment.end_at - appointment.start_at == timedelta(minutes=30)
 
     def test_an_overlap_is_a_clash_in_plain_words(
-        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+        self, frank: User, tess: User, location: Location, hours: None
     ) -> None:
         first = PatientFactory(organization=location.organization, family_name="Marlowe", given_name="Ivy")
-        book(frank, first, location, follow_up, MONDAY_10)
+        book(frank, location, MONDAY_10, patient=first)
         with pytest.raises(services.Clash, match=r"Tess Test, LMT is already booked 10:00–10:30 \(Marlowe, Ivy"):
-            book(
-                frank,
-                PatientFactory(organization=location.organization),
-                location,
-                follow_up,
-                MONDAY_10 + timedelta(minutes=15),
-            )
-        book(
-            frank,
-            PatientFactory(organization=location.organization),
-            location,
-            follow_up,
-            MONDAY_10 + timedelta(minutes=30),
-        )  # back to back is fine
+            book(frank, location, MONDAY_10 + timedelta(minutes=15))
+        book(frank, location, MONDAY_10 + timedelta(minutes=30))  # back to back is fine
         assert Appointment.objects.count() == 2
 
     @pytest.mark.parametrize("minutes", [-15, 0, 15])
     def test_a_clash_is_found_however_the_times_overlap(
-        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType, minutes: int
+        self, frank: User, tess: User, location: Location, hours: None, minutes: int
     ) -> None:
         """Starting before, with or inside the booked appointment; a cancelled one in between holds nothing."""
-        cancelled = book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+        cancelled = book(frank, location, MONDAY_10)
         services.cancel_appointment(actor=frank, appointment=cancelled, reason="Patient ill")
         cancelled.start_at, cancelled.end_at = MONDAY_10 + timedelta(minutes=5), MONDAY_10 + timedelta(minutes=35)
         cancelled.save(update_fields=["start_at", "end_at"])
         first = PatientFactory(organization=location.organization, family_name="Marlowe", given_name="Ivy")
-        book(frank, first, location, follow_up, MONDAY_10)
+        book(frank, location, MONDAY_10, patient=first)
         with pytest.raises(services.Clash, match=r"Tess Test, LMT is already booked 10:00–10:30 \(Marlowe, Ivy"):
-            book(
-                frank,
-                PatientFactory(organization=location.organization),
-                location,
-                follow_up,
-                MONDAY_10 + timedelta(minutes=minutes),
-            )
+            book(frank, location, MONDAY_10 + timedelta(minutes=minutes))
 
     def test_the_longest_appointment_clashes_to_its_last_minute(
-        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+        self, frank: User, tess: User, location: Location, hours: None
     ) -> None:
         """The clash search looks back only as far as the longest type lasts: 240 minutes."""
         longest = AppointmentType.objects.create(code="intensive", name="Intensive", minutes=LONGEST_MINUTES)
         room = Room.objects.create(location=location, name="Room 1")
         eight = MONDAY_10.replace(hour=8)
-        book(frank, PatientFactory(organization=location.organization), location, longest, eight, room=room)
+        book(frank, location, eight, kind=longest, room=room)
         for start in (eight + timedelta(minutes=LONGEST_MINUTES - 15), eight - timedelta(minutes=15)):
             with pytest.raises(services.Clash, match="Tess Test, LMT is already booked 08:00–12:00"):
-                book(frank, PatientFactory(organization=location.organization), location, follow_up, start, room=room)
-        book(frank, PatientFactory(organization=location.organization), location, follow_up, eight.replace(hour=12))
+                book(frank, location, start, room=room)
+        book(frank, location, eight.replace(hour=12))
         assert Appointment.objects.count() == 2
 
     def test_no_appointment_or_type_is_longer_than_the_longest(self, location: Location) -> None:
@@ -115,7 +67,7 @@ class TestBooking:
             AppointmentType.objects.create(code="marathon", name="Marathon", minutes=LONGEST_MINUTES + 1)
 
     def test_a_room_and_a_patient_cannot_be_double_booked(
-        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+        self, frank: User, tess: User, location: Location, hours: None
     ) -> None:
         from fascia.conftest import make_user
         from fascia.practitioners.models import Practitioner
@@ -130,10 +82,10 @@ class TestBooking:
         WorkingHours.objects.create(practitioner=other, location=location, weekday=0, starts=time(8), ends=time(18))
         room = Room.objects.create(location=location, name="Room 1")
         patient = PatientFactory(organization=location.organization)
-        book(frank, patient, location, follow_up, MONDAY_10, room=room)
+        book(frank, location, MONDAY_10, patient=patient, room=room)
 
         def with_other(who: Patient, **kwargs: object) -> Appointment:
-            return book(frank, who, location, follow_up, MONDAY_10, practitioner=other, **kwargs)
+            return book(frank, location, MONDAY_10, patient=who, practitioner=other, **kwargs)
 
         with pytest.raises(services.Clash, match="Room 1 is already booked"):
             with_other(PatientFactory(organization=location.organization), room=room)
@@ -142,12 +94,10 @@ class TestBooking:
         with_other(PatientFactory(organization=location.organization))  # neither in a room: no clash
         assert Appointment.objects.filter(start_at=MONDAY_10).count() == 2
 
-    def test_a_cancelled_slot_is_free_again(
-        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
-    ) -> None:
-        first = book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+    def test_a_cancelled_slot_is_free_again(self, frank: User, tess: User, location: Location, hours: None) -> None:
+        first = book(frank, location, MONDAY_10)
         services.cancel_appointment(actor=frank, appointment=first, reason="Patient ill")
-        book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+        book(frank, location, MONDAY_10)
 
     @pytest.mark.parametrize(
         "start, message",
@@ -157,44 +107,32 @@ class TestBooking:
         ],
     )
     def test_unusual_times_need_an_override(
-        self,
-        frank: User,
-        ada: User,
-        tess: User,
-        location: Location,
-        hours: None,
-        follow_up: AppointmentType,
-        start: datetime,
-        message: str,
+        self, frank: User, ada: User, tess: User, location: Location, hours: None, start: datetime, message: str
     ) -> None:
         patient = PatientFactory(organization=location.organization)
         with pytest.raises(services.NeedsOverride, match=message):
-            book(frank, patient, location, follow_up, start)
+            book(frank, location, start, patient=patient)
         assert not Appointment.objects.exists()
         with pytest.raises(services.OverrideRefused):
-            book(frank, patient, location, follow_up, start, override=True)  # only admins override
-        book(ada, patient, location, follow_up, start, override=True)
+            book(frank, location, start, patient=patient, override=True)  # only admins override
+        book(ada, location, start, patient=patient, override=True)
 
     def test_time_off_and_other_locations_are_warnings(
-        self, frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+        self, frank: User, tess: User, location: Location, hours: None
     ) -> None:
         TimeOff.objects.create(
             practitioner=tess.practitioner, starts_at=MONDAY_10, ends_at=MONDAY_10 + timedelta(hours=8)
         )
         other = Location.objects.create(organization=location.organization, name="Riverside")
         with pytest.raises(services.NeedsOverride) as caught:
-            book(frank, PatientFactory(organization=location.organization), other, follow_up, MONDAY_10)
+            book(frank, other, MONDAY_10)
         assert any("does not work at Riverside" in w for w in caught.value.warnings)
         assert any("time off" in w for w in caught.value.warnings)
 
 
-def test_late_cancellations_are_flagged(
-    frank: User, ada: User, tess: User, location: Location, follow_up: AppointmentType
-) -> None:
+def test_late_cancellations_are_flagged(frank: User, ada: User, tess: User, location: Location) -> None:
     soon = timezone.now() + timedelta(hours=3)
-    appointment = book(
-        ada, PatientFactory(organization=location.organization), location, follow_up, soon, override=True
-    )
+    appointment = book(ada, location, soon, override=True)
     cancelled = services.cancel_appointment(actor=frank, appointment=appointment, reason="Car trouble")
     assert cancelled.late_cancellation is True and cancelled.status == "cancelled"
     with pytest.raises(services.SchedulingError):
@@ -202,9 +140,7 @@ def test_late_cancellations_are_flagged(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_only_one_of_many_simultaneous_bookings_wins(
-    frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
-) -> None:
+def test_only_one_of_many_simultaneous_bookings_wins(frank: User, tess: User, location: Location, hours: None) -> None:
     """Eight people book the same practitioner slot at the same instant: exactly one succeeds."""
     patients = [PatientFactory(organization=location.organization) for _ in range(8)]
     barrier = threading.Barrier(len(patients))
@@ -213,7 +149,7 @@ def test_only_one_of_many_simultaneous_bookings_wins(
     def attempt(patient: Patient) -> None:
         try:
             barrier.wait()
-            book(frank, patient, location, follow_up, MONDAY_10)
+            book(frank, location, MONDAY_10, patient=patient)
             outcomes.append("booked")
         except services.Clash:
             outcomes.append("clash")
@@ -229,10 +165,8 @@ def test_only_one_of_many_simultaneous_bookings_wins(
     assert Appointment.objects.filter(status="booked").count() == 1
 
 
-def test_check_in_then_out(
-    frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
-) -> None:
-    appointment = book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
+def test_check_in_then_out(frank: User, tess: User, location: Location, hours: None) -> None:
+    appointment = book(frank, location, MONDAY_10)
     with pytest.raises(services.SchedulingError, match="cannot be marked completed"):
         services.move_appointment(actor=frank, appointment=appointment, move="check_out")
     arrived = services.move_appointment(actor=frank, appointment=appointment, move="check_in")
@@ -240,13 +174,9 @@ def test_check_in_then_out(
     assert done.status == "fulfilled" and done.checked_in_at and done.checked_out_at
 
 
-def test_rescheduling_moves_within_free_time(
-    frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
-) -> None:
-    first = book(frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10)
-    second = book(
-        frank, PatientFactory(organization=location.organization), location, follow_up, MONDAY_10 + timedelta(hours=1)
-    )
+def test_rescheduling_moves_within_free_time(frank: User, tess: User, location: Location, hours: None) -> None:
+    first = book(frank, location, MONDAY_10)
+    second = book(frank, location, MONDAY_10 + timedelta(hours=1))
     moved = services.reschedule_appointment(actor=frank, appointment=first, start_at=MONDAY_10 + timedelta(minutes=15))
     assert moved.start_at == MONDAY_10 + timedelta(minutes=15) and moved.end_at == MONDAY_10 + timedelta(minutes=45)
     with pytest.raises(services.Clash):
@@ -256,12 +186,12 @@ def test_rescheduling_moves_within_free_time(
 
 
 def test_the_next_free_slots_skip_bookings_and_time_off(
-    frank: User, tess: User, location: Location, hours: None, follow_up: AppointmentType
+    frank: User, tess: User, location: Location, hours: None
 ) -> None:
     from fascia.scheduling.queries import next_free_slots
 
     monday_8 = MONDAY_10.replace(hour=8)
-    book(frank, PatientFactory(organization=location.organization), location, follow_up, monday_8)
+    book(frank, location, monday_8)
     TimeOff.objects.create(
         practitioner=tess.practitioner,
         starts_at=monday_8 + timedelta(minutes=30),
@@ -290,7 +220,7 @@ class TestSeries:
     ) -> None:
         patient = PatientFactory(organization=location.organization)
         starts = services.series_starts(MONDAY_10.date(), time(10), weekdays=[0, 2], weeks=3)
-        book(frank, PatientFactory(organization=location.organization), location, follow_up, starts[3])
+        book(frank, location, starts[3])
         with pytest.raises(services.SeriesClash) as caught:
             services.book_series(
                 actor=frank,

@@ -1,8 +1,7 @@
 """Booking that thinks (issue 26 point 2): the patient's defaults, the next free times, the limits asked before
 booking (referral, authorization, plan of care), a message per date of a series, and what a move says."""
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -16,12 +15,11 @@ from fascia.conftest import login
 from fascia.core.models import Location, User
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
-from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
 from fascia.scheduling.limits import limits_for
-from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
+from fascia.scheduling.models import Appointment, AppointmentType
+from fascia.scheduling.tests.factories import CLINIC, at, book
 
-CLINIC = ZoneInfo("America/New_York")
 START = date(2030, 1, 7)  # a Monday: the plan of care starts, the referral was written three days before
 
 
@@ -32,23 +30,6 @@ def _friday_before() -> object:
         yield
 
 
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=CLINIC)
-
-
-@pytest.fixture
-def hours(tess: User, location: Location) -> None:
-    for weekday in range(5):
-        WorkingHours.objects.create(
-            practitioner=tess.practitioner, location=location, weekday=weekday, starts=time(8), ends=time(18)
-        )
-
-
-@pytest.fixture
-def follow_up(db) -> AppointmentType:
-    return AppointmentType.objects.get(code="follow-up-30")
-
-
 @pytest.fixture
 def coverage(tess: User, organization, hours: None) -> Coverage:
     """A patient with an active plan (6 weeks from START), a 12-visit referral (expires START + 90 days), a
@@ -57,15 +38,9 @@ def coverage(tess: User, organization, hours: None) -> Coverage:
 
 
 def book_visits(actor: User, patient: Patient, location: Location, kind: AppointmentType, days: list[date]) -> None:
+    """Book `patient` with Tess at 10:00 on each of `days`."""
     for day in days:
-        services.book_appointment(
-            actor=actor,
-            patient=patient,
-            practitioner=Practitioner.objects.get(user__username="tess"),
-            location=location,
-            appointment_type=kind,
-            start_at=at(day, 10),
-        )
+        book(actor, location, at(day, 10), patient=patient, kind=kind)
 
 
 def weekdays(first: date, n: int) -> list[date]:

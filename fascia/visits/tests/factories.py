@@ -8,6 +8,7 @@ from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients.models import Patient
 from fascia.plans import services as plan_services
 from fascia.plans.models import TreatmentPlan
+from fascia.plans.tests.factories import draft_plan
 from fascia.scheduling import services as scheduling_services
 from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
 from fascia.visits import services
@@ -31,12 +32,11 @@ def active_plan(
     draft = complete_draft(actor, patient, **({"diagnoses": diagnoses} if diagnoses else {}))
     evaluation_services.record_evaluation_measure(actor=actor, evaluation=draft, instrument="ODI", responses=[2] * 10)
     evaluation = evaluation_services.sign_evaluation(actor=actor, evaluation=draft)
-    plan = plan_services.create_plan(
-        actor=actor,
+    plan = draft_plan(
+        actor,
+        patient,
         evaluation=evaluation,
         start_date=start,
-        visits_per_week=2,
-        duration_weeks=6,
         planned_visits=planned_visits,
         home_care="Knee-to-chest stretch twice a day.",
     )

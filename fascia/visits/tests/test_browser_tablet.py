@@ -18,7 +18,7 @@ from fascia.patients import services as patient_services
 from fascia.patients.tests.factories import PatientFactory
 from fascia.patients.tests.test_browser_medications import violations
 from fascia.plans.models import PlannedTechnique, TreatmentPlan
-from fascia.plans.services import create_plan
+from fascia.plans.tests.factories import draft_plan
 from fascia.visits.models import VisitNote
 from fascia.visits.services import start_note
 
@@ -54,11 +54,8 @@ def test_a_practitioner_plans_and_signs_on_a_tablet(live_server, page, tess: Use
     )
     draft = complete_draft(tess, patient)
     record_evaluation_measure(actor=tess, evaluation=draft, instrument="ODI", responses=[3] * 10)
-    evaluation = sign_evaluation(actor=tess, evaluation=draft)
     today = date.today()
-    plan = create_plan(
-        actor=tess, evaluation=evaluation, start_date=today, visits_per_week=2, duration_weeks=6, planned_visits=12
-    )
+    plan = draft_plan(tess, patient, evaluation=sign_evaluation(actor=tess, evaluation=draft), start_date=today)
     page.set_viewport_size(TABLET)
     sign_in(page, live_server)
     # The menu is folded behind its button at tablet width, Sign out within reach once opened.
@@ -184,14 +181,7 @@ def test_no_page_of_the_practitioners_scrolls_sideways_on_a_tablet(
 ) -> None:
     patient = PatientFactory(organization=tess.organization)
     evaluation = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
-    plan = create_plan(
-        actor=tess,
-        evaluation=evaluation,
-        start_date=date.today(),
-        visits_per_week=2,
-        duration_weeks=6,
-        planned_visits=12,
-    )
+    plan = draft_plan(tess, patient, evaluation=evaluation)
     draft = start_evaluation(actor=tess, patient=patient)
     note = start_note(actor=tess, patient=patient)
     urls = [
@@ -226,15 +216,7 @@ def test_on_a_phone_the_chart_and_the_billing_queue_do_not_scroll_sideways(
     live_server, page, tess: User, bill: User
 ) -> None:
     patient = PatientFactory(organization=tess.organization)
-    evaluation = sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
-    create_plan(
-        actor=tess,
-        evaluation=evaluation,
-        start_date=date.today(),
-        visits_per_week=2,
-        duration_weeks=6,
-        planned_visits=12,
-    )
+    draft_plan(tess, patient)
     start_note(actor=tess, patient=patient)
     page.set_viewport_size(PHONE)
     sign_in(page, live_server)

@@ -9,12 +9,11 @@ from django.urls import reverse
 
 from fascia.conftest import login
 from fascia.core.models import Organization, User
-from fascia.evaluations import services as evaluation_services
-from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients import services as patient_services
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 from fascia.plans import services as plan_services
+from fascia.plans.tests.factories import draft_plan
 from fascia.techniques.models import Technique
 from fascia.visits import services
 from fascia.visits.models import VisitNote, VisitTechnique
@@ -65,10 +64,7 @@ class TestCarriedReasons:
         assert services.carried_reasons(note, {0: deep_tissue()}) == {}
 
     def test_before_any_note_the_plans_reason_carries(self, tess: User, patient: Patient) -> None:
-        evaluation = evaluation_services.sign_evaluation(actor=tess, evaluation=complete_draft(tess, patient))
-        plan = plan_services.create_plan(
-            actor=tess, evaluation=evaluation, start_date=DAY, visits_per_week=1, duration_weeks=4, planned_visits=4
-        )
+        plan = draft_plan(tess, patient, start_date=DAY)
         plan_services.add_goal(
             diagnoses=["M54.50"],
             actor=tess,
