@@ -204,12 +204,14 @@ def _save_guarded(appointment: Appointment, practitioner: Practitioner) -> None:
 
     No savepoint of its own: the Clash leaves the caller's atomic block, which rolls the whole booking back
     (or, inside a series, to the savepoint of that date's book_appointment), and nothing is read or written
-    in between."""
+    in between. The practitioner is named before the save: after a failed insert the transaction allows no query,
+    and the caller may have passed one without its user read."""
+    who = str(practitioner)
     try:
         appointment.save()
     except IntegrityError as e:
         if "no_overlap" in str(e):
-            raise Clash(f"{practitioner} or the room was booked for this time a moment ago.") from None
+            raise Clash(f"{who} or the room was booked for this time a moment ago.") from None
         raise
 
 
