@@ -139,8 +139,9 @@
     if (minutes !== homeMinutes) body.append("minutes", String(minutes));
     say((change.resizing ? "Changing " : "Moving ") + describe(change) + "…");
     let answer = await post(block.dataset.dropUrl, body);
-    // Past a referral, an authorization or the plan: the same question the booking form asks, asked here.
-    if (answer.limits && answer.limits.length && window.confirm(answer.limits.join("\n") + "\n\nMove it anyway?")) {
+    // Past a referral, an authorization or the plan: the question the booking form asks ("Book anyway"), asked here.
+    if (answer.limits && answer.limits.length) {
+      if (!window.confirm(answer.limits.join("\n") + "\n\nMove it anyway?")) { revert(answer.limits.join(" ")); return; }
       body.append("confirm", "on");
       answer = await post(block.dataset.dropUrl, body);
     }

@@ -447,3 +447,52 @@ def test_a_move_past_the_plans_end_asks_move_anyway_first(
         page.get_by_text(f"Moved {patient.display_name} to Mon Feb 18 10:00 (45 minutes).").wait_for()
         a.refresh_from_db()
         assert (a.start_at, a.end_at) == (at(PAST_THE_PLAN, 10), at(PAST_THE_PLAN, 10, 45))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_the_week_a_move_past_the_authorization_asks_first(
+    live_server, page, frank: User, tess: User, organization, location: Location, hours: None
+) -> None:
+    """Dropped on a day the authorization does not cover, the block asks; declined, it stays and says why;
+    confirmed, it moves and the audit keeps what was confirmed."""
+    from fascia.conftest import PASSWORD
+
+    coverage = billable_patient(tess, organization, start=START, visits=0)
+    Authorization.objects.create(
+        coverage=coverage, number="AUTH-3", visits_allowed=10, starts_on=START, ends_on=START + timedelta(days=2)
+    )
+    a = one_visit(tess, coverage.patient, location, AppointmentType.objects.get(code="follow-up-30"), START)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    with time_machine.travel(datetime(2030, 1, 4, 8, 50, tzinfo=CLINIC), tick=True):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill("frank")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(
+            f"{live_server.url}{reverse('scheduling:week')}?date={START}&practitioner={tess.practitioner.public_id}"
+        )
+        asked: list[str] = []
+
+        def answer(yes: bool):
+            return lambda dialog: (asked.append(dialog.message), dialog.accept() if yes else dialog.dismiss())
+
+        page.once("dialog", answer(False))
+        page.get_by_role("button", name=f"Move {coverage.patient.display_name} at 10:00").focus()
+        for _ in range(3):  # Monday to Thursday
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        page.get_by_role("alert").filter(has_text="No authorization from").wait_for()
+        assert "Move it anyway?" in asked[0]
+        a.refresh_from_db()
+        assert a.start_at == at(START, 10)
+
+        page.once("dialog", answer(True))
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        a.refresh_from_db()
+        assert a.start_at == at(START + timedelta(days=3), 10)
+        event = AuditEvent.objects.get(action=AuditAction.APPOINTMENT_RESCHEDULED)
+        assert any("No authorization from" in s for s in event.detail["limits_confirmed"])
