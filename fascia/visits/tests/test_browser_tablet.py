@@ -38,10 +38,10 @@ def scrolls_sideways(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
 
-def sign_in(page, live_server) -> None:
+def sign_in(page, live_server, username: str = "tess", password: str = PASSWORD) -> None:
     page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
 
 
