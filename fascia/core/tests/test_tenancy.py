@@ -5,7 +5,6 @@ The demo clinic fills nearly every table; a second, empty clinic is the one boun
 its isolation is the application's filters, tested by the permission and cross-organization tests.
 """
 
-
 import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction

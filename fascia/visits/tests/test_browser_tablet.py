@@ -202,7 +202,9 @@ def test_the_evaluation_section_by_section_and_the_body_chart_by_touch(live_serv
     assert [m.instrument for m in evaluation.measures.all()] == ["NPRS"]
     # The signed evaluation shows the figure with its marks, each in its kind's colour and symbol.
     assert page.locator("svg.body-figure use").count() == 2
-    assert "kind-tightness" in page.locator('[data-region="back-shoulder-right"]').get_attribute("class")
+    tightness = page.locator('[data-region="back-shoulder-right"]')
+    assert "kind-tightness" in tightness.get_attribute("class")
+    assert tightness.evaluate("e => getComputedStyle(e).fill") == "rgb(154, 91, 0)"  # its kind's colour, drawn
     assert page.locator('[data-symbol-for="back-lower-back"]').text_content() == "●"
     assert page.locator(".chart-legend li").count() == 5
     assert not scrolls_sideways(page), page.evaluate(PROBE)
