@@ -21,6 +21,16 @@ from fascia.visits.tests.test_browser_tablet import PHONE, PROBE, TABLET, scroll
 NOT_PAGES = ("pdf", "statement", "transcript", "document", "export", "healthz", "favicon", "logout")
 PHONE_PAGES = {"patients:chart", "frontdesk:today", "scheduling:day", "visits:edit", "visits:detail"}
 DEPTH = 3  # the navigation, its lists, their records, and what a record links to
+# What each role's walk reaches at least, so that a link that goes missing does not shrink the walk unseen.
+REACHED = {
+    "admin": {"core:audit_search", "core:organization_edit", "core:location_edit", "core:room_edit",
+              "practitioners:staff_edit", "practitioners:detail", "records:verify", "billing:claim"},
+    "practitioner": {"patients:chart", "evaluations:detail", "evaluations:edit", "plans:detail", "visits:detail",
+                     "visits:edit", "scheduling:day", "scheduling:week", "scheduling:reschedule"},
+    "front desk": {"frontdesk:today", "patients:chart", "scheduling:book", "scheduling:reschedule",
+                   "referrals:referral_add", "referrals:provider_edit"},
+    "billing": {"billing:queue", "billing:claim", "billing:remittances", "billing:payers", "billing:reports"},
+}  # fmt: skip
 
 LINKS = """() => [...document.querySelectorAll('main a[href], nav a[href]')]
   .map(a => a.href).filter(h => h.startsWith(location.origin))"""
@@ -91,6 +101,8 @@ def test_every_page_of_every_role_fits_a_tablet(
         role_errors, role_wide, seen = walk(page, live_server.url + "/", [live_server.url + u for u in extra])
         errors += [f"{role}: {e}" for e in role_errors]
         wide += [f"{role} at 768 px: {w}" for w in role_wide]
+        visited = {kind(url) for url in seen.values()}
+        assert REACHED[role] <= visited, (role, REACHED[role] - visited)
         page.set_viewport_size(PHONE)
         for url in seen.values():
             if kind(url) in PHONE_PAGES:
