@@ -4,9 +4,13 @@ tess (practitioner), frank (front desk), bill (billing), ada (admin), and olga, 
 whose account is inactive.
 """
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from fascia.core.models import Location, Organization, User
@@ -99,6 +103,28 @@ def olga(organization: Organization) -> User:
 @pytest.fixture
 def personas(tess: User, frank: User, bill: User, ada: User) -> dict[str, User]:
     return {Role.PRACTITIONER: tess, Role.FRONT_DESK: frank, Role.BILLING: bill, Role.ADMIN: ada}
+
+
+def load_demo() -> None:
+    """The demo clinic (`fascia demo`), its logins' passwords hashed the tests' fast way."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        call_command("demo", quiet_logins=True)
+
+
+@pytest.fixture(scope="module")
+def demo_clinic(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """The demo clinic, loaded once for the module (it takes seconds) and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_demo()
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def committed_demo_clinic(transactional_db: None) -> None:
+    """The demo clinic committed, where a live server's own connection sees it; the transactional
+    test's flush empties the database after."""
+    load_demo()
 
 
 def login(client, user: User) -> None:

@@ -75,8 +75,9 @@ def _regions() -> list[Region]:
 REGIONS: dict[str, Region] = {r.code: r for r in _regions()}
 CHART_VIEWS = [(view, view.title(), [r for r in REGIONS.values() if r.view == view]) for view in ("front", "back")]
 
-# Each kind of mark has its colour (a class on the figure, fascia.css) and a symbol, so the chart reads without
-# colour too (WCAG 1.4.1, use of colour), printed in black and white, or by someone who does not see red.
+# Each kind of mark has its colour and a symbol, so the chart reads without colour too (WCAG 1.4.1, use of
+# colour), printed in black and white, or by someone who does not see red. The colours are drawn as the SVG's
+# own attributes, which the page and the PDF (WeasyPrint styles an SVG only from within it) both show.
 MARK_SYMBOLS: dict[str, str] = {
     "pain": "●",
     "numbness": "○",
@@ -84,7 +85,14 @@ MARK_SYMBOLS: dict[str, str] = {
     "tightness": "▲",
     "trigger-point": "✕",
 }
-MARK_LEGEND = [(code, label, MARK_SYMBOLS[code]) for code, label in MARK_KINDS.items()]
+MARK_COLOURS: dict[str, str] = {
+    "pain": "#c0392b",
+    "numbness": "#2f6db5",
+    "tingling": "#7d3c98",
+    "tightness": "#9a5b00",
+    "trigger-point": "#1e7b4a",
+}
+MARK_LEGEND = [(code, label, MARK_SYMBOLS[code], MARK_COLOURS[code]) for code, label in MARK_KINDS.items()]
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,10 @@ class Spot:
     region: Region
     kind: str = ""
     symbol: str = ""
+
+    @property
+    def colour(self) -> str:
+        return MARK_COLOURS.get(self.kind, "")
 
     @property
     def centre(self) -> tuple[float, float]:

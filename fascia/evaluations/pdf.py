@@ -1,5 +1,11 @@
 """What an evaluation shows, on its page and in its printed report: one context builder for both."""
 
+from functools import cache
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.utils.safestring import mark_safe
+
 from fascia.evaluations.catalog import MARK_KINDS, MARK_LEGEND, MOTIONS, REGIONS, SPECIAL_TESTS, chart, rom_deficit
 from fascia.evaluations.models import Evaluation, RedFlagClearance
 from fascia.measures import instrument
@@ -67,3 +73,12 @@ def evaluation_context(evaluation: Evaluation) -> dict:
         "addenda": list(evaluation.addenda.select_related("author")),
         "red_flags": red_flag_rows(evaluation, list(evaluation.clearances.all())),
     }
+
+
+@cache
+def body_figure() -> str:
+    """The body chart's figure (static/img/body-figure.svg), for a PDF to hold: WeasyPrint draws an SVG's `<use>`
+    only of what that SVG itself holds, not of another file."""
+    path = finders.find("img/body-figure.svg")
+    assert isinstance(path, str)
+    return mark_safe(Path(path).read_text())  # our own static file, not anyone's input

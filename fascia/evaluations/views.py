@@ -29,7 +29,7 @@ from fascia.evaluations.forms import (
     row_formset,
 )
 from fascia.evaluations.models import Evaluation
-from fascia.evaluations.pdf import evaluation_context
+from fascia.evaluations.pdf import body_figure, evaluation_context
 from fascia.lib.pdf import render_pdf
 from fascia.measures import instrument as get_instrument
 from fascia.measures import score
@@ -229,7 +229,7 @@ def report_pdf(request: ClinicRequest, evaluation_id: UUID) -> HttpResponse:
         patient=evaluation.patient,
         detail={"format": "pdf"},
     )
-    context = {**evaluation_context(evaluation), "organization": request.organization}
+    context = {**evaluation_context(evaluation), "organization": request.organization, "figure": body_figure()}
     response = HttpResponse(render_pdf("evaluations/report.html", context), content_type="application/pdf")
     filename = f"evaluation-{evaluation.patient.mrn}-{evaluation.evaluated_on:%Y%m%d}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'

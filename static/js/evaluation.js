@@ -31,10 +31,13 @@
     const names = kinds();
     page.querySelectorAll("[data-region]").forEach((el) => {
       const mark = current.find((m) => m.region === el.dataset.region);
-      // One class per mark kind: its colour on the figure (the legend shows each colour with its symbol).
+      // One class per mark kind, and its colour from the legend (each colour with its symbol).
       el.classList.forEach((c) => { if (c.startsWith("kind-")) el.classList.remove(c); });
       el.classList.toggle("marked", Boolean(mark));
+      const legend = mark ? page.querySelector('[data-legend="' + mark.kind + '"]') : null;
       if (mark) el.classList.add("kind-" + mark.kind);
+      el.setAttribute("fill", legend ? legend.dataset.colour : "transparent");
+      el.setAttribute("stroke", legend ? legend.dataset.colour : "none");
       el.setAttribute("aria-pressed", mark ? "true" : "false");
     });
     page.querySelectorAll("[data-symbol-for]").forEach((el) => {

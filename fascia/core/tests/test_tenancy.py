@@ -5,14 +5,11 @@ The demo clinic fills nearly every table; a second, empty clinic is the one boun
 its isolation is the application's filters, tested by the permission and cross-organization tests.
 """
 
-from collections.abc import Iterator
-
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, JsonResponse
-from django.test import Client, override_settings
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import path
 
@@ -49,15 +46,6 @@ EMPTY_IN_DEMO = {
     "scheduling_waitlistentry",
     "visits_noteaddendum",
 }
-
-
-@pytest.fixture(scope="module")
-def demo_clinic(django_db_setup, django_db_blocker) -> Iterator[None]:
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), transaction.atomic(), fast:
-        call_command("demo", quiet_logins=True)
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

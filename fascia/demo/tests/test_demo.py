@@ -1,13 +1,11 @@
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from fascia.billing.claims import services
@@ -31,16 +29,6 @@ from fascia.scheduling.models import Appointment
 from fascia.techniques.models import Technique
 from fascia.visits import queries as visit_queries
 from fascia.visits.models import VisitNote, VisitTechnique
-
-
-@pytest.fixture(scope="module")
-def demo_clinic(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """The demo clinic, loaded once for the module (it takes seconds) and rolled back after it."""
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), transaction.atomic(), fast:
-        call_command("demo", quiet_logins=True)
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

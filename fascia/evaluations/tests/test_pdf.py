@@ -1,3 +1,4 @@
+import re
 from io import BytesIO
 
 from django.test import Client
@@ -7,6 +8,7 @@ from pypdf import PdfReader
 from fascia.conftest import login
 from fascia.core.models import User
 from fascia.evaluations import services
+from fascia.evaluations.catalog import MARK_COLOURS
 from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients.tests.factories import PatientFactory
 
@@ -41,3 +43,37 @@ def test_the_report_is_a_pdf_with_the_findings_and_scores(client: Client, tess: 
         "Electronically signed by",
     ):
         assert expected in text, expected
+
+
+def colours(content: str, operator: str) -> set[tuple[float, ...]]:
+    """The RGB colours a PDF page's drawing sets with `operator` (rg: fill, RG: stroke), rounded to match."""
+    triples = re.findall(rf"([\d.]+) ([\d.]+) ([\d.]+) {operator}\b", content)
+    return {tuple(round(float(c), 2) for c in triple) for triple in triples}
+
+
+def rgb(hex_colour: str) -> tuple[float, ...]:
+    return tuple(round(int(hex_colour[i : i + 2], 16) / 255, 2) for i in (1, 3, 5))
+
+
+def test_the_report_draws_the_body_figure_with_each_mark_in_its_kinds_colour_and_a_legend(
+    client: Client, tess: User
+) -> None:
+    marks = [
+        {"region": "back-lower-back", "kind": "pain", "intensity": 7},
+        {"region": "front-thigh-left", "kind": "numbness", "intensity": 3},
+    ]
+    evaluation = complete_draft(tess, PatientFactory(organization=tess.organization), body_marks=marks)
+    services.sign_evaluation(actor=tess, evaluation=evaluation)
+    login(client, tess)
+    r = client.get(reverse("evaluations:pdf", args=[evaluation.public_id]))
+    page = PdfReader(BytesIO(r.content)).pages[0]
+    text = " ".join(page.extract_text().split())
+    for legend in ("Front Back", "Pain", "Numbness", "Tingling", "Tightness", "Trigger point", "●", "○", "▲"):
+        assert legend in text, legend
+    content = page.get_contents().get_data().decode("latin-1")
+    assert rgb("#eef3f3") in colours(content, "rg")  # the figure itself (static/img/body-figure.svg)
+    assert {rgb(c) for c in MARK_COLOURS.values()} <= colours(content, "rg")  # the legend's swatches
+    # A mark's outline is its kind's colour; a kind nobody marked outlines nothing.
+    strokes = colours(content, "RG")
+    assert rgb(MARK_COLOURS["pain"]) in strokes and rgb(MARK_COLOURS["numbness"]) in strokes
+    assert rgb(MARK_COLOURS["tightness"]) not in strokes

@@ -38,10 +38,10 @@ def scrolls_sideways(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
 
-def sign_in(page, live_server) -> None:
+def sign_in(page, live_server, username: str = "tess", password: str = PASSWORD) -> None:
     page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -171,6 +171,40 @@ def test_the_evaluation_section_by_section_and_the_body_chart_by_touch(live_serv
     page.set_viewport_size(TABLET)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#section-pain").screenshot(path=str(SCREENSHOTS / "chart-768.png"))
+
+    # The other sections, each with its own save: a measure records with its score (the page comes back to it),
+    # the objective and assessment save in place; then the practitioner reviews and signs on the tablet.
+    page.get_by_label("Instrument").select_option("NPRS")
+    page.get_by_label("1. Pain right now").select_option("6")
+    page.get_by_role("button", name="Record measure").click()
+    page.locator("#measures").get_by_text("Numeric Pain Rating Scale: 6").wait_for()
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_label("Posture observations").fill("Guarded lumbar flexion")
+    page.get_by_label("Motion, row 1").select_option("thoracolumbar-flexion")
+    page.get_by_label("Degrees, row 1").fill("50")
+    page.get_by_role("button", name="Save objective").click()
+    page.locator("#section-objective").get_by_text("Saved.").wait_for()
+    page.get_by_label("Clinical impression").fill("Mechanical low back pain")
+    page.get_by_label("ICD-10-CM code, row 1").fill("M54.50")
+    page.get_by_label("Prognosis", exact=True).select_option("good")
+    page.get_by_role("button", name="Save assessment").click()
+    page.locator("#section-assessment").get_by_text("Saved.").wait_for()
+    assert page.evaluate("window.stillTheSamePage === true")
+    page.get_by_role("link", name="Review and sign").first.tap()
+    page.get_by_role("button", name="Sign and lock").tap()
+    page.get_by_text("Evaluation signed.").wait_for()
+    evaluation.refresh_from_db()
+    assert evaluation.is_signed and evaluation.posture == "Guarded lumbar flexion" and evaluation.rom
+    assert [d.code for d in evaluation.diagnoses.all()] == ["M54.50"]
+    assert [m.instrument for m in evaluation.measures.all()] == ["NPRS"]
+    # The signed evaluation shows the figure with its marks, each in its kind's colour and symbol.
+    assert page.locator("svg.body-figure use").count() == 2
+    tightness = page.locator('[data-region="back-shoulder-right"]')
+    assert "kind-tightness" in tightness.get_attribute("class")
+    assert tightness.evaluate("e => getComputedStyle(e).fill") == "rgb(154, 91, 0)"  # its kind's colour, drawn
+    assert page.locator('[data-symbol-for="back-lower-back"]').text_content() == "●"
+    assert page.locator(".chart-legend li").count() == 5
+    assert not scrolls_sideways(page), page.evaluate(PROBE)
     context.close()
 
 
