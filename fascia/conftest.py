@@ -127,6 +127,14 @@ def committed_demo_clinic(transactional_db: None) -> None:
     load_demo()
 
 
+def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login page, in a browser test."""
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def login(client, user: User) -> None:
     """Sign in as `user`, with the second factor done when the user needs one."""
     client.force_login(user)

@@ -8,7 +8,7 @@ from fascia.billing.claims import services
 from fascia.billing.models import Batch, Claim, Coverage
 from fascia.billing.tests.factories import billable_patient
 from fascia.billing.x12.validate import validate_837
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import Organization, User
 
 
@@ -21,10 +21,7 @@ def test_billing_fixes_a_failing_claim_and_exports_it(
     Coverage.objects.filter(pk=coverage.pk).update(member_id="")
     coverage.refresh_from_db()
     services.create_claim(actor=bill, coverage=coverage, notes=services.unbilled_notes(coverage.patient, coverage))
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("bill")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "bill")
 
     page.goto(live_server.url + reverse("billing:queue"))
     failing = page.get_by_role("region", name="Claims failing the scrubber")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from fascia.billing.claims.services import create_claim, unbilled_notes
 from fascia.billing.models import Coverage
 from fascia.billing.tests.factories import billable_patient
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import Location, User
 from fascia.evaluations.services import sign_evaluation
 from fascia.evaluations.tests.factories import complete_draft
@@ -68,9 +68,7 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     course(tess.practitioner, 6, "ethics", date.today())
     page.goto(f"{live_server.url}/login/")
     assert violations(page) == []
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "ada")
     urls = [
         reverse("core:home"),
         reverse("patients:list"),
@@ -131,10 +129,7 @@ def test_the_pages_have_no_axe_violations(live_server, page, ada: User, tess: Us
     found["evaluation (admin)"] = violations(page)
 
     page.context.clear_cookies()  # the practitioner's pages
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "tess")
     page.goto(live_server.url + reverse("evaluations:edit", args=[evaluation.public_id]))
     page.get_by_label("Instrument").select_option("ODI")
     page.locator("#item-9").wait_for()

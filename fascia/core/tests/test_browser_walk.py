@@ -9,13 +9,14 @@ import pytest
 from django.core.management import call_command
 from django.urls import Resolver404, resolve, reverse
 
+from fascia.conftest import sign_in
 from fascia.core.models import User
 from fascia.core.roles import Role
 from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from fascia.evaluations.services import start_evaluation
 from fascia.patients.models import Patient
 from fascia.visits.services import start_note
-from fascia.visits.tests.test_browser_tablet import PHONE, PROBE, TABLET, scrolls_sideways, sign_in
+from fascia.visits.tests.test_browser_tablet import PHONE, PROBE, TABLET, scrolls_sideways
 
 # Files, not pages (PDFs, attachments, the 837), and what is no page at all.
 NOT_PAGES = ("pdf", "statement", "transcript", "document", "export", "healthz", "favicon", "logout")

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import User
 from fascia.evaluations.models import Evaluation, RedFlagClearance
 from fascia.evaluations.services import sign_evaluation, start_evaluation
@@ -29,10 +29,7 @@ def scrolls_sideways(page) -> bool:
 @pytest.mark.django_db(transaction=True)
 def test_body_chart_marks_survive_save_and_reload(live_server, page, tess: User) -> None:
     evaluation = start_evaluation(actor=tess, patient=PatientFactory(organization=tess.organization))
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "tess")
     page.goto(f"{live_server.url}/evaluations/{evaluation.public_id}/edit/")
 
     page.get_by_label("Mark", exact=True).select_option("numbness")
@@ -84,10 +81,7 @@ def test_a_clearance_recorded_on_a_phone_lets_the_plan_be_activated(live_server,
         override_reason="Gentle work only, checked with the patient.",
     )
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "tess")
 
     plan_url = live_server.url + reverse("plans:detail", args=[plan.public_id])
     page.goto(plan_url)

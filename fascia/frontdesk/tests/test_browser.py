@@ -10,9 +10,8 @@ import time_machine
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.sessions.models import Session
 from django.urls import reverse
-from playwright.sync_api import Page
 
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import Location, User
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
@@ -36,14 +35,6 @@ def book(patient: Patient, tess: User, location: Location, at: time) -> Appointm
     )
 
 
-def sign_in(page: Page, live_server, width: int) -> None:
-    page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("frank")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", WIDTHS)
@@ -53,7 +44,8 @@ def test_front_desk_checks_a_patient_in_from_the_today_board(
     with time_machine.travel(datetime.combine(DAY, time(10, 15), tzinfo=CLINIC), tick=True):
         patient = PatientFactory(organization=location.organization, family_name="Rosales", given_name="Ravi")
         appointment = book(patient, tess, location, time(10, 30))
-        sign_in(page, live_server, width)
+        page.set_viewport_size({"width": width, "height": 900})
+        sign_in(page, live_server, "frank")
         page.goto(live_server.url + reverse("core:home"))
         if width < 1200:  # the menu folds behind its button below Bootstrap's xl breakpoint
             page.get_by_role("button", name="Show menu").click()
@@ -100,7 +92,8 @@ def test_the_board_picks_up_what_happened_elsewhere_without_getting_in_the_way(
         )
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)  # a CSP refusal, say
-        sign_in(page, live_server, width)
+        page.set_viewport_size({"width": width, "height": 900})
+        sign_in(page, live_server, "frank")
         page.goto(f"{live_server.url}{reverse('frontdesk:today')}?date={DAY}")
         board = page.locator("#today-board")
         assert "Updated 09:0" in board.inner_text()

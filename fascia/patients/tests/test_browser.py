@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import User
 from fascia.patients.models import Patient
 
@@ -13,10 +13,7 @@ from fascia.patients.models import Patient
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_front_desk_registers_a_patient_and_finds_them(live_server, page, frank: User) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("frank")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "frank")
     page.get_by_role("link", name="Patients").click()
     page.get_by_role("link", name="Register a new patient").click()
 

@@ -4,7 +4,7 @@ legs, and sees the caution with its source."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import User
 from fascia.evaluations.services import record_evaluation_measure, sign_evaluation
 from fascia.evaluations.tests.factories import complete_draft
@@ -36,10 +36,7 @@ def test_a_typed_anticoagulant_cautions_deep_tissue_on_the_legs(live_server, pag
     record_evaluation_measure(actor=tess, evaluation=evaluation, instrument="ODI", responses=[3] * 10)
     sign_evaluation(actor=tess, evaluation=evaluation)
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "tess")
     page.goto(live_server.url + patient.get_chart_url())
     page.get_by_text("Add medication").click()
     page.locator("#id_medication-name").fill("Xarelto 20 mg")
@@ -75,10 +72,7 @@ def test_a_typed_anticoagulant_cautions_deep_tissue_on_the_legs(live_server, pag
 def test_an_unknown_medication_asks_and_is_corrected_in_place(live_server, page, tess: User) -> None:
     page.set_viewport_size({"width": 1366, "height": 900})
     patient = PatientFactory(organization=tess.organization)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "tess")
     page.goto(live_server.url + patient.get_chart_url())
     page.get_by_text("Add medication").click()
     page.locator("#id_medication-name").fill("Zorblax 10 mg")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import User
 from fascia.evaluations.services import record_evaluation_measure, sign_evaluation
 from fascia.evaluations.tests.factories import complete_draft
@@ -40,10 +40,7 @@ def test_plan_with_a_screened_technique(live_server, page, tess: User) -> None:
         expires_on=date(2027, 3, 1),
     )
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "tess")
     page.goto(live_server.url + patient.get_chart_url())
     page.get_by_role("button", name="Write a plan from the initial evaluation").click()
     page.get_by_label("Referral").select_option(label="Referral from Dr. Helena Marsh, MD (2026-11-01)")

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import User
 from fascia.practitioners.models import CourseRecord
 from fascia.practitioners.tests.factories import PDF, wa_license
@@ -18,10 +18,7 @@ def progress_of(page) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_she_records_a_course_and_watches_her_ce_progress_grow(live_server, page, tess: User) -> None:
     wa_license(tess.practitioner, expires_in=200)  # issued two years ago
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "tess")
 
     page.get_by_role("link", name="Credentials", exact=True).click()
     page.get_by_role("heading", name="My credentials").wait_for()

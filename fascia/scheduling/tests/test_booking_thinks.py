@@ -11,7 +11,7 @@ from django.urls import reverse
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.models import Authorization, Coverage
 from fascia.billing.tests.factories import billable_patient
-from fascia.conftest import login
+from fascia.conftest import login, sign_in
 from fascia.core.models import Location, User
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
@@ -377,15 +377,10 @@ def test_a_follow_up_books_in_two_clicks_from_the_chart_and_a_limit_asks_first(
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
-    from fascia.conftest import PASSWORD
-
     patient = billable_patient(tess, organization, start=START, visits=0).patient
     page.set_viewport_size({"width": width, "height": 900})
     with time_machine.travel(datetime(2030, 1, 4, 8, 50, tzinfo=CLINIC), tick=True):  # the first free time: 09:00
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill("frank")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, live_server, "frank")
         page.goto(live_server.url + patient.get_chart_url())
         page.get_by_role("link", name="Book a follow-up").click()  # one
         assert page.locator("#id_practitioner option:checked").inner_text() == str(tess.practitioner)
@@ -421,16 +416,11 @@ def test_a_move_past_the_plans_end_asks_move_anyway_first(
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
-    from fascia.conftest import PASSWORD
-
     patient = billable_patient(tess, organization, start=START, visits=0).patient
     a = one_visit(tess, patient, location, AppointmentType.objects.get(code="follow-up-30"), START)
     page.set_viewport_size({"width": width, "height": 900})
     with time_machine.travel(datetime(2030, 1, 4, 8, 50, tzinfo=CLINIC), tick=True):
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill("frank")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, live_server, "frank")
         page.goto(live_server.url + reverse("scheduling:reschedule", args=[a.public_id]))
         assert page.get_by_label("Length (minutes)").input_value() == "30"
         page.get_by_label("New date").fill(PAST_THE_PLAN.isoformat())
@@ -456,7 +446,6 @@ def test_on_the_week_a_move_past_the_authorization_asks_first(
 ) -> None:
     """Dropped on a day the authorization does not cover, the block asks; declined, it stays and says why;
     confirmed, it moves and the audit keeps what was confirmed."""
-    from fascia.conftest import PASSWORD
 
     coverage = billable_patient(tess, organization, start=START, visits=0)
     Authorization.objects.create(
@@ -465,10 +454,7 @@ def test_on_the_week_a_move_past_the_authorization_asks_first(
     a = one_visit(tess, coverage.patient, location, AppointmentType.objects.get(code="follow-up-30"), START)
     page.set_viewport_size({"width": 768, "height": 1024})
     with time_machine.travel(datetime(2030, 1, 4, 8, 50, tzinfo=CLINIC), tick=True):
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill("frank")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, live_server, "frank")
         page.goto(
             f"{live_server.url}{reverse('scheduling:week')}?date={START}&practitioner={tess.practitioner.public_id}"
         )

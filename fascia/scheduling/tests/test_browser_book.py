@@ -9,7 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import Location, User
 from fascia.patients.tests.factories import PatientFactory
 from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
@@ -49,10 +49,7 @@ def test_front_desk_books_moves_and_is_refused_closed_time(
         start_at=datetime.combine(MONDAY, time(10), tzinfo=ZONE),
     )
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("frank")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "frank")
     day = f"{live_server.url}{reverse('scheduling:day')}?date={MONDAY}&location={location.public_id}"
     page.goto(day)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll

@@ -7,7 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fascia.conftest import PASSWORD, login, make_user
+from fascia.conftest import login, make_user, sign_in
 from fascia.core.models import Location, Room, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
@@ -62,10 +62,7 @@ def test_front_desk_books_a_follow_up_from_the_day_view(
     live_server, page, frank: User, tess: User, location: Location, hours: None
 ) -> None:
     PatientFactory(organization=location.organization, family_name="Yarrow", given_name="Ruth")
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("frank")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "frank")
     page.goto(f"{live_server.url}{reverse('scheduling:day')}?date={MONDAY}&location={location.public_id}")
     page.get_by_role("link", name="Book Tess Test, LMT at 10:00").click()
     page.get_by_label("Find the patient").fill("yarr")

@@ -5,7 +5,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import User
 from fascia.techniques.rules import RULES
 
@@ -18,10 +18,7 @@ WIDTHS = (1366, 768, 390)
 def test_every_rule_and_its_source_on_one_page(live_server, page, tess: User, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     tess.organization.techniques.filter(code="swedish").update(name="Swedish, the Test Clinic's way")
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "tess")
     page.goto(live_server.url + reverse("techniques:catalog"))
 
     assert page.get_by_role("heading", name="Test Massage Clinic, LLC's technique catalog").is_visible()

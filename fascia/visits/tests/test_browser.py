@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import Location, User
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
@@ -37,10 +37,7 @@ def test_book_a_follow_up_then_document_and_sign_it_with_the_keyboard(
 
 
 def _book_document_and_sign(live_server, page, patient: Patient, location: Location) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "tess")
 
     page.goto(f"{live_server.url}{reverse('scheduling:day')}?date={MONDAY}&location={location.public_id}")
     page.get_by_role("link", name="Book Tess Test, LMT at 10:00").click()
@@ -84,10 +81,7 @@ def test_the_signed_records_check_goes_on_by_itself_to_the_end(
     User.objects.filter(pk=ada.pk).update(is_demo_account=True)  # no second factor in this test
     for name in ("Aspen", "Birch", "Cedar"):
         signed_note(tess, PatientFactory(organization=ada.organization, family_name=name), date(2026, 11, 2))
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "ada")
     page.goto(live_server.url + reverse("records:verify"))
     page.get_by_text("All 3 signed records match their hashes.").wait_for()
     assert page.locator("progress").count() == 0

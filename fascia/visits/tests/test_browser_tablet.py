@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from fascia.conftest import PASSWORD
+from fascia.conftest import sign_in
 from fascia.core.models import Location, User
 from fascia.evaluations.services import record_evaluation_measure, sign_evaluation, start_evaluation
 from fascia.evaluations.tests.factories import complete_draft
@@ -38,13 +38,6 @@ def scrolls_sideways(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
 
-def sign_in(page, live_server, username: str = "tess", password: str = PASSWORD) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_practitioner_plans_and_signs_on_a_tablet(live_server, page, tess: User, location: Location) -> None:
@@ -57,7 +50,7 @@ def test_a_practitioner_plans_and_signs_on_a_tablet(live_server, page, tess: Use
     today = date.today()
     plan = draft_plan(tess, patient, evaluation=sign_evaluation(actor=tess, evaluation=draft), start_date=today)
     page.set_viewport_size(TABLET)
-    sign_in(page, live_server)
+    sign_in(page, live_server, "tess")
     # The menu is folded behind its button at tablet width, Sign out within reach once opened.
     assert not page.get_by_role("button", name="Sign out").is_visible()
     page.get_by_role("button", name="Show menu").click()
@@ -141,7 +134,7 @@ def test_the_evaluation_section_by_section_and_the_body_chart_by_touch(live_serv
     context = browser.new_context(viewport=TABLET, has_touch=True)  # a tablet: fingers, not a mouse
     page = context.new_page()
     page.set_default_timeout(10_000)
-    sign_in(page, live_server)
+    sign_in(page, live_server, "tess")
     page.goto(live_server.url + reverse("evaluations:edit", args=[evaluation.public_id]))
     page.evaluate("window.stillTheSamePage = true")
     page.get_by_label("Chief complaint").fill("Low back pain after lifting")
@@ -235,7 +228,7 @@ def test_no_page_of_the_practitioners_scrolls_sideways_on_a_tablet(
         reverse("password_change"),
     ]
     page.set_viewport_size(TABLET)
-    sign_in(page, live_server)
+    sign_in(page, live_server, "tess")
     wide = []
     for url in urls:
         page.goto(live_server.url + url)
@@ -253,13 +246,10 @@ def test_on_a_phone_the_chart_and_the_billing_queue_do_not_scroll_sideways(
     draft_plan(tess, patient)
     start_note(actor=tess, patient=patient)
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server)
+    sign_in(page, live_server, "tess")
     page.goto(live_server.url + patient.get_chart_url())
     assert not scrolls_sideways(page), page.evaluate(PROBE)
     page.context.clear_cookies()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("bill")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "bill")
     page.goto(live_server.url + reverse("billing:queue"))
     assert not scrolls_sideways(page)
