@@ -248,7 +248,7 @@ def consent_sign(request: ClinicRequest, patient_id: UUID, kind: str) -> HttpRes
             return redirect(f"{patient.get_chart_url()}#consents")
     if "document" in form.errors:
         # A newer version came out while the page was open: start again on it, nothing carried over.
-        messages.error(request, " ".join(form.errors["document"]))
+        messages.error(request, " ".join(str(error) for error in form.errors["document"]))
         form = ConsentSignForm()
     if request.method == "GET":
         audit.record(actor=request.user, action=AuditAction.PATIENT_VIEWED, target=patient, detail={"page": "sign"})
