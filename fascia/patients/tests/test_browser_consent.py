@@ -99,3 +99,28 @@ def test_a_patient_signs_by_mouse_and_by_finger(live_server, browser, ada: User,
     page.get_by_text("Privacy notice signed.").wait_for()
     assert set(Consent.objects.values_list("kind", flat=True)) == {"treatment", "privacy-notice"}
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_publishes_a_new_version(live_server, browser, ada: User) -> None:
+    User.objects.filter(pk=ada.pk).update(is_demo_account=True)  # no second factor in this test
+    publish(ada, ada.organization, "financial-policy", "Financial policy")
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server, "ada")
+    page.goto(live_server.url + reverse("patients:consent_documents"))
+    page.get_by_text("Not published yet").first.wait_for()
+    for size in (TABLET, PHONE):
+        page.set_viewport_size(size)
+        assert not scrolls_sideways(page), size
+        assert violations(page) == [], size
+    page.locator("#doc-financial-policy").locator("..").get_by_role("link", name="Publish a new version").click()
+    assert page.get_by_label("Text").input_value() == "Financial policy: I agree."  # starts from the current one
+    page.get_by_label("Text").fill("Pay at each visit.\nCancel 24 hours ahead.")
+    assert not scrolls_sideways(page) and violations(page) == []
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_text("Financial policy, version 2 published").wait_for()
+    assert page.get_by_text("Version 1").is_visible()
+    context.close()
