@@ -215,7 +215,7 @@ class ConsentSignForm(StyledForm):
         max_length=120,
         help_text="Only when a parent, guardian or other authorized representative signs",
     )
-    typed_name = forms.CharField(label="Your full name", required=False, max_length=200)
+    typed_name = forms.CharField(label="Your full name", required=False)
     # The drawing as the pad exports it (a PNG data URL); the service checks the image itself.
     signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=1_000_000)
     typed_name_only = forms.BooleanField(label="I cannot draw; my typed name is my signature", required=False)

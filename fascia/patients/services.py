@@ -274,7 +274,6 @@ def sign_consent_document(
         {
             "patient": patient,
             "document": document,
-            "consent": consent,
             "typed_name": typed_name,
             # The consent keeps a representative only for the billing signatures; the signed PDF names one always.
             "representative_name": representative_name,

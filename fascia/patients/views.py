@@ -267,7 +267,7 @@ def consent_pdf(request: ClinicRequest, patient_id: UUID, consent_id: UUID) -> F
 
 @staff_view(roles.PUBLISH_CONSENT_DOCUMENT)
 @require_GET
-def consent_documents(request: ClinicRequest) -> HttpResponse:
+def consent_versions(request: ClinicRequest) -> HttpResponse:
     """The clinic's consent documents: every version published, newest first, and the one patients sign now."""
     versions = ConsentDocument.objects.filter(organization=request.organization).select_related("published_by")
     by_kind: dict[str, list[ConsentDocument]] = {kind: [] for kind in ConsentDocument.KINDS}
@@ -275,24 +275,23 @@ def consent_documents(request: ClinicRequest) -> HttpResponse:
         by_kind[version.kind].append(version)
     labels = dict(Consent.Kind.choices)
     documents = [{"kind": kind, "label": labels[kind], "versions": by_kind[kind]} for kind in ConsentDocument.KINDS]
-    return render(request, "patients/consent_documents.html", {"documents": documents})
+    return render(request, "patients/consent_versions.html", {"documents": documents})
 
 
 @staff_view(roles.PUBLISH_CONSENT_DOCUMENT)
 @require_http_methods(["GET", "POST"])
-def consent_document_publish(request: ClinicRequest, kind: str) -> HttpResponse:
+def consent_publish(request: ClinicRequest, kind: str) -> HttpResponse:
     """Publish a new version of one document, starting from the current one's title and text."""
     if kind not in ConsentDocument.KINDS:
         raise Http404("No such consent document.")
     current = ConsentDocument.objects.filter(organization=request.organization, kind=kind).order_by("-version").first()
-    form = ConsentDocumentForm(request.POST or None, instance=ConsentDocument(kind=kind))
-    if current and not form.is_bound:
-        form = ConsentDocumentForm(initial={"title": current.title, "text": current.text})
+    starting_from = {"title": current.title, "text": current.text} if current else None
+    form = ConsentDocumentForm(request.POST or None, initial=starting_from)
     publish = partial(
         services.publish_consent_document, actor=request.user, organization=request.organization, kind=kind
     )
     if document := saved(request, form, lambda: publish(**form.cleaned_data)):
         messages.success(request, f"{document} published: patients sign it from now on.")
-        return redirect("patients:consent_documents")
+        return redirect("patients:consent_versions")
     label = dict(Consent.Kind.choices)[kind]
-    return render(request, "patients/consent_document_form.html", {"form": form, "label": label, "current": current})
+    return render(request, "patients/consent_publish.html", {"form": form, "label": label, "current": current})

@@ -233,7 +233,7 @@ def _(w: World, n: int) -> str:
     return patient.get_chart_url()
 
 
-@counts("patients:consent_documents", ADMIN)
+@counts("patients:consent_versions", ADMIN)
 def _(w: World, n: int) -> str:
     """Every version of every consent document, each with who published it."""
     kinds = ConsentDocument.KINDS
@@ -249,7 +249,7 @@ def _(w: World, n: int) -> str:
         )
         for i in w.numbers(n)
     )
-    return reverse("patients:consent_documents")
+    return reverse("patients:consent_versions")
 
 
 # audit
@@ -1021,7 +1021,7 @@ EXEMPT = {
     "core:room_edit": FORM,
     "patients:consent_add": FORM,
     "patients:consent_sign": "one document version, its text and the signing form",
-    "patients:consent_document_publish": FORM,
+    "patients:consent_publish": FORM,
     "patients:consent_pdf": "a file download",
     "patients:history_add": FORM,
     "patients:medication_edit": FORM,

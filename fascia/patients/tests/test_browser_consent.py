@@ -110,7 +110,7 @@ def test_an_admin_publishes_a_new_version(live_server, browser, ada: User) -> No
     page = context.new_page()
     page.set_default_timeout(10_000)
     sign_in(page, live_server, "ada")
-    page.goto(live_server.url + reverse("patients:consent_documents"))
+    page.goto(live_server.url + reverse("patients:consent_versions"))
     page.get_by_text("Not published yet").first.wait_for()
     for size in (TABLET, PHONE):
         page.set_viewport_size(size)

@@ -240,13 +240,21 @@ class TestSignPage:
 class TestConsentDocumentsPage:
     def test_an_admin_publishes_a_new_version(self, client, ada: User, document) -> None:
         login(client, ada)
-        url = reverse("patients:consent_document_publish", args=["treatment"])
+        url = reverse("patients:consent_publish", args=["treatment"])
         assert "I may stop at any time." in client.get(url).content.decode()  # starts from the current text
         response = client.post(url, {"title": "Consent to treatment", "text": "Revised words."})
         assert response.status_code == 302
-        page = client.get(reverse("patients:consent_documents")).content.decode()
+        page = client.get(reverse("patients:consent_versions")).content.decode()
         assert "Version 2" in page and "Version 1" in page
 
     def test_an_unknown_kind_is_not_found(self, client, ada: User) -> None:
         login(client, ada)
-        assert client.get(reverse("patients:consent_document_publish", args=["contact-preferences"])).status_code == 404
+        assert client.get(reverse("patients:consent_publish", args=["contact-preferences"])).status_code == 404
+
+    def test_an_empty_text_is_refused_and_nothing_published(self, client, ada: User, document) -> None:
+        login(client, ada)
+        url = reverse("patients:consent_publish", args=["treatment"])
+        response = client.post(url, {"title": "Consent to treatment", "text": "  "})
+        assert response.status_code == 200
+        assert "This field is required." in response.content.decode()
+        assert ConsentDocument.objects.count() == 1
