@@ -19,6 +19,7 @@ NAVIGATION = [
     ("Staff", "practitioners:staff_list", roles.MANAGE_STAFF),
     ("Compliance", "practitioners:compliance", roles.MANAGE_STAFF),
     ("Locations", "core:location_list", roles.MANAGE_LOCATIONS),
+    ("Consent documents", "patients:consent_versions", roles.PUBLISH_CONSENT_DOCUMENT),
     ("Audit trail", "core:audit_search", roles.VIEW_AUDIT),
     ("Signed records", "records:verify", roles.VERIFY_RECORDS),
 ]

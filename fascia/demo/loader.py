@@ -16,6 +16,7 @@ from django.utils import timezone
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.roles import Role
 from fascia.demo.billing import load_claims, load_coverages, load_payers
+from fascia.demo.consents import load_consent_documents
 from fascia.demo.credentials import load_credentials
 from fascia.demo.names import FAMILY, GIVEN_F, GIVEN_M, RELATIONSHIPS, STREETS, npi
 from fascia.demo.plans import load_plan, load_providers
@@ -297,6 +298,7 @@ def load_demo(seed: int = 2026) -> bool:
     staff = partial(synthetic_staff, organization)
 
     admin = staff("admin", "Dana", "Whitfield", Role.ADMIN)
+    load_consent_documents(organization, admin)
     therapist = partial(synthetic_therapist, organization, rng)
     practitioners = [
         therapist("therapist", "Tessa", "Morgan", "LMT, CMMP", [main_street, riverside]),

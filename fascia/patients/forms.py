@@ -1,11 +1,23 @@
+import base64
+import binascii
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 from fascia.core.models import Organization
 from fascia.patients import medications
-from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
+from fascia.patients.models import (
+    Allergy,
+    Condition,
+    Consent,
+    ConsentDocument,
+    Implant,
+    Medication,
+    Patient,
+    Surgery,
+)
 from fascia.practitioners.models import Practitioner
 
 PATIENT_FIELDS = [
@@ -180,6 +192,52 @@ class ConsentForm(StyledModelForm):
         payers = Consent._meta.get_field("payer").related_model._default_manager  # type: ignore[union-attr]
         limit_choices(self, "payer", payers.filter(organization_id=organization_id, is_active=True))
         self.fields["payer"].empty_label = "All payers"  # type: ignore[attr-defined]
+
+
+PNG_DATA_URL = "data:image/png;base64,"
+
+
+class ConsentSignForm(StyledForm):
+    """Signing a consent document on a device. Only the shape is checked here; sign_consent_document says what
+    is missing or wrong, in the same words on the clinic's tablet and, later, in the portal."""
+
+    document = forms.UUIDField(widget=forms.HiddenInput)
+    agreed_to_electronic_records = forms.BooleanField(
+        label="I agree to sign this document electronically and to receive and keep it as an electronic record.",
+        required=False,
+    )
+    signed_by = forms.ChoiceField(
+        label="Who signs", choices=Consent.Signer.choices, initial=Consent.Signer.PATIENT, widget=forms.RadioSelect
+    )
+    representative_name = forms.CharField(
+        label="Representative's name and relationship",
+        required=False,
+        max_length=120,
+        help_text="Only when a parent, guardian or other authorized representative signs",
+    )
+    typed_name = forms.CharField(label="Your full name", required=False)
+    # The drawing as the pad exports it (a PNG data URL); the service checks the image itself.
+    signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=1_000_000)
+    typed_name_only = forms.BooleanField(label="I cannot draw; my typed name is my signature", required=False)
+
+    def clean_signature(self) -> bytes | None:
+        value = self.cleaned_data["signature"]
+        if not value:
+            return None
+        if not value.startswith(PNG_DATA_URL):
+            raise ValidationError("The signature is not a PNG image.")
+        try:
+            return base64.b64decode(value.removeprefix(PNG_DATA_URL), validate=True)
+        except binascii.Error:
+            raise ValidationError("The signature image is damaged.") from None
+
+
+class ConsentDocumentForm(StyledModelForm):
+    class Meta:
+        model = ConsentDocument
+        fields = ["title", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 16})}
+        help_texts = {"text": "Plain text; a blank line starts a new paragraph. Patients sign exactly these words."}
 
 
 class SearchForm(StyledForm):

@@ -329,6 +329,11 @@ class Implant(HistoryEntry):
         return self.description
 
 
+def signed_consent_path(instance: models.Model, filename: str) -> str:
+    # Under MEDIA_ROOT, which no URL serves: the PDF opens only through the audited consent_pdf view.
+    return f"consents/{timezone.now():%Y/%m}/{uuid4().hex}.pdf"
+
+
 class Consent(TimestampedModel):
     """A consent as given on a date. Append-only: a newer record of the same kind (and, for the two
     billing signatures, the same payer scope) supersedes it.
@@ -344,6 +349,7 @@ class Consent(TimestampedModel):
         CONTACT = "contact-preferences", "Contact preferences"
         ASSIGNMENT = "benefits-assignment", "Assignment of benefits (pay the practice)"
         RELEASE = "information-release", "Release of information to payers"
+        FINANCIAL = "financial-policy", "Financial and cancellation policy"
 
     class Signer(models.TextChoices):
         PATIENT = "patient", "The patient"
@@ -376,6 +382,12 @@ class Consent(TimestampedModel):
     allow_voicemail = models.BooleanField("voicemail", default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     notes = models.CharField(max_length=300, blank=True)
+    # Set when the patient signed a published document electronically (sign_consent_document); empty for the
+    # consents staff record from paper.
+    document = models.ForeignKey(
+        "ConsentDocument", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="consents"
+    )
+    signed_pdf = models.FileField(upload_to=signed_consent_path, blank=True, editable=False)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -400,3 +412,40 @@ class Consent(TimestampedModel):
         payer = self.payer if self.payer_id is not None else None
         if payer is not None and self.patient_id is not None and payer.organization_id != self.patient.organization_id:
             raise ValidationError({"payer": "Choose one of the practice's payers."})
+
+
+class ConsentDocument(models.Model):
+    """One published version of one of the clinic's consent documents (its treatment consent, privacy notice …).
+
+    Append-only (a PostgreSQL trigger refuses UPDATE and DELETE, fascia.core.append_only): a consent signed
+    electronically points at the exact title and text the patient read, and `sha256` (of the text as UTF-8)
+    lets anyone check a signed PDF against it. A change is a new version; the newest is the one to sign.
+    """
+
+    # The kinds a clinic writes as a document for patients to sign (contact preferences are a form, not a text).
+    KINDS = (
+        Consent.Kind.TREATMENT,
+        Consent.Kind.PRIVACY_NOTICE,
+        Consent.Kind.ASSIGNMENT,
+        Consent.Kind.RELEASE,
+        Consent.Kind.FINANCIAL,
+    )
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="consent_documents")
+    kind = models.CharField(max_length=20, choices=[(k.value, k.label) for k in KINDS])
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200, validators=[validate_not_blank])
+    text = models.TextField(max_length=20000, validators=[validate_not_blank])
+    sha256 = models.CharField("SHA-256", max_length=64)
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "version"], name="consent_document_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}, version {self.version}"

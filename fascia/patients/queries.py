@@ -13,7 +13,17 @@ from django.http import Http404
 from fascia.core.models import User
 from fascia.lib.contact import digits_only
 from fascia.lib.search import search_terms
-from fascia.patients.models import Allergy, Condition, Consent, HistoryStatus, Implant, Medication, Patient, Surgery
+from fascia.patients.models import (
+    Allergy,
+    Condition,
+    Consent,
+    ConsentDocument,
+    HistoryStatus,
+    Implant,
+    Medication,
+    Patient,
+    Surgery,
+)
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
 
@@ -127,6 +137,8 @@ def current_consents(patient: Patient) -> list[Consent]:
             "signed_by",
             "representative_name",
             "payer__name",
+            "public_id",
+            "signed_pdf",
             "recorded_by__first_name",
             "recorded_by__last_name",
             "recorded_by__username",
@@ -136,6 +148,23 @@ def current_consents(patient: Patient) -> list[Consent]:
         latest.setdefault((consent.kind, consent.payer_id), consent)
     order = {kind: n for n, kind in enumerate(Consent.Kind.values)}
     return sorted(latest.values(), key=lambda c: (order[c.kind], c.payer_id is not None, c.payer_id or 0))
+
+
+def current_consent_documents(organization_id: int) -> list[ConsentDocument]:
+    """The version to sign of each of the organization's consent documents (its newest), in the order of the
+    kinds; without their text (the chart lists them)."""
+    latest: dict[str, ConsentDocument] = {}
+    for document in ConsentDocument.objects.filter(organization_id=organization_id).defer("text"):
+        latest.setdefault(document.kind, document)  # ordered by kind, newest version first
+    return [latest[kind] for kind in ConsentDocument.KINDS if kind in latest]
+
+
+def current_consent_document(organization_id: int, kind: str) -> ConsentDocument:
+    """The version of one document a patient signs now; 404 when the clinic has published none of that kind."""
+    document = ConsentDocument.objects.filter(organization_id=organization_id, kind=kind).order_by("-version").first()
+    if document is None:
+        raise Http404("No such consent document.")
+    return document
 
 
 # The consent flag that allows messages on each notification channel; a channel without one is never allowed.

@@ -1,19 +1,26 @@
 """Every write to a patient's record: validated, in one transaction, and audited."""
 
+import base64
+import hashlib
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import Organization, User
+from fascia.lib.pdf import render_pdf
+from fascia.lib.png import drawing_problem
 from fascia.patients import medications
 from fascia.patients.models import (
     Allergy,
     Condition,
     Consent,
+    ConsentDocument,
     HistoryStatus,
     Implant,
     Medication,
@@ -154,4 +161,142 @@ def record_consent(*, actor: User, patient: Patient, **fields: Any) -> Consent:
     consent.full_clean()
     consent.save()
     audit.record(actor=actor, action=AuditAction.CONSENT_RECORDED, target=consent, patient=patient)
+    return consent
+
+
+def document_text(text: str) -> str:
+    """A consent document's text as stored and hashed: Unix line ends (a browser sends a textarea's with
+    carriage returns), no trailing spaces, so the same words always give the same SHA-256."""
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n"))
+
+
+@transaction.atomic
+def publish_consent_document(
+    *, actor: User, organization: Organization, kind: str, title: str, text: str
+) -> ConsentDocument:
+    """Publish a new version of one of the clinic's consent documents; the previous versions stay, for the
+    consents signed against them, and patients sign the new one from now on."""
+    # The organization's row lock makes two admins publishing at once number their versions one after the other.
+    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
+    latest = ConsentDocument.objects.filter(organization=organization, kind=kind).order_by("-version").first()
+    text = document_text(text)
+    document = ConsentDocument(
+        organization=organization,
+        kind=kind,
+        version=latest.version + 1 if latest else 1,
+        title=title.strip(),
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        published_by=actor,
+    )
+    document.full_clean(exclude=["organization", "published_by"])
+    if latest and (latest.title, latest.text) == (document.title, document.text):
+        raise ValidationError({"text": "This is the current version's title and text: change them to publish."})
+    document.save(force_insert=True)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CONSENT_DOCUMENT_PUBLISHED,
+        target=document,
+        detail={"kind": kind, "version": document.version, "sha256": document.sha256},
+    )
+    return document
+
+
+@transaction.atomic
+def sign_consent_document(
+    *,
+    actor: User,
+    patient: Patient,
+    document: ConsentDocument,
+    typed_name: str,
+    signature: bytes | None,
+    typed_name_only: bool = False,
+    agreed_to_electronic_records: bool,
+    ip: str | None,
+    user_agent: str,
+    signed_by: str = Consent.Signer.PATIENT,
+    representative_name: str = "",
+) -> Consent:
+    """Record the consent a patient (or their representative) signs electronically on `document`, with the
+    signed PDF: the document's text, version and hash, the typed name, the drawn signature, the time, IP and
+    user agent. `actor` is whoever is signed in: the staff member whose device the patient signs on, or (the
+    portal) the patient's own account.
+
+    The signature is the drawn image, or, for someone who cannot draw on the pad (a keyboard user), the typed
+    name alone with `typed_name_only` ticked: the typed name with the stated intent to sign is the signature.
+    """
+    errors: dict[str, str] = {}
+    typed_name = " ".join(typed_name.split())
+    representative_name = representative_name.strip() if signed_by == Consent.Signer.REPRESENTATIVE else ""
+    if not agreed_to_electronic_records:
+        errors["agreed_to_electronic_records"] = "Agree to sign and keep this record electronically, or sign on paper."
+    if not typed_name:
+        errors["typed_name"] = "Type your full name."
+    elif len(typed_name) > 120:
+        errors["typed_name"] = "Type your name in 120 characters or fewer."
+    if signature:
+        if problem := drawing_problem(signature):
+            errors["signature"] = problem
+    elif not typed_name_only:
+        errors["signature"] = "Draw your signature, or tick “I cannot draw; my typed name is my signature”."
+    if signed_by == Consent.Signer.REPRESENTATIVE and not representative_name:
+        errors["representative_name"] = "Name the representative who signs, and how related to the patient."
+    if document.organization_id != patient.organization_id:
+        errors["document"] = "Choose one of the practice's documents."
+    else:
+        current = (
+            ConsentDocument.objects.filter(organization_id=document.organization_id, kind=document.kind)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        if current != document.version:
+            errors["document"] = (
+                f"A newer version ({current}) of “{document.title}” was published after this page was opened: "
+                "read it and sign that one."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+    signed_at = timezone.localtime()  # clinic time (settings.TIME_ZONE)
+    consent = Consent(
+        patient=patient,
+        kind=document.kind,
+        date=signed_at.date(),
+        signed_by=signed_by,
+        representative_name=representative_name,
+        document=document,
+        recorded_by=actor,
+    )
+    consent.full_clean(exclude=[*SET_BY_SERVICE, "recorded_by", "document", "payer", "signed_pdf"])
+    pdf = render_pdf(
+        "patients/consent_pdf.html",
+        {
+            "patient": patient,
+            "document": document,
+            "typed_name": typed_name,
+            # The consent keeps a representative only for the billing signatures; the signed PDF names one always.
+            "representative_name": representative_name,
+            "signature": base64.b64encode(signature).decode() if signature else "",
+            "signed_at": signed_at,
+            "ip": ip or "not known",
+            "user_agent": user_agent or "not known",
+        },
+    )
+    consent.signed_pdf = ContentFile(pdf, name="consent.pdf")
+    consent.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.CONSENT_SIGNED,
+        target=consent,
+        patient=patient,
+        detail={
+            "document": str(document.public_id),
+            "version": document.version,
+            "sha256": document.sha256,
+            "typed_name_only": not signature,
+            "user_agent": user_agent[:300],
+            "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+        },
+    )
     return consent

@@ -3,25 +3,29 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fascia import audit
+from fascia.audit.middleware import client_ip
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import saved
+from fascia.lib.uploads import document_response
 from fascia.patients import chart, queries, services
 from fascia.patients.forms import (
     HISTORY_FORMS,
+    ConsentDocumentForm,
     ConsentForm,
+    ConsentSignForm,
     MedicationAnswerForm,
     MedicationEditForm,
     PatientForm,
     SearchForm,
 )
-from fascia.patients.models import HistoryStatus, Medication, Patient
+from fascia.patients.models import Consent, ConsentDocument, HistoryStatus, Medication, Patient
 
 PAGE_SIZE = 25
 
@@ -119,6 +123,7 @@ def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         "consent_form": ConsentForm(prefix="consent", organization_id=patient.organization_id)
         if can_record_consent
         else None,
+        "consent_documents": queries.current_consent_documents(patient.organization_id) if can_record_consent else [],
         "statuses": HistoryStatus.choices,
         "answers": [choice for choice in Medication.Answer.choices if choice[0]],
         "sections": [(section, section.context(patient, user)) for section in chart.sections_for(user)],
@@ -215,3 +220,78 @@ def consent_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     return render(
         request, "patients/history_form.html", {"form": form, "patient": patient, "kind": "consent", "title": "consent"}
     )
+
+
+@staff_view(roles.RECORD_CONSENT)
+@require_http_methods(["GET", "POST"])
+def consent_sign(request: ClinicRequest, patient_id: UUID, kind: str) -> HttpResponse:
+    """The patient reads one of the clinic's consent documents and signs it on this device."""
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    current = queries.current_consent_document(request.organization.pk, kind)
+    form = ConsentSignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # The version the page showed, which the service refuses if a newer one was published since.
+        document = get_object_or_404(
+            ConsentDocument, public_id=form.cleaned_data["document"], organization=request.organization, kind=kind
+        )
+        sign = partial(
+            services.sign_consent_document,
+            actor=request.user,
+            patient=patient,
+            document=document,
+            ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "document"}
+        if saved(request, form, lambda: sign(**fields)):
+            messages.success(request, f"{document.title} signed.")
+            return redirect(f"{patient.get_chart_url()}#consents")
+    if "document" in form.errors:
+        # A newer version came out while the page was open: start again on it, nothing carried over.
+        messages.error(request, " ".join(str(error) for error in form.errors["document"]))
+        form = ConsentSignForm()
+    if request.method == "GET":
+        audit.record(actor=request.user, action=AuditAction.PATIENT_VIEWED, target=patient, detail={"page": "sign"})
+    return render(request, "patients/consent_sign.html", {"form": form, "patient": patient, "document": current})
+
+
+@staff_view(roles.VIEW_PATIENT)
+@require_GET
+def consent_pdf(request: ClinicRequest, patient_id: UUID, consent_id: UUID) -> FileResponse:
+    """A consent's signed PDF, only to staff of the patient's organization, and audited."""
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    consent = get_object_or_404(Consent.objects.exclude(signed_pdf=""), public_id=consent_id, patient=patient)
+    audit.record(actor=request.user, action=AuditAction.CONSENT_PDF_VIEWED, target=consent, patient=patient)
+    return document_response(consent.signed_pdf)
+
+
+@staff_view(roles.PUBLISH_CONSENT_DOCUMENT)
+@require_GET
+def consent_versions(request: ClinicRequest) -> HttpResponse:
+    """The clinic's consent documents: every version published, newest first, and the one patients sign now."""
+    versions = ConsentDocument.objects.filter(organization=request.organization).select_related("published_by")
+    by_kind: dict[str, list[ConsentDocument]] = {kind: [] for kind in ConsentDocument.KINDS}
+    for version in versions.defer("text"):
+        by_kind[version.kind].append(version)
+    labels = dict(Consent.Kind.choices)
+    documents = [{"kind": kind, "label": labels[kind], "versions": by_kind[kind]} for kind in ConsentDocument.KINDS]
+    return render(request, "patients/consent_versions.html", {"documents": documents})
+
+
+@staff_view(roles.PUBLISH_CONSENT_DOCUMENT)
+@require_http_methods(["GET", "POST"])
+def consent_publish(request: ClinicRequest, kind: str) -> HttpResponse:
+    """Publish a new version of one document, starting from the current one's title and text."""
+    if kind not in ConsentDocument.KINDS:
+        raise Http404("No such consent document.")
+    current = ConsentDocument.objects.filter(organization=request.organization, kind=kind).order_by("-version").first()
+    starting_from = {"title": current.title, "text": current.text} if current else None
+    form = ConsentDocumentForm(request.POST or None, initial=starting_from)
+    publish = partial(
+        services.publish_consent_document, actor=request.user, organization=request.organization, kind=kind
+    )
+    if document := saved(request, form, lambda: publish(**form.cleaned_data)):
+        messages.success(request, f"{document} published: patients sign it from now on.")
+        return redirect("patients:consent_versions")
+    label = dict(Consent.Kind.choices)[kind]
+    return render(request, "patients/consent_publish.html", {"form": form, "label": label, "current": current})

@@ -25,11 +25,12 @@ DEPTH = 3  # the navigation, its lists, their records, and what a record links t
 # What each role's walk reaches at least, so that a link that goes missing does not shrink the walk unseen.
 REACHED = {
     "admin": {"core:audit_search", "core:organization_edit", "core:location_edit", "core:room_edit",
-              "practitioners:staff_edit", "practitioners:detail", "records:verify", "billing:claim"},
+              "practitioners:staff_edit", "practitioners:detail", "records:verify", "billing:claim",
+              "patients:consent_versions", "patients:consent_publish"},
     "practitioner": {"patients:chart", "evaluations:detail", "evaluations:edit", "plans:detail", "visits:detail",
                      "visits:edit", "scheduling:day", "scheduling:week", "scheduling:reschedule"},
     "front desk": {"frontdesk:today", "patients:chart", "scheduling:book", "scheduling:reschedule",
-                   "referrals:referral_add", "referrals:provider_edit"},
+                   "referrals:referral_add", "referrals:provider_edit", "patients:consent_sign"},
     "billing": {"billing:queue", "billing:claim", "billing:remittances", "billing:payers", "billing:reports"},
 }  # fmt: skip
 

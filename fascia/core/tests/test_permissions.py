@@ -22,7 +22,7 @@ from fascia.evaluations.services import sign_evaluation, start_evaluation
 from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients import services
 from fascia.patients.models import Patient
-from fascia.patients.tests.factories import PatientFactory
+from fascia.patients.tests.factories import PatientFactory, drawn_png
 from fascia.plans.services import create_plan
 from fascia.practitioners.models import Credential, Practitioner, RenewalRequirement
 from fascia.practitioners.tests.factories import pdf_upload
@@ -60,6 +60,10 @@ PAGES = {
     "patients:chart": (ALL, lambda f: [f["patient"].public_id]),
     "patients:edit": (REGISTRATION, lambda f: [f["patient"].public_id]),
     "patients:consent_add": (REGISTRATION, lambda f: [f["patient"].public_id]),
+    "patients:consent_sign": (REGISTRATION, lambda f: [f["patient"].public_id, "treatment"]),
+    "patients:consent_pdf": (ALL, lambda f: [f["patient"].public_id, f["signed_consent"].public_id]),
+    "patients:consent_versions": (ADMIN, lambda f: []),
+    "patients:consent_publish": (ADMIN, lambda f: ["treatment"]),
     "patients:history_add": (CLINICAL, lambda f: [f["patient"].public_id, "condition"]),
     "patients:medication_edit": (CLINICAL, lambda f: [f["patient"].public_id, f["medication"].public_id]),
     "core:audit_search": (ADMIN, lambda f: []),
@@ -358,7 +362,21 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         document=pdf_upload(),
         document_type="application/pdf",
     )
+    treatment = services.publish_consent_document(
+        actor=personas[Role.ADMIN], organization=organization, kind="treatment", title="Consent", text="I agree."
+    )
+    signed_consent = services.sign_consent_document(
+        actor=personas[Role.FRONT_DESK],
+        patient=patient,
+        document=treatment,
+        typed_name="Pat Test",
+        signature=drawn_png(),
+        agreed_to_electronic_records=True,
+        ip=None,
+        user_agent="test",
+    )
     return {
+        "signed_consent": signed_consent,
         "clearinghouse": Clearinghouse.objects.get(organization=organization, is_default=True),
         "waitlist": waitlist,
         "appointment": appointment,

@@ -30,7 +30,16 @@ from fascia.core.roles import Role
 from fascia.core.tests.bulk import World, at, mark, marks_shown
 from fascia.core.tests.test_permissions import ENDPOINTS, NOT_ROLE_BASED, PAGES, POST_ONLY
 from fascia.evaluations.models import Addendum, Evaluation, RedFlagClearance
-from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
+from fascia.patients.models import (
+    Allergy,
+    Condition,
+    Consent,
+    ConsentDocument,
+    Implant,
+    Medication,
+    Patient,
+    Surgery,
+)
 from fascia.plans.models import TreatmentPlan
 from fascia.practitioners.models import RenewalRequirement
 from fascia.records.models import Seal
@@ -163,7 +172,14 @@ def _(w: World, n: int) -> str:
     _history(w, patient, numbers)
     kinds = Consent.Kind.values
     Consent.objects.bulk_create(
-        Consent(patient=patient, kind=kinds[i % 3], date=date(2025, 1, 1), recorded_by=w.tess, notes=mark(i))
+        Consent(
+            patient=patient,
+            kind=kinds[i % 3],
+            date=date(2025, 1, 1),
+            recorded_by=w.tess,
+            notes=mark(i),
+            signed_pdf=f"consents/{i}.pdf" if i % 2 else "",  # signed on a device: a link to its PDF
+        )
         for i in numbers
     )
     plans = w.plans(patient, n, status=TreatmentPlan.Status.COMPLETED, start_date=date(2026, 1, 1))
@@ -215,6 +231,25 @@ def _(w: World, n: int) -> str:
     )
     w.claim_lines([(claim, 1) for claim in claims])
     return patient.get_chart_url()
+
+
+@counts("patients:consent_versions", ADMIN)
+def _(w: World, n: int) -> str:
+    """Every version of every consent document, each with who published it."""
+    kinds = ConsentDocument.KINDS
+    ConsentDocument.objects.bulk_create(
+        ConsentDocument(
+            organization=w.organization,
+            kind=kinds[i % len(kinds)],
+            version=i,
+            title=mark(i),
+            text="Text.",
+            sha256="0" * 64,
+            published_by=w.personas[ADMIN],
+        )
+        for i in w.numbers(n)
+    )
+    return reverse("patients:consent_versions")
 
 
 # audit
@@ -985,6 +1020,9 @@ EXEMPT = {
     "core:room_create": FORM,
     "core:room_edit": FORM,
     "patients:consent_add": FORM,
+    "patients:consent_sign": "one document version, its text and the signing form",
+    "patients:consent_publish": FORM,
+    "patients:consent_pdf": "a file download",
     "patients:history_add": FORM,
     "patients:medication_edit": FORM,
     "evaluations:icd10": "reads the ICD-10-CM code set, not the database",

@@ -1,3 +1,5 @@
+import struct
+import zlib
 from datetime import date
 
 import factory
@@ -27,3 +29,22 @@ class PatientFactory(factory.django.DjangoModelFactory):
         obj.refresh_search_text()
         if create:
             obj.save(update_fields=["search_text"])
+
+
+def drawn_png(width: int = 40, height: int = 12, *, ink: bool = True) -> bytes:
+    """A PNG as a canvas exports one (8-bit RGBA): transparent, with a black stroke across the middle when `ink`."""
+    rows = []
+    for y in range(height):
+        pixel = b"\x00\x00\x00\xff" if ink and y == height // 2 else b"\x00\x00\x00\x00"
+        rows.append(b"\x00" + pixel * width)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
