@@ -19,7 +19,7 @@ from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations.models import Diagnosis
 from fascia.evaluations.queries import get_evaluation_for_user
 from fascia.plans import services
-from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, TechniqueForm, TreatsForm
+from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, QuestionnaireForm, TechniqueForm, TreatsForm
 from fascia.plans.letters import preview_letter, send_letter
 from fascia.plans.models import TreatmentPlan
 from fascia.plans.queries import get_plan_for_user
@@ -76,10 +76,13 @@ def _lists(
     *,
     goal_form: GoalForm | None = None,
     technique_form: TechniqueForm | None = None,
+    questionnaire_form: QuestionnaireForm | None = None,
 ) -> dict[str, Any]:
-    """What the plan's goals and techniques sections show: their rows and, on an editable draft, the forms to add
-    one (fresh unless a refused one is given back, as typed)."""
+    """What the plan's goals, techniques and questionnaires sections show: their rows and, on an editable draft
+    (an active plan too, for questionnaires), the forms to add one (fresh unless a refused one is given back, as
+    typed)."""
     editable = plan.is_editable and request.user.has_perm(roles.ADD_PLAN)
+    schedulable = plan.status in (plan.Status.DRAFT, plan.Status.ACTIVE) and request.user.has_perm(roles.ADD_PLAN)
     findings = []
     if technique_form is not None and technique_form.is_bound and technique_form.is_valid():
         data = technique_form.cleaned_data  # refused by the service: its findings shown again beside the reason
@@ -100,6 +103,11 @@ def _lists(
             if editable
             else None
         ),
+        "questionnaires": list(plan.questionnaires.all()),
+        "schedulable": schedulable,
+        "questionnaire_form": (questionnaire_form or QuestionnaireForm(prefix="questionnaire"))
+        if schedulable
+        else None,
         "findings": findings,
         "only_cautions": worst_level(findings) == Level.CAUTION,
         "screened": bool(findings),
@@ -131,6 +139,7 @@ def _in_place(
         _diagnoses(plan),
         goal_form=refused if isinstance(refused, GoalForm) else None,
         technique_form=refused if isinstance(refused, TechniqueForm) else None,
+        questionnaire_form=refused if isinstance(refused, QuestionnaireForm) else None,
     )
     context = {**lists, "done": done, "failed": failed}
     return render(request, f"plans/plan_detail.html#{kind}", context)
@@ -275,6 +284,34 @@ def remove_technique(request: ClinicRequest, plan_id: UUID, planned_id: int) -> 
     except services.PlanError as e:
         return _in_place(request, plan, "techniques", failed=str(e))
     return _in_place(request, plan, "techniques", done=f"Technique removed: {planned}.")
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def add_questionnaire(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    form = QuestionnaireForm(request.POST, prefix="questionnaire")
+    done, failed = _outcome(
+        form,
+        lambda data: services.add_questionnaire(actor=request.user, plan=plan, **data),
+        done="Questionnaire added.",
+        failed="Questionnaire not added",
+    )
+    return _in_place(request, plan, "questionnaires", done=done, failed=failed, form=form)
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def remove_questionnaire(request: ClinicRequest, plan_id: UUID, questionnaire_id: int) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    questionnaire = plan.questionnaires.filter(pk=questionnaire_id).first()
+    if questionnaire is None:
+        return _in_place(request, plan, "questionnaires", failed="That questionnaire is no longer on the plan.")
+    try:
+        services.remove_questionnaire(actor=request.user, questionnaire=questionnaire)
+    except services.PlanError as e:
+        return _in_place(request, plan, "questionnaires", failed=str(e))
+    return _in_place(request, plan, "questionnaires", done=f"Questionnaire removed: {questionnaire}.")
 
 
 @staff_view(roles.ADD_PLAN)

@@ -154,6 +154,8 @@ POST_ONLY = {
     "plans:screen": (PRACTITIONER, lambda f: [f["plan"].public_id], TECHNIQUE, 200),
     "plans:add_technique": (PRACTITIONER, lambda f: [f["plan"].public_id], TECHNIQUE, 302),
     "plans:remove_technique": (PRACTITIONER, lambda f: [f["plan"].public_id, 999], {}, 302),
+    "plans:add_questionnaire": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
+    "plans:remove_questionnaire": (PRACTITIONER, lambda f: [f["plan"].public_id, 999], {}, 302),
     "plans:change_treated": (PRACTITIONER, lambda f: [f["plan"].public_id, "goals", 999], {}, 302),
     "plans:activate": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:revise": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
