@@ -8,8 +8,8 @@ from django.db import models
 from fascia.core.models import TimestampedModel
 from fascia.evaluations.catalog import MOTIONS
 from fascia.evaluations.models import Diagnosis, Evaluation
-from fascia.measures.instruments import INSTRUMENTS
 from fascia.measures import schedule
+from fascia.measures.instruments import INSTRUMENTS
 from fascia.patients.models import BodyRegion, Patient
 from fascia.practitioners.models import Practitioner
 from fascia.techniques.facts import PRESSURES

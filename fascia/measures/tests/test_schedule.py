@@ -11,7 +11,7 @@ def day(n: int) -> date:
     return START + timedelta(days=n)
 
 
-def check(timings: list[Timing], *, visits: int = 0, answers: tuple[date, ...] = (), today: date | None = None, **status):
+def check(timings: list[Timing], *, visits: int = 0, answers: tuple = (), today: date | None = None, **status):
     """The plan's first `visits` visits fall on days 1, 2, 3 …; the coming one is `today` (the day after)."""
     dates = [day(k + 1) for k in range(visits)]
     return due(

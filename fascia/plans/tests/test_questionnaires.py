@@ -8,12 +8,19 @@ from django.urls import reverse
 
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.conftest import login
-from fascia.core.models import User
+from fascia.core.models import Organization, User
+from fascia.patients.tests.factories import PatientFactory
 from fascia.plans import services
 from fascia.plans.models import Questionnaire, TreatmentPlan
-from fascia.plans.tests.test_services import evaluation, odi_goal, patient, plan, technique  # noqa: F401  (fixtures)
+from fascia.plans.tests.test_services import odi_goal, technique
+from fascia.plans.tests.test_treats import LOW_BACK, signed_plan
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def plan(tess: User, organization: Organization) -> TreatmentPlan:
+    return signed_plan(tess, PatientFactory(organization=organization), [LOW_BACK])
 
 
 def timings(plan: TreatmentPlan) -> list[tuple[str, str, int | None]]:
@@ -22,7 +29,7 @@ def timings(plan: TreatmentPlan) -> list[tuple[str, str, int | None]]:
 
 def active(tess: User, plan: TreatmentPlan) -> TreatmentPlan:
     services.add_technique(
-        diagnoses=["M54.50"], actor=tess, plan=plan, technique=technique("swedish"), region="lower-back"
+        diagnoses=[LOW_BACK], actor=tess, plan=plan, technique=technique("swedish"), region="lower-back"
     )
     return services.activate_plan(actor=tess, plan=plan)
 
@@ -30,10 +37,10 @@ def active(tess: User, plan: TreatmentPlan) -> TreatmentPlan:
 @pytest.mark.django_db
 class TestSchedule:
     def test_a_goals_instrument_is_asked_every_4th_visit_and_at_discharge(self, tess: User, plan) -> None:
-        services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal())
-        services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal(term="short", target=30))
+        services.add_goal(diagnoses=[LOW_BACK], actor=tess, plan=plan, **odi_goal())
+        services.add_goal(diagnoses=[LOW_BACK], actor=tess, plan=plan, **odi_goal(term="short", target=30))
         services.add_goal(
-            diagnoses=["M54.50"],
+            diagnoses=[LOW_BACK],
             actor=tess,
             plan=plan,
             **odi_goal(measure="function", instrument="", unit="hours", target=8),
@@ -41,7 +48,7 @@ class TestSchedule:
         assert timings(plan) == [("ODI", "discharge", None), ("ODI", "visits", 4)]
 
     def test_an_active_plans_questionnaires_change_without_a_new_version(self, tess: User, plan) -> None:
-        services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal())
+        services.add_goal(diagnoses=[LOW_BACK], actor=tess, plan=plan, **odi_goal())
         plan = active(tess, plan)
         weekly = services.add_questionnaire(actor=tess, plan=plan, instrument="NPRS", rule="days", every=7)
         assert str(weekly) == "NPRS every 7 days"
@@ -51,7 +58,7 @@ class TestSchedule:
         assert timings(revision) == timings(plan)
 
     def test_an_ended_plan_refuses(self, tess: User, plan) -> None:
-        services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal())
+        services.add_goal(diagnoses=[LOW_BACK], actor=tess, plan=plan, **odi_goal())
         plan = services.end_plan(actor=tess, plan=active(tess, plan), status="completed")
         with pytest.raises(services.PlanError, match="ended"):
             services.add_questionnaire(actor=tess, plan=plan, instrument="NPRS", rule="discharge")
@@ -67,7 +74,7 @@ class TestSchedule:
         ],
     )
     def test_bad_timings_are_refused(self, tess: User, plan, fields: dict, problem: str) -> None:
-        services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal())
+        services.add_goal(diagnoses=[LOW_BACK], actor=tess, plan=plan, **odi_goal())
         with pytest.raises(ValidationError, match=problem):
             services.add_questionnaire(actor=tess, plan=plan, **fields)
         assert plan.questionnaires.count() == 2
@@ -98,7 +105,7 @@ class TestOnThePlanPage:
         assert not Questionnaire.objects.exists()
 
     def test_removing_one_of_another_plan_changes_nothing(self, client: Client, tess: User, plan) -> None:
-        services.add_goal(diagnoses=["M54.50"], actor=tess, plan=plan, **odi_goal())
+        services.add_goal(diagnoses=[LOW_BACK], actor=tess, plan=plan, **odi_goal())
         other = services.create_plan(
             actor=tess,
             evaluation=plan.evaluation,
