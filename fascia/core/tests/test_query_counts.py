@@ -30,8 +30,8 @@ from fascia.core.roles import Role
 from fascia.core.tests.bulk import World, at, mark, marks_shown
 from fascia.core.tests.test_permissions import ENDPOINTS, NOT_ROLE_BASED, PAGES, POST_ONLY
 from fascia.evaluations.models import Addendum, Evaluation, RedFlagClearance
-from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
 from fascia.measures.models import MeasureResult
+from fascia.patients.models import Allergy, Condition, Consent, Implant, Medication, Patient, Surgery
 from fascia.plans.models import Questionnaire, TreatmentPlan
 from fascia.practitioners.models import RenewalRequirement
 from fascia.records.models import Seal
