@@ -19,6 +19,7 @@ urlpatterns = [
         views.remove_questionnaire,
         name="remove_questionnaire",
     ),
+    path("<uuid:plan_id>/questionnaires/<str:instrument>/send/", views.send_questionnaire, name="send_questionnaire"),
     path("<uuid:plan_id>/<str:kind>/<int:item_id>/treats/", views.change_treated, name="change_treated"),
     path("<uuid:plan_id>/activate/", views.activate, name="activate"),
     path("<uuid:plan_id>/revise/", views.revise, name="revise"),

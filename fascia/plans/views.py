@@ -18,6 +18,7 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations.models import Diagnosis
 from fascia.evaluations.queries import get_evaluation_for_user
+from fascia.measures.services import QuestionnaireError, send_questionnaire
 from fascia.plans import services
 from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, QuestionnaireForm, TechniqueForm, TreatsForm
 from fascia.plans.letters import preview_letter, send_letter
@@ -83,6 +84,7 @@ def _lists(
     typed)."""
     editable = plan.is_editable and request.user.has_perm(roles.ADD_PLAN)
     schedulable = plan.status in (plan.Status.DRAFT, plan.Status.ACTIVE) and request.user.has_perm(roles.ADD_PLAN)
+    questionnaires = list(plan.questionnaires.all())
     findings = []
     if technique_form is not None and technique_form.is_bound and technique_form.is_valid():
         data = technique_form.cleaned_data  # refused by the service: its findings shown again beside the reason
@@ -103,7 +105,13 @@ def _lists(
             if editable
             else None
         ),
-        "questionnaires": list(plan.questionnaires.all()),
+        "questionnaires": questionnaires,
+        # One button per instrument, while the plan is active.
+        "sendable": (
+            sorted({q.instrument for q in questionnaires})
+            if plan.status == plan.Status.ACTIVE and request.user.has_perm(roles.SEND_QUESTIONNAIRE)
+            else []
+        ),
         "schedulable": schedulable,
         "questionnaire_form": (questionnaire_form or QuestionnaireForm(prefix="questionnaire"))
         if schedulable
@@ -312,6 +320,27 @@ def remove_questionnaire(request: ClinicRequest, plan_id: UUID, questionnaire_id
     except services.PlanError as e:
         return _in_place(request, plan, "questionnaires", failed=str(e))
     return _in_place(request, plan, "questionnaires", done=f"Questionnaire removed: {questionnaire}.")
+
+
+@staff_view(roles.SEND_QUESTIONNAIRE)
+@require_POST
+def send_questionnaire(request: ClinicRequest, plan_id: UUID, instrument: str) -> HttpResponse:
+    """Email the patient a link to answer one of the active plan's questionnaires now; back to the chart or the
+    plan, whichever sent it."""
+    plan = get_plan_for_user(request.user, plan_id)
+    back = plan.patient.get_chart_url() if request.POST.get("back") == "chart" else None
+    if plan.status != plan.Status.ACTIVE or not plan.questionnaires.filter(instrument=instrument).exists():
+        messages.error(request, "Only a questionnaire of the active plan is sent.")
+    else:
+        try:
+            send_questionnaire(
+                actor=request.user, patient=plan.patient, instrument=instrument, site=request.build_absolute_uri("/")
+            )
+        except QuestionnaireError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, f"{instrument} questionnaire link emailed to the patient.")
+    return redirect(back) if back else _back(plan, "#questionnaires")
 
 
 @staff_view(roles.ADD_PLAN)

@@ -175,7 +175,7 @@ def questionnaire_context(patient: Patient, user: User) -> dict:
     statuses = {plan.pk: status_from(plan, visits[patient.pk], timezone.localdate()) for plan in plans}
     due = questionnaires_due(plans, visits=visits, status=_calls(statuses), today=timezone.localdate())
     rows: list[tuple[TreatmentPlan, list[QuestionnaireDue]]] = [(p, due[p.pk]) for p in plans if p.pk in due]
-    return {"plans": rows, "has_active_plan": bool(plans)}
+    return {"plans": rows, "has_active_plan": bool(plans), "can_send": user.has_perm(roles.SEND_QUESTIONNAIRE)}
 
 
 def signed_visits(patient_ids: list[int], *, since: date | None = None) -> dict[int, list[tuple[date, str]]]:

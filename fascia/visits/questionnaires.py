@@ -69,10 +69,10 @@ def questionnaires_due(
     wanted = {code for by_instrument in timings.values() for code in by_instrument}
     answers: dict[tuple[int, str], list[Answer]] = defaultdict(list)
     if wanted:
-        rows = MeasureResult.objects.filter(
+        results = MeasureResult.objects.filter(
             patient_id__in={p.patient_id for p in plans if p.pk in timings}, instrument__in=wanted
         ).order_by("administered_on", "id")
-        for patient_id, code, on, value, band in rows.values_list(
+        for patient_id, code, on, value, band in results.values_list(
             "patient_id", "instrument", "administered_on", "value", "band"
         ):
             answers[patient_id, code].append(Answer(on, value, band))
