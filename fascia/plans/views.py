@@ -18,7 +18,7 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations.models import Diagnosis
 from fascia.evaluations.queries import get_evaluation_for_user
-from fascia.measures.services import QuestionnaireError, send_questionnaire
+from fascia.measures import services as measure_services
 from fascia.plans import services
 from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, QuestionnaireForm, TechniqueForm, TreatsForm
 from fascia.plans.letters import preview_letter, send_letter
@@ -333,10 +333,10 @@ def send_questionnaire(request: ClinicRequest, plan_id: UUID, instrument: str) -
         messages.error(request, "Only a questionnaire of the active plan is sent.")
     else:
         try:
-            send_questionnaire(
+            measure_services.send_questionnaire(
                 actor=request.user, patient=plan.patient, instrument=instrument, site=request.build_absolute_uri("/")
             )
-        except QuestionnaireError as e:
+        except measure_services.QuestionnaireError as e:
             messages.error(request, str(e))
         else:
             messages.success(request, f"{instrument} questionnaire link emailed to the patient.")

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import Client, TestCase
+from django.urls import reverse
 from django.utils import timezone
 
 from fascia.audit.models import AuditAction, AuditEvent
@@ -74,6 +75,22 @@ class TestSending:
         with pytest.raises(QuestionnaireError, match="no consent to email"):
             send_questionnaire(actor=tess, patient=declined, instrument="ODI", site="https://clinic.example")
         assert not QuestionnaireLink.objects.exists() and not mail.outbox
+
+    def test_the_chart_sends_one_of_the_active_plans_questionnaires(
+        self, client: Client, tess: User, frank: User, patient
+    ) -> None:
+        plan = active_plan(tess, patient, start=timezone.localdate())  # its ODI goal asks for the ODI
+        login(client, tess)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            r = client.post(reverse("plans:send_questionnaire", args=[plan.public_id, "ODI"]), {"back": "chart"})
+        assert r["Location"] == patient.get_chart_url()
+        assert QuestionnaireLink.objects.get().instrument == "ODI" and len(mail.outbox) == 1
+        assert "http://testserver/my/q/" in mail.outbox[0].body
+        r = client.post(reverse("plans:send_questionnaire", args=[plan.public_id, "NDI"]), follow=True)
+        assert "Only a questionnaire of the active plan is sent." in r.content.decode()
+        login(client, frank)
+        assert client.post(reverse("plans:send_questionnaire", args=[plan.public_id, "ODI"])).status_code == 403
+        assert QuestionnaireLink.objects.count() == 1
 
 
 class TestTheLink:
