@@ -91,10 +91,9 @@ class QuestionnaireError(Exception):
 
 
 @transaction.atomic
-def send_questionnaire(*, actor: User | None, patient: Patient, instrument: str, site: str) -> QuestionnaireLink:
-    """Email the patient a link to answer `instrument` once, within LINK_DAYS; `site` is the address the link
-    starts with (https://clinic.example). Refused, changing nothing, when the patient cannot get it by email (no
-    consent to it, or no address): the reason is the QuestionnaireError."""
+def open_questionnaire_link(*, actor: User | None, patient: Patient, instrument: str) -> tuple[QuestionnaireLink, str]:
+    """A new link for the patient to answer `instrument` once within LINK_DAYS, and its token (kept nowhere else:
+    the caller hands it to the patient)."""
     inst = get_instrument(instrument)
     token = secrets.token_urlsafe(32)
     link = QuestionnaireLink.objects.create(
@@ -111,6 +110,16 @@ def send_questionnaire(*, actor: User | None, patient: Patient, instrument: str,
         patient=patient,
         detail={"instrument": inst.code},
     )
+    return link, token
+
+
+@transaction.atomic
+def send_questionnaire(*, actor: User | None, patient: Patient, instrument: str, site: str) -> QuestionnaireLink:
+    """Email the patient a new questionnaire link (open_questionnaire_link); `site` is the address the link starts
+    with (https://clinic.example). Refused, changing nothing, when the patient cannot get it by email (no consent
+    to it, or no address): the reason is the QuestionnaireError."""
+    link, token = open_questionnaire_link(actor=actor, patient=patient, instrument=instrument)
+    inst = get_instrument(link.instrument)
     notification = send(
         kind="questionnaire_due",
         recipient=patient,
