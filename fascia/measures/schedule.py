@@ -34,7 +34,7 @@ class Timing:
 
 @dataclass(frozen=True)
 class Due:
-    reasons: tuple[str, ...]  # why the coming visit calls for it, one per timing that does
+    reasons: tuple[str, ...]  # why the coming visit calls for it, one per timing that does (none: answered anyway)
     answered_on: date | None  # the answer given since the last visit, which meets the call
 
 
@@ -53,7 +53,8 @@ def due(
     `visits` are the dates of the plan's visits so far (signed notes from its start), `answers` the dates the
     instrument was answered (any order); the coming visit is visit len(visits) + 1, on `today`.
     `progress_due` (a progress report or re-evaluation) and `discharge_due` are what the plan's status says of
-    the coming visit. None when no timing calls for it.
+    the coming visit. None when no timing calls for it and it was not answered since the last visit (an answer
+    between timings, to a link sent by hand, is news for the visit too).
     """
     last_visit = max(visits, default=None)
     coming = len(visits) + 1
@@ -74,9 +75,10 @@ def due(
             reasons.append("progress report or re-evaluation")
         elif timing.rule is Rule.DISCHARGE and discharge_due:
             reasons.append("discharge")
-    if not reasons:
+    answered_on = max(since, default=None)
+    if not reasons and answered_on is None:
         return None
-    return Due(reasons=tuple(reasons), answered_on=max(since, default=None))
+    return Due(reasons=tuple(reasons), answered_on=answered_on)
 
 
 def _nth(n: int) -> str:

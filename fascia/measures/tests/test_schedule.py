@@ -95,3 +95,9 @@ def test_ordinals() -> None:
         "visit 21 (every 21st)",
         "visit 22 (every 22nd)",
     ]
+
+
+def test_an_answer_between_the_timings_is_news_for_the_visit_all_the_same() -> None:
+    found = check(EVERY_4TH, visits=4, answers=(day(5),))
+    assert found is not None and (found.reasons, found.answered_on) == ((), day(5))
+    assert check(EVERY_4TH, visits=4, answers=(day(4),)) is None
