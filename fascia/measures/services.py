@@ -161,25 +161,26 @@ def link_problem(link: QuestionnaireLink) -> str:
     return ""
 
 
+@transaction.atomic
 def check_birth_date(*, link: QuestionnaireLink, birth_date: date) -> bool:
     """Whether `birth_date` is the patient's. A wrong one counts towards the lock (MAX_CHECKS), audited; a link
-    that no longer opens is refused (QuestionnaireError)."""
-    with transaction.atomic():
-        link = QuestionnaireLink.objects.select_for_update().select_related("patient").get(pk=link.pk)
-        problem = link_problem(link)
-        if problem:
-            raise QuestionnaireError(problem)
-        if birth_date == link.patient.birth_date:
-            return True
-        link.failed_checks += 1
-        link.save(update_fields=["failed_checks", "updated_at"])
-        audit.record(
-            actor=None,
-            action=AuditAction.QUESTIONNAIRE_LINK_REFUSED,
-            target=link,
-            patient=link.patient,
-            detail={"failed_checks": link.failed_checks, "locked": link.is_locked},
-        )
+    that no longer opens is refused (QuestionnaireError). The row is locked first, so guesses sent at once are
+    counted one by one."""
+    link = QuestionnaireLink.objects.select_for_update().select_related("patient").get(pk=link.pk)
+    problem = link_problem(link)
+    if problem:
+        raise QuestionnaireError(problem)
+    if birth_date == link.patient.birth_date:
+        return True
+    link.failed_checks += 1
+    link.save(update_fields=["failed_checks", "updated_at"])
+    audit.record(
+        actor=None,
+        action=AuditAction.QUESTIONNAIRE_LINK_REFUSED,
+        target=link,
+        patient=link.patient,
+        detail={"failed_checks": link.failed_checks, "locked": link.is_locked},
+    )
     return False
 
 

@@ -116,9 +116,8 @@ def _answer(request: HttpRequest, link: QuestionnaireLink) -> HttpResponse:
             if link.is_locked:
                 return render(request, "measures/answer.html", {**context, "problem": services.link_problem(link)})
             left = link.MAX_CHECKS - link.failed_checks
-            form.add_error(
-                "birth_date", f"That is not the date of birth we have. {left} tr{'y' if left == 1 else 'ies'} left."
-            )
+            tries = "1 try" if left == 1 else f"{left} tries"
+            form.add_error("birth_date", f"That is not the date of birth we have. {tries} left.")
         return render(request, "measures/answer.html", {**context, "birth_date_form": form})
     if request.method == "POST":
         try:
