@@ -126,5 +126,5 @@ class QuestionnaireForm(StyledModelForm):
     class Meta:
         model = Questionnaire
         fields = ["instrument", "rule", "every"]
-        labels = {"rule": "When"}
+        labels = {"instrument": "Questionnaire", "rule": "When"}
         help_texts = {"every": "For every Nth visit or every N days"}

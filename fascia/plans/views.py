@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -150,7 +151,13 @@ def _in_place(
         questionnaire_form=refused if isinstance(refused, QuestionnaireForm) else None,
     )
     context = {**lists, "done": done, "failed": failed}
-    return render(request, f"plans/plan_detail.html#{kind}", context)
+    response = render(request, f"plans/plan_detail.html#{kind}", context)
+    if kind == "goals" and done:
+        # A goal scored by an instrument adds its questionnaires: that section comes along, swapped out of band.
+        response.content += render_to_string(
+            "plans/plan_detail.html#questionnaires", {**lists, "out_of_band": True}, request=request
+        ).encode()
+    return response
 
 
 @staff_view(roles.VIEW_PLAN)
