@@ -169,13 +169,17 @@ def _calls(statuses: Mapping[int, PlanStatus]) -> dict[int, tuple[bool, bool]]:
 
 
 def questionnaire_context(patient: Patient, user: User) -> dict:
-    """The chart's questionnaires: what the coming visit calls for on each active plan. Four queries."""
+    """The chart's questionnaires: what the coming visit calls for on each active plan. Four queries (one with no
+    active plan)."""
     plans = list(TreatmentPlan.objects.filter(patient=patient, status=TreatmentPlan.Status.ACTIVE).order_by("id"))
-    visits = signed_visits([patient.pk], since=min((p.start_date for p in plans), default=None))
+    can_send = user.has_perm(roles.SEND_QUESTIONNAIRE)
+    if not plans:
+        return {"plans": [], "has_active_plan": False, "can_send": can_send}
+    visits = signed_visits([patient.pk], since=min(p.start_date for p in plans))
     statuses = {plan.pk: status_from(plan, visits[patient.pk], timezone.localdate()) for plan in plans}
     due = questionnaires_due(plans, visits=visits, status=_calls(statuses), today=timezone.localdate())
     rows: list[tuple[TreatmentPlan, list[QuestionnaireDue]]] = [(p, due[p.pk]) for p in plans if p.pk in due]
-    return {"plans": rows, "has_active_plan": bool(plans), "can_send": user.has_perm(roles.SEND_QUESTIONNAIRE)}
+    return {"plans": rows, "has_active_plan": True, "can_send": can_send}
 
 
 def signed_visits(patient_ids: list[int], *, since: date | None = None) -> dict[int, list[tuple[date, str]]]:

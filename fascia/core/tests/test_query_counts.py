@@ -170,6 +170,19 @@ def _(w: World, n: int) -> str:
     plans = w.plans(patient, n, status=TreatmentPlan.Status.COMPLETED, start_date=date(2026, 1, 1))
     for plan in plans[:3]:
         w.goals(plan, 2)
+    # The active plan asks for the ODI every day (its questionnaires section); the patient answered it n times.
+    w.once("asking", lambda: Questionnaire.objects.create(plan=w.plan(patient), instrument="ODI", rule="days", every=1))
+    MeasureResult.objects.bulk_create(
+        MeasureResult(
+            patient=patient,
+            instrument="ODI",
+            administered_on=date(2026, 2, 1),
+            responses=[2] * 10,
+            value=40,
+            entered_by=w.tess,
+        )
+        for _ in numbers
+    )
     today = timezone.localdate()
     days = [today + timedelta(days=(i if i % 2 else -i)) for i in numbers]
     w.appointments([patient] * n, [at(day, 10) for day in days])
