@@ -58,8 +58,9 @@ def due(
     """
     last_visit = max(visits, default=None)
     coming = len(visits) + 1
-    # An answer after the last visit (or, before the first, from the plan's start) is this visit's.
-    since = [a for a in answers if (a > last_visit if last_visit else a >= plan_start) and a <= today]
+    # An answer after the last visit (before the first, after the plan's start: the evaluation's is the baseline)
+    # is this visit's.
+    since = [a for a in answers if (last_visit or plan_start) < a <= today]
     earlier = [a for a in answers if plan_start <= a <= (last_visit or plan_start) and a not in since]
     reasons = []
     for timing in timings:

@@ -101,3 +101,9 @@ def test_an_answer_between_the_timings_is_news_for_the_visit_all_the_same() -> N
     found = check(EVERY_4TH, visits=4, answers=(day(5),))
     assert found is not None and (found.reasons, found.answered_on) == ((), day(5))
     assert check(EVERY_4TH, visits=4, answers=(day(4),)) is None
+
+
+def test_the_evaluations_answer_on_the_plans_first_day_is_the_baseline_not_the_coming_visits() -> None:
+    assert check([Timing(Rule.DAYS, 30)], visits=0, answers=(START,), today=day(20)) is None
+    found = check([Timing(Rule.DAYS, 30)], visits=0, answers=(START, day(3)), today=day(20))
+    assert found is not None and found.answered_on == day(3)
