@@ -27,6 +27,7 @@ urlpatterns = [
     path("billing/", include("fascia.billing.urls")),
     path("today/", include("fascia.frontdesk.urls")),
     path("practitioners/", include("fascia.practitioners.urls")),
+    path("my/q/", include("fascia.measures.urls")),
     path("api/v1/", api.urls),
     path("", include("fascia.core.urls")),
 ]

@@ -16,6 +16,12 @@ class AuditAction(models.TextChoices):
     CONSENT_PDF_VIEWED = "patients.consent.pdf_viewed", "Opened a signed consent"
     CONSENT_DOCUMENT_PUBLISHED = "patients.consent_document.published", "Published a consent document version"
     MEASURE_RECORDED = "measures.result.recorded", "Recorded outcome measure"
+    QUESTIONNAIRE_LINK_CREATED = "measures.questionnaire_link.created", "Sent a patient a questionnaire link"
+    QUESTIONNAIRE_LINK_EMAILED = "measures.questionnaire_link.emailed", "Emailed a questionnaire link"
+    QUESTIONNAIRE_LINK_REFUSED = (
+        "measures.questionnaire_link.refused",
+        "Refused a wrong birth date on a questionnaire link",
+    )
     EVALUATION_STARTED = "evaluations.evaluation.started", "Started evaluation"
     EVALUATION_SAVED = "evaluations.evaluation.saved", "Saved evaluation draft"
     EVALUATION_SIGNED = "evaluations.evaluation.signed", "Signed evaluation"

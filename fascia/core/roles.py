@@ -35,6 +35,7 @@ CHANGE_TECHNIQUE = "techniques.change_technique"  # edit the catalog (admins)
 VIEW_PLAN = "plans.view_treatmentplan"
 ADD_PLAN = "plans.add_treatmentplan"  # write drafts: goals, screened techniques
 ACTIVATE_PLAN = "plans.activate_treatmentplan"
+SEND_QUESTIONNAIRE = "measures.add_questionnairelink"  # email a patient a link to answer a plan's questionnaire
 VIEW_APPOINTMENT = "scheduling.view_appointment"
 BOOK_APPOINTMENT = "scheduling.add_appointment"
 CHANGE_APPOINTMENT = "scheduling.change_appointment"  # cancel, check in and out
@@ -85,6 +86,7 @@ HELD_BY: dict[str, tuple[Role, ...]] = {
     VIEW_PLAN: (A, P),
     ADD_PLAN: (P,),
     ACTIVATE_PLAN: (P,),
+    SEND_QUESTIONNAIRE: (A, P),
     VIEW_APPOINTMENT: (A, P, F, B),
     BOOK_APPOINTMENT: (A, P, F),
     CHANGE_APPOINTMENT: (A, P, F),

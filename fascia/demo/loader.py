@@ -19,7 +19,7 @@ from fascia.demo.billing import load_claims, load_coverages, load_payers
 from fascia.demo.consents import load_consent_documents
 from fascia.demo.credentials import load_credentials
 from fascia.demo.names import FAMILY, GIVEN_F, GIVEN_M, RELATIONSHIPS, STREETS, npi
-from fascia.demo.plans import load_plan, load_providers
+from fascia.demo.plans import load_plan, load_providers, load_questionnaires
 from fascia.demo.schedule import load_notes, load_week, load_working_hours
 from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.models import Evaluation
@@ -365,6 +365,7 @@ def load_demo(seed: int = 2026) -> bool:
     # notes and their claims are what they would be without it.
     load_week(practitioners, random.Random(seed + 1), monday + timedelta(weeks=1), until=today + timedelta(days=7))
     load_notes(rng)
+    load_questionnaires(organization, today)
     patients = list(Patient.objects.filter(organization=organization).order_by("mrn"))
     load_coverages(patients, load_payers(organization), rng, today)
     load_claims(biller, patients, today)

@@ -10,10 +10,13 @@ from fascia.core.models import Organization, User
 from fascia.demo.names import npi
 from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
+from fascia.measures.services import answer_questionnaire, open_questionnaire_link
 from fascia.plans import services as plan_services
 from fascia.plans.models import Goal, TreatmentPlan
 from fascia.referrals.models import ReferringProvider
 from fascia.referrals.services import record_referral, save_provider
+from fascia.scheduling.models import Appointment
+from fascia.scheduling.queries import day_bounds
 from fascia.techniques.models import Technique
 from fascia.techniques.screening import REFUSING, Level, worst_level
 
@@ -193,3 +196,27 @@ def load_plan(
         added = _add_technique(plan, actor, "swedish", "upper-back", treated[:1])
     if added:
         plan_services.activate_plan(actor=actor, plan=plan)
+
+
+def load_questionnaires(organization: Organization, today: date) -> None:
+    """Questionnaires between visits: for the patients booked today whose plan asks for an instrument, the first
+    answered one from the link they were sent (a little better than at the evaluation: My day and the chart show
+    the change against the MCID), the second sent a link not answered yet."""
+    start, end = day_bounds(today)
+    booked = Appointment.objects.filter(
+        patient__organization=organization, start_at__gte=start, start_at__lt=end
+    ).values_list("patient_id", flat=True)
+    plans = list(
+        TreatmentPlan.objects.filter(patient_id__in=booked, status=TreatmentPlan.Status.ACTIVE)
+        .select_related("patient", "practitioner__user", "evaluation")
+        .order_by("patient__mrn")
+    )
+    asked = [(p, p.questionnaires.values_list("instrument", flat=True).first()) for p in plans]
+    for number, (plan, code) in enumerate([(p, c) for p, c in asked if c][:2]):
+        link, _ = open_questionnaire_link(actor=plan.practitioner.user, patient=plan.patient, instrument=code)
+        first = plan.evaluation.measures.filter(instrument=code).order_by("id").first()
+        if number == 0 and first is not None:
+            inst = instrument(code)
+            step = 1 if inst.higher_is_better else -1
+            better = [None if r is None else min(inst.high, max(inst.low, r + step)) for r in first.responses]
+            answer_questionnaire(link=link, responses=better, activities=first.activities)

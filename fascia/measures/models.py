@@ -1,3 +1,4 @@
+import hashlib
 from uuid import uuid4
 
 from django.conf import settings
@@ -11,6 +12,10 @@ from fascia.patients.models import Patient
 class MeasureResult(TimestampedModel):
     """One administration of an outcome instrument: the responses as given and the score they make."""
 
+    class Source(models.TextChoices):
+        STAFF = "staff", "Entered by staff"
+        PATIENT = "patient", "Answered by the patient"
+
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="measure_results")
     instrument = models.CharField(max_length=12, choices=[(code, i.name) for code, i in INSTRUMENTS.items()])
@@ -19,11 +24,20 @@ class MeasureResult(TimestampedModel):
     activities = models.JSONField(default=list, blank=True, help_text="PSFS: the activities the patient named")
     value = models.FloatField()
     band = models.CharField(max_length=40, blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.STAFF)
+    # Null when the patient answered (through a questionnaire link: no account of theirs is a user).
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-administered_on", "-id"]
         indexes = [models.Index(fields=["patient", "instrument", "administered_on"], name="measure_patient_instr")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source="patient") | models.Q(entered_by__isnull=False), name="measure_entered_by"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.value:g} on {self.administered_on:%Y-%m-%d}"
@@ -41,3 +55,42 @@ class InstrumentWording(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.instrument} wording ({self.licence})"
+
+
+class QuestionnaireLink(TimestampedModel):
+    """A single-purpose link that lets a patient answer one instrument once, without an account.
+
+    Only the token's SHA-256 is kept: the link itself lives in the patient's email alone. It expires, is used
+    once, and locks after three wrong dates of birth.
+    """
+
+    MAX_CHECKS = 3
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="questionnaire_links")
+    instrument = models.CharField(max_length=12, choices=[(c, i.name) for c, i in INSTRUMENTS.items()])
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    failed_checks = models.PositiveSmallIntegerField(default=0, help_text="Wrong dates of birth given")
+    used_at = models.DateTimeField(null=True, blank=True)
+    result = models.OneToOneField(
+        MeasureResult, on_delete=models.PROTECT, null=True, blank=True, related_name="questionnaire_link"
+    )
+    # Null when the scheduler sends it.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} questionnaire link"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_locked(self) -> bool:
+        return self.failed_checks >= self.MAX_CHECKS

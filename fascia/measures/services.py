@@ -1,29 +1,37 @@
-from datetime import date
+import secrets
+from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.models import User
 from fascia.measures import instrument as get_instrument
 from fascia.measures import score
-from fascia.measures.models import InstrumentWording, MeasureResult
+from fascia.measures.models import InstrumentWording, MeasureResult, QuestionnaireLink
+from fascia.notifications.models import Notification
+from fascia.notifications.services import send
 from fascia.patients.models import Patient
 
 
 def record_measure(
     *,
-    actor: User,
+    actor: User | None,
     patient: Patient,
     instrument: str,
     responses: list[int | None],
     administered_on: date,
     activities: list[str] | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> MeasureResult:
     """Score and store one administration. Bad responses are a ValidationError on `responses`.
 
-    The record it was taken at (an evaluation, a visit note) links it, in the same transaction.
+    The record it was taken at (an evaluation, a visit note) links it, in the same transaction. With no
+    `actor`, the patient answered it (a questionnaire link); `detail` says more in its audit entry.
     """
     try:
         result = score(instrument, responses)
@@ -37,6 +45,7 @@ def record_measure(
         activities=activities or [],
         value=result.value,
         band=result.band or "",
+        source=MeasureResult.Source.STAFF if actor else MeasureResult.Source.PATIENT,
         entered_by=actor,
     )
     # Its links are rows the caller has read (the patient, the actor): checking that each
@@ -46,7 +55,13 @@ def record_measure(
     # caller's transaction (record_evaluation_measure, record_note_measure) without a savepoint of their own.
     with transaction.atomic(savepoint=False):
         measure.save()
-        audit.record(actor=actor, action=AuditAction.MEASURE_RECORDED, target=measure, patient=patient)
+        audit.record(
+            actor=actor,
+            action=AuditAction.MEASURE_RECORDED,
+            target=measure,
+            patient=patient,
+            detail={"source": measure.source, **(detail or {})} if actor is None else detail,
+        )
     return measure
 
 
@@ -66,3 +81,128 @@ def load_wording(*, instrument: str, items: list[str], licence: str) -> Instrume
         instrument=inst.code, defaults={"items": [t.strip() for t in items], "licence": licence.strip()}
     )
     return wording
+
+
+LINK_DAYS = 7  # a questionnaire link expires a week after it is sent: long enough to answer before the next visit
+
+
+class QuestionnaireError(Exception):
+    pass
+
+
+@transaction.atomic
+def open_questionnaire_link(*, actor: User | None, patient: Patient, instrument: str) -> tuple[QuestionnaireLink, str]:
+    """A new link for the patient to answer `instrument` once within LINK_DAYS, and its token (kept nowhere else:
+    the caller hands it to the patient)."""
+    inst = get_instrument(instrument)
+    token = secrets.token_urlsafe(32)
+    link = QuestionnaireLink.objects.create(
+        patient=patient,
+        instrument=inst.code,
+        token_hash=QuestionnaireLink.hash(token),
+        expires_at=timezone.now() + timedelta(days=LINK_DAYS),
+        created_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.QUESTIONNAIRE_LINK_CREATED,
+        target=link,
+        patient=patient,
+        detail={"instrument": inst.code},
+    )
+    return link, token
+
+
+@transaction.atomic
+def send_questionnaire(*, actor: User | None, patient: Patient, instrument: str, site: str) -> QuestionnaireLink:
+    """Email the patient a new questionnaire link (open_questionnaire_link); `site` is the address the link starts
+    with (https://clinic.example). Refused, changing nothing, when the patient cannot get it by email (no consent
+    to it, or no address): the reason is the QuestionnaireError."""
+    link, token = open_questionnaire_link(actor=actor, patient=patient, instrument=instrument)
+    inst = get_instrument(link.instrument)
+    notification = send(
+        kind="questionnaire_due",
+        recipient=patient,
+        about=link,
+        action=AuditAction.QUESTIONNAIRE_LINK_EMAILED,
+        context={
+            "patient": patient,
+            "instrument": inst,
+            "url": site.rstrip("/") + reverse("questionnaires:answer", args=[token]),
+            "expires_on": timezone.localdate(link.expires_at),
+            "clinic": str(patient.organization),
+        },
+    )
+    if notification.status == Notification.Status.SKIPPED:
+        # Nobody got the link: the error rolls back the link and the withheld message alike; staff see why.
+        raise QuestionnaireError(f"Not sent: the patient has {notification.reason}.")
+    return link
+
+
+def link_for_token(token: str) -> QuestionnaireLink | None:
+    """The link a token opens, whatever its state; None for a token that opens none (any string at all)."""
+    if not 20 <= len(token) <= 64 or not all(c.isalnum() or c in "-_" for c in token):
+        return None
+    return (
+        QuestionnaireLink.objects.select_related("patient__organization")
+        .filter(token_hash=QuestionnaireLink.hash(token))
+        .first()
+    )
+
+
+def link_problem(link: QuestionnaireLink) -> str:
+    """Why the link no longer opens, or "" while it does."""
+    if link.used_at is not None:
+        return "This questionnaire has already been answered. Thank you."
+    if link.is_locked:
+        return "This link is locked after too many wrong dates of birth. Please call the clinic for a new one."
+    if link.expires_at <= timezone.now():
+        return "This link has expired. Please call the clinic for a new one."
+    return ""
+
+
+@transaction.atomic
+def check_birth_date(*, link: QuestionnaireLink, birth_date: date) -> bool:
+    """Whether `birth_date` is the patient's. A wrong one counts towards the lock (MAX_CHECKS), audited; a link
+    that no longer opens is refused (QuestionnaireError). The row is locked first, so guesses sent at once are
+    counted one by one."""
+    link = QuestionnaireLink.objects.select_for_update().select_related("patient").get(pk=link.pk)
+    problem = link_problem(link)
+    if problem:
+        raise QuestionnaireError(problem)
+    if birth_date == link.patient.birth_date:
+        return True
+    link.failed_checks += 1
+    link.save(update_fields=["failed_checks", "updated_at"])
+    audit.record(
+        actor=None,
+        action=AuditAction.QUESTIONNAIRE_LINK_REFUSED,
+        target=link,
+        patient=link.patient,
+        detail={"failed_checks": link.failed_checks, "locked": link.is_locked},
+    )
+    return False
+
+
+@transaction.atomic
+def answer_questionnaire(
+    *, link: QuestionnaireLink, responses: list[int | None], activities: list[str] | None = None
+) -> MeasureResult:
+    """Record the patient's answers through the link (once): scored and audited as staff entry is, with the
+    patient as the source. Bad responses are a ValidationError; a link that no longer opens, a QuestionnaireError."""
+    link = QuestionnaireLink.objects.select_for_update().select_related("patient").get(pk=link.pk)
+    problem = link_problem(link)
+    if problem:
+        raise QuestionnaireError(problem)
+    result = record_measure(
+        actor=None,
+        patient=link.patient,
+        instrument=link.instrument,
+        responses=responses,
+        activities=activities,
+        administered_on=timezone.localdate(),
+        detail={"questionnaire_link": str(link.public_id)},
+    )
+    link.used_at, link.result = timezone.now(), result
+    link.save(update_fields=["used_at", "result", "updated_at"])
+    return result

@@ -1,28 +1,40 @@
-"""The parts of recording a measure that every page taking one shares (evaluations, visit notes)."""
+"""The parts of recording a measure that every page taking one shares (evaluations, visit notes), and the page
+a patient answers a questionnaire on through the link they were sent."""
 
 from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
+from fascia.core import tenancy
+from fascia.core.forms import DateInput, StyledForm
+from fascia.measures import services
 from fascia.measures.instruments import Instrument
-from fascia.measures.models import InstrumentWording
+from fascia.measures.models import InstrumentWording, QuestionnaireLink
 from fascia.measures.scoring import instrument
 
 
-def items(request: HttpRequest, inst: Instrument) -> HttpResponse:
-    """The item inputs of an instrument (htmx), with the clinic's licensed wording when loaded."""
+def _item_context(inst: Instrument) -> dict[str, Any]:
+    """An instrument's items with the clinic's licensed wording when loaded (Fascia's own short labels else)."""
     wording = InstrumentWording.objects.filter(instrument=inst.code).first()
     full_texts = wording.items if wording else [""] * inst.item_count
-    context = {
+    return {
         "inst": inst,
         "items": list(zip(inst.items, full_texts, strict=True)),
         "licence": wording.licence if wording else "",
         "choices": range(inst.low, inst.high + 1),
     }
-    return render(request, "measures/_items.html", context)
+
+
+def items(request: HttpRequest, inst: Instrument) -> HttpResponse:
+    """The item inputs of an instrument (htmx)."""
+    return render(request, "measures/_items.html", _item_context(inst))
 
 
 def responses(request: HttpRequest, inst: Instrument) -> list[int | None]:
@@ -60,3 +72,63 @@ def take(request: HttpRequest, *, record: Callable[..., object], back: str, refu
     else:
         messages.success(request, f"{inst.name} recorded.")
     return redirect(back)
+
+
+class BirthDateForm(StyledForm):
+    birth_date = forms.DateField(label="Your date of birth", widget=DateInput())
+
+
+def _verified_key(link: QuestionnaireLink) -> str:
+    return f"questionnaire-{link.public_id}"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    """A patient answers one instrument through the link they were emailed, with no account: the date of birth
+    first (three wrong ones lock the link), then the items; the score lands in the chart. Public: the token is
+    the key, so a token that opens nothing is a 404 like any unknown address."""
+    link = services.link_for_token(token)
+    if link is None:
+        raise Http404("No such questionnaire.")
+    # Bound to the patient's clinic from here on, as a staff request is (PostgreSQL row-level security).
+    with tenancy.acting_for(link.patient.organization_id):
+        return _answer(request, link)
+
+
+def _answer(request: HttpRequest, link: QuestionnaireLink) -> HttpResponse:
+    inst = instrument(link.instrument)
+    context: dict[str, Any] = {"inst": inst, "clinic": str(link.patient.organization)}
+    problem = services.link_problem(link)
+    if problem:
+        return render(request, "measures/answer.html", {**context, "problem": problem}, status=410)
+    if not request.session.get(_verified_key(link)):
+        form = BirthDateForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                right = services.check_birth_date(link=link, birth_date=form.cleaned_data["birth_date"])
+            except services.QuestionnaireError as e:
+                return render(request, "measures/answer.html", {**context, "problem": str(e)}, status=410)
+            if right:
+                request.session[_verified_key(link)] = True
+                return redirect(request.path)
+            link.refresh_from_db(fields=["failed_checks"])
+            if link.is_locked:
+                return render(request, "measures/answer.html", {**context, "problem": services.link_problem(link)})
+            left = link.MAX_CHECKS - link.failed_checks
+            tries = "1 try" if left == 1 else f"{left} tries"
+            form.add_error("birth_date", f"That is not the date of birth we have. {tries} left.")
+        return render(request, "measures/answer.html", {**context, "birth_date_form": form})
+    if request.method == "POST":
+        try:
+            services.answer_questionnaire(
+                link=link, responses=responses(request, inst), activities=activities(request, inst)
+            )
+        except ValidationError as e:
+            messages.error(request, f"Not sent yet: {' '.join(e.messages)}")
+        except services.QuestionnaireError as e:
+            return render(request, "measures/answer.html", {**context, "problem": str(e)}, status=410)
+        else:
+            del request.session[_verified_key(link)]
+            return render(request, "measures/answer.html", {**context, "answered": True})
+    return render(request, "measures/answer.html", {**context, **_item_context(inst)})

@@ -7,7 +7,7 @@ from fascia.core.models import Organization
 from fascia.evaluations.models import Diagnosis
 from fascia.patients.models import BodyRegion
 from fascia.plans.letters import KINDS
-from fascia.plans.models import Goal, TreatmentPlan
+from fascia.plans.models import Goal, Questionnaire, TreatmentPlan
 from fascia.referrals.models import Correspondence
 from fascia.techniques.facts import PRESSURES
 from fascia.techniques.models import Technique
@@ -120,3 +120,11 @@ class EndForm(StyledForm):
         choices=[(TreatmentPlan.Status.COMPLETED, "Completed"), (TreatmentPlan.Status.DISCONTINUED, "Discontinued")]
     )
     reason = forms.CharField(required=False, max_length=300)
+
+
+class QuestionnaireForm(StyledModelForm):
+    class Meta:
+        model = Questionnaire
+        fields = ["instrument", "rule", "every"]
+        labels = {"instrument": "Questionnaire", "rule": "When"}
+        help_texts = {"every": "For every Nth visit or every N days"}

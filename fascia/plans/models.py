@@ -8,6 +8,7 @@ from django.db import models
 from fascia.core.models import TimestampedModel
 from fascia.evaluations.catalog import MOTIONS
 from fascia.evaluations.models import Diagnosis, Evaluation
+from fascia.measures import schedule
 from fascia.measures.instruments import INSTRUMENTS
 from fascia.patients.models import BodyRegion, Patient
 from fascia.practitioners.models import Practitioner
@@ -148,3 +149,45 @@ class PlannedTechnique(models.Model):
 
     def __str__(self) -> str:
         return f"{self.technique} — {self.get_region_display()}"
+
+
+class Questionnaire(models.Model):
+    """An outcome instrument the patient answers on the plan's timing (fascia.measures.schedule)."""
+
+    class Rule(models.TextChoices):
+        VISITS = schedule.Rule.VISITS.value, "Before every Nth visit"
+        DAYS = schedule.Rule.DAYS.value, "Every N days"
+        PROGRESS = schedule.Rule.PROGRESS.value, "At a progress report or re-evaluation"
+        DISCHARGE = schedule.Rule.DISCHARGE.value, "At discharge"
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="questionnaires")
+    instrument = models.CharField(max_length=12, choices=[(c, i.name) for c, i in INSTRUMENTS.items()])
+    rule = models.CharField(max_length=10, choices=Rule.choices)
+    every = models.PositiveSmallIntegerField(
+        "every N", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+
+    class Meta:
+        ordering = ["instrument", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "instrument", "rule"], name="questionnaire_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.describe()}"
+
+    def describe(self) -> str:
+        if self.rule == self.Rule.VISITS:
+            return "before every visit" if self.every == 1 else f"before every {self.every} visits"
+        if self.rule == self.Rule.DAYS:
+            return f"every {self.every} days"
+        return self.get_rule_display().lower()
+
+    @property
+    def timing(self) -> schedule.Timing:
+        return schedule.Timing(schedule.Rule(self.rule), self.every)
+
+    def clean(self) -> None:
+        counted = self.rule in (self.Rule.VISITS, self.Rule.DAYS)
+        if counted and not self.every:
+            raise ValidationError({"every": "Say how many visits or days apart."})
+        if not counted:
+            self.every = None

@@ -14,7 +14,8 @@ from fascia.core.models import User
 from fascia.evaluations.catalog import MOTIONS
 from fascia.evaluations.models import Diagnosis, Evaluation
 from fascia.measures import instrument as get_instrument
-from fascia.plans.models import Goal, PlannedTechnique, TreatmentPlan
+from fascia.measures.schedule import DEFAULT
+from fascia.plans.models import Goal, PlannedTechnique, Questionnaire, TreatmentPlan
 from fascia.plans.queries import plan_red_flags
 from fascia.practitioners.credentials import missing_privilege
 from fascia.techniques.facts import PRESSURES, RED_FLAGS
@@ -160,7 +161,14 @@ def add_goal(*, actor: User, plan: TreatmentPlan, diagnoses: Iterable[str], **fi
     _check_goal(goal, plan)
     goal.save()
     goal.diagnoses.set(treated)
-    _record_change(actor, plan, {"goal_added": goal.description, "diagnoses": [d.code for d in treated]})
+    detail: dict[str, Any] = {"goal_added": goal.description, "diagnoses": [d.code for d in treated]}
+    if goal.instrument and not plan.questionnaires.filter(instrument=goal.instrument).exists():
+        Questionnaire.objects.bulk_create(
+            Questionnaire(plan=plan, instrument=goal.instrument, rule=rule.value, every=every)
+            for rule, every in DEFAULT
+        )
+        detail["questionnaires_added"] = goal.instrument
+    _record_change(actor, plan, detail)
     return goal
 
 
@@ -169,6 +177,38 @@ def remove_goal(*, actor: User, goal: Goal) -> None:
     plan = _draft(goal.plan)
     goal.delete()
     _record_change(actor, plan, {"goal_removed": goal.description})
+
+
+def _schedulable(plan: TreatmentPlan) -> TreatmentPlan:
+    """The plan, locked, while its questionnaires may change: a draft, and an active plan too (when the patient
+    answers is no part of the plan of care a referring provider certifies, so it needs no new version)."""
+    locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status not in (TreatmentPlan.Status.DRAFT, TreatmentPlan.Status.ACTIVE):
+        raise PlanError("This plan has ended; its questionnaires no longer change.")
+    return locked
+
+
+@transaction.atomic
+def add_questionnaire(
+    *, actor: User, plan: TreatmentPlan, instrument: str, rule: str, every: int | None = None
+) -> Questionnaire:
+    """Ask the patient for an instrument on a timing (before every Nth visit, every N days, at a progress report
+    or re-evaluation, at discharge)."""
+    plan = _schedulable(plan)
+    questionnaire = Questionnaire(plan=plan, instrument=instrument, rule=rule, every=every)
+    questionnaire.full_clean(exclude=["plan"], validate_unique=False)
+    if plan.questionnaires.filter(instrument=instrument, rule=rule).exists():
+        raise ValidationError({"rule": f"{instrument} already has this timing; remove it to change it."})
+    questionnaire.save()
+    _record_change(actor, plan, {"questionnaire_added": str(questionnaire)})
+    return questionnaire
+
+
+@transaction.atomic
+def remove_questionnaire(*, actor: User, questionnaire: Questionnaire) -> None:
+    plan = _schedulable(questionnaire.plan)
+    questionnaire.delete()
+    _record_change(actor, plan, {"questionnaire_removed": str(questionnaire)})
 
 
 def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str, pressure: str = "") -> list[Finding]:
@@ -320,6 +360,9 @@ def revise_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
     )
     for model, items in ((Goal, plan.goals.all()), (PlannedTechnique, plan.techniques.all())):
         _copy_items(model, items.prefetch_related("diagnoses"), revision)
+    Questionnaire.objects.bulk_create(
+        Questionnaire(**_copy(q, Questionnaire, skip=("plan",)), plan=revision) for q in plan.questionnaires.all()
+    )
     audit.record(
         actor=actor,
         action=AuditAction.PLAN_CREATED,

@@ -13,6 +13,13 @@ urlpatterns = [
     path("<uuid:plan_id>/screen/", views.screen, name="screen"),
     path("<uuid:plan_id>/techniques/", views.add_technique, name="add_technique"),
     path("<uuid:plan_id>/techniques/<int:planned_id>/remove/", views.remove_technique, name="remove_technique"),
+    path("<uuid:plan_id>/questionnaires/", views.add_questionnaire, name="add_questionnaire"),
+    path(
+        "<uuid:plan_id>/questionnaires/<int:questionnaire_id>/remove/",
+        views.remove_questionnaire,
+        name="remove_questionnaire",
+    ),
+    path("<uuid:plan_id>/questionnaires/<str:instrument>/send/", views.send_questionnaire, name="send_questionnaire"),
     path("<uuid:plan_id>/<str:kind>/<int:item_id>/treats/", views.change_treated, name="change_treated"),
     path("<uuid:plan_id>/activate/", views.activate, name="activate"),
     path("<uuid:plan_id>/revise/", views.revise, name="revise"),

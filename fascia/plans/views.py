@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -18,8 +19,9 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations.models import Diagnosis
 from fascia.evaluations.queries import get_evaluation_for_user
+from fascia.measures import services as measure_services
 from fascia.plans import services
-from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, TechniqueForm, TreatsForm
+from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, QuestionnaireForm, TechniqueForm, TreatsForm
 from fascia.plans.letters import preview_letter, send_letter
 from fascia.plans.models import TreatmentPlan
 from fascia.plans.queries import get_plan_for_user
@@ -76,10 +78,14 @@ def _lists(
     *,
     goal_form: GoalForm | None = None,
     technique_form: TechniqueForm | None = None,
+    questionnaire_form: QuestionnaireForm | None = None,
 ) -> dict[str, Any]:
-    """What the plan's goals and techniques sections show: their rows and, on an editable draft, the forms to add
-    one (fresh unless a refused one is given back, as typed)."""
+    """What the plan's goals, techniques and questionnaires sections show: their rows and, on an editable draft
+    (an active plan too, for questionnaires), the forms to add one (fresh unless a refused one is given back, as
+    typed)."""
     editable = plan.is_editable and request.user.has_perm(roles.ADD_PLAN)
+    schedulable = plan.status in (plan.Status.DRAFT, plan.Status.ACTIVE) and request.user.has_perm(roles.ADD_PLAN)
+    questionnaires = list(plan.questionnaires.all())
     findings = []
     if technique_form is not None and technique_form.is_bound and technique_form.is_valid():
         data = technique_form.cleaned_data  # refused by the service: its findings shown again beside the reason
@@ -100,6 +106,17 @@ def _lists(
             if editable
             else None
         ),
+        "questionnaires": questionnaires,
+        # One button per instrument, while the plan is active.
+        "sendable": (
+            sorted({q.instrument for q in questionnaires})
+            if plan.status == plan.Status.ACTIVE and request.user.has_perm(roles.SEND_QUESTIONNAIRE)
+            else []
+        ),
+        "schedulable": schedulable,
+        "questionnaire_form": (questionnaire_form or QuestionnaireForm(prefix="questionnaire"))
+        if schedulable
+        else None,
         "findings": findings,
         "only_cautions": worst_level(findings) == Level.CAUTION,
         "screened": bool(findings),
@@ -131,9 +148,16 @@ def _in_place(
         _diagnoses(plan),
         goal_form=refused if isinstance(refused, GoalForm) else None,
         technique_form=refused if isinstance(refused, TechniqueForm) else None,
+        questionnaire_form=refused if isinstance(refused, QuestionnaireForm) else None,
     )
     context = {**lists, "done": done, "failed": failed}
-    return render(request, f"plans/plan_detail.html#{kind}", context)
+    response = render(request, f"plans/plan_detail.html#{kind}", context)
+    if kind == "goals" and done:
+        # A goal scored by an instrument adds its questionnaires: that section comes along, swapped out of band.
+        response.content += render_to_string(
+            "plans/plan_detail.html#questionnaires", {**lists, "out_of_band": True}, request=request
+        ).encode()
+    return response
 
 
 @staff_view(roles.VIEW_PLAN)
@@ -275,6 +299,55 @@ def remove_technique(request: ClinicRequest, plan_id: UUID, planned_id: int) -> 
     except services.PlanError as e:
         return _in_place(request, plan, "techniques", failed=str(e))
     return _in_place(request, plan, "techniques", done=f"Technique removed: {planned}.")
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def add_questionnaire(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    form = QuestionnaireForm(request.POST, prefix="questionnaire")
+    done, failed = _outcome(
+        form,
+        lambda data: services.add_questionnaire(actor=request.user, plan=plan, **data),
+        done="Questionnaire added.",
+        failed="Questionnaire not added",
+    )
+    return _in_place(request, plan, "questionnaires", done=done, failed=failed, form=form)
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def remove_questionnaire(request: ClinicRequest, plan_id: UUID, questionnaire_id: int) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    questionnaire = plan.questionnaires.filter(pk=questionnaire_id).first()
+    if questionnaire is None:
+        return _in_place(request, plan, "questionnaires", failed="That questionnaire is no longer on the plan.")
+    try:
+        services.remove_questionnaire(actor=request.user, questionnaire=questionnaire)
+    except services.PlanError as e:
+        return _in_place(request, plan, "questionnaires", failed=str(e))
+    return _in_place(request, plan, "questionnaires", done=f"Questionnaire removed: {questionnaire}.")
+
+
+@staff_view(roles.SEND_QUESTIONNAIRE)
+@require_POST
+def send_questionnaire(request: ClinicRequest, plan_id: UUID, instrument: str) -> HttpResponse:
+    """Email the patient a link to answer one of the active plan's questionnaires now; back to the chart or the
+    plan, whichever sent it."""
+    plan = get_plan_for_user(request.user, plan_id)
+    back = plan.patient.get_chart_url() if request.POST.get("back") == "chart" else None
+    if plan.status != plan.Status.ACTIVE or not plan.questionnaires.filter(instrument=instrument).exists():
+        messages.error(request, "Only a questionnaire of the active plan is sent.")
+    else:
+        try:
+            measure_services.send_questionnaire(
+                actor=request.user, patient=plan.patient, instrument=instrument, site=request.build_absolute_uri("/")
+            )
+        except measure_services.QuestionnaireError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, f"{instrument} questionnaire link emailed to the patient.")
+    return redirect(back) if back else _back(plan, "#questionnaires")
 
 
 @staff_view(roles.ADD_PLAN)

@@ -11,7 +11,7 @@ class VisitsConfig(AppConfig):
         from fascia.patients import chart
         from fascia.records import chain
         from fascia.visits.models import NoteAddendum, VisitNote
-        from fascia.visits.queries import chart_context, note_content
+        from fascia.visits.queries import chart_context, note_content, questionnaire_context
 
         chain.register(
             "visit-note",
@@ -27,4 +27,11 @@ class VisitsConfig(AppConfig):
             template="visits/_chart_section.html",
             permission=roles.VIEW_NOTE,
             context=chart_context,
+        )
+        chart.register(
+            order=25,
+            title="Questionnaires due",
+            template="visits/_questionnaire_section.html",
+            permission=roles.VIEW_PLAN,
+            context=questionnaire_context,
         )

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from fascia.core import roles
 from fascia.core.models import User
@@ -25,6 +26,7 @@ from fascia.scheduling.queries import day_bounds
 from fascia.visits.minutes import MinuteSummary, summarize
 from fascia.visits.models import VisitNote, VisitTechnique
 from fascia.visits.progress import ProgressDue, progress_due
+from fascia.visits.questionnaires import QuestionnaireDue, questionnaires_due
 
 REPORT_KINDS = (VisitNote.Kind.PROGRESS, VisitNote.Kind.DISCHARGE)
 
@@ -158,6 +160,26 @@ def status_from(plan: TreatmentPlan, signed: list[tuple[date, str]], today: date
         re_evaluation_due=plan.re_evaluation_due is not None and plan.re_evaluation_due <= today,
         ends_on=plan_end(plan),
     )
+
+
+def _calls(statuses: Mapping[int, PlanStatus]) -> dict[int, tuple[bool, bool]]:
+    """What questionnaire timings read of each plan's status: a progress report or re-evaluation due, discharge
+    due."""
+    return {pk: (bool(s.progress_due) or s.re_evaluation_due, s.discharge_due) for pk, s in statuses.items()}
+
+
+def questionnaire_context(patient: Patient, user: User) -> dict:
+    """The chart's questionnaires: what the coming visit calls for on each active plan. Four queries (one with no
+    active plan)."""
+    plans = list(TreatmentPlan.objects.filter(patient=patient, status=TreatmentPlan.Status.ACTIVE).order_by("id"))
+    can_send = user.has_perm(roles.SEND_QUESTIONNAIRE)
+    if not plans:
+        return {"plans": [], "has_active_plan": False, "can_send": can_send}
+    visits = signed_visits([patient.pk], since=min(p.start_date for p in plans))
+    statuses = {plan.pk: status_from(plan, visits[patient.pk], timezone.localdate()) for plan in plans}
+    due = questionnaires_due(plans, visits=visits, status=_calls(statuses), today=timezone.localdate())
+    rows: list[tuple[TreatmentPlan, list[QuestionnaireDue]]] = [(p, due[p.pk]) for p in plans if p.pk in due]
+    return {"plans": rows, "has_active_plan": True, "can_send": can_send}
 
 
 def signed_visits(patient_ids: list[int], *, since: date | None = None) -> dict[int, list[tuple[date, str]]]:
@@ -347,8 +369,12 @@ def dashboard(practitioner: Practitioner, today: date) -> dict:
     plans = list(active_plans_of(practitioner))
     visits = signed_visits([p.patient_id for p in plans], since=min((p.start_date for p in plans), default=None))
     reports, ending, referrals = [], [], []
+    statuses = {plan.pk: status_from(plan, visits[plan.patient_id], today) for plan in plans}
+    due = questionnaires_due(plans, visits=visits, status=_calls(statuses), today=today)  # two queries
+    # A patient seen today is asked what their plan with this practitioner calls for.
+    questionnaires = {plan.patient_id: due[plan.pk] for plan in plans if plan.pk in due}
     for plan in plans:
-        status = status_from(plan, visits[plan.patient_id], today)
+        status = statuses[plan.pk]
         row = {"plan": plan, "status": status, "url": reverse("plans:detail", args=[plan.public_id])}
         if status.progress_due or status.re_evaluation_due:
             reports.append(row)
@@ -376,6 +402,7 @@ def dashboard(practitioner: Practitioner, today: date) -> dict:
                 "chart_url": a.patient.get_chart_url(),
                 "note_url": reverse("visits:for_appointment", args=[a.public_id]),
                 "writes_note": a.status in Appointment.HOLDING,
+                "questionnaires": questionnaires.get(a.patient_id, []),
             }
             for a in schedule
         ],

@@ -158,6 +158,9 @@ POST_ONLY = {
     "plans:screen": (PRACTITIONER, lambda f: [f["plan"].public_id], TECHNIQUE, 200),
     "plans:add_technique": (PRACTITIONER, lambda f: [f["plan"].public_id], TECHNIQUE, 302),
     "plans:remove_technique": (PRACTITIONER, lambda f: [f["plan"].public_id, 999], {}, 302),
+    "plans:add_questionnaire": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
+    "plans:remove_questionnaire": (PRACTITIONER, lambda f: [f["plan"].public_id, 999], {}, 302),
+    "plans:send_questionnaire": (CLINICAL, lambda f: [f["plan"].public_id, "ODI"], {}, 302),
     "plans:change_treated": (PRACTITIONER, lambda f: [f["plan"].public_id, "goals", 999], {}, 302),
     "plans:activate": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:revise": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
@@ -194,6 +197,8 @@ POST_ONLY = {
 NOT_ROLE_BASED = {"login", "logout", "password_change", "core:setup", "core:two_factor_setup", "core:two_factor_verify"}
 # Public: anyone, signed in or not (a load balancer's health check).
 PUBLIC = {"core:healthz"}
+# Public, the token in the address being the key: a patient's questionnaire link (fascia/measures/tests).
+TOKEN_PAGES = {"questionnaires:answer"}
 # Anyone, signed in or not, is sent on to a static file (browsers ask for /favicon.ico by habit).
 STATIC_REDIRECTS = {"core:favicon": "/static/img/favicon.svg"}
 
@@ -413,7 +418,7 @@ def _named_urls(resolver: URLResolver = None, namespace: str = "") -> set[str]: 
 
 
 def test_every_url_is_covered() -> None:
-    assert _named_urls() == set(PAGES) | set(POST_ONLY) | NOT_ROLE_BASED | PUBLIC | set(STATIC_REDIRECTS)
+    assert _named_urls() == set(PAGES) | set(POST_ONLY) | NOT_ROLE_BASED | PUBLIC | TOKEN_PAGES | set(STATIC_REDIRECTS)
 
 
 def test_every_endpoint_is_covered() -> None:

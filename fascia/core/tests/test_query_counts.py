@@ -30,6 +30,7 @@ from fascia.core.roles import Role
 from fascia.core.tests.bulk import World, at, mark, marks_shown
 from fascia.core.tests.test_permissions import ENDPOINTS, NOT_ROLE_BASED, PAGES, POST_ONLY
 from fascia.evaluations.models import Addendum, Evaluation, RedFlagClearance
+from fascia.measures.models import MeasureResult
 from fascia.patients.models import (
     Allergy,
     Condition,
@@ -40,7 +41,7 @@ from fascia.patients.models import (
     Patient,
     Surgery,
 )
-from fascia.plans.models import TreatmentPlan
+from fascia.plans.models import Questionnaire, TreatmentPlan
 from fascia.practitioners.models import RenewalRequirement
 from fascia.records.models import Seal
 from fascia.referrals.models import Correspondence, ReferringProvider
@@ -185,6 +186,19 @@ def _(w: World, n: int) -> str:
     plans = w.plans(patient, n, status=TreatmentPlan.Status.COMPLETED, start_date=date(2026, 1, 1))
     for plan in plans[:3]:
         w.goals(plan, 2)
+    # The active plan asks for the ODI every day (its questionnaires section); the patient answered it n times.
+    w.once("asking", lambda: Questionnaire.objects.create(plan=w.plan(patient), instrument="ODI", rule="days", every=1))
+    MeasureResult.objects.bulk_create(
+        MeasureResult(
+            patient=patient,
+            instrument="ODI",
+            administered_on=date(2026, 2, 1),
+            responses=[2] * 10,
+            value=40,
+            entered_by=w.tess,
+        )
+        for _ in numbers
+    )
     today = timezone.localdate()
     days = [today + timedelta(days=(i if i % 2 else -i)) for i in numbers]
     w.appointments([patient] * n, [at(day, 10) for day in days])
@@ -613,7 +627,7 @@ def _(w: World, n: int) -> str:
     )
     evaluation = w.once("evaluation", lambda: w.evaluations(patients[0], 1)[0])
     referrals = w.referrals(patients, visits_authorized=2, expires_on=today + timedelta(days=5))
-    TreatmentPlan.objects.bulk_create(
+    plans = TreatmentPlan.objects.bulk_create(
         TreatmentPlan(
             patient=p,
             evaluation=evaluation,
@@ -628,6 +642,23 @@ def _(w: World, n: int) -> str:
             created_by=w.tess,
         )
         for p, r in zip(patients, referrals, strict=True)
+    )
+    # Each asks for the ODI every day and the NPRS at discharge; half of them were answered yesterday.
+    Questionnaire.objects.bulk_create(
+        Questionnaire(plan=plan, instrument=code, rule=rule, every=every)
+        for plan in plans
+        for code, rule, every in (("ODI", "days", 1), ("NPRS", "discharge", None))
+    )
+    MeasureResult.objects.bulk_create(
+        MeasureResult(
+            patient=p,
+            instrument="ODI",
+            administered_on=today - timedelta(days=1),
+            responses=[2] * 10,
+            value=40,
+            entered_by=w.tess,
+        )
+        for p in patients[::2]
     )
     w.credentials(w.practitioner, n, expires_in=20)
     w.courses(w.practitioner, n)

@@ -57,6 +57,14 @@ def test_plan_with_a_screened_technique(live_server, page, tess: User) -> None:
     page.get_by_role("button", name="Add goal").click()
     page.get_by_text("Goal added.").wait_for()
     assert "60" in page.locator("#goals tbody tr").first.inner_text()  # the baseline from the evaluation
+    # Its instrument is asked between visits, by default: the questionnaires section says so at once.
+    page.locator("#questionnaires").get_by_text("Oswestry Disability Index v2.1a: before every 4 visits").wait_for()
+    page.get_by_text("Add a questionnaire").click()
+    page.locator("#id_questionnaire-instrument").select_option("NPRS")
+    page.get_by_label("When").select_option("days")
+    page.get_by_label("Every N").fill("14")
+    page.get_by_role("button", name="Add questionnaire").click()
+    page.get_by_text("Numeric Pain Rating Scale: every 14 days").wait_for()
 
     page.get_by_label("Region").select_option("lower-back")
     page.locator("#id_technique-technique").select_option("deep-tissue")
