@@ -5,12 +5,13 @@ scrolls sideways, and the signed PDF opens from the chart."""
 import pytest
 from django.urls import reverse
 
+from fascia.conftest import sign_in
 from fascia.core.models import Organization, User
 from fascia.patients.models import Consent
 from fascia.patients.services import publish_consent_document
 from fascia.patients.tests.factories import PatientFactory
 from fascia.patients.tests.test_browser_medications import violations
-from fascia.visits.tests.test_browser_tablet import PHONE, TABLET, scrolls_sideways, sign_in
+from fascia.visits.tests.test_browser_tablet import PHONE, TABLET, scrolls_sideways
 
 
 def publish(ada: User, organization: Organization, kind: str, title: str) -> None:
