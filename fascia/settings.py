@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "fascia.core.middleware.ContentSecurityPolicyMiddleware",
     "fascia.core.middleware.RefuseBadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "fascia.core.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -195,9 +196,13 @@ AXES_CLIENT_IP_CALLABLE = "fascia.audit.middleware.client_ip"
 
 OTP_TOTP_ISSUER = "Fascia"
 
+# Staff pages are in English. The patient portal (/my/) speaks the patient's choice of LANGUAGES, else their
+# browser's (fascia.core.middleware.PortalLocaleMiddleware); its translations live in locale/.
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("FASCIA_TIME_ZONE", "America/New_York")
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
