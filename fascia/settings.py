@@ -270,6 +270,10 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 25
 
+# The address patients reach Fascia at, e.g. https://clinic.example: the links in what is emailed without a
+# request to take it from (questionnaires sent by `fascia send_questionnaires`).
+BASE_URL = env_str("FASCIA_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+
 # `fascia send_reminders` emails patients this many hours before their appointment.
 REMINDER_HOURS = env_int("FASCIA_REMINDER_HOURS", "24", minimum=1)
 # An expired massage license blocks new appointments and note signing; False makes it a warning.
