@@ -154,3 +154,10 @@ class HomeCareItemForm(StyledModelForm):
         model = HomeCareItem
         fields = ["name", "instructions", "times_per_day", "days_per_week"]
         widgets = {"instructions": forms.Textarea(attrs={"rows": 3})}
+
+
+class TickForm(forms.Form):
+    """A tick of a home care item: the day, and whether it was done (1) or is taken back (0)."""
+
+    day = forms.DateField()
+    done = forms.TypedChoiceField(choices=[("1", "done"), ("0", "not done")], coerce=lambda v: v == "1")

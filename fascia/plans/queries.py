@@ -11,7 +11,7 @@ from fascia.evaluations.models import Evaluation
 from fascia.evaluations.queries import red_flag_rows
 from fascia.patients.models import Patient
 from fascia.plans.adherence import Stretch, days_expected
-from fascia.plans.models import HomeCareItem, TreatmentPlan
+from fascia.plans.models import HomeCareCheck, HomeCareItem, TreatmentPlan
 
 
 def get_plan_for_user(user: User, public_id: UUID) -> TreatmentPlan:
@@ -62,6 +62,55 @@ def program_start(plan: TreatmentPlan) -> date:
 def last_week(plan: TreatmentPlan, today: date) -> Stretch:
     """The seven days before today, from the program's start at the earliest."""
     return Stretch(max(program_start(plan), today - timedelta(days=7)), today - timedelta(days=1))
+
+
+WEEK = 7  # the days the patient sees and may tick: today and the six before (services.HOME_CARE_DAYS_BACK)
+
+
+@dataclass(frozen=True)
+class TickDay:
+    day: date
+    done: bool
+    open: bool  # may be ticked: in the program, and today or the six days before
+
+
+@dataclass(frozen=True)
+class ItemWeek:
+    item: HomeCareItem
+    days: list[TickDay]  # the last seven days, oldest first, today last
+
+    @property
+    def today(self) -> TickDay:
+        return self.days[-1]
+
+
+def home_care_week(patient: Patient, today: date) -> tuple[TreatmentPlan | None, list[ItemWeek]]:
+    """The patient's active plan and each item of its home care program with the last seven days' ticks (three
+    queries)."""
+    plan = (
+        TreatmentPlan.objects.filter(patient=patient, status=TreatmentPlan.Status.ACTIVE)
+        .order_by("-activated_at", "-id")
+        .first()
+    )
+    if plan is None:
+        return None, []
+    items = list(plan.home_care_items.all())
+    days = [today - timedelta(days=n) for n in range(WEEK - 1, -1, -1)]
+    done = set(
+        HomeCareCheck.objects.filter(item__plan=plan, day__gte=days[0], day__lte=today).values_list("item_id", "day")
+    )
+    start = program_start(plan)
+    return plan, [
+        ItemWeek(item, [TickDay(day, (item.pk, day) in done, day >= start) for day in days]) for item in items
+    ]
+
+
+def get_home_care_item_for_patient(patient: Patient, public_id: UUID) -> HomeCareItem:
+    """An item of one of the patient's own plans (404 otherwise: another patient's, another clinic's)."""
+    try:
+        return HomeCareItem.objects.select_related("plan").get(public_id=public_id, plan__patient=patient)
+    except HomeCareItem.DoesNotExist as e:
+        raise Http404("No such home care item.") from e
 
 
 def chart_context(patient: Patient, user: User) -> dict:

@@ -10,6 +10,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.http import Http404
+from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,7 +26,7 @@ from fascia.plans import services
 from fascia.plans.adherence import Stretch, days_expected, frequency, since_last_visit
 from fascia.plans.models import HomeCareCheck, HomeCareItem, TreatmentPlan
 from fascia.plans.pdf import letter_context
-from fascia.plans.queries import chart_context, home_care_adherence
+from fascia.plans.queries import chart_context, get_home_care_item_for_patient, home_care_adherence, home_care_week
 from fascia.plans.tests.test_services import odi_goal, technique
 from fascia.plans.tests.test_treats import LOW_BACK, START, signed_plan
 
@@ -338,8 +340,6 @@ class TestOnThePlanPage:
         html = client.get(reverse("plans:home_care", args=[active.public_id])).content.decode()
         assert "Doorway pectoral stretch" in html and "3 days a week" in html
         context = letter_context(active, kind="plan-of-care")
-        from django.template.loader import render_to_string
-
         letter = render_to_string("plans/letter.html", {**context, "author": tess})
         assert "Home care program" in letter and "Walk" in letter and "twice a day, daily" in letter
 
@@ -366,3 +366,32 @@ class TestOnTheChart:
             with CaptureQueriesContext(connection) as five:
                 chart_context(active.patient, tess)
         assert len(five.captured_queries) == services_count
+
+
+@pytest.mark.django_db
+class TestTheWeek:
+    def test_the_patients_week_in_three_queries(self, tess: User, active: TreatmentPlan) -> None:
+        walk = active.home_care_items.get(name="Walk")
+        for offset in (0, 2):
+            day = START + timedelta(days=offset)
+            with on(day):
+                services.set_home_care_done(actor=tess, patient=active.patient, item=walk, day=day, done=True)
+        with CaptureQueriesContext(connection) as queries:
+            plan, weeks = home_care_week(active.patient, START + timedelta(days=3))
+        assert plan == active and len(queries.captured_queries) == 3
+        assert [w.item.name for w in weeks] == ["Doorway pectoral stretch", "Walk"]
+        walk_week = weeks[1]
+        assert [d.day for d in walk_week.days][-1] == START + timedelta(days=3)
+        assert [d.done for d in walk_week.days] == [False, False, False, True, False, True, False]
+        # Before the program began, a day is shown but cannot be ticked.
+        assert [d.open for d in walk_week.days] == [False, False, False, True, True, True, True]
+        assert not walk_week.today.done
+
+    def test_no_active_plan_no_week(self, tess: User, plan: TreatmentPlan) -> None:
+        assert home_care_week(plan.patient, START) == (None, [])
+
+    def test_an_item_is_found_for_its_own_patient_only(self, tess: User, active: TreatmentPlan, organization) -> None:
+        item = active.home_care_items.first()
+        assert get_home_care_item_for_patient(active.patient, item.public_id) == item
+        with pytest.raises(Http404):
+            get_home_care_item_for_patient(PatientFactory(organization=organization), item.public_id)
