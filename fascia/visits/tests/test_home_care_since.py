@@ -1,6 +1,6 @@
 """Issue 27, point 6: the note being written shows how the patient kept to the plan's home care program since the
 previous visit — per item, days done out of days due — in a fixed number of queries; at 768 px, without axe
-findings."""
+findings (with the plan page's program and the chart's last week)."""
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -160,4 +160,12 @@ def test_the_therapist_sees_adherence_on_a_tablet(live_server, page, tess: User)
     assert "Walk" in panel.inner_text() and "0 of 2 days" in panel.inner_text()
     box = panel.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 768
+    assert violations(page) == []
+    # The program on the plan page, and on the chart the last week.
+    page.goto(live_server.url + reverse("plans:detail", args=[plan.public_id]))
+    program_section = page.get_by_role("region", name="Home care program")
+    assert "3 days a week" in program_section.inner_text()
+    assert violations(page) == []
+    page.goto(live_server.url + patient.get_chart_url())
+    page.get_by_text("Home care, last 7 days").wait_for()
     assert violations(page) == []
