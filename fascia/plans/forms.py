@@ -157,7 +157,8 @@ class HomeCareItemForm(StyledModelForm):
 
 
 class TickForm(forms.Form):
-    """A tick of a home care item: the day, and whether it was done (1) or is taken back (0)."""
+    """A tick of a home care item (its public id): the day, and whether it was done (1) or is taken back (0)."""
 
+    item = forms.UUIDField()
     day = forms.DateField()
     done = forms.TypedChoiceField(choices=[("1", "done"), ("0", "not done")], coerce=lambda v: v == "1")
