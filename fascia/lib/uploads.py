@@ -44,6 +44,36 @@ def checked_upload(upload: "File[bytes]", field: str | None = None) -> str:
     raise ValidationError({field: problem} if field else problem)
 
 
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+IMAGE_TYPES = ("image/png", "image/jpeg")
+
+
+def image_type(head: bytes) -> str | None:
+    """The content type a file's first bytes show when it is a PNG (its header chunk first) or a JPEG."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return None
+
+
+def checked_image(upload: "File[bytes]", field: str | None = None) -> str:
+    """The uploaded picture's content type (PNG or JPEG by its bytes, up to MAX_IMAGE_BYTES; the file is left at
+    its start), or a ValidationError saying why it is refused, about `field` when given."""
+    head = upload.read(16)
+    upload.seek(0)
+    size = upload.size or 0
+    if size > MAX_IMAGE_BYTES:
+        problem = f"The picture is {size / 1024 / 1024:.1f} MB; the limit is {MAX_IMAGE_BYTES // 1024 // 1024} MB."
+    elif size == 0:
+        problem = "The picture is empty."
+    elif (kind := image_type(head)) is None:
+        problem = "Upload a PNG or JPEG picture."
+    else:
+        return kind
+    raise ValidationError({field: problem} if field else problem)
+
+
 def document_response(stored: FieldFile) -> FileResponse:
     """A stored document, shown inline as the type its content shows, which the browser may not second-guess."""
     head = stored.open("rb").read(16)

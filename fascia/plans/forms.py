@@ -5,9 +5,10 @@ from django import forms
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 from fascia.core.models import Organization
 from fascia.evaluations.models import Diagnosis
+from fascia.lib.uploads import MAX_IMAGE_BYTES, checked_image
 from fascia.patients.models import BodyRegion
 from fascia.plans.letters import KINDS
-from fascia.plans.models import Goal, Questionnaire, TreatmentPlan
+from fascia.plans.models import Goal, HomeCareItem, Questionnaire, TreatmentPlan
 from fascia.referrals.models import Correspondence
 from fascia.techniques.facts import PRESSURES
 from fascia.techniques.models import Technique
@@ -128,3 +129,36 @@ class QuestionnaireForm(StyledModelForm):
         fields = ["instrument", "rule", "every"]
         labels = {"instrument": "Questionnaire", "rule": "When"}
         help_texts = {"every": "For every Nth visit or every N days"}
+
+
+class ImageField(forms.FileField):
+    """A home care item's picture, checked as the service checks it (PNG or JPEG by its bytes, size-limited), so
+    its error shows with the other fields'."""
+
+    widget = forms.FileInput(attrs={"accept": ".png,.jpg,.jpeg,image/png,image/jpeg"})
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value:
+            checked_image(value)
+
+
+class HomeCareItemForm(StyledModelForm):
+    image = ImageField(
+        label="Picture",
+        required=False,
+        help_text=f"Optional: a photo or drawing, PNG or JPEG, up to {MAX_IMAGE_BYTES // 1024 // 1024} MB",
+    )
+
+    class Meta:
+        model = HomeCareItem
+        fields = ["name", "instructions", "times_per_day", "days_per_week"]
+        widgets = {"instructions": forms.Textarea(attrs={"rows": 3})}
+
+
+class TickForm(forms.Form):
+    """A tick of a home care item (its public id): the day, and whether it was done (1) or is taken back (0)."""
+
+    item = forms.UUIDField()
+    day = forms.DateField()
+    done = forms.TypedChoiceField(choices=[("1", "done"), ("0", "not done")], coerce=lambda v: v == "1")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from fascia.core.models import TimestampedModel
 from fascia.evaluations.catalog import MOTIONS
@@ -11,6 +12,7 @@ from fascia.evaluations.models import Diagnosis, Evaluation
 from fascia.measures import schedule
 from fascia.measures.instruments import INSTRUMENTS
 from fascia.patients.models import BodyRegion, Patient
+from fascia.plans import adherence
 from fascia.practitioners.models import Practitioner
 from fascia.techniques.facts import PRESSURES
 from fascia.techniques.models import Technique
@@ -41,7 +43,13 @@ class TreatmentPlan(TimestampedModel):
     duration_weeks = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(52)])
     planned_visits = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(200)])
     re_evaluation_due = models.DateField("re-evaluation due", null=True, blank=True)
-    home_care = models.TextField("home care instructions", blank=True)
+    # General home-care advice in words, beside the program's items (HomeCareItem): kept as written, never turned
+    # into items, so a plan signed with it reads as it was signed.
+    home_care = models.TextField(
+        "general home-care advice",
+        blank=True,
+        help_text="Advice in words for the home-care sheet; exercises to do go in the home care program",
+    )
     referral = models.ForeignKey(
         "referrals.Referral",
         on_delete=models.PROTECT,
@@ -191,3 +199,63 @@ class Questionnaire(models.Model):
             raise ValidationError({"every": "Say how many visits or days apart."})
         if not counted:
             self.every = None
+
+
+def home_care_image_path(instance: models.Model, filename: str) -> str:
+    # Never the uploader's file name: a random one, filed by month.
+    return f"home-care/{timezone.now():%Y/%m}/{uuid4().hex}"
+
+
+class HomeCareItem(models.Model):
+    """One thing of the plan's home care program: what to do, how, and how often (times a day, days a week),
+    with an optional picture. Part of the plan of care: it changes with a draft, and a new version copies it."""
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="home_care_items")
+    name = models.CharField(max_length=120, help_text="e.g. Doorway pectoral stretch")
+    instructions = models.TextField(max_length=2000, help_text="How to do it, in words the patient understands")
+    times_per_day = models.PositiveSmallIntegerField(
+        "times a day", default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    days_per_week = models.PositiveSmallIntegerField(
+        "days a week", default=7, validators=[MinValueValidator(1), MaxValueValidator(7)], help_text="7 is daily"
+    )
+    image = models.FileField(upload_to=home_care_image_path, blank=True, editable=False)
+    image_type = models.CharField(max_length=20, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(days_per_week__gte=1, days_per_week__lte=7), name="home_care_days_per_week"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(times_per_day__gte=1, times_per_day__lte=12), name="home_care_times_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def frequency(self) -> str:
+        return adherence.frequency(self.times_per_day, self.days_per_week)
+
+
+class HomeCareCheck(models.Model):
+    """The patient did an item of the home care program on a day: once a day per item, whoever recorded it
+    (the patient in the portal, or staff on their word)."""
+
+    item = models.ForeignKey(HomeCareItem, on_delete=models.PROTECT, related_name="checks")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="home_care_checks")
+    day = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["day", "id"]
+        constraints = [models.UniqueConstraint(fields=["item", "day"], name="home_care_check_once_a_day")]
+        indexes = [models.Index(fields=["patient", "day"], name="home_care_check_patient_day")]
+
+    def __str__(self) -> str:
+        return f"{self.item} on {self.day:%Y-%m-%d}"

@@ -89,6 +89,7 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "") 
         "chart_width": BAR_WIDTH + 70,
         "chart_height": len(scores) * ROW_HEIGHT + 4,
         "techniques": list(plan.techniques.select_related("technique").prefetch_related("diagnoses")),
+        "home_care": list(plan.home_care_items.all()),
         "recommendation": recommendation,
         "attendance": attendance(plan),
     }

@@ -1,9 +1,11 @@
 """Every write to a treatment plan: drafts, goals, screened techniques, activation, versions."""
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -13,10 +15,12 @@ from fascia.audit.models import AuditAction
 from fascia.core.models import User
 from fascia.evaluations.catalog import MOTIONS
 from fascia.evaluations.models import Diagnosis, Evaluation
+from fascia.lib.uploads import checked_image
 from fascia.measures import instrument as get_instrument
 from fascia.measures.schedule import DEFAULT
-from fascia.plans.models import Goal, PlannedTechnique, Questionnaire, TreatmentPlan
-from fascia.plans.queries import plan_red_flags
+from fascia.patients.models import Patient
+from fascia.plans.models import Goal, HomeCareCheck, HomeCareItem, PlannedTechnique, Questionnaire, TreatmentPlan
+from fascia.plans.queries import plan_red_flags, program_start
 from fascia.practitioners.credentials import missing_privilege
 from fascia.techniques.facts import PRESSURES, RED_FLAGS
 from fascia.techniques.models import Technique
@@ -211,6 +215,77 @@ def remove_questionnaire(*, actor: User, questionnaire: Questionnaire) -> None:
     _record_change(actor, plan, {"questionnaire_removed": str(questionnaire)})
 
 
+@transaction.atomic
+def add_home_care_item(
+    *, actor: User, plan: TreatmentPlan, image: "File[bytes] | None" = None, **fields: Any
+) -> HomeCareItem:
+    """Add an item to a draft's home care program (name, instructions, times a day, days a week), with a picture
+    when given: a PNG or JPEG by its bytes, of limited size. The program is part of the plan of care, so an
+    active plan's changes by a new version, like its goals."""
+    plan = _draft(plan)
+    kind = checked_image(image, "image") if image is not None else ""
+    item = HomeCareItem(plan=plan, **fields)
+    item.full_clean(exclude=["plan", "image"])
+    if plan.home_care_items.filter(name__iexact=item.name.strip()).exists():
+        raise ValidationError({"name": "The program already has an item of this name."})
+    if image is not None:
+        item.image, item.image_type = image, kind
+    item.save()
+    _record_change(actor, plan, {"home_care_added": item.name, "frequency": item.frequency, "image": bool(kind)})
+    return item
+
+
+@transaction.atomic
+def remove_home_care_item(*, actor: User, item: HomeCareItem) -> None:
+    plan = _draft(item.plan)
+    item.delete()  # a draft's items have no check-offs: the patient ticks the active plan's
+    _record_change(actor, plan, {"home_care_removed": item.name})
+
+
+HOME_CARE_DAYS_BACK = 6  # a tick may be set or taken back for today and the six days before (the week shown)
+
+
+def _check_day(item: HomeCareItem, day: date, today: date) -> None:
+    plan = item.plan
+    if plan.status != TreatmentPlan.Status.ACTIVE:
+        raise PlanError("Only the active plan's home care is ticked off.")
+    if day > today:
+        raise ValidationError({"day": "A day still to come cannot be ticked off."})
+    if day < today - timedelta(days=HOME_CARE_DAYS_BACK):
+        raise ValidationError({"day": "Only the last seven days can be ticked off."})
+    started = program_start(plan)
+    if day < started:
+        raise ValidationError({"day": f"The program starts on {started:%Y-%m-%d}."})
+
+
+@transaction.atomic
+def set_home_care_done(*, actor: User, patient: Patient, item: HomeCareItem, day: date, done: bool) -> bool:
+    """Say whether the patient did `item` on `day`: done records it (once a day per item), not done takes it
+    back. Setting what is already so changes nothing (a second tap of the same button, a page sent twice);
+    True when it changed something. Only the patient's own active plan, for today and the six days before."""
+    item = HomeCareItem.objects.select_related("plan").get(pk=item.pk)
+    if item.plan.patient_id != patient.pk:
+        raise PlanError("This item is not on the patient's plan.")
+    # The plan row is locked so that ticks and the plan's ending or revision happen one after the other.
+    TreatmentPlan.objects.select_for_update().filter(pk=item.plan_id).first()
+    _check_day(item, day, timezone.localdate())
+    existing = HomeCareCheck.objects.filter(item=item, day=day).first()
+    if done == (existing is not None):
+        return False
+    if existing is None:
+        HomeCareCheck.objects.create(item=item, patient=patient, day=day, recorded_by=actor)
+    else:
+        existing.delete()
+    audit.record(
+        actor=actor,
+        action=AuditAction.HOME_CARE_DONE if done else AuditAction.HOME_CARE_UNDONE,
+        target=item,
+        patient=patient,
+        detail={"day": f"{day}"},
+    )
+    return True
+
+
 def screen_for_plan(plan: TreatmentPlan, technique: Technique, region: str, pressure: str = "") -> list[Finding]:
     """The findings for a technique on a region of the plan, at the pressure planned (firm or deep pressure is
     deep work): the patient's history, and the red flags of the plan's evaluation and of every newer signed
@@ -341,8 +416,8 @@ def _copy_items(model: type[Model], items: Iterable[Any], revision: TreatmentPla
 
 @transaction.atomic
 def revise_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
-    """A new draft version of an active plan, with its goals and techniques; the active one stays
-    in force until the new version is activated."""
+    """A new draft version of an active plan, with its goals, techniques, questionnaires and home care program;
+    the active one stays in force until the new version is activated."""
     plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != TreatmentPlan.Status.ACTIVE:
         raise PlanError("Only the active plan is revised.")
@@ -362,6 +437,11 @@ def revise_plan(*, actor: User, plan: TreatmentPlan) -> TreatmentPlan:
         _copy_items(model, items.prefetch_related("diagnoses"), revision)
     Questionnaire.objects.bulk_create(
         Questionnaire(**_copy(q, Questionnaire, skip=("plan",)), plan=revision) for q in plan.questionnaires.all()
+    )
+    # The home care program goes along (its pictures shared: stored files are never rewritten); the patient's
+    # ticks stay with the version they were made on.
+    HomeCareItem.objects.bulk_create(
+        HomeCareItem(**_copy(i, HomeCareItem, skip=("plan",)), plan=revision) for i in plan.home_care_items.all()
     )
     audit.record(
         actor=actor,

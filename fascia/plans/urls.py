@@ -25,6 +25,9 @@ urlpatterns = [
     path("<uuid:plan_id>/revise/", views.revise, name="revise"),
     path("<uuid:plan_id>/end/", views.end, name="end"),
     path("<uuid:plan_id>/home-care/", views.home_care, name="home_care"),
+    path("<uuid:plan_id>/home-care/items/", views.add_home_care, name="add_home_care"),
+    path("<uuid:plan_id>/home-care/items/<uuid:item_id>/remove/", views.remove_home_care, name="remove_home_care"),
+    path("<uuid:plan_id>/home-care/items/<uuid:item_id>/image/", views.home_care_image, name="home_care_image"),
     path("<uuid:plan_id>/letter/", views.letter, name="letter"),
     path("<uuid:plan_id>/letter/preview/", views.letter_preview, name="letter_preview"),
 ]

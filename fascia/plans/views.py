@@ -6,7 +6,7 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,9 +19,19 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.evaluations.models import Diagnosis
 from fascia.evaluations.queries import get_evaluation_for_user
+from fascia.lib.uploads import document_response
 from fascia.measures import services as measure_services
 from fascia.plans import services
-from fascia.plans.forms import EndForm, GoalForm, LetterForm, PlanForm, QuestionnaireForm, TechniqueForm, TreatsForm
+from fascia.plans.forms import (
+    EndForm,
+    GoalForm,
+    HomeCareItemForm,
+    LetterForm,
+    PlanForm,
+    QuestionnaireForm,
+    TechniqueForm,
+    TreatsForm,
+)
 from fascia.plans.letters import preview_letter, send_letter
 from fascia.plans.models import TreatmentPlan
 from fascia.plans.queries import get_plan_for_user
@@ -79,10 +89,11 @@ def _lists(
     goal_form: GoalForm | None = None,
     technique_form: TechniqueForm | None = None,
     questionnaire_form: QuestionnaireForm | None = None,
+    home_care_form: HomeCareItemForm | None = None,
 ) -> dict[str, Any]:
-    """What the plan's goals, techniques and questionnaires sections show: their rows and, on an editable draft
-    (an active plan too, for questionnaires), the forms to add one (fresh unless a refused one is given back, as
-    typed)."""
+    """What the plan's goals, techniques, questionnaires and home care sections show: their rows and, on an
+    editable draft (an active plan too, for questionnaires), the forms to add one (fresh unless a refused one is
+    given back, as typed)."""
     editable = plan.is_editable and request.user.has_perm(roles.ADD_PLAN)
     schedulable = plan.status in (plan.Status.DRAFT, plan.Status.ACTIVE) and request.user.has_perm(roles.ADD_PLAN)
     questionnaires = list(plan.questionnaires.all())
@@ -117,6 +128,9 @@ def _lists(
         "questionnaire_form": (questionnaire_form or QuestionnaireForm(prefix="questionnaire"))
         if schedulable
         else None,
+        "home_care_items": list(plan.home_care_items.all()),
+        "home_care_form": (home_care_form or HomeCareItemForm(prefix="home_care")) if editable else None,
+        "home_care_revisable": plan.status == plan.Status.ACTIVE and request.user.has_perm(roles.ACTIVATE_PLAN),
         "findings": findings,
         "only_cautions": worst_level(findings) == Level.CAUTION,
         "screened": bool(findings),
@@ -149,6 +163,7 @@ def _in_place(
         goal_form=refused if isinstance(refused, GoalForm) else None,
         technique_form=refused if isinstance(refused, TechniqueForm) else None,
         questionnaire_form=refused if isinstance(refused, QuestionnaireForm) else None,
+        home_care_form=refused if isinstance(refused, HomeCareItemForm) else None,
     )
     context = {**lists, "done": done, "failed": failed}
     response = render(request, f"plans/plan_detail.html#{kind}", context)
@@ -223,32 +238,74 @@ def edit(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
     return _back(plan)
 
 
+def _add(
+    request: ClinicRequest,
+    plan_id: UUID,
+    kind: str,
+    form: Callable[[TreatmentPlan], forms.BaseForm],
+    write: Callable[..., object],
+    *,
+    what: str,
+) -> HttpResponse:
+    """Add a goal, technique, questionnaire or home care item (`kind`, the plan page's section) from a form made
+    for the plan: write(actor=, plan=, **its data) is the service; the section comes back in place."""
+    plan = get_plan_for_user(request.user, plan_id)
+    bound = form(plan)
+    done, failed = _outcome(
+        bound,
+        lambda data: write(actor=request.user, plan=plan, **data),
+        done=f"{what} added.",
+        failed=f"{what} not added",
+    )
+    return _in_place(request, plan, kind, done=done, failed=failed, form=bound)
+
+
+def _remove(
+    request: ClinicRequest,
+    plan_id: UUID,
+    kind: str,
+    find: Callable[[TreatmentPlan], Any],
+    write: Callable[[Any], object],
+    *,
+    what: str,
+) -> HttpResponse:
+    """Remove the item find(plan) gives (None when it is not on this plan) with write(item), the service; the
+    section comes back in place."""
+    plan = get_plan_for_user(request.user, plan_id)
+    item = find(plan)
+    if item is None:
+        return _in_place(request, plan, kind, failed=f"That {what.lower()} is no longer on the plan.")
+    try:
+        write(item)
+    except services.PlanError as e:
+        return _in_place(request, plan, kind, failed=str(e))
+    return _in_place(request, plan, kind, done=f"{what} removed: {item}.")
+
+
 @staff_view(roles.ADD_PLAN)
 @require_POST
 def add_goal(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
-    plan = get_plan_for_user(request.user, plan_id)
-    form = GoalForm(request.POST, prefix="goal", diagnoses=_diagnoses(plan))
-    done, failed = _outcome(
-        form,
-        lambda data: services.add_goal(actor=request.user, plan=plan, **data),
-        done="Goal added.",
-        failed="Goal not added",
+    return _add(
+        request,
+        plan_id,
+        "goals",
+        lambda plan: GoalForm(request.POST, prefix="goal", diagnoses=_diagnoses(plan)),
+        services.add_goal,
+        what="Goal",
     )
-    return _in_place(request, plan, "goals", done=done, failed=failed, form=form)
 
 
 @staff_view(roles.ADD_PLAN)
 @require_POST
 def remove_goal(request: ClinicRequest, plan_id: UUID, goal_id: int) -> HttpResponse:
-    plan = get_plan_for_user(request.user, plan_id)
-    goal = plan.goals.filter(pk=goal_id).first()
-    if goal is None:
-        return _in_place(request, plan, "goals", failed="That goal is no longer on the plan.")
-    try:
-        services.remove_goal(actor=request.user, goal=goal)
-    except services.PlanError as e:
-        return _in_place(request, plan, "goals", failed=str(e))
-    return _in_place(request, plan, "goals", done=f"Goal removed: {goal.description}.")
+    return _remove(
+        request,
+        plan_id,
+        "goals",
+        lambda plan: plan.goals.filter(pk=goal_id).first(),
+        lambda goal: services.remove_goal(actor=request.user, goal=goal),
+        what="Goal",
+    )
 
 
 @staff_view(roles.ADD_PLAN)
@@ -274,59 +331,99 @@ def screen(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
 @staff_view(roles.ADD_PLAN)
 @require_POST
 def add_technique(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
-    plan = get_plan_for_user(request.user, plan_id)
-    form = TechniqueForm(
-        request.POST, prefix="technique", organization=request.organization, diagnoses=_diagnoses(plan)
+    return _add(
+        request,
+        plan_id,
+        "techniques",
+        lambda plan: TechniqueForm(
+            request.POST, prefix="technique", organization=request.organization, diagnoses=_diagnoses(plan)
+        ),
+        services.add_technique,
+        what="Technique",
     )
-    done, failed = _outcome(
-        form,
-        lambda data: services.add_technique(actor=request.user, plan=plan, **data),
-        done="Technique added.",
-        failed="Technique not added",
-    )
-    return _in_place(request, plan, "techniques", done=done, failed=failed, form=form)
 
 
 @staff_view(roles.ADD_PLAN)
 @require_POST
 def remove_technique(request: ClinicRequest, plan_id: UUID, planned_id: int) -> HttpResponse:
-    plan = get_plan_for_user(request.user, plan_id)
-    planned = plan.techniques.filter(pk=planned_id).select_related("technique").first()
-    if planned is None:
-        return _in_place(request, plan, "techniques", failed="That technique is no longer on the plan.")
-    try:
-        services.remove_technique(actor=request.user, planned=planned)
-    except services.PlanError as e:
-        return _in_place(request, plan, "techniques", failed=str(e))
-    return _in_place(request, plan, "techniques", done=f"Technique removed: {planned}.")
+    return _remove(
+        request,
+        plan_id,
+        "techniques",
+        lambda plan: plan.techniques.filter(pk=planned_id).select_related("technique").first(),
+        lambda planned: services.remove_technique(actor=request.user, planned=planned),
+        what="Technique",
+    )
 
 
 @staff_view(roles.ADD_PLAN)
 @require_POST
 def add_questionnaire(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
-    plan = get_plan_for_user(request.user, plan_id)
-    form = QuestionnaireForm(request.POST, prefix="questionnaire")
-    done, failed = _outcome(
-        form,
-        lambda data: services.add_questionnaire(actor=request.user, plan=plan, **data),
-        done="Questionnaire added.",
-        failed="Questionnaire not added",
+    return _add(
+        request,
+        plan_id,
+        "questionnaires",
+        lambda plan: QuestionnaireForm(request.POST, prefix="questionnaire"),
+        services.add_questionnaire,
+        what="Questionnaire",
     )
-    return _in_place(request, plan, "questionnaires", done=done, failed=failed, form=form)
 
 
 @staff_view(roles.ADD_PLAN)
 @require_POST
 def remove_questionnaire(request: ClinicRequest, plan_id: UUID, questionnaire_id: int) -> HttpResponse:
+    return _remove(
+        request,
+        plan_id,
+        "questionnaires",
+        lambda plan: plan.questionnaires.filter(pk=questionnaire_id).first(),
+        lambda questionnaire: services.remove_questionnaire(actor=request.user, questionnaire=questionnaire),
+        what="Questionnaire",
+    )
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def add_home_care(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
+    return _add(
+        request,
+        plan_id,
+        "home_care",
+        lambda plan: HomeCareItemForm(request.POST, request.FILES, prefix="home_care"),
+        services.add_home_care_item,
+        what="Home care item",
+    )
+
+
+@staff_view(roles.ADD_PLAN)
+@require_POST
+def remove_home_care(request: ClinicRequest, plan_id: UUID, item_id: UUID) -> HttpResponse:
+    return _remove(
+        request,
+        plan_id,
+        "home_care",
+        lambda plan: plan.home_care_items.filter(public_id=item_id).first(),
+        lambda item: services.remove_home_care_item(actor=request.user, item=item),
+        what="Home care item",
+    )
+
+
+@staff_view(roles.VIEW_PLAN)
+@require_GET
+def home_care_image(request: ClinicRequest, plan_id: UUID, item_id: UUID) -> FileResponse:
+    """A home care item's picture, as its bytes show it (PNG or JPEG), audited."""
     plan = get_plan_for_user(request.user, plan_id)
-    questionnaire = plan.questionnaires.filter(pk=questionnaire_id).first()
-    if questionnaire is None:
-        return _in_place(request, plan, "questionnaires", failed="That questionnaire is no longer on the plan.")
-    try:
-        services.remove_questionnaire(actor=request.user, questionnaire=questionnaire)
-    except services.PlanError as e:
-        return _in_place(request, plan, "questionnaires", failed=str(e))
-    return _in_place(request, plan, "questionnaires", done=f"Questionnaire removed: {questionnaire}.")
+    item = plan.home_care_items.filter(public_id=item_id).first()
+    if item is None or not item.image:
+        raise Http404("No such picture.")
+    audit.record(
+        actor=request.user,
+        action=AuditAction.HOME_CARE_VIEWED,
+        target=item,
+        patient=plan.patient,
+        detail={"picture": True},
+    )
+    return document_response(item.image)
 
 
 @staff_view(roles.SEND_QUESTIONNAIRE)
@@ -480,6 +577,10 @@ def home_care(request: ClinicRequest, plan_id: UUID) -> HttpResponse:
         patient=plan.patient,
         detail={"page": "home care"},
     )
-    return render(
-        request, "plans/home_care.html", {"plan": plan, "patient": plan.patient, "organization": request.organization}
-    )
+    context = {
+        "plan": plan,
+        "patient": plan.patient,
+        "organization": request.organization,
+        "items": list(plan.home_care_items.all()),
+    }
+    return render(request, "plans/home_care.html", context)

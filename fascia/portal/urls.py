@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
-from fascia.portal import views
+from fascia.portal import homecare, views
 from fascia.portal.forms import (
     PortalLoginForm,
     PortalPasswordResetForm,
@@ -30,6 +30,8 @@ urlpatterns = [
     path("consents/<str:kind>/sign/", views.consent_sign, name="consent_sign"),
     path("consents/signed/<uuid:consent_id>/", views.consent_pdf, name="consent_pdf"),
     path("password/", views.password_change, name="password_change"),
+    path("home-care/", homecare.page, name="home_care"),
+    path("home-care/<uuid:item_id>/image/", homecare.image, name="home_care_image"),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(

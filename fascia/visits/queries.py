@@ -17,7 +17,9 @@ from fascia.evaluations.models import Evaluation
 from fascia.evaluations.queries import red_flag_rows
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
+from fascia.plans.adherence import Stretch, since_last_visit
 from fascia.plans.models import Goal, TreatmentPlan
+from fascia.plans.queries import ItemAdherence, home_care_adherence, program_start
 from fascia.practitioners.models import Practitioner
 from fascia.practitioners.queries import alerts as credential_alerts
 from fascia.records.chain import values_of, vouched
@@ -86,6 +88,29 @@ def plan_goals(note: VisitNote) -> list[Goal]:
         return []
     prefetch_related_objects([plan], "goals")  # nothing read when the plan has them already
     return list(plan.goals.all())
+
+
+@dataclass(frozen=True)
+class HomeCareSince:
+    previous: date | None  # the previous visit, None when this is the first since the program began
+    stretch: Stretch
+    items: list[ItemAdherence]
+
+
+def home_care_since_last_visit(note: VisitNote) -> HomeCareSince | None:
+    """How the patient kept to the note's plan's home care program since the previous visit: each item's days
+    done out of days due (two queries), or None when the plan has no program."""
+    if note.plan is None:
+        return None
+    previous = (
+        VisitNote.objects.filter(patient_id=note.patient_id, visited_on__lt=note.visited_on)
+        .order_by("-visited_on")
+        .values_list("visited_on", flat=True)
+        .first()
+    )
+    stretch = since_last_visit(visit=note.visited_on, previous=previous, plan_start=program_start(note.plan))
+    items = home_care_adherence(note.plan, stretch)
+    return HomeCareSince(previous, stretch, items) if items else None
 
 
 def active_plans(patient: Any) -> QuerySet[TreatmentPlan]:

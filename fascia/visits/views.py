@@ -224,6 +224,7 @@ def edit(request: ClinicRequest, note_id: UUID) -> HttpResponse:
         "template_form": TemplateForm(),
         "measures": queries.measures_of(note),
         "measure_form": MeasureForm(),
+        "home_care": queries.home_care_since_last_visit(note),
         "can_sign": note.practitioner.user_id == request.user.pk and request.user.has_perm(roles.SIGN_NOTE),
         **_signing_context(note),
     }

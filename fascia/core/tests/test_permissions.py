@@ -23,7 +23,7 @@ from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients import services
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory, drawn_png
-from fascia.plans.services import create_plan
+from fascia.plans.services import add_home_care_item, create_plan
 from fascia.practitioners.models import Credential, Practitioner, RenewalRequirement
 from fascia.practitioners.tests.factories import pdf_upload
 from fascia.referrals.models import ReferringProvider
@@ -84,6 +84,7 @@ PAGES = {
     "techniques:edit": (ADMIN, lambda f: ["swedish"]),
     "plans:detail": (CLINICAL, lambda f: [f["plan"].public_id]),
     "plans:home_care": (CLINICAL, lambda f: [f["plan"].public_id]),
+    "plans:home_care_image": (CLINICAL, lambda f: [f["plan"].public_id, f["home_care_item"].public_id]),
     "referrals:provider_list": (REGISTRATION, lambda f: []),
     "referrals:provider_create": (REGISTRATION, lambda f: []),
     "referrals:provider_edit": (REGISTRATION, lambda f: [f["provider"].public_id]),
@@ -160,6 +161,8 @@ POST_ONLY = {
     "plans:remove_technique": (PRACTITIONER, lambda f: [f["plan"].public_id, 999], {}, 302),
     "plans:add_questionnaire": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:remove_questionnaire": (PRACTITIONER, lambda f: [f["plan"].public_id, 999], {}, 302),
+    "plans:add_home_care": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
+    "plans:remove_home_care": (PRACTITIONER, lambda f: [f["plan"].public_id, f["plan"].public_id], {}, 302),
     "plans:send_questionnaire": (CLINICAL, lambda f: [f["plan"].public_id, "ODI"], {}, 302),
     "plans:change_treated": (PRACTITIONER, lambda f: [f["plan"].public_id, "goals", 999], {}, 302),
     "plans:activate": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
@@ -382,7 +385,15 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         ip=None,
         user_agent="test",
     )
+    home_care_item = add_home_care_item(
+        actor=tess,
+        plan=plan,
+        name="Knee to chest",
+        instructions="Hold 20 seconds.",
+        image=SimpleUploadedFile("k.png", drawn_png(), content_type="image/png"),
+    )
     return {
+        "home_care_item": home_care_item,
         "signed_consent": signed_consent,
         "clearinghouse": Clearinghouse.objects.get(organization=organization, is_default=True),
         "waitlist": waitlist,

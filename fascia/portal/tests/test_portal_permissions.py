@@ -6,9 +6,12 @@ otherwise. A page about one of the patient's records names it in OWN_RECORDS: an
 """
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from fascia.conftest import login
 from fascia.core.roles import Role
@@ -24,6 +27,7 @@ from fascia.core.tests.test_permissions import (
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory, drawn_png
 from fascia.portal.tests.factories import patient_account, portal_client
+from fascia.visits.tests.test_home_care_since import program
 
 # url name -> how to build its args from the portal fixtures
 PORTAL_PAGES = {
@@ -32,9 +36,11 @@ PORTAL_PAGES = {
     "portal:consent_sign": lambda f: ["treatment"],
     "portal:consent_pdf": lambda f: [f["consent"].public_id],
     "portal:password_change": lambda f: [],
+    "portal:home_care": lambda f: [],
+    "portal:home_care_image": lambda f: [f["home_care_item"].public_id],
 }
 # Pages showing one record of the patient's: another patient asking for it gets 404.
-OWN_RECORDS = {"portal:consent_pdf"}
+OWN_RECORDS = {"portal:consent_pdf", "portal:home_care_image"}
 # Before signing in: the sign-in and password reset pages, and the invitation (its token is the key).
 PORTAL_PUBLIC = {
     "portal:login",
@@ -70,7 +76,18 @@ def portal(organization, personas) -> dict:
         ip=None,
         user_agent="test",
     )
-    return {"patient": patient, "account": account, "other": patient_account(other), "consent": consent}
+    plan = program(personas[Role.PRACTITIONER], patient, timezone.localdate() - timedelta(days=3))
+    home_care_item = plan.home_care_items.first()
+    home_care_item.image.save("x", SimpleUploadedFile("x.png", drawn_png()), save=False)
+    home_care_item.image_type = "image/png"
+    home_care_item.save()
+    return {
+        "patient": patient,
+        "account": account,
+        "other": patient_account(other),
+        "consent": consent,
+        "home_care_item": home_care_item,
+    }
 
 
 def test_every_portal_url_is_covered() -> None:
