@@ -157,6 +157,8 @@ def submit_intake(
                 problems |= e.message_dict
     for section in sorted(set(answers) - set(SECTIONS)):
         problems[section] = ["No such section."]
+    if not answers and not any((files or {}).values()):
+        problems["__all__"] = ["Fill in at least one section before sending the intake."]
     try:
         sides = _store_cards(submission, files)
     except ValidationError as e:

@@ -129,6 +129,11 @@ class TestSubmit:
         }
         assert not IntakeSubmission.objects.filter(patient=patient).exists()
 
+    def test_an_empty_intake_is_not_sent(self, patient: Patient) -> None:
+        with pytest.raises(ValidationError, match="at least one section"):
+            submit(patient, {})
+        assert intake.intake_required(patient)
+
     def test_a_second_submission_waits_for_the_review(self, patient: Patient) -> None:
         submit(patient)
         with pytest.raises(intake.IntakeError):
