@@ -158,6 +158,11 @@ class HistoryEntry(TimestampedModel):
     class Meta:
         abstract = True
 
+    @property
+    def from_patient(self) -> bool:
+        """Written by the patient (intake) and accepted by staff, as the chart says beside it."""
+        return self.source == Source.PATIENT
+
 
 class BodyRegion(models.TextChoices):
     HEAD = "head", "Head and face"

@@ -49,4 +49,5 @@ def test_a_practitioner_reviews_an_intake(live_server, page, tess: User) -> None
     assert patient.phone == "206-555-0199"
     page.goto(live_server.url + patient.get_chart_url())
     page.get_by_text("Anticoagulant: warfarin").wait_for()  # the chart's alert, as for a staff-typed warfarin
+    assert page.get_by_text("From the patient's intake").count() == 1  # the medication, not the phone
     assert page.get_by_role("link", name="Intake to review").count() == 0
