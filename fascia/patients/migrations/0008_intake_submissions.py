@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0006_consent_documents'),
+        ('patients', '0007_portal_accounts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
