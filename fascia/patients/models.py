@@ -565,6 +565,8 @@ class IntakeItem(models.Model):
 
     # The answer that names what an item is, which its name starts with (the rest follow alphabetically).
     NAMED_BY = ("description", "name", "substance", "procedure")
+
+
 class PatientLink(TimestampedModel):
     """What every link a patient gets by email shares (a portal invitation, a questionnaire): only the token's
     SHA-256 is kept, the link itself lives in the patient's email alone; it expires, is used once, and locks

@@ -4,7 +4,7 @@ before signing in (the invitation, the sign-in and password reset pages)."""
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from fascia.portal import views
+from fascia.portal import intake, views
 from fascia.portal.forms import (
     PortalLoginForm,
     PortalPasswordResetForm,
@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
     path("invite/<str:token>/", views.invitation, name="invitation"),
+    path("intake/", intake.intake_form, name="intake"),
     path("consents/", views.consents, name="consents"),
     path("consents/<str:kind>/sign/", views.consent_sign, name="consent_sign"),
     path("consents/signed/<uuid:consent_id>/", views.consent_pdf, name="consent_pdf"),

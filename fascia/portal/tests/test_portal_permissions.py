@@ -32,6 +32,7 @@ PORTAL_PAGES = {
     "portal:consent_sign": lambda f: ["treatment"],
     "portal:consent_pdf": lambda f: [f["consent"].public_id],
     "portal:password_change": lambda f: [],
+    "portal:intake": lambda f: [],
 }
 # Pages showing one record of the patient's: another patient asking for it gets 404.
 OWN_RECORDS = {"portal:consent_pdf"}
