@@ -15,6 +15,12 @@ class AuditAction(models.TextChoices):
     CONSENT_SIGNED = "patients.consent.signed", "Patient signed a consent document electronically"
     CONSENT_PDF_VIEWED = "patients.consent.pdf_viewed", "Opened a signed consent"
     CONSENT_DOCUMENT_PUBLISHED = "patients.consent_document.published", "Published a consent document version"
+    INTAKE_SAVED = "patients.intake.saved", "Saved an intake draft"
+    INTAKE_SUBMITTED = "patients.intake.submitted", "Submitted an intake for review"
+    INTAKE_VIEWED = "patients.intake.viewed", "Opened an intake to review"
+    INTAKE_ITEM_ACCEPTED = "patients.intake.item_accepted", "Accepted an intake item (nothing to change on the chart)"
+    INTAKE_ITEM_REJECTED = "patients.intake.item_rejected", "Rejected an intake item"
+    INTAKE_CARD_VIEWED = "patients.intake.card_viewed", "Opened an insurance card photo from an intake"
     PORTAL_INVITATION_SENT = "patients.portal_invitation.sent", "Invited a patient to the patient portal"
     PORTAL_INVITATION_EMAILED = "patients.portal_invitation.emailed", "Emailed a portal invitation"
     PORTAL_INVITATION_REFUSED = (

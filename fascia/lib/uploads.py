@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
+from PIL import Image
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -20,25 +21,40 @@ def document_type(head: bytes) -> str | None:
     return next((kind for signature, kind in SIGNATURES.items() if head.startswith(signature)), None)
 
 
-def too_large(size: int) -> str | None:
+def too_large(size: int, limit: int = MAX_UPLOAD_BYTES) -> str | None:
     """Why a file of `size` bytes is refused before it is read, or None when its size is acceptable."""
-    if size > MAX_UPLOAD_BYTES:
-        return f"The file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1024 // 1024} MB."
+    if size > limit:
+        return f"The file is {size / 1024 / 1024:.1f} MB; the limit is {limit // 1024 // 1024} MB."
     return None
 
 
-def checked_upload(upload: "File[bytes]", field: str | None = None) -> str:
+def image_damaged(upload: "File[bytes]") -> bool:
+    """Whether a file whose first bytes say PNG or JPEG is not one Pillow can read (cut short, or only the
+    signature in front of something else). The file is left at its start."""
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return True
+    finally:
+        upload.seek(0)
+    return False
+
+
+def checked_upload(upload: "File[bytes]", field: str | None = None, *, limit: int = MAX_UPLOAD_BYTES) -> str:
     """The uploaded document's content type (the file is left at its start), or a ValidationError saying why
-    it is refused, about `field` when given."""
+    it is refused, about `field` when given. Images are opened to check they are one."""
     head = upload.read(16)
     upload.seek(0)
     size = upload.size or 0
-    if oversized := too_large(size):
+    if oversized := too_large(size, limit):
         problem = oversized
     elif size == 0:
         problem = "The file is empty."
     elif (kind := document_type(head)) is None:
         problem = "Upload a PDF, PNG or JPEG file."
+    elif kind != "application/pdf" and image_damaged(upload):
+        problem = "This image is damaged or not really a PNG or JPEG: take the photo again."
     else:
         return kind
     raise ValidationError({field: problem} if field else problem)

@@ -136,11 +136,19 @@ class HistoryStatus(models.TextChoices):
     ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
 
 
+class Source(models.TextChoices):
+    """Who said what an entry records: staff typed it, or the patient wrote it (intake) and staff accepted it."""
+
+    STAFF = "staff", "Entered by staff"
+    PATIENT = "patient", "From the patient's intake"
+
+
 class HistoryEntry(TimestampedModel):
     """An item of the medical history. Never deleted: a wrong entry is marked entered-in-error."""
 
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     status = models.CharField(max_length=20, choices=HistoryStatus.choices, default=HistoryStatus.ACTIVE)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.STAFF, editable=False)
     notes = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
@@ -151,6 +159,11 @@ class HistoryEntry(TimestampedModel):
 
     class Meta:
         abstract = True
+
+    @property
+    def from_patient(self) -> bool:
+        """Written by the patient (intake) and accepted by staff, as the chart says beside it."""
+        return self.source == Source.PATIENT
 
 
 class BodyRegion(models.TextChoices):
@@ -451,6 +464,108 @@ class ConsentDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}, version {self.version}"
+
+
+def intake_card_path(instance: models.Model, filename: str) -> str:
+    # Under MEDIA_ROOT, which no URL serves: a card opens only through the audited intake_card view. Never the
+    # uploader's file name.
+    return f"intake/{timezone.now():%Y/%m}/{uuid4().hex}"
+
+
+class IntakeSubmission(TimestampedModel):
+    """What a patient wrote on the intake form, kept apart from the chart until staff review it.
+
+    A draft holds the answers as typed (`answers`, the form's sections as JSON). Submitting checks them and
+    turns each into an IntakeItem that staff accept or reject one by one; when none is pending, the
+    submission is reviewed. The complaint, goals and pain regions are the patient's own report, for the
+    evaluation: they are shown on the review, not written into the chart.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted, to review"
+        REVIEWED = "reviewed", "Reviewed"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="intakes")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    answers = models.JSONField(default=dict, blank=True)
+    complaint = models.CharField("what brings you in", max_length=500, blank=True)
+    goals = models.CharField("what you hope to get back to", max_length=500, blank=True)
+    pain_regions = models.JSONField(default=list, blank=True)  # BodyRegion values
+    card_front = models.FileField("insurance card, front", upload_to=intake_card_path, blank=True, editable=False)
+    card_back = models.FileField("insurance card, back", upload_to=intake_card_path, blank=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One intake in the works per patient: a draft or one awaiting review.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status__in=["draft", "submitted"]),
+                name="intake_one_open_per_patient",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake {self.get_status_display().lower()}"
+
+    @property
+    def pain_region_labels(self) -> list[str]:
+        labels = dict(BodyRegion.choices)
+        return [labels.get(region, region) for region in self.pain_regions]
+
+
+class IntakeItem(models.Model):
+    """One thing a patient's intake says, which staff accept into the chart or reject."""
+
+    class Kind(models.TextChoices):
+        DEMOGRAPHICS = "demographics", "Details"
+        PREGNANCY = "pregnancy", "Pregnancy"
+        CONDITION = "condition", "Condition"
+        MEDICATION = "medication", "Medication"
+        ALLERGY = "allergy", "Allergy"
+        SURGERY = "surgery", "Surgery"
+        IMPLANT = "implant", "Implant"
+        # Not for the chart: the patient's own report for the evaluation, and the insurance card photos.
+        COMPLAINT = "complaint", "Complaint, goals and pain"
+        CARDS = "cards", "Insurance card"
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "To review"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    submission = models.ForeignKey(IntakeSubmission, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # Demographics: which group of the patient's fields (name, phone, address …); empty for the others.
+    group = models.CharField(max_length=24, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # The patient's answer as submitted: model field name -> value (dates as ISO text).
+    value = models.JSONField(default=dict)
+    decision = models.CharField(max_length=8, choices=Decision.choices, default=Decision.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        # The answer's main words: what it names (a medication's name …), or the details given, in a stable order.
+        names = sorted(self.value, key=lambda name: (name not in self.NAMED_BY, name))
+        said = [str(self.value[name]) for name in names if self.value[name] not in ("", None)]
+        return f"{self.get_kind_display()}: {', '.join(said)}"[:200]
+
+    # The answer that names what an item is, which its name starts with (the rest follow alphabetically).
+    NAMED_BY = ("description", "name", "substance", "procedure")
 
 
 class PatientLink(TimestampedModel):

@@ -20,6 +20,7 @@ from fascia.patients.models import (
     ConsentDocument,
     HistoryStatus,
     Implant,
+    IntakeSubmission,
     Medication,
     Patient,
     Surgery,
@@ -109,6 +110,11 @@ def chart_history(patient: Patient) -> dict[str, list[Condition | Surgery | Medi
         name: list(model.objects.filter(patient=patient).exclude(status=HistoryStatus.ENTERED_IN_ERROR))
         for name, model in HISTORY_MODELS.items()
     }
+
+
+def intake_to_review(patient: Patient) -> IntakeSubmission | None:
+    """The patient's intake sent and waiting for staff (the chart's "Intake to review")."""
+    return patient.intakes.filter(status=IntakeSubmission.Status.SUBMITTED).only("public_id").first()
 
 
 def signature_on_file(consents: Iterable[Consent], kind: str, payer_id: int | None) -> Consent | None:

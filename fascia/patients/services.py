@@ -26,6 +26,7 @@ from fascia.patients.models import (
     Implant,
     Medication,
     Patient,
+    Source,
     Surgery,
 )
 
@@ -76,8 +77,11 @@ def create_patient(*, actor: User, organization: Organization, **fields: Any) ->
 
 
 @transaction.atomic
-def update_patient(*, actor: User, patient: Patient, **fields: Any) -> Patient:
-    """Change a patient's demographics; the audit entry lists the fields that changed."""
+def update_patient(
+    *, actor: User, patient: Patient, audit_detail: dict[str, Any] | None = None, **fields: Any
+) -> Patient:
+    """Change a patient's demographics; the audit entry lists the fields that changed (and `audit_detail`:
+    where the change came from, an intake's item)."""
     before = {name: getattr(patient, name) for name in fields}
     for name, value in fields.items():
         setattr(patient, name, value)
@@ -88,17 +92,31 @@ def update_patient(*, actor: User, patient: Patient, **fields: Any) -> Patient:
     patient.updated_by = actor
     patient.refresh_search_text()
     patient.save()
-    audit.record(actor=actor, action=AuditAction.PATIENT_UPDATED, target=patient, detail={"fields": changed})
+    audit.record(
+        actor=actor,
+        action=AuditAction.PATIENT_UPDATED,
+        target=patient,
+        detail={"fields": changed, **(audit_detail or {})},
+    )
     return patient
 
 
 @transaction.atomic
-def add_history_entry(*, actor: User, patient: Patient, kind: str, **fields: Any) -> Any:
+def add_history_entry(
+    *,
+    actor: User,
+    patient: Patient,
+    kind: str,
+    source: str = Source.STAFF,
+    audit_detail: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Any:
+    """Add an entry to the medical history: typed by staff, or (source patient) accepted from an intake."""
     model = HISTORY_MODELS[kind]
-    entry = model(patient=patient, created_by=actor, updated_by=actor, **fields)
+    entry = model(patient=patient, created_by=actor, updated_by=actor, source=source, **fields)
     entry.full_clean(exclude=SET_BY_SERVICE, validate_unique=False)
     entry.save()
-    audit.record(actor=actor, action=AuditAction.HISTORY_ADDED, target=entry, patient=patient)
+    audit.record(actor=actor, action=AuditAction.HISTORY_ADDED, target=entry, patient=patient, detail=audit_detail)
     return entry
 
 
@@ -126,7 +144,9 @@ MEDICATION_FIELDS = frozenset({"name", "dose", "bleeding_answer", "notes", *medi
 
 
 @transaction.atomic
-def update_medication(*, actor: User, entry: Medication, **fields: Any) -> Medication:
+def update_medication(
+    *, actor: User, entry: Medication, audit_detail: dict[str, Any] | None = None, **fields: Any
+) -> Medication:
     """Correct a medication in place (its name, dose, flags or the answer to the bleeding question): the
     entry stays the same one, and the audit entry lists the fields that changed. Raises ValidationError on
     bad input, saving nothing."""
@@ -149,7 +169,7 @@ def update_medication(*, actor: User, entry: Medication, **fields: Any) -> Medic
         action=AuditAction.HISTORY_UPDATED,
         target=entry,
         patient=entry.patient,
-        detail={"fields": changed},
+        detail={"fields": changed, **(audit_detail or {})},
     )
     return entry
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fascia.patients import views
+from fascia.patients import intake_views, views
 
 app_name = "patients"
 
@@ -19,4 +19,13 @@ urlpatterns = [
     path("<uuid:patient_id>/medications/<uuid:entry_id>/answer/", views.medication_answer, name="medication_answer"),
     path("<uuid:patient_id>/portal-invitation/", views.portal_invite, name="portal_invite"),
     path("<uuid:patient_id>/history/<slug:kind>/<uuid:entry_id>/status/", views.history_status, name="history_status"),
+    path("<uuid:patient_id>/intake/<uuid:submission_id>/", intake_views.intake_review, name="intake_review"),
+    path(
+        "<uuid:patient_id>/intake/<uuid:submission_id>/items/<uuid:item_id>/",
+        intake_views.intake_decide,
+        name="intake_decide",
+    ),
+    path(
+        "<uuid:patient_id>/intake/<uuid:submission_id>/card/<slug:side>/", intake_views.intake_card, name="intake_card"
+    ),
 ]

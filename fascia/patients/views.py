@@ -113,6 +113,7 @@ def patient_chart(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
         "history": queries.chart_history(patient) if can_view_history else None,
         "consents": queries.current_consents(patient),
         "can_edit": user.has_perm(roles.CHANGE_PATIENT),
+        "intake_to_review": queries.intake_to_review(patient) if can_view_history else None,
         "can_view_audit": user.has_perm(roles.VIEW_AUDIT),
         "can_view_history": can_view_history,
         "can_change_history": can_change_history,

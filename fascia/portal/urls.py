@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
-from fascia.portal import homecare, views
+from fascia.portal import homecare, intake, views
 from fascia.portal.forms import (
     PortalLoginForm,
     PortalPasswordResetForm,
@@ -26,6 +26,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
     path("invite/<str:token>/", views.invitation, name="invitation"),
     path("language/", set_language, name="language"),
+    path("intake/", intake.intake_form, name="intake"),
     path("consents/", views.consents, name="consents"),
     path("consents/<str:kind>/sign/", views.consent_sign, name="consent_sign"),
     path("consents/signed/<uuid:consent_id>/", views.consent_pdf, name="consent_pdf"),

@@ -23,7 +23,7 @@ from fascia.audit.models import AuditAction
 from fascia.core import tenancy
 from fascia.core.forms import saved
 from fascia.lib.uploads import document_response
-from fascia.patients import accounts, queries, services
+from fascia.patients import accounts, intake, queries, services
 from fascia.patients.forms import BirthDateForm, ConsentSignForm
 from fascia.patients.models import Consent, ConsentDocument, PortalInvitation
 from fascia.portal.auth import PatientRequest, patient_view
@@ -117,9 +117,14 @@ def home(request: PatientRequest) -> HttpResponse:
     past = [a for a in appointments if a.start_at < now or a.status != Appointment.Status.BOOKED]
     to_sign = [document for document, consent in queries.consent_documents_for(patient) if consent is None]
     audit.record(actor=request.user, action=AuditAction.PORTAL_VIEWED, target=patient, detail={"page": "home"})
-    return render(
-        request, "portal/home.html", {"patient": patient, "upcoming": upcoming, "past": past, "to_sign": to_sign}
-    )
+    context = {
+        "patient": patient,
+        "upcoming": upcoming,
+        "past": past,
+        "to_sign": to_sign,
+        "intake_due": intake.intake_required(patient),
+    }
+    return render(request, "portal/home.html", context)
 
 
 @patient_view

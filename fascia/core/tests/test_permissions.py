@@ -21,6 +21,7 @@ from fascia.core.roles import Role
 from fascia.evaluations.services import sign_evaluation, start_evaluation
 from fascia.evaluations.tests.factories import complete_draft
 from fascia.patients import services
+from fascia.patients.intake import submit_intake
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory, drawn_png
 from fascia.plans.services import add_home_care_item, create_plan
@@ -66,6 +67,8 @@ PAGES = {
     "patients:consent_publish": (ADMIN, lambda f: ["treatment"]),
     "patients:history_add": (CLINICAL, lambda f: [f["patient"].public_id, "condition"]),
     "patients:medication_edit": (CLINICAL, lambda f: [f["patient"].public_id, f["medication"].public_id]),
+    "patients:intake_review": (REGISTRATION, lambda f: [f["patient"].public_id, f["intake"].public_id]),
+    "patients:intake_card": (ALL, lambda f: [f["patient"].public_id, f["intake"].public_id, "front"]),
     "core:audit_search": (ADMIN, lambda f: []),
     "evaluations:detail": (CLINICAL, lambda f: [f["evaluation"].public_id]),
     "evaluations:edit": (PRACTITIONER, lambda f: [f["evaluation"].public_id]),
@@ -140,6 +143,14 @@ POST_ONLY = {
         CLINICAL,
         lambda f: [f["patient"].public_id, f["medication"].public_id],
         {"bleeding_answer": "unknown"},
+        302,
+    ),
+    # The fixture's item is the patient's email (details): the front desk decides it too; the medical history's
+    # items need CHANGE_HISTORY besides (fascia/patients/tests/test_intake.py).
+    "patients:intake_decide": (
+        REGISTRATION,
+        lambda f: [f["patient"].public_id, f["intake"].public_id, f["intake"].items.get().public_id],
+        {"decision": "reject"},
         302,
     ),
     "evaluations:start": (PRACTITIONER, lambda f: [f["patient"].public_id], {}, 302),
@@ -392,8 +403,14 @@ def fixtures(personas: dict[str, User], location: Location, organization: Organi
         instructions="Hold 20 seconds.",
         image=SimpleUploadedFile("k.png", drawn_png(), content_type="image/png"),
     )
+    card = SimpleUploadedFile("card.png", drawn_png(), content_type="image/png")
+    submitted_intake = submit_intake(
+        actor=tess, patient=patient, data={"demographics": {"email": "pat@example.com"}}, files={"card_front": card}
+    )
+    submitted_intake.items.filter(kind="cards").delete()
     return {
         "home_care_item": home_care_item,
+        "intake": submitted_intake,
         "signed_consent": signed_consent,
         "clearinghouse": Clearinghouse.objects.get(organization=organization, is_default=True),
         "waitlist": waitlist,

@@ -37,6 +37,8 @@ from fascia.patients.models import (
     Consent,
     ConsentDocument,
     Implant,
+    IntakeItem,
+    IntakeSubmission,
     Medication,
     Patient,
     Surgery,
@@ -162,6 +164,36 @@ def _history(w: World, patient: Patient, numbers: list[int]) -> None:
     }
     for model, fields in history.items():
         model.objects.bulk_create(model(patient=patient, created_by=w.tess, **fields(i)) for i in numbers)
+
+
+@counts("patients:intake_review", PRACTITIONER, FRONT_DESK)
+def _(w: World, n: int) -> str:
+    """The intake's items grow, some decided, and so does the chart they are compared with."""
+    patient = w.once("patient", lambda: w.patients(1)[0])
+    submission = w.once(
+        "intake",
+        lambda: IntakeSubmission.objects.create(
+            patient=patient, status=IntakeSubmission.Status.SUBMITTED, submitted_at=timezone.now()
+        ),
+    )
+    numbers = list(w.numbers(n))
+    _history(w, patient, numbers)
+    IntakeItem.objects.bulk_create(
+        IntakeItem(
+            submission=submission,
+            kind=kind,
+            value=value,
+            position=i,
+            decision=IntakeItem.Decision.ACCEPTED if i % 3 == 0 else IntakeItem.Decision.PENDING,
+            decided_by=w.tess if i % 3 == 0 else None,
+        )
+        for i in numbers
+        for kind, value in (
+            ("medication", {"name": f"New {mark(i)}", "dose": ""}),
+            ("allergy", {"substance": mark(i), "category": "latex", "reaction": ""}),
+        )
+    )
+    return reverse("patients:intake_review", args=[patient.public_id, submission.public_id])
 
 
 @counts("patients:chart", ADMIN, PRACTITIONER)
@@ -1054,6 +1086,7 @@ EXEMPT = {
     "patients:consent_sign": "one document version, its text and the signing form",
     "patients:consent_publish": FORM,
     "patients:consent_pdf": "a file download",
+    "patients:intake_card": "a file download",
     "patients:history_add": FORM,
     "patients:medication_edit": FORM,
     "evaluations:icd10": "reads the ICD-10-CM code set, not the database",

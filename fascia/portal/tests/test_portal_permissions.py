@@ -38,6 +38,7 @@ PORTAL_PAGES = {
     "portal:password_change": lambda f: [],
     "portal:home_care": lambda f: [],
     "portal:home_care_image": lambda f: [f["home_care_item"].public_id],
+    "portal:intake": lambda f: [],
 }
 # Pages showing one record of the patient's: another patient asking for it gets 404.
 OWN_RECORDS = {"portal:consent_pdf", "portal:home_care_image"}
