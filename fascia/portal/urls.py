@@ -4,7 +4,7 @@ before signing in (the invitation, the sign-in and password reset pages)."""
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from fascia.portal import views
+from fascia.portal import progress, statements, views
 from fascia.portal.forms import (
     PortalLoginForm,
     PortalPasswordResetForm,
@@ -27,6 +27,10 @@ urlpatterns = [
     path("consents/", views.consents, name="consents"),
     path("consents/<str:kind>/sign/", views.consent_sign, name="consent_sign"),
     path("consents/signed/<uuid:consent_id>/", views.consent_pdf, name="consent_pdf"),
+    path("progress/", progress.progress, name="progress"),
+    path("questionnaires/<str:code>/", progress.questionnaire, name="questionnaire"),
+    path("statements/", statements.statements, name="statements"),
+    path("statements/statement.pdf", statements.statement_pdf, name="statement_pdf"),
     path("password/", views.password_change, name="password_change"),
     path(
         "password/reset/",

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from fascia.conftest import login
 from fascia.core.roles import Role
@@ -24,6 +25,7 @@ from fascia.core.tests.test_permissions import (
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory, drawn_png
 from fascia.portal.tests.factories import patient_account, portal_client
+from fascia.visits.tests.factories import active_plan
 
 # url name -> how to build its args from the portal fixtures
 PORTAL_PAGES = {
@@ -32,9 +34,13 @@ PORTAL_PAGES = {
     "portal:consent_sign": lambda f: ["treatment"],
     "portal:consent_pdf": lambda f: [f["consent"].public_id],
     "portal:password_change": lambda f: [],
+    "portal:progress": lambda f: [],
+    "portal:questionnaire": lambda f: [f["odi_due"]()],
+    "portal:statements": lambda f: [],
+    "portal:statement_pdf": lambda f: [],
 }
 # Pages showing one record of the patient's: another patient asking for it gets 404.
-OWN_RECORDS = {"portal:consent_pdf"}
+OWN_RECORDS = {"portal:consent_pdf", "portal:questionnaire"}  # a questionnaire due for the patient only
 # Before signing in: the sign-in and password reset pages, and the invitation (its token is the key).
 PORTAL_PUBLIC = {
     "portal:login",
@@ -69,7 +75,20 @@ def portal(organization, personas) -> dict:
         ip=None,
         user_agent="test",
     )
-    return {"patient": patient, "account": account, "other": patient_account(other), "consent": consent}
+
+    def odi_due() -> str:
+        """An active plan whose one visit is its last, so its ODI (asked at discharge) is due: made only for the
+        questionnaire page, as it takes a signed evaluation."""
+        active_plan(personas[Role.PRACTITIONER], patient, start=timezone.localdate(), planned_visits=1)
+        return "ODI"
+
+    return {
+        "patient": patient,
+        "account": account,
+        "other": patient_account(other),
+        "consent": consent,
+        "odi_due": odi_due,
+    }
 
 
 def test_every_portal_url_is_covered() -> None:
