@@ -32,7 +32,7 @@ from fascia.visits import queries as visit_queries
 
 # The chart's coordinates (its viewBox): the plot sits inside the margins, the axis labels in them.
 WIDTH, HEIGHT = 340, 200
-LEFT, RIGHT, TOP, BOTTOM = 44, 326, 12, 168
+LEFT, RIGHT, TOP, BOTTOM = 44, 292, 12, 168  # the goal labels in the right margin
 
 
 @dataclass(frozen=True)
