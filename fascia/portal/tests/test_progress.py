@@ -136,3 +136,9 @@ def test_query_counts_do_not_grow_with_the_scores(client: Client, tess: User, no
     with CaptureQueriesContext(connection) as more:
         assert client.get(url).status_code == 200
     assert len(more) == len(one)
+
+
+def test_the_progress_page_speaks_spanish(client: Client, nora) -> None:
+    portal_client(client, patient_account(nora))
+    body = client.get(reverse("portal:progress"), headers={"accept-language": "es"}).content.decode()
+    assert "Su progreso" in body and "Responder el ODI" in body and "Su puntuación inicial." in body
