@@ -24,7 +24,7 @@ class MeasureResult(TimestampedModel):
     value = models.FloatField()
     band = models.CharField(max_length=40, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.STAFF)
-    # Null when the patient answered (through a questionnaire link: no account of theirs is a user).
+    # Null when the patient answered through a questionnaire link; their portal account when they answered there.
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -32,8 +32,10 @@ def record_measure(
     """Score and store one administration. Bad responses are a ValidationError on `responses`.
 
     The record it was taken at (an evaluation, a visit note) links it, in the same transaction. With no
-    `actor`, the patient answered it (a questionnaire link); `detail` says more in its audit entry.
+    `actor` (a questionnaire link) or the patient's own portal account as `actor`, the patient answered it;
+    `detail` says more in its audit entry.
     """
+    by_patient = actor is None or actor.is_patient_account
     try:
         result = score(instrument, responses)
     except ValueError as e:
@@ -46,7 +48,7 @@ def record_measure(
         activities=activities or [],
         value=result.value,
         band=result.band or "",
-        source=MeasureResult.Source.STAFF if actor else MeasureResult.Source.PATIENT,
+        source=MeasureResult.Source.PATIENT if by_patient else MeasureResult.Source.STAFF,
         entered_by=actor,
     )
     # Its links are rows the caller has read (the patient, the actor): checking that each
@@ -61,7 +63,7 @@ def record_measure(
             action=AuditAction.MEASURE_RECORDED,
             target=measure,
             patient=patient,
-            detail={"source": measure.source, **(detail or {})} if actor is None else detail,
+            detail={"source": measure.source, **(detail or {})} if by_patient else detail,
         )
     return measure
 

@@ -19,7 +19,7 @@ from fascia.measures.scoring import instrument
 from fascia.patients.forms import BirthDateForm
 
 
-def _item_context(inst: Instrument) -> dict[str, Any]:
+def item_context(inst: Instrument) -> dict[str, Any]:
     """An instrument's items with the clinic's licensed wording when loaded (Fascia's own short labels else)."""
     wording = InstrumentWording.objects.filter(instrument=inst.code).first()
     full_texts = wording.items if wording else [""] * inst.item_count
@@ -33,7 +33,7 @@ def _item_context(inst: Instrument) -> dict[str, Any]:
 
 def items(request: HttpRequest, inst: Instrument) -> HttpResponse:
     """The item inputs of an instrument (htmx)."""
-    return render(request, "measures/_items.html", _item_context(inst))
+    return render(request, "measures/_items.html", item_context(inst))
 
 
 def responses(request: HttpRequest, inst: Instrument) -> list[int | None]:
@@ -126,4 +126,4 @@ def _answer(request: HttpRequest, link: QuestionnaireLink) -> HttpResponse:
         else:
             del request.session[_verified_key(link)]
             return render(request, "measures/answer.html", {**context, "answered": True})
-    return render(request, "measures/answer.html", {**context, **_item_context(inst)})
+    return render(request, "measures/answer.html", {**context, **item_context(inst)})

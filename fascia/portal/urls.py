@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
-from fascia.portal import homecare, intake, views
+from fascia.portal import homecare, intake, progress, statements, views
 from fascia.portal.forms import (
     PortalLoginForm,
     PortalPasswordResetForm,
@@ -30,6 +30,10 @@ urlpatterns = [
     path("consents/", views.consents, name="consents"),
     path("consents/<str:kind>/sign/", views.consent_sign, name="consent_sign"),
     path("consents/signed/<uuid:consent_id>/", views.consent_pdf, name="consent_pdf"),
+    path("progress/", progress.progress, name="progress"),
+    path("questionnaires/<str:code>/", progress.questionnaire, name="questionnaire"),
+    path("statements/", statements.statements, name="statements"),
+    path("statements/statement.pdf", statements.statement_pdf, name="statement_pdf"),
     path("password/", views.password_change, name="password_change"),
     path("home-care/", homecare.page, name="home_care"),
     path("home-care/<uuid:item_id>/image/", homecare.image, name="home_care_image"),

@@ -28,6 +28,7 @@ from fascia.patients.forms import BirthDateForm, ConsentSignForm
 from fascia.patients.models import Consent, ConsentDocument, PortalInvitation
 from fascia.portal.auth import PatientRequest, patient_view
 from fascia.portal.forms import OpenAccountForm, PortalPasswordChangeForm
+from fascia.portal.progress import due_instruments
 from fascia.scheduling.models import Appointment
 
 SIGN_IN_BACKEND = "fascia.core.backends.RoleBackend"
@@ -102,7 +103,7 @@ def _invitation(request: HttpRequest, invitation: PortalInvitation) -> HttpRespo
 @patient_view
 @require_GET
 def home(request: PatientRequest) -> HttpResponse:
-    """What the patient has to do (consents to sign) and their visits to come and past."""
+    """What the patient has to do (consents to sign, questionnaires to answer) and their visits to come and past."""
     patient = request.patient
     now = timezone.now()
     appointments = (
@@ -116,6 +117,7 @@ def home(request: PatientRequest) -> HttpResponse:
     )
     past = [a for a in appointments if a.start_at < now or a.status != Appointment.Status.BOOKED]
     to_sign = [document for document, consent in queries.consent_documents_for(patient) if consent is None]
+    due = due_instruments(request)
     audit.record(actor=request.user, action=AuditAction.PORTAL_VIEWED, target=patient, detail={"page": "home"})
     context = {
         "patient": patient,
@@ -123,6 +125,7 @@ def home(request: PatientRequest) -> HttpResponse:
         "past": past,
         "to_sign": to_sign,
         "intake_due": intake.intake_required(patient),
+        "due": due,
     }
     return render(request, "portal/home.html", context)
 

@@ -28,6 +28,7 @@ from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory, drawn_png
 from fascia.portal.tests.factories import patient_account, portal_client
 from fascia.visits.tests.test_home_care_since import program
+from fascia.visits.tests.factories import active_plan
 
 # url name -> how to build its args from the portal fixtures
 PORTAL_PAGES = {
@@ -39,9 +40,13 @@ PORTAL_PAGES = {
     "portal:home_care": lambda f: [],
     "portal:home_care_image": lambda f: [f["home_care_item"].public_id],
     "portal:intake": lambda f: [],
+    "portal:progress": lambda f: [],
+    "portal:questionnaire": lambda f: [f["odi_due"]()],
+    "portal:statements": lambda f: [],
+    "portal:statement_pdf": lambda f: [],
 }
 # Pages showing one record of the patient's: another patient asking for it gets 404.
-OWN_RECORDS = {"portal:consent_pdf", "portal:home_care_image"}
+OWN_RECORDS = {"portal:consent_pdf", "portal:home_care_image", "portal:questionnaire"}  # a questionnaire: due for the patient only
 # Before signing in: the sign-in and password reset pages, and the invitation (its token is the key).
 PORTAL_PUBLIC = {
     "portal:login",
@@ -82,12 +87,20 @@ def portal(organization, personas) -> dict:
     home_care_item.image.save("x", SimpleUploadedFile("x.png", drawn_png()), save=False)
     home_care_item.image_type = "image/png"
     home_care_item.save()
+
+    def odi_due() -> str:
+        """An active plan whose one visit is its last, so its ODI (asked at discharge) is due: made only for the
+        questionnaire page, as it takes a signed evaluation."""
+        active_plan(personas[Role.PRACTITIONER], patient, start=timezone.localdate(), planned_visits=1)
+        return "ODI"
+
     return {
         "patient": patient,
         "account": account,
         "other": patient_account(other),
         "consent": consent,
         "home_care_item": home_care_item,
+        "odi_due": odi_due,
     }
 
 

@@ -1,0 +1,60 @@
+"""On a phone (390 px), a signed-in patient answers the ODI their plan calls for from the portal's home page,
+and sees it as a new point on their progress chart, then finds their bills in the menu; each page fits the screen
+and passes axe."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from fascia.core.models import User
+from fascia.measures.models import MeasureResult
+from fascia.measures.tests.test_browser import fits_and_passes_axe
+from fascia.patients.tests.factories import PatientFactory
+from fascia.portal.tests.factories import patient_account, portal_sign_in
+from fascia.visits.tests.factories import active_plan, signed_note
+
+ANSWERS = [1, 1, 1, 1, 1, 1, 1, 1, 2, 2]  # 12 of 50: 24%
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_patient_answers_the_due_odi_in_the_portal_and_sees_it_charted(live_server, page, tess: User) -> None:
+    today = timezone.localdate()
+    patient = PatientFactory(organization=tess.organization, given_name="Nora")
+    active_plan(tess, patient, start=today - timedelta(days=10))  # ODI 40% at the evaluation, goal 20
+    for days_ago in (8, 6, 4):  # visit 4 comes next: the ODI is due
+        signed_note(tess, patient, today - timedelta(days=days_ago))
+    account = patient_account(patient)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    portal_sign_in(page, live_server, account)
+    page.get_by_role("heading", name="Hello, Nora").wait_for()
+    fits_and_passes_axe(page)
+    page.get_by_role("link", name="Your progress").click()
+    chart = page.get_by_role("img", name="ODI: first score 40")
+    chart.wait_for()
+    assert chart.locator("circle").count() == 1
+    fits_and_passes_axe(page)
+
+    page.get_by_role("link", name="Answer the ODI").click()
+    page.get_by_role("group", name="1. Pain intensity").wait_for()
+    fits_and_passes_axe(page)
+    for number, answer in enumerate(ANSWERS):
+        page.locator(f"#item-{number}-{answer}").check()
+    page.get_by_role("button", name="Send my answers").click()
+
+    page.get_by_text("Thank you: your answers are with your therapist.").wait_for()
+    chart = page.get_by_role("img", name="ODI: first score 40")
+    assert "Latest score 24" in (chart.get_attribute("aria-label") or "")
+    assert chart.locator("circle").count() == 2
+    assert page.get_by_role("cell", name="Better by at least the smallest change that matters.").is_visible()
+    assert page.get_by_role("link", name="Answer the ODI").count() == 0
+    fits_and_passes_axe(page)
+
+    page.get_by_role("button", name="Show menu").click()
+    page.get_by_role("link", name="Bills").click()
+    page.get_by_text("Pay at the front desk or call the clinic").wait_for()
+    fits_and_passes_axe(page)
+    result = MeasureResult.objects.get(source=MeasureResult.Source.PATIENT)
+    assert (result.patient, result.responses, result.value, result.entered_by) == (patient, ANSWERS, 24.0, account)
