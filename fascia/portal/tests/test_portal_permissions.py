@@ -27,8 +27,8 @@ from fascia.core.tests.test_permissions import (
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory, drawn_png
 from fascia.portal.tests.factories import patient_account, portal_client
-from fascia.visits.tests.test_home_care_since import program
 from fascia.visits.tests.factories import active_plan
+from fascia.visits.tests.test_home_care_since import program
 
 # url name -> how to build its args from the portal fixtures
 PORTAL_PAGES = {
@@ -46,7 +46,8 @@ PORTAL_PAGES = {
     "portal:statement_pdf": lambda f: [],
 }
 # Pages showing one record of the patient's: another patient asking for it gets 404.
-OWN_RECORDS = {"portal:consent_pdf", "portal:home_care_image", "portal:questionnaire"}  # a questionnaire: due for the patient only
+# (A questionnaire is due for its patient only.)
+OWN_RECORDS = {"portal:consent_pdf", "portal:home_care_image", "portal:questionnaire"}
 # Before signing in: the sign-in and password reset pages, and the invitation (its token is the key).
 PORTAL_PUBLIC = {
     "portal:login",
