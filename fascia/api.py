@@ -59,7 +59,9 @@ class TokenAuth(HttpBearer):
         digest = ApiToken.digest_of(token)
         user = (
             signed_in_users()
-            .filter(is_active=True, api_tokens__digest=digest, api_tokens__revoked_at__isnull=True)
+            .filter(
+                is_active=True, is_patient_account=False, api_tokens__digest=digest, api_tokens__revoked_at__isnull=True
+            )
             .annotate(token_last_used_at=F("api_tokens__last_used_at"))
             .first()
         )
@@ -84,7 +86,7 @@ class SessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = request.user
-        if user.is_authenticated and user.is_active and pending_step(user) is None:
+        if user.is_authenticated and user.is_active and not user.is_patient_account and pending_step(user) is None:
             return user
         return None
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "fascia.visits",
     "fascia.billing",
     "fascia.frontdesk",
+    "fascia.portal",
     "fascia.demo",
     "fascia.notifications",
     "django_tasks",
@@ -173,10 +174,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle expiry: a session lives this long after it was last renewed; requests renew it
-# (fascia.core.middleware.IdleSessionMiddleware, at most once a minute).
+# Idle expiry: a staff session ends this long after it was last renewed, a patient's portal session after
+# PORTAL_SESSION_IDLE_MINUTES; requests renew them (fascia.core.middleware.IdleSessionMiddleware, at most once
+# a minute). The stored session lives as long as the longer of the two; the middleware ends the shorter.
 SESSION_IDLE_MINUTES = env_int("FASCIA_SESSION_IDLE_MINUTES", "15", minimum=1)
-SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+PORTAL_SESSION_IDLE_MINUTES = env_int("FASCIA_PORTAL_SESSION_IDLE_MINUTES", "20", minimum=1)
+SESSION_COOKIE_AGE = max(SESSION_IDLE_MINUTES, PORTAL_SESSION_IDLE_MINUTES) * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # django-axes: lock a username coming from one address after repeated failures.

@@ -28,6 +28,7 @@ urlpatterns = [
     path("today/", include("fascia.frontdesk.urls")),
     path("practitioners/", include("fascia.practitioners.urls")),
     path("my/q/", include("fascia.measures.urls")),
+    path("my/", include("fascia.portal.urls")),
     path("api/v1/", api.urls),
     path("", include("fascia.core.urls")),
 ]

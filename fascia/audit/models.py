@@ -15,6 +15,14 @@ class AuditAction(models.TextChoices):
     CONSENT_SIGNED = "patients.consent.signed", "Patient signed a consent document electronically"
     CONSENT_PDF_VIEWED = "patients.consent.pdf_viewed", "Opened a signed consent"
     CONSENT_DOCUMENT_PUBLISHED = "patients.consent_document.published", "Published a consent document version"
+    PORTAL_INVITATION_SENT = "patients.portal_invitation.sent", "Invited a patient to the patient portal"
+    PORTAL_INVITATION_EMAILED = "patients.portal_invitation.emailed", "Emailed a portal invitation"
+    PORTAL_INVITATION_REFUSED = (
+        "patients.portal_invitation.refused",
+        "Refused a wrong birth date on a portal invitation",
+    )
+    PORTAL_ACCOUNT_CREATED = "patients.portal_account.created", "Patient opened their portal account"
+    PORTAL_VIEWED = "patients.portal.viewed", "Patient viewed their portal"
     MEASURE_RECORDED = "measures.result.recorded", "Recorded outcome measure"
     QUESTIONNAIRE_LINK_CREATED = "measures.questionnaire_link.created", "Sent a patient a questionnaire link"
     QUESTIONNAIRE_LINK_EMAILED = "measures.questionnaire_link.emailed", "Emailed a questionnaire link"

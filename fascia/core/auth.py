@@ -24,13 +24,16 @@ class ClinicRequest(HttpRequest):
 def staff_view(*perms: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Require a signed-in user of an organization holding every permission in `perms`.
 
-    Anonymous users are sent to the login page; signed-in users without the permission get 403.
+    Anonymous users are sent to the login page; signed-in users without the permission get 403, and so does
+    a patient's portal account, whatever the page asks.
     """
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
         def wrapped(request: ClinicRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # signed in: login_required
             user = request.user
+            if user.is_patient_account:
+                raise PermissionDenied("This is a patient's account: it opens the patient portal only.")
             organization = user.organization  # None, without a query, for a user of no organization
             if organization is None:
                 if user.is_superuser:

@@ -30,7 +30,7 @@ def navigation(request: HttpRequest) -> dict:
     link, whether it is the section of the page shown (`active`, by the first 12 characters of the path)
     and the page itself (`current`)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or user.organization_id is None:
+    if user is None or not user.is_authenticated or user.organization_id is None or user.is_patient_account:
         return {"nav_items": []}
     items = []
     for label, name, perm in NAVIGATION:

@@ -12,7 +12,7 @@ from django.forms.renderers import Jinja2, TemplatesSetting
 from django.http import HttpRequest
 
 from fascia.audit.models import AuditAction
-from fascia.core.models import Location, Organization, Room
+from fascia.core.models import Location, Organization, Room, User
 
 
 class FasciaBoundField(BoundField):
@@ -182,6 +182,11 @@ class TokenForm(StyledForm):
 
 class LoginForm(auth_forms.AuthenticationForm):
     bound_field_class = FasciaBoundField
+
+    def confirm_login_allowed(self, user: User) -> None:
+        super().confirm_login_allowed(user)
+        if user.is_patient_account:
+            raise ValidationError("This is a patient's account: sign in at the patient portal, /my/login/.")
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):

@@ -4,7 +4,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth import SESSION_KEY
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -70,12 +71,16 @@ class TenancyMiddleware:
 
 
 class IdleSessionMiddleware:
-    """Renew a signed-in session's idle timer at most once a minute (`RENEW_EVERY`): Django's
-    SESSION_SAVE_EVERY_REQUEST would write the session row on every page and every htmx request.
-    A session thus expires between SESSION_IDLE_MINUTES less a minute and SESSION_IDLE_MINUTES
-    after the last request that someone made: a page refreshing itself (the Today board, every minute) says
-    so in the `X-Fascia-Auto-Refresh` header and leaves the timer alone, or a board left open on an
-    unattended desk would never sign its user out."""
+    """Sign a session out once it has been idle longer than its audience allows, and renew its idle timer at
+    most once a minute (`RENEW_EVERY`): Django's SESSION_SAVE_EVERY_REQUEST would write the session row on
+    every page and every htmx request.
+
+    Staff sessions last SESSION_IDLE_MINUTES, a patient's portal session PORTAL_SESSION_IDLE_MINUTES (each
+    session keeps its limit from signing in: `start_idle_timer`); the stored session lives as long as the
+    longer of the two (SESSION_COOKIE_AGE) and this middleware ends the shorter one. A session thus ends
+    between its limit less a minute and its limit after the last request that someone made: a page refreshing
+    itself (the Today board, every minute) says so in the `X-Fascia-Auto-Refresh` header and leaves the timer
+    alone, or a board left open on an unattended desk would never sign its user out."""
 
     RENEW_EVERY = 60  # seconds
 
@@ -83,22 +88,29 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
         session = request.session
+        if session.get(SESSION_KEY) is not None and time.time() - session.get(RENEWED, time.time()) > session.get(
+            IDLE_LIMIT, settings.SESSION_IDLE_MINUTES * 60
+        ):
+            logout(request)
+        response = self.get_response(request)
         if (
             session.get(SESSION_KEY) is not None
             and "HTTP_X_FASCIA_AUTO_REFRESH" not in request.META
             and time.time() - session.get(RENEWED, 0) >= self.RENEW_EVERY
         ):
-            start_idle_timer(request)  # modified: SessionMiddleware saves it with a new expiry
+            request.session[RENEWED] = int(time.time())  # modified: SessionMiddleware saves it with a new expiry
         return response
 
 
 RENEWED = "renewed_at"
+IDLE_LIMIT = "idle_limit"  # seconds
 
 
-def start_idle_timer(request: HttpRequest, **kwargs: object) -> None:
-    """Note when the session's expiry was last pushed back; also on signing in (user_logged_in)."""
+def start_idle_timer(request: HttpRequest, user: Any, **kwargs: object) -> None:
+    """On signing in (user_logged_in): the session's idle limit, by audience, and its timer's start."""
+    minutes = settings.PORTAL_SESSION_IDLE_MINUTES if user.is_patient_account else settings.SESSION_IDLE_MINUTES
+    request.session[IDLE_LIMIT] = minutes * 60
     request.session[RENEWED] = int(time.time())
 
 

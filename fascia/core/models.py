@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 
 from fascia.core.fields import AddressFields, NPIField, PhoneField
 
@@ -105,7 +107,8 @@ class Room(TimestampedModel):
 
 
 class User(AbstractUser):
-    """A staff account. Its role is its group (see fascia.core.roles)."""
+    """A staff account, whose role is its group (see fascia.core.roles), or a patient's portal account
+    (`is_patient_account`, fascia.portal): no role, and refused by every staff page and the API."""
 
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
@@ -113,6 +116,15 @@ class User(AbstractUser):
     )
     # Demo accounts: created only by `fascia demo`, exempt from the admin two-factor requirement.
     is_demo_account = models.BooleanField(default=False, editable=False)
+    is_patient_account = models.BooleanField(default=False, editable=False)
+
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # django-stubs leaves Meta out
+        constraints = [
+            # Patients sign in with their email (fascia.portal): one portal account per address.
+            models.UniqueConstraint(
+                Lower("email"), condition=Q(is_patient_account=True), name="patient_account_email_unique"
+            )
+        ]
 
     @property
     def display_name(self) -> str:

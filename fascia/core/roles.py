@@ -22,6 +22,7 @@ CHANGE_PATIENT = "patients.change_patient"
 VIEW_HISTORY = "patients.view_medical_history"
 CHANGE_HISTORY = "patients.change_medical_history"
 RECORD_CONSENT = "patients.record_consent"  # and have a patient sign a consent document on the clinic's device
+INVITE_TO_PORTAL = "patients.add_portalinvitation"  # email a patient an invitation to the patient portal
 PUBLISH_CONSENT_DOCUMENT = "patients.add_consentdocument"  # publish a new version of the clinic's consent documents
 MANAGE_STAFF = "core.manage_staff"
 MANAGE_LOCATIONS = "core.manage_locations"
@@ -74,6 +75,7 @@ HELD_BY: dict[str, tuple[Role, ...]] = {
     VIEW_HISTORY: (A, P, F),
     CHANGE_HISTORY: (A, P),
     RECORD_CONSENT: (A, P, F),
+    INVITE_TO_PORTAL: (A, P, F),
     PUBLISH_CONSENT_DOCUMENT: (A,),
     MANAGE_STAFF: (A,),
     MANAGE_LOCATIONS: (A,),

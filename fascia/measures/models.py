@@ -1,4 +1,3 @@
-import hashlib
 from uuid import uuid4
 
 from django.conf import settings
@@ -6,7 +5,7 @@ from django.db import models
 
 from fascia.core.models import TimestampedModel
 from fascia.measures.instruments import INSTRUMENTS
-from fascia.patients.models import Patient
+from fascia.patients.models import Patient, PatientLink
 
 
 class MeasureResult(TimestampedModel):
@@ -57,22 +56,11 @@ class InstrumentWording(TimestampedModel):
         return f"{self.instrument} wording ({self.licence})"
 
 
-class QuestionnaireLink(TimestampedModel):
-    """A single-purpose link that lets a patient answer one instrument once, without an account.
+class QuestionnaireLink(PatientLink):
+    """A single-purpose link that lets a patient answer one instrument once, without an account."""
 
-    Only the token's SHA-256 is kept: the link itself lives in the patient's email alone. It expires, is used
-    once, and locks after three wrong dates of birth.
-    """
-
-    MAX_CHECKS = 3
-
-    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="questionnaire_links")
     instrument = models.CharField(max_length=12, choices=[(c, i.name) for c, i in INSTRUMENTS.items()])
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    expires_at = models.DateTimeField()
-    failed_checks = models.PositiveSmallIntegerField(default=0, help_text="Wrong dates of birth given")
-    used_at = models.DateTimeField(null=True, blank=True)
     result = models.OneToOneField(
         MeasureResult, on_delete=models.PROTECT, null=True, blank=True, related_name="questionnaire_link"
     )
@@ -86,11 +74,3 @@ class QuestionnaireLink(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.instrument} questionnaire link"
-
-    @staticmethod
-    def hash(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    @property
-    def is_locked(self) -> bool:
-        return self.failed_checks >= self.MAX_CHECKS

@@ -15,6 +15,7 @@ from fascia.measures import score
 from fascia.measures.models import InstrumentWording, MeasureResult, QuestionnaireLink
 from fascia.notifications.models import Notification
 from fascia.notifications.services import send
+from fascia.patients.accounts import check_link_birth_date, token_shape_ok
 from fascia.patients.models import Patient
 
 
@@ -141,7 +142,7 @@ def send_questionnaire(*, actor: User | None, patient: Patient, instrument: str,
 
 def link_for_token(token: str) -> QuestionnaireLink | None:
     """The link a token opens, whatever its state; None for a token that opens none (any string at all)."""
-    if not 20 <= len(token) <= 64 or not all(c.isalnum() or c in "-_" for c in token):
+    if not token_shape_ok(token):
         return None
     return (
         QuestionnaireLink.objects.select_related("patient__organization")
@@ -163,25 +164,13 @@ def link_problem(link: QuestionnaireLink) -> str:
 
 @transaction.atomic
 def check_birth_date(*, link: QuestionnaireLink, birth_date: date) -> bool:
-    """Whether `birth_date` is the patient's. A wrong one counts towards the lock (MAX_CHECKS), audited; a link
-    that no longer opens is refused (QuestionnaireError). The row is locked first, so guesses sent at once are
-    counted one by one."""
+    """Whether `birth_date` is the patient's (a wrong one counts towards the lock); a link that no longer opens is
+    refused (QuestionnaireError)."""
     link = QuestionnaireLink.objects.select_for_update().select_related("patient").get(pk=link.pk)
     problem = link_problem(link)
     if problem:
         raise QuestionnaireError(problem)
-    if birth_date == link.patient.birth_date:
-        return True
-    link.failed_checks += 1
-    link.save(update_fields=["failed_checks", "updated_at"])
-    audit.record(
-        actor=None,
-        action=AuditAction.QUESTIONNAIRE_LINK_REFUSED,
-        target=link,
-        patient=link.patient,
-        detail={"failed_checks": link.failed_checks, "locked": link.is_locked},
-    )
-    return False
+    return check_link_birth_date(link=link, birth_date=birth_date, refused=AuditAction.QUESTIONNAIRE_LINK_REFUSED)
 
 
 @transaction.atomic

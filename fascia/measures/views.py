@@ -4,7 +4,6 @@ a patient answers a questionnaire on through the link they were sent."""
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,11 +12,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from fascia.core import tenancy
-from fascia.core.forms import DateInput, StyledForm
 from fascia.measures import services
 from fascia.measures.instruments import Instrument
 from fascia.measures.models import InstrumentWording, QuestionnaireLink
 from fascia.measures.scoring import instrument
+from fascia.patients.forms import BirthDateForm
 
 
 def _item_context(inst: Instrument) -> dict[str, Any]:
@@ -72,10 +71,6 @@ def take(request: HttpRequest, *, record: Callable[..., object], back: str, refu
     else:
         messages.success(request, f"{inst.name} recorded.")
     return redirect(back)
-
-
-class BirthDateForm(StyledForm):
-    birth_date = forms.DateField(label="Your date of birth", widget=DateInput())
 
 
 def _verified_key(link: QuestionnaireLink) -> str:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
 from fascia.core.models import Organization
@@ -243,3 +244,9 @@ class ConsentDocumentForm(StyledModelForm):
 class SearchForm(StyledForm):
     q = forms.CharField(label="Find a patient", required=False, max_length=100)
     inactive = forms.BooleanField(label="Include inactive patients", required=False)
+
+
+class BirthDateForm(StyledForm):
+    """The second key to a link emailed to a patient (a portal invitation, a questionnaire)."""
+
+    birth_date = forms.DateField(label=_("Your date of birth"), widget=DateInput())

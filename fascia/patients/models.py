@@ -1,3 +1,4 @@
+import hashlib
 from datetime import date
 from uuid import uuid4
 
@@ -449,3 +450,57 @@ class ConsentDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}, version {self.version}"
+
+
+class PatientLink(TimestampedModel):
+    """What every link a patient gets by email shares (a portal invitation, a questionnaire): only the token's
+    SHA-256 is kept, the link itself lives in the patient's email alone; it expires, is used once, and locks
+    after MAX_CHECKS wrong dates of birth."""
+
+    MAX_CHECKS = 3
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    failed_checks = models.PositiveSmallIntegerField(default=0, help_text="Wrong dates of birth given")
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_locked(self) -> bool:
+        return self.failed_checks >= self.MAX_CHECKS
+
+
+class PortalInvitation(PatientLink):
+    """A clinic's invitation to one patient to open their portal account (fascia.portal): the patient proves who
+    they are with the link and their date of birth, then chooses their sign-in. A newer invitation replaces
+    the earlier ones (`revoked_at`)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="portal_invitations")
+    email = models.EmailField(help_text="Where the invitation was sent")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Portal invitation for {self.patient}"
+
+
+class PatientAccount(TimestampedModel):
+    """A patient's sign-in to the portal: a User of the patient's organization with no role
+    (`is_patient_account`), which every staff page and the API refuse, tied to the one patient it may see."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient_account")
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="account")
+    invitation = models.OneToOneField(PortalInvitation, on_delete=models.PROTECT, related_name="account")
+
+    def __str__(self) -> str:
+        return f"Portal account of {self.patient}"

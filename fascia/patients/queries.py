@@ -177,3 +177,16 @@ def allows_messages(patient: Patient, channel: str) -> bool:
     latest = patient.consents.filter(kind=Consent.Kind.CONTACT).order_by("-date", "-id").first()
     flag = CHANNEL_CONSENT.get(channel)
     return latest is not None and latest.granted and flag is not None and getattr(latest, flag)
+
+
+def consent_documents_for(patient: Patient) -> list[tuple[ConsentDocument, Consent | None]]:
+    """Each document the clinic asks patients to sign, with the patient's signed consent to its current version
+    (None while it is still to sign: never signed, declined, or signed on an older version)."""
+    documents = current_consent_documents(patient.organization_id)
+    signed = {
+        consent.document_id: consent
+        for consent in Consent.objects.filter(
+            patient=patient, granted=True, document__in=[d.pk for d in documents]
+        ).only("document", "date", "public_id", "signed_pdf")
+    }
+    return [(document, signed.get(document.pk)) for document in documents]

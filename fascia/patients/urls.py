@@ -17,5 +17,6 @@ urlpatterns = [
     path("<uuid:patient_id>/history/<slug:kind>/new/", views.history_add, name="history_add"),
     path("<uuid:patient_id>/medications/<uuid:entry_id>/edit/", views.medication_edit, name="medication_edit"),
     path("<uuid:patient_id>/medications/<uuid:entry_id>/answer/", views.medication_answer, name="medication_answer"),
+    path("<uuid:patient_id>/portal-invitation/", views.portal_invite, name="portal_invite"),
     path("<uuid:patient_id>/history/<slug:kind>/<uuid:entry_id>/status/", views.history_status, name="history_status"),
 ]

@@ -14,7 +14,7 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import saved
 from fascia.lib.uploads import document_response
-from fascia.patients import chart, queries, services
+from fascia.patients import accounts, chart, queries, services
 from fascia.patients.forms import (
     HISTORY_FORMS,
     ConsentDocumentForm,
@@ -295,3 +295,17 @@ def consent_publish(request: ClinicRequest, kind: str) -> HttpResponse:
         return redirect("patients:consent_versions")
     label = dict(Consent.Kind.choices)[kind]
     return render(request, "patients/consent_publish.html", {"form": form, "label": label, "current": current})
+
+
+@staff_view(roles.INVITE_TO_PORTAL)
+@require_POST
+def portal_invite(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
+    """Email the patient an invitation to open their portal account (fascia.patients.accounts)."""
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    try:
+        accounts.invite_to_portal(actor=request.user, patient=patient, site=request.build_absolute_uri("/"))
+    except accounts.AccountError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"Portal invitation sent to {patient.email}.")
+    return redirect(f"{patient.get_chart_url()}#portal")

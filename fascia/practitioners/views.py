@@ -172,7 +172,7 @@ def requirement_edit(request: ClinicRequest, requirement_id: int | None = None) 
 @staff_view(roles.MANAGE_STAFF)
 def staff_list(request: ClinicRequest) -> HttpResponse:
     staff = (
-        User.objects.filter(organization=request.organization)
+        User.objects.filter(organization=request.organization, is_patient_account=False)
         .select_related("practitioner")
         .prefetch_related("groups")
         .order_by("-is_active", "last_name", "first_name")
@@ -187,7 +187,7 @@ def staff_list(request: ClinicRequest) -> HttpResponse:
 def staff_edit(request: ClinicRequest, user_id: UUID | None = None) -> HttpResponse:
     editing = user_id is not None
     staff = (
-        get_object_or_404(User, public_id=user_id, organization=request.organization)
+        get_object_or_404(User, public_id=user_id, organization=request.organization, is_patient_account=False)
         if editing
         else User(organization=request.organization)
     )

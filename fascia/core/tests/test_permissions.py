@@ -168,6 +168,8 @@ POST_ONLY = {
     "plans:end": (PRACTITIONER, lambda f: [f["plan"].public_id], {}, 302),
     "plans:letter": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
     "plans:letter_preview": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
+    # The fixture's patient has no email address: refused with a message, back to the chart.
+    "patients:portal_invite": (REGISTRATION, lambda f: [f["patient"].public_id], {}, 302),
     "scheduling:cancel": (REGISTRATION, lambda f: [f["appointment"].public_id], {"reason": "Ill"}, 302),
     "scheduling:move": (REGISTRATION, lambda f: [f["appointment"].public_id, "check-in"], {}, 302),
     # Nothing to move it to: refused with the form's reasons.
@@ -419,7 +421,9 @@ def _named_urls(resolver: URLResolver = None, namespace: str = "") -> set[str]: 
 
 
 def test_every_url_is_covered() -> None:
-    assert _named_urls() == set(PAGES) | set(POST_ONLY) | NOT_ROLE_BASED | PUBLIC | TOKEN_PAGES | set(STATIC_REDIRECTS)
+    # The patient portal's pages (/my/) have their own meta-test: fascia/portal/tests/test_portal_permissions.py.
+    named = {name for name in _named_urls() if not name.startswith("portal:")}
+    assert named == set(PAGES) | set(POST_ONLY) | NOT_ROLE_BASED | PUBLIC | TOKEN_PAGES | set(STATIC_REDIRECTS)
 
 
 def test_every_endpoint_is_covered() -> None:
@@ -490,11 +494,8 @@ def test_an_inactive_account_cannot_sign_in(client, olga: User) -> None:
     assert r.status_code == 200 and not r.wsgi_request.user.is_authenticated
 
 
-@pytest.mark.parametrize("method, path", sorted(ENDPOINTS))
-@pytest.mark.parametrize("role", sorted(ALL))
-def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method: str, path: str, role: str) -> None:
-    login(client, personas[role])
-    url = path.format(
+def endpoint_url(fixtures: dict, method: str, path: str) -> str:
+    return path.format(
         patient_id=fixtures["patient"].public_id,
         evaluation_id=fixtures["evaluation"].public_id,
         appointment_id=fixtures["appointment"].public_id,
@@ -503,6 +504,13 @@ def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method:
         practitioner_id=fixtures["practitioner"].public_id,
         medication_id=fixtures["medication"].public_id,
     ) + ENDPOINT_QUERIES.get((method, path), "")
+
+
+@pytest.mark.parametrize("method, path", sorted(ENDPOINTS))
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_endpoints_allow_exactly_their_roles(client, personas, fixtures, method: str, path: str, role: str) -> None:
+    login(client, personas[role])
+    url = endpoint_url(fixtures, method, path)
     body = ENDPOINT_BODIES.get(path, {"pronouns": "she/her"} if "patients" in path else {"posture": "Forward head"})
     if path in ENDPOINT_BODY_BUILDERS and method == "POST":
         body = ENDPOINT_BODY_BUILDERS[path](fixtures)

@@ -1,0 +1,186 @@
+"""The patient portal's own pages: signing in, opening the account from an invitation, the home page, consents."""
+
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.messages.views import SuccessMessageMixin
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from fascia import audit
+from fascia.audit.middleware import client_ip
+from fascia.audit.models import AuditAction
+from fascia.core import tenancy
+from fascia.core.forms import saved
+from fascia.lib.uploads import document_response
+from fascia.patients import accounts, queries, services
+from fascia.patients.forms import BirthDateForm, ConsentSignForm
+from fascia.patients.models import Consent, ConsentDocument, PortalInvitation
+from fascia.portal.auth import PatientRequest, patient_view
+from fascia.portal.forms import OpenAccountForm, PortalPasswordChangeForm
+from fascia.scheduling.models import Appointment
+
+SIGN_IN_BACKEND = "fascia.core.backends.RoleBackend"
+
+
+def _verified_key(invitation: PortalInvitation) -> str:
+    return f"portal-invitation-{invitation.public_id}"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """A patient opens their account through the clinic's emailed invitation: their date of birth first (three
+    wrong ones lock it), then the email and password they will sign in with. Public: the token is the key, so a
+    token that opens nothing is a 404 like any unknown address."""
+    found = accounts.invitation_for_token(token)
+    if found is None:
+        raise Http404("No such invitation.")
+    with tenancy.acting_for(found.patient.organization_id):
+        return _invitation(request, found)
+
+
+def _invitation(request: HttpRequest, invitation: PortalInvitation) -> HttpResponse:
+    context: dict[str, Any] = {"clinic": str(invitation.patient.organization)}
+    problem = accounts.invitation_problem(invitation)
+    if problem:
+        return render(request, "portal/invitation.html", {**context, "problem": problem}, status=410)
+    if not request.session.get(_verified_key(invitation)):
+        form = BirthDateForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                right = accounts.check_invitation_birth_date(
+                    invitation=invitation, birth_date=form.cleaned_data["birth_date"]
+                )
+            except accounts.AccountError as e:
+                return render(request, "portal/invitation.html", {**context, "problem": str(e)}, status=410)
+            if right:
+                request.session[_verified_key(invitation)] = True
+                return redirect(request.path)
+            invitation.refresh_from_db(fields=["failed_checks"])
+            if invitation.is_locked:
+                problem = accounts.invitation_problem(invitation)
+                return render(request, "portal/invitation.html", {**context, "problem": problem}, status=410)
+            left = invitation.MAX_CHECKS - invitation.failed_checks
+            form.add_error(
+                "birth_date",
+                _("That is not the date of birth we have. Tries left: %(left)d.") % {"left": left},
+            )
+        return render(request, "portal/invitation.html", {**context, "birth_date_form": form})
+    account_form = OpenAccountForm(request.POST or None, initial={"email": invitation.email})
+    try:
+        user = saved(
+            request,
+            account_form,
+            lambda: accounts.open_account(
+                invitation=invitation,
+                email=account_form.cleaned_data["email"],
+                password=account_form.cleaned_data["password"],
+            ),
+        )
+    except accounts.AccountError as e:
+        return render(request, "portal/invitation.html", {**context, "problem": str(e)}, status=410)
+    if user is not None:
+        login(request, user, backend=SIGN_IN_BACKEND)  # a new session: the verified flag goes with the old one
+        messages.success(request, _("Your account is open. Welcome!"))
+        return redirect("portal:home")
+    return render(
+        request, "portal/invitation.html", {**context, "account_form": account_form, "patient": invitation.patient}
+    )
+
+
+@patient_view
+@require_GET
+def home(request: PatientRequest) -> HttpResponse:
+    """What the patient has to do (consents to sign) and their visits to come and past."""
+    patient = request.patient
+    now = timezone.now()
+    appointments = (
+        Appointment.objects.filter(patient=patient)
+        .select_related("appointment_type", "practitioner__user", "location")
+        .order_by("-start_at")[:20]
+    )
+    upcoming = sorted(
+        (a for a in appointments if a.start_at >= now and a.status == Appointment.Status.BOOKED),
+        key=lambda a: a.start_at,
+    )
+    past = [a for a in appointments if a.start_at < now or a.status != Appointment.Status.BOOKED]
+    to_sign = [document for document, consent in queries.consent_documents_for(patient) if consent is None]
+    audit.record(actor=request.user, action=AuditAction.PORTAL_VIEWED, target=patient, detail={"page": "home"})
+    return render(
+        request, "portal/home.html", {"patient": patient, "upcoming": upcoming, "past": past, "to_sign": to_sign}
+    )
+
+
+@patient_view
+@require_GET
+def consents(request: PatientRequest) -> HttpResponse:
+    documents = queries.consent_documents_for(request.patient)
+    audit.record(
+        actor=request.user, action=AuditAction.PORTAL_VIEWED, target=request.patient, detail={"page": "consents"}
+    )
+    return render(request, "portal/consents.html", {"documents": documents})
+
+
+@patient_view
+@require_http_methods(["GET", "POST"])
+def consent_sign(request: PatientRequest, kind: str) -> HttpResponse:
+    """The patient reads one of the clinic's documents and signs it on their own device: the same record, PDF
+    and service as signing on the clinic's tablet, with the patient's account as the one who did it."""
+    if kind not in ConsentDocument.KINDS:
+        raise Http404("No such consent document.")
+    patient = request.patient
+    current = queries.current_consent_document(patient.organization_id, kind)
+    form = ConsentSignForm(request.POST or None, initial={"signed_by": Consent.Signer.PATIENT})
+    if request.method == "POST" and form.is_valid():
+        # The version the page showed, which the service refuses if a newer one was published since.
+        document = get_object_or_404(
+            ConsentDocument, public_id=form.cleaned_data["document"], organization=request.organization, kind=kind
+        )
+        sign = partial(
+            services.sign_consent_document,
+            actor=request.user,
+            patient=patient,
+            document=document,
+            ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "document"}
+        if saved(request, form, lambda: sign(**fields)):
+            messages.success(request, _("%(title)s signed. Thank you.") % {"title": document.title})
+            return redirect("portal:consents")
+    if "document" in form.errors:
+        messages.error(request, " ".join(str(error) for error in form.errors["document"]))
+        form = ConsentSignForm(initial={"signed_by": Consent.Signer.PATIENT})
+    if request.method == "GET":
+        audit.record(actor=request.user, action=AuditAction.PORTAL_VIEWED, target=patient, detail={"page": "sign"})
+    return render(request, "portal/consent_sign.html", {"form": form, "patient": patient, "document": current})
+
+
+@patient_view
+@require_GET
+def consent_pdf(request: PatientRequest, consent_id: UUID) -> FileResponse:
+    """The patient's own signed consent, as a PDF (audited like staff opening it)."""
+    consent = get_object_or_404(Consent.objects.exclude(signed_pdf=""), public_id=consent_id, patient=request.patient)
+    audit.record(actor=request.user, action=AuditAction.CONSENT_PDF_VIEWED, target=consent, patient=request.patient)
+    return document_response(consent.signed_pdf)
+
+
+class _PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
+    form_class = PortalPasswordChangeForm
+    template_name = "portal/password_change.html"
+    success_url = reverse_lazy("portal:home")
+    success_message = gettext_lazy("Your password is changed.")
+
+
+password_change = patient_view(_PasswordChange.as_view())
