@@ -4,7 +4,7 @@ before signing in (the invitation, the sign-in and password reset pages)."""
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from fascia.portal import views
+from fascia.portal import booking, views
 from fascia.portal.forms import (
     PortalLoginForm,
     PortalPasswordResetForm,
@@ -28,6 +28,11 @@ urlpatterns = [
     path("consents/<str:kind>/sign/", views.consent_sign, name="consent_sign"),
     path("consents/signed/<uuid:consent_id>/", views.consent_pdf, name="consent_pdf"),
     path("password/", views.password_change, name="password_change"),
+    path("book/", booking.book, name="book"),
+    path("book/confirm/", booking.book_confirm, name="book_confirm"),
+    path("appointments/", booking.appointments, name="appointments"),
+    path("appointments/<uuid:appointment_id>/cancel/", booking.cancel, name="cancel"),
+    path("appointments/<uuid:appointment_id>/reschedule/", booking.reschedule, name="reschedule"),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(

@@ -6,11 +6,14 @@ otherwise. A page about one of the patient's records names it in OWN_RECORDS: an
 """
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from fascia.conftest import login
+from fascia.core.models import Location
 from fascia.core.roles import Role
 from fascia.core.tests.test_permissions import (
     ALL,
@@ -24,6 +27,8 @@ from fascia.core.tests.test_permissions import (
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory, drawn_png
 from fascia.portal.tests.factories import patient_account, portal_client
+from fascia.scheduling.models import AppointmentType
+from fascia.scheduling.services import book_appointment
 
 # url name -> how to build its args from the portal fixtures
 PORTAL_PAGES = {
@@ -32,9 +37,14 @@ PORTAL_PAGES = {
     "portal:consent_sign": lambda f: ["treatment"],
     "portal:consent_pdf": lambda f: [f["consent"].public_id],
     "portal:password_change": lambda f: [],
+    "portal:book": lambda f: [],
+    "portal:book_confirm": lambda f: [],
+    "portal:appointments": lambda f: [],
+    "portal:cancel": lambda f: [f["appointment"].public_id],
+    "portal:reschedule": lambda f: [f["appointment"].public_id],
 }
 # Pages showing one record of the patient's: another patient asking for it gets 404.
-OWN_RECORDS = {"portal:consent_pdf"}
+OWN_RECORDS = {"portal:consent_pdf", "portal:cancel", "portal:reschedule"}
 # Before signing in: the sign-in and password reset pages, and the invitation (its token is the key).
 PORTAL_PUBLIC = {
     "portal:login",
@@ -69,7 +79,22 @@ def portal(organization, personas) -> dict:
         ip=None,
         user_agent="test",
     )
-    return {"patient": patient, "account": account, "other": patient_account(other), "consent": consent}
+    appointment = book_appointment(  # what the patient's appointment pages show, booked by an admin without hours
+        actor=personas[Role.ADMIN],
+        patient=patient,
+        practitioner=personas[Role.PRACTITIONER].practitioner,
+        location=Location.objects.get(organization=organization),
+        appointment_type=AppointmentType.objects.get(code="follow-up-30"),
+        start_at=timezone.now() + timedelta(days=3),
+        override=True,
+    )
+    return {
+        "patient": patient,
+        "account": account,
+        "other": patient_account(other),
+        "consent": consent,
+        "appointment": appointment,
+    }
 
 
 def test_every_portal_url_is_covered() -> None:
