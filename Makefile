@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 	mkdir -p var && rm -f var/test.sqlite3*  # a run cut short leaves WAL files behind
 	FASCIA_DEBUG=True $(FASCIA) migrate --no-input -v 0
 	FASCIA_DEBUG=True $(FASCIA) demo
-	FASCIA_DEBUG=True $(FASCIA) runserver 127.0.0.1:8000
+	FASCIA_DEBUG=True FASCIA_TASK_WORKER=False $(FASCIA) runserver 127.0.0.1:8000  # emails print here, at once
 
 test: $(VENV)/.installed-test chromium
 	mkdir -p var && rm -f var/test.sqlite3*  # a run cut short leaves WAL files behind

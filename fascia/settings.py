@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "fascia.core.middleware.ContentSecurityPolicyMiddleware",
     "fascia.core.middleware.RefuseBadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "fascia.core.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -195,9 +196,13 @@ AXES_CLIENT_IP_CALLABLE = "fascia.audit.middleware.client_ip"
 
 OTP_TOTP_ISSUER = "Fascia"
 
+# Staff pages are in English. The patient portal (/my/) speaks the patient's choice of LANGUAGES, else their
+# browser's (fascia.core.middleware.PortalLocaleMiddleware); its translations live in locale/.
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("FASCIA_TIME_ZONE", "America/New_York")
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -264,6 +269,10 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 25
+
+# The address patients reach Fascia at, e.g. https://clinic.example: the links in what is emailed without a
+# request to take it from (questionnaires sent by `fascia send_questionnaires`).
+BASE_URL = env_str("FASCIA_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 # `fascia send_reminders` emails patients this many hours before their appointment.
 REMINDER_HOURS = env_int("FASCIA_REMINDER_HOURS", "24", minimum=1)

@@ -7,9 +7,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import BadRequest, RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 
 from fascia.core import tenancy
@@ -53,6 +55,27 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if request.user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+PORTAL_PREFIX = "/my/"
+
+
+class PortalLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware for the patient portal only: its pages speak the language the patient chose
+    (the language cookie, set by the portal's language menu), else the first of LANGUAGES their browser
+    accepts. Staff pages stay in LANGUAGE_CODE whatever the browser says."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith(PORTAL_PREFIX):
+            super().process_request(request)
+        else:
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if request.path.startswith(PORTAL_PREFIX):
+            return super().process_response(request, response)
         return response
 
 

@@ -8,6 +8,8 @@ row's filter byte) are zero. Decompression stops at the size the header announce
 import struct
 import zlib
 
+from django.utils.translation import gettext as _
+
 MAX_BYTES = 512 * 1024
 MAX_SIDE = 4000
 MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -32,25 +34,28 @@ def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
 def drawing_problem(data: bytes) -> str | None:
     """Why `data` is not an acceptable drawn signature (empty, too large, not a PNG, nothing drawn), or None."""
     if not data:
-        return "The signature image is empty."
+        return _("The signature image is empty.")
     if len(data) > MAX_BYTES:
-        return f"The signature image is {len(data) // 1024} KB; the limit is {MAX_BYTES // 1024} KB."
+        return _("The signature image is %(size)d KB; the limit is %(limit)d KB.") % {
+            "size": len(data) // 1024,
+            "limit": MAX_BYTES // 1024,
+        }
     if not data.startswith(MAGIC):
-        return "The signature is not a PNG image."
+        return _("The signature is not a PNG image.")
     try:
         chunks = _chunks(data)
         if not chunks or chunks[0][0] != b"IHDR" or len(chunks[0][1]) != 13:
             raise ValueError("no header")
-        width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
+        width, height, depth, color, _compression, _filter, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
         if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE) or (depth, color, interlace) != (DEPTH_8, RGBA, 0):
-            return "The signature image is not a drawing from the signature pad."
+            return _("The signature image is not a drawing from the signature pad.")
         stride = 1 + 4 * width
         data = b"".join(body for kind, body in chunks if kind == b"IDAT")
         pixels = zlib.decompressobj().decompress(data, stride * height)
     except (ValueError, struct.error, zlib.error):
-        return "The signature image is damaged."
+        return _("The signature image is damaged.")
     if len(pixels) != stride * height:
-        return "The signature image is damaged."
+        return _("The signature image is damaged.")
     if not any(any(pixels[row + 1 : row + stride]) for row in range(0, len(pixels), stride)):
-        return "The signature pad is blank: draw your signature."
+        return _("The signature pad is blank: draw your signature.")
     return None

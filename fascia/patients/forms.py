@@ -204,29 +204,29 @@ class ConsentSignForm(StyledForm):
 
     document = forms.UUIDField(widget=forms.HiddenInput)
     agreed_to_electronic_records = forms.BooleanField(
-        label="I agree to sign this document electronically and to receive and keep it as an electronic record.",
+        label=_("I agree to sign this document electronically and to receive and keep it as an electronic record."),
         required=False,
     )
     signed_by = forms.ChoiceField(
-        label="Who signs", choices=Consent.Signer.choices, initial=Consent.Signer.PATIENT, widget=forms.RadioSelect
+        label=_("Who signs"), choices=Consent.Signer.choices, initial=Consent.Signer.PATIENT, widget=forms.RadioSelect
     )
     representative_name = forms.CharField(
-        label="Representative's name and relationship",
+        label=_("Representative's name and relationship"),
         required=False,
         max_length=120,
-        help_text="Only when a parent, guardian or other authorized representative signs",
+        help_text=_("Only when a parent, guardian or other authorized representative signs"),
     )
-    typed_name = forms.CharField(label="Your full name", required=False)
+    typed_name = forms.CharField(label=_("Your full name"), required=False)
     # The drawing as the pad exports it (a PNG data URL); the service checks the image itself.
     signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=1_000_000)
-    typed_name_only = forms.BooleanField(label="I cannot draw; my typed name is my signature", required=False)
+    typed_name_only = forms.BooleanField(label=_("I cannot draw; my typed name is my signature"), required=False)
 
     def clean_signature(self) -> bytes | None:
         value = self.cleaned_data["signature"]
         if not value:
             return None
         if not value.startswith(PNG_DATA_URL):
-            raise ValidationError("The signature is not a PNG image.")
+            raise ValidationError(_("The signature is not a PNG image."))
         try:
             return base64.b64decode(value.removeprefix(PNG_DATA_URL), validate=True)
         except binascii.Error:

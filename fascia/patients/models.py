@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from fascia.core.fields import AddressFields, PhoneField
 from fascia.core.models import Location, Organization, TimestampedModel
@@ -353,8 +354,8 @@ class Consent(TimestampedModel):
         FINANCIAL = "financial-policy", "Financial and cancellation policy"
 
     class Signer(models.TextChoices):
-        PATIENT = "patient", "The patient"
-        REPRESENTATIVE = "representative", "An authorized representative"
+        PATIENT = "patient", _("The patient")
+        REPRESENTATIVE = "representative", _("An authorized representative")
 
     BILLING_KINDS = (Kind.ASSIGNMENT, Kind.RELEASE)
 

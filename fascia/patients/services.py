@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fascia import audit
 from fascia.audit.models import AuditAction
@@ -229,20 +230,22 @@ def sign_consent_document(
     typed_name = " ".join(typed_name.split())
     representative_name = representative_name.strip() if signed_by == Consent.Signer.REPRESENTATIVE else ""
     if not agreed_to_electronic_records:
-        errors["agreed_to_electronic_records"] = "Agree to sign and keep this record electronically, or sign on paper."
+        errors["agreed_to_electronic_records"] = _(
+            "Agree to sign and keep this record electronically, or sign on paper."
+        )
     if not typed_name:
-        errors["typed_name"] = "Type your full name."
+        errors["typed_name"] = _("Type your full name.")
     elif len(typed_name) > 120:
-        errors["typed_name"] = "Type your name in 120 characters or fewer."
+        errors["typed_name"] = _("Type your name in 120 characters or fewer.")
     if signature:
         if problem := drawing_problem(signature):
             errors["signature"] = problem
     elif not typed_name_only:
-        errors["signature"] = "Draw your signature, or tick “I cannot draw; my typed name is my signature”."
+        errors["signature"] = _("Draw your signature, or tick “I cannot draw; my typed name is my signature”.")
     if signed_by == Consent.Signer.REPRESENTATIVE and not representative_name:
-        errors["representative_name"] = "Name the representative who signs, and how related to the patient."
+        errors["representative_name"] = _("Name the representative who signs, and how related to the patient.")
     if document.organization_id != patient.organization_id:
-        errors["document"] = "Choose one of the practice's documents."
+        errors["document"] = _("Choose one of the practice's documents.")
     else:
         current = (
             ConsentDocument.objects.filter(organization_id=document.organization_id, kind=document.kind)
@@ -251,10 +254,10 @@ def sign_consent_document(
             .first()
         )
         if current != document.version:
-            errors["document"] = (
-                f"A newer version ({current}) of “{document.title}” was published after this page was opened: "
+            errors["document"] = _(
+                "A newer version (%(version)s) of “%(title)s” was published after this page was opened: "
                 "read it and sign that one."
-            )
+            ) % {"version": current, "title": document.title}
     if errors:
         raise ValidationError(errors)
 

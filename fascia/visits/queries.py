@@ -168,6 +168,13 @@ def _calls(statuses: Mapping[int, PlanStatus]) -> dict[int, tuple[bool, bool]]:
     return {pk: (bool(s.progress_due) or s.re_evaluation_due, s.discharge_due) for pk, s in statuses.items()}
 
 
+def plan_calls(
+    plans: Iterable[TreatmentPlan], visits: Mapping[int, list[tuple[date, str]]], today: date
+) -> dict[int, tuple[bool, bool]]:
+    """What questionnaire timings read of each plan's status (_calls), from its patient's signed visits."""
+    return _calls({plan.pk: status_from(plan, visits[plan.patient_id], today) for plan in plans})
+
+
 def questionnaire_context(patient: Patient, user: User) -> dict:
     """The chart's questionnaires: what the coming visit calls for on each active plan. Four queries (one with no
     active plan)."""

@@ -50,6 +50,7 @@ PORTAL_PUBLIC = {
     "portal:login",
     "portal:logout",
     "portal:invitation",
+    "portal:language",
     "portal:password_reset",
     "portal:password_reset_done",
     "portal:password_reset_confirm",

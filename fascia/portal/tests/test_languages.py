@@ -1,0 +1,58 @@
+"""The portal speaks English and Spanish; staff pages stay in English."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+PO = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
+
+
+def test_the_portal_speaks_the_browsers_language(client) -> None:
+    page = client.get(reverse("portal:login"), headers={"accept-language": "es-MX,es;q=0.9,en;q=0.5"})
+    html = page.content.decode()
+    assert '<html lang="es">' in html and "Inicie sesión en su portal del paciente" in html
+    assert page["Content-Language"] == "es"
+
+
+def test_the_patients_choice_beats_the_browser(client) -> None:
+    chosen = client.post(reverse("portal:language"), {"language": "es", "next": reverse("portal:login")})
+    assert chosen.status_code == 302 and chosen.url == reverse("portal:login")
+    html = client.get(reverse("portal:login"), headers={"accept-language": "en-US"}).content.decode()
+    assert "Iniciar sesión" in html
+    client.post(reverse("portal:language"), {"language": "en", "next": reverse("portal:login")})
+    assert "Sign in to your patient portal" in client.get(reverse("portal:login")).content.decode()
+
+
+def test_staff_pages_stay_in_english_whatever_the_browser_or_the_portal_choice(client) -> None:
+    client.post(reverse("portal:language"), {"language": "es", "next": reverse("portal:login")})
+    html = client.get(reverse("login"), headers={"accept-language": "es"}).content.decode()
+    assert "Sign in to Fascia" in html and "Iniciar" not in html
+
+
+@pytest.mark.django_db
+def test_a_form_error_is_in_the_patients_language(client) -> None:
+    page = client.post(
+        reverse("portal:login"), {"username": "x@example.com", "password": "nope"}, headers={"accept-language": "es"}
+    )
+    assert "no coinciden con ninguna cuenta del portal" in page.content.decode()
+
+
+def _entries() -> list[tuple[str, str]]:
+    def text(quoted: str) -> str:
+        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', quoted)).replace('\\"', '"').replace("\\n", "\n")
+
+    pairs = re.findall(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', PO.read_text(), re.M)
+    return [(text(msgid), text(msgstr)) for msgid, msgstr in pairs if text(msgid)]
+
+
+def test_every_portal_text_has_its_spanish_and_the_compiled_catalog_is_current() -> None:
+    entries = _entries()
+    assert len(entries) > 50
+    assert [msgid for msgid, msgstr in entries if not msgstr] == []
+    with translation.override("es"):
+        stale = [msgid for msgid, msgstr in entries if translation.gettext(msgid) != msgstr]
+    assert stale == [], "run `fascia compilemessages` after editing locale/es/LC_MESSAGES/django.po"
