@@ -81,6 +81,7 @@ class AuditAction(models.TextChoices):
     APPOINTMENT_RESCHEDULED = "scheduling.appointment.rescheduled", "Rescheduled appointment"
     APPOINTMENT_CANCELLED = "scheduling.appointment.cancelled", "Cancelled appointment"
     WAITLIST_CHANGED = "scheduling.waitlist.changed", "Changed the waitlist"
+    BOOKING_POLICY_SAVED = "scheduling.booking_policy.saved", "Saved online booking settings"
     REMINDER_SENT = "scheduling.reminder.sent", "Sent appointment reminder"
     NOTIFICATION_SKIPPED = "notifications.skipped", "Withheld a message (no consent or address)"
     NOTIFICATION_FAILED = "notifications.failed", "A message could not be sent"

@@ -42,6 +42,7 @@ BOOK_APPOINTMENT = "scheduling.add_appointment"
 CHANGE_APPOINTMENT = "scheduling.change_appointment"  # cancel, check in and out
 OVERRIDE_APPOINTMENT = "scheduling.override_appointment"
 VIEW_TODAY_BOARD = "scheduling.view_today_board"  # the front desk's Today board: arrivals, balances, paperwork
+MANAGE_ONLINE_BOOKING = "scheduling.manage_online_booking"  # what patients may book online, the cancellation window
 VIEW_PROVIDER = "referrals.view_referringprovider"
 CHANGE_PROVIDER = "referrals.change_referringprovider"
 VIEW_REFERRAL = "referrals.view_referral"  # and the correspondence log and stored documents
@@ -94,6 +95,7 @@ HELD_BY: dict[str, tuple[Role, ...]] = {
     CHANGE_APPOINTMENT: (A, P, F),
     OVERRIDE_APPOINTMENT: (A,),
     VIEW_TODAY_BOARD: (A, F),
+    MANAGE_ONLINE_BOOKING: (A,),
     VIEW_PROVIDER: (A, P, F),
     CHANGE_PROVIDER: (A, P, F),
     VIEW_REFERRAL: (A, P, F),

@@ -20,7 +20,7 @@ from fascia.demo.consents import load_consent_documents
 from fascia.demo.credentials import load_credentials
 from fascia.demo.names import FAMILY, GIVEN_F, GIVEN_M, RELATIONSHIPS, STREETS, npi
 from fascia.demo.plans import load_plan, load_providers, load_questionnaires
-from fascia.demo.schedule import load_notes, load_week, load_working_hours
+from fascia.demo.schedule import load_notes, load_online_booking, load_week, load_working_hours
 from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.models import Evaluation
 from fascia.measures import instrument
@@ -357,6 +357,7 @@ def load_demo(seed: int = 2026) -> bool:
             rng=rng,
         )
     load_working_hours(practitioners)
+    load_online_booking(organization, admin)
     monday = today - timedelta(days=today.weekday())
     for week in (monday - timedelta(weeks=1), monday):
         load_week(practitioners, rng, week)

@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Min
 from django.utils import timezone
 
+from fascia.core.models import Organization, User
 from fascia.measures import instrument
 from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.plans.models import Goal
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import services
-from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
+from fascia.scheduling.models import Appointment, AppointmentType, BookingPolicy, WorkingHours
 from fascia.techniques.queries import as_engine_technique, facts_for
 from fascia.techniques.rules import RULES
 from fascia.techniques.screening import REFUSING, Level, screen, worst_level
@@ -34,6 +35,25 @@ def load_working_hours(practitioners: list[Practitioner]) -> None:
             WorkingHours.objects.create(
                 practitioner=practitioner, location=location, weekday=weekday, starts=DAY_START, ends=DAY_END
             )
+
+
+def load_online_booking(organization: Organization, admin: User) -> None:
+    """Online booking open in the portal, through the settings page's service: an initial evaluation for new
+    patients, the 45-minute follow-up for returning ones, with everyone everywhere; the default lead time,
+    horizon and 24-hour cancellation window."""
+    types = [
+        (
+            kind,
+            {
+                "for_new": kind.code == "initial-evaluation",
+                "for_returning": kind.code == "follow-up-45",
+                "practitioners": [],
+                "locations": [],
+            },
+        )
+        for kind in AppointmentType.objects.filter(code__in=["initial-evaluation", "follow-up-45"])
+    ]
+    services.save_booking_policy(actor=admin, policy=BookingPolicy(organization=organization, online=True), types=types)
 
 
 def load_week(practitioners: list[Practitioner], rng: random.Random, monday: date, until: date | None = None) -> None:

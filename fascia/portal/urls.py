@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
-from fascia.portal import homecare, intake, progress, statements, views
+from fascia.portal import booking, homecare, intake, progress, statements, views
 from fascia.portal.forms import (
     PortalLoginForm,
     PortalPasswordResetForm,
@@ -37,6 +37,11 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("home-care/", homecare.page, name="home_care"),
     path("home-care/<uuid:item_id>/image/", homecare.image, name="home_care_image"),
+    path("book/", booking.book, name="book"),
+    path("book/confirm/", booking.book_confirm, name="book_confirm"),
+    path("appointments/", booking.appointments, name="appointments"),
+    path("appointments/<uuid:appointment_id>/cancel/", booking.cancel, name="cancel"),
+    path("appointments/<uuid:appointment_id>/reschedule/", booking.reschedule, name="reschedule"),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(

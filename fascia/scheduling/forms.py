@@ -9,7 +9,7 @@ from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choi
 from fascia.core.models import Location, Organization, Room
 from fascia.core.validators import SCHEDULE_YEARS_AHEAD, PlausibleDate
 from fascia.practitioners.models import Practitioner
-from fascia.scheduling.models import MOVED_MINUTES, AppointmentType, WaitlistEntry
+from fascia.scheduling.models import MOVED_MINUTES, AppointmentType, BookingPolicy, WaitlistEntry
 
 
 def practitioners_offered(organization_id: int) -> QuerySet[Practitioner]:
@@ -157,3 +157,43 @@ class WaitlistForm(StyledModelForm):
         limit_choices(self, "practitioner", practitioners_offered(organization.pk))
         limit_choices(self, "location", locations_offered(organization.pk))
         limit_choices(self, "appointment_type", AppointmentType.objects.filter(is_active=True))
+
+
+class BookingPolicyForm(StyledModelForm):
+    class Meta:
+        model = BookingPolicy
+        fields = ["online", "lead_hours", "horizon_days", "cancellation_hours"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        lead, horizon = data.get("lead_hours"), data.get("horizon_days")
+        if lead is not None and horizon is not None and lead >= horizon * 24:
+            raise ValidationError("The lead time must be shorter than how far ahead patients may book.")
+        return data
+
+
+class OnlineTypeForm(StyledForm):
+    """Whether one appointment type is open online, to whom, with whom and where (a prefix per type)."""
+
+    for_new = forms.BooleanField(label="New patients may book it online", required=False)
+    for_returning = forms.BooleanField(label="Returning patients may book it online", required=False)
+    practitioners = forms.ModelMultipleChoiceField(
+        queryset=Practitioner.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every practitioner",
+    )
+    locations = forms.ModelMultipleChoiceField(
+        queryset=Location.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every location",
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "practitioners", practitioners_offered(organization.pk))
+        limit_choices(self, "locations", locations_offered(organization.pk))

@@ -209,3 +209,75 @@ class WaitlistEntry(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.patient} waiting {self.earliest:%Y-%m-%d}–{self.latest:%Y-%m-%d}"
+
+
+class BookingPolicy(TimestampedModel):
+    """A clinic's booking rules (issue 27 point 4): whether patients may book online, how soon and how far ahead,
+    and the cancellation window. One row per organization, made when an admin first saves it; until then the
+    defaults hold (`fascia.scheduling.online.policy_for`).
+
+    The cancellation window is the clinic's one late-cancellation rule: staff cancelling inside it record a late
+    cancellation (services.is_late_cancellation), and patients may cancel or reschedule online only before it."""
+
+    organization = models.OneToOneField(
+        "core.Organization", on_delete=models.CASCADE, related_name="booking_policy", editable=False
+    )
+    online = models.BooleanField("patients may book online", default=False)
+    lead_hours = models.PositiveSmallIntegerField(
+        "lead time (hours)",
+        default=12,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text="No online booking sooner than this before the visit.",
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        "how far ahead (days)",
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text="Patients may book up to this many days ahead.",
+    )
+    cancellation_hours = models.PositiveSmallIntegerField(
+        "cancellation window (hours)",
+        default=24,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text="A cancellation later than this before the visit is a late cancellation. "
+        "Patients may cancel or reschedule online only before it; after it they call the clinic.",
+    )
+
+    class Meta:
+        verbose_name_plural = "booking policies"
+        permissions = [("manage_online_booking", "Set the clinic's online booking and cancellation window")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(horizon_days__gte=1, lead_hours__lte=24 * 14, cancellation_hours__lte=24 * 14),
+                name="booking_policy_bounds",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Booking policy of {self.organization_id}"
+
+
+class OnlineType(TimestampedModel):
+    """An appointment type a clinic opens for online booking: to new patients, returning ones or both, with some
+    practitioners at some locations (none chosen: every one)."""
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE, related_name="+", editable=False)
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.CASCADE, related_name="+", editable=False)
+    for_new = models.BooleanField("new patients", default=False)
+    for_returning = models.BooleanField("returning patients", default=False)
+    practitioners = models.ManyToManyField(
+        Practitioner, blank=True, related_name="+", help_text="Leave empty for every practitioner"
+    )
+    locations = models.ManyToManyField(
+        Location, blank=True, related_name="+", help_text="Leave empty for every location"
+    )
+
+    class Meta:
+        ordering = ["appointment_type__minutes", "appointment_type__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "appointment_type"], name="online_type_once_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_type} online"

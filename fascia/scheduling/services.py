@@ -6,6 +6,8 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fascia import audit
 from fascia.audit.models import AuditAction
@@ -14,15 +16,27 @@ from fascia.patients.models import Patient
 from fascia.plans.models import PlannedTechnique
 from fascia.practitioners.credentials import NotCredentialed, check_license, license_lapsed, missing_privilege
 from fascia.practitioners.models import Practitioner
+from fascia.scheduling import online
 from fascia.scheduling.limits import limits_for
-from fascia.scheduling.models import Appointment, AppointmentType, TimeOff, WaitlistEntry, WorkingHours
+from fascia.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    BookingPolicy,
+    OnlineType,
+    TimeOff,
+    WaitlistEntry,
+    WorkingHours,
+)
+from fascia.scheduling.online import cancellation_window
 
+# The clinic's cancellation window until it sets its own (BookingPolicy.cancellation_hours, online.policy_for).
 LATE_CANCELLATION = timedelta(hours=24)
 
 
-def is_late_cancellation(start_at: datetime, cancelled_at: datetime) -> bool:
-    """Whether cancelling at `cancelled_at` is too late for the appointment starting at `start_at`."""
-    return start_at - cancelled_at < LATE_CANCELLATION
+def is_late_cancellation(start_at: datetime, cancelled_at: datetime, window: timedelta = LATE_CANCELLATION) -> bool:
+    """Whether cancelling at `cancelled_at` is too late for the appointment starting at `start_at`: inside the
+    clinic's cancellation window. The one rule staff cancellations record and patients' online changes keep to."""
+    return start_at - cancelled_at < window
 
 
 class SchedulingError(Exception):
@@ -231,8 +245,10 @@ def book_appointment(
     notes: str = "",
     override: bool = False,
     limits_confirmed: list[str] | None = None,
+    online: bool = False,
 ) -> Appointment:
     """Book one appointment, or raise Clash (the slot is taken) or NeedsOverride (unusual time or place).
+    `online`: the patient booked it in the portal (book_online), which the audit entry says.
 
     The overlap check and the insert run in one transaction: on SQLite it holds the write lock from
     its start, so two bookings queue; on PostgreSQL an exclusion constraint settles a race the check
@@ -262,7 +278,8 @@ def book_appointment(
         target=appointment,
         patient=patient,
         detail=({"warnings_overridden": warnings} if warnings else {})
-        | ({"limits_confirmed": limits_confirmed} if limits_confirmed else {}),
+        | ({"limits_confirmed": limits_confirmed} if limits_confirmed else {})
+        | ({"online": True} if online else {}),
     )
     return appointment
 
@@ -321,13 +338,15 @@ def reschedule_appointment(
 
 @transaction.atomic
 def cancel_appointment(*, actor: User, appointment: Appointment, reason: str) -> Appointment:
+    """Cancel a booked appointment, recorded as a late cancellation inside the clinic's window."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise SchedulingError(f"A {appointment.get_status_display().lower()} appointment cannot be cancelled.")
     if not reason.strip():
         raise SchedulingError("Say why the appointment is cancelled.")
     appointment.status, appointment.cancel_reason = Appointment.Status.CANCELLED, reason.strip()
-    appointment.late_cancellation = is_late_cancellation(appointment.start_at, timezone.now())
+    window = cancellation_window(appointment.patient.organization_id)
+    appointment.late_cancellation = is_late_cancellation(appointment.start_at, timezone.now(), window)
     appointment.save(update_fields=["status", "cancel_reason", "late_cancellation", "updated_at"])
     audit.record(
         actor=actor,
@@ -479,3 +498,224 @@ def resolve_waitlist_entry(*, actor: User, entry: WaitlistEntry) -> WaitlistEntr
         actor=actor, action=AuditAction.WAITLIST_CHANGED, target=entry, patient=entry.patient, detail={"resolved": True}
     )
     return entry
+
+
+# Online booking (issue 27 point 4): what a patient does in the portal goes through the staff's own services above,
+# so the same checks and the same PostgreSQL constraint hold, with a patient's limits around them. A patient never
+# overrides, and what staff would be asked to confirm (the referral, the authorization, the plan's end) refuses the
+# booking with a plain sentence. The messages are the patient's: they name no other patient.
+
+
+class OnlineRefused(SchedulingError):
+    """An online booking, cancellation or move the portal refuses, with a sentence for the patient."""
+
+
+class SlotTaken(OnlineRefused):
+    def __init__(self) -> None:
+        super().__init__(_("Sorry, that time has just been taken. Please choose another time."))
+
+
+class CallTheClinic(OnlineRefused):
+    pass
+
+
+def _limits() -> str:
+    return _("Your referral, insurance authorization or plan of care needs a look before this visit.")
+
+
+def _call(reason: str) -> CallTheClinic:
+    return CallTheClinic(_("%(reason)s Please call the clinic.") % {"reason": reason})
+
+
+def _check_online_time(policy: BookingPolicy, start_at: datetime, now: datetime) -> None:
+    earliest, last_day = online.bookable_window(policy, now)
+    if start_at < earliest:
+        raise OnlineRefused(
+            ngettext(
+                "Online booking closes %(hours)d hour before a visit. Please choose a later time or call the clinic.",
+                "Online booking closes %(hours)d hours before a visit. Please choose a later time or call the clinic.",
+                policy.lead_hours,
+            )
+            % {"hours": policy.lead_hours}
+        )
+    if timezone.localtime(start_at).date() > last_day:
+        raise OnlineRefused(
+            ngettext(
+                "Visits can be booked online up to %(days)d day ahead.",
+                "Visits can be booked online up to %(days)d days ahead.",
+                policy.horizon_days,
+            )
+            % {"days": policy.horizon_days}
+        )
+
+
+def _check_offer(
+    patient: Patient,
+    appointment_type: AppointmentType,
+    practitioner: Practitioner,
+    location: Location,
+    *,
+    moving: Appointment | None = None,
+) -> None:
+    new = online.is_new_patient(patient, moving=moving)
+    offer = online.offer_of(patient, appointment_type, new=new)
+    if offer is None:
+        raise _call(_("This visit cannot be booked online."))
+    if practitioner not in offer.practitioners or location not in offer.locations:
+        raise _call(_("This visit cannot be booked online with this practitioner at this location."))
+
+
+def _open_policy(patient: Patient) -> BookingPolicy:
+    policy = online.policy_for(patient.organization_id)
+    if not policy.online:
+        raise _call(_("This clinic does not take bookings online."))
+    return policy
+
+
+def _online_room(location: Location, start_at: datetime, end_at: datetime, moving: Appointment | None) -> Room | None:
+    try:
+        return online.free_room(location, start_at, end_at, moving)
+    except Room.DoesNotExist:
+        raise SlotTaken from None
+
+
+@transaction.atomic
+def book_online(
+    *,
+    actor: User,
+    patient: Patient,
+    appointment_type: AppointmentType,
+    practitioner: Practitioner,
+    location: Location,
+    start_at: datetime,
+) -> Appointment:
+    """Book a visit the patient chose in the portal: open online to this patient (new or returning) with this
+    practitioner at this location, within the lead time and how far ahead the clinic books, in a free room of
+    the location (when it has rooms), through book_appointment. Raises SlotTaken for a time taken (by another
+    booking, even one a moment ago) and OnlineRefused, or CallTheClinic, for anything else."""
+    policy = _open_policy(patient)
+    _check_offer(patient, appointment_type, practitioner, location)
+    _check_online_time(policy, start_at, timezone.now())
+    if limits_for(patient, [start_at]):
+        raise _call(_limits())
+    end_at = start_at + timedelta(minutes=appointment_type.minutes)
+    room = _online_room(location, start_at, end_at, None)
+    try:
+        return book_appointment(
+            actor=actor,
+            patient=patient,
+            practitioner=practitioner,
+            location=location,
+            appointment_type=appointment_type,
+            start_at=start_at,
+            room=room,
+            online=True,
+        )
+    except Clash:
+        raise SlotTaken from None
+    except NeedsOverride:
+        raise OnlineRefused(_("That time is not open for booking. Please choose another time.")) from None
+    except NotCredentialedToBook:
+        raise _call(_("This visit cannot be booked online with this practitioner.")) from None
+
+
+def _check_window(policy: BookingPolicy, appointment: Appointment, now: datetime) -> None:
+    if appointment.status != Appointment.Status.BOOKED:
+        raise OnlineRefused(_("This visit is no longer booked."))
+    if is_late_cancellation(appointment.start_at, now, timedelta(hours=policy.cancellation_hours)):
+        raise _call(
+            ngettext(
+                "Visits can be cancelled or moved online until %(hours)d hour before they start.",
+                "Visits can be cancelled or moved online until %(hours)d hours before they start.",
+                policy.cancellation_hours,
+            )
+            % {"hours": policy.cancellation_hours}
+        )
+
+
+def online_change_allowed(appointment: Appointment, policy: BookingPolicy, now: datetime | None = None) -> bool:
+    """Whether the patient may still cancel or move the appointment online: booked, before the clinic's window."""
+    return (
+        policy.online
+        and appointment.status == Appointment.Status.BOOKED
+        and not is_late_cancellation(
+            appointment.start_at, now or timezone.now(), timedelta(hours=policy.cancellation_hours)
+        )
+    )
+
+
+@transaction.atomic
+def cancel_online(*, actor: User, patient: Patient, appointment: Appointment, reason: str = "") -> Appointment:
+    """Cancel the patient's own visit before the clinic's cancellation window, through cancel_appointment (which
+    records a late cancellation by the same rule); inside the window the patient is told to call."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk, patient=patient)
+    policy = _open_policy(patient)
+    _check_window(policy, appointment, timezone.now())
+    reason = reason.strip()[:150] or _("Cancelled online by the patient.")
+    return cancel_appointment(actor=actor, appointment=appointment, reason=reason)
+
+
+@transaction.atomic
+def reschedule_online(*, actor: User, patient: Patient, appointment: Appointment, start_at: datetime) -> Appointment:
+    """Move the patient's own visit to another free time with the same practitioner at the same location, before
+    the clinic's cancellation window and within its online booking rules, through reschedule_appointment (in a free
+    room of the location, when it has rooms). A move another day that would run past the referral, the
+    authorization or the plan of care is refused with "Please call the clinic"."""
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("appointment_type", "practitioner__user", "location")
+        .get(pk=appointment.pk, patient=patient)
+    )
+    policy = _open_policy(patient)
+    now = timezone.now()
+    _check_window(policy, appointment, now)
+    kind, practitioner, location = appointment.appointment_type, appointment.practitioner, appointment.location
+    _check_offer(patient, kind, practitioner, location, moving=appointment)
+    _check_online_time(policy, start_at, now)
+    end_at = start_at + (appointment.end_at - appointment.start_at)
+    room = _online_room(appointment.location, start_at, end_at, appointment)
+    try:
+        return reschedule_appointment(actor=actor, appointment=appointment, start_at=start_at, room=room)
+    except Clash:
+        raise SlotTaken from None
+    except NeedsOverride:
+        raise OnlineRefused(_("That time is not open for booking. Please choose another time.")) from None
+    except LimitsReached:
+        raise _call(_limits()) from None
+    except NotCredentialedToBook:
+        raise _call(_("This visit cannot be booked online with this practitioner.")) from None
+
+
+@transaction.atomic
+def save_booking_policy(
+    *, actor: User, policy: BookingPolicy, types: list[tuple[AppointmentType, dict[str, Any]]]
+) -> BookingPolicy:
+    """Save the clinic's booking policy and, for each appointment type, whether and with whom it is open online
+    (`types`: the type and its form's cleaned data: for_new, for_returning, practitioners, locations): one
+    transaction, one audit entry."""
+    policy.full_clean(exclude=["organization"])
+    policy.save()
+    existing = {o.appointment_type_id: o for o in OnlineType.objects.filter(organization_id=policy.organization_id)}
+    summary = {}
+    for appointment_type, data in types:
+        row = existing.get(appointment_type.pk) or OnlineType(
+            organization_id=policy.organization_id, appointment_type=appointment_type
+        )
+        row.for_new, row.for_returning = data["for_new"], data["for_returning"]
+        row.save()
+        row.practitioners.set(data["practitioners"])
+        row.locations.set(data["locations"])
+        summary[appointment_type.code] = [kind for kind in ("new", "returning") if data[f"for_{kind}"]]
+    audit.record(
+        actor=actor,
+        action=AuditAction.BOOKING_POLICY_SAVED,
+        target=policy.organization,
+        detail={
+            "online": policy.online,
+            "lead_hours": policy.lead_hours,
+            "horizon_days": policy.horizon_days,
+            "cancellation_hours": policy.cancellation_hours,
+            "types": summary,
+        },
+    )
+    return policy

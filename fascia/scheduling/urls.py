@@ -11,6 +11,7 @@ urlpatterns = [
     path("book/patients/", views.patient_picker, name="patient_picker"),
     path("free/", views.free_slots, name="free"),
     path("waitlist/", views.waitlist, name="waitlist"),
+    path("online-booking/", views.online_booking, name="online_booking"),
     path("waitlist/<uuid:entry_id>/resolve/", views.waitlist_resolve, name="waitlist_resolve"),
     path("<uuid:appointment_id>/cancel/", views.cancel, name="cancel"),
     path("<uuid:appointment_id>/reschedule/", views.reschedule, name="reschedule"),

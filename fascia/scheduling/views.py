@@ -24,13 +24,16 @@ from fascia.scheduling import services
 from fascia.scheduling.agenda import location_day, practitioner_week
 from fascia.scheduling.forms import (
     BookingForm,
+    BookingPolicyForm,
     CancelForm,
     FreeSlotForm,
+    OnlineTypeForm,
     RescheduleForm,
     WaitlistForm,
     locations_offered,
 )
-from fascia.scheduling.models import Appointment, WaitlistEntry
+from fascia.scheduling.models import Appointment, AppointmentType, OnlineType, WaitlistEntry
+from fascia.scheduling.online import policy_for
 from fascia.scheduling.queries import booking_defaults, next_free_slots, series_from_plan, waitlist_for
 
 
@@ -276,6 +279,44 @@ def waitlist(request: ClinicRequest) -> HttpResponse:
         patient__organization=request.organization, resolved_at__isnull=True
     ).select_related("patient", "practitioner__user", "location", "appointment_type")
     return render(request, "scheduling/waitlist.html", {"form": form, "entries": entries})
+
+
+@staff_view(roles.MANAGE_ONLINE_BOOKING)
+@require_http_methods(["GET", "POST"])
+def online_booking(request: ClinicRequest) -> HttpResponse:
+    """The clinic's online booking: open or not, lead time, how far ahead, the cancellation window (which the
+    staff's cancellations keep to as well), and which appointment types are open online, to whom, with whom and
+    where."""
+    organization = request.organization
+    policy = policy_for(organization.pk)
+    data = request.POST or None
+    form = BookingPolicyForm(data, instance=policy)
+    rows = {
+        o.appointment_type_id: o
+        for o in OnlineType.objects.filter(organization=organization).prefetch_related("practitioners", "locations")
+    }
+    types = []
+    for kind in AppointmentType.objects.filter(is_active=True):
+        row = rows.get(kind.pk)
+        initial = (
+            {
+                "for_new": row.for_new,
+                "for_returning": row.for_returning,
+                "practitioners": [p.public_id for p in row.practitioners.all()],
+                "locations": [loc.public_id for loc in row.locations.all()],
+            }
+            if row
+            else {}
+        )
+        types.append((kind, OnlineTypeForm(data, prefix=kind.code, initial=initial, organization=organization)))
+    # Every type's form checked (a list, not a generator: each shows its errors), then the policy's with the save.
+    if all([f.is_valid() for _, f in types]):
+        chosen = [(kind, f.cleaned_data) for kind, f in types]
+        save = lambda: services.save_booking_policy(actor=request.user, policy=form.instance, types=chosen)  # noqa: E731
+        if saved(request, form, save) is not None:
+            messages.success(request, "Online booking saved.")
+            return redirect("scheduling:online_booking")
+    return render(request, "scheduling/online_booking.html", {"form": form, "types": types})
 
 
 @staff_view(roles.BOOK_APPOINTMENT)

@@ -82,6 +82,7 @@ PAGES = {
     "scheduling:reschedule": (REGISTRATION, lambda f: [f["appointment"].public_id]),
     "scheduling:free": (REGISTRATION, lambda f: []),
     "scheduling:waitlist": (REGISTRATION, lambda f: []),
+    "scheduling:online_booking": (ADMIN, lambda f: []),
     "frontdesk:today": (DESK, lambda f: []),
     "techniques:create": (ADMIN, lambda f: []),
     "techniques:edit": (ADMIN, lambda f: ["swedish"]),

@@ -42,6 +42,8 @@ EMPTY_IN_DEMO = {
     "otp_totp_totpdevice",
     "practitioners_credentialalert",
     "referrals_correspondence",
+    "scheduling_onlinetype_locations",  # the demo opens its online types with everyone everywhere: none chosen
+    "scheduling_onlinetype_practitioners",
     "scheduling_timeoff",
     "scheduling_waitlistentry",
     "visits_noteaddendum",

@@ -19,6 +19,7 @@ from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from fascia.frontdesk.queries import today_board
 from fascia.patients import icd10
 from fascia.patients.models import Condition, Medication, Patient, Surgery
+from fascia.patients.tests.factories import PatientFactory
 from fascia.practitioners.credentials import missing_privilege, standing
 from fascia.practitioners.models import Credential, Practitioner, Specialty
 from fascia.practitioners.queries import requirements
@@ -41,6 +42,17 @@ def test_it_loads_a_whole_clinic(demo: None) -> None:
     assert set(Location.objects.values_list("kind", flat=True)) == {"clinic", "rehabilitation-center"}
     assert Practitioner.objects.count() == 4
     assert 55 <= Patient.objects.count() <= 65
+
+
+def test_online_booking_is_open_in_the_portal(demo: None) -> None:
+    """A new patient of the demo clinic can book a first evaluation online, a returning one a follow-up."""
+    from fascia.scheduling import online
+
+    new = PatientFactory(organization=Organization.objects.get())
+    [offer] = online.offers_for(new)
+    assert offer.appointment_type.code == "initial-evaluation" and len(offer.practitioners) == 4
+    returning = Patient.objects.filter(appointments__isnull=False).first()
+    assert [o.appointment_type.code for o in online.offers_for(returning)] == ["follow-up-45"]
 
 
 def test_the_histories_cover_what_screening_needs(demo: None) -> None:

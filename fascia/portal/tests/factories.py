@@ -8,7 +8,8 @@ from django.utils import timezone
 from fascia.conftest import PASSWORD
 from fascia.core.models import User
 from fascia.patients import accounts
-from fascia.patients.models import Patient, PortalInvitation
+from fascia.patients.intake import submit_intake
+from fascia.patients.models import Patient, PatientAccount, PortalInvitation
 
 
 def invitation_for(patient: Patient, *, by: User | None = None) -> tuple[PortalInvitation, str]:
@@ -30,6 +31,12 @@ def patient_account(patient: Patient, email: str | None = None) -> User:
     return accounts.open_account(
         invitation=invitation, email=email or f"patient-{patient.public_id}@example.com", password=PASSWORD
     )
+
+
+def intake_sent(patient: Patient) -> None:
+    """The patient's intake, sent from the portal (a new patient books online only after it)."""
+    account = PatientAccount.objects.get(patient=patient).user
+    submit_intake(actor=account, patient=patient, data={"complaint": {"complaint": "Low back pain"}})
 
 
 def portal_client(client, user: User):

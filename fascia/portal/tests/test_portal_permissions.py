@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fascia.conftest import login
+from fascia.core.models import Location
 from fascia.core.roles import Role
 from fascia.core.tests.test_permissions import (
     ALL,
@@ -27,6 +28,8 @@ from fascia.core.tests.test_permissions import (
 from fascia.patients import services
 from fascia.patients.tests.factories import PatientFactory, drawn_png
 from fascia.portal.tests.factories import patient_account, portal_client
+from fascia.scheduling.models import AppointmentType
+from fascia.scheduling.services import book_appointment
 from fascia.visits.tests.factories import active_plan
 from fascia.visits.tests.test_home_care_since import program
 
@@ -44,10 +47,21 @@ PORTAL_PAGES = {
     "portal:questionnaire": lambda f: [f["odi_due"]()],
     "portal:statements": lambda f: [],
     "portal:statement_pdf": lambda f: [],
+    "portal:book": lambda f: [],
+    "portal:book_confirm": lambda f: [],
+    "portal:appointments": lambda f: [],
+    "portal:cancel": lambda f: [f["appointment"].public_id],
+    "portal:reschedule": lambda f: [f["appointment"].public_id],
 }
 # Pages showing one record of the patient's: another patient asking for it gets 404.
 # (A questionnaire is due for its patient only.)
-OWN_RECORDS = {"portal:consent_pdf", "portal:home_care_image", "portal:questionnaire"}
+OWN_RECORDS = {
+    "portal:consent_pdf",
+    "portal:home_care_image",
+    "portal:questionnaire",
+    "portal:cancel",
+    "portal:reschedule",
+}
 # Before signing in: the sign-in and password reset pages, and the invitation (its token is the key).
 PORTAL_PUBLIC = {
     "portal:login",
@@ -95,6 +109,15 @@ def portal(organization, personas) -> dict:
         active_plan(personas[Role.PRACTITIONER], patient, start=timezone.localdate(), planned_visits=1)
         return "ODI"
 
+    appointment = book_appointment(  # what the patient's appointment pages show, booked by an admin without hours
+        actor=personas[Role.ADMIN],
+        patient=patient,
+        practitioner=personas[Role.PRACTITIONER].practitioner,
+        location=Location.objects.get(organization=organization),
+        appointment_type=AppointmentType.objects.get(code="follow-up-30"),
+        start_at=timezone.now() + timedelta(days=3),
+        override=True,
+    )
     return {
         "patient": patient,
         "account": account,
@@ -102,6 +125,7 @@ def portal(organization, personas) -> dict:
         "consent": consent,
         "home_care_item": home_care_item,
         "odi_due": odi_due,
+        "appointment": appointment,
     }
 
 
