@@ -651,7 +651,7 @@ def cancel_online(*, actor: User, patient: Patient, appointment: Appointment, re
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk, patient=patient)
     policy = _open_policy(patient)
     _check_window(policy, appointment, timezone.now())
-    reason = reason.strip()[:150] or _("Cancelled online by the patient.")
+    reason = reason.strip()[:150] or "Cancelled online by the patient."  # the clinic's record: in its language
     return cancel_appointment(actor=actor, appointment=appointment, reason=reason)
 
 
