@@ -75,7 +75,8 @@ class PortalLocaleMiddleware(LocaleMiddleware):
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if request.path.startswith(PORTAL_PREFIX):
-            return super().process_response(request, response)
+            response = super().process_response(request, response)
+            translation.activate(settings.LANGUAGE_CODE)  # the thread's next work (a task, a test) is the clinic's
         return response
 
 

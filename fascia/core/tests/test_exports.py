@@ -17,6 +17,7 @@ EXPORTS = {
     "evaluations:pdf": (AuditAction.EVALUATION_VIEWED, lambda f: f["evaluation"].patient),
     "patients:consent_pdf": (AuditAction.CONSENT_PDF_VIEWED, lambda f: f["signed_consent"].patient),
     "patients:intake_card": (AuditAction.INTAKE_CARD_VIEWED, lambda f: f["intake"].patient),
+    "plans:home_care_image": (AuditAction.HOME_CARE_VIEWED, lambda f: f["plan"].patient),
     "practitioners:transcript": (AuditAction.TRANSCRIPT_EXPORTED, None),
     "practitioners:document": (AuditAction.DOCUMENT_VIEWED, None),
     "referrals:document": (AuditAction.DOCUMENT_VIEWED, lambda f: f["referral"].patient),  # and letters sent

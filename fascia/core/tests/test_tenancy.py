@@ -40,6 +40,8 @@ EMPTY_IN_DEMO = {
     "evaluations_redflagclearance",
     "notifications_notification",
     "otp_totp_totpdevice",
+    "patients_patientaccount",  # the demo's patients are not invited to the portal
+    "patients_portalinvitation",
     "practitioners_credentialalert",
     "referrals_correspondence",
     "scheduling_onlinetype_locations",  # the demo opens its online types with everyone everywhere: none chosen

@@ -170,3 +170,12 @@ class TestCancelAndMove:
             )
         visit.refresh_from_db()
         assert visit.status == "booked"
+
+
+def test_the_booking_pages_speak_spanish(signed_in, patient: Patient) -> None:
+    page = signed_in.get(reverse("portal:book"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "1. ¿Qué tipo de cita?" in page and "3. Elija una hora" in page
+    confirm = fields(signed_in.get(confirm_link(signed_in, MONDAY_10)).content.decode())
+    soon = confirm | {"start": at(date(2030, 1, 4), 15).isoformat()}
+    r = signed_in.post(reverse("portal:book_confirm"), soon, HTTP_ACCEPT_LANGUAGE="es")
+    assert "La reserva en línea se cierra 12 horas antes de la cita." in r.content.decode()

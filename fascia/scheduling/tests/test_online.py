@@ -152,6 +152,15 @@ class TestBookOnline:
         assert not Appointment.objects.filter(patient=patient).exists()
         book_online(user, patient, MONDAY_10)
 
+    def test_another_clinics_patient_cannot_book_here(self, location: Location) -> None:
+        other = Organization.objects.create(legal_name="Other", tax_id="98-7654321", group_npi="1234567893")
+        BookingPolicy.objects.create(organization=other, online=True)
+        stranger = PatientFactory(organization=other)
+        assert online.offers_for(stranger) == []
+        with pytest.raises(services.CallTheClinic, match="cannot be booked online"):
+            book_online(User.objects.create_user(username="stranger", organization=other), stranger, MONDAY_10)
+        assert not Appointment.objects.exists()
+
     def test_it_takes_a_free_room_and_is_refused_when_none_is(
         self, frank: User, location: Location, nora: User, patient: Patient, organization: Organization
     ) -> None:
