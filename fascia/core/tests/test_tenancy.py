@@ -40,8 +40,12 @@ EMPTY_IN_DEMO = {
     "evaluations_redflagclearance",
     "notifications_notification",
     "otp_totp_totpdevice",
-    "patients_patientaccount",  # the demo's patients are not invited to the portal
+    "patients_intakeitem",  # the demo's patients are not invited to the portal: no intake, no ticks
+    "patients_intakesubmission",
+    "patients_patientaccount",
     "patients_portalinvitation",
+    "plans_homecarecheck",
+    "plans_homecareitem",
     "practitioners_credentialalert",
     "referrals_correspondence",
     "scheduling_onlinetype_locations",  # the demo opens its online types with everyone everywhere: none chosen
