@@ -28,24 +28,53 @@ def due(now: datetime) -> list[Appointment]:
     )
 
 
-def _remind(appointment: Appointment, now: datetime) -> Notification:
+def _where(appointment: Appointment) -> str:
     location = appointment.location
-    where = ", ".join([location.name, *location.address_lines])
+    return ", ".join([location.name, *location.address_lines])
+
+
+def _calendar(appointment: Appointment, now: datetime) -> list[dict[str, str]]:
     calendar = event(
         uid=f"{appointment.public_id}@fascia",
         start=appointment.start_at,
         end=appointment.end_at,
         summary=f"Massage therapy with {appointment.practitioner}",
-        location=where,
+        location=_where(appointment),
         stamp=now,
     )
+    return [{"name": "appointment.ics", "content": calendar, "mimetype": "text/calendar"}]
+
+
+def _remind(appointment: Appointment, now: datetime) -> Notification:
     return send(
         kind="appointment_reminder",
         recipient=appointment.patient,
         about=appointment,
         action=AuditAction.REMINDER_SENT,
-        context={"appointment": appointment, "patient": appointment.patient, "where": where},
-        attachments=[{"name": "appointment.ics", "content": calendar, "mimetype": "text/calendar"}],
+        context={"appointment": appointment, "patient": appointment.patient, "where": _where(appointment)},
+        attachments=_calendar(appointment, now),
+    )
+
+
+# What the patient hears after booking, moving or cancelling online: (message kind, audit action when it leaves).
+CHANGES = {
+    "booked": ("booking_confirmed", AuditAction.BOOKING_CONFIRMATION_SENT),
+    "moved": ("booking_changed", AuditAction.BOOKING_CHANGE_SENT),
+    "cancelled": ("booking_cancelled", AuditAction.BOOKING_CANCELLATION_SENT),
+}
+
+
+def tell_patient(appointment: Appointment, change: str) -> Notification:
+    """Email the patient what they just did in the portal (`change`: booked, moved or cancelled), with the visit's
+    calendar file unless cancelled; queued in the caller's transaction, with their consent to email."""
+    kind, action = CHANGES[change]
+    return send(
+        kind=kind,
+        recipient=appointment.patient,
+        about=appointment,
+        action=action,
+        context={"appointment": appointment, "patient": appointment.patient, "where": _where(appointment)},
+        attachments=[] if change == "cancelled" else _calendar(appointment, timezone.now()),
     )
 
 

@@ -28,6 +28,7 @@ from fascia.scheduling.models import (
     WorkingHours,
 )
 from fascia.scheduling.online import cancellation_window
+from fascia.scheduling.reminders import tell_patient
 
 # The clinic's cancellation window until it sets its own (BookingPolicy.cancellation_hours, online.policy_for).
 LATE_CANCELLATION = timedelta(hours=24)
@@ -601,7 +602,7 @@ def book_online(
     end_at = start_at + timedelta(minutes=appointment_type.minutes)
     room = _online_room(location, start_at, end_at, None)
     try:
-        return book_appointment(
+        booked = book_appointment(
             actor=actor,
             patient=patient,
             practitioner=practitioner,
@@ -617,6 +618,8 @@ def book_online(
         raise OnlineRefused(_("That time is not open for booking. Please choose another time.")) from None
     except NotCredentialedToBook:
         raise _call(_("This visit cannot be booked online with this practitioner.")) from None
+    tell_patient(booked, "booked")
+    return booked
 
 
 def _check_window(policy: BookingPolicy, appointment: Appointment, now: datetime) -> None:
@@ -652,7 +655,9 @@ def cancel_online(*, actor: User, patient: Patient, appointment: Appointment, re
     policy = _open_policy(patient)
     _check_window(policy, appointment, timezone.now())
     reason = reason.strip()[:150] or "Cancelled online by the patient."  # the clinic's record: in its language
-    return cancel_appointment(actor=actor, appointment=appointment, reason=reason)
+    cancelled = cancel_appointment(actor=actor, appointment=appointment, reason=reason)
+    tell_patient(cancelled, "cancelled")
+    return cancelled
 
 
 @transaction.atomic
@@ -675,7 +680,7 @@ def reschedule_online(*, actor: User, patient: Patient, appointment: Appointment
     end_at = start_at + (appointment.end_at - appointment.start_at)
     room = _online_room(appointment.location, start_at, end_at, appointment)
     try:
-        return reschedule_appointment(actor=actor, appointment=appointment, start_at=start_at, room=room)
+        moved = reschedule_appointment(actor=actor, appointment=appointment, start_at=start_at, room=room)
     except Clash:
         raise SlotTaken from None
     except NeedsOverride:
@@ -684,6 +689,8 @@ def reschedule_online(*, actor: User, patient: Patient, appointment: Appointment
         raise _call(_limits()) from None
     except NotCredentialedToBook:
         raise _call(_("This visit cannot be booked online with this practitioner.")) from None
+    tell_patient(moved, "moved")
+    return moved
 
 
 @transaction.atomic

@@ -49,10 +49,27 @@ def _entries() -> list[tuple[str, str]]:
     return [(text(msgid), text(msgstr)) for msgid, msgstr in pairs if text(msgid)]
 
 
+def _plurals() -> list[tuple[str, str, list[str]]]:
+    """(msgid, msgid_plural, [msgstr[0], msgstr[1], …]) of each entry with plural forms."""
+
+    def text(quoted: str) -> str:
+        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', quoted)).replace('\\"', '"')
+
+    found = re.findall(
+        r'^msgid ((?:".*"\n)+)msgid_plural ((?:".*"\n)+)((?:msgstr\[\d\] (?:".*"\n?)+)+)', PO.read_text(), re.M
+    )
+    return [
+        (text(one), text(many), [text(form) for form in re.split(r"msgstr\[\d\] ", forms)[1:]])
+        for one, many, forms in found
+    ]
+
+
 def test_every_portal_text_has_its_spanish_and_the_compiled_catalog_is_current() -> None:
-    entries = _entries()
-    assert len(entries) > 50
+    entries, plurals = _entries(), _plurals()
+    assert len(entries) > 50 and plurals
     assert [msgid for msgid, msgstr in entries if not msgstr] == []
+    assert [one for one, _, forms in plurals if not all(forms)] == []
     with translation.override("es"):
         stale = [msgid for msgid, msgstr in entries if translation.gettext(msgid) != msgstr]
+        stale += [one for one, many, forms in plurals if translation.ngettext(one, many, 2) != forms[1]]
     assert stale == [], "run `fascia compilemessages` after editing locale/es/LC_MESSAGES/django.po"

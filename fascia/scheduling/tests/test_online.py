@@ -6,7 +6,9 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -14,7 +16,8 @@ from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, Room, User
-from fascia.patients.models import Patient
+from fascia.patients.models import Consent, Patient
+from fascia.patients.services import record_consent
 from fascia.patients.tests.factories import PatientFactory
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import online, services
@@ -206,7 +209,11 @@ class TestCancelAndMove:
             services.reschedule_online(actor=nora, patient=patient, appointment=appointment, start_at=at(MONDAY, 11))
         appointment.refresh_from_db()
         assert appointment.status == "booked" and appointment.start_at == MONDAY_10
-        assert AuditEvent.objects.filter(patient=patient).count() == 1  # the booking only
+        # The booking only (and its confirmation, withheld: the patient gave no consent to email).
+        assert sorted(AuditEvent.objects.filter(patient=patient).values_list("action", flat=True)) == [
+            AuditAction.NOTIFICATION_SKIPPED,
+            AuditAction.APPOINTMENT_BOOKED,
+        ]
 
     def test_staff_cancellations_keep_the_same_window(
         self, frank: User, location: Location, patient: Patient, policy: BookingPolicy
@@ -394,3 +401,33 @@ class TestSettingsPage:
         )
         assert r.status_code == 200 and "is not one of the available choices" in r.content.decode()
         assert not OnlineType.objects.get(appointment_type__code="follow-up-30").practitioners.exists()
+
+
+class TestTellingThePatient:
+    """What the patient does online, the clinic confirms by email (with their consent), calendar file included."""
+
+    def test_booked_moved_and_cancelled_each_reach_the_patient(self, nora: User, patient: Patient, frank) -> None:
+        patient.email = "nora@example.com"
+        patient.save()
+        record_consent(actor=frank, patient=patient, kind=Consent.Kind.CONTACT, date=FRIDAY, allow_email=True)
+        mail.outbox.clear()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            appointment = book_online(nora, patient, MONDAY_10)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            services.reschedule_online(actor=nora, patient=patient, appointment=appointment, start_at=at(MONDAY, 11))
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            services.cancel_online(actor=nora, patient=patient, appointment=appointment)
+        booked, moved, cancelled = mail.outbox
+        assert [m.to for m in mail.outbox] == [["nora@example.com"]] * 3
+        assert booked.subject.startswith("Booked: Mon Jan 07, 10:00") and "is booked" in booked.body
+        assert moved.subject.startswith("New time: Mon Jan 07, 11:00")
+        assert cancelled.subject.startswith("Cancelled: Mon Jan 07, 11:00")
+        assert [a[0] for a in booked.attachments] == ["appointment.ics"] and "DTSTART" in booked.attachments[0][1]
+        assert [a[0] for a in moved.attachments] == ["appointment.ics"] and cancelled.attachments == []
+
+    def test_without_consent_to_email_nothing_is_sent(self, nora: User, patient: Patient) -> None:
+        mail.outbox.clear()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            book_online(nora, patient, MONDAY_10)
+        assert mail.outbox == []
+        assert AuditEvent.objects.filter(action=AuditAction.NOTIFICATION_SKIPPED, patient=patient).exists()
