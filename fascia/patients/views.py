@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,6 +13,7 @@ from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import saved
+from fascia.core.models import User
 from fascia.lib.uploads import document_response
 from fascia.patients import accounts, chart, queries, services
 from fascia.patients.forms import (
@@ -223,34 +224,44 @@ def consent_add(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     )
 
 
+def signing(
+    request: HttpRequest, *, actor: User, patient: Patient, kind: str
+) -> tuple[ConsentSignForm, ConsentDocument | None]:
+    """Sign one of the clinic's documents for `patient` on the device the request comes from (the clinic's tablet,
+    or in the portal the patient's own phone): the form to show, and the document once signed. The version signed
+    is the one the page showed; if a newer one came out meanwhile, the form starts again on it with the reason."""
+    form = ConsentSignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        document = get_object_or_404(
+            ConsentDocument, public_id=form.cleaned_data["document"], organization_id=patient.organization_id, kind=kind
+        )
+        sign = partial(
+            services.sign_consent_document,
+            actor=actor,
+            patient=patient,
+            document=document,
+            ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+            **{name: value for name, value in form.cleaned_data.items() if name != "document"},
+        )
+        if saved(request, form, sign):
+            return form, document
+    if "document" in form.errors:
+        messages.error(request, " ".join(str(error) for error in form.errors["document"]))
+        form = ConsentSignForm()
+    return form, None
+
+
 @staff_view(roles.RECORD_CONSENT)
 @require_http_methods(["GET", "POST"])
 def consent_sign(request: ClinicRequest, patient_id: UUID, kind: str) -> HttpResponse:
     """The patient reads one of the clinic's consent documents and signs it on this device."""
     patient = queries.get_patient_for_user(request.user, patient_id)
     current = queries.current_consent_document(request.organization.pk, kind)
-    form = ConsentSignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        # The version the page showed, which the service refuses if a newer one was published since.
-        document = get_object_or_404(
-            ConsentDocument, public_id=form.cleaned_data["document"], organization=request.organization, kind=kind
-        )
-        sign = partial(
-            services.sign_consent_document,
-            actor=request.user,
-            patient=patient,
-            document=document,
-            ip=client_ip(request),
-            user_agent=request.headers.get("User-Agent", ""),
-        )
-        fields = {name: value for name, value in form.cleaned_data.items() if name != "document"}
-        if saved(request, form, lambda: sign(**fields)):
-            messages.success(request, f"{document.title} signed.")
-            return redirect(f"{patient.get_chart_url()}#consents")
-    if "document" in form.errors:
-        # A newer version came out while the page was open: start again on it, nothing carried over.
-        messages.error(request, " ".join(str(error) for error in form.errors["document"]))
-        form = ConsentSignForm()
+    form, signed = signing(request, actor=request.user, patient=patient, kind=kind)
+    if signed is not None:
+        messages.success(request, f"{signed.title} signed.")
+        return redirect(f"{patient.get_chart_url()}#consents")
     if request.method == "GET":
         audit.record(actor=request.user, action=AuditAction.PATIENT_VIEWED, target=patient, detail={"page": "sign"})
     return render(request, "patients/consent_sign.html", {"form": form, "patient": patient, "document": current})

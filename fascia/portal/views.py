@@ -1,6 +1,5 @@
 """The patient portal's own pages: signing in, opening the account from an invitation, the home page, consents."""
 
-from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -18,14 +17,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fascia import audit
-from fascia.audit.middleware import client_ip
 from fascia.audit.models import AuditAction
 from fascia.core import tenancy
 from fascia.core.forms import saved
 from fascia.lib.uploads import document_response
-from fascia.patients import accounts, queries, services
-from fascia.patients.forms import BirthDateForm, ConsentSignForm
+from fascia.patients import accounts, queries
+from fascia.patients.forms import BirthDateForm
 from fascia.patients.models import Consent, ConsentDocument, PortalInvitation
+from fascia.patients.views import signing
 from fascia.portal.auth import PatientRequest, patient_view
 from fascia.portal.forms import OpenAccountForm, PortalPasswordChangeForm
 from fascia.portal.progress import due_instruments
@@ -33,6 +32,7 @@ from fascia.scheduling import online
 from fascia.scheduling.models import Appointment
 
 SIGN_IN_BACKEND = "fascia.core.backends.RoleBackend"
+NEXT_VISITS = 3  # on the home page
 
 
 def _verified_key(invitation: PortalInvitation) -> str:
@@ -104,26 +104,20 @@ def _invitation(request: HttpRequest, invitation: PortalInvitation) -> HttpRespo
 @patient_view
 @require_GET
 def home(request: PatientRequest) -> HttpResponse:
-    """What the patient has to do (consents to sign, questionnaires to answer) and their visits to come and past."""
+    """What the patient has to do (intake, consents to sign, questionnaires to answer) and their next visits (all of
+    them, past ones too, are on the Visits page)."""
     patient = request.patient
-    now = timezone.now()
-    appointments = (
-        Appointment.objects.filter(patient=patient)
+    upcoming = (
+        Appointment.objects.filter(patient=patient, status=Appointment.Status.BOOKED, start_at__gte=timezone.now())
         .select_related("appointment_type", "practitioner__user", "location")
-        .order_by("-start_at")[:20]
+        .order_by("start_at")[:NEXT_VISITS]
     )
-    upcoming = sorted(
-        (a for a in appointments if a.start_at >= now and a.status == Appointment.Status.BOOKED),
-        key=lambda a: a.start_at,
-    )
-    past = [a for a in appointments if a.start_at < now or a.status != Appointment.Status.BOOKED]
     to_sign = [document for document, consent in queries.consent_documents_for(patient) if consent is None]
     due = due_instruments(request)
     audit.record(actor=request.user, action=AuditAction.PORTAL_VIEWED, target=patient, detail={"page": "home"})
     context = {
         "patient": patient,
         "upcoming": upcoming,
-        "past": past,
         "to_sign": to_sign,
         "intake_due": online.intake_required(patient),
         "due": due,
@@ -150,27 +144,10 @@ def consent_sign(request: PatientRequest, kind: str) -> HttpResponse:
         raise Http404("No such consent document.")
     patient = request.patient
     current = queries.current_consent_document(patient.organization_id, kind)
-    form = ConsentSignForm(request.POST or None, initial={"signed_by": Consent.Signer.PATIENT})
-    if request.method == "POST" and form.is_valid():
-        # The version the page showed, which the service refuses if a newer one was published since.
-        document = get_object_or_404(
-            ConsentDocument, public_id=form.cleaned_data["document"], organization=request.organization, kind=kind
-        )
-        sign = partial(
-            services.sign_consent_document,
-            actor=request.user,
-            patient=patient,
-            document=document,
-            ip=client_ip(request),
-            user_agent=request.headers.get("User-Agent", ""),
-        )
-        fields = {name: value for name, value in form.cleaned_data.items() if name != "document"}
-        if saved(request, form, lambda: sign(**fields)):
-            messages.success(request, _("%(title)s signed. Thank you.") % {"title": document.title})
-            return redirect("portal:consents")
-    if "document" in form.errors:
-        messages.error(request, " ".join(str(error) for error in form.errors["document"]))
-        form = ConsentSignForm(initial={"signed_by": Consent.Signer.PATIENT})
+    form, signed = signing(request, actor=request.user, patient=patient, kind=kind)
+    if signed is not None:
+        messages.success(request, _("%(title)s signed. Thank you.") % {"title": signed.title})
+        return redirect("portal:consents")
     if request.method == "GET":
         audit.record(actor=request.user, action=AuditAction.PORTAL_VIEWED, target=patient, detail={"page": "sign"})
     return render(request, "portal/consent_sign.html", {"form": form, "patient": patient, "document": current})
