@@ -13,8 +13,10 @@ from fascia.core.models import User
 from fascia.measures import instrument as get_instrument
 from fascia.measures import score
 from fascia.measures.models import InstrumentWording, MeasureResult, QuestionnaireLink
+from fascia.measures.suited import instrument_for_regions
 from fascia.notifications.models import Notification
 from fascia.notifications.services import send
+from fascia.patients import intake
 from fascia.patients.accounts import check_link_birth_date, token_shape_ok
 from fascia.patients.models import Patient
 
@@ -65,6 +67,41 @@ def record_measure(
             patient=patient,
             detail={"source": measure.source, **(detail or {})} if by_patient else detail,
         )
+    return measure
+
+
+@transaction.atomic
+def record_intake_questionnaire(
+    *, actor: User, patient: Patient, instrument: str, responses: list[int | None], activities: list[str] | None = None
+) -> MeasureResult:
+    """The patient answers, at the intake's step, the questionnaire suited to their complaint (suited.py): scored
+    and recorded into the chart at once with the patient as the source, as the portal's questionnaire page does
+    (record_measure: one audit entry, naming the intake), and kept on the intake's draft so the review shows it.
+    Bad responses are a ValidationError; IntakeError once the intake was sent. Either way nothing is changed."""
+    draft = intake.questionnaire_draft(patient)
+    regions = draft.answers.get("complaint", {}).get("pain_regions", [])
+    if instrument != instrument_for_regions(regions):
+        raise ValidationError({"instrument": "This questionnaire is not the one for the complaint on the intake."})
+    measure = record_measure(
+        actor=actor,
+        patient=patient,
+        instrument=instrument,
+        responses=responses,
+        activities=activities,
+        administered_on=timezone.localdate(),
+        detail={"portal": True, "intake": str(draft.public_id)},
+    )
+    inst = get_instrument(measure.instrument)
+    intake.keep_questionnaire(
+        submission=draft,
+        value={
+            "instrument": inst.code,
+            "name": inst.name,
+            "value": measure.value,
+            "band": measure.band,
+            "result": str(measure.public_id),
+        },
+    )
     return measure
 
 

@@ -66,6 +66,11 @@ MATCHED_BY["implant"] = "description"
 SECTION_OF = {kind: section for section, kind in LIST_KINDS.items()}
 
 
+# The questionnaire the patient answered at the intake's step (fascia.measures.services.record_intake_questionnaire):
+# the answers went to the chart as a patient-answered score; the intake keeps what it was, to show on the review.
+QUESTIONNAIRE = "questionnaire"
+
+
 class IntakeError(Exception):
     pass
 
@@ -137,6 +142,29 @@ def save_intake_draft(
     return submission
 
 
+def questionnaire_draft(patient: Patient) -> IntakeSubmission:
+    """The patient's draft (locked; a new one, unsaved, when there is none) to keep the questionnaire answered at
+    the intake's step on. IntakeError once the intake was sent, or when it was answered already."""
+    submission = _draft_for_update(patient)
+    if QUESTIONNAIRE in submission.answers:
+        raise IntakeError("You answered the questionnaire already.")
+    return submission
+
+
+def keep_questionnaire(*, submission: IntakeSubmission, value: dict[str, Any]) -> None:
+    """Keep on the draft (questionnaire_draft) the questionnaire answered at the intake's step: its instrument,
+    name, score, band and result's public_id. Part of the caller's write, in its transaction and audited by its
+    entry (the score recorded)."""
+    submission.answers = {**submission.answers, QUESTIONNAIRE: value}
+    submission.save()
+
+
+def questionnaire_answered(patient: Patient) -> dict[str, Any] | None:
+    """The questionnaire the patient answered on the intake in the works, if any (keep_questionnaire)."""
+    current = open_intake(patient)
+    return current.answers.get(QUESTIONNAIRE) if current else None
+
+
 @transaction.atomic
 def submit_intake(
     *, actor: User, patient: Patient, data: dict[str, Any], files: dict[str, File[bytes]] | None = None
@@ -155,7 +183,7 @@ def submit_intake(
                 cleaned[section] = clean_section(section, answers[section])
             except ValidationError as e:
                 problems |= e.message_dict
-    for section in sorted(set(answers) - set(SECTIONS)):
+    for section in sorted(set(answers) - set(SECTIONS) - {QUESTIONNAIRE}):
         problems[section] = ["No such section."]
     if not answers and not any((files or {}).values()):
         problems["__all__"] = ["Fill in at least one section before sending the intake."]
@@ -166,6 +194,8 @@ def submit_intake(
     if problems:
         raise ValidationError(problems)
     complaint = cleaned.get("complaint", {})
+    if QUESTIONNAIRE in submission.answers:  # written by the server at its step, not by the patient
+        cleaned[QUESTIONNAIRE] = submission.answers[QUESTIONNAIRE]
     submission.answers = cleaned
     submission.complaint = complaint.get("complaint", "")
     submission.goals = complaint.get("goals", "")

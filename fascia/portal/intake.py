@@ -19,6 +19,10 @@ from django.views.decorators.http import require_http_methods
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core.forms import StyledForm
+from fascia.measures import views as measure_views
+from fascia.measures.scoring import instrument
+from fascia.measures.services import record_intake_questionnaire
+from fascia.measures.suited import instrument_for_regions
 from fascia.patients import intake
 from fascia.patients.intake_forms import (
     DEMOGRAPHIC_FIELDS,
@@ -38,6 +42,7 @@ STEPS: list[tuple[str, Any, tuple[str, ...]]] = [
     ("health", gettext_lazy("Health history"), ("conditions", "pregnancy")),
     ("surgeries", gettext_lazy("Surgeries and implants"), ("surgeries", "implants")),
     ("complaint", gettext_lazy("Why you are coming"), ("complaint",)),
+    ("questionnaire", gettext_lazy("A short questionnaire"), ()),
     ("send", gettext_lazy("Insurance card and send"), ()),
 ]
 STEP_SLUGS = [slug for slug, _title, _sections in STEPS]
@@ -111,6 +116,41 @@ def _blocks(step_sections: tuple[str, ...], bound: dict[str, Any]) -> list[dict[
     ]
 
 
+def _questionnaire_context(request: PatientRequest, answers: dict[str, Any]) -> dict[str, Any]:
+    """The questionnaire step: the one instrument suited to the regions the complaint step named (suited.py), its
+    items as the portal's questionnaire page shows them, or what was answered already."""
+    answered = answers.get(intake.QUESTIONNAIRE)
+    code = instrument_for_regions(answers.get("complaint", {}).get("pain_regions", []))
+    if answered or code is None:
+        return {"answered": answered, "inst": None}
+    return {"answered": None, **measure_views.item_context(instrument(code))}
+
+
+def _answer_questionnaire(request: PatientRequest, answers: dict[str, Any], next_url: str) -> HttpResponse | None:
+    """Record the posted answers (record_intake_questionnaire): on to the next step, or None (the step again, with
+    the error said) when they are refused."""
+    code = instrument_for_regions(answers.get("complaint", {}).get("pain_regions", []))
+    if code is None or answers.get(intake.QUESTIONNAIRE):
+        return redirect(next_url)
+    inst = instrument(code)
+    try:
+        record_intake_questionnaire(
+            actor=request.user,
+            patient=request.patient,
+            instrument=inst.code,
+            responses=measure_views.responses(request, inst),
+            activities=measure_views.activities(request, inst),
+        )
+    except intake.IntakeError as e:
+        messages.error(request, str(e))
+        return redirect(reverse("portal:intake"))
+    except ValidationError as e:
+        messages.error(request, _("Not sent yet: %(problem)s") % {"problem": " ".join(e.messages)})
+        return None
+    messages.success(request, _("Thank you: your answers are with your therapist."))
+    return redirect(next_url)
+
+
 @patient_view
 @require_http_methods(["GET", "POST"])
 def intake_form(request: PatientRequest) -> HttpResponse:
@@ -128,7 +168,11 @@ def intake_form(request: PatientRequest) -> HttpResponse:
     more = "more" in request.POST
     card_form: CardForm | None = None
     bound: dict[str, Any] = {}
-    if request.method == "POST" and slug != "send":
+    if request.method == "POST" and slug == "questionnaire":
+        done = _answer_questionnaire(request, answers, f"{url}?step={STEP_SLUGS[number + 1]}")
+        if done is not None:
+            return done
+    elif request.method == "POST" and slug != "send":
         bound = {s: _forms(s, answers, patient, request.POST) for s in sections}
         if all(form.is_valid() for form in bound.values()):
             try:
@@ -180,5 +224,8 @@ def intake_form(request: PatientRequest) -> HttpResponse:
         "previous": STEP_SLUGS[number - 1] if number else None,
         "last": slug == "send",
         "has_card": bool(current and (current.card_front or current.card_back)),
+        "next": STEP_SLUGS[number + 1] if slug != "send" else None,
     }
+    if slug == "questionnaire":
+        context |= _questionnaire_context(request, answers)
     return render(request, "portal/intake/form.html", context)

@@ -1,10 +1,12 @@
 """A patient fills the intake on a phone (390 px): details from the chart corrected, a medication, the
-complaint and pain, a photo of the insurance card (a text file first, refused), then sends it; axe finds
-nothing on any step and nothing scrolls sideways. The chart is unchanged until staff review."""
+complaint and pain, the questionnaire suited to it (the ODI, for the low back), a photo of the insurance card
+(a text file first, refused), then sends it; axe finds nothing on any step and nothing scrolls sideways. The
+chart is unchanged until staff review, but for the questionnaire's score, recorded as from the patient."""
 
 import pytest
 
 from fascia.core.models import User
+from fascia.measures.models import MeasureResult
 from fascia.patients.models import IntakeSubmission
 from fascia.patients.tests.factories import PatientFactory
 from fascia.patients.tests.test_browser_medications import violations
@@ -54,6 +56,13 @@ def test_a_patient_fills_the_intake_on_a_phone(live_server, browser, tess: User,
     checked(page)
     page.get_by_role("button", name="Save and continue").click()
 
+    page.get_by_role("heading", name="A short questionnaire").wait_for()  # the ODI, for the low back
+    page.get_by_text("Oswestry Disability Index", exact=False).first.wait_for()
+    checked(page)
+    for number, answer in enumerate([3, 2, 2, 1, 2, 2, 1, 0, 2, 1]):
+        page.locator(f"#item-{number}-{answer}").check()
+    page.get_by_role("button", name="Send my answers").click()
+
     page.get_by_role("heading", name="Insurance card and send").wait_for()
     assert page.get_by_label("Front of your insurance card").get_attribute("capture") == "environment"
     text = tmp_path / "card.jpg"
@@ -75,3 +84,11 @@ def test_a_patient_fills_the_intake_on_a_phone(live_server, browser, tess: User,
     assert {i.kind for i in submission.items.all()} == {"demographics", "medication", "complaint", "cards"}
     patient.refresh_from_db()
     assert patient.phone == "" and not patient.medications.exists()
+    # The questionnaire went to the chart's measures as the patient's, scored.
+    result = MeasureResult.objects.get(patient=patient)
+    assert (result.instrument, result.value, result.band, result.source) == (
+        "ODI",
+        32.0,
+        "moderate disability",
+        "patient",
+    )

@@ -6,7 +6,9 @@ from django.test import Client
 from django.urls import reverse
 
 from fascia.audit.models import AuditAction, AuditEvent
+from fascia.conftest import login
 from fascia.core.models import Organization, User
+from fascia.measures.models import MeasureResult
 from fascia.patients import intake
 from fascia.patients.models import IntakeSubmission, Patient
 from fascia.patients.tests.factories import PatientFactory
@@ -141,3 +143,92 @@ class TestRefusals:
         me = PatientFactory(organization=organization)
         portal_client(client, patient_account(me))
         assert "Secretol" not in client.get(f"{URL}?step=medications").content.decode()
+
+
+def complaint(client: Client, *regions: str) -> None:
+    data = {"complaint-complaint": "Back pain when sitting", "complaint-pain_regions": list(regions)}
+    assert client.post(f"{URL}?step=complaint", data)["Location"] == f"{URL}?step=questionnaire"
+
+
+# 16 of 50 on the ODI: 32 %, "moderate disability" (Fairbank & Pynsent 2000's worked example; REFERENCE.md §3).
+ODI_ANSWERS = [3, 2, 2, 1, 2, 2, 1, 0, 2, 1]
+
+
+def answers(responses: list[int | None]) -> dict[str, str]:
+    return {f"item-{n}": str(r) for n, r in enumerate(responses) if r is not None}
+
+
+class TestQuestionnaire:
+    def test_a_low_back_complaint_asks_the_odi(self, signed_in: Client) -> None:
+        complaint(signed_in, "lower-back", "neck")
+        page = signed_in.get(f"{URL}?step=questionnaire").content.decode()
+        assert "Oswestry Disability Index" in page and 'name="item-9"' in page and "Skip for now" in page
+        assert "Neck Disability Index" not in page
+
+    def test_a_neck_complaint_asks_the_ndi(self, signed_in: Client) -> None:
+        complaint(signed_in, "neck")
+        assert "Neck Disability Index" in signed_in.get(f"{URL}?step=questionnaire").content.decode()
+
+    def test_answering_records_the_scored_odi_as_from_the_patient(
+        self, signed_in: Client, client: Client, patient: Patient, account: User, tess: User
+    ) -> None:
+        complaint(signed_in, "lower-back")
+        r = signed_in.post(f"{URL}?step=questionnaire", answers(ODI_ANSWERS))
+        assert r["Location"] == f"{URL}?step=send"
+        result = MeasureResult.objects.get(patient=patient)
+        assert (result.instrument, result.value, result.band) == ("ODI", 32.0, "moderate disability")
+        assert result.responses == ODI_ANSWERS
+        assert result.source == MeasureResult.Source.PATIENT and result.entered_by == account
+        draft = IntakeSubmission.objects.get(patient=patient)
+        event = AuditEvent.objects.get(action=AuditAction.MEASURE_RECORDED)
+        assert event.actor == account and event.patient == patient
+        assert event.detail == {"source": "patient", "portal": True, "intake": str(draft.public_id)}
+        # The step says it was answered, and a second answer is refused.
+        page = signed_in.get(f"{URL}?step=questionnaire").content.decode()
+        assert "You answered the Oswestry Disability Index" in page and 'name="item-0"' not in page
+        signed_in.post(f"{URL}?step=questionnaire", answers(ODI_ANSWERS))
+        assert MeasureResult.objects.count() == 1
+
+        signed_in.post(f"{URL}?step=send", {})
+        draft.refresh_from_db()
+        assert draft.status == IntakeSubmission.Status.SUBMITTED
+        assert draft.answers["questionnaire"]["result"] == str(result.public_id)
+        login(client, tess)
+        review = reverse("patients:intake_review", args=[patient.public_id, draft.public_id])
+        page = client.get(review).content.decode()
+        assert "Oswestry Disability Index" in page and "<strong>32</strong> · moderate disability" in page
+
+    def test_skipping_records_nothing(self, signed_in: Client, patient: Patient) -> None:
+        complaint(signed_in, "lower-back")
+        page = signed_in.get(f"{URL}?step=questionnaire").content.decode()
+        assert 'href="?step=send"' in page
+        assert signed_in.post(f"{URL}?step=send", {}).status_code == 302
+        draft = IntakeSubmission.objects.get(patient=patient)
+        assert draft.status == IntakeSubmission.Status.SUBMITTED and "questionnaire" not in draft.answers
+        assert not MeasureResult.objects.exists()
+        assert not AuditEvent.objects.filter(action=AuditAction.MEASURE_RECORDED).exists()
+
+    @pytest.mark.parametrize(
+        "responses",
+        [
+            [3, 2, 2, 1, 2, 2, 1, 0, None, None],  # two unanswered: the ODI allows one
+            [3, 2, 2, 1, 2, 2, 1, 0, 2, 9],  # out of 0-5
+        ],
+    )
+    def test_bad_answers_are_refused_and_change_nothing(
+        self, signed_in: Client, patient: Patient, responses: list[int | None]
+    ) -> None:
+        complaint(signed_in, "lower-back")
+        before = IntakeSubmission.objects.get(patient=patient).answers
+        r = signed_in.post(f"{URL}?step=questionnaire", answers(responses))
+        assert r.status_code == 200 and "Not sent yet" in r.content.decode()
+        assert not MeasureResult.objects.exists()
+        assert IntakeSubmission.objects.get(patient=patient).answers == before
+        assert not AuditEvent.objects.filter(action=AuditAction.MEASURE_RECORDED).exists()
+
+    def test_no_region_asks_no_questionnaire(self, signed_in: Client) -> None:
+        complaint(signed_in)
+        page = signed_in.get(f"{URL}?step=questionnaire").content.decode()
+        assert "There is no questionnaire to answer" in page and 'name="item-0"' not in page
+        assert signed_in.post(f"{URL}?step=questionnaire", answers([3]))["Location"] == f"{URL}?step=send"
+        assert not MeasureResult.objects.exists()
