@@ -1,10 +1,16 @@
 """The one questionnaire suited to a complaint, from the intake's pain regions (fascia.measures.suited)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from fascia.measures.instruments import INSTRUMENTS
+from fascia.measures.models import MeasureResult
+from fascia.measures.services import record_intake_questionnaire
 from fascia.measures.suited import FAMILIES, instrument_for_regions
+from fascia.patients import intake
 from fascia.patients.models import BodyRegion
+from fascia.patients.tests.factories import PatientFactory
+from fascia.portal.tests.factories import patient_account
 
 
 @pytest.mark.parametrize(
@@ -48,15 +54,7 @@ def test_the_families_name_real_regions_and_instruments() -> None:
 
 
 @pytest.mark.django_db
-def test_the_service_refuses_an_instrument_not_suited_to_the_complaint(organization) -> None:
-    from django.core.exceptions import ValidationError
-
-    from fascia.measures.models import MeasureResult
-    from fascia.measures.services import record_intake_questionnaire
-    from fascia.patients import intake
-    from fascia.patients.tests.factories import PatientFactory
-    from fascia.portal.tests.factories import patient_account
-
+def test_the_service_refuses_an_instrument_not_suited_to_the_complaint(organization, tess) -> None:
     patient = PatientFactory(organization=organization)
     account = patient_account(patient)
     intake.save_intake_draft(actor=account, patient=patient, data={"complaint": {"pain_regions": ["neck"]}})
