@@ -232,3 +232,8 @@ class TestQuestionnaire:
         assert "There is no questionnaire to answer" in page and 'name="item-0"' not in page
         assert signed_in.post(f"{URL}?step=questionnaire", answers([3]))["Location"] == f"{URL}?step=send"
         assert not MeasureResult.objects.exists()
+
+    def test_the_step_speaks_spanish(self, signed_in: Client) -> None:
+        complaint(signed_in, "lower-back")
+        page = signed_in.get(f"{URL}?step=questionnaire", headers={"accept-language": "es"}).content.decode()
+        assert "Un breve cuestionario" in page and "Omitir por ahora" in page
