@@ -48,7 +48,7 @@ def home_care_adherence(plan: TreatmentPlan, stretch: Stretch) -> list[ItemAdher
         return [ItemAdherence(item, 0, 0) for item in plan.home_care_items.all()]
     items = plan.home_care_items.annotate(
         done=Count("checks", filter=Q(checks__day__gte=stretch.first, checks__day__lte=stretch.last))
-    )
+    ).order_by("id")  # an aggregate ignores Meta.ordering
     return [ItemAdherence(item, item.done, days_expected(stretch.days, item.days_per_week)) for item in items]
 
 

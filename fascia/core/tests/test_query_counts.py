@@ -1087,6 +1087,8 @@ EXEMPT = {
     "patients:consent_publish": FORM,
     "patients:consent_pdf": "a file download",
     "patients:intake_card": "a file download",
+    "plans:home_care_image": "a file download",
+    "scheduling:online_booking": "the clinic's online booking settings: a form, a row per appointment type (a handful)",
     "patients:history_add": FORM,
     "patients:medication_edit": FORM,
     "evaluations:icd10": "reads the ICD-10-CM code set, not the database",
