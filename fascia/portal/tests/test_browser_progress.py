@@ -1,30 +1,36 @@
 """On a phone (390 px), a signed-in patient answers the ODI their plan calls for from the portal's home page,
 and sees it as a new point on their progress chart, then finds their bills in the menu; each page fits the screen
-and passes axe."""
+and passes axe. The therapist then sees the score against the MCID on My day, on a tablet, before the visit."""
 
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
-from fascia.core.models import User
+from fascia.conftest import sign_in
+from fascia.core.models import Location, User
 from fascia.measures.models import MeasureResult
 from fascia.measures.tests.test_browser import fits_and_passes_axe
 from fascia.patients.tests.factories import PatientFactory
 from fascia.portal.tests.factories import patient_account, portal_sign_in
-from fascia.visits.tests.factories import active_plan, signed_note
+from fascia.visits.tests.factories import active_plan, appointment, signed_note
+from fascia.visits.tests.test_browser_tablet import TABLET
 
 ANSWERS = [1, 1, 1, 1, 1, 1, 1, 1, 2, 2]  # 12 of 50: 24%
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_patient_answers_the_due_odi_in_the_portal_and_sees_it_charted(live_server, page, tess: User) -> None:
+def test_a_patient_answers_the_due_odi_in_the_portal_and_sees_it_charted(
+    live_server, browser, page, tess: User, location: Location
+) -> None:
     today = timezone.localdate()
     patient = PatientFactory(organization=tess.organization, given_name="Nora")
     active_plan(tess, patient, start=today - timedelta(days=10))  # ODI 40% at the evaluation, goal 20
     for days_ago in (8, 6, 4):  # visit 4 comes next: the ODI is due
         signed_note(tess, patient, today - timedelta(days=days_ago))
+    appointment(tess, patient, location, today)  # today's visit, on the therapist's My day
     account = patient_account(patient)
     page.set_viewport_size({"width": 390, "height": 844})
 
@@ -58,3 +64,11 @@ def test_a_patient_answers_the_due_odi_in_the_portal_and_sees_it_charted(live_se
     fits_and_passes_axe(page)
     result = MeasureResult.objects.get(source=MeasureResult.Source.PATIENT)
     assert (result.patient, result.responses, result.value, result.entered_by) == (patient, ANSWERS, 24.0, account)
+
+    therapist = browser.new_page(viewport=TABLET)
+    sign_in(therapist, live_server, "tess")
+    therapist.goto(live_server.url + reverse("visits:dashboard"))
+    visit = therapist.get_by_role("listitem").filter(has_text=patient.display_name)
+    visit.get_by_text("24% (moderate disability), improved by 16 from 40, at least the MCID (10).").wait_for()
+    fits_and_passes_axe(therapist)
+    therapist.close()
