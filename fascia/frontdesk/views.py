@@ -25,17 +25,24 @@ def today(request: ClinicRequest) -> HttpResponse:
     """The front desk's day: arrivals with check-in and check-out in one tap, what is due, the waitlist."""
     day = plausible_day(request.GET.get("date", "")) or timezone.localdate()
     board = today_board(request.user, day, book_url=reverse("scheduling:book"))
-    if board["patient_ids"]:  # the board shows their balances, consents and referrals: one entry each
+    # The board shows their balances, consents and referrals: one entry each, the first time this session shows
+    # them that day. The board refreshes itself every minute; a refresh showing the same patients again is not
+    # another look by a person, and an entry per patient per minute would bury the log's real reads.
+    seen_key = f"today-board-audited:{day.isoformat()}"
+    seen = set(request.session.get(seen_key, []))
+    unseen = [pk for pk in board["patient_ids"] if pk not in seen]
+    if unseen:
         audit.record_each(
             actor=request.user,
             action=AuditAction.PATIENT_VIEWED,
             entries=[
                 (patient, None, {"page": "today board"})
-                for patient in Patient.objects.filter(pk__in=board["patient_ids"]).only(
+                for patient in Patient.objects.filter(pk__in=unseen).only(
                     "public_id", "family_name", "given_name", "mrn"
                 )
             ],
         )
+        request.session[seen_key] = sorted(seen | set(unseen))
     context = {
         **board,
         "day": day,

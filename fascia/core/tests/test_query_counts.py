@@ -1127,7 +1127,9 @@ def test_every_page_is_counted_or_exempt() -> None:
 
 
 def queries_of(client: Client, url: str, user: User) -> tuple[bytes, list[str]]:
-    """GET `url` signed in as `user`: the response body, and the SQL the request ran."""
+    """GET `url` signed in as `user` in a new session (what a session remembers, such as the patients the
+    Today board has audited, would hide queries): the response body, and the SQL the request ran."""
+    client.logout()
     login(client, user)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
