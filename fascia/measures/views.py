@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from fascia.core import tenancy
+from fascia.core.ratelimit import rate_limited
 from fascia.measures import services
 from fascia.measures.instruments import Instrument
 from fascia.measures.models import InstrumentWording, QuestionnaireLink
@@ -74,11 +75,13 @@ def take(request: HttpRequest, *, record: Callable[..., object], back: str, refu
 
 
 @never_cache
+@rate_limited()
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """A patient answers one instrument through the link they were emailed, with no account: the date of birth
     first (three wrong ones lock the link), then the items; the score lands in the chart. Public: the token is
-    the key, so a token that opens nothing is a 404 like any unknown address."""
+    the key, so a token that opens nothing is a 404 like any unknown address; each try counts towards the
+    address's rate limit, a wrong token too."""
     link = services.link_for_token(token)
     if link is None:
         raise Http404("No such questionnaire.")

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
+from fascia.core.ratelimit import rate_limited
 from fascia.portal import booking, homecare, intake, progress, statements, views
 from fascia.portal.forms import (
     PortalLoginForm,
@@ -44,12 +45,14 @@ urlpatterns = [
     path("appointments/<uuid:appointment_id>/reschedule/", booking.reschedule, name="reschedule"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="portal/password_reset.html",
-            form_class=PortalPasswordResetForm,
-            email_template_name="portal/password_reset_email.txt",
-            subject_template_name="portal/password_reset_subject.txt",
-            success_url=reverse_lazy("portal:password_reset_done"),
+        rate_limited(methods=("POST",))(  # each request sends an email: not to be hammered
+            auth_views.PasswordResetView.as_view(
+                template_name="portal/password_reset.html",
+                form_class=PortalPasswordResetForm,
+                email_template_name="portal/password_reset_email.txt",
+                subject_template_name="portal/password_reset_subject.txt",
+                success_url=reverse_lazy("portal:password_reset_done"),
+            )
         ),
         name="password_reset",
     ),

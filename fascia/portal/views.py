@@ -20,6 +20,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import tenancy
 from fascia.core.forms import saved
+from fascia.core.ratelimit import rate_limited
 from fascia.lib.uploads import document_response
 from fascia.patients import accounts, links, queries
 from fascia.patients.models import Consent, ConsentDocument, PortalInvitation
@@ -35,11 +36,13 @@ NEXT_VISITS = 3  # on the home page
 
 
 @never_cache
+@rate_limited()
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """A patient opens their account through the clinic's emailed invitation: their date of birth first (three
     wrong ones lock it), then the email and password they will sign in with. Public: the token is the key, so a
-    token that opens nothing is a 404 like any unknown address."""
+    token that opens nothing is a 404 like any unknown address; each try counts towards the address's rate limit,
+    a wrong token too."""
     found = accounts.invitation_for_token(token)
     if found is None:
         raise Http404("No such invitation.")
