@@ -4,9 +4,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import render
 from django.urls import reverse
 from django_htmx.middleware import HtmxDetails
 
@@ -26,8 +28,10 @@ class PatientRequest(HttpRequest):
 
 def patient_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Require a signed-in patient's account: anonymous visitors go to the portal's sign-in, staff sessions get
-    403 (a staff member has no patient record of their own to see here). The view gets `request.patient` and
-    reads nothing of any other patient."""
+    403 (a staff member has no patient record of their own to see here), and a patient the clinic has marked
+    inactive is signed out with a page saying to call the clinic (a closed account's session is already gone:
+    Django's backend refuses an inactive user). The view gets `request.patient` and reads nothing of any
+    other patient."""
 
     @wraps(view)
     def wrapped(request: PatientRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -37,6 +41,9 @@ def patient_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
         if not user.is_patient_account:
             raise PermissionDenied("The patient portal is for patients; staff use the clinic's pages.")
         account = PatientAccount.objects.select_related("patient__organization").get(user=user)
+        if not account.patient.is_active:  # the clinic marked the patient inactive: no portal either
+            logout(request)
+            return render(request, "portal/unavailable.html", status=403)
         request.account, request.patient = account, account.patient
         request.organization = account.patient.organization
         return view(request, *args, **kwargs)

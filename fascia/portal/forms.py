@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fascia.core.forms import FasciaBoundField, StyledForm
 from fascia.core.models import User
+from fascia.patients.models import PatientAccount
 
 
 class PortalLoginForm(auth_forms.AuthenticationForm):
@@ -20,6 +21,7 @@ class PortalLoginForm(auth_forms.AuthenticationForm):
     error_messages = {
         "invalid_login": _("That email and password do not match a portal account. Check both and try again."),
         "inactive": _("This account is closed. Please call the clinic."),
+        "unavailable": _("Your portal account is not available at the moment. Please call the clinic."),
     }
 
     def clean(self) -> dict[str, Any]:
@@ -33,6 +35,8 @@ class PortalLoginForm(auth_forms.AuthenticationForm):
         super().confirm_login_allowed(user)
         if not user.is_patient_account:
             raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        if not PatientAccount.objects.filter(user=user, patient__is_active=True).exists():
+            raise ValidationError(self.error_messages["unavailable"], code="unavailable")
 
 
 class OpenAccountForm(StyledForm):
