@@ -70,6 +70,15 @@ def confirm_totp_device(*, user: User, device: TOTPDevice, token: str) -> bool:
 
 
 @transaction.atomic
+def remove_totp_devices(*, user: User) -> bool:
+    """Turn two-factor sign-in off for `user`: their authenticator apps are forgotten. Whether there was one."""
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    if removed:
+        audit.record(actor=user, action=AuditAction.TWO_FACTOR_DISABLED, target=user)
+    return bool(removed)
+
+
+@transaction.atomic
 def create_api_token(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for `user`; the secret is returned once and only its digest is kept. No actor when
     created from the command line."""

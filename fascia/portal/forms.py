@@ -77,3 +77,32 @@ class PortalSetPasswordForm(auth_forms.SetPasswordForm):
 
 class PortalPasswordChangeForm(auth_forms.PasswordChangeForm):
     bound_field_class = FasciaBoundField
+
+
+class PortalTokenForm(StyledForm):
+    token = forms.CharField(
+        label=_("The 6-digit code your authenticator app shows"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class PasswordCheckForm(StyledForm):
+    """The patient's own password, asked again before turning two-factor sign-in off."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        strip=False,
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("That is not your password."), code="password_incorrect")
+        return password

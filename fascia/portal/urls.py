@@ -6,7 +6,7 @@ from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
 from fascia.core.ratelimit import rate_limited
-from fascia.portal import booking, homecare, intake, progress, statements, views
+from fascia.portal import booking, homecare, intake, progress, security, statements, views
 from fascia.portal.forms import (
     PortalLoginForm,
     PortalPasswordResetForm,
@@ -36,6 +36,9 @@ urlpatterns = [
     path("statements/", statements.statements, name="statements"),
     path("statements/statement.pdf", statements.statement_pdf, name="statement_pdf"),
     path("password/", views.password_change, name="password_change"),
+    path("security/", security.security, name="security"),
+    path("security/off/", security.security_off, name="security_off"),
+    path("login/code/", security.verify, name="two_factor_verify"),
     path("home-care/", homecare.page, name="home_care"),
     path("home-care/<uuid:item_id>/image/", homecare.image, name="home_care_image"),
     path("book/", booking.book, name="book"),
