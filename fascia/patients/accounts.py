@@ -17,6 +17,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.models import User
+from fascia.core.services import remove_totp_devices
 from fascia.notifications.models import Notification
 from fascia.notifications.services import send
 from fascia.patients.models import Patient, PatientAccount, PatientLink, PortalInvitation
@@ -141,8 +142,8 @@ def check_invitation_birth_date(*, invitation: PortalInvitation, birth_date: dat
 def open_account(*, invitation: PortalInvitation, email: str, password: str) -> User:
     """The patient's account, opened through a checked invitation with the email and password they chose
     (Django's password validators; an email no other portal account uses); a closed account of the patient's
-    is reopened with them. Bad input is a ValidationError and changes nothing; an invitation that no longer
-    opens, an AccountError."""
+    is reopened with them, its authenticator app (two-step sign-in) forgotten. Bad input is a ValidationError
+    and changes nothing; an invitation that no longer opens, an AccountError."""
     invitation = PortalInvitation.objects.select_for_update().select_related("patient").get(pk=invitation.pk)
     problem = invitation_problem(invitation)
     if problem:
@@ -181,6 +182,8 @@ def open_account(*, invitation: PortalInvitation, email: str, password: str) -> 
     if closed:
         closed.invitation = invitation
         closed.save(update_fields=["invitation", "updated_at"])
+        # A fresh start, as for a patient who lost their phone: the clinic closes the account and invites again.
+        remove_totp_devices(user=user)
     else:
         PatientAccount.objects.create(user=user, patient=patient, invitation=invitation)
     invitation.used_at = timezone.now()

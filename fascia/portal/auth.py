@@ -46,7 +46,8 @@ def patient_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
         if not account.patient.is_active:  # the clinic marked the patient inactive: no portal either
             logout(request)
             return render(request, "portal/unavailable.html", status=403)
-        if not user.is_verified() and has_second_factor(user):  # two-step sign-in on, its code not given yet
+        # Two-step sign-in on, its code not given yet in this session (is_verified: added by OTPMiddleware).
+        if not user.is_verified() and has_second_factor(user):  # type: ignore[attr-defined]
             return redirect(f"{reverse('portal:two_factor_verify')}?{urlencode({'next': request.get_full_path()})}")
         request.account, request.patient = account, account.patient
         request.organization = account.patient.organization

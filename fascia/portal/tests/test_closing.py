@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.conftest import PASSWORD, login
@@ -70,6 +71,7 @@ def test_billing_may_not_close_an_account(client, bill, patient) -> None:  # noq
 
 def test_a_new_invitation_reopens_the_same_account_with_a_new_password(client, frank, patient) -> None:  # noqa: F811
     user = patient_account(patient, email="nora@example.com")
+    TOTPDevice.objects.create(user=user, name="Lost phone", confirmed=True)
     close(client, frank, patient)
     url = invite(frank, patient)  # refused for an open account; a closed one may be invited again
     assert client.post(url, {"birth_date": "1980-04-12"}).status_code == 302
@@ -83,6 +85,7 @@ def test_a_new_invitation_reopens_the_same_account_with_a_new_password(client, f
     assert account.user == user and account.user.is_active and User.objects.filter(is_patient_account=True).count() == 1
     assert account.invitation == PortalInvitation.objects.filter(patient=patient).first()  # the newest
     assert AuditEvent.objects.filter(action=AuditAction.PORTAL_ACCOUNT_REOPENED, actor=user).exists()
+    assert not TOTPDevice.objects.filter(user=user).exists()  # the lost phone's app no longer signs in
     client.logout()
     old = client.post(reverse("portal:login"), {"username": "nora@example.com", "password": PASSWORD})
     assert old.status_code == 200
