@@ -1,5 +1,5 @@
-"""On a phone (390 px), a patient turns two-step sign-in on from the menu's "Sign-in and security", signs out, and
-signs in again with their password and then the code; each page fits the screen and passes axe."""
+"""On a phone (390 px), a patient turns two-step sign-in on from the menu (Security), signs out, and signs in again
+with their password and then the code; each page fits the screen and passes axe."""
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -20,7 +20,7 @@ def test_a_patient_turns_on_two_step_sign_in_and_signs_in_with_it_on_the_phone(l
     page.get_by_role("heading", name="Hello, Nora").wait_for()
 
     page.get_by_role("button", name="Show menu").click()
-    page.get_by_role("link", name="Sign-in and security").click()
+    page.get_by_role("link", name="Security", exact=True).click()
     page.get_by_role("heading", name="Two-step sign-in").wait_for()
     fits_and_passes_axe(page)
     device = TOTPDevice.objects.get(user=account, confirmed=False)
