@@ -71,11 +71,14 @@ def confirm_totp_device(*, user: User, device: TOTPDevice, token: str) -> bool:
 
 @transaction.atomic
 def remove_totp_devices(*, user: User) -> bool:
-    """Turn two-factor sign-in off for `user`: their authenticator apps are forgotten. Whether there was one."""
-    removed, _ = TOTPDevice.objects.filter(user=user).delete()
-    if removed:
+    """Turn two-factor sign-in off for `user`: their authenticator apps, confirmed or half set up, are forgotten.
+    Whether it was on (only then is it audited)."""
+    devices = TOTPDevice.objects.filter(user=user)
+    was_on = devices.filter(confirmed=True).exists()
+    devices.delete()
+    if was_on:
         audit.record(actor=user, action=AuditAction.TWO_FACTOR_DISABLED, target=user)
-    return bool(removed)
+    return was_on
 
 
 @transaction.atomic
