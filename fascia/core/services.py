@@ -74,7 +74,7 @@ def remove_totp_devices(*, user: User) -> bool:
     """Turn two-factor sign-in off for `user`: their authenticator apps, confirmed or half set up, are forgotten.
     Whether it was on (only then is it audited)."""
     devices = TOTPDevice.objects.filter(user=user)
-    was_on = devices.filter(confirmed=True).exists()
+    was_on: bool = devices.filter(confirmed=True).exists()
     devices.delete()
     if was_on:
         audit.record(actor=user, action=AuditAction.TWO_FACTOR_DISABLED, target=user)
