@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from fascia.lib.env import env_bool, env_int, env_list, env_str
+from fascia.lib.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -195,6 +195,12 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "fascia.audit.middleware.client_ip"
 
 OTP_TOTP_ISSUER = "Fascia"
+
+# The public pages an emailed link opens (a portal invitation, a questionnaire) and the portal's password reset
+# requests: at most this many from one address per window, the three counted together, else 429
+# (fascia.core.ratelimit). Counted in Django's default cache: with no CACHES configured, each process's own
+# memory, so N processes allow up to N times as many (README, "The patient portal").
+LINK_RATE_LIMIT = env_rate("FASCIA_LINK_RATE_LIMIT", "20/10m")
 
 # Staff pages are in English. The patient portal (/my/) speaks the patient's choice of LANGUAGES, else their
 # browser's (fascia.core.middleware.PortalLocaleMiddleware); its translations live in locale/.

@@ -28,6 +28,8 @@ class AuditAction(models.TextChoices):
         "Refused a wrong birth date on a portal invitation",
     )
     PORTAL_ACCOUNT_CREATED = "patients.portal_account.created", "Patient opened their portal account"
+    PORTAL_ACCOUNT_CLOSED = "patients.portal_account.closed", "Closed a patient's portal account"
+    PORTAL_ACCOUNT_REOPENED = "patients.portal_account.reopened", "Patient reopened their portal account"
     PORTAL_VIEWED = "patients.portal.viewed", "Patient viewed their portal"
     MEASURE_RECORDED = "measures.result.recorded", "Recorded outcome measure"
     QUESTIONNAIRE_LINK_CREATED = "measures.questionnaire_link.created", "Sent a patient a questionnaire link"
@@ -96,6 +98,7 @@ class AuditAction(models.TextChoices):
     ROOM_SAVED = "core.room.saved", "Saved room"
     ORGANIZATION_UPDATED = "core.organization.updated", "Updated organization"
     TWO_FACTOR_ENABLED = "core.two_factor.enabled", "Enabled two-factor login"
+    TWO_FACTOR_DISABLED = "core.two_factor.disabled", "Turned off two-factor login"
     API_TOKEN_CREATED = "core.api_token.created", "Created API token"
     BACKUP_WRITTEN = "core.backup.written", "Wrote a backup of the database and documents"
     AUDIT_SEARCHED = "audit.searched", "Searched the audit trail"

@@ -70,6 +70,18 @@ def confirm_totp_device(*, user: User, device: TOTPDevice, token: str) -> bool:
 
 
 @transaction.atomic
+def remove_totp_devices(*, user: User) -> bool:
+    """Turn two-factor sign-in off for `user`: their authenticator apps, confirmed or half set up, are forgotten.
+    Whether it was on (only then is it audited)."""
+    devices = TOTPDevice.objects.filter(user=user)
+    was_on: bool = devices.filter(confirmed=True).exists()
+    devices.delete()
+    if was_on:
+        audit.record(actor=user, action=AuditAction.TWO_FACTOR_DISABLED, target=user)
+    return was_on
+
+
+@transaction.atomic
 def create_api_token(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for `user`; the secret is returned once and only its digest is kept. No actor when
     created from the command line."""

@@ -1,8 +1,6 @@
 import re
-from base64 import b32encode
 from uuid import UUID
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fascia import audit
 from fascia.audit.models import AuditAction, AuditEvent
-from fascia.core import roles, services
+from fascia.core import roles, services, two_factor
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import AuditSearchForm, LocationForm, OrganizationForm, RoomForm, TokenForm, saved
 from fascia.core.models import Location, Organization, Room, User
@@ -75,12 +73,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: show its QR code, confirm with one code."""
     user = request.user
     assert isinstance(user, User)  # login_required
+    if user.is_patient_account:
+        raise PermissionDenied("Patients turn it on in the portal (Sign-in and security).")
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         messages.info(request, "Two-factor login is already on for your account.")
         return redirect("core:home")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=False
-    )
+    device = two_factor.enrolling_device(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.confirm_totp_device(user=user, device=device, token=form.cleaned_data["token"]):
@@ -88,22 +86,15 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Two-factor login is on. You will be asked for a code at each sign-in.")
             return redirect(next_url(request, "/"))
         form.add_error("token", "That code does not match. Check the time on your phone and try the newest code.")
-    context = {
-        "form": form,
-        "qr_svg": segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff"),
-        "secret": _base32_secret(device),
-        "next": next_url(request, "/"),
-    }
+    context = {"form": form, **two_factor.enrolment_context(device), "next": next_url(request, "/")}
     return render(request, "core/two_factor_setup.html", context)
-
-
-def _base32_secret(device: TOTPDevice) -> str:
-    return b32encode(device.bin_key).decode()
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    if request.user.is_patient_account:  # type: ignore[union-attr]  # login_required
+        raise PermissionDenied("Patients give their code in the portal.")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["token"])

@@ -1,6 +1,7 @@
 """Read typed settings from FASCIA_* environment variables, failing loudly on bad values."""
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,3 +35,15 @@ def env_int(name: str, default: str, *, minimum: int = 0) -> int:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
+
+
+RATE_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate such as "20/10m" (at most 20 in 10 minutes; units s, m, h) as (count, seconds)."""
+    value = os.getenv(name) or default
+    match = re.fullmatch(r"(\d+)/(\d*)([smh])", value.strip())
+    if match is None or int(match[1]) < 1 or match[2] == "0":
+        raise ImproperlyConfigured(f"Unexpected value {name}={value!r}, use a count per time such as '20/10m'")
+    return int(match[1]), int(match[2] or 1) * RATE_UNITS[match[3]]

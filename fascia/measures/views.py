@@ -12,11 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from fascia.core import tenancy
+from fascia.core.ratelimit import rate_limited
 from fascia.measures import services
 from fascia.measures.instruments import Instrument
 from fascia.measures.models import InstrumentWording, QuestionnaireLink
 from fascia.measures.scoring import instrument
-from fascia.patients.forms import BirthDateForm
+from fascia.patients import links
 
 
 def item_context(inst: Instrument) -> dict[str, Any]:
@@ -73,16 +74,14 @@ def take(request: HttpRequest, *, record: Callable[..., object], back: str, refu
     return redirect(back)
 
 
-def _verified_key(link: QuestionnaireLink) -> str:
-    return f"questionnaire-{link.public_id}"
-
-
 @never_cache
+@rate_limited()
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """A patient answers one instrument through the link they were emailed, with no account: the date of birth
     first (three wrong ones lock the link), then the items; the score lands in the chart. Public: the token is
-    the key, so a token that opens nothing is a 404 like any unknown address."""
+    the key, so a token that opens nothing is a 404 like any unknown address; each try counts towards the
+    address's rate limit, a wrong token too."""
     link = services.link_for_token(token)
     if link is None:
         raise Http404("No such questionnaire.")
@@ -94,26 +93,26 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 def _answer(request: HttpRequest, link: QuestionnaireLink) -> HttpResponse:
     inst = instrument(link.instrument)
     context: dict[str, Any] = {"inst": inst, "clinic": str(link.patient.organization)}
-    problem = services.link_problem(link)
-    if problem:
-        return render(request, "measures/answer.html", {**context, "problem": problem}, status=410)
-    if not request.session.get(_verified_key(link)):
-        form = BirthDateForm(request.POST if request.method == "POST" else None)
-        if form.is_bound and form.is_valid():
-            try:
-                right = services.check_birth_date(link=link, birth_date=form.cleaned_data["birth_date"])
-            except services.QuestionnaireError as e:
-                return render(request, "measures/answer.html", {**context, "problem": str(e)}, status=410)
-            if right:
-                request.session[_verified_key(link)] = True
-                return redirect(request.path)
-            link.refresh_from_db(fields=["failed_checks"])
-            if link.is_locked:
-                return render(request, "measures/answer.html", {**context, "problem": services.link_problem(link)})
-            left = link.MAX_CHECKS - link.failed_checks
-            tries = "1 try" if left == 1 else f"{left} tries"
-            form.add_error("birth_date", f"That is not the date of birth we have. {tries} left.")
-        return render(request, "measures/answer.html", {**context, "birth_date_form": form})
+
+    def page(extra: dict[str, Any], status: int) -> HttpResponse:
+        return render(request, "measures/answer.html", {**context, **extra}, status=status)
+
+    def wrong(left: int) -> str:
+        tries = "1 try" if left == 1 else f"{left} tries"
+        return f"That is not the date of birth we have. {tries} left."
+
+    gate = links.birth_date_gate(
+        request,
+        link,
+        problem=services.link_problem,
+        check=lambda link, born: services.check_birth_date(link=link, birth_date=born),
+        refused=services.QuestionnaireError,
+        wrong=wrong,
+        page=page,
+        locked_status=200,  # the page saying the link is locked, as the questionnaire always answered it
+    )
+    if gate is not None:
+        return gate
     if request.method == "POST":
         try:
             services.answer_questionnaire(
@@ -124,6 +123,6 @@ def _answer(request: HttpRequest, link: QuestionnaireLink) -> HttpResponse:
         except services.QuestionnaireError as e:
             return render(request, "measures/answer.html", {**context, "problem": str(e)}, status=410)
         else:
-            del request.session[_verified_key(link)]
+            del request.session[links.verified_key(link)]
             return render(request, "measures/answer.html", {**context, "answered": True})
     return render(request, "measures/answer.html", {**context, **item_context(inst)})

@@ -17,6 +17,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.models import User
+from fascia.core.services import remove_totp_devices
 from fascia.notifications.models import Notification
 from fascia.notifications.services import send
 from fascia.patients.models import Patient, PatientAccount, PatientLink, PortalInvitation
@@ -62,10 +63,13 @@ def account_of(patient: Patient) -> PatientAccount | None:
 @transaction.atomic
 def invite_to_portal(*, actor: User, patient: Patient, site: str) -> PortalInvitation:
     """Email the patient a link to open their portal account, replacing any earlier invitation; `site` is the
-    address the link starts with. Refused, changing nothing, for a patient who has an account, or who cannot
-    get the email (no address, or no consent to email): the reason is the AccountError."""
-    if PatientAccount.objects.filter(patient=patient).exists():
+    address the link starts with; for a closed account, the invitation reopens it. Refused, changing nothing,
+    for a patient who has an open account, or who cannot get the email (no address, or no consent to email):
+    the reason is the AccountError."""
+    if PatientAccount.objects.filter(patient=patient, user__is_active=True).exists():
         raise AccountError(_("This patient already has a portal account."))
+    if not patient.is_active:
+        raise AccountError(_("This patient is inactive: mark them active again before inviting them."))
     if not patient.email:
         raise AccountError(_("Add the patient's email address first: the invitation is sent by email."))
     now = timezone.now()
@@ -109,7 +113,10 @@ def invitation_for_token(token: str) -> PortalInvitation | None:
 
 def invitation_problem(invitation: PortalInvitation) -> str:
     """Why the invitation no longer opens, or "" while it does."""
-    if invitation.used_at is not None or PatientAccount.objects.filter(patient_id=invitation.patient_id).exists():
+    if (
+        invitation.used_at is not None
+        or PatientAccount.objects.filter(patient_id=invitation.patient_id, user__is_active=True).exists()
+    ):
         return _("This invitation has been used. Sign in with the email and password you chose.")
     if invitation.revoked_at is not None:
         return _("A newer invitation replaced this one: please use the link in the latest email from the clinic.")
@@ -134,7 +141,8 @@ def check_invitation_birth_date(*, invitation: PortalInvitation, birth_date: dat
 @transaction.atomic
 def open_account(*, invitation: PortalInvitation, email: str, password: str) -> User:
     """The patient's account, opened through a checked invitation with the email and password they chose
-    (Django's password validators; an email no other portal account uses). Bad input is a ValidationError
+    (Django's password validators; an email no other portal account uses); a closed account of the patient's
+    is reopened with them, its authenticator app (two-step sign-in) forgotten. Bad input is a ValidationError
     and changes nothing; an invitation that no longer opens, an AccountError."""
     invitation = PortalInvitation.objects.select_for_update().select_related("patient").get(pk=invitation.pk)
     problem = invitation_problem(invitation)
@@ -142,40 +150,87 @@ def open_account(*, invitation: PortalInvitation, email: str, password: str) -> 
         raise AccountError(problem)
     patient = invitation.patient
     email = email.strip()
-    if User.objects.filter(is_patient_account=True, email__iexact=email).exists():
+    closed = PatientAccount.objects.select_for_update().select_related("user").filter(patient=patient).first()
+    taken = User.objects.filter(is_patient_account=True, email__iexact=email)
+    if closed:
+        taken = taken.exclude(pk=closed.user_id)  # the closed account may keep its own email
+    if taken.exists():
         raise ValidationError({"email": EMAIL_TAKEN})
-    user = User(
-        username=f"patient-{uuid4().hex}",  # never typed: patients sign in with their email
-        email=email,
-        first_name=patient.preferred_name or patient.given_name,
-        last_name=patient.family_name,
-        organization_id=patient.organization_id,
-        is_patient_account=True,
+    user = (
+        closed.user
+        if closed
+        else User(
+            username=f"patient-{uuid4().hex}",  # never typed: patients sign in with their email
+            first_name=patient.preferred_name or patient.given_name,
+            last_name=patient.family_name,
+            organization_id=patient.organization_id,
+            is_patient_account=True,
+        )
     )
+    user.email = email
     try:
         password_validation.validate_password(password, user)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from error
     user.set_password(password)
+    user.is_active = True
     try:
         with transaction.atomic():
-            user.save(force_insert=True)
+            user.save(force_insert=not closed)
     except IntegrityError as error:  # the same email, opened at the same moment (User's constraint)
         raise ValidationError({"email": EMAIL_TAKEN}) from error
-    PatientAccount.objects.create(user=user, patient=patient, invitation=invitation)
+    if closed:
+        closed.invitation = invitation
+        closed.save(update_fields=["invitation", "updated_at"])
+        # A fresh start, as for a patient who lost their phone: the clinic closes the account and invites again.
+        remove_totp_devices(user=user)
+    else:
+        PatientAccount.objects.create(user=user, patient=patient, invitation=invitation)
     invitation.used_at = timezone.now()
     invitation.save(update_fields=["used_at", "updated_at"])
-    audit.record(actor=user, action=AuditAction.PORTAL_ACCOUNT_CREATED, target=invitation, patient=patient)
+    action = AuditAction.PORTAL_ACCOUNT_REOPENED if closed else AuditAction.PORTAL_ACCOUNT_CREATED
+    audit.record(actor=user, action=action, target=invitation, patient=patient)
     return user
 
 
+@transaction.atomic
+def close_account(*, actor: User, account: PatientAccount) -> PatientAccount:
+    """Close a patient's portal account: they can no longer sign in, their open sessions end at their next
+    request (Django's backend refuses an inactive user's session), and invitations not yet used are revoked.
+    The account stays, with everything it did: a new invitation reopens it. Closing a closed one is refused."""
+    account = PatientAccount.objects.select_for_update().select_related("user", "patient").get(pk=account.pk)
+    user = account.user
+    if not user.is_active:
+        raise AccountError("This portal account is already closed.")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    revoked = PortalInvitation.objects.filter(patient=account.patient, used_at=None, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.PORTAL_ACCOUNT_CLOSED,
+        target=account,
+        patient=account.patient,
+        detail={"invitations_revoked": revoked},
+    )
+    return account
+
+
 def chart_context(patient: Patient, user: User) -> dict:
-    """The chart's "Patient portal" section: the account, else the latest invitation and its state."""
-    account = PatientAccount.objects.filter(patient=patient).select_related("user").first()
-    invitation = None if account else PortalInvitation.objects.filter(patient=patient).first()
+    """The chart's "Patient portal" section: the account and its state (open since the invitation that last
+    opened it, last sign-in, or closed), and the latest invitation when there is no open account."""
+    account = PatientAccount.objects.filter(patient=patient).select_related("user", "invitation").first()
+    is_open = account is not None and account.user.is_active
+    invitation = None if is_open else PortalInvitation.objects.filter(patient=patient).first()
+    if account and invitation and invitation.pk == account.invitation_id:
+        invitation = None  # the one that opened the now closed account: nothing more to say of it
+    may_invite = user.has_perm(roles.INVITE_TO_PORTAL)
     return {
         "account": account,
+        "is_open": is_open,
         "invitation": invitation,
         "invitation_problem": invitation_problem(invitation) if invitation else "",
-        "can_invite": account is None and user.has_perm(roles.INVITE_TO_PORTAL),
+        "can_invite": not is_open and may_invite,
+        "can_close": is_open and may_invite,
     }

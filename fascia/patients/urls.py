@@ -18,6 +18,7 @@ urlpatterns = [
     path("<uuid:patient_id>/medications/<uuid:entry_id>/edit/", views.medication_edit, name="medication_edit"),
     path("<uuid:patient_id>/medications/<uuid:entry_id>/answer/", views.medication_answer, name="medication_answer"),
     path("<uuid:patient_id>/portal-invitation/", views.portal_invite, name="portal_invite"),
+    path("<uuid:patient_id>/portal-account/close/", views.portal_close, name="portal_close"),
     path("<uuid:patient_id>/history/<slug:kind>/<uuid:entry_id>/status/", views.history_status, name="history_status"),
     path("<uuid:patient_id>/intake/<uuid:submission_id>/", intake_views.intake_review, name="intake_review"),
     path(

@@ -321,3 +321,22 @@ def portal_invite(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
     else:
         messages.success(request, f"Portal invitation sent to {patient.email}.")
     return redirect(f"{patient.get_chart_url()}#portal")
+
+
+@staff_view(roles.INVITE_TO_PORTAL)
+@require_POST
+def portal_close(request: ClinicRequest, patient_id: UUID) -> HttpResponse:
+    """Close the patient's portal account (asked twice on the chart): no more sign-ins, open sessions end, unused
+    invitations are revoked. A new invitation reopens it."""
+    patient = queries.get_patient_for_user(request.user, patient_id)
+    account = accounts.account_of(patient)
+    if account is None:
+        messages.error(request, "This patient has no portal account to close.")
+    else:
+        try:
+            accounts.close_account(actor=request.user, account=account)
+        except accounts.AccountError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "Portal account closed: the patient can no longer sign in.")
+    return redirect(f"{patient.get_chart_url()}#portal")

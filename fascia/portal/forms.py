@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fascia.core.forms import FasciaBoundField, StyledForm
 from fascia.core.models import User
+from fascia.patients.models import PatientAccount
 
 
 class PortalLoginForm(auth_forms.AuthenticationForm):
@@ -20,6 +21,7 @@ class PortalLoginForm(auth_forms.AuthenticationForm):
     error_messages = {
         "invalid_login": _("That email and password do not match a portal account. Check both and try again."),
         "inactive": _("This account is closed. Please call the clinic."),
+        "unavailable": _("Your portal account is not available at the moment. Please call the clinic."),
     }
 
     def clean(self) -> dict[str, Any]:
@@ -33,6 +35,8 @@ class PortalLoginForm(auth_forms.AuthenticationForm):
         super().confirm_login_allowed(user)
         if not user.is_patient_account:
             raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        if not PatientAccount.objects.filter(user=user, patient__is_active=True).exists():
+            raise ValidationError(self.error_messages["unavailable"], code="unavailable")
 
 
 class OpenAccountForm(StyledForm):
@@ -73,3 +77,32 @@ class PortalSetPasswordForm(auth_forms.SetPasswordForm):
 
 class PortalPasswordChangeForm(auth_forms.PasswordChangeForm):
     bound_field_class = FasciaBoundField
+
+
+class PortalTokenForm(StyledForm):
+    token = forms.CharField(
+        label=_("The 6-digit code your authenticator app shows"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class PasswordCheckForm(StyledForm):
+    """The patient's own password, asked again before turning two-factor sign-in off."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        strip=False,
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("That is not your password."), code="password_incorrect")
+        return password

@@ -5,7 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
-from fascia.portal import booking, homecare, intake, progress, statements, views
+from fascia.core.ratelimit import rate_limited
+from fascia.portal import booking, homecare, intake, progress, security, statements, views
 from fascia.portal.forms import (
     PortalLoginForm,
     PortalPasswordResetForm,
@@ -35,6 +36,9 @@ urlpatterns = [
     path("statements/", statements.statements, name="statements"),
     path("statements/statement.pdf", statements.statement_pdf, name="statement_pdf"),
     path("password/", views.password_change, name="password_change"),
+    path("security/", security.security, name="security"),
+    path("security/off/", security.security_off, name="security_off"),
+    path("login/code/", security.verify, name="two_factor_verify"),
     path("home-care/", homecare.page, name="home_care"),
     path("home-care/<uuid:item_id>/image/", homecare.image, name="home_care_image"),
     path("book/", booking.book, name="book"),
@@ -44,12 +48,14 @@ urlpatterns = [
     path("appointments/<uuid:appointment_id>/reschedule/", booking.reschedule, name="reschedule"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="portal/password_reset.html",
-            form_class=PortalPasswordResetForm,
-            email_template_name="portal/password_reset_email.txt",
-            subject_template_name="portal/password_reset_subject.txt",
-            success_url=reverse_lazy("portal:password_reset_done"),
+        rate_limited(methods=("POST",))(  # each request sends an email: not to be hammered
+            auth_views.PasswordResetView.as_view(
+                template_name="portal/password_reset.html",
+                form_class=PortalPasswordResetForm,
+                email_template_name="portal/password_reset_email.txt",
+                subject_template_name="portal/password_reset_subject.txt",
+                success_url=reverse_lazy("portal:password_reset_done"),
+            )
         ),
         name="password_reset",
     ),

@@ -20,9 +20,9 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import tenancy
 from fascia.core.forms import saved
+from fascia.core.ratelimit import rate_limited
 from fascia.lib.uploads import document_response
-from fascia.patients import accounts, queries
-from fascia.patients.forms import BirthDateForm
+from fascia.patients import accounts, links, queries
 from fascia.patients.models import Consent, ConsentDocument, PortalInvitation
 from fascia.patients.views import signing
 from fascia.portal.auth import PatientRequest, patient_view
@@ -35,16 +35,14 @@ SIGN_IN_BACKEND = "fascia.core.backends.RoleBackend"
 NEXT_VISITS = 3  # on the home page
 
 
-def _verified_key(invitation: PortalInvitation) -> str:
-    return f"portal-invitation-{invitation.public_id}"
-
-
 @never_cache
+@rate_limited()
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """A patient opens their account through the clinic's emailed invitation: their date of birth first (three
     wrong ones lock it), then the email and password they will sign in with. Public: the token is the key, so a
-    token that opens nothing is a 404 like any unknown address."""
+    token that opens nothing is a 404 like any unknown address; each try counts towards the address's rate limit,
+    a wrong token too."""
     found = accounts.invitation_for_token(token)
     if found is None:
         raise Http404("No such invitation.")
@@ -54,31 +52,21 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 def _invitation(request: HttpRequest, invitation: PortalInvitation) -> HttpResponse:
     context: dict[str, Any] = {"clinic": str(invitation.patient.organization)}
-    problem = accounts.invitation_problem(invitation)
-    if problem:
-        return render(request, "portal/invitation.html", {**context, "problem": problem}, status=410)
-    if not request.session.get(_verified_key(invitation)):
-        form = BirthDateForm(request.POST if request.method == "POST" else None)
-        if form.is_bound and form.is_valid():
-            try:
-                right = accounts.check_invitation_birth_date(
-                    invitation=invitation, birth_date=form.cleaned_data["birth_date"]
-                )
-            except accounts.AccountError as e:
-                return render(request, "portal/invitation.html", {**context, "problem": str(e)}, status=410)
-            if right:
-                request.session[_verified_key(invitation)] = True
-                return redirect(request.path)
-            invitation.refresh_from_db(fields=["failed_checks"])
-            if invitation.is_locked:
-                problem = accounts.invitation_problem(invitation)
-                return render(request, "portal/invitation.html", {**context, "problem": problem}, status=410)
-            left = invitation.MAX_CHECKS - invitation.failed_checks
-            form.add_error(
-                "birth_date",
-                _("That is not the date of birth we have. Tries left: %(left)d.") % {"left": left},
-            )
-        return render(request, "portal/invitation.html", {**context, "birth_date_form": form})
+
+    def page(extra: dict[str, Any], status: int) -> HttpResponse:
+        return render(request, "portal/invitation.html", {**context, **extra}, status=status)
+
+    gate = links.birth_date_gate(
+        request,
+        invitation,
+        problem=accounts.invitation_problem,
+        check=lambda link, born: accounts.check_invitation_birth_date(invitation=link, birth_date=born),
+        refused=accounts.AccountError,
+        wrong=lambda left: _("That is not the date of birth we have. Tries left: %(left)d.") % {"left": left},
+        page=page,
+    )
+    if gate is not None:
+        return gate
     account_form = OpenAccountForm(request.POST or None, initial={"email": invitation.email})
     try:
         user = saved(

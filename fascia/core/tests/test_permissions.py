@@ -184,6 +184,8 @@ POST_ONLY = {
     "plans:letter_preview": (CLINICAL, lambda f: [f["plan"].public_id], {}, 302),
     # The fixture's patient has no email address: refused with a message, back to the chart.
     "patients:portal_invite": (REGISTRATION, lambda f: [f["patient"].public_id], {}, 302),
+    # The fixture's patient has no portal account: refused with a message, back to the chart.
+    "patients:portal_close": (REGISTRATION, lambda f: [f["patient"].public_id], {}, 302),
     "scheduling:cancel": (REGISTRATION, lambda f: [f["appointment"].public_id], {"reason": "Ill"}, 302),
     "scheduling:move": (REGISTRATION, lambda f: [f["appointment"].public_id, "check-in"], {}, 302),
     # Nothing to move it to: refused with the form's reasons.

@@ -40,6 +40,8 @@ PORTAL_PAGES = {
     "portal:consent_sign": lambda f: ["treatment"],
     "portal:consent_pdf": lambda f: [f["consent"].public_id],
     "portal:password_change": lambda f: [],
+    "portal:security": lambda f: [],
+    "portal:security_off": lambda f: [],
     "portal:home_care": lambda f: [],
     "portal:home_care_image": lambda f: [f["home_care_item"].public_id],
     "portal:intake": lambda f: [],
@@ -72,6 +74,9 @@ PORTAL_PUBLIC = {
     "portal:password_reset_done",
     "portal:password_reset_confirm",
     "portal:password_reset_complete",
+    # The sign-in's second step (the authenticator's code): for a signed-in patient whose session has not given
+    # it yet, so not a patient_view (which sends there); fascia/portal/tests/test_security.py tests who it serves.
+    "portal:two_factor_verify",
 }
 
 
