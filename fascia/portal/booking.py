@@ -95,7 +95,7 @@ def _pages(request: PatientRequest, first_day: date, query: dict[str, str]) -> d
 
 
 def _intake_first(request: PatientRequest) -> HttpResponse | None:
-    if online.intake_required(request.patient):
+    if online.intake_before_first_booking(request.patient):
         return render(request, "portal/booking/intake_first.html", status=200)
     return None
 

@@ -21,14 +21,13 @@ from fascia.audit.models import AuditAction
 from fascia.core import tenancy
 from fascia.core.forms import saved
 from fascia.lib.uploads import document_response
-from fascia.patients import accounts, queries
+from fascia.patients import accounts, intake, queries
 from fascia.patients.forms import BirthDateForm
 from fascia.patients.models import Consent, ConsentDocument, PortalInvitation
 from fascia.patients.views import signing
 from fascia.portal.auth import PatientRequest, patient_view
 from fascia.portal.forms import OpenAccountForm, PortalPasswordChangeForm
 from fascia.portal.progress import due_instruments
-from fascia.scheduling import online
 from fascia.scheduling.models import Appointment
 
 SIGN_IN_BACKEND = "fascia.core.backends.RoleBackend"
@@ -119,7 +118,7 @@ def home(request: PatientRequest) -> HttpResponse:
         "patient": patient,
         "upcoming": upcoming,
         "to_sign": to_sign,
-        "intake_due": online.intake_required(patient),
+        "intake_due": intake.intake_due(patient),
         "due": due,
     }
     return render(request, "portal/home.html", context)
