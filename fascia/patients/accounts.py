@@ -2,7 +2,7 @@
 of birth) and chooses a password. Sign-in itself is Django's (fascia.portal's login page): nothing hand-made."""
 
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 
 from django.contrib.auth import password_validation
@@ -60,10 +60,11 @@ def account_of(patient: Patient) -> PatientAccount | None:
 
 
 @transaction.atomic
-def invite_to_portal(*, actor: User, patient: Patient, site: str) -> PortalInvitation:
+def invite_to_portal(*, actor: User, patient: Patient, site: str, visit_at: datetime | None = None) -> PortalInvitation:
     """Email the patient a link to open their portal account, replacing any earlier invitation; `site` is the
-    address the link starts with. Refused, changing nothing, for a patient who has an account, or who cannot
-    get the email (no address, or no consent to email): the reason is the AccountError."""
+    address the link starts with; `visit_at`, the visit just booked, when the email should also say the intake is
+    waiting before it (fascia.scheduling.intake_mail). Refused, changing nothing, for a patient who has an account,
+    or who cannot get the email (no address, or no consent to email): the reason is the AccountError."""
     if PatientAccount.objects.filter(patient=patient).exists():
         raise AccountError(_("This patient already has a portal account."))
     if not patient.email:
@@ -89,6 +90,7 @@ def invite_to_portal(*, actor: User, patient: Patient, site: str) -> PortalInvit
             "url": site.rstrip("/") + reverse("portal:invitation", args=[token]),
             "expires_on": timezone.localdate(invitation.expires_at),
             "clinic": str(patient.organization),
+            "visit_at": visit_at,
         },
     )
     if notification.status == Notification.Status.SKIPPED:

@@ -195,6 +195,7 @@ def book_confirm(request: PatientRequest) -> HttpResponse:
                 practitioner=practitioner,
                 location=location,
                 start_at=start,
+                site=request.build_absolute_uri("/"),
             )
         except services.OnlineRefused as e:
             return render(request, "portal/booking/confirm.html", {**context, "problem": str(e)}, status=409)

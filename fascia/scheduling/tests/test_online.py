@@ -16,6 +16,7 @@ from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, Room, User
+from fascia.patients.intake import submit_intake
 from fascia.patients.models import Consent, Patient
 from fascia.patients.services import record_consent
 from fascia.patients.tests.factories import PatientFactory
@@ -410,6 +411,7 @@ class TestTellingThePatient:
         patient.email = "nora@example.com"
         patient.save()
         record_consent(actor=frank, patient=patient, kind=Consent.Kind.CONTACT, date=FRIDAY, allow_email=True)
+        submit_intake(actor=nora, patient=patient, data={"complaint": {"complaint": "Low back pain"}})  # none owed
         mail.outbox.clear()
         with TestCase.captureOnCommitCallbacks(execute=True):
             appointment = book_online(nora, patient, MONDAY_10)
@@ -419,9 +421,9 @@ class TestTellingThePatient:
             services.cancel_online(actor=nora, patient=patient, appointment=appointment)
         booked, moved, cancelled = mail.outbox
         assert [m.to for m in mail.outbox] == [["nora@example.com"]] * 3
-        assert booked.subject.startswith("Booked: Mon Jan 07, 10:00") and "is booked" in booked.body
-        assert moved.subject.startswith("New time: Mon Jan 07, 11:00")
-        assert cancelled.subject.startswith("Cancelled: Mon Jan 07, 11:00")
+        assert booked.subject.startswith("Booked: Mon Jan 7, 10:00") and "is booked" in booked.body
+        assert moved.subject.startswith("New time: Mon Jan 7, 11:00")
+        assert cancelled.subject.startswith("Cancelled: Mon Jan 7, 11:00")
         assert [a[0] for a in booked.attachments] == ["appointment.ics"] and "DTSTART" in booked.attachments[0][1]
         assert [a[0] for a in moved.attachments] == ["appointment.ics"] and cancelled.attachments == []
 
