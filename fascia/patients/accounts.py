@@ -5,6 +5,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from uuid import uuid4
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -134,10 +135,11 @@ def check_invitation_birth_date(*, invitation: PortalInvitation, birth_date: dat
 
 
 @transaction.atomic
-def open_account(*, invitation: PortalInvitation, email: str, password: str) -> User:
+def open_account(*, invitation: PortalInvitation, email: str, password: str, language: str = "") -> User:
     """The patient's account, opened through a checked invitation with the email and password they chose
     (Django's password validators; an email no other portal account uses). Bad input is a ValidationError
-    and changes nothing; an invitation that no longer opens, an AccountError."""
+    and changes nothing; an invitation that no longer opens, an AccountError. `language`: the portal's language
+    as they opened it, kept as the language of their emails (one of settings.LANGUAGES; anything else is not)."""
     invitation = PortalInvitation.objects.select_for_update().select_related("patient").get(pk=invitation.pk)
     problem = invitation_problem(invitation)
     if problem:
@@ -167,7 +169,17 @@ def open_account(*, invitation: PortalInvitation, email: str, password: str) -> 
     PatientAccount.objects.create(user=user, patient=patient, invitation=invitation)
     invitation.used_at = timezone.now()
     invitation.save(update_fields=["used_at", "updated_at"])
-    audit.record(actor=user, action=AuditAction.PORTAL_ACCOUNT_CREATED, target=invitation, patient=patient)
+    chosen = language in dict(settings.LANGUAGES)
+    if chosen:
+        patient.preferred_language = language
+        patient.save(update_fields=["preferred_language", "updated_at"])
+    audit.record(
+        actor=user,
+        action=AuditAction.PORTAL_ACCOUNT_CREATED,
+        target=invitation,
+        patient=patient,
+        detail={"preferred_language": language} if chosen else {},
+    )
     return user
 
 
