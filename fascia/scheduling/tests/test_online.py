@@ -1,6 +1,7 @@
 """Online booking (issue 27 point 4): the clinic's settings, the free times a patient is offered, and booking,
 cancelling and moving through the staff's own services, with a patient's limits."""
 
+import re
 import threading
 from datetime import date, datetime, time, timedelta
 
@@ -367,6 +368,20 @@ class TestSettingsPage:
         assert not OnlineType.objects.filter(appointment_type__code="follow-up-45", for_new=True).exists()
         [entry] = AuditEvent.objects.filter(action=AuditAction.BOOKING_POLICY_SAVED)
         assert entry.actor == ada and entry.detail["types"]["follow-up-30"] == ["new", "returning"]
+
+    def test_an_admin_chooses_whether_a_booking_invites_to_the_portal(
+        self, client, ada: User, organization: Organization
+    ) -> None:
+        login(client, ada)
+        url = reverse("scheduling:online_booking")
+        page = client.get(url).content.decode()
+        assert re.search(r'<input type="checkbox" name="invite_on_booking"[^>]* checked', page)  # on until saved
+        assert client.post(url, self.post()).status_code == 302  # the box left unticked
+        assert not BookingPolicy.objects.get(organization=organization).invite_on_booking
+        assert client.post(url, self.post(invite_on_booking="on")).status_code == 302
+        assert BookingPolicy.objects.get(organization=organization).invite_on_booking
+        saved = AuditEvent.objects.filter(action=AuditAction.BOOKING_POLICY_SAVED).order_by("id")
+        assert [e.detail["invite_on_booking"] for e in saved] == [False, True]
 
     @pytest.mark.parametrize(
         "bad, message",
