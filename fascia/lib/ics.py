@@ -1,6 +1,8 @@
-"""A minimal iCalendar (RFC 5545) event, for appointment reminders."""
+"""A minimal iCalendar (RFC 5545) file of events, for appointment reminders and booking confirmations."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 
 def _escape(text: str) -> str:
@@ -27,20 +29,32 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def event(*, uid: str, start: datetime, end: datetime, summary: str, location: str, stamp: datetime) -> str:
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Fascia//Appointment reminder//EN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        f"DTSTAMP:{_utc(stamp)}",
-        f"DTSTART:{_utc(start)}",
-        f"DTEND:{_utc(end)}",
-        f"SUMMARY:{_escape(summary)}",
-        f"LOCATION:{_escape(location)}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
+class Event(NamedTuple):
+    uid: str
+    start: datetime
+    end: datetime
+    summary: str
+    location: str
+
+
+def calendar(events: Sequence[Event], *, stamp: datetime) -> str:
+    """A calendar of the events (a series of visits): one file, one VEVENT each."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Fascia//Appointment reminder//EN", "METHOD:PUBLISH"]
+    for e in events:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{e.uid}",
+            f"DTSTAMP:{_utc(stamp)}",
+            f"DTSTART:{_utc(e.start)}",
+            f"DTEND:{_utc(e.end)}",
+            f"SUMMARY:{_escape(e.summary)}",
+            f"LOCATION:{_escape(e.location)}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def event(*, uid: str, start: datetime, end: datetime, summary: str, location: str, stamp: datetime) -> str:
+    """A calendar of one event."""
+    return calendar([Event(uid, start, end, summary, location)], stamp=stamp)

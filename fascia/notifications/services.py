@@ -9,11 +9,12 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from fascia import audit
@@ -32,8 +33,20 @@ def register_consent(model: type[models.Model], allows: Callable[[Any, str], boo
     _CONSENT[model] = allows
 
 
-def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """The subject (one line), text body and HTML body ("" without a .html template) of a message."""
+def language_of(recipient: Any) -> str | None:
+    """The language a recipient reads their messages in: a patient's `preferred_language`, else the clinic's
+    (LANGUAGE_CODE); None for a recipient without one (staff: the active language, English)."""
+    if not hasattr(recipient, "preferred_language"):
+        return None
+    return recipient.preferred_language or settings.LANGUAGE_CODE
+
+
+def render(kind: str, context: dict[str, Any], *, language: str | None = None) -> tuple[str, str, str]:
+    """The subject (one line), text body and HTML body ("" without a .html template) of a message, in `language`
+    (its words and its dates' month and day names) when given."""
+    if language is not None:
+        with translation.override(language):
+            return render(kind, context)
     subject = " ".join(render_to_string(f"notifications/{kind}.subject.txt", context).split())
     body = render_to_string(f"notifications/{kind}.txt", context)
     html: str
@@ -60,7 +73,8 @@ def send(
     """Queue the `kind` message to `recipient` (a Patient or a staff User) about the record `about`.
 
     A patient gets it only with consent for the channel and an address on it; otherwise it is kept as
-    skipped, with the reason, and audited. `action` is the audit action recorded when it leaves.
+    skipped, with the reason, and audited. `action` is the audit action recorded when it leaves. A recipient with
+    a `preferred_language` (a patient) reads it in that language (language_of).
     """
     transport = TRANSPORTS[channel]
     allows = _CONSENT.get(type(recipient))
@@ -95,7 +109,7 @@ def send(
             detail=_detail(notification),
         )
         return notification
-    notification.subject, notification.body, notification.html = render(kind, context)
+    notification.subject, notification.body, notification.html = render(kind, context, language=language_of(recipient))
     notification.attachments = list(attachments)
     notification.save(force_insert=True)
     transaction.on_commit(partial(deliver.enqueue, notification.pk))

@@ -2,9 +2,10 @@
 of birth) and chooses a password. Sign-in itself is Django's (fascia.portal's login page): nothing hand-made."""
 
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -61,11 +62,12 @@ def account_of(patient: Patient) -> PatientAccount | None:
 
 
 @transaction.atomic
-def invite_to_portal(*, actor: User, patient: Patient, site: str) -> PortalInvitation:
+def invite_to_portal(*, actor: User, patient: Patient, site: str, visit_at: datetime | None = None) -> PortalInvitation:
     """Email the patient a link to open their portal account, replacing any earlier invitation; `site` is the
-    address the link starts with; for a closed account, the invitation reopens it. Refused, changing nothing,
-    for a patient who has an open account, or who cannot get the email (no address, or no consent to email):
-    the reason is the AccountError."""
+    address the link starts with; `visit_at`, the visit just booked, when the email should also say the intake is
+    waiting before it (fascia.scheduling.intake_mail); for a closed account, the invitation reopens it. Refused,
+    changing nothing, for a patient who has an open account, or who cannot get the email (no address, or no consent
+    to email): the reason is the AccountError."""
     if PatientAccount.objects.filter(patient=patient, user__is_active=True).exists():
         raise AccountError(_("This patient already has a portal account."))
     if not patient.is_active:
@@ -93,6 +95,7 @@ def invite_to_portal(*, actor: User, patient: Patient, site: str) -> PortalInvit
             "url": site.rstrip("/") + reverse("portal:invitation", args=[token]),
             "expires_on": timezone.localdate(invitation.expires_at),
             "clinic": str(patient.organization),
+            "visit_at": visit_at,
         },
     )
     if notification.status == Notification.Status.SKIPPED:
@@ -139,11 +142,12 @@ def check_invitation_birth_date(*, invitation: PortalInvitation, birth_date: dat
 
 
 @transaction.atomic
-def open_account(*, invitation: PortalInvitation, email: str, password: str) -> User:
+def open_account(*, invitation: PortalInvitation, email: str, password: str, language: str = "") -> User:
     """The patient's account, opened through a checked invitation with the email and password they chose
     (Django's password validators; an email no other portal account uses); a closed account of the patient's
     is reopened with them, its authenticator app (two-step sign-in) forgotten. Bad input is a ValidationError
-    and changes nothing; an invitation that no longer opens, an AccountError."""
+    and changes nothing; an invitation that no longer opens, an AccountError. `language`: the portal's language
+    as they opened it, kept as the language of their emails (one of settings.LANGUAGES; anything else is not)."""
     invitation = PortalInvitation.objects.select_for_update().select_related("patient").get(pk=invitation.pk)
     problem = invitation_problem(invitation)
     if problem:
@@ -188,8 +192,17 @@ def open_account(*, invitation: PortalInvitation, email: str, password: str) -> 
         PatientAccount.objects.create(user=user, patient=patient, invitation=invitation)
     invitation.used_at = timezone.now()
     invitation.save(update_fields=["used_at", "updated_at"])
-    action = AuditAction.PORTAL_ACCOUNT_REOPENED if closed else AuditAction.PORTAL_ACCOUNT_CREATED
-    audit.record(actor=user, action=action, target=invitation, patient=patient)
+    chosen = language in dict(settings.LANGUAGES)
+    if chosen:
+        patient.preferred_language = language
+        patient.save(update_fields=["preferred_language", "updated_at"])
+    audit.record(
+        actor=user,
+        action=AuditAction.PORTAL_ACCOUNT_REOPENED if closed else AuditAction.PORTAL_ACCOUNT_CREATED,
+        target=invitation,
+        patient=patient,
+        detail={"preferred_language": language} if chosen else {},
+    )
     return user
 
 

@@ -32,6 +32,7 @@ PATIENT_FIELDS = [
     "pronouns",
     "phone",
     "email",
+    "preferred_language",
     "address_line1",
     "address_line2",
     "city",

@@ -85,10 +85,19 @@ def open_intake(patient: Patient) -> IntakeSubmission | None:
 
 
 def intake_required(patient: Patient) -> bool:
-    """Whether the patient still owes an intake: none submitted (or reviewed) yet. Online booking asks this of
-    a new patient's first booking."""
+    """Whether the patient has sent no intake: none submitted (or reviewed) yet. One query."""
     done = [IntakeSubmission.Status.SUBMITTED, IntakeSubmission.Status.REVIEWED]
     return not patient.intakes.filter(status__in=done).exists()
+
+
+def intake_due(patient: Patient) -> bool:
+    """Whether the patient owes their intake: none sent and no visit completed yet (no signed visit note), however
+    their visits were booked. The portal's home page asks for it while this holds, and booking a visit tells them
+    (fascia.scheduling.intake_mail). Online booking has its own, narrower rule:
+    scheduling.online.intake_before_first_booking. Two queries at most."""
+    # Visits sit above patients: read through the patient's relation, as scheduling.online.is_new_patient does.
+    signed = patient.visit_notes.filter(status="signed").exists()
+    return not signed and intake_required(patient)
 
 
 def _draft_for_update(patient: Patient) -> IntakeSubmission:

@@ -76,6 +76,13 @@ class Patient(TimestampedModel, AddressFields):
     preferred_practitioner = models.ForeignKey(
         Practitioner, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The language of the patient's emails and portal (settings.LANGUAGES); blank: the clinic's (LANGUAGE_CODE).
+    preferred_language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="The language of the patient's emails and portal. Blank: the clinic's.",
+    )
     is_active = models.BooleanField("active", default=True)
     # Pregnancy changes which positions and techniques are safe (contraindication screening).
     is_pregnant = models.BooleanField("currently pregnant", default=False)

@@ -4,6 +4,7 @@ import base64
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -97,6 +98,25 @@ def update_patient(
         action=AuditAction.PATIENT_UPDATED,
         target=patient,
         detail={"fields": changed, **(audit_detail or {})},
+    )
+    return patient
+
+
+@transaction.atomic
+def set_preferred_language(*, actor: User, patient: Patient, language: str) -> Patient:
+    """Keep the language the patient chose in the portal as the language of their emails; audited like any change
+    of their demographics. A code not in settings.LANGUAGES is a ValidationError; the same one changes nothing."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"preferred_language": f"Unknown language {language!r}."})
+    if patient.preferred_language == language:
+        return patient
+    patient.preferred_language = language
+    patient.save(update_fields=["preferred_language", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.PATIENT_UPDATED,
+        target=patient,
+        detail={"fields": ["preferred_language"], "preferred_language": language, "source": "portal"},
     )
     return patient
 

@@ -95,7 +95,7 @@ def _pages(request: PatientRequest, first_day: date, query: dict[str, str]) -> d
 
 
 def _intake_first(request: PatientRequest) -> HttpResponse | None:
-    if online.intake_required(request.patient):
+    if online.intake_before_first_booking(request.patient):
         return render(request, "portal/booking/intake_first.html", status=200)
     return None
 
@@ -195,6 +195,7 @@ def book_confirm(request: PatientRequest) -> HttpResponse:
                 practitioner=practitioner,
                 location=location,
                 start_at=start,
+                site=request.build_absolute_uri("/"),
             )
         except services.OnlineRefused as e:
             return render(request, "portal/booking/confirm.html", {**context, "problem": str(e)}, status=409)

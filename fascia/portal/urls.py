@@ -3,7 +3,6 @@ before signing in (the invitation, the sign-in and password reset pages)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
-from django.views.i18n import set_language
 
 from fascia.core.ratelimit import rate_limited
 from fascia.portal import booking, homecare, intake, progress, security, statements, views
@@ -26,7 +25,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
     path("invite/<str:token>/", views.invitation, name="invitation"),
-    path("language/", set_language, name="language"),
+    path("language/", views.language, name="language"),
     path("intake/", intake.intake_form, name="intake"),
     path("consents/", views.consents, name="consents"),
     path("consents/<str:kind>/sign/", views.consent_sign, name="consent_sign"),

@@ -3,6 +3,7 @@
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -10,25 +11,27 @@ from django.contrib.messages.views import SuccessMessageMixin
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.i18n import set_language
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import tenancy
 from fascia.core.forms import saved
+from fascia.core.models import User
 from fascia.core.ratelimit import rate_limited
 from fascia.lib.uploads import document_response
-from fascia.patients import accounts, links, queries
-from fascia.patients.models import Consent, ConsentDocument, PortalInvitation
+from fascia.patients import accounts, intake, links, queries
+from fascia.patients.models import Consent, ConsentDocument, PatientAccount, PortalInvitation
+from fascia.patients.services import set_preferred_language
 from fascia.patients.views import signing
 from fascia.portal.auth import PatientRequest, patient_view
 from fascia.portal.forms import OpenAccountForm, PortalPasswordChangeForm
 from fascia.portal.progress import due_instruments
-from fascia.scheduling import online
 from fascia.scheduling.models import Appointment
 
 SIGN_IN_BACKEND = "fascia.core.backends.RoleBackend"
@@ -76,6 +79,7 @@ def _invitation(request: HttpRequest, invitation: PortalInvitation) -> HttpRespo
                 invitation=invitation,
                 email=account_form.cleaned_data["email"],
                 password=account_form.cleaned_data["password"],
+                language=translation.get_language() or "",
             ),
         )
     except accounts.AccountError as e:
@@ -87,6 +91,20 @@ def _invitation(request: HttpRequest, invitation: PortalInvitation) -> HttpRespo
     return render(
         request, "portal/invitation.html", {**context, "account_form": account_form, "patient": invitation.patient}
     )
+
+
+def language(request: HttpRequest) -> HttpResponse:
+    """The portal's language switch: Django's set_language (the choice kept in a cookie, back to the page); a
+    signed-in patient's choice is also kept as the language of their emails (Patient.preferred_language), audited.
+    Public, like the sign-in page it serves."""
+    response = set_language(request)
+    code = request.POST.get("language", "")
+    user = request.user
+    if request.method == "POST" and isinstance(user, User) and user.is_patient_account:
+        account = PatientAccount.objects.select_related("patient").filter(user=user).first()
+        if account is not None and code in dict(settings.LANGUAGES):
+            set_preferred_language(actor=user, patient=account.patient, language=code)
+    return response
 
 
 @patient_view
@@ -107,7 +125,7 @@ def home(request: PatientRequest) -> HttpResponse:
         "patient": patient,
         "upcoming": upcoming,
         "to_sign": to_sign,
-        "intake_due": online.intake_required(patient),
+        "intake_due": intake.intake_due(patient),
         "due": due,
     }
     return render(request, "portal/home.html", context)

@@ -199,6 +199,7 @@ def book(request: HttpRequest, payload: BookIn) -> Status:
             override=payload.override,
             check_limits=True,
             limits_confirmed=payload.confirm_limits,
+            site=request.build_absolute_uri("/"),
         )
     except services.OverrideRefused as e:
         raise HttpError(403, str(e)) from None

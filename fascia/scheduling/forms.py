@@ -162,7 +162,7 @@ class WaitlistForm(StyledModelForm):
 class BookingPolicyForm(StyledModelForm):
     class Meta:
         model = BookingPolicy
-        fields = ["online", "lead_hours", "horizon_days", "cancellation_hours"]
+        fields = ["online", "lead_hours", "horizon_days", "cancellation_hours", "invite_on_booking"]
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -242,6 +242,12 @@ class BookingPolicy(TimestampedModel):
         help_text="A cancellation later than this before the visit is a late cancellation. "
         "Patients may cancel or reschedule online only before it; after it they call the clinic.",
     )
+    invite_on_booking = models.BooleanField(
+        "invite to the portal on booking",
+        default=True,
+        help_text="When staff book a visit for a patient who has not sent their intake and has no portal account, "
+        "email them an invitation to the portal (as their contact preferences allow).",
+    )
 
     class Meta:
         verbose_name_plural = "booking policies"

@@ -49,9 +49,10 @@ def is_new_patient(patient: Patient, *, moving: Appointment | None = None) -> bo
     return not appointments.exists() and not patient.visit_notes.exists()
 
 
-def intake_required(patient: Patient) -> bool:
-    """Whether the patient must send their intake before booking online: a new patient who has sent none (the
-    portal asks before it confirms a booking, and its home page asks for the intake while this holds)."""
+def intake_before_first_booking(patient: Patient) -> bool:
+    """Whether the patient must send their intake before booking online: a new patient (no visit, no appointment)
+    who has sent none; the portal asks for it before it offers a first booking. Whether the portal asks for the
+    intake at all is wider (patients.intake.intake_due: any patient with no completed visit)."""
     return is_new_patient(patient) and intake.intake_required(patient)
 
 

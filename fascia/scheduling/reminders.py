@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from fascia.audit.models import AuditAction
-from fascia.lib.ics import event
+from fascia.lib.ics import Event, calendar
 from fascia.notifications.models import Notification
 from fascia.notifications.services import send
 from fascia.scheduling.models import Appointment
@@ -33,16 +33,19 @@ def _where(appointment: Appointment) -> str:
     return ", ".join([location.name, *location.address_lines])
 
 
-def _calendar(appointment: Appointment, now: datetime) -> list[dict[str, str]]:
-    calendar = event(
-        uid=f"{appointment.public_id}@fascia",
-        start=appointment.start_at,
-        end=appointment.end_at,
-        summary=f"Massage therapy with {appointment.practitioner}",
-        location=_where(appointment),
-        stamp=now,
-    )
-    return [{"name": "appointment.ics", "content": calendar, "mimetype": "text/calendar"}]
+def _calendar(appointments: list[Appointment], now: datetime) -> list[dict[str, str]]:
+    """The visits' calendar file, one event each, as an attachment."""
+    events = [
+        Event(
+            uid=f"{a.public_id}@fascia",
+            start=a.start_at,
+            end=a.end_at,
+            summary=f"Massage therapy with {a.practitioner}",
+            location=_where(a),
+        )
+        for a in appointments
+    ]
+    return [{"name": "appointment.ics", "content": calendar(events, stamp=now), "mimetype": "text/calendar"}]
 
 
 def _remind(appointment: Appointment, now: datetime) -> Notification:
@@ -52,11 +55,12 @@ def _remind(appointment: Appointment, now: datetime) -> Notification:
         about=appointment,
         action=AuditAction.REMINDER_SENT,
         context={"appointment": appointment, "patient": appointment.patient, "where": _where(appointment)},
-        attachments=_calendar(appointment, now),
+        attachments=_calendar([appointment], now),
     )
 
 
-# What the patient hears after booking, moving or cancelling online: (message kind, audit action when it leaves).
+# What the patient hears after a visit is booked, moved or cancelled, by the clinic or by them in the portal:
+# (message kind, audit action when it leaves).
 CHANGES = {
     "booked": ("booking_confirmed", AuditAction.BOOKING_CONFIRMATION_SENT),
     "moved": ("booking_changed", AuditAction.BOOKING_CHANGE_SENT),
@@ -65,8 +69,9 @@ CHANGES = {
 
 
 def tell_patient(appointment: Appointment, change: str) -> Notification:
-    """Email the patient what they just did in the portal (`change`: booked, moved or cancelled), with the visit's
-    calendar file unless cancelled; queued in the caller's transaction, with their consent to email."""
+    """Email the patient that their visit was booked, moved or cancelled (`change`), by the clinic or by themselves
+    in the portal, with the visit's calendar file unless cancelled; queued in the caller's transaction, with their
+    consent to email."""
     kind, action = CHANGES[change]
     return send(
         kind=kind,
@@ -74,7 +79,23 @@ def tell_patient(appointment: Appointment, change: str) -> Notification:
         about=appointment,
         action=action,
         context={"appointment": appointment, "patient": appointment.patient, "where": _where(appointment)},
-        attachments=[] if change == "cancelled" else _calendar(appointment, timezone.now()),
+        attachments=[] if change == "cancelled" else _calendar([appointment], timezone.now()),
+    )
+
+
+def tell_series(appointments: list[Appointment]) -> Notification:
+    """Email the patient one confirmation of a series of visits (same type, practitioner and place), listing its
+    dates, with one calendar file holding them all; about the first visit."""
+    first = appointments[0]
+    kind, action = CHANGES["booked"]
+    return send(
+        kind=kind,
+        recipient=first.patient,
+        about=first,
+        action=action,
+        context={"appointment": first, "series": appointments, "patient": first.patient, "where": _where(first)},
+        attachments=_calendar(appointments, timezone.now()),
+        detail={"series": len(appointments)},
     )
 
 

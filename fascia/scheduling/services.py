@@ -17,6 +17,7 @@ from fascia.plans.models import PlannedTechnique
 from fascia.practitioners.credentials import NotCredentialed, check_license, license_lapsed, missing_privilege
 from fascia.practitioners.models import Practitioner
 from fascia.scheduling import online
+from fascia.scheduling.intake_mail import ask_for_intake
 from fascia.scheduling.limits import limits_for
 from fascia.scheduling.models import (
     Appointment,
@@ -28,7 +29,7 @@ from fascia.scheduling.models import (
     WorkingHours,
 )
 from fascia.scheduling.online import cancellation_window
-from fascia.scheduling.reminders import tell_patient
+from fascia.scheduling.reminders import tell_patient, tell_series
 
 # The clinic's cancellation window until it sets its own (BookingPolicy.cancellation_hours, online.policy_for).
 LATE_CANCELLATION = timedelta(hours=24)
@@ -305,6 +306,8 @@ def reschedule_appointment(
     (fascia.scheduling.limits) raises LimitsReached unless `limits_confirmed`, and only once nothing else refuses
     it, so that confirming lets it through; the audit entry keeps what was confirmed. A move within its day asks
     nothing: the limits count days, and the appointment stays one visit of that day.
+
+    The patient is told the new time by email (reminders.tell_patient), unless it has passed.
     """
     appointment = (
         Appointment.objects.select_for_update().select_related("appointment_type", "patient").get(pk=appointment.pk)
@@ -334,12 +337,15 @@ def reschedule_appointment(
         | ({"warnings_overridden": warnings} if warnings else {})
         | ({"limits_confirmed": limits} if limits else {}),
     )
+    if appointment.start_at > timezone.now():
+        tell_patient(appointment, "moved")
     return appointment
 
 
 @transaction.atomic
 def cancel_appointment(*, actor: User, appointment: Appointment, reason: str) -> Appointment:
-    """Cancel a booked appointment, recorded as a late cancellation inside the clinic's window."""
+    """Cancel a booked appointment, recorded as a late cancellation inside the clinic's window; the patient is
+    told by email (reminders.tell_patient) unless its time has passed."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise SchedulingError(f"A {appointment.get_status_display().lower()} appointment cannot be cancelled.")
@@ -356,6 +362,8 @@ def cancel_appointment(*, actor: User, appointment: Appointment, reason: str) ->
         patient=appointment.patient,
         detail={"reason": appointment.cancel_reason, "late": appointment.late_cancellation},
     )
+    if appointment.start_at > timezone.now():
+        tell_patient(appointment, "cancelled")
     return appointment
 
 
@@ -437,9 +445,11 @@ def book_series(
     override: bool = False,
     check_limits: bool = False,
     limits_confirmed: bool = False,
+    site: str = "",
 ) -> list[Appointment]:
     """Book every start of a series, or none: a clash or warning on any date refuses the whole
-    series with the list of dates at fault.
+    series with the list of dates at fault. The staff's booking: the booking page and the API book one visit as a
+    series of one date. The patient is told (_tell_booked; `site` starts the links, see intake_mail).
 
     With `check_limits` (the booking form, the API), a series that runs past the referral, the authorization or
     the plan of care (fascia.scheduling.limits) raises LimitsReached unless `limits_confirmed`, and only once every
@@ -477,7 +487,22 @@ def book_series(
         raise SeriesClash(failures, of=len(starts))
     if limits and not limits_confirmed:
         raise LimitsReached(limits)
+    _tell_booked(actor, booked, site)
     return booked
+
+
+def _tell_booked(actor: User, booked: list[Appointment], site: str) -> None:
+    """Email the patient the visits just booked that are still to come (none for a visit entered afterwards): one
+    confirmation, a series' listing its dates; and, when they still owe their intake, that it is due (or an
+    invitation to the portal), once (intake_mail.ask_for_intake)."""
+    coming = [a for a in booked if a.start_at > timezone.now()]
+    if not coming:
+        return
+    if len(coming) == 1:
+        tell_patient(coming[0], "booked")
+    else:
+        tell_series(coming)
+    ask_for_intake(actor=actor, appointment=coming[0], site=site)
 
 
 @transaction.atomic
@@ -589,11 +614,13 @@ def book_online(
     practitioner: Practitioner,
     location: Location,
     start_at: datetime,
+    site: str = "",
 ) -> Appointment:
     """Book a visit the patient chose in the portal: open online to this patient (new or returning) with this
     practitioner at this location, within the lead time and how far ahead the clinic books, in a free room of
     the location (when it has rooms), through book_appointment. Raises SlotTaken for a time taken (by another
-    booking, even one a moment ago) and OnlineRefused, or CallTheClinic, for anything else."""
+    booking, even one a moment ago) and OnlineRefused, or CallTheClinic, for anything else. The patient is told as
+    after a staff booking (_tell_booked)."""
     policy = _open_policy(patient)
     _check_offer(patient, appointment_type, practitioner, location)
     _check_online_time(policy, start_at, timezone.now())
@@ -618,7 +645,7 @@ def book_online(
         raise OnlineRefused(_("That time is not open for booking. Please choose another time.")) from None
     except NotCredentialedToBook:
         raise _call(_("This visit cannot be booked online with this practitioner.")) from None
-    tell_patient(booked, "booked")
+    _tell_booked(actor, [booked], site)
     return booked
 
 
@@ -655,9 +682,7 @@ def cancel_online(*, actor: User, patient: Patient, appointment: Appointment, re
     policy = _open_policy(patient)
     _check_window(policy, appointment, timezone.now())
     reason = reason.strip()[:150] or "Cancelled online by the patient."  # the clinic's record: in its language
-    cancelled = cancel_appointment(actor=actor, appointment=appointment, reason=reason)
-    tell_patient(cancelled, "cancelled")
-    return cancelled
+    return cancel_appointment(actor=actor, appointment=appointment, reason=reason)  # which tells the patient
 
 
 @transaction.atomic
@@ -689,8 +714,7 @@ def reschedule_online(*, actor: User, patient: Patient, appointment: Appointment
         raise _call(_limits()) from None
     except NotCredentialedToBook:
         raise _call(_("This visit cannot be booked online with this practitioner.")) from None
-    tell_patient(moved, "moved")
-    return moved
+    return moved  # reschedule_appointment told the patient
 
 
 @transaction.atomic
@@ -722,6 +746,7 @@ def save_booking_policy(
             "lead_hours": policy.lead_hours,
             "horizon_days": policy.horizon_days,
             "cancellation_hours": policy.cancellation_hours,
+            "invite_on_booking": policy.invite_on_booking,
             "types": summary,
         },
     )

@@ -211,6 +211,7 @@ def book(request: ClinicRequest) -> HttpResponse:
                 override=data["override"],
                 check_limits=True,
                 limits_confirmed=data["confirm"],
+                site=request.build_absolute_uri("/"),
             )
         except services.LimitsReached as e:
             limits = e.sentences

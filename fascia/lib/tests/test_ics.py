@@ -1,7 +1,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fascia.lib.ics import event
+from fascia.lib.ics import Event, calendar, event
 
 NY = ZoneInfo("America/New_York")
 
@@ -32,3 +32,19 @@ def test_long_lines_are_folded_at_75_octets() -> None:
     for line in text.split("\r\n"):
         assert len(line.encode()) <= 75
     assert "".join(text.split("\r\n ")).count("é") == 60
+
+
+def test_a_calendar_holds_one_event_per_visit() -> None:
+    visits = [
+        Event(
+            f"v{n}@fascia",
+            datetime(2030, 1, 7 + 7 * n, 10, tzinfo=NY),
+            datetime(2030, 1, 7 + 7 * n, 11, tzinfo=NY),
+            "Visit",
+            "x",
+        )
+        for n in range(3)
+    ]
+    text = calendar(visits, stamp=datetime(2030, 1, 6, tzinfo=NY))
+    assert text.count("BEGIN:VCALENDAR") == 1 and text.count("BEGIN:VEVENT") == 3 and text.count("END:VEVENT") == 3
+    assert "UID:v2@fascia\r\nDTSTAMP:20300106T050000Z\r\nDTSTART:20300121T150000Z\r\n" in text

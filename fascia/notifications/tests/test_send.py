@@ -71,10 +71,10 @@ class TestReminderThroughTheSeam:
         send_reminders()
         (message,) = mail.outbox
         start = timezone.localtime(booked.start_at)
-        assert message.subject == f"Appointment reminder: {start:%a %b %d, %H:%M}"
+        assert message.subject == f"Appointment reminder: {start:%a %b} {start.day}, {start:%H:%M}"
         assert message.body.startswith(
             f"Hello Ivy,\n\nThis is a reminder of your appointment with {booked.practitioner} on "
-            f"{start:%A, %B %d} at {start:%H:%M}, at Main Street Clinic.\n\n"
+            f"{start:%A, %B} {start.day} at {start:%H:%M}, at Main Street Clinic.\n\n"
         )
         notification = Notification.objects.get()
         assert (notification.kind, notification.status, notification.to) == (

@@ -126,8 +126,12 @@ def at_0003(transactional_db: None, tess: User) -> Iterator[Apps]:
 def test_the_migration_invents_no_signature_for_existing_patients(at_0003: Apps, tess: User) -> None:
     """Existing patients signed nothing Fascia recorded: after 0004 they have no assignment or release on file
     (their claims are flagged until one is recorded), and their other consents are as they were."""
-    OldConsent = at_0003.get_model("patients", "Consent")
-    patient = PatientFactory(organization=tess.organization)
+    OldConsent, OldPatient = at_0003.get_model("patients", "Consent"), at_0003.get_model("patients", "Patient")
+    # The patient as 0003 knew them: today's model has columns that table lacks.
+    patient = OldPatient.objects.create(
+        organization_id=tess.organization_id, mrn="0000001", family_name="Quill", given_name="Nora",
+        birth_date=date(1980, 1, 1), sex="female",
+    )  # fmt: skip
     OldConsent.objects.create(patient_id=patient.pk, kind="treatment", date=DAY, recorded_by_id=tess.pk)
 
     NewConsent = migrated(AFTER).get_model("patients", "Consent")

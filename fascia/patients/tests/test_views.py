@@ -191,10 +191,14 @@ class TestRegisterPage:
             organization=organization, family_name="Okafor", given_name="Amara", birth_date=date(1975, 3, 14)
         )
         login(client, frank)
-        r = client.post(reverse("patients:edit", args=[patient.public_id]), {**FORM, "email": "amara@example.com"})
+        assert 'name="preferred_language"' in client.get(reverse("patients:edit", args=[patient.public_id])).text
+        r = client.post(
+            reverse("patients:edit", args=[patient.public_id]),
+            {**FORM, "email": "amara@example.com", "preferred_language": "es"},
+        )
         assert r.status_code == 302
         patient.refresh_from_db()
-        assert patient.email == "amara@example.com"
+        assert patient.email == "amara@example.com" and patient.preferred_language == "es"
 
 
 class TestChart:

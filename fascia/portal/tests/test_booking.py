@@ -15,6 +15,7 @@ from fascia.patients.tests.factories import PatientFactory
 from fascia.portal.tests.factories import intake_sent, patient_account, portal_client
 from fascia.scheduling.models import Appointment, AppointmentType, BookingPolicy, OnlineType, WorkingHours
 from fascia.scheduling.tests.factories import CLINIC, at, book
+from fascia.visits.tests.factories import signed_note
 
 MONDAY = date(2030, 1, 7)
 MONDAY_10 = at(MONDAY, 10)
@@ -63,6 +64,19 @@ def test_a_new_patient_fills_in_the_intake_before_booking(client, patient: Patie
     assert "Fill in your intake form" in client.get(reverse("portal:home")).content.decode()
     intake_sent(patient)
     assert "please fill in your intake forms" not in client.get(reverse("portal:book")).content.decode()
+    assert "Fill in your intake form" not in client.get(reverse("portal:home")).content.decode()
+
+
+def test_a_patient_the_front_desk_booked_is_asked_for_the_intake_until_a_visit_is_signed(
+    client, patient: Patient, policy: BookingPolicy, tess: User, location: Location
+) -> None:
+    """Not new any more (a visit is booked), so online booking does not wait for the intake; the home page still
+    asks for it until the first visit is signed."""
+    book(tess, location, MONDAY_10, patient=patient)
+    portal_client(client, patient_account(patient))
+    assert "please fill in your intake forms" not in client.get(reverse("portal:book")).content.decode()
+    assert "Fill in your intake form" in client.get(reverse("portal:home")).content.decode()
+    signed_note(tess, patient, date(2030, 1, 3))
     assert "Fill in your intake form" not in client.get(reverse("portal:home")).content.decode()
 
 

@@ -1,6 +1,7 @@
 """Online booking (issue 27 point 4): the clinic's settings, the free times a patient is offered, and booking,
 cancelling and moving through the staff's own services, with a patient's limits."""
 
+import re
 import threading
 from datetime import date, datetime, time, timedelta
 
@@ -16,6 +17,7 @@ from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.tests.factories import billable_patient
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, Room, User
+from fascia.patients.intake import submit_intake
 from fascia.patients.models import Consent, Patient
 from fascia.patients.services import record_consent
 from fascia.patients.tests.factories import PatientFactory
@@ -367,6 +369,20 @@ class TestSettingsPage:
         [entry] = AuditEvent.objects.filter(action=AuditAction.BOOKING_POLICY_SAVED)
         assert entry.actor == ada and entry.detail["types"]["follow-up-30"] == ["new", "returning"]
 
+    def test_an_admin_chooses_whether_a_booking_invites_to_the_portal(
+        self, client, ada: User, organization: Organization
+    ) -> None:
+        login(client, ada)
+        url = reverse("scheduling:online_booking")
+        page = client.get(url).content.decode()
+        assert re.search(r'<input type="checkbox" name="invite_on_booking"[^>]* checked', page)  # on until saved
+        assert client.post(url, self.post()).status_code == 302  # the box left unticked
+        assert not BookingPolicy.objects.get(organization=organization).invite_on_booking
+        assert client.post(url, self.post(invite_on_booking="on")).status_code == 302
+        assert BookingPolicy.objects.get(organization=organization).invite_on_booking
+        saved = AuditEvent.objects.filter(action=AuditAction.BOOKING_POLICY_SAVED).order_by("id")
+        assert [e.detail["invite_on_booking"] for e in saved] == [False, True]
+
     @pytest.mark.parametrize(
         "bad, message",
         [
@@ -410,6 +426,7 @@ class TestTellingThePatient:
         patient.email = "nora@example.com"
         patient.save()
         record_consent(actor=frank, patient=patient, kind=Consent.Kind.CONTACT, date=FRIDAY, allow_email=True)
+        submit_intake(actor=nora, patient=patient, data={"complaint": {"complaint": "Low back pain"}})  # none owed
         mail.outbox.clear()
         with TestCase.captureOnCommitCallbacks(execute=True):
             appointment = book_online(nora, patient, MONDAY_10)
@@ -419,9 +436,9 @@ class TestTellingThePatient:
             services.cancel_online(actor=nora, patient=patient, appointment=appointment)
         booked, moved, cancelled = mail.outbox
         assert [m.to for m in mail.outbox] == [["nora@example.com"]] * 3
-        assert booked.subject.startswith("Booked: Mon Jan 07, 10:00") and "is booked" in booked.body
-        assert moved.subject.startswith("New time: Mon Jan 07, 11:00")
-        assert cancelled.subject.startswith("Cancelled: Mon Jan 07, 11:00")
+        assert booked.subject.startswith("Booked: Mon Jan 7, 10:00") and "is booked" in booked.body
+        assert moved.subject.startswith("New time: Mon Jan 7, 11:00")
+        assert cancelled.subject.startswith("Cancelled: Mon Jan 7, 11:00")
         assert [a[0] for a in booked.attachments] == ["appointment.ics"] and "DTSTART" in booked.attachments[0][1]
         assert [a[0] for a in moved.attachments] == ["appointment.ics"] and cancelled.attachments == []
 
