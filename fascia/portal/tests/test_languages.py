@@ -41,25 +41,28 @@ def test_a_form_error_is_in_the_patients_language(client) -> None:
     assert "no coinciden con ninguna cuenta del portal" in page.content.decode()
 
 
-def _entries() -> list[tuple[str, str]]:
-    def text(quoted: str) -> str:
-        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', quoted)).replace('\\"', '"').replace("\\n", "\n")
+def _text(quoted: str) -> str:
+    """The string of a .po entry's quoted lines, its escapes (\\n, \\", \\\\) read as gettext reads them."""
+    escapes = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+    joined = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', quoted))
+    return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(0)), joined)
 
-    pairs = re.findall(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', PO.read_text(), re.M)
-    return [(text(msgid), text(msgstr)) for msgid, msgstr in pairs if text(msgid)]
+
+def _entries() -> list[tuple[str, str, str]]:
+    """(msgctxt, msgid, msgstr) of each entry without plural forms."""
+    found = re.findall(
+        r'^(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', PO.read_text(), re.M
+    )
+    return [(_text(context), _text(msgid), _text(msgstr)) for context, msgid, msgstr in found if _text(msgid)]
 
 
 def _plurals() -> list[tuple[str, str, list[str]]]:
     """(msgid, msgid_plural, [msgstr[0], msgstr[1], …]) of each entry with plural forms."""
-
-    def text(quoted: str) -> str:
-        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', quoted)).replace('\\"', '"')
-
     found = re.findall(
         r'^msgid ((?:".*"\n)+)msgid_plural ((?:".*"\n)+)((?:msgstr\[\d\] (?:".*"\n?)+)+)', PO.read_text(), re.M
     )
     return [
-        (text(one), text(many), [text(form) for form in re.split(r"msgstr\[\d\] ", forms)[1:]])
+        (_text(one), _text(many), [_text(form) for form in re.split(r"msgstr\[\d\] ", forms)[1:]])
         for one, many, forms in found
     ]
 
@@ -67,9 +70,13 @@ def _plurals() -> list[tuple[str, str, list[str]]]:
 def test_every_portal_text_has_its_spanish_and_the_compiled_catalog_is_current() -> None:
     entries, plurals = _entries(), _plurals()
     assert len(entries) > 50 and plurals
-    assert [msgid for msgid, msgstr in entries if not msgstr] == []
+    assert [msgid for _, msgid, msgstr in entries if not msgstr] == []
     assert [one for one, _, forms in plurals if not all(forms)] == []
     with translation.override("es"):
-        stale = [msgid for msgid, msgstr in entries if translation.gettext(msgid) != msgstr]
+        stale = [
+            msgid
+            for context, msgid, msgstr in entries
+            if (translation.pgettext(context, msgid) if context else translation.gettext(msgid)) != msgstr
+        ]
         stale += [one for one, many, forms in plurals if translation.ngettext(one, many, 2) != forms[1]]
     assert stale == [], "run `fascia compilemessages` after editing locale/es/LC_MESSAGES/django.po"
