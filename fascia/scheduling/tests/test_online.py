@@ -1,6 +1,7 @@
 """Online booking (issue 27 point 4): the clinic's settings, the free times a patient is offered, and booking,
 cancelling and moving through the staff's own services, with a patient's limits."""
 
+import re
 import threading
 from datetime import date, datetime, time, timedelta
 
@@ -366,6 +367,13 @@ class TestSettingsPage:
         assert not OnlineType.objects.filter(appointment_type__code="follow-up-45", for_new=True).exists()
         [entry] = AuditEvent.objects.filter(action=AuditAction.BOOKING_POLICY_SAVED)
         assert entry.actor == ada and entry.detail["types"]["follow-up-30"] == ["new", "returning"]
+        # Shown again ticked, on its own type's form only (the forms share one list of practitioners).
+        page = client.get(url).content.decode()
+        ticked = re.findall(r'<input type="checkbox" name="([\w-]+)" value="([\w-]+)"[^>]* checked>', page)
+        assert ("follow-up-30-practitioners", str(tess.practitioner.public_id)) in ticked
+        assert not [
+            name for name, _ in ticked if name.endswith("-practitioners") and name != "follow-up-30-practitioners"
+        ]
 
     @pytest.mark.parametrize(
         "bad, message",
