@@ -1,5 +1,6 @@
-"""The clinic's day over HTTP, for bench/http_load.py: locust users for the front desk, practitioners
-and billing, each doing what that role does through the real pages and forms, plus /healthz as the floor.
+"""The clinic's day over HTTP, for bench/http_load.py: locust users for the front desk, practitioners,
+billing and patients in the portal, each doing what they do through the real pages and forms, plus /healthz as
+the floor.
 
 Not run on its own: bench/http_load.py discovers what to use from the database (logins, patients, free
 slots, the visits to note, which it books in the past weeks, claims) and passes it in the JSON file named
@@ -189,6 +190,8 @@ class Staff(FastHttpUser):
 
     abstract = True
     role = ""
+    # Where this kind of user signs in and out, and what its requests are called before the page's name.
+    login_url, logout_url, named = "/login/", "/logout/", ""
     wait_time = between(*WAIT)
     default_headers = PROXY_HEADERS
 
@@ -246,21 +249,24 @@ class Staff(FastHttpUser):
         return value_of(form, "csrfmiddlewaretoken") if form else ""
 
     def sign_in(self) -> None:
-        html = self.get("/login/", "sign in: form")
+        html = self.get(self.login_url, f"{self.named}sign in: form")
         if html is None:
             return
         form = need(form_with(html, having="username"), "the sign-in form")
-        set_field(form, "username", self.login)
+        set_field(form, "username", self.login)  # a patient's email, in the portal
         set_field(form, "password", PLAN["password"])
-        location = self.post("/login/", "sign in: password", form["fields"])
-        if location is not None and not location.startswith("/login"):
-            self.get(location, "home")
+        location = self.post(self.login_url, f"{self.named}sign in: password", form["fields"])
+        if location is not None and not location.startswith(self.login_url):
+            self.get(location, f"{self.named}home")
 
     @task(1)
     def sign_out_and_in(self) -> None:
         """Signed out and in again: about one action in 80 to 90, so each user signs in every few minutes (people do
         it once or twice a shift; checking the password, by design the costliest request, would swamp the run)."""
-        if self.post("/logout/", "sign out", [["csrfmiddlewaretoken", self.csrf()]], expect_to="/login/") is None:
+        signed_out = self.post(
+            self.logout_url, f"{self.named}sign out", [["csrfmiddlewaretoken", self.csrf()]], expect_to=self.login_url
+        )
+        if signed_out is None:
             self.client.cookiejar.clear()
         self.sign_in()
 
@@ -421,3 +427,36 @@ class Billing(Staff):
         claims = links(html or "", "/billing/claims/")
         if claims:
             self.get(self.rng.choice(claims), "claim")
+
+
+class PortalPatient(Staff):
+    """A patient in the portal (/my/), signed in with the email of a seeded patient's account: looks at the home
+    page, the coming visits, the week of free times to book one, their scores over time and their statement.
+    Asks /healthz with their session too: the floor is what any signed-in request costs, a patient's as well."""
+
+    weight = 4
+    role = "patient"
+    login_url, logout_url, named = "/my/login/", "/my/logout/", "portal: "
+
+    @task(20)
+    def home(self) -> None:
+        self.get("/my/", "portal: home")
+
+    @task(10)
+    def appointments(self) -> None:
+        self.get("/my/appointments/", "portal: appointments")
+
+    @task(10)
+    def book(self) -> None:
+        """The one visit type open to a returning patient, chosen for them: a week of free times, each a link."""
+        html = self.get("/my/book/", "portal: book a visit")
+        if html is not None and "/my/book/confirm/?" not in html:
+            _skipped["portal: no free time"] += 1
+
+    @task(10)
+    def progress(self) -> None:
+        self.get("/my/progress/", "portal: progress")
+
+    @task(5)
+    def statements(self) -> None:
+        self.get("/my/statements/", "portal: statements")

@@ -119,9 +119,11 @@ def load_demo() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_clinic(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """The demo clinic, loaded once for the module (it takes seconds) and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
+def demo_clinic(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
+    """The demo clinic, loaded once for the module (it takes seconds) and rolled back after it. Its files (the
+    portal patient's home care drawing) go to a temporary directory, as each test's own do."""
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"))
+    with django_db_blocker.unblock(), transaction.atomic(), media:
         load_demo()
         yield
         transaction.set_rollback(True)

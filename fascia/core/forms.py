@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 from django.forms.renderers import Jinja2, TemplatesSetting
@@ -101,6 +102,32 @@ class RowChoiceField(forms.ChoiceField):
 
     def __init__(self, *, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(choices=lambda: choices, **kwargs)
+
+
+class CheckedFileField(forms.FileField):
+    """An upload checked by its content as the service that stores it checks it, so its error shows with the other
+    fields'.
+
+    `check` is that service's checker (fascia.lib.uploads: checked_upload for documents, checked_image for
+    pictures), which holds the accepted types, the size limit and the messages; `accept` hints the browser's file
+    picker. A field that may be cleared on an edit form takes `widget=forms.ClearableFileInput`.
+    """
+
+    def __init__(
+        self,
+        *,
+        check: Callable[["File[bytes]"], str],
+        accept: str,
+        widget: type[forms.FileInput] = forms.FileInput,
+        **kwargs: Any,
+    ) -> None:
+        self.check = check
+        super().__init__(widget=widget(attrs={"accept": accept}), **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value:
+            self.check(value)
 
 
 class DateInput(forms.DateInput):

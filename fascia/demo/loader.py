@@ -20,6 +20,7 @@ from fascia.demo.consents import load_consent_documents
 from fascia.demo.credentials import load_credentials
 from fascia.demo.names import FAMILY, GIVEN_F, GIVEN_M, RELATIONSHIPS, STREETS, npi
 from fascia.demo.plans import load_plan, load_providers, load_questionnaires
+from fascia.demo.portal import PORTAL_PATIENT, PORTAL_WEEKS, home_care_items, load_portal_patient
 from fascia.demo.schedule import load_notes, load_online_booking, load_week, load_working_hours
 from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.models import Evaluation
@@ -29,6 +30,7 @@ from fascia.patients.medications import FLAG_FIELDS as MEDICATION_FLAGS
 from fascia.patients.models import Allergy, BodyRegion, Consent, Patient
 from fascia.practitioners.models import Practitioner
 from fascia.practitioners.services import create_staff
+from fascia.referrals.models import ReferringProvider
 
 DEMO_PASSWORD = "fascia-demo"
 DEMO_LOGINS = [
@@ -370,13 +372,65 @@ def load_demo(seed: int = 2026) -> bool:
     patients = list(Patient.objects.filter(organization=organization).order_by("mrn"))
     load_coverages(patients, load_payers(organization), rng, today)
     load_claims(biller, patients, today)
+    _load_portal_patient(organization, admin, biller, practitioners[0], main_street, providers, random.Random(seed + 2))
     return True
 
 
-def _load_history(patient: Patient, scenario: Scenario, actor: User, rng: random.Random, today: date) -> date:
+def _load_portal_patient(
+    organization: Organization,
+    admin: User,
+    biller: User,
+    practitioner: Practitioner,
+    location: Location,
+    providers: list[ReferringProvider],
+    rng: random.Random,
+) -> None:
+    """Maria Santos, the demo's patient in the portal (fascia.demo.portal): a low back complaint evaluated six
+    weeks ago by the practitioner the demo signs in as, a plan with a home care program. Made last, with a
+    random stream of her own, so the other patients' data is what it was before her."""
+    today = timezone.localdate()
+    scenario = SCENARIOS[0]  # chronic low back pain, the ODI
+    patient = patient_services.create_patient(
+        actor=admin,
+        organization=organization,
+        given_name=PORTAL_PATIENT["given_name"],
+        family_name=PORTAL_PATIENT["family_name"],
+        birth_date=date(1979, 4, 12),
+        sex=Patient.Sex.FEMALE,
+        gender_identity=Patient.GenderIdentity.WOMAN,
+        phone="206-555-0199",
+        email=PORTAL_PATIENT["email"],
+        address_line1="1408 Alder Street",
+        city="Seattle",
+        state="WA",
+        postal_code="98122",
+        emergency_contact_name="Luis Santos",
+        emergency_contact_relationship="Spouse",
+        emergency_contact_phone="206-555-0198",
+        preferred_location=location,
+        preferred_practitioner=practitioner,
+    )
+    first_visit = today - timedelta(weeks=PORTAL_WEEKS)
+    _load_history(patient, scenario, admin, rng, today, first_visit=first_visit)
+    evaluation = _load_evaluation(patient, scenario, rng, first_visit)
+    load_plan(
+        evaluation,
+        regions=scenario.regions,
+        measure=scenario.measure,
+        complaints=1,
+        providers=providers,
+        rng=rng,
+        home_care_items=home_care_items(),
+    )
+    load_portal_patient(patient, biller=biller, password=DEMO_PASSWORD, rng=rng)
+
+
+def _load_history(
+    patient: Patient, scenario: Scenario, actor: User, rng: random.Random, today: date, first_visit: date | None = None
+) -> date:
     for kind, fields in history_entries(scenario, rng, today):
         patient_services.add_history_entry(actor=actor, patient=patient, kind=kind, **fields)
-    first_visit = today - timedelta(days=rng.randint(1, 120))
+    first_visit = first_visit or today - timedelta(days=rng.randint(1, 120))
     record = patient_services.record_consent
     record(actor=actor, patient=patient, kind=Consent.Kind.TREATMENT, date=first_visit)
     record(actor=actor, patient=patient, kind=Consent.Kind.PRIVACY_NOTICE, date=first_visit)

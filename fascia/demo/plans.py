@@ -1,6 +1,7 @@
 """Demo referring providers, referrals and active treatment plans, built through the services."""
 
 import random
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -149,6 +150,7 @@ def load_plan(
     complaints: int,
     providers: list[ReferringProvider],
     rng: random.Random,
+    home_care_items: Sequence[dict[str, Any]] = (),
 ) -> None:
     """A referral and an active plan with measurable goals and screened techniques. The evaluation's first
     `complaints` diagnoses are what brought the patient; the others are comorbidities the plan treats
@@ -194,6 +196,8 @@ def load_plan(
         added = _add_technique(plan, actor, code, region, treated[:1] if code == "swedish" else treated) or added
     if not added:
         added = _add_technique(plan, actor, "swedish", "upper-back", treated[:1])
+    for item in home_care_items:
+        plan_services.add_home_care_item(actor=actor, plan=plan, **item)
     if added:
         plan_services.activate_plan(actor=actor, plan=plan)
 

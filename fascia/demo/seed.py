@@ -29,7 +29,7 @@ from functools import partial
 from uuid import UUID
 
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Count, Model
 from django.utils import timezone
 
 from fascia.billing import coding
@@ -54,6 +54,7 @@ from fascia.demo.billing import PayerRow, load_payers
 from fascia.demo.bulk import BulkWriter, Row, loading
 from fascia.demo.credentials import Profile, credentials_for
 from fascia.demo.loader import (
+    DEMO_PASSWORD,
     PSFS_ACTIVITIES,
     SCENARIOS,
     Scenario,
@@ -68,7 +69,17 @@ from fascia.demo.loader import (
 )
 from fascia.demo.names import CITIES, FAMILY, GIVEN_F, GIVEN_M, NICKNAMES, RELATIONSHIPS, STREETS, phone
 from fascia.demo.plans import HOME_CARE, goals_for, techniques_for
-from fascia.demo.schedule import NEXT_VISITS, POSITIONS, PRESSURES, RESPONSES, SUBJECTIVE, better, split_minutes
+from fascia.demo.portal import synthetic_patient_account
+from fascia.demo.schedule import (
+    NEXT_VISITS,
+    POSITIONS,
+    PRESSURES,
+    RESPONSES,
+    SUBJECTIVE,
+    better,
+    load_online_booking,
+    split_minutes,
+)
 from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure
 from fascia.evaluations.queries import evaluation_content_from
 from fascia.evaluations.services import clean_diagnoses
@@ -82,7 +93,7 @@ from fascia.practitioners.models import Practitioner
 from fascia.practitioners.services import save_credential
 from fascia.records.chain import next_link
 from fascia.records.models import Seal
-from fascia.scheduling.models import Appointment, AppointmentType, WorkingHours
+from fascia.scheduling.models import Appointment, AppointmentType, BookingPolicy, WorkingHours
 from fascia.scheduling.reminders import reminder_lead
 from fascia.scheduling.services import is_late_cancellation
 from fascia.scheduling.slots import free_starts
@@ -933,6 +944,32 @@ class Seeded:
     unplaced_visits: int
 
 
+PORTAL_ACCOUNTS = 20  # the benchmark's patients sign in as these (bench/http_load.py)
+
+
+def open_portal(organization: Organization, accounts: int = PORTAL_ACCOUNTS) -> list[User]:
+    """Online booking open as in the demo, and portal accounts for the `accounts` patients with a visit booked
+    ahead and the longest history (most appointments, so the most scores and charges): portal01@example.com …,
+    with the demo password. What the benchmark's patients sign in as, on a seed of any size; it runs on a
+    database seeded before the portal too."""
+    admin = User.objects.get(organization=organization, username="admin")
+    if not BookingPolicy.objects.filter(organization=organization).exists():
+        load_online_booking(organization, admin)
+    ahead = Appointment.objects.filter(
+        location__organization=organization, start_at__gt=timezone.now(), status=Appointment.Status.BOOKED
+    ).values("patient_id")
+    patients = (
+        Patient.objects.filter(organization=organization, is_active=True, pk__in=ahead, account=None)
+        .annotate(visits=Count("appointments"))
+        .order_by("-visits", "pk")[:accounts]
+    )
+    opened = User.objects.filter(is_patient_account=True).count()
+    return [
+        synthetic_patient_account(patient, f"portal{opened + n:02d}@example.com", admin, DEMO_PASSWORD)
+        for n, patient in enumerate(patients, 1)
+    ]
+
+
 def seed(size: Size, *, seed: int = 1, progress: Callable[[int, int], None] | None = None) -> Seeded:
     """Fill an empty database with a clinic of `size`."""
     _refuse_unless_empty()
@@ -948,6 +985,7 @@ def seed(size: Size, *, seed: int = 1, progress: Callable[[int, int], None] | No
                     progress(number, size.patients)
             seeder.finish()
         Organization.objects.filter(pk=clinic.organization.pk).update(mrn_counter=size.patients)
+        open_portal(clinic.organization)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

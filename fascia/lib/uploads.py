@@ -1,5 +1,7 @@
 """Uploaded documents: their real type by content (not by name or claimed type) and size, and serving them."""
 
+import base64
+
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db.models.fields.files import FieldFile
@@ -88,6 +90,17 @@ def checked_image(upload: "File[bytes]", field: str | None = None) -> str:
     else:
         return kind
     raise ValidationError({field: problem} if field else problem)
+
+
+def data_uri(stored: FieldFile, content_type: str) -> str:
+    """A stored picture as a data: URI, for a PDF that embeds it (WeasyPrint reads no media URLs); empty when its
+    file is gone, so the document is still made, without the picture."""
+    try:
+        with stored.open("rb") as f:
+            content = f.read()
+    except OSError:
+        return ""
+    return f"data:{content_type};base64,{base64.b64encode(content).decode('ascii')}"
 
 
 def document_response(stored: FieldFile) -> FileResponse:

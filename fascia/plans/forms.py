@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
+from fascia.core.forms import CheckedFileField, DateInput, StyledForm, StyledModelForm, limit_choices
 from fascia.core.models import Organization
 from fascia.evaluations.models import Diagnosis
 from fascia.lib.uploads import MAX_IMAGE_BYTES, checked_image
@@ -131,20 +131,10 @@ class QuestionnaireForm(StyledModelForm):
         help_texts = {"every": "For every Nth visit or every N days"}
 
 
-class ImageField(forms.FileField):
-    """A home care item's picture, checked as the service checks it (PNG or JPEG by its bytes, size-limited), so
-    its error shows with the other fields'."""
-
-    widget = forms.FileInput(attrs={"accept": ".png,.jpg,.jpeg,image/png,image/jpeg"})
-
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if value:
-            checked_image(value)
-
-
 class HomeCareItemForm(StyledModelForm):
-    image = ImageField(
+    image = CheckedFileField(
+        check=checked_image,
+        accept=".png,.jpg,.jpeg,image/png,image/jpeg",
         label="Picture",
         required=False,
         help_text=f"Optional: a photo or drawing, PNG or JPEG, up to {MAX_IMAGE_BYTES // 1024 // 1024} MB",

@@ -29,7 +29,7 @@ def _letter_pdf(
     if plan.status == TreatmentPlan.Status.DRAFT and kind == Correspondence.Kind.PROGRESS_REPORT:
         raise PlanError("A progress report is for an active plan.")
     context = {
-        **letter_context(plan, kind=kind, recommendation=recommendation),
+        **letter_context(plan, kind=kind, recommendation=recommendation, pictures=True),
         "organization": organization,
         "sent_on": timezone.localdate(),
         "author": actor,

@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from fascia.evaluations.catalog import MOTIONS
+from fascia.lib.uploads import data_uri
 from fascia.measures import change, instrument
 from fascia.measures.models import MeasureResult
 from fascia.plans.models import Goal, TreatmentPlan
@@ -40,7 +41,9 @@ def attendance(plan: TreatmentPlan) -> dict[str, int]:
     }
 
 
-def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "") -> dict:
+def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "", pictures: bool = False) -> dict:
+    """The letter's context; with `pictures`, each home care item's picture embedded (the PDF's: read from
+    storage, so not for a page that only shows the letter's text)."""
     latest, rom = _latest_scores(plan), _latest_rom(plan)
     goals = []
     for goal in plan.goals.all():
@@ -75,6 +78,7 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "") 
                 "y": row * ROW_HEIGHT,
             }
         )
+    home_care = list(plan.home_care_items.all())
     return {
         "plan": plan,
         "patient": plan.patient,
@@ -89,7 +93,11 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "") 
         "chart_width": BAR_WIDTH + 70,
         "chart_height": len(scores) * ROW_HEIGHT + 4,
         "techniques": list(plan.techniques.select_related("technique").prefetch_related("diagnoses")),
-        "home_care": list(plan.home_care_items.all()),
+        "home_care": home_care,
+        # Each item with its picture embedded, as the patient's sheet shows it.
+        "home_care_rows": [
+            {"item": item, "picture": data_uri(item.image, item.image_type) if item.image else ""} for item in home_care
+        ],
         "recommendation": recommendation,
         "attendance": attendance(plan),
     }

@@ -3,7 +3,7 @@ from typing import Any
 
 from django import forms
 
-from fascia.core.forms import DateInput, StyledModelForm, limit_choices
+from fascia.core.forms import CheckedFileField, DateInput, StyledModelForm, limit_choices
 from fascia.core.models import Organization, User
 from fascia.core.roles import Role
 from fascia.lib.uploads import checked_upload
@@ -13,19 +13,15 @@ from fascia.practitioners.models import CECategory, CourseRecord, Credential, Pr
 MAX_HOURS_PER_DAY = 12
 
 
-class DocumentField(forms.FileField):
-    """A copy or a certificate, checked as the services check it, so its error shows with the other fields'."""
-
-    widget = forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"})
-
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if value:
-            checked_upload(value)
+# A copy or a certificate is checked as the services check it: PDF, PNG or JPEG by its bytes, up to 10 MB.
+DOCUMENT_TYPES = ".pdf,.png,.jpg,.jpeg"
 
 
 class CredentialForm(StyledModelForm):
-    document = DocumentField(
+    document = CheckedFileField(
+        check=checked_upload,
+        accept=DOCUMENT_TYPES,
+        widget=forms.ClearableFileInput,
         label="Copy",
         required=False,
         help_text="A scan of the license, certificate or policy: PDF, PNG or JPEG, up to 10 MB",
@@ -49,8 +45,12 @@ class CredentialForm(StyledModelForm):
 
 
 class CourseForm(StyledModelForm):
-    certificate = DocumentField(
-        required=False, help_text="The certificate of completion: PDF, PNG or JPEG, up to 10 MB"
+    certificate = CheckedFileField(
+        check=checked_upload,
+        accept=DOCUMENT_TYPES,
+        widget=forms.ClearableFileInput,
+        required=False,
+        help_text="The certificate of completion: PDF, PNG or JPEG, up to 10 MB",
     )
 
     class Meta:

@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.forms.models import ModelChoiceIterator
 
 from fascia.core.forms import DateInput, StyledForm, StyledModelForm, limit_choices
@@ -173,27 +173,89 @@ class BookingPolicyForm(StyledModelForm):
         return data
 
 
+class SharedRows(ModelChoiceIterator):
+    """The options from the rows the field was offered, which the view read once for all its forms."""
+
+    field: "SharedRowsField"
+
+    def __iter__(self) -> Any:
+        for obj in self.field.rows:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.field.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.field.rows)
+
+
+class SharedRowsField(forms.ModelMultipleChoiceField):
+    """Ticks among rows read once for a page of many forms, and found among them when posted.
+
+    The online booking page has a form per appointment type, each offering the clinic's practitioners and
+    locations: a queryset per form is read again by every form, so the page's queries grew with its types.
+    `offer()` gives each form the same list; a posted value that is no id of the field still gets the
+    id field's own message ("… is not a valid UUID"), and one of another clinic the usual "not one of the
+    available choices". Cleaned, it is a list of the rows, in the order posted.
+    """
+
+    iterator = SharedRows
+
+    def __init__(self, *, model: type[Model], to_field_name: str, **kwargs: Any) -> None:
+        super().__init__(queryset=model._default_manager.none(), to_field_name=to_field_name, **kwargs)
+        self.rows: list[Model] = []
+        key = model._meta.get_field(to_field_name)
+        assert isinstance(key, Field)
+        self.key: Field = key
+
+    def offer(self, rows: list[Model]) -> None:
+        self.rows = rows
+
+    def clean(self, value: Any) -> Any:
+        if not value:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if not isinstance(value, list | tuple):
+            raise ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        offered = {str(getattr(row, self.key.attname)): row for row in self.rows}
+        chosen = []
+        for posted in dict.fromkeys(value):
+            row = offered.get(str(self.key.to_python(posted)))
+            if row is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": posted}
+                )
+            chosen.append(row)
+        self.run_validators(value)
+        return chosen
+
+
 class OnlineTypeForm(StyledForm):
-    """Whether one appointment type is open online, to whom, with whom and where (a prefix per type)."""
+    """Whether one appointment type is open online, to whom, with whom and where (a prefix per type).
+
+    The page has one per type: the clinic's practitioners and locations are read once by the view and shared."""
 
     for_new = forms.BooleanField(label="New patients may book it online", required=False)
     for_returning = forms.BooleanField(label="Returning patients may book it online", required=False)
-    practitioners = forms.ModelMultipleChoiceField(
-        queryset=Practitioner.objects.none(),
+    practitioners = SharedRowsField(
+        model=Practitioner,
         to_field_name="public_id",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every practitioner",
     )
-    locations = forms.ModelMultipleChoiceField(
-        queryset=Location.objects.none(),
+    locations = SharedRowsField(
+        model=Location,
         to_field_name="public_id",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every location",
     )
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, practitioners: list[Practitioner], locations: list[Location], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "practitioners", practitioners_offered(organization.pk))
-        limit_choices(self, "locations", locations_offered(organization.pk))
+        for name, rows in (("practitioners", practitioners), ("locations", locations)):
+            field = self.fields[name]
+            assert isinstance(field, SharedRowsField)
+            field.offer(list(rows))

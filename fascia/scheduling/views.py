@@ -31,6 +31,7 @@ from fascia.scheduling.forms import (
     RescheduleForm,
     WaitlistForm,
     locations_offered,
+    practitioners_offered,
 )
 from fascia.scheduling.models import Appointment, AppointmentType, OnlineType, WaitlistEntry
 from fascia.scheduling.online import policy_for
@@ -296,6 +297,8 @@ def online_booking(request: ClinicRequest) -> HttpResponse:
         o.appointment_type_id: o
         for o in OnlineType.objects.filter(organization=organization).prefetch_related("practitioners", "locations")
     }
+    # Every type's form offers the same practitioners and locations: read once, not once a form.
+    practitioners, locations = list(practitioners_offered(organization.pk)), list(locations_offered(organization.pk))
     types = []
     for kind in AppointmentType.objects.filter(is_active=True):
         row = rows.get(kind.pk)
@@ -309,7 +312,14 @@ def online_booking(request: ClinicRequest) -> HttpResponse:
             if row
             else {}
         )
-        types.append((kind, OnlineTypeForm(data, prefix=kind.code, initial=initial, organization=organization)))
+        types.append(
+            (
+                kind,
+                OnlineTypeForm(
+                    data, prefix=kind.code, initial=initial, practitioners=practitioners, locations=locations
+                ),
+            )
+        )
     # Every type's form checked (a list, not a generator: each shows its errors), then the policy's with the save.
     if all([f.is_valid() for _, f in types]):
         chosen = [(kind, f.cleaned_data) for kind, f in types]

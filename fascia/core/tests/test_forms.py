@@ -2,9 +2,11 @@
 
 import pytest
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from fascia.core.forms import StyledForm, limit_choices
+from fascia.core.forms import CheckedFileField, StyledForm, limit_choices
 from fascia.core.models import Location
+from fascia.lib.uploads import checked_image, checked_upload
 from fascia.patients.models import BodyRegion
 from fascia.visits.forms import TechniqueRow
 
@@ -79,3 +81,30 @@ def test_limit_choices_narrows_one_forms_model_choices_and_refuses_any_other_fie
     assert list(Offered().fields["location"].queryset) == []  # the class's field keeps its own
     with pytest.raises(TypeError):
         limit_choices(form, "text", Location.objects.all())
+
+
+class Uploads(StyledForm):
+    document = CheckedFileField(check=checked_upload, accept=".pdf", widget=forms.ClearableFileInput, required=False)
+    picture = CheckedFileField(check=checked_image, accept=".png", required=False)
+
+
+def test_a_checked_upload_is_refused_with_its_checkers_message_beside_the_field() -> None:
+    fake = SimpleUploadedFile("scan.pdf", b"MZ not a pdf", content_type="application/pdf")
+    text = SimpleUploadedFile("x.png", b"%PDF-1.4 a document", content_type="image/png")
+    form = Uploads({}, {"document": fake, "picture": text})
+    assert not form.is_valid()
+    assert form.errors == {
+        "document": ["Upload a PDF, PNG or JPEG file."],
+        "picture": ["Upload a PNG or JPEG picture."],
+    }
+    real = SimpleUploadedFile("scan.pdf", b"%PDF-1.4 a document", content_type="application/pdf")
+    assert Uploads({}, {"document": real}).is_valid()
+
+
+def test_a_checked_upload_hints_its_types_and_each_form_has_its_own_widget() -> None:
+    form = Uploads()
+    assert 'accept=".pdf"' in str(form["document"]) and 'accept=".png"' in str(form["picture"])
+    assert isinstance(form.fields["document"].widget, forms.ClearableFileInput)
+    assert type(form.fields["picture"].widget) is forms.FileInput
+    form.fields["picture"].widget.attrs["accept"] = ".gif"
+    assert 'accept=".png"' in str(Uploads()["picture"])

@@ -47,7 +47,7 @@ from fascia.plans.models import Questionnaire, TreatmentPlan
 from fascia.practitioners.models import RenewalRequirement
 from fascia.records.models import Seal
 from fascia.referrals.models import Correspondence, ReferringProvider
-from fascia.scheduling.models import Appointment, WaitlistEntry, WorkingHours
+from fascia.scheduling.models import Appointment, AppointmentType, OnlineType, WaitlistEntry, WorkingHours
 from fascia.techniques.models import Technique
 from fascia.visits.models import NoteAddendum, VisitNote
 
@@ -519,6 +519,28 @@ def _(w: World, n: int) -> str:
         for p in w.patients(n)
     )
     return reverse("scheduling:waitlist")
+
+
+@counts("scheduling:online_booking", ADMIN)
+def _(w: World, n: int) -> str:
+    """A form per appointment type (n more, each open online with some of the practitioners and locations
+    ticked), each offering every practitioner and location (a tenth as many more: the forms share them)."""
+    numbers = list(w.numbers(n))
+    kinds = AppointmentType.objects.bulk_create(
+        AppointmentType(code=f"qc-{i}", name=mark(i), minutes=30 + i % 60) for i in numbers
+    )
+    practitioners, locations = w.practitioners(max(1, n // 10)), w.locations(max(1, n // 10))
+    rows = OnlineType.objects.bulk_create(
+        OnlineType(organization=w.organization, appointment_type=kind, for_new=True, for_returning=bool(i % 2))
+        for kind, i in zip(kinds, numbers, strict=True)
+    )
+    OnlineType.practitioners.through.objects.bulk_create(
+        OnlineType.practitioners.through(onlinetype=row, practitioner=p) for row in rows for p in practitioners
+    )
+    OnlineType.locations.through.objects.bulk_create(
+        OnlineType.locations.through(onlinetype=row, location=loc) for row in rows for loc in locations
+    )
+    return reverse("scheduling:online_booking")
 
 
 @counts("scheduling:patient_picker", FRONT_DESK)
@@ -1088,7 +1110,6 @@ EXEMPT = {
     "patients:consent_pdf": "a file download",
     "patients:intake_card": "a file download",
     "plans:home_care_image": "a file download",
-    "scheduling:online_booking": "the clinic's online booking settings: a form, a row per appointment type (a handful)",
     "patients:history_add": FORM,
     "patients:medication_edit": FORM,
     "evaluations:icd10": "reads the ICD-10-CM code set, not the database",

@@ -1,25 +1,33 @@
+import io
 import re
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
 from fascia.billing.claims import services
 from fascia.billing.models import Claim, Coverage, InjuryCase, Payer, Posting, ProviderAdjustment
+from fascia.billing.queries import patient_balances
 from fascia.billing.remittance.posting import import_835
 from fascia.billing.scrubber import scrub
 from fascia.billing.x12.validate import validate_837
 from fascia.core.models import Location, Organization, User
 from fascia.demo.era import COPAY, write_835
 from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
+from fascia.demo.portal import PORTAL_PATIENT, pelvic_tilt_png
 from fascia.frontdesk.queries import today_board
+from fascia.lib.uploads import checked_image
+from fascia.measures.models import MeasureResult
 from fascia.patients import icd10
 from fascia.patients.models import Condition, Medication, Patient, Surgery
 from fascia.patients.tests.factories import PatientFactory
+from fascia.plans.models import HomeCareCheck, HomeCareItem
 from fascia.practitioners.credentials import missing_privilege, standing
 from fascia.practitioners.models import Credential, Practitioner, Specialty
 from fascia.practitioners.queries import requirements
@@ -82,6 +90,61 @@ def test_every_demo_login_works(demo: None, username: str, role: str) -> None:
     r = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
     assert r.status_code == 302
     assert client.get("/patients/").status_code == 200
+
+
+class TestThePortalPatient:
+    """Maria Santos signs in to the portal with the demo password, and every page she uses shows her care."""
+
+    @pytest.fixture
+    def maria(self, demo: None) -> Client:
+        client = Client()
+        r = client.post("/my/login/", {"username": PORTAL_PATIENT["email"], "password": DEMO_PASSWORD})
+        assert r.status_code == 302 and r["Location"] == "/my/"
+        return client
+
+    def test_her_account_is_a_demo_account_of_her_own(self, demo: None) -> None:
+        user = User.objects.get(email=PORTAL_PATIENT["email"], is_patient_account=True)
+        assert user.is_demo_account and user.patient_account.patient.given_name == "Maria"
+        assert not user.groups.exists()
+
+    def test_home_and_visits_show_her_coming_visits(self, maria: Client) -> None:
+        patient = Patient.objects.get(email=PORTAL_PATIENT["email"])
+        ahead = patient.appointments.filter(start_at__gt=timezone.now(), status=Appointment.Status.BOOKED)
+        assert ahead.count() == 2
+        for url in ("/my/", "/my/appointments/"):
+            page = maria.get(url).content.decode()
+            first = timezone.localtime(ahead.order_by("start_at")[0].start_at)
+            assert f"{first:%B} {first.day}" in page, url
+        assert patient.appointments.filter(status=Appointment.Status.FULFILLED).count() >= 4
+
+    def test_her_home_care_has_pictures_and_ticks(self, maria: Client) -> None:
+        page = maria.get("/my/home-care/").content.decode()
+        assert "Pelvic tilts" in page and "Walk" in page and "Heat before bed" in page
+        item = HomeCareItem.objects.get(name="Pelvic tilts", plan__status="active", plan__patient__given_name="Maria")
+        assert item.image_type == "image/png"
+        assert f"/my/home-care/{item.public_id}/image/" in page  # the file itself: test_its_drawing_is_a_png
+        assert HomeCareCheck.objects.filter(patient=item.plan.patient).count() >= 3
+
+    def test_its_drawing_is_a_png_the_upload_check_accepts(self) -> None:
+        drawing = pelvic_tilt_png()
+        assert checked_image(SimpleUploadedFile("tilt.png", drawing)) == "image/png"
+        assert Image.open(io.BytesIO(drawing)).size == (320, 180)
+
+    def test_her_scores_change_over_the_weeks(self, maria: Client) -> None:
+        patient = Patient.objects.get(email=PORTAL_PATIENT["email"])
+        odi = MeasureResult.objects.filter(patient=patient, instrument="ODI").order_by("administered_on")
+        assert odi.count() >= 4 and len({m.administered_on for m in odi}) >= 4
+        assert odi.last().value < odi.first().value  # ODI: lower is better
+        assert maria.get("/my/progress/").status_code == 200
+
+    def test_her_statement_shows_what_she_owes(self, maria: Client) -> None:
+        patient = Patient.objects.get(email=PORTAL_PATIENT["email"])
+        owed = patient_balances([patient.pk])[patient.pk]
+        assert owed >= COPAY and owed % COPAY == 0
+        assert f"${owed:,.2f}" in maria.get("/my/statements/").content.decode()
+
+    def test_the_book_page_offers_a_week_of_free_times(self, maria: Client) -> None:
+        assert maria.get("/my/book/").content.decode().count("/my/book/confirm/?") >= 5
 
 
 def test_every_patient_has_a_signed_evaluation_with_suited_measures(demo: None) -> None:
@@ -307,13 +370,15 @@ def test_one_practitioner_has_the_hours_but_is_short_of_ethics(demo: None) -> No
 def test_the_demo_remittance_posts_each_kind_of_answer(demo: None, tmp_path: Path) -> None:
     """`fascia export_837`, `fascia demo_835` and `fascia import_835` on the demo clinic: a file pyx12
     accepts, posted whole, leaving one claim of each status and the interest (PLB) on its payment."""
+    posted_before = list(Claim.objects.filter(postings__isnull=False).values_list("pk", flat=True))  # Maria's
     call_command("export_837", out=tmp_path / "claims.837")
     sent = Claim.objects.filter(status=Claim.Status.SUBMITTED).count()
     call_command("demo_835", out=tmp_path / "era.835")
     text = (tmp_path / "era.835").read_text()
     assert validate_837(text) == []  # pyx12 picks the 835 map from GS08
     call_command("import_835", str(tmp_path / "era.835"))
-    statuses = Counter(Claim.objects.filter(postings__isnull=False).distinct().values_list("status", flat=True))
+    answered = Claim.objects.filter(postings__isnull=False).exclude(pk__in=posted_before).distinct()
+    statuses = Counter(answered.values_list("status", flat=True))
     assert statuses == {"paid": sent - 2, "partially-paid": 1, "denied": 1}
     assert Posting.objects.filter(state=Posting.State.REVERSED).count() == 1
     assert Posting.objects.filter(status_code="1", paid=0).count() == 1  # the deductible, processed

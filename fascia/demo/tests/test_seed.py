@@ -11,6 +11,7 @@ import time_machine
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Count
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -22,9 +23,11 @@ from fascia.billing.remittance.posting import posted_status, posting_note
 from fascia.billing.scrubber import scrub
 from fascia.core.models import User
 from fascia.demo import bulk
-from fascia.demo.seed import SeedRefused, Size, seed
+from fascia.demo.loader import DEMO_PASSWORD
+from fascia.demo.seed import PORTAL_ACCOUNTS, SeedRefused, Size, seed
 from fascia.evaluations import services as evaluation_services
 from fascia.evaluations.models import Evaluation
+from fascia.measures.models import MeasureResult
 from fascia.patients.models import Patient
 from fascia.plans import services as plan_services
 from fascia.plans.models import TreatmentPlan
@@ -244,6 +247,29 @@ def test_each_role_works_on_the_seeded_clinic(seeded: dict[str, int]) -> None:
         client.force_login(User.objects.get(username=username))
         for url in urls:
             assert client.get(url).status_code == 200, (username, url)
+
+
+def test_patients_sign_in_to_the_portal_and_see_their_history(seeded: dict[str, int]) -> None:
+    """What the benchmark's patients do (bench/locustfile.py): sign in with the demo password, and every page
+    they use most shows their own visits, scores and balance; booking offers a week of free times."""
+    accounts = User.objects.filter(is_patient_account=True).order_by("email")
+    assert len(accounts) == PORTAL_ACCOUNTS and all(u.is_demo_account for u in accounts)
+    assert accounts[0].email == "portal01@example.com"
+    client = Client()
+    r = client.post(reverse("portal:login"), {"username": "portal01@example.com", "password": DEMO_PASSWORD})
+    assert r.status_code == 302 and r["Location"] == reverse("portal:home")
+    patient = accounts[0].patient_account.patient
+    assert patient.appointments.filter(start_at__gt=timezone.now(), status=Appointment.Status.BOOKED).exists()
+    assert (
+        patient.appointments.count()
+        >= Patient.objects.annotate(n=Count("appointments")).order_by("-n")[PORTAL_ACCOUNTS * 3].n
+    )
+    pages = {name: client.get(reverse(f"portal:{name}")) for name in ("home", "book", "progress", "statements")}
+    pages["appointments"] = client.get(reverse("portal:appointments"))
+    assert {name: r.status_code for name, r in pages.items()} == dict.fromkeys(pages, 200)
+    assert pages["book"].content.count(reverse("portal:book_confirm").encode()) >= 5  # free times, each a link
+    assert MeasureResult.objects.filter(patient=patient).exists()
+    assert Claim.objects.filter(patient=patient).exists()
 
 
 def test_it_refuses_a_database_that_holds_a_clinic(seeded: dict[str, int]) -> None:

@@ -3,6 +3,7 @@ the sheet and in the letter), the patient's daily ticks, and how many days were 
 
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,11 +16,13 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.conftest import login, make_user
 from fascia.core.models import Organization, User
 from fascia.core.roles import Role
+from fascia.lib.pdf import render_pdf
 from fascia.lib.uploads import MAX_IMAGE_BYTES, checked_image
 from fascia.patients.tests.factories import PatientFactory, drawn_png
 from fascia.plans import services
@@ -342,6 +345,26 @@ class TestOnThePlanPage:
         context = letter_context(active, kind="plan-of-care")
         letter = render_to_string("plans/letter.html", {**context, "author": tess})
         assert "Home care program" in letter and "Walk" in letter and "twice a day, daily" in letter
+
+    def test_the_letters_pdf_shows_each_item_with_its_picture(self, tess: User, plan: TreatmentPlan) -> None:
+        services.add_home_care_item(actor=tess, plan=plan, image=png_upload(), **stretch_item())
+        services.add_home_care_item(actor=tess, plan=plan, **stretch_item(name="Walk", instructions="20 minutes"))
+        context = letter_context(plan, kind="plan-of-care", pictures=True)
+        pdf = render_pdf("plans/letter.html", {**context, "author": tess})
+        pages = PdfReader(BytesIO(pdf)).pages
+        text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+        assert "Doorway pectoral stretch twice a day" in text and "Walk twice a day, daily 20 minutes" in text
+        [picture] = [image for page in pages for image in page.images]  # the stretch's; the walk has none
+        assert picture.image is not None and picture.image.size == (40, 12)
+
+    def test_a_picture_whose_file_is_gone_leaves_the_letter_without_it(self, tess: User, plan: TreatmentPlan) -> None:
+        item = services.add_home_care_item(actor=tess, plan=plan, image=png_upload(), **stretch_item())
+        assert letter_context(plan, kind="plan-of-care", pictures=True)["home_care_rows"][0]["picture"].startswith(
+            "data:image/png;base64,iVBORw0KGgo"
+        )
+        item.image.storage.delete(item.image.name)
+        [row] = letter_context(plan, kind="plan-of-care", pictures=True)["home_care_rows"]
+        assert row["item"] == item and row["picture"] == ""
 
 
 @pytest.mark.django_db

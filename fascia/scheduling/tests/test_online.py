@@ -368,6 +368,13 @@ class TestSettingsPage:
         assert not OnlineType.objects.filter(appointment_type__code="follow-up-45", for_new=True).exists()
         [entry] = AuditEvent.objects.filter(action=AuditAction.BOOKING_POLICY_SAVED)
         assert entry.actor == ada and entry.detail["types"]["follow-up-30"] == ["new", "returning"]
+        # Shown again ticked, on its own type's form only (the forms share one list of practitioners).
+        page = client.get(url).content.decode()
+        ticked = re.findall(r'<input type="checkbox" name="([\w-]+)" value="([\w-]+)"[^>]* checked>', page)
+        assert ("follow-up-30-practitioners", str(tess.practitioner.public_id)) in ticked
+        assert not [
+            name for name, _ in ticked if name.endswith("-practitioners") and name != "follow-up-30-practitioners"
+        ]
 
     def test_an_admin_chooses_whether_a_booking_invites_to_the_portal(
         self, client, ada: User, organization: Organization

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD, DemoRefused, load_demo
+from fascia.demo.portal import PORTAL_PATIENT
 
 
 class Command(BaseCommand):
@@ -19,4 +20,6 @@ class Command(BaseCommand):
             self.stdout.write(f"\nDemo logins (password for each: {DEMO_PASSWORD}):")
             for username, role in DEMO_LOGINS:
                 self.stdout.write(f"  {username:<10} {role}")
+            email, name = PORTAL_PATIENT["email"], f"{PORTAL_PATIENT['given_name']} {PORTAL_PATIENT['family_name']}"
+            self.stdout.write(f"Patient portal, at /my/login/ (same password):\n  {email}  {name}, a patient")
             self.stdout.write("")

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fascia.demo.loader import DEMO_PASSWORD
-from fascia.demo.seed import SeedRefused, Size, seed
+from fascia.demo.seed import PORTAL_ACCOUNTS, SeedRefused, Size, seed
 
 
 def _positive(text: str) -> int:
@@ -62,4 +62,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Logins (password {DEMO_PASSWORD}): admin, frontdesk, billing, therapist, "
             + (f"therapist02 … therapist{size.practitioners:02d}" if size.practitioners > 1 else "")
+        )
+        self.stdout.write(
+            f"Patient portal (/my/login/, same password): portal01@example.com … "
+            f"portal{PORTAL_ACCOUNTS:02d}@example.com"
         )
