@@ -146,8 +146,9 @@ def online_times(
 ) -> dict[date, list[OnlineTime]]:
     """The free times of the offer's type from `first_day` for `days` days (with one practitioner or at one
     location, or any the offer has), within the clinic's lead time and how far ahead it books: by day, each day's
-    times in order, the plan's practitioner first at the same time. `moving`: the appointment being rescheduled,
-    whose own time is free. Six queries, whatever the number of days."""
+    times in order, each time once, with the plan's practitioner when they are free then, else the first free by
+    name (a patient picks a time; twenty practitioners free at 9:00 are one choice, not twenty links on a phone).
+    `moving`: the appointment being rescheduled, whose own time is free. Six queries, whatever the number of days."""
     now = now or timezone.now()
     policy = policy_for(patient.organization_id)
     earliest, last_day = bookable_window(policy, now)
@@ -202,7 +203,10 @@ def online_times(
             who, where = by_pk[h.practitioner_id], places[h.location_id]
             times += [OnlineTime(moment, who, where) for moment in free if moment >= start]
         if times:
-            found[day] = sorted(times, key=lambda t: (t.start_at, rank[t.practitioner.pk], t.location.name))
+            best: dict[datetime, OnlineTime] = {}
+            for t in sorted(times, key=lambda t: (t.start_at, rank[t.practitioner.pk], t.location.name)):
+                best.setdefault(t.start_at, t)
+            found[day] = list(best.values())
         day += timedelta(days=1)
     return found
 

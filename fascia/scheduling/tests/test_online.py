@@ -283,8 +283,8 @@ class TestFreeTimes:
         times = online.online_times(patient, self.offer(patient), first_day=MONDAY, days=7)
         assert set(times) == {MONDAY}
 
-    def test_the_plans_practitioner_comes_first(
-        self, tess: User, organization: Organization, location: Location, open_follow_up: OnlineType
+    def test_the_plans_practitioner_comes_first_and_each_time_is_listed_once(
+        self, tess: User, frank: User, organization: Organization, location: Location, open_follow_up: OnlineType
     ) -> None:
         zed = Practitioner.objects.create(
             user=User.objects.create_user(username="aaron", first_name="Aaron", organization=organization),
@@ -297,11 +297,18 @@ class TestFreeTimes:
         patient = billable_patient(tess, organization, start=MONDAY, visits=0).patient  # Tess's plan
         offer = self.offer(patient)
         assert offer.practitioners == [tess.practitioner, zed]
-        first = online.online_times(patient, offer, first_day=MONDAY, days=1)[MONDAY][:2]
-        assert [(t.start_at, t.practitioner) for t in first] == [
+        monday = online.online_times(patient, offer, first_day=MONDAY, days=1)[MONDAY]
+        # Each time once: with Tess, whose plan it is, while she is free; with Aaron when only he is.
+        assert [(t.start_at, t.practitioner) for t in monday[:2]] == [
             (at(MONDAY, 8), tess.practitioner),
-            (at(MONDAY, 8), zed),
+            (at(MONDAY, 8, 15), tess.practitioner),
         ]
+        assert len({t.start_at for t in monday}) == len(monday)
+        book(frank, location, at(MONDAY, 8), practitioner=tess.practitioner)
+        monday = online.online_times(patient, offer, first_day=MONDAY, days=1)[MONDAY]
+        assert (monday[0].start_at, monday[0].practitioner) == (at(MONDAY, 8), zed)
+        only_aaron = online.online_times(patient, offer, first_day=MONDAY, days=1, practitioner=zed)[MONDAY]
+        assert {t.practitioner for t in only_aaron} == {zed}
 
     def test_a_week_of_times_takes_as_many_queries_as_a_day(
         self, frank: User, location: Location, patient: Patient
