@@ -75,12 +75,6 @@ WEIGHTS = {"front desk": 6, "practitioners": 12, "billing": 2, "patients": 4}
 # Budgets at the full dataset (50,000 patients, 10 years, 20 practitioners) with 20 users on this machine
 # (issue 22: they replaced a 5 × budget that the code met only with a second layer under Django).
 FLOOR_FACTOR = 8.0  # every page's p95 within 8 × the floor's p95 under the same load
-# Pages held to another multiple of the floor than FLOOR_FACTOR, each with its measurement (bench/README.md, "The
-# patient portal"). The portal's booking page lists a week of free times of every practitioner open to the
-# patient, each a link: 1.1 MB of HTML with 20 practitioners, 270 ms in-process where the floor takes 5 ms
-# (the other portal pages 22-110 ms). Measured at 6.0 × on a loaded machine, where the floor's p95 was 421 ms;
-# a quiet machine's floor would put it past 8 ×. Until the page lists fewer times, it is held to this.
-PAGE_FACTORS = {"portal: book a visit": 16.0}
 MEMORY_GROWTH = 0.05  # soak: workers' memory in the last minute under 5 % above the first minute
 # The floor, "a minimal Django view on the same server": /healthz, which only answers "ok", asked as the
 # pages are, by a signed-in user through the same middleware (the session, the user, the second-factor
@@ -600,11 +594,10 @@ def budgets(rows: dict[str, dict], mem: dict, *, soak: bool) -> list[str]:
     for name, row in sorted(rows.items()):
         if name in NOT_PAGES or soak:
             continue
-        factor = PAGE_FACTORS.get(name, FLOOR_FACTOR)
-        if floor and row["p95_ms"] > factor * floor:
+        if floor and row["p95_ms"] > FLOOR_FACTOR * floor:
             missed.append(
                 f"{name}: p95 {row['p95_ms']:.1f} ms is {row['p95_ms'] / floor:.1f} × the floor's {floor:.1f} ms, "
-                f"budget {factor:g} ×"
+                f"budget {FLOOR_FACTOR:g} ×"
             )
     failures = sum(row["failures"] for row in rows.values())
     if failures:
@@ -783,7 +776,6 @@ def main() -> int:
         },
         "budget": {
             "floor_factor": FLOOR_FACTOR,
-            "page_factors": PAGE_FACTORS,
             "memory_growth": MEMORY_GROWTH if args.soak else None,
             "not_pages": sorted(NOT_PAGES),
             "missed": missed,

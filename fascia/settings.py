@@ -149,6 +149,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _db_file = DATABASES["default"]["NAME"]
     _db_dir = Path(_db_file).parent if _db_file not in ("", ":memory:") else BASE_DIR / "var"
     DATABASES["default"]["TEST"] = {"NAME": str(_db_dir / "test.sqlite3")}
+else:
+    # No JIT compilation: it pays off for long analytic queries, not for a page's short ones. Row-level security
+    # makes the planner's estimates large (a policy's subquery over the organization's rows), so PostgreSQL's
+    # default would compile a one-patient statement query for 35 ms that runs in under 1 ms (bench/README.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 # On PostgreSQL, signed-in requests act as this role, bound by row-level security (fascia.core.tenancy);
 # migrations create it (NOLOGIN) when the connecting user may, or a database administrator does.
