@@ -50,9 +50,7 @@ def _text(quoted: str) -> str:
 
 def _entries() -> list[tuple[str, str, str]]:
     """(msgctxt, msgid, msgstr) of each entry without plural forms."""
-    found = re.findall(
-        r'^(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', PO.read_text(), re.M
-    )
+    found = re.findall(r'^(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', PO.read_text(), re.M)
     return [(_text(context), _text(msgid), _text(msgstr)) for context, msgid, msgstr in found if _text(msgid)]
 
 
