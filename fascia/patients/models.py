@@ -40,21 +40,21 @@ def name_for_display(family_name: str, given_name: str, preferred_name: str) -> 
 class Patient(TimestampedModel, AddressFields):
     class Sex(models.TextChoices):
         # FHIR AdministrativeGender
-        FEMALE = "female", "Female"
-        MALE = "male", "Male"
-        OTHER = "other", "Other"
-        UNKNOWN = "unknown", "Unknown"
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other")
+        UNKNOWN = "unknown", _("Unknown")
 
     class GenderIdentity(models.TextChoices):
         # FHIR gender-identity value set (http://hl7.org/fhir/gender-identity)
-        BLANK = "", "Not recorded"
-        WOMAN = "woman", "Woman"
-        MAN = "man", "Man"
-        NON_BINARY = "non-binary", "Non-binary"
-        TRANSGENDER_FEMALE = "transgender-female", "Transgender woman"
-        TRANSGENDER_MALE = "transgender-male", "Transgender man"
-        OTHER = "other", "Other"
-        NON_DISCLOSE = "non-disclose", "Prefers not to say"
+        BLANK = "", _("Not recorded")
+        WOMAN = "woman", _("Woman")
+        MAN = "man", _("Man")
+        NON_BINARY = "non-binary", _("Non-binary")
+        TRANSGENDER_FEMALE = "transgender-female", _("Transgender woman")
+        TRANSGENDER_MALE = "transgender-male", _("Transgender man")
+        OTHER = "other", _("Other")
+        NON_DISCLOSE = "non-disclose", _("Prefers not to say")
 
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="patients")
@@ -174,26 +174,26 @@ class HistoryEntry(TimestampedModel):
 
 
 class BodyRegion(models.TextChoices):
-    HEAD = "head", "Head and face"
-    NECK = "neck", "Neck"
-    UPPER_BACK = "upper-back", "Upper back"
-    LOWER_BACK = "lower-back", "Lower back"
-    CHEST = "chest", "Chest"
-    ABDOMEN = "abdomen", "Abdomen"
-    PELVIS = "pelvis", "Pelvis and hips"
-    SHOULDER_LEFT = "shoulder-left", "Left shoulder"
-    SHOULDER_RIGHT = "shoulder-right", "Right shoulder"
-    ARM_LEFT = "arm-left", "Left arm and elbow"
-    ARM_RIGHT = "arm-right", "Right arm and elbow"
-    HAND_LEFT = "hand-left", "Left wrist and hand"
-    HAND_RIGHT = "hand-right", "Right wrist and hand"
-    LEG_LEFT = "leg-left", "Left thigh and knee"
-    LEG_RIGHT = "leg-right", "Right thigh and knee"
-    LOWER_LEG_LEFT = "lower-leg-left", "Left lower leg"
-    LOWER_LEG_RIGHT = "lower-leg-right", "Right lower leg"
-    FOOT_LEFT = "foot-left", "Left ankle and foot"
-    FOOT_RIGHT = "foot-right", "Right ankle and foot"
-    OTHER = "other", "Other"
+    HEAD = "head", _("Head and face")
+    NECK = "neck", _("Neck")
+    UPPER_BACK = "upper-back", _("Upper back")
+    LOWER_BACK = "lower-back", _("Lower back")
+    CHEST = "chest", _("Chest")
+    ABDOMEN = "abdomen", _("Abdomen")
+    PELVIS = "pelvis", _("Pelvis and hips")
+    SHOULDER_LEFT = "shoulder-left", _("Left shoulder")
+    SHOULDER_RIGHT = "shoulder-right", _("Right shoulder")
+    ARM_LEFT = "arm-left", _("Left arm and elbow")
+    ARM_RIGHT = "arm-right", _("Right arm and elbow")
+    HAND_LEFT = "hand-left", _("Left wrist and hand")
+    HAND_RIGHT = "hand-right", _("Right wrist and hand")
+    LEG_LEFT = "leg-left", _("Left thigh and knee")
+    LEG_RIGHT = "leg-right", _("Right thigh and knee")
+    LOWER_LEG_LEFT = "lower-leg-left", _("Left lower leg")
+    LOWER_LEG_RIGHT = "lower-leg-right", _("Right lower leg")
+    FOOT_LEFT = "foot-left", _("Left ankle and foot")
+    FOOT_RIGHT = "foot-right", _("Right ankle and foot")
+    OTHER = "other", _("Other")
 
 
 class Condition(HistoryEntry):
@@ -310,14 +310,14 @@ class Medication(HistoryEntry):
 
 class Allergy(HistoryEntry):
     class Category(models.TextChoices):
-        MEDICATION = "medication", "Medication"
-        OIL_LOTION = "oil-lotion", "Massage oil, lotion or cream"
-        LATEX = "latex", "Latex"
-        NUT = "nut", "Nut (including nut oils)"
-        FRAGRANCE = "fragrance", "Fragrance / essential oil"
-        FOOD = "food", "Food"
-        ENVIRONMENT = "environment", "Environment"
-        OTHER = "other", "Other"
+        MEDICATION = "medication", _("Medication")
+        OIL_LOTION = "oil-lotion", _("Massage oil, lotion or cream")
+        LATEX = "latex", _("Latex")
+        NUT = "nut", _("Nut (including nut oils)")
+        FRAGRANCE = "fragrance", _("Fragrance / essential oil")
+        FOOD = "food", _("Food")
+        ENVIRONMENT = "environment", _("Environment")
+        OTHER = "other", _("Other")
 
     class Severity(models.TextChoices):
         MILD = "mild", "Mild"

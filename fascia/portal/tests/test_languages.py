@@ -8,6 +8,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from fascia.patients.tests.factories import PatientFactory
+from fascia.portal.tests.factories import patient_account
+
 PO = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
 
 
@@ -39,6 +42,21 @@ def test_a_form_error_is_in_the_patients_language(client) -> None:
         reverse("portal:login"), {"username": "x@example.com", "password": "nope"}, headers={"accept-language": "es"}
     )
     assert "no coinciden con ninguna cuenta del portal" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_intakes_choices_are_in_the_patients_language(client, tess) -> None:
+    """The body regions, allergy kinds and sex are the chart's own choices, shown to the patient in Spanish; the
+    staff chart keeps them in English."""
+    patient = PatientFactory(organization=tess.organization)
+    client.force_login(patient_account(patient))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    complaint = client.get(reverse("portal:intake") + "?step=complaint").content.decode()
+    assert "Parte baja de la espalda" in complaint and "Lower back" not in complaint
+    allergies = client.get(reverse("portal:intake") + "?step=allergies").content.decode()
+    assert "Aceite, loción o crema de masaje" in allergies
+    details = client.get(reverse("portal:intake")).content.decode()
+    assert "Femenino" in details and ">Female<" not in details
 
 
 def _text(quoted: str) -> str:
