@@ -4,6 +4,7 @@ statement PDF the billing staff print. Payments are taken by the clinic's staff,
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from fascia import audit
@@ -30,7 +31,7 @@ def statement_pdf(request: PatientRequest) -> HttpResponse:
     """The patient's statement as a PDF: the one billing staff print, audited as their export is."""
     patient = request.patient
     audit.record(actor=request.user, action=AuditAction.CLAIM_VIEWED, target=patient, detail={"pdf": "statement"})
-    pdf = render_statement(patient, organization=request.organization)
+    pdf = render_statement(patient, organization=request.organization, language=translation.get_language())
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="statement-{patient.mrn}.pdf"'
     return response

@@ -3,16 +3,20 @@ the clinic's statement; never another patient's."""
 
 from datetime import timedelta
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from fascia.audit.models import AuditAction, AuditEvent
 from fascia.billing.models import Claim, Coverage
+from fascia.billing.paper.statement import render_statement
 from fascia.billing.queries import patient_balances
 from fascia.billing.tests.factories import billable_patient, note, sent_claim
 from fascia.core.models import Organization, User
@@ -75,6 +79,21 @@ def test_the_statement_pdf_is_an_audited_export(client: Client, nora: Coverage, 
     assert response.content.startswith(b"%PDF")
     entries = list(AuditEvent.objects.filter(pk__gt=last).values_list("action", "actor", "patient"))
     assert entries == [(AuditAction.CLAIM_VIEWED, account.pk, nora.patient.pk)]
+
+
+def test_the_statement_pdf_reads_in_the_patients_language(client: Client, nora: Coverage) -> None:
+    """In Spanish from the Spanish portal; printed at the desk, in the language the patient's emails use."""
+    portal_client(client, patient_account(nora.patient))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    spanish = pdf_text(client.get(reverse("portal:statement_pdf")).content)
+    assert "Estado de cuenta" in spanish and "Importe adeudado" in spanish and "Amount due" not in spanish
+    assert "Amount due" in pdf_text(render_statement(nora.patient, organization=nora.patient.organization))
+    nora.patient.preferred_language = "es"
+    assert "Importe adeudado" in pdf_text(render_statement(nora.patient, organization=nora.patient.organization))
+
+
+def pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(BytesIO(pdf)).pages)
 
 
 def test_query_counts_do_not_grow_with_the_claims(client: Client, tess: User, nora: Coverage) -> None:
