@@ -8,7 +8,7 @@ from fascia.evaluations.catalog import MOTIONS, RED_FLAGS, REGIONS, SPECIAL_TEST
 from fascia.evaluations.models import Evaluation, RedFlagClearance
 from fascia.measures.instruments import INSTRUMENTS
 
-BLANK = [("", "—")]
+BLANK: list[tuple[str, Any]] = [("", "—")]  # Any: a choice label may be lazily translated
 REGION_CHOICES = BLANK + [(r.code, f"{r.label} ({r.view})") for r in REGIONS.values()]
 
 
