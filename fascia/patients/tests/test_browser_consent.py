@@ -2,6 +2,8 @@
 finger on a phone-sized one (390 px), after the page refuses a signature left out; axe finds nothing, nothing
 scrolls sideways, and the signed PDF opens from the chart."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -16,6 +18,22 @@ from fascia.visits.tests.test_browser_tablet import PHONE, TABLET, scrolls_sidew
 
 def publish(ada: User, organization: Organization, kind: str, title: str) -> None:
     publish_consent_document(actor=ada, organization=organization, kind=kind, title=title, text=f"{title}: I agree.")
+
+
+def finger_stroke(context, page) -> None:
+    """A zigzag drawn with a finger on the signature pad: Chromium's touch input through the DevTools protocol, a
+    real touch stroke (in English or Spanish)."""
+    canvas = page.get_by_role("img", name=re.compile("Signature pad|Recuadro de firma"))
+    canvas.scroll_into_view_if_needed()
+    pad = canvas.bounding_box()
+    touch = context.new_cdp_session(page)
+    x, y = pad["x"] + 20, pad["y"] + 40
+    touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 10):
+        point = {"x": x + step * 25, "y": y + (step % 2) * 30}
+        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_timeout(500)  # a finger lifts before it taps: a tap at once would join the stroke's gesture
 
 
 def drawn(page) -> bool:
@@ -82,17 +100,7 @@ def test_a_patient_signs_by_mouse_and_by_finger(live_server, browser, ada: User,
     assert violations(page) == []
     page.get_by_label("I agree to sign this document electronically").check()
     page.get_by_label("Your full name").fill("Nora Quill")
-    canvas = page.get_by_role("img", name="Signature pad")
-    canvas.scroll_into_view_if_needed()
-    pad = canvas.bounding_box()
-    touch = context.new_cdp_session(page)
-    x, y = pad["x"] + 20, pad["y"] + 40
-    touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-    for step in range(1, 10):
-        point = {"x": x + step * 25, "y": y + (step % 2) * 30}
-        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    page.wait_for_timeout(500)  # a finger lifts before it taps: a tap at once would join the stroke's gesture
+    finger_stroke(context, page)
     assert drawn(page)
     assert not scrolls_sideways(page)
     assert violations(page) == []

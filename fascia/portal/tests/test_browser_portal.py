@@ -14,7 +14,7 @@ from fascia.patients import accounts
 from fascia.patients import services as patient_services
 from fascia.patients.models import Consent, PatientAccount
 from fascia.patients.tests.factories import PatientFactory
-from fascia.patients.tests.test_browser_consent import drawn, publish
+from fascia.patients.tests.test_browser_consent import drawn, finger_stroke, publish
 from fascia.patients.tests.test_browser_medications import violations
 from fascia.visits.tests.test_browser_tablet import PHONE, TABLET, scrolls_sideways
 
@@ -24,20 +24,6 @@ DESKTOP = {"width": 1366, "height": 900}
 def clean(page) -> None:
     assert not scrolls_sideways(page), page.url
     assert violations(page) == [], page.url
-
-
-def finger_stroke(context, page) -> None:
-    canvas = page.get_by_role("img", name=re.compile("Signature pad|Recuadro de firma"))
-    canvas.scroll_into_view_if_needed()
-    pad = canvas.bounding_box()
-    touch = context.new_cdp_session(page)
-    x, y = pad["x"] + 20, pad["y"] + 40
-    touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-    for step in range(1, 10):
-        point = {"x": x + step * 25, "y": y + (step % 2) * 30}
-        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    page.wait_for_timeout(500)
 
 
 @pytest.mark.browser
