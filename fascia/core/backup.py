@@ -178,6 +178,20 @@ def read_manifest(path: Path) -> dict[str, Any]:
         raise BackupError(f"{path} is not a Fascia backup: {e}") from None
 
 
+def _extract(archive: tarfile.TarFile, into: str) -> None:
+    """Unpack an archive into `into`, or refuse it, unpacking nothing, if a member would land outside it or is not
+    a plain file or folder (a link, a device): what Python's "data" filter refuses, by hand on a Python 3.11 before
+    3.11.4, which has no filters."""
+    for member in archive.getmembers():
+        name = Path(member.name)
+        if name.is_absolute() or ".." in name.parts or not (member.isfile() or member.isdir()):
+            raise BackupError(f"This archive holds {member.name!r}, which no Fascia backup does; nothing was restored.")
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(into, filter="data")
+    else:
+        archive.extractall(into)  # every member checked above
+
+
 def restore(path: Path) -> list[str]:
     """Replace the database and documents with the archive's; return the tables whose rows do not
     match the manifest afterwards (empty when the restore is verified)."""
@@ -187,7 +201,7 @@ def restore(path: Path) -> list[str]:
             f"This backup is of a {manifest.get('vendor')} database; this installation uses {connection.vendor}."
         )
     with tempfile.TemporaryDirectory() as scratch, tarfile.open(path, "r:gz") as archive:
-        archive.extractall(scratch, filter="data")
+        _extract(archive, scratch)
         database = Path(scratch) / "database"
         if _is_sqlite():  # SQLite's online backup, from the copy onto the database file
             connection.close()

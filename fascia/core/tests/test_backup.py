@@ -1,5 +1,6 @@
 import json
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,24 @@ def test_a_file_that_is_not_a_backup_is_refused(tmp_path: Path, db: None) -> Non
     bogus.write_bytes(b"hello")
     with pytest.raises(CommandError, match="is not a Fascia backup"):
         call_command("restore", str(bogus))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_reaching_outside_its_folder_is_refused_and_nothing_restored(
+    tmp_path: Path, organization: Organization
+) -> None:
+    with override_settings(MEDIA_ROOT=tmp_path / "media"):
+        good = tmp_path / "practice.tar.gz"
+        call_command("backup", str(good))
+        tampered = tmp_path / "tampered.tar.gz"
+        escape = tmp_path / "escape.txt"
+        escape.write_text("written outside")
+        with tarfile.open(good) as source, tarfile.open(tampered, "w:gz") as target:
+            for member in source.getmembers():
+                target.addfile(member, source.extractfile(member) if member.isfile() else None)
+            target.add(escape, arcname="../../escaped.txt")
+        PatientFactory(organization=organization, family_name="After")
+        with pytest.raises(CommandError, match="which no Fascia backup does"):
+            call_command("restore", str(tampered))
+    assert Patient.objects.filter(family_name="After").exists()  # the database was not replaced
+    assert not (Path(tempfile.gettempdir()).parent / "escaped.txt").exists()  # where it would have landed
