@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "fascia.visits",
     "fascia.billing",
     "fascia.frontdesk",
+    "fascia.analytics",
     "fascia.portal",
     "fascia.demo",
     "fascia.notifications",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("records/", include("fascia.records.urls")),
     path("billing/", include("fascia.billing.urls")),
     path("today/", include("fascia.frontdesk.urls")),
+    path("analytics/", include("fascia.analytics.urls")),
     path("practitioners/", include("fascia.practitioners.urls")),
     path("my/q/", include("fascia.measures.urls")),
     path("my/", include("fascia.portal.urls")),

@@ -60,6 +60,10 @@ VIEW_CLAIM = "billing.view_claim"  # the billing queue, claims, ledgers and repo
 SUBMIT_CLAIM = "billing.submit_claim"  # build claims, mark them ready, export, post payments
 VIEW_CREDENTIALS = "practitioners.view_credential"  # admins: everyone's; a practitioner: their own
 CHANGE_CREDENTIALS = "practitioners.change_credential"  # credentials and CE courses, with the same ownership rule
+VIEW_OUTCOMES = "analytics.view_outcomes"  # admins: the clinic's outcome evidence; a practitioner: their own beside it
+VIEW_PRACTICE = "analytics.view_practice"  # the practice dashboards: visits, utilization, referrals, cancellations
+VIEW_FINANCES = "analytics.view_finances"  # the financial dashboards: revenue, collections, days in AR, denials
+CHANGE_CONDITION_GROUP = "analytics.change_conditiongroup"  # the ICD-10-CM groups outcomes are broken down by
 
 A, P, F, B = Role.ADMIN, Role.PRACTITIONER, Role.FRONT_DESK, Role.BILLING
 
@@ -113,6 +117,10 @@ HELD_BY: dict[str, tuple[Role, ...]] = {
     SUBMIT_CLAIM: (B,),
     VIEW_CREDENTIALS: (A, P),
     CHANGE_CREDENTIALS: (A, P),
+    VIEW_OUTCOMES: (A, P),
+    VIEW_PRACTICE: (A,),
+    VIEW_FINANCES: (A, B),
+    CHANGE_CONDITION_GROUP: (A,),
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
