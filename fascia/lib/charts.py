@@ -34,6 +34,7 @@ BAND = "#0b5d63"  # the hatch lines; the band's ground is a pale teal
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"  # DejaVu ships with WeasyPrint's usual hosts
 
 WIDTH, HEIGHT = 640, 340
+GOAL_DASHES = ("10, 6", "3, 5")
 DASHES = ("none", "10, 5", "3, 4", "14, 4, 3, 4")  # the trend lines differ by more than their colour
 BAR_ROW = 46  # height per bar in a rate chart
 
@@ -148,6 +149,7 @@ def score_chart(
     higher_is_better: bool,
     goal: float | None = None,
     mcid_band: tuple[float, float] | None = None,
+    goals: Sequence[float] = (),
     words: Words = Words(),  # noqa: B008 — frozen, so one shared default is safe
     date_label: Callable[[date], str] = _iso,
     width: int = WIDTH,
@@ -156,7 +158,8 @@ def score_chart(
     """One patient's scores over time (oldest first) on the instrument's whole `y_range`, with the goal as a
     dashed line and the MCID band hatched: the band runs from the baseline to the baseline plus the MCID in the
     improving direction (`mcid_band` as two values in either order), so a score beyond it is a clinically
-    important change. `higher_is_better` says which way is up in the legend. No points: a chart saying so."""
+    important change. `goals` draws several goals (a short-term and a long-term one), each differently dashed.
+    `higher_is_better` says which way is up in the legend. No points: a chart saying so."""
     points = sorted(points)
     values = [v for _d, v in points]
     low, high = min(*y_range, *values), max(*y_range, *values)  # a score off the scale stays in the picture
@@ -186,9 +189,10 @@ def score_chart(
             f"inline:#chart-score .series.serie-0 path{{fill:url(#{HATCH_ID});fill-opacity:1;stroke:none}}",
             f"inline:#chart-score #activate-serie-0 rect{{fill:url(#{HATCH_ID})}}",
         ]
-    if goal is not None:
-        dashed = {"show_dots": False, "stroke_style": {"width": 3, "dasharray": "10, 6"}}
-        series.append((f"{words.goal}: {_number(goal)}", [(start, goal), (end, goal)], dashed, GREEN))
+    targets = ([goal] if goal is not None else []) + [g for g in goals if g != goal]
+    for n, target in enumerate(dict.fromkeys(targets)):
+        dashed = {"show_dots": False, "stroke_style": {"width": 3, "dasharray": GOAL_DASHES[n % len(GOAL_DASHES)]}}
+        series.append((f"{words.goal}: {_number(target)}", [(start, target), (end, target)], dashed, GREEN))
     arrow = "↑" if higher_is_better else "↓"
     series.append((f"{words.score} ({arrow})", list(points), {"stroke_style": {"width": 3}}, TEAL))
     style = Style(**STYLE_WORDS, colors=tuple(colour for *_rest, colour in series))

@@ -138,3 +138,10 @@ def test_weasyprint_draws_the_chart_in_a_pdf() -> None:
     pdf = HTML(string=html).write_pdf()
     text = PdfReader(BytesIO(pdf)).pages[0].extract_text()
     assert "ODI" in text and "Goal: 20" in text and "Jan 26" in text
+
+
+def test_several_goals_are_each_drawn_once_and_differently_dashed() -> None:
+    svg = odi(goal=30.0, goals=[30.0, 20.0])
+    words = texts(svg)
+    assert words.count("Goal: 30") == 1 and words.count("Goal: 20") == 1
+    assert "stroke-dasharray:10,6" in svg and "stroke-dasharray:3,5" in svg
