@@ -33,7 +33,8 @@ MID_TEAL = "#3f8f94"  # bars: 3.8:1 against white (graphics need 3:1); the near-
 BAND = "#0b5d63"  # the hatch lines; the band's ground is a pale teal
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"  # DejaVu ships with WeasyPrint's usual hosts
 
-WIDTH, HEIGHT = 640, 340
+WIDTH, HEIGHT = 560, 320  # small enough that the words stay legible scaled down to a phone
+SCORE_HEIGHT = 380  # room for a legend row per series under the plot
 GOAL_DASHES = ("10, 6", "3, 5")
 DASHES = ("none", "10, 5", "3, 4", "14, 4, 3, 4")  # the trend lines differ by more than their colour
 BAR_ROW = 46  # height per bar in a rate chart
@@ -45,10 +46,10 @@ STYLE_WORDS: dict[str, Any] = dict(  # noqa: C408
     foreground_strong="#1d2327",
     foreground_subtle="#4a5558",
     font_family=FONT,
-    title_font_size=17,
-    label_font_size=14,
-    major_label_font_size=14,
-    legend_font_size=14,
+    title_font_size=18,
+    label_font_size=15,
+    major_label_font_size=15,
+    legend_font_size=15,
     value_font_size=14,
     value_label_font_size=14,
     tooltip_font_size=14,
@@ -117,6 +118,7 @@ def _config(
         "disable_xml_declaration": True,
         "no_data_text": words.no_data,
         "legend_at_bottom": True,
+        "legend_at_bottom_columns": 2,  # pygal's default squeezes each name into a third of the width
         "legend_box_size": 14,
         "truncate_legend": -1,
         "truncate_label": -1,
@@ -153,7 +155,7 @@ def score_chart(
     words: Words = Words(),  # noqa: B008 — frozen, so one shared default is safe
     date_label: Callable[[date], str] = _iso,
     width: int = WIDTH,
-    height: int = HEIGHT,
+    height: int = SCORE_HEIGHT,
 ) -> str:
     """One patient's scores over time (oldest first) on the instrument's whole `y_range`, with the goal as a
     dashed line and the MCID band hatched: the band runs from the baseline to the baseline plus the MCID in the
@@ -164,6 +166,7 @@ def score_chart(
     values = [v for _d, v in points]
     low, high = min(*y_range, *values), max(*y_range, *values)  # a score off the scale stays in the picture
     config = {
+        "legend_at_bottom_columns": 1,  # the band's name is long
         "defs": [HATCH],
         "range": (low, high),
         "include_x_axis": False,
@@ -173,7 +176,7 @@ def score_chart(
     }
     if not points:
         return _render(
-            pygal.DateLine(**config, **_config(title=title, width=width, height=height, words=words)), "score"
+            pygal.DateLine(**(_config(title=title, width=width, height=height, words=words) | config)), "score"
         )
     first, last = points[0][0], points[-1][0]
     pad = max(timedelta(days=2), (last - first) / 20)
@@ -199,8 +202,7 @@ def score_chart(
     chart = pygal.DateLine(
         xrange=(start, end),
         x_labels=_ticks([p[0] for p in points]),
-        **config,
-        **_config(title=title, width=width, height=height, words=words, css=css, style=style),
+        **(_config(title=title, width=width, height=height, words=words, css=css, style=style) | config),
     )
     for name, values_, options, _colour in series:
         chart.add(name, values_, **options)

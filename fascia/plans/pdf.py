@@ -6,20 +6,10 @@ from django.utils import timezone
 from fascia.evaluations.catalog import MOTIONS
 from fascia.lib.uploads import data_uri
 from fascia.measures import change, instrument
-from fascia.measures.models import MeasureResult
+from fascia.plans.charts import goal_charts, scores_by_instrument
 from fascia.plans.models import Goal, TreatmentPlan
 
 TITLES = {"plan-of-care": "Plan of care", "discharge": "Discharge summary"}
-BAR_WIDTH = 240  # width of a full-scale bar in the score chart
-ROW_HEIGHT = 12
-
-
-def _latest_scores(plan: TreatmentPlan) -> dict[str, float]:
-    """The most recent score of each instrument for the patient (one query)."""
-    latest: dict[str, float] = {}
-    for result in MeasureResult.objects.filter(patient=plan.patient).order_by("-administered_on", "-id"):
-        latest.setdefault(result.instrument, result.value)
-    return latest
 
 
 def _latest_rom(plan: TreatmentPlan) -> dict[tuple[str, str], float]:
@@ -44,9 +34,11 @@ def attendance(plan: TreatmentPlan) -> dict[str, int]:
 def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "", pictures: bool = False) -> dict:
     """The letter's context; with `pictures`, each home care item's picture embedded (the PDF's: read from
     storage, so not for a page that only shows the letter's text)."""
-    latest, rom = _latest_scores(plan), _latest_rom(plan)
+    history = scores_by_instrument(plan.patient_id)  # every score of the patient's, oldest first: one query
+    latest, rom = {code: scores[-1][1] for code, scores in history.items()}, _latest_rom(plan)
+    plan_goals = list(plan.goals.all())
     goals = []
-    for goal in plan.goals.all():
+    for goal in plan_goals:
         if goal.measure == Goal.Measure.INSTRUMENT:
             current = latest.get(goal.instrument)
         elif goal.measure == Goal.Measure.ROM:
@@ -57,11 +49,10 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "", 
         goals.append({"goal": goal, "current": current})
     baseline = {m.instrument: m.value for m in plan.evaluation.measures.all()}
     scores = []
-    for row, (code, before) in enumerate(sorted(baseline.items())):
+    for code, before in sorted(baseline.items()):
         inst = instrument(code)
         after = latest.get(code, before)
         result = change(code, before=before, after=after)
-        span = inst.score_max - inst.score_min
         scores.append(
             {
                 "code": code,
@@ -73,11 +64,12 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "", 
                 "mcid": inst.mcid,
                 "mcid_source": inst.mcid_source,
                 "higher_is_better": inst.higher_is_better,
-                "before_width": round((before - inst.score_min) / span * BAR_WIDTH, 1),
-                "after_width": round((after - inst.score_min) / span * BAR_WIDTH, 1),
-                "y": row * ROW_HEIGHT,
             }
         )
+    # The scores of this episode of care (from the plan's evaluation) on each instrument a goal measures or the
+    # evaluation scored, against the goals and the MCID band.
+    since = plan.evaluation.evaluated_on
+    episode = {code: [(on, v) for on, v in scores if on >= since] for code, scores in history.items()}
     home_care = list(plan.home_care_items.all())
     return {
         "plan": plan,
@@ -90,8 +82,7 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "", 
         "diagnoses": list(plan.evaluation.diagnoses.all()),
         "goals": goals,
         "scores": scores,
-        "chart_width": BAR_WIDTH + 70,
-        "chart_height": len(scores) * ROW_HEIGHT + 4,
+        "charts": goal_charts(plan_goals, episode, also=sorted(baseline)),
         "techniques": list(plan.techniques.select_related("technique").prefetch_related("diagnoses")),
         "home_care": home_care,
         # Each item with its picture embedded, as the patient's sheet shows it.

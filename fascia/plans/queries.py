@@ -11,6 +11,7 @@ from fascia.evaluations.models import Evaluation
 from fascia.evaluations.queries import red_flag_rows
 from fascia.patients.models import Patient
 from fascia.plans.adherence import Stretch, days_expected
+from fascia.plans.charts import goal_charts, scores_by_instrument
 from fascia.plans.models import HomeCareCheck, HomeCareItem, TreatmentPlan
 
 
@@ -150,3 +151,17 @@ def chart_context(patient: Patient, user: User) -> dict:
         "home_care": home_care_adherence(active, week) if active is not None and week is not None else [],
         "home_care_week": week,
     }
+
+
+def outcome_chart_context(patient: Patient, user: User) -> dict:
+    """The patient chart's outcome scores: a chart per instrument the patient was scored on (every score), against
+    the goals of their active plan on it, and one for each goal's instrument not scored yet. Three queries."""
+    plan = (
+        TreatmentPlan.objects.filter(patient=patient, status=TreatmentPlan.Status.ACTIVE)
+        .only("patient", "public_id", "version")
+        .order_by("-version")
+        .first()
+    )
+    goals = list(plan.goals.all()) if plan is not None else []
+    scores = scores_by_instrument(patient.pk)
+    return {"plan": plan, "charts": goal_charts(goals, scores, also=sorted(scores))}
