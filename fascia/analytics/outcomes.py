@@ -35,6 +35,7 @@ from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.core.forms import StyledForm
 from fascia.core.models import Location, Organization
+from fascia.lib import charts
 from fascia.measures.instruments import INSTRUMENTS
 from fascia.practitioners.models import Practitioner, practitioner_name
 from fascia.referrals.models import ReferringProvider
@@ -314,6 +315,21 @@ class Section:
     unit: str
     overall: Line
     tables: list[tuple[str, str, list[Line]]]  # (breakdown code, title, lines)
+
+    @property
+    def chart(self) -> str:
+        """The responder rates of the clinic and its condition groups with their intervals, as an SVG data URI
+        (suppressed cells left out: the table beside it says why); empty when no cell may be shown."""
+        lines = [self.overall, *next((lines for by, _, lines in self.tables if by == "group"), [])]
+        rows = [
+            (line.clinic.label, line.clinic.rate, line.clinic.low, line.clinic.high)
+            for line in lines
+            if line.clinic.rate is not None and line.clinic.low is not None and line.clinic.high is not None
+        ]
+        if not rows:
+            return ""
+        title = f"{self.name}: share of episodes reaching the MCID, with 95% intervals"
+        return charts.data_uri(charts.rate_chart(rows, title=title))
 
 
 def sections(

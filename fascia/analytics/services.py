@@ -63,9 +63,13 @@ def save_group(*, actor: User, group: ConditionGroup, name: str, codes: str) -> 
     group.codes = parse_codes(codes)
     if not group.name:
         raise ValidationError("Give the group a name.")
-    duplicate = ConditionGroup.objects.filter(organization=group.organization, name__iexact=group.name)
-    if duplicate.exclude(pk=group.pk).exists():
-        raise ValidationError(f"There is already a group named {group.name}.")
+    duplicate = (
+        ConditionGroup.objects.filter(organization=group.organization, name__iexact=group.name)
+        .exclude(pk=group.pk)
+        .first()
+    )
+    if duplicate is not None:
+        raise ValidationError(f"There is already a group named {duplicate.name}.")
     if group.pk is None:
         last = ConditionGroup.objects.filter(organization=group.organization).order_by("-position").first()
         group.position = last.position + 1 if last else 0

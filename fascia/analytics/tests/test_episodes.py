@@ -1,5 +1,6 @@
 """Episodes of care built from what the clinic records: plans and their revisions, signed notes, measures."""
 
+import io
 from datetime import date
 
 import pytest
@@ -28,7 +29,8 @@ def _plan(coverage) -> TreatmentPlan:
 
 def test_an_episode_sums_up_its_plan(tess: User, organization: Organization) -> None:
     """Two signed visits (deep tissue 25 min on the low back and Swedish 10 min on the neck each), ODI 40 at the
-    evaluation and 24 on 11-12 (2·2 + 8·1 = 12 of 50): improvement 16 ≥ MCID 10, first reached on day 10 after 2 visits."""
+    evaluation and 24 on 11-12 (2·2 + 8·1 = 12 of 50): improvement 16 ≥ MCID 10, first reached on day 10 after 2
+    visits."""
     coverage = billable_patient(tess, organization, start=START, visits=2)
     record_measure(
         actor=tess,
@@ -134,7 +136,9 @@ def test_the_command_rebuilds_everything_in_a_fixed_number_of_queries(tess: User
     for _ in range(2):
         billable_patient(tess, organization, start=START, visits=1)
     Episode.objects.all().delete()
-    call_command("refresh_episodes", stdout=open("/dev/null", "w"))
+    out = io.StringIO()
+    call_command("refresh_episodes", stdout=out)
+    assert out.getvalue() == "2 episode(s) of care rebuilt.\n"
     assert Episode.objects.count() == 2
     with CaptureQueriesContext(connection) as two:
         episodes.rebuild()

@@ -17,6 +17,7 @@ Tess alone: 8/10 = 0.8, Wilson 0.49015 … 0.94331 (49–94%), worked in test_st
 Pia's group (neck pain, 6) and every cell under 10 episodes: suppressed.
 """
 
+import base64
 from datetime import date
 
 import pytest
@@ -222,3 +223,12 @@ def test_no_data_yet(client: Client, ada: User) -> None:
 def test_front_desk_and_billing_are_refused(client: Client, personas, username: str) -> None:
     user = next(u for u in personas.values() if u.username == username)
     assert _page(client, user).status_code == 403
+
+
+def test_each_instrument_has_its_responder_rate_chart(client: Client, ada: User, clinic: None) -> None:
+    """The clinic (69%) and low back pain (80%) are drawn; neck pain, suppressed, is not."""
+    r = _page(client, ada)
+    [odi] = r.context["sections"]
+    svg = base64.b64decode(odi.chart.removeprefix("data:image/svg+xml;base64,")).decode()
+    assert "All episodes 69%" in svg and "Low back pain 80%" in svg and "Neck pain" not in svg
+    assert f'src="{odi.chart}"' in r.content.decode()
