@@ -54,8 +54,8 @@ DOSE_BANDS = (0, 120, 300)  # lower limits in minutes: under 120, 120–299, 300
 NO_GROUP = "No condition group"
 NONE_RECORDED = "No minutes recorded"
 OBSERVATIONAL = (
-    "Observational data, not a controlled trial: patients chose, and were chosen for, their care, so these rates "
-    "describe what happened; they do not prove one technique works better than another."
+    "Patients chose, and were chosen for, their care, so these rates describe what happened; they do not prove "
+    "that one technique, practitioner or dose works better than another."
 )
 
 
