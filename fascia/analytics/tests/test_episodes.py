@@ -169,3 +169,17 @@ def test_payer_kind_is_the_primary_coverages(tess: User, organization: Organizat
     coverage = billable_patient(tess, organization, start=START, visits=1, kind=kind)
     episodes.refresh(_plan(coverage))
     assert Episode.objects.get().payer_kind == kind
+
+
+def test_many_writes_in_one_transaction_rebuild_the_patient_once(
+    tess: User, organization: Organization, django_capture_on_commit_callbacks
+) -> None:
+    """A demo load or an import signs many notes in one transaction: the episode is rebuilt once, at the commit,
+    and still counts them all."""
+    coverage = billable_patient(tess, organization, start=START, visits=0)
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for day in (5, 7, 9):
+            note(tess, coverage.patient, date(2026, 11, day), [("deep-tissue", "lower-back", 30)])
+    rebuilds = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "analytics_episode" (')]
+    assert len(callbacks) >= 3 and len(rebuilds) == 1
+    assert Episode.objects.get().visits == 3
