@@ -214,9 +214,9 @@ def days_in_ar(f: Filters, charged: Decimal) -> dict[str, Any]:
     range."""
     ar = aging(f.organization, timezone.localdate())
     total = sum(ar["totals"].values(), ZERO)
-    daily = (charged / f.days).quantize(Decimal("0.01")) if f.days else ZERO
-    days = ratio(total, daily)
-    return {"ar": total, "daily_charges": daily, "days": days}
+    daily = charged / f.days
+    # AR ÷ (charges ÷ days), as AR × days ÷ charges: no rounding of the daily average on the way.
+    return {"ar": total, "daily_charges": _money(daily), "days": ratio(total * f.days, charged)}
 
 
 def unbilled(f: Filters) -> dict[str, Any]:
@@ -237,10 +237,10 @@ def unbilled(f: Filters) -> dict[str, Any]:
         .annotate(m=Sum("minutes"))
         .values("m")
     )
-    counts = visits.annotate(has_coverage=Exists(covered), minutes=Coalesce(Subquery(documented), 0)).aggregate(
+    counts = visits.annotate(has_coverage=Exists(covered), documented=Coalesce(Subquery(documented), 0)).aggregate(
         visits=Count("pk"),
         uncovered=Count("pk", filter=Q(has_coverage=False)),
-        minutes=Coalesce(Sum("minutes"), 0),
+        minutes=Coalesce(Sum("documented"), 0),
         oldest=Count("pk", filter=Q(visited_on__lt=timezone.localdate() - timedelta(days=30))),
     )
 
