@@ -400,7 +400,7 @@ def test_it_refuses_practitioners_and_the_front_desk(client, request, books, per
 def test_billing_is_refused_the_practice_dashboard_and_the_monthly_report(client, bill, books):
     login(client, bill)
     assert client.get(reverse("analytics:practice"), RANGE).status_code == 403
-    assert client.get(reverse("analytics:monthly"), {"month": "2026-03"}).status_code == 403
+    assert client.get(reverse("analytics:monthly_pdf"), {"month": "2026-03"}).status_code == 403
 
 
 # The owner's monthly report.
@@ -412,7 +412,7 @@ def pdf_text(content: bytes) -> str:
 
 def test_the_monthly_report_compares_the_month_with_the_one_before(client, ada, books):
     login(client, ada)
-    r = client.get(reverse("analytics:monthly"), {"month": "2026-03"})
+    r = client.get(reverse("analytics:monthly_pdf"), {"month": "2026-03"})
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     text = pdf_text(r.content)
     assert "Monthly report: March 2026" in text
@@ -435,6 +435,6 @@ def test_the_monthly_report_compares_the_month_with_the_one_before(client, ada, 
 @pytest.mark.parametrize("month", ["2026-13", "March", "2026-3", "1999-01"])
 def test_a_bad_month_gets_a_clear_message(client, ada, books, month):
     login(client, ada)
-    r = client.get(reverse("analytics:monthly"), {"month": month})
+    r = client.get(reverse("analytics:monthly_pdf"), {"month": month})
     assert r.status_code == 400
     assert "is not a month: write it as YYYY-MM" in r.content.decode()

@@ -1124,11 +1124,11 @@ def _(w: World, n: int) -> str:
     return reverse("analytics:finances") + RANGE
 
 
-@counts("analytics:monthly", ADMIN, shown=None)
+@counts("analytics:monthly_pdf", ADMIN, shown=None)
 def _(w: World, n: int) -> str:
     _practice(w, n)
     _finances(w, n)
-    return reverse("analytics:monthly") + "?month=2026-02"
+    return reverse("analytics:monthly_pdf") + "?month=2026-02"
 
 
 # API
