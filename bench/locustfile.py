@@ -428,6 +428,11 @@ class Billing(Staff):
         if claims:
             self.get(self.rng.choice(claims), "claim")
 
+    @task(2)
+    def finances(self) -> None:
+        """The financial dashboard over its default range (the last twelve weeks), issue 28."""
+        self.get("/analytics/finances/", "finances dashboard")
+
 
 class PortalPatient(Staff):
     """A patient in the portal (/my/), signed in with the email of a seeded patient's account: looks at the home

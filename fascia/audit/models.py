@@ -106,6 +106,10 @@ class AuditAction(models.TextChoices):
     API_TOKEN_CREATED = "core.api_token.created", "Created API token"
     BACKUP_WRITTEN = "core.backup.written", "Wrote a backup of the database and documents"
     AUDIT_SEARCHED = "audit.searched", "Searched the audit trail"
+    PRACTICE_VIEWED = "analytics.practice.viewed", "Viewed the practice dashboard"
+    FINANCES_VIEWED = "analytics.finances.viewed", "Viewed the financial dashboard"
+    DASHBOARD_EXPORTED = "analytics.dashboard.exported", "Exported a dashboard (CSV or XLSX)"
+    MONTHLY_REPORT_VIEWED = "analytics.monthly.viewed", "Opened the owner's monthly report (PDF)"
 
 
 class AuditEvent(models.Model):

@@ -516,6 +516,8 @@ class ClaimLine(models.Model):
 
     class Meta:
         ordering = ["service_date", "id"]
+        # The financial dashboard sums a range's lines by date of service out of ten years of them.
+        indexes = [models.Index(fields=["service_date"], name="claimline_service_date")]
 
     def __str__(self) -> str:
         return f"{self.service_date:%Y-%m-%d} {self.cpt_code} x{self.units}"
@@ -590,6 +592,8 @@ class Remittance(TimestampedModel):
                 fields=["organization", "payer_identifier", "trace_number"], name="remittance_payment_once"
             )
         ]
+        # The financial dashboard and the denials report read a range's payments.
+        indexes = [models.Index(fields=["organization", "payment_date"], name="remittance_payment_date")]
 
     def __str__(self) -> str:
         return f"835 from {self.payer_name or 'payer'} {self.trace_number}"

@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from fascia.billing.models import Posting
@@ -64,10 +64,13 @@ def aging(organization: Organization, today: date) -> dict:
 DENIAL_PERIODS = (30, 90, 365)  # days the denials report looks back, the first the default
 
 
-def denials(organization: Organization, since: date) -> list[tuple[str, int, Decimal]]:
-    """Adjustments by reason in the remittances paid since `since`, most frequent first: (reason
-    in words, count, amount). A period, not all time: a clinic asks what payers deny now, and ten
-    years of postings are too many to read for a page."""
+def denials(
+    organization: Organization, since: date, *, until: date | None = None, where: Q | None = None
+) -> list[tuple[str, int, Decimal]]:
+    """Adjustments by reason in the remittances paid since `since` (and up to `until`, included), most frequent
+    first: (reason in words, count, amount). A period, not all time: a clinic asks what payers deny now, and ten
+    years of postings are too many to read for a page. `where` narrows the postings further (the dashboards'
+    location and practitioner)."""
     counts: Counter[str] = Counter()
     amounts: dict[str, Decimal] = defaultdict(Decimal)
     # Unordered: in the model's order (by id) PostgreSQL's cursor walked all ten years of postings to find
@@ -76,6 +79,10 @@ def denials(organization: Organization, since: date) -> list[tuple[str, int, Dec
     postings = Posting.objects.filter(
         remittance__organization=organization, remittance__payment_date__gte=since, state=Posting.State.POSTED
     ).exclude(status_code=REVERSAL)
+    if until is not None:
+        postings = postings.filter(remittance__payment_date__lte=until)
+    if where is not None:
+        postings = postings.filter(where)
     for adjustments in postings.order_by().values_list("adjustments", flat=True).iterator(chunk_size=2000):
         for adjustment in adjustments:
             if adjustment["group"] == "PR":

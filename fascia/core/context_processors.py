@@ -14,6 +14,8 @@ NAVIGATION = [
     ("Referring providers", "referrals:provider_list", roles.VIEW_PROVIDER),
     ("Billing", "billing:queue", roles.VIEW_CLAIM),
     ("Outcomes", "analytics:outcomes", roles.VIEW_OUTCOMES),
+    ("Practice", "analytics:practice", roles.VIEW_PRACTICE),
+    ("Finances", "analytics:finances", roles.VIEW_FINANCES),
     ("Techniques", "techniques:catalog", roles.VIEW_TECHNIQUE),
     # Only practitioners write notes, so this keeps "Credentials" (one's own) off an admin's menu.
     ("Credentials", "practitioners:mine", roles.ADD_NOTE),

@@ -21,6 +21,7 @@ EXPORTS = {
     "practitioners:transcript": (AuditAction.TRANSCRIPT_EXPORTED, None),
     "practitioners:document": (AuditAction.DOCUMENT_VIEWED, None),
     "referrals:document": (AuditAction.DOCUMENT_VIEWED, lambda f: f["referral"].patient),  # and letters sent
+    "analytics:monthly_pdf": (AuditAction.MONTHLY_REPORT_VIEWED, None),  # the clinic's figures, no one patient's
 }
 PAGE_TYPES = ("text/html", "application/json")
 

@@ -131,6 +131,9 @@ PAGES = {
     "practitioners:transcript": (CLINICAL, lambda f: [f["appointment"].practitioner.public_id]),
     "practitioners:document": (CLINICAL, lambda f: [f["credential"].public_id, "credential"]),
     "practitioners:compliance": (ADMIN, lambda f: []),
+    "analytics:practice": (ADMIN, lambda f: []),
+    "analytics:finances": (CLAIMS, lambda f: []),
+    "analytics:monthly_pdf": (ADMIN, lambda f: []),  # the owner's report: the practice's and the finances' figures
 }
 # Reached by POST: (roles allowed, args, data posted, status for an allowed role).
 NPRS_4 = {"instrument": "NPRS", "item-0": "4"}

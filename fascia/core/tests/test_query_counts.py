@@ -23,7 +23,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fascia.audit.models import AuditEvent
-from fascia.billing.models import Authorization, Claim, ClaimEvent, ClaimNote, Coverage, InjuryCase, Payer
+from fascia.billing.models import (
+    Authorization,
+    Claim,
+    ClaimEvent,
+    ClaimNote,
+    Coverage,
+    InjuryCase,
+    Payer,
+    UnbilledVisit,
+)
 from fascia.conftest import login
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.roles import Role
@@ -46,7 +55,7 @@ from fascia.patients.models import (
 from fascia.plans.models import Questionnaire, TreatmentPlan
 from fascia.practitioners.models import RenewalRequirement
 from fascia.records.models import Seal
-from fascia.referrals.models import Correspondence, ReferringProvider
+from fascia.referrals.models import Correspondence, Referral, ReferringProvider
 from fascia.scheduling.models import Appointment, AppointmentType, OnlineType, WaitlistEntry, WorkingHours
 from fascia.techniques.models import Technique
 from fascia.visits.models import NoteAddendum, VisitNote
@@ -1113,6 +1122,75 @@ def _(w: World, n: int) -> str:
     claims = w.claims(patients, [Claim.Status.PAID] * n)
     w.remittances([c if k % 3 else None for k, c in enumerate(claims)])
     return reverse("billing:remittances")
+
+
+# analytics: the dashboards group by week, practitioner, provider and payer; each grows a row per n
+
+
+RANGE = "?start=2026-01-01&end=2026-12-31"
+
+
+def _practice(w: World, n: int) -> None:
+    """n practitioners with working hours, an appointment, a signed note and a referral from a provider each."""
+    practitioners = w.practitioners(n, location=w.location)
+    WorkingHours.objects.bulk_create(
+        WorkingHours(practitioner=p, location=w.location, weekday=0, starts=time(9), ends=time(17))
+        for p in practitioners
+    )
+    patients = w.patients(n)
+    starts = [at(date(2026, 1, 5) + timedelta(days=i % 200), 10) for i in w.numbers(n)]
+    for p, patient, start in zip(practitioners, patients, starts, strict=True):
+        w.appointments([patient], [start], practitioner=p, status=Appointment.Status.FULFILLED)
+    w.notes_of(patients)
+    providers = ReferringProvider.objects.bulk_create(
+        ReferringProvider(organization=w.organization, kind="physician", name=mark(i), npi=f"{i:010d}")
+        for i in w.numbers(n)
+    )
+    Referral.objects.bulk_create(
+        Referral(
+            patient=patient,
+            provider=provider,
+            referral_date=date(2026, 1, 2),
+            order="massage",
+            visits_authorized=12,
+            expires_on=date(2027, 1, 1),
+            created_by=w.tess,
+        )
+        for patient, provider in zip(patients, providers, strict=True)
+    )
+    w.plans(patients[0], 1, status=TreatmentPlan.Status.COMPLETED, ended_at=at(date(2026, 3, 2), 12))
+
+
+def _finances(w: World, n: int) -> None:
+    """n payers, each with a claim sent, paid by a remittance; n signed visits not billed."""
+    patients = w.patients(n)
+    w.coverages(patients, w.payers(n))
+    claims = w.claims(patients, [Claim.Status.PARTIALLY_PAID] * n)
+    w.remittances(claims)
+    unbilled = w.notes_of(w.patients(n))
+    UnbilledVisit.objects.bulk_create(
+        UnbilledVisit(note=note, organization=w.organization, patient=note.patient, visited_on=note.visited_on)
+        for note in unbilled
+    )
+
+
+@counts("analytics:practice", ADMIN)
+def _(w: World, n: int) -> str:
+    _practice(w, n)
+    return reverse("analytics:practice") + RANGE
+
+
+@counts("analytics:finances", BILLING, ADMIN)
+def _(w: World, n: int) -> str:
+    _finances(w, n)
+    return reverse("analytics:finances") + RANGE
+
+
+@counts("analytics:monthly_pdf", ADMIN, shown=None)
+def _(w: World, n: int) -> str:
+    _practice(w, n)
+    _finances(w, n)
+    return reverse("analytics:monthly_pdf") + "?month=2026-02"
 
 
 # API
