@@ -52,6 +52,7 @@ from fascia.visits.models import VisitTechnique
 
 DENIED = "4"  # CLP02: denied (REFERENCE.md §5b)
 ZERO = Decimal("0")
+CENTS = Decimal("0.00")  # a week with nothing, shown as money
 
 
 class WithheldMinutes(Func):
@@ -172,7 +173,7 @@ def revenue_weeks(f: Filters) -> list[dict[str, Any]]:
     )
     rows, monday = [], f.start - timedelta(days=f.start.weekday())
     while monday <= f.end:
-        rows.append({"week": monday, "charged": charged.get(monday, ZERO), "paid": paid.get(monday, ZERO)})
+        rows.append({"week": monday, "charged": charged.get(monday, CENTS), "paid": paid.get(monday, CENTS)})
         monday += timedelta(weeks=1)
     return rows
 
