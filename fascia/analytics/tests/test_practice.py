@@ -250,6 +250,8 @@ def test_utilization_with_open_hours_but_no_booking_is_zero_and_without_hours_a_
         ({"start": "2020-01-01", "end": "2026-03-02"}, "at most three years"),
         ({**RANGE, "location": "not-a-location"}, "is not a valid UUID."),
         ({**RANGE, "format": "pdf"}, "Unknown export format"),
+        ({"start": "2026-03-02\x00", "end": "2026-03-15"}, "could not be understood"),  # NUL: the middleware
+        ({**RANGE, "practitioner": "9223372036854775808"}, "is not a valid UUID."),
     ],
 )
 def test_bad_filters_get_a_clear_message(client, ada, small_clinic, params, message):
