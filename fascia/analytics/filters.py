@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from fascia.core.forms import StyledForm
 from fascia.core.models import Location, Organization
 from fascia.practitioners.models import Practitioner
 
@@ -55,7 +56,7 @@ def ratio(part: float | int | Decimal | None, whole: float | int | Decimal | Non
     return float(part) / float(whole)
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(StyledForm):
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
     location = forms.ModelChoiceField(

@@ -52,6 +52,7 @@ from fascia.visits.models import VisitTechnique
 
 DENIED = "4"  # CLP02: denied (REFERENCE.md §5b)
 ZERO = Decimal("0")
+CENTS = Decimal("0.00")  # a week with nothing, shown as money
 
 
 class WithheldMinutes(Func):
@@ -172,7 +173,7 @@ def revenue_weeks(f: Filters) -> list[dict[str, Any]]:
     )
     rows, monday = [], f.start - timedelta(days=f.start.weekday())
     while monday <= f.end:
-        rows.append({"week": monday, "charged": charged.get(monday, ZERO), "paid": paid.get(monday, ZERO)})
+        rows.append({"week": monday, "charged": charged.get(monday, CENTS), "paid": paid.get(monday, CENTS)})
         monday += timedelta(weeks=1)
     return rows
 
@@ -209,11 +210,14 @@ def denial_reasons(f: Filters, claims: int) -> list[dict[str, Any]]:
     return [{"reason": reason, "times": n, "amount": amount, "rate": ratio(n, claims)} for reason, n, amount in rows]
 
 
-def days_in_ar(f: Filters, charged: Decimal) -> dict[str, Any]:
+def days_in_ar(f: Filters) -> dict[str, Any]:
     """Today's total AR (payers and patients, as the billing reports age it) ÷ the average daily charges of the
-    range."""
+    range. Both the clinic's: AR has no practitioner, so the location and practitioner filters do not apply (a
+    practitioner's charges against the clinic's AR would mean nothing)."""
     ar = aging(f.organization, timezone.localdate())
     total = sum(ar["totals"].values(), ZERO)
+    clinic = Filters(f.organization, f.start, f.end)
+    charged = _money(charged_lines(clinic).aggregate(s=Sum("amount"))["s"])
     daily = charged / f.days
     # AR ÷ (charges ÷ days), as AR × days ÷ charges: no rounding of the daily average on the way.
     return {"ar": total, "daily_charges": _money(daily), "days": ratio(total * f.days, charged)}
@@ -294,7 +298,7 @@ def finances(f: Filters) -> dict[str, Any]:
         "payers": payers,
         "weeks": revenue_weeks(f),
         "collections": money,
-        "days_in_ar": days_in_ar(f, payers["total"]["charged"]),
+        "days_in_ar": days_in_ar(f),
         "denials": denial_reasons(f, money["claims"]),
         "unbilled": unbilled(f),
     }

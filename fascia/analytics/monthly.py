@@ -47,7 +47,7 @@ def headline(f: Filters) -> dict[str, Any]:
     utilization = practice.utilization(f)["total"]
     payers = finances.by_payer(f)["total"]
     money = finances.collections(f)
-    ar = finances.days_in_ar(f, payers["charged"])
+    ar = finances.days_in_ar(f)
     unbilled = finances.unbilled(f)
     return {
         "visits": sum(w["notes"] for w in visits),

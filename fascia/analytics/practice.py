@@ -29,6 +29,20 @@ SIGNED = VisitNote.Status.SIGNED
 ENDED = (TreatmentPlan.Status.COMPLETED, TreatmentPlan.Status.DISCONTINUED)
 
 
+# The columns practitioner_name() reads, for rows grouped by practitioner.
+NAME_COLUMNS = (
+    "practitioner",
+    "practitioner__user__first_name",
+    "practitioner__user__last_name",
+    "practitioner__user__username",
+    "practitioner__credential_suffix",
+)
+
+
+def name_of(row: dict[str, Any]) -> str:
+    return practitioner_name(*(row[c] for c in NAME_COLUMNS[1:]))
+
+
 def appointments(f: Filters) -> QuerySet[Appointment]:
     """The appointments of the range (by start, in the clinic's calendar) at the filter's location and with its
     practitioner; those entered in error never happened."""
@@ -120,7 +134,7 @@ def attendance(f: Filters) -> dict[str, Any]:
     by = (
         appointments(f)
         .order_by()
-        .values("practitioner", "practitioner__user__first_name", "practitioner__user__last_name")
+        .values(*NAME_COLUMNS)
         .annotate(
             booked=Count("pk"),
             attended=Count("pk", filter=Q(status__in=ATTENDED)),
@@ -132,7 +146,7 @@ def attendance(f: Filters) -> dict[str, Any]:
     )
     rows = [
         {
-            "name": f"{r['practitioner__user__first_name']} {r['practitioner__user__last_name']}".strip(),
+            "name": name_of(r),
             **{k: r[k] for k in ("booked", "attended", "cancelled", "late", "no_shows")},
         }
         for r in by
@@ -281,7 +295,7 @@ def adherence(f: Filters) -> dict[str, Any]:
     by = (
         plans.annotate(attended=Coalesce(Subquery(attended), 0))
         .order_by()
-        .values("practitioner", "practitioner__user__first_name", "practitioner__user__last_name")
+        .values(*NAME_COLUMNS)
         .annotate(
             plans=Count("pk"),
             completed=Count("pk", filter=Q(status=TreatmentPlan.Status.COMPLETED)),
@@ -292,7 +306,7 @@ def adherence(f: Filters) -> dict[str, Any]:
     )
     rows = [
         {
-            "name": f"{r['practitioner__user__first_name']} {r['practitioner__user__last_name']}".strip(),
+            "name": name_of(r),
             "plans": r["plans"],
             "completed": r["completed"],
             "planned": r["planned_visits"] or 0,

@@ -71,7 +71,13 @@ class TreatmentPlan(TimestampedModel):
         permissions = [("activate_treatmentplan", "Activate, revise and end treatment plans")]
         # A practitioner's active plans ("My day") out of the thousands they wrote over the years.
         indexes = [
-            models.Index(fields=["practitioner", "start_date"], condition=models.Q(status="active"), name="plan_active")
+            models.Index(
+                fields=["practitioner", "start_date"], condition=models.Q(status="active"), name="plan_active"
+            ),
+            # The practice dashboard's adherence reads the plans that ended in a range.
+            models.Index(
+                fields=["ended_at"], condition=models.Q(status__in=["completed", "discontinued"]), name="plan_ended"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -313,6 +313,8 @@ def test_it_counts_unbilled_work_with_the_reasons(client, bill, books):
 
 def test_the_practitioner_filter_narrows_every_figure(client, bill, books):
     r = page(client, bill, **RANGE, practitioner=books["pia"].public_id)
+    # Days in AR is the clinic's whatever the filter: 770 / 305 as unfiltered.
+    assert r.context["days_in_ar"]["days"] == pytest.approx(770 / 305)
     # Pia rendered L4 (C3) only; C3's payment is the only one with a line of hers; Nf is her unbilled visit.
     assert [(x["payer"], x["visits"], x["charged"]) for x in r.context["payers"]["rows"]] == [
         ("Beacon", 1, D("150.00"))

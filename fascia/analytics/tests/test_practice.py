@@ -153,8 +153,8 @@ def test_it_computes_cancellation_and_no_show_rates(client, ada, small_clinic):
     # Tess: A1-A5 (A6 entered in error) = 5; attended A1, A2; cancelled A3 (late); no-show A4.
     # Pia: B1, B2 = 2; attended B1; cancelled B2 (not late).
     assert [(r["name"], r["booked"], r["attended"], r["cancelled"], r["late"], r["no_shows"]) for r in a["rows"]] == [
-        ("Pia Test", 2, 1, 1, 0, 0),
-        ("Tess Test", 5, 2, 1, 1, 1),
+        ("Pia Test, LMT", 2, 1, 1, 0, 0),
+        ("Tess Test, LMT", 5, 2, 1, 1, 1),
     ]
     assert a["rows"][1]["cancellation_rate"] == pytest.approx(1 / 5)
     assert a["rows"][1]["no_show_rate"] == pytest.approx(1 / 5)
@@ -198,8 +198,8 @@ def test_it_computes_plan_adherence(client, ada, small_clinic):
     # PL1 (Tess, completed 03-12): 4 planned, N2 and N6 attended = 50 %.
     # PL2 (Pia, discontinued 03-05): 6 planned, N3 = 1/6. All: 3 / 10 = 30 %.
     assert [(x["name"], x["plans"], x["completed"], x["planned"], x["attended"]) for x in d["rows"]] == [
-        ("Pia Test", 1, 0, 6, 1),
-        ("Tess Test", 1, 1, 4, 2),
+        ("Pia Test, LMT", 1, 0, 6, 1),
+        ("Tess Test, LMT", 1, 1, 4, 2),
     ]
     assert d["total"]["adherence"] == pytest.approx(3 / 10)
 
@@ -217,7 +217,7 @@ def test_the_practitioner_filter_narrows_every_table(client, ada, small_clinic):
     r = page(client, ada, **RANGE, practitioner=small_clinic["pia"].public_id)
     assert r.context["visits"] == {"attended": 1, "notes": 1, "new_patients": 1}
     assert r.context["attendance"]["total"]["cancellation_rate"] == pytest.approx(1 / 2)
-    assert [x["name"] for x in r.context["adherence"]["rows"]] == ["Pia Test"]
+    assert [x["name"] for x in r.context["adherence"]["rows"]] == ["Pia Test, LMT"]
     # Rowe's patients were seen by Tess only; Lee's P4 by Pia.
     assert [(x["name"], x["seen"]) for x in r.context["referrals"]["rows"]] == [("Dr. Rowe", 0), ("Dr. Lee", 1)]
 
@@ -250,6 +250,8 @@ def test_utilization_with_open_hours_but_no_booking_is_zero_and_without_hours_a_
         ({"start": "2020-01-01", "end": "2026-03-02"}, "at most three years"),
         ({**RANGE, "location": "not-a-location"}, "is not a valid UUID."),
         ({**RANGE, "format": "pdf"}, "Unknown export format"),
+        ({"start": "2026-03-02\x00", "end": "2026-03-15"}, "could not be understood"),  # NUL: the middleware
+        ({**RANGE, "practitioner": "9223372036854775808"}, "is not a valid UUID."),
     ],
 )
 def test_bad_filters_get_a_clear_message(client, ada, small_clinic, params, message):

@@ -26,12 +26,13 @@ DEPTH = 3  # the navigation, its lists, their records, and what a record links t
 REACHED = {
     "admin": {"core:audit_search", "core:organization_edit", "core:location_edit", "core:room_edit",
               "practitioners:staff_edit", "practitioners:detail", "records:verify", "billing:claim",
-              "patients:consent_versions", "patients:consent_publish"},
+              "patients:consent_versions", "patients:consent_publish", "analytics:practice", "analytics:finances"},
     "practitioner": {"patients:chart", "evaluations:detail", "evaluations:edit", "plans:detail", "visits:detail",
                      "visits:edit", "scheduling:day", "scheduling:week", "scheduling:reschedule"},
     "front desk": {"frontdesk:today", "patients:chart", "scheduling:book", "scheduling:reschedule",
                    "referrals:referral_add", "referrals:provider_edit", "patients:consent_sign"},
-    "billing": {"billing:queue", "billing:claim", "billing:remittances", "billing:payers", "billing:reports"},
+    "billing": {"billing:queue", "billing:claim", "billing:remittances", "billing:payers", "billing:reports",
+                "analytics:finances"},
 }  # fmt: skip
 
 LINKS = """() => [...document.querySelectorAll('main a[href], nav a[href]')]
