@@ -232,3 +232,10 @@ def test_each_instrument_has_its_responder_rate_chart(client: Client, ada: User,
     svg = base64.b64decode(odi.chart.removeprefix("data:image/svg+xml;base64,")).decode()
     assert "All episodes 69%" in svg and "Low back pain 80%" in svg and "Neck pain" not in svg
     assert f'src="{odi.chart}"' in r.content.decode()
+
+
+def test_admins_are_led_to_the_condition_groups(client: Client, ada: User, tess: User) -> None:
+    link = f'href="{reverse("analytics:condition_groups")}"'
+    assert link in _page(client, ada).content.decode()
+    client.logout()
+    assert link not in _page(client, tess).content.decode()
