@@ -472,6 +472,7 @@ def outcomes(request: ClinicRequest) -> HttpResponse:
         "sections": found,
         "mine": own,
         "is_admin": is_admin,
+        "can_edit_groups": request.user.has_perm(roles.CHANGE_CONDITION_GROUP),
         "technique": technique,
         "min_n": stats.MIN_N,
         "observational": OBSERVATIONAL,

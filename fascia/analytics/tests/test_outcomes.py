@@ -32,6 +32,7 @@ from fascia.core.models import Organization, User
 from fascia.core.npi import with_check_digit
 from fascia.core.roles import Role
 from fascia.practitioners.models import Practitioner
+from fascia.techniques.models import Technique
 
 DEEP_TISSUE, MYOFASCIAL = "Deep tissue massage", "Myofascial release"
 TESS = [  # (improvement, reached, visits to MCID, days to MCID, minutes)
@@ -232,3 +233,26 @@ def test_each_instrument_has_its_responder_rate_chart(client: Client, ada: User,
     svg = base64.b64decode(odi.chart.removeprefix("data:image/svg+xml;base64,")).decode()
     assert "All episodes 69%" in svg and "Low back pain 80%" in svg and "Neck pain" not in svg
     assert f'src="{odi.chart}"' in r.content.decode()
+
+
+def test_admins_are_led_to_the_condition_groups(client: Client, ada: User, tess: User) -> None:
+    link = f'href="{reverse("analytics:condition_groups")}"'
+    assert link in _page(client, ada).content.decode()
+    client.logout()
+    assert link not in _page(client, tess).content.decode()
+
+
+def test_dose_of_one_technique(organization: Organization, clinic: None) -> None:
+    """Deep tissue only: Tess's 10 episodes by their deep tissue minutes (Pia's did myofascial release or none)."""
+    deep_tissue = Technique.objects.get(organization=organization, code="deep-tissue")
+    dose = _by_label(evidence(organization, "ODI", by="dose", technique=deep_tissue))
+    assert {label: (row.n, row.responders) for label, row in dose.items()} == {
+        "under 120 min": (2, 2),
+        "120–299 min": (4, 4),
+        "300+ min": (4, 2),
+    }
+
+
+def test_an_unknown_breakdown_is_refused(organization: Organization) -> None:
+    with pytest.raises(ValueError, match="Unknown breakdown 'colour'"):
+        evidence(organization, "ODI", by="colour")
