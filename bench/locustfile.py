@@ -345,6 +345,11 @@ class Practitioner(Staff):
     def my_day(self) -> None:
         self.get("/notes/", "my day")
 
+    @task(2)
+    def my_outcomes(self) -> None:
+        """Their own outcome evidence beside the clinic's (issue 28)."""
+        self.get("/analytics/outcomes/", "outcome evidence")
+
     @task(15)
     def open_chart(self) -> None:
         patients = PLAN["practitioner_patients"].get(self.login) or PLAN["charts"]
@@ -431,6 +436,26 @@ class Billing(Staff):
     @task(2)
     def finances(self) -> None:
         """The financial dashboard over its default range (the last twelve weeks), issue 28."""
+        self.get("/analytics/finances/", "finances dashboard")
+
+
+class Owner(Staff):
+    """The clinic's owner (an admin) reads the outcome evidence and the practice and financial dashboards over their
+    default ranges (issue 28): aggregates over every episode, visit and claim of the clinic."""
+
+    weight = 1
+    role = "admin"
+
+    @task(10)
+    def outcomes(self) -> None:
+        self.get("/analytics/outcomes/", "outcome evidence")
+
+    @task(10)
+    def practice(self) -> None:
+        self.get("/analytics/practice/", "practice dashboard")
+
+    @task(5)
+    def finances(self) -> None:
         self.get("/analytics/finances/", "finances dashboard")
 
 
