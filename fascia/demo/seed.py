@@ -10,7 +10,8 @@ measurable goals and techniques screened against the history (`fascia.techniques
 visits twice a week at times the booking pages would offer (`fascia.scheduling.slots`), a signed
 note per visit (techniques screened again on the day, minutes within the appointment, progress
 notes every 10 visits or 30 days with the measure re-taken, a discharge summary that completes the
-plan), each signature sealed in the clinic's keyed chain (`fascia.records.chain`); claims from the
+plan; each episode responds to its care with the known rate of its condition group and dominant technique,
+`fascia.demo.outcomes`), each signature sealed in the clinic's keyed chain (`fascia.records.chain`); claims from the
 notes with lines by `fascia.billing.claims.charges` and units by the payer's method, in every status
 the lifecycle allows for their age, with their events, and the payments posted from weekly remittances.
 
@@ -68,7 +69,15 @@ from fascia.demo.loader import (
     synthetic_therapist,
 )
 from fascia.demo.names import CITIES, FAMILY, GIVEN_F, GIVEN_M, NICKNAMES, RELATIONSHIPS, STREETS, phone
-from fascia.demo.plans import HOME_CARE, goals_for, techniques_for
+from fascia.demo.outcomes import (
+    EXTERNAL_CAUSES,
+    TECHNIQUE_SHARES,
+    condition_group,
+    follow_up,
+    pain_after,
+    responder_rate,
+)
+from fascia.demo.plans import DEEPER, HOME_CARE, body_region, goals_for
 from fascia.demo.portal import synthetic_patient_account
 from fascia.demo.schedule import (
     NEXT_VISITS,
@@ -76,7 +85,6 @@ from fascia.demo.schedule import (
     PRESSURES,
     RESPONSES,
     SUBJECTIVE,
-    better,
     load_online_booking,
     split_minutes,
 )
@@ -146,6 +154,11 @@ SEEDED: list[type[Model]] = [
 
 class SeedRefused(Exception):
     pass
+
+
+def with_causes(codes: list[str]) -> list[str]:
+    """A scenario's diagnoses with how the injury happened after them (`outcomes.EXTERNAL_CAUSES`)."""
+    return codes + [cause for code in codes[:1] for cause in EXTERNAL_CAUSES.get(code, ())]
 
 
 @dataclass(frozen=True)
@@ -232,7 +245,7 @@ class Seeder:
         self.first_day = self.today - timedelta(days=round(365.25 * size.years))
         self.w = BulkWriter()
         self.screened: dict[tuple, list[screening.Finding]] = {}
-        self.diagnoses = {id(s): clean_diagnoses(diagnosis_codes(s)) for s in CARE_SCENARIOS}
+        self.diagnoses = {id(s): clean_diagnoses(with_causes(diagnosis_codes(s))) for s in CARE_SCENARIOS}
         self.remittances: dict[tuple[int, date], dict] = {}
         self.chain: tuple[int, str] = (0, "")  # the sequence and content hash of the clinic's last seal
         self.ncci_pairs: list[UnitsPair] | None = None  # the clinic's, read at the first claim
@@ -432,6 +445,8 @@ class Seeder:
         planned = self.planned_techniques(p, day)
         if not planned:
             return day
+        # Whether the episode responds, with the known rate of its condition group and dominant technique.
+        p.responder = rng.random() < responder_rate(p.group, p.technique)
         weeks = rng.choice([3, 4, 5, 6, 8])
         plan_id = self.w.reserve(TreatmentPlan)
         goals = self.goals(p, day, baseline)
@@ -547,12 +562,15 @@ class Seeder:
         ]
         p.diagnoses = [d["code"] for d in diagnoses]
         p.primary_diagnosis = diagnoses[0]["id"] if diagnoses else None
+        p.group = condition_group(p.diagnoses)
+        p.pain = p.pain_baseline = fields["nprs_now"]
         measures = {
             "NPRS": self.measure(p, staff, "NPRS", [fields["nprs_now"]], day, start),
             scenario.measure: self.measure(
                 p, staff, scenario.measure, first_answers(scenario.measure, self.rng), day, start
             ),
         }
+        p.baseline = dict(p.last_responses)  # what every follow-up of the episode is measured against
         for m in measures.values():
             self.w.add(EvaluationMeasure, evaluation_id=evaluation["id"], result_id=m["id"])
         content = evaluation_content_from(evaluation, diagnoses, measures.values())
@@ -577,13 +595,27 @@ class Seeder:
         )
 
     def planned_techniques(self, p: "Person", day: date) -> list[tuple[str, str, list]]:
-        """As the demo plans them: Swedish on the first region, one deeper technique per region,
-        each screened on the day (refused ones left out, cautions kept with a reason)."""
-        planned = []
-        for code, region in techniques_for(p.scenario.regions, self.rng):
-            findings = self.screen(p.scenario, p.arrival, code, region, day)
+        """The episode's dominant technique (drawn with `TECHNIQUE_SHARES`; where the screen refuses it on every
+        region, the first of them it allows) on each region of the body chart, then one other on the first
+        region: Swedish, or with Swedish dominant a deeper technique. Each screened on the day (refused ones
+        left out, cautions kept with a reason); the dominant technique first, and `p.technique`."""
+        rng = self.rng
+        body = list(dict.fromkeys(body_region(r) for r in p.scenario.regions))
+        drawn = rng.choices(list(TECHNIQUE_SHARES), weights=list(TECHNIQUE_SHARES.values()))[0]
+        other = rng.choice(DEEPER) if drawn == "swedish" else "swedish"
+        planned: list[tuple[str, str, list]] = []
+        for dominant in (drawn, *TECHNIQUE_SHARES):
+            planned = [(dominant, region, self.screen(p.scenario, p.arrival, dominant, region, day)) for region in body]
+            planned = [row for row in planned if screening.worst_level(row[2]) not in screening.REFUSING]
+            if planned:
+                break
+        else:
+            return []
+        p.technique = planned[0][0]
+        if other != p.technique:
+            findings = self.screen(p.scenario, p.arrival, other, body[0], day)
             if screening.worst_level(findings) not in screening.REFUSING:
-                planned.append((code, region, findings))
+                planned.append((other, body[0], findings))
         return planned
 
     def goals(self, p: "Person", day: date, baseline: dict[str, Row]) -> list[dict]:
@@ -607,16 +639,19 @@ class Seeder:
         planned: list[tuple[str, str, list]],
     ) -> Row | None:
         """The visit's note, as `write_note` in the demo fills it: the plan's techniques screened
-        on the day, minutes within the appointment; signed and sealed, except some of the last
-        three days' which wait as drafts."""
+        on the day, minutes within the appointment, more than half of them the dominant technique's;
+        signed and sealed, except some of the last three days' which wait as drafts. None when the screen
+        refuses the dominant technique that day."""
         rng = self.rng
         rows = []
+        dominant = 0  # how many of the rows are the dominant technique's (they come first)
         for code, region, _ in planned:
             findings = self.screen(p.scenario, p.arrival, code, region, day)
             level = screening.worst_level(findings)
             if level in screening.REFUSING:
                 continue
             base = region.removesuffix("-left").removesuffix("-right")
+            dominant += code == p.technique
             rows.append(
                 {
                     "technique_id": self.c.techniques[code].pk,
@@ -629,14 +664,16 @@ class Seeder:
                     **screening.kept(findings, LIGHT),
                 }
             )
-        if not rows:
+        if not dominant:
             return None
         allowed = appointment_minutes(appointment["start_at"], appointment["end_at"])
         total = rng.randrange(allowed - 10, allowed + 1, 5)
-        for row, minutes in zip(rows, split_minutes(total, len(rows), rng), strict=True):
-            row["minutes"] = minutes
-        before = max(0, p.pain - rng.randint(0, 1))
-        p.pain = max(1, before - (1 if rng.random() < 0.3 else 0))
+        # The other technique gets 5-minute blocks, less than half the visit's minutes.
+        others = 5 * rng.randint(1, max(1, (total - 1) // 2 // 5)) if len(rows) > dominant else 0
+        minutes = split_minutes(total - others, dominant, rng) + split_minutes(others, len(rows) - dominant, rng)
+        for row, given in zip(rows, minutes, strict=True):
+            row["minutes"] = given
+        before = p.pain = pain_after(p.pain_baseline, p.responder, rng)
         signed = day < self.today - timedelta(days=2) or rng.random() < 0.6
         signed_at = appointment["end_at"] + timedelta(minutes=rng.randint(5, 90))
         if signed_at > self.now:
@@ -693,9 +730,10 @@ class Seeder:
     def retake(
         self, p: "Person", staff: Staff, note_id: int, day: date, at: datetime, goals: list[dict], pain: int
     ) -> tuple[Row, list[dict]]:
-        """The long-term goal's instrument again, a little better than last time, and each goal judged."""
+        """The long-term goal's instrument again, better than the baseline by the MCID or more if the episode
+        responds and by less if not (`outcomes.follow_up`), and each goal judged."""
         code = next((g["instrument"] for g in goals if g["term"] == Goal.Term.LONG), "NPRS")
-        responses = [pain] if code == "NPRS" else better(code, p.last_responses[code], self.rng)
+        responses = [pain] if code == "NPRS" else follow_up(code, p.baseline[code], p.responder, self.rng)
         measure = self.measure(p, staff, code, responses, day, at)
         self.w.add(NoteMeasure, note_id=note_id, result_id=measure["id"])
         progress = []
@@ -935,6 +973,13 @@ class Person:
     diagnoses: list[str] = field(default_factory=list)
     primary_diagnosis: int | None = None  # the id of the evaluation's rank-1 diagnosis: what the plan treats
     last_responses: dict[str, list] = field(default_factory=dict)
+    # The current episode's outcome (fascia.demo.outcomes): its condition group, dominant technique, whether it
+    # responds, and the baselines its follow-ups are measured against.
+    group: str = ""
+    technique: str = ""
+    responder: bool = False
+    pain_baseline: int = 6
+    baseline: dict[str, list] = field(default_factory=dict)
     last_note: int | None = None
 
 
