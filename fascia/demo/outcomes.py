@@ -148,11 +148,12 @@ def follow_up(code: str, baseline: Sequence[int | None], responder: bool, rng: r
 
 
 def pain_after(baseline: int, responder: bool, rng: random.Random) -> int:
-    """A visit's pain rating (NPRS, 0-10) for an episode that started at `baseline`: a responder's by at
-    least 2 points and 30 % lower, a non-responder's within a point of the baseline (so less than either)."""
+    """A visit's pain rating (NPRS, 0-10) before treatment, for an episode that started at `baseline` (4 to 8, as
+    the seed's evaluations rate it): a responder's at least 2 points and 30 % lower, never 0 (the visit eases it
+    further); a non-responder's within a point of the baseline (so less than either)."""
     if responder:
         drop = max(2, math.ceil(0.3 * baseline))
-        return max(0, baseline - drop - rng.randint(0, 2))
+        return max(1, baseline - drop - rng.randint(0, 2))
     return min(10, max(0, baseline + rng.randint(-1, 1) if baseline >= 4 else baseline + rng.randint(0, 1)))
 
 

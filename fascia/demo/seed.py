@@ -116,7 +116,7 @@ from fascia.visits.queries import note_content_from, status_from
 S = Claim.Status
 OPENS, CLOSES, SLOTS = time(7), time(20), 26  # Monday to Saturday: 26 half hours
 HALF_HOUR = timedelta(minutes=30)  # the booking pages offer every quarter hour; the seeder books on the half hour
-FOLLOW_UPS = [("follow-up-30", 0.6), ("follow-up-45", 0.3), ("follow-up-60", 0.1)]
+FOLLOW_UPS = (("follow-up-30", 0.6), ("follow-up-45", 0.3), ("follow-up-60", 0.1))
 # The demo's scenarios that stay the same whenever they are screened: no pregnancy (weeks move),
 # and not the two whose facts refuse every technique.
 CARE_SCENARIOS = [s for s in SCENARIOS[:-2] if not s.pregnant]
@@ -150,6 +150,22 @@ SEEDED: list[type[Model]] = [
     *(VisitTechnique, NoteMeasure, Seal),
     *(Claim, ClaimLine, ClaimNote, ClaimEvent, Remittance, Posting, UnbilledVisit),
 ]
+
+
+# Where a practitioner works around a surgical site the screen refuses (the plan's regions, by base name).
+AROUND = {"leg": ("lower-leg", "lower-back"), "shoulder": ("upper-back", "neck"), "lower-leg": ("leg",)}
+SIDED = {"leg", "lower-leg", "shoulder", "arm", "hand", "foot"}
+
+
+def around(regions: list[str]) -> list[str]:
+    """The regions around `regions` (AROUND), on the same side."""
+    found = []
+    for region in regions:
+        side = next((s for s in ("-left", "-right") if region.endswith(s)), "")
+        base = region.removesuffix(side)
+        for near in AROUND.get(base, ()):
+            found.append(f"{near}{side}" if near in SIDED else near)
+    return list(dict.fromkeys(r for r in found if r not in regions))
 
 
 class SeedRefused(Exception):
@@ -236,18 +252,46 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
     )
 
 
+@dataclass(frozen=True)
+class Book:
+    """When the clinic's practitioners see patients, as the seeder books them: from `opens`, `slots` half hours,
+    on the weekdays of each one's working hours; `until` the moment nothing is booked from (None: visits after
+    now are booked ahead)."""
+
+    opens: time = OPENS
+    slots: int = SLOTS
+    until: datetime | None = None
+    follow_ups: tuple[tuple[str, float], ...] = FOLLOW_UPS  # the kinds of follow-up visit, with their shares
+
+
 class Seeder:
-    def __init__(self, clinic: Clinic, rng: random.Random, size: Size, now: datetime) -> None:
+    def __init__(
+        self,
+        clinic: Clinic,
+        rng: random.Random,
+        size: Size,
+        now: datetime,
+        *,
+        book: Book | None = None,
+        scenarios: list[Scenario] = CARE_SCENARIOS,
+        chain: tuple[int, str] = (0, ""),
+    ) -> None:
         self.c, self.rng = clinic, rng
         self.now = now
+        self.book, self.scenarios = book or Book(), scenarios
         self.zone = timezone.get_current_timezone()
         self.today = timezone.localtime(now).date()
         self.first_day = self.today - timedelta(days=round(365.25 * size.years))
+        # Patients arrive up to the last day something is booked.
+        until = self.book.until
+        self.last_day = timezone.localtime(until).date() - timedelta(days=1) if until else self.today
         self.w = BulkWriter()
         self.screened: dict[tuple, list[screening.Finding]] = {}
-        self.diagnoses = {id(s): clean_diagnoses(with_causes(diagnosis_codes(s))) for s in CARE_SCENARIOS}
+        self.diagnoses = {id(s): clean_diagnoses(with_causes(diagnosis_codes(s))) for s in scenarios}
         self.remittances: dict[tuple[int, date], dict] = {}
-        self.chain: tuple[int, str] = (0, "")  # the sequence and content hash of the clinic's last seal
+        self.chain = chain  # the sequence and content hash of the clinic's last seal
+        self.taken_names: set[tuple[str, str]] | None = None  # when set, each patient's name is not one of these
+        self.cut = False  # whether the episode being written ran into the book's `until`
         self.ncci_pairs: list[UnitsPair] | None = None  # the clinic's, read at the first claim
         self.unplaced_visits = 0  # planned visits no free slot within ten days could take
         self.reminder_lead = reminder_lead()
@@ -257,17 +301,21 @@ class Seeder:
 
     def opening(self, day: date) -> datetime:
         """The UTC moment the clinic opens on a local day (no clock change falls in its hours)."""
-        return _utc(datetime.combine(day, OPENS, tzinfo=self.zone))
+        return _utc(datetime.combine(day, self.book.opens, tzinfo=self.zone))
 
     # --- patients -----------------------------------------------------------------------------
 
     def patient(self, number: int) -> None:
         rng = self.rng
-        scenario = rng.choice(CARE_SCENARIOS)
+        scenario = rng.choice(self.scenarios)
         sex = scenario.sex or rng.choice([Patient.Sex.FEMALE, Patient.Sex.MALE])
         names = GIVEN_F if sex == Patient.Sex.FEMALE else GIVEN_M
         given, family = rng.choice(names), rng.choice(FAMILY)
-        span = (self.today - self.first_day).days
+        while self.taken_names is not None and (given, family) in self.taken_names:
+            given, family = rng.choice(names), rng.choice(FAMILY)
+        if self.taken_names is not None:
+            self.taken_names.add((given, family))
+        span = (self.last_day - self.first_day).days
         arrival = self.first_day + timedelta(days=int(span * rng.random() ** 0.8))  # the clinic grew
         city, zip_prefix = rng.choice(CITIES)
         has_contact = rng.random() < 0.6
@@ -324,11 +372,11 @@ class Seeder:
             starts_on=arrival - timedelta(days=rng.randint(30, 900)),
             created_at=entered,
         )
-        p = Person(row["id"], scenario, arrival, rng.randrange(SLOTS), (payer, fees, coverage["id"]))
+        p = Person(row["id"], scenario, arrival, rng.randrange(self.book.slots), (payer, fees, coverage["id"]))
         self.history(p, entered)
         day = arrival
         for _ in range(rng.choices([1, 2, 3, 4], weights=[35, 30, 20, 15])[0]):
-            if day > self.today + timedelta(days=14):
+            if day > self.last_day + timedelta(days=14):
                 break
             last = self.episode(p, home if rng.random() < 0.8 else rng.choice(self.c.staff), day)
             if last is None:
@@ -386,17 +434,21 @@ class Seeder:
 
     def slot(self, staff: Staff, day: date, kind: str, prefer: int) -> tuple[date, datetime] | None:
         """Book the first start free by the booking pages' rule (`free_starts`) on `day` or one of the
-        ten days after, from the patient's preferred half hour on (else the day's first)."""
+        ten days after, from the patient's preferred half hour on (else the day's first). None when no
+        start is free, or the first is past the book's `until` (then `cut` is set)."""
         length = timedelta(minutes=self.c.types[kind].minutes)
         for d in (day + timedelta(days=offset) for offset in range(11)):
             if d.weekday() not in staff.location_by_weekday:
                 continue
             busy = staff.busy.setdefault(d, [])
             opens = self.opening(d)
-            free = free_starts(opens, opens + SLOTS * HALF_HOUR, length, HALF_HOUR, busy)
+            free = free_starts(opens, opens + self.book.slots * HALF_HOUR, length, HALF_HOUR, busy)
             if free:
                 preferred = opens + prefer * HALF_HOUR
                 start = next((s for s in free if s >= preferred), free[0])
+                if self.book.until is not None and start >= self.book.until:
+                    self.cut = True
+                    return None
                 insort(busy, (start, start + length))  # in order, as free_starts reads them quickest
                 return d, start
         return None
@@ -431,9 +483,10 @@ class Seeder:
         """Evaluation, plan and visits from `day`; the day of the last visit, or None when the
         practitioner's book is full."""
         rng = self.rng
+        self.cut = False
         found = self.slot(staff, day, "initial-evaluation", p.prefer)
         if found is None:
-            self.unplaced_visits += 1
+            self.unplaced_visits += not self.cut
             return None
         appointment = self.appointment(p, staff, "initial-evaluation", *found)
         day = found[0]
@@ -450,7 +503,8 @@ class Seeder:
         weeks = rng.choice([3, 4, 5, 6, 8])
         plan_id = self.w.reserve(TreatmentPlan)
         goals = self.goals(p, day, baseline)
-        kind = rng.choices([k for k, _ in FOLLOW_UPS], weights=[w for _, w in FOLLOW_UPS])[0]
+        follow_ups = self.book.follow_ups
+        kind = rng.choices([k for k, _ in follow_ups], weights=[w for _, w in follow_ups])[0]
         visits = 2 * weeks
         # The plan as start_note reads it, to decide each note's kind by the same cadence.
         plan = TreatmentPlan(start_date=day, duration_weeks=weeks, planned_visits=visits)
@@ -479,7 +533,7 @@ class Seeder:
                 visit_day = found[0] + timedelta(days=1)
             found = self.slot(staff, visit_day, kind, p.prefer)
             if found is None:
-                self.unplaced_visits += visits - number + 1
+                self.unplaced_visits += 0 if self.cut else visits - number + 1
                 break
             appointment = self.appointment(p, staff, kind, *found, plan_id=plan_id)
             visit_day = found[0]
@@ -492,8 +546,9 @@ class Seeder:
                         status, ended_at = TreatmentPlan.Status.COMPLETED, note["signed_at"]
                         break
             visit_day += timedelta(days=rng.choice([3, 4]))
-        if status == TreatmentPlan.Status.ACTIVE and visit_day < self.today - timedelta(days=14):
-            # The visits ran out without a discharge summary (a full book, a refused technique).
+        if status == TreatmentPlan.Status.ACTIVE and not self.cut and visit_day < self.today - timedelta(days=14):
+            # The visits ran out without a discharge summary (a full book, a refused technique); a plan the
+            # book's `until` cut short stays open.
             status, ended_at = TreatmentPlan.Status.DISCONTINUED, self.opening(visit_day)
         self.w.add(
             TreatmentPlan,
@@ -595,27 +650,31 @@ class Seeder:
         )
 
     def planned_techniques(self, p: "Person", day: date) -> list[tuple[str, str, list]]:
-        """The episode's dominant technique (drawn with `TECHNIQUE_SHARES`; where the screen refuses it on every
-        region, the first of them it allows) on each region of the body chart, then one other on the first
-        region: Swedish, or with Swedish dominant a deeper technique. Each screened on the day (refused ones
-        left out, cautions kept with a reason); the dominant technique first, and `p.technique`."""
+        """The episode's dominant technique (drawn with `TECHNIQUE_SHARES`) on each region of the body chart, or
+        where the screen refuses it on all of them (a surgical site), on the regions around them (AROUND); where
+        it refuses those too, the first of the others it allows. Then one other technique on the first region:
+        Swedish, or with Swedish dominant a deeper technique. Each screened on the day (refused ones left out,
+        cautions kept with a reason); the dominant technique first, and `p.technique`."""
         rng = self.rng
         body = list(dict.fromkeys(body_region(r) for r in p.scenario.regions))
         drawn = rng.choices(list(TECHNIQUE_SHARES), weights=list(TECHNIQUE_SHARES.values()))[0]
         other = rng.choice(DEEPER) if drawn == "swedish" else "swedish"
         planned: list[tuple[str, str, list]] = []
         for dominant in (drawn, *TECHNIQUE_SHARES):
-            planned = [(dominant, region, self.screen(p.scenario, p.arrival, dominant, region, day)) for region in body]
-            planned = [row for row in planned if screening.worst_level(row[2]) not in screening.REFUSING]
+            for regions in (body, around(body)):
+                planned = [(dominant, r, self.screen(p.scenario, p.arrival, dominant, r, day)) for r in regions]
+                planned = [row for row in planned if screening.worst_level(row[2]) not in screening.REFUSING]
+                if planned:
+                    break
             if planned:
                 break
         else:
             return []
-        p.technique = planned[0][0]
+        p.technique, first = planned[0][0], planned[0][1]
         if other != p.technique:
-            findings = self.screen(p.scenario, p.arrival, other, body[0], day)
+            findings = self.screen(p.scenario, p.arrival, other, first, day)
             if screening.worst_level(findings) not in screening.REFUSING:
-                planned.append((other, body[0], findings))
+                planned.append((other, first, findings))
         return planned
 
     def goals(self, p: "Person", day: date, baseline: dict[str, Row]) -> list[dict]:
