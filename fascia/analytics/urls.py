@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fascia.analytics import groups_views, outcomes
 
 app_name = "analytics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("outcomes/", outcomes.outcomes, name="outcomes"),
+    path("groups/", groups_views.condition_groups, name="condition_groups"),
+]

@@ -13,6 +13,7 @@ NAVIGATION = [
     ("Patients", "patients:list", roles.VIEW_PATIENT),
     ("Referring providers", "referrals:provider_list", roles.VIEW_PROVIDER),
     ("Billing", "billing:queue", roles.VIEW_CLAIM),
+    ("Outcomes", "analytics:outcomes", roles.VIEW_OUTCOMES),
     ("Techniques", "techniques:catalog", roles.VIEW_TECHNIQUE),
     # Only practitioners write notes, so this keeps "Credentials" (one's own) off an admin's menu.
     ("Credentials", "practitioners:mine", roles.ADD_NOTE),

@@ -1,9 +1,7 @@
 """The patient's progress (/my/progress/): their scores on each instrument their plan's goals measure, charted
-against the goal's target; and the questionnaires their plan calls for now, answered in the portal
-(/my/questionnaires/<instrument>/).
-
-The chart is drawn by the template: this module only computes plain numbers (each point's x and y in the chart's
-coordinates, the target lines' y, the axis labels)."""
+against the goals' targets and the smallest change that matters (fascia.plans.charts, the picture the clinic's
+letters show too); and the questionnaires their plan calls for now, answered in the portal
+(/my/questionnaires/<instrument>/)."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,15 +22,12 @@ from fascia.audit.models import AuditAction
 from fascia.measures import views as measure_views
 from fascia.measures.instruments import Instrument
 from fascia.measures.models import MeasureResult
-from fascia.measures.scoring import Change, change, instrument
+from fascia.measures.scoring import Change, change
 from fascia.measures.services import record_measure
+from fascia.plans.charts import ScoreChart, goal_charts
 from fascia.plans.models import Goal
 from fascia.portal.auth import PatientRequest, patient_view
 from fascia.visits import queries as visit_queries
-
-# The chart's coordinates (its viewBox): the plot sits inside the margins, the axis labels in them.
-WIDTH, HEIGHT = 340, 200
-LEFT, RIGHT, TOP, BOTTOM = 44, 292, 12, 168  # the goal labels in the right margin
 
 
 @dataclass(frozen=True)
@@ -40,36 +35,23 @@ class Point:
     on: date
     value: float
     band: str
-    x: float
-    y: float
     change: Change | None  # from the first score (None for the first): the clinician's reading, against the MCID
     reached: bool  # at or past a goal's target
 
 
 @dataclass(frozen=True)
-class Target:
-    goal: Goal
-    y: float
-
-
-@dataclass(frozen=True)
-class Tick:
-    label: str
-    y: float
-
-
-@dataclass(frozen=True)
 class Chart:
-    instrument: Instrument
-    points: list[Point]
-    targets: list[Target]
-    ticks: list[Tick]  # the score axis
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: int = LEFT
-    right: int = RIGHT
-    top: int = TOP
-    bottom: int = BOTTOM
+    picture: ScoreChart  # the scores against the goals' targets and the MCID band
+    points: list[Point]  # the table beside it
+
+    @property
+    def instrument(self) -> Instrument:
+        return self.picture.instrument
+
+    @property
+    def goals(self) -> list[Goal]:
+        """The goals with a target on this instrument."""
+        return [g for g in self.picture.goals if g.target is not None]
 
     @property
     def first(self) -> Point | None:
@@ -84,55 +66,36 @@ def _reached(inst: Instrument, value: float, targets: Sequence[float]) -> bool:
     return any((value >= t) if inst.higher_is_better else (value <= t) for t in targets)
 
 
-def chart(inst: Instrument, scores: Sequence[tuple[date, float, str]], goals: Sequence[Goal]) -> Chart:
-    """The chart of one instrument's `scores` (date, value, band; oldest first) against its `goals`' targets:
-    scores on the instrument's whole range up the page, dates across it (evenly by day)."""
-    low, high = inst.score_min, inst.score_max
-
-    def y(value: float) -> float:
-        return round(BOTTOM - (value - low) / (high - low) * (BOTTOM - TOP), 1)
-
-    first_day = scores[0][0] if scores else None
-    days = (scores[-1][0] - first_day).days if scores and first_day else 0
-
-    def x(on: date) -> float:
-        if not days or first_day is None:
-            return (LEFT + RIGHT) / 2
-        return round(LEFT + (on - first_day).days / days * (RIGHT - LEFT), 1)
-
-    targets = [g.target for g in goals if g.target is not None]
-    start = scores[0][1] if scores else None
+def chart(picture: ScoreChart, bands: Sequence[str]) -> Chart:
+    """The chart of one instrument's scores with each score's severity band (`bands`, in the scores' order)."""
+    inst, targets = picture.instrument, picture.targets
+    start = picture.scores[0][1] if picture.scores else None
     points = [
         Point(
             on=on,
             value=value,
             band=band,
-            x=x(on),
-            y=y(value),
             change=None if n == 0 or start is None else change(inst.code, before=start, after=value),
             reached=_reached(inst, value, targets),
         )
-        for n, (on, value, band) in enumerate(scores)
+        for n, ((on, value), band) in enumerate(zip(picture.scores, bands, strict=True))
     ]
-    middle = (low + high) / 2
-    ticks = [Tick(f"{v:g}", y(v)) for v in (high, middle, low)]
-    return Chart(inst, points, [Target(g, y(g.target)) for g in goals if g.target is not None], ticks)
+    return Chart(picture, points)
 
 
 def charts_for(patient_id: int, goals: Sequence[Goal]) -> list[Chart]:
     """A chart per instrument the goals measure, in the goals' order: one query for all the scores."""
-    by_instrument: dict[str, list[Goal]] = defaultdict(list)
-    for goal in goals:
-        if goal.measure == Goal.Measure.INSTRUMENT and goal.instrument:
-            by_instrument[goal.instrument].append(goal)
-    scores: dict[str, list[tuple[date, float, str]]] = defaultdict(list)
-    if by_instrument:
-        results = MeasureResult.objects.filter(patient_id=patient_id, instrument__in=by_instrument).order_by(
+    codes = {g.instrument for g in goals if g.measure == Goal.Measure.INSTRUMENT and g.instrument}
+    scores: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    bands: dict[str, list[str]] = defaultdict(list)
+    if codes:
+        results = MeasureResult.objects.filter(patient_id=patient_id, instrument__in=codes).order_by(
             "administered_on", "id"
         )
         for code, on, value, band in results.values_list("instrument", "administered_on", "value", "band"):
-            scores[code].append((on, value, band))
-    return [chart(instrument(code), scores[code], goals) for code, goals in by_instrument.items()]
+            scores[code].append((on, value))
+            bands[code].append(band)
+    return [chart(picture, bands[picture.instrument.code]) for picture in goal_charts(goals, scores)]
 
 
 def due_instruments(request: PatientRequest) -> list[Instrument]:

@@ -107,6 +107,8 @@ PAGES = {
     "billing:claim": (CLAIMS, lambda f: [f["claim"].public_id]),
     "billing:claim_pdf": (CLAIMS, lambda f: [f["claim"].public_id]),
     "billing:reports": (CLAIMS, lambda f: []),
+    "analytics:outcomes": (CLINICAL, lambda f: []),  # admins: the clinic's; a practitioner: their own beside it
+    "analytics:condition_groups": (ADMIN, lambda f: []),
     "billing:payers": (CLAIMS, lambda f: []),
     "billing:payer_create": (CLAIMS, lambda f: []),
     "billing:payer_edit": (CLAIMS, lambda f: [f["claim"].payer.public_id]),

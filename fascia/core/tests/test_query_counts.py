@@ -1038,6 +1038,68 @@ def _(w: World, n: int) -> str:
     return reverse("billing:reports")
 
 
+@counts("analytics:outcomes", ADMIN, PRACTITIONER)
+def _(w: World, n: int) -> str:
+    """n closed episodes of care with an ODI change, each in a condition group of its own (the rows shown), half of
+    them Tess's, over n techniques, at every dose and payer kind."""
+    from fascia.analytics.models import ConditionGroup, Episode, EpisodeMeasure
+
+    patient = w.patients(1)[0]
+    plans = w.plans(patient, n)
+    groups = ConditionGroup.objects.bulk_create(
+        ConditionGroup(organization=w.organization, name=mark(i), codes=["M54"], position=100 + i) for i in w.numbers(n)
+    )
+    practitioners = [w.practitioner, *w.practitioners(1)]
+    kinds = list(Payer.Kind.values)
+    made = Episode.objects.bulk_create(
+        Episode(
+            organization=w.organization,
+            plan=plan,
+            patient=patient,
+            practitioner=practitioners[i % 2],
+            location=w.location,
+            start_date=date(2026, 1, 1),
+            end_date=date(2026, 3, 1),
+            status=Episode.Status.CLOSED,
+            payer_kind=kinds[i % len(kinds)],
+            referral_source=Episode.SELF_REFERRED,
+            total_minutes=i * 40,
+            dominant_technique=w.techniques[i % len(w.techniques)],
+        )
+        for i, plan in enumerate(plans)
+    )
+    Episode.groups.through.objects.bulk_create(
+        Episode.groups.through(episode=e, conditiongroup=g) for e, g in zip(made, groups, strict=True)
+    )
+    EpisodeMeasure.objects.bulk_create(
+        EpisodeMeasure(
+            episode=e,
+            instrument=("ODI", "NDI")[i % 2],
+            baseline=40,
+            baseline_on=date(2026, 1, 1),
+            latest=20,
+            latest_on=date(2026, 3, 1),
+            follow_ups=1,
+            change=20,
+            reached_mcid=True,
+            visits_to_mcid=4,
+            days_to_mcid=30,
+        )
+        for i, e in enumerate(made)
+    )
+    return reverse("analytics:outcomes") + "?technique=" + w.techniques[0].code
+
+
+@counts("analytics:condition_groups", ADMIN)
+def _(w: World, n: int) -> str:
+    from fascia.analytics.models import ConditionGroup
+
+    ConditionGroup.objects.bulk_create(
+        ConditionGroup(organization=w.organization, name=mark(i), codes=["M54"], position=100 + i) for i in w.numbers(n)
+    )
+    return reverse("analytics:condition_groups")
+
+
 @counts("billing:payers", BILLING, ADMIN)
 def _(w: World, n: int) -> str:
     w.payers(n)

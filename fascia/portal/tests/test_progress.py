@@ -1,6 +1,8 @@
 """The patient sees their own scores charted against their goal, and answers the questionnaire their plan calls
 for in the portal: recorded as theirs, audited, and a new point on the chart."""
 
+import base64
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,6 +23,18 @@ from fascia.visits.tests.factories import active_plan, signed_note
 pytestmark = pytest.mark.django_db
 
 ODI_24 = [1] * 8 + [2, 2]  # 12 of 50: 24%, 16 better than the evaluation's 40: at least the MCID (10)
+PICTURE = re.compile(r'<img [^>]*src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"[^>]*alt="([^"]*)"')
+
+
+def chart(body: str, name: str = "ODI") -> str:
+    """The SVG of the page's chart of `name`, found by its alt text."""
+    (svg,) = [base64.b64decode(data).decode() for data, alt in PICTURE.findall(body) if alt.startswith(f"{name}:")]
+    return svg
+
+
+def points(body: str) -> int:
+    """How many scores the chart of the ODI draws."""
+    return chart(body).count('class="dot ')
 
 
 @pytest.fixture
@@ -49,9 +63,13 @@ def test_the_chart_shows_the_first_score_against_the_goal(client: Client, nora) 
     portal_client(client, patient_account(nora))
     body = client.get(reverse("portal:progress")).content.decode()
     evaluated = MeasureResult.objects.get(patient=nora).administered_on.strftime("%b %-d, %Y")
-    assert f'role="img"\n         aria-label="ODI: first score 40 on {evaluated}. Goal 20."' in body
+    assert f'alt="ODI: first score 40 on {evaluated}. Goal 20."' in body
     assert "<td>40%</td>" in body and "Your starting score." in body
-    assert body.count('class="chart-point"') == 1
+    assert points(body) == 1
+    # The goal dashed across it, and the band from the first score to the smallest change that matters, hatched.
+    svg = chart(body)
+    assert ">Goal: 20<" in svg and "stroke-dasharray:10,6" in svg
+    assert ">Smallest change that matters<" in svg and "url(#fascia-hatch)" in svg
     assert "Answer the ODI" in body
 
 
@@ -64,7 +82,7 @@ def test_a_later_score_reads_against_the_smallest_change_that_matters(client: Cl
     assert "<td>38%</td>" in body and "Better, but by less than the smallest change that matters." in body
     assert "<td>24%</td>" in body and "Better by at least the smallest change that matters." in body
     assert f"Latest score 24 on {timezone.localdate():%b %-d, %Y}." in body
-    assert body.count('class="chart-point"') == 3
+    assert points(body) == 3
 
 
 def test_another_patients_scores_are_never_shown(client: Client, nora, sam) -> None:
@@ -72,7 +90,7 @@ def test_another_patients_scores_are_never_shown(client: Client, nora, sam) -> N
     for name in ("portal:progress", "portal:home"):
         body = client.get(reverse(name)).content.decode()
         assert "80%" not in body and "first score 80" not in body
-    assert client.get(reverse("portal:progress")).content.decode().count('class="chart-point"') == 1
+    assert points(client.get(reverse("portal:progress")).content.decode()) == 1
 
 
 def test_the_patient_answers_the_due_odi_in_the_portal(client: Client, nora) -> None:
@@ -90,7 +108,7 @@ def test_the_patient_answers_the_due_odi_in_the_portal(client: Client, nora) -> 
     entry = AuditEvent.objects.get(action=AuditAction.MEASURE_RECORDED, target_id=str(result.public_id))
     assert (entry.actor, entry.patient, entry.detail["source"]) == (account, nora, "patient")
     body = response.content.decode()
-    assert body.count('class="chart-point"') == 2 and "<td>24%</td>" in body
+    assert points(body) == 2 and "<td>24%</td>" in body
     # Answered since the last visit: no longer due, and the page is gone.
     assert "Answer the ODI" not in client.get(reverse("portal:home")).content.decode()
     assert client.get(url).status_code == 404
