@@ -157,8 +157,9 @@ def pain_after(baseline: int, responder: bool, rng: random.Random) -> int:
     return min(10, max(0, baseline + rng.randint(-1, 1) if baseline >= 4 else baseline + rng.randint(0, 1)))
 
 
-def wilson(responders: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """The 95 % Wilson score interval of a proportion (Wilson 1927), as the outcome pages give it."""
+def wilson(responders: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (Wilson 1927), 95 % by default, as the outcome pages give it
+    (fascia.analytics.stats, with z rounded as theirs)."""
     if n == 0:
         return 0.0, 1.0
     p = responders / n

@@ -3,7 +3,8 @@ back from the records the seed wrote, and per condition group or technique the e
 observed share of responders and its 95 % Wilson interval.
 
 An episode here is a treatment plan with its outcome instrument (its long-term goal's) measured at the
-evaluation and at least once more in a signed note of the plan; the latest of those is its follow-up. Its
+evaluation and at least once more in a note of the plan (signed or not: the measure is recorded either way);
+the latest of those is its follow-up. Its
 condition groups are every group one of its evaluation's diagnoses falls in; its dominant technique the one with
 more than half of its signed notes' minutes. A cell's expected rate is the mean of its episodes' rates (a
 condition group's is its GROUP_RATES entry plus the mean technique shift of its episodes, near zero): each
@@ -19,14 +20,16 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
+from fascia.analytics.outcomes import NO_GROUP
+from fascia.analytics.stats import MIN_N  # the outcome pages' suppression minimum (episodes per cell)
+
+__all__ = ["MIN_N", "Cell", "Episode", "cells", "seeded_episodes"]
 from fascia.core.models import Organization
 from fascia.demo.outcomes import TECHNIQUE_NAMES, condition_group, groups_of, responder_rate, wilson
 from fascia.evaluations.models import Diagnosis, EvaluationMeasure
 from fascia.measures.scoring import change
 from fascia.plans.models import Goal, TreatmentPlan
 from fascia.visits.models import NoteMeasure, VisitNote, VisitTechnique
-
-MIN_N = 10  # the outcome pages' suppression minimum (episodes per cell)
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def seeded_episodes(organization: Organization) -> list[Episode]:
     }
     latest: dict[tuple[int, str], float] = {}
     for plan_id, measured, value in (
-        NoteMeasure.objects.filter(note__plan__in=plans, note__status=VisitNote.Status.SIGNED)
+        NoteMeasure.objects.filter(note__plan__in=plans)
         .order_by("note__visited_on", "result_id")
         .values_list("note__plan_id", "result__instrument", "result__value")
     ):
@@ -121,14 +124,15 @@ def seeded_episodes(organization: Organization) -> list[Episode]:
 
 
 def cells(episodes: list[Episode], by: str, *, instrument: str | None = None) -> list[Cell]:
-    """Per condition group (`by="condition"`) or dominant technique (`by="technique"`, labelled with the
-    catalog's name), of one instrument's episodes or all: n, responders, the expected rate and the interval."""
+    """Per condition group (`by="condition"`; NO_GROUP for an episode in none) or dominant technique
+    (`by="technique"`, labelled with the catalog's name), of one instrument's episodes or all: n, responders, the
+    expected rate and the interval."""
     members: dict[str, list[Episode]] = defaultdict(list)
     for episode in episodes:
         if instrument is not None and episode.instrument != instrument:
             continue
         if by == "condition":
-            labels = sorted(episode.groups)
+            labels = sorted(episode.groups) or [NO_GROUP]
         elif by == "technique":
             labels = [TECHNIQUE_NAMES.get(episode.technique, episode.technique)] if episode.technique else []
         else:
