@@ -37,6 +37,7 @@ from fascia.demo.outcomes import wilson  # noqa: E402
 from fascia.demo.truth import MIN_N, Cell, cells, seeded_episodes  # noqa: E402
 
 BY = ("condition", "technique")
+PAGE_BY = {"condition": "group", "technique": "technique"}  # the pages' names for the breakdowns
 
 
 def evidence_cells(organization: Organization, instrument: str, by: str) -> dict[str, tuple[int, int]] | None:
@@ -45,7 +46,7 @@ def evidence_cells(organization: Organization, instrument: str, by: str) -> dict
         from fascia.analytics.outcomes import evidence
     except ImportError:
         return None
-    rows = evidence(organization, instrument, by=by)
+    rows = evidence(organization, instrument, by=PAGE_BY[by])
     return {str(_field(row, "label")): (int(_field(row, "n")), int(_field(row, "responders"))) for row in rows}
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from fascia.analytics.episodes import rebuild
 from fascia.billing.claims.charges import fees_for
 from fascia.core.models import Organization, User
 from fascia.demo.loader import diagnosis_codes
@@ -24,6 +25,7 @@ from fascia.demo.outcomes import condition_group
 from fascia.demo.schedule import DAY_END, DAY_START
 from fascia.demo.seed import CARE_SCENARIOS, Book, Clinic, Seeded, Seeder, Size, Staff, with_causes
 from fascia.patients.models import Patient
+from fascia.patients.services import mrn_for
 from fascia.practitioners.models import Practitioner
 from fascia.records.models import Seal
 from fascia.scheduling.models import Appointment, AppointmentType
@@ -91,4 +93,6 @@ def load_history(organization: Organization, rng: random.Random, *, patients: in
         seeder.patient(number)
     seeder.finish()
     Organization.objects.filter(pk=organization.pk).update(mrn_counter=first + patients - 1)
+    # Written in bulk, past the signals that keep the episodes of care current: built here.
+    rebuild(Patient.objects.filter(organization=organization, mrn__gte=mrn_for(first)).values_list("pk", flat=True))
     return Seeded(seeder.w.counts(), seeder.unplaced_visits)

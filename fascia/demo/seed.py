@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Model
 from django.utils import timezone
 
+from fascia.analytics.episodes import rebuild
 from fascia.billing import coding
 from fascia.billing.claims.charges import fees_for, lines_from, pairs_for
 from fascia.billing.claims.services import can_move
@@ -1088,6 +1089,9 @@ def seed(size: Size, *, seed: int = 1, progress: Callable[[int, int], None] | No
                 if progress and (number % 500 == 0 or number == size.patients):
                     progress(number, size.patients)
             seeder.finish()
+        # Written in bulk, past the signals that keep the episodes of care current: built here, as
+        # `fascia refresh_episodes` builds them.
+        rebuild()
         Organization.objects.filter(pk=clinic.organization.pk).update(mrn_counter=size.patients)
         open_portal(clinic.organization)
     if connection.vendor == "postgresql":
