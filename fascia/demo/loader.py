@@ -373,6 +373,11 @@ def load_demo(seed: int = 2026) -> bool:
     load_coverages(patients, load_payers(organization), rng, today)
     load_claims(biller, patients, today)
     _load_portal_patient(organization, admin, biller, practitioners[0], main_street, providers, random.Random(seed + 2))
+    # The past two years' patients, in bulk as `fascia seed` writes them (which imports this module), with a
+    # random stream of their own.
+    from fascia.demo.history import load_history
+
+    load_history(organization, random.Random(seed + 3))
     return True
 
 

@@ -10,7 +10,8 @@ measurable goals and techniques screened against the history (`fascia.techniques
 visits twice a week at times the booking pages would offer (`fascia.scheduling.slots`), a signed
 note per visit (techniques screened again on the day, minutes within the appointment, progress
 notes every 10 visits or 30 days with the measure re-taken, a discharge summary that completes the
-plan), each signature sealed in the clinic's keyed chain (`fascia.records.chain`); claims from the
+plan; each episode responds to its care with the known rate of its condition group and dominant technique,
+`fascia.demo.outcomes`), each signature sealed in the clinic's keyed chain (`fascia.records.chain`); claims from the
 notes with lines by `fascia.billing.claims.charges` and units by the payer's method, in every status
 the lifecycle allows for their age, with their events, and the payments posted from weekly remittances.
 
@@ -32,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Model
 from django.utils import timezone
 
+from fascia.analytics.episodes import rebuild
 from fascia.billing import coding
 from fascia.billing.claims.charges import fees_for, lines_from, pairs_for
 from fascia.billing.claims.services import can_move
@@ -68,7 +70,15 @@ from fascia.demo.loader import (
     synthetic_therapist,
 )
 from fascia.demo.names import CITIES, FAMILY, GIVEN_F, GIVEN_M, NICKNAMES, RELATIONSHIPS, STREETS, phone
-from fascia.demo.plans import HOME_CARE, goals_for, techniques_for
+from fascia.demo.outcomes import (
+    EXTERNAL_CAUSES,
+    TECHNIQUE_SHARES,
+    condition_group,
+    follow_up,
+    pain_after,
+    responder_rate,
+)
+from fascia.demo.plans import DEEPER, HOME_CARE, body_region, goals_for
 from fascia.demo.portal import synthetic_patient_account
 from fascia.demo.schedule import (
     NEXT_VISITS,
@@ -76,7 +86,6 @@ from fascia.demo.schedule import (
     PRESSURES,
     RESPONSES,
     SUBJECTIVE,
-    better,
     load_online_booking,
     split_minutes,
 )
@@ -108,7 +117,7 @@ from fascia.visits.queries import note_content_from, status_from
 S = Claim.Status
 OPENS, CLOSES, SLOTS = time(7), time(20), 26  # Monday to Saturday: 26 half hours
 HALF_HOUR = timedelta(minutes=30)  # the booking pages offer every quarter hour; the seeder books on the half hour
-FOLLOW_UPS = [("follow-up-30", 0.6), ("follow-up-45", 0.3), ("follow-up-60", 0.1)]
+FOLLOW_UPS = (("follow-up-30", 0.6), ("follow-up-45", 0.3), ("follow-up-60", 0.1))
 # The demo's scenarios that stay the same whenever they are screened: no pregnancy (weeks move),
 # and not the two whose facts refuse every technique.
 CARE_SCENARIOS = [s for s in SCENARIOS[:-2] if not s.pregnant]
@@ -144,8 +153,29 @@ SEEDED: list[type[Model]] = [
 ]
 
 
+# Where a practitioner works around a surgical site the screen refuses (the plan's regions, by base name).
+AROUND = {"leg": ("lower-leg", "lower-back"), "shoulder": ("upper-back", "neck"), "lower-leg": ("leg",)}
+SIDED = {"leg", "lower-leg", "shoulder", "arm", "hand", "foot"}
+
+
+def around(regions: list[str]) -> list[str]:
+    """The regions around `regions` (AROUND), on the same side."""
+    found = []
+    for region in regions:
+        side = next((s for s in ("-left", "-right") if region.endswith(s)), "")
+        base = region.removesuffix(side)
+        for near in AROUND.get(base, ()):
+            found.append(f"{near}{side}" if near in SIDED else near)
+    return list(dict.fromkeys(r for r in found if r not in regions))
+
+
 class SeedRefused(Exception):
     pass
+
+
+def with_causes(codes: list[str]) -> list[str]:
+    """A scenario's diagnoses with how the injury happened after them (`outcomes.EXTERNAL_CAUSES`)."""
+    return codes + [cause for code in codes[:1] for cause in EXTERNAL_CAUSES.get(code, ())]
 
 
 @dataclass(frozen=True)
@@ -223,18 +253,46 @@ def _clinic(size: Size, rng: random.Random, today: date) -> Clinic:
     )
 
 
+@dataclass(frozen=True)
+class Book:
+    """When the clinic's practitioners see patients, as the seeder books them: from `opens`, `slots` half hours,
+    on the weekdays of each one's working hours; `until` the moment nothing is booked from (None: visits after
+    now are booked ahead)."""
+
+    opens: time = OPENS
+    slots: int = SLOTS
+    until: datetime | None = None
+    follow_ups: tuple[tuple[str, float], ...] = FOLLOW_UPS  # the kinds of follow-up visit, with their shares
+
+
 class Seeder:
-    def __init__(self, clinic: Clinic, rng: random.Random, size: Size, now: datetime) -> None:
+    def __init__(
+        self,
+        clinic: Clinic,
+        rng: random.Random,
+        size: Size,
+        now: datetime,
+        *,
+        book: Book | None = None,
+        scenarios: list[Scenario] = CARE_SCENARIOS,
+        chain: tuple[int, str] = (0, ""),
+    ) -> None:
         self.c, self.rng = clinic, rng
         self.now = now
+        self.book, self.scenarios = book or Book(), scenarios
         self.zone = timezone.get_current_timezone()
         self.today = timezone.localtime(now).date()
         self.first_day = self.today - timedelta(days=round(365.25 * size.years))
+        # Patients arrive up to the last day something is booked.
+        until = self.book.until
+        self.last_day = timezone.localtime(until).date() - timedelta(days=1) if until else self.today
         self.w = BulkWriter()
         self.screened: dict[tuple, list[screening.Finding]] = {}
-        self.diagnoses = {id(s): clean_diagnoses(diagnosis_codes(s)) for s in CARE_SCENARIOS}
+        self.diagnoses = {id(s): clean_diagnoses(with_causes(diagnosis_codes(s))) for s in scenarios}
         self.remittances: dict[tuple[int, date], dict] = {}
-        self.chain: tuple[int, str] = (0, "")  # the sequence and content hash of the clinic's last seal
+        self.chain = chain  # the sequence and content hash of the clinic's last seal
+        self.taken_names: set[tuple[str, str]] | None = None  # when set, each patient's name is not one of these
+        self.cut = False  # whether the episode being written ran into the book's `until`
         self.ncci_pairs: list[UnitsPair] | None = None  # the clinic's, read at the first claim
         self.unplaced_visits = 0  # planned visits no free slot within ten days could take
         self.reminder_lead = reminder_lead()
@@ -244,17 +302,21 @@ class Seeder:
 
     def opening(self, day: date) -> datetime:
         """The UTC moment the clinic opens on a local day (no clock change falls in its hours)."""
-        return _utc(datetime.combine(day, OPENS, tzinfo=self.zone))
+        return _utc(datetime.combine(day, self.book.opens, tzinfo=self.zone))
 
     # --- patients -----------------------------------------------------------------------------
 
     def patient(self, number: int) -> None:
         rng = self.rng
-        scenario = rng.choice(CARE_SCENARIOS)
+        scenario = rng.choice(self.scenarios)
         sex = scenario.sex or rng.choice([Patient.Sex.FEMALE, Patient.Sex.MALE])
         names = GIVEN_F if sex == Patient.Sex.FEMALE else GIVEN_M
         given, family = rng.choice(names), rng.choice(FAMILY)
-        span = (self.today - self.first_day).days
+        while self.taken_names is not None and (given, family) in self.taken_names:
+            given, family = rng.choice(names), rng.choice(FAMILY)
+        if self.taken_names is not None:
+            self.taken_names.add((given, family))
+        span = (self.last_day - self.first_day).days
         arrival = self.first_day + timedelta(days=int(span * rng.random() ** 0.8))  # the clinic grew
         city, zip_prefix = rng.choice(CITIES)
         has_contact = rng.random() < 0.6
@@ -311,11 +373,11 @@ class Seeder:
             starts_on=arrival - timedelta(days=rng.randint(30, 900)),
             created_at=entered,
         )
-        p = Person(row["id"], scenario, arrival, rng.randrange(SLOTS), (payer, fees, coverage["id"]))
+        p = Person(row["id"], scenario, arrival, rng.randrange(self.book.slots), (payer, fees, coverage["id"]))
         self.history(p, entered)
         day = arrival
         for _ in range(rng.choices([1, 2, 3, 4], weights=[35, 30, 20, 15])[0]):
-            if day > self.today + timedelta(days=14):
+            if day > self.last_day + timedelta(days=14):
                 break
             last = self.episode(p, home if rng.random() < 0.8 else rng.choice(self.c.staff), day)
             if last is None:
@@ -373,17 +435,21 @@ class Seeder:
 
     def slot(self, staff: Staff, day: date, kind: str, prefer: int) -> tuple[date, datetime] | None:
         """Book the first start free by the booking pages' rule (`free_starts`) on `day` or one of the
-        ten days after, from the patient's preferred half hour on (else the day's first)."""
+        ten days after, from the patient's preferred half hour on (else the day's first). None when no
+        start is free, or the first is past the book's `until` (then `cut` is set)."""
         length = timedelta(minutes=self.c.types[kind].minutes)
         for d in (day + timedelta(days=offset) for offset in range(11)):
             if d.weekday() not in staff.location_by_weekday:
                 continue
             busy = staff.busy.setdefault(d, [])
             opens = self.opening(d)
-            free = free_starts(opens, opens + SLOTS * HALF_HOUR, length, HALF_HOUR, busy)
+            free = free_starts(opens, opens + self.book.slots * HALF_HOUR, length, HALF_HOUR, busy)
             if free:
                 preferred = opens + prefer * HALF_HOUR
                 start = next((s for s in free if s >= preferred), free[0])
+                if self.book.until is not None and start >= self.book.until:
+                    self.cut = True
+                    return None
                 insort(busy, (start, start + length))  # in order, as free_starts reads them quickest
                 return d, start
         return None
@@ -418,9 +484,10 @@ class Seeder:
         """Evaluation, plan and visits from `day`; the day of the last visit, or None when the
         practitioner's book is full."""
         rng = self.rng
+        self.cut = False
         found = self.slot(staff, day, "initial-evaluation", p.prefer)
         if found is None:
-            self.unplaced_visits += 1
+            self.unplaced_visits += not self.cut
             return None
         appointment = self.appointment(p, staff, "initial-evaluation", *found)
         day = found[0]
@@ -432,10 +499,13 @@ class Seeder:
         planned = self.planned_techniques(p, day)
         if not planned:
             return day
+        # Whether the episode responds, with the known rate of its condition group and dominant technique.
+        p.responder = rng.random() < responder_rate(p.group, p.technique)
         weeks = rng.choice([3, 4, 5, 6, 8])
         plan_id = self.w.reserve(TreatmentPlan)
         goals = self.goals(p, day, baseline)
-        kind = rng.choices([k for k, _ in FOLLOW_UPS], weights=[w for _, w in FOLLOW_UPS])[0]
+        follow_ups = self.book.follow_ups
+        kind = rng.choices([k for k, _ in follow_ups], weights=[w for _, w in follow_ups])[0]
         visits = 2 * weeks
         # The plan as start_note reads it, to decide each note's kind by the same cadence.
         plan = TreatmentPlan(start_date=day, duration_weeks=weeks, planned_visits=visits)
@@ -464,7 +534,7 @@ class Seeder:
                 visit_day = found[0] + timedelta(days=1)
             found = self.slot(staff, visit_day, kind, p.prefer)
             if found is None:
-                self.unplaced_visits += visits - number + 1
+                self.unplaced_visits += 0 if self.cut else visits - number + 1
                 break
             appointment = self.appointment(p, staff, kind, *found, plan_id=plan_id)
             visit_day = found[0]
@@ -477,8 +547,9 @@ class Seeder:
                         status, ended_at = TreatmentPlan.Status.COMPLETED, note["signed_at"]
                         break
             visit_day += timedelta(days=rng.choice([3, 4]))
-        if status == TreatmentPlan.Status.ACTIVE and visit_day < self.today - timedelta(days=14):
-            # The visits ran out without a discharge summary (a full book, a refused technique).
+        if status == TreatmentPlan.Status.ACTIVE and not self.cut and visit_day < self.today - timedelta(days=14):
+            # The visits ran out without a discharge summary (a full book, a refused technique); a plan the
+            # book's `until` cut short stays open.
             status, ended_at = TreatmentPlan.Status.DISCONTINUED, self.opening(visit_day)
         self.w.add(
             TreatmentPlan,
@@ -547,12 +618,15 @@ class Seeder:
         ]
         p.diagnoses = [d["code"] for d in diagnoses]
         p.primary_diagnosis = diagnoses[0]["id"] if diagnoses else None
+        p.group = condition_group(p.diagnoses)
+        p.pain = p.pain_baseline = fields["nprs_now"]
         measures = {
             "NPRS": self.measure(p, staff, "NPRS", [fields["nprs_now"]], day, start),
             scenario.measure: self.measure(
                 p, staff, scenario.measure, first_answers(scenario.measure, self.rng), day, start
             ),
         }
+        p.baseline = dict(p.last_responses)  # what every follow-up of the episode is measured against
         for m in measures.values():
             self.w.add(EvaluationMeasure, evaluation_id=evaluation["id"], result_id=m["id"])
         content = evaluation_content_from(evaluation, diagnoses, measures.values())
@@ -577,13 +651,31 @@ class Seeder:
         )
 
     def planned_techniques(self, p: "Person", day: date) -> list[tuple[str, str, list]]:
-        """As the demo plans them: Swedish on the first region, one deeper technique per region,
-        each screened on the day (refused ones left out, cautions kept with a reason)."""
-        planned = []
-        for code, region in techniques_for(p.scenario.regions, self.rng):
-            findings = self.screen(p.scenario, p.arrival, code, region, day)
+        """The episode's dominant technique (drawn with `TECHNIQUE_SHARES`) on each region of the body chart, or
+        where the screen refuses it on all of them (a surgical site), on the regions around them (AROUND); where
+        it refuses those too, the first of the others it allows. Then one other technique on the first region:
+        Swedish, or with Swedish dominant a deeper technique. Each screened on the day (refused ones left out,
+        cautions kept with a reason); the dominant technique first, and `p.technique`."""
+        rng = self.rng
+        body = list(dict.fromkeys(body_region(r) for r in p.scenario.regions))
+        drawn = rng.choices(list(TECHNIQUE_SHARES), weights=list(TECHNIQUE_SHARES.values()))[0]
+        other = rng.choice(DEEPER) if drawn == "swedish" else "swedish"
+        planned: list[tuple[str, str, list]] = []
+        for dominant in (drawn, *TECHNIQUE_SHARES):
+            for regions in (body, around(body)):
+                planned = [(dominant, r, self.screen(p.scenario, p.arrival, dominant, r, day)) for r in regions]
+                planned = [row for row in planned if screening.worst_level(row[2]) not in screening.REFUSING]
+                if planned:
+                    break
+            if planned:
+                break
+        else:
+            return []
+        p.technique, first = planned[0][0], planned[0][1]
+        if other != p.technique:
+            findings = self.screen(p.scenario, p.arrival, other, first, day)
             if screening.worst_level(findings) not in screening.REFUSING:
-                planned.append((code, region, findings))
+                planned.append((other, first, findings))
         return planned
 
     def goals(self, p: "Person", day: date, baseline: dict[str, Row]) -> list[dict]:
@@ -607,16 +699,19 @@ class Seeder:
         planned: list[tuple[str, str, list]],
     ) -> Row | None:
         """The visit's note, as `write_note` in the demo fills it: the plan's techniques screened
-        on the day, minutes within the appointment; signed and sealed, except some of the last
-        three days' which wait as drafts."""
+        on the day, minutes within the appointment, more than half of them the dominant technique's;
+        signed and sealed, except some of the last three days' which wait as drafts. None when the screen
+        refuses the dominant technique that day."""
         rng = self.rng
         rows = []
+        dominant = 0  # how many of the rows are the dominant technique's (they come first)
         for code, region, _ in planned:
             findings = self.screen(p.scenario, p.arrival, code, region, day)
             level = screening.worst_level(findings)
             if level in screening.REFUSING:
                 continue
             base = region.removesuffix("-left").removesuffix("-right")
+            dominant += code == p.technique
             rows.append(
                 {
                     "technique_id": self.c.techniques[code].pk,
@@ -629,14 +724,16 @@ class Seeder:
                     **screening.kept(findings, LIGHT),
                 }
             )
-        if not rows:
+        if not dominant:
             return None
         allowed = appointment_minutes(appointment["start_at"], appointment["end_at"])
         total = rng.randrange(allowed - 10, allowed + 1, 5)
-        for row, minutes in zip(rows, split_minutes(total, len(rows), rng), strict=True):
-            row["minutes"] = minutes
-        before = max(0, p.pain - rng.randint(0, 1))
-        p.pain = max(1, before - (1 if rng.random() < 0.3 else 0))
+        # The other technique gets 5-minute blocks, less than half the visit's minutes.
+        others = 5 * rng.randint(1, max(1, (total - 1) // 2 // 5)) if len(rows) > dominant else 0
+        minutes = split_minutes(total - others, dominant, rng) + split_minutes(others, len(rows) - dominant, rng)
+        for row, given in zip(rows, minutes, strict=True):
+            row["minutes"] = given
+        before = p.pain = pain_after(p.pain_baseline, p.responder, rng)
         signed = day < self.today - timedelta(days=2) or rng.random() < 0.6
         signed_at = appointment["end_at"] + timedelta(minutes=rng.randint(5, 90))
         if signed_at > self.now:
@@ -693,9 +790,10 @@ class Seeder:
     def retake(
         self, p: "Person", staff: Staff, note_id: int, day: date, at: datetime, goals: list[dict], pain: int
     ) -> tuple[Row, list[dict]]:
-        """The long-term goal's instrument again, a little better than last time, and each goal judged."""
+        """The long-term goal's instrument again, better than the baseline by the MCID or more if the episode
+        responds and by less if not (`outcomes.follow_up`), and each goal judged."""
         code = next((g["instrument"] for g in goals if g["term"] == Goal.Term.LONG), "NPRS")
-        responses = [pain] if code == "NPRS" else better(code, p.last_responses[code], self.rng)
+        responses = [pain] if code == "NPRS" else follow_up(code, p.baseline[code], p.responder, self.rng)
         measure = self.measure(p, staff, code, responses, day, at)
         self.w.add(NoteMeasure, note_id=note_id, result_id=measure["id"])
         progress = []
@@ -935,6 +1033,13 @@ class Person:
     diagnoses: list[str] = field(default_factory=list)
     primary_diagnosis: int | None = None  # the id of the evaluation's rank-1 diagnosis: what the plan treats
     last_responses: dict[str, list] = field(default_factory=dict)
+    # The current episode's outcome (fascia.demo.outcomes): its condition group, dominant technique, whether it
+    # responds, and the baselines its follow-ups are measured against.
+    group: str = ""
+    technique: str = ""
+    responder: bool = False
+    pain_baseline: int = 6
+    baseline: dict[str, list] = field(default_factory=dict)
     last_note: int | None = None
 
 
@@ -984,6 +1089,9 @@ def seed(size: Size, *, seed: int = 1, progress: Callable[[int, int], None] | No
                 if progress and (number % 500 == 0 or number == size.patients):
                     progress(number, size.patients)
             seeder.finish()
+        # Written in bulk, past the signals that keep the episodes of care current: built here, as
+        # `fascia refresh_episodes` builds them.
+        rebuild()
         Organization.objects.filter(pk=clinic.organization.pk).update(mrn_counter=size.patients)
         open_portal(clinic.organization)
     if connection.vendor == "postgresql":

@@ -19,6 +19,7 @@ from fascia.billing.scrubber import scrub
 from fascia.billing.x12.validate import validate_837
 from fascia.core.models import Location, Organization, User
 from fascia.demo.era import COPAY, write_835
+from fascia.demo.history import PATIENTS as HISTORY_PATIENTS
 from fascia.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from fascia.demo.portal import PORTAL_PATIENT, pelvic_tilt_png
 from fascia.frontdesk.queries import today_board
@@ -45,11 +46,19 @@ def demo(demo_clinic: None, db: None) -> None:
     """Each test runs in a savepoint inside the loaded clinic, so what it changes is undone."""
 
 
+def this_weeks_patients(*, history: bool = False) -> list[Patient]:
+    """The patients the demo loads through the services, in care now; or (`history`) the others, the past two
+    years' (fascia.demo.history), whose MRNs come after theirs."""
+    ordered = Patient.objects.order_by("mrn")
+    current = Patient.objects.count() - HISTORY_PATIENTS
+    return list(ordered[current:] if history else ordered[:current])
+
+
 def test_it_loads_a_whole_clinic(demo: None) -> None:
     assert Organization.objects.get().is_demo
     assert set(Location.objects.values_list("kind", flat=True)) == {"clinic", "rehabilitation-center"}
     assert Practitioner.objects.count() == 4
-    assert 55 <= Patient.objects.count() <= 65
+    assert 55 <= len(this_weeks_patients()) <= 65
 
 
 def test_online_booking_is_open_in_the_portal(demo: None) -> None:
@@ -151,7 +160,8 @@ def test_every_patient_has_a_signed_evaluation_with_suited_measures(demo: None) 
     from fascia.evaluations.models import Evaluation
 
     evaluations = Evaluation.objects.prefetch_related("measures", "diagnoses").select_related("patient")
-    assert evaluations.count() == Patient.objects.count()
+    current = this_weeks_patients()
+    assert evaluations.filter(patient__in=current).count() == len(current)
     suited = {"M54.50": "ODI", "M54.2": "NDI", "M25.561": "LEFS", "M25.512": "QUICKDASH", "M79.7": "PSFS"}
     for evaluation in evaluations:
         assert evaluation.is_signed and evaluation.kind == Evaluation.Kind.INITIAL
@@ -168,12 +178,14 @@ def test_every_patient_has_an_active_plan_and_facts_trigger_each_level(demo: Non
     from fascia.techniques.queries import screen_patient
     from fascia.techniques.screening import worst_level
 
-    assert TreatmentPlan.objects.filter(status="active").count() == Patient.objects.count()
+    current = this_weeks_patients()
+    assert TreatmentPlan.objects.filter(status="active", patient__in=current).count() == len(current)
     assert PlannedTechnique.objects.filter(screening_level="caution").exclude(override_reason="").exists()
     swedish, deep = Technique.objects.get(code="swedish"), Technique.objects.get(code="deep-tissue")
-    dvt = Patient.objects.filter(conditions__icd10_code="I82.441").first()
-    knee = Patient.objects.filter(surgeries__procedure="Total knee arthroplasty").first()
-    anticoagulated = Patient.objects.filter(medications__name="Apixaban").first()
+    patients = Patient.objects.filter(pk__in=[p.pk for p in current])  # screened as of now, their surgeries recent
+    dvt = patients.filter(conditions__icd10_code="I82.441").first()
+    knee = patients.filter(surgeries__procedure="Total knee arthroplasty").first()
+    anticoagulated = patients.filter(medications__name="Apixaban").first()
     assert worst_level(screen_patient(dvt, swedish, "lower-leg-right")) == "absolute"
     assert worst_level(screen_patient(knee, swedish, "leg-right")) == "local"
     assert worst_level(screen_patient(anticoagulated, deep, "lower-back")) == "caution"
@@ -384,6 +396,42 @@ def test_the_demo_remittance_posts_each_kind_of_answer(demo: None, tmp_path: Pat
     assert Posting.objects.filter(status_code="1", paid=0).count() == 1  # the deductible, processed
     assert not Posting.objects.filter(state=Posting.State.HELD).exists()
     assert list(ProviderAdjustment.objects.values_list("reason", flat=True)) == ["L6"]
-    for claim in Claim.objects.filter(postings__isnull=False).distinct().prefetch_related("lines"):
+    # The history's claims were answered before (fascia.demo.history; a part payment's balance written off).
+    posted = Claim.objects.filter(postings__isnull=False).exclude(patient__in=this_weeks_patients(history=True))
+    for claim in posted.distinct().prefetch_related("lines"):
         owed = claim.total_charge - claim.paid - claim.adjusted - claim.patient_responsibility
         assert owed == claim.balance and (owed > 0) == (claim.status == "partially-paid")
+
+
+def test_the_past_two_years_give_the_outcome_pages_episodes_to_count(demo: None) -> None:
+    """fascia.demo.history: a couple of hundred measured episodes, closed and open, over the past two years, with
+    more than the outcome pages' minimum in every condition group and for every technique; none booked in the
+    weeks the demo's own schedule fills."""
+    from fascia.analytics.groups import DEFAULT_GROUPS
+    from fascia.demo.history import QUIET_WEEKS
+    from fascia.demo.outcomes import TECHNIQUE_NAMES
+    from fascia.demo.truth import MIN_N, cells, seeded_episodes
+    from fascia.plans.models import TreatmentPlan
+
+    past = this_weeks_patients(history=True)
+    assert len(past) == HISTORY_PATIENTS
+    episodes = [
+        e
+        for e in seeded_episodes(Organization.objects.get())
+        if e.plan_id in {p.pk for p in TreatmentPlan.objects.filter(patient__in=past)}
+    ]
+    assert 150 <= len(episodes) <= 250
+    by_condition = {cell.label: cell.n for cell in cells(episodes, "condition")}
+    assert {name: by_condition.get(name, 0) >= MIN_N for name, _ in DEFAULT_GROUPS} == dict.fromkeys(
+        (name for name, _ in DEFAULT_GROUPS), True
+    ), by_condition
+    by_technique = {cell.label: cell.n for cell in cells(episodes, "technique")}
+    assert set(by_technique) == set(TECHNIQUE_NAMES.values()) and min(by_technique.values()) >= 3 * MIN_N
+    plans = TreatmentPlan.objects.filter(patient__in=past)
+    assert plans.filter(status="completed").count() > 100 and plans.filter(status="active").exists()
+    today = timezone.localdate()
+    quiet = today - timedelta(days=today.weekday(), weeks=QUIET_WEEKS)
+    first = Appointment.objects.filter(patient__in=past).order_by("start_at").first()
+    last = Appointment.objects.filter(patient__in=past).order_by("start_at").last()
+    assert first and last and (today - timezone.localtime(first.start_at).date()).days > 365
+    assert timezone.localtime(last.start_at).date() < quiet

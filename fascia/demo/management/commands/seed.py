@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fascia.demo.loader import DEMO_PASSWORD
+from fascia.demo.outcomes import parameters_text
 from fascia.demo.seed import PORTAL_ACCOUNTS, SeedRefused, Size, seed
 
 
@@ -18,7 +19,7 @@ def _positive(text: str) -> int:
 class Command(BaseCommand):
     help = (
         "Fill an empty database with a synthetic clinic at scale: patients with years of evaluations, "
-        "plans, visits with signed notes, claims and payments (for benchmarks; never real data)."
+        "plans, visits with signed notes, claims and payments (for benchmarks; never real data). " + parameters_text()
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
