@@ -317,19 +317,29 @@ class Section:
     tables: list[tuple[str, str, list[Line]]]  # (breakdown code, title, lines)
 
     @property
-    def chart(self) -> str:
-        """The responder rates of the clinic and its condition groups with their intervals, as an SVG data URI
-        (suppressed cells left out: the table beside it says why); empty when no cell may be shown."""
-        lines = [self.overall, *next((lines for by, _, lines in self.tables if by == "group"), [])]
-        rows = [
-            (line.clinic.label, line.clinic.rate, line.clinic.low, line.clinic.high)
-            for line in lines
-            if line.clinic.rate is not None and line.clinic.low is not None and line.clinic.high is not None
-        ]
-        if not rows:
-            return ""
-        title = f"{self.name}: share of episodes reaching the MCID, with 95% intervals"
-        return charts.data_uri(charts.rate_chart(rows, title=title))
+    def charts(self) -> list[tuple[str, str]]:
+        """The pictures of the responder rates: by condition group and by dominant technique, each with the clinic's
+        overall rate, as (alt text, SVG data URI). Suppressed cells are left out (the tables beside say why); a
+        breakdown with no cell that may be shown gets no picture."""
+        pictures = []
+        for by, what in (("group", "condition group"), ("technique", "dominant technique")):
+            lines = [self.overall, *next((lines for b, _, lines in self.tables if b == by), [])]
+            rows = [
+                (line.clinic.label, line.clinic.rate, line.clinic.low, line.clinic.high)
+                for line in lines
+                if line.clinic.rate is not None and line.clinic.low is not None and line.clinic.high is not None
+            ]
+            if len(rows) < 2:  # the clinic's rate alone is in the figures below
+                continue
+            title = f"{self.name} by {what}: share of episodes reaching the MCID, with 95% intervals"
+            alt = f"Responder rates of {self.name}, all episodes and by {what}, with 95% intervals."
+            pictures.append(
+                (
+                    alt + " The tables below give the same figures.",
+                    charts.data_uri(charts.rate_chart(rows, title=title)),
+                )
+            )
+        return pictures
 
 
 def sections(

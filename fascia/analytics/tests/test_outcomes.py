@@ -226,13 +226,21 @@ def test_front_desk_and_billing_are_refused(client: Client, personas, username: 
     assert _page(client, user).status_code == 403
 
 
-def test_each_instrument_has_its_responder_rate_chart(client: Client, ada: User, clinic: None) -> None:
-    """The clinic (69%) and low back pain (80%) are drawn; neck pain, suppressed, is not."""
+def test_each_instrument_has_its_responder_rate_charts(client: Client, ada: User, clinic: None) -> None:
+    """By condition group, the clinic (69%) and low back pain (80%) are drawn; neck pain, suppressed, is not. By
+    technique, a picture only when a technique's cell may be shown."""
     r = _page(client, ada)
     [odi] = r.context["sections"]
-    svg = base64.b64decode(odi.chart.removeprefix("data:image/svg+xml;base64,")).decode()
-    assert "All episodes 69%" in svg and "Low back pain 80%" in svg and "Neck pain" not in svg
-    assert f'src="{odi.chart}"' in r.content.decode()
+    pictures = {
+        alt: base64.b64decode(uri.removeprefix("data:image/svg+xml;base64,")).decode() for alt, uri in odi.charts
+    }
+    [by_group] = [svg for alt, svg in pictures.items() if "by condition group" in alt]
+    assert "All episodes 69%" in by_group and "Low back pain 80%" in by_group and "Neck pain" not in by_group
+    # By technique: Tess's 10 deep tissue episodes are drawn (8 of 10, 80%); Pia's 3 myofascial release ones are not.
+    [by_technique] = [svg for alt, svg in pictures.items() if "by dominant technique" in alt]
+    assert "All episodes 69%" in by_technique and "80%" in by_technique and "yofascial" not in by_technique
+    for alt, uri in odi.charts:
+        assert f'src="{uri}" alt="{alt}"' in r.content.decode()
 
 
 def test_admins_are_led_to_the_condition_groups(client: Client, ada: User, tess: User) -> None:
