@@ -90,6 +90,13 @@ def _iso(day: date) -> str:
     return day.isoformat()
 
 
+def _short(days: Sequence[date]) -> Callable[[date], str]:
+    """Axis labels short enough for six to fit side by side: "Sep 14" within one year, "Sep 2025" across years."""
+    if len({d.year for d in days}) <= 1:
+        return lambda day: f"{day:%b} {day.day}"
+    return lambda day: f"{day:%b %Y}"
+
+
 def _clean(root: ElementTree.Element) -> ElementTree.Element:
     """pygal's xml filter: drop its comments (one dates the render, two are URLs) and its script."""
     for parent in list(root.iter()):
@@ -249,21 +256,22 @@ def trend_chart(
     title: str,
     y_title: str,
     words: Words = Words(),  # noqa: B008
-    date_label: Callable[[date], str] = _iso,
+    date_label: Callable[[date], str] | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
 ) -> str:
-    """One line per named series over dates, for dashboards; the y axis from zero when no value is negative."""
+    """One line per named series over dates, for dashboards; the y axis from zero when no value is negative. The
+    dates read "Sep 14" (or "Sep 2025" when they span years) unless `date_label` formats them."""
     values = [v for points in series.values() for _d, v in points if not math.isnan(v)]
+    days = [d for points in series.values() for d, _v in points]
     chart = pygal.DateLine(
         y_title=y_title,
         include_x_axis=bool(values) and min(values) >= 0,
-        x_value_formatter=date_label,
+        x_value_formatter=date_label or _short(days),
         value_formatter=_number,
         x_label_rotation=0,
         **_config(title=title, width=width, height=height, words=words),
     )
-    days = [d for points in series.values() for d, _v in points]
     if days:
         chart.x_labels = _ticks(days)
     for n, (name, points) in enumerate(series.items()):

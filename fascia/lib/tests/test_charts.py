@@ -145,3 +145,11 @@ def test_several_goals_are_each_drawn_once_and_differently_dashed() -> None:
     words = texts(svg)
     assert words.count("Goal: 30") == 1 and words.count("Goal: 20") == 1
     assert "stroke-dasharray:10,6" in svg and "stroke-dasharray:3,5" in svg
+
+
+def test_trend_dates_read_short_within_a_year_and_by_month_across_years() -> None:
+    """Six ISO dates do not fit side by side under a dashboard's chart: the axis says "Sep 14", or "Sep 2025"."""
+    within = charts.trend_chart({"Visits": [(date(2026, 9, 14), 19), (date(2026, 11, 30), 24)]}, title="t", y_title="n")
+    assert ">Sep 14<" in within and ">Nov 30<" in within and "2026-09-14" not in within
+    across = charts.trend_chart({"Visits": [(date(2025, 9, 14), 19), (date(2026, 11, 30), 24)]}, title="t", y_title="n")
+    assert ">Sep 2025<" in across and ">Nov 2026<" in across
