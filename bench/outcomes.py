@@ -32,8 +32,8 @@ import report  # noqa: E402
 from django.core.management import call_command, get_commands  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from fascia.analytics.stats import wilson_interval  # noqa: E402
 from fascia.core.models import Organization  # noqa: E402
-from fascia.demo.outcomes import wilson  # noqa: E402
 from fascia.demo.truth import MIN_N, Cell, cells, seeded_episodes  # noqa: E402
 
 BY = ("condition", "technique")
@@ -84,7 +84,7 @@ def main() -> int:
     rows = []
     pages: dict[tuple[str, str], dict[str, tuple[int, int]] | None] = {}
     for instrument, by, cell in counted:
-        low, high = wilson(cell.responders, cell.n, z)
+        low, high = wilson_interval(cell.responders, cell.n, z) or (0.0, 1.0)
         within = low <= cell.expected <= high
         if not cell.holds:
             misses.append(f"{instrument} {by} {cell.label}")

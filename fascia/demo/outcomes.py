@@ -155,14 +155,3 @@ def pain_after(baseline: int, responder: bool, rng: random.Random) -> int:
         drop = max(2, math.ceil(0.3 * baseline))
         return max(1, baseline - drop - rng.randint(0, 2))
     return min(10, max(0, baseline + rng.randint(-1, 1) if baseline >= 4 else baseline + rng.randint(0, 1)))
-
-
-def wilson(responders: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """The Wilson score interval of a proportion (Wilson 1927), 95 % by default, as the outcome pages give it
-    (fascia.analytics.stats, with z rounded as theirs)."""
-    if n == 0:
-        return 0.0, 1.0
-    p = responders / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)

@@ -24,8 +24,9 @@ from fascia.analytics.outcomes import NO_GROUP
 from fascia.analytics.stats import MIN_N  # the outcome pages' suppression minimum (episodes per cell)
 
 __all__ = ["MIN_N", "Cell", "Episode", "cells", "seeded_episodes"]
+from fascia.analytics.stats import wilson_interval
 from fascia.core.models import Organization
-from fascia.demo.outcomes import TECHNIQUE_NAMES, condition_group, groups_of, responder_rate, wilson
+from fascia.demo.outcomes import TECHNIQUE_NAMES, condition_group, groups_of, responder_rate
 from fascia.evaluations.models import Diagnosis, EvaluationMeasure
 from fascia.measures.scoring import change
 from fascia.plans.models import Goal, TreatmentPlan
@@ -142,7 +143,7 @@ def cells(episodes: list[Episode], by: str, *, instrument: str | None = None) ->
     found = []
     for label, cell in sorted(members.items()):
         responders = sum(e.responded for e in cell)
-        low, high = wilson(responders, len(cell))
+        low, high = wilson_interval(responders, len(cell)) or (0.0, 1.0)  # a cell has an episode: never None
         expected = sum(e.rate for e in cell) / len(cell)
         found.append(Cell(label, len(cell), responders, expected, low, high))
     return found
