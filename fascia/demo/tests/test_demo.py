@@ -126,6 +126,21 @@ class TestThePortalPatient:
             assert f"{first:%B} {first.day}" in page, url
         assert patient.appointments.filter(status=Appointment.Status.FULFILLED).count() >= 4
 
+    def test_her_odi_improves_steadily_past_the_mcid(self, demo: None) -> None:
+        """What her progress chart and her therapist's letter show a referring physician: each fortnight's ODI a
+        little better than the last, and past the MCID (10 points) by now; not the whole scale in six weeks."""
+        scores = list(
+            MeasureResult.objects.filter(patient__email=PORTAL_PATIENT["email"], instrument="ODI", source="patient")
+            .order_by("administered_on")
+            .values_list("value", flat=True)
+        )
+        baseline = MeasureResult.objects.filter(
+            patient__email=PORTAL_PATIENT["email"], instrument="ODI", source="staff"
+        ).earliest("administered_on")
+        steps = [a - b for a, b in zip([baseline.value, *scores], scores, strict=False)]
+        assert len(scores) >= 3 and all(0 < step <= 8 for step in steps), (baseline.value, scores)
+        assert baseline.value - scores[-1] >= 10 and scores[-1] > 0
+
     def test_her_home_care_has_pictures_and_ticks(self, maria: Client) -> None:
         page = maria.get("/my/home-care/").content.decode()
         assert "Pelvic tilts" in page and "Walk" in page and "Heat before bed" in page
