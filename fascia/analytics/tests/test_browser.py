@@ -32,7 +32,9 @@ def test_a_practitioner_reads_the_outcome_evidence(live_server, page, tess: User
     page.get_by_role("heading", name="Outcome evidence").wait_for()
     assert "Observational data, not a controlled trial" in page.inner_text("main")
     assert "75% (47–91%), 9 of 12" in page.inner_text("main")
-    chart = page.get_by_role("img", name="Responder rates of Oswestry Disability Index v2.1a, all episodes")
+    chart = page.get_by_role(
+        "img", name="Responder rates of Oswestry Disability Index v2.1a, all episodes and by dominant technique"
+    )
     assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
     assert [v["id"] for v in Axe().run(page).response["violations"]] == []

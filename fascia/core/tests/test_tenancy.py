@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import path
 
+from fascia.analytics.models import ConditionGroup
 from fascia.audit.models import AuditEvent
 from fascia.billing.models import NcciPair
 from fascia.conftest import login, make_user
@@ -88,6 +89,7 @@ def test_a_raw_query_bound_to_another_clinic_sees_nothing(clinics: tuple[Organiz
         "techniques_technique": Technique.objects.filter(organization=other).count(),
         "practitioners_renewalrequirement": RenewalRequirement.objects.filter(organization=other).count(),
         "billing_nccipair": NcciPair.objects.filter(organization=other).count(),
+        "analytics_conditiongroup": ConditionGroup.objects.filter(organization=other).count(),
     }
     assert {t: n for t, n in seen_by_other.items() if n} == defaults
 
