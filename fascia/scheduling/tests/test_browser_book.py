@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 from django.urls import reverse
 
 from fascia.conftest import sign_in
@@ -137,7 +138,10 @@ def test_front_desk_books_moves_and_is_refused_closed_time(
         start_at=datetime.combine(MONDAY, time(16), tzinfo=ZONE),
     )
     page.reload()
-    page.get_by_role("button", name="Move Yarrow, Ruth at 15:00").focus()
+    # The book as it now is (once in CI at 390 px the grip was not found after this reload: this names what showed).
+    yarrow = page.locator("article.appt", has_text="Yarrow, Ruth")
+    expect(yarrow).to_contain_text("15:00–15:45 · Booked")
+    yarrow.get_by_role("button", name="Move Yarrow, Ruth at 15:00").focus()
     for _ in range(2):
         page.keyboard.press("Shift+ArrowDown")
     page.keyboard.press("Enter")
