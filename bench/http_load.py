@@ -434,6 +434,20 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, logfile: Path) 
     raise SystemExit(f"http_load: gunicorn did not answer /healthz within 60 s:\n{tail(logfile)}")
 
 
+def start_worker(env: dict[str, str], logfile: Path) -> subprocess.Popen:
+    """The task worker, as a clinic runs it beside the web server: it sends messages and counts the figures of the
+    outcome page and the dashboards (fascia.analytics.snapshots), which those pages show while it counts."""
+    with logfile.open("w") as log_:
+        return subprocess.Popen(
+            [VENV_BIN / "fascia", "db_worker", "--no-startup-delay"],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log_,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -710,10 +724,12 @@ def main() -> int:
     plan_file = work / "plan.json"
     plan_file.write_text(json.dumps(plan))
     port = free_port()
-    server = None
+    server = worker = None
     try:
-        log("starting gunicorn")
-        server = start_gunicorn(server_environment(served_url), port, args.workers, work / "gunicorn.log")
+        log("starting gunicorn and the task worker")
+        env = server_environment(served_url)
+        server = start_gunicorn(env, port, args.workers, work / "gunicorn.log")
+        worker = start_worker(env, work / "worker.log")
         log(
             f"gunicorn on 127.0.0.1:{port} with {args.workers} workers; locust with {args.users} users for "
             f"{args.warmup} + {args.duration} s"
@@ -734,8 +750,9 @@ def main() -> int:
         sampler.join()
         server_log = tail(work / "gunicorn.log", 50)
     finally:
-        if server is not None:
-            stop(server)
+        for process in (server, worker):
+            if process is not None:
+                stop(process)
         if not args.in_place:
             drop_database(database, served)
 

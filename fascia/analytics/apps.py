@@ -13,6 +13,7 @@ class AnalyticsConfig(AppConfig):
         # The apps below know nothing of analytics: their saves reach the episodes through signals. Each receiver
         # asks for a refresh once the writing transaction commits (transaction.on_commit), so the episode reads
         # the note, its minutes and its measures as committed, and a fault in the summary never undoes a signature.
+        from fascia.analytics import dashboards, outcomes, snapshots
         from fascia.analytics.episodes import measure_saved, note_saved, plan_saved
         from fascia.analytics.services import new_organization_groups
         from fascia.core.models import Organization
@@ -26,4 +27,8 @@ class AnalyticsConfig(AppConfig):
         post_save.connect(plan_saved, sender=TreatmentPlan, dispatch_uid="fascia.analytics.plan")
         post_save.connect(
             new_organization_groups, sender=Organization, dispatch_uid="fascia.analytics.new_organization"
+        )
+        # The pages whose figures are kept in snapshots, and the functions that count and render them.
+        snapshots.BUILDERS.update(
+            outcomes=outcomes.build, practice=dashboards.build_practice, finances=dashboards.build_finances
         )

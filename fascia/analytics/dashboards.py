@@ -2,21 +2,24 @@
 practice.py or finances.py for the figures, render or export them; one audit entry per view or export."""
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import tablib
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from fascia import audit
-from fascia.analytics import tables
+from fascia.analytics import snapshots, tables
 from fascia.analytics.filters import DashboardFilterForm, Filters
 from fascia.analytics.finances import finances
 from fascia.analytics.practice import practice
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
+from fascia.core.models import Organization
 from fascia.lib.charts import data_uri, trend_chart
 
 FORMATS = {
@@ -71,6 +74,32 @@ def export(filters: Filters, sheets: list[tables.Table], *, name: str, fmt: str)
     return response
 
 
+def _figures(
+    template: str,
+    figures: Callable[[Filters], dict[str, Any]],
+    charts: Callable[[dict[str, Any]], dict[str, str]],
+) -> Callable[[Organization, QueryDict], str]:
+    """A dashboard's snapshot builder: its figures and charts under a filter, rendered by its template."""
+
+    def build(organization: Organization, params: QueryDict) -> str:
+        form = DashboardFilterForm(params, organization=organization)
+        if not form.is_valid():  # checked when the page asked; a location removed since shows nothing
+            return ""
+        filters = form.filters()
+        data = figures(filters)
+        return render_to_string(template, {"filters": filters, **data, **charts(data)})
+
+    return build
+
+
+build_practice = _figures(
+    "analytics/_practice_figures.html", practice, lambda data: {"visits_chart": visits_chart(data["weeks"])}
+)
+build_finances = _figures(
+    "analytics/_finances_figures.html", finances, lambda data: {"revenue_chart": revenue_chart(data["weeks"])}
+)
+
+
 def _dashboard(
     request: ClinicRequest,
     *,
@@ -79,7 +108,6 @@ def _dashboard(
     viewed: str,
     figures: Callable[[Filters], dict[str, Any]],
     sheets: Callable[[dict[str, Any]], list[tables.Table]],
-    charts: Callable[[dict[str, Any]], dict[str, str]],
 ) -> HttpResponse:
     form = DashboardFilterForm(request.GET, organization=request.organization)
     fmt = request.GET.get("format", "")
@@ -90,19 +118,29 @@ def _dashboard(
         audit.record(actor=request.user, action=viewed, target=request.organization, detail={"invalid": True})
         return render(request, template, context, status=400)
     filters = form.filters()
-    data = figures(filters)
-    if fmt:
+    if fmt:  # an export counts now: a file carries the figures of the moment it was asked for
         audit.record(
             actor=request.user,
             action=AuditAction.DASHBOARD_EXPORTED,
             target=request.organization,
             detail={"dashboard": name, "format": fmt, **filters.as_detail()},
         )
-        return export(filters, sheets(data), name=name, fmt=fmt)
+        return export(filters, sheets(figures(filters)), name=name, fmt=fmt)
     audit.record(actor=request.user, action=viewed, target=request.organization, detail=filters.as_detail())
     query = request.GET.copy()
     query.pop("format", None)
-    context |= {"filters": filters, "query": query.urlencode(), **data, **charts(data)}
+    params = {
+        "start": filters.start.isoformat(),
+        "end": filters.end.isoformat(),
+        "location": str(filters.location.public_id) if filters.location else "",
+        "practitioner": str(filters.practitioner.public_id) if filters.practitioner else "",
+    }
+    context |= {
+        "filters": filters,
+        "query": query.urlencode(),
+        "snapshot": snapshots.ready(request.organization, name, params),
+        "max_minutes": snapshots.MAX_AGE // timedelta(minutes=1),
+    }
     return render(request, template, context)
 
 
@@ -116,7 +154,6 @@ def practice_dashboard(request: ClinicRequest) -> HttpResponse:
         viewed=AuditAction.PRACTICE_VIEWED,
         figures=practice,
         sheets=tables.practice_tables,
-        charts=lambda data: {"visits_chart": visits_chart(data["weeks"])},
     )
 
 
@@ -130,5 +167,4 @@ def finances_dashboard(request: ClinicRequest) -> HttpResponse:
         viewed=AuditAction.FINANCES_VIEWED,
         figures=finances,
         sheets=tables.finance_tables,
-        charts=lambda data: {"revenue_chart": revenue_chart(data["weeks"])},
     )

@@ -127,3 +127,27 @@ class EpisodeTechnique(models.Model):
 
     def __str__(self) -> str:
         return f"{self.technique_id} {self.region}: {self.minutes} min"
+
+
+class Snapshot(models.Model):
+    """A dashboard's or the outcome page's figures for one filter, as its template rendered them: what the page
+    shows, so a view reads one row instead of aggregating ten years of visits (fascia.analytics.snapshots).
+
+    Computed in the background (the task `snapshots.compute`) when a page finds none, or one older than
+    snapshots.MAX_AGE; `queued_at` keeps a second request from queueing the same work again."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    page = models.CharField(max_length=10)
+    # The filter as a sorted query string, with whose view it is (the whole clinic, or a practitioner's own).
+    key = models.CharField(max_length=400)
+    html = models.TextField(blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True, help_text="When the figures were counted")
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "page", "key"], name="snapshot_unique_per_filter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page} {self.key}"

@@ -13,7 +13,7 @@ the patients chose, and were chosen for, their care; the rates describe, they do
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -22,12 +22,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, RowNumber
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from fascia import audit
-from fascia.analytics import stats
+from fascia.analytics import snapshots, stats
 from fascia.analytics.models import ConditionGroup, Episode, EpisodeMeasure, EpisodeTechnique
 from fascia.audit.models import AuditAction
 from fascia.billing.models import Payer
@@ -451,6 +452,48 @@ class FilterForm(StyledForm):
         return data
 
 
+def _param(value: Any) -> str:
+    """A cleaned filter value as the snapshot's key writes it (and FilterForm reads it back)."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Technique):
+        return value.code
+    return str(value.public_id)
+
+
+def build(organization: Organization, params: QueryDict) -> str:
+    """The page's figures under a filter, rendered (snapshots.compute). `viewer` is "admin" (the whole clinic, by
+    practitioner too), a practitioner's public id (their own results beside the clinic's), or absent (the
+    clinic's alone)."""
+    viewer = params.get("viewer", "")
+    is_admin = viewer == "admin"
+    own = (
+        Practitioner.objects.filter(user__organization=organization, public_id=viewer).first()
+        if viewer and not is_admin
+        else None
+    )
+    form = FilterForm(params, organization=organization, own_only=not is_admin)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = Filters(
+        start=data.get("start"),
+        end=data.get("end"),
+        location=data.get("location"),
+        practitioner=data.get("practitioner") if is_admin else None,
+    )
+    technique = data.get("technique")
+    context = {
+        "sections": sections(organization, filters, mine=own, show_practitioners=is_admin, technique=technique),
+        "mine": own,
+        "technique": technique,
+        "min_n": stats.MIN_N,
+        "filtered": any(data.values()),
+        "sides": ("you", "clinic") if own else ("clinic",),
+    }
+    return render_to_string("analytics/_outcomes_figures.html", context)
+
+
 @staff_view(roles.VIEW_OUTCOMES)
 @require_GET
 def outcomes(request: ClinicRequest) -> HttpResponse:
@@ -460,17 +503,12 @@ def outcomes(request: ClinicRequest) -> HttpResponse:
     if not is_admin and "practitioner" in request.GET:
         messages.error(request, "You see your own results beside the clinic's; a colleague's are not shown to you.")
     form = FilterForm(request.GET or None, organization=organization, own_only=not is_admin)
-    filters, technique, found = Filters(), None, []
+    snapshot = None
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
-        filters = Filters(
-            start=data.get("start"),
-            end=data.get("end"),
-            location=data.get("location"),
-            practitioner=data.get("practitioner") if is_admin else None,
-        )
-        technique = data.get("technique")
-        found = sections(organization, filters, mine=own, show_practitioners=is_admin, technique=technique)
+        params = {name: _param(data.get(name)) for name in form.fields}
+        params["viewer"] = "admin" if is_admin else _param(own)
+        snapshot = snapshots.ready(organization, "outcomes", params)
     audit.record(
         actor=request.user,
         action=AuditAction.OUTCOMES_VIEWED,
@@ -479,14 +517,11 @@ def outcomes(request: ClinicRequest) -> HttpResponse:
     )
     context = {
         "form": form,
-        "sections": found,
+        "snapshot": snapshot,
         "mine": own,
-        "is_admin": is_admin,
         "can_edit_groups": request.user.has_perm(roles.CHANGE_CONDITION_GROUP),
-        "technique": technique,
         "min_n": stats.MIN_N,
         "observational": OBSERVATIONAL,
-        "filtered": form.is_bound,
-        "sides": ("you", "clinic") if own else ("clinic",),
+        "max_minutes": snapshots.MAX_AGE // timedelta(minutes=1),
     }
     return render(request, "analytics/outcomes.html", context)

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from fascia.conftest import sign_in
 from fascia.core.models import Location, User
