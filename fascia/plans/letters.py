@@ -7,7 +7,7 @@ from fascia.audit.models import AuditAction
 from fascia.core.models import Organization, User
 from fascia.lib.pdf import render_pdf
 from fascia.plans.models import TreatmentPlan
-from fascia.plans.pdf import letter_context
+from fascia.plans.pdf import letter_context, letter_title
 from fascia.plans.services import PlanError
 from fascia.referrals.models import Correspondence
 from fascia.referrals.services import record_correspondence
@@ -65,6 +65,6 @@ def send_letter(
         direction=Correspondence.Direction.SENT,
         method=method,
         date=timezone.localdate(),
-        summary=f"{KINDS[kind]}, version {plan.version}",
+        summary=f"{letter_title(plan, kind)}, version {plan.version}",
         pdf=(f"{kind}.pdf", pdf),
     )

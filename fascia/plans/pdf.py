@@ -10,6 +10,14 @@ from fascia.plans.charts import goal_charts, scores_by_instrument
 from fascia.plans.models import Goal, TreatmentPlan
 
 TITLES = {"plan-of-care": "Plan of care", "discharge": "Discharge summary"}
+ENDED = (TreatmentPlan.Status.COMPLETED, TreatmentPlan.Status.DISCONTINUED)
+
+
+def letter_title(plan: TreatmentPlan, kind: str) -> str:
+    """What a letter or report is called: a progress report on a plan that has ended is its discharge summary."""
+    if kind == "progress-report" and plan.status in ENDED:
+        kind = "discharge"
+    return TITLES.get(kind, "Progress report")
 
 
 def _latest_rom(plan: TreatmentPlan) -> dict[tuple[str, str], float]:
@@ -77,7 +85,7 @@ def letter_context(plan: TreatmentPlan, *, kind: str, recommendation: str = "", 
         "kind": kind,
         # A plan of care goes out for the referring provider's signature until one is recorded.
         "asks_for_certification": kind == "plan-of-care" and not plan.certified_by,
-        "title": TITLES.get(kind, "Progress report"),
+        "title": letter_title(plan, kind),
         "provider": plan.referral.provider if plan.referral else None,
         "diagnoses": list(plan.evaluation.diagnoses.all()),
         "goals": goals,

@@ -64,6 +64,15 @@ def test_the_letters_chart_the_episodes_scores_against_the_goal_and_the_mcid_ban
     assert "2026-10-01" not in text and "56" not in text
 
 
+@pytest.mark.parametrize("status", [TreatmentPlan.Status.COMPLETED, TreatmentPlan.Status.DISCONTINUED])
+def test_a_progress_report_on_an_ended_plan_is_its_discharge_summary(tess: User, plan, status: str) -> None:
+    assert letter(plan, tess, "progress-report").startswith("Progress report: Quist, Nora")
+    TreatmentPlan.objects.filter(pk=plan.pk).update(status=status)
+    plan.refresh_from_db()
+    text = letter(plan, tess, "progress-report")
+    assert text.startswith("Discharge summary: Quist, Nora") and "Progress report" not in text
+
+
 def test_an_instrument_scored_at_the_evaluation_without_a_goal_is_charted_without_one(tess: User, plan) -> None:
     plan.goals.all().delete()
     text = letter(plan, tess, "progress-report")
