@@ -28,29 +28,20 @@ FORMATS = {
 }
 
 
+def weekly_chart(weeks: Sequence[dict[str, Any]], series: dict[str, str], *, title: str, y_title: str) -> str:
+    """Week-by-week figures as a data URI of an SVG line chart, a line per `series` (its label → the weeks' key);
+    the table beside it holds the same numbers."""
+    lines = {label: [(w["week"], float(w[key])) for w in weeks] for label, key in series.items()}
+    return data_uri(trend_chart(lines, title=title, y_title=y_title))
+
+
 def visits_chart(weeks: Sequence[dict[str, Any]]) -> str:
-    """Visits per week as a data URI of an SVG line chart (the table beside it holds the same numbers)."""
-    svg = trend_chart(
-        {
-            "Attended appointments": [(w["week"], float(w["attended"])) for w in weeks],
-            "Signed notes": [(w["week"], float(w["notes"])) for w in weeks],
-        },
-        title="Visits per week",
-        y_title="Visits",
-    )
-    return data_uri(svg)
+    series = {"Attended appointments": "attended", "Signed notes": "notes"}
+    return weekly_chart(weeks, series, title="Visits per week", y_title="Visits")
 
 
 def revenue_chart(weeks: Sequence[dict[str, Any]]) -> str:
-    svg = trend_chart(
-        {
-            "Charged": [(w["week"], float(w["charged"])) for w in weeks],
-            "Paid": [(w["week"], float(w["paid"])) for w in weeks],
-        },
-        title="Revenue per week",
-        y_title="US dollars",
-    )
-    return data_uri(svg)
+    return weekly_chart(weeks, {"Charged": "charged", "Paid": "paid"}, title="Revenue per week", y_title="US dollars")
 
 
 def export(filters: Filters, sheets: list[tables.Table], *, name: str, fmt: str) -> HttpResponse:

@@ -5,8 +5,10 @@ report."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from fascia.core.forms import StyledForm
@@ -54,6 +56,13 @@ def ratio(part: float | int | Decimal | None, whole: float | int | Decimal | Non
     if not whole or part is None:
         return None
     return float(part) / float(whole)
+
+
+def by_week(rows: QuerySet, week: Any, count: Any) -> dict[date, Any]:
+    """`count` (or a sum) of `rows` grouped by `week` (a Monday), as a dict by Monday: the database hands a week
+    back as a date, or as a midnight datetime (SQLite)."""
+    grouped = rows.annotate(week=week).order_by().values("week").annotate(n=count).values_list("week", "n")
+    return {(w.date() if isinstance(w, datetime) else w): n for w, n in grouped}
 
 
 class DashboardFilterForm(StyledForm):

@@ -24,7 +24,7 @@ Definitions (each stated on the page too):
   code under 8 minutes, CMS Pub. 100-04 ch. 5 §20.2; REFERENCE.md §1).
 """
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -43,7 +43,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
-from fascia.analytics.filters import Filters, ratio
+from fascia.analytics.filters import Filters, by_week, ratio
 from fascia.billing.models import ClaimLine, ClaimNote, Coverage, Posting, UnbilledVisit
 from fascia.billing.remittance.parse import REVERSAL
 from fascia.billing.reports import aging, denials
@@ -52,7 +52,7 @@ from fascia.visits.models import VisitTechnique
 
 DENIED = "4"  # CLP02: denied (REFERENCE.md §5b)
 ZERO = Decimal("0")
-CENTS = Decimal("0.00")  # a week with nothing, shown as money
+CENTS = Decimal("0.01")
 
 
 class WithheldMinutes(Func):
@@ -152,34 +152,22 @@ def by_payer(f: Filters) -> dict[str, Any]:
 
 def _money(value: Decimal | None) -> Decimal:
     # SQLite's SUM hands decimals back with more places.
-    return (value or ZERO).quantize(Decimal("0.01"))
+    return (value or ZERO).quantize(CENTS)
 
 
 def _per(amount: Decimal, count: int) -> Decimal | None:
-    return (amount / count).quantize(Decimal("0.01")) if count else None
+    return (amount / count).quantize(CENTS) if count else None
 
 
 def revenue_weeks(f: Filters) -> list[dict[str, Any]]:
     """Per week of the range: charges (by date of service) and payments (by payment date). Two grouped queries."""
-    charged = _by_week(
-        charged_lines(f).annotate(week=TruncWeek("service_date")).order_by().values("week").annotate(s=Sum("amount"))
-    )
-    paid = _by_week(
-        postings(f)
-        .annotate(week=TruncWeek("remittance__payment_date"))
-        .order_by()
-        .values("week")
-        .annotate(s=Sum("paid"))
-    )
+    charged = by_week(charged_lines(f), TruncWeek("service_date"), Sum("amount"))
+    paid = by_week(postings(f), TruncWeek("remittance__payment_date"), Sum("paid"))
     rows, monday = [], f.start - timedelta(days=f.start.weekday())
     while monday <= f.end:
-        rows.append({"week": monday, "charged": charged.get(monday, CENTS), "paid": paid.get(monday, CENTS)})
+        rows.append({"week": monday, "charged": _money(charged.get(monday)), "paid": _money(paid.get(monday))})
         monday += timedelta(weeks=1)
     return rows
-
-
-def _by_week(rows: QuerySet) -> dict[date, Decimal]:
-    return {(r["week"].date() if isinstance(r["week"], datetime) else r["week"]): _money(r["s"]) for r in rows}
 
 
 def collections(f: Filters) -> dict[str, Any]:

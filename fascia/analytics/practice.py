@@ -9,14 +9,14 @@ that do not grow with the clinic's visits.
 """
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, DateField, DurationField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
 
-from fascia.analytics.filters import Filters, ratio
+from fascia.analytics.filters import Filters, by_week, ratio
 from fascia.plans.models import TreatmentPlan
 from fascia.practitioners.models import Practitioner, practitioner_name
 from fascia.referrals.models import Referral
@@ -80,32 +80,13 @@ def first_visits(f: Filters) -> QuerySet[VisitNote]:
 def weeks(f: Filters) -> list[dict[str, Any]]:
     """Per week (Monday) of the range: attended appointments, signed notes and new patients; every week listed,
     those with none at 0. Three grouped queries."""
-    week = TruncWeek(TruncDate("start_at"), output_field=DateField())
     attended = by_week(
-        appointments(f)
-        .filter(status__in=ATTENDED)
-        .annotate(week=week)
-        .order_by()
-        .values("week")
-        .annotate(n=Count("pk"))
-        .values_list("week", "n")
+        appointments(f).filter(status__in=ATTENDED),
+        TruncWeek(TruncDate("start_at"), output_field=DateField()),
+        Count("pk"),
     )
-    notes = by_week(
-        signed_notes(f)
-        .annotate(week=TruncWeek("visited_on"))
-        .order_by()
-        .values("week")
-        .annotate(n=Count("pk"))
-        .values_list("week", "n")
-    )
-    new = by_week(
-        first_visits(f)
-        .annotate(week=TruncWeek("visited_on"))
-        .order_by()
-        .values("week")
-        .annotate(n=Count("patient", distinct=True))
-        .values_list("week", "n")
-    )
+    notes = by_week(signed_notes(f), TruncWeek("visited_on"), Count("pk"))
+    new = by_week(first_visits(f), TruncWeek("visited_on"), Count("patient", distinct=True))
     first = f.start - timedelta(days=f.start.weekday())
     rows = []
     monday = first
@@ -120,12 +101,6 @@ def weeks(f: Filters) -> list[dict[str, Any]]:
         )
         monday += timedelta(weeks=1)
     return rows
-
-
-def by_week(rows: QuerySet) -> dict[date, int]:
-    """(week, count) rows as a dict by Monday: the database hands a week back as a date, or as a midnight
-    datetime (SQLite)."""
-    return {(week.date() if isinstance(week, datetime) else week): n for week, n in rows}
 
 
 def attendance(f: Filters) -> dict[str, Any]:
