@@ -2,7 +2,6 @@
 practice.py or finances.py for the figures, render or export them; one audit entry per view or export."""
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import Any
 
 import tablib
@@ -130,7 +129,7 @@ def _dashboard(
         "filters": filters,
         "query": query.urlencode(),
         "snapshot": snapshots.ready(request.organization, name, params),
-        "max_minutes": snapshots.MAX_AGE // timedelta(minutes=1),
+        "max_minutes": snapshots.MAX_MINUTES,
     }
     return render(request, template, context)
 

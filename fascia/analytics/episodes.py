@@ -290,6 +290,8 @@ def _build(chain: list[dict[str, Any]], facts: _Facts) -> _Built:
 def _rebuild_chunk(patient_ids: list[int]) -> int:
     """Replace the episodes of these patients; a fixed number of queries whatever their number."""
     chains = _chains(patient_ids)
+    if not chains:  # no plan ever activated, so no episode ever made (a score at an evaluation before its plan)
+        return 0
     facts = _read(patient_ids, chains)
     built = [_build(chain, facts) for chain in chains]
     EpisodeMeasure.objects.filter(episode__patient_id__in=patient_ids).delete()

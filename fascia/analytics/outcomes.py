@@ -13,7 +13,7 @@ the patients chose, and were chosen for, their care; the rates describe, they do
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -522,6 +522,6 @@ def outcomes(request: ClinicRequest) -> HttpResponse:
         "can_edit_groups": request.user.has_perm(roles.CHANGE_CONDITION_GROUP),
         "min_n": stats.MIN_N,
         "observational": OBSERVATIONAL,
-        "max_minutes": snapshots.MAX_AGE // timedelta(minutes=1),
+        "max_minutes": snapshots.MAX_MINUTES,
     }
     return render(request, "analytics/outcomes.html", context)

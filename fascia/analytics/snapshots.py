@@ -26,7 +26,8 @@ from fascia.analytics.models import Snapshot
 from fascia.core import tenancy
 from fascia.core.models import Organization
 
-MAX_AGE = timedelta(minutes=5)
+MAX_MINUTES = 5
+MAX_AGE = timedelta(minutes=MAX_MINUTES)
 KEEP = timedelta(days=1)  # figures no page asked for again in a day are let go (their filters name old dates)
 # page → function(organization, filter) rendering the page's figures as HTML through its template.
 BUILDERS: dict[str, Callable[[Organization, QueryDict], str]] = {}

@@ -183,3 +183,15 @@ def test_many_writes_in_one_transaction_rebuild_the_patient_once(
     rebuilds = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "analytics_episode" (')]
     assert len(callbacks) >= 3 and len(rebuilds) == 1
     assert Episode.objects.get().visits == 3
+
+
+def test_a_patient_with_no_plan_ever_activated_costs_one_read(tess: User, organization: Organization) -> None:
+    """A score at an evaluation comes before its plan: the refresh reads the plans, finds none, and writes nothing
+    (bench/journey.py holds the whole journey to 80 statements)."""
+    patient = PatientFactory(organization=organization)
+    record_measure(actor=tess, patient=patient, instrument="NPRS", responses=[6], administered_on=date(2026, 11, 2))
+    with CaptureQueriesContext(connection) as run:
+        episodes.rebuild([patient.pk])
+    statements = [q["sql"] for q in run.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) == 1 and statements[0].startswith("SELECT")
+    assert not Episode.objects.filter(patient=patient).exists()
