@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.core import mail
 from django.test import TestCase
+from playwright.sync_api import expect
 
 from fascia.core.models import User
 from fascia.patients import accounts
@@ -75,7 +76,9 @@ def test_a_new_patient_opens_the_portal_from_the_invitation_and_signs_on_the_pho
     assert drawn(page)
     clean(page)
     page.get_by_role("button", name="Sign", exact=True).tap()
-    page.get_by_text("Consent to treatment signed. Thank you.").wait_for()
+    # Signing renders and seals the PDF; once in CI (PostgreSQL) the thanks had not shown after 10 s: a longer wait,
+    # and a failure that prints what the page said instead.
+    expect(page.locator("main")).to_contain_text("Consent to treatment signed. Thank you.", timeout=30_000)
     consent = Consent.objects.get(patient=patient, kind="treatment")
     assert consent.signed_pdf and consent.recorded_by.is_patient_account
     assert page.get_by_role("link", name="Your signed copy (PDF)").is_visible()
