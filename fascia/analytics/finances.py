@@ -45,8 +45,7 @@ from django.utils import timezone
 
 from fascia.analytics.filters import Filters, by_week, ratio
 from fascia.billing.models import ClaimLine, ClaimNote, Coverage, Posting, UnbilledVisit
-from fascia.billing.remittance.parse import REVERSAL
-from fascia.billing.reports import aging, denials
+from fascia.billing.reports import aging, denials, standing
 from fascia.billing.units import TIMED_CODES
 from fascia.visits.models import VisitTechnique
 
@@ -102,16 +101,7 @@ def _posting_filter(f: Filters) -> Q:
 
 def postings(f: Filters) -> QuerySet[Posting]:
     """Claim payments that stand (posted, not reversed nor reversals), in remittances paid in the range."""
-    return (
-        Posting.objects.filter(
-            remittance__organization=f.organization,
-            remittance__payment_date__gte=f.start,
-            remittance__payment_date__lte=f.end,
-            state=Posting.State.POSTED,
-        )
-        .exclude(status_code=REVERSAL)
-        .filter(_posting_filter(f))
-    )
+    return standing(f.organization, f.start, f.end).filter(_posting_filter(f))
 
 
 def by_payer(f: Filters) -> dict[str, Any]:
@@ -194,7 +184,7 @@ def collections(f: Filters) -> dict[str, Any]:
 def denial_reasons(f: Filters, claims: int) -> list[dict[str, Any]]:
     """Adjustments and denials by reason (CARC group-reason) in the range's claim payments, each with its rate over
     the claim payments posted (`claims`). Reuses the billing reports' breakdown."""
-    rows = denials(f.organization, f.start, until=f.end, where=_posting_filter(f))
+    rows = denials(postings(f))
     return [{"reason": reason, "times": n, "amount": amount, "rate": ratio(n, claims)} for reason, n, amount in rows]
 
 

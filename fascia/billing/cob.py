@@ -1,14 +1,15 @@
 """Coordination of benefits: which coverage pays second, what the primary payer decided on a claim, and
 whether Medicaid is billed before another plan (REFERENCE.md §5a "Coordination of benefits").
 
-Reads only what the caller's rows hold or prefetched (`patient.coverages`, a claim's `postings` and `lines`),
-so the 837P export, the CMS-1500 and the scrubber use it on many claims without a query each."""
+Reads only what the caller's rows hold or prefetched (`patient.coverages`, a claim's `postings` with their
+`adjustments`, and its `lines`), so the 837P export, the CMS-1500 and the scrubber use it on many claims
+without a query each."""
 
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from fascia.billing.models import Claim, ClaimLine, Coverage, Payer, Posting
+from fascia.billing.models import Adjustment, Claim, ClaimLine, Coverage, Payer, Posting
 
 REVERSAL = "22"  # CLP02 of a reversal (005010X221A1), as fascia.billing.remittance.parse has it
 S = Claim.Status
@@ -28,15 +29,15 @@ def decision(claim: Claim) -> Posting | None:
     return max(standing, key=lambda p: p.pk) if standing else None
 
 
-def line_adjustments(posting: Posting, line: ClaimLine) -> list[dict]:
+def line_adjustments(posting: Posting, line: ClaimLine) -> list[Adjustment]:
     """The posting's adjustments of one line: those the 835 gave under its code and date (or its code alone,
-    when the payer sent no line date)."""
+    when the payer sent no line date). Reads `posting.adjustments` (prefetch them when reading many)."""
     keys = {f"{line.cpt_code} {line.service_date}", line.cpt_code}
-    return [a for a in posting.adjustments if a["where"] in keys]
+    return [a for a in posting.adjustments.all() if a.where in keys]
 
 
-def claim_adjustments(posting: Posting) -> list[dict]:
-    return [a for a in posting.adjustments if a["where"] == "claim"]
+def claim_adjustments(posting: Posting) -> list[Adjustment]:
+    return [a for a in posting.adjustments.all() if a.where == Adjustment.CLAIM]
 
 
 def other_coverage(coverages: Iterable[Coverage], *, rank: int, day: date) -> Coverage | None:

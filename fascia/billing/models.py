@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 
-from fascia.billing.remittance.codes import describe_claim_status, describe_provider_adjustment
+from fascia.billing.remittance.codes import describe_adjustment, describe_claim_status, describe_provider_adjustment
 from fascia.core.fields import US_STATES, AddressFields, PhoneField
 from fascia.core.models import Organization, TimestampedModel
 from fascia.patients.models import Patient
@@ -667,9 +667,6 @@ class Posting(models.Model):
     dismissal_note = models.CharField(
         max_length=300, blank=True, help_text="Why billing staff dismissed a held payment, e.g. a refund asked for"
     )
-    adjustments = models.JSONField(
-        default=list, blank=True, help_text="[{group, reason, amount, text, code}] claim and lines"
-    )
     remarks = models.JSONField(default=list, blank=True, help_text="[{where, code, text}] remark codes (RARC)")
     services = models.JSONField(
         default=list, blank=True, help_text="[{procedure, date, paid}] its service lines (SVC), to post it later"
@@ -687,3 +684,27 @@ class Posting(models.Model):
     @property
     def status_text(self) -> str:
         return describe_claim_status(self.status_code).lower()
+
+
+class Adjustment(models.Model):
+    """One adjustment of a posting (835 CAS): where it applies (the claim, or a line's code and date), its
+    group (CO, PI, OA written off; PR the patient's share), reason (CARC) and amount. A row each, so the
+    denials by reason are a GROUP BY, not the postings read one by one."""
+
+    CLAIM = "claim"
+
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="adjustments")
+    where = models.CharField(max_length=80, help_text='"claim", or the line\'s procedure and date as the 835 gave them')
+    group = models.CharField(max_length=2)
+    reason = models.CharField(max_length=5)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.group}-{self.reason} {self.amount}"
+
+    @property
+    def text(self) -> str:
+        return describe_adjustment(self.group, self.reason)

@@ -1,15 +1,17 @@
 """The billing reports page's reads: accounts receivable by age and payer, and denials by reason."""
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
-from fascia.billing.models import Posting
+from fascia.billing.models import Adjustment, Posting
 from fascia.billing.queries import OPEN, claims_of, passed_on, with_books
+from fascia.billing.remittance.codes import describe_adjustment
 from fascia.billing.remittance.parse import REVERSAL
+from fascia.billing.remittance.posting import PATIENT
 from fascia.core.models import Organization
 
 AGING_BUCKETS = [(0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+")]
@@ -64,30 +66,27 @@ def aging(organization: Organization, today: date) -> dict:
 DENIAL_PERIODS = (30, 90, 365)  # days the denials report looks back, the first the default
 
 
-def denials(
-    organization: Organization, since: date, *, until: date | None = None, where: Q | None = None
-) -> list[tuple[str, int, Decimal]]:
-    """Adjustments by reason in the remittances paid since `since` (and up to `until`, included), most frequent
-    first: (reason in words, count, amount). A period, not all time: a clinic asks what payers deny now, and ten
-    years of postings are too many to read for a page. `where` narrows the postings further (the dashboards'
-    location and practitioner)."""
-    counts: Counter[str] = Counter()
-    amounts: dict[str, Decimal] = defaultdict(Decimal)
-    # Unordered: in the model's order (by id) PostgreSQL's cursor walked all ten years of postings to find
-    # a month's. Ties are ordered by reason below instead.
-    # Only payments that stand: not those held for review, nor those the payer reversed, nor the reversals.
+def standing(organization: Organization, since: date, until: date | None = None) -> QuerySet[Posting]:
+    """The claim payments that stand (posted; neither reversed by the payer nor reversals, nor held for review)
+    in the remittances paid since `since` (and up to `until`, included)."""
     postings = Posting.objects.filter(
         remittance__organization=organization, remittance__payment_date__gte=since, state=Posting.State.POSTED
     ).exclude(status_code=REVERSAL)
     if until is not None:
         postings = postings.filter(remittance__payment_date__lte=until)
-    if where is not None:
-        postings = postings.filter(where)
-    for adjustments in postings.order_by().values_list("adjustments", flat=True).iterator(chunk_size=2000):
-        for adjustment in adjustments:
-            if adjustment["group"] == "PR":
-                continue  # the patient's share is not a denial
-            key = f"{adjustment['group']}-{adjustment['reason']}: {adjustment['text']}"
-            counts[key] += 1
-            amounts[key] += Decimal(adjustment["amount"])
-    return [(key, n, amounts[key]) for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return postings
+
+
+def denials(postings: QuerySet[Posting]) -> list[tuple[str, int, Decimal]]:
+    """The adjustments of these claim payments by reason, most frequent first: (reason in words, times, amount).
+    Counted and summed by the database, one row per group and reason (a clinic asks what payers deny in a
+    period: ten years of postings are too many to read for a page); the patient's share (PR) is not a denial."""
+    rows = (
+        Adjustment.objects.filter(posting__in=postings.values("pk"))
+        .exclude(group=PATIENT)
+        .values_list("group", "reason")
+        .annotate(times=Count("pk"), amount=Sum("amount"))
+        .order_by()
+    )
+    found = [(f"{g}-{r}: {describe_adjustment(g, r)}", times, amount.quantize(CENT)) for g, r, times, amount in rows]
+    return sorted(found, key=lambda row: (-row[1], row[0]))

@@ -47,7 +47,7 @@ from fascia.billing.paper.statement import render_statement
 from fascia.billing.remittance import review
 from fascia.billing.remittance.parse import RemittanceError
 from fascia.billing.remittance.posting import import_835, summary
-from fascia.billing.reports import DENIAL_PERIODS, aging, denials
+from fascia.billing.reports import DENIAL_PERIODS, aging, denials, standing
 from fascia.core import roles
 from fascia.core.auth import ClinicRequest, staff_view
 from fascia.lib.urls import next_url
@@ -162,7 +162,7 @@ def claim_detail(request: ClinicRequest, claim_id: UUID) -> HttpResponse:
             for w in withheld
         ],
         "events": list(claim.events.select_related("actor")),
-        "postings": list(claim.postings.select_related("remittance")),
+        "postings": list(claim.postings.select_related("remittance").prefetch_related("adjustments")),
         # The 837P file the claim last went in (not joined in get_claim: the file's text is large).
         "batch_number": Batch.objects.filter(pk=claim.batch_id).values_list("control_number", flat=True).first()
         if claim.batch_id
@@ -359,7 +359,7 @@ def reports(request: ClinicRequest) -> HttpResponse:
     days = int(asked) if asked.isdigit() and int(asked) in DENIAL_PERIODS else DENIAL_PERIODS[0]
     context = {
         "aging": aging(request.organization, today),
-        "denials": denials(request.organization, today - timedelta(days=days)),
+        "denials": denials(standing(request.organization, today - timedelta(days=days))),
         "days": days,
         "periods": DENIAL_PERIODS,
     }

@@ -128,7 +128,7 @@ def _after_the_primary(claim: Claim) -> _Answer | None:
         return None
     left = {
         (line.cpt_code, line.service_date): sum(
-            (Decimal(a["amount"]) for a in cob.line_adjustments(decision, line) if a["group"] == "PR"), Decimal("0")
+            (a.amount for a in cob.line_adjustments(decision, line) if a.group == "PR"), Decimal("0")
         )
         for line in primary.lines.all()
     }

@@ -38,6 +38,7 @@ from fascia.billing import coding
 from fascia.billing.claims.charges import fees_for, lines_from, pairs_for
 from fascia.billing.claims.services import can_move
 from fascia.billing.models import (
+    Adjustment,
     Claim,
     ClaimEvent,
     ClaimLine,
@@ -149,7 +150,7 @@ SEEDED: list[type[Model]] = [
     *(MeasureResult, EvaluationMeasure, TreatmentPlan, Goal, PlannedTechnique, Appointment, VisitNote),
     *(Goal.diagnoses.through, PlannedTechnique.diagnoses.through),
     *(VisitTechnique, NoteMeasure, Seal),
-    *(Claim, ClaimLine, ClaimNote, ClaimEvent, Remittance, Posting, UnbilledVisit),
+    *(Claim, ClaimLine, ClaimNote, ClaimEvent, Remittance, Posting, Adjustment, UnbilledVisit),
 ]
 
 
@@ -914,7 +915,7 @@ class Seeder:
                     move(S.CLOSED, answered + timedelta(days=3), "Written off: not covered")
             elif status == S.PARTIALLY_PAID and age > 120:
                 move(S.CLOSED, answered + timedelta(days=3), "Balance written off")
-            self.w.add(
+            posting = self.w.add(
                 Posting,
                 remittance_id=remittance["id"],
                 claim_id=claim_id,
@@ -925,8 +926,11 @@ class Seeder:
                 adjusted=adjusted,
                 patient_responsibility=owed,
                 payer_claim_number=f"{payer.payer_id}{claim_id:010d}",
-                adjustments=adjustments,
             )
+            for a in adjustments:
+                self.w.add(
+                    Adjustment, posting_id=posting["id"], where=a.where, group=a.group, reason=a.reason, amount=a.amount
+                )
             remittance["total_paid"] += paid
         for row in line_rows:
             self.w.add(ClaimLine, **row)
@@ -973,7 +977,7 @@ class Seeder:
         )
 
     @staticmethod
-    def pay(lines: list[dict], answer: str) -> tuple[Decimal, Decimal, list[dict]]:
+    def pay(lines: list[dict], answer: str) -> tuple[Decimal, Decimal, list[Adjustment]]:
         """What the payer pays per line: 80 % of the charge allowed, 20 % of that the patient's
         coinsurance, the rest a contractual adjustment (none on a partial payment); a denial pays
         nothing."""
@@ -981,7 +985,11 @@ class Seeder:
         paid = owed = Decimal("0.00")
         adjustments = []
         if answer == S.DENIED:
-            return paid, owed, [adjustment("claim", "CO", "50", sum((line["amount"] for line in lines), Decimal("0")))]
+            return (
+                paid,
+                owed,
+                [adjustment(Adjustment.CLAIM, "CO", "50", sum((line["amount"] for line in lines), Decimal("0")))],
+            )
         for line in lines:
             allowed = (line["amount"] * ALLOWED).quantize(cent)
             patient = (allowed * COINSURANCE).quantize(cent)

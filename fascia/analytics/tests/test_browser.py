@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from fascia.analytics.tests.factories import episode
 from fascia.conftest import sign_in
@@ -44,4 +46,25 @@ def test_a_practitioner_reads_the_outcome_evidence(live_server, page, tess: User
     page.get_by_label("to", exact=True).fill("2026-11-01")
     page.get_by_role("button", name="Show", exact=True).click()
     page.get_by_text("The start date is after the end date").wait_for()
+    assert [v["id"] for v in Axe().run(page).response["violations"]] == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_figures_being_counted_appear_once_the_worker_has_counted_them(live_server, page, tess: User, settings) -> None:
+    """With the database task backend (as a clinic runs it), the first view of a filter says the figures are being
+    counted; once the worker has counted them they replace that note on the open page, with no reload."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for i in range(10):
+        episode(tess, end=date(2026, 11, 1 + i), change=20, reached=True, visits_to_mcid=4, days_to_mcid=14)
+    page.set_viewport_size({"width": 390, "height": 900})
+    sign_in(page, live_server, "tess")
+    page.goto(live_server.url + reverse("analytics:outcomes"))
+    figures = page.locator("#figures")
+    expect(figures).to_contain_text("These figures are being counted")
+    page.evaluate("window.stillThisPage = true")
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    expect(figures).to_contain_text("10 of 10", timeout=20_000)
+    expect(figures).not_to_contain_text("being counted")
+    assert page.evaluate("window.stillThisPage === true")  # swapped in, not reloaded
     assert [v["id"] for v in Axe().run(page).response["violations"]] == []

@@ -90,7 +90,7 @@ def _posting(org, claim, trace, day, code, charged, paid, adjusted, pr, adjustme
     remittance = Remittance.objects.create(
         organization=org, payer_identifier=claim.payer.name, trace_number=trace, payment_date=day, total_paid=D(paid)
     )
-    return Posting.objects.create(
+    posting = Posting.objects.create(
         remittance=remittance,
         claim=claim,
         claim_number=claim.number,
@@ -99,9 +99,11 @@ def _posting(org, claim, trace, day, code, charged, paid, adjusted, pr, adjustme
         paid=D(paid),
         adjusted=D(adjusted),
         patient_responsibility=D(pr),
-        adjustments=[{"where": "claim", "group": g, "reason": r, "text": t, "amount": a} for g, r, t, a in adjustments],
         state=state,
     )
+    for g, r, a in adjustments:
+        posting.adjustments.create(where="claim", group=g, reason=r, amount=D(a))
+    return posting
 
 
 @pytest.fixture
@@ -184,7 +186,7 @@ def books(organization, location, tess, ada):
         "80",
         "20",
         "15",
-        [("CO", "45", "Charge exceeds fee schedule", "20.00"), ("PR", "3", "Co-payment", "15.00")],
+        [("CO", "45", "20.00"), ("PR", "3", "15.00")],
     )
     _posting(
         organization,
@@ -196,7 +198,7 @@ def books(organization, location, tess, ada):
         "0",
         "150",
         "0",
-        [("CO", "50", "Not medically necessary", "150.00")],
+        [("CO", "50", "150.00")],
     )
     _posting(organization, c2, "R3", date(2026, 3, 14), "1", "40", "40", "0", "0", [], state=Posting.State.HELD)
     _posting(
@@ -209,7 +211,7 @@ def books(organization, location, tess, ada):
         "70",
         "30",
         "0",
-        [("CO", "45", "Charge exceeds fee schedule", "30.00")],
+        [("CO", "45", "30.00")],
     )
 
     # Another clinic's claim, payment and unbilled visit in the same fortnight: never counted.
@@ -222,7 +224,7 @@ def books(organization, location, tess, ada):
     cz = _claim(org, theirs, stranger, "Z1", S.SUBMITTED, sent=date(2026, 3, 5), where=place, by=oscar)
     _line(cz, n1, "97140", 2, 30, "500")
     ClaimNote.objects.create(claim=cz, note=n1, payer=theirs)
-    _posting(org, cz, "Z", date(2026, 3, 10), "4", "500", "0", "500", "0", [("CO", "29", "Time limit expired", "500")])
+    _posting(org, cz, "Z", date(2026, 3, 10), "4", "500", "0", "500", "0", [("CO", "29", "500")])
     UnbilledVisit.objects.create(note=n2, organization=org, patient=stranger, visited_on=n2.visited_on)
     return {"north": north, "pia": pia}
 
@@ -270,8 +272,13 @@ def test_it_breaks_denials_down_by_reason(client, bill, books):
     d = page(client, bill, **RANGE).context["denials"]
     # Non-PR adjustments of R1 and R2, each once, over 2 claim payments; the PR-3 copay is no denial.
     assert [(x["reason"], x["times"], x["amount"], x["rate"]) for x in d] == [
-        ("CO-45: Charge exceeds fee schedule", 1, D("20.00"), 0.5),
-        ("CO-50: Not medically necessary", 1, D("150.00"), 0.5),
+        (
+            "CO-45: Contractual obligation: charge is above the fee schedule, maximum allowable or contracted fee",
+            1,
+            D("20.00"),
+            0.5,
+        ),
+        ("CO-50: Contractual obligation: payer does not consider the service medically necessary", 1, D("150.00"), 0.5),
     ]
 
 
@@ -321,7 +328,9 @@ def test_the_practitioner_filter_narrows_every_figure(client, bill, books):
     ]
     c = r.context["collections"]
     assert (c["claims"], c["denied"], c["collection_rate"], c["denial_rate"]) == (1, 1, 0, 1)
-    assert [x["reason"] for x in r.context["denials"]] == ["CO-50: Not medically necessary"]
+    assert [x["reason"] for x in r.context["denials"]] == [
+        "CO-50: Contractual obligation: payer does not consider the service medically necessary"
+    ]
     u = r.context["unbilled"]
     assert (u["visits"], u["uncovered"], u["documented_minutes"], u["billed_minutes"], u["unbilled_minutes"]) == (
         1,

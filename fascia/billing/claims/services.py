@@ -579,6 +579,7 @@ def export_claims(
             "patient__coverages__payer",  # a primary claim's known second payer (2320)
             "primary_claim__lines",  # what the primary payer decided per line (2430)
             "primary_claim__postings__remittance",
+            "primary_claim__postings__adjustments",
         )
         .order_by("number")
     )

@@ -20,9 +20,9 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.billing import cob
 from fascia.billing.claims.services import BillingError, check, draft_secondaries, move, record_moves
-from fascia.billing.models import Claim, ClaimEvent, ClaimLine, Posting, ProviderAdjustment, Remittance
+from fascia.billing.models import Adjustment, Claim, ClaimEvent, ClaimLine, Posting, ProviderAdjustment, Remittance
 from fascia.billing.remittance import parse
-from fascia.billing.remittance.codes import describe_adjustment, describe_remark
+from fascia.billing.remittance.codes import describe_remark
 from fascia.billing.remittance.parse import REVERSAL, ClaimPayment, RemittanceError, parse_835
 from fascia.core.models import Organization, User
 
@@ -58,16 +58,10 @@ class Applied(NamedTuple):
     reversed: Posting | None
 
 
-def adjustment(where: str, group: str, reason: str, amount: Decimal) -> dict:
-    """One adjustment as a posting keeps it: where it applies (the claim, or a line's code and date), its
-    CAS group and reason, and the reason in words."""
-    return {
-        "where": where,
-        "group": group,
-        "reason": reason,
-        "amount": str(amount),
-        "text": describe_adjustment(group, reason),
-    }
+def adjustment(where: str, group: str, reason: str, amount: Decimal) -> Adjustment:
+    """One adjustment as a posting keeps it (unsaved): where it applies (the claim, or a line's code and
+    date), its CAS group and reason, and its amount."""
+    return Adjustment(where=where[:80], group=group, reason=reason, amount=amount)
 
 
 def remark(where: str, code: str) -> dict:
@@ -78,10 +72,10 @@ def _where(service: parse.ServicePayment) -> str:
     return f"{service.procedure} {service.service_date or ''}".strip()
 
 
-def _adjustments(payment: ClaimPayment) -> list[dict]:
+def _adjustments(payment: ClaimPayment) -> list[Adjustment]:
     return [
         adjustment(where, a.group, a.reason, a.amount)
-        for where, adjustments in [("claim", payment.adjustments)]
+        for where, adjustments in [(Adjustment.CLAIM, payment.adjustments)]
         + [(_where(s), s.adjustments) for s in payment.services]
         for a in adjustments
     ]
@@ -99,18 +93,14 @@ def _remarks(payment: ClaimPayment) -> list[dict]:
 PRIOR_PAYER = "23"
 
 
-def shares(adjustments: list[dict], *, secondary: bool = False) -> tuple[Decimal, Decimal]:
+def shares(adjustments: list[Adjustment], *, secondary: bool = False) -> tuple[Decimal, Decimal]:
     """What a payment's adjustments write off (CO, PI, OA) and what they leave to the patient (PR); on a
     secondary claim, not the primary payer's settlement the secondary restates (CARC 23)."""
     written_off = sum(
-        (
-            Decimal(a["amount"])
-            for a in adjustments
-            if a["group"] in WRITTEN_OFF and not (secondary and a["reason"] == PRIOR_PAYER)
-        ),
+        (a.amount for a in adjustments if a.group in WRITTEN_OFF and not (secondary and a.reason == PRIOR_PAYER)),
         Decimal("0"),
     )
-    patient = sum((Decimal(a["amount"]) for a in adjustments if a["group"] == PATIENT), Decimal("0"))
+    patient = sum((a.amount for a in adjustments if a.group == PATIENT), Decimal("0"))
     return written_off, patient
 
 
@@ -342,6 +332,7 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
     # Applied in memory, in the file's order (a reversal comes before its correction), then written in one
     # statement per table, as a file holds thousands of claims.
     postings: list[Posting] = []
+    adjustments_of: list[tuple[Posting, list[Adjustment]]] = []
     paid_lines: dict[int, ClaimLine] = {}
     moves: list[ClaimEvent] = []
     reversed_postings: list[Posting] = []
@@ -361,11 +352,11 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
                 adjusted=adjusted,
                 patient_responsibility=patient,
                 payer_claim_number=payment.payer_claim_number[:50],
-                adjustments=adjustments,
                 remarks=_remarks(payment),
                 services=_services(payment),
             )
             postings.append(posting)
+            adjustments_of.append((posting, adjustments))
             applied = apply(claim, posting, trace_number=t.trace_number, actor=actor)
             if posting.state == Posting.State.HELD:
                 continue
@@ -389,6 +380,10 @@ def import_835(*, actor: User | None, organization: Organization, text: str, fil
     Posting.objects.bulk_update(reversed_postings, ["state"], batch_size=100)
     record_moves(moves, actor=actor)
     Posting.objects.bulk_create(postings)
+    for posting, adjustments in adjustments_of:
+        for a in adjustments:
+            a.posting = posting
+    Adjustment.objects.bulk_create(a for _, adjustments in adjustments_of for a in adjustments)
     coordinate(actor, postings, list(touched.values()))
     ProviderAdjustment.objects.bulk_create(
         ProviderAdjustment(

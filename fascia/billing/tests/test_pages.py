@@ -143,8 +143,8 @@ def test_posting_an_835_from_the_page(client: Client, tess: User, bill: User, or
     assert "already posted" in again.content.decode()
     page = client.get(reverse("billing:remittances")).content.decode()
     assert "1 claim payment, all posted." in page
-    reason = next(a for a in claim.postings.get().adjustments if a["group"] != "PR")
-    shown = f"{reason['group']}-{reason['reason']}: {reason['text']}"
+    reason = next(a for a in claim.postings.get().adjustments.all() if a.group != "PR")
+    shown = f"{reason.group}-{reason.reason}: {reason.text}"
     assert shown in client.get(reverse("billing:reports")).content.decode()
     # The denials report looks back over a period: last 30 days unless asked for 90 or 365.
     Remittance.objects.update(payment_date=timezone.localdate() - timedelta(days=100))

@@ -26,7 +26,7 @@ from fascia.billing.claims import services
 from fascia.billing.models import Claim, Coverage, Fee, Posting, ProviderAdjustment, Remittance
 from fascia.billing.remittance.parse import RemittanceError
 from fascia.billing.remittance.posting import AlreadyImported, UnknownClaim, import_835
-from fascia.billing.reports import PATIENTS, aging, denials
+from fascia.billing.reports import PATIENTS, aging, denials, standing
 from fascia.billing.tests.factories import billable_patient
 from fascia.billing.x12.validate import validate_837
 from fascia.conftest import make_user
@@ -246,7 +246,7 @@ class TestStatus:
         assert "reversed its payment of 45.20; reopened" in claim.events.get(to_status="accepted").note
         assert [p.state for p in claim.postings.order_by("id")] == ["reversed", "posted", "posted"]
         # The denials report reads the payment that stands: the corrected one's two CO-45 lines.
-        [(reason, times, amount)] = denials(organization, date(2026, 11, 1))
+        [(reason, times, amount)] = denials(standing(organization, date(2026, 11, 1)))
         assert (reason.startswith("CO-45:"), times, amount) == (True, 2, Decimal("13.80"))
 
     def test_a_reversal_alone_leaves_the_claim_with_its_payer(
@@ -477,7 +477,7 @@ def test_the_demo_writer_answers_as_a_payer(tess: User, bill: User, organization
     )
     denied.refresh_from_db()
     assert (denied.status, denied.paid) == ("denied", Decimal("0"))
-    assert {a["reason"] for a in Posting.objects.get(claim=denied).adjustments} == {"50"}
+    assert {a.reason for a in Posting.objects.get(claim=denied).adjustments.all()} == {"50"}
 
 
 def test_the_demo_remittance_holds_every_answer_and_balances(
@@ -530,7 +530,7 @@ def test_the_demo_remittance_holds_every_answer_and_balances(
     )
     posting = Posting.objects.get(claim=split)
     assert {
-        (a["reason"], r["code"]) for a in posting.adjustments for r in posting.remarks if a["where"] == r["where"]
+        (a.reason, r["code"]) for a in posting.adjustments.all() for r in posting.remarks if a.where == r["where"]
     } == {("119", "N640")}
     # Deductible: processed, nothing paid; the allowed amount is the patient's, and nothing is a denial.
     assert state(deductible) == ("paid", Decimal("0"), Decimal("55.80"), Decimal("223.20"), Decimal("0.00"))

@@ -3,7 +3,6 @@ dataclasses of `edi837`. The only part of the 837P that reads the database."""
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 
 from django.utils import timezone
 
@@ -152,8 +151,8 @@ def adjudication(primary: models.Claim) -> edi837.Adjudication | None:
     if posting is None:
         return None
 
-    def adjustments(rows: list[dict]) -> tuple[edi837.Adjustment, ...]:
-        return tuple(edi837.Adjustment(a["group"], a["reason"], Decimal(a["amount"])) for a in rows)
+    def adjustments(rows: list[models.Adjustment]) -> tuple[edi837.Adjustment, ...]:
+        return tuple(edi837.Adjustment(a.group, a.reason, a.amount) for a in rows)
 
     remittance = posting.remittance
     return edi837.Adjudication(

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from fascia.billing.models import Claim, ClaimLine, Coverage, Fee, Payer, Posting, Remittance
+from fascia.billing.models import Adjustment, Claim, ClaimLine, Coverage, Fee, Payer, Posting, Remittance
 from fascia.core.models import Location, Organization, Room, User
 from fascia.core.roles import Role
 from fascia.evaluations.models import Diagnosis, Evaluation, EvaluationMeasure
@@ -343,7 +343,7 @@ class World:
             )
             for i in numbers
         )
-        Posting.objects.bulk_create(
+        made = Posting.objects.bulk_create(
             Posting(
                 remittance=r,
                 claim=claim,
@@ -352,12 +352,13 @@ class World:
                 charged=Decimal("65.00"),
                 paid=Decimal("40.00"),
                 patient_responsibility=Decimal("10.00"),
-                adjustments=[
-                    {"where": "claim", "group": "CO", "reason": f"{i % 40}", "text": mark(i), "amount": "15.00"},
-                    {"where": "claim", "group": "PR", "reason": "1", "text": "Deductible", "amount": "10.00"},
-                ],
             )
             for r, claim, i in zip(remittances, postings, numbers, strict=True)
+        )
+        Adjustment.objects.bulk_create(
+            Adjustment(posting=p, where="claim", group=group, reason=reason, amount=amount)
+            for p, i in zip(made, numbers, strict=True)
+            for group, reason, amount in [("CO", f"{i % 40}", Decimal("15.00")), ("PR", "1", Decimal("10.00"))]
         )
         return remittances
 

@@ -197,9 +197,7 @@ def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> N
             assert 0 < posted < claim.total_charge and contractual == claim.total_charge * Decimal("0.2")
             assert claim.adjusted == contractual and claim.balance == 0
         elif claim.status == Claim.Status.PARTIALLY_PAID:  # posting it left a balance no adjustment explains
-            adjusted = sum(
-                Decimal(a["amount"]) for p in claim.postings.all() for a in p.adjustments if a["group"] == "CO"
-            )
+            adjusted = sum(a.amount for p in claim.postings.all() for a in p.adjustments.all() if a.group == "CO")
             assert 0 < posted + adjusted < claim.total_charge
     unbilled = VisitNote.objects.filter(status=VisitNote.Status.SIGNED, claim_lines__isnull=True)
     assert set(UnbilledVisit.objects.values_list("note_id", flat=True)) == set(unbilled.values_list("pk", flat=True))
@@ -213,9 +211,7 @@ def test_seeded_claims_are_what_billing_would_build(seeded: dict[str, int]) -> N
             status_code=posting.status_code,
             balance=posting.claim.total_charge - posting.paid - posting.adjusted - posting.patient_responsibility,
         )
-        assert posting.adjusted == sum(
-            (Decimal(a["amount"]) for a in posting.adjustments if a["group"] != "PR"), Decimal("0")
-        )
+        assert posting.adjusted == sum((a.amount for a in posting.adjustments.all() if a.group != "PR"), Decimal("0"))
         assert (posting.adjusted, posting.patient_responsibility) == (
             posting.claim.adjusted,
             posting.claim.patient_responsibility,
