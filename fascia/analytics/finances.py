@@ -88,20 +88,18 @@ def charged_lines(f: Filters) -> QuerySet[ClaimLine]:
     return lines
 
 
-def _posting_filter(f: Filters) -> Q:
-    """The dashboards' location and practitioner, on claim payments: the claim's service location; a claim with a
-    line the practitioner rendered."""
-    where = Q()
-    if f.location is not None:
-        where &= Q(claim__service_location=f.location)
-    if f.practitioner is not None:
-        where &= Q(Exists(ClaimLine.objects.filter(claim=OuterRef("claim"), rendering=f.practitioner)))
-    return where
-
-
 def postings(f: Filters) -> QuerySet[Posting]:
-    """Claim payments that stand (posted, not reversed nor reversals), in remittances paid in the range."""
-    return standing(f.organization, f.start, f.end).filter(_posting_filter(f))
+    """Claim payments that stand (posted, not reversed nor reversals), in remittances paid in the range; of claims
+    to the location, of claims with a line the practitioner rendered."""
+    found = standing(f.organization, f.start, f.end)
+    if f.location is not None:
+        found = found.filter(claim__service_location=f.location)
+    if f.practitioner is not None:
+        # The range's payments joined to the practitioner's lines, as a set of ids: written as EXISTS (a line of
+        # the claim) PostgreSQL's row-level security led the planner to a nested loop over every pair of the
+        # practitioner's claims and the range's remittances, 9 s a statement for a year at the benchmark's size.
+        found = found.filter(pk__in=found.filter(claim__lines__rendering=f.practitioner).values("pk"))
+    return found
 
 
 def by_payer(f: Filters) -> dict[str, Any]:
@@ -247,10 +245,13 @@ def unbilled(f: Filters) -> dict[str, Any]:
     if f.practitioner is not None:
         billed_notes = billed_notes.filter(note__practitioner=f.practitioner)
         lines = lines.filter(rendering=f.practitioner)
-    timed = VisitTechnique.objects.filter(
-        technique__cpt_code__in=TIMED_CODES,
-        note__in=billed_notes.values("note"),
-    ).aggregate(m=Coalesce(Sum("minutes"), 0))["m"]
+    # Joined from the billed notes (a note is on one live claim per payer, so once here but for a visit billed to
+    # two first payers, whose lines both count too): as `note IN (billed notes)` PostgreSQL's row-level security
+    # led the planner to an index probe per technique and note, 6.5 s for a year at the benchmark's size against
+    # 1.1 s (bench/README.md, "The worker's counts").
+    timed = billed_notes.aggregate(
+        m=Coalesce(Sum("note__techniques__minutes", filter=Q(note__techniques__technique__cpt_code__in=TIMED_CODES)), 0)
+    )["m"]
     billed = lines.aggregate(m=Coalesce(Sum("minutes"), 0))["m"]
     bundled = billed_notes.aggregate(m=Coalesce(Sum(WithheldMinutes("withheld")), 0))["m"]
     under_a_unit = max(0, timed - billed - bundled)
