@@ -5,14 +5,11 @@ the error is not about one field.
 """
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
@@ -22,9 +19,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.types import DictStrAny
 
 from fascia.chart_api import router as chart_router
-from fascia.core import tenancy
-from fascia.core.models import ApiToken, User
-from fascia.core.queries import signed_in_users
+from fascia.core.api import token_user
+from fascia.core.models import User
 from fascia.core.two_factor import pending_step
 from fascia.evaluations.api import router as evaluations_router
 from fascia.measures.api import router as measures_router
@@ -34,43 +30,12 @@ from fascia.scheduling.api import router as scheduling_router
 from fascia.techniques.api import router as techniques_router
 from fascia.visits.api import router as visits_router
 
-# How stale a token's last use may be. Writing it on every request made each read a write too; to say
-# which integrations are alive, a minute is close enough.
-LAST_USED_EVERY = timedelta(minutes=1)
-
-
-def mark_used(digest: str, last_used_at: datetime | None) -> None:
-    """Note the token's use, at most once per LAST_USED_EVERY: nothing when `last_used_at` (as read with the
-    user) is recent, else one UPDATE whose WHERE holds the old value stale, so that of concurrent requests at
-    most one writes it."""
-    now = timezone.now()
-    stale = now - LAST_USED_EVERY
-    if last_used_at is not None and last_used_at >= stale:
-        return
-    ApiToken.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale), digest=digest).update(
-        last_used_at=now
-    )
-
 
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer <token>` for integrations (see `fascia create_api_token`)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        digest = ApiToken.digest_of(token)
-        user = (
-            signed_in_users()
-            .filter(
-                is_active=True, is_patient_account=False, api_tokens__digest=digest, api_tokens__revoked_at__isnull=True
-            )
-            .annotate(token_last_used_at=F("api_tokens__last_used_at"))
-            .first()
-        )
-        if user is None:
-            return None
-        tenancy.switch(user.organization_id)  # from here on, bound to the user's organization
-        mark_used(digest, user.token_last_used_at)
-        request.user = user
-        return user
+        return token_user(request, token)
 
 
 class SessionAuth(APIKeyCookie):

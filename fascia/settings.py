@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "fascia.analytics",
     "fascia.portal",
     "fascia.demo",
+    "fascia.fhir",
     "fascia.notifications",
     "django_tasks",
     "django_tasks_db",
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fascia.core.middleware.ContentSecurityPolicyMiddleware",
+    "fascia.fhir.middleware.OperationOutcomeMiddleware",  # before the next: its 400 for a NUL is one too
     "fascia.core.middleware.RefuseBadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fascia.core.middleware.PortalLocaleMiddleware",

@@ -31,5 +31,6 @@ urlpatterns = [
     path("my/q/", include("fascia.measures.urls")),
     path("my/", include("fascia.portal.urls")),
     path("api/v1/", api.urls),
+    path("fhir/r4/", include("fascia.fhir.urls")),
     path("", include("fascia.core.urls")),
 ]

@@ -1,16 +1,18 @@
-"""What every API endpoint needs from the request: the authenticated staff member and their rights."""
+"""What every API endpoint needs from the request: the authenticated staff member and their rights. Shared by the
+JSON API (/api/v1/) and the FHIR server (/fhir/r4/)."""
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Choices, Model
+from django.db.models import Choices, F, Model, Q
 from django.db.models import Field as DjangoField
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import (
@@ -23,8 +25,48 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-from fascia.core.models import User
+from fascia.core import tenancy
+from fascia.core.models import ApiToken, User
+from fascia.core.queries import signed_in_users
 from fascia.core.validators import PlausibleDate, date_pattern, latest, validate_not_blank
+
+# How stale a token's last use may be. Writing it on every request made each read a write too; to say
+# which integrations are alive, a minute is close enough.
+LAST_USED_EVERY = timedelta(minutes=1)
+
+
+def mark_used(digest: str, last_used_at: datetime | None) -> None:
+    """Note the token's use, at most once per LAST_USED_EVERY: nothing when `last_used_at` (as read with the
+    user) is recent, else one UPDATE whose WHERE holds the old value stale, so that of concurrent requests at
+    most one writes it."""
+    now = timezone.now()
+    stale = now - LAST_USED_EVERY
+    if last_used_at is not None and last_used_at >= stale:
+        return
+    ApiToken.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale), digest=digest).update(
+        last_used_at=now
+    )
+
+
+def token_user(request: HttpRequest, token: str) -> User | None:
+    """The staff member an API token (`fascia create_api_token`) stands for, or None for an unknown or revoked
+    token. From here on the request is bound to the user's organization (fascia.core.tenancy)."""
+    digest = ApiToken.digest_of(token)
+    user = (
+        signed_in_users()
+        .filter(
+            is_active=True, is_patient_account=False, api_tokens__digest=digest, api_tokens__revoked_at__isnull=True
+        )
+        .annotate(token_last_used_at=F("api_tokens__last_used_at"))
+        .first()
+    )
+    if user is None:
+        return None
+    tenancy.switch(user.organization_id)
+    mark_used(digest, user.token_last_used_at)
+    request.user = user
+    return user
+
 
 # The highest page number a list accepts: far beyond any clinic's data, and its offset still fits the
 # database's 64-bit integers (page 9223372036854775808 otherwise overflowed into a 500).
