@@ -1,21 +1,11 @@
 """The CapabilityStatement at /fhir/r4/metadata, written from what the server serves (RESOURCES), so that it lists
 exactly that: each resource's profile, interactions and search parameters."""
 
-from dataclasses import dataclass
-
 from django.utils import timezone
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from fascia.fhir.http import FHIR_VERSION
-from fascia.fhir.search import Param
-
-
-@dataclass(frozen=True)
-class Served:
-    type: str
-    profile: str
-    params: dict[str, Param]
-    interactions: tuple[str, ...] = ("read", "search-type")
+from fascia.fhir.served import Served
 
 
 def statement(base: str, resources: list[Served]) -> CapabilityStatement:

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db.models import Q
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
-from fascia.fhir.search import Param, date_param, string, token
+from fascia.fhir.search import ID, LAST_UPDATED, US_CORE_PARAM, Param, date_param, string, token
 from fascia.patients.models import Patient
 
 US_CORE_PATIENT = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"
@@ -35,62 +35,47 @@ def _of_mrn_system(system: str) -> Q:
         return Q(pk__in=[])
 
 
-def _id(value: str, modifier: str) -> Q:
-    try:
-        return Q(public_id=UUID(value))
-    except ValueError:
-        return Q(pk__in=[])  # not an id this server gives: no such patient
-
-
-BASE = "http://hl7.org/fhir/SearchParameter/"
-US_CORE = "http://hl7.org/fhir/us/core/SearchParameter/"
 PARAMS = {
     p.name: p
     for p in [
-        Param("_id", "token", f"{BASE}Resource-id", "The patient's id.", _id),
+        ID,
         Param(
             "identifier",
             "token",
-            f"{US_CORE}us-core-patient-identifier",
+            f"{US_CORE_PARAM}us-core-patient-identifier",
             "The medical record number, as system|value or the value alone.",
             token("mrn", system=_of_mrn_system),
         ),
         Param(
             "name",
             "string",
-            f"{US_CORE}us-core-patient-name",
+            f"{US_CORE_PARAM}us-core-patient-name",
             "Any part of a name: first, middle, last or preferred.",
             string("family_name", "given_name", "middle_name", "preferred_name"),
         ),
-        Param("family", "string", f"{US_CORE}us-core-patient-family", "The last name.", string("family_name")),
+        Param("family", "string", f"{US_CORE_PARAM}us-core-patient-family", "The last name.", string("family_name")),
         Param(
             "given",
             "string",
-            f"{US_CORE}us-core-patient-given",
+            f"{US_CORE_PARAM}us-core-patient-given",
             "A first or middle name.",
             string("given_name", "middle_name"),
         ),
         Param(
             "birthdate",
             "date",
-            f"{US_CORE}us-core-patient-birthdate",
+            f"{US_CORE_PARAM}us-core-patient-birthdate",
             "The date of birth, with a prefix (eq, ne, gt, lt, ge, le).",
             date_param("birth_date", is_date=True),
         ),
         Param(
             "gender",
             "token",
-            f"{US_CORE}us-core-patient-gender",
+            f"{US_CORE_PARAM}us-core-patient-gender",
             "female, male, other or unknown.",
             token("sex", values=set(Patient.Sex.values)),
         ),
-        Param(
-            "_lastUpdated",
-            "date",
-            f"{BASE}Resource-lastUpdated",
-            "When the patient's details last changed.",
-            date_param("updated_at", is_date=False),
-        ),
+        LAST_UPDATED,
     ]
 }
 

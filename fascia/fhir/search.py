@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
@@ -115,6 +116,25 @@ def date_param(field: str, *, is_date: bool) -> Callable[[str, str], Q]:
         return q[prefix]
 
     return where
+
+
+def _by_id(value: str, modifier: str) -> Q:
+    try:
+        return Q(public_id=UUID(value))
+    except ValueError:
+        return Q(pk__in=[])  # not an id this server gives: no such record
+
+
+BASE_PARAM = "http://hl7.org/fhir/SearchParameter/"
+US_CORE_PARAM = "http://hl7.org/fhir/us/core/SearchParameter/"
+ID = Param("_id", "token", f"{BASE_PARAM}Resource-id", "The resource's id.", _by_id)
+LAST_UPDATED = Param(
+    "_lastUpdated",
+    "date",
+    f"{BASE_PARAM}Resource-lastUpdated",
+    "When the record last changed, with a prefix (eq, ne, gt, lt, ge, le).",
+    date_param("updated_at", is_date=False),
+)
 
 
 def _int(request: HttpRequest, name: str, default: int, high: int) -> int:

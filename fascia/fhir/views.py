@@ -1,66 +1,107 @@
-"""The FHIR server's endpoints: the CapabilityStatement, and each resource's read and search. Every read of
-patient data is audited like the pages' and the JSON API's."""
+"""The FHIR server's endpoints: the CapabilityStatement, and each served resource's read and search (SERVED).
+Every read of patient data is audited like the pages' and the JSON API's."""
 
+from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
-from fhir.resources.R4B.patient import Patient as FhirPatient
+from pydantic import BaseModel
 
 from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.models import User
-from fascia.fhir import capability, patient, search
-from fascia.fhir.capability import Served
-from fascia.fhir.http import fhir_view
+from fascia.fhir import capability, directory, patient, search
+from fascia.fhir.http import FhirError, fhir_view
+from fascia.fhir.served import Served
 from fascia.patients.models import Patient
 
-SERVED = [Served("Patient", patient.US_CORE_PATIENT, patient.PARAMS)]
+SERVED = {
+    s.type: s
+    for s in [
+        Served(
+            "Patient",
+            patient.US_CORE_PATIENT,
+            patient.PARAMS,
+            lambda organization_id: (
+                Patient.objects.filter(organization_id=organization_id)
+                .select_related("organization")
+                .order_by("family_name", "given_name", "id")
+            ),
+            patient.resource,
+            roles.VIEW_PATIENT,
+            read_action=AuditAction.PATIENT_VIEWED,
+            search_action=AuditAction.PATIENT_SEARCHED,
+        ),
+        Served(
+            "Practitioner",
+            f"{directory.US_CORE}us-core-practitioner",
+            directory.PRACTITIONER_PARAMS,
+            directory.practitioners,
+            directory.practitioner,
+            roles.VIEW_PATIENT,  # every staff role: whom a patient's record names
+        ),
+        Served(
+            "Organization",
+            f"{directory.US_CORE}us-core-organization",
+            directory.ORGANIZATION_PARAMS,
+            directory.organizations,
+            directory.organization,
+            roles.VIEW_PATIENT,
+        ),
+        Served(
+            "Location",
+            f"{directory.US_CORE}us-core-location",
+            directory.LOCATION_PARAMS,
+            directory.locations,
+            directory.location,
+            roles.VIEW_PATIENT,
+        ),
+    ]
+}
 
 
-def _user(request: HttpRequest) -> tuple[User, int]:
-    """The token's staff member and their organization's id (fhir_view admits no other)."""
+def _served(request: HttpRequest, type: str) -> tuple[Served, User, int]:
+    """The resource type asked for, and the token's staff member and organization, who must hold its permission."""
+    served = SERVED.get(type)
+    if served is None:
+        raise FhirError(404, "not-supported", f"This server does not serve {type}; /metadata lists what it does.")
     user = request.user
-    assert isinstance(user, User) and user.organization_id is not None
-    return user, user.organization_id
+    assert isinstance(user, User) and user.organization_id is not None  # fhir_view admits no other
+    if not user.has_perm(served.perm):
+        raise FhirError(403, "forbidden", f"The token's role does not read {type}.")
+    return served, user, user.organization_id
 
 
 @fhir_view(public=True)
 def metadata(request: HttpRequest) -> CapabilityStatement:
-    return capability.statement(request.build_absolute_uri(reverse("fhir:base")), SERVED)
+    return capability.statement(request.build_absolute_uri(reverse("fhir:base")), list(SERVED.values()))
 
 
-@fhir_view(roles.VIEW_PATIENT)
-def patient_read(request: HttpRequest, id: str) -> FhirPatient:
-    user, organization_id = _user(request)
+@fhir_view()
+def read(request: HttpRequest, type: str, id: str) -> BaseModel:
+    served, user, organization_id = _served(request, type)
     try:
         public_id = UUID(id)
     except ValueError:
         raise Http404 from None
-    row = (
-        Patient.objects.select_related("organization")
-        .filter(organization_id=organization_id, public_id=public_id)
-        .first()
-    )
+    row: Any = served.rows(organization_id).filter(public_id=public_id).first()
     if row is None:
         raise Http404
-    audit.record(actor=user, action=AuditAction.PATIENT_VIEWED, target=row, detail={"via": "fhir"})
-    return patient.resource(row)
+    if served.read_action:
+        audit.record(actor=user, action=served.read_action, target=row, detail={"via": "fhir"})
+    return served.resource(row)
 
 
-@fhir_view(roles.VIEW_PATIENT)
-def patient_search(request: HttpRequest) -> Bundle:
-    user, organization_id = _user(request)
-    rows = Patient.objects.select_related("organization").filter(organization_id=organization_id)
-    rows = search.narrow(rows, patient.PARAMS, request).order_by("family_name", "given_name", "id")
-    found = search.bundle(request, rows, patient.resource, "Patient")
-    audit.record(
-        actor=user,
-        action=AuditAction.PATIENT_SEARCHED,
-        target=user.organization,
-        detail={"via": "fhir", "query": request.GET.urlencode()[:500]},
-    )
+@fhir_view()
+def search_type(request: HttpRequest, type: str) -> Bundle:
+    served, user, organization_id = _served(request, type)
+    rows = search.narrow(served.rows(organization_id), served.params, request)
+    found = search.bundle(request, rows, served.resource, type)
+    if served.search_action:
+        detail = {"via": "fhir", "type": type, "query": request.GET.urlencode()[:500]}
+        audit.record(actor=user, action=served.search_action, target=user.organization, detail=detail)
     return found

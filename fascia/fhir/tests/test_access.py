@@ -1,5 +1,6 @@
 """Who reaches the FHIR server: every route but the CapabilityStatement needs a staff token, and a signed-in
-browser session is no token; a staff member's token reads what their role reads. A new route must be named here."""
+browser session is no token; a staff member's token reads what their role reads, for every served resource.
+A new route must be named here; a new resource type is tried by every test below (views.SERVED)."""
 
 import pytest
 from django.test import Client
@@ -9,34 +10,42 @@ from fascia.conftest import login
 from fascia.core import services
 from fascia.core.models import User
 from fascia.fhir.urls import urlpatterns
+from fascia.fhir.views import SERVED
 from fascia.patients.tests.factories import PatientFactory
 
 PUBLIC = {"base", "metadata"}  # a client reads what the server does before it has a token
-READS = {"patient_search": lambda p: [], "patient_read": lambda p: [p.public_id]}  # route -> its arguments
 
 
 def test_every_route_is_named_here() -> None:
-    assert {p.name for p in urlpatterns} == PUBLIC | set(READS)
+    assert {p.name for p in urlpatterns} == PUBLIC | {"search", "read"}
+
+
+def _one_of_each(user: User) -> dict[str, str]:
+    """An id of each served type in the user's clinic."""
+    PatientFactory(organization=user.organization)
+    assert user.organization is not None
+    return {type: str(served.rows(user.organization.pk).first().public_id) for type, served in SERVED.items()}
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(READS))
-def test_each_read_needs_a_token_and_a_session_is_none(client: Client, frank: User, name: str) -> None:
-    patient = PatientFactory(organization=frank.organization)
-    url = reverse(f"fhir:{name}", args=READS[name](patient))
-    assert client.get(url).status_code == 401
+def test_each_read_needs_a_token_and_a_session_is_none(client: Client, tess: User, frank: User) -> None:
+    ids = _one_of_each(tess)
     login(client, frank)
-    assert client.get(url).status_code == 401
+    for type in SERVED:
+        for url in (reverse("fhir:search", args=[type]), reverse("fhir:read", args=[type, ids[type]])):
+            assert client.get(url).status_code == 401, url
+    client.logout()
+    assert client.get(reverse("fhir:read", args=["Patient", ids["Patient"]])).status_code == 401
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(READS))
-def test_every_staff_role_reads_patients(client: Client, personas: dict[str, User], name: str) -> None:
+def test_every_staff_role_reads_every_served_resource(client: Client, personas: dict[str, User]) -> None:
+    ids = _one_of_each(personas["practitioner"])
     for user in personas.values():
-        patient = PatientFactory(organization=user.organization)
-        token = services.create_api_token(actor=user, user=user, name="bridge")[1]
-        url = reverse(f"fhir:{name}", args=READS[name](patient))
-        assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200, user.username
+        headers = {"Authorization": f"Bearer {services.create_api_token(actor=user, user=user, name='bridge')[1]}"}
+        for type in SERVED:
+            for url in (reverse("fhir:search", args=[type]), reverse("fhir:read", args=[type, ids[type]])):
+                assert client.get(url, headers=headers).status_code == 200, (user.username, url)
 
 
 @pytest.mark.django_db

@@ -18,8 +18,8 @@ from fascia.audit.models import AuditAction, AuditEvent
 from fascia.conftest import make_user
 from fascia.core import services
 from fascia.core.models import Organization, User
-from fascia.fhir.patient import PARAMS, US_CORE_PATIENT, mrn_system
-from fascia.fhir.urls import urlpatterns
+from fascia.fhir.patient import US_CORE_PATIENT, mrn_system
+from fascia.fhir.views import SERVED
 from fascia.patients.models import Patient
 from fascia.patients.tests.factories import PatientFactory
 
@@ -70,12 +70,13 @@ def test_the_capability_statement_lists_exactly_what_is_served(client: Client) -
     statement = CapabilityStatement.model_validate_json(r.content)
     assert (statement.fhirVersion, statement.kind, statement.format) == ("4.0.1", "instance", ["json"])
     [rest] = statement.rest
-    [patient] = rest.resource
-    assert (patient.type, patient.supportedProfile) == ("Patient", [US_CORE_PATIENT])
-    assert [i.code for i in patient.interaction] == ["read", "search-type"]
-    assert {p.name: p.type for p in patient.searchParam} == {p.name: p.type for p in PARAMS.values()}
-    # Exactly the routes: the service base, metadata, and Patient's read and search.
-    assert {p.name for p in urlpatterns} == {"base", "metadata", "patient_search", "patient_read"}
+    assert [r.type for r in rest.resource] == list(SERVED)
+    for resource in rest.resource:
+        served = SERVED[resource.type]
+        assert resource.supportedProfile == [served.profile]
+        assert [i.code for i in resource.interaction] == ["read", "search-type"]
+        assert {p.name: p.type for p in resource.searchParam} == {p.name: p.type for p in served.params.values()}
+    assert rest.resource[0].supportedProfile == [US_CORE_PATIENT]
 
 
 @pytest.mark.django_db
@@ -121,7 +122,8 @@ def test_errors_are_operation_outcomes(client: Client, token: str, nora: Patient
     assert r["Allow"] == "GET, HEAD"
     assert Patient.objects.count() == 1
     # Errors answered outside the FHIR views are OperationOutcomes too.
-    outcome(get(client, "Observation", token), 404, "not-found")
+    outcome(get(client, "Observation", token), 404, "not-supported")
+    outcome(get(client, "Patient/x/y", token), 404, "not-found")
     outcome(get(client, "Patient", token, family="a\x00b"), 400, "invalid")
 
 

@@ -1,0 +1,28 @@
+"""What the FHIR server serves, one entry per resource type: the one list the routes, the CapabilityStatement and
+the access meta-test read, so none of them can name a resource the others do not."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from pydantic import BaseModel
+
+from fascia.fhir.search import Param
+
+
+@dataclass(frozen=True)
+class Served:
+    """A resource type: its US Core profile and search parameters; the rows of an organization (by id) in the
+    order searches list them; a row as the resource; the permission that reads it; and the audit actions of a
+    read and of a search, for what is patient data (None for what is not, such as the clinic's directory)."""
+
+    type: str
+    profile: str
+    params: dict[str, Param]
+    rows: Callable[[int], QuerySet[Any]]
+    resource: Callable[[Any], BaseModel]
+    perm: str
+    read_action: str | None = None
+    search_action: str | None = None
+    interactions: tuple[str, ...] = ("read", "search-type")
