@@ -110,6 +110,8 @@ class AuditAction(models.TextChoices):
     FINANCES_VIEWED = "analytics.finances.viewed", "Viewed the financial dashboard"
     DASHBOARD_EXPORTED = "analytics.dashboard.exported", "Exported a dashboard (CSV or XLSX)"
     MONTHLY_REPORT_VIEWED = "analytics.monthly.viewed", "Opened the owner's monthly report (PDF)"
+    FHIR_READ = "fhir.resource.read", "Read a patient's record through FHIR"
+    FHIR_SEARCHED = "fhir.resource.searched", "Searched patients' records through FHIR"
 
 
 class AuditEvent(models.Model):

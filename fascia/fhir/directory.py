@@ -10,7 +10,7 @@ from fhir.resources.R4B.organization import Organization as FhirOrganization
 from fhir.resources.R4B.practitioner import Practitioner as FhirPractitioner
 
 from fascia.core.models import Location, Organization
-from fascia.fhir.search import BASE_PARAM, ID, US_CORE_PARAM, Param, string, token
+from fascia.fhir.search import BASE_PARAM, EVERY, ID, NONE, US_CORE_PARAM, Param, string, token
 from fascia.practitioners.models import Practitioner
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
@@ -20,7 +20,7 @@ CMS_PLACE_OF_SERVICE = "https://www.cms.gov/Medicare/Coding/place-of-service-cod
 
 
 def _npi(system: str) -> Q:
-    return Q() if system == NPI else Q(pk__in=[])
+    return EVERY if system == NPI else NONE
 
 
 def address(row: Any) -> list[dict[str, Any]] | None:

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db.models import Q
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
-from fascia.fhir.search import ID, LAST_UPDATED, US_CORE_PARAM, Param, date_param, string, token
+from fascia.fhir.search import ID, LAST_UPDATED, NONE, US_CORE_PARAM, Param, date_param, string, token
 from fascia.patients.models import Patient
 
 US_CORE_PATIENT = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"
@@ -30,9 +30,9 @@ def _of_mrn_system(system: str) -> Q:
     prefix, _, rest = system.partition("urn:fascia:")
     organization, _, suffix = rest.partition(":")
     try:
-        return Q(organization__public_id=UUID(organization)) if not prefix and suffix == "mrn" else Q(pk__in=[])
+        return Q(organization__public_id=UUID(organization)) if not prefix and suffix == "mrn" else NONE
     except ValueError:
-        return Q(pk__in=[])
+        return NONE
 
 
 PARAMS = {

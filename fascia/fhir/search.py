@@ -25,6 +25,10 @@ MAX_OFFSET = 1_000_000
 RESULT_PARAMETERS = {"_count", "_offset"}  # not filters: how results come back
 STRING_MODIFIERS = {"", "exact", "contains"}
 PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le")
+# Every row and none, as conditions that stay themselves when combined (Django drops an empty Q() from an OR,
+# which would turn "any of these" into "none" when one value matches every row).
+EVERY = Q(pk__isnull=False)
+NONE = Q(pk__in=[])
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def string(*fields: str) -> Callable[[str, str], Q]:
 
     def where(value: str, modifier: str) -> Q:
         lookup = {"": "istartswith", "exact": "exact", "contains": "icontains"}[modifier]
-        q = Q()
+        q = NONE
         for field in fields:
             q |= Q(**{f"{field}__{lookup}": value})
         return q
@@ -68,6 +72,31 @@ def token(
         if bar and given_system and system is not None:
             q &= system(given_system)
         return q
+
+    return where
+
+
+def coded(field: str, codes: dict[str, str]) -> Callable[[str, str], Q]:
+    """A token parameter whose FHIR codes stand for stored values (`codes`: code -> value); another is refused."""
+
+    def where(value: str, modifier: str) -> Q:
+        if modifier:
+            raise FhirError(400, "not-supported", f"The modifier :{modifier} is not supported here.")
+        code = value.rpartition("|")[2]
+        if code not in codes:
+            raise ValueError(f"{code!r} is not one of {', '.join(codes)}.")
+        return Q(**{field: codes[code]})
+
+    return where
+
+
+def constant(code: str) -> Callable[[str, str], Q]:
+    """A token parameter every row has the same code of (a category): all rows for it, none for another."""
+
+    def where(value: str, modifier: str) -> Q:
+        if modifier:
+            raise FhirError(400, "not-supported", f"The modifier :{modifier} is not supported here.")
+        return EVERY if value.rpartition("|")[2] == code else NONE
 
     return where
 
@@ -122,7 +151,7 @@ def _by_id(value: str, modifier: str) -> Q:
     try:
         return Q(public_id=UUID(value))
     except ValueError:
-        return Q(pk__in=[])  # not an id this server gives: no such record
+        return NONE  # not an id this server gives: no such record
 
 
 BASE_PARAM = "http://hl7.org/fhir/SearchParameter/"
@@ -158,7 +187,7 @@ def narrow(rows: QuerySet[Any], params: dict[str, Param], request: HttpRequest) 
         if modifier and (param.type != "string" or modifier not in STRING_MODIFIERS):
             raise FhirError(400, "not-supported", f"The modifier :{modifier} is not supported on {name}.", key)
         for values in request.GET.getlist(key):
-            either = Q(pk__in=[])
+            either = NONE
             for value in values.split(","):
                 if not value or "\x00" in value:
                     raise FhirError(400, "value", f"{key} needs a value.", key)

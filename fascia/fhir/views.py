@@ -1,9 +1,11 @@
 """The FHIR server's endpoints: the CapabilityStatement, and each served resource's read and search (SERVED).
 Every read of patient data is audited like the pages' and the JSON API's."""
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
@@ -14,10 +16,31 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.models import User
-from fascia.fhir import capability, directory, patient, search
+from fascia.fhir import capability, directory, history, patient, search
 from fascia.fhir.http import FhirError, fhir_view
 from fascia.fhir.served import Served
 from fascia.patients.models import Patient
+
+
+def _history(
+    type: str,
+    profile: str | None,
+    params: dict[str, search.Param],
+    rows: Callable[[int], QuerySet[Any]],
+    to_resource: Callable[[Any], BaseModel],
+) -> Served:
+    """A resource of the medical history: read by the roles that read it, each read and search audited."""
+    return Served(
+        type,
+        f"{history.US_CORE}{profile}" if profile else f"http://hl7.org/fhir/StructureDefinition/{type}",
+        params,
+        rows,
+        to_resource,
+        roles.VIEW_HISTORY,
+        read_action=AuditAction.FHIR_READ,
+        search_action=AuditAction.FHIR_SEARCHED,
+    )
+
 
 SERVED = {
     s.type: s
@@ -60,6 +83,22 @@ SERVED = {
             directory.location,
             roles.VIEW_PATIENT,
         ),
+        _history(
+            "Condition",
+            "us-core-condition-problems-health-concerns",
+            history.CONDITION_PARAMS,
+            history.conditions,
+            history.condition,
+        ),
+        _history(
+            "AllergyIntolerance",
+            "us-core-allergyintolerance",
+            history.ALLERGY_PARAMS,
+            history.allergies,
+            history.allergy,
+        ),
+        _history("Procedure", "us-core-procedure", history.PROCEDURE_PARAMS, history.surgeries, history.surgery),
+        _history("MedicationStatement", None, history.MEDICATION_PARAMS, history.medications, history.medication),
     ]
 }
 
@@ -92,7 +131,8 @@ def read(request: HttpRequest, type: str, id: str) -> BaseModel:
     if row is None:
         raise Http404
     if served.read_action:
-        audit.record(actor=user, action=served.read_action, target=row, detail={"via": "fhir"})
+        patient_of = getattr(row, "patient", None)  # a patient's record; a Patient is its own
+        audit.record(actor=user, action=served.read_action, target=row, patient=patient_of, detail={"via": "fhir"})
     return served.resource(row)
 
 
