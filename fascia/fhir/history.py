@@ -4,7 +4,6 @@ Procedure, medications as MedicationStatement (R4's; US Core profiles none). An 
 says so in its status, with no clinical status, as the profiles require."""
 
 from typing import Any
-from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
@@ -12,28 +11,29 @@ from fhir.resources.R4B.condition import Condition as FhirCondition
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.procedure import Procedure
 
-from fascia.fhir.search import EVERY, LAST_UPDATED, NONE, US_CORE_PARAM, Param, coded, constant, date_param, token
+from fascia.fhir.search import (
+    BASE_PARAM,
+    EVERY,
+    LAST_UPDATED,
+    NONE,
+    US_CORE_PARAM,
+    Param,
+    by_patient,
+    coded,
+    constant,
+    date_param,
+    token,
+)
 from fascia.patients.models import Allergy, Condition, HistoryEntry, HistoryStatus, Medication, Surgery
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
-BASE_PARAM = "http://hl7.org/fhir/SearchParameter/"
 ICD_10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem/"
 ERROR = HistoryStatus.ENTERED_IN_ERROR
 
 
-def _patient(value: str, modifier: str) -> Q:
-    """`patient=Patient/{id}` or `patient={id}`."""
-    if modifier:
-        raise ValueError(f"the modifier :{modifier} is not supported on patient")
-    try:
-        return Q(patient__public_id=UUID(value.removeprefix("Patient/")))
-    except ValueError:
-        return NONE
-
-
 def _params(resource: str, *more: Param) -> dict[str, Param]:
-    patient = Param("patient", "reference", f"{BASE_PARAM}clinical-patient", f"The {resource}'s patient.", _patient)
+    patient = Param("patient", "reference", f"{BASE_PARAM}clinical-patient", f"The {resource}'s patient.", by_patient)
     return {p.name: p for p in (patient, *more, LAST_UPDATED)}
 
 

@@ -154,6 +154,16 @@ def _by_id(value: str, modifier: str) -> Q:
         return NONE  # not an id this server gives: no such record
 
 
+def by_patient(value: str, modifier: str) -> Q:
+    """A reference to the patient whose record a row is: `Patient/{id}` or the id alone."""
+    if modifier:
+        raise FhirError(400, "not-supported", f"The modifier :{modifier} is not supported here.")
+    try:
+        return Q(patient__public_id=UUID(value.removeprefix("Patient/")))
+    except ValueError:
+        return NONE
+
+
 BASE_PARAM = "http://hl7.org/fhir/SearchParameter/"
 US_CORE_PARAM = "http://hl7.org/fhir/us/core/SearchParameter/"
 ID = Param("_id", "token", f"{BASE_PARAM}Resource-id", "The resource's id.", _by_id)

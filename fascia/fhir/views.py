@@ -16,7 +16,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.models import User
-from fascia.fhir import capability, directory, history, patient, search
+from fascia.fhir import capability, directory, history, observation, patient, search
 from fascia.fhir.http import FhirError, fhir_view
 from fascia.fhir.served import Served
 from fascia.patients.models import Patient
@@ -99,6 +99,16 @@ SERVED = {
         ),
         _history("Procedure", "us-core-procedure", history.PROCEDURE_PARAMS, history.surgeries, history.surgery),
         _history("MedicationStatement", None, history.MEDICATION_PARAMS, history.medications, history.medication),
+        Served(
+            "Observation",
+            observation.PROFILE,
+            observation.PARAMS,
+            observation.rows,
+            observation.observation,
+            roles.VIEW_EVALUATION,  # the outcome scores: the clinical roles, as on the chart
+            read_action=AuditAction.FHIR_READ,
+            search_action=AuditAction.FHIR_SEARCHED,
+        ),
     ]
 }
 

@@ -2,6 +2,8 @@
 browser session is no token; a staff member's token reads what their role reads, for every served resource.
 A new route must be named here; a new resource type is tried by every test below (views.SERVED)."""
 
+from datetime import date
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -10,6 +12,7 @@ from fascia.conftest import login
 from fascia.core import services
 from fascia.core.models import User
 from fascia.fhir.tests.test_history import history
+from fascia.fhir.tests.test_observation import score
 from fascia.fhir.urls import urlpatterns
 from fascia.fhir.views import SERVED
 from fascia.patients.tests.factories import PatientFactory
@@ -25,6 +28,7 @@ def _one_of_each(user: User) -> dict[str, str]:
     """An id of each served type in the user's clinic."""
     patient = PatientFactory(organization=user.organization)
     history(patient)
+    score(patient, "NPRS", date(2026, 11, 2), 6)
     assert user.organization is not None
     return {type: str(served.rows(user.organization.pk).first().public_id) for type, served in SERVED.items()}
 
@@ -49,13 +53,16 @@ def test_each_role_reads_what_it_may_read(client: Client, personas: dict[str, Us
             expected = 200 if user.has_perm(served.perm) else 403
             for url in (reverse("fhir:search", args=[type]), reverse("fhir:read", args=[type, ids[type]])):
                 assert client.get(url, headers=headers).status_code == expected, (user.username, url)
-    # Billing reads patients and the directory, not the medical history (fascia.core.roles).
+    # Billing reads patients and the directory, not the medical history nor the scores (fascia.core.roles); the
+    # front desk reads the history, not the scores.
     assert {t for t, s in SERVED.items() if not personas["billing"].has_perm(s.perm)} == {
         "Condition",
         "AllergyIntolerance",
         "Procedure",
         "MedicationStatement",
+        "Observation",
     }
+    assert {t for t, s in SERVED.items() if not personas["front-desk"].has_perm(s.perm)} == {"Observation"}
 
 
 @pytest.mark.django_db

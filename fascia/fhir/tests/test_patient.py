@@ -122,7 +122,7 @@ def test_errors_are_operation_outcomes(client: Client, token: str, nora: Patient
     assert r["Allow"] == "GET, HEAD"
     assert Patient.objects.count() == 1
     # Errors answered outside the FHIR views are OperationOutcomes too.
-    outcome(get(client, "Observation", token), 404, "not-supported")
+    outcome(get(client, "Basic", token), 404, "not-supported")
     outcome(get(client, "Patient/x/y", token), 404, "not-found")
     outcome(get(client, "Patient", token, family="a\x00b"), 400, "invalid")
 
