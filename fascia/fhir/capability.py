@@ -32,6 +32,11 @@ def statement(base: str, resources: list[Served]) -> CapabilityStatement:
                             "type": r.type,
                             "supportedProfile": [r.profile],
                             "interaction": [{"code": code} for code in r.interactions],
+                            **(
+                                {"operation": [{"name": n, "definition": d} for n, d in r.operations]}
+                                if r.operations
+                                else {}
+                            ),
                             "searchParam": [
                                 {
                                     "name": p.name,

@@ -26,3 +26,4 @@ class Served:
     read_action: str | None = None
     search_action: str | None = None
     interactions: tuple[str, ...] = ("read", "search-type")
+    operations: tuple[tuple[str, str], ...] = ()  # (name, OperationDefinition), e.g. Patient's $everything

@@ -58,6 +58,7 @@ SERVED = {
             roles.VIEW_PATIENT,
             read_action=AuditAction.PATIENT_VIEWED,
             search_action=AuditAction.PATIENT_SEARCHED,
+            operations=(("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"),),
         ),
         Served(
             "Practitioner",
@@ -155,3 +156,46 @@ def search_type(request: HttpRequest, type: str) -> Bundle:
         detail = {"via": "fhir", "type": type, "query": request.GET.urlencode()[:500]}
         audit.record(actor=user, action=served.search_action, target=user.organization, detail=detail)
     return found
+
+
+@fhir_view(roles.VIEW_PATIENT)
+def everything(request: HttpRequest, id: str) -> Bundle:
+    """Patient/{id}/$everything: the patient and every served record of theirs the token's role reads, in one
+    Bundle (a patient's record is not so large that it needs pages); one query a resource type."""
+    served, user, organization_id = _served(request, "Patient")
+    if request.GET:
+        key = next(iter(request.GET))
+        raise FhirError(400, "not-supported", f"$everything takes no parameter here ({key}).", key)
+    try:
+        row = served.rows(organization_id).filter(public_id=UUID(id)).first()
+    except ValueError:
+        row = None
+    if row is None:
+        raise Http404
+    resources = [("Patient", row.public_id, served.resource(row))]
+    read = ["Patient"]
+    for other in SERVED.values():
+        if "patient" in other.params and user.has_perm(other.perm):
+            resources += [
+                (other.type, r.public_id, other.resource(r)) for r in other.rows(organization_id).filter(patient=row)
+            ]
+            read.append(other.type)
+    audit.record(
+        actor=user,
+        action=AuditAction.FHIR_READ,
+        target=row,
+        detail={"via": "fhir", "operation": "$everything", "types": read},
+    )
+    base = request.build_absolute_uri(reverse("fhir:base"))
+    return Bundle.model_validate(
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(resources),
+            "link": [{"relation": "self", "url": request.build_absolute_uri()}],
+            "entry": [
+                {"fullUrl": f"{base}{type}/{public_id}", "resource": resource, "search": {"mode": "match"}}
+                for type, public_id, resource in resources
+            ],
+        }
+    )

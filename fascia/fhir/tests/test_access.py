@@ -21,7 +21,7 @@ PUBLIC = {"base", "metadata"}  # a client reads what the server does before it h
 
 
 def test_every_route_is_named_here() -> None:
-    assert {p.name for p in urlpatterns} == PUBLIC | {"search", "read"}
+    assert {p.name for p in urlpatterns} == PUBLIC | {"search", "read", "everything"}
 
 
 def _one_of_each(user: User) -> dict[str, str]:
@@ -40,6 +40,7 @@ def test_each_read_needs_a_token_and_a_session_is_none(client: Client, tess: Use
     for type in SERVED:
         for url in (reverse("fhir:search", args=[type]), reverse("fhir:read", args=[type, ids[type]])):
             assert client.get(url).status_code == 401, url
+    assert client.get(reverse("fhir:everything", args=[ids["Patient"]])).status_code == 401
     client.logout()
     assert client.get(reverse("fhir:read", args=["Patient", ids["Patient"]])).status_code == 401
 

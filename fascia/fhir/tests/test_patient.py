@@ -77,6 +77,9 @@ def test_the_capability_statement_lists_exactly_what_is_served(client: Client) -
         assert [i.code for i in resource.interaction] == ["read", "search-type"]
         assert {p.name: p.type for p in resource.searchParam} == {p.name: p.type for p in served.params.values()}
     assert rest.resource[0].supportedProfile == [US_CORE_PATIENT]
+    assert [(o.name, o.definition) for o in rest.resource[0].operation] == [
+        ("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything")
+    ]
 
 
 @pytest.mark.django_db
