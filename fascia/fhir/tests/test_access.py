@@ -16,6 +16,7 @@ from fascia.fhir.tests.test_observation import score
 from fascia.fhir.urls import urlpatterns
 from fascia.fhir.views import SERVED
 from fascia.patients.tests.factories import PatientFactory
+from fascia.visits.tests.factories import signed_note
 
 PUBLIC = {"base", "metadata"}  # a client reads what the server does before it has a token
 
@@ -29,6 +30,7 @@ def _one_of_each(user: User) -> dict[str, str]:
     patient = PatientFactory(organization=user.organization)
     history(patient)
     score(patient, "NPRS", date(2026, 11, 2), 6)
+    signed_note(user, patient, date(2026, 11, 2))  # a visit (the user is the practitioner)
     assert user.organization is not None
     return {type: str(served.rows(user.organization.pk).first().public_id) for type, served in SERVED.items()}
 
@@ -62,8 +64,9 @@ def test_each_role_reads_what_it_may_read(client: Client, personas: dict[str, Us
         "Procedure",
         "MedicationStatement",
         "Observation",
+        "Encounter",
     }
-    assert {t for t, s in SERVED.items() if not personas["front-desk"].has_perm(s.perm)} == {"Observation"}
+    assert {t for t, s in SERVED.items() if not personas["front-desk"].has_perm(s.perm)} == {"Observation", "Encounter"}
 
 
 @pytest.mark.django_db
