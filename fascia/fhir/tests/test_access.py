@@ -16,7 +16,7 @@ from fascia.fhir.tests.test_observation import score
 from fascia.fhir.urls import urlpatterns
 from fascia.fhir.views import SERVED
 from fascia.patients.tests.factories import PatientFactory
-from fascia.visits.tests.factories import signed_note
+from fascia.visits.tests.factories import appointment, signed_note
 
 PUBLIC = {"base", "metadata"}  # a client reads what the server does before it has a token
 
@@ -31,6 +31,7 @@ def _one_of_each(user: User) -> dict[str, str]:
     history(patient)
     score(patient, "NPRS", date(2026, 11, 2), 6)
     signed_note(user, patient, date(2026, 11, 2))  # a visit (the user is the practitioner)
+    appointment(user, patient, user.practitioner.locations.first(), date(2030, 3, 4))
     assert user.organization is not None
     return {type: str(served.rows(user.organization.pk).first().public_id) for type, served in SERVED.items()}
 
