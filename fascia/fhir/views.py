@@ -16,7 +16,7 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.models import User
-from fascia.fhir import appointment, capability, directory, encounter, history, observation, patient, search
+from fascia.fhir import appointment, capability, directory, encounter, history, observation, patient, referral, search
 from fascia.fhir.http import FhirError, fhir_view
 from fascia.fhir.served import Served
 from fascia.patients.models import Patient
@@ -100,6 +100,16 @@ SERVED = {
         ),
         _history("Procedure", "us-core-procedure", history.PROCEDURE_PARAMS, history.surgeries, history.surgery),
         _history("MedicationStatement", None, history.MEDICATION_PARAMS, history.medications, history.medication),
+        Served(
+            "ServiceRequest",
+            referral.PROFILE,
+            referral.PARAMS,
+            referral.rows,
+            referral.service_request,
+            roles.VIEW_REFERRAL,  # referrals: as their pages
+            read_action=AuditAction.FHIR_READ,
+            search_action=AuditAction.FHIR_SEARCHED,
+        ),
         Served(
             "Appointment",
             appointment.PROFILE,

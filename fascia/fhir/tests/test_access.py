@@ -13,6 +13,7 @@ from fascia.core import services
 from fascia.core.models import User
 from fascia.fhir.tests.test_history import history
 from fascia.fhir.tests.test_observation import score
+from fascia.fhir.tests.test_referral import refer
 from fascia.fhir.urls import urlpatterns
 from fascia.fhir.views import SERVED
 from fascia.patients.tests.factories import PatientFactory
@@ -32,6 +33,7 @@ def _one_of_each(user: User) -> dict[str, str]:
     score(patient, "NPRS", date(2026, 11, 2), 6)
     signed_note(user, patient, date(2026, 11, 2))  # a visit (the user is the practitioner)
     appointment(user, patient, user.practitioner.locations.first(), date(2030, 3, 4))
+    refer(user, patient, date(2026, 9, 1))
     assert user.organization is not None
     return {type: str(served.rows(user.organization.pk).first().public_id) for type, served in SERVED.items()}
 
@@ -66,6 +68,7 @@ def test_each_role_reads_what_it_may_read(client: Client, personas: dict[str, Us
         "MedicationStatement",
         "Observation",
         "Encounter",
+        "ServiceRequest",
     }
     assert {t for t, s in SERVED.items() if not personas["front-desk"].has_perm(s.perm)} == {"Observation", "Encounter"}
 
