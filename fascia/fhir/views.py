@@ -16,7 +16,18 @@ from fascia import audit
 from fascia.audit.models import AuditAction
 from fascia.core import roles
 from fascia.core.models import User
-from fascia.fhir import appointment, capability, directory, encounter, history, observation, patient, referral, search
+from fascia.fhir import (
+    appointment,
+    capability,
+    coverage,
+    directory,
+    encounter,
+    history,
+    observation,
+    patient,
+    referral,
+    search,
+)
 from fascia.fhir.http import FhirError, fhir_view
 from fascia.fhir.served import Served
 from fascia.patients.models import Patient
@@ -107,6 +118,16 @@ SERVED = {
             referral.rows,
             referral.service_request,
             roles.VIEW_REFERRAL,  # referrals: as their pages
+            read_action=AuditAction.FHIR_READ,
+            search_action=AuditAction.FHIR_SEARCHED,
+        ),
+        Served(
+            "Coverage",
+            coverage.PROFILE,
+            coverage.PARAMS,
+            coverage.rows,
+            coverage.coverage,
+            roles.VIEW_COVERAGE,  # a patient's insurance: as on the chart
             read_action=AuditAction.FHIR_READ,
             search_action=AuditAction.FHIR_SEARCHED,
         ),

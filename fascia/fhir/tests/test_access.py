@@ -11,6 +11,7 @@ from django.urls import reverse
 from fascia.conftest import login
 from fascia.core import services
 from fascia.core.models import User
+from fascia.fhir.tests.test_coverage import insure
 from fascia.fhir.tests.test_history import history
 from fascia.fhir.tests.test_observation import score
 from fascia.fhir.tests.test_referral import refer
@@ -34,6 +35,7 @@ def _one_of_each(user: User) -> dict[str, str]:
     signed_note(user, patient, date(2026, 11, 2))  # a visit (the user is the practitioner)
     appointment(user, patient, user.practitioner.locations.first(), date(2030, 3, 4))
     refer(user, patient, date(2026, 9, 1))
+    insure(patient)
     assert user.organization is not None
     return {type: str(served.rows(user.organization.pk).first().public_id) for type, served in SERVED.items()}
 
