@@ -4,7 +4,7 @@ why one was cancelled, and the patient, practitioner and location taking part.""
 from django.db.models import QuerySet
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
-from fascia.fhir.search import BASE_PARAM, LAST_UPDATED, Param, by_patient, coded, date_param
+from fascia.fhir.search import BASE_PARAM, LAST_UPDATED, Param, by_patient, coded, date_param, named
 from fascia.scheduling.models import Appointment
 
 PROFILE = "http://hl7.org/fhir/StructureDefinition/Appointment"
@@ -41,24 +41,21 @@ def appointment(row: Appointment) -> FhirAppointment:
     )
 
 
-PARAMS = {
-    p.name: p
-    for p in [
-        Param("patient", "reference", f"{BASE_PARAM}Appointment-patient", "The patient.", by_patient),
-        Param(
-            "date",
-            "date",
-            f"{BASE_PARAM}Appointment-date",
-            "When it starts, with a prefix (eq, ne, gt, lt, ge, le).",
-            date_param("start_at", is_date=False),
-        ),
-        Param(
-            "status",
-            "token",
-            f"{BASE_PARAM}Appointment-status",
-            ", ".join(Appointment.Status.values) + ".",
-            coded("status", {s: s for s in Appointment.Status.values}),
-        ),
-        LAST_UPDATED,
-    ]
-}
+PARAMS = named(
+    Param("patient", "reference", f"{BASE_PARAM}Appointment-patient", "The patient.", by_patient),
+    Param(
+        "date",
+        "date",
+        f"{BASE_PARAM}Appointment-date",
+        "When it starts, with a prefix (eq, ne, gt, lt, ge, le).",
+        date_param("start_at", is_date=False),
+    ),
+    Param(
+        "status",
+        "token",
+        f"{BASE_PARAM}Appointment-status",
+        ", ".join(Appointment.Status.values) + ".",
+        coded("status", {s: s for s in Appointment.Status.values}),
+    ),
+    LAST_UPDATED,
+)

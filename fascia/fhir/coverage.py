@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from fhir.resources.R4B.coverage import Coverage as FhirCoverage
 
 from fascia.billing.models import Coverage
-from fascia.fhir.search import LAST_UPDATED, US_CORE_PARAM, Param, by_patient
+from fascia.fhir.search import LAST_UPDATED, US_CORE_PARAM, Param, by_patient, named
 
 PROFILE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-coverage"
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem/"
@@ -59,10 +59,7 @@ def coverage(row: Coverage) -> FhirCoverage:
     return FhirCoverage.model_validate(data)
 
 
-PARAMS = {
-    p.name: p
-    for p in [
-        Param("patient", "reference", f"{US_CORE_PARAM}us-core-coverage-patient", "The patient covered.", by_patient),
-        LAST_UPDATED,
-    ]
-}
+PARAMS = named(
+    Param("patient", "reference", f"{US_CORE_PARAM}us-core-coverage-patient", "The patient covered.", by_patient),
+    LAST_UPDATED,
+)

@@ -10,7 +10,7 @@ from fhir.resources.R4B.organization import Organization as FhirOrganization
 from fhir.resources.R4B.practitioner import Practitioner as FhirPractitioner
 
 from fascia.core.models import Location, Organization
-from fascia.fhir.search import BASE_PARAM, EVERY, ID, NONE, US_CORE_PARAM, Param, string, token
+from fascia.fhir.search import BASE_PARAM, EVERY, ID, NONE, US_CORE_PARAM, Param, named, string, token
 from fascia.practitioners.models import Practitioner
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
@@ -66,22 +66,17 @@ def organizations(organization_id: int) -> QuerySet[Organization]:
     return Organization.objects.filter(pk=organization_id).order_by("pk")
 
 
-ORGANIZATION_PARAMS = {
-    p.name: p
-    for p in [
-        ID,
-        Param(
-            "name", "string", f"{US_CORE_PARAM}us-core-organization-name", "The practice's name.", string("legal_name")
-        ),
-        Param(
-            "identifier",
-            "token",
-            f"{BASE_PARAM}Organization-identifier",
-            "The group NPI, as system|value or the value alone.",
-            token("group_npi", system=_npi),
-        ),
-    ]
-}
+ORGANIZATION_PARAMS = named(
+    ID,
+    Param("name", "string", f"{US_CORE_PARAM}us-core-organization-name", "The practice's name.", string("legal_name")),
+    Param(
+        "identifier",
+        "token",
+        f"{BASE_PARAM}Organization-identifier",
+        "The group NPI, as system|value or the value alone.",
+        token("group_npi", system=_npi),
+    ),
+)
 
 
 # --- Location -------------------------------------------------------------------------------------------------
@@ -123,31 +118,26 @@ def locations(organization_id: int) -> QuerySet[Location]:
     )
 
 
-LOCATION_PARAMS = {
-    p.name: p
-    for p in [
-        ID,
-        Param("name", "string", f"{US_CORE_PARAM}us-core-location-name", "The location's name.", string("name")),
-        Param(
-            "address",
-            "string",
-            f"{US_CORE_PARAM}us-core-location-address",
-            "Any part of the address.",
-            string("address_line1", "address_line2", "city", "state", "postal_code"),
-        ),
-        Param("address-city", "string", f"{US_CORE_PARAM}us-core-location-address-city", "The city.", string("city")),
-        Param(
-            "address-state", "string", f"{US_CORE_PARAM}us-core-location-address-state", "The state.", string("state")
-        ),
-        Param(
-            "address-postalcode",
-            "string",
-            f"{US_CORE_PARAM}us-core-location-address-postalcode",
-            "The ZIP code.",
-            string("postal_code"),
-        ),
-    ]
-}
+LOCATION_PARAMS = named(
+    ID,
+    Param("name", "string", f"{US_CORE_PARAM}us-core-location-name", "The location's name.", string("name")),
+    Param(
+        "address",
+        "string",
+        f"{US_CORE_PARAM}us-core-location-address",
+        "Any part of the address.",
+        string("address_line1", "address_line2", "city", "state", "postal_code"),
+    ),
+    Param("address-city", "string", f"{US_CORE_PARAM}us-core-location-address-city", "The city.", string("city")),
+    Param("address-state", "string", f"{US_CORE_PARAM}us-core-location-address-state", "The state.", string("state")),
+    Param(
+        "address-postalcode",
+        "string",
+        f"{US_CORE_PARAM}us-core-location-address-postalcode",
+        "The ZIP code.",
+        string("postal_code"),
+    ),
+)
 
 
 # --- Practitioner ---------------------------------------------------------------------------------------------
@@ -195,23 +185,20 @@ def practitioners(organization_id: int) -> QuerySet[Practitioner]:
     )
 
 
-PRACTITIONER_PARAMS = {
-    p.name: p
-    for p in [
-        ID,
-        Param(
-            "identifier",
-            "token",
-            f"{US_CORE_PARAM}us-core-practitioner-identifier",
-            "The NPI, as system|value or the value alone.",
-            token("npi", system=_npi),
-        ),
-        Param(
-            "name",
-            "string",
-            f"{US_CORE_PARAM}us-core-practitioner-name",
-            "Any part of the name.",
-            string("user__first_name", "user__last_name"),
-        ),
-    ]
-}
+PRACTITIONER_PARAMS = named(
+    ID,
+    Param(
+        "identifier",
+        "token",
+        f"{US_CORE_PARAM}us-core-practitioner-identifier",
+        "The NPI, as system|value or the value alone.",
+        token("npi", system=_npi),
+    ),
+    Param(
+        "name",
+        "string",
+        f"{US_CORE_PARAM}us-core-practitioner-name",
+        "Any part of the name.",
+        string("user__first_name", "user__last_name"),
+    ),
+)

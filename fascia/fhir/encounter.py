@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from fhir.resources.R4B.encounter import Encounter
 
-from fascia.fhir.search import LAST_UPDATED, US_CORE_PARAM, Param, by_patient, coded, date_param
+from fascia.fhir.search import LAST_UPDATED, US_CORE_PARAM, Param, by_patient, coded, date_param, named
 from fascia.visits.models import VisitNote
 
 PROFILE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter"
@@ -46,24 +46,21 @@ def encounter(row: VisitNote) -> Encounter:
     return Encounter.model_validate(data)
 
 
-PARAMS = {
-    p.name: p
-    for p in [
-        Param("patient", "reference", f"{US_CORE_PARAM}us-core-encounter-patient", "The patient.", by_patient),
-        Param(
-            "date",
-            "date",
-            f"{US_CORE_PARAM}us-core-encounter-date",
-            "The day of the visit, with a prefix (eq, ne, gt, lt, ge, le).",
-            date_param("visited_on", is_date=True),
-        ),
-        Param(
-            "status",
-            "token",
-            f"{US_CORE_PARAM}us-core-encounter-status",
-            "finished (the note is signed) or in-progress (a draft).",
-            coded("status", {"finished": VisitNote.Status.SIGNED, "in-progress": VisitNote.Status.DRAFT}),
-        ),
-        LAST_UPDATED,
-    ]
-}
+PARAMS = named(
+    Param("patient", "reference", f"{US_CORE_PARAM}us-core-encounter-patient", "The patient.", by_patient),
+    Param(
+        "date",
+        "date",
+        f"{US_CORE_PARAM}us-core-encounter-date",
+        "The day of the visit, with a prefix (eq, ne, gt, lt, ge, le).",
+        date_param("visited_on", is_date=True),
+    ),
+    Param(
+        "status",
+        "token",
+        f"{US_CORE_PARAM}us-core-encounter-status",
+        "finished (the note is signed) or in-progress (a draft).",
+        coded("status", {"finished": VisitNote.Status.SIGNED, "in-progress": VisitNote.Status.DRAFT}),
+    ),
+    LAST_UPDATED,
+)

@@ -22,6 +22,7 @@ from fascia.fhir.search import (
     coded,
     constant,
     date_param,
+    named,
     token,
 )
 from fascia.patients.models import Allergy, Condition, HistoryEntry, HistoryStatus, Medication, Surgery
@@ -34,7 +35,7 @@ ERROR = HistoryStatus.ENTERED_IN_ERROR
 
 def _params(resource: str, *more: Param) -> dict[str, Param]:
     patient = Param("patient", "reference", f"{BASE_PARAM}clinical-patient", f"The {resource}'s patient.", by_patient)
-    return {p.name: p for p in (patient, *more, LAST_UPDATED)}
+    return named(patient, *more, LAST_UPDATED)
 
 
 def _status(system: str, row: HistoryEntry, active: str, inactive: str) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from fhir.resources.R4B.observation import Observation
 
 from fascia.fhir.history import TERMINOLOGY
-from fascia.fhir.search import LAST_UPDATED, NONE, US_CORE_PARAM, Param, by_patient, constant, date_param
+from fascia.fhir.search import LAST_UPDATED, NONE, US_CORE_PARAM, Param, by_patient, constant, date_param, named
 from fascia.measures.instruments import INSTRUMENTS
 from fascia.measures.models import MeasureResult
 from fascia.measures.scoring import change
@@ -94,31 +94,28 @@ def _code(value: str, modifier: str) -> Q:
     return Q(instrument__in=fascia | loinc) if fascia | loinc else NONE
 
 
-PARAMS = {
-    p.name: p
-    for p in [
-        Param("patient", "reference", f"{US_CORE_PARAM}us-core-observation-patient", "The patient.", by_patient),
-        Param(
-            "category",
-            "token",
-            f"{US_CORE_PARAM}us-core-observation-category",
-            "survey: outcome scores.",
-            constant("survey"),
-        ),
-        Param(
-            "code",
-            "token",
-            f"{US_CORE_PARAM}us-core-observation-code",
-            f"The instrument: {INSTRUMENT_SYSTEM}|ODI, or LOINC's code where it has one (72514-3).",
-            _code,
-        ),
-        Param(
-            "date",
-            "date",
-            f"{US_CORE_PARAM}us-core-observation-date",
-            "When it was scored, with a prefix (eq, ne, gt, lt, ge, le).",
-            date_param("administered_on", is_date=True),
-        ),
-        LAST_UPDATED,
-    ]
-}
+PARAMS = named(
+    Param("patient", "reference", f"{US_CORE_PARAM}us-core-observation-patient", "The patient.", by_patient),
+    Param(
+        "category",
+        "token",
+        f"{US_CORE_PARAM}us-core-observation-category",
+        "survey: outcome scores.",
+        constant("survey"),
+    ),
+    Param(
+        "code",
+        "token",
+        f"{US_CORE_PARAM}us-core-observation-code",
+        f"The instrument: {INSTRUMENT_SYSTEM}|ODI, or LOINC's code where it has one (72514-3).",
+        _code,
+    ),
+    Param(
+        "date",
+        "date",
+        f"{US_CORE_PARAM}us-core-observation-date",
+        "When it was scored, with a prefix (eq, ne, gt, lt, ge, le).",
+        date_param("administered_on", is_date=True),
+    ),
+    LAST_UPDATED,
+)

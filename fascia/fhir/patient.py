@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db.models import Q
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
-from fascia.fhir.search import ID, LAST_UPDATED, NONE, US_CORE_PARAM, Param, date_param, string, token
+from fascia.fhir.search import ID, LAST_UPDATED, NONE, US_CORE_PARAM, Param, date_param, named, string, token
 from fascia.patients.models import Patient
 
 US_CORE_PATIENT = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"
@@ -35,49 +35,46 @@ def _of_mrn_system(system: str) -> Q:
         return NONE
 
 
-PARAMS = {
-    p.name: p
-    for p in [
-        ID,
-        Param(
-            "identifier",
-            "token",
-            f"{US_CORE_PARAM}us-core-patient-identifier",
-            "The medical record number, as system|value or the value alone.",
-            token("mrn", system=_of_mrn_system),
-        ),
-        Param(
-            "name",
-            "string",
-            f"{US_CORE_PARAM}us-core-patient-name",
-            "Any part of a name: first, middle, last or preferred.",
-            string("family_name", "given_name", "middle_name", "preferred_name"),
-        ),
-        Param("family", "string", f"{US_CORE_PARAM}us-core-patient-family", "The last name.", string("family_name")),
-        Param(
-            "given",
-            "string",
-            f"{US_CORE_PARAM}us-core-patient-given",
-            "A first or middle name.",
-            string("given_name", "middle_name"),
-        ),
-        Param(
-            "birthdate",
-            "date",
-            f"{US_CORE_PARAM}us-core-patient-birthdate",
-            "The date of birth, with a prefix (eq, ne, gt, lt, ge, le).",
-            date_param("birth_date", is_date=True),
-        ),
-        Param(
-            "gender",
-            "token",
-            f"{US_CORE_PARAM}us-core-patient-gender",
-            "female, male, other or unknown.",
-            token("sex", values=set(Patient.Sex.values)),
-        ),
-        LAST_UPDATED,
-    ]
-}
+PARAMS = named(
+    ID,
+    Param(
+        "identifier",
+        "token",
+        f"{US_CORE_PARAM}us-core-patient-identifier",
+        "The medical record number, as system|value or the value alone.",
+        token("mrn", system=_of_mrn_system),
+    ),
+    Param(
+        "name",
+        "string",
+        f"{US_CORE_PARAM}us-core-patient-name",
+        "Any part of a name: first, middle, last or preferred.",
+        string("family_name", "given_name", "middle_name", "preferred_name"),
+    ),
+    Param("family", "string", f"{US_CORE_PARAM}us-core-patient-family", "The last name.", string("family_name")),
+    Param(
+        "given",
+        "string",
+        f"{US_CORE_PARAM}us-core-patient-given",
+        "A first or middle name.",
+        string("given_name", "middle_name"),
+    ),
+    Param(
+        "birthdate",
+        "date",
+        f"{US_CORE_PARAM}us-core-patient-birthdate",
+        "The date of birth, with a prefix (eq, ne, gt, lt, ge, le).",
+        date_param("birth_date", is_date=True),
+    ),
+    Param(
+        "gender",
+        "token",
+        f"{US_CORE_PARAM}us-core-patient-gender",
+        "female, male, other or unknown.",
+        token("sex", values=set(Patient.Sex.values)),
+    ),
+    LAST_UPDATED,
+)
 
 
 def resource(patient: Patient) -> FhirPatient:

@@ -9,7 +9,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from fascia.fhir.directory import NPI
 from fascia.fhir.history import ICD_10_CM
-from fascia.fhir.search import LAST_UPDATED, US_CORE_PARAM, Param, by_patient, date_param
+from fascia.fhir.search import LAST_UPDATED, US_CORE_PARAM, Param, by_patient, date_param, named
 from fascia.referrals.models import Referral
 
 PROFILE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-servicerequest"
@@ -49,17 +49,14 @@ def service_request(row: Referral) -> ServiceRequest:
     return ServiceRequest.model_validate(data)
 
 
-PARAMS = {
-    p.name: p
-    for p in [
-        Param("patient", "reference", f"{US_CORE_PARAM}us-core-servicerequest-patient", "The patient.", by_patient),
-        Param(
-            "authored",
-            "date",
-            f"{US_CORE_PARAM}us-core-servicerequest-authored",
-            "When the referral was written, with a prefix (eq, ne, gt, lt, ge, le).",
-            date_param("referral_date", is_date=True),
-        ),
-        LAST_UPDATED,
-    ]
-}
+PARAMS = named(
+    Param("patient", "reference", f"{US_CORE_PARAM}us-core-servicerequest-patient", "The patient.", by_patient),
+    Param(
+        "authored",
+        "date",
+        f"{US_CORE_PARAM}us-core-servicerequest-authored",
+        "When the referral was written, with a prefix (eq, ne, gt, lt, ge, le).",
+        date_param("referral_date", is_date=True),
+    ),
+    LAST_UPDATED,
+)

@@ -43,6 +43,11 @@ class Param:
     where: Callable[[str, str], Q]
 
 
+def named(*params: Param) -> dict[str, Param]:
+    """A resource's search parameters by name, in the order given (the CapabilityStatement's)."""
+    return {p.name: p for p in params}
+
+
 def string(*fields: str) -> Callable[[str, str], Q]:
     """A string parameter over these fields (any may match)."""
 

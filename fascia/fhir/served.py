@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from pydantic import BaseModel
 
+from fascia.audit.models import AuditAction
 from fascia.fhir.search import Param
 
 
@@ -15,7 +16,7 @@ from fascia.fhir.search import Param
 class Served:
     """A resource type: its US Core profile and search parameters; the rows of an organization (by id) in the
     order searches list them; a row as the resource; the permission that reads it; and the audit actions of a
-    read and of a search, for what is patient data (None for what is not, such as the clinic's directory)."""
+    read and of a search (None for what is not patient data, such as the clinic's directory)."""
 
     type: str
     profile: str
@@ -23,7 +24,7 @@ class Served:
     rows: Callable[[int], QuerySet[Any]]
     resource: Callable[[Any], BaseModel]
     perm: str
-    read_action: str | None = None
-    search_action: str | None = None
+    read_action: str | None = AuditAction.FHIR_READ
+    search_action: str | None = AuditAction.FHIR_SEARCHED
     interactions: tuple[str, ...] = ("read", "search-type")
     operations: tuple[tuple[str, str], ...] = ()  # (name, OperationDefinition), e.g. Patient's $everything

@@ -48,9 +48,19 @@ def _history(
         rows,
         to_resource,
         roles.VIEW_HISTORY,
-        read_action=AuditAction.FHIR_READ,
-        search_action=AuditAction.FHIR_SEARCHED,
     )
+
+
+def _directory(
+    type: str,
+    params: dict[str, search.Param],
+    rows: Callable[[int], QuerySet[Any]],
+    to_resource: Callable[[Any], BaseModel],
+) -> Served:
+    """A resource of the clinic's directory: read by every staff role (whom a patient's record names); not patient
+    data, so not audited."""
+    profile = f"{directory.US_CORE}us-core-{type.lower()}"
+    return Served(type, profile, params, rows, to_resource, roles.VIEW_PATIENT, read_action=None, search_action=None)
 
 
 SERVED = {
@@ -71,30 +81,9 @@ SERVED = {
             search_action=AuditAction.PATIENT_SEARCHED,
             operations=(("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"),),
         ),
-        Served(
-            "Practitioner",
-            f"{directory.US_CORE}us-core-practitioner",
-            directory.PRACTITIONER_PARAMS,
-            directory.practitioners,
-            directory.practitioner,
-            roles.VIEW_PATIENT,  # every staff role: whom a patient's record names
-        ),
-        Served(
-            "Organization",
-            f"{directory.US_CORE}us-core-organization",
-            directory.ORGANIZATION_PARAMS,
-            directory.organizations,
-            directory.organization,
-            roles.VIEW_PATIENT,
-        ),
-        Served(
-            "Location",
-            f"{directory.US_CORE}us-core-location",
-            directory.LOCATION_PARAMS,
-            directory.locations,
-            directory.location,
-            roles.VIEW_PATIENT,
-        ),
+        _directory("Practitioner", directory.PRACTITIONER_PARAMS, directory.practitioners, directory.practitioner),
+        _directory("Organization", directory.ORGANIZATION_PARAMS, directory.organizations, directory.organization),
+        _directory("Location", directory.LOCATION_PARAMS, directory.locations, directory.location),
         _history(
             "Condition",
             "us-core-condition-problems-health-concerns",
@@ -118,8 +107,6 @@ SERVED = {
             referral.rows,
             referral.service_request,
             roles.VIEW_REFERRAL,  # referrals: as their pages
-            read_action=AuditAction.FHIR_READ,
-            search_action=AuditAction.FHIR_SEARCHED,
         ),
         Served(
             "Coverage",
@@ -128,8 +115,6 @@ SERVED = {
             coverage.rows,
             coverage.coverage,
             roles.VIEW_COVERAGE,  # a patient's insurance: as on the chart
-            read_action=AuditAction.FHIR_READ,
-            search_action=AuditAction.FHIR_SEARCHED,
         ),
         Served(
             "Appointment",
@@ -138,8 +123,6 @@ SERVED = {
             appointment.rows,
             appointment.appointment,
             roles.VIEW_APPOINTMENT,  # every staff role, as the schedule
-            read_action=AuditAction.FHIR_READ,
-            search_action=AuditAction.FHIR_SEARCHED,
         ),
         Served(
             "Encounter",
@@ -148,8 +131,6 @@ SERVED = {
             encounter.rows,
             encounter.encounter,
             roles.VIEW_EVALUATION,  # visits: the clinical roles, as their notes
-            read_action=AuditAction.FHIR_READ,
-            search_action=AuditAction.FHIR_SEARCHED,
         ),
         Served(
             "Observation",
@@ -158,8 +139,6 @@ SERVED = {
             observation.rows,
             observation.observation,
             roles.VIEW_EVALUATION,  # the outcome scores: the clinical roles, as on the chart
-            read_action=AuditAction.FHIR_READ,
-            search_action=AuditAction.FHIR_SEARCHED,
         ),
     ]
 }

@@ -9,6 +9,7 @@ from fhir.resources.R4B.location import Location as FhirLocation
 from fhir.resources.R4B.organization import Organization as FhirOrganization
 from fhir.resources.R4B.practitioner import Practitioner as FhirPractitioner
 
+from fascia.audit.models import AuditEvent
 from fascia.conftest import make_user
 from fascia.core import services
 from fascia.core.models import Location, Organization, User
@@ -67,6 +68,7 @@ def test_a_practitioner_is_a_us_core_practitioner(client: Client, headers, tess:
     assert fp.qualification[0].identifier[0].value == p.license_number
     assert found(client, headers, "Practitioner", identifier=p.npi).total == 1
     assert found(client, headers, "Practitioner", name=tess.last_name[:3]).total == 1
+    assert not AuditEvent.objects.filter(action__startswith="fhir.").exists()  # the directory is not patient data
 
 
 @pytest.mark.django_db
