@@ -73,7 +73,12 @@ def observation(row: Any) -> Observation:
         "subject": {"reference": f"Patient/{row.patient.public_id}"},
         "effectiveDateTime": row.administered_on.isoformat(),
         "issued": row.created_at.isoformat(),
-        "valueQuantity": {"value": row.value, "unit": inst.unit or "score", "system": UCUM, "code": "{score}"},
+        "valueQuantity": {
+            "value": row.value,
+            "unit": inst.unit or "score",
+            "system": UCUM,
+            "code": "%" if inst.unit == "%" else "{score}",  # UCUM: a percentage score (ODI, NDI) is in %
+        },
         "interpretation": _interpretation(row),
         "note": [{"text": f"Band: {row.band}"}] if row.band else None,
     }

@@ -83,7 +83,7 @@ def resource(patient: Patient) -> FhirPatient:
     names: list[dict[str, Any]] = [{"use": "official", "family": patient.family_name, "given": given}]
     if patient.preferred_name:
         names.append({"use": "usual", "given": [patient.preferred_name]})
-    telecom = [{"system": "phone", "value": patient.phone, "use": "home"}] if patient.phone else []
+    telecom = [{"system": "phone", "value": patient.phone}] if patient.phone else []  # home or mobile: not known
     if patient.email:
         telecom.append({"system": "email", "value": patient.email})
     data: dict[str, Any] = {

@@ -88,7 +88,8 @@ def test_scores_search_by_code_and_date(client: Client, tess: User, maria: Patie
     assert bundle(client, headers, **mine).total == 5
     assert bundle(client, headers, **mine, code="72514-3").total == 4
     assert bundle(client, headers, **mine, code=f"{LOINC}|72514-3").total == 4
-    assert bundle(client, headers, **mine, code=f"{INSTRUMENT_SYSTEM}|ODI").total == 1
+    [odi] = bundle(client, headers, **mine, code=f"{INSTRUMENT_SYSTEM}|ODI").entry
+    assert (odi.resource.valueQuantity.value, odi.resource.valueQuantity.code) == (44, "%")  # 22 of 50 points
     assert bundle(client, headers, **mine, code=f"{LOINC}|ODI").total == 0
     assert bundle(client, headers, **mine, code="NPRS,ODI").total == 5
     assert bundle(client, headers, **mine, date="ge2026-11").total == 2
