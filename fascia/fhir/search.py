@@ -1,6 +1,6 @@
 """FHIR search (https://hl7.org/fhir/R4/search.html), the part this server does: each resource names its
 parameters (Param), which the CapabilityStatement lists too, so the two cannot disagree. A parameter repeated is
-AND, values separated by commas are OR; a string matches the start of a word, case-insensitively (`:exact` and
+AND, values separated by commas are OR; a string matches the start of the value, case-insensitively (`:exact` and
 `:contains` as FHIR defines them); a date takes the prefixes eq, ne, gt, lt, ge, le at the precision given. An
 unknown parameter or modifier, or a value that cannot be read, answers 400 with an OperationOutcome naming it.
 Results come in pages: `_count` a page (default 20, at most 100), `_offset` where it starts; the Bundle links the
@@ -123,7 +123,7 @@ def _interval(value: str) -> tuple[datetime, datetime]:
         if instant.tzinfo is None:
             raise ValueError("an instant needs its time zone")
         return instant, instant + timedelta(seconds=1)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:  # OverflowError: the day after 9999-12-31
         raise ValueError(
             f"{value!r} is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD or an instant with its zone)"
         ) from error
@@ -185,7 +185,7 @@ def _int(request: HttpRequest, name: str, default: int, high: int) -> int:
     raw = request.GET.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) > high:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > high:  # not ² or ٣, which int() refuses
         raise FhirError(400, "value", f"{name} must be a whole number from 0 to {high}.", name)
     return int(raw)
 

@@ -118,6 +118,9 @@ def test_errors_are_operation_outcomes(client: Client, token: str, nora: Patient
     outcome(get(client, "Patient", token, birthdate="1971-13-40"), 400, "value")
     outcome(get(client, "Patient", token, gender="woman"), 400, "value")
     outcome(get(client, "Patient", token, _count="-1"), 400, "value")
+    outcome(get(client, "Patient", token, _count="²"), 400, "value")  # a digit to isdigit(), not to int()
+    outcome(get(client, "Patient", token, birthdate="ge9999-12-31"), 400, "value")  # its end is past the calendar's
+    outcome(get(client, "Patient", token, birthdate="9999-12"), 400, "value")
     r = client.post(
         f"{BASE}/Patient", "{}", content_type="application/fhir+json", headers={"Authorization": f"Bearer {token}"}
     )
